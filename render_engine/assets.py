@@ -1,0 +1,275 @@
+"""Assets: finding, probing and decoding customer images and SVG clip-art.
+
+Images are probed from their header only (size, orientation, pages) and checked against limits before
+any pixel is decoded. Decoding is strict (``fail_on="error"``: a truncated file is an error, not half a
+photo) and reduced-size where the placement allows it (JPEG shrink-on-load).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyvips
+from lxml import etree
+
+from .errors import AssetError, LimitExceeded, asset_errors
+from .settings import Settings
+
+# formats we accept, sniffed from the bytes (never the file name), each decoded by its own libvips loader
+LOADERS = {"jpeg": "jpegload", "png": "pngload", "webp": "webpload", "heif": "heifload", "tiff": "tiffload"}
+_HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis")
+
+
+def sniff_format(head: bytes) -> str | None:
+    """Identify an image format from its first bytes."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
+        return "heif"
+    if head[:4] in (b"II*\x00", b"MM\x00*"):
+        return "tiff"
+    return None
+
+
+def _load(path: Path, fmt: str, **options: object) -> pyvips.Image:
+    """Decode with exactly the loader of the sniffed format (no other libvips loader is reachable)."""
+    return pyvips.Operation.call(LOADERS[fmt], str(path), **options)
+
+
+AssetLoader = Callable[[str], Path]  # asset id -> local file (the API's content-addressed store)
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """What layout needs to know about a source image, read from its header."""
+
+    path: Path
+    format: str
+    width: int  # after EXIF orientation
+    height: int
+    orientation: int  # EXIF 1..8
+    bands: int
+    interpretation: str
+    has_alpha: bool
+
+
+def resolve_path(base_dir: Path, relative: str, field: str) -> Path:
+    """A design-relative asset path; absolute paths and escapes from the design's folder are refused."""
+    if not relative or relative.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", relative) or "\x00" in relative:
+        raise AssetError("asset paths are relative to the design file", field=field)
+    base = base_dir.resolve()
+    path = (base / relative).resolve()
+    if base != path and base not in path.parents:
+        raise AssetError("asset path leaves the design's folder", field=field)
+    if not path.is_file():
+        raise AssetError("asset file not found", field=field)
+    return path
+
+
+def probe_image(path: Path, field: str, settings: Settings) -> ImageInfo:
+    with asset_errors(field, "image"), open(path, "rb") as fh:
+        fmt = sniff_format(fh.read(32))
+    if fmt is None:
+        raise AssetError("not a supported image format (JPEG, PNG, WebP, HEIF/AVIF, TIFF)", field=field)
+    with asset_errors(field, "image"):
+        img = _load(path, fmt, access="sequential", fail_on="error")
+        pages = int(img.get("n-pages")) if img.get_typeof("n-pages") else 1
+        orientation = int(img.get("orientation")) if img.get_typeof("orientation") else 1
+    w, h = img.width, img.height
+    if w * h * max(1, pages) > settings.max_source_pixels:
+        raise LimitExceeded(
+            f"image has {w}x{h} pixels x {pages} pages, over the {settings.max_source_pixels} pixel limit",
+            field=field,
+        )
+    if orientation not in range(1, 9):
+        orientation = 1
+    if orientation >= 5:
+        w, h = h, w
+    return ImageInfo(
+        path=path,
+        format=fmt,
+        width=w,
+        height=h,
+        orientation=orientation,
+        bands=img.bands,
+        interpretation=str(img.interpretation),
+        has_alpha=img.hasalpha(),
+    )
+
+
+def open_image(info: ImageInfo, shrink: float, field: str) -> tuple[pyvips.Image, float]:
+    """Decode (lazily) at 1/k of full size, k <= ``shrink``; upright (EXIF applied), 8-bit sRGB(+alpha).
+
+    Returns the image and the factor actually used, so callers can map source coordinates.
+    """
+    k = 1
+    if info.format == "jpeg":
+        for cand in (8, 4, 2):
+            if shrink >= cand:
+                k = cand
+                break
+    with asset_errors(field, "image"):
+        if k > 1:
+            img = _load(info.path, info.format, shrink=k, fail_on="error")
+        else:
+            img = _load(info.path, info.format, fail_on="error")
+        img = img.autorot()
+        img = to_srgb(img)
+    actual = info.width / img.width
+    return img, actual
+
+
+def to_srgb(img: pyvips.Image) -> pyvips.Image:
+    """Normalise any decoded image to 8-bit sRGB, keeping alpha: CMYK (through its embedded profile or the
+    built-in fallback), greyscale, 16-bit, Lab all end up the same."""
+    interp = str(img.interpretation)
+    if interp == "cmyk" or (img.bands - (1 if img.hasalpha() else 0)) == 4 and interp != "srgb":
+        embedded = img.get_typeof("icc-profile-data") != 0
+        img = img.icc_transform("srgb", input_profile="cmyk" if not embedded else None, embedded=embedded)
+    elif interp not in ("srgb", "rgb"):
+        img = img.colourspace("srgb")
+    elif img.format != "uchar":
+        img = img.colourspace("srgb")
+    if img.format != "uchar":
+        img = img.cast("uchar")
+    if img.bands == 2:  # grey + alpha that colourspace left alone
+        img = img[0].bandjoin([img[0], img[0], img[1]])
+    elif img.bands == 1:
+        img = img.bandjoin([img, img])
+    if img.bands > 4:
+        img = img.extract_band(0, n=4)
+    return img
+
+
+# ---------------------------------------------------------------------------------------------- auto crop
+
+
+@dataclass(frozen=True)
+class Focus:
+    """Where the subject of a photo is, in normalised (0..1) upright source coordinates."""
+
+    x: float
+    y: float
+    faces: tuple[tuple[float, float, float, float], ...]  # (x, y, w, h) normalised
+    method: str  # "faces" | "attention" | "centre"
+
+
+_ANALYSIS_PX = 640
+
+
+def find_focus(info: ImageInfo, field: str) -> Focus:
+    """Faces first (OpenCV Haar cascade shipped in the opencv wheel), then libvips attention saliency."""
+    import cv2
+    import numpy as np
+
+    with asset_errors(field, "image"):
+        small, _ = open_image(info, max(info.width, info.height) / _ANALYSIS_PX, field)
+        scale = _ANALYSIS_PX / max(small.width, small.height)
+        if scale < 1:
+            small = small.resize(scale)
+        rgb = small.extract_band(0, n=3) if small.bands >= 3 else small
+        arr = np.ndarray(buffer=rgb.write_to_memory(), dtype=np.uint8, shape=(rgb.height, rgb.width, rgb.bands))
+    grey = cv2.cvtColor(arr, cv2.COLOR_RGB2GRAY)
+    grey = cv2.equalizeHist(grey)
+    cascade = _cascade()
+    found = cascade.detectMultiScale(grey, scaleFactor=1.1, minNeighbors=5, minSize=(24, 24))
+    H, W = grey.shape
+    faces = tuple(
+        (float(x) / W, float(y) / H, float(w) / W, float(h) / H) for (x, y, w, h) in (found if len(found) else [])
+    )
+    if faces:
+        x0 = min(f[0] for f in faces)
+        y0 = min(f[1] for f in faces)
+        x1 = max(f[0] + f[2] for f in faces)
+        y1 = max(f[1] + f[3] for f in faces)
+        return Focus((x0 + x1) / 2, (y0 + y1) / 2, faces, "faces")
+    side = max(8, min(W, H) // 2)
+    _, opts = rgb.smartcrop(side, side, interesting="attention", attention_x=True, attention_y=True)
+    return Focus(opts["attention_x"] / rgb.width, opts["attention_y"] / rgb.height, (), "attention")
+
+
+_CASCADE = None
+
+
+def _cascade():  # type: ignore[no-untyped-def]
+    global _CASCADE
+    if _CASCADE is None:
+        import cv2
+
+        path = Path(cv2.data.haarcascades) / "haarcascade_frontalface_alt2.xml"
+        _CASCADE = cv2.CascadeClassifier(str(path))
+        if _CASCADE.empty():
+            raise AssetError("face detector model missing from the OpenCV wheel", field="crop")
+    return _CASCADE
+
+
+# -------------------------------------------------------------------------------------------------- SVG
+
+
+@dataclass(frozen=True)
+class SvgDoc:
+    data: bytes  # sanitised document
+    width: float  # intrinsic size in its own user units (viewBox)
+    height: float
+
+
+_SVG_NS = "http://www.w3.org/2000/svg"
+_XLINK = "{http://www.w3.org/1999/xlink}href"
+_LEN = re.compile(r"^\s*([0-9.]+)\s*(px|pt|mm|cm|in)?\s*$")
+
+
+def load_svg(raw: bytes, field: str, settings: Settings) -> SvgDoc:
+    """Parse and sanitise SVG: no entities, no network, no scripts, no external references."""
+    if len(raw) > settings.max_svg_bytes:
+        raise LimitExceeded(f"SVG is larger than {settings.max_svg_bytes} bytes", field=field)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    try:
+        root = etree.fromstring(raw, parser)
+    except etree.XMLSyntaxError:
+        raise AssetError("SVG is not well-formed XML", field=field) from None
+    if root is None or etree.QName(root).localname != "svg":
+        raise AssetError("not an SVG document", field=field)
+    for el in list(root.iter()):
+        if not isinstance(el.tag, str):
+            continue
+        name = etree.QName(el).localname
+        if name in ("script", "foreignObject"):
+            el.getparent().remove(el)  # type: ignore[union-attr]
+            continue
+        for attr in list(el.attrib):
+            value = el.attrib[attr]
+            local = etree.QName(attr).localname
+            if local.startswith("on"):
+                del el.attrib[attr]
+            elif local == "href" and not (value.startswith("#") or value.startswith("data:image/")):
+                del el.attrib[attr]  # external references are never fetched
+            elif "url(" in value and re.search(r"url\(\s*['\"]?(?!#)", value):
+                del el.attrib[attr]
+    width, height = _intrinsic_size(root)
+    if width <= 0 or height <= 0:
+        raise AssetError("SVG has no usable size (give it a viewBox or width/height)", field=field)
+    if not root.get("viewBox"):
+        root.set("viewBox", f"0 0 {width} {height}")
+    return SvgDoc(etree.tostring(root), width, height)
+
+
+def _intrinsic_size(root: etree._Element) -> tuple[float, float]:
+    vb = root.get("viewBox")
+    if vb:
+        parts = re.split(r"[\s,]+", vb.strip())
+        if len(parts) == 4:
+            try:
+                return float(parts[2]), float(parts[3])
+            except ValueError:
+                return 0.0, 0.0
+    w, h = _LEN.match(root.get("width", "") or ""), _LEN.match(root.get("height", "") or "")
+    if w and h:
+        return float(w.group(1)), float(h.group(1))
+    return 0.0, 0.0

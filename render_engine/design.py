@@ -1,0 +1,431 @@
+"""Design model v1: what a customer personalised, on which product template.
+
+Geometry is in millimetres in the template's *trim* coordinate space: the origin is the top-left corner
+of the trim box, x grows right, y grows down, and the bleed lies outside it (negative coordinates and
+coordinates beyond the trim size are legal and reach into the bleed). Layers draw in order, first at the
+bottom. ``docs/design.schema.json`` is generated from these models (``render-engine schema``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import DesignError
+
+DESIGN_VERSION = 1
+MAX_MM = 5000.0  # no product is 5 m wide; bigger numbers are typos or attacks
+TEMPLATE_ID = r"^[a-z0-9][a-z0-9-]{0,63}$"
+HEX_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+
+Mm = Annotated[float, Field(ge=-MAX_MM, le=MAX_MM)]
+PositiveMm = Annotated[float, Field(gt=0, le=MAX_MM)]
+Degrees = Annotated[float, Field(ge=-3600, le=3600)]
+Opacity = Annotated[float, Field(ge=0, le=1)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class CMYK(_Model):
+    """An explicit process colour, percentages 0-100. Passed to CMYK output untouched."""
+
+    cmyk: tuple[
+        Annotated[float, Field(ge=0, le=100)],
+        Annotated[float, Field(ge=0, le=100)],
+        Annotated[float, Field(ge=0, le=100)],
+        Annotated[float, Field(ge=0, le=100)],
+    ]
+
+
+class RGB(_Model):
+    """An sRGB colour given as ``#rrggbb`` (or ``#rgb``) in JSON."""
+
+    hex: str
+
+    @property
+    def rgb(self) -> tuple[int, int, int]:
+        h = self.hex.lstrip("#")
+        if len(h) == 3:
+            h = "".join(c * 2 for c in h)
+        return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+
+
+def _parse_color(value: Any) -> Any:
+    if isinstance(value, RGB | CMYK):
+        return value
+    if isinstance(value, str):
+        if not HEX_COLOR.match(value):
+            raise ValueError("a colour is '#rrggbb' or {\"cmyk\": [c, m, y, k]}")
+        return RGB(hex=value.lower())
+    if isinstance(value, dict):
+        return CMYK.model_validate(value)
+    raise ValueError("a colour is '#rrggbb' or {\"cmyk\": [c, m, y, k]}")
+
+
+class _ColorType:
+    """Pydantic glue: JSON string/object <-> RGB | CMYK, with one clean error location."""
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        return core_schema.no_info_plain_validator_function(
+            _parse_color,
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                lambda c: c.hex if isinstance(c, RGB) else {"cmyk": list(c.cmyk)}
+            ),
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> dict[str, Any]:
+        return {
+            "oneOf": [
+                {"type": "string", "pattern": HEX_COLOR.pattern, "description": "sRGB hex"},
+                {
+                    "type": "object",
+                    "properties": {
+                        "cmyk": {
+                            "type": "array",
+                            "items": {"type": "number", "minimum": 0, "maximum": 100},
+                            "minItems": 4,
+                            "maxItems": 4,
+                        }
+                    },
+                    "required": ["cmyk"],
+                    "additionalProperties": False,
+                    "description": "explicit CMYK percentages, passed to CMYK output untouched",
+                },
+            ]
+        }
+
+
+Color = Annotated[RGB | CMYK, _ColorType]
+
+
+class Point(_Model):
+    x: Mm
+    y: Mm
+
+
+class Box(_Model):
+    """A rectangle in trim coordinates (mm)."""
+
+    x: Mm
+    y: Mm
+    width: PositiveMm
+    height: PositiveMm
+
+
+class NormRect(_Model):
+    """A crop rectangle in normalised source coordinates (0..1, after EXIF orientation)."""
+
+    x: Annotated[float, Field(ge=0, lt=1)] = 0.0
+    y: Annotated[float, Field(ge=0, lt=1)] = 0.0
+    width: Annotated[float, Field(gt=0, le=1)] = 1.0
+    height: Annotated[float, Field(gt=0, le=1)] = 1.0
+
+    @model_validator(mode="after")
+    def _inside(self) -> NormRect:
+        if self.x + self.width > 1.0 + 1e-9 or self.y + self.height > 1.0 + 1e-9:
+            raise ValueError("crop rectangle must lie inside the image (x + width <= 1, y + height <= 1)")
+        return self
+
+
+class GradientStop(_Model):
+    offset: Annotated[float, Field(ge=0, le=1)]
+    color: Color
+
+
+class LinearGradient(_Model):
+    """A linear gradient across the bleed box. ``angle`` 0 runs left -> right, 90 top -> bottom."""
+
+    angle: Degrees = 0.0
+    stops: Annotated[list[GradientStop], Field(min_length=2, max_length=32)]
+
+    @model_validator(mode="after")
+    def _check(self) -> LinearGradient:
+        offsets = [s.offset for s in self.stops]
+        if offsets != sorted(offsets):
+            raise ValueError("gradient stop offsets must be in increasing order")
+        kinds = {type(s.color) for s in self.stops}
+        if len(kinds) != 1:
+            raise ValueError("gradient stops must be all sRGB or all CMYK")
+        return self
+
+
+class BackgroundLayer(_Model):
+    """Fills the whole bleed box with a colour or a gradient."""
+
+    type: Literal["background"]
+    color: Color | None = None
+    gradient: LinearGradient | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> BackgroundLayer:
+        if (self.color is None) == (self.gradient is None):
+            raise ValueError("a background needs exactly one of 'color' or 'gradient'")
+        return self
+
+
+class RectClip(_Model):
+    shape: Literal["rect"]
+
+
+class RoundedRectClip(_Model):
+    shape: Literal["rounded_rect"]
+    radius: PositiveMm
+
+
+class EllipseClip(_Model):
+    shape: Literal["ellipse"]
+
+
+class PathClip(_Model):
+    """SVG path data in mm, relative to the layer box's top-left corner."""
+
+    shape: Literal["path"]
+    d: Annotated[str, Field(min_length=1, max_length=100_000)]
+
+
+class MaskClip(_Model):
+    """A named mask of the template (e.g. ``print_area``), in trim coordinates."""
+
+    shape: Literal["mask"]
+    name: Annotated[str, Field(pattern=r"^[a-z0-9_-]{1,64}$")]
+
+
+Clip = Annotated[
+    RectClip | RoundedRectClip | EllipseClip | PathClip | MaskClip, Field(discriminator="shape")
+]
+CLIP_SHAPES = frozenset({"rect", "rounded_rect", "ellipse", "path", "mask"})
+
+
+class ImageLayer(_Model):
+    """A photo or bitmap asset placed in a box."""
+
+    type: Literal["image"]
+    asset: Annotated[str | None, Field(max_length=1024)] = Field(
+        None, description="File path relative to the design file."
+    )
+    asset_id: Annotated[str | None, Field(pattern=r"^[A-Za-z0-9_-]{1,128}$")] = Field(
+        None, description="Asset id resolved by the caller's asset loader (e.g. the API's asset store)."
+    )
+    box: Box
+    fit: Literal["cover", "contain", "stretch"] = "cover"
+    crop: NormRect | Literal["auto"] | None = Field(
+        None,
+        description="Explicit crop (normalised rect) or 'auto': keep faces, else the most salient region.",
+    )
+    rotation: Degrees = 0.0
+    opacity: Opacity = 1.0
+    clip: Clip | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ImageLayer:
+        if (self.asset is None) == (self.asset_id is None):
+            raise ValueError("an image needs exactly one of 'asset' or 'asset_id'")
+        return self
+
+
+class FontRef(_Model):
+    family: Annotated[str, Field(min_length=1, max_length=128)] = Field(
+        description="Catalog id ('noto-sans') or family name ('Noto Sans')."
+    )
+    weight: Annotated[int, Field(ge=100, le=900)] = 400
+    style: Literal["normal", "italic"] = "normal"
+
+
+class Arc(_Model):
+    """Set the text on a circle: its baseline follows a circle of ``radius`` mm around ``center``."""
+
+    radius: PositiveMm
+    center: Point | None = Field(None, description="Defaults to the centre of the text box.")
+    side: Literal["top", "bottom"] = Field(
+        "top", description="'top': text runs clockwise over the top; 'bottom': it reads along the bottom."
+    )
+
+
+class TextLayer(_Model):
+    type: Literal["text"]
+    text: Annotated[str, Field(min_length=1, max_length=20_000)]
+    font: FontRef
+    size: Annotated[float, Field(gt=0, le=2000)] = Field(description="Font size in pt.")
+    color: Color = RGB(hex="#000000")
+    box: Box
+    align: Literal["left", "center", "right"] = "left"
+    valign: Literal["top", "middle", "bottom"] = "top"
+    line_height: Annotated[float, Field(gt=0, le=10)] = 1.2
+    letter_spacing: Annotated[float, Field(ge=-0.5, le=2)] = Field(
+        0.0, description="Extra space between characters, in em."
+    )
+    wrap: bool = True
+    shrink_to_fit: bool = False
+    min_size: Annotated[float, Field(gt=0, le=2000)] = Field(6.0, description="Smallest size (pt) shrink-to-fit may use.")
+    arc: Arc | None = None
+    rotation: Degrees = 0.0
+    opacity: Opacity = 1.0
+
+    @field_validator("text")
+    @classmethod
+    def _no_nul(cls, v: str) -> str:
+        if "\x00" in v:
+            raise ValueError("text must not contain NUL characters")
+        if any(0xD800 <= ord(c) <= 0xDFFF for c in v):
+            raise ValueError("text must not contain unpaired surrogates")
+        return v
+
+
+class SvgLayer(_Model):
+    """Vector clip-art. External references are never fetched."""
+
+    type: Literal["svg"]
+    svg: Annotated[str | None, Field(max_length=2_000_000)] = Field(None, description="Inline SVG document.")
+    file: Annotated[str | None, Field(max_length=1024)] = Field(None, description="Path relative to the design.")
+    box: Box
+    fit: Literal["contain", "stretch"] = "contain"
+    rotation: Degrees = 0.0
+    opacity: Opacity = 1.0
+
+    @model_validator(mode="after")
+    def _one_source(self) -> SvgLayer:
+        if (self.svg is None) == (self.file is None):
+            raise ValueError("an svg layer needs exactly one of 'svg' or 'file'")
+        return self
+
+
+class Stroke(_Model):
+    color: Color = RGB(hex="#000000")
+    width: Annotated[float, Field(gt=0, le=500)] = Field(1.0, description="Stroke width in pt.")
+
+
+class ShapeLayer(_Model):
+    type: Literal["shape"]
+    shape: Literal["rect", "ellipse", "line"]
+    box: Box | None = Field(None, description="For rect and ellipse.")
+    start: Point | None = Field(None, description="For line.")
+    end: Point | None = Field(None, description="For line.")
+    corner_radius: Annotated[float, Field(ge=0, le=MAX_MM)] = 0.0
+    fill: Color | None = None
+    stroke: Stroke | None = None
+    rotation: Degrees = 0.0
+    opacity: Opacity = 1.0
+
+    @model_validator(mode="after")
+    def _geometry(self) -> ShapeLayer:
+        if self.shape == "line":
+            if self.start is None or self.end is None:
+                raise ValueError("a line needs 'start' and 'end'")
+            if self.stroke is None:
+                raise ValueError("a line needs a 'stroke'")
+        elif self.box is None:
+            raise ValueError(f"a {self.shape} needs a 'box'")
+        if self.fill is None and self.stroke is None:
+            raise ValueError("a shape needs a 'fill', a 'stroke' or both")
+        return self
+
+
+Layer = Annotated[
+    BackgroundLayer | ImageLayer | TextLayer | SvgLayer | ShapeLayer, Field(discriminator="type")
+]
+LAYER_TYPES = frozenset({"background", "image", "text", "svg", "shape"})
+
+
+class DesignMeta(_Model):
+    """Job facts that end up in output files (never the wall clock: outputs are deterministic)."""
+
+    title: Annotated[str, Field(max_length=200)] | None = None
+    order_id: Annotated[str, Field(max_length=128)] | None = None
+    created: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")] | None = Field(
+        None, description="UTC timestamp written as the PDF creation date; default 2000-01-01T00:00:00Z."
+    )
+
+
+class Design(_Model):
+    """A customer's design for one product template."""
+
+    version: Literal[1]
+    template: Annotated[str, Field(pattern=TEMPLATE_ID)]
+    layers: Annotated[list[Layer], Field(max_length=1000)]
+    meta: DesignMeta = DesignMeta()
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    """Turn a pydantic error location into ``layers[2].box.width``, dropping union tags."""
+    out = ""
+    prev: Any = None
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif (isinstance(prev, int) and part in LAYER_TYPES) or (prev == "clip" and part in CLIP_SHAPES):
+            pass  # discriminator tag pydantic inserts into the location
+        elif isinstance(part, str) and (part.startswith("function-") or part in {"literal['auto']"}):
+            pass
+        else:
+            out += ("." if out else "") + str(part)
+        prev = part
+    return out or "design"
+
+
+def _message(err: Any) -> str:
+    """A message that never echoes the (possibly hostile) input value."""
+    msg = str(err.get("msg", "invalid value"))
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    if err.get("type") == "union_tag_invalid":
+        ctx = err.get("ctx") or {}
+        msg = f"unknown {ctx.get('discriminator', 'type')}; expected one of {ctx.get('expected_tags', '')}"
+    if err.get("type") == "extra_forbidden":
+        msg = "unknown field"
+    return msg
+
+
+def validation_error_to_design_error(exc: ValidationError) -> DesignError:
+    errors = exc.errors(include_input=False, include_url=False)
+    first = errors[0]
+    more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+    return DesignError(_message(first) + more, field=_field_path(tuple(first["loc"])))
+
+
+def parse_design(data: Any) -> Design:
+    """Validate a decoded JSON value as a :class:`Design`, raising :class:`DesignError`."""
+    if not isinstance(data, dict):
+        raise DesignError("a design is a JSON object", field="design")
+    version = data.get("version")
+    if version != DESIGN_VERSION:
+        raise DesignError(f"unsupported design version; this engine reads version {DESIGN_VERSION}", field="version")
+    try:
+        return Design.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error_to_design_error(exc) from None
+
+
+def load_design_json(text: str | bytes) -> Design:
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        pos = f" at line {exc.lineno} column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
+        raise DesignError(f"not valid JSON{pos}", field="design") from None
+    except RecursionError:
+        raise DesignError("JSON nested too deeply", field="design") from None
+    return parse_design(data)
+
+
+def load_design_file(path: Path) -> Design:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DesignError(f"cannot read design file ({exc.strerror})", field="design") from None
+    return load_design_json(raw)
+
+
+def design_json_schema() -> dict[str, Any]:
+    schema = Design.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "render-engine/design.schema.json"
+    return schema

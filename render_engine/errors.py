@@ -1,0 +1,85 @@
+"""One exception hierarchy for everything a caller can get wrong.
+
+Every error carries the metadata a front end needs: a stable ``code``, the HTTP status an API should
+answer with, a ``field`` path into the design (``layers[2].box.width``) where one applies, and a message
+that is safe to show (it never echoes raw invalid input back).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+class RenderError(Exception):
+    """Base class of every error the engine raises on purpose."""
+
+    code = "render_error"
+    http_status = 500
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}" if self.field else self.message
+
+    def to_dict(self) -> dict[str, object]:
+        return {"code": self.code, "message": self.message, "field": self.field}
+
+
+class DesignError(RenderError):
+    """The design document is malformed or asks for something impossible."""
+
+    code = "invalid_design"
+    http_status = 422
+
+
+class TemplateError(RenderError):
+    """Unknown product template, or a template file that does not validate."""
+
+    code = "invalid_template"
+    http_status = 422
+
+
+class FontError(DesignError):
+    """Unknown font, or characters that no bundled font can print."""
+
+    code = "font_error"
+
+
+class AssetError(RenderError):
+    """An image/SVG asset is missing, unreadable or not decodable."""
+
+    code = "invalid_asset"
+    http_status = 422
+
+
+class LimitExceeded(RenderError):
+    """A hard safety limit (pixels, bytes, layers, text length...) was exceeded."""
+
+    code = "limit_exceeded"
+    http_status = 413
+
+
+class OutputError(RenderError):
+    """The output could not be written (disk full, read-only, bad path)."""
+
+    code = "output_error"
+    http_status = 500
+
+
+@contextmanager
+def asset_errors(field: str, what: str) -> Iterator[None]:
+    """Convert third-party decoder failures into :class:`AssetError` at the boundary.
+
+    The original exception's class name is kept for operators; its text (which may quote file
+    contents or paths) is not shown.
+    """
+    try:
+        yield
+    except RenderError:
+        raise
+    except Exception as exc:  # decoders raise anything: pyvips.Error, OSError, ValueError...
+        raise AssetError(f"{what} could not be decoded ({type(exc).__name__})", field=field) from exc

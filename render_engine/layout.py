@@ -1,0 +1,215 @@
+"""Layout step: design + resolved resources -> a :class:`Layout` of drawable items, all in mm.
+
+Layout is computed once per render and is the only thing backends see: the raster backend (print PNG,
+preview) and the PDF backend draw the same items, so they cannot disagree about geometry, crops or text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .assets import Focus, ImageInfo, SvgDoc
+from .design import (
+    CMYK,
+    RGB,
+    BackgroundLayer,
+    Design,
+    EllipseClip,
+    ImageLayer,
+    LinearGradient,
+    MaskClip,
+    NormRect,
+    PathClip,
+    RectClip,
+    RoundedRectClip,
+    ShapeLayer,
+    SvgLayer,
+    TextLayer,
+)
+from .fonts import FontCatalog
+from .geometry import Matrix, Path, Rect
+from .resolve import Resources
+from .templates import Template
+from .text.layout import TextBlock, layout_text
+from .units import MM_PER_INCH, pt_to_mm
+
+Color = RGB | CMYK
+
+
+@dataclass(frozen=True)
+class BackgroundItem:
+    layer: int
+    rect: Rect  # the bleed box
+    color: Color | None
+    gradient: LinearGradient | None
+
+
+@dataclass(frozen=True)
+class ImageItem:
+    layer: int
+    info: ImageInfo
+    crop: tuple[float, float, float, float]  # source pixels (upright): x, y, w, h
+    box: Rect  # the layer's box
+    dest: Rect  # where the crop lands (== box for cover/stretch; fitted inside it for contain)
+    rotation: float  # degrees clockwise about the box centre
+    opacity: float
+    clip: Path | None  # in page mm, before rotation (it turns with the image)
+    page_clip: Path | None  # template mask, in page mm (does not turn)
+    focus: Focus | None
+
+    @property
+    def effective_dpi(self) -> float:
+        """Source pixels per inch at the placed size (the lower of the two axes)."""
+        return min(self.crop[2] / (self.dest.w / MM_PER_INCH), self.crop[3] / (self.dest.h / MM_PER_INCH))
+
+
+@dataclass(frozen=True)
+class TextItem:
+    layer: int
+    block: TextBlock
+    color: Color
+    opacity: float
+    box: Rect
+    size_pt: float
+
+
+@dataclass(frozen=True)
+class ShapeItem:
+    layer: int
+    path: Path  # page mm, rotation applied
+    fill: Color | None
+    stroke: Color | None
+    stroke_width_mm: float
+    opacity: float
+
+
+@dataclass(frozen=True)
+class SvgItem:
+    layer: int
+    doc: SvgDoc
+    dest: Rect
+    stretch: bool
+    rotation: float
+    opacity: float
+
+
+Item = BackgroundItem | ImageItem | TextItem | ShapeItem | SvgItem
+
+
+@dataclass(frozen=True)
+class Layout:
+    template: Template
+    bleed: Rect
+    trim: Rect
+    safe: Rect
+    items: tuple[Item, ...]
+
+
+def plan_layout(design: Design, res: Resources, fonts: FontCatalog) -> Layout:
+    t = res.template
+    trim = Rect(0.0, 0.0, t.trim_w, t.trim_h)
+    bleed = Rect(-t.bleed_mm, -t.bleed_mm, t.bleed_w, t.bleed_h)
+    items: list[Item] = []
+    for i, layer in enumerate(design.layers):
+        if isinstance(layer, BackgroundLayer):
+            items.append(BackgroundItem(i, bleed, layer.color, layer.gradient))
+        elif isinstance(layer, ImageLayer):
+            items.append(_image_item(i, layer, res.images[i], res.focus.get(i), t))
+        elif isinstance(layer, TextLayer):
+            block = layout_text(layer, fonts, f"layers[{i}]")
+            items.append(TextItem(i, block, layer.color, layer.opacity, _rect(layer.box), block.size_pt))
+        elif isinstance(layer, ShapeLayer):
+            items.append(_shape_item(i, layer))
+        elif isinstance(layer, SvgLayer):
+            items.append(_svg_item(i, layer, res.svgs[i]))
+    return Layout(t, bleed, trim, trim.inset(t.safe_margin_mm), tuple(items))
+
+
+def _rect(box: object) -> Rect:
+    return Rect(box.x, box.y, box.width, box.height)  # type: ignore[attr-defined]
+
+
+def cover_crop(
+    region: tuple[float, float, float, float], box_aspect: float, focus: tuple[float, float] | None
+) -> tuple[float, float, float, float]:
+    """The largest sub-rectangle of ``region`` with ``box_aspect`` (w/h), centred on ``focus`` if given
+    (clamped so it stays inside the region), else on the region's centre."""
+    x, y, w, h = region
+    fx, fy = focus if focus is not None else (x + w / 2, y + h / 2)
+    if w / h > box_aspect:
+        cw, ch = h * box_aspect, h
+    else:
+        cw, ch = w, w / box_aspect
+    cx = min(max(fx - cw / 2, x), x + w - cw)
+    cy = min(max(fy - ch / 2, y), y + h - ch)
+    return cx, cy, cw, ch
+
+
+def contain_rect(box: Rect, aspect: float) -> Rect:
+    if box.w / box.h > aspect:
+        w, h = box.h * aspect, box.h
+    else:
+        w, h = box.w, box.w / aspect
+    return Rect(box.x + (box.w - w) / 2, box.y + (box.h - h) / 2, w, h)
+
+
+def _image_item(i: int, layer: ImageLayer, info: ImageInfo, focus: Focus | None, t: Template) -> ImageItem:
+    box = _rect(layer.box)
+    W, H = float(info.width), float(info.height)
+    nr = layer.crop if isinstance(layer.crop, NormRect) else NormRect()
+    region = (nr.x * W, nr.y * H, nr.width * W, nr.height * H)
+    focus_px = (focus.x * W, focus.y * H) if focus is not None else None
+    if layer.fit == "cover":
+        crop = cover_crop(region, box.w / box.h, focus_px)
+        dest = box
+    elif layer.fit == "contain":
+        crop = region
+        dest = contain_rect(box, region[2] / region[3])
+    else:
+        crop = region
+        dest = box
+    clip: Path | None = None
+    page_clip: Path | None = None
+    c = layer.clip
+    if isinstance(c, RectClip):
+        clip = Path.rect(box)
+    elif isinstance(c, RoundedRectClip):
+        clip = Path.rounded_rect(box, c.radius)
+    elif isinstance(c, EllipseClip):
+        clip = Path.ellipse(box)
+    elif isinstance(c, PathClip):
+        clip = Path.from_svg(c.d, Matrix.translate(box.x, box.y))
+    elif isinstance(c, MaskClip):
+        d = t.mask_path(c.name)
+        assert d is not None  # checked in resolve
+        page_clip = Path.from_svg(d, evenodd=True)
+    return ImageItem(i, info, crop, box, dest, layer.rotation, layer.opacity, clip, page_clip, focus)
+
+
+def _shape_item(i: int, layer: ShapeLayer) -> ShapeItem:
+    if layer.shape == "line":
+        assert layer.start is not None and layer.end is not None
+        path = Path.line((layer.start.x, layer.start.y), (layer.end.x, layer.end.y))
+        cx, cy = (layer.start.x + layer.end.x) / 2, (layer.start.y + layer.end.y) / 2
+    else:
+        assert layer.box is not None
+        box = _rect(layer.box)
+        path = Path.ellipse(box) if layer.shape == "ellipse" else Path.rounded_rect(box, layer.corner_radius)
+        cx, cy = box.cx, box.cy
+    if layer.rotation:
+        path = path.transformed(Matrix.rotate(layer.rotation, cx, cy))
+    stroke = layer.stroke
+    return ShapeItem(
+        i,
+        path,
+        layer.fill if layer.shape != "line" else None,
+        stroke.color if stroke else None,
+        pt_to_mm(stroke.width) if stroke else 0.0,
+        layer.opacity,
+    )
+
+
+def _svg_item(i: int, layer: SvgLayer, doc: SvgDoc) -> SvgItem:
+    box = _rect(layer.box)
+    dest = box if layer.fit == "stretch" else contain_rect(box, doc.width / doc.height)
+    return SvgItem(i, doc, dest, layer.fit == "stretch", layer.rotation, layer.opacity)

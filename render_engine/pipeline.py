@@ -1,0 +1,149 @@
+"""The render pipeline: a short list of named steps with explicit data between them.
+
+    parse -> resolve -> layout -> draw -> write
+
+``PRINT_STEPS`` names them in order; :class:`StepTimer` records how long each took so the benchmark CLI
+can point a regression at its step. libvips is lazy: ``draw`` only builds the image graph, and decoding,
+resizing, compositing and encoding all happen inside ``write``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from .assets import AssetLoader
+from .design import Design, load_design_file
+from .errors import DesignError
+from .layout import Layout, plan_layout
+from .raster import draw_raster
+from .resolve import Engine, Resources, resolve
+from .writers import write_png
+
+PRINT_STEPS = ("parse", "resolve", "layout", "draw", "write")
+Format = Literal["png", "pdf"]
+
+
+@dataclass
+class StepTimer:
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - t0
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    design: str
+    template: str
+    format: Format
+    path: Path
+    bytes: int
+    dpi: float
+    pixels: tuple[int, int] | None
+    timings: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    design: Design
+    resources: Resources
+    layout: Layout
+
+
+def prepare(
+    design: Design,
+    engine: Engine,
+    base_dir: Path,
+    timer: StepTimer | None = None,
+    asset_loader: AssetLoader | None = None,
+) -> Prepared:
+    """resolve + layout: everything before pixels. Raises typed errors naming the field."""
+    timer = timer or StepTimer()
+    with timer.step("resolve"):
+        res = resolve(design, engine, base_dir, asset_loader)
+    with timer.step("layout"):
+        layout = plan_layout(design, res, engine.fonts)
+    return Prepared(design, res, layout)
+
+
+def output_format(prep: Prepared, requested: Format | None) -> Format:
+    return requested or prep.layout.template.output.default_format
+
+
+def check_dpi(dpi: float, engine: Engine) -> None:
+    if not (1 <= dpi <= engine.settings.max_dpi):
+        raise DesignError(f"dpi must be between 1 and {engine.settings.max_dpi}", field="dpi")
+
+
+def render_design(
+    design: Design,
+    engine: Engine,
+    out: Path,
+    *,
+    base_dir: Path,
+    fmt: Format | None = None,
+    dpi: float | None = None,
+    name: str = "design",
+    timer: StepTimer | None = None,
+    asset_loader: AssetLoader | None = None,
+) -> RenderResult:
+    """Render one design to ``out`` (a file path). The format defaults to the template's."""
+    timer = timer or StepTimer()
+    prep = prepare(design, engine, base_dir, timer, asset_loader)
+    t = prep.layout.template
+    fmt = output_format(prep, fmt)
+    dpi = float(dpi or t.dpi.target)
+    check_dpi(dpi, engine)
+    pixels: tuple[int, int] | None = None
+    if fmt == "png":
+        with timer.step("draw"):
+            img = draw_raster(
+                prep.layout,
+                dpi,
+                engine.icc,
+                transparent=t.output.color == "rgba",
+                max_pixels=engine.settings.max_output_pixels,
+            )
+            if t.output.mirror:
+                img = img.fliphor()
+        with timer.step("write"):
+            write_png(img, out, engine.icc.srgb_profile_data())
+        pixels = (img.width, img.height)
+    else:
+        from .pdf import write_pdf
+
+        write_pdf(prep, engine, out, timer=timer)
+    return RenderResult(
+        design=name,
+        template=t.id,
+        format=fmt,
+        path=out,
+        bytes=out.stat().st_size,
+        dpi=dpi,
+        pixels=pixels,
+        timings=dict(timer.seconds),
+    )
+
+
+def render_file(
+    path: Path, engine: Engine, out_dir: Path, *, fmt: Format | None = None, dpi: float | None = None
+) -> RenderResult:
+    timer = StepTimer()
+    with timer.step("parse"):
+        design = load_design_file(path)
+    stem = path.name.removesuffix(".json")
+    prep_fmt = fmt or engine.templates.get(design.template).output.default_format
+    out = out_dir / f"{stem}.{prep_fmt}"
+    return render_design(
+        design, engine, out, base_dir=path.parent, fmt=prep_fmt, dpi=dpi, name=path.name, timer=timer
+    )

@@ -1,0 +1,326 @@
+"""Raster backend: draws a :class:`~render_engine.layout.Layout` with libvips, lazily.
+
+The canvas is the bleed box at the requested DPI. Every item becomes an RGBA tile no bigger than its own
+bounding box (a photo decoded at reduced size and resized once, text and shapes rasterised from vector
+outlines by librsvg) and all tiles are composited in one ``composite`` call. Nothing is computed until the
+image is written, and libvips streams the result in strips, so an 80-megapixel poster never exists as one
+array in memory.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from xml.sax.saxutils import quoteattr
+
+import numpy as np
+import pyvips
+
+from .color import IccCatalog, hex_of
+from .errors import LimitExceeded, asset_errors
+from .geometry import Path, Rect, rotated_bounds
+from .layout import BackgroundItem, ImageItem, Layout, ShapeItem, SvgItem, TextItem
+from .units import mm_to_px, pixels_per_mm, px_to_mm
+
+
+@dataclass(frozen=True)
+class Canvas:
+    """Maps page millimetres to canvas pixels."""
+
+    origin: Rect  # the bleed box in page mm
+    dpi: float
+    width: int
+    height: int
+
+    @staticmethod
+    def for_layout(layout: Layout, dpi: float) -> Canvas:
+        b = layout.bleed
+        return Canvas(b, dpi, max(1, round(mm_to_px(b.w, dpi))), max(1, round(mm_to_px(b.h, dpi))))
+
+    def x(self, mm: float) -> float:
+        return mm_to_px(mm - self.origin.x, self.dpi)
+
+    def y(self, mm: float) -> float:
+        return mm_to_px(mm - self.origin.y, self.dpi)
+
+    def span(self, r: Rect) -> tuple[int, int, int, int]:
+        """Pixel rectangle (x, y, w, h) covering ``r`` with edges rounded to the nearest pixel."""
+        x0, y0 = round(self.x(r.x)), round(self.y(r.y))
+        x1, y1 = round(self.x(r.x1)), round(self.y(r.y1))
+        return x0, y0, max(1, x1 - x0), max(1, y1 - y0)
+
+    def outer(self, r: Rect, pad_px: float = 1.0) -> tuple[int, int, int, int]:
+        """Pixel rectangle that fully contains ``r`` plus ``pad_px``."""
+        x0 = math.floor(self.x(r.x) - pad_px)
+        y0 = math.floor(self.y(r.y) - pad_px)
+        x1 = math.ceil(self.x(r.x1) + pad_px)
+        y1 = math.ceil(self.y(r.y1) + pad_px)
+        return x0, y0, max(1, x1 - x0), max(1, y1 - y0)
+
+    def viewbox(self, px: tuple[int, int, int, int]) -> str:
+        x, y, w, h = px
+        return (
+            f"{px_to_mm(x, self.dpi) + self.origin.x:.6f} {px_to_mm(y, self.dpi) + self.origin.y:.6f} "
+            f"{px_to_mm(w, self.dpi):.6f} {px_to_mm(h, self.dpi):.6f}"
+        )
+
+
+Tile = tuple[pyvips.Image, int, int]  # RGBA uchar image and its position on the canvas
+
+
+def draw_raster(
+    layout: Layout, dpi: float, icc: IccCatalog, *, transparent: bool, max_pixels: int | None = None
+) -> pyvips.Image:
+    """Compose the layout at ``dpi`` over the bleed box. Returns a lazy RGBA (transparent) or RGB image."""
+    canvas = Canvas.for_layout(layout, dpi)
+    if max_pixels is not None and canvas.width * canvas.height > max_pixels:
+        raise LimitExceeded(
+            f"output would be {canvas.width}x{canvas.height} pixels, over the {max_pixels} pixel limit", field="dpi"
+        )
+    profile = layout.template.output.icc_profile
+    tiles: list[Tile] = []
+    for item in layout.items:
+        tile: Tile | None
+        if isinstance(item, BackgroundItem):
+            tile = _background(item, canvas, icc, profile)
+        elif isinstance(item, ImageItem):
+            tile = _image(item, canvas)
+        elif isinstance(item, TextItem):
+            tile = _paths(
+                canvas, item.block.outline, icc.to_srgb(item.color, profile), None, 0.0, item.opacity
+            ) if not item.block.outline.empty else None
+        elif isinstance(item, ShapeItem):
+            tile = _paths(
+                canvas,
+                item.path,
+                icc.to_srgb(item.fill, profile) if item.fill is not None else None,
+                icc.to_srgb(item.stroke, profile) if item.stroke is not None else None,
+                item.stroke_width_mm,
+                item.opacity,
+            )
+        else:
+            tile = _svg(item, canvas)
+        if tile is not None:
+            tiles.append(tile)
+
+    base = _solid(canvas.width, canvas.height, (255, 255, 255, 0 if transparent else 255))
+    visible = [t for t in tiles if _overlaps(t, canvas)]
+    if visible:
+        out = base.composite(
+            [t[0] for t in visible],
+            ["over"] * len(visible),
+            x=[t[1] for t in visible],
+            y=[t[2] for t in visible],
+            compositing_space="srgb",
+        )
+    else:
+        out = base
+    out = out.cast("uchar")
+    if not transparent:
+        out = out.extract_band(0, n=3)
+    ppm = pixels_per_mm(dpi)
+    return out.copy(interpretation="srgb", xres=ppm, yres=ppm)
+
+
+def _overlaps(t: Tile, c: Canvas) -> bool:
+    img, x, y = t
+    return x < c.width and y < c.height and x + img.width > 0 and y + img.height > 0
+
+
+def _solid(w: int, h: int, rgba: tuple[int, int, int, int]) -> pyvips.Image:
+    return (pyvips.Image.black(w, h) + list(rgba)).cast("uchar").copy(interpretation="srgb")
+
+
+# -------------------------------------------------------------------------------------------- background
+
+
+def _background(item: BackgroundItem, c: Canvas, icc: IccCatalog, profile: str) -> Tile:
+    if item.color is not None:
+        r, g, b = icc.to_srgb(item.color, profile)
+        return _solid(c.width, c.height, (r, g, b, 255)), 0, 0
+    grad = item.gradient
+    assert grad is not None
+    lut = gradient_lut([(s.offset, icc.to_srgb(s.color, profile)) for s in grad.stops])
+    theta = math.radians(grad.angle)
+    dx, dy = math.cos(theta), math.sin(theta)
+    length = abs(c.width * dx) + abs(c.height * dy)  # CSS gradient-line length: corners reach 0 and 1
+    xy = pyvips.Image.xyz(c.width, c.height)
+    t = (xy[0] - c.width / 2 + 0.5) * (dx / length) + (xy[1] - c.height / 2 + 0.5) * (dy / length) + 0.5
+    index = (t * 255).cast("uchar")  # cast clamps to 0..255
+    lut_img = pyvips.Image.new_from_memory(lut.tobytes(), 256, 1, 4, "uchar").copy(interpretation="srgb")
+    return index.maplut(lut_img), 0, 0
+
+
+def gradient_lut(stops: list[tuple[float, tuple[int, int, int]]]) -> np.ndarray:
+    """256 RGBA entries interpolated linearly (in sRGB) between gradient stops."""
+    pos = np.linspace(0.0, 1.0, 256)
+    offsets = np.array([s[0] for s in stops])
+    cols = np.array([s[1] for s in stops], dtype=np.float64)
+    lut = np.empty((256, 4), dtype=np.uint8)
+    for ch in range(3):
+        lut[:, ch] = np.round(np.interp(pos, offsets, cols[:, ch])).astype(np.uint8)
+    lut[:, 3] = 255
+    return lut
+
+
+# ------------------------------------------------------------------------------------------------- images
+
+
+def _image(item: ImageItem, c: Canvas) -> Tile | None:
+    x0, y0, w, h = c.span(item.dest)
+    cx, cy, cw, ch = item.crop
+    shrink = min(cw / w, ch / h)
+    field = f"layers[{item.layer}]"
+    img, k = _open_for(item, shrink, field)
+    with asset_errors(field, "image"):
+        # integer crop in the decoded image, then one resize to the exact destination size
+        left, top = math.floor(cx / k), math.floor(cy / k)
+        right = min(img.width, max(left + 1, math.ceil((cx + cw) / k)))
+        bottom = min(img.height, max(top + 1, math.ceil((cy + ch) / k)))
+        img = img.crop(left, top, right - left, bottom - top)
+        img = _with_alpha(img)
+        img = _resize_exact(img, w, h)
+        alpha = img[3]
+        if item.opacity < 1:
+            alpha = alpha * item.opacity
+        if item.clip is not None:
+            alpha = alpha * (_mask(c, item.clip, (x0, y0, w, h)) / 255.0)
+        img = img.extract_band(0, n=3).bandjoin(alpha.cast("uchar"))
+        x, y = x0, y0
+        if item.rotation % 360:
+            img, x, y = _rotate(img, item.rotation, c, item.box)
+        if item.page_clip is not None:
+            m = _mask(c, item.page_clip, (x, y, img.width, img.height))
+            img = img.extract_band(0, n=3).bandjoin((img[3] * (m / 255.0)).cast("uchar"))
+    return img.copy(interpretation="srgb"), x, y
+
+
+def _open_for(item: ImageItem, shrink: float, field: str) -> tuple[pyvips.Image, float]:
+    from .assets import open_image
+
+    return open_image(item.info, shrink, field)
+
+
+def _with_alpha(img: pyvips.Image) -> pyvips.Image:
+    if img.bands == 4:
+        return img
+    return img.bandjoin(255)
+
+
+def _resize_exact(img: pyvips.Image, w: int, h: int) -> pyvips.Image:
+    """Resize RGBA to exactly w x h, premultiplied so transparent edges do not bleed dark halos."""
+    if img.width == w and img.height == h:
+        return img
+    hs, vs = w / img.width, h / img.height
+    pre = img.premultiply()
+    out = pre.resize(hs, vscale=vs, kernel="lanczos3").unpremultiply()
+    if out.width != w or out.height != h:
+        out = out.gravity("north-west", w, h, extend="copy")
+    return out.cast("uchar")
+
+
+def _rotate(img: pyvips.Image, degrees: float, c: Canvas, box: Rect) -> tuple[pyvips.Image, int, int]:
+    """Rotate clockwise about the box centre; returns the tile and its canvas position."""
+    pre = img.premultiply()
+    out = pre.rotate(degrees, interpolate=pyvips.Interpolate.new("bicubic")).unpremultiply().cast("uchar")
+    bb = rotated_bounds(box, degrees, box.cx, box.cy)
+    cx, cy = c.x(bb.cx), c.y(bb.cy)
+    return out, round(cx - out.width / 2), round(cy - out.height / 2)
+
+
+# -------------------------------------------------------------------------------------------- vectors
+
+
+def _svg_doc(c: Canvas, px: tuple[int, int, int, int], body: str) -> bytes:
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{px[2]}" height="{px[3]}" '
+        f'viewBox="{c.viewbox(px)}">{body}</svg>'
+    ).encode()
+
+
+def _mask(c: Canvas, path: Path, px: tuple[int, int, int, int]) -> pyvips.Image:
+    """An 8-bit coverage mask of ``path`` over the pixel rectangle ``px`` (anti-aliased)."""
+    rule = "evenodd" if path.evenodd else "nonzero"
+    body = f'<path d="{path.svg_d()}" fill="#fff" fill-rule="{rule}"/>'
+    img = pyvips.Image.svgload_buffer(_svg_doc(c, px, body), unlimited=False)
+    m = img[3]
+    if m.width != px[2] or m.height != px[3]:
+        m = m.gravity("north-west", px[2], px[3])
+    return m
+
+
+def _paths(
+    c: Canvas,
+    path: Path,
+    fill: tuple[int, int, int] | None,
+    stroke: tuple[int, int, int] | None,
+    stroke_mm: float,
+    opacity: float,
+) -> Tile | None:
+    bounds = path.bounds()
+    if bounds is None:
+        return None
+    pad = mm_to_px(stroke_mm, c.dpi) / 2 + 2
+    px = c.outer(bounds, pad)
+    px = _clip_to_canvas(px, c)
+    if px is None:
+        return None
+    rule = "evenodd" if path.evenodd else "nonzero"
+    attrs = [f'fill="{hex_of(fill)}"' if fill else 'fill="none"', f'fill-rule="{rule}"']
+    if stroke:
+        attrs.append(f'stroke="{hex_of(stroke)}" stroke-width="{stroke_mm:.6f}"')
+    if opacity < 1:
+        attrs.append(f'opacity="{opacity:.4f}"')
+    body = f'<path d="{path.svg_d()}" {" ".join(attrs)}/>'
+    img = pyvips.Image.svgload_buffer(_svg_doc(c, px, body), unlimited=False)
+    return img.cast("uchar").copy(interpretation="srgb"), px[0], px[1]
+
+
+def _clip_to_canvas(px: tuple[int, int, int, int], c: Canvas) -> tuple[int, int, int, int] | None:
+    x, y, w, h = px
+    x0, y0 = max(0, x), max(0, y)
+    x1, y1 = min(c.width, x + w), min(c.height, y + h)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    return x0, y0, x1 - x0, y1 - y0
+
+
+def _svg(item: SvgItem, c: Canvas) -> Tile | None:
+    x0, y0, w, h = c.span(item.dest)
+    doc = item.doc
+    field = f"layers[{item.layer}]"
+    aspect = "none" if item.stretch else "xMidYMid meet"
+    vb = f"0 0 {doc.width} {doc.height}"
+    wrapper = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox={quoteattr(vb)} '
+        f'preserveAspectRatio="{aspect}">'
+    ).encode()
+    # nest the (sanitised) document so its own size attributes cannot change ours
+    inner = doc.data
+    if inner.startswith(b"<?xml"):
+        inner = inner[inner.index(b"?>") + 2 :]
+    data = wrapper + _nested(inner, doc.width, doc.height, aspect) + b"</svg>"
+    with asset_errors(field, "SVG"):
+        img = pyvips.Image.svgload_buffer(data, unlimited=False)
+        img = img.cast("uchar")
+        if img.width != w or img.height != h:
+            img = img.gravity("north-west", w, h)
+        if item.opacity < 1:
+            img = img.extract_band(0, n=3).bandjoin((img[3] * item.opacity).cast("uchar"))
+        x, y = x0, y0
+        if item.rotation % 360:
+            img, x, y = _rotate(img, item.rotation, c, item.dest)
+    return img.copy(interpretation="srgb"), x, y
+
+
+def _nested(inner: bytes, w: float, h: float, aspect: str) -> bytes:
+    """Force the nested <svg> to fill the wrapper's viewport."""
+    from lxml import etree
+
+    root = etree.fromstring(inner, etree.XMLParser(resolve_entities=False, no_network=True))
+    root.set("x", "0")
+    root.set("y", "0")
+    root.set("width", str(w))
+    root.set("height", str(h))
+    root.set("preserveAspectRatio", aspect)
+    return bytes(etree.tostring(root))

@@ -1,0 +1,95 @@
+"""Resolve step: template, fonts and assets for a design, checked before any pixel work.
+
+:class:`Engine` holds what a warm process loads once (template catalog, font catalog, ICC profiles);
+:func:`resolve` turns a :class:`~render_engine.design.Design` into :class:`Resources` — probed image
+headers, subject focus for auto-crops, sanitised SVG — or raises a typed error naming the field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from .assets import AssetLoader, Focus, ImageInfo, SvgDoc, find_focus, load_svg, probe_image, resolve_path
+from .color import IccCatalog
+from .design import Design, ImageLayer, SvgLayer, TextLayer
+from .errors import AssetError, LimitExceeded
+from .fonts import FontCatalog
+from .settings import Settings
+from .templates import Template, TemplateCatalog
+
+
+@dataclass
+class Engine:
+    """Process-wide, read-only state: catalogs are loaded on first use and shared by every render."""
+
+    settings: Settings = field(default_factory=Settings)
+
+    @cached_property
+    def templates(self) -> TemplateCatalog:
+        return TemplateCatalog(self.settings.templates_dir)
+
+    @cached_property
+    def fonts(self) -> FontCatalog:
+        return FontCatalog(self.settings.fonts_dir)
+
+    @cached_property
+    def icc(self) -> IccCatalog:
+        return IccCatalog(self.settings.icc_dir, self.settings.extra_icc_dir)
+
+
+@dataclass(frozen=True)
+class Resources:
+    template: Template
+    images: dict[int, ImageInfo]
+    focus: dict[int, Focus]
+    svgs: dict[int, SvgDoc]
+
+
+def resolve(
+    design: Design, engine: Engine, base_dir: Path, asset_loader: AssetLoader | None = None
+) -> Resources:
+    settings = engine.settings
+    template = engine.templates.get(design.template)
+    if len(design.layers) > settings.max_layers:
+        raise LimitExceeded(f"{len(design.layers)} layers, over the limit of {settings.max_layers}", field="layers")
+    images: dict[int, ImageInfo] = {}
+    focus: dict[int, Focus] = {}
+    svgs: dict[int, SvgDoc] = {}
+    for i, layer in enumerate(design.layers):
+        where = f"layers[{i}]"
+        if isinstance(layer, ImageLayer):
+            path = _image_path(layer, base_dir, asset_loader, where)
+            images[i] = probe_image(path, f"{where}.{'asset' if layer.asset else 'asset_id'}", settings)
+            if layer.crop == "auto":
+                focus[i] = find_focus(images[i], f"{where}.crop")
+            if layer.clip is not None and layer.clip.shape == "mask" and template.mask_path(layer.clip.name) is None:
+                raise AssetError(
+                    f"template {template.id} has no mask of that name; it has: {', '.join(template.mask_names())}",
+                    field=f"{where}.clip.name",
+                )
+        elif isinstance(layer, SvgLayer):
+            if layer.svg is not None:
+                raw = layer.svg.encode("utf-8")
+            else:
+                assert layer.file is not None
+                raw = resolve_path(base_dir, layer.file, f"{where}.file").read_bytes()
+            svgs[i] = load_svg(raw, f"{where}.{'svg' if layer.svg is not None else 'file'}", settings)
+        elif isinstance(layer, TextLayer):
+            if len(layer.text) > settings.max_text_chars:
+                raise LimitExceeded(
+                    f"text has {len(layer.text)} characters, over the limit of {settings.max_text_chars}",
+                    field=f"{where}.text",
+                )
+            engine.fonts.family_id(layer.font.family, field=f"{where}.font.family")
+    return Resources(template, images, focus, svgs)
+
+
+def _image_path(layer: ImageLayer, base_dir: Path, loader: AssetLoader | None, where: str) -> Path:
+    if layer.asset is not None:
+        return resolve_path(base_dir, layer.asset, f"{where}.asset")
+    assert layer.asset_id is not None
+    if loader is None:
+        raise AssetError("asset ids need an asset store (use 'asset' paths on the command line)", field=f"{where}.asset_id")
+    return loader(layer.asset_id)

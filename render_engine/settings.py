@@ -1,0 +1,40 @@
+"""Engine settings: defaults -> environment (``RENDER_ENGINE_*``) -> validated.
+
+Built by an entry point (CLI, API app factory, worker) and passed down; nothing reads the environment at
+import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RENDER_ENGINE_", frozen=True)
+
+    templates_dir: Path = Field(REPO_ROOT / "templates_print", description="Product template catalog.")
+    fonts_dir: Path = Field(REPO_ROOT / "fonts", description="Bundled fonts and catalog.json.")
+    icc_dir: Path = Field(REPO_ROOT / "icc_profiles", description="ICC profiles and profiles.json.")
+    extra_icc_dir: Path | None = Field(
+        None, description="A folder with your vendor's profiles and its own profiles.json, added to the bundled ones."
+    )
+
+    max_layers: int = Field(200, gt=0, description="Layers per design.")
+    max_text_chars: int = Field(5000, gt=0, description="Characters per text layer.")
+    max_source_pixels: int = Field(
+        120_000_000, gt=0, description="Pixels of one source image (width*height*pages), checked before decoding."
+    )
+    max_output_pixels: int = Field(
+        130_000_000, gt=0, description="Pixels of one output raster (a 24x36 in poster at 300 DPI is ~80 MP)."
+    )
+    max_svg_bytes: int = Field(2_000_000, gt=0, description="Size of one SVG clip-art document.")
+    max_dpi: int = Field(1200, gt=0, description="Highest output resolution accepted.")
+
+
+def default_settings() -> Settings:
+    return Settings()

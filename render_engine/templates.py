@@ -1,0 +1,165 @@
+"""Product templates: products are data files in ``templates_print/``, validated by this model.
+
+All geometry is in mm in the trim coordinate space (origin top-left of trim). Paths are SVG path data in
+the same space.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import TemplateError
+
+TEMPLATE_ID = r"^[a-z0-9][a-z0-9-]{0,63}$"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class Size(_Model):
+    width_mm: Annotated[float, Field(gt=0, le=5000)]
+    height_mm: Annotated[float, Field(gt=0, le=5000)]
+
+
+class Dpi(_Model):
+    target: Annotated[int, Field(gt=0, le=2400)] = 300
+    minimum: Annotated[int, Field(gt=0, le=2400)] = 150
+
+    @model_validator(mode="after")
+    def _order(self) -> Dpi:
+        if self.minimum > self.target:
+            raise ValueError("dpi.minimum must not exceed dpi.target")
+        return self
+
+
+class PathSpec(_Model):
+    """A closed outline as SVG path data (mm, trim coordinates)."""
+
+    d: Annotated[str, Field(min_length=1)]
+    description: str = ""
+
+
+class CutPath(PathSpec):
+    offset_mm: float = Field(0.0, description="Grow (+) or shrink (-) the cut line relative to 'd'.")
+
+
+class Region(_Model):
+    x: float
+    y: float
+    width_mm: Annotated[float, Field(gt=0)]
+    height_mm: Annotated[float, Field(gt=0)]
+    description: str = ""
+
+
+class OutputSpec(_Model):
+    default_format: Literal["pdf", "png"]
+    color: Literal["cmyk", "rgb", "rgba"] = Field(
+        description="cmyk: CMYK PDF; rgb: opaque PNG; rgba: PNG with transparency (DTG)."
+    )
+    icc_profile: str = "fogra39l-coated"
+    mirror: bool = Field(False, description="Mirror the print file horizontally (sublimation transfer).")
+    white_underbase: bool = Field(False, description="Product needs a White spot underbase (PDF).")
+
+
+class Template(_Model):
+    id: Annotated[str, Field(pattern=TEMPLATE_ID)]
+    name: str
+    kind: Literal["mug", "poster", "canvas", "card", "phone-case", "coaster", "apparel", "sticker"]
+    spec_source: str = Field(description="Where the sizes come from (vendor spec), for reviewers.")
+    trim: Size
+    bleed_mm: Annotated[float, Field(ge=0, le=50)]
+    safe_margin_mm: Annotated[float, Field(ge=0, le=200)]
+    dpi: Dpi = Dpi()
+    print_area: PathSpec | None = Field(None, description="Printable outline where it is not the whole bleed box.")
+    cut_path: CutPath | None = Field(None, description="Die-cut line for die-cut goods.")
+    masks: dict[str, PathSpec] = Field(default_factory=dict, description="Named regions, e.g. camera holes.")
+    regions: dict[str, Region] = Field(default_factory=dict, description="Named rectangles, e.g. a canvas face.")
+    product_color: str = Field("#ffffff", pattern=r"^#[0-9a-fA-F]{6}$")
+    output: OutputSpec
+    mockup: dict[str, Any] = Field(default_factory=dict, description="Mockup scenes (see the mockup issue).")
+
+    @property
+    def trim_w(self) -> float:
+        return self.trim.width_mm
+
+    @property
+    def trim_h(self) -> float:
+        return self.trim.height_mm
+
+    @property
+    def bleed_w(self) -> float:
+        return self.trim.width_mm + 2 * self.bleed_mm
+
+    @property
+    def bleed_h(self) -> float:
+        return self.trim.height_mm + 2 * self.bleed_mm
+
+    def mask_path(self, name: str) -> str | None:
+        if name == "print_area":
+            return self.print_area.d if self.print_area else _rect_d(0, 0, self.trim_w, self.trim_h)
+        if name == "cut_path" and self.cut_path:
+            return self.cut_path.d
+        spec = self.masks.get(name)
+        return spec.d if spec else None
+
+    def mask_names(self) -> list[str]:
+        names = ["print_area", *self.masks]
+        if self.cut_path:
+            names.append("cut_path")
+        return names
+
+
+def _rect_d(x: float, y: float, w: float, h: float) -> str:
+    return f"M{x} {y}H{x + w}V{y + h}H{x}Z"
+
+
+@dataclass(frozen=True)
+class TemplateCatalog:
+    """Every template file in a directory, loaded and validated once."""
+
+    directory: Path
+
+    @cached_property
+    def templates(self) -> dict[str, Template]:
+        out: dict[str, Template] = {}
+        if not self.directory.is_dir():
+            raise TemplateError(f"template directory {self.directory} does not exist", field="template")
+        for path in sorted(self.directory.glob("*.json")):
+            t = load_template_file(path)
+            if t.id != path.stem:
+                raise TemplateError(f"{path.name}: id '{t.id}' must equal the file name", field="id")
+            out[t.id] = t
+        return out
+
+    def get(self, template_id: str) -> Template:
+        try:
+            return self.templates[template_id]
+        except KeyError:
+            known = ", ".join(sorted(self.templates))
+            raise TemplateError(f"unknown template; known templates: {known}", field="template") from None
+
+
+def load_template_file(path: Path) -> Template:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise TemplateError(f"{path.name}: cannot read template ({type(exc).__name__})", field="template") from None
+    try:
+        return Template.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors(include_input=False, include_url=False)[0]
+        loc = ".".join(str(p) for p in err["loc"])
+        raise TemplateError(f"{path.name}: {err['msg']}", field=loc) from None
+
+
+def template_json_schema() -> dict[str, Any]:
+    schema = Template.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema
