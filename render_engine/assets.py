@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyvips
 from lxml import etree
@@ -78,6 +79,8 @@ def probe_image(path: Path, field: str, settings: Settings) -> ImageInfo:
         fmt = sniff_format(fh.read(32))
     if fmt is None:
         raise AssetError("not a supported image format (JPEG, PNG, WebP, HEIF/AVIF, TIFF)", field=field)
+    if not _intact(path, fmt):
+        raise AssetError(f"{fmt.upper()} file is truncated (no end marker)", field=field)
     with asset_errors(field, "image"):
         img = _load(path, fmt, access="sequential", fail_on="error")
         pages = int(img.get("n-pages")) if img.get_typeof("n-pages") else 1
@@ -104,9 +107,32 @@ def probe_image(path: Path, field: str, settings: Settings) -> ImageInfo:
     )
 
 
-def open_image(info: ImageInfo, shrink: float, field: str) -> tuple[pyvips.Image, float]:
+def _intact(path: Path, fmt: str) -> bool:
+    """Cheap structural check for the commonest corruption, a cut-off upload. libvips decodes lazily, so a
+    truncated file would otherwise only fail while the output is being written.
+
+    JPEG: an EOI marker must follow the first SOS (entropy-coded data cannot contain FFD9, and data
+    appended after EOI by some phones is fine). PNG: the IEND chunk must be present.
+    """
+    if fmt == "jpeg":
+        data = path.read_bytes()
+        sos = data.find(b"\xff\xda")  # near the start
+        return sos != -1 and data.rfind(b"\xff\xd9") > sos  # near the end: scanned backwards
+    if fmt == "png":
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            fh.seek(max(0, size - 4096))
+            return b"IEND" in fh.read()
+    return True
+
+
+def open_image(
+    info: ImageInfo, shrink: float, field: str, *, sequential: bool = False
+) -> tuple[pyvips.Image, float]:
     """Decode (lazily) at 1/k of full size, k <= ``shrink``; upright (EXIF applied), 8-bit sRGB(+alpha).
 
+    ``sequential`` streams the decode top to bottom (for pipelines that read each row once: no
+    rotation); otherwise libvips decodes the whole image into memory for random access.
     Returns the image and the factor actually used, so callers can map source coordinates.
     """
     k = 1
@@ -116,10 +142,11 @@ def open_image(info: ImageInfo, shrink: float, field: str) -> tuple[pyvips.Image
                 k = cand
                 break
     with asset_errors(field, "image"):
+        access = "sequential" if sequential and info.orientation == 1 else "random"
         if k > 1:
-            img = _load(info.path, info.format, shrink=k, fail_on="error")
+            img = _load(info.path, info.format, shrink=k, fail_on="error", access=access)
         else:
-            img = _load(info.path, info.format, fail_on="error")
+            img = _load(info.path, info.format, fail_on="error", access=access)
         img = img.autorot()
         img = to_srgb(img)
     actual = info.width / img.width
@@ -130,12 +157,12 @@ def to_srgb(img: pyvips.Image) -> pyvips.Image:
     """Normalise any decoded image to 8-bit sRGB, keeping alpha: CMYK (through its embedded profile or the
     built-in fallback), greyscale, 16-bit, Lab all end up the same."""
     interp = str(img.interpretation)
-    if interp == "cmyk" or (img.bands - (1 if img.hasalpha() else 0)) == 4 and interp != "srgb":
-        embedded = img.get_typeof("icc-profile-data") != 0
-        img = img.icc_transform("srgb", input_profile="cmyk" if not embedded else None, embedded=embedded)
-    elif interp not in ("srgb", "rgb"):
-        img = img.colourspace("srgb")
-    elif img.format != "uchar":
+    if interp == "cmyk" or ((img.bands - (1 if img.hasalpha() else 0)) == 4 and interp != "srgb"):
+        if img.get_typeof("icc-profile-data") != 0:
+            img = img.icc_transform("srgb", embedded=True, intent="relative")
+        else:  # no profile: libvips' built-in generic CMYK profile
+            img = img.icc_transform("srgb", input_profile="cmyk", intent="relative")
+    elif interp not in ("srgb", "rgb") or img.format != "uchar":
         img = img.colourspace("srgb")
     if img.format != "uchar":
         img = img.cast("uchar")
@@ -195,15 +222,16 @@ def find_focus(info: ImageInfo, field: str) -> Focus:
     return Focus(opts["attention_x"] / rgb.width, opts["attention_y"] / rgb.height, (), "attention")
 
 
-_CASCADE = None
+_CASCADE: Any = None
 
 
-def _cascade():  # type: ignore[no-untyped-def]
+def _cascade() -> Any:
+    """The Haar frontal-face cascade that ships inside the opencv wheel (``cv2/data``), loaded once."""
     global _CASCADE
     if _CASCADE is None:
         import cv2
 
-        path = Path(cv2.data.haarcascades) / "haarcascade_frontalface_alt2.xml"
+        path = Path(cv2.__file__).parent / "data" / "haarcascade_frontalface_alt2.xml"
         _CASCADE = cv2.CascadeClassifier(str(path))
         if _CASCADE.empty():
             raise AssetError("face detector model missing from the OpenCV wheel", field="crop")
@@ -236,12 +264,13 @@ def load_svg(raw: bytes, field: str, settings: Settings) -> SvgDoc:
         raise AssetError("SVG is not well-formed XML", field=field) from None
     if root is None or etree.QName(root).localname != "svg":
         raise AssetError("not an SVG document", field=field)
+    _check_svg_complexity(root, field, settings)
     for el in list(root.iter()):
         if not isinstance(el.tag, str):
             continue
         name = etree.QName(el).localname
         if name in ("script", "foreignObject"):
-            el.getparent().remove(el)  # type: ignore[union-attr]
+            el.getparent().remove(el)
             continue
         for attr in list(el.attrib):
             value = el.attrib[attr]
@@ -258,6 +287,26 @@ def load_svg(raw: bytes, field: str, settings: Settings) -> SvgDoc:
     if not root.get("viewBox"):
         root.set("viewBox", f"0 0 {width} {height}")
     return SvgDoc(etree.tostring(root), width, height)
+
+
+def _check_svg_complexity(root: etree._Element, field: str, settings: Settings) -> None:
+    """Refuse documents whose drawing cost can explode: too many elements, or <use> elements that
+    reference groups containing further <use> elements (each level multiplies the work — the classic
+    "billion laughs" of SVG renders for minutes in librsvg and CairoSVG alike)."""
+    elements = [el for el in root.iter() if isinstance(el.tag, str)]
+    if len(elements) > settings.max_svg_elements:
+        raise LimitExceeded(f"SVG has more than {settings.max_svg_elements} elements", field=field)
+    by_id = {el.get("id"): el for el in elements if el.get("id")}
+    uses = [el for el in elements if etree.QName(el).localname == "use"]
+    if len(uses) > settings.max_svg_uses:
+        raise LimitExceeded(f"SVG has more than {settings.max_svg_uses} <use> elements", field=field)
+    for use in uses:
+        ref = (use.get("href") or use.get(_XLINK) or "").lstrip("#")
+        target = by_id.get(ref)
+        if target is not None and any(
+            isinstance(el.tag, str) and etree.QName(el).localname == "use" for el in target.iter()
+        ):
+            raise LimitExceeded("SVG <use> elements may not reference other <use> elements", field=field)
 
 
 def _intrinsic_size(root: etree._Element) -> tuple[float, float]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 import time
 from pathlib import Path
@@ -15,11 +16,13 @@ from pathlib import Path
 from . import __version__
 from .design import design_json_schema, load_design_file
 from .errors import RenderError
+from .jobs import commands as jobs_commands
 from .pipeline import RenderResult, prepare, render_file
 from .resolve import Engine
 from .settings import Settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+log = logging.getLogger(__name__)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,26 +35,49 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, default=Path("out"), help="output folder (default: ./out)")
     r.add_argument("--format", choices=["png", "pdf"], help="output format (default: the template's)")
     r.add_argument("--dpi", type=float, help="output resolution (default: the template's target DPI)")
+    r.add_argument("--marks", action="store_true", help="PDF: crop marks and a job label in a slug")
     r.add_argument("--quiet", action="store_true", help="no progress lines")
+    from .fabric import add_render_arguments as add_fabric_arguments
+
+    add_fabric_arguments(r)  # --dialect, --template, --canvas-size, --canvas-covers, --font-fallback
 
     v = sub.add_parser("validate", help="check designs (schema, template, fonts, assets, layout) without rendering")
     v.add_argument("designs", nargs="+", type=Path)
+
+    pf = sub.add_parser("preflight", help="check a design for print problems (exit 1 on blockers)")
+    pf.add_argument("design", type=Path)
+    pf.add_argument("--proof", type=Path, help="write a proof PNG with the findings outlined")
+    pf.add_argument("--json", action="store_true", help="print the JSON report instead of a summary")
 
     sub.add_parser("templates", help="list product templates")
     sub.add_parser("fonts", help="list bundled font families")
     s = sub.add_parser("schema", help="print the design JSON Schema")
     s.add_argument("--out", type=Path, help="write to this file instead of stdout")
+    from .mockup.cli import add_parsers as add_mockup_parsers
+
+    add_mockup_parsers(sub)  # mockup, gallery
+    jobs_commands.add_parsers(sub)  # serve, worker (render_engine/jobs/commands.py)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command in jobs_commands.COMMANDS:  # the API server and the render-farm worker
+        return jobs_commands.run(args)
     try:
         engine = Engine(Settings())
         if args.command == "render":
             return _render(engine, args)
         if args.command == "validate":
             return _validate(engine, args.designs)
+        if args.command == "preflight":
+            from .preflight import run_cli
+
+            return run_cli(engine, args.design, args.proof, args.json)
+        if args.command in ("mockup", "gallery"):
+            from .mockup.cli import run as run_mockup
+
+            return run_mockup(engine, args)
         if args.command == "templates":
             return _templates(engine)
         if args.command == "fonts":
@@ -71,20 +97,34 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `render-engine fonts | head`: the reader left; say nothing more
+        sys.stderr.close()
+        return EXIT_OK
     return EXIT_USAGE
 
 
 def _render(engine: Engine, args: argparse.Namespace) -> int:
+    from .fabric import render_cli as render_fabric_cli
+    from .pdf import PdfOptions
+
+    options = PdfOptions(marks=args.marks)
     results: list[RenderResult] = []
     failures: list[tuple[Path, str]] = []
     total = len(args.designs)
     for n, path in enumerate(args.designs, 1):
         t0 = time.perf_counter()
         try:
-            res = render_file(path, engine, args.out, fmt=args.format, dpi=args.dpi)
+            res = render_fabric_cli(path, engine, args, options) or render_file(
+                path, engine, args.out, fmt=args.format, dpi=args.dpi, pdf_options=options
+            )
         except RenderError as exc:
             failures.append((path, str(exc)))
             print(f"[{n}/{total}] FAILED {path}: {exc}", file=sys.stderr)
+            continue
+        except Exception as exc:  # a bug, not bad input: still one line, and the batch goes on
+            log.exception("internal error rendering %s", path)
+            failures.append((path, f"internal error ({type(exc).__name__})"))
+            print(f"[{n}/{total}] FAILED {path}: internal error ({type(exc).__name__})", file=sys.stderr)
             continue
         results.append(res)
         if not args.quiet:
@@ -98,10 +138,7 @@ def _summary(results: list[RenderResult], failures: list[tuple[Path, str]]) -> N
     if results:
         print(f"{'design':34} {'template':22} {'fmt':4} {'size':>16} {'MB':>7} {'seconds':>8}")
         for r in results:
-            if r.pixels:
-                size = f"{r.pixels[0]}x{r.pixels[1]}px"
-            else:
-                size = f"{r.dpi:.0f} dpi"
+            size = f"{r.pixels[0]}x{r.pixels[1]}px" if r.pixels else f"{r.dpi:.0f} dpi"
             secs = sum(r.timings.values())
             print(f"{r.design:34} {r.template:22} {r.format:4} {size:>16} {r.bytes / 1e6:7.2f} {secs:8.2f}")
     print(f"{len(results)} rendered, {len(failures)} failed")

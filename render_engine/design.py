@@ -266,7 +266,9 @@ class TextLayer(_Model):
     )
     wrap: bool = True
     shrink_to_fit: bool = False
-    min_size: Annotated[float, Field(gt=0, le=2000)] = Field(6.0, description="Smallest size (pt) shrink-to-fit may use.")
+    min_size: Annotated[float, Field(gt=0, le=2000)] = Field(
+        6.0, description="Smallest size (pt) shrink-to-fit may use."
+    )
     arc: Arc | None = None
     rotation: Degrees = 0.0
     opacity: Opacity = 1.0

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from .assets import AssetLoader
 from .design import Design, load_design_file
@@ -23,6 +23,9 @@ from .layout import Layout, plan_layout
 from .raster import draw_raster
 from .resolve import Engine, Resources, resolve
 from .writers import write_png
+
+if TYPE_CHECKING:
+    from .pdf import PdfOptions
 
 PRINT_STEPS = ("parse", "resolve", "layout", "draw", "write")
 Format = Literal["png", "pdf"]
@@ -96,8 +99,13 @@ def render_design(
     name: str = "design",
     timer: StepTimer | None = None,
     asset_loader: AssetLoader | None = None,
+    soft_proof: bool = False,
+    pdf_options: PdfOptions | None = None,
 ) -> RenderResult:
-    """Render one design to ``out`` (a file path). The format defaults to the template's."""
+    """Render one design to ``out`` (a file path). The format defaults to the template's.
+
+    ``soft_proof`` (PNG only) shows a CMYK product's colours through its output profile.
+    """
     timer = timer or StepTimer()
     prep = prepare(design, engine, base_dir, timer, asset_loader)
     t = prep.layout.template
@@ -113,6 +121,7 @@ def render_design(
                 engine.icc,
                 transparent=t.output.color == "rgba",
                 max_pixels=engine.settings.max_output_pixels,
+                soft_proof=soft_proof,
             )
             if t.output.mirror:
                 img = img.fliphor()
@@ -122,7 +131,7 @@ def render_design(
     else:
         from .pdf import write_pdf
 
-        write_pdf(prep, engine, out, timer=timer)
+        write_pdf(prep, engine, out, timer=timer, options=pdf_options)
     return RenderResult(
         design=name,
         template=t.id,
@@ -136,7 +145,14 @@ def render_design(
 
 
 def render_file(
-    path: Path, engine: Engine, out_dir: Path, *, fmt: Format | None = None, dpi: float | None = None
+    path: Path,
+    engine: Engine,
+    out_dir: Path,
+    *,
+    fmt: Format | None = None,
+    dpi: float | None = None,
+    soft_proof: bool = False,
+    pdf_options: PdfOptions | None = None,
 ) -> RenderResult:
     timer = StepTimer()
     with timer.step("parse"):
@@ -145,5 +161,14 @@ def render_file(
     prep_fmt = fmt or engine.templates.get(design.template).output.default_format
     out = out_dir / f"{stem}.{prep_fmt}"
     return render_design(
-        design, engine, out, base_dir=path.parent, fmt=prep_fmt, dpi=dpi, name=path.name, timer=timer
+        design,
+        engine,
+        out,
+        base_dir=path.parent,
+        fmt=prep_fmt,
+        dpi=dpi,
+        name=path.name,
+        timer=timer,
+        soft_proof=soft_proof,
+        pdf_options=pdf_options,
     )

@@ -7,6 +7,7 @@ headers, subject focus for auto-crops, sanitised SVG — or raises a typed error
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -16,6 +17,7 @@ from .color import IccCatalog
 from .design import Design, ImageLayer, SvgLayer, TextLayer
 from .errors import AssetError, LimitExceeded
 from .fonts import FontCatalog
+from .safety import harden_libvips
 from .settings import Settings
 from .templates import Template, TemplateCatalog
 
@@ -25,6 +27,9 @@ class Engine:
     """Process-wide, read-only state: catalogs are loaded on first use and shared by every render."""
 
     settings: Settings = field(default_factory=Settings)
+
+    def __post_init__(self) -> None:
+        harden_libvips()
 
     @cached_property
     def templates(self) -> TemplateCatalog:
@@ -82,8 +87,26 @@ def resolve(
                     f"text has {len(layer.text)} characters, over the limit of {settings.max_text_chars}",
                     field=f"{where}.text",
                 )
+            if longest_combining_run(layer.text) > settings.max_combining_run:
+                raise LimitExceeded(
+                    f"text has more than {settings.max_combining_run} combining marks in a row",
+                    field=f"{where}.text",
+                )
             engine.fonts.family_id(layer.font.family, field=f"{where}.font.family")
     return Resources(template, images, focus, svgs)
+
+
+def longest_combining_run(text: str) -> int:
+    """The longest run of consecutive combining marks (Mn/Me): "Zalgo" text stacks hundreds on one letter,
+    which makes shaping and glyph drawing slow; real scripts stack a handful at most."""
+    best = run = 0
+    for ch in text:
+        if unicodedata.category(ch) in ("Mn", "Me"):
+            run += 1
+            best = max(best, run)
+        else:
+            run = 0
+    return best
 
 
 def _image_path(layer: ImageLayer, base_dir: Path, loader: AssetLoader | None, where: str) -> Path:
@@ -91,5 +114,7 @@ def _image_path(layer: ImageLayer, base_dir: Path, loader: AssetLoader | None, w
         return resolve_path(base_dir, layer.asset, f"{where}.asset")
     assert layer.asset_id is not None
     if loader is None:
-        raise AssetError("asset ids need an asset store (use 'asset' paths on the command line)", field=f"{where}.asset_id")
+        raise AssetError(
+            "asset ids need an asset store (use 'asset' paths on the command line)", field=f"{where}.asset_id"
+        )
     return loader(layer.asset_id)

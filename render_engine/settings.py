@@ -26,6 +26,11 @@ class Settings(BaseSettings):
 
     max_layers: int = Field(200, gt=0, description="Layers per design.")
     max_text_chars: int = Field(5000, gt=0, description="Characters per text layer.")
+    max_combining_run: int = Field(
+        20,
+        gt=0,
+        description="Consecutive combining marks in text (Zalgo text stacks hundreds; shaping and drawing slow down).",
+    )
     max_source_pixels: int = Field(
         120_000_000, gt=0, description="Pixels of one source image (width*height*pages), checked before decoding."
     )
@@ -33,6 +38,8 @@ class Settings(BaseSettings):
         130_000_000, gt=0, description="Pixels of one output raster (a 24x36 in poster at 300 DPI is ~80 MP)."
     )
     max_svg_bytes: int = Field(2_000_000, gt=0, description="Size of one SVG clip-art document.")
+    max_svg_elements: int = Field(20_000, gt=0, description="Elements in one SVG document.")
+    max_svg_uses: int = Field(500, gt=0, description="<use> elements in one SVG document (no nesting).")
     max_dpi: int = Field(1200, gt=0, description="Highest output resolution accepted.")
 
 

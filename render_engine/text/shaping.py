@@ -119,9 +119,25 @@ def paragraph_level(text: str) -> int:
 
 def visual_order(levels: list[int]) -> list[int]:
     """Logical indices in visual (left-to-right) order for one line (UAX #9 rule L2)."""
+    order = list(range(len(levels)))
     if not levels or max(levels) == 0:
-        return list(range(len(levels)))
-    return [int(i) for i in icu.Bidi.reorderVisual(levels)]
+        return order
+    # PyICU's Bidi.reorderVisual returns the identity map (seen with pyicu-wheels 2.15), so rule L2 is
+    # applied here: from the highest level down to the lowest odd level, reverse every maximal run of
+    # characters at that level or higher.
+    lowest_odd = min(lv for lv in levels if lv % 2 == 1) if any(lv % 2 for lv in levels) else max(levels) + 1
+    for level in range(max(levels), lowest_odd - 1, -1):
+        i = 0
+        while i < len(order):
+            if levels[order[i]] >= level:
+                j = i
+                while j < len(order) and levels[order[j]] >= level:
+                    j += 1
+                order[i:j] = order[i:j][::-1]
+                i = j
+            else:
+                i += 1
+    return order
 
 
 def line_breaks(text: str) -> list[int]:

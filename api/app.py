@@ -1,0 +1,114 @@
+"""The app factory: ``create_app(settings) -> FastAPI``; routes under ``/v1``, ops endpoints at the root.
+
+With ``settings.redis_url`` jobs go to RQ (``render-engine worker`` processes render them); without it an
+in-process render thread consumes the same job function (the embedded default of ``render-engine serve``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from render_engine import __version__
+from render_engine.jobs.settings import ServiceSettings
+from render_engine.jobs.worker import Dispatcher, LocalDispatcher, RqDispatcher, Services
+from render_engine.resolve import Engine
+
+from . import errors
+from .deps import AppState
+from .limits import BodyLimitMiddleware, JsonDepthMiddleware
+from .metrics import Metrics
+from .routes import assets, catalog, demo, health, jobs, previews
+
+
+class MetricsMiddleware:
+    """Request count and latency by route template (``/v1/jobs/{job_id}``, not the raw path)."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        t0 = time.perf_counter()
+        status = 500
+
+        async def send_wrapper(msg: Message) -> None:
+            nonlocal status
+            if msg["type"] == "http.response.start":
+                status = msg["status"]
+            await send(msg)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            route = scope.get("route")
+            name = getattr(route, "path", "unmatched")
+            if scope.get("path", "").startswith("/v1/") and not name.startswith("/v1"):
+                name = "/v1" + name  # routers included with a prefix report their own path
+            self.metrics.observe(scope["method"], name, status, time.perf_counter() - t0)
+
+
+def create_app(
+    settings: ServiceSettings | None = None,
+    *,
+    engine: Engine | None = None,
+    dispatcher: Dispatcher | None = None,
+) -> FastAPI:
+    settings = settings or ServiceSettings()
+    services = Services.build(settings, engine)
+    local: LocalDispatcher | None = None
+    if dispatcher is None:
+        if settings.redis_url:
+            dispatcher = RqDispatcher(services, settings.redis_url)
+        else:
+            local = LocalDispatcher(services, settings.embedded_workers)
+            dispatcher = local
+    demo_key = demo.demo_api_key(settings)  # storefront scope only; None: no /demo
+    state = AppState(services, dispatcher, settings.keys() + ((demo_key,) if demo_key else ()))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if local is not None:
+            local.start()
+        try:
+            yield
+        finally:
+            if local is not None:
+                local.stop()
+
+    app = FastAPI(
+        title="render-engine API",
+        version=__version__,
+        description="Print files from design JSON: assets, previews, preflight, async print jobs, print-unit pickup.",
+        lifespan=lifespan,
+    )
+    app.state.render = state
+    errors.install(app)
+    app.include_router(assets.router, prefix="/v1")
+    app.include_router(jobs.router, prefix="/v1")
+    app.include_router(previews.router, prefix="/v1")
+    app.include_router(catalog.router, prefix="/v1")
+    app.include_router(health.router)
+    if demo_key is not None:
+        app.include_router(demo.build_router(demo_key))
+
+    def limit_for(scope: Scope) -> int:
+        path: str = scope.get("path", "")
+        return settings.max_body_bytes if path.startswith("/v1/assets") else settings.max_design_bytes
+
+    app.add_middleware(JsonDepthMiddleware, max_depth=settings.max_json_depth)
+    app.add_middleware(BodyLimitMiddleware, limit_for=limit_for)
+    app.add_middleware(MetricsMiddleware, metrics=state.metrics)
+    return app
+
+
+def openapi_document(app: FastAPI) -> dict[str, Any]:
+    return app.openapi()

@@ -1,0 +1,415 @@
+// render-engine storefront reference page (docs/demo.md). Plain JS, no dependencies, no build step.
+// Everything goes through the public /v1 API with the storefront-scoped key from the page's meta tag:
+//   GET /v1/templates, /v1/templates/{id}, /v1/fonts   catalog
+//   POST /v1/assets                                      photo upload -> asset_id
+//   POST /v1/previews + POST /v1/preflight               live mockup + findings (debounced, aborted when stale)
+//   POST /v1/jobs (Idempotency-Key), GET /v1/jobs/{id}   order and job state
+//   GET /v1/jobs/{id}/files/{name}                       print files (a storefront key may read its own jobs')
+"use strict";
+
+const API_KEY = document.querySelector('meta[name="render-engine-key"]').content;
+const DEBOUNCE_MS = 250;
+const PREVIEW_WIDTH = 800;
+const POLL_MS = 500;
+
+const $ = (id) => document.getElementById(id);
+const el = {
+  template: $("template"), photo: $("photo"), photoStatus: $("photo-status"), text: $("text"), font: $("font"),
+  size: $("size"), color: $("color"), view: $("view"), variant: $("variant"), variantLabel: $("variant-label"),
+  preview: $("preview"), placeholder: $("preview-placeholder"), previewStatus: $("preview-status"),
+  findings: $("findings"), echo: $("echo"), confirm: $("confirm"), order: $("order"), orderHint: $("order-hint"),
+  job: $("job"), files: $("files"),
+};
+
+// Shared with the browser tests (tests/test_demo_browser.py): what the last preview showed.
+const demo = (window.demo = {
+  template: null,        // GET /v1/templates/{id}
+  asset: null,           // POST /v1/assets response
+  lastRequest: null,     // body of the last POST /v1/previews whose image is on screen
+  preflight: null,       // POST /v1/preflight report for lastRequest.design
+  previews: 0,           // previews shown so far
+  job: null,             // last GET /v1/jobs/{id}
+  error: null,           // the API error of the last preview attempt (e.g. font_error), else null
+  ready: false,          // catalog loaded
+});
+
+let inflight = null;     // AbortController of the preview + preflight in flight
+let timer = 0;
+let seq = 0;
+let previewUrl = null;
+let orderKey = null;     // Idempotency-Key for the design in orderDesign (a retry re-sends the same key)
+let orderDesign = null;
+let ordering = false;
+
+// ---------------------------------------------------------------------------------------------- API helpers
+
+class ApiError extends Error {
+  constructor(status, body) {
+    super((body && body.message) || `HTTP ${status}`);
+    this.status = status;
+    this.code = body && body.code;
+    this.field = body && body.field;
+  }
+}
+
+async function api(path, { method = "GET", json, body, headers = {}, signal, as = "json" } = {}) {
+  const h = { "X-API-Key": API_KEY, ...headers };
+  if (json !== undefined) {
+    h["Content-Type"] = "application/json";
+    body = JSON.stringify(json);
+  }
+  const res = await fetch(path, { method, headers: h, body, signal, cache: "no-store" });
+  if (!res.ok) {
+    let err = null;
+    try { err = await res.json(); } catch (_) { /* not JSON */ }
+    const e = new ApiError(res.status, err);
+    e.retryAfter = Number(res.headers.get("Retry-After")) || 0;
+    throw e;
+  }
+  if (as === "blob") return { blob: await res.blob(), headers: res.headers };
+  return res.json();
+}
+
+function uuid() {
+  if (crypto.randomUUID) return crypto.randomUUID();  // secure contexts (localhost, https)
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const hex = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+function option(select, value, label) {
+  const o = document.createElement("option");
+  o.value = value;
+  o.textContent = label;
+  select.append(o);
+}
+
+// ---------------------------------------------------------------------------------------------- the design
+
+function rect(t) {
+  const w = t.trim.width_mm, h = t.trim.height_mm, b = t.bleed_mm, s = t.safe_margin_mm;
+  return {
+    bleed: { x: -b, y: -b, width: w + 2 * b, height: h + 2 * b },
+    safe: { x: s, y: s, width: w - 2 * s, height: h - 2 * s },
+  };
+}
+
+function buildDesign() {
+  const t = demo.template;
+  if (!t) return null;
+  const { bleed, safe } = rect(t);
+  // Opaque products get a background in the product colour; DTG (transparent) prints leave the garment bare.
+  const transparent = t.output && t.output.color === "rgba";
+  const layers = transparent ? [] : [{ type: "background", color: t.product_color || "#ffffff" }];
+  if (demo.asset) {
+    // The photo covers the whole bleed box; the engine picks the crop (faces, else saliency).
+    layers.push({ type: "image", asset_id: demo.asset.asset_id, box: bleed, fit: "cover", crop: "auto" });
+  }
+  const text = el.text.value.replace(/\r\n?/g, "\n").replace(/\n+$/, "");
+  if (text.trim()) {
+    const fam = demo.fonts.find((f) => f.id === el.font.value);
+    const weight = fam && fam.styles.some((s) => s.weight === 700 && s.style === "normal") ? 700 : 400;
+    layers.push({
+      type: "text", text, font: { family: el.font.value, weight }, size: Number(el.size.value) || 24,
+      color: el.color.value, box: safe, align: "center", valign: "middle", shrink_to_fit: true, min_size: 8,
+    });
+  }
+  return { version: 1, template: t.id, meta: { title: "storefront demo" }, layers };
+}
+
+function previewRequest() {
+  const design = buildDesign();
+  if (!design) return null;
+  const req = { design, width: PREVIEW_WIDTH, view: el.view.value || null };
+  if (el.variant.value) req.variant = el.variant.value;
+  return req;
+}
+
+// ---------------------------------------------------------------------------------------------- live preview
+
+function schedulePreview() {
+  clearTimeout(timer);
+  timer = setTimeout(runPreview, DEBOUNCE_MS);
+  invalidateOrder();
+}
+
+async function runPreview() {
+  timer = 0;
+  const req = previewRequest();
+  if (!req) return;
+  if (inflight) inflight.abort();  // a newer edit wins: the stale request is cancelled, not just ignored
+  const ctl = (inflight = new AbortController());
+  const mine = ++seq;
+  document.body.classList.add("busy");
+  el.previewStatus.textContent = "Updating preview…";
+  try {
+    const [img, report] = await Promise.all([
+      api("/v1/previews", { method: "POST", json: req, headers: { Accept: "image/jpeg" }, signal: ctl.signal, as: "blob" }),
+      api("/v1/preflight", { method: "POST", json: { design: req.design }, signal: ctl.signal }),
+    ]);
+    if (mine !== seq) return;
+    if (previewUrl) URL.revokeObjectURL(previewUrl);
+    previewUrl = URL.createObjectURL(img.blob);
+    await new Promise((resolve) => {
+      el.preview.onload = resolve;
+      el.preview.onerror = resolve;
+      el.preview.src = previewUrl;
+    });
+    el.preview.hidden = false;
+    el.placeholder.hidden = true;
+    demo.lastRequest = req;
+    demo.preflight = report;
+    demo.previews += 1;
+    demo.error = null;
+    el.preview.classList.remove("stale");
+    el.previewStatus.textContent = `Preview ${PREVIEW_WIDTH} px · ${req.view || "default"} view`;
+    showFindings(report, null);
+    showEcho(report, req.design);
+  } catch (e) {
+    if (e.name === "AbortError" || mine !== seq) return;
+    if (e.status === 429 && e.retryAfter) {
+      el.previewStatus.textContent = `The server is busy; retrying in ${e.retryAfter} s…`;
+      timer = setTimeout(runPreview, e.retryAfter * 1000);
+      return;  // keeps the last good preview; the order stays disabled until this one lands
+    }
+    demo.lastRequest = null;
+    demo.preflight = null;
+    demo.error = e;
+    el.preview.classList.add("stale");
+    el.previewStatus.textContent = "The preview could not be made (the image shows the last design that worked).";
+    showFindings(null, e);
+    showEcho(null, req.design);
+  } finally {
+    if (mine === seq) {
+      document.body.classList.remove("busy");
+      inflight = null;
+      updateOrderButton();
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- findings
+
+const TITLES = {
+  "image.resolution_too_low": "Photo resolution too low",
+  "image.resolution_low": "Photo resolution is low",
+  "image.upscaled": "Photo is enlarged a lot",
+  "image.decode_failed": "Photo could not be read",
+  "safe.text_outside": "Text outside the safe zone",
+  "safe.text_over_mask": "Text over a hole in the product",
+  "safe.text_crosses_cut": "Text crosses the cut line",
+  "bleed.missing": "Photo does not reach the edge",
+  "text.overflow": "Text does not fit",
+  "text.fallback_font": "Some characters use another font",
+  "text.too_small": "Text is very small",
+  "text.spaces": "Extra spaces",
+  "text.invisible_characters": "Invisible characters in the text",
+  "text.bidi_control": "Direction control characters in the text",
+  "text.joiners": "Joiner characters in the text",
+  "text.mixed_scripts": "Mixed alphabets in one word",
+  "text.low_contrast": "Text is hard to read on its background",
+  "shape.hairline": "Very thin line",
+  "color.total_ink": "Very dark photo areas",
+  "color.out_of_gamut": "Some colours will print duller",
+};
+
+function fmt(v) {
+  if (typeof v === "number") return Number.isInteger(v) ? String(v) : v.toFixed(1);
+  if (Array.isArray(v)) return v.join(", ");
+  return String(v);
+}
+
+function measuredLine(f) {
+  if (f.measured === undefined || f.measured === null) return "";
+  if (f.unit === "dpi") {
+    const need = f.code === "image.resolution_too_low" ? "needs at least" : "recommended";
+    return `Measured ${fmt(f.measured)} DPI (${need} ${fmt(f.required)} DPI).`;
+  }
+  if (f.code === "safe.text_outside") return `${fmt(f.measured)} mm outside the safe zone.`;
+  if (f.unit) return `Measured ${fmt(f.measured)} ${f.unit} (limit ${fmt(f.required)} ${f.unit}).`;
+  return "";
+}
+
+function li(cls, title, ...lines) {
+  const item = document.createElement("li");
+  item.className = cls;
+  const s = document.createElement("strong");
+  s.textContent = title;
+  item.append(s);
+  for (const line of lines.filter(Boolean)) {
+    const span = document.createElement("span");
+    span.textContent = line + " ";
+    item.append(span);
+  }
+  return item;
+}
+
+function showFindings(report, error) {
+  el.findings.replaceChildren();
+  if (error) {
+    const title = error.code === "font_error"
+      ? "A character cannot be printed" : "This design cannot be made yet";
+    const item = li("error", title, error.message);
+    item.dataset.code = error.code || "error";
+    el.findings.append(item);
+    return;
+  }
+  if (!report.findings.length) {
+    el.findings.append(li("ok", "No problems found"));
+    return;
+  }
+  for (const f of report.findings) {
+    const item = li(f.severity, `${TITLES[f.code] || f.code} (${f.severity})`, f.message, measuredLine(f));
+    item.dataset.code = f.code;
+    el.findings.append(item);
+  }
+}
+
+function showEcho(report, design) {
+  el.echo.replaceChildren();
+  const texts = report ? report.texts.map((t) => t.text) : design.layers.filter((l) => l.type === "text").map((l) => l.text);
+  el.echo.textContent = texts.join("\n");
+  el.confirm.checked = false;
+  el.confirm.disabled = !report || !texts.length;
+}
+
+// ---------------------------------------------------------------------------------------------- order
+
+function invalidateOrder() {
+  el.confirm.checked = false;
+  el.confirm.disabled = true;
+  updateOrderButton();
+}
+
+function updateOrderButton() {
+  const report = demo.preflight;
+  let hint = "";
+  if (inflight || timer || (!report && !demo.error)) hint = "Waiting for the preview…";
+  else if (!report) hint = "Fix the problems marked in red first.";
+  else if (!report.ok) hint = "Fix the problems marked in red first.";
+  else if (report.texts.length && !el.confirm.checked) hint = "Confirm the spelling to order.";
+  el.order.disabled = !!hint || ordering;
+  el.orderHint.textContent = hint;
+}
+
+async function placeOrder() {
+  const design = demo.lastRequest && demo.lastRequest.design;
+  if (!design) return;
+  const body = { design, priority: "standard" };
+  const text = JSON.stringify(body);
+  if (orderDesign !== text) {  // same design -> same key, so a double click or retry is the same job
+    orderDesign = text;
+    orderKey = uuid();
+  }
+  ordering = true;
+  el.order.disabled = true;
+  el.files.replaceChildren();
+  el.job.textContent = "Sending order…";
+  try {
+    const acc = await api("/v1/jobs", { method: "POST", json: body, headers: { "Idempotency-Key": orderKey } });
+    el.job.textContent = `Job ${acc.job_id}: ${acc.state}`;
+    let job;
+    for (;;) {
+      job = await api(`/v1/jobs/${acc.job_id}`);
+      demo.job = job;
+      el.job.textContent = `Job ${job.id}: ${job.state}`;
+      if (job.state === "ready" || job.state === "failed") break;
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+    if (job.state === "failed") {
+      el.job.textContent = `Job ${job.id} failed: ${job.error ? job.error.message : "unknown reason"}`;
+      return;
+    }
+    await linkFiles(job);
+  } catch (e) {
+    el.job.textContent = `Order failed: ${e.message}`;
+  } finally {
+    ordering = false;
+    updateOrderButton();
+  }
+}
+
+async function linkFiles(job) {
+  // Downloads need the X-API-Key header, so each file is fetched as a blob and linked by an object URL.
+  for (const a of job.artifacts) {
+    const item = document.createElement("li");
+    try {
+      const { blob } = await api(a.url, { as: "blob" });
+      const link = document.createElement("a");
+      link.href = URL.createObjectURL(blob);
+      link.download = `${job.id}-${a.name}`;
+      link.dataset.name = a.name;
+      link.textContent = `${a.name} (${Math.round(a.bytes / 1024)} KB, ${a.content_type})`;
+      item.append(link);
+    } catch (e) {
+      item.textContent = `${a.name}: ${e.status === 403 ? "only the print unit may download this file" : e.message}`;
+    }
+    el.files.append(item);
+  }
+  if (previewUrl) {
+    const item = document.createElement("li");
+    const link = document.createElement("a");
+    link.href = previewUrl;
+    link.download = `${job.id}-preview.jpg`;
+    link.textContent = "mockup preview (JPEG; the API has no proof image endpoint yet)";
+    item.append(link);
+    el.files.append(item);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- catalog + events
+
+async function uploadPhoto() {
+  const file = el.photo.files[0];
+  if (!file) return;
+  el.photoStatus.textContent = "Uploading…";
+  try {
+    const asset = await api("/v1/assets", { method: "POST", body: file, headers: { "Content-Type": "application/octet-stream" } });
+    demo.asset = asset;
+    el.photoStatus.textContent = `Photo ${asset.width} × ${asset.height} px (${asset.format}) uploaded.`;
+    schedulePreview();
+  } catch (e) {
+    el.photoStatus.textContent = `Upload refused: ${e.message}`;
+  }
+}
+
+async function selectTemplate() {
+  const t = await api(`/v1/templates/${encodeURIComponent(el.template.value)}`);
+  demo.template = t;
+  el.job.textContent = "";
+  el.files.replaceChildren();
+  const m = t.mockup || { views: {}, variants: {} };
+  el.view.replaceChildren();
+  for (const [name, v] of Object.entries(m.views || {})) option(el.view, name, v.label || name);
+  // The front view shows the middle of the print, where the text goes; else the template's default.
+  el.view.value = m.views && m.views.front ? "front" : m.default_view || "";
+  el.variant.replaceChildren();
+  const variants = Object.entries(m.variants || {});
+  for (const [name, v] of variants) option(el.variant, name, v.label || name);
+  if (variants.length) el.variant.value = m.default_variant || variants[0][0];
+  el.variantLabel.hidden = !variants.length;
+  schedulePreview();
+}
+
+async function init() {
+  const [{ templates }, { fonts }] = await Promise.all([api("/v1/templates"), api("/v1/fonts")]);
+  demo.fonts = fonts;
+  for (const t of templates) option(el.template, t.id, t.name);
+  el.template.value = templates.some((t) => t.id === "mug-11oz") ? "mug-11oz" : templates[0].id;
+  for (const f of fonts) option(el.font, f.id, `${f.family} (${f.scripts.join(", ")})`);
+  el.font.value = fonts.some((f) => f.id === "dancing-script") ? "dancing-script" : fonts[0].id;
+  el.template.addEventListener("change", selectTemplate);
+  el.photo.addEventListener("change", uploadPhoto);
+  for (const input of [el.text, el.size, el.color]) input.addEventListener("input", schedulePreview);
+  for (const input of [el.font, el.view, el.variant]) input.addEventListener("change", schedulePreview);
+  el.confirm.addEventListener("change", updateOrderButton);
+  el.order.addEventListener("click", placeOrder);
+  await selectTemplate();
+  demo.ready = true;
+}
+
+init().catch((e) => {
+  el.previewStatus.textContent = `Could not load the catalog: ${e.message}`;
+});

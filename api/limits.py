@@ -1,0 +1,141 @@
+"""Request body limits as pure ASGI middleware: size (``Content-Length`` is checked up front and the
+streamed bytes are counted: a chunked upload cannot slip past by not declaring its length) and JSON
+nesting depth."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .errors import BodyTooLarge, error_body
+
+
+class BodyLimitMiddleware:
+    def __init__(self, app: ASGIApp, limit_for: Callable[[Scope], int]) -> None:
+        self.app = app
+        self.limit_for = limit_for
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope)
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = -1
+                if declared < 0 or declared > limit:
+                    await self._reject(send, limit, 413 if declared > 0 else 400)
+                    return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            msg = await receive()
+            if msg["type"] == "http.request":
+                seen += len(msg.get("body", b""))
+                if seen > limit:
+                    raise BodyTooLarge(limit)
+            return msg
+
+        await self.app(scope, counted, send)
+
+    async def _reject(self, send: Send, limit: int, status: int) -> None:
+        body = (
+            error_body("limit_exceeded", f"request body over the {limit} byte limit")
+            if status == 413
+            else error_body("bad_request", "invalid Content-Length")
+        )
+        await _send_json(send, status, body)
+
+
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(rb"[^\[\]{}]")
+_INNERMOST = re.compile(rb"\[\]|\{\}")
+
+
+def json_depth_exceeds(raw: bytes, limit: int) -> bool:
+    """Whether ``raw`` nests arrays/objects deeper than ``limit``, found without parsing (a parser is what a
+    deep document attacks: recursion in the decoder, then in every validator that walks the result).
+
+    Strings are blanked, brackets kept, and innermost ``[]``/``{}`` pairs peeled ``limit`` times — each pass
+    is one C-level regex scan, so a 2 MB body costs milliseconds. Malformed input is left to the parser.
+    """
+    s = _NOT_BRACKET.sub(b"", _JSON_STRING.sub(b'""', raw))
+    for _ in range(limit):
+        if not s:
+            return False
+        peeled = _INNERMOST.sub(b"", s)  # one scan: exactly one level per pass
+        if peeled == s:
+            return False  # unbalanced: not JSON, the parser says so
+        s = peeled
+    return bool(s) and _INNERMOST.sub(b"", s) != s
+
+
+class JsonDepthMiddleware:
+    """Refuse JSON bodies nested deeper than ``max_depth`` with ``413`` before anything parses them.
+
+    Sits inside :class:`BodyLimitMiddleware`, so the body it buffers is already bounded in size.
+    """
+
+    def __init__(self, app: ASGIApp, max_depth: int) -> None:
+        self.app = app
+        self.max_depth = max_depth
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") not in ("POST", "PUT", "PATCH"):
+            await self.app(scope, receive, send)
+            return
+        ctype = next((v for k, v in scope.get("headers", ()) if k == b"content-type"), b"")
+        if b"json" not in ctype.lower():
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        try:
+            while True:
+                msg = await receive()
+                if msg["type"] != "http.request":  # client went away
+                    await self.app(scope, _replay([msg], receive), send)
+                    return
+                chunks.append(msg.get("body", b""))
+                if not msg.get("more_body", False):
+                    break
+        except BodyTooLarge as exc:  # raised by the size limit around us while we read
+            await _send_json(send, 413, error_body("limit_exceeded", str(exc.detail)))
+            return
+        body = b"".join(chunks)
+        if json_depth_exceeds(body, self.max_depth):
+            await _send_json(
+                send, 413, error_body("limit_exceeded", f"JSON nested deeper than {self.max_depth} levels")
+            )
+            return
+        await self.app(scope, _replay([{"type": "http.request", "body": body, "more_body": False}], receive), send)
+
+
+async def _send_json(send: Send, status: int, body: dict[str, object]) -> None:
+    raw = json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": raw})
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    """The buffered body first, then the real channel (a disconnect arrives as usual)."""
+    pending = list(messages)
+
+    async def replay() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replay

@@ -1,0 +1,101 @@
+"""``POST /v1/assets``: upload a photo (raw body or multipart ``file``), sniffed, limited, content-addressed."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from render_engine.assets import probe_image, sniff_format
+from render_engine.errors import AssetError, LimitExceeded
+
+from ..deps import State, Storefront
+from ..errors import ERROR_RESPONSES, ApiError
+from ..schemas import AssetOut
+
+router = APIRouter(tags=["assets"])
+
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+            "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+            "multipart/form-data": {
+                "schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
+            },
+        },
+    }
+}
+
+
+async def _chunks(request: Request) -> AsyncIterator[bytes]:
+    ctype = request.headers.get("content-type", "")
+    if ctype.startswith("multipart/form-data"):
+        form = await request.form(max_files=1, max_fields=5)
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise AssetError("multipart upload needs a 'file' part", field="file")
+        while block := await upload.read(1 << 20):
+            yield block
+        await form.close()
+    else:
+        async for block in request.stream():
+            yield block
+
+
+def _storage_error(exc: OSError) -> ApiError:
+    """Storage faults are the server's, not the client's: 507 when full, else 503; never a bare 500."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return ApiError(507, "storage_full", "asset storage is full; retry later", headers={"Retry-After": "60"})
+    return ApiError(
+        503, "storage_unavailable", "asset storage is not writable; retry later", headers={"Retry-After": "60"}
+    )
+
+
+@router.post("/assets", status_code=201, response_model=AssetOut, openapi_extra=UPLOAD_BODY, responses=ERROR_RESPONSES)
+async def upload_asset(request: Request, state: State, key: Storefront) -> AssetOut:
+    """Store an image (JPEG, PNG, WebP, HEIF/AVIF, TIFF — sniffed from the bytes) and return its id."""
+    svc = state.services
+    limit = svc.settings.max_asset_bytes
+    h = hashlib.sha256()
+    size = 0
+    try:
+        fd, name = tempfile.mkstemp(prefix="upload-", dir=svc.storage.root / "tmp")
+    except OSError as exc:
+        raise _storage_error(exc) from None
+    tmp = Path(name)
+    try:
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                async for block in _chunks(request):
+                    size += len(block)
+                    if size > limit:
+                        raise LimitExceeded(f"asset over the {limit} byte limit", field="body")
+                    h.update(block)
+                    fh.write(block)
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as exc:
+            raise _storage_error(exc) from None
+        if size == 0:
+            raise AssetError("empty upload", field="body")
+        with open(tmp, "rb") as fh:
+            fmt = sniff_format(fh.read(32))
+        if fmt is None:
+            raise AssetError("not a supported image format (JPEG, PNG, WebP, HEIF/AVIF, TIFF)", field="body")
+        info = await run_in_threadpool(probe_image, tmp, "body", svc.engine.settings)
+        try:
+            asset_id = svc.storage.put_asset(tmp, h.hexdigest())
+        except OSError as exc:
+            raise _storage_error(exc) from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    return AssetOut(asset_id=asset_id, format=info.format, width=info.width, height=info.height, bytes=size)

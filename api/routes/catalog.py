@@ -1,0 +1,50 @@
+"""Read-only catalog: product templates and bundled fonts (storefront keys)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from render_engine.errors import TemplateError
+
+from ..deps import State, Storefront
+from ..errors import ERROR_RESPONSES, ApiError
+
+router = APIRouter(tags=["catalog"])
+
+
+@router.get("/templates", responses=ERROR_RESPONSES)
+def list_templates(state: State, key: Storefront) -> dict[str, list[dict[str, Any]]]:
+    """Every product template: id, name, kind, trim size, bleed, DPI, output format and colour."""
+    out = []
+    for t in state.services.engine.templates.templates.values():
+        out.append(
+            {
+                "id": t.id,
+                "name": t.name,
+                "kind": t.kind,
+                "trim_mm": {"width": t.trim.width_mm, "height": t.trim.height_mm},
+                "bleed_mm": t.bleed_mm,
+                "safe_margin_mm": t.safe_margin_mm,
+                "dpi": t.dpi.model_dump(),
+                "output": t.output.model_dump(),
+            }
+        )
+    return {"templates": out}
+
+
+@router.get("/templates/{template_id}", responses=ERROR_RESPONSES)
+def get_template(template_id: str, state: State, key: Storefront) -> dict[str, Any]:
+    """One template as stored (templates_print/<id>.json), mockup scenes included."""
+    try:
+        t = state.services.engine.templates.get(template_id)
+    except TemplateError:
+        raise ApiError(404, "not_found", "no such template", field="template_id") from None
+    return t.model_dump(mode="json")
+
+
+@router.get("/fonts", responses=ERROR_RESPONSES)
+def list_fonts(state: State, key: Storefront) -> dict[str, list[dict[str, Any]]]:
+    """Bundled font families with scripts, styles and licenses."""
+    return {"fonts": state.services.engine.fonts.describe()}

@@ -1,0 +1,40 @@
+"""Liveness, readiness and Prometheus metrics (unauthenticated: expose them on the internal network only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, PlainTextResponse
+
+from ..deps import State
+
+router = APIRouter(tags=["ops"])
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    """The process answers (no dependency is checked)."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", responses={503: {"description": "Redis or storage unreachable"}})
+def readyz(state: State) -> JSONResponse:
+    """Redis answers a PING (or the embedded worker runs) and the storage root is writable."""
+    checks: dict[str, Any] = {
+        "queue": state.dispatcher.ping(),
+        "storage": state.services.storage.writable(),
+    }
+    ok = all(checks.values())
+    return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
+
+
+@router.get("/metrics", response_class=PlainTextResponse)
+def metrics(state: State) -> PlainTextResponse:
+    """Prometheus text: request counts and latency, jobs by state, queue depth."""
+    try:
+        depth = state.dispatcher.depth()
+    except Exception:
+        depth = {}
+    text = state.metrics.render(state.services.store.counts(), depth)
+    return PlainTextResponse(text, media_type="text/plain; version=0.0.4")

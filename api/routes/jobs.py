@@ -1,0 +1,193 @@
+"""Print jobs: create (idempotent), status, streamed downloads, the print-unit queue and acknowledgement."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.responses import FileResponse
+
+from render_engine.design import ImageLayer, parse_design
+from render_engine.errors import AssetError, RenderError
+from render_engine.jobs.settings import ApiKey
+from render_engine.jobs.store import IdempotencyConflict, JobRecord
+from render_engine.jobs.webhooks import WebhookRefused, check_url
+from render_engine.jobs.worker import Services, body_hash
+from render_engine.pipeline import Prepared, check_dpi, prepare
+
+from ..deps import PrintUnit, State, Storefront, api_key_header, get_state, require
+from ..errors import ERROR_RESPONSES, ApiError
+from ..schemas import JobAccepted, JobOut, JobRequest, PrintQueueOut
+
+router = APIRouter(tags=["jobs"])
+log = logging.getLogger(__name__)
+
+IDEM_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+JOB_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def validate_design(svc: Services, raw: dict[str, Any], dpi: float | None = None) -> Prepared:
+    """Everything a render needs, checked before a 202: schema, template, fonts, assets, layout."""
+    try:
+        design = parse_design(raw)
+        for i, layer in enumerate(design.layers):
+            if isinstance(layer, ImageLayer) and layer.asset_id is not None:
+                try:
+                    svc.storage.asset_path(layer.asset_id)
+                except AssetError as exc:
+                    raise AssetError(exc.message, field=f"layers[{i}].asset_id") from None
+        prep = prepare(design, svc.engine, svc.empty_dir(), asset_loader=svc.storage.asset_path)
+    except RenderError as exc:
+        exc.field = f"design.{exc.field}" if exc.field and exc.field != "design" else "design"
+        raise
+    if dpi is not None:
+        check_dpi(dpi, svc.engine)
+    return prep
+
+
+def either_scope(request: Request, presented: Annotated[str | None, Depends(api_key_header)]) -> ApiKey:
+    """Job status is readable by storefront and print-unit keys alike."""
+    state = get_state(request)
+    try:
+        return require("storefront")(state, presented)
+    except ApiError as exc:
+        if exc.http_status != 403:
+            raise
+    return require("print-unit")(state, presented)
+
+
+AnyKey = Annotated[ApiKey, Depends(either_scope)]
+
+
+def _job(state: State, job_id: str) -> JobRecord:
+    rec = state.services.store.get(job_id) if JOB_ID.match(job_id) else None
+    if rec is None:
+        raise ApiError(404, "not_found", "no such job", field="job_id")
+    return rec
+
+
+@router.post(
+    "/jobs",
+    status_code=202,
+    response_model=JobAccepted,
+    responses={
+        **ERROR_RESPONSES,
+        200: {"model": JobAccepted, "description": "Idempotent replay: the job created earlier with this key"},
+        409: {"description": "Idempotency-Key reused with a different body"},
+    },
+)
+def create_job(
+    body: JobRequest,
+    state: State,
+    key: Storefront,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(description="Same key + same body -> the same job")] = None,
+) -> JobAccepted:
+    """Validate the design, record the job durably, then enqueue it: a 202 means it will finish."""
+    svc = state.services
+    if idempotency_key is not None and not IDEM_KEY.match(idempotency_key):
+        raise ApiError(
+            422, "invalid_request", "Idempotency-Key must be 1-200 printable ASCII characters", field="Idempotency-Key"
+        )
+    request = body.model_dump(mode="json")
+    digest = body_hash(request)
+    idem = f"{key.name}:{idempotency_key}" if idempotency_key else None
+    if idem is not None and (found := svc.store.find_idem(idem)) is not None:
+        rec, old_digest = found  # a replay: no second validation, no second job
+        if old_digest != digest:
+            raise ApiError(
+                409, "idempotency_conflict", "Idempotency-Key used with a different body", field="Idempotency-Key"
+            )
+        response.status_code = 200
+        return JobAccepted(job_id=rec.id, state=rec.state, url=f"/v1/jobs/{rec.id}")
+    validate_design(svc, body.design, body.outputs.dpi)
+    if body.webhook_url is not None:
+        if not svc.settings.webhook_secret:
+            raise ApiError(422, "invalid_request", "webhooks need a configured webhook secret", field="webhook_url")
+        try:
+            check_url(body.webhook_url, svc.settings.webhook_allow_private)
+        except WebhookRefused as exc:
+            raise ApiError(422, "invalid_request", str(exc), field="webhook_url") from None
+    try:
+        rec, created = svc.store.create(request, body.priority, key.name, digest, idem)
+    except IdempotencyConflict:
+        raise ApiError(
+            409, "idempotency_conflict", "Idempotency-Key used with a different body", field="Idempotency-Key"
+        ) from None
+    if created:
+        try:
+            state.dispatcher.enqueue(rec)
+        except Exception:  # the record is durable: the reconciler enqueues it when Redis is back
+            log.warning("enqueue failed; left to the reconciler", extra={"job_id": rec.id}, exc_info=True)
+    else:
+        response.status_code = 200
+    return JobAccepted(job_id=rec.id, state=rec.state, url=f"/v1/jobs/{rec.id}")
+
+
+@router.get("/jobs/{job_id}", response_model=JobOut, responses=ERROR_RESPONSES)
+def get_job(job_id: str, state: State, key: AnyKey) -> JobOut:
+    """State, timestamps, artifacts (size, SHA-256, URL) and, when failed, the reason."""
+    return JobOut.of(_job(state, job_id))
+
+
+@router.get(
+    "/jobs/{job_id}/files/{name}",
+    response_class=FileResponse,
+    responses={200: {"content": {"application/pdf": {}, "image/png": {}}}, 206: {"description": "Range"}},
+)
+def download(job_id: str, name: str, state: State, key: AnyKey, request: Request) -> Response:
+    """Stream an artifact; ``ETag`` is its SHA-256, ``Range`` requests get 206.
+
+    Print-unit keys read every job's files; a storefront key only those of jobs it created (any other job,
+    existing or not, is a 403, so a storefront cannot probe for other shops' job ids).
+    """
+    if "print-unit" not in key.scopes:
+        own = state.services.store.get(job_id) if JOB_ID.match(job_id) else None
+        if own is None or own.owner != key.name:
+            raise ApiError(403, "forbidden", "a storefront key can only download its own jobs' files")
+    rec = _job(state, job_id)
+    art = next((a for a in rec.artifacts if a["name"] == name), None) if rec.state == "ready" else None
+    path = state.services.storage.artifact_path(job_id, name) if art else None
+    if art is None or path is None:
+        raise ApiError(404, "not_found", "no such file (the job may not be ready)", field="name")
+    etag = f'"{art["sha256"]}"'
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers={"ETag": etag})
+    return FileResponse(
+        path,
+        media_type=art["content_type"],
+        filename=f"{job_id}-{name}",
+        headers={"ETag": etag, "Digest": f"sha-256={art['sha256']}", "Cache-Control": "private, max-age=31536000"},
+    )
+
+
+@router.get("/print-queue", response_model=PrintQueueOut, responses=ERROR_RESPONSES)
+def print_queue(
+    state: State,
+    key: PrintUnit,
+    limit: Annotated[int | None, Query(ge=1, le=500)] = None,
+    cursor: Annotated[str | None, Query(max_length=80, pattern=r"^[0-9.]+:[0-9a-f]{32}$")] = None,
+    template: Annotated[str | None, Query(max_length=64, description="Only jobs for this product")] = None,
+) -> PrintQueueOut:
+    """Ready, unacknowledged jobs, oldest first; page with ``cursor``."""
+    n = limit or state.services.settings.print_queue_page
+    after = None
+    if cursor:
+        ts, _, jid = cursor.partition(":")
+        after = (float(ts), jid)
+    recs = state.services.store.print_queue(n, after, template)
+    nxt = f"{recs[-1].finished_at!r}:{recs[-1].id}" if len(recs) == n else None
+    return PrintQueueOut(jobs=[JobOut.of(r) for r in recs], next_cursor=nxt)
+
+
+@router.post("/jobs/{job_id}/ack", response_model=JobOut, responses=ERROR_RESPONSES)
+def ack(job_id: str, state: State, key: PrintUnit) -> JobOut:
+    """The print unit has the files: the job leaves the print queue. Idempotent."""
+    rec = _job(state, job_id)
+    if rec.state != "ready":
+        raise ApiError(409, "not_ready", f"job is {rec.state}; only ready jobs can be acknowledged", field="job_id")
+    acked = state.services.store.ack(job_id)
+    assert acked is not None
+    return JobOut.of(acked)

@@ -1,0 +1,110 @@
+"""Request and response bodies (pydantic), shared by the routes and the OpenAPI document."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from render_engine.jobs.store import JobRecord
+
+
+class ErrorOut(BaseModel):
+    code: str = Field(description="Stable machine-readable code, e.g. invalid_design, limit_exceeded.")
+    message: str = Field(description="Safe to show; never echoes the input.")
+    field: str | None = Field(None, description="Path of the offending field, e.g. design.layers[2].box.width.")
+
+
+class AssetOut(BaseModel):
+    asset_id: str = Field(description="SHA-256 of the bytes; reference it as an image layer's asset_id.")
+    format: str
+    width: int
+    height: int
+    bytes: int
+
+
+class Outputs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    formats: list[Literal["pdf", "png"]] | None = Field(
+        None, min_length=1, max_length=2, description="Print files to render; default: the template's format."
+    )
+    dpi: float | None = Field(None, gt=0, description="Output resolution; default: the template's target DPI.")
+    proof: bool = Field(True, description="Also store proof.png: the numbered preflight proof image.")
+    mockup: bool = Field(False, description="Also store mockup.jpg: an 800 px mockup preview (default view).")
+
+
+class JobRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    design: dict[str, Any] = Field(description="A design document (docs/design.schema.json).")
+    outputs: Outputs = Outputs()
+    priority: Literal["express", "standard"] = Field("standard", description="express drains before standard.")
+    webhook_url: str | None = Field(
+        None, max_length=2000, description="Called with a signed JSON summary when the job is ready or failed."
+    )
+
+
+class DesignRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    design: dict[str, Any] = Field(description="A design document (docs/design.schema.json).")
+
+
+class PreviewRequest(DesignRequest):
+    width: int = Field(800, ge=50, le=2000, description="Mockup width in pixels.")
+    view: str | None = Field(None, max_length=64)
+    variant: str | None = Field(None, max_length=64)
+
+
+class ArtifactOut(BaseModel):
+    name: str
+    bytes: int
+    sha256: str
+    content_type: str
+    url: str
+
+
+class JobOut(BaseModel):
+    id: str
+    state: Literal["queued", "rendering", "ready", "failed"]
+    priority: Literal["express", "standard"]
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    acked_at: datetime | None = None
+    attempts: int
+    template: str | None = None
+    artifacts: list[ArtifactOut] = []
+    error: ErrorOut | None = None
+
+    @classmethod
+    def of(cls, rec: JobRecord) -> JobOut:
+        def ts(v: float | None) -> datetime | None:
+            return datetime.fromtimestamp(v, UTC) if v is not None else None
+
+        design = rec.request.get("design") or {}
+        return cls(
+            id=rec.id,
+            state=rec.state,
+            priority=rec.priority,
+            created_at=datetime.fromtimestamp(rec.created_at, UTC),
+            updated_at=datetime.fromtimestamp(rec.updated_at, UTC),
+            started_at=ts(rec.started_at),
+            finished_at=ts(rec.finished_at),
+            acked_at=ts(rec.acked_at),
+            attempts=rec.attempt,
+            template=design.get("template") if isinstance(design.get("template"), str) else None,
+            artifacts=[ArtifactOut(**a, url=f"/v1/jobs/{rec.id}/files/{a['name']}") for a in rec.artifacts],
+            error=ErrorOut(**rec.error) if rec.error and rec.state == "failed" else None,
+        )
+
+
+class JobAccepted(BaseModel):
+    job_id: str
+    state: str
+    url: str
+
+
+class PrintQueueOut(BaseModel):
+    jobs: list[JobOut]
+    next_cursor: str | None = Field(None, description="Pass as ?cursor= for the next page; null on the last.")

@@ -1,0 +1,1 @@
+"""render-bench: the benchmark CLI for batch renders (see benchmarks/README.md)."""

@@ -1,0 +1,140 @@
+"""Service settings for the API and the render farm: defaults -> environment -> validated.
+
+Separate from the engine's :class:`~render_engine.settings.Settings` (which is about rendering) and built
+the same way: by an entry point (``render-engine serve``/``worker``, :func:`api.app.create_app`), then
+passed down. Nothing reads the environment at import time.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SCOPES = ("storefront", "print-unit")
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """One configured key: a name for logs (never the key itself) and the scopes it grants."""
+
+    name: str
+    key: str
+    scopes: frozenset[str]
+
+
+def parse_api_keys(raw: str) -> tuple[ApiKey, ...]:
+    """``'storefront:KEY1,print-unit:KEY2'`` or JSON ``[{"name": .., "key": .., "scopes": [..]}]``.
+
+    In the short form the scope doubles as the name (``storefront#2`` style names are not needed: several
+    keys may share a scope).
+    """
+    raw = raw.strip()
+    if not raw:
+        return ()
+    keys: list[ApiKey] = []
+    if raw.startswith("["):
+        for n, item in enumerate(json.loads(raw)):
+            scopes = frozenset(item["scopes"])
+            keys.append(ApiKey(str(item.get("name", f"key{n}")), str(item["key"]), scopes))
+    else:
+        for n, part in enumerate(p.strip() for p in raw.split(",") if p.strip()):
+            scope, sep, key = part.partition(":")
+            if not sep or not key:
+                raise ValueError("API keys are 'scope:key' pairs separated by commas")
+            keys.append(ApiKey(f"{scope}-{n}", key, frozenset({scope})))
+    for k in keys:
+        unknown = k.scopes - set(SCOPES)
+        if unknown:
+            raise ValueError(f"unknown API key scope(s) {sorted(unknown)}; known: {', '.join(SCOPES)}")
+        if len(k.key) < 16:
+            raise ValueError(f"API key {k.name!r} is shorter than 16 characters")
+    return tuple(keys)
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RENDER_ENGINE_", frozen=True, populate_by_name=True)
+
+    storage_root: Path = Field(Path("var/render-engine"), description="Assets, job artifacts and the job store.")
+    redis_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("REDIS_URL", "RENDER_ENGINE_REDIS_URL", "redis_url"),
+        description="Redis for the RQ farm; unset means the embedded in-process worker.",
+    )
+    malloc_arena_max: int = Field(
+        2, ge=0, le=64, description="glibc malloc arenas for serve/worker processes (0: glibc's default)."
+    )
+    vips_cache_mb: int = Field(16, ge=0, description="libvips operation cache per serve/worker process (MB).")
+    webhook_secret: str = Field("", description="HMAC-SHA256 key that signs completion webhooks (required for them).")
+    webhook_attempts: int = Field(4, ge=1, le=20, description="Delivery attempts per webhook.")
+    webhook_backoff: float = Field(1.0, ge=0, description="Seconds before the first retry; doubles each time.")
+    webhook_timeout: float = Field(5.0, gt=0, description="Seconds one delivery attempt may take.")
+    webhook_allow_private: bool = Field(
+        False, description="Allow webhook URLs on loopback/private addresses (tests, closed networks only)."
+    )
+    api_keys: str = Field(
+        "",
+        validation_alias=AliasChoices("RENDER_ENGINE_API_KEYS", "api_keys"),
+        description="'storefront:KEY1,print-unit:KEY2' or a JSON list of {name, key, scopes}.",
+    )
+    demo_key: str | None = Field(
+        None,
+        min_length=16,
+        description=(
+            "Storefront-scoped key embedded in the /demo page (docs/demo.md). Unset: the API makes a random one"
+            " per process when API_KEYS is empty, and there is no /demo otherwise. Anyone who can open /demo can"
+            " use it: never set it on a public server."
+        ),
+    )
+    queue_prefix: str = Field(
+        "render-",
+        pattern=r"^[A-Za-z0-9_-]{0,40}$",
+        description="Prefix of RQ queue names (<prefix>express, <prefix>standard), job ids and locks.",
+    )
+    max_body_bytes: int = Field(60_000_000, gt=0, description="Largest request body (413 above).")
+    max_asset_bytes: int = Field(50_000_000, gt=0, description="Largest uploaded asset (413 above).")
+    max_design_bytes: int = Field(2_000_000, gt=0, description="Largest JSON body of a job/preview/preflight.")
+    max_json_depth: int = Field(64, gt=0, description="Deepest nesting of a JSON body's arrays/objects (413 above).")
+    job_timeout: int = Field(
+        600, gt=0, description="Seconds one job (every artifact) may render: RQ job_timeout, and the embedded worker's."
+    )
+    max_concurrent_previews: int = Field(
+        4, gt=0, description="Previews/preflights rendered at once per API process; excess gets 429 + Retry-After."
+    )
+    preview_timeout: float = Field(30.0, gt=0, description="Seconds one preview/preflight may take (503 after).")
+    retry_intervals: tuple[int, ...] = Field((5, 30, 120), description="Backoff between RQ retries (transient errors).")
+    result_ttl: int = Field(3600, ge=0, description="Seconds RQ keeps a finished job hash (the job store keeps state).")
+    lease_seconds: float = Field(60.0, gt=0, description="A rendering job whose lease is this old is re-run.")
+    max_attempts: int = Field(5, gt=0, description="Re-enqueues by the reconciler before a job is failed.")
+    reconcile_interval: float = Field(30.0, gt=0, description="Seconds between reconciler passes.")
+    job_monitoring_interval: int = Field(10, gt=0, description="rq worker --job-monitoring-interval.")
+    maintenance_interval: int = Field(30, gt=0, description="rq worker --maintenance-interval.")
+    embedded_workers: int = Field(1, ge=0, description="In-process render threads of `serve` without Redis.")
+    print_queue_page: int = Field(50, gt=0, le=500, description="Default page size of /v1/print-queue.")
+
+    @field_validator("api_keys")
+    @classmethod
+    def _keys_parse(cls, v: str) -> str:
+        parse_api_keys(v)
+        return v
+
+    @field_validator("demo_key")
+    @classmethod
+    def _demo_key_distinct(cls, v: str | None, info: ValidationInfo) -> str | None:
+        configured = parse_api_keys(info.data.get("api_keys", ""))
+        if v is not None and any(k.key == v for k in configured):
+            raise ValueError("the demo key must differ from every configured API key (it is storefront-only)")
+        if v is not None and any(k.name == "demo" for k in configured):
+            raise ValueError("the key name 'demo' is the demo key's (job ownership is by key name); rename that key")
+        return v
+
+    def keys(self) -> tuple[ApiKey, ...]:
+        return parse_api_keys(self.api_keys)
+
+    @property
+    def queue_names(self) -> tuple[str, str]:
+        """Highest priority first: an RQ worker listening on both always drains ``express`` first."""
+        return (f"{self.queue_prefix}express", f"{self.queue_prefix}standard")

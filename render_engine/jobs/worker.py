@@ -1,0 +1,532 @@
+"""The render farm: the job function, the dispatchers (RQ, embedded thread) and the reconciler.
+
+* :func:`render_job` — load the durable record, mark it ``rendering`` under a lease, render every requested
+  artifact into a private temp folder, then (holding the job store's write lock) rename them into
+  ``jobs/<id>/`` with their SHA-256 and mark the job ``ready``. A duplicate run (retry after a lost worker)
+  either finds the job already final and returns, or republishes identical bytes atomically.
+* An invalid design (a :class:`RenderError` with a 4xx status) fails the job once with its reason; any other
+  exception propagates, so RQ retries it with backoff.
+* :func:`reconcile` — re-enqueues accepted jobs Redis lost (flush, restart without persistence) and jobs whose
+  worker died mid-render (lease expired), under a Redis lock so several workers do not race; it runs at
+  worker start and from every maintenance pass.
+
+RQ payloads are JSON (``JSONSerializer``): the job id only. Rendered bytes never go to Redis.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+import logging
+import os
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from ..design import Design, parse_design
+from ..errors import RenderError
+from ..pipeline import Format, prepare, render_design
+from ..resolve import Engine
+from ..settings import Settings
+from .settings import ServiceSettings
+from .storage import LocalStorage, sha256_file
+from .store import JobRecord, JobStore
+
+log = logging.getLogger(__name__)
+
+CONTENT_TYPES = {"pdf": "application/pdf", "png": "image/png", "json": "application/json", "jpg": "image/jpeg"}
+RECONCILE_GRACE = 2.0  # seconds: a record touched this recently may still be on its way into Redis
+
+
+@dataclass
+class Services:
+    """What the API and the workers share: settings, the warm engine, storage and the job store."""
+
+    settings: ServiceSettings
+    engine: Engine
+    storage: LocalStorage
+    store: JobStore
+
+    @classmethod
+    def build(cls, settings: ServiceSettings, engine: Engine | None = None) -> Services:
+        root = settings.storage_root
+        return cls(settings, engine or Engine(Settings()), LocalStorage(root), JobStore(root / "jobs.sqlite3"))
+
+    def empty_dir(self) -> Path:
+        """Base folder for API designs: relative ``asset`` paths resolve to nothing (use ``asset_id``)."""
+        d = self.settings.storage_root / "empty"
+        d.mkdir(exist_ok=True)
+        return d
+
+
+def artifact_name(fmt: str) -> str:
+    return f"print.{fmt}"
+
+
+# --- the job function ----------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _lease(svc: Services, job_id: str) -> Iterator[None]:
+    """Keep renewing the job's lease while this render runs; a SIGKILLed worker stops renewing."""
+    stop = threading.Event()
+    period = svc.settings.lease_seconds / 3
+
+    def renew() -> None:
+        while not stop.wait(period):
+            try:
+                svc.store.renew(job_id, svc.settings.lease_seconds)
+            except Exception:  # a busy database must not kill the render; the next renewal retries
+                log.warning("lease renewal failed", extra={"job_id": job_id}, exc_info=True)
+
+    t = threading.Thread(target=renew, name=f"lease-{job_id[:8]}", daemon=True)
+    t.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        t.join(timeout=5)
+
+
+def render_job(svc: Services, job_id: str) -> str:
+    """Render one job (idempotent). Returns the final state; raises on transient failures (to retry)."""
+    rec = svc.store.start(job_id, svc.settings.lease_seconds)
+    if rec is None:
+        existing = svc.store.get(job_id)
+        state = existing.state if existing else "missing"
+        log.info("job already %s; nothing to do", state, extra={"job_id": job_id})
+        return state
+    log.info("rendering", extra={"job_id": job_id, "attempt": rec.attempt})
+    try:
+        with _lease(svc, job_id), svc.storage.tmp_dir() as tmp:
+            files = _render_all(svc, rec, tmp)
+            artifacts = [
+                {
+                    "name": name,
+                    "bytes": path.stat().st_size,
+                    "sha256": sha256_file(path),
+                    "content_type": CONTENT_TYPES[name.rsplit(".", 1)[1]],
+                }
+                for name, path in files.items()
+            ]
+            with svc.store.locked() as c:  # one publisher at a time; a job already ready stays as it is
+                if JobStore.state_in(c, job_id) in ("queued", "rendering"):
+                    svc.storage.publish(job_id, files)
+                    JobStore.finish(c, job_id, artifacts)
+    except RenderError as exc:
+        if exc.http_status < 500:
+            svc.store.fail(job_id, exc.to_dict())
+            log.info("job failed: %s", exc, extra={"job_id": job_id})
+            notify(svc, job_id)
+            return "failed"
+        svc.store.note_error(job_id, exc.to_dict())
+        raise
+    except Exception as exc:
+        if isinstance(exc, _timeout_types()):  # RQ's job_timeout fired in this work horse: final, no retry
+            fail_timed_out(svc, job_id)
+            return "failed"
+        if isinstance(exc, OSError):  # storage full / read-only / gone: retried, and the reason is kept
+            err = {"code": "storage_error", "message": f"storage: {exc.strerror or type(exc).__name__}", "field": None}
+        else:
+            err = {"code": "internal_error", "message": f"render failed ({type(exc).__name__})", "field": None}
+        svc.store.note_error(job_id, err)
+        raise
+    log.info("job ready", extra={"job_id": job_id})
+    notify(svc, job_id)
+    return "ready"
+
+
+def notify(svc: Services, job_id: str) -> None:
+    """Call the job's completion webhook, if it has one (after the state is recorded; never changes it)."""
+    rec = svc.store.get(job_id)
+    url = rec.request.get("webhook_url") if rec else None
+    if rec is None or not url:
+        return
+    from .webhooks import deliver
+
+    payload = {
+        "job_id": rec.id,
+        "state": rec.state,
+        "artifacts": [{k: a[k] for k in ("name", "bytes", "sha256")} for a in rec.artifacts],
+        "error": rec.error,
+        "url": f"/v1/jobs/{rec.id}",
+    }
+    delivered = deliver(svc.settings, url, payload)
+    log.info("webhook %s", "delivered" if delivered else "not delivered", extra={"job_id": job_id})
+
+
+def _timeout_types() -> tuple[type[BaseException], ...]:
+    try:
+        from rq.timeouts import JobTimeoutException
+    except ImportError:  # the embedded worker times out with fail_timed_out() from its watchdog
+        return ()
+    return (JobTimeoutException,)
+
+
+def fail_timed_out(svc: Services, job_id: str) -> None:
+    """Fail a job that ran past ``job_timeout`` with code ``timeout``; files it may have half-published go.
+
+    A render that overruns once will overrun again, so it is not retried. Under the publish lock: a job
+    some other run already made ``ready`` stays ready; once ``failed`` no late run can publish.
+    """
+    s = svc.settings
+    err = {"code": "timeout", "message": f"render took longer than the {s.job_timeout} s job timeout", "field": None}
+    svc.store.fail(job_id, err)
+    with svc.store.locked() as c:
+        if JobStore.state_in(c, job_id) == "failed":
+            svc.storage.discard(job_id)
+    log.warning("job timed out", extra={"job_id": job_id})
+    notify(svc, job_id)
+
+
+def _render_all(svc: Services, rec: JobRecord, tmp: Path) -> dict[str, Path]:
+    design = parse_design(rec.request["design"])
+    outputs = rec.request.get("outputs") or {}
+    formats: list[Format] = outputs.get("formats") or [svc.engine.templates.get(design.template).output.default_format]
+    files: dict[str, Path] = {}
+    for fmt in formats:
+        name = artifact_name(fmt)
+        out = tmp / name
+        render_design(
+            design,
+            svc.engine,
+            out,
+            base_dir=svc.empty_dir(),
+            fmt=fmt,
+            dpi=outputs.get("dpi"),
+            name=rec.id,
+            asset_loader=svc.storage.asset_path,
+        )
+        files[name] = out
+    files.update(_review_artifacts(svc, design, outputs, tmp))
+    return files
+
+
+def _review_artifacts(svc: Services, design: Design, outputs: dict[str, Any], tmp: Path) -> dict[str, Path]:
+    """What the order was checked against, stored with the print files: ``preflight.json`` always,
+    ``proof.png`` (the numbered proof image) unless ``outputs.proof`` is false, ``mockup.jpg`` on request."""
+    from ..preflight import preflight
+    from ..proof import write_proof
+
+    prep = prepare(design, svc.engine, svc.empty_dir(), asset_loader=svc.storage.asset_path)
+    report = preflight(prep, svc.engine)
+    files: dict[str, Path] = {}
+    path = tmp / "preflight.json"
+    path.write_text(json.dumps(report.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    files["preflight.json"] = path
+    if outputs.get("proof", True):
+        write_proof(report, prep, svc.engine, tmp / "proof.png")
+        files["proof.png"] = tmp / "proof.png"
+    if outputs.get("mockup", False):
+        from ..mockup.render import render_mockup
+
+        (tmp / "mockup.jpg").write_bytes(render_mockup(prep, svc.engine, width=800))
+        files["mockup.jpg"] = tmp / "mockup.jpg"
+    return files
+
+
+_services: Services | None = None
+
+
+def _process_services() -> Services:
+    """One warm engine per worker process: the one :func:`run_worker` built (forked work horses inherit it
+    with its catalogs loaded), else built from the environment on first use (not at import)."""
+    global _services
+    if _services is None:
+        _services = Services.build(ServiceSettings())
+    return _services
+
+
+def rq_render_job(job_id: str) -> str:
+    """The RQ entry point: ``render_engine.jobs.worker.rq_render_job`` with one JSON argument."""
+    return render_job(_process_services(), job_id)
+
+
+# --- dispatchers ---------------------------------------------------------------------------------------
+
+
+class Dispatcher(Protocol):
+    def enqueue(self, rec: JobRecord) -> bool: ...
+    def rq_status(self, rq_id: str) -> str | None: ...
+    def ping(self) -> bool: ...
+    def depth(self) -> dict[str, int]: ...
+
+
+def body_hash(obj: Any) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+class RqDispatcher:
+    """Enqueue on RQ with explicit options: JSON payload, job id, timeout, retry with backoff, result TTL."""
+
+    def __init__(self, svc: Services, redis_url: str) -> None:
+        from redis import Redis
+        from rq import Queue
+        from rq.serializers import JSONSerializer
+
+        self.svc = svc
+        self.redis = Redis.from_url(redis_url)
+        names = svc.settings.queue_names
+        self.queues = {
+            "express": Queue(names[0], connection=self.redis, serializer=JSONSerializer),
+            "standard": Queue(names[1], connection=self.redis, serializer=JSONSerializer),
+        }
+
+    def enqueue(self, rec: JobRecord) -> bool:
+        from rq import Retry
+
+        s = self.svc.settings
+        rq_id = f"{s.queue_prefix}{rec.id}-a{rec.attempt + 1}"
+        if not self.svc.store.set_enqueued(rec.id, rq_id, rec.attempt):
+            return False  # another API process or reconciler enqueued this attempt
+        self.queues[rec.priority].enqueue(
+            rq_render_job,
+            rec.id,
+            job_id=rq_id,
+            job_timeout=s.job_timeout,
+            retry=Retry(max=len(s.retry_intervals), interval=list(s.retry_intervals)) if s.retry_intervals else None,
+            result_ttl=s.result_ttl,
+            failure_ttl=max(s.result_ttl, 86400),
+            description=f"render {rec.id}",
+        )
+        return True
+
+    def rq_status(self, rq_id: str) -> str | None:
+        from rq.exceptions import NoSuchJobError
+        from rq.job import Job
+        from rq.serializers import JSONSerializer
+
+        try:
+            job = Job.fetch(rq_id, connection=self.redis, serializer=JSONSerializer)
+            status = job.get_status(refresh=False)
+        except NoSuchJobError:
+            return None
+        # "queued" but no longer in its queue: a worker popped it and died before the work horse marked it
+        # started (RQ never notices that one). Lost. A worker just about to start it makes this a duplicate
+        # run at worst, which the job store turns into a no-op.
+        popped = status is not None and status.value == "queued" and job.origin
+        if popped and self.redis.lpos(f"rq:queue:{job.origin}", rq_id) is None:
+            return None
+        return str(status.value) if status is not None else None
+
+    def ping(self) -> bool:
+        try:
+            return bool(self.redis.ping())
+        except Exception:
+            return False
+
+    def depth(self) -> dict[str, int]:
+        return {p: q.count for p, q in self.queues.items()}
+
+    @contextlib.contextmanager
+    def reconcile_lock(self) -> Iterator[bool]:
+        lock = self.redis.lock(f"{self.svc.settings.queue_prefix}reconcile-lock", timeout=60, blocking=False)
+        got = bool(lock.acquire(blocking=False))
+        try:
+            yield got
+        finally:
+            if got:
+                with contextlib.suppress(Exception):
+                    lock.release()
+
+
+class LocalDispatcher:
+    """The embedded default (no Redis): render threads in this process, ``express`` before ``standard``."""
+
+    def __init__(self, svc: Services, threads: int = 1) -> None:
+        self.svc = svc
+        self.q: queue.PriorityQueue[tuple[int, int, str]] = queue.PriorityQueue()
+        self._seq = 0
+        self._lock = threading.Lock()
+        self._threads = [threading.Thread(target=self._run, name=f"render-{n}", daemon=True) for n in range(threads)]
+        self._mine: set[str] = set()  # attempts this process queued; any other in-flight one died with its process
+        self._stop = threading.Event()
+
+    def start(self) -> None:
+        for t in self._threads:
+            t.start()
+        reconcile(self.svc, self, grace=0.0)
+
+    def stop(self) -> None:
+        self._stop.set()
+        for _ in self._threads:
+            self.q.put((99, 0, ""))
+
+    def enqueue(self, rec: JobRecord) -> bool:
+        with self._lock:
+            self._seq += 1
+            seq = self._seq
+        if not self.svc.store.set_enqueued(rec.id, f"local-{rec.id}-a{rec.attempt + 1}", rec.attempt):
+            return False
+        with self._lock:
+            self._mine.add(f"local-{rec.id}-a{rec.attempt + 1}")
+        self.q.put((0 if rec.priority == "express" else 1, seq, rec.id))
+        return True
+
+    def _render_with_timeout(self, job_id: str) -> str:
+        """``render_job`` in its own thread, waited on for ``job_timeout`` s. A thread cannot be killed: on
+        timeout the job is failed (so the late render can never publish) and the thread is left to finish."""
+        box: list[BaseException | str] = []
+
+        def run() -> None:
+            try:
+                box.append(render_job(self.svc, job_id))
+            except BaseException as exc:
+                box.append(exc)
+
+        t = threading.Thread(target=run, name=f"job-{job_id[:8]}", daemon=True)
+        t.start()
+        t.join(self.svc.settings.job_timeout)
+        if t.is_alive():
+            fail_timed_out(self.svc, job_id)
+            return "timeout"
+        if isinstance(box[0], BaseException):
+            raise box[0]
+        return box[0]
+
+    def rq_status(self, rq_id: str) -> str | None:
+        """Queued if this process queued it; otherwise the process that did was restarted: lost."""
+        with self._lock:
+            return "queued" if rq_id in self._mine else None
+
+    def ping(self) -> bool:
+        return all(t.is_alive() for t in self._threads)
+
+    def depth(self) -> dict[str, int]:
+        return {"local": self.q.qsize()}
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            _, _, job_id = self.q.get()
+            if not job_id:
+                return
+            for n, delay in enumerate((*self.svc.settings.retry_intervals, None)):
+                try:
+                    self._render_with_timeout(job_id)  # "timeout" is final as well: no retry
+                    break
+                except Exception:
+                    log.warning("render attempt %d failed", n + 1, extra={"job_id": job_id}, exc_info=True)
+                    if delay is None:
+                        rec = self.svc.store.get(job_id)
+                        err = (rec.error if rec else None) or {"code": "internal_error", "message": "render failed"}
+                        self.svc.store.fail(job_id, err)
+                    else:
+                        self._stop.wait(delay)
+
+
+# --- reconciler ----------------------------------------------------------------------------------------
+
+
+def reconcile(svc: Services, dispatcher: Dispatcher, *, grace: float = RECONCILE_GRACE) -> dict[str, int]:
+    """Re-enqueue in-flight jobs that Redis lost or whose worker died; fail those out of attempts."""
+    stats = {"requeued": 0, "failed": 0}
+    now = time.time()
+    for rec in svc.store.in_flight():
+        if now - rec.updated_at < grace:
+            continue
+        status = dispatcher.rq_status(rec.rq_id) if rec.rq_id else None
+        lost = status is None
+        died = rec.state == "rendering" and rec.lease_until is not None and rec.lease_until < now
+        # RQ started it but it never reached store.start() (normally milliseconds) for a whole lease: its
+        # worker died between dequeue and start, and RQ itself notices only after job_timeout + 60 s
+        stalled = rec.state == "queued" and status == "started" and now - rec.updated_at > svc.settings.lease_seconds
+        died = died or stalled
+        gave_up = status in ("failed", "stopped", "canceled")
+        if gave_up and not died:
+            err = rec.error or {"code": "internal_error", "message": "render failed after retries", "field": None}
+            svc.store.fail(rec.id, err)
+            stats["failed"] += 1
+        elif lost or died or gave_up:
+            if rec.attempt >= svc.settings.max_attempts:
+                svc.store.fail(
+                    rec.id,
+                    {"code": "internal_error", "message": f"gave up after {rec.attempt} attempts", "field": None},
+                )
+                stats["failed"] += 1
+            elif dispatcher.enqueue(rec):
+                log.warning("re-enqueued job (%s)", "lost" if lost else "worker died", extra={"job_id": rec.id})
+                stats["requeued"] += 1
+    svc.storage.sweep_tmp(older_than=svc.settings.job_timeout + svc.settings.lease_seconds)
+    return stats
+
+
+def reconcile_rq(svc: Services, dispatcher: RqDispatcher) -> dict[str, int] | None:
+    with dispatcher.reconcile_lock() as got:
+        return reconcile(svc, dispatcher) if got else None
+
+
+# --- the RQ worker -------------------------------------------------------------------------------------
+
+
+_fork_guard = threading.Lock()
+
+
+@functools.cache
+def _install_fork_guard() -> None:
+    """Make ``fork()`` wait for the reconciler thread to finish its pass (once per process).
+
+    RQ forks a work horse per job from the process whose reconciler thread uses SQLite; a fork while that
+    thread holds one of SQLite's internal mutexes leaves the mutex locked forever in the child, which then
+    hangs in its first ``sqlite3.connect`` — measured: a horse stuck holding the job store, every other
+    writer failing with "database is locked" (tests/test_faults.py, Redis restart and repeated SIGKILLs).
+    """
+    os.register_at_fork(
+        before=_fork_guard.acquire, after_in_parent=_fork_guard.release, after_in_child=_fork_guard.release
+    )
+
+
+def run_worker(
+    settings: ServiceSettings, *, burst: bool = False, name: str | None = None, logging_level: str = "INFO"
+) -> bool:
+    """``render-engine worker``: an RQ worker on ``express`` then ``standard``, plus a reconciler thread.
+
+    The reconciler runs at start and every ``reconcile_interval`` seconds (a Redis lock makes one pass at a
+    time farm-wide). It is a thread rather than an RQ maintenance hook because an idle RQ worker blocks in
+    BLPOP for ``worker_ttl - 15`` seconds between maintenance passes.
+    """
+    from rq import Worker
+    from rq.serializers import JSONSerializer
+
+    if not settings.redis_url:
+        raise SystemExit("render-engine worker needs REDIS_URL (without it, `render-engine serve` renders in-process)")
+    global _services
+    svc = _services = Services.build(settings)
+    dispatcher = RqDispatcher(svc, settings.redis_url)
+    svc.engine.templates  # noqa: B018 - warm the catalogs once, before forking work horses
+    svc.engine.fonts  # noqa: B018
+    svc.engine.icc  # noqa: B018
+
+    stop = threading.Event()
+    _install_fork_guard()
+
+    def reconciler() -> None:
+        # its own Redis client: nothing shared with the work horses RQ forks from this process
+        own = RqDispatcher(svc, settings.redis_url or "")
+        while not stop.wait(settings.reconcile_interval):
+            try:
+                with _fork_guard:  # RQ cannot fork a work horse while this thread is inside SQLite
+                    reconcile_rq(svc, own)
+            except Exception:
+                log.exception("reconciler pass failed")
+
+    reconcile_rq(svc, dispatcher)
+    threading.Thread(target=reconciler, name="reconciler", daemon=True).start()
+    worker = Worker(
+        list(dispatcher.queues.values()),
+        connection=dispatcher.redis,
+        serializer=JSONSerializer,
+        name=name,
+        job_monitoring_interval=settings.job_monitoring_interval,
+        maintenance_interval=settings.maintenance_interval,
+        default_result_ttl=settings.result_ttl,
+    )
+    try:
+        return bool(worker.work(burst=burst, with_scheduler=True, logging_level=logging_level))
+    finally:
+        stop.set()

@@ -1,0 +1,85 @@
+"""Real Redis for the farm tests (never a fake): ``REDIS_URL`` (default 127.0.0.1:6379) on database 13,
+or a private ``redis-server`` on a free port when none answers. Tests touch only keys holding their own
+prefix and delete exactly those."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+TEST_DB = 13
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _answers(url: str) -> bool:
+    from redis import Redis
+
+    try:
+        return bool(Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2).ping())
+    except Exception:
+        return False
+
+
+@contextlib.contextmanager
+def redis_server() -> Iterator[str]:
+    base = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379")
+    base = re.sub(r"/\d+$", "", base.rstrip("/"))
+    url = f"{base}/{TEST_DB}"
+    if _answers(url):
+        yield url
+        return
+    exe = shutil.which("redis-server")
+    if exe is None:
+        pytest.skip("no Redis answers and redis-server is not installed (scripts/check.sh installs it)")
+    port = _free_port()
+    proc = subprocess.Popen(
+        [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/{TEST_DB}"
+    try:
+        for _ in range(100):
+            if _answers(url):
+                break
+            time.sleep(0.05)
+        else:
+            raise RuntimeError("private redis-server did not start")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def new_prefix() -> str:
+    return f"t{uuid.uuid4().hex[:10]}-"
+
+
+def delete_keys(url: str, prefix: str) -> int:
+    """Delete every key whose name contains ``prefix`` (queues, jobs, registries, workers of this test)."""
+    from redis import Redis
+
+    r = Redis.from_url(url)
+    n = 0
+    for key in r.scan_iter(match=f"*{prefix}*", count=1000):
+        n += r.delete(key)
+    for set_key in [*r.scan_iter(match="rq:workers*", count=100), b"rq:queues"]:  # our members of shared sets
+        if r.type(set_key) == b"set":
+            for member in r.smembers(set_key):
+                if prefix.encode() in member:
+                    r.srem(set_key, member)
+    return n

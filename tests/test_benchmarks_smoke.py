@@ -1,0 +1,105 @@
+"""Smoke test of ``render-bench``: every workload in ``--quick`` mode (tiny inputs), the JSON result, ``--compare``
+and the chart. No timing assertions: this proves the tool works, not how fast the engine is."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from benchmarks.inputs import tagged_copy
+from benchmarks.renderers import mockup_available
+
+ROOT = Path(__file__).resolve().parent.parent
+ROW_KEYS = ["W1", "W2", "W3", "W3-edit", "W4", "W5-mixed", "W5-mug", "W6"]
+SUMMARY_KEYS = {
+    "runs", "errors", "p50_s", "p95_s", "throughput_per_s", "cpu_s", "cpu_total_s", "peak_rss_mb", "output_bytes",
+    "steps", "workers", "wall_s", "serial_sum_s", "parallel_efficiency",
+}  # fmt: skip
+ENGINE_STEPS = {"parse", "resolve", "layout", "draw", "write"}
+
+
+def bench(*args: str, tmp: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    cmd = [sys.executable, "-m", "benchmarks.cli", "--quick", "--quiet", "--inputs", str(tmp / "inputs"), *args]
+    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any], str]:
+    tmp = tmp_path_factory.mktemp("bench")
+    out, chart = tmp / "all.json", tmp / "chart.png"
+    proc = bench("--runs", "1", "--json", str(out), "--chart", str(chart), "--chart-size", "900x640", tmp=tmp)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return tmp, json.loads(out.read_text(encoding="utf-8")), proc.stdout
+
+
+def test_every_workload_reports_its_metrics(quick_run: tuple[Path, dict[str, Any], str]) -> None:
+    _, data, stdout = quick_run
+    assert data["schema"] == "render-bench/1"
+    for key in ("cpu_model", "cores", "python", "pyvips", "libvips"):
+        assert data["machine"][key], key
+    assert data["config"]["quick"] is True
+    rows = {r["key"]: r for r in data["rows"]}
+    assert list(rows) == ROW_KEYS
+    measured = ["W1", "W2", "W4", "W5-mixed", "W5-mug"] + (["W3", "W3-edit"] if mockup_available() else [])
+    for key in measured:
+        row = rows[key]
+        assert row["status"] == "ok", row["reason"]
+        assert SUMMARY_KEYS.issubset(row["ours"]), key
+        assert ENGINE_STEPS.issubset(row["ours"]["steps"]), key
+        assert row["ours"]["output_bytes"] > 0 and row["ours"]["peak_rss_mb"] > 0
+    for key in ("W1", "W2", "W4"):  # the baseline runs side by side, with ratios
+        assert SUMMARY_KEYS.issubset(rows[key]["baseline"])
+        assert {"p50_s", "p95_s", "peak_rss_mb"}.issubset(rows[key]["ratios_ours_over_baseline"])
+    for key in ("W5-mixed", "W5-mug"):
+        assert rows[key]["ours"]["workers"] >= 1 and rows[key]["ours"]["parallel_efficiency"] > 0
+    if not mockup_available():
+        for key in ("W3", "W3-edit"):
+            assert rows[key]["status"] == "skipped" and "not available yet" in rows[key]["reason"]
+    w6 = rows["W6"]  # previews through a real `render-engine serve` on loopback
+    assert w6["status"] == "ok", w6["reason"]
+    assert w6["ours"]["runs"] > 0 and w6["ours"]["errors"] == 0 and w6["ours"]["output_bytes"] > 0
+    assert {"healthz_p50", "healthz_p95"}.issubset(w6["ours"]["steps"])
+    assert "ours/baseline" in stdout and "W5-mug" in stdout
+
+
+def test_chart_is_a_png_of_the_requested_size(quick_run: tuple[Path, dict[str, Any], str]) -> None:
+    tmp, _, _ = quick_run
+    with Image.open(tmp / "chart.png") as im:
+        im.load()
+        assert (im.format, im.size) == ("PNG", (900, 640))
+
+
+def test_compare_prints_ratios_between_two_result_files(quick_run: tuple[Path, dict[str, Any], str]) -> None:
+    tmp, _, _ = quick_run
+    second = tmp / "w1w4.json"
+    proc = bench("--runs", "1", "--workloads", "W1,w4", "--no-baseline", "--json", str(second), tmp=tmp)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert [r["key"] for r in json.loads(second.read_text())["rows"]] == ["W1", "W4"]
+    proc = bench("--from-json", str(second), "--compare", str(tmp / "all.json"), tmp=tmp)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = proc.stdout[proc.stdout.index("compare: new/old") :].splitlines()
+    assert any(line.startswith("W1") and "p50_s" in line for line in lines)
+    assert any(line.startswith("W4") and "step write" in line for line in lines)
+
+
+def test_unknown_workload_is_a_usage_error(tmp_path: Path) -> None:
+    proc = bench("--workloads", "W9", tmp=tmp_path)
+    assert proc.returncode == 2 and "unknown workload" in proc.stderr
+
+
+def test_photo_copies_differ_in_bytes_not_in_pixels(tmp_path: Path) -> None:
+    from benchmarks import synth
+
+    src = synth.save_jpeg(synth.landscape(64, 48), tmp_path / "a.jpg")
+    one, two = tagged_copy(src, tmp_path / "1.jpg", "1"), tagged_copy(src, tmp_path / "2.jpg", "2")
+    assert len({src.read_bytes(), one.read_bytes(), two.read_bytes()}) == 3
+    with Image.open(src) as a, Image.open(two) as b:
+        assert a.tobytes() == b.tobytes()

@@ -1,0 +1,474 @@
+"""Faults with real processes and real filesystems (issue 9): storage full (a real 1 MB tmpfs), read-only
+storage (the tmpfs remounted read-only), a job over its time limit (embedded watchdog and RQ's
+``job_timeout`` in a real work horse), Redis killed with SIGKILL and restarted with and without persistence,
+the API process (embedded mode) SIGKILLed and restarted mid-batch.
+
+After each: every accepted job is ``ready`` or ``failed`` with a reason; no partial file is in a job folder
+or left in ``tmp/``; no job published twice (``tests/fault_hooks.py`` counts publishes in the processes).
+The tmpfs tests need root (``mount``) and are skipped without it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from render_engine.jobs.settings import ServiceSettings
+from tests.redis_support import TEST_DB
+
+pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
+
+ROOT = Path(__file__).resolve().parent.parent
+SF, PU = "storefront-key-for-tests-0001", "print-unit-key-for-tests-0001"
+S, P = {"X-API-Key": SF}, {"X-API-Key": PU}
+KEYS = f"storefront:{SF},print-unit:{PU}"
+HOOKED = [sys.executable, "-c", "import tests.fault_hooks as h; h.main()"]
+
+
+def coaster(text: str) -> dict[str, Any]:
+    return {
+        "version": 1,
+        "template": "coaster-95-round",
+        "layers": [
+            {"type": "background", "color": "#2a9d8f"},
+            {"type": "text", "text": text, "font": {"family": "noto-sans", "weight": 700}, "size": 18,
+             "color": "#ffffff", "box": {"x": 10, "y": 30, "width": 75, "height": 30}, "align": "center"},
+        ],
+    }
+
+
+def job_body(n: int, formats: tuple[str, ...] = ("png",)) -> dict[str, Any]:
+    return {"design": coaster(f"Order {n}"), "outputs": {"formats": list(formats)}}
+
+
+def wait_final(get: Callable[[str], Any], ids: list[str], timeout: float) -> dict[str, dict[str, Any]]:
+    deadline = time.monotonic() + timeout
+    states: dict[str, dict[str, Any]] = {}
+    while time.monotonic() < deadline:
+        for j in ids:
+            r = get(j)
+            assert r.status_code == 200, r.text  # the API answers throughout
+            states[j] = r.json()
+        if all(s["state"] in ("ready", "failed") for s in states.values()):
+            return states
+        time.sleep(0.2)
+    raise AssertionError(f"jobs not final after {timeout} s: { {j: s['state'] for j, s in states.items()} }")
+
+
+def assert_clean(
+    root: Path,
+    states: dict[str, dict[str, Any]],
+    publish_log: Path | None = None,
+    left_by_kill: frozenset[str] = frozenset(),
+) -> None:
+    """Ready jobs hold exactly their artifacts; failed ones nothing; tmp/ is empty (but for the temp folders
+    of renders SIGKILLed mid-way, never served and swept by the reconciler later); one publish per job."""
+    for j, s in states.items():
+        folder = root / "jobs" / j
+        if s["state"] == "ready":
+            assert sorted(p.name for p in folder.iterdir()) == sorted(a["name"] for a in s["artifacts"])
+        else:
+            assert s["error"] and s["error"]["code"] and s["error"]["message"], s
+            assert not folder.exists() or not any(folder.iterdir()), f"failed job {j} left files"
+    # a duplicate run the reconciler started for a job that has since become ready may still be rendering in
+    # its private temp folder; it finds the job ready, publishes nothing and removes the folder when it ends
+    deadline = time.monotonic() + 20
+    while {p.name for p in (root / "tmp").iterdir()} - left_by_kill and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert {p.name for p in (root / "tmp").iterdir()} <= left_by_kill, "partial files left in tmp/"
+    if publish_log is not None:
+        lines = publish_log.read_text().split() if publish_log.exists() else []
+        ready = [j for j, s in states.items() if s["state"] == "ready"]
+        assert sorted(lines) == sorted(ready), "a job published twice, or a ready job never published"
+
+
+# --- a real small filesystem ---------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def tmpfs(path: Path, size: str) -> Iterator[Path]:
+    path.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("needs root to mount a tmpfs")
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True)
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {r.stderr.decode(errors='replace').strip()}")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+def storage_on(volume: Path, root: Path) -> None:
+    """Artifacts and temp files on ``volume`` (one filesystem, so renames stay atomic); the job store and
+    assets on the ordinary disk — a typical deployment with an artifact volume."""
+    root.mkdir(parents=True, exist_ok=True)
+    for sub in ("jobs", "tmp"):
+        (volume / sub).mkdir(exist_ok=True)
+        (root / sub).symlink_to(volume / sub)
+
+
+def fill(volume: Path) -> Path:
+    filler = volume / "filler"
+    with open(filler, "wb") as fh, contextlib.suppress(OSError):
+        while True:
+            fh.write(b"\0" * 65536)
+            fh.flush()
+    return filler
+
+
+@pytest.fixture
+def embedded(tmp_path: Path, engine: Any) -> Iterator[Callable[..., Any]]:
+    """An in-process app (embedded render thread) on a given storage root; closed at the end."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    stack = contextlib.ExitStack()
+
+    def make(root: Path, **over: Any) -> Any:
+        settings = ServiceSettings(storage_root=root, redis_url=None, api_keys=KEYS, retry_intervals=(1,), **over)
+        return stack.enter_context(TestClient(create_app(settings, engine=engine)))
+
+    with stack:
+        yield make
+
+
+def test_storage_full_fails_the_job_with_a_reason_and_leaves_nothing(tmp_path: Path, embedded: Any) -> None:
+    with tmpfs(tmp_path / "vol", "1m") as vol:
+        root = tmp_path / "root"
+        storage_on(vol, root)
+        c = embedded(root)
+        filler = fill(vol)
+        r = c.post("/v1/jobs", json=job_body(1, ("pdf", "png")), headers=S)
+        assert r.status_code == 202, r.text
+        photo = (ROOT / "examples/assets/landscape.jpg").read_bytes()
+        up = c.post("/v1/assets", content=photo, headers=S)
+        assert up.status_code == 507 and up.json()["code"] == "storage_full" and "retry-after" in up.headers
+        states = wait_final(lambda j: c.get(f"/v1/jobs/{j}", headers=P), [r.json()["job_id"]], 30)
+        (state,) = states.values()
+        assert state["state"] == "failed", state
+        assert "No space left on device" in state["error"]["message"], state["error"]
+        assert_clean(root, states)
+        assert c.get("/v1/print-queue", headers=P).json()["jobs"] == []
+
+        filler.unlink()  # space back: new work succeeds
+        r2 = c.post("/v1/jobs", json=job_body(2, ("pdf", "png")), headers=S)
+        states2 = wait_final(lambda j: c.get(f"/v1/jobs/{j}", headers=P), [r2.json()["job_id"]], 30)
+        assert [s["state"] for s in states2.values()] == ["ready"]
+        assert_clean(root, {**states, **states2})
+
+
+def test_read_only_storage_fails_jobs_with_a_reason_and_503s_uploads(tmp_path: Path, embedded: Any) -> None:
+    with tmpfs(tmp_path / "vol", "16m") as vol:
+        root = tmp_path / "root"
+        storage_on(vol, root)
+        c = embedded(root)
+        subprocess.run(["mount", "-o", "remount,ro", str(vol)], check=True)
+        try:
+            r = c.post("/v1/jobs", json=job_body(1), headers=S)
+            assert r.status_code == 202, r.text
+            up = c.post("/v1/assets", content=(ROOT / "examples/assets/landscape.jpg").read_bytes(), headers=S)
+            assert up.status_code == 503 and up.json()["code"] == "storage_unavailable"
+            assert c.get("/readyz").json()["checks"]["storage"] is False
+            states = wait_final(lambda j: c.get(f"/v1/jobs/{j}", headers=P), [r.json()["job_id"]], 30)
+            (state,) = states.values()
+            assert state["state"] == "failed" and "Read-only file system" in state["error"]["message"], state
+        finally:
+            subprocess.run(["mount", "-o", "remount,rw", str(vol)], check=True)
+        assert_clean(root, states)
+        r2 = c.post("/v1/jobs", json=job_body(2), headers=S)
+        assert [s["state"] for s in wait_final(lambda j: c.get(f"/v1/jobs/{j}", headers=P), [r2.json()["job_id"]],
+                                               30).values()] == ["ready"]
+
+
+def test_embedded_job_over_its_time_limit_fails_with_timeout(
+    tmp_path: Path, embedded: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from render_engine.jobs import worker
+
+    real = worker.render_design
+
+    def slow(design: Any, engine: Any, out: Path, **kw: Any) -> Any:
+        if out.suffix == ".png":
+            time.sleep(2.5)
+        return real(design, engine, out, **kw)
+
+    monkeypatch.setattr(worker, "render_design", slow)
+    root = tmp_path / "root"
+    c = embedded(root, job_timeout=1)
+    r = c.post("/v1/jobs", json=job_body(1, ("pdf", "png")), headers=S)
+    states = wait_final(lambda j: c.get(f"/v1/jobs/{j}", headers=P), [r.json()["job_id"]], 20)
+    (state,) = states.values()
+    assert state["state"] == "failed" and state["error"]["code"] == "timeout", state
+    time.sleep(2.0)  # the abandoned render thread finishes: it must not publish
+    assert c.get(f"/v1/jobs/{r.json()['job_id']}", headers=P).json()["state"] == "failed"
+    assert_clean(root, states)
+
+
+# --- real processes: RQ workers, redis-server, the API server --------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class RedisProc:
+    """A private redis-server we may SIGKILL and restart on the same port (never a shared one)."""
+
+    def __init__(self, folder: Path, persistent: bool) -> None:
+        exe = shutil.which("redis-server")
+        if exe is None:
+            pytest.skip("redis-server is not installed (scripts/check.sh installs it)")
+        self.exe, self.folder, self.persistent = exe, folder, persistent
+        self.port = _free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/{TEST_DB}"
+        self.proc: subprocess.Popen[bytes] | None = None
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def start(self) -> None:
+        persist = ["--appendonly", "yes", "--appendfsync", "always"] if self.persistent else ["--appendonly", "no"]
+        self.proc = subprocess.Popen(
+            [self.exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--dir", str(self.folder),
+             *persist],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        from redis import Redis
+
+        for _ in range(200):
+            with contextlib.suppress(Exception):
+                if Redis.from_url(self.url, socket_connect_timeout=0.5).ping():
+                    return
+            time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+
+def _env(root: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env.update(
+        RENDER_ENGINE_STORAGE_ROOT=str(root),
+        RENDER_ENGINE_API_KEYS=KEYS,
+        RENDER_ENGINE_LEASE_SECONDS="3",
+        RENDER_ENGINE_RECONCILE_INTERVAL="1",
+        RENDER_ENGINE_RETRY_INTERVALS="[1, 1]",
+        PYTHONPATH=str(ROOT),
+        **extra,
+    )
+    return env
+
+
+@contextlib.contextmanager
+def process(args: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    with open(log, "ab") as err:
+        proc = subprocess.Popen([*HOOKED, *args], env=env, cwd=ROOT, start_new_session=True,
+                                stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        yield proc
+    finally:
+        kill_group(proc)
+
+
+def _descendants(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
+    kids = [int(p) for p in out.split()]
+    return kids + [g for k in kids for g in _descendants(k)]
+
+
+def kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the process, its group and its descendants (an RQ work horse has a process group of its own)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGSTOP)  # frozen first: it cannot fork a work horse while we look
+    victims = _descendants(proc.pid)
+    for pid in victims:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGSTOP)
+    victims += [v for pid in victims for v in _descendants(pid)]
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    for pid in victims:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=10)
+
+
+WORKER = ["worker", "--job-monitoring-interval", "1", "--maintenance-interval", "1", "--log-level", "WARNING"]
+
+
+@pytest.mark.parametrize("persistent", [False, True], ids=["no-persistence", "appendonly"])
+def test_redis_sigkill_and_restart_loses_no_job_and_runs_none_twice(
+    tmp_path: Path, engine: Any, persistent: bool
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    redis = RedisProc(tmp_path / "redis", persistent)
+    redis.start()
+    root, log = tmp_path / "root", tmp_path / "published.log"
+    try:
+        settings = ServiceSettings(storage_root=root, redis_url=redis.url, api_keys=KEYS)
+        with TestClient(create_app(settings, engine=engine)) as c:
+            ids = []
+            for n in range(6):  # accepted while no worker runs: only Redis holds the "please render"
+                r = c.post("/v1/jobs", json=job_body(n), headers=S)
+                assert r.status_code == 202, r.text
+                ids.append(r.json()["job_id"])
+            redis.kill()
+            assert c.get(f"/v1/jobs/{ids[0]}", headers=P).status_code == 200  # status needs no Redis
+            assert c.get("/readyz").status_code == 503
+            redis.start()  # empty without persistence; the AOF replays the queues with it
+            from redis import Redis
+
+            queued = sum(Redis.from_url(redis.url).llen(f"rq:queue:render-{q}") for q in ("express", "standard"))
+            assert queued == (6 if persistent else 0)
+            env = _env(root, REDIS_URL=redis.url, FAULT_PUBLISH_LOG=str(log))
+            with process(WORKER, env, tmp_path / "worker.log"):
+                states = wait_final(lambda j: c.get(f"/v1/jobs/{j}", headers=P), ids, 60)
+        logs = (tmp_path / "worker.log").read_text(errors="replace")[-3000:]
+        assert all(s["state"] == "ready" for s in states.values()), ({j: s["state"] for j, s in states.items()}, logs)
+        assert_clean(root, states, log)
+    finally:
+        with contextlib.suppress(Exception):
+            redis.kill()
+
+
+def test_rq_job_over_its_time_limit_fails_with_timeout_in_a_real_work_horse(tmp_path: Path, engine: Any) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    redis = RedisProc(tmp_path / "redis", persistent=False)
+    redis.start()
+    root, log = tmp_path / "root", tmp_path / "published.log"
+    try:
+        settings = ServiceSettings(storage_root=root, redis_url=redis.url, api_keys=KEYS, job_timeout=1)
+        with TestClient(create_app(settings, engine=engine)) as c:
+            slow = c.post("/v1/jobs", json=job_body(1, ("pdf", "png")), headers=S).json()["job_id"]
+            quick = c.post("/v1/jobs", json=job_body(2, ("pdf",)), headers=S).json()["job_id"]
+            env = _env(root, REDIS_URL=redis.url, RENDER_ENGINE_JOB_TIMEOUT="1", FAULT_SLOW_PNG="3",
+                       FAULT_PUBLISH_LOG=str(log))
+            with process(WORKER, env, tmp_path / "worker.log"):
+                states = wait_final(lambda j: c.get(f"/v1/jobs/{j}", headers=P), [slow, quick], 40)
+        logs = (tmp_path / "worker.log").read_text(errors="replace")[-3000:]
+        assert states[slow]["state"] == "failed" and states[slow]["error"]["code"] == "timeout", (states, logs)
+        assert states[slow]["attempts"] == 1, "a timeout is final: not retried"
+        assert states[quick]["state"] == "ready", (states, logs)
+        assert_clean(root, states, log)
+    finally:
+        redis.kill()
+
+
+def test_api_server_sigkilled_mid_batch_restarts_and_finishes_every_job(tmp_path: Path) -> None:
+    """``render-engine serve`` in embedded mode renders in-process: killing it kills renders in flight. On
+    restart every accepted job (queued or half-rendered) is re-run, and none is published twice."""
+    import httpx
+
+    root, log = tmp_path / "root", tmp_path / "published.log"
+    port = _free_port()
+    env = _env(root, FAULT_SLOW_PNG="0.4", FAULT_PUBLISH_LOG=str(log))
+    serve = ["serve", "--port", str(port), "--log-level", "warning"]
+    base = f"http://127.0.0.1:{port}"
+
+    def up(proc: subprocess.Popen[bytes]) -> httpx.Client:
+        for _ in range(300):
+            assert proc.poll() is None, (tmp_path / "api.log").read_text(errors="replace")[-2000:]
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    return httpx.Client(base_url=base, timeout=10)
+            time.sleep(0.1)
+        raise AssertionError("API did not start")
+
+    with process(serve, env, tmp_path / "api.log") as api:
+        c = up(api)
+        ids = [c.post("/v1/jobs", json=job_body(n), headers=S).json()["job_id"] for n in range(8)]
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # kill it once something is ready and something is rendering
+            got = [c.get(f"/v1/jobs/{j}", headers=P).json()["state"] for j in ids]
+            if "ready" in got and "rendering" in got:
+                break
+            time.sleep(0.05)
+        kill_group(api)
+        c.close()
+    before = (log.read_text().split() if log.exists() else [])
+    assert 0 < len(before) < 8, "the kill should land mid-batch"
+    killed_tmp = frozenset(p.name for p in (root / "tmp").iterdir())
+    with process(serve, env, tmp_path / "api.log") as api:
+        c = up(api)
+        states = wait_final(lambda j: c.get(f"/v1/jobs/{j}", headers=P), ids, 60)
+        c.close()
+    assert all(s["state"] == "ready" for s in states.values()), {j: s["state"] for j, s in states.items()}
+    assert max(s["attempts"] for s in states.values()) >= 2, "the interrupted render was not re-run"
+    assert_clean(root, states, log, killed_tmp)
+
+
+def test_repeated_worker_sigkills_across_a_batch_lose_nothing_and_publish_once(tmp_path: Path, engine: Any) -> None:
+    """Three SIGKILLs (worker + work horse) mid-render over ten jobs, a fresh worker started after each."""
+    from fastapi.testclient import TestClient
+    from redis import Redis
+    from rq import Worker
+
+    from api.app import create_app
+
+    redis = RedisProc(tmp_path / "redis", persistent=False)
+    redis.start()
+    root, log = tmp_path / "root", tmp_path / "published.log"
+    env = _env(root, REDIS_URL=redis.url, FAULT_SLOW_PNG="0.6", FAULT_PUBLISH_LOG=str(log))
+    procs: list[subprocess.Popen[bytes]] = []
+    killed_tmp: set[str] = set()
+    interrupted: set[str] = set()  # job ids whose render a SIGKILL cut short
+
+    def spawn(n: int) -> None:
+        with open(tmp_path / f"worker-{n}.log", "ab") as err:
+            procs.append(subprocess.Popen([*HOOKED, *WORKER, "--name", f"w{n}"], env=env, cwd=ROOT,
+                                          start_new_session=True, stdout=subprocess.DEVNULL, stderr=err))
+
+    try:
+        settings = ServiceSettings(storage_root=root, redis_url=redis.url, api_keys=KEYS)
+        with TestClient(create_app(settings, engine=engine)) as c:
+            ids = [c.post("/v1/jobs", json=job_body(n), headers=S).json()["job_id"] for n in range(10)]
+            spawn(0)
+            spawn(1)
+            conn = Redis.from_url(redis.url)
+            kills = 0
+            deadline = time.monotonic() + 60
+            while kills < 3 and time.monotonic() < deadline:
+                busy = [(w, p) for w in Worker.all(connection=conn) if w.get_current_job_id()
+                        for p in procs if p.pid == w.pid and p.poll() is None]
+                if not busy:
+                    time.sleep(0.05)
+                    continue
+                worker, victim = busy[0]
+                interrupted.add(str(worker.get_current_job_id()).removeprefix("render-").split("-a")[0])
+                kill_group(victim)  # lands in the 0.6 s before the PNG render: nothing published yet
+                killed_tmp.update(p.name for p in (root / "tmp").iterdir())
+                kills += 1
+                spawn(10 + kills)
+            assert kills == 3, "workers never picked up jobs"
+            states = wait_final(lambda j: c.get(f"/v1/jobs/{j}", headers=P), ids, 90)
+        assert all(s["state"] == "ready" for s in states.values()), {j: s["state"] for j, s in states.items()}
+        assert interrupted and interrupted <= set(ids)
+        assert all(states[j]["state"] == "ready" for j in interrupted), "an interrupted render was not re-run"
+        assert_clean(root, states, log, frozenset(killed_tmp))
+    finally:
+        for p in procs:
+            kill_group(p)
+        redis.kill()

@@ -1,0 +1,335 @@
+// Generates tests/fabric_corpus/: Fabric.js designs as canvas.toJSON() output plus Fabric's own render
+// of each (StaticCanvas in Node through node-canvas/cairo), used by tests/test_fabric.py as the
+// fidelity reference for render_engine/fabric.py.
+//
+//   cd tools/fabric-corpus && npm ci && node generate.js
+//
+// node-canvas builds from source here: apt-get install libcairo2-dev libpango1.0-dev libjpeg-dev
+// libgif-dev librsvg2-dev build-essential first. Fonts are registered from /fonts so Fabric and the
+// engine draw with the same font files. Every file this writes is derived from this script alone.
+'use strict';
+
+const fs = require('fs');
+const path = require('path');
+const { registerFont, createCanvas } = require('canvas');
+
+const REPO = path.resolve(__dirname, '..', '..');
+const OUT = path.join(REPO, 'tests', 'fabric_corpus');
+const FONTS = path.join(REPO, 'fonts');
+
+// Register bundled fonts before fabric creates any canvas (node-canvas requires that order).
+const FACES = [
+  ['noto-sans/NotoSans-Regular.ttf', 'Noto Sans', 'normal', 'normal'],
+  ['noto-sans/NotoSans-Bold.ttf', 'Noto Sans', 'bold', 'normal'],
+  ['noto-serif/NotoSerif-Regular.ttf', 'Noto Serif', 'normal', 'normal'],
+  ['noto-serif/NotoSerif-Bold.ttf', 'Noto Serif', 'bold', 'normal'],
+  ['dancing-script/DancingScript-Regular.otf', 'Dancing Script', 'normal', 'normal'],
+];
+for (const [file, family, weight, style] of FACES) {
+  registerFont(path.join(FONTS, file), { family, weight, style });
+}
+
+const fabric = require('fabric/node');
+
+const W = 600; // 12 x 16 in at 50 dpi: tshirt-front-dtg's trim box (no bleed), aspect 3:4
+const H = 800;
+
+function photoCanvas() {
+  // A small procedural "photo": gradient, disc and bars, so crops, flips and rotations are visible.
+  const c = createCanvas(160, 120);
+  const ctx = c.getContext('2d');
+  const g = ctx.createLinearGradient(0, 0, 160, 120);
+  g.addColorStop(0, '#1e5aa8');
+  g.addColorStop(1, '#f2b134');
+  ctx.fillStyle = g;
+  ctx.fillRect(0, 0, 160, 120);
+  ctx.fillStyle = '#c0392b';
+  ctx.beginPath();
+  ctx.arc(50, 45, 28, 0, Math.PI * 2);
+  ctx.fill();
+  ctx.fillStyle = '#ffffff';
+  ctx.fillRect(100, 20, 12, 80);
+  ctx.fillStyle = '#222222';
+  ctx.fillRect(10, 95, 70, 12);
+  return c;
+}
+
+const designs = {
+  rects: () => [
+    new fabric.Rect({ left: 40, top: 40, width: 200, height: 120, fill: '#e74c3c', strokeWidth: 0 }),
+    new fabric.Rect({
+      left: 300, top: 60, width: 220, height: 160, fill: '#3498db', stroke: '#2c3e50', strokeWidth: 8,
+      rx: 24, ry: 24,
+    }),
+    new fabric.Rect({
+      left: 300, top: 450, width: 260, height: 120, fill: '#2ecc71', stroke: '#000000', strokeWidth: 4,
+      angle: 30, originX: 'center', originY: 'center',
+    }),
+    new fabric.Rect({ left: 60, top: 620, width: 120, height: 80, fill: 'rgb(155, 89, 182)', scaleX: 1.5, scaleY: 1.5 }),
+  ],
+  circles: () => [
+    new fabric.Circle({ left: 60, top: 60, radius: 90, fill: '#f39c12', strokeWidth: 0 }),
+    new fabric.Circle({ left: 320, top: 80, radius: 100, fill: 'white', stroke: '#8e44ad', strokeWidth: 10 }),
+    new fabric.Ellipse({
+      left: 300, top: 500, rx: 180, ry: 80, fill: '#16a085', stroke: '#0b3d35', strokeWidth: 6, angle: -20,
+      originX: 'center', originY: 'center',
+    }),
+    new fabric.Ellipse({ left: 40, top: 640, rx: 60, ry: 40, fill: '#d35400', scaleX: 2, scaleY: 1.5, strokeWidth: 0 }),
+  ],
+  text: () => [
+    new fabric.Text('Grandma Rose', { left: 40, top: 40, fontFamily: 'Noto Sans', fontSize: 56, fill: '#1a1a1a' }),
+    new fabric.Text('Happy Birthday', {
+      left: 40, top: 160, fontFamily: 'Noto Serif', fontWeight: 'bold', fontSize: 48, fill: '#c0392b',
+    }),
+    new fabric.IText('with love', {
+      left: 300, top: 330, originX: 'center', fontFamily: 'Dancing Script', fontSize: 64, fill: '#8e44ad',
+    }),
+    new fabric.Text('Two lines\nof centred text', {
+      left: 60, top: 480, fontFamily: 'Noto Sans', fontSize: 40, textAlign: 'center', fill: '#2c3e50',
+      lineHeight: 1.3,
+    }),
+  ],
+  textbox: () => [
+    new fabric.Textbox('The quick brown fox jumps over the lazy dog near the riverbank', {
+      left: 40, top: 40, width: 300, fontFamily: 'Noto Sans', fontSize: 32, fill: '#000000',
+    }),
+    new fabric.Textbox('Forever and always, together in every season of our lives', {
+      left: 60, top: 420, width: 480, fontFamily: 'Noto Serif', fontSize: 36, textAlign: 'center',
+      lineHeight: 1.25, fill: '#1e3799',
+    }),
+    new fabric.Textbox('Spaced letters wrap too', {
+      left: 380, top: 60, width: 190, fontFamily: 'Noto Sans', fontSize: 26, charSpacing: 100, fill: '#6a1b9a',
+      textAlign: 'right',
+    }),
+  ],
+  image: () => {
+    const src = photoCanvas();
+    return [
+      new fabric.FabricImage(src, { left: 40, top: 40, scaleX: 2.5, scaleY: 2.5 }),
+      new fabric.FabricImage(src, {
+        left: 300, top: 560, originX: 'center', originY: 'center', scaleX: 2, scaleY: 2, angle: 15, flipX: true,
+      }),
+      new fabric.FabricImage(src, { left: 460, top: 60, cropX: 20, cropY: 10, width: 60, height: 80, scaleX: 1.5, scaleY: 1.5 }),
+    ];
+  },
+  transforms: () => [
+    new fabric.Rect({ left: 100, top: 100, width: 150, height: 60, fill: '#e84393', angle: 45, strokeWidth: 0 }),
+    new fabric.Rect({
+      left: 550, top: 300, width: 100, height: 50, fill: '#00b894', originX: 'right', originY: 'bottom',
+      angle: -30, scaleX: 2, scaleY: 1.2, strokeWidth: 0,
+    }),
+    new fabric.Triangle({
+      left: 150, top: 420, width: 160, height: 120, fill: '#fdcb6e', stroke: '#e17055', strokeWidth: 5, flipY: true,
+    }),
+    new fabric.Rect({ left: 360, top: 450, width: 140, height: 100, fill: '#0984e3', skewX: 20, strokeWidth: 0 }),
+    new fabric.Text('Tilted', {
+      left: 300, top: 700, originX: 'center', originY: 'center', angle: -12, fontFamily: 'Noto Sans', fontSize: 60,
+      fill: '#2d3436', scaleX: 1.2, scaleY: 1.2,
+    }),
+  ],
+  group: () => {
+    const g = new fabric.Group(
+      [
+        new fabric.Rect({ left: 0, top: 0, width: 200, height: 140, fill: '#74b9ff', strokeWidth: 0 }),
+        new fabric.Circle({ left: 120, top: 60, radius: 50, fill: '#d63031', strokeWidth: 0 }),
+        new fabric.Rect({ left: 20, top: 100, width: 60, height: 60, fill: '#55efc4', angle: 20, strokeWidth: 0 }),
+      ],
+      { left: 120, top: 120, angle: 25, scaleX: 1.3, scaleY: 1.3 },
+    );
+    const inner = new fabric.Group([
+      new fabric.Ellipse({ left: 0, top: 0, rx: 60, ry: 30, fill: '#fd79a8', strokeWidth: 0 }),
+      new fabric.Rect({ left: 80, top: 10, width: 50, height: 50, fill: '#636e72', strokeWidth: 0 }),
+    ]);
+    const outer = new fabric.Group([inner, new fabric.Rect({ left: 0, top: 90, width: 150, height: 30, fill: '#fab1a0', strokeWidth: 0 })], {
+      left: 300, top: 500, angle: -15, flipX: true,
+    });
+    return [g, outer];
+  },
+  path: () => [
+    new fabric.Path('M 10 80 C 40 10, 65 10, 95 80 S 150 150, 180 80 L 180 160 L 10 160 Z', {
+      left: 40, top: 60, fill: '#00cec9', stroke: '#2d3436', strokeWidth: 4, scaleX: 2.5, scaleY: 2.5,
+    }),
+    new fabric.Path('M 0 0 Q 60 -60 120 0 T 240 0', {
+      left: 150, top: 600, fill: '', stroke: '#e17055', strokeWidth: 10, angle: 10,
+    }),
+    new fabric.Path('M 50 0 L 61 35 L 98 35 L 68 57 L 79 91 L 50 70 L 21 91 L 32 57 L 2 35 L 39 35 Z', {
+      left: 380, top: 420, fill: '#fdcb6e', strokeWidth: 0, scaleX: 1.8, scaleY: 1.8,
+    }),
+  ],
+  polygon: () => [
+    new fabric.Polygon(
+      [{ x: 0, y: 0 }, { x: 200, y: 40 }, { x: 160, y: 200 }, { x: 40, y: 160 }],
+      { left: 60, top: 60, fill: '#a29bfe', stroke: '#2d3436', strokeWidth: 6 },
+    ),
+    new fabric.Polyline(
+      [{ x: 0, y: 100 }, { x: 60, y: 0 }, { x: 120, y: 100 }, { x: 180, y: 0 }, { x: 240, y: 100 }],
+      { left: 300, top: 120, fill: '', stroke: '#d63031', strokeWidth: 8, strokeLineJoin: 'round' },
+    ),
+    new fabric.Polygon(
+      [{ x: 50, y: 0 }, { x: 100, y: 50 }, { x: 50, y: 100 }, { x: 0, y: 50 }],
+      { left: 300, top: 500, originX: 'center', originY: 'center', fill: '#00b894', angle: 10, scaleX: 2.5, scaleY: 1.5, strokeWidth: 0 },
+    ),
+    new fabric.Line([60, 700, 540, 620], { stroke: '#0984e3', strokeWidth: 12 }),
+  ],
+  gradients: () => [
+    new fabric.Rect({
+      left: 40, top: 40, width: 240, height: 160, strokeWidth: 0,
+      fill: new fabric.Gradient({
+        type: 'linear', coords: { x1: 0, y1: 0, x2: 240, y2: 0 },
+        colorStops: [{ offset: 0, color: '#e74c3c' }, { offset: 0.5, color: '#f1c40f' }, { offset: 1, color: '#2980b9' }],
+      }),
+    }),
+    new fabric.Circle({
+      left: 330, top: 40, radius: 110, strokeWidth: 0,
+      fill: new fabric.Gradient({
+        type: 'radial', coords: { x1: 110, y1: 110, r1: 0, x2: 110, y2: 110, r2: 110 },
+        colorStops: [{ offset: 0, color: '#ffffff' }, { offset: 1, color: '#8e44ad' }],
+      }),
+    }),
+    new fabric.Rect({
+      left: 300, top: 420, width: 300, height: 140, angle: 20, originX: 'center', originY: 'center', strokeWidth: 0,
+      fill: new fabric.Gradient({
+        type: 'linear', gradientUnits: 'percentage', coords: { x1: 0, y1: 0, x2: 0, y2: 1 },
+        colorStops: [{ offset: 0, color: '#1abc9c' }, { offset: 1, color: '#2c3e50', opacity: 0.6 }],
+      }),
+    }),
+    new fabric.Path('M 50 0 L 61 35 L 98 35 L 68 57 L 79 91 L 50 70 L 21 91 L 32 57 L 2 35 L 39 35 Z', {
+      left: 120, top: 580, scaleX: 2, scaleY: 2, strokeWidth: 0,
+      fill: new fabric.Gradient({
+        type: 'linear', coords: { x1: 0, y1: 0, x2: 100, y2: 0 }, gradientTransform: [1, 0, 0, 1, 0, 0],
+        colorStops: [{ offset: 0, color: '#e67e22' }, { offset: 1, color: '#c0392b' }],
+      }),
+    }),
+  ],
+  filters: () => {
+    const src = photoCanvas();
+    const F = fabric.filters;
+    const specs = [
+      [new F.Grayscale()],
+      [new F.Sepia()],
+      [new F.Brightness({ brightness: 0.2 })],
+      [new F.Contrast({ contrast: 0.4 })],
+      [new F.Invert()],
+      [new F.BlendColor({ color: '#3498db', mode: 'multiply', alpha: 1 })],
+    ];
+    return specs.map((filters, i) => {
+      const img = new fabric.FabricImage(src, { left: 20 + (i % 2) * 290, top: 20 + Math.floor(i / 2) * 260, scaleX: 1.7, scaleY: 1.7 });
+      img.filters = filters;
+      img.applyFilters();
+      return img;
+    });
+  },
+  opacity: () => [
+    new fabric.Rect({ left: 80, top: 80, width: 300, height: 300, fill: '#e74c3c', opacity: 0.6, strokeWidth: 0 }),
+    new fabric.Circle({ left: 220, top: 220, radius: 150, fill: 'rgba(52, 152, 219, 0.5)', strokeWidth: 0 }),
+    new fabric.Rect({ left: 100, top: 560, width: 400, height: 120, fill: '#2ecc71', opacity: 0.4, strokeWidth: 0 }),
+    new fabric.Text('Half', { left: 200, top: 580, fontFamily: 'Noto Sans', fontSize: 72, fill: '#000000', opacity: 0.5 }),
+  ],
+  decorations: () => [
+    new fabric.Text('Underlined', { left: 40, top: 40, fontFamily: 'Noto Sans', fontSize: 56, fill: '#c0392b', underline: true }),
+    new fabric.Text('Struck and over', {
+      left: 300, top: 260, originX: 'center', originY: 'center', angle: -10, fontFamily: 'Noto Serif', fontSize: 48,
+      fill: '#1e3799', linethrough: true, overline: true,
+    }),
+    new fabric.Textbox('Every wrapped line gets its own underline', {
+      left: 60, top: 400, width: 480, fontFamily: 'Noto Sans', fontSize: 40, textAlign: 'center', fill: '#2d3436',
+      underline: true, charSpacing: 50,
+    }),
+    new fabric.Text('thick', {
+      left: 80, top: 660, fontFamily: 'Noto Sans', fontSize: 64, fill: '#6a1b9a', underline: true,
+      textDecorationThickness: 150,
+    }),
+  ],
+  clips: () => {
+    const src = photoCanvas();
+    return [
+      new fabric.FabricImage(src, {
+        left: 30, top: 30, scaleX: 1.6, scaleY: 1.6,
+        clipPath: new fabric.Circle({ radius: 55, originX: 'center', originY: 'center', left: 0, top: 0 }),
+      }),
+      new fabric.FabricImage(src, {
+        left: 450, top: 140, originX: 'center', originY: 'center', scaleX: 1.5, scaleY: 1.5, angle: 20, flipX: true,
+        clipPath: new fabric.Rect({ left: -60, top: -40, width: 100, height: 70, rx: 12, ry: 12, angle: 15 }),
+      }),
+      new fabric.Rect({
+        left: 40, top: 330, width: 240, height: 160, fill: '#e67e22', stroke: '#2c3e50', strokeWidth: 6,
+        clipPath: new fabric.Ellipse({ rx: 110, ry: 60, originX: 'center', originY: 'center', left: 20, top: 0 }),
+      }),
+      new fabric.Polygon(
+        [{ x: 0, y: 0 }, { x: 220, y: 20 }, { x: 200, y: 200 }, { x: 10, y: 180 }],
+        {
+          left: 330, top: 320, fill: '#16a085', strokeWidth: 0,
+          clipPath: new fabric.Path('M 50 0 L 61 35 L 98 35 L 68 57 L 79 91 L 50 70 L 21 91 L 32 57 L 2 35 L 39 35 Z', {
+            originX: 'center', originY: 'center', left: 0, top: 0, scaleX: 2, scaleY: 2,
+          }),
+        },
+      ),
+      new fabric.FabricImage(src, {
+        left: 40, top: 560, scaleX: 1.5, scaleY: 1.5,
+        clipPath: new fabric.Rect({ left: 60, top: 600, width: 160, height: 120, absolutePositioned: true }),
+      }),
+      new fabric.Rect({
+        left: 330, top: 560, width: 220, height: 180, fill: '#8e44ad', strokeWidth: 0,
+        clipPath: new fabric.Circle({ radius: 50, originX: 'center', originY: 'center', left: 0, top: 0, inverted: true }),
+      }),
+    ];
+  },
+  shadows: () => [
+    new fabric.Rect({
+      left: 60, top: 60, width: 200, height: 140, fill: '#3498db', strokeWidth: 0,
+      shadow: new fabric.Shadow({ color: 'rgba(0,0,0,0.6)', blur: 12, offsetX: 10, offsetY: 10 }),
+    }),
+    new fabric.Circle({
+      left: 340, top: 60, radius: 90, fill: '#f1c40f', stroke: '#d35400', strokeWidth: 8,
+      shadow: new fabric.Shadow({ color: '#2c3e50', blur: 20, offsetX: -8, offsetY: 14 }),
+    }),
+    new fabric.Path('M 50 0 L 61 35 L 98 35 L 68 57 L 79 91 L 50 70 L 21 91 L 32 57 L 2 35 L 39 35 Z', {
+      left: 260, top: 470, originX: 'center', originY: 'center', angle: 25, scaleX: 2.2, scaleY: 2.2, fill: '#e74c3c',
+      strokeWidth: 0, shadow: new fabric.Shadow({ color: 'rgba(120,0,0,0.5)', blur: 8, offsetX: 6, offsetY: 6 }),
+    }),
+    new fabric.Rect({
+      left: 380, top: 600, width: 160, height: 100, fill: '#27ae60', strokeWidth: 0, angle: -15,
+      shadow: new fabric.Shadow({ color: '#000000', blur: 0, offsetX: 12, offsetY: 12 }),
+    }),
+  ],
+  canvas_images: () => {
+    const src = photoCanvas();
+    return {
+      backgroundImage: new fabric.FabricImage(src, { left: 0, top: 0, scaleX: 600 / 160, scaleY: 800 / 120 }),
+      overlayImage: new fabric.FabricImage(src, { left: 350, top: 550, scaleX: 1.4, scaleY: 1.4, opacity: 0.7, angle: 10 }),
+      objects: [new fabric.Rect({ left: 100, top: 300, width: 300, height: 300, fill: '#ffffff', strokeWidth: 0, opacity: 0.8 })],
+    };
+  },
+};
+
+async function main() {
+  fs.mkdirSync(OUT, { recursive: true });
+  const manifest = { fabric_version: fabric.version, canvas: { width: W, height: H }, template: 'tshirt-front-dtg', designs: {} };
+  for (const [name, make] of Object.entries(designs)) {
+    const canvas = new fabric.StaticCanvas(null, { width: W, height: H, backgroundColor: '#ffffff' });
+    const made = make();
+    const objects = Array.isArray(made) ? made : made.objects;
+    objects.forEach((o) => canvas.add(o));
+    if (made.backgroundImage) canvas.backgroundImage = made.backgroundImage;
+    if (made.overlayImage) canvas.overlayImage = made.overlayImage;
+    canvas.renderAll();
+    const json = canvas.toJSON();
+    const lines = {};
+    objects.forEach((o, i) => {
+      if (o._textLines) lines[`objects[${i}]`] = o._textLines.map((l) => l.join(''));
+    });
+    fs.writeFileSync(
+      path.join(OUT, `${name}.fabric.json`),
+      JSON.stringify({ canvas: { width: W, height: H }, fabric: json }, null, 1) + '\n',
+    );
+    fs.writeFileSync(path.join(OUT, `${name}.png`), canvas.getNodeCanvas().toBuffer('image/png'));
+    manifest.designs[name] = { text_lines: lines };
+    console.log(`${name}: ${objects.length} objects`);
+  }
+  fs.writeFileSync(path.join(OUT, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n');
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
