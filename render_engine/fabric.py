@@ -1048,11 +1048,13 @@ class _Converter:
         weight_raw = obj.get("fontWeight", "normal")
         weights = {"normal": 400, "bold": 700, "lighter": 300, "bolder": 700}
         try:
-            weight = weights[weight_raw] if weight_raw in weights else int(weight_raw)
-        except (TypeError, ValueError):
-            raise DesignError("fontWeight is normal, bold or 100..900", field=f"{where}.fontWeight") from None
+            weight = weights[weight_raw] if isinstance(weight_raw, str) and weight_raw in weights else int(weight_raw)
+        except (TypeError, ValueError, OverflowError):
+            weight = 0
+        if not 100 <= weight <= 900:
+            raise DesignError("fontWeight is normal, bold or 100..900", field=f"{where}.fontWeight")
         style = obj.get("fontStyle", "normal")
-        if style not in ("normal", "italic", "oblique", "", None):
+        if not (style is None or isinstance(style, str)) or style not in ("normal", "italic", "oblique", "", None):
             raise DesignError("fontStyle is normal or italic", field=f"{where}.fontStyle")
         style = "italic" if style in ("italic", "oblique") else "normal"
         fs = _num(obj, "fontSize", 40.0, where)

@@ -119,6 +119,7 @@ fabric_values = json_values | st.sampled_from(
     canvas=st.one_of(st.just(None), st.tuples(fabric_values, fabric_values)),
 )
 @example(doc=13 % len(_FABRIC), mutations=[(0, "textAlign", [])], canvas=None)  # once an unhashable-key crash
+@example(doc=13 % len(_FABRIC), mutations=[(0, "fontWeight", -1e308)], canvas=None)  # once a pydantic error
 def test_the_fabric_importer_answers_mutated_canvases_with_a_design_or_a_typed_error(
     engine: Engine, doc: int, mutations: list, canvas: tuple | None
 ) -> None:
