@@ -289,6 +289,14 @@ def load_svg(raw: bytes, field: str, settings: Settings) -> SvgDoc:
     return SvgDoc(etree.tostring(root), width, height)
 
 
+def svg_with_root_attributes(data: bytes, **attributes: str) -> bytes:
+    """A sanitised SVG document with attributes of its root <svg> replaced (for placing it in a viewport)."""
+    root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+    for name, value in attributes.items():
+        root.set(name, value)
+    return bytes(etree.tostring(root))
+
+
 def _check_svg_complexity(root: etree._Element, field: str, settings: Settings) -> None:
     """Refuse documents whose drawing cost can explode: too many elements, or <use> elements that
     reference groups containing further <use> elements (each level multiplies the work — the classic

@@ -29,6 +29,7 @@ import pikepdf
 import pyvips
 from pikepdf import Array, Dictionary, Name, Stream
 
+from .assets import svg_with_root_attributes
 from .color import CMYKValue, ColorConverter, ColorRules, IccProfile
 from .design import RGB, Box, FontRef, TextLayer
 from .errors import asset_errors
@@ -374,7 +375,7 @@ def _svg_form(page: _Page, item: SvgItem, conv: ColorConverter) -> tuple[str, tu
 
     aspect = "none" if item.stretch else "xMidYMid meet"
     with asset_errors(f"layers[{item.layer}]", "SVG"):
-        raw = cairosvg.svg2pdf(bytestring=_force_aspect(item.doc.data, aspect))
+        raw = cairosvg.svg2pdf(bytestring=svg_with_root_attributes(item.doc.data, preserveAspectRatio=aspect))
         src = pikepdf.open(io.BytesIO(raw))
     with src:
         sp = src.pages[0]
@@ -412,14 +413,6 @@ def _svg_form(page: _Page, item: SvgItem, conv: ColorConverter) -> tuple[str, tu
     key = f"Fm{len(page.xobjects)}"
     page.xobjects[key] = page.pdf.make_indirect(form)
     return key, (w, h)
-
-
-def _force_aspect(data: bytes, aspect: str) -> bytes:
-    from lxml import etree
-
-    root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
-    root.set("preserveAspectRatio", aspect)
-    return bytes(etree.tostring(root))
 
 
 def _layer(page: _Page, name: str) -> str:

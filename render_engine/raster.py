@@ -17,7 +17,7 @@ from xml.sax.saxutils import quoteattr
 import numpy as np
 import pyvips
 
-from .assets import open_image
+from .assets import open_image, svg_with_root_attributes
 from .color import ColorConverter, IccCatalog, Role, hex_of
 from .design import CMYK, RGB
 from .errors import LimitExceeded, asset_errors
@@ -327,7 +327,11 @@ def _svg(item: SvgItem, c: Canvas) -> Tile | None:
     inner = doc.data
     if inner.startswith(b"<?xml"):
         inner = inner[inner.index(b"?>") + 2 :]
-    data = wrapper + _nested(inner, doc.width, doc.height, aspect) + b"</svg>"
+    # the nested <svg> fills the wrapper's viewport
+    nested = svg_with_root_attributes(
+        inner, x="0", y="0", width=str(doc.width), height=str(doc.height), preserveAspectRatio=aspect
+    )
+    data = wrapper + nested + b"</svg>"
     with asset_errors(field, "SVG"):
         img = pyvips.Image.svgload_buffer(data, unlimited=False)
         img = img.cast("uchar")
@@ -341,14 +345,3 @@ def _svg(item: SvgItem, c: Canvas) -> Tile | None:
     return img.copy(interpretation="srgb"), x, y
 
 
-def _nested(inner: bytes, w: float, h: float, aspect: str) -> bytes:
-    """Force the nested <svg> to fill the wrapper's viewport."""
-    from lxml import etree
-
-    root = etree.fromstring(inner, etree.XMLParser(resolve_entities=False, no_network=True))
-    root.set("x", "0")
-    root.set("y", "0")
-    root.set("width", str(w))
-    root.set("height", str(h))
-    root.set("preserveAspectRatio", aspect)
-    return bytes(etree.tostring(root))
