@@ -73,6 +73,9 @@ def create_app(
             dispatcher = local
     demo_key = demo.demo_api_key(settings)  # storefront scope only; None: no /demo
     state = AppState(services, dispatcher, settings.keys() + ((demo_key,) if demo_key else ()))
+    # jobs the embedded worker renders in this process report their step timings to /metrics (RQ workers
+    # are other processes: they log them, see docs/api.md)
+    services.on_steps = state.metrics.observe_steps
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

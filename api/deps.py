@@ -16,6 +16,7 @@ from render_engine.jobs.worker import Dispatcher, Services
 
 from .errors import ApiError
 from .metrics import Metrics
+from .render_cache import RenderCache
 
 T = TypeVar("T")
 
@@ -75,16 +76,24 @@ class AppState:
     keys: tuple[ApiKey, ...]
     metrics: Metrics = field(default_factory=Metrics)
     previews: PreviewGate | None = None
+    renders: RenderCache | None = None
 
     def __post_init__(self) -> None:
+        s = self.services.settings
         if self.previews is None:
-            s = self.services.settings
             self.previews = PreviewGate(s.max_concurrent_previews, s.preview_timeout)
+        if self.renders is None:
+            self.renders = RenderCache(s.storage_root / "cache" / "renders")
 
     @property
     def gate(self) -> PreviewGate:
         assert self.previews is not None
         return self.previews
+
+    @property
+    def cache(self) -> RenderCache:
+        assert self.renders is not None
+        return self.renders
 
 
 def get_state(request: Request) -> AppState:

@@ -7,6 +7,7 @@ never echo the raw input (a lone surrogate or NaN in a body must stay a 422, not
 
 from __future__ import annotations
 
+import errno
 import logging
 from typing import Any
 
@@ -31,6 +32,13 @@ class ApiError(RenderError):
         self.http_status = status
         self.code = code
         self.headers = headers
+
+
+def storage_error(exc: OSError, what: str = "asset storage") -> ApiError:
+    """Storage faults are the server's, not the client's: 507 when full, else 503; never a bare 500."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return ApiError(507, "storage_full", f"{what} is full; retry later", headers={"Retry-After": "60"})
+    return ApiError(503, "storage_unavailable", f"{what} is not writable; retry later", headers={"Retry-After": "60"})
 
 
 class BodyTooLarge(StarletteHTTPException):

@@ -34,25 +34,95 @@ class Outputs(BaseModel):
     mockup: bool = Field(False, description="Also store mockup.jpg: an 800 px mockup preview (default view).")
 
 
-class JobRequest(BaseModel):
+class FabricParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    design: dict[str, Any] = Field(description="A design document (docs/design.schema.json).")
-    outputs: Outputs = Outputs()
-    priority: Literal["express", "standard"] = Field("standard", description="express drains before standard.")
-    webhook_url: str | None = Field(
-        None, max_length=2000, description="Called with a signed JSON summary when the job is ready or failed."
+    font_fallback: str | None = Field(
+        None,
+        max_length=64,
+        description="Bundled family (id or name) used for unknown fontFamily values instead of a font_error; "
+        "each use is reported in source.notes.",
     )
 
 
 class DesignRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    design: dict[str, Any] = Field(description="A design document (docs/design.schema.json).")
+    design: dict[str, Any] = Field(
+        description="A design document (docs/design.schema.json), or with dialect 'fabric' the Fabric.js "
+        "wrapper {canvas, canvas_covers, template, fabric} (docs/fabric.md)."
+    )
+    dialect: Literal["native", "fabric"] = Field(
+        "native", description="How to read 'design': native design JSON, or Fabric.js canvas JSON."
+    )
+    fabric_options: FabricParams | None = Field(None, description="Fabric import options (dialect 'fabric' only).")
+
+    @property
+    def font_fallback(self) -> str | None:
+        return self.fabric_options.font_fallback if self.fabric_options else None
+
+
+class JobRequest(DesignRequest):
+    outputs: Outputs = Outputs()
+    priority: Literal["express", "standard"] = Field("standard", description="express drains before standard.")
+    webhook_url: str | None = Field(
+        None, max_length=2000, description="Called with a signed JSON summary when the job is ready or failed."
+    )
+    print_unit: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
+        description="Route the job to one print unit: GET /v1/print-queue?print_unit= lists it.",
+    )
 
 
 class PreviewRequest(DesignRequest):
     width: int = Field(800, ge=50, le=2000, description="Mockup width in pixels.")
     view: str | None = Field(None, max_length=64)
     variant: str | None = Field(None, max_length=64)
+
+
+class SourceOut(BaseModel):
+    dialect: Literal["fabric"]
+    notes: list[str] = Field(description="Importer notes, e.g. a fallback font used for a fontFamily.")
+    layer_sources: list[str] = Field(
+        description="Per native layer, the Fabric object it came from ('fabric.objects[2]'): maps a preflight "
+        "finding's 'layer' back to the editor object."
+    )
+
+
+class PreflightSummary(BaseModel):
+    ok: bool = Field(description="No blocker finding.")
+    counts: dict[str, int] = Field(description="Findings per severity (blocker, warning, info).")
+    codes: list[str] = Field(description="Finding codes, in report order.")
+
+
+class ImageRef(BaseModel):
+    url: str = Field(description="GET it with the same storefront key: /v1/previews/<key>.<ext>.")
+    content_type: str
+    bytes: int
+    sha256: str = Field(description="Of the image bytes; also its ETag.")
+    width: int
+    height: int
+
+
+class PreflightOut(BaseModel):
+    """``POST /v1/preflight``: the engine's report (docs/preflight.md), plus ``proof`` and ``source``."""
+
+    model_config = ConfigDict(extra="allow")
+    version: int
+    template: str
+    ok: bool
+    counts: dict[str, int]
+    findings: list[dict[str, Any]] = Field(description="Numbered (id) as on the proof image; 'layer' is a layer index.")
+    texts: list[dict[str, Any]]
+    proof: ImageRef | None = Field(None, description="With ?proof=true: the numbered proof PNG (cached).")
+    source: SourceOut | None = Field(None, description="Set for dialect 'fabric'.")
+
+
+class PreviewOut(BaseModel):
+    """``POST /v1/previews`` with ``Accept: application/json``."""
+
+    preflight: PreflightSummary
+    image: ImageRef
+    source: SourceOut | None = Field(None, description="Set for dialect 'fabric'.")
 
 
 class ArtifactOut(BaseModel):
@@ -74,6 +144,9 @@ class JobOut(BaseModel):
     acked_at: datetime | None = None
     attempts: int
     template: str | None = None
+    output_profile: str | None = Field(None, description="ICC output profile of the print file (queue filter).")
+    print_unit: str | None = None
+    source: SourceOut | None = Field(None, description="Set when the design was submitted as Fabric.js JSON.")
     artifacts: list[ArtifactOut] = []
     error: ErrorOut | None = None
 
@@ -94,6 +167,9 @@ class JobOut(BaseModel):
             acked_at=ts(rec.acked_at),
             attempts=rec.attempt,
             template=design.get("template") if isinstance(design.get("template"), str) else None,
+            output_profile=rec.request.get("output_profile"),
+            print_unit=rec.request.get("print_unit"),
+            source=SourceOut(**rec.request["source"]) if isinstance(rec.request.get("source"), dict) else None,
             artifacts=[ArtifactOut(**a, url=f"/v1/jobs/{rec.id}/files/{a['name']}") for a in rec.artifacts],
             error=ErrorOut(**rec.error) if rec.error and rec.state == "failed" else None,
         )

@@ -161,13 +161,16 @@ def mug_designs(ctx: Context, name: str, count: int) -> list[Path]:
 
 
 def edit_session_designs(ctx: Context, name: str, count: int) -> list[Path]:
-    """W1's design with one photo and a different name each time: a customer typing in the editor."""
+    """W1's design with one photo and a different name each time: a customer typing in the editor. Every
+    name is new (numbered after the first ``len(NAMES)``), so no render finds its text already drawn."""
     g = ctx.templates["mug-11oz"]
     folder = ctx.scratch / name
     photo = tagged_copy(ctx.photos.photo(ctx.sizes.mug_photo), folder / "photo.jpg", name).name
+    n = len(NAMES)
+    texts = [NAMES[i % n] if i < n else f"{NAMES[i % n]} {i // n + 1}" for i in range(count)]
     return [
-        write_design(folder / f"design-{i:03d}.json", photo_text_design(g, photo, NAMES[i % len(NAMES)]))
-        for i in range(count)
+        write_design(folder / f"design-{i:03d}.json", photo_text_design(g, photo, text))
+        for i, text in enumerate(texts)
     ]
 
 

@@ -11,12 +11,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pyvips
 from lxml import etree
 
 from .errors import AssetError, LimitExceeded, asset_errors
+from .safety import SvgBudgetExceeded, SvgRendererFailed, render_svg_bounded
 from .settings import Settings
 
 # formats we accept, sniffed from the bytes (never the file name), each decoded by its own libvips loader
@@ -126,6 +127,15 @@ def _intact(path: Path, fmt: str) -> bool:
     return True
 
 
+def jpeg_shrink_factor(info: ImageInfo, shrink: float) -> int:
+    """The JPEG shrink-on-load factor (8, 4, 2 or 1; always 1 for other formats) :func:`open_image` uses."""
+    if info.format == "jpeg":
+        for k in (8, 4, 2):
+            if shrink >= k:
+                return k
+    return 1
+
+
 def open_image(
     info: ImageInfo, shrink: float, field: str, *, sequential: bool = False
 ) -> tuple[pyvips.Image, float]:
@@ -135,12 +145,7 @@ def open_image(
     rotation); otherwise libvips decodes the whole image into memory for random access.
     Returns the image and the factor actually used, so callers can map source coordinates.
     """
-    k = 1
-    if info.format == "jpeg":
-        for cand in (8, 4, 2):
-            if shrink >= cand:
-                k = cand
-                break
+    k = jpeg_shrink_factor(info, shrink)
     with asset_errors(field, "image"):
         access = "sequential" if sequential and info.orientation == 1 else "random"
         if k > 1:
@@ -246,6 +251,8 @@ class SvgDoc:
     data: bytes  # sanitised document
     width: float  # intrinsic size in its own user units (viewBox)
     height: float
+    render_seconds: float = 10.0  # wall-time budget of one render (Settings.max_svg_render_seconds)
+    max_pixels: int = 130_000_000  # largest raster rendered from it at once (Settings.max_output_pixels)
 
 
 _SVG_NS = "http://www.w3.org/2000/svg"
@@ -286,7 +293,44 @@ def load_svg(raw: bytes, field: str, settings: Settings) -> SvgDoc:
         raise AssetError("SVG has no usable size (give it a viewBox or width/height)", field=field)
     if not root.get("viewBox"):
         root.set("viewBox", f"0 0 {width} {height}")
-    return SvgDoc(etree.tostring(root), width, height)
+    return SvgDoc(
+        _serialise(root), width, height, settings.max_svg_render_seconds, settings.max_output_pixels
+    )
+
+
+def render_svg_pixels(
+    data: bytes, doc: SvgDoc, field: str, *, size: tuple[int, int], crop: tuple[int, int, int, int]
+) -> pyvips.Image:
+    """Rasterise ``data`` (``doc`` placed in a ``size`` viewport) with librsvg, as ``svgload_buffer`` does,
+    and return the ``crop`` (left, top, width, height) of it; only that part is rendered.
+
+    The render runs in a helper process (:func:`~render_engine.safety.render_svg_bounded`) that is killed
+    after ``doc.render_seconds``: :class:`LimitExceeded` naming the layer. A crop over ``doc.max_pixels`` is
+    refused before any work; a helper that crashes is an :class:`AssetError`.
+    """
+    if crop[2] * crop[3] > doc.max_pixels:
+        raise LimitExceeded(
+            f"SVG would be rendered at {crop[2]}x{crop[3]} pixels, over the {doc.max_pixels} pixel limit", field=field
+        )
+    head, pixels = _bounded("raster", data, doc.render_seconds, field, {"size": size, "crop": crop})
+    img = pyvips.Image.new_from_memory(pixels, head["width"], head["height"], head["bands"], head["format"])
+    return img.copy(interpretation=head["interpretation"])
+
+
+def render_svg_pdf(data: bytes, doc: SvgDoc, field: str) -> bytes:
+    """``data`` (``doc``, prepared) as a one-page PDF by CairoSVG ``svg2pdf``, within ``doc.render_seconds``."""
+    return _bounded("pdf", data, doc.render_seconds, field, {})[1]
+
+
+def _bounded(
+    op: Literal["raster", "pdf"], data: bytes, budget: float, field: str, options: dict[str, Any]
+) -> tuple[dict[str, Any], bytes]:
+    try:
+        return render_svg_bounded(op, data, budget, options)
+    except SvgBudgetExceeded:
+        raise LimitExceeded(f"SVG took longer than {budget:g} s to render (too complex)", field=field) from None
+    except SvgRendererFailed as exc:
+        raise AssetError(str(exc), field=field) from None
 
 
 def svg_with_root_attributes(data: bytes, **attributes: str) -> bytes:
@@ -294,7 +338,14 @@ def svg_with_root_attributes(data: bytes, **attributes: str) -> bytes:
     root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
     for name, value in attributes.items():
         root.set(name, value)
-    return bytes(etree.tostring(root))
+    return _serialise(root)
+
+
+def _serialise(root: etree._Element) -> bytes:
+    """UTF-8 without a declaration. lxml's default (ASCII) writes non-ASCII characters in element and
+    attribute *names* (legal XML, e.g. ``<use xlinkƙref="#"/>``) as character references, which are not
+    legal there: the "sanitised" document would no longer parse (found by scripts/fuzz_atheris.py)."""
+    return bytes(etree.tostring(root, encoding="UTF-8", xml_declaration=False))
 
 
 def _check_svg_complexity(root: etree._Element, field: str, settings: Settings) -> None:

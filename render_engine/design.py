@@ -251,6 +251,23 @@ class Arc(_Model):
     )
 
 
+class TextSpan(_Model):
+    """A range of the text drawn in another colour and/or face (a storefront's bold word, a red name)."""
+
+    start: Annotated[int, Field(ge=0, le=20_000)] = Field(description="First character (code point index).")
+    end: Annotated[int, Field(gt=0, le=20_000)] = Field(description="One past the last character.")
+    color: Color | None = Field(None, description="Defaults to the layer colour.")
+    font: FontRef | None = Field(None, description="Defaults to the layer font. The size stays the layer's.")
+
+    @model_validator(mode="after")
+    def _range(self) -> TextSpan:
+        if self.end <= self.start:
+            raise ValueError("a span needs end > start")
+        if self.color is None and self.font is None:
+            raise ValueError("a span needs a 'color', a 'font' or both")
+        return self
+
+
 class TextLayer(_Model):
     type: Literal["text"]
     text: Annotated[str, Field(min_length=1, max_length=20_000)]
@@ -258,7 +275,12 @@ class TextLayer(_Model):
     size: Annotated[float, Field(gt=0, le=2000)] = Field(description="Font size in pt.")
     color: Color = RGB(hex="#000000")
     box: Box
-    align: Literal["left", "center", "right"] = "left"
+    align: Literal["left", "center", "right", "justify"] = Field(
+        "left", description="'justify' stretches the spaces of every line but a paragraph's last to the box width."
+    )
+    align_last: Literal["left", "center", "right", "justify"] = Field(
+        "left", description="With align 'justify': how a paragraph's last line (every line without wrap) aligns."
+    )
     valign: Literal["top", "middle", "bottom"] = "top"
     line_height: Annotated[float, Field(gt=0, le=10)] = 1.2
     letter_spacing: Annotated[float, Field(ge=-0.5, le=2)] = Field(
@@ -270,8 +292,22 @@ class TextLayer(_Model):
         6.0, description="Smallest size (pt) shrink-to-fit may use."
     )
     arc: Arc | None = None
+    spans: Annotated[list[TextSpan], Field(max_length=1000)] = Field(
+        default_factory=list, description="Character ranges in another colour or face; they must not overlap."
+    )
     rotation: Degrees = 0.0
     opacity: Opacity = 1.0
+
+    @model_validator(mode="after")
+    def _spans_inside(self) -> TextLayer:
+        end = 0
+        for span in sorted(self.spans, key=lambda s: s.start):
+            if span.start < end:
+                raise ValueError("text spans must not overlap")
+            end = span.end
+        if end > len(self.text):
+            raise ValueError("a text span ends after the text")
+        return self
 
     @field_validator("text")
     @classmethod

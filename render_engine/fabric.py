@@ -12,12 +12,18 @@ even when there is no stroke colour. We compute each object's full matrix in can
 pixels uniformly onto the template's trim (or bleed) box in mm.
 
 Where the native model has an equivalent we use it (rect / ellipse / circle / line → ``shape``, text →
-``text`` plus ``shape`` rects for its decorations, image → ``image`` with a path ``clip`` for a clipPath);
-every other vector object, and any shape whose transform the native model cannot express (skew, non-uniform
-scale of a stroke, a clipPath, a shadow, …) becomes an ``svg`` layer carrying the object's own geometry and
+``text`` with ``spans`` for per-character fill and face, justification, plus ``shape`` rects for its
+decorations and backgrounds, image → ``image`` with a path ``clip`` for a clipPath); every other vector
+object, and anything the native model cannot express (skew, non-uniform scale of a stroke, a clipPath, a
+shadow, a text stroke, clipped / mirrored / skewed text, a translucent cached group, …) becomes an ``svg``
+layer carrying the object's own geometry — for text, the outlines the engine's own layout produced — and its
 matrix (plus ``<clipPath>`` / shadow filter), so it stays vector where it can. A property we cannot honour is
-a :class:`DesignError` naming it (``objects[3].textBackgroundColor``) — nothing is dropped silently. Only
-canvas-editor state (selection, locks, controls, ids) is ignored.
+a :class:`DesignError` naming it (``objects[3].styles[1].style.fontSize``) — nothing is dropped silently.
+Only canvas-editor state (selection, locks, controls, ids) is ignored.
+
+Fabric in a browser draws top-level objects (and clipped groups) through their own cache canvas, so a
+translucent group or stroked text is composited as one picture and its shadow is cast by all of it; the
+importer follows the browser (``docs/fabric.md``, "Browser or Node").
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
+import dataclasses
 import json
 import math
 import re
@@ -35,11 +42,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from PIL import ImageColor
+from pydantic import ValidationError
 
-from .design import Design, parse_design
+from .design import Design, parse_design, validation_error_to_design_error
 from .errors import DesignError, FontError
 from .fonts import FontCatalog
-from .geometry import Matrix
+from .geometry import Matrix, Rect
+from .geometry import Path as VPath
 from .pipeline import Format, RenderResult, StepTimer, render_design
 from .resolve import Engine
 from .templates import Template
@@ -47,6 +56,7 @@ from .units import MM_PER_PT
 
 if TYPE_CHECKING:
     from .pdf import PdfOptions
+    from .text.layout import TextBlock, TextLine
 
 Covers = Literal["trim", "bleed"]
 
@@ -102,29 +112,36 @@ _TYPES = {
 _TEXT_TYPES = {"text", "i-text", "textbox"}
 _ORIGINS = {"left": -0.5, "top": -0.5, "center": 0.0, "right": 0.5, "bottom": 0.5}
 _ALIGNS = {"left": "left", "center": "center", "right": "right", "start": "left", "end": "right"}
+# Fabric's justify values -> how the last line of a paragraph aligns ('justify' stretches it too)
+_JUSTIFY = {"justify": "justify", "justify-left": "left", "justify-center": "center", "justify-right": "right"}
+# per-character style properties accepted when they equal the object's own value, with Fabric's defaults
+_STYLE_SAME: dict[str, Any] = {
+    "fontSize": 40,
+    "stroke": None,
+    "strokeWidth": 1,
+    "deltaY": 0,
+    "textDecorationThickness": 66.667,
+}
+_MAX_STYLED_CHARS = 200_000  # per text object: style ranges may not add up to more characters than this
 
 # Properties that change how an object prints, with the values we can honour. Anything else is an error.
 _DEFAULTS_ALL: dict[str, tuple[Any, ...]] = {
     "globalCompositeOperation": ("source-over", None),
-    "backgroundColor": ("", None),
     "strokeUniform": (False, None),
     "strokeDashOffset": (0, None),
 }
 _DEFAULTS_TEXT: dict[str, tuple[Any, ...]] = {
-    "shadow": (None,),
-    "clipPath": (None,),
-    "textBackgroundColor": ("", None),
     "path": (None,),
     "direction": ("ltr", None),
-    "stroke": (None, ""),
     "pathStartOffset": (0, None),
+    "strokeDashArray": (None, []),
 }
-_DEFAULTS_IMAGE: dict[str, tuple[Any, ...]] = {"stroke": (None, ""), "shadow": (None,)}
-_DEFAULTS_GROUP: dict[str, tuple[Any, ...]] = {"shadow": (None,), "clipPath": (None,)}
+_DEFAULTS_IMAGE: dict[str, tuple[Any, ...]] = {"stroke": (None, "")}
+_DEFAULTS_GROUP: dict[str, tuple[Any, ...]] = {}
 # Fabric's Text.offsets (fractions of fontSize from the baseline) and where the thickness is anchored
 _DECORATIONS = {"underline": (0.1, 0.0), "linethrough": (-0.28167, 0.5), "overline": (-0.81333, 1.0)}
 _MAX_FLIP_PIXELS = 40_000_000  # mirrored / filtered images are rewritten in memory
-_CANVAS_UNSUPPORTED = ("overlay", "clipPath")
+_CANVAS_UNSUPPORTED = ("overlay",)
 
 
 @dataclass(frozen=True)
@@ -149,6 +166,8 @@ class FabricImport:
     design: Design
     notes: tuple[str, ...]  # e.g. fallback fonts used: for preflight / the API response
     sources: tuple[str, ...]  # per native layer, the Fabric object it came from ("objects[2].objects[0]")
+    # per Fabric text object ("fabric.objects[3]"), its lines as laid out — also for text drawn as outlines
+    text_lines: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def is_fabric(data: Any) -> bool:
@@ -228,6 +247,10 @@ def import_fabric(
         if root.get(key) not in (None, "", False):
             raise DesignError(f"canvas {key} is not supported yet", field=f"{prefix}{key}")
     layers: list[dict[str, Any]] = []
+    # the canvas clipPath (canvas space) clips the background colour, backgroundImage and objects — not the
+    # overlayImage, which Fabric paints after applying it (StaticCanvas.renderCanvas)
+    canvas_clip = root.get("clipPath")
+    clips: tuple[_Clip, ...] = ((canvas_clip, f"{prefix}clipPath", Matrix()),) if canvas_clip else ()
     bg = root.get("background")
     if bg not in (None, ""):
         if not isinstance(bg, str):
@@ -236,12 +259,19 @@ def import_fabric(
         if hex_ is not None and alpha > 0:
             if alpha < 1:
                 raise DesignError("a translucent canvas background is not supported", field=f"{prefix}background")
-            conv.add(layers, {"type": "background", "color": hex_}, f"{prefix}background")
+            if clips:  # a clipped background: a rect over the whole bleed box, in canvas px
+                bx, by = (-template.bleed_mm - ox) / k, (-template.bleed_mm - oy) / k
+                bw_px, bh_px = template.bleed_w / k, template.bleed_h / k
+                rect = {"type": "rect", "width": bw_px, "height": bh_px, "fill": hex_, "strokeWidth": 0}
+                centre = Matrix.translate(bx + bw_px / 2, by + bh_px / 2)
+                conv._vector(rect, f"{prefix}background", "rect", centre, 1.0, layers, False, clips)
+            else:
+                conv.add(layers, {"type": "background", "color": hex_}, f"{prefix}background")
     # Fabric paints: background colour, backgroundImage, objects, overlayImage (any Fabric object)
     if root.get("backgroundImage"):
-        conv.object(root["backgroundImage"], f"{prefix}backgroundImage", Matrix(), 1.0, layers)
-    for i, obj in enumerate(objects):
-        conv.object(obj, f"{prefix}objects[{i}]", Matrix(), 1.0, layers)  # matrices stay in canvas px
+        conv.object(root["backgroundImage"], f"{prefix}backgroundImage", Matrix(), 1.0, layers, clips=clips)
+    for i, obj in enumerate(objects):  # matrices stay in canvas px
+        conv.object(obj, f"{prefix}objects[{i}]", Matrix(), 1.0, layers, clips=clips)
     if root.get("overlayImage"):
         conv.object(root["overlayImage"], f"{prefix}overlayImage", Matrix(), 1.0, layers)
     design_json = {"version": 1, "template": template.id, "layers": layers}
@@ -250,7 +280,7 @@ def import_fabric(
     except DesignError as exc:  # a bug in the mapping or a value out of the native range: name the object
         where = conv.origin_of(exc.field)
         raise DesignError(exc.message, field=where) from None
-    return FabricImport(design, tuple(conv.notes), tuple(conv.layer_origin))
+    return FabricImport(design, tuple(conv.notes), tuple(conv.layer_origin), dict(conv.text_lines))
 
 
 # --------------------------------------------------------------------------------------------- helpers
@@ -295,6 +325,11 @@ def _color(value: Any, where: str) -> tuple[str | None, float]:
 
 def _fmt(v: float) -> str:
     return f"{v:.6g}"
+
+
+#: A clipPath that applies to an object: (the clip object, its field, the canvas matrix of the object that
+#: owns it — the object itself or one of its groups).
+_Clip = tuple[Any, str, Matrix]
 
 
 @dataclass(frozen=True)
@@ -373,6 +408,96 @@ def _path_bounds(cmds: list[list[Any]]) -> tuple[float, float, float, float]:
         return 0.0, 0.0, 0.0, 0.0
     xs, ys = [p[0] for p in pts], [p[1] for p in pts]
     return min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)
+
+
+@dataclass(frozen=True)
+class _CharStyle:
+    """What Fabric paints one character with (object properties with its per-character style applied)."""
+
+    fill: str | None
+    fill_alpha: float
+    family: str
+    weight: int
+    style: str
+    underline: bool
+    linethrough: bool
+    overline: bool
+    bg: str | None
+    bg_alpha: float
+
+
+_WEIGHTS = {"normal": 400, "bold": 700, "lighter": 300, "bolder": 700}
+
+
+def _font_weight(raw: Any, where: str) -> int:
+    try:
+        weight = _WEIGHTS[raw] if isinstance(raw, str) and raw in _WEIGHTS else int(raw)
+    except (TypeError, ValueError, OverflowError):
+        weight = 0
+    if isinstance(raw, bool) or not 100 <= weight <= 900:
+        raise DesignError("fontWeight is normal, bold or 100..900", field=where)
+    return weight
+
+
+def _font_style(raw: Any, where: str) -> str:
+    if not (raw is None or isinstance(raw, str)) or raw not in ("normal", "italic", "oblique", "", None):
+        raise DesignError("fontStyle is normal or italic", field=where)
+    return "italic" if raw in ("italic", "oblique") else "normal"
+
+
+def _segments(
+    block: TextBlock, line: TextLine, chars: list[_CharStyle], key: Any, trailing_mm: float
+) -> list[tuple[float, float, Any]]:
+    """Split a laid-out (unrotated) line into runs of characters with equal ``key(style)``: (x0, x1, key) in
+    page mm. A run spans from its first character's glyph to the next run's; the last ends at the line's
+    end less ``trailing_mm`` (Fabric leaves the last character's charSpacing out of a decoration)."""
+    start, end = line.start, line.start + len(line.text)
+    lefts: dict[int, float] = {}
+    for g in block.glyphs:
+        if start <= g.cluster < end:
+            lefts[g.cluster] = min(g.matrix.e, lefts.get(g.cluster, g.matrix.e))
+    idx = sorted(lefts)
+    if not idx:
+        return []
+    runs: list[tuple[float, float, Any]] = []
+    cur, x0 = key(chars[idx[0]]), lefts[idx[0]]
+    for i in idx[1:]:
+        k = key(chars[i])
+        if k != cur:
+            runs.append((x0, lefts[i], cur))
+            cur, x0 = k, lefts[i]
+    runs.append((x0, line.x_mm + line.width_mm - trailing_mm, cur))
+    return runs
+
+
+def _local_bounds(
+    ink: list[VPath], to_local: Matrix, pad: float, w: float, h: float
+) -> tuple[float, float, float, float]:
+    """x0, y0, x1, y1 in an object's local px covering its ink (page mm paths) and its own box, padded."""
+    xs, ys = [-w / 2, w / 2], [-h / 2, h / 2]
+    for p in ink:
+        b = p.transformed(to_local).bounds()
+        if b is not None:
+            xs += [b.x, b.x1]
+            ys += [b.y, b.y1]
+    return min(xs) - pad - 1, min(ys) - pad - 1, max(xs) + pad + 1, max(ys) + pad + 1
+
+
+def _without_images(children: list[Any], shadows: bool = False) -> bool:
+    """No image anywhere in these group children (an image cannot join a group's single svg layer); with
+    ``shadows``, no shadow either (Fabric does not cache a group whose children cast shadows)."""
+    for c in children:
+        if not isinstance(c, dict):
+            return False
+        t = c.get("type")
+        if not isinstance(t, str) or _TYPES.get(t.lower()) == "image":
+            return False
+        if shadows and c.get("shadow"):
+            return False
+        sub = c.get("objects")
+        if _TYPES.get(t.lower()) == "group" and (not isinstance(sub, list) or not _without_images(sub, shadows)):
+            return False
+    return True
 
 
 def _has_styles(styles: Any) -> bool:
@@ -486,6 +611,8 @@ class _Converter:
         self.notes: list[str] = []
         self.layer_origin: list[str] = []  # layer index -> Fabric object path
         self.n_assets = 0
+        self.text_lines: dict[str, tuple[str, ...]] = {}
+        self._force_svg = 0  # > 0 while translating a group composited as one svg: no native layers
 
     def origin_of(self, field: str | None) -> str:
         m = re.match(r"^layers\[(\d+)\](.*)$", field or "")
@@ -507,7 +634,9 @@ class _Converter:
         parent_opacity: float,
         layers: list[dict[str, Any]],
         in_group: bool = False,
+        clips: tuple[_Clip, ...] = (),
     ) -> None:
+        """Translate one object; ``clips`` are the clipPaths of the groups around it (outermost first)."""
         if not isinstance(obj, dict):
             raise DesignError("a Fabric object is a JSON object", field=where)
         raw_type = obj.get("type")
@@ -532,18 +661,158 @@ class _Converter:
         m = self._matrix(obj, where, kind).then(parent)
         if opacity == 0:
             return
+        has_bg = obj.get("backgroundColor") not in (None, "")
+        if has_bg and kind not in _TEXT_TYPES and kind != "group":  # text: under its shadow; groups: below
+            self._background_color(obj, where, kind, m, opacity, layers, in_group, clips)
         if kind == "group":
             children = obj.get("objects")
             if not isinstance(children, list):
                 raise DesignError("a group needs an 'objects' array", field=f"{where}.objects")
+            own = obj.get("clipPath")
+            inner = (*clips, (own, f"{where}.clipPath", m)) if own else clips
+            own_opacity = _num(obj, "opacity", 1.0, where)
+            cached = not in_group or bool(own)  # Fabric (in a browser) caches top-level and clipped groups
+            shadow = obj.get("shadow")
+            if shadow and not (cached and not self._force_svg and _without_images(children, shadows=True)):
+                raise DesignError(
+                    "a shadow on a group is supported on a top-level group of vector objects and text without "
+                    "shadows of their own",
+                    field=f"{where}.shadow",
+                )
+            if (own_opacity < 1 or shadow) and cached and not self._force_svg and _without_images(children):
+                # Fabric draws a cached group into its cache, then the cache with the group's opacity:
+                # overlapping children do not show through each other. One svg layer composites the same way.
+                # (Groups inside it are drawn child by child into that cache: each child takes their opacity.)
+                self._group_as_one_svg(obj, children, where, m, parent_opacity, own_opacity, layers, in_group, clips)
+                return
+            if own_opacity < 1 and cached and not self._force_svg and len(children) > 1:
+                self.notes.append(
+                    f"{where}.opacity: applied to each child (the group holds an image); where children overlap "
+                    "they show through each other, unlike Fabric"
+                )
+            if has_bg:
+                self._background_color(obj, where, kind, m, opacity, layers, in_group, clips)
             for j, child in enumerate(children):
-                self.object(child, f"{where}.objects[{j}]", m, opacity, layers, in_group=True)
+                self.object(child, f"{where}.objects[{j}]", m, opacity, layers, in_group=True, clips=inner)
         elif kind in _TEXT_TYPES:
-            self._text(obj, where, kind, m, opacity, layers)
+            self._text(obj, where, kind, m, opacity, layers, in_group, clips)
         elif kind == "image":
-            self._image(obj, where, m, opacity, layers)
+            self._image(obj, where, m, opacity, layers, clips)
         else:
-            self._vector(obj, where, kind, m, opacity, layers, in_group)
+            self._vector(obj, where, kind, m, opacity, layers, in_group, clips)
+
+    def _group_as_one_svg(
+        self,
+        obj: Mapping[str, Any],
+        children: list[Any],
+        where: str,
+        m: Matrix,
+        parent_opacity: float,
+        own_opacity: float,
+        layers: list[dict[str, Any]],
+        in_group: bool,
+        clips: tuple[_Clip, ...],
+    ) -> None:
+        """A translucent group of vector objects and text as one ``svg`` layer with the group's opacity: its
+        backgroundColor and children are translated as svg layers without the group's opacity and merged."""
+        own = obj.get("clipPath")
+        inner = (*clips, (own, f"{where}.clipPath", m)) if own else clips
+        sub: list[dict[str, Any]] = []
+        start = len(self.layer_origin)
+        self._force_svg += 1
+        try:
+            if obj.get("backgroundColor") not in (None, ""):  # clipped by the group's own clipPath too
+                self._background_color(obj, where, "group", m, 1.0, sub, in_group, clips)
+            for j, child in enumerate(children):
+                self.object(child, f"{where}.objects[{j}]", m, 1.0, sub, in_group=True, clips=inner)
+        finally:
+            self._force_svg -= 1
+        origins = self.layer_origin[start:]
+        del self.layer_origin[start:]
+        if not sub:
+            return
+        if any(layer.get("type") != "svg" for layer in sub):  # cannot happen without images; stay correct
+            for layer, origin in zip(sub, origins, strict=True):
+                layer["opacity"] = round(layer.get("opacity", 1.0) * parent_opacity * own_opacity, 6)
+                self.add(layers, layer, origin)
+            return
+        merged = self._merge_svgs(sub)
+        merged["opacity"] = round(parent_opacity * own_opacity, 6)
+        shadow = obj.get("shadow")
+        if shadow:  # Fabric draws the group's cache with the shadow: the whole group casts it
+            vb = re.match(r'^<svg [^>]*viewBox="([^"]+)"', merged["svg"])
+            assert vb is not None
+            x, y, w, h = (float(v) for v in vb.group(1).split())
+            inner_svg = merged["svg"][merged["svg"].index(">") + 1 : merged["svg"].rindex("</svg>")]
+            sh = self._local_svg(inner_svg, (x, y, x + w, y + h), Matrix(), where, 1.0, (), shadow, scale_of=m)
+            sh["opacity"] = merged["opacity"]
+            self.add(layers, sh, f"{where}.shadow")
+        self.add(layers, merged, f"{where}.objects")
+
+    def _merge_svgs(self, sub: list[dict[str, Any]]) -> dict[str, Any]:
+        """svg layers whose viewBoxes are in canvas px, as one svg layer (ids made unique per part)."""
+        boxes = []
+        parts = []
+        for n, layer in enumerate(sub):
+            svg = layer["svg"]
+            vb = re.match(r'^<svg [^>]*viewBox="([^"]+)"', svg)
+            assert vb is not None
+            x, y, w, h = (float(v) for v in vb.group(1).split())
+            boxes.append((x, y, x + w, y + h))
+            inner = svg[svg.index(">") + 1 : svg.rindex("</svg>")]
+            inner = re.sub(r'id="([^"]+)"', rf'id="g{n}-\1"', inner)
+            inner = re.sub(r"url\(#([^)]+)\)", rf"url(#g{n}-\1)", inner)
+            op = layer.get("opacity", 1.0)
+            parts.append(f'<g opacity="{_fmt(op)}">{inner}</g>' if op < 1 else inner)
+        x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+        x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
+        svg = (
+            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{_fmt(x0)} {_fmt(y0)} {_fmt(x1 - x0)} {_fmt(y1 - y0)}">'
+            + "".join(parts)
+            + "</svg>"
+        )
+        p0 = self._page.apply((x0, y0))
+        return {
+            "type": "svg",
+            "svg": svg,
+            "box": {"x": p0[0], "y": p0[1], "width": (x1 - x0) * self.k, "height": (y1 - y0) * self.k},
+            "fit": "stretch",
+        }
+
+    def _background_color(
+        self,
+        obj: Mapping[str, Any],
+        where: str,
+        kind: str,
+        m: Matrix,
+        opacity: float,
+        layers: list[dict[str, Any]],
+        in_group: bool,
+        clips: tuple[_Clip, ...],
+    ) -> None:
+        """Fabric's ``_renderBackground``: a rect of (width + strokeWidth) x (height + strokeWidth) centred on
+        the object, under it, clipped with it. It casts the object's shadow only when the object is drawn
+        through its own cache (top level), together with the object: supported for text, an error otherwise."""
+        if obj.get("shadow") and kind not in _TEXT_TYPES:
+            raise DesignError(
+                "backgroundColor together with a shadow is not supported", field=f"{where}.backgroundColor"
+            )
+        w, h = self._dims(obj, where, kind)
+        sw = _num(obj, "strokeWidth", 1.0 if kind != "group" else 0.0, where)
+        if w + sw <= 0 or h + sw <= 0:
+            return
+        rect = {
+            "type": "rect",
+            "width": w + sw,
+            "height": h + sw,
+            "fill": obj["backgroundColor"],
+            "strokeWidth": 0,
+            "clipPath": obj.get("clipPath"),  # Fabric clips the object's cache, background included
+        }
+        if isinstance(rect["fill"], dict):
+            raise DesignError("backgroundColor is a CSS colour", field=f"{where}.backgroundColor")
+        _color(rect["fill"], f"{where}.backgroundColor")  # names the field on a bad colour
+        self._vector(rect, f"{where}.backgroundColor", "rect", m, opacity, layers, in_group, clips)
 
     def _check_defaults(self, obj: Mapping[str, Any], where: str, table: Mapping[str, tuple[Any, ...]]) -> None:
         for key, ok in table.items():
@@ -674,6 +943,7 @@ class _Converter:
         opacity: float,
         layers: list[dict[str, Any]],
         in_group: bool = False,
+        clips: tuple[_Clip, ...] = (),
     ) -> None:
         fill, fa, stroke, sa, sw = self._paint(obj, where)
         if kind == "line":
@@ -684,11 +954,13 @@ class _Converter:
             start, end = _num(obj, "startAngle", 0.0, where), _num(obj, "endAngle", 360.0, where)
             if (end - start) % 360 != 0 or end == start:
                 raise DesignError("circle arcs (startAngle/endAngle) are not supported yet", field=f"{where}.endAngle")
-        native = self._native_shape(obj, where, kind, m, opacity, fill, fa, stroke, sa, sw)
+        native = None
+        if not clips and not self._force_svg:
+            native = self._native_shape(obj, where, kind, m, opacity, fill, fa, stroke, sa, sw)
         if native is not None:
             self.add(layers, native, where)
             return
-        svg = self._svg_layer(obj, where, kind, m, opacity, fill, fa, stroke, sa, sw, in_group)
+        svg = self._svg_layer(obj, where, kind, m, opacity, fill, fa, stroke, sa, sw, in_group, clips)
         self.add(layers, svg, where)
 
     def _native_shape(
@@ -770,6 +1042,7 @@ class _Converter:
         sa: float,
         sw: float,
         in_group: bool = False,
+        clips: tuple[_Clip, ...] = (),
     ) -> dict[str, Any]:
         """The object's own geometry in an SVG document whose viewBox is its bounding box in canvas px."""
         w, h = self._dims(obj, where, kind)
@@ -859,20 +1132,37 @@ class _Converter:
             if val is not None and val.startswith("url(")
         )
         body = f"{el} {' '.join(p for p in paint if p)}/>"
-        clip = obj.get("clipPath")
-        if clip:
-            lx = [q[0] for q in local]
-            ly = [q[1] for q in local]
-            grow = (sw if stroke else 0.0) * max(2.0, _num(obj, "strokeMiterLimit", 4.0, where)) + 1.0
-            outer = (min(lx) - grow, min(ly) - grow, max(lx) + grow, max(ly) + grow)
-            d = self._clip_path(clip, f"{where}.clipPath", m, Matrix(), outer)
-            defs += f'<clipPath id="clip" clipPathUnits="userSpaceOnUse"><path d="{d}"/></clipPath>'
-            body = f'<g clip-path="url(#clip)">{body}</g>'
+        lx = [q[0] for q in local]
+        ly = [q[1] for q in local]
+        grow = (sw if stroke else 0.0) * max(2.0, _num(obj, "strokeMiterLimit", 4.0, where)) + 1.0
+        outer = (min(lx) - grow, min(ly) - grow, max(lx) + grow, max(ly) + grow)
+        all_clips = list(clips)
+        if obj.get("clipPath"):
+            all_clips.append((obj["clipPath"], f"{where}.clipPath", m))
+        clip_ids = []
+        for n, (clip, cwhere, owner) in enumerate(all_clips):
+            to_local = self._to_local(owner, m, cwhere)  # the owner's canvas matrix -> this object's local space
+            d = self._clip_path(clip, cwhere, owner, to_local, outer)
+            cid = "clip" if n == len(all_clips) - 1 else f"clip{n}"
+            defs += f'<clipPath id="{cid}" clipPathUnits="userSpaceOnUse"><path d="{d}"/></clipPath>'
+            clip_ids.append(cid)
+        clip = bool(clip_ids)
+
+        def clipped(el_: str) -> str:
+            for cid in reversed(clip_ids):
+                el_ = f'<g clip-path="url(#{cid})">{el_}</g>'
+            return el_
+
+        body = clipped(body)
         body = f'<g transform="{tm}">{body}</g>'
         shadow = obj.get("shadow")
         if shadow:
             # Fabric (a canvas shadow) blurs and offsets in canvas space, scaled by the object's scaling;
             # an object drawn through its own cache (top level) casts the stroke's shadow too
+            if not isinstance(shadow, dict):
+                raise DesignError(
+                    "shadow is a Fabric Shadow object {color, blur, offsetX, offsetY}", field=f"{where}.shadow"
+                )
             sh_stroke = stroke is not None and (not in_group or bool(shadow.get("affectStroke")))
             if sh_stroke:
                 sh_el = f"{el} {' '.join(p for p in paint if p)}/>"
@@ -880,8 +1170,8 @@ class _Converter:
                 sh_el = f"{el} {' '.join(p for p in paint if p and not p.startswith('stroke'))}/>"
             else:
                 sh_el = ""
-            if clip:
-                sh_el = f'<g clip-path="url(#clip)">{sh_el}</g>'
+            if clip and sh_el:
+                sh_el = clipped(sh_el)
             filt, grow = self._shadow(shadow, f"{where}.shadow", m)
             x0, y0, x1, y1 = x0 - grow, y0 - grow, x1 + grow, y1 + grow
             region = f'x="{_fmt(x0)}" y="{_fmt(y0)}" width="{_fmt(x1 - x0)}" height="{_fmt(y1 - y0)}"'
@@ -901,6 +1191,15 @@ class _Converter:
             "fit": "stretch",
             "opacity": round(opacity, 6),
         }
+
+    def _to_local(self, owner: Matrix, m: Matrix, where: str) -> Matrix:
+        """Maps the clip owner's local space onward to ``m``'s local space (for :meth:`_clip_path`'s ``out``)."""
+        if owner is m:
+            return Matrix()
+        try:
+            return owner.then(_inverse(m))
+        except ValueError:
+            raise DesignError("the clipped object has no area", field=where) from None
 
     def _clip_path(
         self, clip: Any, where: str, m: Matrix, out: Matrix, outer: tuple[float, float, float, float]
@@ -1018,52 +1317,91 @@ class _Converter:
         )
 
     def _text(
-        self, obj: Mapping[str, Any], where: str, kind: str, m: Matrix, opacity: float, layers: list[dict[str, Any]]
+        self,
+        obj: Mapping[str, Any],
+        where: str,
+        kind: str,
+        m: Matrix,
+        opacity: float,
+        layers: list[dict[str, Any]],
+        in_group: bool = False,
+        clips: tuple[_Clip, ...] = (),
     ) -> None:
+        """Text as a native text layer (spans for per-character fill and face), with Fabric's text background,
+        decorations, stroke and shadow around it. Clipped text (or stroked translucent text, which Fabric
+        composites as one) is drawn as its laid-out outlines in one ``svg`` layer instead."""
+        from .design import FontRef, TextLayer
+        from .text.layout import layout_text
+
         text = obj.get("text")
         if not isinstance(text, str):
             raise DesignError("text must be a string", field=f"{where}.text")
-        if _has_styles(obj.get("styles")):
-            raise DesignError("per-character 'styles' are not supported yet", field=f"{where}.styles")
         if not text.strip():
             return
-        fill, fa = _color(obj.get("fill"), f"{where}.fill")
-        if fill is None:
-            return
-        align = obj.get("textAlign", "left")
-        if not isinstance(align, str) or align not in _ALIGNS:
-            reason = "textAlign 'justify' is not supported yet" if str(align).startswith("justify") else (
-                f"textAlign must be one of {', '.join(_ALIGNS)}"
-            )
-            raise DesignError(reason, field=f"{where}.textAlign")
         dec = _decompose(m.then(Matrix.scale(self.k)))
-        if dec is None:
-            raise DesignError("skewed text is not supported", field=f"{where}.skewX")
-        if dec.mirrored:
-            raise DesignError("mirrored text (flipX / flipY) is not supported", field=f"{where}.flipX")
-        if abs(dec.sx - dec.sy) > 1e-6 * dec.sx:
-            raise DesignError("text scaled differently in x and y is not supported", field=f"{where}.scaleX")
-        s = dec.sx  # mm per text px
-        family = self._font_family(obj.get("fontFamily", "Times New Roman"), where)
-        weight_raw = obj.get("fontWeight", "normal")
-        weights = {"normal": 400, "bold": 700, "lighter": 300, "bolder": 700}
-        try:
-            weight = weights[weight_raw] if isinstance(weight_raw, str) and weight_raw in weights else int(weight_raw)
-        except (TypeError, ValueError, OverflowError):
-            weight = 0
-        if not 100 <= weight <= 900:
-            raise DesignError("fontWeight is normal, bold or 100..900", field=f"{where}.fontWeight")
-        style = obj.get("fontStyle", "normal")
-        if not (style is None or isinstance(style, str)) or style not in ("normal", "italic", "oblique", "", None):
-            raise DesignError("fontStyle is normal or italic", field=f"{where}.fontStyle")
-        style = "italic" if style in ("italic", "oblique") else "normal"
+        # skewed, mirrored or non-uniformly scaled text has no native equivalent: it is laid out in its own
+        # local px (1 px = 1 "mm", centred on the object) and drawn as outlines through the full matrix
+        outlines_only = dec is None or dec.mirrored or abs(dec.sx - dec.sy) > 1e-6 * dec.sx
+        s = 1.0 if outlines_only or dec is None else dec.sx  # layout mm per text px
+        angle = 0.0 if outlines_only or dec is None else dec.angle
+        wrap = kind == "textbox"
+        fill, fa = _color(obj.get("fill"), f"{where}.fill")
+        base = _CharStyle(
+            fill,
+            fa,
+            self._font_family(obj.get("fontFamily", "Times New Roman"), where),
+            _font_weight(obj.get("fontWeight", "normal"), f"{where}.fontWeight"),
+            _font_style(obj.get("fontStyle", "normal"), f"{where}.fontStyle"),
+            bool(obj.get("underline")),
+            bool(obj.get("linethrough")),
+            bool(obj.get("overline")),
+            *_color(obj.get("textBackgroundColor"), f"{where}.textBackgroundColor"),
+        )
+        chars = self._char_styles(obj, where, text, base)
+        stroke, sa = _color(obj.get("stroke"), f"{where}.stroke")
+        sw = _num(obj, "strokeWidth", 1.0, where)
+        if sw <= 0:
+            stroke = None
+        inked = [c for ch, c in zip(text, chars, strict=True) if not ch.isspace()]
+        filled = [c for c in inked if c.fill is not None]
+        if not filled and stroke is None and not any(c.bg for c in chars) and not obj.get("backgroundColor"):
+            return  # nothing Fabric would draw
+        if filled and len(filled) != len(inked):
+            raise DesignError(
+                "a transparent fill on some characters only is not supported", field=f"{where}.styles"
+            )
+        if len({c.fill_alpha for c in filled}) > 1:
+            raise DesignError("per-character fill opacity is not supported", field=f"{where}.styles")
+        color = base.fill or (filled[0].fill if filled else None)
+        alpha = filled[0].fill_alpha if filled else 0.0
+
+        align = obj.get("textAlign", "left")
+        n_lines = text.count("\n") + 1
+        align_last: str | None = None
+        if isinstance(align, str) and align in _ALIGNS:
+            native_align = _ALIGNS[align]
+        elif isinstance(align, str) and align in _JUSTIFY:
+            native_align, align_last = "justify", _JUSTIFY[align]
+            if not wrap and n_lines == 1:  # one line of plain text: nothing to stretch, it is its own width
+                native_align, align_last = ("left" if align == "justify" else align_last), None
+            elif not wrap and align != "justify":
+                raise DesignError(
+                    f"'{align}' on multi-line {kind} (Fabric justifies every line but the last, across line "
+                    "breaks) is not supported; use a textbox or 'justify'",
+                    field=f"{where}.textAlign",
+                )
+        else:
+            raise DesignError(
+                f"textAlign must be one of {', '.join([*_ALIGNS, *_JUSTIFY])}", field=f"{where}.textAlign"
+            )
+
         fs = _num(obj, "fontSize", 40.0, where)
         lh = _num(obj, "lineHeight", 1.16, where)
         cs = _num(obj, "charSpacing", 0.0, where)
         w, h = _num(obj, "width", 0.0, where), _num(obj, "height", 0.0, where)
-        from .design import FontRef
-
-        face = self.fonts.face(FontRef(family=family, weight=weight, style=style), field=f"{where}.fontFamily")
+        face = self.fonts.face(
+            FontRef(family=base.family, weight=base.weight, style=base.style), field=f"{where}.fontFamily"
+        )
         asc, desc, _gap = face.extents
         asc_px, desc_px = asc / face.upem * fs, desc / face.upem * fs
         pitch = fs * FONT_SIZE_MULT * lh
@@ -1071,83 +1409,337 @@ class _Converter:
         top_local = -h / 2 + fs * FONT_SIZE_MULT * (1 - FONT_SIZE_FRACTION) - pitch / 2 - (asc_px - desc_px) / 2
         half_h = max(-top_local, pitch / 2)
         size_pt = fs * s / MM_PER_PT
-        wrap = kind == "textbox"
         box_w = w if w > 0 else 1.0
-        if not wrap:
+        if not wrap and native_align != "justify":
             box_w = max(box_w, 1.0) * 1.5 + 2 * fs  # no wrapping: a generous box (alignment uses the centre)
-        pm = m.then(self._page)
+        pm = Matrix() if outlines_only else m.then(self._page)  # object centre in layout coordinates
         bw, bh = box_w * s, 2 * half_h * s
         # Native text aligns within the box, so keep the box's left/right edge where Fabric's is.
-        native_align = _ALIGNS[align]
         off = 0.0
         if not wrap and native_align == "left":
             off = (box_w - w) / 2 * s
         elif not wrap and native_align == "right":
             off = -(box_w - w) / 2 * s
-        r = math.radians(dec.angle)
+        r = math.radians(angle)
         cx, cy = pm.e + off * math.cos(r), pm.f + off * math.sin(r)
         layer: dict[str, Any] = {
             "type": "text",
             "text": text,
-            "font": {"family": family, "weight": weight, "style": style},
+            "font": {"family": base.family, "weight": base.weight, "style": base.style},
             "size": size_pt,
-            "color": fill,
+            "color": color or "#000000",
             "box": {"x": cx - bw / 2, "y": cy - bh / 2, "width": bw, "height": bh},
             "align": native_align,
             "valign": "top",
             "line_height": FONT_SIZE_MULT * lh,
             "letter_spacing": cs / 1000.0,
             "wrap": wrap,
-            "rotation": dec.angle,
-            "opacity": round(opacity * fa, 6),
+            "rotation": angle,
+            "opacity": round(opacity * alpha, 6),
         }
-        self.add(layers, layer, where)
-        decorations = [d for d in _DECORATIONS if obj.get(d)]
-        if decorations:
-            thickness = fs * _num(obj, "textDecorationThickness", 66.667, where) / 1000
-            self._decorations(layer, decorations, fs * s, thickness * s, cs / 1000 * fs * s, where, layers)
-
-    def _decorations(
-        self,
-        layer: dict[str, Any],
-        kinds: list[str],
-        fs_mm: float,
-        thick_mm: float,
-        spacing_mm: float,
-        where: str,
-        layers: list[dict[str, Any]],
-    ) -> None:
-        """Fabric's Text._renderTextDecoration as native rects: per line, from the line's start to its end
-        less the trailing charSpacing, at ``baseline + offset·fontSize − aligner·thickness``, thickness
-        ``fontSize · textDecorationThickness / 1000``; placed on the lines the engine lays out."""
-        from .design import TextLayer
-        from .text.layout import layout_text
-
-        block = layout_text(TextLayer.model_validate(layer), self.fonts, where)
+        if align_last is not None:
+            layer["align_last"] = align_last
+        spans = self._spans(chars, text, color, base, where)
+        if spans:
+            layer["spans"] = spans
+        try:
+            native = TextLayer.model_validate({**layer, "rotation": 0.0})
+        except ValidationError as exc:
+            raise DesignError(validation_error_to_design_error(exc).message, field=where) from None
+        flat = layout_text(native, self.fonts, where)  # unrotated: decorations and backgrounds are measured here
+        self.text_lines[where] = tuple(ln.text for ln in flat.lines)
         box = layer["box"]
-        rot = Matrix.rotate(layer["rotation"], box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-        for line in block.lines:
-            width = line.width_mm - spacing_mm
-            if width <= 0:
-                continue
-            for kind in kinds:
-                off, aligner = _DECORATIONS[kind]
-                y = line.baseline_mm + off * fs_mm - aligner * thick_mm
-                cx, cy = rot.apply((line.x_mm + width / 2, y + thick_mm / 2))
+        rot = Matrix.rotate(angle, box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+        # what Fabric paints, in order, as (path in page mm before rotation, colour, alpha): text backgrounds,
+        # underlines, [text], overlines and line-throughs (Text._render)
+        fs_mm, spacing_mm = fs * s, cs / 1000 * fs * s
+        thick_mm = fs_mm * _num(obj, "textDecorationThickness", 66.667, where) / 1000
+        before: list[tuple[VPath, str, float, str]] = []
+        after: list[tuple[VPath, str, float, str]] = []
+        for line in flat.lines:
+            for x0, x1, (bg, bg_alpha) in _segments(flat, line, chars, lambda c: (c.bg, c.bg_alpha), 0.0):
+                if bg is not None and x1 > x0:
+                    top = line.baseline_mm - fs_mm * FONT_SIZE_MULT * (1 - FONT_SIZE_FRACTION)
+                    rect = VPath.rect(Rect(x0, top, x1 - x0, fs_mm * FONT_SIZE_MULT))
+                    before.append((rect, bg, bg_alpha, "textBackgroundColor"))
+        for kind_ in ("underline", "overline", "linethrough"):
+            off_, aligner = _DECORATIONS[kind_]
+            for line in flat.lines:
+                segs = _segments(flat, line, chars, lambda c, k=kind_: (getattr(c, k), c.fill), spacing_mm)
+                for x0, x1, (on, col) in segs:
+                    if on and col is not None and x1 > x0:
+                        y = line.baseline_mm + off_ * fs_mm - aligner * thick_mm
+                        deco = (VPath.rect(Rect(x0, y, x1 - x0, thick_mm)), col, alpha, kind_)
+                        (before if kind_ == "underline" else after).append(deco)
+
+        # unrotated layout coordinates -> the object's local px
+        to_local = Matrix() if outlines_only else rot.then(_inverse(m.then(self._page)))
+        glyph_runs = (
+            [(run.transformed(to_local), spans[k]["color"] if k >= 0 else color) for k, run in flat.color_runs]
+            if filled
+            else []
+        )
+        stroke_el = ""
+        if stroke is not None:
+            join = obj.get("strokeLineJoin") or "miter"
+            cap = obj.get("strokeLineCap") or "butt"
+            if cap not in ("butt", "round", "square") or join not in ("miter", "round", "bevel"):
+                raise DesignError("unknown strokeLineCap / strokeLineJoin", field=f"{where}.strokeLineJoin")
+            outline = flat.outline.transformed(to_local)
+            stroke_el = (
+                f'<path d="{outline.svg_d()}" fill="none" stroke="{stroke}" stroke-width="{_fmt(sw)}"'
+                + (f' stroke-opacity="{_fmt(sa)}"' if sa < 1 else "")
+                + f' stroke-linejoin="{join}" stroke-linecap="{cap}"'
+                f' stroke-miterlimit="{_fmt(_num(obj, "strokeMiterLimit", 4.0, where))}"/>'
+            )
+        stroke_first = obj.get("paintFirst") == "stroke"
+
+        def rects_el(items: list[tuple[VPath, str, float, str]]) -> str:
+            return "".join(
+                f'<path d="{p.transformed(to_local).svg_d()}" fill="{c}"'
+                + (f' fill-opacity="{_fmt(a)}"' if a < 1 else "")
+                + "/>"
+                for p, c, a, _what in items
+            )
+
+        def glyphs_el() -> str:
+            op = f' fill-opacity="{_fmt(alpha)}"' if alpha < 1 else ""
+            return "".join(f'<path d="{p.svg_d()}" fill="{c}"{op}/>' for p, c in glyph_runs if not p.empty)
+
+        def everything() -> str:
+            body = (stroke_el + glyphs_el()) if stroke_first else (glyphs_el() + stroke_el)
+            return rects_el(before) + body + rects_el(after)
+
+        own_clip = obj.get("clipPath")
+        all_clips = (*clips, (own_clip, f"{where}.clipPath", m)) if own_clip else clips
+        ink = [flat.outline, *(p for p, *_rest in before + after)]
+        bounds = _local_bounds(ink, to_local, (sw if stroke else 0.0) * 4, w, h)
+        shadow = obj.get("shadow")
+        obj_bg, obj_bg_alpha = _color(obj.get("backgroundColor"), f"{where}.backgroundColor")
+        if shadow:
+            if in_group:
+                raise DesignError("a shadow on text inside a group is not supported", field=f"{where}.shadow")
+            bg_el = ""
+            if obj_bg is not None:  # Fabric's object background casts the shadow too (drawn in the cache)
+                bx, by = (w + sw) / 2, (h + sw) / 2
+                bounds = (min(bounds[0], -bx), min(bounds[1], -by), max(bounds[2], bx), max(bounds[3], by))
+                bg_el = (
+                    f'<rect x="{_fmt(-bx)}" y="{_fmt(-by)}" width="{_fmt(2 * bx)}" height="{_fmt(2 * by)}" '
+                    f'fill="{obj_bg}" fill-opacity="{_fmt(obj_bg_alpha)}"/>'
+                )
+            sh = self._local_svg(bg_el + everything(), bounds, m, where, opacity, all_clips, shadow)
+            self.add(layers, sh, f"{where}.shadow")
+        if obj_bg is not None:
+            self._background_color(obj, where, kind, m, opacity, layers, in_group, clips)
+        if outlines_only or all_clips or self._force_svg or (stroke is not None and filled and opacity < 1):
+            # one svg layer: Fabric clips (and composites a translucent object) as one picture
+            self.add(layers, self._local_svg(everything(), bounds, m, where, opacity, all_clips), where)
+            return
+
+        def native_rects(items: list[tuple[VPath, str, float, str]]) -> None:
+            for p, col, a, what in items:
+                b = p.bounds()
+                assert b is not None
+                ccx, ccy = rot.apply((b.x + b.w / 2, b.y + b.h / 2))
                 rect = {
                     "type": "shape",
                     "shape": "rect",
-                    "box": {"x": cx - width / 2, "y": cy - thick_mm / 2, "width": width, "height": thick_mm},
-                    "rotation": layer["rotation"],
-                    "fill": layer["color"],
-                    "opacity": layer["opacity"],
+                    "box": {"x": ccx - b.w / 2, "y": ccy - b.h / 2, "width": b.w, "height": b.h},
+                    "rotation": angle,
+                    "fill": col,
+                    "opacity": round(opacity * a, 6),
                 }
-                self.add(layers, rect, f"{where}.{kind}")
+                self.add(layers, rect, f"{where}.{what}")
+
+        native_rects(before)
+        stroke_layer = self._local_svg(stroke_el, bounds, m, where, opacity, ()) if stroke_el else None
+        if stroke_layer is not None and stroke_first:
+            self.add(layers, stroke_layer, f"{where}.stroke")
+        if filled:
+            self.add(layers, layer, where)
+        if stroke_layer is not None and not stroke_first:
+            self.add(layers, stroke_layer, f"{where}.stroke")
+        native_rects(after)
+
+    def _char_styles(self, obj: Mapping[str, Any], where: str, text: str, base: _CharStyle) -> list[_CharStyle]:
+        """The style of every character (code point) of ``text``: ``base`` with Fabric's per-character
+        ``styles`` applied — Fabric 6's ``[{start, end, style}]`` (indices count graphemes, line breaks
+        not counted) or Fabric 5's ``{line: {char: style}}``."""
+        from .text.shaping import grapheme_breaks
+
+        out = [base] * len(text)
+        styles = obj.get("styles")
+        if not _has_styles(styles):
+            return out
+        graphemes: list[tuple[int, int]] = []  # code point range of each grapheme, line breaks left out
+        per_line: list[list[tuple[int, int]]] = []
+        pos = 0
+        for line in text.split("\n"):
+            ends = grapheme_breaks(line) if line else []  # an empty line has no graphemes
+            starts = [0, *ends[:-1]] if ends else []
+            row = [(pos + a, pos + b) for a, b in zip(starts, ends, strict=True)]
+            per_line.append(row)
+            graphemes += row
+            pos += len(line) + 1
+        budget = [_MAX_STYLED_CHARS]
+
+        def apply(a: int, b: int, delta: dict[str, Any]) -> None:
+            budget[0] -= b - a
+            if budget[0] < 0:
+                raise DesignError("too many per-character styles", field=f"{where}.styles")
+            for i in range(a, b):
+                out[i] = dataclasses.replace(out[i], **delta)
+
+        if isinstance(styles, list):
+            for j, entry in enumerate(styles):
+                at = f"{where}.styles[{j}]"
+                if not isinstance(entry, dict):
+                    raise DesignError("a style range is {start, end, style}", field=at)
+                st = entry.get("style")
+                if not st:
+                    continue
+                start, end = int(_num(entry, "start", None, at)), int(_num(entry, "end", None, at))
+                start, end = max(0, start), min(len(graphemes), end)
+                if not isinstance(st, dict):
+                    raise DesignError("a style is an object of text properties", field=f"{at}.style")
+                delta = self._style_delta(obj, st, f"{at}.style", f"characters {start}-{end}", base)
+                for g in range(start, end):
+                    apply(*graphemes[g], delta)
+        elif isinstance(styles, dict):
+            for lk, line_styles in styles.items():
+                at = f"{where}.styles.{lk}"
+                if not (isinstance(lk, str) and lk.isdigit()) or not isinstance(line_styles, dict):
+                    raise DesignError("styles are {line: {char: style}}", field=at)
+                row = per_line[int(lk)] if int(lk) < len(per_line) else []
+                for ck, st in line_styles.items():
+                    if not (isinstance(ck, str) and ck.isdigit()) or not isinstance(st, dict):
+                        raise DesignError("styles are {line: {char: style}}", field=f"{at}.{ck}")
+                    if not st or int(ck) >= len(row):
+                        continue
+                    delta = self._style_delta(obj, st, f"{at}.{ck}", f"line {lk}, character {ck}", base)
+                    apply(*row[int(ck)], delta)
+        else:
+            raise DesignError("styles are [{start, end, style}] or {line: {char: style}}", field=f"{where}.styles")
+        return out
+
+    def _style_delta(
+        self, obj: Mapping[str, Any], st: Mapping[str, Any], at: str, chars: str, base: _CharStyle
+    ) -> dict[str, Any]:
+        """One Fabric character style as changes to a :class:`_CharStyle`; properties that would need a
+        different size, baseline or stroke per character are errors naming the characters."""
+        delta: dict[str, Any] = {}
+        for key, val in st.items():
+            if key == "fill":
+                delta["fill"], delta["fill_alpha"] = _color(val, f"{at}.fill")
+            elif key == "fontWeight":
+                delta["weight"] = _font_weight(val, f"{at}.fontWeight")
+            elif key == "fontStyle":
+                delta["style"] = _font_style(val, f"{at}.fontStyle")
+            elif key == "fontFamily":
+                delta["family"] = self._font_family(val, at)
+            elif key in _DECORATIONS:
+                delta[key] = bool(val)
+            elif key == "textBackgroundColor":
+                delta["bg"], delta["bg_alpha"] = _color(val, f"{at}.textBackgroundColor")
+            elif key in _STYLE_SAME and (
+                val == obj.get(key, _STYLE_SAME[key]) or (key == "stroke" and not val and not obj.get(key))
+            ):
+                continue  # the object's own value (editors often copy whole style objects): no change
+            else:
+                raise DesignError(
+                    f"per-character '{key}' is not supported ({chars}); supported: fill, fontWeight, fontStyle, "
+                    "fontFamily, underline, linethrough, overline, textBackgroundColor",
+                    field=f"{at}.{key}",
+                )
+        return delta
+
+    def _spans(
+        self, chars: list[_CharStyle], text: str, color: str | None, base: _CharStyle, where: str
+    ) -> list[dict[str, Any]]:
+        """Native text spans for the characters whose fill or face differs from the layer's."""
+        spans: list[dict[str, Any]] = []
+        layer_key = (color, base.family, base.weight, base.style)
+        prev: tuple[Any, ...] | None = None
+        for i, (ch, c) in enumerate(zip(text, chars, strict=True)):
+            key = (c.fill if c.fill is not None else color, c.family, c.weight, c.style)
+            if ch == "\n" or key == layer_key:
+                prev = None
+                continue
+            if key == prev:
+                spans[-1]["end"] = i + 1
+                continue
+            span: dict[str, Any] = {"start": i, "end": i + 1}
+            if key[0] != color:
+                span["color"] = key[0]
+            if key[1:] != layer_key[1:]:
+                from .design import FontRef
+
+                font = FontRef(family=c.family, weight=c.weight, style=c.style)
+                self.fonts.face(font, field=f"{where}.styles")  # the bundled family must have this face
+                span["font"] = {"family": c.family, "weight": c.weight, "style": c.style}
+            spans.append(span)
+            prev = key
+        return spans
+
+    def _local_svg(
+        self,
+        body: str,
+        bounds: tuple[float, float, float, float],
+        m: Matrix,
+        where: str,
+        opacity: float,
+        clips: tuple[_Clip, ...],
+        shadow: Any = None,
+        scale_of: Matrix | None = None,
+    ) -> dict[str, Any]:
+        """An ``svg`` layer drawing ``body`` (SVG elements in the object's local px, ``bounds`` x0, y0, x1, y1
+        covering them) through ``m``, inside ``clips``; with ``shadow``, only the shadow the body casts (scaled
+        by ``scale_of``, default ``m``: Fabric scales blur and offsets by the object's total scaling)."""
+        defs = ""
+        ids = []
+        for n, (clip, cwhere, owner) in enumerate(clips):
+            d = self._clip_path(clip, cwhere, owner, self._to_local(owner, m, cwhere), bounds)
+            defs += f'<clipPath id="clip{n}" clipPathUnits="userSpaceOnUse"><path d="{d}"/></clipPath>'
+            ids.append(f"clip{n}")
+        for cid in reversed(ids):
+            body = f'<g clip-path="url(#{cid})">{body}</g>'
+        body = f'<g transform="matrix({" ".join(_fmt(v) for v in (m.a, m.b, m.c, m.d, m.e, m.f))})">{body}</g>'
+        lx0, ly0, lx1, ly1 = bounds
+        tp = [m.apply((x, y)) for x in (lx0, lx1) for y in (ly0, ly1)]
+        x0, y0 = min(p[0] for p in tp) - 1, min(p[1] for p in tp) - 1
+        x1, y1 = max(p[0] for p in tp) + 1, max(p[1] for p in tp) + 1
+        if shadow is not None:
+            filt, grow = self._shadow(shadow, f"{where}.shadow", scale_of or m)
+            x0, y0, x1, y1 = x0 - grow, y0 - grow, x1 + grow, y1 + grow
+            region = f'x="{_fmt(x0)}" y="{_fmt(y0)}" width="{_fmt(x1 - x0)}" height="{_fmt(y1 - y0)}"'
+            defs += filt.replace("REGION", region)
+            body = f'<g filter="url(#shadow)">{body}</g>'
+        defs = f"<defs>{defs}</defs>" if defs else ""
+        svg = (
+            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{_fmt(x0)} {_fmt(y0)} {_fmt(x1 - x0)} {_fmt(y1 - y0)}">'
+            f"{defs}{body}</svg>"
+        )
+        p0 = self._page.apply((x0, y0))
+        return {
+            "type": "svg",
+            "svg": svg,
+            "box": {"x": p0[0], "y": p0[1], "width": (x1 - x0) * self.k, "height": (y1 - y0) * self.k},
+            "fit": "stretch",
+            "opacity": round(opacity, 6),
+        }
+
 
     # -- images
 
     def _image(
-        self, obj: Mapping[str, Any], where: str, m: Matrix, opacity: float, layers: list[dict[str, Any]]
+        self,
+        obj: Mapping[str, Any],
+        where: str,
+        m: Matrix,
+        opacity: float,
+        layers: list[dict[str, Any]],
+        clips: tuple[_Clip, ...] = (),
     ) -> None:
         filters = obj.get("filters") or []
         if not isinstance(filters, list):
@@ -1208,12 +1800,32 @@ class _Converter:
             rotation=dec.angle,
             opacity=round(opacity, 6),
         )
-        clip = obj.get("clipPath")
-        if clip:
+        own = obj.get("clipPath")
+        all_clips = (*clips, (own, f"{where}.clipPath", m)) if own else clips
+        if len(all_clips) > 1:
+            raise DesignError(
+                "an image under more than one clipPath (its own and its groups') is not supported",
+                field=all_clips[-1][1],
+            )
+        if all_clips:
+            clip, cwhere, owner = all_clips[0]
             # object-local px -> the native box (mm from its top-left, before rotation; mirrored pixels flip y)
             to_box = Matrix(a=dec.sx, d=-dec.sy if dec.mirrored else dec.sy, e=bw / 2, f=bh / 2)
-            d = self._clip_path(clip, f"{where}.clipPath", m, to_box, (-1.0, -1.0, bw + 1, bh + 1))
+            out = self._to_local(owner, m, cwhere).then(to_box)
+            d = self._clip_path(clip, cwhere, owner, out, (-1.0, -1.0, bw + 1, bh + 1))
             layer["clip"] = {"shape": "path", "d": d}
+        shadow = obj.get("shadow")
+        if shadow:
+            # the image's alpha casts the shadow: exact for opaque pixels, which an asset's are assumed to be
+            if img_path is not None and _has_transparency(img_path, f"{where}.src"):
+                raise DesignError(
+                    "a shadow on an image with transparent pixels is not supported", field=f"{where}.shadow"
+                )
+            if img_path is None:
+                self.notes.append(f"{where}.shadow: cast by the image's box (the asset is assumed opaque)")
+            el = f'<rect x="{_fmt(-w / 2)}" y="{_fmt(-h / 2)}" width="{_fmt(w)}" height="{_fmt(h)}" fill="#000"/>'
+            bounds = (-w / 2, -h / 2, w / 2, h / 2)
+            self.add(layers, self._local_svg(el, bounds, m, where, opacity, all_clips, shadow), f"{where}.shadow")
         self.add(layers, layer, where)
 
     def _crop(self, x: float, y: float, w: float, h: float, W: int, H: int, where: str) -> dict[str, float]:
@@ -1234,6 +1846,19 @@ class _Converter:
         path = self.asset_dir / f"fabric-image-{self.n_assets}.{ext}"
         path.write_bytes(raw)
         return path
+
+
+def _has_transparency(path: Path, where: str) -> bool:
+    import pyvips
+
+    try:
+        img = pyvips.Image.new_from_file(str(path))
+        if not img.hasalpha():
+            return False
+        opaque = 65535 if img.format == "ushort" else 1.0 if img.format in ("float", "double") else 255
+        return bool(img.extract_band(img.bands - 1).min() < opaque)
+    except pyvips.Error:
+        raise DesignError("the data URL is not a readable image", field=where) from None
 
 
 _SEPIA = ((0.393, 0.769, 0.189), (0.349, 0.686, 0.168), (0.272, 0.534, 0.131))

@@ -71,6 +71,15 @@ class TextItem:
     opacity: float
     box: Rect
     size_pt: float
+    # (span colour or None for ``color``, outline) split by text spans; () means the whole outline in ``color``
+    runs: tuple[tuple[Color | None, Path], ...] = ()
+
+    @property
+    def paint_runs(self) -> tuple[tuple[Color, Path], ...]:
+        """What to fill with which colour: every backend draws these."""
+        if not self.runs:
+            return ((self.color, self.block.outline),)
+        return tuple((self.color if c is None else c, p) for c, p in self.runs)
 
 
 @dataclass(frozen=True)
@@ -117,7 +126,10 @@ def plan_layout(design: Design, res: Resources, fonts: FontCatalog) -> Layout:
             items.append(_image_item(i, layer, res.images[i], res.focus.get(i), t))
         elif isinstance(layer, TextLayer):
             block = layout_text(layer, fonts, f"layers[{i}]")
-            items.append(TextItem(i, block, layer.color, layer.opacity, _rect(layer.box), block.size_pt))
+            runs: tuple[tuple[Color | None, Path], ...] = ()
+            if layer.spans:
+                runs = tuple((None if k < 0 else layer.spans[k].color, path) for k, path in block.color_runs)
+            items.append(TextItem(i, block, layer.color, layer.opacity, _rect(layer.box), block.size_pt, runs))
         elif isinstance(layer, ShapeLayer):
             items.append(_shape_item(i, layer))
         elif isinstance(layer, SvgLayer):

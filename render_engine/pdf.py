@@ -29,7 +29,7 @@ import pikepdf
 import pyvips
 from pikepdf import Array, Dictionary, Name, Stream
 
-from .assets import svg_with_root_attributes
+from .assets import render_svg_pdf, svg_with_root_attributes
 from .color import CMYKValue, ColorConverter, ColorRules, IccProfile
 from .design import RGB, Box, FontRef, TextLayer
 from .errors import asset_errors
@@ -238,9 +238,12 @@ def _text(page: _Page, item: TextItem, conv: ColorConverter) -> None:
         return
     if item.opacity < 1:
         page.op(f"/{page.gstate(ca=item.opacity, CA=item.opacity)} gs")
-    page.op(_cmyk_ops(conv.flat(item.color, "text"), False))
-    page.op(_path_ops(item.block.outline))
-    page.op("f")
+    for colour, outline in item.paint_runs:  # one fill per colour (text spans)
+        if outline.empty:
+            continue
+        page.op(_cmyk_ops(conv.flat(colour, "text"), False))
+        page.op(_path_ops(outline))
+        page.op("f")
 
 
 def _shape(page: _Page, item: ShapeItem, conv: ColorConverter, options: PdfOptions) -> None:
@@ -355,7 +358,7 @@ def _svg(page: _Page, item: SvgItem, conv: ColorConverter, options: PdfOptions, 
     from .raster import _svg as raster_svg
 
     flat = SvgItem(item.layer, item.doc, d, item.stretch, 0.0, 1.0)
-    tile = raster_svg(flat, Canvas(d, target_dpi, 1, 1))
+    tile = raster_svg(flat, Canvas(d, target_dpi, 1, 1), visible_only=False)
     if tile is None:
         return
     key = _image_xobject(page, tile[0], conv, options.jpeg_quality)
@@ -371,11 +374,11 @@ def _svg_form(page: _Page, item: SvgItem, conv: ColorConverter) -> tuple[str, tu
     """The SVG as a CMYK Form XObject and its size in points, or None when it cannot stay vector."""
     import io
 
-    import cairosvg
-
     aspect = "none" if item.stretch else "xMidYMid meet"
-    with asset_errors(f"layers[{item.layer}]", "SVG"):
-        raw = cairosvg.svg2pdf(bytestring=svg_with_root_attributes(item.doc.data, preserveAspectRatio=aspect))
+    field = f"layers[{item.layer}]"
+    data = svg_with_root_attributes(item.doc.data, preserveAspectRatio=aspect)
+    raw = render_svg_pdf(data, item.doc, field)  # CairoSVG in a helper, with a time budget
+    with asset_errors(field, "SVG"):
         src = pikepdf.open(io.BytesIO(raw))
     with src:
         sp = src.pages[0]
@@ -410,6 +413,10 @@ def _svg_form(page: _Page, item: SvgItem, conv: ColorConverter) -> tuple[str, tu
             BBox=Array(box),
             Resources=page.pdf.copy_foreign(res) if len(res.keys()) else Dictionary(),
         )
+        if item.opacity < 1:
+            # a transparency group: the layer's opacity applies to the drawing as a whole (as in the raster
+            # backend), and the SVG's own ExtGState alphas inside cannot override it
+            form.Group = Dictionary(S=Name.Transparency)
     key = f"Fm{len(page.xobjects)}"
     page.xobjects[key] = page.pdf.make_indirect(form)
     return key, (w, h)

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+import cv2
 import numpy as np
-import pyvips
 from PIL import Image, ImageCms
 
-from .assets import ImageInfo, open_image
+from .assets import ImageInfo
+from .photo_decode import decoded_crop
 
 if TYPE_CHECKING:
     from .color import IccCatalog
@@ -36,19 +37,21 @@ class ColorStats:
     max_de: float
 
 
-def thumbnail(info: ImageInfo, crop: tuple[float, float, float, float], max_px: int = THUMB_PX) -> pyvips.Image:
-    """The crop (source pixels) of an image as sRGB(A) uchar, at most ``max_px`` on its long side."""
-    cx, cy, cw, ch = crop
-    shrink = max(cw, ch) / max_px
-    img, k = open_image(info, max(1.0, shrink), "image")
-    left, top = int(cx / k), int(cy / k)
-    w = max(1, min(img.width - left, round(cw / k)))
-    h = max(1, min(img.height - top, round(ch / k)))
-    img = img.crop(left, top, w, h)
+SHARED_SHRINK = 4.0
+"""Colour checks decode a JPEG at no less than 1/4 — the scale an 800 px mockup preview of the same photo
+decodes at — so a preview with preflight decodes the photo once (:mod:`render_engine.photo_decode`)."""
+
+
+def thumbnail(info: ImageInfo, crop: tuple[float, float, float, float], max_px: int = THUMB_PX) -> np.ndarray:
+    """The crop (source pixels) of an image as sRGB(A) uint8, at most ``max_px`` on its long side."""
+    shrink = min(SHARED_SHRINK, max(1.0, max(crop[2], crop[3]) / max_px))
+    pixels = decoded_crop(info, crop, shrink, "image").exact(crop)
+    h, w = pixels.shape[:2]
     scale = min(1.0, max_px / max(w, h))
     if scale < 1.0:
-        img = img.resize(scale, kernel="linear")
-    return img
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        pixels = cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
+    return pixels
 
 
 def image_color_stats(item: ImageItem, icc: IccCatalog, profile_id: str) -> ColorStats:
@@ -64,15 +67,11 @@ def image_color_stats(item: ImageItem, icc: IccCatalog, profile_id: str) -> Colo
 def _stats(
     info: ImageInfo, crop: tuple[float, float, float, float], _mtime_ns: int, _size: int, srgb_path: str, cmyk_path: str
 ) -> ColorStats:
-    img = thumbnail(info, crop)
-    alpha = None
-    if img.bands == 4:
-        alpha = np.ndarray(buffer=img[3].write_to_memory(), dtype=np.uint8, shape=(img.height, img.width))
-        img = img.extract_band(0, n=3)
-    img = img.copy(interpretation="srgb")
+    thumb = thumbnail(info, crop)
+    alpha = thumb[..., 3] if thumb.shape[2] == 4 else None
+    rgb0 = np.ascontiguousarray(thumb[..., :3])
+    h, w = rgb0.shape[:2]
     fwd, back = _transforms(srgb_path, cmyk_path)
-    h, w = img.height, img.width
-    rgb0 = np.ndarray(buffer=img.cast("uchar").write_to_memory(), dtype=np.uint8, shape=(h, w, 3))
     pil = Image.fromarray(rgb0, "RGB")
     cmyk_img = fwd.apply(pil)
     c = np.asarray(cmyk_img, dtype=np.uint8)

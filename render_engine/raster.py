@@ -17,7 +17,7 @@ from xml.sax.saxutils import quoteattr
 import numpy as np
 import pyvips
 
-from .assets import open_image, svg_with_root_attributes
+from .assets import open_image, render_svg_pixels, svg_with_root_attributes
 from .color import ColorConverter, IccCatalog, Role, hex_of
 from .design import CMYK, RGB
 from .errors import LimitExceeded, asset_errors
@@ -108,10 +108,14 @@ def draw_raster(
             tile = _image(item, canvas)
             if tile is not None and proof is not None:
                 tile = (proof.proof_image(tile[0]), tile[1], tile[2])
-        elif isinstance(item, TextItem):
-            outline = item.block.outline
-            colour = paint(item.color, "text")
-            tile = None if outline.empty else _paths(canvas, outline, colour, None, 0.0, item.opacity)
+        elif isinstance(item, TextItem):  # one tile per colour (text spans)
+            text_tiles = [
+                _paths(canvas, outline, paint(run_colour, "text"), None, 0.0, item.opacity)
+                for run_colour, outline in item.paint_runs
+                if not outline.empty
+            ]
+            tiles += [t for t in text_tiles[:-1] if t is not None]
+            tile = text_tiles[-1] if text_tiles else None
         elif isinstance(item, ShapeItem):
             stroke_role: Role = proof.stroke_role(item.stroke_width_mm) if proof else "thin"
             tile = _paths(
@@ -313,8 +317,16 @@ def _clip_to_canvas(px: tuple[int, int, int, int], c: Canvas) -> tuple[int, int,
     return x0, y0, x1 - x0, y1 - y0
 
 
-def _svg(item: SvgItem, c: Canvas) -> Tile | None:
+def _svg(item: SvgItem, c: Canvas, *, visible_only: bool = True) -> Tile | None:
+    """Customer clip-art, rendered by librsvg in a helper process with a time budget. Unrotated, only the
+    part on the canvas is rendered (``visible_only``; the PDF backend's fallback wants the whole box)."""
     x0, y0, w, h = c.span(item.dest)
+    crop = (0, 0, w, h)
+    if visible_only and not item.rotation % 360:
+        visible = _clip_to_canvas((x0, y0, w, h), c)
+        if visible is None:
+            return None
+        crop = (visible[0] - x0, visible[1] - y0, visible[2], visible[3])
     doc = item.doc
     field = f"layers[{item.layer}]"
     aspect = "none" if item.stretch else "xMidYMid meet"
@@ -332,14 +344,12 @@ def _svg(item: SvgItem, c: Canvas) -> Tile | None:
         inner, x="0", y="0", width=str(doc.width), height=str(doc.height), preserveAspectRatio=aspect
     )
     data = wrapper + nested + b"</svg>"
+    img = render_svg_pixels(data, doc, field, size=(w, h), crop=crop)
     with asset_errors(field, "SVG"):
-        img = pyvips.Image.svgload_buffer(data, unlimited=False)
         img = img.cast("uchar")
-        if img.width != w or img.height != h:
-            img = img.gravity("north-west", w, h)
         if item.opacity < 1:
             img = img.extract_band(0, n=3).bandjoin((img[3] * item.opacity).cast("uchar"))
-        x, y = x0, y0
+        x, y = x0 + crop[0], y0 + crop[1]
         if item.rotation % 360:
             img, x, y = _rotate(img, item.rotation, c, item.dest)
     return img.copy(interpretation="srgb"), x, y

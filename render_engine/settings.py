@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     max_svg_bytes: int = Field(2_000_000, gt=0, description="Size of one SVG clip-art document.")
     max_svg_elements: int = Field(20_000, gt=0, description="Elements in one SVG document.")
     max_svg_uses: int = Field(500, gt=0, description="<use> elements in one SVG document (no nesting).")
+    max_svg_render_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="Wall time of one SVG render (librsvg / CairoSVG, in a helper process killed when it runs out).",
+    )
     max_dpi: int = Field(1200, gt=0, description="Highest output resolution accepted.")
 
 

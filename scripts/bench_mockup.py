@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """Mockup preview speed: the mug at 800 px from a 12-megapixel customer JPEG.
 
-    python scripts/bench_mockup.py [--runs 20] [--width 800] [--view front]
+    python scripts/bench_mockup.py [--runs 20] [--width 800] [--view front] [--preflight]
 
 Prints p50/p90 (ms) and the per-step split for two cases, after one warm-up render:
 
-* ``new photo``  — every run is a new edit session: the photo tile cache is emptied first, so the JPEG is
-  decoded (shrink-on-load), cropped, resized and proofed each time; scene data stays cached (per process).
+* ``new photo``  — every run is a new edit session: a new copy of the photo (same pixels, distinct bytes),
+  so the JPEG is decoded (shrink-on-load), cropped, resampled and proofed each time; scene data stays
+  cached (per process).
 * ``same photo`` — an edit session changing only the text: the photo tile comes from the cache.
+
+``--preflight`` also runs the preflight after each preview (timed as its own step), as render-bench's W3
+hook does: a storefront answers a preview with the preflight verdict.
 
 Run it pinned to one core for the issue's numbers: ``taskset -c 0 python scripts/bench_mockup.py``.
 """
@@ -26,21 +30,23 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import synth  # noqa: E402
+from benchmarks.inputs import tagged_copy  # noqa: E402
 from render_engine.design import Design  # noqa: E402
-from render_engine.mockup import print_cache, render_mockup  # noqa: E402
+from render_engine.mockup import render_mockup  # noqa: E402
 from render_engine.pipeline import StepTimer, prepare  # noqa: E402
+from render_engine.preflight import preflight  # noqa: E402
 from render_engine.resolve import Engine  # noqa: E402
 from render_engine.settings import Settings  # noqa: E402
 
 
-def design(name: str) -> Design:
+def design(name: str, photo: str = "photo.jpg") -> Design:
     return Design.model_validate(
         {
             "version": 1,
             "template": "mug-11oz",
             "layers": [
                 {"type": "background", "color": "#ffffff"},
-                {"type": "image", "asset": "photo.jpg", "box": {"x": -2, "y": -2, "width": 232.6, "height": 92.9},
+                {"type": "image", "asset": photo, "box": {"x": -2, "y": -2, "width": 232.6, "height": 92.9},
                  "fit": "cover"},
                 {"type": "text", "text": name, "font": {"family": "dancing-script", "weight": 700}, "size": 44,
                  "color": "#ffffff", "box": {"x": 20, "y": 8, "width": 188.6, "height": 24}, "align": "center"},
@@ -54,6 +60,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--width", type=int, default=800)
     ap.add_argument("--view", default="front")
+    ap.add_argument("--preflight", action="store_true", help="also run (and time) the preflight")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     engine = Engine(Settings())
@@ -66,12 +73,16 @@ def main() -> int:
             times: list[float] = []
             steps: dict[str, list[float]] = {}
             for i, name in enumerate(names):
+                photo = "photo.jpg"
                 if case == "new photo":
-                    print_cache.clear()
+                    photo = tagged_copy(folder / "photo.jpg", folder / f"photo-{i}.jpg", f"run {i}").name
                 timer = StepTimer()
                 t0 = time.perf_counter()
-                prep = prepare(design(name), engine, folder, timer)
+                prep = prepare(design(name, photo), engine, folder, timer)
                 render_mockup(prep, engine, view=args.view, width=args.width, fmt="jpeg", timer=timer)
+                if args.preflight:
+                    with timer.step("preflight"):
+                        preflight(prep, engine)
                 dt = time.perf_counter() - t0
                 if i == 0:
                     continue  # warm-up: scene data, fonts, ICC

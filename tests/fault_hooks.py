@@ -30,14 +30,15 @@ if _slow > 0:
             time.sleep(_slow)
         return _real_render(design, engine, out, **kw)
 
-    worker.render_design = _slow_render  # type: ignore[assignment]
+    worker.render_design = _slow_render
 
 if _log:
+    _log_path: str = _log
     _real_publish = storage.LocalStorage.publish
 
     def _counted_publish(self: storage.LocalStorage, job_id: str, files: dict[str, Path]) -> None:
         _real_publish(self, job_id, files)
-        fd = os.open(_log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        fd = os.open(_log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             os.write(fd, f"{job_id}\n".encode())
         finally:

@@ -274,3 +274,380 @@ def test_committed_openapi_matches_app(client: Any) -> None:
 def test_webhook_urls_need_a_secret_and_a_public_host(client: Any) -> None:
     r = client.post("/v1/jobs", json={"design": coaster(), "webhook_url": "https://shop.example/hook"}, headers=S)
     assert r.status_code == 422 and r.json()["field"] == "webhook_url"  # this app has no webhook secret
+
+
+# --- proof images, JSON previews, the render cache ---------------------------------------------------------
+
+
+def test_preflight_proof_is_the_workers_proof_png(client: Any) -> None:
+    """?proof=true: the report plus a cache URL of the proof, made by the same function as a job's proof.png
+    (so the bytes are identical), served with an ETag to storefront keys only; a repeat is a cache hit."""
+    design = coaster("Proof")
+    jid = client.post("/v1/jobs", json={"design": design, "outputs": {"formats": ["png"]}}, headers=S).json()["job_id"]
+    r = client.post("/v1/preflight", params={"proof": "true"}, json={"design": design}, headers=S)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["template"] == "coaster-95-round" and "findings" in body
+    proof = body["proof"]
+    assert proof["content_type"] == "image/png" and proof["url"] == f"/v1/previews/{proof['url'][13:]}"
+    assert (proof["width"], proof["height"]) == (398, 398)  # bleed box 101 mm at 100 dpi
+    img = client.get(proof["url"], headers=S)
+    assert img.status_code == 200 and img.headers["content-type"] == "image/png"
+    assert hashlib.sha256(img.content).hexdigest() == proof["sha256"] and len(img.content) == proof["bytes"]
+    assert img.headers["etag"] == f'"{proof["sha256"]}"'
+    assert client.get(proof["url"], headers={**S, "If-None-Match": img.headers["etag"]}).status_code == 304
+    assert client.get(proof["url"], headers=P).status_code == 403
+    job = wait_ready(client, jid)
+    assert job["state"] == "ready", job
+    worker_proof = next(a for a in job["artifacts"] if a["name"] == "proof.png")
+    assert worker_proof["sha256"] == proof["sha256"]  # one proof function, deterministic bytes
+
+    renders = _step_count(client, "preflight", "proof")
+    again = client.post("/v1/preflight", params={"proof": "true"}, json={"design": design}, headers=S).json()
+    assert again == body and _step_count(client, "preflight", "proof") == renders  # served from the cache
+
+
+def _step_count(client: Any, pipeline: str, step: str) -> int:
+    text = client.get("/metrics").text
+    line = f'render_step_duration_seconds_count{{pipeline="{pipeline}",step="{step}"}} '
+    return next((int(x[len(line):]) for x in text.splitlines() if x.startswith(line)), 0)
+
+
+def test_preview_json_variant_points_at_the_cached_image(client: Any) -> None:
+    req = {"design": coaster("Json"), "width": 300}
+    js = client.post("/v1/previews", json=req, headers={**S, "Accept": "application/json"})
+    if js.status_code == 501:
+        pytest.skip("mockups not available: " + js.json()["message"])
+    assert js.status_code == 200 and js.headers["content-type"] == "application/json", js.text
+    out = js.json()
+    assert set(out) == {"preflight", "image", "source"} and out["source"] is None
+    assert set(out["preflight"]) == {"ok", "counts", "codes"} and out["preflight"]["ok"] is True
+    image = out["image"]
+    assert image["url"].endswith(".jpg") and image["content_type"] == "image/jpeg" and image["width"] == 300
+    got = client.get(image["url"], headers=S)
+    assert got.status_code == 200 and got.content.startswith(b"\xff\xd8")
+    assert hashlib.sha256(got.content).hexdigest() == image["sha256"] and got.headers["etag"] == f'"{image["sha256"]}"'
+    # the image variant of the same request is the same cache entry
+    raw = client.post("/v1/previews", json=req, headers={**S, "Accept": "image/jpeg"})
+    assert raw.content == got.content and raw.headers["content-location"] == image["url"]
+    assert json.loads(raw.headers["x-preflight"]) == out["preflight"] and raw.headers["etag"] == got.headers["etag"]
+    # ?format= picks the image format of the JSON variant; q-values are honoured
+    png = client.post("/v1/previews", params={"format": "png"}, json=req,
+                      headers={**S, "Accept": "image/jpeg;q=0.5, application/json"}).json()
+    assert png["image"]["url"].endswith(".png") and png["image"]["content_type"] == "image/png"
+    assert client.get(png["image"]["url"], headers=S).content.startswith(b"\x89PNG")
+    assert client.post("/v1/previews", json=req, headers={**S, "Accept": "application/json;q=0.1, image/webp"}
+                       ).headers["content-type"] == "image/webp"
+    # unknown, malformed or traversing names are a 404 naming the field, never a file outside the cache
+    for name in ("f" * 64 + ".png", "..%2Fjobs.sqlite3", "x.png", image["url"].rsplit("/", 1)[1] + ".json"):
+        r = client.get(f"/v1/previews/{name}", headers=S)
+        assert r.status_code == 404 and r.json()["field"] in ("name", None), (name, r.text)
+    bad = client.post("/v1/previews", params={"format": "gif"}, json=req, headers=S)
+    assert bad.status_code == 422 and bad.json()["field"] == "format"
+
+
+def test_render_cache_prunes_least_recently_used(tmp_path: Path) -> None:
+    from api.render_cache import RenderCache
+
+    cache = RenderCache(tmp_path, max_entries=3)
+    entries = [cache.put_bytes(f"{n:064x}", "png", b"\x89PNG" + bytes([n]), {"content_type": "image/png"})
+               for n in range(5)]
+    time.sleep(0.01)
+    assert cache.lookup(entries[0].name) is not None  # used: younger than 1 and 2 now
+    time.sleep(0.01)
+    for e in entries[3:]:
+        cache.lookup(e.name)
+    assert cache.prune() == 2
+    kept = (entries[0], *entries[3:])
+    names = [e.name for e in kept]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names + [f"{n}.json" for n in names])
+    assert cache.lookup(entries[1].name) is None and cache.lookup(entries[2].name) is None
+    assert all(e.meta["sha256"] == hashlib.sha256(e.path.read_bytes()).hexdigest() for e in kept)
+
+
+# --- print-queue filters ---------------------------------------------------------------------------------
+
+
+def test_print_queue_filters_by_output_profile_and_print_unit(client: Any) -> None:
+    dtg = {"version": 1, "template": "tshirt-front-dtg", "layers": [
+        {"type": "text", "text": "DTG", "font": {"family": "noto-sans"}, "size": 40, "color": "#222222",
+         "box": {"x": 20, "y": 20, "width": 200, "height": 40}}]}
+    a = client.post("/v1/jobs", json={"design": coaster("UnitA"), "print_unit": "unit-a"}, headers=S).json()["job_id"]
+    b = client.post("/v1/jobs", json={"design": dtg, "outputs": {"formats": ["png"], "dpi": 30},
+                                      "print_unit": "unit-b"}, headers=S).json()["job_id"]
+    ja, jb = wait_ready(client, a), wait_ready(client, b)
+    assert ja["state"] == jb["state"] == "ready", (ja, jb)
+    assert (ja["output_profile"], ja["print_unit"]) == ("fogra39l-coated", "unit-a")
+    assert (jb["output_profile"], jb["print_unit"]) == ("srgb", "unit-b")
+
+    def ids(**params: str) -> list[str]:
+        r = client.get("/v1/print-queue", params=params, headers=P)
+        assert r.status_code == 200, r.text
+        return [j["id"] for j in r.json()["jobs"]]
+
+    assert ids(output_profile="srgb") == [b]
+    assert a in ids(output_profile="fogra39l-coated") and b not in ids(output_profile="fogra39l-coated")
+    assert ids(print_unit="unit-a") == [a] and ids(print_unit="unit-b", output_profile="srgb") == [b]
+    assert ids(print_unit="unit-a", output_profile="srgb") == [] and ids(print_unit="unit-z") == []
+    assert {a, b} <= set(ids())  # no filter: every ready job, routed or not
+    for param in ("output_profile", "print_unit"):
+        r = client.get("/v1/print-queue", params={param: "../x"}, headers=P)
+        assert r.status_code == 422 and r.json()["field"] == param
+    r = client.post("/v1/jobs", json={"design": coaster(), "print_unit": "no spaces"}, headers=S)
+    assert r.status_code == 422 and r.json()["field"] == "print_unit"
+    for jid in (a, b):  # leave the queue as the other tests expect it
+        client.post(f"/v1/jobs/{jid}/ack", headers=P)
+
+
+def test_idempotency_hash_ignores_new_optional_fields(client: Any) -> None:
+    """A body without dialect/print_unit hashes as it did before those fields existed (a retry across the
+    upgrade is still a replay); sending the default explicitly is the same body."""
+    from api.routes.jobs import request_for_hash
+    from api.schemas import JobRequest
+
+    plain = JobRequest(design=coaster())
+    assert request_for_hash(plain) == {"design": coaster(), "outputs": plain.outputs.model_dump(mode="json"),
+                                       "priority": "standard", "webhook_url": None}
+    assert request_for_hash(JobRequest(design=coaster(), dialect="native")) == request_for_hash(plain)
+    h = {**S, "Idempotency-Key": "order-dialect"}
+    first = client.post("/v1/jobs", json={"design": coaster("D")}, headers=h).json()["job_id"]
+    again = client.post("/v1/jobs", json={"design": coaster("D"), "dialect": "native"}, headers=h)
+    assert again.status_code == 200 and again.json()["job_id"] == first
+    other = client.post("/v1/jobs", json={"design": coaster("D"), "print_unit": "unit-a"}, headers=h)
+    assert other.status_code == 409
+
+
+# --- /metrics: render step durations --------------------------------------------------------------------
+
+
+def test_metrics_render_steps_of_previews_preflights_and_embedded_jobs(client: Any) -> None:
+    client.post("/v1/preflight", json={"design": coaster("Steps")}, headers=S)
+    r = client.post("/v1/previews", json={"design": coaster("Steps"), "width": 200}, headers=S)
+    jid = client.post("/v1/jobs", json={"design": coaster("Steps"), "outputs": {"formats": ["pdf", "png"]}},
+                      headers=S).json()["job_id"]
+    assert wait_ready(client, jid)["state"] == "ready"
+    deadline = time.monotonic() + 5  # the worker reports its steps right after marking the job ready
+    while _step_count(client, "job_review", "proof") == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    text = client.get("/metrics").text
+    assert "# TYPE render_step_duration_seconds histogram" in text
+    expected = [("preflight", s) for s in ("parse", "resolve", "layout", "preflight")]
+    expected += [("job_pdf", s) for s in ("resolve", "layout", "draw", "write")]
+    expected += [("job_png", s) for s in ("resolve", "layout", "draw", "write")]
+    expected += [("job_review", s) for s in ("resolve", "layout", "preflight", "proof")]
+    if r.status_code == 200:
+        expected += [("preview", s) for s in ("parse", "resolve", "layout", "scene", "draw", "warp", "encode")]
+    for pipeline, step in expected:
+        assert _step_count(client, pipeline, step) >= 1, (pipeline, step)
+    lab = 'pipeline="job_png",step="draw"'
+    buckets = [ln for ln in text.splitlines() if ln.startswith(f"render_step_duration_seconds_bucket{{{lab}")]
+    counts = [int(ln.rsplit(" ", 1)[1]) for ln in buckets]
+    assert counts == sorted(counts) and buckets[-1].endswith(f' {_step_count(client, "job_png", "draw")}')
+
+
+# --- Fabric.js canvas JSON -------------------------------------------------------------------------------
+
+
+def _png_data_url(w: int = 40, h: int = 30) -> str:
+    import base64
+
+    import pyvips
+
+    img = pyvips.Image.black(w, h, bands=3).draw_rect([200, 40, 40], 0, 0, w // 2, h, fill=True)
+    return "data:image/png;base64," + base64.b64encode(img.pngsave_buffer()).decode()
+
+
+def fabric_coaster(*objects: dict[str, Any]) -> dict[str, Any]:
+    """The docs/fabric.md wrapper: a 400 x 400 px editor canvas on the coaster's trim box."""
+    return {"canvas": {"width": 400, "height": 400}, "canvas_covers": "trim", "template": "coaster-95-round",
+            "fabric": {"version": "6.9.1", "background": "#f4a261", "objects": list(objects)}}
+
+
+def fabric_text(text: str = "Hi", **kw: Any) -> dict[str, Any]:
+    return {"type": "Textbox", "text": text, "left": 80, "top": 150, "width": 240, "fontSize": 40,
+            "fontFamily": "Noto Sans", "textAlign": "center", "fill": "#264653", **kw}
+
+
+def fabric_image(src: str, **kw: Any) -> dict[str, Any]:
+    return {"type": "Image", "src": src, "left": 120, "top": 60, "width": 40, "height": 30, "scaleX": 4,
+            "scaleY": 2, **kw}
+
+
+def _stored_files(root: Path, sub: str) -> set[str]:
+    return {str(p.relative_to(root)) for p in (root / sub).rglob("*") if p.is_file()}
+
+
+def test_fabric_preflight_preview_and_job(client: Any, asset_id: str) -> None:
+    root = Path(client.app.state.render.services.settings.storage_root)
+    data_url = _png_data_url()
+    doc = fabric_coaster(fabric_image(data_url), fabric_image(f"asset:{asset_id}", top=260, scaleY=1),
+                         fabric_text("Fabric"))
+    before_tmp = _stored_files(root, "tmp")
+    r = client.post("/v1/preflight", json={"design": doc, "dialect": "fabric"}, headers=S)
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert report["template"] == "coaster-95-round"
+    assert [t["text"] for t in report["texts"]] == ["Fabric"]
+    src = report["source"]
+    assert src["dialect"] == "fabric" and src["notes"] == []
+    assert src["layer_sources"] == ["fabric.background", "fabric.objects[0]", "fabric.objects[1]",
+                                    "fabric.objects[2]"]
+    # the data URL became a content-addressed asset; nothing stays in tmp or in the shared base folder
+    import base64
+
+    png = base64.b64decode(data_url.split(",", 1)[1])
+    assert (root / "assets" / hashlib.sha256(png).hexdigest()[:2] / hashlib.sha256(png).hexdigest()).is_file()
+    assert _stored_files(root, "tmp") == before_tmp
+    assert not any((root / "empty").iterdir())
+
+    pv = client.post("/v1/previews", json={"design": doc, "dialect": "fabric", "width": 200},
+                     headers={**S, "Accept": "application/json"})
+    if pv.status_code != 501:
+        assert pv.status_code == 200, pv.text
+        assert pv.json()["source"]["layer_sources"] == src["layer_sources"]
+
+    body = {"design": doc, "dialect": "fabric", "outputs": {"formats": ["png"], "dpi": 100}}
+    h = {**S, "Idempotency-Key": "fabric-1"}
+    created = client.post("/v1/jobs", json=body, headers=h)
+    assert created.status_code == 202, created.text
+    assert client.post("/v1/jobs", json=body, headers=h).json()["job_id"] == created.json()["job_id"]
+    job = wait_ready(client, created.json()["job_id"])
+    assert job["state"] == "ready", job
+    assert job["template"] == "coaster-95-round" and job["source"]["layer_sources"] == src["layer_sources"]
+    rec = client.app.state.render.services.store.get(job["id"])
+    assert "data:" not in json.dumps(rec.request)  # the stored design is native, images by asset_id
+    assert [la.get("asset_id") for la in rec.request["design"]["layers"] if la["type"] == "image"] == [
+        hashlib.sha256(png).hexdigest(), asset_id]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code", "field"),
+    [
+        # an unsupported Fabric property names the object
+        ({"dialect": "fabric", "design": fabric_coaster(fabric_text(globalCompositeOperation="multiply"))},
+         422, "invalid_design", "design.fabric.objects[0].globalCompositeOperation"),
+        # asset:<id> must be in this API's asset store
+        ({"dialect": "fabric", "design": fabric_coaster(fabric_image("asset:" + "e" * 64))},
+         422, "invalid_asset", "design.fabric.objects[0].src"),
+        ({"dialect": "fabric", "design": fabric_coaster(fabric_image("asset:../../jobs.sqlite3"))},
+         422, "invalid_design", "design.fabric.objects[0]"),
+        # data URLs: not base64, not an image, a truncated PNG; URLs are never fetched
+        ({"dialect": "fabric", "design": fabric_coaster(fabric_image("data:image/png;base64,!!!"))},
+         422, "invalid_design", "design.fabric.objects[0].src"),
+        ({"dialect": "fabric", "design": fabric_coaster(fabric_image("data:image/png;base64,aGVsbG8="))},
+         422, "invalid_design", "design.fabric.objects[0].src"),
+        ({"dialect": "fabric", "design": fabric_coaster(fabric_image(
+            "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7", width=1, height=1))},
+         422, "invalid_asset|invalid_design", "design.fabric.objects[0].src"),  # GIF: not an upload format
+        ({"dialect": "fabric", "design": fabric_coaster(fabric_image("http://169.254.169.254/x.png"))},
+         422, "invalid_design", "design.fabric.objects[0].src"),
+        # canvas, template, fonts
+        ({"dialect": "fabric", "design": {**fabric_coaster(), "canvas": {"width": 400, "height": 100}}},
+         422, "invalid_design", "design.canvas"),
+        ({"dialect": "fabric", "design": {**fabric_coaster(), "template": "nope"}},
+         422, "invalid_template", "design.template"),
+        ({"dialect": "fabric", "design": fabric_coaster(fabric_text(fontFamily="Comic Sans MS"))},
+         422, "font_error", "design.fabric.objects[0].fontFamily"),
+        ({"dialect": "fabric", "design": fabric_coaster(fabric_text()), "fabric_options": {"font_fallback": "nope"}},
+         422, "font_error", "fabric_options.font_fallback"),
+        ({"dialect": "fabric", "design": fabric_coaster(fabric_text()), "fabric_options": {"other": 1}},
+         422, "invalid_request", "fabric_options.other"),
+        ({"dialect": "fabric", "design": {"version": 1, "template": "coaster-95-round", "layers": []}},
+         422, "invalid_design", "design.canvas"),
+        # dialect mix-ups
+        ({"design": fabric_coaster(fabric_text())}, 422, "invalid_design", "dialect"),
+        ({"design": coaster(), "fabric_options": {"font_fallback": "noto-sans"}},
+         422, "invalid_design", "fabric_options"),
+        ({"design": coaster(), "dialect": "svg"}, 422, "invalid_request", "dialect"),
+        # a font coverage error (the importer's or the layout's after translation) names the Fabric object
+        ({"dialect": "fabric", "design": fabric_coaster(fabric_text("\u0b95\u0bcd" * 3))},
+         422, "font_error", "design.fabric.objects[0]"),
+        ({"dialect": "fabric", "design": fabric_coaster(fabric_text(), fabric_text("\u0b95\u0bcd" * 3))},
+         422, "font_error", "design.fabric.objects[1]"),
+    ],
+)
+@pytest.mark.parametrize("path", ["/v1/preflight", "/v1/jobs"])
+def test_fabric_errors_are_4xx_naming_the_field(
+    client: Any, path: str, body: dict[str, Any], status: int, code: str, field: str
+) -> None:
+    r = client.post(path, json=body, headers=S)
+    assert r.status_code == status and set(r.json()) == {"code", "message", "field"}, r.text
+    got = r.json()
+    assert got["code"] in code.split("|") and (got["field"] == field or got["field"].startswith(field + ".")), got
+
+
+def test_errors_after_translation_name_the_fabric_object() -> None:
+    from api.intake import Source, _source_field
+
+    src = Source("fabric", (), ("fabric.background", "fabric.objects[0].objects[1]"))
+    assert _source_field("layers[1].box.width", src) == "design.fabric.objects[0].objects[1]"
+    assert _source_field("layers[7]", src) == "design.layers[7]"  # out of range: left as it is
+    assert _source_field("template", src) == "design.template" and _source_field(None, src) == "design"
+    assert _source_field("layers[1].font", None) == "design.layers[1].font"
+
+
+def test_fabric_font_fallback_is_reported(client: Any) -> None:
+    body = {"dialect": "fabric", "design": fabric_coaster(fabric_text(fontFamily="Comic Sans MS")),
+            "fabric_options": {"font_fallback": "noto-sans"}}
+    r = client.post("/v1/preflight", json=body, headers=S)
+    assert r.status_code == 200, r.text
+    (note,) = r.json()["source"]["notes"]
+    assert note.startswith("fabric.objects[0].fontFamily:") and "noto-sans" in note
+
+
+# --- the RQ farm: real Redis, a real worker process ------------------------------------------------------
+
+
+def test_rq_worker_renders_fabric_job_records_filters_and_logs_steps(tmp_path: Path) -> None:
+    """With REDIS_URL the API only enqueues: a real ``render-engine worker --burst`` process renders a Fabric
+    job (its data-URL image reached the worker through the asset store), the print queue filters on what the
+    API recorded, and the worker's step timings are in its log — not in the API's /metrics (docs/api.md)."""
+    import os
+    import subprocess
+    import sys
+
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from tests.redis_support import delete_keys, new_prefix, redis_server
+
+    with redis_server() as url:
+        prefix = new_prefix()
+        root = tmp_path / "storage"
+        settings = ServiceSettings(storage_root=root, redis_url=url, queue_prefix=prefix,
+                                   api_keys=f"storefront:{SF},print-unit:{PU}")
+        try:
+            with TestClient(create_app(settings)) as c:
+                doc = fabric_coaster(fabric_image(_png_data_url()), fabric_text("Farm"))
+                body = {"design": doc, "dialect": "fabric", "outputs": {"formats": ["png"], "dpi": 100},
+                        "print_unit": "unit-rq"}
+                r = c.post("/v1/jobs", json=body, headers=S)
+                assert r.status_code == 202, r.text
+                jid = r.json()["job_id"]
+                env = {**os.environ, "REDIS_URL": url, "RENDER_ENGINE_STORAGE_ROOT": str(root),
+                       "RENDER_ENGINE_QUEUE_PREFIX": prefix, "PYTHONPATH": str(ROOT)}
+                log = tmp_path / "worker.log"
+                with open(log, "wb") as err:
+                    proc = subprocess.run(
+                        [sys.executable, "-m", "render_engine.cli", "worker", "--burst", "--name", "w1",
+                         "--log-level", "INFO"],
+                        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err, timeout=180, check=False,
+                    )
+                text = log.read_text(encoding="utf-8", errors="replace")
+                assert proc.returncode == 0, text[-3000:]
+                job = c.get(f"/v1/jobs/{jid}", headers=P).json()
+                assert job["state"] == "ready", (job, text[-3000:])
+                assert job["print_unit"] == "unit-rq" and job["output_profile"] == "fogra39l-coated"
+                assert job["source"]["layer_sources"][1] == "fabric.objects[0]"
+                q = c.get("/v1/print-queue", params={"print_unit": "unit-rq", "output_profile": "fogra39l-coated"},
+                          headers=P).json()["jobs"]
+                assert [j["id"] for j in q] == [jid]
+                assert c.get("/v1/print-queue", params={"output_profile": "srgb"}, headers=P).json()["jobs"] == []
+                png = next(a for a in job["artifacts"] if a["name"] == "print.png")
+                assert hashlib.sha256(c.get(png["url"], headers=P).content).hexdigest() == png["sha256"]
+                for pipeline in ("job_png", "job_review"):
+                    assert f"render steps {pipeline} resolve=" in text, text[-3000:]
+                assert "write=" in text and "proof=" in text
+                assert 'pipeline="job_png"' not in c.get("/metrics").text  # rendered in another process
+        finally:
+            delete_keys(url, prefix)

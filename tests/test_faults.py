@@ -1,7 +1,9 @@
 """Faults with real processes and real filesystems (issue 9): storage full (a real 1 MB tmpfs), read-only
 storage (the tmpfs remounted read-only), a job over its time limit (embedded watchdog and RQ's
 ``job_timeout`` in a real work horse), Redis killed with SIGKILL and restarted with and without persistence,
-the API process (embedded mode) SIGKILLed and restarted mid-batch.
+the API process SIGKILLed and restarted mid-batch (embedded mode, and RQ mode with a real worker), the job
+store's own disk failing (EFBIG through ``prlimit``, ENOSPC on a tmpfs), and an SVG render over its time
+budget (a helper process killed).
 
 After each: every accepted job is ``ready`` or ``failed`` with a reason; no partial file is in a job folder
 or left in ``tmp/``; no job published twice (``tests/fault_hooks.py`` counts publishes in the processes).
@@ -270,8 +272,8 @@ def _env(root: Path, **extra: str) -> dict[str, str]:
         RENDER_ENGINE_RECONCILE_INTERVAL="1",
         RENDER_ENGINE_RETRY_INTERVALS="[1, 1]",
         PYTHONPATH=str(ROOT),
-        **extra,
     )
+    env.update(extra)
     return env
 
 
@@ -472,3 +474,307 @@ def test_repeated_worker_sigkills_across_a_batch_lose_nothing_and_publish_once(t
         for p in procs:
             kill_group(p)
         redis.kill()
+
+
+# --- an SVG within every static limit that is slow to render: the hard time budget ----------------------
+
+
+def slow_svg(kind: str) -> str:
+    """2 KB to 2 MB, within ``load_svg``'s size / element / <use> limits, yet seconds to render: ``filter`` in
+    librsvg (one rect through 40 large feMorphology dilations and a blur: ~5 s at 150 px here, minutes at
+    print size; 50 rects under plain large blurs take ~7 s at 1000 px), ``text`` in CairoSVG (3000 lines
+    of text, ~6 s)."""
+    if kind == "filter":
+        steps = "".join('<feMorphology operator="dilate" radius="200"/>' for _ in range(40))
+        defs = f'<filter id="f" x="-50%" y="-50%" width="200%" height="200%">{steps}' \
+               '<feGaussianBlur stdDeviation="300"/></filter>'
+        body = '<rect width="1000" height="1000" fill="#336699" filter="url(#f)"/>'
+    else:
+        defs = ""
+        body = "".join(f'<text x="{i % 900}" y="{i % 1000}" font-size="12">{"W" * 80}</text>' for i in range(3000))
+    return f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1000 1000"><defs>{defs}</defs>{body}</svg>'
+
+
+def svg_coaster(svg: str) -> dict[str, Any]:
+    d = coaster("Clip-art")
+    d["layers"].append({"type": "svg", "svg": svg, "box": {"x": 10, "y": 10, "width": 75, "height": 75}})
+    return d
+
+
+def helper_cpu_seconds() -> dict[int, float]:
+    """CPU time of this process's SVG helpers (children running ``render_engine.safety._helper_main``)."""
+    out: dict[int, float] = {}
+    for pid in _descendants(os.getpid()):
+        with contextlib.suppress(OSError):
+            if b"_helper_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                out[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return out
+
+
+@pytest.mark.parametrize("fmt, kind", [("png", "filter"), ("pdf", "text")], ids=["librsvg", "cairosvg"])
+def test_svg_over_its_render_budget_is_a_typed_error_within_the_budget(tmp_path: Path, fmt: Any, kind: str) -> None:
+    from render_engine.assets import load_svg
+    from render_engine.design import parse_design
+    from render_engine.errors import LimitExceeded
+    from render_engine.pipeline import render_design
+    from render_engine.resolve import Engine
+    from render_engine.settings import Settings
+
+    settings = Settings(max_svg_render_seconds=1)
+    load_svg(slow_svg(kind).encode(), "svg", settings)  # within every static limit
+    engine = Engine(settings)
+    out = tmp_path / f"print.{fmt}"
+    t0 = time.monotonic()
+    with pytest.raises(LimitExceeded) as info:
+        render_design(parse_design(svg_coaster(slow_svg(kind))), engine, out, base_dir=tmp_path, fmt=fmt)
+    elapsed = time.monotonic() - t0
+    assert info.value.field == "layers[2]" and "longer than 1 s" in info.value.message, info.value
+    assert elapsed < 3.5, f"the budget is 1 s, the error came after {elapsed:.1f} s"
+    assert not out.exists()
+    before = helper_cpu_seconds()  # the helper that ran out of time is gone; nothing keeps burning CPU
+    time.sleep(0.5)
+    after = helper_cpu_seconds()
+    assert sum(after.get(p, 0) - before.get(p, 0) for p in after) < 0.2, (before, after)
+    star = (ROOT / "examples/assets/star.svg").read_text()  # the next SVG renders normally (a fresh helper)
+    render_design(parse_design(svg_coaster(star)), engine, out, base_dir=tmp_path, fmt=fmt)
+    assert out.stat().st_size > 0
+
+
+def test_api_answers_a_slow_svg_with_413_fast_and_fails_its_job_once(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from render_engine.resolve import Engine
+    from render_engine.settings import Settings
+
+    settings = ServiceSettings(storage_root=tmp_path / "root", redis_url=None, api_keys=KEYS, retry_intervals=(1,))
+    with TestClient(create_app(settings, engine=Engine(Settings(max_svg_render_seconds=1)))) as c:
+        t0 = time.monotonic()
+        r = c.post("/v1/previews", json={"design": svg_coaster(slow_svg("filter")), "width": 400}, headers=S)
+        elapsed = time.monotonic() - t0
+        assert r.status_code == 413 and r.json()["code"] == "limit_exceeded", r.text
+        assert r.json()["field"] == "layers[2]" and elapsed < 4, (r.json(), elapsed)
+        star = (ROOT / "examples/assets/star.svg").read_text()
+        ok = c.post("/v1/previews", json={"design": svg_coaster(star), "width": 400}, headers=S)
+        assert ok.status_code == 200, ok.text
+        job = c.post("/v1/jobs", json={"design": svg_coaster(slow_svg("filter")), "outputs": {"formats": ["png"]}},
+                     headers=S).json()["job_id"]
+        (state,) = wait_final(lambda j: c.get(f"/v1/jobs/{j}", headers=P), [job], 30).values()
+        assert state["state"] == "failed" and state["error"]["code"] == "limit_exceeded", state
+        assert state["attempts"] == 1, "over the budget once is over it every time: not retried"
+
+
+def _serve_up(proc: subprocess.Popen[bytes], base: str, log: Path) -> Any:
+    import httpx
+
+    for _ in range(300):
+        assert proc.poll() is None, log.read_text(errors="replace")[-2000:]
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return httpx.Client(base_url=base, timeout=10)
+        time.sleep(0.1)
+    raise AssertionError("API did not start")
+
+
+def test_rq_api_server_sigkilled_mid_batch_restarts_and_every_job_finishes_once(tmp_path: Path) -> None:
+    """RQ mode, all real processes: ``render-engine serve`` (REDIS_URL), ``render-engine worker``, a private
+    redis-server. A client keeps posting jobs (each with its Idempotency-Key) while the API is SIGKILLed;
+    the worker renders on while no API runs; the restarted API shows every job, the client's retries of the
+    unanswered posts create no second job, and each ready job was published exactly once."""
+    import threading
+
+    import httpx
+
+    redis = RedisProc(tmp_path / "redis", persistent=False)
+    redis.start()
+    root, log = tmp_path / "root", tmp_path / "published.log"
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    serve = ["serve", "--port", str(port), "--log-level", "warning"]
+    api_env = _env(root, REDIS_URL=redis.url)
+    worker_env = _env(root, REDIS_URL=redis.url, FAULT_SLOW_PNG="0.3", FAULT_PUBLISH_LOG=str(log))
+    accepted: dict[str, str] = {}  # idempotency key -> job id (202/200 received)
+    unanswered: list[str] = []  # posts cut off by the kill: the client does not know whether they exist
+    stop = threading.Event()
+
+    def post(c: httpx.Client, n: int) -> None:
+        key = f"order-{n}"
+        try:
+            r = c.post("/v1/jobs", json=job_body(n), headers={**S, "Idempotency-Key": key})
+        except httpx.HTTPError:
+            unanswered.append(key)
+            return
+        assert r.status_code in (200, 202), r.text
+        accepted[key] = r.json()["job_id"]
+
+    def client() -> None:
+        with httpx.Client(base_url=base, timeout=10) as c:
+            n = 0
+            while not stop.is_set() and not unanswered:  # until the first post the kill cuts off
+                post(c, n)
+                n += 1
+                time.sleep(0.05)
+
+    try:
+        with process(WORKER, worker_env, tmp_path / "worker.log"), \
+                process(serve, api_env, tmp_path / "api.log") as api:
+            c = _serve_up(api, base, tmp_path / "api.log")
+            t = threading.Thread(target=client)
+            t.start()
+            deadline = time.monotonic() + 40
+            while time.monotonic() < deadline:  # kill once jobs are ready, rendering and still arriving
+                got = [c.get(f"/v1/jobs/{j}", headers=P).json()["state"] for j in list(accepted.values())]
+                if got.count("ready") >= 1 and "rendering" in got and len(accepted) >= 6:
+                    break
+                time.sleep(0.1)
+            kill_group(api)
+            c.close()
+            stop.set()
+            t.join(timeout=20)
+            assert 0 < len(log.read_text().split()) < len(accepted), "the kill should land mid-batch"
+            published_while_down = len(log.read_text().split()) if log.exists() else 0
+            time.sleep(1.5)  # no API process at all: the worker keeps rendering
+            assert (len(log.read_text().split()) if log.exists() else 0) > published_while_down, \
+                "the worker should go on rendering while the API is down"
+            with process(serve, api_env, tmp_path / "api.log") as api2:
+                c = _serve_up(api2, base, tmp_path / "api.log")
+                for key in unanswered:  # the client retries what it never got an answer for
+                    r = c.post("/v1/jobs", json=job_body(int(key.split("-")[1])),
+                               headers={**S, "Idempotency-Key": key})
+                    assert r.status_code in (200, 202), r.text
+                    accepted[key] = r.json()["job_id"]
+                ids = list(accepted.values())
+                states = wait_final(lambda j: c.get(f"/v1/jobs/{j}", headers=P), ids, 90)
+                queue = c.get("/v1/print-queue", headers=P, params={"limit": 500}).json()["jobs"]
+                c.close()
+        logs = (tmp_path / "worker.log").read_text(errors="replace")[-3000:]
+        assert all(s["state"] == "ready" for s in states.values()), ({j: s["state"] for j, s in states.items()}, logs)
+        assert sorted(q["id"] for q in queue) == sorted(ids), "every ready job is visible to the print unit"
+        import sqlite3
+
+        with contextlib.closing(sqlite3.connect(root / "jobs.sqlite3")) as db:  # no job beyond the accepted ones
+            stored = {r[0]: r[1] for r in db.execute("SELECT id, state FROM jobs")}
+        assert sorted(stored) == sorted(ids) and set(stored.values()) == {"ready"}, stored
+        assert_clean(root, states, log)
+    finally:
+        redis.kill()
+
+
+# --- the job store's own disk fails: 503 JSON, nothing lost, recovery when space returns ----------------
+
+
+@contextlib.contextmanager
+def job_store_fault(kind: str, tmp_path: Path, root: Path) -> Iterator[Callable[[int], Any]]:
+    """Yields ``fault(pid)``: a context manager during which the SQLite job store of process ``pid`` cannot
+    write. ``efbig``: RLIMIT_FSIZE of the running process lowered to 4 KiB from outside (``prlimit(2)``,
+    no privileges needed), so every ``write(2)`` at or past 4 KiB in any file fails with EFBIG, which
+    SQLite reports as SQLITE_IOERR. ``enospc``: the job store lives on a real 512 KiB tmpfs that is filled
+    up, so SQLite meets ENOSPC (SQLITE_FULL, or SQLITE_IOERR when it cannot even extend ``-shm``); needs
+    root for ``mount``."""
+    import resource
+
+    if kind == "efbig":
+
+        @contextlib.contextmanager
+        def efbig(pid: int) -> Iterator[None]:
+            hard = resource.prlimit(pid, resource.RLIMIT_FSIZE)[1]
+            resource.prlimit(pid, resource.RLIMIT_FSIZE, (4096, hard))
+            try:
+                yield
+            finally:
+                resource.prlimit(pid, resource.RLIMIT_FSIZE, (hard, hard))
+
+        yield efbig
+        return
+    with tmpfs(tmp_path / "dbvol", "512k") as vol:
+        root.mkdir(parents=True, exist_ok=True)
+        (root / "jobs.sqlite3").symlink_to(vol / "jobs.sqlite3")  # SQLite follows it; -wal/-shm go there too
+
+        @contextlib.contextmanager
+        def enospc(pid: int) -> Iterator[None]:
+            filler = fill(vol)
+            try:
+                yield
+            finally:
+                filler.unlink()
+
+        yield enospc
+
+
+@pytest.mark.parametrize("kind", ["efbig", "enospc"])
+def test_job_store_disk_failing_answers_503_json_loses_nothing_and_recovers(tmp_path: Path, kind: str) -> None:
+    """``render-engine serve`` (embedded worker) whose job store stops accepting writes while jobs render:
+    new jobs are refused with 503 JSON (code ``job_store_*``, ``Retry-After``), never a 500; reads answer
+    200 or 503; jobs accepted before the fault all finish once the disk recovers, the refused ones do not
+    exist, the database passes ``integrity_check``, and every job published exactly once."""
+    import sqlite3
+
+    root, log = tmp_path / "root", tmp_path / "published.log"
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = _env(root, FAULT_SLOW_PNG="0.3", FAULT_PUBLISH_LOG=str(log), RENDER_ENGINE_RETRY_INTERVALS="[2, 2, 2, 2]")
+    with job_store_fault(kind, tmp_path, root) as fault:  # the checks below need the tmpfs still mounted
+        with process(["serve", "--port", str(port), "--log-level", "warning"], env, tmp_path / "api.log") as api:
+            c = _serve_up(api, base, tmp_path / "api.log")
+            before = []
+            for n in range(4):
+                r = c.post("/v1/jobs", json=job_body(n), headers=S)
+                assert r.status_code == 202, r.text
+                before.append(r.json()["job_id"])
+            seen: dict[int, int] = {}
+            with fault(api.pid):
+                deadline = time.monotonic() + 3
+                n = 100
+                while time.monotonic() < deadline:  # a client hammering the API during the fault
+                    r = c.post("/v1/jobs", json=job_body(n), headers={**S, "Idempotency-Key": f"k{n}"})
+                    n += 1
+                    seen[r.status_code] = seen.get(r.status_code, 0) + 1
+                    assert r.status_code == 503, r.text
+                    assert r.json()["code"] in ("job_store_full", "job_store_unavailable"), r.text
+                    assert r.headers["retry-after"] == "30"
+                    for j in before:
+                        g = c.get(f"/v1/jobs/{j}", headers=P)
+                        if g.status_code == 503:  # reading may need the disk too (WAL index)
+                            assert g.json()["code"].startswith("job_store_"), g.text
+                        else:
+                            assert g.status_code == 200 and g.json()["id"] == j, g.text
+                        seen[g.status_code] = seen.get(g.status_code, 0) + 1
+                    time.sleep(0.1)
+            after = []
+            for n in range(4, 6):  # space is back: new work is accepted again, by the same process
+                r = c.post("/v1/jobs", json=job_body(n), headers=S)
+                assert r.status_code == 202, r.text
+                after.append(r.json()["job_id"])
+            states = wait_final(lambda j: c.get(f"/v1/jobs/{j}", headers=P), before + after, 60)
+            c.close()
+        print(f"job store fault {kind}: responses by status {seen}")
+        assert 500 not in seen, seen
+        assert all(s["state"] == "ready" for s in states.values()), {j: (s["state"], s["error"])
+                                                                     for j, s in states.items()}
+        with contextlib.closing(sqlite3.connect(root / "jobs.sqlite3")) as db:
+            assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            stored = sorted(r[0] for r in db.execute("SELECT id FROM jobs"))
+        assert stored == sorted(before + after), "a refused job left a record, or an accepted one vanished"
+        assert_clean(root, states, log)
+
+
+def test_svg_with_non_ascii_names_stays_well_formed_through_sanitising(tmp_path: Path, engine: Any) -> None:
+    """Found by scripts/fuzz_atheris.py (svg): XML allows non-ASCII element and attribute names, and lxml's
+    default ASCII serialisation wrote them as character references, which are illegal in names, so the
+    sanitised document no longer parsed and the render died with an untyped XMLSyntaxError (a 500)."""
+    from lxml import etree
+
+    from render_engine.assets import load_svg
+    from render_engine.design import parse_design
+    from render_engine.pipeline import render_design
+    from render_engine.settings import Settings
+
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 9 9">'
+           '<rect width="9" height="9" fillƙ="red"/><gƙ/></svg>')
+    etree.fromstring(load_svg(svg.encode(), "svg", Settings()).data)  # still well-formed
+    fmt: Any
+    for fmt in ("png", "pdf"):
+        out = tmp_path / f"print.{fmt}"
+        render_design(parse_design(svg_coaster(svg)), engine, out, base_dir=tmp_path, fmt=fmt)
+        assert out.stat().st_size > 0

@@ -118,8 +118,26 @@ fabric_values = json_values | st.sampled_from(
     ),
     canvas=st.one_of(st.just(None), st.tuples(fabric_values, fabric_values)),
 )
-@example(doc=13 % len(_FABRIC), mutations=[(0, "textAlign", [])], canvas=None)  # once an unhashable-key crash
-@example(doc=13 % len(_FABRIC), mutations=[(0, "fontWeight", -1e308)], canvas=None)  # once a pydantic error
+@example(  # once an unhashable-key crash (doc: the "text" design, by name: the corpus grows)
+    doc=sorted(p.name for p in FABRIC_CORPUS.glob("*.fabric.json")).index("text.fabric.json"),
+    mutations=[(0, "textAlign", [])],
+    canvas=None,
+)
+@example(  # once a pydantic error
+    doc=sorted(p.name for p in FABRIC_CORPUS.glob("*.fabric.json")).index("text.fabric.json"),
+    mutations=[(0, "fontWeight", -1e308)],
+    canvas=None,
+)
+@example(  # once an AttributeError: a stroked child of a group with a shadow that is not an object
+    doc=sorted(p.name for p in FABRIC_CORPUS.glob("*.fabric.json")).index("group.fabric.json"),
+    mutations=[(0, "objects", [{"type": "Rect", "width": 9, "height": 9, "stroke": "#000", "shadow": "bold"}])],
+    canvas=None,
+)
+@example(  # once a ValueError: per-character styles on a text with an empty line
+    doc=sorted(p.name for p in FABRIC_CORPUS.glob("*.fabric.json")).index("styles.fabric.json"),
+    mutations=[(0, "text", "a\n\nb")],
+    canvas=None,
+)
 def test_the_fabric_importer_answers_mutated_canvases_with_a_design_or_a_typed_error(
     engine: Engine, doc: int, mutations: list, canvas: tuple | None
 ) -> None:

@@ -234,6 +234,81 @@ def test_photo_proof_lut_matches_the_print_conversion(engine: Engine) -> None:
     assert de.mean() < 1.0 and np.percentile(de, 99) < 3.0, (de.mean(), np.percentile(de, 99))
 
 
+def test_text_span_colours_show(engine: Engine) -> None:
+    """Text is drawn per colour run (spans), as the print backends draw it, proofed or not."""
+    layer = {
+        "type": "text", "text": "Red Blue", "font": {"family": "noto-sans", "weight": 700}, "size": 60,
+        "color": "#000000", "box": {"x": 64, "y": 25, "width": 100, "height": 40}, "align": "center",
+        "spans": [{"start": 0, "end": 3, "color": "#ff0000"}, {"start": 4, "end": 8, "color": "#0000ff"}],
+    }  # fmt: skip
+    design = Design.model_validate({"version": 1, "template": "mug-11oz", "layers": [layer]})
+    for proof in (False, True):
+        img = _render(engine, design, view="front", soft_proof=proof).astype(int)
+        r, g, b = img[:, :, 0], img[:, :, 1], img[:, :, 2]
+        assert ((r - g > 100) & (r - b > 100)).sum() > 100, f"no red span (proof {proof})"
+        assert ((b - r > 60) & (b - g > 20)).sum() > 100, f"no blue span (proof {proof})"
+
+
+# ------------------------------------------------------------------------------------------ edit session
+
+
+def test_edit_session_decodes_the_photo_once(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Changing the text or the view reuses the decoded photo; the picture changes only around the text."""
+    from render_engine import photo_decode
+    from render_engine.design import load_design_file
+
+    calls = []
+    real = photo_decode.open_image
+    monkeypatch.setattr(photo_decode, "open_image", lambda *a, **k: calls.append(1) or real(*a, **k))
+    clear_caches()
+    path = ROOT / "examples" / "mug-11oz-photo-name.json"
+    raw = load_design_file(path).model_dump(mode="json", exclude_none=True)
+    texts = [i for i, layer in enumerate(raw["layers"]) if layer["type"] == "text"]
+    assert texts
+
+    def render(text: str, view: str) -> np.ndarray:
+        for i in texts:
+            raw["layers"][i]["text"] = text
+        prep = prepare(Design.model_validate(raw), engine, path.parent)
+        return _decode(render_mockup(prep, engine, view=view, width=WIDTH, fmt="png"))
+
+    a = render("Ann", "front")
+    b = render("Bob", "front")
+    render("Bob", "left")
+    render("Cy", "right")
+    assert len(calls) == 1, f"the photo was decoded {len(calls)} times"
+    changed = np.abs(a.astype(int) - b.astype(int)).max(axis=2) > 0
+    assert 0 < changed.mean() < 0.2, changed.mean()
+
+
+def test_a_preview_with_its_preflight_decodes_the_photo_once(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A storefront preview answers with the preflight verdict: when the preview decodes the photo at 1/4
+    (as a 12 MP photo on an 800 px mug does; this 3600 px photo at 700 px) the colour check and the mockup
+    share one decode, whichever runs first, and the preflight numbers do not depend on the order."""
+    from render_engine import photo_decode
+    from render_engine.design import load_design_file
+    from render_engine.preflight import preflight
+    from render_engine.preflight_color import _stats
+
+    calls = []
+    real = photo_decode.open_image
+    monkeypatch.setattr(photo_decode, "open_image", lambda *a, **k: calls.append(1) or real(*a, **k))
+    path = ROOT / "examples" / "mug-11oz-photo-name.json"
+    prep = prepare(load_design_file(path), engine, path.parent)
+    reports = []
+    for first_preflight in (True, False):
+        clear_caches()
+        _stats.cache_clear()
+        calls.clear()
+        if first_preflight:
+            reports.append(preflight(prep, engine).to_dict())
+        render_mockup(prep, engine, view="front", width=700, fmt="jpeg")
+        if not first_preflight:
+            reports.append(preflight(prep, engine).to_dict())
+        assert len(calls) == 1, f"the photo was decoded {len(calls)} times (preflight first: {first_preflight})"
+    assert reports[0] == reports[1]
+
+
 # --------------------------------------------------------------------------------------------- occlusion
 
 

@@ -1,14 +1,22 @@
 """The render farm end to end with real Redis and real worker processes (``render-engine worker``).
 
-One scenario covers the issue's farm tests: jobs accepted while no worker runs, Redis loses them (our
-keys deleted: a flush/restart without persistence), two workers start and the reconciler re-enqueues the
-jobs; one worker is SIGKILLed (with its work horse) mid-render; every job still finishes, each with exactly
-one set of artifacts whose SHA-256 matches the record and the bytes.
+* :func:`test_fifty_jobs_two_workers_one_sigkilled_mid_render` — the issue's test at full size: 50 jobs,
+  two workers, one SIGKILLed (with its work horse) in the middle of a render; all 50 finish, each with
+  exactly one set of artifacts whose SHA-256 matches the record and the bytes. Small designs (a 95 mm
+  coaster, PNG) keep it fast; a few mug jobs (PDF + PNG, ~0.7 s) are the renders the kill lands in.
+* :func:`test_farm_survives_redis_flush_and_sigkill` — jobs accepted while no worker runs, Redis loses them
+  (our keys deleted: a flush/restart without persistence), two workers start and the reconciler re-enqueues
+  them; one worker is SIGKILLed mid-render; every job still finishes.
+
+Both run against each storage backend: the local filesystem and S3 (moto's S3 server on loopback, reached
+over HTTP by the worker processes: tests/s3_support.py — a test double, not AWS or MinIO).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import io
 import json
 import os
 import signal
@@ -22,9 +30,11 @@ from typing import Any
 import pytest
 
 from render_engine.jobs.settings import ServiceSettings
-from render_engine.jobs.storage import sha256_file
+from render_engine.jobs.storage import Storage, make_storage
+from render_engine.jobs.store import JobStore
 from render_engine.jobs.worker import LocalDispatcher, Services, reconcile, render_job
 from tests.redis_support import delete_keys, new_prefix, redis_server
+from tests.s3_support import keys, moto_s3, new_bucket
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
 
@@ -37,6 +47,27 @@ N_JOBS = 8
 def redis_url() -> Iterator[str]:
     with redis_server() as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint() -> Iterator[str]:
+    with moto_s3() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture(params=["local", "s3"])
+def storage_settings(request: pytest.FixtureRequest) -> dict[str, str]:
+    """ServiceSettings fields selecting the backend (the workers get them as RENDER_ENGINE_* variables)."""
+    if request.param == "local":
+        return {}
+    endpoint = request.getfixturevalue("s3_endpoint")
+    return {
+        "storage": "s3",
+        "s3_bucket": new_bucket(endpoint),
+        "s3_prefix": "farm/",
+        "s3_endpoint_url": endpoint,
+        "s3_addressing_style": "path",
+    }
 
 
 def mug_design(asset_id: str, text: str) -> dict[str, Any]:
@@ -52,8 +83,32 @@ def mug_design(asset_id: str, text: str) -> dict[str, Any]:
     }
 
 
-def _worker_env(url: str, root: Path, prefix: str) -> dict[str, str]:
-    env = dict(os.environ)
+def coaster_design(asset_id: str, text: str) -> dict[str, Any]:
+    return {
+        "version": 1,
+        "template": "coaster-95-round",
+        "layers": [
+            {"type": "image", "asset_id": asset_id, "box": {"x": -3, "y": -3, "width": 101, "height": 101},
+             "fit": "cover"},
+            {"type": "text", "text": text, "font": {"family": "noto-sans", "weight": 700}, "size": 14,
+             "color": "#ffffff", "box": {"x": 10, "y": 40, "width": 75, "height": 15}, "align": "center"},
+        ],
+    }
+
+
+def small_photo() -> bytes:
+    """A 320x320 JPEG made here (a gradient): decodes in milliseconds."""
+    from PIL import Image
+
+    img = Image.new("RGB", (320, 320))
+    img.putdata([(x * 255 // 319, y * 255 // 319, 128) for y in range(320) for x in range(320)])
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=85)
+    return buf.getvalue()
+
+
+def _worker_env(url: str, root: Path, prefix: str, storage: dict[str, str]) -> dict[str, str]:
+    env = dict(os.environ)  # with the S3 backend: moto's dummy AWS credentials (tests/s3_support.py)
     env.update(
         REDIS_URL=url,
         RENDER_ENGINE_STORAGE_ROOT=str(root),
@@ -63,6 +118,7 @@ def _worker_env(url: str, root: Path, prefix: str) -> dict[str, str]:
         RENDER_ENGINE_RETRY_INTERVALS="[1, 1, 1]",
         PYTHONPATH=str(ROOT),
     )
+    env.update({f"RENDER_ENGINE_{k.upper()}": v for k, v in storage.items()})
     return env
 
 
@@ -87,19 +143,173 @@ def _kill_tree(pid: int) -> None:
             os.kill(p, signal.SIGKILL)
 
 
-def test_farm_survives_redis_flush_and_sigkill(redis_url: str, tmp_path: Path) -> None:
+def _stop_workers(workers: list[subprocess.Popen[bytes]]) -> None:
+    for w in workers:
+        if w.poll() is None:
+            w.send_signal(signal.SIGTERM)
+    for w in workers:
+        try:
+            w.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            _kill_tree(w.pid)
+
+
+def _wait_final(c: Any, ids: list[str], timeout: float) -> dict[str, dict[str, Any]]:
+    deadline = time.monotonic() + timeout
+    states: dict[str, dict[str, Any]] = {}
+    while time.monotonic() < deadline:
+        states = {j: c.get(f"/v1/jobs/{j}", headers={"X-API-Key": PU}).json() for j in ids}
+        if all(s["state"] in ("ready", "failed") for s in states.values()):
+            break
+        time.sleep(0.25)
+    return states
+
+
+def _kill_mid_render(
+    redis: Any, prefix: str, workers: list[subprocess.Popen[bytes]], store: JobStore, targets: set[str] | None = None
+) -> str | None:
+    """SIGKILL (worker + work horse) the first worker seen rendering one of ``targets`` (any job if None),
+    checked against the job store: the job is ``rendering`` there. Returns the job id, None if none seen."""
+    from rq import Worker
+
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 60:
+        for w in Worker.all(connection=redis):
+            rq_id = w.get_current_job_id() if w.name.startswith(prefix) else None
+            if not rq_id:
+                continue
+            job_id = rq_id.removeprefix(prefix).rsplit("-a", 1)[0]
+            if targets is not None and job_id not in targets:
+                continue
+            rec = store.get(job_id)
+            if rec is not None and rec.state == "rendering":
+                victim = next(p for p in workers if p.pid == w.pid)
+                _kill_tree(victim.pid)
+                victim.wait(timeout=10)
+                return job_id
+        time.sleep(0.02)
+    return None
+
+
+def _check_one_set_each(
+    c: Any, storage: Storage, states: dict[str, dict[str, Any]], expected: dict[str, list[str]]
+) -> None:
+    """Every job: exactly the expected artifact names in storage, and each one's bytes (read back from the
+    storage, and downloaded through the API) match the record's SHA-256 and size."""
+    for j, s in states.items():
+        assert storage.artifact_names(j) == expected[j], (j, storage.artifact_names(j))
+        assert sorted(a["name"] for a in s["artifacts"]) == expected[j]
+        for art in s["artifacts"]:
+            stored = storage.open_artifact(j, art["name"])
+            assert stored is not None and stored.size == art["bytes"]
+            assert hashlib.sha256(b"".join(stored.iter_range())).hexdigest() == art["sha256"]
+            got = c.get(art["url"], headers={"X-API-Key": PU})
+            assert got.status_code == 200 and got.headers["etag"] == f'"{art["sha256"]}"'
+            assert hashlib.sha256(got.content).hexdigest() == art["sha256"]
+
+
+def _only_these_jobs_stored(storage: Storage, settings: ServiceSettings, ids: list[str]) -> None:
+    """No artifacts outside the jobs' own sets (no stray job folder or object, nothing left in staging)."""
+    if settings.storage == "s3":
+        stored = keys(settings.s3_endpoint_url or "", settings.s3_bucket, f"{settings.s3_prefix}jobs/")
+        assert {k.split("/")[2] for k in stored} == set(ids)
+    else:
+        assert {p.name for p in (settings.storage_root / "jobs").iterdir()} == set(ids)
+
+
+def test_fifty_jobs_two_workers_one_sigkilled_mid_render(
+    redis_url: str, tmp_path: Path, storage_settings: dict[str, str]
+) -> None:
+    """The issue's end-to-end kill test: post 50 jobs, run two real worker processes, SIGKILL one mid-render;
+    all 50 finish with correct checksums and exactly one set of artifacts each."""
     from fastapi.testclient import TestClient
     from redis import Redis
-    from rq import Worker
 
     from api.app import create_app
 
     prefix = new_prefix()
     root = tmp_path / "storage"
     settings = ServiceSettings(
-        storage_root=root, redis_url=redis_url, queue_prefix=prefix, api_keys=f"storefront:{SF},print-unit:{PU}"
-    )
-    env = _worker_env(redis_url, root, prefix)
+        storage_root=root, redis_url=redis_url, queue_prefix=prefix, api_keys=f"storefront:{SF},print-unit:{PU}",
+        **storage_settings,  # type: ignore[arg-type]
+    )  # fmt: skip
+    env = _worker_env(redis_url, root, prefix, storage_settings)
+    heavy = set(range(20, 24))  # mug, PDF + PNG: long enough renders for the SIGKILL to land in one
+    workers: list[subprocess.Popen[bytes]] = []
+    t_start = time.monotonic()
+    try:
+        with TestClient(create_app(settings)) as c:
+            h = {"X-API-Key": SF}
+            small = c.post("/v1/assets", content=small_photo(), headers=h).json()["asset_id"]
+            big = c.post("/v1/assets", content=(ROOT / "examples/assets/landscape.jpg").read_bytes(), headers=h)
+            big_id = big.json()["asset_id"]
+            ids: list[str] = []
+            expected: dict[str, list[str]] = {}
+            for n in range(50):
+                if n in heavy:
+                    body = {"design": mug_design(big_id, f"Mug {n}"), "outputs": {"formats": ["pdf", "png"]}}
+                    names = ["preflight.json", "print.pdf", "print.png", "proof.png"]
+                else:
+                    body = {"design": coaster_design(small, f"Order {n}"), "outputs": {"formats": ["png"], "dpi": 150},
+                            "priority": "express" if n % 10 == 5 else "standard"}  # fmt: skip
+                    names = ["preflight.json", "print.png", "proof.png"]
+                r = c.post("/v1/jobs", json=body, headers={**h, "Idempotency-Key": f"order-{n}"})
+                assert r.status_code == 202, r.text
+                ids.append(r.json()["job_id"])
+                expected[ids[-1]] = names
+
+            t_posted = time.monotonic()
+            workers = [_start_worker(env, f"{prefix}{n}", tmp_path / f"worker-{n}.log") for n in "ab"]
+            redis = Redis.from_url(redis_url)
+            store = JobStore(root / "jobs.sqlite3")
+            killed = _kill_mid_render(redis, prefix, workers, store, {ids[n] for n in heavy})
+            assert killed is not None, "no worker was ever seen rendering a mug job"
+            done_before_kill = sum(1 for j in ids if (rec := store.get(j)) is not None and rec.state == "ready")
+            t_killed = time.monotonic()
+
+            states = _wait_final(c, ids, timeout=120)
+            t_done = time.monotonic()
+            logs = "\n".join(p.read_text(errors="replace")[-2000:] for p in tmp_path.glob("worker-*.log"))
+            summary = {j: s for j, s in states.items() if s["state"] != "ready"}
+            assert all(s["state"] == "ready" for s in states.values()), (summary, logs)
+            assert states[killed]["attempts"] >= 2, "the killed render was not re-run"
+            assert done_before_kill >= 10, "the kill should land mid-run (the mug jobs come after 20 others)"
+
+            storage = make_storage(settings)
+            _check_one_set_each(c, storage, states, expected)
+            _only_these_jobs_stored(storage, settings, ids)
+            pngs = {a["sha256"] for s in states.values() for a in s["artifacts"] if a["name"] == "print.png"}
+            assert len(pngs) == 50  # every order's own text: 50 different print files
+            elapsed = time.monotonic() - t_start
+            runs = sorted(s["attempts"] for s in states.values() if s["attempts"] > 1)
+            # only the killed job needs a second run; a few more are tolerated (a lease of 3 s renewed every
+            # second, on a loaded machine), many mean the reconciler re-enqueues live jobs
+            assert len(runs) <= 3, f"jobs re-run besides the killed one: {runs}"
+            phases = (t_posted - t_start, t_killed - t_posted, t_done - t_killed, time.monotonic() - t_done)
+            print(
+                f"\n50 jobs, 2 workers, 1 SIGKILLed after {done_before_kill} ready: {elapsed:.1f} s (posting %.1f s,"
+                " to the kill %.1f s, after it %.1f s, checks %.1f s); jobs re-run: %s" % (*phases, runs)
+            )
+    finally:
+        _stop_workers(workers)
+        delete_keys(redis_url, prefix)
+
+
+def test_farm_survives_redis_flush_and_sigkill(
+    redis_url: str, tmp_path: Path, storage_settings: dict[str, str]
+) -> None:
+    from fastapi.testclient import TestClient
+    from redis import Redis
+
+    from api.app import create_app
+
+    prefix = new_prefix()
+    root = tmp_path / "storage"
+    settings = ServiceSettings(
+        storage_root=root, redis_url=redis_url, queue_prefix=prefix, api_keys=f"storefront:{SF},print-unit:{PU}",
+        **storage_settings,  # type: ignore[arg-type]
+    )  # fmt: skip
+    env = _worker_env(redis_url, root, prefix, storage_settings)
     workers: list[subprocess.Popen[bytes]] = []
     try:
         with TestClient(create_app(settings)) as c:
@@ -121,52 +331,24 @@ def test_farm_survives_redis_flush_and_sigkill(redis_url: str, tmp_path: Path) -
             time.sleep(2.1)  # past the reconciler's grace period for freshly enqueued records
 
             workers = [_start_worker(env, f"{prefix}{n}", tmp_path / f"worker-{n}.log") for n in "ab"]
-            t0 = time.monotonic()
-            victim = None
-            while victim is None and time.monotonic() - t0 < 60:  # SIGKILL a worker that is mid-render
-                for w in Worker.all(connection=redis):
-                    if w.name.startswith(prefix) and w.get_current_job_id():
-                        victim = next(p for p in workers if p.pid == w.pid)
-                        break
-                time.sleep(0.05)
-            assert victim is not None, "no worker ever picked up a job (reconciler did not re-enqueue?)"
-            time.sleep(0.3)
-            _kill_tree(victim.pid)
-            victim.wait(timeout=10)
+            killed = _kill_mid_render(redis, prefix, workers, JobStore(root / "jobs.sqlite3"))
+            assert killed is not None, "no worker ever picked up a job (reconciler did not re-enqueue?)"
 
-            deadline = time.monotonic() + 60
-            states: dict[str, dict[str, Any]] = {}
-            while time.monotonic() < deadline:
-                states = {j: c.get(f"/v1/jobs/{j}", headers={"X-API-Key": PU}).json() for j in ids}
-                if all(s["state"] in ("ready", "failed") for s in states.values()):
-                    break
-                time.sleep(0.25)
+            states = _wait_final(c, ids, timeout=60)
             logs = "\n".join(p.read_text(errors="replace")[-2000:] for p in tmp_path.glob("worker-*.log"))
             summary = {j: s["state"] for j, s in states.items()}
             assert all(s["state"] == "ready" for s in states.values()), (summary, logs)
-            assert max(s["attempts"] for s in states.values()) >= 2, "the killed render was not re-run"
+            assert states[killed]["attempts"] >= 2, "the killed render was not re-run"
 
-            for j, s in states.items():  # exactly one set of artifacts, checksums right, nothing partial
-                files = sorted(p.name for p in (root / "jobs" / j).iterdir())
-                assert files == ["preflight.json", "print.pdf", "print.png", "proof.png"], files
-                for art in s["artifacts"]:
-                    path = root / "jobs" / j / art["name"]
-                    assert sha256_file(path) == art["sha256"]
-                    assert path.stat().st_size == art["bytes"]
-                    got = c.get(art["url"], headers={"X-API-Key": PU})
-                    assert got.headers["etag"] == f'"{art["sha256"]}"'
+            expected = {j: ["preflight.json", "print.pdf", "print.png", "proof.png"] for j in ids}
+            storage = make_storage(settings)
+            _check_one_set_each(c, storage, states, expected)
+            _only_these_jobs_stored(storage, settings, ids)
             # the same text renders to the same bytes in a re-run: PNGs of different orders differ
             pngs = [a["sha256"] for s in states.values() for a in s["artifacts"] if a["name"] == "print.png"]
             assert len(set(pngs)) == N_JOBS
     finally:
-        for w in workers:
-            if w.poll() is None:
-                w.send_signal(signal.SIGTERM)
-        for w in workers:
-            try:
-                w.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                _kill_tree(w.pid)
+        _stop_workers(workers)
         delete_keys(redis_url, prefix)
 
 
@@ -208,6 +390,50 @@ def test_transient_error_propagates_for_retry(svc: Services, monkeypatch: pytest
     assert render_job(svc, rec.id) == "ready"  # the retry succeeds and publishes one set
     published = sorted(p.name for p in (svc.storage.root / "jobs" / rec.id).iterdir())
     assert published == ["preflight.json", "print.png", "proof.png"]
+
+
+def test_embedded_worker_keeps_a_job_whose_failure_the_store_cannot_record(
+    tmp_path: Path, engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every attempt fails while the job store's disk is full, and so does recording the failure: the render
+    thread survives, and the job (still in flight in the store) renders once the store answers again."""
+    from render_engine.jobs import worker
+    from render_engine.jobs.store import JobStoreUnavailable
+
+    svc = Services.build(
+        ServiceSettings(storage_root=tmp_path / "s", api_keys="", retry_intervals=(0, 0)), engine  # type: ignore[arg-type]
+    )
+    req = {"design": {"version": 1, "template": "coaster-95-round", "layers": []}, "outputs": {"formats": ["png"]}}
+    rec, _ = svc.store.create(req, "standard", "t", "h", None)
+    real_render, real_fail = worker.render_job, svc.store.fail
+    outage = {"on": True}
+
+    def render(svc_: Services, job_id: str) -> str:
+        if outage["on"]:
+            raise JobStoreUnavailable("the job store is full", full=True)
+        return real_render(svc_, job_id)
+
+    def fail(job_id: str, err: dict) -> None:
+        if outage["on"]:
+            outage["on"] = False  # the disk has room again after this last refusal
+            raise JobStoreUnavailable("the job store is full", full=True)
+        real_fail(job_id, err)
+
+    monkeypatch.setattr(worker, "render_job", render)
+    monkeypatch.setattr(svc.store, "fail", fail)
+    d = LocalDispatcher(svc, threads=1)
+    d.start()
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            got = svc.store.get(rec.id)
+            if got is not None and got.state in ("ready", "failed"):
+                break
+            time.sleep(0.1)
+        assert got is not None and got.state == "ready", got
+        assert d.ping(), "a render thread died"
+    finally:
+        d.stop()
 
 
 def test_rerun_of_ready_job_is_a_no_op_and_reconciler_requeues_lost(svc: Services) -> None:

@@ -353,7 +353,7 @@ async function linkFiles(job) {
     const link = document.createElement("a");
     link.href = previewUrl;
     link.download = `${job.id}-preview.jpg`;
-    link.textContent = "mockup preview (JPEG; the API has no proof image endpoint yet)";
+    link.textContent = "the mockup preview you approved (JPEG)";
     item.append(link);
     el.files.append(item);
   }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import os
 import tempfile
@@ -17,7 +16,7 @@ from render_engine.assets import probe_image, sniff_format
 from render_engine.errors import AssetError, LimitExceeded
 
 from ..deps import State, Storefront
-from ..errors import ERROR_RESPONSES, ApiError
+from ..errors import ERROR_RESPONSES, storage_error
 from ..schemas import AssetOut
 
 router = APIRouter(tags=["assets"])
@@ -51,15 +50,6 @@ async def _chunks(request: Request) -> AsyncIterator[bytes]:
             yield block
 
 
-def _storage_error(exc: OSError) -> ApiError:
-    """Storage faults are the server's, not the client's: 507 when full, else 503; never a bare 500."""
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return ApiError(507, "storage_full", "asset storage is full; retry later", headers={"Retry-After": "60"})
-    return ApiError(
-        503, "storage_unavailable", "asset storage is not writable; retry later", headers={"Retry-After": "60"}
-    )
-
-
 @router.post("/assets", status_code=201, response_model=AssetOut, openapi_extra=UPLOAD_BODY, responses=ERROR_RESPONSES)
 async def upload_asset(request: Request, state: State, key: Storefront) -> AssetOut:
     """Store an image (JPEG, PNG, WebP, HEIF/AVIF, TIFF — sniffed from the bytes) and return its id."""
@@ -70,7 +60,7 @@ async def upload_asset(request: Request, state: State, key: Storefront) -> Asset
     try:
         fd, name = tempfile.mkstemp(prefix="upload-", dir=svc.storage.root / "tmp")
     except OSError as exc:
-        raise _storage_error(exc) from None
+        raise storage_error(exc) from None
     tmp = Path(name)
     try:
         try:
@@ -84,7 +74,7 @@ async def upload_asset(request: Request, state: State, key: Storefront) -> Asset
                 fh.flush()
                 os.fsync(fh.fileno())
         except OSError as exc:
-            raise _storage_error(exc) from None
+            raise storage_error(exc) from None
         if size == 0:
             raise AssetError("empty upload", field="body")
         with open(tmp, "rb") as fh:
@@ -95,7 +85,7 @@ async def upload_asset(request: Request, state: State, key: Storefront) -> Asset
         try:
             asset_id = svc.storage.put_asset(tmp, h.hexdigest())
         except OSError as exc:
-            raise _storage_error(exc) from None
+            raise storage_error(exc) from None
     finally:
         tmp.unlink(missing_ok=True)
     return AssetOut(asset_id=asset_id, format=info.format, width=info.width, height=info.height, bytes=size)

@@ -9,42 +9,31 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import FileResponse
 
-from render_engine.design import ImageLayer, parse_design
-from render_engine.errors import AssetError, RenderError
 from render_engine.jobs.settings import ApiKey
 from render_engine.jobs.store import IdempotencyConflict, JobRecord
 from render_engine.jobs.webhooks import WebhookRefused, check_url
-from render_engine.jobs.worker import Services, body_hash
-from render_engine.pipeline import Prepared, check_dpi, prepare
+from render_engine.jobs.worker import body_hash
 
 from ..deps import PrintUnit, State, Storefront, api_key_header, get_state, require
 from ..errors import ERROR_RESPONSES, ApiError
+from ..intake import check_design
+from ..intake import output_profile as profile_of
 from ..schemas import JobAccepted, JobOut, JobRequest, PrintQueueOut
+from ..streaming import stored_file_response
 
 router = APIRouter(tags=["jobs"])
 log = logging.getLogger(__name__)
 
 IDEM_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
+PROFILE = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
 
-def validate_design(svc: Services, raw: dict[str, Any], dpi: float | None = None) -> Prepared:
-    """Everything a render needs, checked before a 202: schema, template, fonts, assets, layout."""
-    try:
-        design = parse_design(raw)
-        for i, layer in enumerate(design.layers):
-            if isinstance(layer, ImageLayer) and layer.asset_id is not None:
-                try:
-                    svc.storage.asset_path(layer.asset_id)
-                except AssetError as exc:
-                    raise AssetError(exc.message, field=f"layers[{i}].asset_id") from None
-        prep = prepare(design, svc.engine, svc.empty_dir(), asset_loader=svc.storage.asset_path)
-    except RenderError as exc:
-        exc.field = f"design.{exc.field}" if exc.field and exc.field != "design" else "design"
-        raise
-    if dpi is not None:
-        check_dpi(dpi, svc.engine)
-    return prep
+def request_for_hash(body: JobRequest) -> dict[str, Any]:
+    """The body as the Idempotency-Key compares it. Optional fields at their defaults are left out, so a
+    body hashes the same as before those fields existed (a retry across an upgrade is still a replay)."""
+    defaults = {"dialect": "native", "fabric_options": None, "print_unit": None}
+    return body.model_dump(mode="json", exclude={k for k, v in defaults.items() if getattr(body, k) == v})
 
 
 def either_scope(request: Request, presented: Annotated[str | None, Depends(api_key_header)]) -> ApiKey:
@@ -91,7 +80,7 @@ def create_job(
         raise ApiError(
             422, "invalid_request", "Idempotency-Key must be 1-200 printable ASCII characters", field="Idempotency-Key"
         )
-    request = body.model_dump(mode="json")
+    request = request_for_hash(body)
     digest = body_hash(request)
     idem = f"{key.name}:{idempotency_key}" if idempotency_key else None
     if idem is not None and (found := svc.store.find_idem(idem)) is not None:
@@ -102,7 +91,16 @@ def create_job(
             )
         response.status_code = 200
         return JobAccepted(job_id=rec.id, state=rec.state, url=f"/v1/jobs/{rec.id}")
-    validate_design(svc, body.design, body.outputs.dpi)
+    checked = check_design(
+        svc, body.design, dialect=body.dialect, font_fallback=body.font_fallback, dpi=body.outputs.dpi
+    )
+    # what the worker renders: the native design (a Fabric one translated, its data-URL images now assets)
+    # plus facts the print queue filters on
+    request = {k: v for k, v in request.items() if k not in ("dialect", "fabric_options")}
+    request["design"] = checked.native
+    request["output_profile"] = profile_of(checked)
+    if checked.source is not None:
+        request["source"] = checked.source.to_dict()
     if body.webhook_url is not None:
         if not svc.settings.webhook_secret:
             raise ApiError(422, "invalid_request", "webhooks need a configured webhook secret", field="webhook_url")
@@ -149,14 +147,20 @@ def download(job_id: str, name: str, state: State, key: AnyKey, request: Request
             raise ApiError(403, "forbidden", "a storefront key can only download its own jobs' files")
     rec = _job(state, job_id)
     art = next((a for a in rec.artifacts if a["name"] == name), None) if rec.state == "ready" else None
-    path = state.services.storage.artifact_path(job_id, name) if art else None
-    if art is None or path is None:
+    try:  # a local file, or an object in S3-compatible storage (render_engine/jobs/storage.py)
+        stored = state.services.storage.open_artifact(job_id, name) if art else None
+    except OSError:
+        raise ApiError(
+            503, "storage_unavailable", "storage unreachable; retry later", headers={"Retry-After": "10"}
+        ) from None
+    if art is None or stored is None:
         raise ApiError(404, "not_found", "no such file (the job may not be ready)", field="name")
     etag = f'"{art["sha256"]}"'
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers={"ETag": etag})
-    return FileResponse(
-        path,
+    return stored_file_response(
+        request,
+        stored,
         media_type=art["content_type"],
         filename=f"{job_id}-{name}",
         headers={"ETag": etag, "Digest": f"sha-256={art['sha256']}", "Cache-Control": "private, max-age=31536000"},
@@ -170,14 +174,22 @@ def print_queue(
     limit: Annotated[int | None, Query(ge=1, le=500)] = None,
     cursor: Annotated[str | None, Query(max_length=80, pattern=r"^[0-9.]+:[0-9a-f]{32}$")] = None,
     template: Annotated[str | None, Query(max_length=64, description="Only jobs for this product")] = None,
+    output_profile: Annotated[
+        str | None,
+        Query(pattern=PROFILE, description="Only jobs separated for this ICC output profile, e.g. fogra39l-coated"),
+    ] = None,
+    print_unit: Annotated[
+        str | None, Query(pattern=PROFILE, description="Only jobs routed to this print unit (JobRequest.print_unit)")
+    ] = None,
 ) -> PrintQueueOut:
-    """Ready, unacknowledged jobs, oldest first; page with ``cursor``."""
+    """Ready, unacknowledged jobs, oldest first; page with ``cursor``. Filters combine (AND); the cursor is
+    only valid with the filters of the page that returned it."""
     n = limit or state.services.settings.print_queue_page
     after = None
     if cursor:
         ts, _, jid = cursor.partition(":")
         after = (float(ts), jid)
-    recs = state.services.store.print_queue(n, after, template)
+    recs = state.services.store.print_queue(n, after, template, output_profile, print_unit)
     nxt = f"{recs[-1].finished_at!r}:{recs[-1].id}" if len(recs) == n else None
     return PrintQueueOut(jobs=[JobOut.of(r) for r in recs], next_cursor=nxt)
 

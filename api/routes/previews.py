@@ -1,41 +1,77 @@
-"""Synchronous design checks for the storefront: mockup previews and preflight reports.
+"""Synchronous design checks for the storefront: mockup previews, preflight reports and proof images.
 
-Both reuse the print path's parse -> resolve -> layout (:func:`render_engine.pipeline.prepare`), then
-:func:`render_engine.mockup.render_mockup` / :func:`render_engine.preflight.preflight`. Identical requests
-are served from a small in-process content-hash cache. Renders go through the app's
-:class:`~api.deps.PreviewGate`: at most ``max_concurrent_previews`` at once (excess: ``429`` with
-``Retry-After``), each bounded by ``preview_timeout`` (``503``).
+Both reuse the print path's parse -> resolve -> layout (:func:`api.intake.check_design`, native or Fabric
+input), then :func:`render_engine.mockup.render_mockup` / :func:`render_engine.preflight.preflight` /
+:func:`render_engine.proof.write_proof` (the function the job worker uses for ``proof.png``). Rendered
+images go into the content-hash cache (:mod:`api.render_cache`); identical requests are answered from it
+without rendering, and ``GET /v1/previews/{name}`` serves its entries with an ``ETag``. Renders go through
+the app's :class:`~api.deps.PreviewGate`: at most ``max_concurrent_previews`` at once (excess: ``429``
+with ``Retry-After``), each bounded by ``preview_timeout`` (``503``). Step timings go to ``/metrics``.
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from render_engine import __version__
 from render_engine.jobs.worker import body_hash
-from render_engine.mockup.render_cache import Lru
+from render_engine.pipeline import StepTimer
 
-from ..deps import State, Storefront
-from ..errors import ERROR_RESPONSES, ApiError
-from ..schemas import DesignRequest, PreviewRequest
-from .jobs import validate_design
+from ..deps import AppState, State, Storefront
+from ..errors import ERROR_RESPONSES, ApiError, storage_error
+from ..intake import CheckedDesign, check_design
+from ..render_cache import NAME, Entry
+from ..schemas import DesignRequest, ImageRef, PreflightOut, PreviewOut, PreviewRequest
 
 router = APIRouter(tags=["previews"])
 
-MEDIA = {"jpeg": "image/jpeg", "webp": "image/webp", "png": "image/png"}
-_cache = Lru(64)
+ImageFormat = Literal["jpeg", "webp", "png"]
+MEDIA: dict[str, str] = {"jpeg": "image/jpeg", "webp": "image/webp", "png": "image/png"}
+EXT: dict[str, str] = {"jpeg": "jpg", "webp": "webp", "png": "png"}
+JSON_MEDIA = "application/json"
 
 
-def _accept_format(accept: str | None) -> Literal["jpeg", "webp", "png"]:
-    for part in (accept or "").split(","):
-        media = part.split(";")[0].strip().lower()
+def negotiate(accept: str | None) -> tuple[bool, ImageFormat | None]:
+    """``Accept`` -> (JSON wanted?, image format named). Highest ``q`` first, then the order given; no
+    match (or ``*/*``) is a JPEG image."""
+    ranked: list[tuple[float, int, str]] = []
+    for i, part in enumerate((accept or "").split(",")):
+        media, *params = (p.strip() for p in part.split(";"))
+        q = 1.0
+        for p in params:
+            if p.startswith("q="):
+                try:
+                    q = float(p[2:])
+                except ValueError:
+                    q = 0.0
+        if q > 0:
+            ranked.append((-q, i, media.lower()))
+    for _, _, media in sorted(ranked):
+        if media == JSON_MEDIA:
+            return True, None
         for fmt, m in MEDIA.items():
             if media == m:
-                return fmt  # type: ignore[return-value]
-    return "jpeg"
+                return False, fmt  # type: ignore[return-value]
+    return False, None
+
+
+def _check(state: AppState, body: DesignRequest, timer: StepTimer) -> CheckedDesign:
+    return check_design(
+        state.services, body.design, dialect=body.dialect, font_fallback=body.font_fallback, timer=timer
+    )
+
+
+def _image_ref(entry: Entry) -> ImageRef:
+    m = entry.meta
+    return ImageRef(
+        url=entry.url, content_type=m["content_type"], bytes=m["bytes"], sha256=m["sha256"],
+        width=m["width"], height=m["height"],
+    )
 
 
 @router.post(
@@ -43,52 +79,163 @@ def _accept_format(accept: str | None) -> Literal["jpeg", "webp", "png"]:
     response_class=Response,
     responses={
         **ERROR_RESPONSES,
-        200: {"content": {m: {} for m in MEDIA.values()}},
+        200: {
+            "model": PreviewOut,
+            "description": "The mockup image (Accept: image/jpeg|webp|png; the preflight summary in X-Preflight),"
+            " or with Accept: application/json the summary and the image's URL.",
+            "content": {m: {} for m in MEDIA.values()},
+        },
         501: {"description": "no mockups"},
     },
 )
 def preview(
-    body: PreviewRequest, state: State, key: Storefront, accept: Annotated[str | None, Header()] = None
+    body: PreviewRequest,
+    state: State,
+    key: Storefront,
+    accept: Annotated[str | None, Header()] = None,
+    format: Annotated[
+        ImageFormat | None, Query(description="Image format; overrides Accept's image type (use with JSON).")
+    ] = None,
 ) -> Response:
-    """Design -> mockup image (``Accept`` picks JPEG/WebP/PNG); the preflight summary is in ``X-Preflight``."""
+    """Design -> mockup image with the preflight summary in ``X-Preflight``; or, with ``Accept:
+    application/json``, JSON ``{preflight, image: {url, ...}, source}`` (the image stays in the cache:
+    ``GET`` its URL). ``ETag`` is the image's SHA-256."""
     try:
         from render_engine.mockup import render_mockup
         from render_engine.preflight import preflight
     except ImportError:
         raise ApiError(501, "not_implemented", "mockup previews are not available in this build") from None
-    fmt = _accept_format(accept)
-    cache_key = body_hash({"req": body.model_dump(mode="json"), "fmt": fmt})
+    want_json, accepted = negotiate(accept)
+    fmt: ImageFormat = format or accepted or "jpeg"
+    ext = EXT[fmt]
+    cache_key = body_hash({"preview": body.model_dump(mode="json"), "fmt": fmt, "engine": __version__})
 
-    def build() -> tuple[bytes, str]:
-        prep = validate_design(state.services, body.design)
+    def build() -> Entry:
+        import pyvips
+
+        timer = StepTimer()
+        checked = _check(state, body, timer)
         img = render_mockup(
-            prep, state.services.engine, view=body.view, variant=body.variant, width=body.width, fmt=fmt
+            checked.prepared, state.services.engine, view=body.view, variant=body.variant, width=body.width,
+            fmt=fmt, timer=timer,
         )
-        report = preflight(prep, state.services.engine)
-        summary = json.dumps({"ok": report.ok, "counts": report.counts, "codes": report.codes()}, separators=(",", ":"))
-        return img, summary
+        with timer.step("preflight"):
+            report = preflight(checked.prepared, state.services.engine)
+        head = pyvips.Image.new_from_buffer(img, "")  # header only: the size for the JSON variant
+        meta = {
+            "content_type": MEDIA[fmt], "width": head.width, "height": head.height,
+            "preflight": {"ok": report.ok, "counts": report.counts, "codes": report.codes()},
+            "source": checked.source.to_dict() if checked.source else None,
+        }
+        try:
+            entry = state.cache.put_bytes(cache_key, ext, img, meta)
+        except OSError as exc:
+            raise storage_error(exc, "the render cache") from None
+        state.metrics.observe_steps("preview", timer.seconds)
+        return entry
 
-    img, summary = _cache.get(cache_key, lambda: state.gate.run(build))
-    return Response(img, media_type=MEDIA[fmt], headers={"X-Preflight": summary, "ETag": f'"{cache_key}"'})
+    entry = state.cache.get(cache_key, ext) or state.gate.run(build)
+    if want_json:
+        out = PreviewOut(preflight=entry.meta["preflight"], image=_image_ref(entry), source=entry.meta.get("source"))
+        return JSONResponse(out.model_dump(mode="json"), headers={"Vary": "Accept"})
+    data = state.cache.read(entry)
+    if data is None:  # evicted between lookup and read (a full cache under load): render again
+        entry = state.gate.run(build)
+        data = state.cache.read(entry)
+        if data is None:
+            raise ApiError(503, "storage_unavailable", "the render cache is thrashing; retry later",
+                           headers={"Retry-After": "1"})
+    summary = json.dumps(entry.meta["preflight"], separators=(",", ":"))
+    headers = {"X-Preflight": summary, "ETag": entry.etag, "Content-Location": entry.url, "Vary": "Accept"}
+    return Response(data, media_type=MEDIA[fmt], headers=headers)
 
 
-@router.post("/preflight", responses=ERROR_RESPONSES)
+@router.get(
+    "/previews/{name}",
+    response_class=Response,
+    responses={
+        **ERROR_RESPONSES,
+        200: {"content": {m: {} for m in MEDIA.values()}, "description": "A cached preview or proof image"},
+        304: {"description": "If-None-Match matched the ETag"},
+        404: {"description": "Unknown or evicted: POST the request again"},
+    },
+)
+def cached_image(name: str, state: State, key: Storefront, request: Request) -> Response:
+    """A preview or proof image from the content-hash cache (the ``url`` a JSON answer named)."""
+    entry = state.cache.lookup(name) if NAME.match(name) else None
+    if entry is not None and request.headers.get("if-none-match") == entry.etag:
+        return Response(status_code=304, headers={"ETag": entry.etag})
+    data = state.cache.read(entry) if entry is not None else None
+    if entry is None or data is None:
+        raise ApiError(404, "not_found", "no such preview (it may have been evicted: POST again)", field="name")
+    return Response(
+        data,
+        media_type=entry.meta["content_type"],
+        headers={"ETag": entry.etag, "Cache-Control": "private, max-age=86400"},
+    )
+
+
+@router.post(
+    "/preflight",
+    responses={
+        **ERROR_RESPONSES,
+        200: {
+            "model": PreflightOut,
+            "description": "The preflight report (docs/preflight.md); with ?proof=true it has a 'proof' member "
+            "(the numbered proof PNG's URL, size and SHA-256) and, for Fabric input, 'source'.",
+        },
+    },
+)
 def run_preflight(
     body: DesignRequest,
     state: State,
     key: Storefront,
-    proof: Annotated[bool, Query(description="Proof image (not implemented yet: 501)")] = False,
+    proof: Annotated[bool, Query(description="Also render the numbered proof image (JSON gets its URL)")] = False,
 ) -> JSONResponse:
-    """Design -> preflight report (findings with severities, safe/trim/bleed boxes, echoed text lines)."""
+    """Design -> preflight report (findings with severities, safe/trim/bleed boxes, echoed text lines); with
+    ``?proof=true`` also the proof image the job worker stores as ``proof.png``, as a cache URL."""
     try:
         from render_engine.preflight import preflight
+        from render_engine.proof import write_proof
     except ImportError:
         raise ApiError(501, "not_implemented", "preflight is not available in this build") from None
-    if proof:
-        raise ApiError(501, "not_implemented", "proof images over the API are not implemented yet", field="proof")
 
-    def build() -> dict[str, Any]:
-        prep = validate_design(state.services, body.design)
-        return preflight(prep, state.services.engine).to_dict()
+    def report_of(checked: CheckedDesign, timer: StepTimer) -> tuple[Any, dict[str, Any]]:
+        with timer.step("preflight"):
+            report = preflight(checked.prepared, state.services.engine)
+        out = report.to_dict()
+        if checked.source is not None:
+            out["source"] = checked.source.to_dict()
+        return report, out
 
-    return JSONResponse(state.gate.run(build))
+    if not proof:
+
+        def build() -> dict[str, Any]:
+            timer = StepTimer()
+            _, out = report_of(_check(state, body, timer), timer)
+            state.metrics.observe_steps("preflight", timer.seconds)
+            return out
+
+        return JSONResponse(state.gate.run(build))
+
+    cache_key = body_hash({"proof": body.model_dump(mode="json"), "engine": __version__})
+
+    def build_proof() -> Entry:
+        timer = StepTimer()
+        checked = _check(state, body, timer)
+        report, out = report_of(checked, timer)
+
+        def write(path: Path) -> dict[str, Any]:
+            with timer.step("proof"):  # the job worker's proof.png function, unchanged
+                w, h = write_proof(report, checked.prepared, state.services.engine, path)
+            return {"width": w, "height": h}
+
+        try:
+            entry = state.cache.put(cache_key, "png", write, {"content_type": "image/png", "report": out})
+        except OSError as exc:
+            raise storage_error(exc, "the render cache") from None
+        state.metrics.observe_steps("preflight", timer.seconds)
+        return entry
+
+    entry = state.cache.get(cache_key, "png") or state.gate.run(build_proof)
+    return JSONResponse({**entry.meta["report"], "proof": _image_ref(entry).model_dump(mode="json")})

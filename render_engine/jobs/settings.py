@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
-from pydantic import AliasChoices, Field, ValidationInfo, field_validator
+from pydantic import AliasChoices, Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SCOPES = ("storefront", "print-unit")
@@ -58,7 +59,44 @@ def parse_api_keys(raw: str) -> tuple[ApiKey, ...]:
 class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RENDER_ENGINE_", frozen=True, populate_by_name=True)
 
-    storage_root: Path = Field(Path("var/render-engine"), description="Assets, job artifacts and the job store.")
+    storage_root: Path = Field(
+        Path("var/render-engine"),
+        description=(
+            "Local folder: the job store (jobs.sqlite3) and scratch space always; assets and job artifacts too"
+            " with storage=local (docs/farm.md)."
+        ),
+    )
+    storage: Literal["local", "s3"] = Field(
+        "local", description="Where assets and artifacts live: 'local' (storage_root) or 's3' (a bucket)."
+    )
+    s3_bucket: str = Field(
+        "", pattern=r"^([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])?$", description="Bucket of storage=s3 (required there)."
+    )
+    s3_prefix: str = Field(
+        "",
+        pattern=r"^([A-Za-z0-9!_.*'()-]+/)*$",
+        description="Key prefix inside the bucket, ending in '/' (e.g. 'render/'); several farms can share a bucket.",
+    )
+    s3_endpoint_url: str | None = Field(
+        None,
+        description=(
+            "S3-compatible endpoint (MinIO, Ceph, R2...), e.g. 'http://minio.internal:9000'. Unset: boto3's own"
+            " (AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, else AWS S3). Credentials always come from boto3's standard"
+            " chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, AWS_PROFILE, instance role), never from here."
+        ),
+    )
+    s3_region: str | None = Field(None, description="Region; unset: boto3's (AWS_REGION / AWS_DEFAULT_REGION).")
+    s3_addressing_style: Literal["auto", "path", "virtual"] = Field(
+        "auto", description="Bucket in the path or in the host name ('path' for most self-hosted servers)."
+    )
+    s3_checksums: bool = Field(
+        True,
+        description=(
+            "Send each upload's SHA-256 (x-amz-checksum-sha256) so the server rejects corrupted bytes; turn off only"
+            " for an S3-compatible server that refuses the header."
+        ),
+    )
+    s3_cache_mb: int = Field(2048, ge=0, description="Local cache of assets fetched from S3 for rendering (MB).")
     redis_url: str | None = Field(
         None,
         validation_alias=AliasChoices("REDIS_URL", "RENDER_ENGINE_REDIS_URL", "redis_url"),
@@ -130,6 +168,12 @@ class ServiceSettings(BaseSettings):
         if v is not None and any(k.name == "demo" for k in configured):
             raise ValueError("the key name 'demo' is the demo key's (job ownership is by key name); rename that key")
         return v
+
+    @model_validator(mode="after")
+    def _s3_needs_bucket(self) -> ServiceSettings:
+        if self.storage == "s3" and not self.s3_bucket:
+            raise ValueError("storage=s3 needs s3_bucket (RENDER_ENGINE_S3_BUCKET)")
+        return self
 
     def keys(self) -> tuple[ApiKey, ...]:
         return parse_api_keys(self.api_keys)

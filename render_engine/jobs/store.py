@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from ..errors import RenderError
+
 State = Literal["queued", "rendering", "ready", "failed"]
 Priority = Literal["express", "standard"]
 
@@ -48,6 +50,49 @@ CREATE INDEX IF NOT EXISTS jobs_print_queue ON jobs (state, acked_at, finished_a
 
 class IdempotencyConflict(Exception):
     """The Idempotency-Key was used before with a different body."""
+
+
+class JobStoreUnavailable(RenderError):
+    """The job store cannot be written or read right now: its disk is full (``SQLITE_FULL``, what ENOSPC
+    becomes), read-only, failing (``SQLITE_IOERR``: EFBIG, EIO...) or locked for longer than the busy
+    timeout. The server's fault and temporary: 503 with ``Retry-After``. The failed transaction is rolled
+    back whole, so no job record is half-written; records already on disk are untouched."""
+
+    http_status = 503
+    code = "job_store_unavailable"
+
+    def __init__(self, message: str, *, full: bool = False) -> None:
+        super().__init__(message)
+        if full:
+            self.code = "job_store_full"
+        self.headers = {"Retry-After": "30"}
+
+
+# primary SQLite result codes that mean "the storage under the job store", not a bug in a query
+_UNAVAILABLE = {
+    sqlite3.SQLITE_FULL: "is full",
+    sqlite3.SQLITE_IOERR: "cannot be written (I/O error)",
+    sqlite3.SQLITE_READONLY: "is read-only",
+    sqlite3.SQLITE_CANTOPEN: "cannot be opened",
+    sqlite3.SQLITE_BUSY: "is busy",
+    sqlite3.SQLITE_LOCKED: "is busy",
+    sqlite3.SQLITE_PROTOCOL: "is busy",
+}
+
+
+@contextlib.contextmanager
+def store_errors() -> Iterator[None]:
+    """Convert SQLite's storage failures into :class:`JobStoreUnavailable`, by result code (never by the
+    message text); any other SQLite error is a bug and propagates unchanged."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        primary = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+        if primary not in _UNAVAILABLE:
+            raise
+        raise JobStoreUnavailable(
+            f"job store {_UNAVAILABLE[primary]}; retry later", full=primary == sqlite3.SQLITE_FULL
+        ) from exc
 
 
 @dataclass
@@ -103,20 +148,23 @@ class JobStore:
 
     @contextlib.contextmanager
     def _conn(self, immediate: bool = False) -> Iterator[sqlite3.Connection]:
-        c = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
-            c.row_factory = sqlite3.Row
-            c.execute("PRAGMA synchronous=FULL")
-            c.execute("PRAGMA busy_timeout=30000")
-            c.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        with store_errors():
+            c = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             try:
-                yield c
-            except BaseException:
-                c.execute("ROLLBACK")
-                raise
-            c.execute("COMMIT")
-        finally:
-            c.close()
+                c.row_factory = sqlite3.Row
+                c.execute("PRAGMA synchronous=FULL")
+                c.execute("PRAGMA busy_timeout=30000")
+                c.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+                try:
+                    yield c
+                except BaseException:
+                    if c.in_transaction:  # SQLite itself rolls back on some errors (disk full, I/O error)
+                        with contextlib.suppress(sqlite3.Error):
+                            c.execute("ROLLBACK")
+                    raise
+                c.execute("COMMIT")  # fails as a whole (e.g. disk full): nothing of the transaction is kept
+            finally:
+                c.close()
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[sqlite3.Connection]:
@@ -221,13 +269,30 @@ class JobStore:
             rows = c.execute("SELECT * FROM jobs WHERE state IN ('queued', 'rendering') ORDER BY created_at").fetchall()
         return [JobRecord.from_row(r) for r in rows]
 
-    def print_queue(self, limit: int, after: tuple[float, str] | None, template: str | None = None) -> list[JobRecord]:
-        """Ready and not acknowledged, oldest first; keyset pagination on (finished_at, id)."""
+    def print_queue(
+        self,
+        limit: int,
+        after: tuple[float, str] | None,
+        template: str | None = None,
+        output_profile: str | None = None,
+        print_unit: str | None = None,
+    ) -> list[JobRecord]:
+        """Ready and not acknowledged, oldest first; keyset pagination on (finished_at, id).
+
+        Filters match what the API recorded in the job's request: ``design.template``, ``output_profile``
+        (the template's ICC output profile when the job was accepted) and ``print_unit`` (the unit the
+        storefront routed the job to; jobs without one match only when this filter is not given).
+        """
         q = "SELECT * FROM jobs WHERE state = 'ready' AND acked_at IS NULL"
         args: list[Any] = []
-        if template is not None:
-            q += " AND json_extract(request, '$.design.template') = ?"
-            args.append(template)
+        for path, value in (
+            ("$.design.template", template),
+            ("$.output_profile", output_profile),
+            ("$.print_unit", print_unit),
+        ):
+            if value is not None:
+                q += " AND json_extract(request, ?) = ?"
+                args += [path, value]
         if after is not None:
             q += " AND (finished_at > ? OR (finished_at = ? AND id > ?))"
             args += [after[0], after[0], after[1]]

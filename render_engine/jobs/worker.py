@@ -24,19 +24,20 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
 from typing import Any, Protocol
 
 from ..design import Design, parse_design
 from ..errors import RenderError
-from ..pipeline import Format, prepare, render_design
+from ..pipeline import Format, StepTimer, prepare, render_design
 from ..resolve import Engine
 from ..settings import Settings
 from .settings import ServiceSettings
-from .storage import LocalStorage, sha256_file
-from .store import JobRecord, JobStore
+from .storage import Storage, make_storage, sha256_file
+from .store import JobRecord, JobStore, JobStoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +51,16 @@ class Services:
 
     settings: ServiceSettings
     engine: Engine
-    storage: LocalStorage
+    storage: Storage
     store: JobStore
+    # called with (pipeline, {step: seconds}) after each job render in this process (the API's /metrics
+    # sets it for the embedded worker); every job also logs its step timings (``render steps``)
+    on_steps: Callable[[str, Mapping[str, float]], None] | None = None
 
     @classmethod
     def build(cls, settings: ServiceSettings, engine: Engine | None = None) -> Services:
         root = settings.storage_root
-        return cls(settings, engine or Engine(Settings()), LocalStorage(root), JobStore(root / "jobs.sqlite3"))
+        return cls(settings, engine or Engine(Settings()), make_storage(settings), JobStore(root / "jobs.sqlite3"))
 
     def empty_dir(self) -> Path:
         """Base folder for API designs: relative ``asset`` paths resolve to nothing (use ``asset_id``)."""
@@ -103,9 +107,10 @@ def render_job(svc: Services, job_id: str) -> str:
         log.info("job already %s; nothing to do", state, extra={"job_id": job_id})
         return state
     log.info("rendering", extra={"job_id": job_id, "attempt": rec.attempt})
+    steps: dict[str, dict[str, float]] = {}
     try:
         with _lease(svc, job_id), svc.storage.tmp_dir() as tmp:
-            files = _render_all(svc, rec, tmp)
+            files = _render_all(svc, rec, tmp, steps)
             artifacts = [
                 {
                     "name": name,
@@ -115,6 +120,7 @@ def render_job(svc: Services, job_id: str) -> str:
                 }
                 for name, path in files.items()
             ]
+            svc.storage.stage(files)  # S3: uploaded to staging keys now, so the lock below covers only copies
             with svc.store.locked() as c:  # one publisher at a time; a job already ready stays as it is
                 if JobStore.state_in(c, job_id) in ("queued", "rendering"):
                     svc.storage.publish(job_id, files)
@@ -138,8 +144,22 @@ def render_job(svc: Services, job_id: str) -> str:
         svc.store.note_error(job_id, err)
         raise
     log.info("job ready", extra={"job_id": job_id})
+    report_steps(svc, job_id, steps)
     notify(svc, job_id)
     return "ready"
+
+
+def report_steps(svc: Services, job_id: str, steps: Mapping[str, Mapping[str, float]]) -> None:
+    """Step timings of a finished job: one log line per pipeline (RQ work horses are forked per job, so the
+    log is where they end up), and ``svc.on_steps`` (the embedded worker's API ``/metrics``)."""
+    for pipeline, seconds in steps.items():
+        text = " ".join(f"{k}={v:.3f}" for k, v in seconds.items())
+        log.info("render steps %s %s", pipeline, text, extra={"job_id": job_id, "pipeline": pipeline, "steps": seconds})
+        if svc.on_steps is not None:
+            try:
+                svc.on_steps(pipeline, seconds)
+            except Exception:  # metrics never fail a job
+                log.warning("step metrics failed", extra={"job_id": job_id}, exc_info=True)
 
 
 def notify(svc: Services, job_id: str) -> None:
@@ -185,7 +205,12 @@ def fail_timed_out(svc: Services, job_id: str) -> None:
     notify(svc, job_id)
 
 
-def _render_all(svc: Services, rec: JobRecord, tmp: Path) -> dict[str, Path]:
+def _render_all(
+    svc: Services, rec: JobRecord, tmp: Path, steps: dict[str, dict[str, float]] | None = None
+) -> dict[str, Path]:
+    """Every artifact into ``tmp``; ``steps`` collects step timings per pipeline (``job_pdf``, ``job_png``,
+    ``job_review``)."""
+    steps = {} if steps is None else steps
     design = parse_design(rec.request["design"])
     outputs = rec.request.get("outputs") or {}
     formats: list[Format] = outputs.get("formats") or [svc.engine.templates.get(design.template).output.default_format]
@@ -193,6 +218,7 @@ def _render_all(svc: Services, rec: JobRecord, tmp: Path) -> dict[str, Path]:
     for fmt in formats:
         name = artifact_name(fmt)
         out = tmp / name
+        timer = StepTimer()
         render_design(
             design,
             svc.engine,
@@ -202,31 +228,41 @@ def _render_all(svc: Services, rec: JobRecord, tmp: Path) -> dict[str, Path]:
             dpi=outputs.get("dpi"),
             name=rec.id,
             asset_loader=svc.storage.asset_path,
+            timer=timer,
         )
+        steps[f"job_{fmt}"] = timer.seconds
         files[name] = out
-    files.update(_review_artifacts(svc, design, outputs, tmp))
+    review = StepTimer()
+    files.update(_review_artifacts(svc, design, outputs, tmp, review))
+    steps["job_review"] = review.seconds
     return files
 
 
-def _review_artifacts(svc: Services, design: Design, outputs: dict[str, Any], tmp: Path) -> dict[str, Path]:
+def _review_artifacts(
+    svc: Services, design: Design, outputs: dict[str, Any], tmp: Path, timer: StepTimer | None = None
+) -> dict[str, Path]:
     """What the order was checked against, stored with the print files: ``preflight.json`` always,
     ``proof.png`` (the numbered proof image) unless ``outputs.proof`` is false, ``mockup.jpg`` on request."""
     from ..preflight import preflight
     from ..proof import write_proof
 
-    prep = prepare(design, svc.engine, svc.empty_dir(), asset_loader=svc.storage.asset_path)
-    report = preflight(prep, svc.engine)
+    timer = timer or StepTimer()
+    prep = prepare(design, svc.engine, svc.empty_dir(), timer=timer, asset_loader=svc.storage.asset_path)
+    with timer.step("preflight"):
+        report = preflight(prep, svc.engine)
     files: dict[str, Path] = {}
     path = tmp / "preflight.json"
     path.write_text(json.dumps(report.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
     files["preflight.json"] = path
     if outputs.get("proof", True):
-        write_proof(report, prep, svc.engine, tmp / "proof.png")
+        with timer.step("proof"):
+            write_proof(report, prep, svc.engine, tmp / "proof.png")
         files["proof.png"] = tmp / "proof.png"
     if outputs.get("mockup", False):
         from ..mockup.render import render_mockup
 
-        (tmp / "mockup.jpg").write_bytes(render_mockup(prep, svc.engine, width=800))
+        with timer.step("mockup"):
+            (tmp / "mockup.jpg").write_bytes(render_mockup(prep, svc.engine, width=800))
         files["mockup.jpg"] = tmp / "mockup.jpg"
     return files
 
@@ -277,6 +313,7 @@ class RqDispatcher:
             "express": Queue(names[0], connection=self.redis, serializer=JSONSerializer),
             "standard": Queue(names[1], connection=self.redis, serializer=JSONSerializer),
         }
+        self._popped: dict[str, float] = {}  # rq id -> when this process first saw it popped but not started
 
     def enqueue(self, rec: JobRecord) -> bool:
         from rq import Retry
@@ -307,12 +344,23 @@ class RqDispatcher:
             status = job.get_status(refresh=False)
         except NoSuchJobError:
             return None
-        # "queued" but no longer in its queue: a worker popped it and died before the work horse marked it
-        # started (RQ never notices that one). Lost. A worker just about to start it makes this a duplicate
-        # run at worst, which the job store turns into a no-op.
+        # "queued" but no longer in its queue: a worker popped it, and its work horse has not marked it started
+        # yet. Normally that takes the milliseconds of a fork; if it stays so for a whole lease, the worker died
+        # in between (RQ never notices that one): lost. Calling it lost at first sight re-ran jobs that were
+        # just starting (duplicate renders, attempts burnt: 4 of 50 jobs on a busy 2-core farm, tests/test_worker.py)
         popped = status is not None and status.value == "queued" and job.origin
         if popped and self.redis.lpos(f"rq:queue:{job.origin}", rq_id) is None:
-            return None
+            if len(self._popped) > 10_000:
+                self._popped.clear()
+            first = self._popped.setdefault(rq_id, time.monotonic())
+            return "queued" if time.monotonic() - first < self.svc.settings.lease_seconds else None
+        self._popped.pop(rq_id, None)
+        # "started" by RQ less than a lease ago: its work horse may not have reached store.start() yet (the
+        # record still shows the enqueue time, or the expired lease of the attempt before): "starting"
+        if status is not None and status.value == "started" and job.started_at is not None:
+            started = job.started_at if job.started_at.tzinfo else job.started_at.replace(tzinfo=UTC)
+            if time.time() - started.timestamp() < self.svc.settings.lease_seconds:
+                return "starting"
         return str(status.value) if status is not None else None
 
     def ping(self) -> bool:
@@ -413,11 +461,26 @@ class LocalDispatcher:
                 except Exception:
                     log.warning("render attempt %d failed", n + 1, extra={"job_id": job_id}, exc_info=True)
                     if delay is None:
-                        rec = self.svc.store.get(job_id)
-                        err = (rec.error if rec else None) or {"code": "internal_error", "message": "render failed"}
-                        self.svc.store.fail(job_id, err)
+                        self._give_up(job_id)
                     else:
                         self._stop.wait(delay)
+
+    def _give_up(self, job_id: str) -> None:
+        """Record the job as failed after its last attempt. When the job store itself cannot be written (its
+        disk full or failing), the job is still in flight in the store: it is queued again after the longest
+        retry interval instead of being dropped (and this render thread lives on)."""
+        try:
+            rec = self.svc.store.get(job_id)
+            err = (rec.error if rec else None) or {"code": "internal_error", "message": "render failed"}
+            self.svc.store.fail(job_id, err)
+        except JobStoreUnavailable:
+            wait = max(self.svc.settings.retry_intervals, default=5)
+            log.error("job store unavailable; job re-queued in %s s", wait, extra={"job_id": job_id})
+            if not self._stop.wait(wait):
+                with self._lock:
+                    self._seq += 1
+                    seq = self._seq
+                self.q.put((1, seq, job_id))
 
 
 # --- reconciler ----------------------------------------------------------------------------------------
@@ -432,9 +495,15 @@ def reconcile(svc: Services, dispatcher: Dispatcher, *, grace: float = RECONCILE
             continue
         status = dispatcher.rq_status(rec.rq_id) if rec.rq_id else None
         lost = status is None
-        died = rec.state == "rendering" and rec.lease_until is not None and rec.lease_until < now
+        # an expired lease speaks for the attempt that took it: once the next attempt is enqueued and waits in
+        # its queue (behind many jobs, it may wait for longer than a lease), it is no news. Without this, a
+        # 50-job farm re-enqueued a SIGKILLed job on every pass until it ran out of attempts (tests/test_worker.py)
+        waiting = status in ("queued", "deferred", "scheduled", "starting")
+        died = rec.state == "rendering" and rec.lease_until is not None and rec.lease_until < now and not waiting
         # RQ started it but it never reached store.start() (normally milliseconds) for a whole lease: its
-        # worker died between dequeue and start, and RQ itself notices only after job_timeout + 60 s
+        # worker died between dequeue and start, and RQ itself notices only after job_timeout + 60 s. (RQ's
+        # start time, not the record's: the record was last touched at enqueue, maybe long before; judging by
+        # that re-ran jobs just starting on a busy 50-job farm, tests/test_worker.py)
         stalled = rec.state == "queued" and status == "started" and now - rec.updated_at > svc.settings.lease_seconds
         died = died or stalled
         gave_up = status in ("failed", "stopped", "canceled")

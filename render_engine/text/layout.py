@@ -27,6 +27,8 @@ from .shaping import (
 )
 
 _EPS = 1e-6
+#: The characters justification stretches: the word separators Fabric.js stretches (space and tab).
+JUSTIFY_SPACES = frozenset(" \t")
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class PlacedGlyph:
     gid: int
     cluster: int  # index into the layer's text
     matrix: Matrix  # font units (y up) -> page mm (y down)
+    color_span: int = -1  # index of the layer span whose colour this glyph takes; -1: the layer colour
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class TextLine:
     width_mm: float
     x_mm: float
     baseline_mm: float
+    start: int = 0  # index of the line's first character in the layer text
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,8 @@ class TextBlock:
     fallback: tuple[tuple[str, str], ...]  # (character, family id) printed by a fallback font
     outline: Path
     bounds: Rect | None
+    # the outline split by colour: (span index whose colour applies, or -1 for the layer colour, outline)
+    color_runs: tuple[tuple[int, Path], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -68,15 +74,42 @@ class _Para:
     adv_em: tuple[float, ...]  # per character, letter spacing included
     breaks: tuple[int, ...]
     letter_spacing_em: float
+    fallback: tuple[bool, ...]  # per character: printed by a fallback face, not its own (span's) font
+
+
+def _span_keys(layer: TextLayer, attr: str) -> list[int]:
+    """Per character of the layer text: the index of the span that sets ``attr`` ('font' or 'color') for
+    it, or -1 (the layer's own). Spans do not overlap (validated by the model)."""
+    keys = [-1] * len(layer.text)
+    for k, span in enumerate(layer.spans):
+        if getattr(span, attr) is not None:
+            for i in range(span.start, min(span.end, len(keys))):
+                keys[i] = k
+    return keys
 
 
 def _prepare(layer: TextLayer, catalog: FontCatalog, field: str) -> tuple[list[_Para], FontFace]:
     primary = catalog.face(layer.font, field=f"{field}.font")
-    chain = catalog.fallback_faces(primary)
+    chains = {-1: catalog.fallback_faces(primary)}
+    for k, span in enumerate(layer.spans):
+        if span.font is not None:
+            chains[k] = catalog.fallback_faces(catalog.face(span.font, field=f"{field}.spans[{k}].font"))
+    font_keys = _span_keys(layer, "font")
     paras: list[_Para] = []
     offset = 0
-    for ptext in layer.text.replace("\r\n", "\n").split("\n"):
-        faces = require_coverage(ptext, chain, f"{field}.text")
+    for raw in layer.text.split("\n"):
+        ptext = raw[:-1] if raw.endswith("\r") else raw  # "\r\n" ends a line too; indices stay the layer's
+        keys = font_keys[offset : offset + len(ptext)]
+        faces: list[FontFace] = []
+        own: list[bool] = []
+        start = 0
+        for i in range(1, len(ptext) + 1):  # runs of one font: each covered by its own chain
+            if i == len(ptext) or keys[i] != keys[start]:
+                chain = chains[keys[start]]
+                part = require_coverage(ptext[start:i], chain, f"{field}.text")
+                faces += part
+                own += [f is chain[0] for f in part]
+                start = i
         levels = bidi_levels(ptext)
         runs = itemize(ptext, faces, levels)
         adv = char_advances_em(ptext, runs)
@@ -92,9 +125,10 @@ def _prepare(layer: TextLayer, catalog: FontCatalog, field: str) -> tuple[list[_
                 tuple(adv),
                 tuple(line_breaks(ptext)),
                 layer.letter_spacing,
+                tuple(not o for o in own),
             )
         )
-        offset += len(ptext) + 1
+        offset += len(raw) + 1
     return paras, primary
 
 
@@ -249,36 +283,55 @@ def layout_text(layer: TextLayer, catalog: FontCatalog, field: str) -> TextBlock
     half_leading = (pitch - (asc_mm + desc_mm)) / 2
     rot = Matrix.rotate(layer.rotation, box.x + box.width / 2, box.y + box.height / 2)
 
+    color_keys = _span_keys(layer, "color")
     glyphs: list[PlacedGlyph] = []
     text_lines: list[TextLine] = []
     for i, (para, a, b) in enumerate(lines):
         shaped, width_em = _line_glyphs(para, a, b)
         width = width_em * em_mm
         baseline = top + i * pitch + half_leading + asc_mm
-        if layer.align == "left":
+        last_of_para = i + 1 == len(lines) or lines[i + 1][0] is not para
+        align = layer.align if not last_of_para or layer.align != "justify" else layer.align_last
+        # justification: Fabric's and CSS's — the spaces of the line take the missing width in equal parts
+        spaces = [j for j in range(a, _trim_end(para.text, a, b)) if para.text[j] in JUSTIFY_SPACES]
+        extra = 0.0
+        if align == "justify" and layer.arc is None and spaces and width < box.width:
+            extra = (box.width - width) / len(spaces)
+            width = box.width
+        if align in ("left", "justify"):
             x0 = box.x
-        elif layer.align == "center":
+        elif align == "center":
             x0 = box.x + (box.width - width) / 2
         else:
             x0 = box.x + box.width - width
-        text_lines.append(TextLine(para.text[a:b], width, x0, baseline))
+        text_lines.append(TextLine(para.text[a:b], width, x0, baseline, para.offset + a))
+        stretch = 0.0  # glyphs come in visual order: each space pushes everything to its right
+        space_clusters = {para.offset + j for j in spaces} if extra else set()
         for face, gid, x_em, dx_em, dy_em, cluster in shaped:
             s = em_mm / face.upem
+            x = x0 + (x_em + dx_em) * em_mm + stretch
+            if cluster in space_clusters:
+                stretch += extra
+                space_clusters.discard(cluster)
             if layer.arc is None:
-                m = Matrix(a=s, d=-s, e=x0 + (x_em + dx_em) * em_mm, f=baseline - dy_em * em_mm)
+                m = Matrix(a=s, d=-s, e=x, f=baseline - dy_em * em_mm)
             else:
                 m = _arc_matrix(layer, i, pitch, s, (x_em + dx_em) * em_mm, width, dy_em * em_mm, face, gid)
-            glyphs.append(PlacedGlyph(face.face_id, gid, cluster, m.then(rot)))
+            glyphs.append(PlacedGlyph(face.face_id, gid, cluster, m.then(rot), color_keys[cluster]))
 
     faces = {f.face_id: f for p in paras for f in p.faces}
     parts = [faces[g.face_id].outline(g.gid).transformed(g.matrix) for g in glyphs]
     outline = Path(tuple(op for part in parts for op in part.ops))
+    color_runs: list[tuple[int, Path]] = []
+    for key in sorted({g.color_span for g in glyphs}):
+        ops = tuple(op for g, part in zip(glyphs, parts, strict=True) if g.color_span == key for op in part.ops)
+        color_runs.append((key, Path(ops)))
     fallback = sorted(
         {
             (p.text[i], p.faces[i].family_id)
             for p in paras
             for i in range(len(p.text))
-            if p.faces[i] is not primary and not p.text[i].isspace()
+            if p.fallback[i] and not p.text[i].isspace()
         }
     )
     return TextBlock(
@@ -289,6 +342,7 @@ def layout_text(layer: TextLayer, catalog: FontCatalog, field: str) -> TextBlock
         fallback=tuple(fallback),
         outline=outline,
         bounds=outline.bounds(),
+        color_runs=tuple(color_runs),
     )
 
 

@@ -170,7 +170,7 @@ def itemize(text: str, faces: list[FontFace], levels: list[int]) -> list[Run]:
     return runs
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=2048)  # an edit session's runs; 8192 held ~22 MB in a soak with new text every request
 def shape(face: FontFace, text: str, rtl: bool) -> tuple[ShapedGlyph, ...]:
     """Shape one run with HarfBuzz (kerning, ligatures, complex scripts). Glyphs come in visual order."""
     buf = hb.Buffer()

@@ -21,6 +21,7 @@ const FONTS = path.join(REPO, 'fonts');
 const FACES = [
   ['noto-sans/NotoSans-Regular.ttf', 'Noto Sans', 'normal', 'normal'],
   ['noto-sans/NotoSans-Bold.ttf', 'Noto Sans', 'bold', 'normal'],
+  ['noto-sans/NotoSans-Italic.ttf', 'Noto Sans', 'normal', 'italic'],
   ['noto-serif/NotoSerif-Regular.ttf', 'Noto Serif', 'normal', 'normal'],
   ['noto-serif/NotoSerif-Bold.ttf', 'Noto Serif', 'bold', 'normal'],
   ['dancing-script/DancingScript-Regular.otf', 'Dancing Script', 'normal', 'normal'],
@@ -292,6 +293,210 @@ const designs = {
       shadow: new fabric.Shadow({ color: '#000000', blur: 0, offsetX: 12, offsetY: 12 }),
     }),
   ],
+  justify: () => [
+    // Fabric's 'justify' stretches every line with spaces, the last one too; 'justify-*' align the last line
+    // of each paragraph (hard break) instead
+    new fabric.Textbox('Justified text spreads its words so that every line meets both edges of the box', {
+      left: 40, top: 30, width: 520, fontFamily: 'Noto Sans', fontSize: 30, textAlign: 'justify', fill: '#1a1a1a',
+    }),
+    new fabric.Textbox('With love from all of us on your special day\nand many more to come', {
+      left: 40, top: 250, width: 340, fontFamily: 'Noto Serif', fontSize: 28, textAlign: 'justify-left',
+      fill: '#1e3799', lineHeight: 1.2,
+    }),
+    new fabric.Textbox('Centred last line of a justified paragraph here', {
+      left: 60, top: 470, width: 300, fontFamily: 'Noto Sans', fontSize: 26, textAlign: 'justify-center',
+      fill: '#6a1b9a', underline: true,
+    }),
+    new fabric.Textbox('Right aligned last line after the stretch', {
+      left: 390, top: 470, width: 190, fontFamily: 'Noto Sans', fontSize: 24, textAlign: 'justify-right',
+      fill: '#b71540', charSpacing: 40,
+    }),
+    new fabric.Text('a short line\nand a much longer second line', {
+      left: 60, top: 660, fontFamily: 'Noto Sans', fontSize: 34, textAlign: 'justify', fill: '#2d3436',
+    }),
+  ],
+  styles: () => {
+    const t1 = new fabric.Textbox('Happy birthday dear Rose, with all our love', {
+      left: 40, top: 40, width: 520, fontFamily: 'Noto Sans', fontSize: 40, fill: '#2d3436',
+    });
+    t1.setSelectionStyles({ fill: '#c0392b', fontWeight: 'bold' }, 20, 24); // Rose
+    t1.setSelectionStyles({ fontStyle: 'italic', underline: true }, 6, 14); // birthday
+    t1.setSelectionStyles({ fill: '#2980b9', textBackgroundColor: '#ffeaa7' }, 34, 37); // our
+    const t2 = new fabric.IText('Serif and sans\nin one object', {
+      left: 60, top: 330, fontFamily: 'Noto Sans', fontSize: 48, fill: '#000000', textAlign: 'center',
+    });
+    t2.setSelectionStyles({ fontFamily: 'Noto Serif', fill: '#16a085' }, 0, 5);
+    t2.setSelectionStyles({ linethrough: true, fill: '#e67e22' }, 18, 21);
+    t2.setSelectionStyles({ overline: true }, 25, 29);
+    const t3 = new fabric.Text('RAINBOW', {
+      left: 300, top: 640, originX: 'center', originY: 'center', angle: -8, fontFamily: 'Noto Sans',
+      fontWeight: 'bold', fontSize: 72, fill: '#000000',
+    });
+    ['#e74c3c', '#e67e22', '#f1c40f', '#2ecc71', '#3498db', '#8e44ad', '#e84393'].forEach((c, i) =>
+      t3.setSelectionStyles({ fill: c }, i, i + 1));
+    return [t1, t2, t3];
+  },
+  text_effects: () => [
+    new fabric.Text('Outlined', {
+      left: 40, top: 30, fontFamily: 'Noto Sans', fontWeight: 'bold', fontSize: 80, fill: '#f1c40f',
+      stroke: '#2d3436', strokeWidth: 3,
+    }),
+    new fabric.Text('Stroke first', {
+      left: 40, top: 150, fontFamily: 'Noto Serif', fontSize: 64, fill: '#ffffff', stroke: '#c0392b',
+      strokeWidth: 8, paintFirst: 'stroke', strokeLineJoin: 'round',
+    }),
+    new fabric.Textbox('Highlighted lines of a wrapped textbox', {
+      left: 40, top: 270, width: 330, fontFamily: 'Noto Sans', fontSize: 32, fill: '#2d3436',
+      textBackgroundColor: '#81ecec', backgroundColor: '#dfe6e9', textAlign: 'center',
+    }),
+    new fabric.Text('Shadow', {
+      left: 400, top: 300, fontFamily: 'Noto Sans', fontWeight: 'bold', fontSize: 56, fill: '#0984e3',
+      shadow: new fabric.Shadow({ color: 'rgba(0,0,0,0.5)', blur: 8, offsetX: 5, offsetY: 5 }),
+    }),
+    new fabric.Text('Ghost', {
+      left: 60, top: 470, fontFamily: 'Noto Sans', fontWeight: 'bold', fontSize: 90, fill: '#6c5ce7',
+      stroke: '#000000', strokeWidth: 6, opacity: 0.5, angle: 5,
+      objectCaching: true, // as in a browser: fill and stroke composited as one picture (see group_opacity)
+    }),
+    new fabric.Text('Boxed', {
+      left: 360, top: 620, originX: 'center', originY: 'center', angle: 12, fontFamily: 'Noto Serif', fontSize: 54,
+      fill: '#ffffff', backgroundColor: '#2d3436', textBackgroundColor: '#d63031',
+      shadow: new fabric.Shadow({ color: '#636e72', blur: 0, offsetX: 8, offsetY: 8 }),
+    }),
+  ],
+  group_clips: () => {
+    const src = photoCanvas();
+    const g = new fabric.Group(
+      [
+        new fabric.Rect({ left: 0, top: 0, width: 220, height: 160, fill: '#74b9ff', strokeWidth: 0 }),
+        new fabric.Circle({ left: 120, top: 60, radius: 70, fill: '#d63031', strokeWidth: 0 }),
+        new fabric.Text('Clipped', { left: 10, top: 100, fontFamily: 'Noto Sans', fontSize: 44, fill: '#2d3436' }),
+      ],
+      {
+        left: 40, top: 40, angle: 10,
+        clipPath: new fabric.Circle({ radius: 110, originX: 'center', originY: 'center', left: 0, top: 0 }),
+      },
+    );
+    const g2 = new fabric.Group(
+      [
+        new fabric.FabricImage(src, { left: 0, top: 0, scaleX: 1.4, scaleY: 1.4 }),
+        new fabric.Rect({ left: 40, top: 100, width: 200, height: 40, fill: '#fdcb6e', strokeWidth: 0 }),
+      ],
+      {
+        left: 330, top: 60,
+        clipPath: new fabric.Rect({ left: -100, top: -70, width: 200, height: 150, rx: 30, ry: 30, strokeWidth: 0 }),
+      },
+    );
+    return [
+      g,
+      g2,
+      new fabric.Text('Half text', {
+        left: 40, top: 340, fontFamily: 'Noto Sans', fontWeight: 'bold', fontSize: 80, fill: '#00b894',
+        clipPath: new fabric.Rect({ left: -200, top: -60, width: 400, height: 60, strokeWidth: 0 }),
+      }),
+      new fabric.Text('Holed', {
+        left: 300, top: 520, originX: 'center', fontFamily: 'Noto Serif', fontSize: 96, fill: '#e17055',
+        clipPath: new fabric.Circle({ radius: 30, originX: 'center', originY: 'center', left: 0, top: 0, inverted: true }),
+      }),
+      new fabric.FabricImage(src, {
+        left: 60, top: 620, scaleX: 1.1, scaleY: 1.1,
+        shadow: new fabric.Shadow({ color: 'rgba(0,0,0,0.6)', blur: 10, offsetX: 8, offsetY: 8 }),
+      }),
+      new fabric.Circle({
+        left: 380, top: 610, radius: 70, fill: '#a29bfe', stroke: '#2d3436', strokeWidth: 6,
+        backgroundColor: '#ffeaa7', angle: -15,
+      }),
+    ];
+  },
+  text_transforms: () => [
+    // mirrored and skewed text have no native equivalent: drawn as outlines through the full matrix.
+    // Non-uniformly scaled text is not here: node-canvas (pango) draws it wrongly (glyphs keep unscaled
+    // advances), so Fabric's Node render is no reference for it; a structural test covers it.
+    new fabric.Text('Turned over', {
+      left: 300, top: 80, originX: 'center', originY: 'center', fontFamily: 'Noto Sans', fontSize: 48,
+      fill: '#2d3436', flipX: true, flipY: true, angle: 10, scaleX: 1.2, scaleY: 1.2,
+    }),
+    new fabric.Text('Mirrored', {
+      left: 300, top: 230, originX: 'center', fontFamily: 'Noto Serif', fontWeight: 'bold', fontSize: 64,
+      fill: '#0984e3', flipX: true, underline: true,
+    }),
+    new fabric.Text('Slanted', {
+      left: 60, top: 380, fontFamily: 'Noto Sans', fontSize: 72, fill: '#d63031', skewX: -20, stroke: '#2d3436',
+      strokeWidth: 2,
+    }),
+    new fabric.Textbox('Upside down and justified across the box', {
+      left: 60, top: 560, width: 400, fontFamily: 'Noto Sans', fontSize: 30, fill: '#6c5ce7', flipY: true,
+      textAlign: 'justify-left', scaleX: 1.1, scaleY: 1.1, angle: 4, textBackgroundColor: '#ffeaa7',
+    }),
+  ],
+  group_opacity: () => {
+    // In a browser Fabric draws a group into its cache, then the cache with the group's opacity: overlapping
+    // children do not show through each other. objectCaching defaults to true in browsers but to false under
+    // Node, so these groups ask for it (toJSON() does not record it; the engine renders the browser's way).
+    const g = new fabric.Group(
+      [
+        new fabric.Rect({ left: 0, top: 0, width: 220, height: 160, fill: '#0984e3', strokeWidth: 0 }),
+        new fabric.Circle({ left: 120, top: 60, radius: 80, fill: '#d63031', stroke: '#2d3436', strokeWidth: 6 }),
+        new fabric.Text('Together', { left: 20, top: 120, fontFamily: 'Noto Sans', fontWeight: 'bold', fontSize: 48, fill: '#fdcb6e' }),
+      ],
+      { left: 40, top: 40, opacity: 0.5, angle: 8, backgroundColor: '#55efc4', objectCaching: true },
+    );
+    const inner = new fabric.Group(
+      [
+        new fabric.Rect({ left: 0, top: 0, width: 120, height: 120, fill: '#6c5ce7', strokeWidth: 0 }),
+        new fabric.Rect({ left: 60, top: 60, width: 120, height: 120, fill: '#e84393', strokeWidth: 0, opacity: 0.8 }),
+      ],
+      { opacity: 0.6, objectCaching: true },
+    );
+    const outer = new fabric.Group(
+      [inner, new fabric.Ellipse({ left: 100, top: 150, rx: 100, ry: 40, fill: '#00b894', strokeWidth: 0 })],
+      { left: 300, top: 420, opacity: 0.7, scaleX: 1.2, scaleY: 1.2, objectCaching: true },
+    );
+    const src = photoCanvas();
+    const withImage = new fabric.Group(
+      [
+        new fabric.FabricImage(src, { left: 0, top: 0 }),
+        new fabric.Rect({ left: 0, top: 140, width: 160, height: 40, fill: '#2d3436', strokeWidth: 0 }),
+      ],
+      { left: 60, top: 560, opacity: 0.6 },
+    );
+    const shadowed = new fabric.Group(
+      [
+        new fabric.Rect({ left: 0, top: 0, width: 180, height: 90, fill: '#ffeaa7', stroke: '#e17055', strokeWidth: 4 }),
+        new fabric.Text('Shadow', { left: 20, top: 40, fontFamily: 'Noto Serif', fontSize: 40, fill: '#d63031' }),
+      ],
+      {
+        left: 60, top: 330, angle: -6, objectCaching: true,
+        shadow: new fabric.Shadow({ color: 'rgba(0,0,0,0.5)', blur: 10, offsetX: 10, offsetY: 12 }),
+      },
+    );
+    return [g, outer, withImage, shadowed];
+  },
+  canvas_clip: () => {
+    // a storefront's printable area as the canvas clipPath: it clips the background colour, the
+    // backgroundImage and the objects, not the overlayImage (painted after it)
+    const src = photoCanvas();
+    return {
+      backgroundColor: '#dfe6e9',
+      clipPath: new fabric.Rect({ left: 60, top: 60, width: 480, height: 640, rx: 80, ry: 80, strokeWidth: 0 }),
+      backgroundImage: new fabric.FabricImage(src, { left: 0, top: 0, scaleX: 600 / 160, scaleY: 300 / 120, opacity: 0.6 }),
+      objects: [
+        new fabric.Circle({ left: -60, top: 280, radius: 150, fill: '#e17055', strokeWidth: 0 }),
+        new fabric.Text('Printable area', {
+          left: 300, top: 400, originX: 'center', originY: 'center', angle: -25, fontFamily: 'Noto Sans',
+          fontWeight: 'bold', fontSize: 84, fill: '#2d3436',
+        }),
+        new fabric.Group(
+          [
+            new fabric.Rect({ left: 0, top: 0, width: 200, height: 120, fill: '#0984e3', strokeWidth: 0 }),
+            new fabric.Rect({ left: 80, top: 60, width: 200, height: 120, fill: '#00b894', strokeWidth: 0 }),
+          ],
+          { left: 380, top: 560, opacity: 0.7, objectCaching: true },
+        ),
+      ],
+      overlayImage: new fabric.FabricImage(src, { left: 20, top: 700, scaleX: 0.6, scaleY: 0.6 }),
+    };
+  },
   canvas_images: () => {
     const src = photoCanvas();
     return {
@@ -306,24 +511,29 @@ async function main() {
   fs.mkdirSync(OUT, { recursive: true });
   const manifest = { fabric_version: fabric.version, canvas: { width: W, height: H }, template: 'tshirt-front-dtg', designs: {} };
   for (const [name, make] of Object.entries(designs)) {
-    const canvas = new fabric.StaticCanvas(null, { width: W, height: H, backgroundColor: '#ffffff' });
     const made = make();
+    const canvas = new fabric.StaticCanvas(null, { width: W, height: H, backgroundColor: made.backgroundColor || '#ffffff' });
     const objects = Array.isArray(made) ? made : made.objects;
     objects.forEach((o) => canvas.add(o));
     if (made.backgroundImage) canvas.backgroundImage = made.backgroundImage;
     if (made.overlayImage) canvas.overlayImage = made.overlayImage;
+    if (made.clipPath) canvas.clipPath = made.clipPath;
     canvas.renderAll();
     const json = canvas.toJSON();
     const lines = {};
+    const types = {};
     objects.forEach((o, i) => {
-      if (o._textLines) lines[`objects[${i}]`] = o._textLines.map((l) => l.join(''));
+      if (o._textLines) {
+        lines[`objects[${i}]`] = o._textLines.map((l) => l.join(''));
+        types[`objects[${i}]`] = o.constructor.type;
+      }
     });
     fs.writeFileSync(
       path.join(OUT, `${name}.fabric.json`),
       JSON.stringify({ canvas: { width: W, height: H }, fabric: json }, null, 1) + '\n',
     );
     fs.writeFileSync(path.join(OUT, `${name}.png`), canvas.getNodeCanvas().toBuffer('image/png'));
-    manifest.designs[name] = { text_lines: lines };
+    manifest.designs[name] = { text_lines: lines, text_types: types };
     console.log(`${name}: ${objects.length} objects`);
   }
   fs.writeFileSync(path.join(OUT, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n');

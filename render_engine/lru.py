@@ -1,4 +1,4 @@
-"""A small process-wide LRU cache for mockup data (scenes, index maps, drawn photos)."""
+"""A small process-wide LRU cache (mockup scenes and maps, drawn tiles, decoded photo crops)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,171 @@
+"""Design intake for every endpoint that takes a design: native JSON or Fabric.js canvas JSON -> a checked design.
+
+``dialect`` in the request body picks the reader (``native``, the default, or ``fabric``: the wrapper
+``{canvas, canvas_covers, template, fabric}`` of docs/fabric.md, translated by
+:func:`render_engine.fabric.load_fabric_json`). A body field rather than a content type because it travels
+with the job (stored, hashed for ``Idempotency-Key``) and shows in the OpenAPI document.
+
+Fabric images:
+
+* ``asset:<id>`` must name an asset of this API's asset store (``POST /v1/assets``);
+* ``data:`` URLs are decoded by the importer into a private temp folder (``<storage>/tmp/w-*``, removed
+  when the request ends), then checked like an upload (format sniffed, truncation, pixel limit) and moved
+  into the content-addressed asset store; the native design references them by ``asset_id``. Nothing is
+  written to a shared folder another design could name, and a job's stored design is self-contained (no
+  base64 in the job store, any worker machine can render it).
+
+Every error is a :class:`~render_engine.errors.RenderError` whose field is a path in the request:
+``design.layers[1].box.width`` for native designs, the Fabric object (``design.fabric.objects[2].src``)
+for Fabric ones — including errors found after translation (layout, missing assets).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from render_engine.assets import probe_image
+from render_engine.design import ImageLayer, parse_design
+from render_engine.errors import AssetError, DesignError, RenderError
+from render_engine.jobs.storage import sha256_file
+from render_engine.jobs.worker import Services
+from render_engine.pipeline import Prepared, StepTimer, check_dpi, prepare
+
+from .errors import storage_error
+
+LAYER_FIELD = re.compile(r"^layers\[(\d+)\]")
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a translated design came from (returned to the client, stored with a job)."""
+
+    dialect: str
+    notes: tuple[str, ...]
+    layer_sources: tuple[str, ...]  # per native layer, its Fabric object ("fabric.objects[2]")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"dialect": self.dialect, "notes": list(self.notes), "layer_sources": list(self.layer_sources)}
+
+
+@dataclass(frozen=True)
+class CheckedDesign:
+    prepared: Prepared
+    native: dict[str, Any]  # the native design JSON: what a job stores and a worker renders
+    source: Source | None  # None for native input
+
+
+def _prefixed(field: str | None) -> str:
+    return f"design.{field}" if field and field != "design" else "design"
+
+
+def _source_field(field: str | None, source: Source | None) -> str:
+    """A field of the native design -> the request path the client knows."""
+    if source is not None and field and (m := LAYER_FIELD.match(field)):
+        i = int(m.group(1))
+        if i < len(source.layer_sources):
+            return _prefixed(source.layer_sources[i])
+    return _prefixed(field)
+
+
+def _fabric_to_native(svc: Services, raw: dict[str, Any], font_fallback: str | None) -> tuple[dict[str, Any], Source]:
+    if font_fallback is not None:
+        svc.engine.fonts.family_id(font_fallback, field="fabric_options.font_fallback")
+    try:
+        return _import_into_assets(svc, raw, font_fallback)
+    except OSError as exc:  # temp folder or asset store full/unwritable: the server's fault (507/503)
+        raise storage_error(exc, "storage") from None
+
+
+def _import_into_assets(
+    svc: Services, raw: dict[str, Any], font_fallback: str | None
+) -> tuple[dict[str, Any], Source]:
+    from render_engine.fabric import FabricOptions, load_fabric_json
+
+    with svc.storage.tmp_dir() as tmp:
+        try:
+            imported = load_fabric_json(raw, svc.engine, tmp, None, FabricOptions(font_fallback=font_fallback))
+        except RenderError as exc:
+            exc.field = _prefixed(exc.field)
+            raise
+        except (RecursionError, MemoryError):
+            raise DesignError("the Fabric document is too complex", field="design") from None
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError, ArithmeticError) as exc:
+            # the importer names every problem it knows; anything else is an input shape it does not expect
+            # (a 4xx for the client, never a 500) and a bug to fix for us: logged with the traceback
+            log.error("Fabric import failed unexpectedly", exc_info=True)
+            raise DesignError(
+                f"the Fabric document could not be translated ({type(exc).__name__})", field="design"
+            ) from None
+        source = Source("fabric", imported.notes, imported.sources)
+        native = imported.design.model_dump(mode="json", exclude_none=True)
+        for i, layer in enumerate(native["layers"]):
+            if layer.get("type") != "image":
+                continue
+            where = _prefixed(f"{source.layer_sources[i]}.src" if i < len(source.layer_sources) else f"layers[{i}]")
+            if isinstance(layer.get("asset"), str):  # a data: URL the importer wrote into tmp
+                path = (tmp / layer.pop("asset")).resolve()
+                if path.parent != tmp.resolve() or not path.is_file():
+                    raise DesignError("image source could not be resolved", field=where)
+                probe_image(path, where, svc.engine.settings)  # sniffed, intact, within the pixel limit
+                with open(path, "rb+") as fh:
+                    os.fsync(fh.fileno())
+                layer["asset_id"] = svc.storage.put_asset(path, sha256_file(path))
+            elif isinstance(layer.get("asset_id"), str):
+                try:
+                    svc.storage.asset_path(layer["asset_id"])
+                except AssetError as exc:
+                    raise AssetError(exc.message, field=where) from None
+    return native, source
+
+
+def check_design(
+    svc: Services,
+    raw: dict[str, Any],
+    *,
+    dialect: str = "native",
+    font_fallback: str | None = None,
+    dpi: float | None = None,
+    timer: StepTimer | None = None,
+) -> CheckedDesign:
+    """Everything a render needs, checked before any pixel work or a 202: (Fabric translation,) schema,
+    template, fonts, assets, layout. Steps are timed into ``timer`` (``fabric``, ``parse``, ``resolve``,
+    ``layout``)."""
+    from render_engine.fabric import is_fabric
+
+    timer = timer or StepTimer()
+    source: Source | None = None
+    if dialect == "fabric":
+        with timer.step("fabric"):
+            native, source = _fabric_to_native(svc, raw, font_fallback)
+    else:
+        if font_fallback is not None:
+            raise DesignError("fabric_options apply to dialect 'fabric' only", field="fabric_options")
+        if is_fabric(raw):
+            raise DesignError('this looks like Fabric.js canvas JSON: send "dialect": "fabric"', field="dialect")
+        native = raw
+    try:
+        with timer.step("parse"):
+            design = parse_design(native)
+        for i, layer in enumerate(design.layers):
+            if isinstance(layer, ImageLayer) and layer.asset_id is not None:
+                try:
+                    svc.storage.asset_path(layer.asset_id)
+                except AssetError as exc:
+                    raise AssetError(exc.message, field=f"layers[{i}].asset_id") from None
+        prep = prepare(design, svc.engine, svc.empty_dir(), timer=timer, asset_loader=svc.storage.asset_path)
+    except RenderError as exc:
+        exc.field = _source_field(exc.field, source)
+        raise
+    if dpi is not None:
+        check_dpi(dpi, svc.engine)
+    return CheckedDesign(prep, native, source)
+
+
+def output_profile(checked: CheckedDesign) -> str:
+    """The ICC output profile the print file is separated for (recorded with a job: print-queue filter)."""
+    return checked.prepared.layout.template.output.icc_profile

@@ -1,0 +1,70 @@
+"""Serving a stored artifact with ``Range`` support, wherever the storage keeps it.
+
+A local file goes out through Starlette's ``FileResponse`` (sendfile, single and multiple ranges). An object
+in S3-compatible storage is streamed from the store in 1 MiB chunks; one ``bytes=`` range gets a ``206``
+(fetched from the store as that range only), an unsatisfiable one a ``416``, and a header this does not
+serve (several ranges, another unit, malformed, or an ``If-Range`` that no longer matches) the whole file,
+which RFC 9110 allows a server to do with any ``Range``. Chunks are read in a worker thread (Starlette runs
+a plain iterator in its thread pool).
+"""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import Request, Response
+from fastapi.responses import FileResponse, StreamingResponse
+
+from render_engine.jobs.storage import StoredFile
+
+ONE_RANGE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.IGNORECASE)
+
+
+class Unsatisfiable(Exception):
+    pass
+
+
+def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """``Range`` -> ``(start, end)`` with ``end`` exclusive; ``None``: serve the whole file.
+
+    Raises :class:`Unsatisfiable` when the one range asked for starts past the end.
+    """
+    m = ONE_RANGE.match(header or "")
+    if m is None:
+        return None
+    first, last = m.group(1), m.group(2)
+    if not first and not last:
+        return None
+    if not first:  # suffix: the last N bytes
+        n = int(last)
+        if n == 0:
+            raise Unsatisfiable
+        return max(size - n, 0), size
+    start = int(first)
+    end = size if not last else min(int(last) + 1, size)
+    if last and int(last) < start:
+        return None  # invalid: ignored
+    if start >= size:
+        raise Unsatisfiable
+    return start, end
+
+
+def stored_file_response(
+    request: Request, stored: StoredFile, *, media_type: str, filename: str, headers: dict[str, str]
+) -> Response:
+    if stored.path is not None:
+        return FileResponse(stored.path, media_type=media_type, filename=filename, headers=headers)
+    headers = {**headers, "Accept-Ranges": "bytes", "Content-Disposition": f'attachment; filename="{filename}"'}
+    if_range = request.headers.get("if-range")
+    wanted = request.headers.get("range") if if_range is None or if_range == headers.get("ETag") else None
+    try:
+        span = parse_range(wanted, stored.size)
+    except Unsatisfiable:
+        return Response(status_code=416, headers={"Content-Range": f"bytes */{stored.size}"})
+    if span is None:
+        headers["Content-Length"] = str(stored.size)
+        return StreamingResponse(stored.iter_range(0, stored.size), media_type=media_type, headers=headers)
+    start, end = span
+    headers["Content-Range"] = f"bytes {start}-{end - 1}/{stored.size}"
+    headers["Content-Length"] = str(end - start)
+    return StreamingResponse(stored.iter_range(start, end), status_code=206, media_type=media_type, headers=headers)
