@@ -1178,6 +1178,13 @@ class _Converter:
             defs += filt.replace("REGION", region)
             if sh_el:
                 body = f'<g filter="url(#shadow)"><g transform="{tm}">{sh_el}</g></g>{body}'
+        return self._svg_document_layer((x0, y0, x1, y1), defs, body, opacity)
+
+    def _svg_document_layer(
+        self, bounds: tuple[float, float, float, float], defs: str, body: str, opacity: float
+    ) -> dict[str, Any]:
+        """A native ``svg`` layer drawing ``body`` (canvas px, with ``defs``) over ``bounds`` (x0, y0, x1, y1)."""
+        x0, y0, x1, y1 = bounds
         defs = f"<defs>{defs}</defs>" if defs else ""
         svg = (
             f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{_fmt(x0)} {_fmt(y0)} {_fmt(x1 - x0)} {_fmt(y1 - y0)}">'
@@ -1715,19 +1722,7 @@ class _Converter:
             region = f'x="{_fmt(x0)}" y="{_fmt(y0)}" width="{_fmt(x1 - x0)}" height="{_fmt(y1 - y0)}"'
             defs += filt.replace("REGION", region)
             body = f'<g filter="url(#shadow)">{body}</g>'
-        defs = f"<defs>{defs}</defs>" if defs else ""
-        svg = (
-            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{_fmt(x0)} {_fmt(y0)} {_fmt(x1 - x0)} {_fmt(y1 - y0)}">'
-            f"{defs}{body}</svg>"
-        )
-        p0 = self._page.apply((x0, y0))
-        return {
-            "type": "svg",
-            "svg": svg,
-            "box": {"x": p0[0], "y": p0[1], "width": (x1 - x0) * self.k, "height": (y1 - y0) * self.k},
-            "fit": "stretch",
-            "opacity": round(opacity, 6),
-        }
+        return self._svg_document_layer((x0, y0, x1, y1), defs, body, opacity)
 
 
     # -- images
