@@ -8,8 +8,11 @@
   (our keys deleted: a flush/restart without persistence), two workers start and the reconciler re-enqueues
   them; one worker is SIGKILLed mid-render; every job still finishes.
 
-Both run against each storage backend: the local filesystem and S3 (moto's S3 server on loopback, reached
-over HTTP by the worker processes: tests/s3_support.py — a test double, not AWS or MinIO).
+Both run against each farm layout: one host (local filesystem storage, SQLite job store); S3 storage (moto's
+S3 server on loopback, reached over HTTP by the worker processes: tests/s3_support.py — a test double, not
+AWS or MinIO); and a multi-host farm — S3 storage plus the PostgreSQL job store (a real server:
+tests/pg_support.py), where the API and each worker have a local folder of their own and share nothing but
+Redis, the bucket and the database, as separate machines would.
 """
 
 from __future__ import annotations
@@ -31,8 +34,9 @@ import pytest
 
 from render_engine.jobs.settings import ServiceSettings
 from render_engine.jobs.storage import Storage, make_storage
-from render_engine.jobs.store import JobStore
+from render_engine.jobs.store import JobStore, open_job_store
 from render_engine.jobs.worker import LocalDispatcher, Services, reconcile, render_job
+from tests.pg_support import postgres_server, private_schema
 from tests.redis_support import delete_keys, new_prefix, redis_server
 from tests.s3_support import keys, moto_s3, new_bucket
 
@@ -55,19 +59,36 @@ def s3_endpoint() -> Iterator[str]:
         yield endpoint
 
 
-@pytest.fixture(params=["local", "s3"])
-def storage_settings(request: pytest.FixtureRequest) -> dict[str, str]:
-    """ServiceSettings fields selecting the backend (the workers get them as RENDER_ENGINE_* variables)."""
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(params=["local", "s3", "s3+postgres"])
+def storage_settings(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
+    """ServiceSettings fields selecting the backends (the workers get them as RENDER_ENGINE_* variables)."""
     if request.param == "local":
-        return {}
+        yield {}
+        return
     endpoint = request.getfixturevalue("s3_endpoint")
-    return {
+    s3 = {
         "storage": "s3",
         "s3_bucket": new_bucket(endpoint),
         "s3_prefix": "farm/",
         "s3_endpoint_url": endpoint,
         "s3_addressing_style": "path",
     }
+    if request.param == "s3":
+        yield s3
+        return
+    with private_schema(request.getfixturevalue("postgres_url")) as url:
+        yield {**s3, "job_store_url": url}
+
+
+def _multi_host(storage: dict[str, str]) -> bool:
+    """Nothing shared on disk: every process gets a storage root (scratch, asset cache) of its own."""
+    return "job_store_url" in storage
 
 
 def mug_design(asset_id: str, text: str) -> dict[str, Any]:
@@ -107,11 +128,11 @@ def small_photo() -> bytes:
     return buf.getvalue()
 
 
-def _worker_env(url: str, root: Path, prefix: str, storage: dict[str, str]) -> dict[str, str]:
+def _worker_env(url: str, root: Path, prefix: str, storage: dict[str, str], worker: str = "") -> dict[str, str]:
     env = dict(os.environ)  # with the S3 backend: moto's dummy AWS credentials (tests/s3_support.py)
     env.update(
         REDIS_URL=url,
-        RENDER_ENGINE_STORAGE_ROOT=str(root),
+        RENDER_ENGINE_STORAGE_ROOT=str(root.with_name(f"{root.name}-{worker}") if _multi_host(storage) else root),
         RENDER_ENGINE_QUEUE_PREFIX=prefix,
         RENDER_ENGINE_LEASE_SECONDS="3",
         RENDER_ENGINE_RECONCILE_INTERVAL="1",
@@ -233,7 +254,6 @@ def test_fifty_jobs_two_workers_one_sigkilled_mid_render(
         storage_root=root, redis_url=redis_url, queue_prefix=prefix, api_keys=f"storefront:{SF},print-unit:{PU}",
         **storage_settings,  # type: ignore[arg-type]
     )  # fmt: skip
-    env = _worker_env(redis_url, root, prefix, storage_settings)
     heavy = set(range(20, 24))  # mug, PDF + PNG: long enough renders for the SIGKILL to land in one
     workers: list[subprocess.Popen[bytes]] = []
     t_start = time.monotonic()
@@ -259,9 +279,13 @@ def test_fifty_jobs_two_workers_one_sigkilled_mid_render(
                 expected[ids[-1]] = names
 
             t_posted = time.monotonic()
-            workers = [_start_worker(env, f"{prefix}{n}", tmp_path / f"worker-{n}.log") for n in "ab"]
+            workers = [
+                _start_worker(_worker_env(redis_url, root, prefix, storage_settings, n), f"{prefix}{n}",
+                              tmp_path / f"worker-{n}.log")
+                for n in "ab"
+            ]  # fmt: skip
             redis = Redis.from_url(redis_url)
-            store = JobStore(root / "jobs.sqlite3")
+            store = open_job_store(settings.job_store_url, root)
             killed = _kill_mid_render(redis, prefix, workers, store, {ids[n] for n in heavy})
             assert killed is not None, "no worker was ever seen rendering a mug job"
             done_before_kill = sum(1 for j in ids if (rec := store.get(j)) is not None and rec.state == "ready")
@@ -278,6 +302,8 @@ def test_fifty_jobs_two_workers_one_sigkilled_mid_render(
             storage = make_storage(settings)
             _check_one_set_each(c, storage, states, expected)
             _only_these_jobs_stored(storage, settings, ids)
+            if _multi_host(storage_settings):  # the records live in PostgreSQL only: no host kept a SQLite store
+                assert not list(tmp_path.rglob("jobs.sqlite3*"))
             pngs = {a["sha256"] for s in states.values() for a in s["artifacts"] if a["name"] == "print.png"}
             assert len(pngs) == 50  # every order's own text: 50 different print files
             elapsed = time.monotonic() - t_start
@@ -309,7 +335,6 @@ def test_farm_survives_redis_flush_and_sigkill(
         storage_root=root, redis_url=redis_url, queue_prefix=prefix, api_keys=f"storefront:{SF},print-unit:{PU}",
         **storage_settings,  # type: ignore[arg-type]
     )  # fmt: skip
-    env = _worker_env(redis_url, root, prefix, storage_settings)
     workers: list[subprocess.Popen[bytes]] = []
     try:
         with TestClient(create_app(settings)) as c:
@@ -330,8 +355,12 @@ def test_farm_survives_redis_flush_and_sigkill(
             assert redis.llen(f"rq:queue:{prefix}standard") == 0
             time.sleep(2.1)  # past the reconciler's grace period for freshly enqueued records
 
-            workers = [_start_worker(env, f"{prefix}{n}", tmp_path / f"worker-{n}.log") for n in "ab"]
-            killed = _kill_mid_render(redis, prefix, workers, JobStore(root / "jobs.sqlite3"))
+            workers = [
+                _start_worker(_worker_env(redis_url, root, prefix, storage_settings, n), f"{prefix}{n}",
+                              tmp_path / f"worker-{n}.log")
+                for n in "ab"
+            ]  # fmt: skip
+            killed = _kill_mid_render(redis, prefix, workers, open_job_store(settings.job_store_url, root))
             assert killed is not None, "no worker ever picked up a job (reconciler did not re-enqueue?)"
 
             states = _wait_final(c, ids, timeout=60)
@@ -344,6 +373,8 @@ def test_farm_survives_redis_flush_and_sigkill(
             storage = make_storage(settings)
             _check_one_set_each(c, storage, states, expected)
             _only_these_jobs_stored(storage, settings, ids)
+            if _multi_host(storage_settings):  # the records live in PostgreSQL only: no host kept a SQLite store
+                assert not list(tmp_path.rglob("jobs.sqlite3*"))
             # the same text renders to the same bytes in a re-run: PNGs of different orders differ
             pngs = [a["sha256"] for s in states.values() for a in s["artifacts"] if a["name"] == "print.png"]
             assert len(set(pngs)) == N_JOBS

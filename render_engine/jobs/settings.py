@@ -62,8 +62,8 @@ class ServiceSettings(BaseSettings):
     storage_root: Path = Field(
         Path("var/render-engine"),
         description=(
-            "Local folder: the job store (jobs.sqlite3) and scratch space always; assets and job artifacts too"
-            " with storage=local (docs/farm.md)."
+            "Local folder: scratch space always; the job store (jobs.sqlite3) unless job_store_url is set;"
+            " assets and job artifacts with storage=local (docs/farm.md)."
         ),
     )
     storage: Literal["local", "s3"] = Field(
@@ -97,6 +97,16 @@ class ServiceSettings(BaseSettings):
         ),
     )
     s3_cache_mb: int = Field(2048, ge=0, description="Local cache of assets fetched from S3 for rendering (MB).")
+    job_store_url: str | None = Field(
+        None,
+        pattern=r"^postgres(ql)?://",
+        description=(
+            "PostgreSQL job store shared by every API and worker machine, e.g."
+            " 'postgresql://render@db.internal/render' (libpq URL; password from PGPASSWORD or ~/.pgpass)."
+            " Unset: SQLite in storage_root, which all processes must share on one host (docs/farm.md)."
+        ),
+    )
+    job_store_pool_size: int = Field(8, ge=1, le=100, description="PostgreSQL connections per process (at most).")
     redis_url: str | None = Field(
         None,
         validation_alias=AliasChoices("REDIS_URL", "RENDER_ENGINE_REDIS_URL", "redis_url"),

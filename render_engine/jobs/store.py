@@ -1,31 +1,44 @@
-"""The durable job store: a ``202`` means the record is on disk before anything is enqueued.
+"""The durable job store: a ``202`` means the record is committed before anything is enqueued.
 
-SQLite (WAL, ``synchronous=FULL``) in the storage root. Redis only carries "please render job X"; if Redis
-loses that (restart without persistence, flush), the reconciler finds the record here and re-enqueues it.
-One connection per call keeps it safe across threads and forked RQ work horses.
+Two implementations of one SQL contract (:class:`JobStore`):
 
-States: ``queued -> rendering -> ready | failed``; ``acked_at`` is set when a print unit picked it up.
+* :class:`SqliteJobStore` — the default: SQLite (WAL, ``synchronous=FULL``) in the storage root. Every
+  process that uses it must run on the same host (SQLite's WAL needs shared memory; docs/farm.md).
+* :class:`PostgresJobStore` — ``RENDER_ENGINE_JOB_STORE_URL=postgresql://...``: a job store that worker
+  machines share over the network (psycopg 3 with a per-process connection pool).
+
+Redis only carries "please render job X"; if Redis loses that (restart without persistence, flush), the
+reconciler finds the record here and re-enqueues it. States: ``queued -> rendering -> ready | failed``;
+``acked_at`` is set when a print unit picked it up.
+
+Concurrency: every state change is one conditional ``UPDATE`` (``WHERE state IN ...``/``attempt = ...``), so
+two processes racing on a job cannot both win. Creating a job under an idempotency key and publishing a job's
+artifacts (:meth:`JobStore.locked`) need more than one statement: SQLite serialises them with its database
+write lock, PostgreSQL with an advisory lock on the key and a row lock (``FOR UPDATE``) on the job.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
+import os
 import sqlite3
+import threading
 import time
 import uuid
-from collections.abc import Iterator
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from ..errors import RenderError
 
 State = Literal["queued", "rendering", "ready", "failed"]
 Priority = Literal["express", "standard"]
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS jobs (
+_COLUMNS = """
     id TEXT PRIMARY KEY,
     state TEXT NOT NULL,
     priority TEXT NOT NULL,
@@ -33,19 +46,26 @@ CREATE TABLE IF NOT EXISTS jobs (
     idem_key TEXT UNIQUE,
     body_hash TEXT NOT NULL,
     owner TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    updated_at REAL NOT NULL,
-    started_at REAL,
-    finished_at REAL,
-    acked_at REAL,
+    created_at {real} NOT NULL,
+    updated_at {real} NOT NULL,
+    started_at {real},
+    finished_at {real},
+    acked_at {real},
     attempt INTEGER NOT NULL DEFAULT 0,
     rq_id TEXT,
-    lease_until REAL,
+    lease_until {real},
     artifacts TEXT NOT NULL DEFAULT '[]',
     error TEXT
-);
-CREATE INDEX IF NOT EXISTS jobs_print_queue ON jobs (state, acked_at, finished_at);
 """
+_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS jobs_print_queue ON jobs (state, acked_at, finished_at)",
+    "CREATE INDEX IF NOT EXISTS jobs_in_flight ON jobs (state, created_at)",
+)
+
+
+def schema(real: str) -> list[str]:
+    """The ``jobs`` table (request, artifacts and error are JSON text: the request is kept byte for byte)."""
+    return [f"CREATE TABLE IF NOT EXISTS jobs ({_COLUMNS.format(real=real)})", *_INDEXES]
 
 
 class IdempotencyConflict(Exception):
@@ -54,9 +74,10 @@ class IdempotencyConflict(Exception):
 
 class JobStoreUnavailable(RenderError):
     """The job store cannot be written or read right now: its disk is full (``SQLITE_FULL``, what ENOSPC
-    becomes), read-only, failing (``SQLITE_IOERR``: EFBIG, EIO...) or locked for longer than the busy
-    timeout. The server's fault and temporary: 503 with ``Retry-After``. The failed transaction is rolled
-    back whole, so no job record is half-written; records already on disk are untouched."""
+    becomes; PostgreSQL's ``disk_full``), read-only, failing (``SQLITE_IOERR``: EFBIG, EIO...), locked for
+    longer than the busy timeout, or (PostgreSQL) unreachable. The server's fault and temporary: 503 with
+    ``Retry-After``. The failed transaction is rolled back whole, so no job record is half-written; records
+    already committed are untouched."""
 
     http_status = 503
     code = "job_store_unavailable"
@@ -66,33 +87,6 @@ class JobStoreUnavailable(RenderError):
         if full:
             self.code = "job_store_full"
         self.headers = {"Retry-After": "30"}
-
-
-# primary SQLite result codes that mean "the storage under the job store", not a bug in a query
-_UNAVAILABLE = {
-    sqlite3.SQLITE_FULL: "is full",
-    sqlite3.SQLITE_IOERR: "cannot be written (I/O error)",
-    sqlite3.SQLITE_READONLY: "is read-only",
-    sqlite3.SQLITE_CANTOPEN: "cannot be opened",
-    sqlite3.SQLITE_BUSY: "is busy",
-    sqlite3.SQLITE_LOCKED: "is busy",
-    sqlite3.SQLITE_PROTOCOL: "is busy",
-}
-
-
-@contextlib.contextmanager
-def store_errors() -> Iterator[None]:
-    """Convert SQLite's storage failures into :class:`JobStoreUnavailable`, by result code (never by the
-    message text); any other SQLite error is a bug and propagates unchanged."""
-    try:
-        yield
-    except sqlite3.Error as exc:
-        primary = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
-        if primary not in _UNAVAILABLE:
-            raise
-        raise JobStoreUnavailable(
-            f"job store {_UNAVAILABLE[primary]}; retry later", full=primary == sqlite3.SQLITE_FULL
-        ) from exc
 
 
 @dataclass
@@ -114,7 +108,7 @@ class JobRecord:
     error: dict[str, Any] | None = None
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> JobRecord:
+    def from_row(cls, row: Mapping[str, Any]) -> JobRecord:
         return cls(
             id=row["id"],
             state=row["state"],
@@ -134,43 +128,78 @@ class JobRecord:
         )
 
 
-class JobStore:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        c = sqlite3.connect(path, timeout=30)
+class Cursor(Protocol):
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+
+
+class Tx(Protocol):
+    """One open transaction: ``execute`` takes SQL with ``?`` placeholders (translated per backend)."""
+
+    def execute(self, sql: str, args: tuple[Any, ...] | list[Any] = (), /) -> Cursor: ...
+
+
+class Publication:
+    """The job's record held for publishing (:meth:`JobStore.locked`): nobody else can change it meanwhile."""
+
+    def __init__(self, c: Tx, job_id: str) -> None:
+        self._c = c
+        self.job_id = job_id
+
+    def state(self) -> str | None:
+        row = self._c.execute("SELECT state FROM jobs WHERE id = ?", (self.job_id,)).fetchone()
+        return row["state"] if row else None
+
+    def finish(self, artifacts: list[dict[str, Any]]) -> None:
+        now = time.time()
+        self._c.execute(
+            "UPDATE jobs SET state = 'ready', artifacts = ?, finished_at = ?, updated_at = ?, lease_until = NULL,"
+            " error = NULL WHERE id = ?",
+            (json.dumps(artifacts), now, now, self.job_id),
+        )
+
+
+class JobStore(ABC):
+    """The job store's operations, written once in portable SQL; subclasses open transactions and lock."""
+
+    @abstractmethod
+    def _conn(self, immediate: bool = False) -> contextlib.AbstractContextManager[Tx]:
+        """A transaction; ``immediate`` when it will write (SQLite takes its write lock up front)."""
+
+    @abstractmethod
+    def _lock_idem(self, c: Tx, key: str) -> None:
+        """Serialise job creation under one idempotency key."""
+
+    @abstractmethod
+    def _lock_job(self, c: Tx, job_id: str) -> None:
+        """Hold the job's record until the transaction ends."""
+
+    @abstractmethod
+    def _json_text(self, path: tuple[str, ...]) -> tuple[str, list[Any]]:
+        """SQL (and its arguments) for the text at ``path`` inside the JSON ``request`` column."""
+
+    def ping(self) -> bool:
+        """The store answers a read (``/readyz``)."""
         try:
-            c.execute("PRAGMA journal_mode=WAL")
-            c.executescript(SCHEMA)
-            c.commit()
-        finally:
-            c.close()
+            with self._conn() as c:
+                c.execute("SELECT 1").fetchone()
+            return True
+        except JobStoreUnavailable:
+            return False
+
+    def close(self) -> None:  # noqa: B027 - optional
+        """Release connections (tests, shutdown)."""
 
     @contextlib.contextmanager
-    def _conn(self, immediate: bool = False) -> Iterator[sqlite3.Connection]:
-        with store_errors():
-            c = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            try:
-                c.row_factory = sqlite3.Row
-                c.execute("PRAGMA synchronous=FULL")
-                c.execute("PRAGMA busy_timeout=30000")
-                c.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
-                try:
-                    yield c
-                except BaseException:
-                    if c.in_transaction:  # SQLite itself rolls back on some errors (disk full, I/O error)
-                        with contextlib.suppress(sqlite3.Error):
-                            c.execute("ROLLBACK")
-                    raise
-                c.execute("COMMIT")  # fails as a whole (e.g. disk full): nothing of the transaction is kept
-            finally:
-                c.close()
-
-    @contextlib.contextmanager
-    def locked(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction held across file operations (publishing artifacts), for exclusion."""
+    def locked(self, job_id: str) -> Iterator[Publication]:
+        """The job's record, locked for a transaction held across file operations (publishing artifacts):
+        a second run of the same job waits here, then sees the state the first one left."""
         with self._conn(immediate=True) as c:
-            yield c
+            self._lock_job(c, job_id)
+            yield Publication(c, job_id)
 
     def create(
         self, request: dict[str, Any], priority: Priority, owner: str, body_hash: str, idem_key: str | None
@@ -179,6 +208,7 @@ class JobStore:
         now = time.time()
         with self._conn(immediate=True) as c:
             if idem_key is not None:
+                self._lock_idem(c, idem_key)
                 row = c.execute("SELECT * FROM jobs WHERE idem_key = ?", (idem_key,)).fetchone()
                 if row is not None:
                     if row["body_hash"] != body_hash:
@@ -234,20 +264,6 @@ class JobStore:
                 "UPDATE jobs SET lease_until = ? WHERE id = ? AND state = 'rendering'", (time.time() + lease, job_id)
             )
 
-    @staticmethod
-    def finish(c: sqlite3.Connection, job_id: str, artifacts: list[dict[str, Any]]) -> None:
-        now = time.time()
-        c.execute(
-            "UPDATE jobs SET state = 'ready', artifacts = ?, finished_at = ?, updated_at = ?, lease_until = NULL,"
-            " error = NULL WHERE id = ?",
-            (json.dumps(artifacts), now, now, job_id),
-        )
-
-    @staticmethod
-    def state_in(c: sqlite3.Connection, job_id: str) -> str | None:
-        row = c.execute("SELECT state FROM jobs WHERE id = ?", (job_id,)).fetchone()
-        return row["state"] if row else None
-
     def fail(self, job_id: str, error: dict[str, Any]) -> None:
         now = time.time()
         with self._conn(immediate=True) as c:
@@ -266,7 +282,9 @@ class JobStore:
 
     def in_flight(self) -> list[JobRecord]:
         with self._conn() as c:
-            rows = c.execute("SELECT * FROM jobs WHERE state IN ('queued', 'rendering') ORDER BY created_at").fetchall()
+            rows = c.execute(
+                "SELECT * FROM jobs WHERE state IN ('queued', 'rendering') ORDER BY created_at, id"
+            ).fetchall()
         return [JobRecord.from_row(r) for r in rows]
 
     def print_queue(
@@ -286,13 +304,14 @@ class JobStore:
         q = "SELECT * FROM jobs WHERE state = 'ready' AND acked_at IS NULL"
         args: list[Any] = []
         for path, value in (
-            ("$.design.template", template),
-            ("$.output_profile", output_profile),
-            ("$.print_unit", print_unit),
+            (("design", "template"), template),
+            (("output_profile",), output_profile),
+            (("print_unit",), print_unit),
         ):
             if value is not None:
-                q += " AND json_extract(request, ?) = ?"
-                args += [path, value]
+                sql, sql_args = self._json_text(path)
+                q += f" AND {sql} = ?"
+                args += [*sql_args, value]
         if after is not None:
             q += " AND (finished_at > ? OR (finished_at = ? AND id > ?))"
             args += [after[0], after[0], after[1]]
@@ -316,4 +335,196 @@ class JobStore:
     def counts(self) -> dict[str, int]:
         with self._conn() as c:
             rows = c.execute("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state").fetchall()
-        return {r["state"]: r["n"] for r in rows}
+        return {r["state"]: int(r["n"]) for r in rows}
+
+
+# --- SQLite --------------------------------------------------------------------------------------------
+
+# primary SQLite result codes that mean "the storage under the job store", not a bug in a query
+_SQLITE_UNAVAILABLE = {
+    sqlite3.SQLITE_FULL: "is full",
+    sqlite3.SQLITE_IOERR: "cannot be written (I/O error)",
+    sqlite3.SQLITE_READONLY: "is read-only",
+    sqlite3.SQLITE_CANTOPEN: "cannot be opened",
+    sqlite3.SQLITE_BUSY: "is busy",
+    sqlite3.SQLITE_LOCKED: "is busy",
+    sqlite3.SQLITE_PROTOCOL: "is busy",
+}
+
+
+@contextlib.contextmanager
+def store_errors() -> Iterator[None]:
+    """Convert SQLite's storage failures into :class:`JobStoreUnavailable`, by result code (never by the
+    message text); any other SQLite error is a bug and propagates unchanged."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        primary = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+        if primary not in _SQLITE_UNAVAILABLE:
+            raise
+        raise JobStoreUnavailable(
+            f"job store {_SQLITE_UNAVAILABLE[primary]}; retry later", full=primary == sqlite3.SQLITE_FULL
+        ) from exc
+
+
+class SqliteJobStore(JobStore):
+    """One file, WAL mode, one connection per call (safe across threads and forked RQ work horses)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with store_errors():
+            c = sqlite3.connect(path, timeout=30)
+            try:
+                c.execute("PRAGMA journal_mode=WAL")
+                for stmt in schema("REAL"):
+                    c.execute(stmt)
+                c.commit()
+            finally:
+                c.close()
+
+    @contextlib.contextmanager
+    def _conn(self, immediate: bool = False) -> Iterator[Tx]:
+        with store_errors():
+            c = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            try:
+                c.row_factory = sqlite3.Row
+                c.execute("PRAGMA synchronous=FULL")
+                c.execute("PRAGMA busy_timeout=30000")
+                c.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+                try:
+                    yield c
+                except BaseException:
+                    if c.in_transaction:  # SQLite itself rolls back on some errors (disk full, I/O error)
+                        with contextlib.suppress(sqlite3.Error):
+                            c.execute("ROLLBACK")
+                    raise
+                c.execute("COMMIT")  # fails as a whole (e.g. disk full): nothing of the transaction is kept
+            finally:
+                c.close()
+
+    def _lock_idem(self, c: Tx, key: str) -> None:
+        """Nothing to do: ``BEGIN IMMEDIATE`` holds the database's write lock already."""
+
+    def _lock_job(self, c: Tx, job_id: str) -> None:
+        """Nothing to do: ``BEGIN IMMEDIATE`` holds the database's write lock already."""
+
+    def _json_text(self, path: tuple[str, ...]) -> tuple[str, list[Any]]:
+        return "json_extract(request, ?)", ["$." + ".".join(path)]
+
+
+# --- PostgreSQL ----------------------------------------------------------------------------------------
+
+# SQLSTATE classes / codes that mean "the database server or the way to it", not a bug in a query:
+# 08 connection exception, 53 insufficient resources (53100 disk_full), 57P0x shutdown / cannot connect now,
+# 40001 serialization failure, 40P01 deadlock, 55P03 lock not available, 25006 read-only transaction
+_PG_UNAVAILABLE_CLASSES = ("08", "53")
+_PG_UNAVAILABLE_CODES = {"57P01", "57P02", "57P03", "40001", "40P01", "55P03", "25006", "57014"}
+
+
+@contextlib.contextmanager
+def pg_store_errors() -> Iterator[None]:
+    """PostgreSQL's "server unavailable" failures as :class:`JobStoreUnavailable` (by SQLSTATE, and any
+    failure to connect or to get a pooled connection in time); other errors are bugs and propagate."""
+    import psycopg
+    from psycopg_pool import PoolTimeout
+
+    try:
+        yield
+    except PoolTimeout as exc:
+        raise JobStoreUnavailable("job store is unreachable or busy; retry later") from exc
+    except psycopg.Error as exc:
+        state = exc.sqlstate or ""
+        if state == "53100":
+            raise JobStoreUnavailable("job store is full; retry later", full=True) from exc
+        if state[:2] in _PG_UNAVAILABLE_CLASSES or state in _PG_UNAVAILABLE_CODES:
+            raise JobStoreUnavailable("job store is unavailable; retry later") from exc
+        if not state and isinstance(exc, psycopg.OperationalError):  # connection refused / lost: no SQLSTATE
+            raise JobStoreUnavailable("job store is unreachable; retry later") from exc
+        raise
+
+
+class _PgTx:
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, args: tuple[Any, ...] | list[Any] = (), /) -> Cursor:
+        cursor: Cursor = self.conn.execute(sql.replace("?", "%s"), args)
+        return cursor
+
+
+class PostgresJobStore(JobStore):
+    """PostgreSQL through psycopg 3: one connection pool per process.
+
+    A forked child (an RQ work horse) must not use its parent's connections (the server would see two
+    clients on one socket): the pool is made again after a fork, and the parent's is kept referenced so
+    that garbage collection never closes the sockets the parent still uses.
+    """
+
+    def __init__(self, url: str, *, pool_size: int = 8, timeout: float = 10.0) -> None:
+        if importlib.util.find_spec("psycopg") is None or importlib.util.find_spec("psycopg_pool") is None:
+            raise RuntimeError("job_store_url needs psycopg: pip install 'render-engine[postgres]'")
+        self.url = url
+        self.pool_size = pool_size
+        self.timeout = timeout
+        self._pool: Any = None
+        self._pid = 0
+        self._inherited: list[Any] = []
+        self._pool_lock = threading.Lock()
+        with self._conn(immediate=True) as c:
+            # CREATE TABLE IF NOT EXISTS is not safe against itself in PostgreSQL: one schema change at a time
+            c.execute("SELECT pg_advisory_xact_lock(hashtext('render_engine.jobs.schema'))")
+            for stmt in schema("DOUBLE PRECISION"):
+                c.execute(stmt)
+
+    def _get_pool(self) -> Any:
+        with self._pool_lock:
+            if self._pool is None or self._pid != os.getpid():
+                from psycopg.rows import dict_row
+                from psycopg_pool import ConnectionPool
+
+                if self._pool is not None:
+                    self._inherited.append(self._pool)  # the parent's: never closed from here
+                self._pool = ConnectionPool(
+                    self.url,
+                    min_size=1,
+                    max_size=self.pool_size,
+                    timeout=self.timeout,
+                    check=ConnectionPool.check_connection,  # a connection the server dropped is replaced
+                    kwargs={"row_factory": dict_row, "connect_timeout": max(1, int(self.timeout))},
+                    open=False,
+                    name="render-engine-jobs",
+                )
+                with pg_store_errors():
+                    self._pool.open(wait=False)
+                self._pid = os.getpid()
+            return self._pool
+
+    @contextlib.contextmanager
+    def _conn(self, immediate: bool = False) -> Iterator[Tx]:
+        with pg_store_errors(), self._get_pool().connection() as conn, conn.transaction():
+            yield _PgTx(conn)
+
+    def _lock_idem(self, c: Tx, key: str) -> None:
+        c.execute("SELECT pg_advisory_xact_lock(hashtext('render_engine.idem'), hashtext(?))", (key,))
+
+    def _lock_job(self, c: Tx, job_id: str) -> None:
+        c.execute("SELECT id FROM jobs WHERE id = ? FOR UPDATE", (job_id,))
+
+    def _json_text(self, path: tuple[str, ...]) -> tuple[str, list[Any]]:
+        return "(request::jsonb #>> ?)", [list(path)]
+
+    def close(self) -> None:
+        with self._pool_lock:
+            if self._pool is not None and self._pid == os.getpid():
+                self._pool.close()
+            self._pool = None
+
+
+def open_job_store(url: str | None, storage_root: Path, *, pool_size: int = 8) -> JobStore:
+    """``url`` unset: SQLite at ``<storage_root>/jobs.sqlite3``; ``postgresql://...``: PostgreSQL."""
+    if not url:
+        return SqliteJobStore(storage_root / "jobs.sqlite3")
+    if url.startswith(("postgresql://", "postgres://")):
+        return PostgresJobStore(url, pool_size=pool_size)
+    raise ValueError("job_store_url must be a postgresql:// URL (unset: SQLite in the storage root)")

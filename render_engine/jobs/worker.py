@@ -37,7 +37,7 @@ from ..resolve import Engine
 from ..settings import Settings
 from .settings import ServiceSettings
 from .storage import Storage, make_storage, sha256_file
-from .store import JobRecord, JobStore, JobStoreUnavailable
+from .store import JobRecord, JobStore, JobStoreUnavailable, open_job_store
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +59,8 @@ class Services:
 
     @classmethod
     def build(cls, settings: ServiceSettings, engine: Engine | None = None) -> Services:
-        root = settings.storage_root
-        return cls(settings, engine or Engine(Settings()), make_storage(settings), JobStore(root / "jobs.sqlite3"))
+        store = open_job_store(settings.job_store_url, settings.storage_root, pool_size=settings.job_store_pool_size)
+        return cls(settings, engine or Engine(Settings()), make_storage(settings), store)
 
     def empty_dir(self) -> Path:
         """Base folder for API designs: relative ``asset`` paths resolve to nothing (use ``asset_id``)."""
@@ -121,10 +121,10 @@ def render_job(svc: Services, job_id: str) -> str:
                 for name, path in files.items()
             ]
             svc.storage.stage(files)  # S3: uploaded to staging keys now, so the lock below covers only copies
-            with svc.store.locked() as c:  # one publisher at a time; a job already ready stays as it is
-                if JobStore.state_in(c, job_id) in ("queued", "rendering"):
+            with svc.store.locked(job_id) as pub:  # one publisher per job; a job already ready stays as it is
+                if pub.state() in ("queued", "rendering"):
                     svc.storage.publish(job_id, files)
-                    JobStore.finish(c, job_id, artifacts)
+                    pub.finish(artifacts)
     except RenderError as exc:
         if exc.http_status < 500:
             svc.store.fail(job_id, exc.to_dict())
@@ -198,8 +198,8 @@ def fail_timed_out(svc: Services, job_id: str) -> None:
     s = svc.settings
     err = {"code": "timeout", "message": f"render took longer than the {s.job_timeout} s job timeout", "field": None}
     svc.store.fail(job_id, err)
-    with svc.store.locked() as c:
-        if JobStore.state_in(c, job_id) == "failed":
+    with svc.store.locked(job_id) as pub:
+        if pub.state() == "failed":
             svc.storage.discard(job_id)
     log.warning("job timed out", extra={"job_id": job_id})
     notify(svc, job_id)

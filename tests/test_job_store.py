@@ -1,0 +1,311 @@
+"""The job store's contract, run against both implementations: SQLite (one host) and PostgreSQL (a real
+server shared by several hosts: tests/pg_support.py). What the farm relies on: a record is committed when
+``create`` returns; an idempotency key makes one job however many requests race; each attempt is enqueued
+once; a final state is never undone; one publisher per job at a time; the print queue is ordered and
+filtered; a store that cannot be reached is a typed 503, never a crash.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from render_engine.jobs.store import (
+    IdempotencyConflict,
+    JobStore,
+    JobStoreUnavailable,
+    PostgresJobStore,
+    SqliteJobStore,
+    open_job_store,
+)
+from tests.pg_support import postgres_server, private_schema
+
+REQUEST = {"design": {"template": "coaster-95-round", "layers": [], "version": 1}, "outputs": {"formats": ["png"]}}
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[JobStore]:
+    if request.param == "sqlite":
+        yield SqliteJobStore(tmp_path / "jobs.sqlite3")
+        return
+    with private_schema(request.getfixturevalue("postgres_url")) as url:
+        s = PostgresJobStore(url)
+        try:
+            yield s
+        finally:
+            s.close()
+
+
+def new_job(store: JobStore, key: str | None = None, body: str = "b", **request: Any) -> str:
+    rec, created = store.create({**REQUEST, **request}, "standard", "storefront", body, key)
+    assert created
+    return rec.id
+
+
+def test_created_record_reads_back_whole(store: JobStore) -> None:
+    request = {**REQUEST, "webhook_url": "https://shop.example/hook", "z": 1, "a": [1.5, "ü"]}
+    rec, created = store.create(request, "express", "shop-1", "h1", "order-1")
+    assert created and rec.state == "queued" and rec.attempt == 0
+    got = store.get(rec.id)
+    assert got is not None
+    assert got.request == request and list(got.request) == list(request)  # key order kept (stored as text)
+    assert (got.priority, got.owner, got.artifacts, got.error) == ("express", "shop-1", [], None)
+    assert got.created_at == pytest.approx(time.time(), abs=5)
+    assert store.get("0" * 32) is None
+
+
+def test_idempotency_key_replays_and_conflicts(store: JobStore) -> None:
+    first, created = store.create(REQUEST, "standard", "sf", "body-1", "key-1")
+    again, created_again = store.create(REQUEST, "standard", "sf", "body-1", "key-1")
+    assert created and not created_again and again.id == first.id
+    with pytest.raises(IdempotencyConflict):
+        store.create(REQUEST, "standard", "sf", "body-2", "key-1")
+    found = store.find_idem("key-1")
+    assert found is not None and found[0].id == first.id and found[1] == "body-1"
+    assert store.find_idem("key-2") is None
+    assert store.counts() == {"queued": 1}
+
+
+def test_racing_requests_with_one_key_make_one_job(store: JobStore) -> None:
+    """Eight API threads post the same order at once: one job, and every request gets its id."""
+    ids: list[str] = []
+    errors: list[BaseException] = []
+    go = threading.Barrier(8)
+
+    def post() -> None:
+        try:
+            go.wait()
+            rec, _ = store.create(REQUEST, "standard", "sf", "same-body", "order-42")
+            ids.append(rec.id)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=post) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(ids) == 8 and len(set(ids)) == 1
+    assert store.counts() == {"queued": 1}
+
+
+def test_each_attempt_is_enqueued_once(store: JobStore) -> None:
+    """An API process and two reconcilers try to enqueue attempt 1 at the same moment: one wins."""
+    job = new_job(store)
+    wins: list[bool] = []
+    go = threading.Barrier(6)
+
+    def enqueue(n: int) -> None:
+        go.wait()
+        wins.append(store.set_enqueued(job, f"rq-{n}", 0))
+
+    threads = [threading.Thread(target=enqueue, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(wins) == [False] * 5 + [True]
+    rec = store.get(job)
+    assert rec is not None and rec.attempt == 1 and rec.rq_id is not None
+    assert store.set_enqueued(job, "rq-next", 1) and not store.set_enqueued(job, "rq-late", 1)
+
+
+def test_life_cycle_and_final_states_stay_final(store: JobStore) -> None:
+    job = new_job(store)
+    assert [r.id for r in store.in_flight()] == [job]
+    rec = store.start(job, lease=30)
+    assert rec is not None and rec.state == "rendering" and rec.lease_until == pytest.approx(time.time() + 30, abs=5)
+    started = rec.started_at
+    store.note_error(job, {"code": "storage_error", "message": "disk", "field": None})
+    rec = store.start(job, lease=30)  # a retry keeps the first start time
+    assert rec is not None and rec.started_at == started and rec.error is not None
+    artifacts = [{"name": "print.png", "bytes": 3, "sha256": "ab" * 32, "content_type": "image/png"}]
+    with store.locked(job) as pub:
+        assert pub.state() == "rendering"
+        pub.finish(artifacts)
+    rec = store.get(job)
+    assert rec is not None and rec.state == "ready" and rec.artifacts == artifacts and rec.error is None
+    assert rec.lease_until is None and rec.finished_at is not None
+    # a late duplicate run or a timeout watchdog changes nothing
+    assert store.start(job, lease=30) is None
+    store.fail(job, {"code": "timeout", "message": "late", "field": None})
+    assert store.set_enqueued(job, "rq-x", rec.attempt) is False
+    final = store.get(job)
+    assert final is not None and final.state == "ready" and final.error is None
+    assert store.in_flight() == [] and store.counts() == {"ready": 1}
+
+
+def test_failed_job_keeps_its_reason(store: JobStore) -> None:
+    job = new_job(store)
+    store.fail(job, {"code": "invalid_design", "message": "bad", "field": "layers[0]"})
+    rec = store.get(job)
+    assert rec is not None and rec.state == "failed" and rec.error == {
+        "code": "invalid_design", "message": "bad", "field": "layers[0]"
+    }  # fmt: skip
+    assert store.start(job, lease=30) is None
+    with store.locked(job) as pub:
+        assert pub.state() == "failed"
+
+
+def test_one_publisher_per_job(store: JobStore) -> None:
+    """A second run of the same job waits for the first one's publish transaction, then sees ``ready``."""
+    job = new_job(store)
+    assert store.start(job, lease=30) is not None
+    inside = threading.Event()
+    seen: list[str | None] = []
+
+    def second_run() -> None:
+        inside.wait()
+        with store.locked(job) as pub:
+            seen.append(pub.state())
+
+    t = threading.Thread(target=second_run)
+    t.start()
+    with store.locked(job) as pub:
+        inside.set()
+        time.sleep(0.5)  # the second run is blocked meanwhile
+        assert seen == []
+        pub.finish([])
+    t.join(timeout=30)
+    assert seen == ["ready"]
+
+
+def test_postgres_publishers_of_different_jobs_do_not_wait(store: JobStore) -> None:
+    """PostgreSQL locks the job's row, not the store: two workers publish two jobs at the same time (SQLite
+    has one write lock for the whole file, which is why it suits one host only)."""
+    if not isinstance(store, PostgresJobStore):
+        pytest.skip("SQLite serialises all writers by design")
+    a, b = new_job(store, "a"), new_job(store, "b")
+    done = threading.Event()
+
+    def other() -> None:
+        with store.locked(b) as pub:
+            pub.finish([])
+        done.set()
+
+    with store.locked(a):
+        t = threading.Thread(target=other)
+        t.start()
+        assert done.wait(10), "publishing job b waited for job a's lock"
+    t.join()
+    rec = store.get(b)
+    assert rec is not None and rec.state == "ready"
+
+
+def test_print_queue_order_filters_pagination_and_ack(store: JobStore) -> None:
+    jobs = []
+    for n, (template, profile, unit) in enumerate(
+        [("mug-11oz", "fogra39", "north"), ("coaster-95-round", "fogra39", None), ("mug-11oz", "srgb", "south"),
+         ("mug-11oz", "fogra39", "north")]
+    ):  # fmt: skip
+        request: dict[str, Any] = {"design": {"template": template}, "output_profile": profile}
+        if unit:
+            request["print_unit"] = unit
+        rec, _ = store.create(request, "standard", "sf", f"b{n}", f"k{n}")
+        store.start(rec.id, 30)
+        with store.locked(rec.id) as pub:
+            pub.finish([])
+        jobs.append(rec.id)
+        time.sleep(0.01)  # distinct finish times
+    assert [r.id for r in store.print_queue(10, None)] == jobs
+    assert [r.id for r in store.print_queue(10, None, template="mug-11oz")] == [jobs[0], jobs[2], jobs[3]]
+    assert [r.id for r in store.print_queue(10, None, output_profile="srgb")] == [jobs[2]]
+    assert [r.id for r in store.print_queue(10, None, print_unit="north")] == [jobs[0], jobs[3]]
+    assert [r.id for r in store.print_queue(10, None, template="mug-11oz", print_unit="south")] == [jobs[2]]
+    page1 = store.print_queue(2, None)
+    assert page1[-1].finished_at is not None
+    page2 = store.print_queue(2, (page1[-1].finished_at, page1[-1].id))
+    assert [r.id for r in page1 + page2] == jobs
+    first = store.ack(jobs[0])
+    again = store.ack(jobs[0])
+    assert first is not None and again is not None and first.acked_at == again.acked_at is not None
+    assert [r.id for r in store.print_queue(10, None)] == jobs[1:]
+    assert store.ack("f" * 32) is None
+
+
+def test_open_job_store_picks_the_backend(tmp_path: Path, postgres_url: str) -> None:
+    assert isinstance(open_job_store(None, tmp_path), SqliteJobStore)
+    assert (tmp_path / "jobs.sqlite3").is_file()
+    with private_schema(postgres_url) as url:
+        pg = open_job_store(url, tmp_path / "other")
+        try:
+            assert isinstance(pg, PostgresJobStore) and pg.ping()
+        finally:
+            pg.close()
+    assert not (tmp_path / "other").exists()
+    with pytest.raises(ValueError, match="postgresql://"):
+        open_job_store("mysql://db/jobs", tmp_path)
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_unreachable_postgres_is_a_typed_503() -> None:
+    t0 = time.monotonic()
+    with pytest.raises(JobStoreUnavailable) as err:
+        PostgresJobStore(f"postgresql://postgres@127.0.0.1:{_closed_port()}/test", timeout=2)
+    assert err.value.http_status == 503 and err.value.headers == {"Retry-After": "30"}
+    assert time.monotonic() - t0 < 15
+
+
+def test_postgres_connections_dropped_by_the_server_are_replaced(postgres_url: str) -> None:
+    """The database restarts or an admin kills our sessions: the next call gets a new connection."""
+    import psycopg
+
+    with private_schema(postgres_url) as url:
+        name = f"render_test_{os.getpid()}_{time.monotonic_ns()}"
+        store = PostgresJobStore(f"{url}&application_name={name}")
+        try:
+            job = new_job(store)
+            with psycopg.connect(postgres_url, autocommit=True) as admin:
+                killed = admin.execute(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = %s",
+                    (name,),
+                ).fetchone()
+            assert killed is not None and killed[0] >= 1
+            rec = store.get(job)
+            assert rec is not None and rec.id == job
+        finally:
+            store.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork")
+def test_postgres_store_works_in_a_forked_work_horse(postgres_url: str) -> None:
+    """RQ forks a work horse per job from a worker that already holds pooled connections: the child opens
+    its own, and the parent's connections still work after the child exits."""
+    with private_schema(postgres_url) as url:
+        store = PostgresJobStore(url)
+        try:
+            job = new_job(store)
+            assert store.get(job) is not None  # the parent's pool is in use before the fork
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - the child reports through its exit status
+                code = 1
+                try:
+                    rec = store.start(job, lease=30)
+                    code = 0 if rec is not None and rec.state == "rendering" else 2
+                finally:
+                    os._exit(code)
+            _, status = os.waitpid(pid, 0)
+            assert os.waitstatus_to_exitcode(status) == 0
+            rec = store.get(job)
+            assert rec is not None and rec.state == "rendering"
+        finally:
+            store.close()
