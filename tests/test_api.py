@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -598,10 +599,12 @@ def test_fabric_font_fallback_is_reported(client: Any) -> None:
 # --- the RQ farm: real Redis, a real worker process ------------------------------------------------------
 
 
-def test_rq_worker_renders_fabric_job_records_filters_and_logs_steps(tmp_path: Path) -> None:
+@pytest.mark.parametrize("fork", [True, False], ids=["forked-horse", "no-fork"])
+def test_rq_worker_renders_fabric_job_records_filters_and_logs_steps(tmp_path: Path, fork: bool) -> None:
     """With REDIS_URL the API only enqueues: a real ``render-engine worker --burst`` process renders a Fabric
     job (its data-URL image reached the worker through the asset store), the print queue filters on what the
-    API recorded, and the worker's step timings are in its log — not in the API's /metrics (docs/api.md)."""
+    API recorded, and the worker's step timings are in its log — not in the API's /metrics (docs/api.md).
+    By default the job renders in a forked work horse; with ``--no-fork`` in the worker process itself."""
     import os
     import subprocess
     import sys
@@ -628,13 +631,17 @@ def test_rq_worker_renders_fabric_job_records_filters_and_logs_steps(tmp_path: P
                        "RENDER_ENGINE_QUEUE_PREFIX": prefix, "PYTHONPATH": str(ROOT)}
                 log = tmp_path / "worker.log"
                 with open(log, "wb") as err:
-                    proc = subprocess.run(
+                    proc = subprocess.Popen(
                         [sys.executable, "-m", "render_engine.cli", "worker", "--burst", "--name", "w1",
-                         "--log-level", "INFO"],
-                        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err, timeout=180, check=False,
+                         "--log-level", "INFO", *([] if fork else ["--no-fork"])],
+                        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err,
                     )
+                    returncode = proc.wait(timeout=180)
                 text = log.read_text(encoding="utf-8", errors="replace")
-                assert proc.returncode == 0, text[-3000:]
+                assert returncode == 0, text[-3000:]
+                pids = {int(p) for p in re.findall(r"render steps job_\w+ .* pid=(\d+)", text)}
+                assert len(pids) == 1, text[-3000:]
+                assert (pids != {proc.pid}) == fork, (pids, proc.pid)  # a horse of its own, or the worker itself
                 job = c.get(f"/v1/jobs/{jid}", headers=P).json()
                 assert job["state"] == "ready", (job, text[-3000:])
                 assert job["print_unit"] == "unit-rq" and job["output_profile"] == "fogra39l-coated"

@@ -144,9 +144,12 @@ def _worker_env(url: str, root: Path, prefix: str, storage: dict[str, str], work
 
 
 def _start_worker(env: dict[str, str], name: str, log: Path) -> subprocess.Popen[bytes]:
+    """A ``render-engine worker``; on the multi-host layout worker b renders in-process (``--no-fork``), so
+    the kill test covers both kinds of worker."""
+    no_fork = ["--no-fork"] if "RENDER_ENGINE_JOB_STORE_URL" in env and name.endswith("b") else []
     with open(log, "wb") as err:  # a file, not a pipe nobody reads (a full pipe would block the worker)
         return subprocess.Popen(
-            [sys.executable, "-m", "render_engine.cli", "worker", "--name", name,
+            [sys.executable, "-m", "render_engine.cli", "worker", "--name", name, *no_fork,
              "--job-monitoring-interval", "1", "--maintenance-interval", "1", "--log-level", "WARNING"],
             env=env, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=err,
         )

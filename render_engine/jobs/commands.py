@@ -24,6 +24,11 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     w.add_argument("--name", help="worker name (default: host.pid)")
     w.add_argument("--job-monitoring-interval", type=int, help="seconds between work-horse heartbeats")
     w.add_argument("--maintenance-interval", type=int, help="seconds between maintenance/reconciler passes")
+    w.add_argument(
+        "--no-fork",
+        action="store_true",
+        help="render in this process instead of a forked work horse per job (warm caches; a crash takes the worker)",
+    )
     w.add_argument("--log-level", default="INFO")
 
 
@@ -57,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
             overrides["job_monitoring_interval"] = args.job_monitoring_interval
         if args.maintenance_interval:
             overrides["maintenance_interval"] = args.maintenance_interval
+        if args.no_fork:
+            overrides["worker_fork"] = False
     settings = ServiceSettings(**overrides)  # type: ignore[arg-type]
     limit_malloc_arenas(settings.malloc_arena_max)
     limit_vips_cache(settings.vips_cache_mb)

@@ -160,6 +160,14 @@ class ServiceSettings(BaseSettings):
     reconcile_interval: float = Field(30.0, gt=0, description="Seconds between reconciler passes.")
     job_monitoring_interval: int = Field(10, gt=0, description="rq worker --job-monitoring-interval.")
     maintenance_interval: int = Field(30, gt=0, description="rq worker --maintenance-interval.")
+    worker_fork: bool = Field(
+        True,
+        description=(
+            "Render each job in a forked RQ work horse (isolation: a crash or a hard timeout kills only the horse)."
+            " False: render in the worker process itself (RQ's SimpleWorker; caches stay warm between jobs, a crash"
+            " takes the worker down and the reconciler re-runs its job). `render-engine worker --no-fork`."
+        ),
+    )
     embedded_workers: int = Field(1, ge=0, description="In-process render threads of `serve` without Redis.")
     print_queue_page: int = Field(50, gt=0, le=500, description="Default page size of /v1/print-queue.")
 

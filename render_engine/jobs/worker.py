@@ -154,7 +154,8 @@ def report_steps(svc: Services, job_id: str, steps: Mapping[str, Mapping[str, fl
     log is where they end up), and ``svc.on_steps`` (the embedded worker's API ``/metrics``)."""
     for pipeline, seconds in steps.items():
         text = " ".join(f"{k}={v:.3f}" for k, v in seconds.items())
-        log.info("render steps %s %s", pipeline, text, extra={"job_id": job_id, "pipeline": pipeline, "steps": seconds})
+        extra = {"job_id": job_id, "pipeline": pipeline, "steps": seconds}
+        log.info("render steps %s %s pid=%d", pipeline, text, os.getpid(), extra=extra)
         if svc.on_steps is not None:
             try:
                 svc.on_steps(pipeline, seconds)
@@ -550,6 +551,47 @@ def _install_fork_guard() -> None:
     )
 
 
+WARM_MODULES = (
+    "render_engine.preflight",
+    "render_engine.preflight_color",
+    "render_engine.proof",
+    "render_engine.pdf",
+    "render_engine.mockup.render",
+    "cv2",
+    "pikepdf",
+    "PIL.PngImagePlugin",
+    "PIL.JpegImagePlugin",
+)
+
+
+def warm_up(svc: Services) -> None:
+    """Load, once in the worker process, what every job would otherwise load again in each fresh work horse
+    (RQ forks one per job; the horses inherit all of this): the template, font and ICC catalogs, the
+    modules a job imports, every font file (HarfBuzz faces) and the preflight colour check's littleCMS
+    transforms per output profile (~45 ms each).
+
+    Nothing here may run a libvips operation: a process forked after libvips started its worker threads
+    waits forever for threads it does not have (seen: a horse stuck in ``g_cond_wait`` in its first resize
+    after the parent had rendered a job). libvips' own start-up therefore stays in each horse.
+    """
+    import importlib
+
+    from ..preflight_color import _transforms
+
+    engine = svc.engine
+    for mod in WARM_MODULES:
+        importlib.import_module(mod)
+    fonts = engine.fonts
+    for fam in fonts.families.values():
+        for style in fam.styles:
+            fonts.face_for(fam.id, style.weight, style.style).hb_font  # noqa: B018 - reads and parses the file
+    srgb = engine.icc.profiles.get("srgb")
+    for template in engine.templates.templates.values():
+        profile = engine.icc.cmyk_profile(template.output.icc_profile)
+        profile.deflated  # noqa: B018 - the PDF output intent's embedded profile
+        _transforms(str(srgb.path) if srgb else "", str(profile.path))
+
+
 def run_worker(
     settings: ServiceSettings, *, burst: bool = False, name: str | None = None, logging_level: str = "INFO"
 ) -> bool:
@@ -559,7 +601,7 @@ def run_worker(
     time farm-wide). It is a thread rather than an RQ maintenance hook because an idle RQ worker blocks in
     BLPOP for ``worker_ttl - 15`` seconds between maintenance passes.
     """
-    from rq import Worker
+    from rq import SimpleWorker, Worker
     from rq.serializers import JSONSerializer
 
     if not settings.redis_url:
@@ -567,9 +609,7 @@ def run_worker(
     global _services
     svc = _services = Services.build(settings)
     dispatcher = RqDispatcher(svc, settings.redis_url)
-    svc.engine.templates  # noqa: B018 - warm the catalogs once, before forking work horses
-    svc.engine.fonts  # noqa: B018
-    svc.engine.icc  # noqa: B018
+    warm_up(svc)
 
     stop = threading.Event()
     _install_fork_guard()
@@ -586,7 +626,8 @@ def run_worker(
 
     reconcile_rq(svc, dispatcher)
     threading.Thread(target=reconciler, name="reconciler", daemon=True).start()
-    worker = Worker(
+    worker_cls = Worker if settings.worker_fork else SimpleWorker
+    worker = worker_cls(
         list(dispatcher.queues.values()),
         connection=dispatcher.redis,
         serializer=JSONSerializer,
