@@ -21,8 +21,9 @@ class Metrics:
     def observe_steps(self, pipeline: str, seconds: Mapping[str, float]) -> None:
         """One render's step timings (a :class:`~render_engine.pipeline.StepTimer`'s ``seconds``).
 
-        ``pipeline`` names what ran: ``preview``, ``preflight`` (API requests), ``job_pdf``, ``job_png`` and
-        ``job_review`` (preflight/proof/mockup artifacts) for jobs rendered in this process.
+        ``pipeline`` names what ran: ``preview``, ``preflight`` (API requests), ``job_prepare`` (resolve +
+        layout, once per job), ``job_pdf``, ``job_png`` and ``job_review`` (preflight/proof/mockup artifacts) for
+        jobs rendered in this process.
         """
         with self._lock:
             for step, v in seconds.items():

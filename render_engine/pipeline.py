@@ -108,6 +108,26 @@ def render_design(
     """
     timer = timer or StepTimer()
     prep = prepare(design, engine, base_dir, timer, asset_loader)
+    return render_prepared(
+        prep, engine, out, fmt=fmt, dpi=dpi, name=name, timer=timer, soft_proof=soft_proof, pdf_options=pdf_options
+    )
+
+
+def render_prepared(
+    prep: Prepared,
+    engine: Engine,
+    out: Path,
+    *,
+    fmt: Format | None = None,
+    dpi: float | None = None,
+    name: str = "design",
+    timer: StepTimer | None = None,
+    soft_proof: bool = False,
+    pdf_options: PdfOptions | None = None,
+) -> RenderResult:
+    """draw + write of a layout :func:`prepare` computed: several outputs of one design (a job's PDF, PNG and
+    proof) share one resolve and one layout."""
+    timer = timer or StepTimer()
     t = prep.layout.template
     fmt = output_format(prep, fmt)
     dpi = float(dpi or t.dpi.target)

@@ -23,14 +23,14 @@ _slow = float(os.environ.get("FAULT_SLOW_PNG", "0") or 0)
 _log = os.environ.get("FAULT_PUBLISH_LOG")
 
 if _slow > 0:
-    _real_render = worker.render_design
+    _real_render = worker.render_prepared
 
-    def _slow_render(design: Any, engine: Any, out: Path, **kw: Any) -> Any:
+    def _slow_render(prep: Any, engine: Any, out: Path, **kw: Any) -> Any:
         if out.suffix == ".png":
             time.sleep(_slow)
-        return _real_render(design, engine, out, **kw)
+        return _real_render(prep, engine, out, **kw)
 
-    worker.render_design = _slow_render
+    worker.render_prepared = _slow_render
 
 if _log:
     _log_path: str = _log

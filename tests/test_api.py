@@ -433,9 +433,10 @@ def test_metrics_render_steps_of_previews_preflights_and_embedded_jobs(client: A
     text = client.get("/metrics").text
     assert "# TYPE render_step_duration_seconds histogram" in text
     expected = [("preflight", s) for s in ("parse", "resolve", "layout", "preflight")]
-    expected += [("job_pdf", s) for s in ("resolve", "layout", "draw", "write")]
-    expected += [("job_png", s) for s in ("resolve", "layout", "draw", "write")]
-    expected += [("job_review", s) for s in ("resolve", "layout", "preflight", "proof")]
+    expected += [("job_pdf", s) for s in ("draw", "write")]
+    expected += [("job_prepare", s) for s in ("resolve", "layout")]  # once per job, for all its artifacts
+    expected += [("job_png", s) for s in ("draw", "write")]
+    expected += [("job_review", s) for s in ("preflight", "proof")]
     if r.status_code == 200:
         expected += [("preview", s) for s in ("parse", "resolve", "layout", "scene", "draw", "warp", "encode")]
     for pipeline, step in expected:
@@ -652,8 +653,9 @@ def test_rq_worker_renders_fabric_job_records_filters_and_logs_steps(tmp_path: P
                 assert c.get("/v1/print-queue", params={"output_profile": "srgb"}, headers=P).json()["jobs"] == []
                 png = next(a for a in job["artifacts"] if a["name"] == "print.png")
                 assert hashlib.sha256(c.get(png["url"], headers=P).content).hexdigest() == png["sha256"]
+                assert "render steps job_prepare resolve=" in text, text[-3000:]
                 for pipeline in ("job_png", "job_review"):
-                    assert f"render steps {pipeline} resolve=" in text, text[-3000:]
+                    assert f"render steps {pipeline} " in text, text[-3000:]
                 assert "write=" in text and "proof=" in text
                 assert 'pipeline="job_png"' not in c.get("/metrics").text  # rendered in another process
         finally:

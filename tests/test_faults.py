@@ -200,14 +200,14 @@ def test_embedded_job_over_its_time_limit_fails_with_timeout(
 ) -> None:
     from render_engine.jobs import worker
 
-    real = worker.render_design
+    real = worker.render_prepared
 
-    def slow(design: Any, engine: Any, out: Path, **kw: Any) -> Any:
+    def slow(prep: Any, engine: Any, out: Path, **kw: Any) -> Any:
         if out.suffix == ".png":
             time.sleep(2.5)
-        return real(design, engine, out, **kw)
+        return real(prep, engine, out, **kw)
 
-    monkeypatch.setattr(worker, "render_design", slow)
+    monkeypatch.setattr(worker, "render_prepared", slow)
     root = tmp_path / "root"
     c = embedded(root, job_timeout=1)
     r = c.post("/v1/jobs", json=job_body(1, ("pdf", "png")), headers=S)

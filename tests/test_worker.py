@@ -414,7 +414,7 @@ def test_transient_error_propagates_for_retry(svc: Services, monkeypatch: pytest
         {"design": {"version": 1, "template": "coaster-95-round", "layers": []}, "outputs": {"formats": ["png"]}},
         "standard", "t", "h", None,
     )
-    monkeypatch.setattr(worker, "render_design", boom)
+    monkeypatch.setattr(worker, "render_prepared", boom)
     with pytest.raises(OSError):
         render_job(svc, rec.id)
     got = svc.store.get(rec.id)

@@ -30,9 +30,9 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..design import Design, parse_design
+from ..design import parse_design
 from ..errors import RenderError
-from ..pipeline import Format, StepTimer, prepare, render_design
+from ..pipeline import Format, Prepared, StepTimer, prepare, render_prepared
 from ..resolve import Engine
 from ..settings import Settings
 from .settings import ServiceSettings
@@ -209,38 +209,31 @@ def fail_timed_out(svc: Services, job_id: str) -> None:
 def _render_all(
     svc: Services, rec: JobRecord, tmp: Path, steps: dict[str, dict[str, float]] | None = None
 ) -> dict[str, Path]:
-    """Every artifact into ``tmp``; ``steps`` collects step timings per pipeline (``job_pdf``, ``job_png``,
-    ``job_review``)."""
+    """Every artifact into ``tmp``; ``steps`` collects step timings per pipeline (``job_prepare``: resolve and
+    layout, once per job; ``job_pdf``, ``job_png``: draw and write; ``job_review``: preflight, proof, mockup)."""
     steps = {} if steps is None else steps
     design = parse_design(rec.request["design"])
     outputs = rec.request.get("outputs") or {}
-    formats: list[Format] = outputs.get("formats") or [svc.engine.templates.get(design.template).output.default_format]
+    prepared = StepTimer()
+    prep = prepare(design, svc.engine, svc.empty_dir(), timer=prepared, asset_loader=svc.storage.asset_path)
+    steps["job_prepare"] = prepared.seconds  # resolve + layout once, drawn by every artifact below
+    formats: list[Format] = outputs.get("formats") or [prep.layout.template.output.default_format]
     files: dict[str, Path] = {}
     for fmt in formats:
         name = artifact_name(fmt)
         out = tmp / name
         timer = StepTimer()
-        render_design(
-            design,
-            svc.engine,
-            out,
-            base_dir=svc.empty_dir(),
-            fmt=fmt,
-            dpi=outputs.get("dpi"),
-            name=rec.id,
-            asset_loader=svc.storage.asset_path,
-            timer=timer,
-        )
+        render_prepared(prep, svc.engine, out, fmt=fmt, dpi=outputs.get("dpi"), name=rec.id, timer=timer)
         steps[f"job_{fmt}"] = timer.seconds
         files[name] = out
     review = StepTimer()
-    files.update(_review_artifacts(svc, design, outputs, tmp, review))
+    files.update(_review_artifacts(svc, prep, outputs, tmp, review))
     steps["job_review"] = review.seconds
     return files
 
 
 def _review_artifacts(
-    svc: Services, design: Design, outputs: dict[str, Any], tmp: Path, timer: StepTimer | None = None
+    svc: Services, prep: Prepared, outputs: dict[str, Any], tmp: Path, timer: StepTimer | None = None
 ) -> dict[str, Path]:
     """What the order was checked against, stored with the print files: ``preflight.json`` always,
     ``proof.png`` (the numbered proof image) unless ``outputs.proof`` is false, ``mockup.jpg`` on request."""
@@ -248,7 +241,6 @@ def _review_artifacts(
     from ..proof import write_proof
 
     timer = timer or StepTimer()
-    prep = prepare(design, svc.engine, svc.empty_dir(), timer=timer, asset_loader=svc.storage.asset_path)
     with timer.step("preflight"):
         report = preflight(prep, svc.engine)
     files: dict[str, Path] = {}
