@@ -800,9 +800,10 @@ def check_text(prepared: Prepared, icc: IccCatalog) -> list[Finding]:
         out += _mixed_scripts(it.layer, text, region)
         behind = _behind(layout, it, icc)
         if behind is not None and block.bounds is not None and it.opacity > 0:
-            fg = _srgb(it.color, icc, layout.template.output.icc_profile)
-            ratio = min(contrast_ratio(fg, bg) for bg in behind)
-            if ratio < MIN_CONTRAST:
+            # every colour that prints glyphs: the layer's, and each text span's (a red name in a white line)
+            inks = {_srgb(c, icc, layout.template.output.icc_profile) for c, p in it.paint_runs if p.ops}
+            ratio, fg = min(((contrast_ratio(ink, bg), ink) for ink in inks for bg in behind), default=(21.0, None))
+            if fg is not None and ratio < MIN_CONTRAST:
                 out.append(
                     Finding(
                         "text.low_contrast",

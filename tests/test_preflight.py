@@ -214,6 +214,20 @@ def test_white_text_on_a_white_mug_is_low_contrast(engine: Engine, tmp_path: Pat
     assert contrast_ratio((0, 0, 0), (255, 255, 255)) == pytest.approx(21.0)
 
 
+def test_a_white_span_in_dark_text_on_a_white_mug_is_low_contrast(engine: Engine, tmp_path: Path) -> None:
+    """Spans print in their own colours: a white name inside navy text vanishes on a white mug."""
+    layer = _text("For Rose with love", (20, 20, 150, 20), color="#1d3557")
+    rep, _ = _run(engine, design("mug-11oz", layer), tmp_path)
+    assert rep.codes() == []
+    layer["spans"] = [{"start": 4, "end": 8, "color": "#ffffff"}]
+    rep, _ = _run(engine, design("mug-11oz", layer), tmp_path)
+    assert rep.codes() == ["text.low_contrast"]
+    assert rep.findings[0].measured == pytest.approx(1.0) and "text #ffffff on #ffffff" in rep.findings[0].detail
+    layer["spans"] = [{"start": 4, "end": 8, "color": "#c1121f"}]  # a red name reads fine
+    rep, _ = _run(engine, design("mug-11oz", layer), tmp_path)
+    assert rep.codes() == []
+
+
 def test_every_text_is_echoed_as_it_will_print(engine: Engine, tmp_path: Path) -> None:
     layer = _text("Happy Anniversary Anna", (20, 20, 60, 40), size=20)
     rep, _ = _run(engine, design("mug-11oz", layer), tmp_path)
