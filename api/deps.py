@@ -1,17 +1,23 @@
-"""Request dependencies (``Annotated`` aliases used by the route modules): services and API-key auth."""
+"""Request dependencies (``Annotated`` aliases used by the route modules): services and API-key auth.
+
+The aliases resolve with ``async def`` dependencies: they only read app state and compare keys, so they
+run on the event loop. A plain ``def`` dependency would cost every request a round trip through the
+threadpool per dependency, each waiting for the GIL while preview renders hold it.
+"""
 
 from __future__ import annotations
 
 import hmac
+import os
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 
-from render_engine.jobs.settings import ApiKey
+from render_engine.jobs.settings import ApiKey, ServiceSettings
 from render_engine.jobs.worker import Dispatcher, Services
 
 from .errors import ApiError
@@ -19,6 +25,26 @@ from .metrics import Metrics
 from .render_cache import RenderCache
 
 T = TypeVar("T")
+
+
+def usable_cores() -> int:
+    """CPU cores this process may run on (its affinity mask where the OS has one)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # no sched_getaffinity (macOS, Windows)
+        return os.cpu_count() or 1
+
+
+def preview_slots(settings: ServiceSettings) -> int:
+    """``max_concurrent_previews`` when configured; left at its default, no more than the usable cores.
+
+    A preview is CPU-bound: more renders than cores only time-slice (each answer slower, no more per
+    second) and keep the GIL busier, so the event loop answers everything else later.
+    """
+    configured = settings.max_concurrent_previews
+    if "max_concurrent_previews" in settings.model_fields_set:
+        return configured
+    return max(1, min(configured, usable_cores()))
 
 
 class PreviewGate:
@@ -81,7 +107,7 @@ class AppState:
     def __post_init__(self) -> None:
         s = self.services.settings
         if self.previews is None:
-            self.previews = PreviewGate(s.max_concurrent_previews, s.preview_timeout)
+            self.previews = PreviewGate(preview_slots(s), s.preview_timeout)
         if self.renders is None:
             self.renders = RenderCache(s.storage_root / "cache" / "renders")
 
@@ -101,7 +127,11 @@ def get_state(request: Request) -> AppState:
     return state
 
 
-State = Annotated[AppState, Depends(get_state)]
+async def _state(request: Request) -> AppState:
+    return get_state(request)
+
+
+State = Annotated[AppState, Depends(_state)]
 
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="A storefront or print-unit key.")
 
@@ -118,16 +148,27 @@ def _authenticate(state: AppState, presented: str | None) -> ApiKey:
     return found
 
 
-def require(scope: str) -> Callable[..., ApiKey]:
-    def dependency(state: State, presented: Annotated[str | None, Security(api_key_header)]) -> ApiKey:
+def require(scope: str) -> Callable[[AppState, str | None], ApiKey]:
+    """The key check for ``scope`` as a plain function (for routes that combine scopes)."""
+
+    def check(state: AppState, presented: str | None) -> ApiKey:
         key = _authenticate(state, presented)
         if scope not in key.scopes:
             raise ApiError(403, "forbidden", f"this endpoint needs a {scope} key")
         return key
 
+    return check
+
+
+def _key_dependency(scope: str) -> Callable[..., Awaitable[ApiKey]]:
+    check = require(scope)
+
+    async def dependency(state: State, presented: Annotated[str | None, Security(api_key_header)]) -> ApiKey:
+        return check(state, presented)
+
     dependency.__name__ = f"require_{scope.replace('-', '_')}"
     return dependency
 
 
-Storefront = Annotated[ApiKey, Depends(require("storefront"))]
-PrintUnit = Annotated[ApiKey, Depends(require("print-unit"))]
+Storefront = Annotated[ApiKey, Depends(_key_dependency("storefront"))]
+PrintUnit = Annotated[ApiKey, Depends(_key_dependency("print-unit"))]

@@ -10,23 +10,17 @@ import contextlib
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from urllib.parse import quote
 
 import pytest
 
+from tests.net_support import free_port, wait_until_answers
+
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _answers(url: str) -> bool:
@@ -44,48 +38,68 @@ def _pg_bin(name: str) -> str | None:
     return found[-1] if found else shutil.which(name)
 
 
+class PrivatePostgres:
+    """A throw-away cluster (``initdb``) served on 127.0.0.1, as the ``postgres`` user when we are root
+    (PostgreSQL refuses to run as root). :meth:`stop` and :meth:`start` again are a real database outage."""
+
+    def __init__(self) -> None:
+        initdb, self.postgres = _pg_bin("initdb"), _pg_bin("postgres")
+        self.pg_ctl = _pg_bin("pg_ctl")
+        if initdb is None or self.postgres is None or self.pg_ctl is None:
+            pytest.skip("no PostgreSQL answers and its server is not installed (scripts/check.sh installs it)")
+        self.run_as: list[str] = []
+        self.folder = tempfile.mkdtemp(prefix="render-pg-")
+        if os.geteuid() == 0:
+            if shutil.which("runuser") is None:
+                pytest.skip("no PostgreSQL answers, and as root a private server needs runuser and a postgres user")
+            self.run_as = ["runuser", "-u", "postgres", "--"]
+            shutil.chown(self.folder, "postgres")
+        self.data = os.path.join(self.folder, "data")
+        subprocess.run(
+            [*self.run_as, initdb, "-D", self.data, "-U", "postgres", "--auth=trust", "--no-sync"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.port = free_port()
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [*self.run_as, str(self.postgres), "-D", self.data, "-p", str(self.port), "-k", self.folder,
+             "-c", "listen_addresses=127.0.0.1", "-F"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        wait_until_answers(lambda: _answers(self.url), self.proc, "private PostgreSQL", timeout=20)
+
+    def stop(self) -> None:
+        """Fast shutdown: the server disconnects its clients and exits."""
+        if self.proc is None:
+            return
+        subprocess.run(
+            [*self.run_as, str(self.pg_ctl), "-D", self.data, "stop", "-m", "fast", "-w"],
+            check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.proc.wait(timeout=30)
+        self.proc = None
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 @contextlib.contextmanager
-def _private_server() -> Iterator[str]:
-    """``initdb`` a throw-away cluster and run it on 127.0.0.1 (as the ``postgres`` user when we are root:
-    PostgreSQL refuses to run as root)."""
-    initdb, postgres = _pg_bin("initdb"), _pg_bin("postgres")
-    if initdb is None or postgres is None:
-        pytest.skip("no PostgreSQL answers and its server is not installed (scripts/check.sh installs it)")
-    run_as: list[str] = []
-    folder = tempfile.mkdtemp(prefix="render-pg-")
-    if os.geteuid() == 0:
-        if shutil.which("runuser") is None:
-            pytest.skip("no PostgreSQL answers, and as root a private server needs runuser and a postgres user")
-        run_as = ["runuser", "-u", "postgres", "--"]
-        shutil.chown(folder, "postgres")
-    data = os.path.join(folder, "data")
-    subprocess.run(
-        [*run_as, initdb, "-D", data, "-U", "postgres", "--auth=trust", "--no-sync"],
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    port = _free_port()
-    proc = subprocess.Popen(
-        [*run_as, postgres, "-D", data, "-p", str(port), "-k", folder, "-c", "listen_addresses=127.0.0.1", "-F"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+def private_server() -> Iterator[PrivatePostgres]:
+    server = PrivatePostgres()
     try:
-        for _ in range(200):
-            if _answers(url):
-                break
-            if proc.poll() is not None:
-                raise RuntimeError("private PostgreSQL exited at start")
-            time.sleep(0.05)
-        else:
-            raise RuntimeError("private PostgreSQL did not start")
-        yield url
+        server.start()
+        yield server
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        shutil.rmtree(folder, ignore_errors=True)
+        server.remove()
 
 
 @contextlib.contextmanager
@@ -95,8 +109,8 @@ def postgres_server() -> Iterator[str]:
     if _answers(url):
         yield url
         return
-    with _private_server() as private:
-        yield private
+    with private_server() as private:
+        yield private.url
 
 
 def with_search_path(url: str, schema: str) -> str:

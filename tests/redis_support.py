@@ -8,21 +8,15 @@ import contextlib
 import os
 import re
 import shutil
-import socket
 import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 
 import pytest
 
+from tests.net_support import free_port, wait_until_answers
+
 TEST_DB = 13
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _answers(url: str) -> bool:
@@ -45,7 +39,7 @@ def redis_server() -> Iterator[str]:
     exe = shutil.which("redis-server")
     if exe is None:
         pytest.skip("no Redis answers and redis-server is not installed (scripts/check.sh installs it)")
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL,
@@ -53,12 +47,7 @@ def redis_server() -> Iterator[str]:
     )
     url = f"redis://127.0.0.1:{port}/{TEST_DB}"
     try:
-        for _ in range(100):
-            if _answers(url):
-                break
-            time.sleep(0.05)
-        else:
-            raise RuntimeError("private redis-server did not start")
+        wait_until_answers(lambda: _answers(url), proc, "private redis-server")
         yield url
     finally:
         proc.terminate()

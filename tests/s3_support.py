@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
+from tests.net_support import free_port
 
 CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "moto-test-key",
@@ -24,12 +25,6 @@ CREDENTIALS = {
     "AWS_CONFIG_FILE": os.devnull,  # never a developer's real profile or credentials
     "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextlib.contextmanager
@@ -43,7 +38,7 @@ def moto_s3() -> Iterator[str]:
         yield real
         return
     server_mod = pytest.importorskip("moto.server", reason="moto[server] is in the dev extra")
-    port = _free_port()
+    port = free_port()
     server = server_mod.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     saved = {k: os.environ.get(k) for k in CREDENTIALS}

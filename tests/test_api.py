@@ -261,7 +261,7 @@ def test_preflight_and_preview(client: Any) -> None:
 def test_ops_endpoints(client: Any) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")
-    assert ready.status_code == 200 and ready.json()["checks"] == {"queue": True, "storage": True}
+    assert ready.status_code == 200 and ready.json()["checks"] == {"queue": True, "storage": True, "job_store": True}
     m = client.get("/metrics")
     assert m.status_code == 200 and "render_http_requests_total" in m.text and 'render_jobs{state="ready"}' in m.text
     assert client.get("/v1/nope").json()["code"] == "not_found"

@@ -16,7 +16,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ from typing import Any
 import pytest
 
 from render_engine.jobs.settings import ServiceSettings
+from tests.net_support import free_port
 from tests.redis_support import TEST_DB
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
@@ -222,12 +222,6 @@ def test_embedded_job_over_its_time_limit_fails_with_timeout(
 # --- real processes: RQ workers, redis-server, the API server --------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class RedisProc:
     """A private redis-server we may SIGKILL and restart on the same port (never a shared one)."""
 
@@ -236,7 +230,7 @@ class RedisProc:
         if exe is None:
             pytest.skip("redis-server is not installed (scripts/check.sh installs it)")
         self.exe, self.folder, self.persistent = exe, folder, persistent
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/{TEST_DB}"
         self.proc: subprocess.Popen[bytes] | None = None
         folder.mkdir(parents=True, exist_ok=True)
@@ -385,7 +379,7 @@ def test_api_server_sigkilled_mid_batch_restarts_and_finishes_every_job(tmp_path
     import httpx
 
     root, log = tmp_path / "root", tmp_path / "published.log"
-    port = _free_port()
+    port = free_port()
     env = _env(root, FAULT_SLOW_PNG="0.4", FAULT_PUBLISH_LOG=str(log))
     serve = ["serve", "--port", str(port), "--log-level", "warning"]
     base = f"http://127.0.0.1:{port}"
@@ -589,7 +583,7 @@ def test_rq_api_server_sigkilled_mid_batch_restarts_and_every_job_finishes_once(
     redis = RedisProc(tmp_path / "redis", persistent=False)
     redis.start()
     root, log = tmp_path / "root", tmp_path / "published.log"
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     serve = ["serve", "--port", str(port), "--log-level", "warning"]
     api_env = _env(root, REDIS_URL=redis.url)
@@ -711,7 +705,7 @@ def test_job_store_disk_failing_answers_503_json_loses_nothing_and_recovers(tmp_
     import sqlite3
 
     root, log = tmp_path / "root", tmp_path / "published.log"
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = _env(root, FAULT_SLOW_PNG="0.3", FAULT_PUBLISH_LOG=str(log), RENDER_ENGINE_RETRY_INTERVALS="[2, 2, 2, 2]")
     with job_store_fault(kind, tmp_path, root) as fault:  # the checks below need the tmpfs still mounted

@@ -24,7 +24,7 @@ from render_engine.jobs.store import (
     SqliteJobStore,
     open_job_store,
 )
-from tests.pg_support import postgres_server, private_schema
+from tests.pg_support import postgres_server, private_schema, private_server
 
 REQUEST = {"design": {"template": "coaster-95-round", "layers": [], "version": 1}, "outputs": {"formats": ["png"]}}
 
@@ -263,6 +263,45 @@ def test_unreachable_postgres_is_a_typed_503() -> None:
         PostgresJobStore(f"postgresql://postgres@127.0.0.1:{_closed_port()}/test", timeout=2)
     assert err.value.http_status == 503 and err.value.headers == {"Retry-After": "30"}
     assert time.monotonic() - t0 < 15
+
+
+def test_database_outage_is_503_json_and_the_api_recovers_when_it_returns(tmp_path: Path) -> None:
+    """A real outage: the API runs on a private PostgreSQL, which is shut down (fast: clients disconnected)
+    and started again. While it is down: /readyz 503 with ``job_store: false``, job reads and posts 503
+    JSON ``job_store_unavailable`` with Retry-After (never a 500, never a hang past the timeout); after it
+    returns, the pool's dead connections are replaced and the job accepted before the outage is there."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from render_engine.jobs.settings import ServiceSettings
+
+    sf = "storefront-key-for-tests-0001"
+    h = {"X-API-Key": sf}
+    body = {"design": {"version": 1, "template": "coaster-95-round", "layers": []}, "outputs": {"formats": ["png"]}}
+    with private_server() as pg:
+        settings = ServiceSettings(
+            storage_root=tmp_path, job_store_url=pg.url, job_store_timeout=2, api_keys=f"storefront:{sf}"
+        )
+        with TestClient(create_app(settings)) as c:
+            assert c.get("/readyz").json()["checks"]["job_store"] is True
+            accepted = c.post("/v1/jobs", json=body, headers=h)
+            assert accepted.status_code == 202, accepted.text
+            job = accepted.json()["job_id"]
+            pg.stop()
+            gone = c.get("/readyz")
+            assert gone.status_code == 503 and gone.json()["checks"]["job_store"] is False
+            t0 = time.monotonic()
+            for r in (c.get(f"/v1/jobs/{job}", headers=h), c.post("/v1/jobs", json=body, headers=h)):
+                assert r.status_code == 503 and r.json()["code"] == "job_store_unavailable", r.text
+                assert r.headers["retry-after"] == "30"
+            assert time.monotonic() - t0 < 20
+            pg.start()
+            assert c.get("/readyz").status_code == 200
+            t_back = time.monotonic()  # the pool reconnects within its reconnect span (10 s) at the latest
+            back = c.get(f"/v1/jobs/{job}", headers=h)
+            while back.status_code == 503 and time.monotonic() - t_back < 15:
+                back = c.get(f"/v1/jobs/{job}", headers=h)
+            assert back.status_code == 200 and back.json()["id"] == job
 
 
 def test_postgres_connections_dropped_by_the_server_are_replaced(postgres_url: str) -> None:

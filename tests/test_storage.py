@@ -195,9 +195,9 @@ def test_s3_objects_carry_their_sha256_and_assets_are_verified(s3_endpoint: str,
 
 
 def test_s3_unreachable_is_an_oserror_and_not_ready(tmp_path: Path) -> None:
-    from tests.s3_support import _free_port
+    from tests.net_support import free_port
 
-    dead = f"http://127.0.0.1:{_free_port()}"  # nothing listens there
+    dead = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     s = make_storage(
         ServiceSettings(storage_root=tmp_path, storage="s3", s3_bucket="nowhere", s3_endpoint_url=dead, api_keys="")
     )

@@ -488,3 +488,28 @@ def test_rerun_of_ready_job_is_a_no_op_and_reconciler_requeues_lost(svc: Service
     assert reconcile(svc, d, grace=0.0)["requeued"] == 1
     assert d.q.get_nowait()[2] == lost.id
     assert svc.store.get(lost.id).attempt == 1  # type: ignore[union-attr]
+
+
+def test_jobs_rq_gave_up_on_for_infrastructure_faults_are_enqueued_again_bugs_fail(svc: Services) -> None:
+    """RQ ran out of retries. Because the job store was down the whole time (nothing recorded) or the
+    storage failed: the job is enqueued again while attempts remain. Because of a bug (internal_error): it
+    fails with that reason."""
+    req = {"design": {"version": 1, "template": "coaster-95-round", "layers": []}, "outputs": {"formats": ["png"]}}
+    outage, _ = svc.store.create(req, "standard", "t", "o", None)
+    disk, _ = svc.store.create(req, "standard", "t", "d", None)
+    bug, _ = svc.store.create(req, "standard", "t", "b", None)
+    for rec in (outage, disk, bug):
+        assert svc.store.set_enqueued(rec.id, f"rq-{rec.id}", 0)
+    svc.store.note_error(disk.id, {"code": "storage_error", "message": "storage: No space left", "field": None})
+    svc.store.note_error(bug.id, {"code": "internal_error", "message": "render failed (KeyError)", "field": None})
+
+    class GaveUp(LocalDispatcher):
+        def rq_status(self, rq_id: str) -> str | None:
+            return "failed" if rq_id.startswith("rq-") else None
+
+    d = GaveUp(svc, threads=0)
+    assert reconcile(svc, d, grace=0.0) == {"requeued": 2, "failed": 1}
+    assert sorted(d.q.get_nowait()[2] for _ in range(2)) == sorted([outage.id, disk.id])
+    states = {r: svc.store.get(r) for r in (outage.id, disk.id, bug.id)}
+    assert [(s.state, s.attempt) for s in states.values() if s] == [("queued", 2), ("queued", 2), ("failed", 1)]
+    assert states[bug.id].error["code"] == "internal_error"  # type: ignore[union-attr,index]

@@ -1,4 +1,9 @@
-"""Liveness, readiness and Prometheus metrics (unauthenticated: expose them on the internal network only)."""
+"""Liveness, readiness and Prometheus metrics (unauthenticated: expose them on the internal network only).
+
+``/healthz`` is ``async def``: it is answered on the event loop, so it never waits for a threadpool thread
+(nor for the GIL handoffs of one) while preview renders saturate the cores. ``/readyz`` and ``/metrics``
+touch Redis, the disk and the job store, so they stay ``def`` and run in the threadpool, off the loop.
+"""
 
 from __future__ import annotations
 
@@ -13,17 +18,19 @@ router = APIRouter(tags=["ops"])
 
 
 @router.get("/healthz")
-def healthz() -> dict[str, str]:
+async def healthz() -> dict[str, str]:
     """The process answers (no dependency is checked)."""
     return {"status": "ok"}
 
 
 @router.get("/readyz", responses={503: {"description": "Redis or storage unreachable"}})
 def readyz(state: State) -> JSONResponse:
-    """Redis answers a PING (or the embedded worker runs) and the storage root is writable."""
+    """Redis answers a PING (or the embedded worker runs), the storage is writable and the job store answers
+    a read (SQLite file or PostgreSQL server)."""
     checks: dict[str, Any] = {
         "queue": state.dispatcher.ping(),
         "storage": state.services.storage.writable(),
+        "job_store": state.services.store.ping(),
     }
     ok = all(checks.values())
     return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)

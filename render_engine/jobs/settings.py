@@ -107,6 +107,12 @@ class ServiceSettings(BaseSettings):
         ),
     )
     job_store_pool_size: int = Field(8, ge=1, le=100, description="PostgreSQL connections per process (at most).")
+    job_store_timeout: float = Field(
+        5.0,
+        gt=0,
+        le=60,
+        description="Seconds to wait for a PostgreSQL connection (connect, or a free pooled one) before a 503.",
+    )
     redis_url: str | None = Field(
         None,
         validation_alias=AliasChoices("REDIS_URL", "RENDER_ENGINE_REDIS_URL", "redis_url"),

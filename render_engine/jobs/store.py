@@ -461,7 +461,7 @@ class PostgresJobStore(JobStore):
     that garbage collection never closes the sockets the parent still uses.
     """
 
-    def __init__(self, url: str, *, pool_size: int = 8, timeout: float = 10.0) -> None:
+    def __init__(self, url: str, *, pool_size: int = 8, timeout: float = 5.0) -> None:
         if importlib.util.find_spec("psycopg") is None or importlib.util.find_spec("psycopg_pool") is None:
             raise RuntimeError("job_store_url needs psycopg: pip install 'render-engine[postgres]'")
         self.url = url
@@ -477,6 +477,18 @@ class PostgresJobStore(JobStore):
             for stmt in schema("DOUBLE PRECISION"):
                 c.execute(stmt)
 
+    def ping(self) -> bool:
+        """A fresh connection answers ``SELECT 1`` (not the pool: while the server is down the pool would wait
+        its whole timeout for a connection; a refused connect answers at once)."""
+        import psycopg
+
+        try:
+            with psycopg.connect(self.url, connect_timeout=max(1, int(self.timeout))) as c:
+                c.execute("SELECT 1 FROM jobs LIMIT 1")
+            return True
+        except psycopg.Error:
+            return False
+
     def _get_pool(self) -> Any:
         with self._pool_lock:
             if self._pool is None or self._pid != os.getpid():
@@ -491,6 +503,10 @@ class PostgresJobStore(JobStore):
                     max_size=self.pool_size,
                     timeout=self.timeout,
                     check=ConnectionPool.check_connection,  # a connection the server dropped is replaced
+                    # psycopg_pool retries a failed connect with doubling delays until this many seconds, then
+                    # gives up until the next request asks: a short span keeps the wait after a long database
+                    # outage short (the default 300 s let the delays grow to minutes)
+                    reconnect_timeout=10.0,
                     kwargs={"row_factory": dict_row, "connect_timeout": max(1, int(self.timeout))},
                     open=False,
                     name="render-engine-jobs",
@@ -521,10 +537,10 @@ class PostgresJobStore(JobStore):
             self._pool = None
 
 
-def open_job_store(url: str | None, storage_root: Path, *, pool_size: int = 8) -> JobStore:
+def open_job_store(url: str | None, storage_root: Path, *, pool_size: int = 8, timeout: float = 5.0) -> JobStore:
     """``url`` unset: SQLite at ``<storage_root>/jobs.sqlite3``; ``postgresql://...``: PostgreSQL."""
     if not url:
         return SqliteJobStore(storage_root / "jobs.sqlite3")
     if url.startswith(("postgresql://", "postgres://")):
-        return PostgresJobStore(url, pool_size=pool_size)
+        return PostgresJobStore(url, pool_size=pool_size, timeout=timeout)
     raise ValueError("job_store_url must be a postgresql:// URL (unset: SQLite in the storage root)")

@@ -59,7 +59,12 @@ class Services:
 
     @classmethod
     def build(cls, settings: ServiceSettings, engine: Engine | None = None) -> Services:
-        store = open_job_store(settings.job_store_url, settings.storage_root, pool_size=settings.job_store_pool_size)
+        store = open_job_store(
+            settings.job_store_url,
+            settings.storage_root,
+            pool_size=settings.job_store_pool_size,
+            timeout=settings.job_store_timeout,
+        )
         return cls(settings, engine or Engine(Settings()), make_storage(settings), store)
 
     def empty_dir(self) -> Path:
@@ -500,7 +505,7 @@ def reconcile(svc: Services, dispatcher: Dispatcher, *, grace: float = RECONCILE
         stalled = rec.state == "queued" and status == "started" and now - rec.updated_at > svc.settings.lease_seconds
         died = died or stalled
         gave_up = status in ("failed", "stopped", "canceled")
-        if gave_up and not died:
+        if gave_up and not died and not _infrastructure_failure(rec):
             err = rec.error or {"code": "internal_error", "message": "render failed after retries", "field": None}
             svc.store.fail(rec.id, err)
             stats["failed"] += 1
@@ -516,6 +521,17 @@ def reconcile(svc: Services, dispatcher: Dispatcher, *, grace: float = RECONCILE
                 stats["requeued"] += 1
     svc.storage.sweep_tmp(older_than=svc.settings.job_timeout + svc.settings.lease_seconds)
     return stats
+
+
+TRANSIENT_CODES = frozenset({"storage_error", "job_store_unavailable", "job_store_full"})
+
+
+def _infrastructure_failure(rec: JobRecord) -> bool:
+    """RQ gave up on this job because of our infrastructure, not its design or a bug: the storage failed
+    (recorded as ``storage_error``), or nothing could be recorded at all (``error`` is empty: the job store
+    itself was down during every retry). Such a job is enqueued again (while attempts remain) instead of
+    failing: a database outage longer than RQ's retries must not fail the orders accepted before it."""
+    return rec.error is None or rec.error.get("code") in TRANSIENT_CODES
 
 
 def reconcile_rq(svc: Services, dispatcher: RqDispatcher) -> dict[str, int] | None:
