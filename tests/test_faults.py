@@ -347,7 +347,13 @@ def test_redis_sigkill_and_restart_loses_no_job_and_runs_none_twice(
             redis.kill()
 
 
-def test_rq_job_over_its_time_limit_fails_with_timeout_in_a_real_work_horse(tmp_path: Path, engine: Any) -> None:
+@pytest.mark.parametrize("fork", ["true", "false"], ids=["work-horse", "no-fork"])
+def test_rq_job_over_its_time_limit_fails_with_timeout_in_a_real_work_horse(
+    tmp_path: Path, engine: Any, fork: str
+) -> None:
+    """RQ's job timeout ends the render in the forked horse (SIGKILL of the horse) or, with --no-fork, in the
+    worker process (SIGALRM raises in the render): either way the job fails once with code ``timeout`` and
+    the next job renders."""
     from fastapi.testclient import TestClient
 
     from api.app import create_app
@@ -361,7 +367,7 @@ def test_rq_job_over_its_time_limit_fails_with_timeout_in_a_real_work_horse(tmp_
             slow = c.post("/v1/jobs", json=job_body(1, ("pdf", "png")), headers=S).json()["job_id"]
             quick = c.post("/v1/jobs", json=job_body(2, ("pdf",)), headers=S).json()["job_id"]
             env = _env(root, REDIS_URL=redis.url, RENDER_ENGINE_JOB_TIMEOUT="1", FAULT_SLOW_PNG="3",
-                       FAULT_PUBLISH_LOG=str(log))
+                       FAULT_PUBLISH_LOG=str(log), RENDER_ENGINE_WORKER_FORK=fork)
             with process(WORKER, env, tmp_path / "worker.log"):
                 states = wait_final(lambda j: c.get(f"/v1/jobs/{j}", headers=P), [slow, quick], 40)
         logs = (tmp_path / "worker.log").read_text(errors="replace")[-3000:]
