@@ -1,6 +1,6 @@
 // Generates tests/fabric_corpus/: Fabric.js designs as canvas.toJSON() output plus Fabric's own render
 // of each (StaticCanvas in Node through node-canvas/cairo), used by tests/test_fabric.py as the
-// fidelity reference for render_engine/fabric.py.
+// fidelity reference for render_engine/fabric/ (the importer package).
 //
 //   cd tools/fabric-corpus && npm ci && node generate.js
 //

@@ -1,0 +1,53 @@
+"""Import Fabric.js canvas JSON (``canvas.toJSON()``, Fabric 5.x and 6.x) as a native :class:`Design`.
+
+The importer is a translation step in front of the pipeline: it maps every Fabric object onto a native
+layer (``docs/fabric.md`` has the full table) and never draws anything itself, so print PDF, PNG, preflight
+and mockups treat an imported design exactly like a native one.
+
+Where the native model has an equivalent we use it (rect / ellipse / circle / line → ``shape``, text →
+``text`` with ``spans`` for per-character fill and face, justification, plus ``shape`` rects for its
+decorations and backgrounds, image → ``image`` with a path ``clip`` for a clipPath); every other vector
+object, and anything the native model cannot express (skew, non-uniform scale of a stroke, a clipPath, a
+shadow, a text stroke, clipped / mirrored / skewed text, a translucent cached group, …) becomes an ``svg``
+layer carrying the object's own geometry — for text, the outlines the engine's own layout produced — and its
+matrix (plus ``<clipPath>`` / shadow filter), so it stays vector where it can. A property we cannot honour is
+a :class:`DesignError` naming it (``objects[3].styles[1].style.fontSize``) — nothing is dropped silently.
+Only canvas-editor state (selection, locks, controls, ids) is ignored.
+
+Where things happen:
+
+- :mod:`.importer` — :func:`import_fabric` / :func:`load_fabric_json`: the canvas, its template box,
+  background, clipPath and paint order; :mod:`.options` — :class:`FabricOptions`.
+- :mod:`.converter` — the per-import state and the dispatch over object types.
+- :mod:`.geometry` — Fabric's transforms (origin, scale, flip, skew, angle, nesting) and shape outlines.
+- :mod:`.shapes` — vector objects (native shapes or svg layers), gradients, ``backgroundColor``.
+- :mod:`.text`, :mod:`.styles`, :mod:`.fonts` — text layout mapping and decorations, per-character styles,
+  font families, weights and styles.
+- :mod:`.images`, :mod:`.filters` — image objects (data URLs, crop, mirroring) and their pixel filters.
+- :mod:`.groups` — groups, and translucent / shadowed groups composited as one picture (Fabric's cache).
+- :mod:`.effects` — clipPaths and shadows; :mod:`.svg` — the SVG strings every ``svg`` layer is built from.
+- :mod:`.parse` — reading and validating Fabric values (numbers, colours, points, paths, unsupported props).
+- :mod:`.render` — rendering Fabric files and the ``render-engine render`` CLI options.
+"""
+
+from .fonts import DEFAULT_FONT_MAP
+from .importer import FabricImport, import_fabric, is_fabric, load_fabric_json
+from .options import Covers, FabricOptions
+from .render import add_render_arguments, read_json_file, render_cli, render_fabric_file
+from .text import FONT_SIZE_FRACTION, FONT_SIZE_MULT
+
+__all__ = [
+    "DEFAULT_FONT_MAP",
+    "FONT_SIZE_FRACTION",
+    "FONT_SIZE_MULT",
+    "Covers",
+    "FabricImport",
+    "FabricOptions",
+    "add_render_arguments",
+    "import_fabric",
+    "is_fabric",
+    "load_fabric_json",
+    "read_json_file",
+    "render_cli",
+    "render_fabric_file",
+]

@@ -1,0 +1,143 @@
+"""The per-import state and the dispatch over Fabric object types.
+
+:class:`Converter` walks the object tree (:meth:`Converter.object`): it checks the properties every object
+shares (type, visibility, opacity, the properties we cannot honour yet), computes the object's canvas
+matrix and hands it on — groups to :mod:`.groups`, text to :mod:`.text`, images to :mod:`.images`, every
+other vector object to :mod:`.shapes`. Each appends native layers and records, per layer, the Fabric object
+it came from (:attr:`Converter.layer_origin`, reported as :attr:`.FabricImport.sources`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import DesignError
+from ..fonts import FontCatalog
+from ..geometry import Matrix
+from . import svg
+from .effects import Clip
+from .geometry import object_matrix
+from .groups import group
+from .images import image
+from .options import FabricOptions
+from .parse import (
+    DEFAULTS_ALL,
+    DEFAULTS_GROUP,
+    DEFAULTS_IMAGE,
+    DEFAULTS_TEXT,
+    TEXT_TYPES,
+    TYPES,
+    check_defaults,
+    kind_of,
+    num,
+)
+from .shapes import background_color, vector
+from .svg import Bounds
+from .text import text
+
+
+@dataclass(frozen=True)
+class Node:
+    """A Fabric object as the converter meets it in the tree: what every per-type translation starts from."""
+
+    obj: Mapping[str, Any]  # the Fabric object
+    where: str  # its field path, e.g. "fabric.objects[2].objects[0]"
+    kind: str  # our kind for its type (:data:`.parse.TYPES`)
+    m: Matrix  # object-local (centred) px -> canvas px, its groups' matrices included
+    opacity: float  # its own opacity times its groups'
+    in_group: bool = False  # inside a group (Fabric draws it into the group, not through its own cache)
+    clips: tuple[Clip, ...] = ()  # the clipPaths of the groups around it (outermost first)
+
+
+class Converter:
+    """Translates the objects of one Fabric canvas into native layers (``layers`` lists passed in)."""
+
+    def __init__(
+        self, fonts: FontCatalog, asset_dir: Path, opts: FabricOptions, k: float, page: Matrix, root: str
+    ) -> None:
+        self.fonts = fonts
+        self.page = page  # canvas px -> trim mm
+        self.asset_dir = asset_dir
+        self.opts = opts
+        self.k = k  # mm per canvas px
+        self.root = root
+        self.notes: list[str] = []
+        self.layer_origin: list[str] = []  # layer index -> Fabric object path
+        self.n_assets = 0
+        self.text_lines: dict[str, tuple[str, ...]] = {}
+        self.force_svg = 0  # > 0 while translating a group composited as one svg: no native layers
+
+    def origin_of(self, field: str | None) -> str:
+        """The Fabric object a native design field (``layers[4].box``) came from."""
+        m = re.match(r"^layers\[(\d+)\](.*)$", field or "")
+        if m and int(m.group(1)) < len(self.layer_origin):
+            return self.layer_origin[int(m.group(1))]
+        return field or self.root
+
+    def add(self, layers: list[dict[str, Any]], layer: dict[str, Any], where: str) -> None:
+        """Append a native layer translated from the Fabric object at ``where``."""
+        layers.append(layer)
+        self.layer_origin.append(where)
+
+    def svg_layer(self, bounds: Bounds, defs: str, body: str, opacity: float) -> dict[str, Any]:
+        """A native ``svg`` layer drawing ``body`` (canvas px, with ``defs``) over ``bounds`` (x0, y0, x1, y1)."""
+        x0, y0, x1, y1 = bounds
+        p0 = self.page.apply((x0, y0))
+        return {
+            "type": "svg",
+            "svg": svg.document(bounds, defs, body),
+            "box": {"x": p0[0], "y": p0[1], "width": (x1 - x0) * self.k, "height": (y1 - y0) * self.k},
+            "fit": "stretch",
+            "opacity": round(opacity, 6),
+        }
+
+    def object(
+        self,
+        obj: Any,
+        where: str,
+        parent: Matrix,
+        parent_opacity: float,
+        layers: list[dict[str, Any]],
+        in_group: bool = False,
+        clips: tuple[Clip, ...] = (),
+    ) -> None:
+        """Translate one object; ``clips`` are the clipPaths of the groups around it (outermost first)."""
+        if not isinstance(obj, dict):
+            raise DesignError("a Fabric object is a JSON object", field=where)
+        kind = kind_of(obj.get("type"))
+        if kind is None:
+            raise DesignError(
+                f"unsupported Fabric object type; supported: {', '.join(sorted(set(TYPES.values())))}",
+                field=f"{where}.type",
+            )
+        if obj.get("visible", True) is False:
+            return
+        check_defaults(obj, where, DEFAULTS_ALL)
+        if kind in TEXT_TYPES:
+            check_defaults(obj, where, DEFAULTS_TEXT)
+        if kind == "image":
+            check_defaults(obj, where, DEFAULTS_IMAGE)
+        if kind == "group":
+            check_defaults(obj, where, DEFAULTS_GROUP)
+        opacity = parent_opacity * num(obj, "opacity", 1.0, where)
+        if not 0 <= opacity <= 1:
+            raise DesignError("opacity must be between 0 and 1", field=f"{where}.opacity")
+        m = object_matrix(obj, where, kind).then(parent)
+        if opacity == 0:
+            return
+        node = Node(obj, where, kind, m, opacity, in_group, clips)
+        has_bg = obj.get("backgroundColor") not in (None, "")
+        if has_bg and kind not in TEXT_TYPES and kind != "group":  # text: under its shadow; groups: below
+            background_color(self, node, layers)
+        if kind == "group":
+            group(self, node, parent_opacity, layers)
+        elif kind in TEXT_TYPES:
+            text(self, node, layers)
+        elif kind == "image":
+            image(self, node, layers)
+        else:
+            vector(self, node, layers)

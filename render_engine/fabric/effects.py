@@ -1,0 +1,183 @@
+"""clipPaths and shadows: what they draw, as SVG, around an object's own drawing.
+
+A clipPath becomes path data in the clipped object's space (:func:`clip_path`, every clip around an object
+as ``<defs>`` by :func:`clip_defs`); a shadow becomes an SVG filter (:func:`shadow_filter`). Text, images
+and groups composited as one picture draw their clipped or shadowed ``svg`` layers with :func:`local_svg`;
+plain vector objects assemble theirs in :mod:`.shapes`. Image pixel filters are in :mod:`.filters`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..errors import DesignError
+from ..geometry import Matrix
+from . import svg
+from .geometry import (
+    Cmds,
+    centred,
+    cmds_d,
+    dims,
+    ellipse_cmds,
+    inverse,
+    object_matrix,
+    path_bounds,
+    rect_cmds,
+    transformed_bounds,
+)
+from .parse import color, kind_of, num, path_d, points
+from .svg import Bounds, fmt
+
+if TYPE_CHECKING:
+    from .converter import Converter
+
+#: A clipPath that applies to an object: (the clip object, its field, the canvas matrix of the object that
+#: owns it — the object itself or one of its groups).
+Clip = tuple[Any, str, Matrix]
+
+_CLIP_KINDS = ("rect", "circle", "ellipse", "triangle", "polygon", "polyline", "path")
+
+
+def own_clips(obj: Mapping[str, Any], where: str, m: Matrix, clips: tuple[Clip, ...]) -> tuple[Clip, ...]:
+    """``clips`` (its groups') followed by the object's own clipPath, if it has one."""
+    own = obj.get("clipPath")
+    return (*clips, (own, f"{where}.clipPath", m)) if own else clips
+
+
+def to_local(owner: Matrix, m: Matrix, where: str) -> Matrix:
+    """Maps the clip owner's local space onward to ``m``'s local space (for :func:`clip_path`'s ``out``)."""
+    if owner is m:
+        return Matrix()
+    try:
+        return owner.then(inverse(m))
+    except ValueError:
+        raise DesignError("the clipped object has no area", field=where) from None
+
+
+def clip_path(clip: Any, where: str, m: Matrix, out: Matrix, outer: Bounds) -> str:
+    """A Fabric clipPath as SVG path data (nonzero) in ``out`` space (``out`` maps object-local px onward).
+    ``inverted`` adds ``outer`` (x0, y0, x1, y1 in ``out`` space, covering the object) wound against the
+    clip shape, so the shape becomes a hole under the nonzero rule (CairoSVG ignores ``clip-rule``).
+
+    Fabric draws a clipPath in the object's centred local space, or — ``absolutePositioned`` — in canvas
+    space; only its fill area counts (``forClipping``), but its strokeWidth still moves it."""
+    if not isinstance(clip, dict):
+        raise DesignError("a clipPath is a Fabric object", field=where)
+    kind = kind_of(clip.get("type"))
+    if kind not in _CLIP_KINDS:
+        raise DesignError(
+            "a clipPath is a rect, circle, ellipse, triangle, polygon, polyline or path", field=f"{where}.type"
+        )
+    if clip.get("clipPath"):
+        raise DesignError("nested clipPaths are not supported", field=f"{where}.clipPath")
+    w, h = dims(clip, where, kind)
+    cmds: Cmds
+    if kind == "rect":
+        cmds = rect_cmds(w, h, num(clip, "rx", 0.0, where), num(clip, "ry", 0.0, where))
+    elif kind in ("circle", "ellipse"):
+        cmds = ellipse_cmds(0.0, 0.0, w / 2, h / 2)
+    elif kind == "triangle":
+        cmds = [("M", [-w / 2, h / 2]), ("L", [0.0, -h / 2]), ("L", [w / 2, h / 2]), ("Z", [])]
+    elif kind in ("polygon", "polyline"):
+        cmds = [("M" if j == 0 else "L", [x, y]) for j, (x, y) in enumerate(centred(points(clip, where)))]
+        cmds.append(("Z", []))
+    else:
+        raw_cmds = clip.get("path")
+        path_d(raw_cmds, f"{where}.path")  # validates
+        assert isinstance(raw_cmds, list)
+        bx, by, bw, bh = path_bounds(raw_cmds)
+        pox, poy = bx + bw / 2, by + bh / 2
+        cmds = [(c[0], [float(v) - (pox if i % 2 == 0 else poy) for i, v in enumerate(c[1:])]) for c in raw_cmds]
+    cm = object_matrix(clip, where, kind)
+    if clip.get("absolutePositioned"):
+        try:
+            cm = cm.then(inverse(m))
+        except ValueError:
+            raise DesignError("the clipped object has no area", field=where) from None
+    full = cm.then(out)
+    d = cmds_d(cmds, full)
+    if clip.get("inverted"):
+        pts = [full.apply((a[i], a[i + 1])) for _op, a in cmds for i in range(0, len(a), 2)]
+        area = sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(pts, pts[1:] + pts[:1], strict=True))
+        x0, y0, x1, y1 = outer
+        ring = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+        if area > 0:  # the shape runs clockwise (y down): the outer ring runs the other way
+            ring.reverse()
+        d = "M" + " L".join(f"{fmt(x)} {fmt(y)}" for x, y in ring) + " Z " + d
+    return d
+
+
+def clip_defs(clips: Sequence[Clip], m: Matrix, outer: Bounds, last_id: str | None = None) -> tuple[str, list[str]]:
+    """``<clipPath>`` definitions for ``clips`` (outermost first) in ``m``'s local space, and their ids:
+    ``clip0``, ``clip1``, … — the last one ``last_id`` when given. ``outer`` covers the object there."""
+    defs = ""
+    ids = []
+    for n, (clip, cwhere, owner) in enumerate(clips):
+        d = clip_path(clip, cwhere, owner, to_local(owner, m, cwhere), outer)
+        cid = last_id if last_id is not None and n == len(clips) - 1 else f"clip{n}"
+        defs += svg.clip_path_def(cid, d)
+        ids.append(cid)
+    return defs, ids
+
+
+def shadow_filter(shadow: Any, where: str, m: Matrix, bounds: Bounds) -> tuple[str, Bounds]:
+    """An SVG filter (id ``shadow``) casting Fabric's canvas shadow from what ``bounds`` (canvas px) covers,
+    and those bounds grown by how far the shadow reaches beyond them (the filter's region).
+
+    Fabric sets ``shadowBlur = blur · (scaleX + scaleY) / 2`` and ``shadowOffset = offset · scale`` with
+    the object's total scaling (``getObjectScaling``, here ``m``'s); a canvas shadow is a Gaussian of
+    σ = shadowBlur / 2 in canvas space, so it does not turn with the object."""
+    if not isinstance(shadow, dict):
+        raise DesignError("shadow is a Fabric Shadow object {color, blur, offsetX, offsetY}", field=where)
+    col, alpha = color(shadow.get("color", "rgb(0,0,0)"), f"{where}.color")
+    blur = num(shadow, "blur", 0.0, where)
+    sx = math.hypot(m.a, m.b)
+    sy = (m.a * m.d - m.b * m.c) / sx if sx else 0.0
+    if shadow.get("nonScaling"):
+        sx, sy = 1.0, 1.0
+    sigma = max(0.0, blur * (sx + sy) / 4)
+    dx, dy = num(shadow, "offsetX", 0.0, where) * sx, num(shadow, "offsetY", 0.0, where) * sy
+    if not all(math.isfinite(v) and abs(v) < 1e6 for v in (sigma, dx, dy)):
+        raise DesignError("shadow blur and offsets must be reasonable numbers", field=where)
+    transparent = col is None or alpha <= 0
+    grow = 0.0 if transparent else abs(dx) + abs(dy) + 3 * sigma + 1
+    x0, y0, x1, y1 = bounds
+    grown = x0 - grow, y0 - grow, x1 + grow, y1 + grow
+    head = f'<filter id="shadow" filterUnits="userSpaceOnUse" {svg.region(grown)}'
+    if transparent:
+        return f'{head}><feFlood flood-opacity="0"/></filter>', grown
+    blur_el = f'<feGaussianBlur in="SourceAlpha" stdDeviation="{fmt(sigma)}"/>' if sigma > 0 else ""
+    src = "" if sigma > 0 else ' in="SourceAlpha"'
+    filt = (
+        f'{head} color-interpolation-filters="sRGB">'
+        f'{blur_el}<feOffset{src} dx="{fmt(dx)}" dy="{fmt(dy)}" result="b"/>'
+        f'<feFlood flood-color="{col}" flood-opacity="{fmt(alpha)}"/><feComposite in2="b" operator="in"/>'
+        "</filter>"
+    )
+    return filt, grown
+
+
+def local_svg(
+    conv: Converter,
+    body: str,
+    bounds: Bounds,
+    m: Matrix,
+    where: str,
+    opacity: float,
+    clips: tuple[Clip, ...],
+    shadow: Any = None,
+    scale_of: Matrix | None = None,
+) -> dict[str, Any]:
+    """An ``svg`` layer drawing ``body`` (SVG elements in the object's local px, ``bounds`` x0, y0, x1, y1
+    covering them) through ``m``, inside ``clips``; with ``shadow``, only the shadow the body casts (scaled
+    by ``scale_of``, default ``m``: Fabric scales blur and offsets by the object's total scaling)."""
+    defs, ids = clip_defs(clips, m, bounds)
+    body = svg.transformed(svg.clipped(body, ids), m)
+    box = transformed_bounds(m, bounds, 1)
+    if shadow is not None:
+        filt, box = shadow_filter(shadow, f"{where}.shadow", scale_of or m, box)
+        defs += filt
+        body = svg.filtered(body, "shadow")
+    return conv.svg_layer(box, defs, body, opacity)

@@ -1,0 +1,91 @@
+"""Fabric font properties -> bundled fonts: ``fontFamily`` through the font table, ``fontWeight``,
+``fontStyle``.
+
+``fontFamily`` is read as a CSS list (``"'Great Vibes', cursive"``): each name is tried through
+:attr:`.FabricOptions.font_map` (default :data:`DEFAULT_FONT_MAP`), then as a bundled id or family name; an
+unknown family is an error unless :attr:`.FabricOptions.font_fallback` names one (reported in the notes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from ..errors import DesignError, FontError
+
+if TYPE_CHECKING:
+    from .converter import Converter
+
+#: Web font names storefront editors commonly use, mapped to bundled families. Keys are lower case.
+#: Catalog ids and family names ("noto-sans", "Noto Sans") always work without an entry here.
+DEFAULT_FONT_MAP: Mapping[str, str] = {
+    "arial": "noto-sans",
+    "helvetica": "noto-sans",
+    "helvetica neue": "noto-sans",
+    "verdana": "noto-sans",
+    "tahoma": "noto-sans",
+    "trebuchet ms": "noto-sans",
+    "open sans": "noto-sans",
+    "roboto": "noto-sans",
+    "sans-serif": "noto-sans",
+    "system-ui": "noto-sans",
+    "times new roman": "noto-serif",
+    "times": "noto-serif",
+    "georgia": "noto-serif",
+    "garamond": "eb-garamond",
+    "serif": "noto-serif",
+    "cursive": "dancing-script",
+    "pacifico": "dancing-script",
+    "great vibes": "dancing-script",
+    "lobster": "lobster-two",
+    "oswald": "bebas-neue",
+    "anton": "bebas-neue",
+    "impact": "bebas-neue",
+}
+
+_WEIGHTS = {"normal": 400, "bold": 700, "lighter": 300, "bolder": 700}
+
+
+def font_family(conv: Converter, name: Any, where: str) -> str:
+    """The bundled family id for a Fabric ``fontFamily`` (a CSS list); the fallback is noted in ``conv``."""
+    if not isinstance(name, str) or not name.strip():
+        raise FontError("fontFamily must be a non-empty string", field=f"{where}.fontFamily")
+    for part in name.split(","):
+        fam = part.strip().strip("'\"").strip()
+        if not fam:
+            continue
+        mapped = conv.opts.font_map.get(fam.lower())
+        for candidate in (mapped, fam):
+            if candidate is None:
+                continue
+            try:
+                return conv.fonts.family_id(candidate, field=f"{where}.fontFamily")
+            except FontError:
+                continue
+    if conv.opts.font_fallback is not None:
+        fid = conv.fonts.family_id(conv.opts.font_fallback, field="font_fallback")
+        conv.notes.append(f"{where}.fontFamily: no bundled font for this family; printed with {fid}")
+        return fid
+    raise FontError(
+        "no bundled font for this family; map it in the Fabric font table or configure a fallback "
+        "(render-engine fonts lists the bundled families)",
+        field=f"{where}.fontFamily",
+    )
+
+
+def font_weight(raw: Any, where: str) -> int:
+    """A CSS ``fontWeight`` (normal, bold, lighter, bolder or 100..900) as a number."""
+    try:
+        weight = _WEIGHTS[raw] if isinstance(raw, str) and raw in _WEIGHTS else int(raw)
+    except (TypeError, ValueError, OverflowError):
+        weight = 0
+    if isinstance(raw, bool) or not 100 <= weight <= 900:
+        raise DesignError("fontWeight is normal, bold or 100..900", field=where)
+    return weight
+
+
+def font_style(raw: Any, where: str) -> str:
+    """A CSS ``fontStyle`` as ``normal`` or ``italic`` (oblique prints italic)."""
+    if not (raw is None or isinstance(raw, str)) or raw not in ("normal", "italic", "oblique", "", None):
+        raise DesignError("fontStyle is normal or italic", field=where)
+    return "italic" if raw in ("italic", "oblique") else "normal"

@@ -1,0 +1,129 @@
+"""Groups: their children in the group's plane, and a translucent or shadowed group as one picture.
+
+Fabric in a browser draws top-level objects (and clipped groups) through their own cache canvas, so a
+translucent group is composited as one picture and its shadow is cast by all of it; the importer follows
+the browser (``docs/fabric.md``, "Browser or Node"). Such a group of vector objects and text becomes one
+``svg`` layer (:func:`group_as_one_svg`); a group holding an image cannot, and passes its opacity on to
+each child instead (noted).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
+from ..errors import DesignError
+from ..geometry import Matrix
+from . import svg
+from .effects import local_svg, own_clips
+from .parse import kind_of, num
+from .shapes import background_color
+
+if TYPE_CHECKING:
+    from .converter import Converter, Node
+
+
+def without_images(children: list[Any], shadows: bool = False) -> bool:
+    """No image anywhere in these group children (an image cannot join a group's single svg layer); with
+    ``shadows``, no shadow either (Fabric does not cache a group whose children cast shadows)."""
+    for c in children:
+        if not isinstance(c, dict):
+            return False
+        t = c.get("type")
+        if not isinstance(t, str) or kind_of(t) == "image":
+            return False
+        if shadows and c.get("shadow"):
+            return False
+        sub = c.get("objects")
+        if kind_of(t) == "group" and (not isinstance(sub, list) or not without_images(sub, shadows)):
+            return False
+    return True
+
+
+def group(conv: Converter, node: Node, parent_opacity: float, layers: list[dict[str, Any]]) -> None:
+    """A group (in a group of ``parent_opacity``): its backgroundColor, then its children."""
+    obj, where, m = node.obj, node.where, node.m
+    children = obj.get("objects")
+    if not isinstance(children, list):
+        raise DesignError("a group needs an 'objects' array", field=f"{where}.objects")
+    own = obj.get("clipPath")
+    inner = own_clips(obj, where, m, node.clips)
+    own_opacity = num(obj, "opacity", 1.0, where)
+    cached = not node.in_group or bool(own)  # Fabric (in a browser) caches top-level and clipped groups
+    shadow = obj.get("shadow")
+    if shadow and not (cached and not conv.force_svg and without_images(children, shadows=True)):
+        raise DesignError(
+            "a shadow on a group is supported on a top-level group of vector objects and text without "
+            "shadows of their own",
+            field=f"{where}.shadow",
+        )
+    if (own_opacity < 1 or shadow) and cached and not conv.force_svg and without_images(children):
+        # Fabric draws a cached group into its cache, then the cache with the group's opacity:
+        # overlapping children do not show through each other. One svg layer composites the same way.
+        # (Groups inside it are drawn child by child into that cache: each child takes their opacity.)
+        group_as_one_svg(conv, node, children, parent_opacity, own_opacity, layers)
+        return
+    if own_opacity < 1 and cached and not conv.force_svg and len(children) > 1:
+        conv.notes.append(
+            f"{where}.opacity: applied to each child (the group holds an image); where children overlap "
+            "they show through each other, unlike Fabric"
+        )
+    if obj.get("backgroundColor") not in (None, ""):
+        background_color(conv, node, layers)
+    for j, child in enumerate(children):
+        conv.object(child, f"{where}.objects[{j}]", m, node.opacity, layers, in_group=True, clips=inner)
+
+
+def group_as_one_svg(
+    conv: Converter,
+    node: Node,
+    children: list[Any],
+    parent_opacity: float,
+    own_opacity: float,
+    layers: list[dict[str, Any]],
+) -> None:
+    """A translucent group of vector objects and text as one ``svg`` layer with the group's opacity: its
+    backgroundColor and children are translated as svg layers without the group's opacity and merged."""
+    obj, where, m = node.obj, node.where, node.m
+    inner = own_clips(obj, where, m, node.clips)
+    sub: list[dict[str, Any]] = []
+    start = len(conv.layer_origin)
+    conv.force_svg += 1
+    try:
+        if obj.get("backgroundColor") not in (None, ""):  # clipped by the group's own clipPath too
+            background_color(conv, dataclasses.replace(node, opacity=1.0), sub)
+        for j, child in enumerate(children):
+            conv.object(child, f"{where}.objects[{j}]", m, 1.0, sub, in_group=True, clips=inner)
+    finally:
+        conv.force_svg -= 1
+    origins = conv.layer_origin[start:]
+    del conv.layer_origin[start:]
+    if not sub:
+        return
+    if any(layer.get("type") != "svg" for layer in sub):  # cannot happen without images; stay correct
+        for layer, origin in zip(sub, origins, strict=True):
+            layer["opacity"] = round(layer.get("opacity", 1.0) * parent_opacity * own_opacity, 6)
+            conv.add(layers, layer, origin)
+        return
+    merged = merge_svgs(conv, sub, parent_opacity * own_opacity)
+    shadow = obj.get("shadow")
+    if shadow:  # Fabric draws the group's cache with the shadow: the whole group casts it
+        bounds, content = svg.parse_document(merged["svg"])
+        sh = local_svg(conv, content, bounds, Matrix(), where, 1.0, (), shadow, scale_of=m)
+        sh["opacity"] = merged["opacity"]
+        conv.add(layers, sh, f"{where}.shadow")
+    conv.add(layers, merged, f"{where}.objects")
+
+
+def merge_svgs(conv: Converter, sub: list[dict[str, Any]], opacity: float) -> dict[str, Any]:
+    """svg layers whose viewBoxes are in canvas px, as one svg layer (ids made unique per part) drawn with
+    ``opacity``."""
+    boxes = []
+    parts = []
+    for n, layer in enumerate(sub):
+        bounds, content = svg.parse_document(layer["svg"])
+        boxes.append(bounds)
+        parts.append(svg.translucent(svg.namespaced(content, f"g{n}-"), layer.get("opacity", 1.0)))
+    x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
+    return conv.svg_layer((x0, y0, x1, y1), "", "".join(parts), opacity)

@@ -1,0 +1,149 @@
+"""Image objects: a native ``image`` layer (crop, placement, a clipPath as its path ``clip``), its shadow.
+
+Images come as data URLs (written into the import's asset directory) or as ``asset:<id>`` references for
+the caller's asset loader; URLs are never fetched. Native images do not mirror, so a flipped data-URL image
+is stored mirrored; Fabric's pixel filters are applied to the stored pixels (:mod:`.filters`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import DesignError
+from ..geometry import Matrix
+from .effects import clip_path, local_svg, own_clips, to_local
+from .filters import apply_filters
+from .geometry import decompose
+from .parse import num
+from .svg import fmt
+
+if TYPE_CHECKING:
+    from .converter import Converter, Node
+
+_MAX_FLIP_PIXELS = 40_000_000  # mirrored / filtered images are rewritten in memory
+
+
+def image(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
+    """An image as a native ``image`` layer (and an ``svg`` layer for its shadow, under it)."""
+    obj, where, m, opacity = node.obj, node.where, node.m, node.opacity
+    filters = obj.get("filters") or []
+    if not isinstance(filters, list):
+        raise DesignError("filters is a list", field=f"{where}.filters")
+    if obj.get("resizeFilter"):
+        raise DesignError("image resizeFilter is not supported", field=f"{where}.resizeFilter")
+    src = obj.get("src")
+    if not isinstance(src, str) or not src:
+        raise DesignError("an image needs a 'src'", field=f"{where}.src")
+    dec = decompose(m.then(Matrix.scale(conv.k)))
+    if dec is None:
+        raise DesignError("skewed images are not supported", field=f"{where}.skewX")
+    layer: dict[str, Any] = {"type": "image", "fit": "stretch"}
+    img_path: Path | None = None
+    if src.startswith("data:"):
+        img_path = _write_data_url(conv, src, f"{where}.src")
+    elif src.startswith("asset:"):
+        layer["asset_id"] = src[len("asset:") :]
+    else:
+        raise DesignError(
+            "image src must be a data: URL or 'asset:<id>' (URLs are never fetched)", field=f"{where}.src"
+        )
+    w, h = num(obj, "width", 0.0, where), num(obj, "height", 0.0, where)
+    cx0, cy0 = num(obj, "cropX", 0.0, where), num(obj, "cropY", 0.0, where)
+    if w <= 0 or h <= 0:
+        return
+    if img_path is not None:
+        import pyvips
+
+        try:
+            img = pyvips.Image.new_from_file(str(img_path), access="sequential")
+        except pyvips.Error:
+            raise DesignError("the data URL is not a readable image", field=f"{where}.src") from None
+        nat_w, nat_h = img.width, img.height
+        if (dec.mirrored or filters) and nat_w * nat_h > _MAX_FLIP_PIXELS:
+            raise DesignError("mirrored or filtered images are limited to 40 MP", field=f"{where}.flipX")
+        if filters:
+            img_path = apply_filters(img_path, filters, f"{where}.filters")
+        if dec.mirrored:  # native images do not mirror: store the mirrored pixels instead
+            img = pyvips.Image.new_from_file(str(img_path)).flipver()
+            img_path = img_path.with_name(img_path.stem + "-m.png")
+            img.write_to_file(str(img_path))
+        layer["asset"] = img_path.name
+        crop_y = cy0 if not dec.mirrored else nat_h - cy0 - h
+        layer["crop"] = _crop(cx0, crop_y, w, h, nat_w, nat_h, where)
+    else:
+        if filters:
+            raise DesignError("filters need a data: URL image", field=f"{where}.filters")
+        if dec.mirrored:
+            raise DesignError("mirrored asset images are not supported yet", field=f"{where}.flipX")
+        if cx0 or cy0:
+            raise DesignError("cropX/cropY need a data: URL image (its size is known)", field=f"{where}.cropX")
+    pm = m.then(conv.page)
+    bw, bh = w * dec.sx, h * dec.sy
+    layer.update(
+        box={"x": pm.e - bw / 2, "y": pm.f - bh / 2, "width": bw, "height": bh},
+        rotation=dec.angle,
+        opacity=round(opacity, 6),
+    )
+    all_clips = own_clips(obj, where, m, node.clips)
+    if len(all_clips) > 1:
+        raise DesignError(
+            "an image under more than one clipPath (its own and its groups') is not supported",
+            field=all_clips[-1][1],
+        )
+    if all_clips:
+        clip, cwhere, owner = all_clips[0]
+        # object-local px -> the native box (mm from its top-left, before rotation; mirrored pixels flip y)
+        to_box = Matrix(a=dec.sx, d=-dec.sy if dec.mirrored else dec.sy, e=bw / 2, f=bh / 2)
+        out = to_local(owner, m, cwhere).then(to_box)
+        d = clip_path(clip, cwhere, owner, out, (-1.0, -1.0, bw + 1, bh + 1))
+        layer["clip"] = {"shape": "path", "d": d}
+    shadow = obj.get("shadow")
+    if shadow:
+        # the image's alpha casts the shadow: exact for opaque pixels, which an asset's are assumed to be
+        if img_path is not None and _has_transparency(img_path, f"{where}.src"):
+            raise DesignError("a shadow on an image with transparent pixels is not supported", field=f"{where}.shadow")
+        if img_path is None:
+            conv.notes.append(f"{where}.shadow: cast by the image's box (the asset is assumed opaque)")
+        el = f'<rect x="{fmt(-w / 2)}" y="{fmt(-h / 2)}" width="{fmt(w)}" height="{fmt(h)}" fill="#000"/>'
+        bounds = (-w / 2, -h / 2, w / 2, h / 2)
+        conv.add(layers, local_svg(conv, el, bounds, m, where, opacity, all_clips, shadow), f"{where}.shadow")
+    conv.add(layers, layer, where)
+
+
+def _crop(x: float, y: float, w: float, h: float, W: int, H: int, where: str) -> dict[str, float]:
+    if x < 0 or y < 0 or x + w > W + 1e-6 or y + h > H + 1e-6:
+        raise DesignError("the crop (cropX, cropY, width, height) leaves the image", field=f"{where}.cropX")
+    return {"x": x / W, "y": y / H, "width": min(w / W, 1 - x / W), "height": min(h / H, 1 - y / H)}
+
+
+def _write_data_url(conv: Converter, src: str, where: str) -> Path:
+    """Decode a base64 image data URL into the import's asset directory."""
+    m = re.match(r"^data:image/(png|jpeg|jpg|webp|gif|tiff);base64,", src[:64])
+    if m is None:
+        raise DesignError("a data URL image is base64 PNG, JPEG, WebP, GIF or TIFF", field=where)
+    try:
+        raw = base64.b64decode(src[m.end() :], validate=True)
+    except (binascii.Error, ValueError):
+        raise DesignError("the data URL is not valid base64", field=where) from None
+    ext = {"jpeg": "jpg"}.get(m.group(1), m.group(1))
+    conv.n_assets += 1
+    path = conv.asset_dir / f"fabric-image-{conv.n_assets}.{ext}"
+    path.write_bytes(raw)
+    return path
+
+
+def _has_transparency(path: Path, where: str) -> bool:
+    import pyvips
+
+    try:
+        img = pyvips.Image.new_from_file(str(path))
+        if not img.hasalpha():
+            return False
+        opaque = 65535 if img.format == "ushort" else 1.0 if img.format in ("float", "double") else 255
+        return bool(img.extract_band(img.bands - 1).min() < opaque)
+    except pyvips.Error:
+        raise DesignError("the data URL is not a readable image", field=where) from None

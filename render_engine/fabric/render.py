@@ -1,0 +1,122 @@
+"""Rendering Fabric JSON files (:func:`render_fabric_file`) and the ``render-engine render`` options for
+Fabric input (:func:`add_render_arguments`, :func:`render_cli`; see docs/fabric.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import DesignError
+from ..pipeline import Format, RenderResult, StepTimer, render_design
+from ..resolve import Engine
+from .importer import is_fabric, load_fabric_json
+from .options import FabricOptions
+
+if TYPE_CHECKING:
+    from ..pdf import PdfOptions
+
+
+def read_json_file(path: Path) -> Any:
+    """The decoded JSON of a design file; unreadable or invalid JSON is a :class:`DesignError` on ``design``."""
+    try:
+        return json.loads(path.read_bytes())
+    except OSError as exc:
+        raise DesignError(f"cannot read design file ({exc.strerror})", field="design") from None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise DesignError("not valid JSON", field="design") from None
+    except RecursionError:
+        raise DesignError("JSON nested too deeply", field="design") from None
+
+
+def render_fabric_file(
+    path: Path,
+    engine: Engine,
+    out_dir: Path,
+    *,
+    template_id: str | None = None,
+    options: FabricOptions | None = None,
+    fmt: Format | None = None,
+    dpi: float | None = None,
+    pdf_options: PdfOptions | None = None,
+) -> RenderResult:
+    """Render a Fabric JSON file like :func:`render_engine.pipeline.render_file` renders a native one."""
+    timer = StepTimer()
+    with tempfile.TemporaryDirectory(prefix="fabric-") as tmp:
+        with timer.step("parse"):
+            imported = load_fabric_json(read_json_file(path), engine, Path(tmp), template_id, options)
+        design = imported.design
+        stem = path.name.removesuffix(".json").removesuffix(".fabric")
+        out_fmt = fmt or engine.templates.get(design.template).output.default_format
+        return render_design(
+            design,
+            engine,
+            out_dir / f"{stem}.{out_fmt}",
+            base_dir=Path(tmp),
+            fmt=out_fmt,
+            dpi=dpi,
+            name=path.name,
+            timer=timer,
+            pdf_options=pdf_options,
+        )
+
+
+def add_render_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``render-engine render`` for Fabric.js input (see docs/fabric.md)."""
+    g = parser.add_argument_group("Fabric.js input")
+    g.add_argument(
+        "--dialect",
+        choices=["auto", "native", "fabric"],
+        default="auto",
+        help="input dialect (default: auto — Fabric JSON has 'objects' and no native 'layers')",
+    )
+    g.add_argument("--template", help="Fabric input: product template id (or a 'template' field in the file)")
+    g.add_argument("--canvas-size", metavar="WxH", help="Fabric input: editor canvas size in px, e.g. 1200x466")
+    g.add_argument(
+        "--canvas-covers", choices=["trim", "bleed"], help="Fabric input: the canvas is the trim box (default) or bleed"
+    )
+    g.add_argument("--font-fallback", metavar="FAMILY", help="Fabric input: bundled family for unknown fontFamily")
+
+
+def _canvas_size(text: str | None) -> tuple[float, float] | None:
+    if text is None:
+        return None
+    m = re.match(r"^\s*(\d+(?:\.\d+)?)\s*[xX×]\s*(\d+(?:\.\d+)?)\s*$", text)
+    if m is None:
+        raise DesignError("--canvas-size is WIDTHxHEIGHT in px, e.g. 1200x466", field="canvas")
+    return float(m.group(1)), float(m.group(2))
+
+
+def render_cli(
+    path: Path, engine: Engine, args: argparse.Namespace, pdf_options: PdfOptions | None
+) -> RenderResult | None:
+    """Render ``path`` if it is Fabric input (by ``--dialect`` or detection); None for a native design."""
+    dialect = getattr(args, "dialect", "auto")
+    if dialect == "native":
+        return None
+    if dialect == "auto":
+        try:
+            data = json.loads(path.read_bytes())
+        except (OSError, ValueError, RecursionError):
+            return None  # the native loader reports it
+        if not is_fabric(data):
+            return None
+    opts = FabricOptions(
+        canvas_size=_canvas_size(args.canvas_size),
+        covers=args.canvas_covers or "trim",
+        font_fallback=args.font_fallback,
+    )
+    return render_fabric_file(
+        path,
+        engine,
+        args.out,
+        template_id=args.template,
+        options=opts,
+        fmt=args.format,
+        dpi=args.dpi,
+        pdf_options=pdf_options,
+    )

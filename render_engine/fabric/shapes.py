@@ -1,0 +1,307 @@
+"""Vector objects — rect, circle, ellipse, line, triangle, polygon, polyline, path — and every object's
+``backgroundColor``.
+
+A rect, ellipse, circle or line becomes a native ``shape`` layer when the native model draws the same
+thing (:func:`native_shape`); anything it cannot express (skew, a non-uniformly scaled stroke, dashes,
+gradients, a clipPath, a shadow, a group composited as one picture, …) becomes an ``svg`` layer carrying
+the object's own geometry and its matrix, plus ``<clipPath>`` / shadow filter (:func:`svg_shape`), so it
+stays vector.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..errors import DesignError
+from ..geometry import Matrix
+from ..units import MM_PER_PT
+from . import svg
+from .effects import clip_defs, own_clips, shadow_filter
+from .geometry import centred, decompose, dims, path_bounds, transformed_bounds
+from .parse import TEXT_TYPES, color, line_style, num, path_d, points
+from .svg import fmt
+
+if TYPE_CHECKING:
+    from .converter import Converter, Node
+
+
+@dataclass(frozen=True)
+class Paint:
+    """How a vector object is painted; a gradient is ``url(#fill)`` / ``url(#stroke)`` (alpha 1)."""
+
+    fill: str | None
+    fill_alpha: float
+    stroke: str | None  # None also when the stroke width is not positive
+    stroke_alpha: float
+    width: float  # strokeWidth
+
+
+def paint(obj: Mapping[str, Any], where: str) -> Paint:
+    """An object's fill, stroke and stroke width."""
+    fill, fa = ("url(#fill)", 1.0) if isinstance(obj.get("fill"), dict) else color(obj.get("fill"), f"{where}.fill")
+    stroke, sa = (
+        ("url(#stroke)", 1.0) if isinstance(obj.get("stroke"), dict) else color(obj.get("stroke"), f"{where}.stroke")
+    )
+    sw = num(obj, "strokeWidth", 1.0, where)
+    if sw <= 0:
+        stroke = None
+    return Paint(fill, fa, stroke, sa, sw)
+
+
+def gradient(obj: Mapping[str, Any], key: str, where: str, w: float, h: float, pre: str) -> str:
+    """A Fabric gradient as an SVG gradient in the object's local (centred) space.
+
+    Fabric draws it in the object's top-left-based space: translate(-w/2 + offsetX, -h/2 + offsetY), then
+    scale(w, h) for ``gradientUnits: percentage``, then ``gradientTransform``."""
+    g = obj[key]
+    at = f"{where}.{key}"
+    kind = g.get("type")
+    if kind not in ("linear", "radial"):
+        raise DesignError("patterns are not supported yet; gradients are linear or radial", field=f"{at}.type")
+    coords = g.get("coords")
+    if not isinstance(coords, dict):
+        raise DesignError("a gradient needs coords", field=f"{at}.coords")
+    c = {n: num(coords, n, 0.0, f"{at}.coords") for n in ("x1", "y1", "x2", "y2", "r1", "r2")}
+    stops = g.get("colorStops")
+    if not isinstance(stops, list) or not stops:
+        raise DesignError("a gradient needs colorStops", field=f"{at}.colorStops")
+    parsed = []
+    for j, st in enumerate(stops):
+        if not isinstance(st, dict):
+            raise DesignError("a colour stop is {offset, color, opacity}", field=f"{at}.colorStops[{j}]")
+        col, alpha = color(st.get("color"), f"{at}.colorStops[{j}].color")
+        alpha *= num(st, "opacity", 1.0, f"{at}.colorStops[{j}]")
+        off = num(st, "offset", 0.0, f"{at}.colorStops[{j}]")
+        parsed.append((min(max(off, 0.0), 1.0), col or "#000000", alpha if col else 0.0))
+    parsed.sort(key=lambda t: t[0])
+    ox = -w / 2 + num(g, "offsetX", 0.0, at)
+    oy = -h / 2 + num(g, "offsetY", 0.0, at)
+    tf = [pre, f"translate({fmt(ox)} {fmt(oy)})"]
+    if g.get("gradientUnits") == "percentage":
+        tf.append(f"scale({fmt(w)} {fmt(h)})")
+    gt = g.get("gradientTransform")
+    if gt:
+        if not isinstance(gt, list) or len(gt) != 6:
+            raise DesignError("gradientTransform is a 6-number matrix", field=f"{at}.gradientTransform")
+        tf.append("matrix(" + " ".join(fmt(num({"v": v}, "v", None, at)) for v in gt) + ")")
+    attrs = f'id="{key}" gradientUnits="userSpaceOnUse" gradientTransform="{" ".join(t for t in tf if t)}"'
+    if kind == "linear":
+        ends = " ".join(f'{n}="{fmt(c[n])}"' for n in ("x1", "y1", "x2", "y2"))
+        el = f"<linearGradient {attrs} {ends}>"
+        end = "</linearGradient>"
+    else:  # canvas: circle 1 (x1, y1, r1) -> circle 2 (x2, y2, r2); SVG: focal circle -> outer circle
+        el = (
+            f'<radialGradient {attrs} fx="{fmt(c["x1"])}" fy="{fmt(c["y1"])}" fr="{fmt(c["r1"])}" '
+            f'cx="{fmt(c["x2"])}" cy="{fmt(c["y2"])}" r="{fmt(c["r2"])}">'
+        )
+        end = "</radialGradient>"
+    body = "".join(f'<stop offset="{fmt(o)}" stop-color="{col}" stop-opacity="{fmt(a)}"/>' for o, col, a in parsed)
+    return el + body + end
+
+
+def vector(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
+    """A vector object as a native ``shape`` layer where one draws the same thing, else an ``svg`` layer."""
+    obj, where, kind = node.obj, node.where, node.kind
+    p = paint(obj, where)
+    if kind == "line":
+        p = dataclasses.replace(p, fill=None)  # Fabric strokes a line and never fills it
+    if p.fill is None and p.stroke is None:
+        return  # nothing visible (Fabric draws nothing either)
+    if kind == "circle":
+        start, end = num(obj, "startAngle", 0.0, where), num(obj, "endAngle", 360.0, where)
+        if (end - start) % 360 != 0 or end == start:
+            raise DesignError("circle arcs (startAngle/endAngle) are not supported yet", field=f"{where}.endAngle")
+    native = None
+    if not node.clips and not conv.force_svg:
+        native = native_shape(conv, node, p)
+    if native is not None:
+        conv.add(layers, native, where)
+        return
+    conv.add(layers, svg_shape(conv, node, p), where)
+
+
+def native_shape(conv: Converter, node: Node, p: Paint) -> dict[str, Any] | None:
+    """A native shape layer when it draws the same thing, else None (-> svg layer)."""
+    obj, where, kind, m = node.obj, node.where, node.kind, node.m
+    fill, stroke = p.fill, p.stroke
+    if kind not in ("rect", "ellipse", "circle", "line"):
+        return None
+    if obj.get("strokeDashArray") or (obj.get("paintFirst", "fill") == "stroke" and stroke):
+        return None
+    if obj.get("clipPath") or obj.get("shadow"):
+        return None  # clipped or shadowed: svg layer
+    if any(c is not None and c.startswith("url(") for c in (fill, stroke)):
+        return None  # gradients: svg layer
+    alphas = {a for c, a in ((fill, p.fill_alpha), (stroke, p.stroke_alpha)) if c is not None}
+    if len(alphas) != 1:
+        return None
+    alpha = alphas.pop()
+    dec = decompose(m.then(Matrix.scale(conv.k)))
+    if dec is None:
+        return None
+    if stroke is not None and abs(dec.sx - dec.sy) > 1e-9 * max(dec.sx, dec.sy):
+        return None  # a non-uniformly scaled stroke varies in width
+    layer: dict[str, Any] = {"type": "shape", "opacity": round(node.opacity * alpha, 6)}
+    if stroke is not None:
+        layer["stroke"] = {"color": stroke, "width": p.width * dec.sx / MM_PER_PT}
+    if kind == "line":
+        if stroke is None or obj.get("strokeLineCap", "butt") not in ("butt", None):
+            return None
+        x1, y1, x2, y2 = (num(obj, key, 0.0, where) for key in ("x1", "y1", "x2", "y2"))
+        mx, my = (x1 + x2) / 2, (y1 + y2) / 2
+        full = m.then(conv.page)
+        p0, p1 = full.apply((x1 - mx, y1 - my)), full.apply((x2 - mx, y2 - my))
+        layer.update(shape="line", start={"x": p0[0], "y": p0[1]}, end={"x": p1[0], "y": p1[1]})
+        return layer
+    if stroke is not None and obj.get("strokeLineJoin", "miter") != "miter":
+        return None  # native rect corners are mitred
+    w, h = dims(obj, where, kind)
+    if w <= 0 or h <= 0:
+        return None
+    pm = m.then(conv.page)
+    cx, cy = pm.e, pm.f
+    bw, bh = w * dec.sx, h * dec.sy
+    layer.update(
+        shape="rect" if kind == "rect" else "ellipse",
+        box={"x": cx - bw / 2, "y": cy - bh / 2, "width": bw, "height": bh},
+        rotation=dec.angle,
+    )
+    if kind == "rect":
+        rx, ry = num(obj, "rx", 0.0, where), num(obj, "ry", 0.0, where)
+        if rx or ry:
+            if abs(rx * dec.sx - ry * dec.sy) > 1e-6 or rx > w / 2 or ry > h / 2:
+                return None
+            layer["corner_radius"] = rx * dec.sx
+    if fill is not None:
+        layer["fill"] = fill
+    return layer
+
+
+def svg_shape(conv: Converter, node: Node, p: Paint) -> dict[str, Any]:
+    """The object's own geometry in an SVG document whose viewBox is its bounding box in canvas px."""
+    obj, where, kind, m = node.obj, node.where, node.kind, node.m
+    fill, fa, stroke, sa, sw = p.fill, p.fill_alpha, p.stroke, p.stroke_alpha, p.width
+    w, h = dims(obj, where, kind)
+    pre = ""  # the element's own transform, undone for gradients (Fabric's are in the centred space)
+    if kind == "rect":
+        rx, ry = num(obj, "rx", 0.0, where), num(obj, "ry", 0.0, where)
+        el = f'<rect x="{fmt(-w / 2)}" y="{fmt(-h / 2)}" width="{fmt(w)}" height="{fmt(h)}"'
+        if rx or ry:
+            el += f' rx="{fmt(rx)}" ry="{fmt(ry)}"'
+        local = [(-w / 2, -h / 2), (w / 2, h / 2)]
+    elif kind in ("ellipse", "circle"):
+        el = f'<ellipse cx="0" cy="0" rx="{fmt(w / 2)}" ry="{fmt(h / 2)}"'
+        local = [(-w / 2, -h / 2), (w / 2, h / 2)]
+    elif kind == "line":
+        x1, y1, x2, y2 = (num(obj, key, 0.0, where) for key in ("x1", "y1", "x2", "y2"))
+        mx, my = (x1 + x2) / 2, (y1 + y2) / 2
+        local = [(x1 - mx, y1 - my), (x2 - mx, y2 - my)]
+        el = f'<line x1="{fmt(local[0][0])}" y1="{fmt(local[0][1])}" x2="{fmt(local[1][0])}" y2="{fmt(local[1][1])}"'
+    elif kind == "triangle":
+        local = [(-w / 2, h / 2), (0.0, -h / 2), (w / 2, h / 2)]
+        el = '<polygon points="' + " ".join(f"{fmt(x)},{fmt(y)}" for x, y in local) + '"'
+    elif kind in ("polygon", "polyline"):
+        local = centred(points(obj, where))
+        el = f'<{kind} points="' + " ".join(f"{fmt(x)},{fmt(y)}" for x, y in local) + '"'
+    else:  # path
+        cmds = obj.get("path")
+        d = path_d(cmds, f"{where}.path")
+        assert isinstance(cmds, list)
+        bx, by, bw, bh = path_bounds(cmds)
+        pox, poy = bx + bw / 2, by + bh / 2
+        local = [(bx - pox, by - poy), (bx + bw - pox, by + bh - poy)]
+        el = f'<path transform="translate({fmt(-pox)} {fmt(-poy)})" d="{d}"'
+        pre = f"translate({fmt(pox)} {fmt(poy)})"
+        # path points beyond Fabric's (quirky) bounds are still drawn: widen the viewBox with all points
+        nums = [c[1:] for c in cmds if len(c) > 1]
+        local += [(float(a[i]) - pox, float(a[i + 1]) - poy) for a in nums for i in range(0, len(a) - 1, 2)]
+    attrs = [
+        f'fill="{fill}"' if fill else 'fill="none"',
+        f'fill-opacity="{fmt(fa)}"' if fill and fa < 1 else "",
+        f'fill-rule="{"evenodd" if obj.get("fillRule") == "evenodd" else "nonzero"}"',
+    ]
+    if stroke:
+        cap, join = line_style(obj, where)
+        attrs += [
+            f'stroke="{stroke}"',
+            f'stroke-width="{fmt(sw)}"',
+            f'stroke-opacity="{fmt(sa)}"' if sa < 1 else "",
+            f'stroke-linecap="{cap}"',
+            f'stroke-linejoin="{join}"',
+            f'stroke-miterlimit="{fmt(num(obj, "strokeMiterLimit", 4.0, where))}"',
+        ]
+        dash = obj.get("strokeDashArray")
+        if dash:
+            if not isinstance(dash, list) or not all(
+                isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 for v in dash
+            ):
+                raise DesignError("strokeDashArray is a list of lengths", field=f"{where}.strokeDashArray")
+            attrs.append(f'stroke-dasharray="{" ".join(fmt(float(v)) for v in dash)}"')
+        if obj.get("paintFirst") == "stroke":
+            attrs.append('paint-order="stroke"')
+    # bounding box in canvas px: geometry corners through the matrix, padded for the stroke
+    lx = [q[0] for q in local]
+    ly = [q[1] for q in local]
+    scale = max(math.hypot(m.a, m.b), math.hypot(m.c, m.d))
+    pad = (sw * scale * max(2.0, num(obj, "strokeMiterLimit", 4.0, where)) if stroke else 0.0) + 1.0
+    bounds = transformed_bounds(m, (min(lx), min(ly), max(lx), max(ly)), pad)
+    defs = "".join(
+        gradient(obj, key, where, w, h, pre)
+        for key, val in (("fill", fill), ("stroke", stroke))
+        if val is not None and val.startswith("url(")
+    )
+    grow = (sw if stroke else 0.0) * max(2.0, num(obj, "strokeMiterLimit", 4.0, where)) + 1.0
+    outer = (min(lx) - grow, min(ly) - grow, max(lx) + grow, max(ly) + grow)
+    clip_els, clip_ids = clip_defs(own_clips(obj, where, m, node.clips), m, outer, last_id="clip")
+    defs += clip_els
+    painted = f"{el} {' '.join(a for a in attrs if a)}/>"
+    body = svg.transformed(svg.clipped(painted, clip_ids), m)
+    shadow = obj.get("shadow")
+    if shadow:
+        # Fabric (a canvas shadow) blurs and offsets in canvas space, scaled by the object's scaling;
+        # an object drawn through its own cache (top level) casts the stroke's shadow too
+        if not isinstance(shadow, dict):
+            raise DesignError(
+                "shadow is a Fabric Shadow object {color, blur, offsetX, offsetY}", field=f"{where}.shadow"
+            )
+        sh_stroke = stroke is not None and (not node.in_group or bool(shadow.get("affectStroke")))
+        if sh_stroke:
+            sh_el = painted
+        elif fill:
+            sh_el = f"{el} {' '.join(a for a in attrs if a and not a.startswith('stroke'))}/>"
+        else:
+            sh_el = ""
+        filt, bounds = shadow_filter(shadow, f"{where}.shadow", m, bounds)
+        defs += filt
+        if sh_el:
+            body = svg.filtered(svg.transformed(svg.clipped(sh_el, clip_ids), m), "shadow") + body
+    return conv.svg_layer(bounds, defs, body, node.opacity)
+
+
+def background_color(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
+    """Fabric's ``_renderBackground``: a rect of (width + strokeWidth) x (height + strokeWidth) centred on
+    the object, under it, clipped with it. It casts the object's shadow only when the object is drawn
+    through its own cache (top level), together with the object: supported for text, an error otherwise."""
+    obj, where, kind = node.obj, node.where, node.kind
+    if obj.get("shadow") and kind not in TEXT_TYPES:
+        raise DesignError("backgroundColor together with a shadow is not supported", field=f"{where}.backgroundColor")
+    w, h = dims(obj, where, kind)
+    sw = num(obj, "strokeWidth", 1.0 if kind != "group" else 0.0, where)
+    if w + sw <= 0 or h + sw <= 0:
+        return
+    rect = {
+        "type": "rect",
+        "width": w + sw,
+        "height": h + sw,
+        "fill": obj["backgroundColor"],
+        "strokeWidth": 0,
+        "clipPath": obj.get("clipPath"),  # Fabric clips the object's cache, background included
+    }
+    if isinstance(rect["fill"], dict):
+        raise DesignError("backgroundColor is a CSS colour", field=f"{where}.backgroundColor")
+    color(rect["fill"], f"{where}.backgroundColor")  # names the field on a bad colour
+    vector(conv, dataclasses.replace(node, obj=rect, where=f"{where}.backgroundColor", kind="rect"), layers)

@@ -1,0 +1,183 @@
+"""Per-character text styles: Fabric's ``styles`` applied to every character, and native text spans.
+
+Fabric 6 writes ``[{start, end, style}]`` (indices count graphemes, line breaks not counted), Fabric 5
+``{line: {char: style}}``. Fill, face (family, weight, style), decorations and text background may vary
+per character (:class:`CharStyle`); the native text layer carries fill and face as ``spans``
+(:func:`spans`), decorations and backgrounds are drawn by :mod:`.text`. A property that would need a
+different size, baseline or stroke per character is an error naming the characters.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..errors import DesignError
+from .fonts import font_family, font_style, font_weight
+from .parse import color, num
+
+if TYPE_CHECKING:
+    from .converter import Converter
+
+#: The text decorations, each a per-character flag.
+DECORATIONS = ("underline", "linethrough", "overline")
+# per-character style properties accepted when they equal the object's own value, with Fabric's defaults
+_STYLE_SAME: dict[str, Any] = {
+    "fontSize": 40,
+    "stroke": None,
+    "strokeWidth": 1,
+    "deltaY": 0,
+    "textDecorationThickness": 66.667,
+}
+_MAX_STYLED_CHARS = 200_000  # per text object: style ranges may not add up to more characters than this
+
+
+@dataclass(frozen=True)
+class CharStyle:
+    """What Fabric paints one character with (object properties with its per-character style applied)."""
+
+    fill: str | None
+    fill_alpha: float
+    family: str
+    weight: int
+    style: str
+    underline: bool
+    linethrough: bool
+    overline: bool
+    bg: str | None
+    bg_alpha: float
+
+
+def has_styles(styles: Any) -> bool:
+    """Per-character styles: Fabric 6 writes [{start, end, style}], Fabric 5 {line: {char: style}}."""
+    if not styles:
+        return False
+    if isinstance(styles, list):
+        return any(not isinstance(s, dict) or s.get("style") for s in styles)
+    if isinstance(styles, dict):
+        return any(not isinstance(line, dict) or any(line.values()) for line in styles.values())
+    return True
+
+
+def char_styles(conv: Converter, obj: Mapping[str, Any], where: str, text: str, base: CharStyle) -> list[CharStyle]:
+    """The style of every character (code point) of ``text``: ``base`` with Fabric's per-character
+    ``styles`` applied — Fabric 6's ``[{start, end, style}]`` (indices count graphemes, line breaks
+    not counted) or Fabric 5's ``{line: {char: style}}``."""
+    from ..text.shaping import grapheme_breaks
+
+    out = [base] * len(text)
+    styles = obj.get("styles")
+    if not has_styles(styles):
+        return out
+    graphemes: list[tuple[int, int]] = []  # code point range of each grapheme, line breaks left out
+    per_line: list[list[tuple[int, int]]] = []
+    pos = 0
+    for line in text.split("\n"):
+        ends = grapheme_breaks(line) if line else []  # an empty line has no graphemes
+        starts = [0, *ends[:-1]] if ends else []
+        row = [(pos + a, pos + b) for a, b in zip(starts, ends, strict=True)]
+        per_line.append(row)
+        graphemes += row
+        pos += len(line) + 1
+    budget = [_MAX_STYLED_CHARS]
+
+    def apply(a: int, b: int, delta: dict[str, Any]) -> None:
+        budget[0] -= b - a
+        if budget[0] < 0:
+            raise DesignError("too many per-character styles", field=f"{where}.styles")
+        for i in range(a, b):
+            out[i] = dataclasses.replace(out[i], **delta)
+
+    if isinstance(styles, list):
+        for j, entry in enumerate(styles):
+            at = f"{where}.styles[{j}]"
+            if not isinstance(entry, dict):
+                raise DesignError("a style range is {start, end, style}", field=at)
+            st = entry.get("style")
+            if not st:
+                continue
+            start, end = int(num(entry, "start", None, at)), int(num(entry, "end", None, at))
+            start, end = max(0, start), min(len(graphemes), end)
+            if not isinstance(st, dict):
+                raise DesignError("a style is an object of text properties", field=f"{at}.style")
+            delta = _style_delta(conv, obj, st, f"{at}.style", f"characters {start}-{end}")
+            for g in range(start, end):
+                apply(*graphemes[g], delta)
+    elif isinstance(styles, dict):
+        for lk, line_styles in styles.items():
+            at = f"{where}.styles.{lk}"
+            if not (isinstance(lk, str) and lk.isdigit()) or not isinstance(line_styles, dict):
+                raise DesignError("styles are {line: {char: style}}", field=at)
+            row = per_line[int(lk)] if int(lk) < len(per_line) else []
+            for ck, st in line_styles.items():
+                if not (isinstance(ck, str) and ck.isdigit()) or not isinstance(st, dict):
+                    raise DesignError("styles are {line: {char: style}}", field=f"{at}.{ck}")
+                if not st or int(ck) >= len(row):
+                    continue
+                delta = _style_delta(conv, obj, st, f"{at}.{ck}", f"line {lk}, character {ck}")
+                apply(*row[int(ck)], delta)
+    else:
+        raise DesignError("styles are [{start, end, style}] or {line: {char: style}}", field=f"{where}.styles")
+    return out
+
+
+def _style_delta(conv: Converter, obj: Mapping[str, Any], st: Mapping[str, Any], at: str, chars: str) -> dict[str, Any]:
+    """One Fabric character style as changes to a :class:`CharStyle`; properties that would need a
+    different size, baseline or stroke per character are errors naming the characters."""
+    delta: dict[str, Any] = {}
+    for key, val in st.items():
+        if key == "fill":
+            delta["fill"], delta["fill_alpha"] = color(val, f"{at}.fill")
+        elif key == "fontWeight":
+            delta["weight"] = font_weight(val, f"{at}.fontWeight")
+        elif key == "fontStyle":
+            delta["style"] = font_style(val, f"{at}.fontStyle")
+        elif key == "fontFamily":
+            delta["family"] = font_family(conv, val, at)
+        elif key in DECORATIONS:
+            delta[key] = bool(val)
+        elif key == "textBackgroundColor":
+            delta["bg"], delta["bg_alpha"] = color(val, f"{at}.textBackgroundColor")
+        elif key in _STYLE_SAME and (
+            val == obj.get(key, _STYLE_SAME[key]) or (key == "stroke" and not val and not obj.get(key))
+        ):
+            continue  # the object's own value (editors often copy whole style objects): no change
+        else:
+            raise DesignError(
+                f"per-character '{key}' is not supported ({chars}); supported: fill, fontWeight, fontStyle, "
+                "fontFamily, underline, linethrough, overline, textBackgroundColor",
+                field=f"{at}.{key}",
+            )
+    return delta
+
+
+def spans(
+    conv: Converter, chars: list[CharStyle], text: str, layer_color: str | None, base: CharStyle, where: str
+) -> list[dict[str, Any]]:
+    """Native text spans for the characters whose fill or face differs from the layer's (``layer_color``,
+    ``base``'s face)."""
+    out: list[dict[str, Any]] = []
+    layer_key = (layer_color, base.family, base.weight, base.style)
+    prev: tuple[Any, ...] | None = None
+    for i, (ch, c) in enumerate(zip(text, chars, strict=True)):
+        key = (c.fill if c.fill is not None else layer_color, c.family, c.weight, c.style)
+        if ch == "\n" or key == layer_key:
+            prev = None
+            continue
+        if key == prev:
+            out[-1]["end"] = i + 1
+            continue
+        span: dict[str, Any] = {"start": i, "end": i + 1}
+        if key[0] != layer_color:
+            span["color"] = key[0]
+        if key[1:] != layer_key[1:]:
+            from ..design import FontRef
+
+            font = FontRef(family=c.family, weight=c.weight, style=c.style)
+            conv.fonts.face(font, field=f"{where}.styles")  # the bundled family must have this face
+            span["font"] = {"family": c.family, "weight": c.weight, "style": c.style}
+        out.append(span)
+        prev = key
+    return out

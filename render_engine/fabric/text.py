@@ -1,0 +1,314 @@
+"""Text, i-text and textbox objects: a native ``text`` layer, with Fabric's text metrics, alignment and
+justification, and what Fabric paints around the glyphs.
+
+The native text layer carries the string, face, size, line height, letter spacing and per-character fill
+and face (``spans``, from :mod:`.styles`); its box is placed so that the engine's first baseline and
+alignment edge land where Fabric's do. Text backgrounds and decorations (underline, overline,
+line-through) are measured on the engine's own layout and added as ``shape`` rects around it; a text
+stroke is an ``svg`` layer of the laid-out outlines. Text the native model cannot express — skewed,
+mirrored or non-uniformly scaled, clipped, shadowed, stroked and translucent (Fabric composites it as one
+picture), or inside a group composited as one — is drawn as those outlines in one ``svg`` layer instead.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from ..design import validation_error_to_design_error
+from ..errors import DesignError
+from ..geometry import Matrix, Rect
+from ..geometry import Path as VPath
+from ..units import MM_PER_PT
+from .effects import local_svg, own_clips
+from .fonts import font_family, font_style, font_weight
+from .geometry import decompose, inverse, local_bounds
+from .parse import color, line_style, num
+from .shapes import background_color
+from .styles import CharStyle, char_styles, spans
+from .svg import fmt
+
+if TYPE_CHECKING:
+    from ..text.layout import TextBlock, TextLine
+    from .converter import Converter, Node
+
+# Fabric's text metrics constants (fabric/src/shapes/Text/constants.ts, identical in 5.x and 6.x).
+FONT_SIZE_MULT = 1.13  # a line's height is fontSize * 1.13 * lineHeight
+FONT_SIZE_FRACTION = 0.222  # the baseline sits this fraction of a line's height above its bottom
+
+_ALIGNS = {"left": "left", "center": "center", "right": "right", "start": "left", "end": "right"}
+# Fabric's justify values -> how the last line of a paragraph aligns ('justify' stretches it too)
+_JUSTIFY = {"justify": "justify", "justify-left": "left", "justify-center": "center", "justify-right": "right"}
+# Fabric's Text.offsets (fractions of fontSize from the baseline) and where the thickness is anchored
+_DECORATIONS = {"underline": (0.1, 0.0), "linethrough": (-0.28167, 0.5), "overline": (-0.81333, 1.0)}
+
+#: Something Fabric paints as a rect around text: (path in page mm before rotation, colour, alpha, what —
+#: the property it comes from).
+_Rects = list[tuple[VPath, str, float, str]]
+
+
+def _alignment(align: Any, kind: str, wrap: bool, n_lines: int, where: str) -> tuple[str, str | None]:
+    """Fabric's ``textAlign`` as the native ``align`` and ``align_last`` (None: the native default)."""
+    align_last: str | None = None
+    if isinstance(align, str) and align in _ALIGNS:
+        native_align = _ALIGNS[align]
+    elif isinstance(align, str) and align in _JUSTIFY:
+        native_align, align_last = "justify", _JUSTIFY[align]
+        if not wrap and n_lines == 1:  # one line of plain text: nothing to stretch, it is its own width
+            native_align, align_last = ("left" if align == "justify" else align_last), None
+        elif not wrap and align != "justify":
+            raise DesignError(
+                f"'{align}' on multi-line {kind} (Fabric justifies every line but the last, across line "
+                "breaks) is not supported; use a textbox or 'justify'",
+                field=f"{where}.textAlign",
+            )
+    else:
+        raise DesignError(f"textAlign must be one of {', '.join([*_ALIGNS, *_JUSTIFY])}", field=f"{where}.textAlign")
+    return native_align, align_last
+
+
+def _segments(
+    block: TextBlock, line: TextLine, chars: list[CharStyle], key: Any, trailing_mm: float
+) -> list[tuple[float, float, Any]]:
+    """Split a laid-out (unrotated) line into runs of characters with equal ``key(style)``: (x0, x1, key) in
+    page mm. A run spans from its first character's glyph to the next run's; the last ends at the line's
+    end less ``trailing_mm`` (Fabric leaves the last character's charSpacing out of a decoration)."""
+    start, end = line.start, line.start + len(line.text)
+    lefts: dict[int, float] = {}
+    for g in block.glyphs:
+        if start <= g.cluster < end:
+            lefts[g.cluster] = min(g.matrix.e, lefts.get(g.cluster, g.matrix.e))
+    idx = sorted(lefts)
+    if not idx:
+        return []
+    runs: list[tuple[float, float, Any]] = []
+    cur, x0 = key(chars[idx[0]]), lefts[idx[0]]
+    for i in idx[1:]:
+        k = key(chars[i])
+        if k != cur:
+            runs.append((x0, lefts[i], cur))
+            cur, x0 = k, lefts[i]
+    runs.append((x0, line.x_mm + line.width_mm - trailing_mm, cur))
+    return runs
+
+
+def _decorations(
+    flat: TextBlock, chars: list[CharStyle], alpha: float, fs_mm: float, spacing_mm: float, thick_mm: float
+) -> tuple[_Rects, _Rects]:
+    """What Fabric paints, in order, around the glyphs (Text._render): text backgrounds and underlines
+    before them, overlines and line-throughs after."""
+    before: _Rects = []
+    after: _Rects = []
+    for line in flat.lines:
+        for x0, x1, (bg, bg_alpha) in _segments(flat, line, chars, lambda c: (c.bg, c.bg_alpha), 0.0):
+            if bg is not None and x1 > x0:
+                top = line.baseline_mm - fs_mm * FONT_SIZE_MULT * (1 - FONT_SIZE_FRACTION)
+                rect = VPath.rect(Rect(x0, top, x1 - x0, fs_mm * FONT_SIZE_MULT))
+                before.append((rect, bg, bg_alpha, "textBackgroundColor"))
+    for kind_ in ("underline", "overline", "linethrough"):
+        off_, aligner = _DECORATIONS[kind_]
+        for line in flat.lines:
+            segs = _segments(flat, line, chars, lambda c, k=kind_: (getattr(c, k), c.fill), spacing_mm)
+            for x0, x1, (on, col) in segs:
+                if on and col is not None and x1 > x0:
+                    y = line.baseline_mm + off_ * fs_mm - aligner * thick_mm
+                    deco = (VPath.rect(Rect(x0, y, x1 - x0, thick_mm)), col, alpha, kind_)
+                    (before if kind_ == "underline" else after).append(deco)
+    return before, after
+
+
+def text(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
+    """Text as a native text layer (spans for per-character fill and face), with Fabric's text background,
+    decorations, stroke and shadow around it. Clipped text (or stroked translucent text, which Fabric
+    composites as one) is drawn as its laid-out outlines in one ``svg`` layer instead."""
+    from ..design import FontRef, TextLayer
+    from ..text.layout import layout_text
+
+    obj, where, kind, m, opacity = node.obj, node.where, node.kind, node.m, node.opacity
+    content = obj.get("text")
+    if not isinstance(content, str):
+        raise DesignError("text must be a string", field=f"{where}.text")
+    if not content.strip():
+        return
+    dec = decompose(m.then(Matrix.scale(conv.k)))
+    # skewed, mirrored or non-uniformly scaled text has no native equivalent: it is laid out in its own
+    # local px (1 px = 1 "mm", centred on the object) and drawn as outlines through the full matrix
+    outlines_only = dec is None or dec.mirrored or abs(dec.sx - dec.sy) > 1e-6 * dec.sx
+    s = 1.0 if outlines_only or dec is None else dec.sx  # layout mm per text px
+    angle = 0.0 if outlines_only or dec is None else dec.angle
+    wrap = kind == "textbox"
+    fill, fa = color(obj.get("fill"), f"{where}.fill")
+    base = CharStyle(
+        fill,
+        fa,
+        font_family(conv, obj.get("fontFamily", "Times New Roman"), where),
+        font_weight(obj.get("fontWeight", "normal"), f"{where}.fontWeight"),
+        font_style(obj.get("fontStyle", "normal"), f"{where}.fontStyle"),
+        bool(obj.get("underline")),
+        bool(obj.get("linethrough")),
+        bool(obj.get("overline")),
+        *color(obj.get("textBackgroundColor"), f"{where}.textBackgroundColor"),
+    )
+    chars = char_styles(conv, obj, where, content, base)
+    stroke, sa = color(obj.get("stroke"), f"{where}.stroke")
+    sw = num(obj, "strokeWidth", 1.0, where)
+    if sw <= 0:
+        stroke = None
+    inked = [c for ch, c in zip(content, chars, strict=True) if not ch.isspace()]
+    filled = [c for c in inked if c.fill is not None]
+    if not filled and stroke is None and not any(c.bg for c in chars) and not obj.get("backgroundColor"):
+        return  # nothing Fabric would draw
+    if filled and len(filled) != len(inked):
+        raise DesignError("a transparent fill on some characters only is not supported", field=f"{where}.styles")
+    if len({c.fill_alpha for c in filled}) > 1:
+        raise DesignError("per-character fill opacity is not supported", field=f"{where}.styles")
+    text_color = base.fill or (filled[0].fill if filled else None)
+    alpha = filled[0].fill_alpha if filled else 0.0
+    native_align, align_last = _alignment(obj.get("textAlign", "left"), kind, wrap, content.count("\n") + 1, where)
+
+    fs = num(obj, "fontSize", 40.0, where)
+    lh = num(obj, "lineHeight", 1.16, where)
+    cs = num(obj, "charSpacing", 0.0, where)
+    w, h = num(obj, "width", 0.0, where), num(obj, "height", 0.0, where)
+    face = conv.fonts.face(
+        FontRef(family=base.family, weight=base.weight, style=base.style), field=f"{where}.fontFamily"
+    )
+    asc, desc, _gap = face.extents
+    asc_px, desc_px = asc / face.upem * fs, desc / face.upem * fs
+    pitch = fs * FONT_SIZE_MULT * lh
+    # Fabric: first baseline = box top + fs·1.13·(1 - 0.222); native: top + pitch/2 + (asc - desc)/2
+    top_local = -h / 2 + fs * FONT_SIZE_MULT * (1 - FONT_SIZE_FRACTION) - pitch / 2 - (asc_px - desc_px) / 2
+    half_h = max(-top_local, pitch / 2)
+    size_pt = fs * s / MM_PER_PT
+    box_w = w if w > 0 else 1.0
+    if not wrap and native_align != "justify":
+        box_w = max(box_w, 1.0) * 1.5 + 2 * fs  # no wrapping: a generous box (alignment uses the centre)
+    pm = Matrix() if outlines_only else m.then(conv.page)  # object centre in layout coordinates
+    bw, bh = box_w * s, 2 * half_h * s
+    # Native text aligns within the box, so keep the box's left/right edge where Fabric's is.
+    off = 0.0
+    if not wrap and native_align == "left":
+        off = (box_w - w) / 2 * s
+    elif not wrap and native_align == "right":
+        off = -(box_w - w) / 2 * s
+    r = math.radians(angle)
+    cx, cy = pm.e + off * math.cos(r), pm.f + off * math.sin(r)
+    layer: dict[str, Any] = {
+        "type": "text",
+        "text": content,
+        "font": {"family": base.family, "weight": base.weight, "style": base.style},
+        "size": size_pt,
+        "color": text_color or "#000000",
+        "box": {"x": cx - bw / 2, "y": cy - bh / 2, "width": bw, "height": bh},
+        "align": native_align,
+        "valign": "top",
+        "line_height": FONT_SIZE_MULT * lh,
+        "letter_spacing": cs / 1000.0,
+        "wrap": wrap,
+        "rotation": angle,
+        "opacity": round(opacity * alpha, 6),
+    }
+    if align_last is not None:
+        layer["align_last"] = align_last
+    layer_spans = spans(conv, chars, content, text_color, base, where)
+    if layer_spans:
+        layer["spans"] = layer_spans
+    try:
+        native = TextLayer.model_validate({**layer, "rotation": 0.0})
+    except ValidationError as exc:
+        raise DesignError(validation_error_to_design_error(exc).message, field=where) from None
+    flat = layout_text(native, conv.fonts, where)  # unrotated: decorations and backgrounds are measured here
+    conv.text_lines[where] = tuple(ln.text for ln in flat.lines)
+    box = layer["box"]
+    rot = Matrix.rotate(angle, box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+    fs_mm, spacing_mm = fs * s, cs / 1000 * fs * s
+    thick_mm = fs_mm * num(obj, "textDecorationThickness", 66.667, where) / 1000
+    before, after = _decorations(flat, chars, alpha, fs_mm, spacing_mm, thick_mm)
+
+    # unrotated layout coordinates -> the object's local px
+    to_local = Matrix() if outlines_only else rot.then(inverse(m.then(conv.page)))
+    glyph_runs = (
+        [(run.transformed(to_local), layer_spans[k]["color"] if k >= 0 else text_color) for k, run in flat.color_runs]
+        if filled
+        else []
+    )
+    stroke_el = ""
+    if stroke is not None:
+        cap, join = line_style(obj, where)
+        outline = flat.outline.transformed(to_local)
+        stroke_el = (
+            f'<path d="{outline.svg_d()}" fill="none" stroke="{stroke}" stroke-width="{fmt(sw)}"'
+            + (f' stroke-opacity="{fmt(sa)}"' if sa < 1 else "")
+            + f' stroke-linejoin="{join}" stroke-linecap="{cap}"'
+            f' stroke-miterlimit="{fmt(num(obj, "strokeMiterLimit", 4.0, where))}"/>'
+        )
+    stroke_first = obj.get("paintFirst") == "stroke"
+
+    def rects_el(items: _Rects) -> str:
+        return "".join(
+            f'<path d="{p.transformed(to_local).svg_d()}" fill="{c}"'
+            + (f' fill-opacity="{fmt(a)}"' if a < 1 else "")
+            + "/>"
+            for p, c, a, _what in items
+        )
+
+    def glyphs_el() -> str:
+        op = f' fill-opacity="{fmt(alpha)}"' if alpha < 1 else ""
+        return "".join(f'<path d="{p.svg_d()}" fill="{c}"{op}/>' for p, c in glyph_runs if not p.empty)
+
+    def everything() -> str:
+        body = (stroke_el + glyphs_el()) if stroke_first else (glyphs_el() + stroke_el)
+        return rects_el(before) + body + rects_el(after)
+
+    all_clips = own_clips(obj, where, m, node.clips)
+    ink = [flat.outline, *(p for p, *_rest in before + after)]
+    bounds = local_bounds(ink, to_local, (sw if stroke else 0.0) * 4, w, h)
+    shadow = obj.get("shadow")
+    obj_bg, obj_bg_alpha = color(obj.get("backgroundColor"), f"{where}.backgroundColor")
+    if shadow:
+        if node.in_group:
+            raise DesignError("a shadow on text inside a group is not supported", field=f"{where}.shadow")
+        bg_el = ""
+        if obj_bg is not None:  # Fabric's object background casts the shadow too (drawn in the cache)
+            bx, by = (w + sw) / 2, (h + sw) / 2
+            bounds = (min(bounds[0], -bx), min(bounds[1], -by), max(bounds[2], bx), max(bounds[3], by))
+            bg_el = (
+                f'<rect x="{fmt(-bx)}" y="{fmt(-by)}" width="{fmt(2 * bx)}" height="{fmt(2 * by)}" '
+                f'fill="{obj_bg}" fill-opacity="{fmt(obj_bg_alpha)}"/>'
+            )
+        sh = local_svg(conv, bg_el + everything(), bounds, m, where, opacity, all_clips, shadow)
+        conv.add(layers, sh, f"{where}.shadow")
+    if obj_bg is not None:
+        background_color(conv, node, layers)
+    if outlines_only or all_clips or conv.force_svg or (stroke is not None and filled and opacity < 1):
+        # one svg layer: Fabric clips (and composites a translucent object) as one picture
+        conv.add(layers, local_svg(conv, everything(), bounds, m, where, opacity, all_clips), where)
+        return
+
+    def native_rects(items: _Rects) -> None:
+        for p, col, a, what in items:
+            b = p.bounds()
+            assert b is not None
+            ccx, ccy = rot.apply((b.x + b.w / 2, b.y + b.h / 2))
+            rect = {
+                "type": "shape",
+                "shape": "rect",
+                "box": {"x": ccx - b.w / 2, "y": ccy - b.h / 2, "width": b.w, "height": b.h},
+                "rotation": angle,
+                "fill": col,
+                "opacity": round(opacity * a, 6),
+            }
+            conv.add(layers, rect, f"{where}.{what}")
+
+    native_rects(before)
+    stroke_layer = local_svg(conv, stroke_el, bounds, m, where, opacity, ()) if stroke_el else None
+    if stroke_layer is not None and stroke_first:
+        conv.add(layers, stroke_layer, f"{where}.stroke")
+    if filled:
+        conv.add(layers, layer, where)
+    if stroke_layer is not None and not stroke_first:
+        conv.add(layers, stroke_layer, f"{where}.stroke")
+    native_rects(after)
