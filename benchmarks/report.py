@@ -64,7 +64,7 @@ def _steps_line(label: str, s: Summary) -> str:
 
 
 def row_lines(row: Row) -> Iterator[str]:
-    title = f"{row.key:9}{row.name:14}"
+    title = f"{row.key:10}{row.name:14}"
     if row.status == "skipped":
         yield f"{title}  skipped: {row.reason}"
         return

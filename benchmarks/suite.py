@@ -8,19 +8,25 @@ the other workloads still run.
 from __future__ import annotations
 
 import importlib.util
+import math
 import statistics
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Literal
 
+from . import farm_load
+from .farm_load import FarmRun
 from .progress import Progress
 from .renderers import mockup_missing
 from .results import Row, Summary, summarize
-from .runner import BatchSpec, ChildCrashed, Job, RendererKind, SerialSpec, run_batch, run_serial
+from .runner import BatchSpec, ChildCrashed, Job, RendererKind, SerialSpec, run_batch, run_serial, settle
 from .workloads import (
+    QUICK,
     ROWS,
     SKIP_W6_NO_API,
+    SKIP_W7_NO_API,
+    SKIP_W7_NO_REDIS,
     W3_HOOK,
     WORKLOAD_IDS,
     Context,
@@ -237,6 +243,83 @@ def _w6(ctx: Context, progress: Progress, with_baseline: bool) -> list[Row]:
     return [_row(rd, (summary, None))]
 
 
+W7_WORKERS = 2
+W7_VARIANTS = (("W7-fork", True), ("W7-nofork", False))
+
+
+def w7_rounds(ctx: Context) -> int:
+    """Farm runs per variant: one with --quick; else one per three --runs (2 by default: ~30 s for both rows)."""
+    return 1 if ctx.sizes == QUICK else max(1, (ctx.runs + 1) // 3)
+
+
+def _w7(ctx: Context, progress: Progress, with_baseline: bool) -> list[Row]:
+    """The render farm through real Redis and real ``render-engine worker --burst`` processes: fork and
+    no-fork workers alternate, round after round (see :mod:`benchmarks.farm_load`)."""
+    keys = [key for key, _ in W7_VARIANTS]
+    if any(importlib.util.find_spec(m) is None for m in ("api.app", "httpx", "rq", "redis")):
+        return [_skipped(k, SKIP_W7_NO_API) for k in keys]
+    url = farm_load.redis_url()
+    problem = farm_load.redis_problem(url)
+    if problem is not None:
+        return [_skipped(k, SKIP_W7_NO_REDIS.format(url=url, problem=problem)) for k in keys]
+    sizes = ctx.sizes
+    photo = ctx.photos.photo(sizes.mug_photo)
+    engine = farm_load.posting_engine()
+    runs: dict[str, list[FarmRun]] = {k: [] for k in keys}
+    failures: dict[str, str] = {}
+    rounds = w7_rounds(ctx)
+    jobs = sizes.farm_coasters + sizes.farm_mugs
+    for r in range(rounds):
+        for key, fork in W7_VARIANTS:
+            if key in failures:
+                continue
+            spec = farm_load.FarmSpec(sizes.farm_coasters, sizes.farm_mugs, photo, sizes.mug_dpi, W7_WORKERS, fork)
+            settle(ctx.wait_idle_s, progress)
+            progress.start(f"{key} {_row_def(key).name} round {r + 1}/{rounds}", jobs)
+            try:
+                run = farm_load.run_farm(spec, engine, progress.advance)
+            except Exception as exc:  # Redis went away, the API refused a job, a worker would not start...
+                progress.finish("FAILED")
+                failures[key] = f"{key} {_row_def(key).name}: {type(exc).__name__}: {exc}"
+                continue
+            good = sum(1 for s in run.samples if s.error is None)
+            progress.finish(f"{good / run.wall_s:6.2f} jobs/s  wall {run.wall_s:5.1f} s")
+            if run.reruns:
+                progress.note(f"{key}: {len(run.reruns)} job(s) ran more than once (attempts {run.reruns})")
+            runs[key].append(run)
+            if run.problem is not None:
+                failures[key] = f"{key} {_row_def(key).name}: round {r + 1}: {run.problem}"
+    return [_w7_row(key, runs[key], failures.get(key)) for key in keys]
+
+
+def _w7_row(key: str, runs: list[FarmRun], failure: str | None) -> Row:
+    rd = _row_def(key)
+    if not runs:
+        return _row(rd, (None, failure or f"{key} {rd.name}: no farm run"))
+    samples = [s for run in runs for s in run.samples]
+    wall = sum(run.wall_s for run in runs)
+    cpu = sum(run.cpu_s for run in runs)
+    summary = summarize(samples, max(run.peak_rss_kb for run in runs), workers=W7_WORKERS, wall_s=wall)
+
+    def med(values: list[float]) -> float:
+        return statistics.median(values) if values else math.nan
+
+    steps = {
+        "farm.startup": med([run.startup_s for run in runs]),
+        "farm.drain": med([run.drain_s for run in runs]),
+        **{f"job.{kind}": med([t for run in runs for t in run.kinds[kind]]) for kind in ("coaster", "mug")},
+    }
+    names = list(dict.fromkeys(n for run in runs for n in run.steps))
+    steps.update({n: med([t for run in runs for t in run.steps.get(n, [])]) for n in names})
+    jobs = len(samples)
+    summary = replace(summary, cpu_s=cpu / jobs if jobs else math.nan, cpu_total_s=cpu, steps=steps)
+    reruns = [a for run in runs for a in run.reruns]
+    note = f"note: {len(reruns)} job(s) ran more than once (attempts {sorted(reruns)})" if reruns else None
+    if failure is not None:
+        return _row(rd, (summary, failure))
+    return replace(_row(rd, (summary, None)), reason=note)
+
+
 _RUNNERS: dict[str, Callable[[Context, Progress, bool], list[Row]]] = {
-    "W1": _w1, "W2": _w2, "W3": _w3, "W4": _w4, "W5": _w5, "W6": _w6,
+    "W1": _w1, "W2": _w2, "W3": _w3, "W4": _w4, "W5": _w5, "W6": _w6, "W7": _w7,
 }  # fmt: skip

@@ -1,4 +1,4 @@
-"""The workloads (W1-W6), their targets, and the inputs and render jobs each one needs.
+"""The workloads (W1-W7), their targets, and the inputs and render jobs each one needs.
 
 Every input is generated here, deterministically: photos from :mod:`benchmarks.synth` (cached), one
 distinct copy per render (see :mod:`benchmarks.inputs`), and design JSON files written into the run's
@@ -78,11 +78,17 @@ ROWS: tuple[RowDef, ...] = (
     RowDef("W5-mug", "W5", "batch-mug", "W1 renders on N worker processes",
            (Target("throughput_per_s", ">=", 7.0, ">= 7 renders/s (2 cores)"),)),
     RowDef("W6", "W6", "api-preview", "previews through the HTTP API at a given concurrency"),
+    RowDef("W7-fork", "W7", "farm-fork",
+           "render farm: coaster + mug jobs through Redis on 2 `render-engine worker --burst` (a work horse per job)"),
+    RowDef("W7-nofork", "W7", "farm-nofork",
+           "W7-fork with `render-engine worker --no-fork` (renders in the worker process: warm caches)"),
 )  # fmt: skip
 WORKLOAD_IDS = tuple(dict.fromkeys(r.workload for r in ROWS))
 
 W3_HOOK = "the hook is benchmarks/renderers.py::_mockup"
 SKIP_W6_NO_API = "not available yet: no HTTP API (issue 7)"
+SKIP_W7_NO_API = "needs the API (api/) and httpx to post the jobs"
+SKIP_W7_NO_REDIS = "needs Redis: none answers at {url} ({problem}); start one or set REDIS_URL"
 SKIP_W6_NO_CLIENT = (
     "not available yet: the API exists (api/, issue 7) but render-bench has no HTTP load client for it yet "
     "(benchmarks/suite.py::_w6)"
@@ -100,6 +106,8 @@ class Sizes:
     poster_dpi: float | None
     batch_dpi: float | None
     preview_width: int
+    farm_coasters: int  # W7 jobs per farm run: small coasters (PNG, 150 DPI) ...
+    farm_mugs: int  # ... and 11oz mugs (PDF + PNG, with mug_photo at mug_dpi) spread among them
 
 
 FULL = Sizes(
@@ -111,6 +119,8 @@ FULL = Sizes(
     poster_dpi=None,
     batch_dpi=None,
     preview_width=800,
+    farm_coasters=40,
+    farm_mugs=4,
 )  # fmt: skip
 QUICK = Sizes(
     mug_photo=PhotoSpec(400, 300, seed=1),
@@ -121,6 +131,8 @@ QUICK = Sizes(
     poster_dpi=20,
     batch_dpi=30,
     preview_width=200,
+    farm_coasters=4,
+    farm_mugs=1,
 )  # fmt: skip
 
 

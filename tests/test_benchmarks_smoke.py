@@ -1,5 +1,6 @@
 """Smoke test of ``render-bench``: every workload in ``--quick`` mode (tiny inputs), the JSON result, ``--compare``
-and the chart. No timing assertions: this proves the tool works, not how fast the engine is."""
+and the chart; W7 (the render farm) against a real Redis. No timing assertions: this proves the tool works,
+not how fast the engine is."""
 
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ from PIL import Image
 
 from benchmarks.inputs import tagged_copy
 from benchmarks.renderers import mockup_available
+from tests.net_support import free_port
+from tests.redis_support import redis_server
 
 ROOT = Path(__file__).resolve().parent.parent
-ROW_KEYS = ["W1", "W2", "W3", "W3-edit", "W4", "W5-mixed", "W5-mug", "W6"]
+ROW_KEYS = ["W1", "W2", "W3", "W3-edit", "W4", "W5-mixed", "W5-mug", "W6", "W7-fork", "W7-nofork"]
 SUMMARY_KEYS = {
     "runs", "errors", "p50_s", "p95_s", "throughput_per_s", "cpu_s", "cpu_total_s", "peak_rss_mb", "output_bytes",
     "steps", "workers", "wall_s", "serial_sum_s", "parallel_efficiency",
@@ -25,8 +28,10 @@ SUMMARY_KEYS = {
 ENGINE_STEPS = {"parse", "resolve", "layout", "draw", "write"}
 
 
-def bench(*args: str, tmp: Path) -> subprocess.CompletedProcess[str]:
+def bench(*args: str, tmp: Path, redis_url: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    if redis_url is not None:
+        env["REDIS_URL"] = redis_url
     cmd = [sys.executable, "-m", "benchmarks.cli", "--quick", "--quiet", "--inputs", str(tmp / "inputs"), *args]
     return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
 
@@ -67,7 +72,42 @@ def test_every_workload_reports_its_metrics(quick_run: tuple[Path, dict[str, Any
     assert w6["status"] == "ok", w6["reason"]
     assert w6["ours"]["runs"] > 0 and w6["ours"]["errors"] == 0 and w6["ours"]["output_bytes"] > 0
     assert {"healthz_p50", "healthz_p95"}.issubset(w6["ours"]["steps"])
+    for key in ("W7-fork", "W7-nofork"):  # ran if a Redis answers at REDIS_URL; test_w7_farm checks it runs
+        assert rows[key]["status"] in ("ok", "skipped"), rows[key]["reason"]
     assert "ours/baseline" in stdout and "W5-mug" in stdout
+
+
+W7_STEPS = {"farm.startup", "farm.drain", "job.coaster", "job.mug", "png.write", "pdf.draw", "review.preflight",
+            "review.proof"}  # fmt: skip
+
+
+def test_w7_farm_runs_jobs_through_redis_and_real_workers(tmp_path: Path) -> None:
+    """W7 --quick: a handful of jobs posted through the API, rendered by two `render-engine worker --burst`
+    processes (forking, then --no-fork); every job ready, per-job times from the job store."""
+    out = tmp_path / "w7.json"
+    with redis_server() as url:
+        proc = bench("--runs", "1", "--workloads", "W7", "--json", str(out), tmp=tmp_path, redis_url=url)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    data = json.loads(out.read_text(encoding="utf-8"))
+    rows = {r["key"]: r for r in data["rows"]}
+    assert list(rows) == ["W7-fork", "W7-nofork"]
+    for key, row in rows.items():
+        assert row["status"] == "ok", row["reason"]
+        assert row["workload"] == "W7" and row["baseline"] is None
+        ours = row["ours"]
+        assert SUMMARY_KEYS.issubset(ours), key
+        assert ours["runs"] == 5 and ours["errors"] == 0, key  # 4 coasters + 1 mug, one round
+        assert ours["workers"] == 2 and ours["throughput_per_s"] > 0 and ours["wall_s"] > 0
+        assert 0 < ours["p50_s"] <= ours["p95_s"] and len(ours["walls_s"]) == 5
+        assert ours["cpu_total_s"] > 0 and ours["peak_rss_mb"] > 0 and ours["output_bytes"] > 0
+        assert W7_STEPS.issubset(ours["steps"]), sorted(ours["steps"])
+    assert "W7-fork" in proc.stdout and "2 workers" in proc.stdout
+
+
+def test_w7_is_skipped_without_redis(tmp_path: Path) -> None:
+    proc = bench("--workloads", "W7", tmp=tmp_path, redis_url=f"redis://127.0.0.1:{free_port()}")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.count("skipped: needs Redis") == 2
 
 
 def test_chart_is_a_png_of_the_requested_size(quick_run: tuple[Path, dict[str, Any], str]) -> None:
