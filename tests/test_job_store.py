@@ -348,3 +348,26 @@ def test_postgres_store_works_in_a_forked_work_horse(postgres_url: str) -> None:
             assert rec is not None and rec.state == "rendering"
         finally:
             store.close()
+
+
+def test_expired_lists_only_jobs_done_with_and_delete_removes_final_records(store: JobStore) -> None:
+    """Retention: acknowledged-ready and failed jobs older than the cut-off; never a ready job no print
+    unit picked up, never one in flight."""
+    acked, unacked, failed, rendering = (new_job(store, k) for k in ("a", "u", "f", "r"))
+    for job in (acked, unacked):
+        store.start(job, 30)
+        with store.locked(job) as pub:
+            pub.finish([])
+    assert store.ack(acked) is not None
+    store.fail(failed, {"code": "invalid_design", "message": "bad", "field": None})
+    store.start(rendering, 30)
+    now = time.time()
+    assert store.expired(now - 60, 10) == []  # nothing is a minute old yet
+    assert sorted(store.expired(now + 1, 10)) == sorted([acked, failed])
+    assert len(store.expired(now + 1, 1)) == 1
+    assert store.delete(rendering) is False and store.get(rendering) is not None
+    assert store.delete(acked) is True and store.get(acked) is None
+    assert store.delete(acked) is False
+    assert store.expired(now + 1, 10) == [failed]
+    rec, created = store.create(REQUEST, "standard", "sf", "other body", "a")  # the key is free again
+    assert created and rec.id != acked

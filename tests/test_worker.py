@@ -35,7 +35,7 @@ import pytest
 from render_engine.jobs.settings import ServiceSettings
 from render_engine.jobs.storage import Storage, make_storage
 from render_engine.jobs.store import JobStore, open_job_store
-from render_engine.jobs.worker import LocalDispatcher, Services, reconcile, render_job
+from render_engine.jobs.worker import LocalDispatcher, Services, purge_expired, reconcile, render_job
 from tests.pg_support import postgres_server, private_schema
 from tests.redis_support import delete_keys, new_prefix, redis_server
 from tests.s3_support import keys, moto_s3, new_bucket
@@ -513,3 +513,21 @@ def test_jobs_rq_gave_up_on_for_infrastructure_faults_are_enqueued_again_bugs_fa
     states = {r: svc.store.get(r) for r in (outage.id, disk.id, bug.id)}
     assert [(s.state, s.attempt) for s in states.values() if s] == [("queued", 2), ("queued", 2), ("failed", 1)]
     assert states[bug.id].error["code"] == "internal_error"  # type: ignore[union-attr,index]
+
+
+def test_retention_deletes_files_and_record_of_acknowledged_and_failed_jobs_only(svc: Services) -> None:
+    req = {"design": {"version": 1, "template": "coaster-95-round", "layers": []}, "outputs": {"formats": ["png"]}}
+    picked, waiting = (svc.store.create(req, "standard", "t", k, k)[0].id for k in ("picked", "waiting"))
+    for job in (picked, waiting):
+        assert render_job(svc, job) == "ready"
+    assert svc.store.ack(picked) is not None
+    jobs_dir = svc.storage.root / "jobs"
+    assert sorted(p.name for p in jobs_dir.iterdir()) == sorted([picked, waiting])
+    assert purge_expired(svc) == 0  # acknowledged seconds ago: kept for retention_days
+    later = time.time() + svc.settings.retention_days * 86400 + 60
+    assert purge_expired(svc, now=later) == 1
+    assert svc.store.get(picked) is None and not (jobs_dir / picked).exists()
+    assert svc.store.get(waiting) is not None and (jobs_dir / waiting / "print.png").is_file()  # never picked up
+    keep = Services(svc.settings.model_copy(update={"retention_days": 0}), svc.engine, svc.storage, svc.store)
+    svc.store.ack(waiting)
+    assert purge_expired(keep, now=later) == 0 and svc.store.get(waiting) is not None  # 0 keeps everything

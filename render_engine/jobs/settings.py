@@ -164,6 +164,14 @@ class ServiceSettings(BaseSettings):
     lease_seconds: float = Field(60.0, gt=0, description="A rendering job whose lease is this old is re-run.")
     max_attempts: int = Field(5, gt=0, description="Re-enqueues by the reconciler before a job is failed.")
     reconcile_interval: float = Field(30.0, gt=0, description="Seconds between reconciler passes.")
+    retention_days: float = Field(
+        30.0,
+        ge=0,
+        description=(
+            "Days a job's files and record are kept after a print unit acknowledged it (or after it failed);"
+            " then the maintenance pass deletes both. Ready jobs nobody picked up are never deleted. 0: keep all."
+        ),
+    )
     job_monitoring_interval: int = Field(10, gt=0, description="rq worker --job-monitoring-interval.")
     maintenance_interval: int = Field(30, gt=0, description="rq worker --maintenance-interval.")
     worker_fork: bool = Field(

@@ -60,6 +60,7 @@ _COLUMNS = """
 _INDEXES = (
     "CREATE INDEX IF NOT EXISTS jobs_print_queue ON jobs (state, acked_at, finished_at)",
     "CREATE INDEX IF NOT EXISTS jobs_in_flight ON jobs (state, created_at)",
+    "CREATE INDEX IF NOT EXISTS jobs_finished ON jobs (state, finished_at)",  # retention: failed jobs by age
 )
 
 
@@ -331,6 +332,23 @@ class JobStore(ABC):
             )
             row = c.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
         return JobRecord.from_row(row) if row else None
+
+    def expired(self, before: float, limit: int) -> list[str]:
+        """Jobs done with before ``before``: ready and acknowledged by a print unit, or failed; oldest first.
+        A ready job nobody has picked up never expires."""
+        with self._conn() as c:
+            rows = c.execute(
+                "SELECT id FROM jobs WHERE (state = 'ready' AND acked_at < ?) OR (state = 'failed' AND finished_at < ?)"
+                " ORDER BY finished_at, id LIMIT ?",
+                (before, before, limit),
+            ).fetchall()
+        return [r["id"] for r in rows]
+
+    def delete(self, job_id: str) -> bool:
+        """Remove a final job's record (its idempotency key becomes free again); False if not final/absent."""
+        with self._conn(immediate=True) as c:
+            cur = c.execute("DELETE FROM jobs WHERE id = ? AND state IN ('ready', 'failed')", (job_id,))
+            return cur.rowcount == 1
 
     def counts(self) -> dict[str, int]:
         with self._conn() as c:

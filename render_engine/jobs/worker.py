@@ -398,6 +398,14 @@ class LocalDispatcher:
         for t in self._threads:
             t.start()
         reconcile(self.svc, self, grace=0.0)
+        threading.Thread(target=self._maintain, name="maintenance", daemon=True).start()
+
+    def _maintain(self) -> None:
+        while not self._stop.wait(self.svc.settings.reconcile_interval):
+            try:
+                maintain(self.svc)
+            except Exception:
+                log.exception("maintenance pass failed")
 
     def stop(self) -> None:
         self._stop.set()
@@ -519,8 +527,35 @@ def reconcile(svc: Services, dispatcher: Dispatcher, *, grace: float = RECONCILE
             elif dispatcher.enqueue(rec):
                 log.warning("re-enqueued job (%s)", "lost" if lost else "worker died", extra={"job_id": rec.id})
                 stats["requeued"] += 1
-    svc.storage.sweep_tmp(older_than=svc.settings.job_timeout + svc.settings.lease_seconds)
+    maintain(svc)
     return stats
+
+
+PURGE_BATCH = 500  # jobs deleted per maintenance pass at most (a pass stays short; the next one goes on)
+
+
+def purge_expired(svc: Services, now: float | None = None) -> int:
+    """Delete jobs past ``retention_days`` (acknowledged or failed): files first, then the record, so a
+    crash in between leaves a record whose files are gone (deleted again next pass), never files nobody
+    references. Returns how many jobs were deleted."""
+    days = svc.settings.retention_days
+    if days <= 0:
+        return 0
+    before = (time.time() if now is None else now) - days * 86400
+    n = 0
+    for job_id in svc.store.expired(before, PURGE_BATCH):
+        svc.storage.discard(job_id)
+        n += svc.store.delete(job_id)
+    if n:
+        log.info("deleted %d jobs past their %g-day retention", n, days)
+    return n
+
+
+def maintain(svc: Services) -> None:
+    """Housekeeping of every reconciler pass (and of the embedded worker's maintenance thread): temp
+    folders of dead renders, and jobs past their retention."""
+    svc.storage.sweep_tmp(older_than=svc.settings.job_timeout + svc.settings.lease_seconds)
+    purge_expired(svc)
 
 
 TRANSIENT_CODES = frozenset({"storage_error", "job_store_unavailable", "job_store_full"})
