@@ -6,9 +6,9 @@ import threading
 from collections import defaultdict
 from collections.abc import Mapping
 
+from render_engine.jobs.step_metrics import STEP_BUCKETS, Histograms, add_observation, merge
+
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
-STEP_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)
-"""Render steps range from a millisecond (layout) to minutes (a poster PDF's ``write``)."""
 
 
 class Metrics:
@@ -16,23 +16,18 @@ class Metrics:
         self._lock = threading.Lock()
         self.requests: dict[tuple[str, str, int], int] = defaultdict(int)
         self.latency: dict[str, list[float]] = {}  # route -> bucket counts + [sum, count]
-        self.steps: dict[tuple[str, str], list[float]] = {}  # (pipeline, step) -> bucket counts + [sum, count]
+        self.steps: Histograms = {}  # (pipeline, step) -> bucket counts + [sum, count]
 
     def observe_steps(self, pipeline: str, seconds: Mapping[str, float]) -> None:
         """One render's step timings (a :class:`~render_engine.pipeline.StepTimer`'s ``seconds``).
 
         ``pipeline`` names what ran: ``preview``, ``preflight`` (API requests), ``job_prepare`` (resolve +
         layout, once per job), ``job_pdf``, ``job_png`` and ``job_review`` (preflight/proof/mockup artifacts) for
-        jobs rendered in this process.
+        jobs rendered in this process (the embedded worker; RQ workers report theirs through Redis).
         """
         with self._lock:
             for step, v in seconds.items():
-                h = self.steps.setdefault((pipeline, step), [0.0] * (len(STEP_BUCKETS) + 2))
-                for i, b in enumerate(STEP_BUCKETS):
-                    if v <= b:
-                        h[i] += 1
-                h[-2] += v
-                h[-1] += 1
+                add_observation(self.steps, pipeline, step, v)
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         with self._lock:
@@ -44,7 +39,9 @@ class Metrics:
             h[-2] += seconds
             h[-1] += 1
 
-    def render(self, jobs: dict[str, int], depth: dict[str, int]) -> str:
+    def render(self, jobs: dict[str, int], depth: dict[str, int], farm_steps: Histograms | None = None) -> str:
+        """The exposition text; ``farm_steps`` (the RQ workers' job steps, from Redis) are added to the step
+        histograms of this process."""
         out = [
             "# HELP render_http_requests_total HTTP requests by route and status.",
             "# TYPE render_http_requests_total counter",
@@ -63,10 +60,12 @@ class Metrics:
                 out.append(f'render_http_request_duration_seconds_sum{{route="{r}"}} {h[-2]:.6f}')
                 out.append(f'render_http_request_duration_seconds_count{{route="{r}"}} {int(h[-1])}')
             out += [
-                "# HELP render_step_duration_seconds Render step durations of renders run in this process.",
+                "# HELP render_step_duration_seconds Render step durations: this process's renders and, with"
+                " REDIS_URL, every RQ worker's jobs.",
                 "# TYPE render_step_duration_seconds histogram",
             ]
-            for (p, st), h in sorted(self.steps.items()):
+            steps = merge({k: list(v) for k, v in self.steps.items()}, farm_steps or {})
+            for (p, st), h in sorted(steps.items()):
                 lab = f'pipeline="{p}",step="{st}"'
                 for i, b in enumerate(STEP_BUCKETS):
                     out.append(f"render_step_duration_seconds_bucket{{{lab},le=\"{b}\"}} {int(h[i])}")

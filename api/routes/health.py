@@ -38,10 +38,15 @@ def readyz(state: State) -> JSONResponse:
 
 @router.get("/metrics", response_class=PlainTextResponse)
 def metrics(state: State) -> PlainTextResponse:
-    """Prometheus text: request counts and latency, jobs by state, queue depth."""
+    """Prometheus text: request counts and latency, render step durations (this process's and the RQ farm's),
+    jobs by state, queue depth."""
     try:
         depth = state.dispatcher.depth()
     except Exception:
         depth = {}
-    text = state.metrics.render(state.services.store.counts(), depth)
+    try:
+        farm = state.dispatcher.farm_steps()
+    except Exception:  # Redis unreachable: the rest of the metrics still answer
+        farm = {}
+    text = state.metrics.render(state.services.store.counts(), depth, farm)
     return PlainTextResponse(text, media_type="text/plain; version=0.0.4")

@@ -36,6 +36,7 @@ from ..pipeline import Format, Prepared, StepTimer, prepare, render_prepared
 from ..resolve import Engine
 from ..settings import Settings
 from .settings import ServiceSettings
+from .step_metrics import Histograms, RedisStepSink
 from .storage import Storage, make_storage, sha256_file
 from .store import JobRecord, JobStore, JobStoreUnavailable, open_job_store
 
@@ -155,8 +156,8 @@ def render_job(svc: Services, job_id: str) -> str:
 
 
 def report_steps(svc: Services, job_id: str, steps: Mapping[str, Mapping[str, float]]) -> None:
-    """Step timings of a finished job: one log line per pipeline (RQ work horses are forked per job, so the
-    log is where they end up), and ``svc.on_steps`` (the embedded worker's API ``/metrics``)."""
+    """Step timings of a finished job: one log line per pipeline, and ``svc.on_steps`` (the embedded worker:
+    the API's ``/metrics`` directly; an RQ worker: the farm's histograms in Redis, which ``/metrics`` reads)."""
     for pipeline, seconds in steps.items():
         text = " ".join(f"{k}={v:.3f}" for k, v in seconds.items())
         extra = {"job_id": job_id, "pipeline": pipeline, "steps": seconds}
@@ -290,6 +291,7 @@ class Dispatcher(Protocol):
     def rq_status(self, rq_id: str) -> str | None: ...
     def ping(self) -> bool: ...
     def depth(self) -> dict[str, int]: ...
+    def farm_steps(self) -> Histograms: ...
 
 
 def body_hash(obj: Any) -> str:
@@ -312,6 +314,7 @@ class RqDispatcher:
             "standard": Queue(names[1], connection=self.redis, serializer=JSONSerializer),
         }
         self._popped: dict[str, float] = {}  # rq id -> when this process first saw it popped but not started
+        self.steps = RedisStepSink(self.redis, f"{svc.settings.queue_prefix}metrics:steps")
 
     def enqueue(self, rec: JobRecord) -> bool:
         from rq import Retry
@@ -369,6 +372,10 @@ class RqDispatcher:
 
     def depth(self) -> dict[str, int]:
         return {p: q.count for p, q in self.queues.items()}
+
+    def farm_steps(self) -> Histograms:
+        """Every worker's job step timings (their processes add them to Redis: ``step_metrics``)."""
+        return self.steps.read()
 
     @contextlib.contextmanager
     def reconcile_lock(self) -> Iterator[bool]:
@@ -454,6 +461,10 @@ class LocalDispatcher:
 
     def depth(self) -> dict[str, int]:
         return {"local": self.q.qsize()}
+
+    def farm_steps(self) -> Histograms:
+        """Nothing: the embedded worker's jobs report to this process's metrics directly (``on_steps``)."""
+        return {}
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -652,6 +663,7 @@ def run_worker(
     global _services
     svc = _services = Services.build(settings)
     dispatcher = RqDispatcher(svc, settings.redis_url)
+    svc.on_steps = dispatcher.steps.observe  # job step timings to the farm's histograms (the API's /metrics)
     warm_up(svc)
 
     stop = threading.Event()
