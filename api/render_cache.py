@@ -6,8 +6,11 @@ report). ``key`` is the SHA-256 of the canonical request (design, options, forma
 identical requests share an entry and the URL ``/v1/previews/<key>.<ext>`` is unguessable without the
 design. The root is under the storage root, so every API process on a shared mount sees the same entries.
 
-Writes are atomic (temp file in the same folder, fsync, rename; metadata first, image last: an entry is
-complete once its image exists). At most ``max_entries`` entries are kept: every ``PRUNE_EVERY`` writes
+Writes are atomic (temp file in the same folder, rename; metadata first, image last: an entry is complete
+once its image exists) but not fsynced: an entry can always be rendered again, and fsync was ~20 % of a
+render thread's time under preview load. What a crash could leave instead (a renamed image whose data never
+reached the disk: empty or short) is caught on lookup, which serves an entry only when its size equals the
+recorded one. At most ``max_entries`` entries are kept: every ``PRUNE_EVERY`` writes
 the least recently used (by mtime, refreshed on every hit) are deleted. A client holding a URL of an
 evicted entry gets 404 and re-POSTs.
 """
@@ -72,8 +75,8 @@ class RenderCache:
         img = self.root / name
         try:
             meta = json.loads((self.root / f"{name}.json").read_text(encoding="utf-8"))
-            if not img.is_file() or not isinstance(meta, dict):
-                return None
+            if not isinstance(meta, dict) or not img.is_file() or img.stat().st_size != meta.get("bytes"):
+                return None  # unknown, evicted, or a write a crash cut short (not fsynced)
             os.utime(img)  # recently used: survives pruning
         except (OSError, ValueError):
             return None
@@ -94,15 +97,12 @@ class RenderCache:
         try:
             extra = write(tmp) or {}
             h = hashlib.sha256()
-            with open(tmp, "rb+") as fh:
+            with open(tmp, "rb") as fh:
                 while block := fh.read(1 << 20):
                     h.update(block)
-                os.fsync(fh.fileno())
             meta = {**meta, **extra, "sha256": h.hexdigest(), "bytes": tmp.stat().st_size}
             with open(meta_tmp, "w", encoding="utf-8") as fh:
                 json.dump(meta, fh, sort_keys=True)
-                fh.flush()
-                os.fsync(fh.fileno())
             os.replace(meta_tmp, self.root / f"{name}.json")
             os.replace(tmp, self.root / name)
         finally:
@@ -122,11 +122,12 @@ class RenderCache:
         return self.put(key, ext, write, meta)
 
     def read(self, entry: Entry) -> bytes | None:
-        """The image bytes, or None when the entry was evicted meanwhile."""
+        """The image bytes, or None when the entry was evicted (or cut short) meanwhile."""
         try:
-            return entry.path.read_bytes()
+            data = entry.path.read_bytes()
         except OSError:
             return None
+        return data if len(data) == entry.meta.get("bytes") else None
 
     def prune(self) -> int:
         """Delete least recently used entries beyond ``max_entries`` and stale temp files; returns entries removed."""
