@@ -43,7 +43,9 @@ def test_healthz_is_answered_on_the_event_loop(client: Any) -> None:
 
 
 def test_state_and_key_dependencies_are_async() -> None:
-    for alias in (deps.State, deps.Storefront, deps.PrintUnit):
+    from api.routes.jobs import AnyKey
+
+    for alias in (deps.State, deps.Storefront, deps.PrintUnit, AnyKey):
         dependency = alias.__metadata__[0].dependency
         assert inspect.iscoroutinefunction(dependency), alias
 

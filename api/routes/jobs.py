@@ -36,7 +36,7 @@ def request_for_hash(body: JobRequest) -> dict[str, Any]:
     return body.model_dump(mode="json", exclude={k for k, v in defaults.items() if getattr(body, k) == v})
 
 
-def either_scope(request: Request, presented: Annotated[str | None, Depends(api_key_header)]) -> ApiKey:
+async def either_scope(request: Request, presented: Annotated[str | None, Depends(api_key_header)]) -> ApiKey:
     """Job status is readable by storefront and print-unit keys alike."""
     state = get_state(request)
     try:
