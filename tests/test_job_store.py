@@ -7,7 +7,9 @@ filtered; a store that cannot be reached is a typed 503, never a crash.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -371,3 +373,96 @@ def test_expired_lists_only_jobs_done_with_and_delete_removes_final_records(stor
     assert store.expired(now + 1, 10) == [failed]
     rec, created = store.create(REQUEST, "standard", "sf", "other body", "a")  # the key is free again
     assert created and rec.id != acked
+
+
+A1, A2 = "a1" * 32, "b2" * 32  # asset ids (SHA-256 hex)
+
+
+def _with_assets(*ids: str) -> dict[str, Any]:
+    layers = [{"type": "image", "asset_id": a, "box": {"x": 0, "y": 0, "width": 10, "height": 10}} for a in ids]
+    return {**REQUEST, "design": {**REQUEST["design"], "layers": layers}}
+
+
+def test_jobs_keep_their_assets_from_the_collector(store: JobStore) -> None:
+    """Asset retention's store side: an asset a job in the store uses is never deleted; once the job is
+    deleted (job retention), it can be."""
+    deleted: list[str] = []
+
+    def deleter(asset_id: str) -> Any:
+        return lambda: deleted.append(asset_id) or True
+
+    rec, _ = store.create(_with_assets(A1, A1), "standard", "sf", "h", None)
+    assert store.delete_asset_if_unused(A1, deleter(A1)) is False and deleted == []
+    assert store.delete_asset_if_unused(A2, deleter(A2)) is True and deleted == [A2]
+    store.fail(rec.id, {"code": "invalid_design", "message": "x", "field": None})
+    assert store.delete(rec.id)
+    assert store.delete_asset_if_unused(A1, deleter(A1)) is True and deleted == [A2, A1]
+    assert store.delete_asset_if_unused(A1, lambda: False) is False  # the storage declined (uploaded again)
+
+
+def test_a_job_is_not_accepted_for_an_asset_being_deleted(store: JobStore) -> None:
+    """The race the asset lock closes: the collector found the asset unused and is deleting it; a job
+    posted meanwhile waits for the lock, then its asset check (under the lock) sees the asset gone, and no
+    job is recorded."""
+    stored = {A1}
+    inside, release = threading.Event(), threading.Event()
+
+    def slow_delete() -> bool:
+        inside.set()
+        release.wait(10)
+        stored.discard(A1)
+        return True
+
+    def check(ids: list[str]) -> None:
+        if any(a not in stored for a in ids):
+            raise LookupError("asset gone")
+
+    collector = threading.Thread(target=lambda: store.delete_asset_if_unused(A1, slow_delete))
+    collector.start()
+    assert inside.wait(10)
+    outcome: list[Any] = []
+
+    def post() -> None:
+        try:
+            outcome.append(store.create(_with_assets(A1), "standard", "sf", "h", None, check_assets=check))
+        except LookupError as exc:
+            outcome.append(exc)
+
+    poster = threading.Thread(target=post)
+    poster.start()
+    time.sleep(0.5)
+    assert outcome == []  # waiting for the asset's lock
+    release.set()
+    collector.join(10)
+    poster.join(35)
+    assert len(outcome) == 1 and isinstance(outcome[0], LookupError)
+    assert store.counts() == {}
+    # and the other way round: a job that got the lock first keeps its asset
+    stored.add(A1)
+    store.create(_with_assets(A1), "standard", "sf", "h2", None, check_assets=check)
+    assert store.delete_asset_if_unused(A1, slow_delete) is False and A1 in stored
+
+
+def test_an_older_store_learns_which_assets_its_jobs_use(store: JobStore) -> None:
+    """A job store made before asset references were recorded: they are filled in from the jobs' requests
+    when the store is opened, so the collector cannot take an asset from a job already in flight."""
+    rec, _ = store.create(_with_assets(A1), "standard", "sf", "h", None)
+    if isinstance(store, SqliteJobStore):
+        with contextlib.closing(sqlite3.connect(store.path)) as db:
+            db.execute("DROP TABLE job_assets")
+            db.commit()
+        reopened: JobStore = SqliteJobStore(store.path)
+    else:
+        import psycopg
+
+        assert isinstance(store, PostgresJobStore)
+        with psycopg.connect(store.url, autocommit=True) as db:
+            db.execute("DROP TABLE job_assets")
+        store.close()
+        reopened = PostgresJobStore(store.url)
+    try:
+        assert reopened.delete_asset_if_unused(A1, lambda: True) is False
+        assert reopened.delete_asset_if_unused(A2, lambda: True) is True
+        assert reopened.get(rec.id) is not None
+    finally:
+        reopened.close()

@@ -100,6 +100,29 @@ def test_assets_are_content_addressed(storage: Storage) -> None:
         storage.asset_path("../../etc/passwd")
 
 
+def test_old_assets_are_listed_by_last_upload_and_deleted_only_if_still_old(storage: Storage) -> None:
+    """Asset retention's storage side: which assets were last uploaded before a time, and a delete that
+    declines when the asset was uploaded again after that time (the bucket is checked, not a cache)."""
+    ids = []
+    for n in range(3):
+        data = f"asset {n}".encode()
+        ids.append(storage.put_asset(_tmp_file(storage, data), hashlib.sha256(data).hexdigest()))
+    later = time.time() + 60
+    assert storage.old_assets(time.time() - 3600, 10) == []
+    assert sorted(storage.old_assets(later, 10)) == sorted(ids)
+    assert len(storage.old_assets(later, 2)) == 2
+    assert storage.delete_asset(ids[0], before=time.time() - 3600) is False  # uploaded since: kept
+    assert storage.asset_exists(ids[0])
+    assert storage.delete_asset(ids[0], before=later) is True
+    assert not storage.asset_exists(ids[0]) and storage.delete_asset(ids[0]) is False
+    with pytest.raises(AssetError):
+        storage.asset_path(ids[0])  # this host's cached copy went too
+    assert sorted(storage.old_assets(later, 10)) == sorted(ids[1:])
+    data = b"asset 1"  # uploaded again: young again
+    storage.put_asset(_tmp_file(storage, data), hashlib.sha256(data).hexdigest())
+    assert storage.delete_asset(ids[1], before=time.time() - 1) is False
+
+
 def test_publish_makes_one_complete_set_visible(storage: Storage) -> None:
     files = {"print.png": bytes(range(256)) * 5000, "preflight.json": b'{"ok": true}\n', "proof.png": b"p" * 10}
     with _render(storage, files) as (_, paths):

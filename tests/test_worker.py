@@ -35,7 +35,14 @@ import pytest
 from render_engine.jobs.settings import ServiceSettings
 from render_engine.jobs.storage import Storage, make_storage
 from render_engine.jobs.store import JobStore, open_job_store
-from render_engine.jobs.worker import LocalDispatcher, Services, purge_expired, reconcile, render_job
+from render_engine.jobs.worker import (
+    LocalDispatcher,
+    Services,
+    collect_assets,
+    purge_expired,
+    reconcile,
+    render_job,
+)
 from tests.pg_support import postgres_server, private_schema
 from tests.redis_support import delete_keys, new_prefix, redis_server
 from tests.s3_support import keys, moto_s3, new_bucket
@@ -531,3 +538,28 @@ def test_retention_deletes_files_and_record_of_acknowledged_and_failed_jobs_only
     keep = Services(svc.settings.model_copy(update={"retention_days": 0}), svc.engine, svc.storage, svc.store)
     svc.store.ack(waiting)
     assert purge_expired(keep, now=later) == 0 and svc.store.get(waiting) is not None  # 0 keeps everything
+
+
+def test_asset_collector_deletes_old_unused_uploads_and_keeps_those_jobs_use(svc: Services) -> None:
+    """Uploads nobody ordered go after ``asset_retention_days``; a photo an order uses stays as long as
+    the order's record (job retention), then goes too."""
+    import hashlib
+
+    def upload(data: bytes) -> str:
+        tmp = svc.storage.root / "tmp" / f"upload-{hashlib.sha256(data).hexdigest()[:8]}"
+        tmp.write_bytes(data)
+        return svc.storage.put_asset(tmp, hashlib.sha256(data).hexdigest())
+
+    ordered, browsed = upload(small_photo()), upload(b"<svg xmlns='http://www.w3.org/2000/svg'/>")
+    rec, _ = svc.store.create(
+        {"design": coaster_design(ordered, "Kept"), "outputs": {"formats": ["png"], "dpi": 100}},
+        "standard", "t", "h", None,
+    )  # fmt: skip
+    assert collect_assets(svc) == 0  # all young
+    later = time.time() + svc.settings.asset_retention_days * 86400 + 60
+    assert collect_assets(svc, now=later) == 1
+    assert not svc.storage.asset_exists(browsed) and svc.storage.asset_exists(ordered)
+    assert render_job(svc, rec.id) == "ready"  # the order still renders with its photo
+    svc.store.ack(rec.id)
+    assert purge_expired(svc, now=later + svc.settings.retention_days * 86400) == 1
+    assert collect_assets(svc, now=later) == 1 and not svc.storage.asset_exists(ordered)

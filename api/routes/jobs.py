@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import FileResponse
 
+from render_engine.errors import AssetError
 from render_engine.jobs.settings import ApiKey
+from render_engine.jobs.storage import UNKNOWN_ASSET
 from render_engine.jobs.store import IdempotencyConflict, JobRecord
 from render_engine.jobs.webhooks import WebhookRefused, check_url
-from render_engine.jobs.worker import body_hash
+from render_engine.jobs.worker import Services, body_hash
 
 from ..deps import PrintUnit, State, Storefront, api_key_header, get_state, require
 from ..errors import ERROR_RESPONSES, ApiError
@@ -48,6 +51,20 @@ async def either_scope(request: Request, presented: Annotated[str | None, Depend
 
 
 AnyKey = Annotated[ApiKey, Depends(either_scope)]
+
+
+def _assets_stored(svc: Services, design: dict[str, Any]) -> Callable[[list[str]], None]:
+    """The job store's last check, under the assets' locks: every asset the design uses is still in storage
+    (the asset collector may have deleted one since the design was validated)."""
+
+    def check(asset_ids: list[str]) -> None:
+        for asset_id in asset_ids:
+            if not svc.storage.asset_exists(asset_id):
+                layers = design.get("layers") or []
+                i = next((n for n, layer in enumerate(layers) if layer.get("asset_id") == asset_id), None)
+                raise AssetError(UNKNOWN_ASSET, field=f"design.layers[{i}].asset_id" if i is not None else "design")
+
+    return check
 
 
 def _job(state: State, job_id: str) -> JobRecord:
@@ -109,7 +126,9 @@ def create_job(
         except WebhookRefused as exc:
             raise ApiError(422, "invalid_request", str(exc), field="webhook_url") from None
     try:
-        rec, created = svc.store.create(request, body.priority, key.name, digest, idem)
+        rec, created = svc.store.create(
+            request, body.priority, key.name, digest, idem, check_assets=_assets_stored(svc, checked.native)
+        )
     except IdempotencyConflict:
         raise ApiError(
             409, "idempotency_conflict", "Idempotency-Key used with a different body", field="Idempotency-Key"

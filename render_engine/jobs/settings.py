@@ -164,6 +164,14 @@ class ServiceSettings(BaseSettings):
     lease_seconds: float = Field(60.0, gt=0, description="A rendering job whose lease is this old is re-run.")
     max_attempts: int = Field(5, gt=0, description="Re-enqueues by the reconciler before a job is failed.")
     reconcile_interval: float = Field(30.0, gt=0, description="Seconds between reconciler passes.")
+    asset_retention_days: float = Field(
+        30.0,
+        ge=0,
+        description=(
+            "Days after its last upload that an uploaded asset (a customer's photo, clip-art) is deleted,"
+            " unless a job in the store uses it. 0: keep all."
+        ),
+    )
     retention_days: float = Field(
         30.0,
         ge=0,

@@ -83,6 +83,9 @@ class Storage(Protocol):
 
     def asset_path(self, asset_id: str) -> Path: ...
     def put_asset(self, tmp: Path, sha256: str) -> str: ...
+    def asset_exists(self, asset_id: str) -> bool: ...
+    def old_assets(self, before: float, limit: int) -> list[str]: ...
+    def delete_asset(self, asset_id: str, before: float | None = None) -> bool: ...
     def tmp_dir(self) -> contextlib.AbstractContextManager[Path]: ...
     def stage(self, files: dict[str, Path]) -> None: ...
     def publish(self, job_id: str, files: dict[str, Path]) -> None: ...
@@ -193,15 +196,43 @@ class LocalStorage:
         return path
 
     def put_asset(self, tmp: Path, sha256: str) -> str:
-        """Move a complete, fsynced temp file into the content-addressed store; returns the asset id."""
+        """Move a complete, fsynced temp file into the content-addressed store; returns the asset id. An
+        upload of content already stored renews its age (asset retention counts from the last upload)."""
         final = self.root / "assets" / sha256[:2] / sha256
         final.parent.mkdir(exist_ok=True)
         if final.exists():
             tmp.unlink(missing_ok=True)
+            os.utime(final)
         else:
             os.replace(tmp, final)
             _fsync_dir(final.parent)
         return sha256
+
+    def asset_exists(self, asset_id: str) -> bool:
+        return bool(ASSET_ID.match(asset_id)) and (self.root / "assets" / asset_id[:2] / asset_id).is_file()
+
+    def old_assets(self, before: float, limit: int) -> list[str]:
+        """Assets last uploaded before ``before`` (epoch seconds), at most ``limit``."""
+        out: list[str] = []
+        for sub in sorted((self.root / "assets").iterdir()):
+            for p in sorted(sub.iterdir()) if sub.is_dir() else ():
+                with contextlib.suppress(OSError):
+                    if ASSET_ID.match(p.name) and p.stat().st_mtime < before:
+                        out.append(p.name)
+                if len(out) >= limit:
+                    return out
+        return out
+
+    def delete_asset(self, asset_id: str, before: float | None = None) -> bool:
+        """Delete the asset (only if still last uploaded before ``before``: not uploaded again meanwhile)."""
+        path = self.root / "assets" / asset_id[:2] / asset_id
+        try:
+            if not ASSET_ID.match(asset_id) or (before is not None and path.stat().st_mtime >= before):
+                return False
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        return True
 
     # job artifacts -----------------------------------------------------------------------------------
     def tmp_dir(self) -> contextlib.AbstractContextManager[Path]:
@@ -440,15 +471,10 @@ class S3Storage:
         return cached
 
     def put_asset(self, tmp: Path, sha256: str) -> str:
-        """Upload a complete temp file (unless the bucket has it: content-addressed), keep it in the cache."""
+        """Upload a complete temp file, keep it in the cache. Content the bucket already has is uploaded
+        again all the same: that renews its ``LastModified``, from which asset retention counts."""
         key = self._asset_key(sha256)
-        try:
-            with _s3_errors("asset lookup"):
-                self.client().head_object(Bucket=self.bucket, Key=key)
-        except StorageError as exc:
-            if not _not_found(exc.__cause__):
-                raise
-            self._put_file(key, tmp, sha256)
+        self._put_file(key, tmp, sha256)
         cached = self.root / "cache" / "assets" / sha256[:2] / sha256
         cached.parent.mkdir(exist_ok=True)
         if cached.exists():
@@ -456,6 +482,56 @@ class S3Storage:
         else:
             os.replace(tmp, cached)
         return sha256
+
+    def asset_exists(self, asset_id: str) -> bool:
+        """In the bucket (not merely in this host's cache: another host may have deleted it)."""
+        if not ASSET_ID.match(asset_id):
+            return False
+        try:
+            with _s3_errors("asset lookup"):
+                self.client().head_object(Bucket=self.bucket, Key=self._asset_key(asset_id))
+        except StorageError as exc:
+            if _not_found(exc.__cause__):
+                return False
+            raise
+        return True
+
+    def old_assets(self, before: float, limit: int) -> list[str]:
+        """Assets whose object was last written before ``before`` (epoch seconds), at most ``limit``."""
+        out: list[str] = []
+        with _s3_errors("list"):
+            pages = self.client().get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=self._key("assets") + "/"
+            )
+            for page in pages:
+                for o in page.get("Contents", []):
+                    name = o["Key"].rsplit("/", 1)[-1]
+                    if ASSET_ID.match(name) and o["LastModified"].timestamp() < before:
+                        out.append(name)
+                        if len(out) >= limit:
+                            return out
+        return out
+
+    def delete_asset(self, asset_id: str, before: float | None = None) -> bool:
+        """Delete from the bucket (only if still last written before ``before``: not uploaded again
+        meanwhile) and from this host's cache (other hosts' cached copies age out of their caches; job
+        creation checks the bucket, not a cache)."""
+        if not ASSET_ID.match(asset_id):
+            return False
+        key = self._asset_key(asset_id)
+        try:
+            with _s3_errors("asset lookup"):
+                head = self.client().head_object(Bucket=self.bucket, Key=key)
+        except StorageError as exc:
+            if _not_found(exc.__cause__):
+                return False
+            raise
+        if before is not None and head["LastModified"].timestamp() >= before:
+            return False
+        with _s3_errors("delete"):
+            self.client().delete_object(Bucket=self.bucket, Key=key)
+        (self.root / "cache" / "assets" / asset_id[:2] / asset_id).unlink(missing_ok=True)
+        return True
 
     # job artifacts -----------------------------------------------------------------------------------
     @contextlib.contextmanager

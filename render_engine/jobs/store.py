@@ -28,7 +28,7 @@ import threading
 import time
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -64,9 +64,34 @@ _INDEXES = (
 )
 
 
+_ASSETS_TABLE = (
+    "CREATE TABLE IF NOT EXISTS job_assets (job_id TEXT NOT NULL, asset_id TEXT NOT NULL,"
+    " PRIMARY KEY (job_id, asset_id))"
+)
+_ASSETS_INDEX = "CREATE INDEX IF NOT EXISTS job_assets_asset ON job_assets (asset_id)"
+
+
 def schema(real: str) -> list[str]:
-    """The ``jobs`` table (request, artifacts and error are JSON text: the request is kept byte for byte)."""
-    return [f"CREATE TABLE IF NOT EXISTS jobs ({_COLUMNS.format(real=real)})", *_INDEXES]
+    """The ``jobs`` table (request, artifacts and error are JSON text: the request is kept byte for byte)
+    and ``job_assets``: which uploaded assets each job's design uses (asset retention keeps those)."""
+    return [f"CREATE TABLE IF NOT EXISTS jobs ({_COLUMNS.format(real=real)})", *_INDEXES, _ASSETS_TABLE, _ASSETS_INDEX]
+
+
+def asset_refs(obj: Any) -> list[str]:
+    """Every ``asset_id`` string anywhere in a job request (the native design's image layers), sorted."""
+    found: set[str] = set()
+    stack = [obj]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k == "asset_id" and isinstance(v, str):
+                    found.add(v)
+                else:
+                    stack.append(v)
+        elif isinstance(node, list):
+            stack.extend(node)
+    return sorted(found)
 
 
 class IdempotencyConflict(Exception):
@@ -179,6 +204,10 @@ class JobStore(ABC):
         """Hold the job's record until the transaction ends."""
 
     @abstractmethod
+    def _lock_asset(self, c: Tx, asset_id: str, *, exclusive: bool) -> None:
+        """Job creation (shared) and the asset collector (exclusive) on one asset: never both at once."""
+
+    @abstractmethod
     def _json_text(self, path: tuple[str, ...]) -> tuple[str, list[Any]]:
         """SQL (and its arguments) for the text at ``path`` inside the JSON ``request`` column."""
 
@@ -203,10 +232,22 @@ class JobStore(ABC):
             yield Publication(c, job_id)
 
     def create(
-        self, request: dict[str, Any], priority: Priority, owner: str, body_hash: str, idem_key: str | None
+        self,
+        request: dict[str, Any],
+        priority: Priority,
+        owner: str,
+        body_hash: str,
+        idem_key: str | None,
+        check_assets: Callable[[list[str]], None] | None = None,
     ) -> tuple[JobRecord, bool]:
-        """Insert a queued job; returns (record, created). Same idem key + same body -> the existing job."""
+        """Insert a queued job; returns (record, created). Same idem key + same body -> the existing job.
+
+        The assets the request uses are recorded with it and locked (shared) for the transaction;
+        ``check_assets(ids)`` runs under those locks and raises if one is gone, so the asset collector
+        cannot delete an asset between that check and the job's commit.
+        """
         now = time.time()
+        refs = asset_refs(request)
         with self._conn(immediate=True) as c:
             if idem_key is not None:
                 self._lock_idem(c, idem_key)
@@ -215,14 +256,29 @@ class JobStore(ABC):
                     if row["body_hash"] != body_hash:
                         raise IdempotencyConflict
                     return JobRecord.from_row(row), False
+            for asset_id in refs:
+                self._lock_asset(c, asset_id, exclusive=False)
+            if check_assets is not None and refs:
+                check_assets(refs)
             job_id = uuid.uuid4().hex
             c.execute(
                 "INSERT INTO jobs (id, state, priority, request, idem_key, body_hash, owner, created_at, updated_at)"
                 " VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?)",
                 (job_id, priority, json.dumps(request), idem_key, body_hash, owner, now, now),
             )
+            for asset_id in refs:
+                c.execute("INSERT INTO job_assets (job_id, asset_id) VALUES (?, ?)", (job_id, asset_id))
             row = c.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
         return JobRecord.from_row(row), True
+
+    def delete_asset_if_unused(self, asset_id: str, delete: Callable[[], bool]) -> bool:
+        """Call ``delete()`` (remove the asset from storage; it may decline) when no job in the store uses the
+        asset, holding the asset's lock so no job using it is created meanwhile; True if it was deleted."""
+        with self._conn(immediate=True) as c:
+            self._lock_asset(c, asset_id, exclusive=True)
+            if c.execute("SELECT 1 FROM job_assets WHERE asset_id = ? LIMIT 1", (asset_id,)).fetchone():
+                return False
+            return delete()
 
     def find_idem(self, idem_key: str) -> tuple[JobRecord, str] | None:
         """The job created with this idempotency key, and its body hash."""
@@ -348,7 +404,10 @@ class JobStore(ABC):
         """Remove a final job's record (its idempotency key becomes free again); False if not final/absent."""
         with self._conn(immediate=True) as c:
             cur = c.execute("DELETE FROM jobs WHERE id = ? AND state IN ('ready', 'failed')", (job_id,))
-            return cur.rowcount == 1
+            if cur.rowcount != 1:
+                return False
+            c.execute("DELETE FROM job_assets WHERE job_id = ?", (job_id,))
+            return True
 
     def counts(self) -> dict[str, int]:
         with self._conn() as c:
@@ -395,8 +454,15 @@ class SqliteJobStore(JobStore):
             c = sqlite3.connect(path, timeout=30)
             try:
                 c.execute("PRAGMA journal_mode=WAL")
+                c.execute("BEGIN IMMEDIATE")
+                new = c.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'job_assets'").fetchone()
                 for stmt in schema("REAL"):
                     c.execute(stmt)
+                if new is None:  # a store from before asset references were recorded: record its jobs' now
+                    c.execute(
+                        "INSERT OR IGNORE INTO job_assets (job_id, asset_id) SELECT jobs.id, t.value"
+                        " FROM jobs, json_tree(jobs.request) AS t WHERE t.key = 'asset_id' AND t.type = 'text'"
+                    )
                 c.commit()
             finally:
                 c.close()
@@ -425,6 +491,9 @@ class SqliteJobStore(JobStore):
         """Nothing to do: ``BEGIN IMMEDIATE`` holds the database's write lock already."""
 
     def _lock_job(self, c: Tx, job_id: str) -> None:
+        """Nothing to do: ``BEGIN IMMEDIATE`` holds the database's write lock already."""
+
+    def _lock_asset(self, c: Tx, asset_id: str, *, exclusive: bool) -> None:
         """Nothing to do: ``BEGIN IMMEDIATE`` holds the database's write lock already."""
 
     def _json_text(self, path: tuple[str, ...]) -> tuple[str, list[Any]]:
@@ -492,8 +561,15 @@ class PostgresJobStore(JobStore):
         with self._conn(immediate=True) as c:
             # CREATE TABLE IF NOT EXISTS is not safe against itself in PostgreSQL: one schema change at a time
             c.execute("SELECT pg_advisory_xact_lock(hashtext('render_engine.jobs.schema'))")
+            new = c.execute("SELECT to_regclass('job_assets') IS NULL AS missing").fetchone()["missing"]
             for stmt in schema("DOUBLE PRECISION"):
                 c.execute(stmt)
+            if new:  # a store from before asset references were recorded: record its jobs' now
+                c.execute(
+                    "INSERT INTO job_assets (job_id, asset_id) SELECT j.id, v #>> '{}' FROM jobs j,"
+                    " LATERAL jsonb_path_query(j.request::jsonb, 'strict $.**.asset_id') AS v"
+                    " WHERE jsonb_typeof(v) = 'string' ON CONFLICT DO NOTHING"
+                )
 
     def ping(self) -> bool:
         """A fresh connection answers ``SELECT 1`` (not the pool: while the server is down the pool would wait
@@ -544,6 +620,10 @@ class PostgresJobStore(JobStore):
 
     def _lock_job(self, c: Tx, job_id: str) -> None:
         c.execute("SELECT id FROM jobs WHERE id = ? FOR UPDATE", (job_id,))
+
+    def _lock_asset(self, c: Tx, asset_id: str, *, exclusive: bool) -> None:
+        fn = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+        c.execute(f"SELECT {fn}(hashtext('render_engine.asset'), hashtext(?))", (asset_id,))
 
     def _json_text(self, path: tuple[str, ...]) -> tuple[str, list[Any]]:
         return "(request::jsonb #>> ?)", [list(path)]

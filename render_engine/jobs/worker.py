@@ -562,11 +562,28 @@ def purge_expired(svc: Services, now: float | None = None) -> int:
     return n
 
 
+def collect_assets(svc: Services, now: float | None = None) -> int:
+    """Delete uploaded assets not uploaded again for ``asset_retention_days`` that no job in the store uses
+    (jobs keep theirs until retention deletes the job). Each check-and-delete holds the asset's lock in the
+    job store, which job creation shares, so no job is accepted for an asset being deleted."""
+    days = svc.settings.asset_retention_days
+    if days <= 0:
+        return 0
+    before = (time.time() if now is None else now) - days * 86400
+    n = 0
+    for asset_id in svc.storage.old_assets(before, PURGE_BATCH):
+        n += svc.store.delete_asset_if_unused(asset_id, functools.partial(svc.storage.delete_asset, asset_id, before))
+    if n:
+        log.info("deleted %d unused assets older than %g days", n, days)
+    return n
+
+
 def maintain(svc: Services) -> None:
     """Housekeeping of every reconciler pass (and of the embedded worker's maintenance thread): temp
-    folders of dead renders, and jobs past their retention."""
+    folders of dead renders, jobs past their retention, then assets no job uses any more."""
     svc.storage.sweep_tmp(older_than=svc.settings.job_timeout + svc.settings.lease_seconds)
     purge_expired(svc)
+    collect_assets(svc)
 
 
 TRANSIENT_CODES = frozenset({"storage_error", "job_store_unavailable", "job_store_full"})
