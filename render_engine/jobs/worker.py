@@ -578,12 +578,21 @@ def collect_assets(svc: Services, now: float | None = None) -> int:
     return n
 
 
+ASSET_GC_EVERY = 3600.0
+"""Seconds between two asset collections in one process: listing every asset (a bucket page by page) is
+the expensive part, and a day-scale retention does not need it every reconciler pass."""
+_last_asset_gc = 0.0
+
+
 def maintain(svc: Services) -> None:
     """Housekeeping of every reconciler pass (and of the embedded worker's maintenance thread): temp
-    folders of dead renders, jobs past their retention, then assets no job uses any more."""
+    folders of dead renders, jobs past their retention, and (hourly) assets no job uses any more."""
+    global _last_asset_gc
     svc.storage.sweep_tmp(older_than=svc.settings.job_timeout + svc.settings.lease_seconds)
     purge_expired(svc)
-    collect_assets(svc)
+    if time.monotonic() - _last_asset_gc >= ASSET_GC_EVERY or _last_asset_gc == 0.0:
+        _last_asset_gc = time.monotonic()
+        collect_assets(svc)
 
 
 TRANSIENT_CODES = frozenset({"storage_error", "job_store_unavailable", "job_store_full"})
