@@ -92,8 +92,7 @@ def delete_keys(url: str, prefix: str) -> int:
 
 
 # ----------------------------------------------------------------------------------------------- designs
-# The shapes of tests/test_worker.py (coaster_design, mug_design, small_photo), copied: benchmarks do not
-# import tests/.
+# Also the designs of the farm tests (tests/test_worker.py imports them from here).
 
 
 def mug_design(asset_id: str, text: str) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from benchmarks.farm_load import delete_keys  # noqa: F401 - one implementation for tests and W7
 from tests.net_support import free_port, wait_until_answers
 
 TEST_DB = 13
@@ -56,19 +57,3 @@ def redis_server() -> Iterator[str]:
 
 def new_prefix() -> str:
     return f"t{uuid.uuid4().hex[:10]}-"
-
-
-def delete_keys(url: str, prefix: str) -> int:
-    """Delete every key whose name contains ``prefix`` (queues, jobs, registries, workers of this test)."""
-    from redis import Redis
-
-    r = Redis.from_url(url)
-    n = 0
-    for key in r.scan_iter(match=f"*{prefix}*", count=1000):
-        n += r.delete(key)
-    for set_key in [*r.scan_iter(match="rq:workers*", count=100), b"rq:queues"]:  # our members of shared sets
-        if r.type(set_key) == b"set":
-            for member in r.smembers(set_key):
-                if prefix.encode() in member:
-                    r.srem(set_key, member)
-    return n

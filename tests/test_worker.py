@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import json
 import os
 import signal
@@ -32,6 +31,7 @@ from typing import Any
 
 import pytest
 
+from benchmarks.farm_load import coaster_design, mug_design, small_photo
 from render_engine.jobs.settings import ServiceSettings
 from render_engine.jobs.storage import Storage, make_storage
 from render_engine.jobs.store import JobStore, open_job_store
@@ -96,43 +96,6 @@ def storage_settings(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]
 def _multi_host(storage: dict[str, str]) -> bool:
     """Nothing shared on disk: every process gets a storage root (scratch, asset cache) of its own."""
     return "job_store_url" in storage
-
-
-def mug_design(asset_id: str, text: str) -> dict[str, Any]:
-    return {
-        "version": 1,
-        "template": "mug-11oz",
-        "layers": [
-            {"type": "image", "asset_id": asset_id, "box": {"x": -2, "y": -2, "width": 232.6, "height": 92.9},
-             "fit": "cover"},
-            {"type": "text", "text": text, "font": {"family": "noto-sans", "weight": 700}, "size": 14,
-             "color": "#ffffff", "box": {"x": 20, "y": 66, "width": 188.6, "height": 12}, "align": "center"},
-        ],
-    }
-
-
-def coaster_design(asset_id: str, text: str) -> dict[str, Any]:
-    return {
-        "version": 1,
-        "template": "coaster-95-round",
-        "layers": [
-            {"type": "image", "asset_id": asset_id, "box": {"x": -3, "y": -3, "width": 101, "height": 101},
-             "fit": "cover"},
-            {"type": "text", "text": text, "font": {"family": "noto-sans", "weight": 700}, "size": 14,
-             "color": "#ffffff", "box": {"x": 10, "y": 40, "width": 75, "height": 15}, "align": "center"},
-        ],
-    }
-
-
-def small_photo() -> bytes:
-    """A 320x320 JPEG made here (a gradient): decodes in milliseconds."""
-    from PIL import Image
-
-    img = Image.new("RGB", (320, 320))
-    img.putdata([(x * 255 // 319, y * 255 // 319, 128) for y in range(320) for x in range(320)])
-    buf = io.BytesIO()
-    img.save(buf, "JPEG", quality=85)
-    return buf.getvalue()
 
 
 def _worker_env(url: str, root: Path, prefix: str, storage: dict[str, str], worker: str = "") -> dict[str, str]:
