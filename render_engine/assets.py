@@ -17,7 +17,7 @@ import pyvips
 from lxml import etree
 
 from .errors import AssetError, LimitExceeded, asset_errors
-from .safety import SvgBudgetExceeded, SvgRendererFailed, render_svg_bounded
+from .safety import SvgBudgetExceeded, SvgRendererFailed, render_svg_bounded, svg_time_left
 from .settings import Settings
 
 # formats we accept, sniffed from the bytes (never the file name), each decoded by its own libvips loader
@@ -325,9 +325,17 @@ def render_svg_pdf(data: bytes, doc: SvgDoc, field: str) -> bytes:
 def _bounded(
     op: Literal["raster", "pdf"], data: bytes, budget: float, field: str, options: dict[str, Any]
 ) -> tuple[dict[str, Any], bytes]:
+    left, total_binds = svg_time_left(budget)
+    over_total = LimitExceeded(
+        "this design's SVG clip-art took longer than its total render budget (too many or too complex)", field=field
+    )
+    if left <= 0:
+        raise over_total
     try:
-        return render_svg_bounded(op, data, budget, options)
+        return render_svg_bounded(op, data, left, options)
     except SvgBudgetExceeded:
+        if total_binds:
+            raise over_total from None
         raise LimitExceeded(f"SVG took longer than {budget:g} s to render (too complex)", field=field) from None
     except SvgRendererFailed as exc:
         raise AssetError(str(exc), field=field) from None

@@ -16,12 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+import pyvips
+
 from .assets import AssetLoader
 from .design import Design, load_design_file
 from .errors import DesignError
 from .layout import Layout, plan_layout
 from .raster import draw_raster
 from .resolve import Engine, Resources, resolve
+from .safety import svg_total_budget
 from .writers import write_png
 
 if TYPE_CHECKING:
@@ -133,25 +136,16 @@ def render_prepared(
     dpi = float(dpi or t.dpi.target)
     check_dpi(dpi, engine)
     pixels: tuple[int, int] | None = None
-    if fmt == "png":
-        with timer.step("draw"):
-            img = draw_raster(
-                prep.layout,
-                dpi,
-                engine.icc,
-                transparent=t.output.color == "rgba",
-                max_pixels=engine.settings.max_output_pixels,
-                soft_proof=soft_proof,
-            )
-            if t.output.mirror:
-                img = img.fliphor()
-        with timer.step("write"):
-            write_png(img, out, engine.icc.srgb_profile_data())
-        pixels = (img.width, img.height)
-    else:
-        from .pdf import write_pdf
+    with svg_total_budget(engine.settings.max_svg_render_seconds_total):
+        if fmt == "png":
+            img = _draw_png(prep, engine, dpi, soft_proof, timer)
+            with timer.step("write"):
+                write_png(img, out, engine.icc.srgb_profile_data())
+            pixels = (img.width, img.height)
+        else:
+            from .pdf import write_pdf
 
-        write_pdf(prep, engine, out, timer=timer, options=pdf_options)
+            write_pdf(prep, engine, out, timer=timer, options=pdf_options)
     return RenderResult(
         design=name,
         template=t.id,
@@ -162,6 +156,20 @@ def render_prepared(
         pixels=pixels,
         timings=dict(timer.seconds),
     )
+
+
+def _draw_png(prep: Prepared, engine: Engine, dpi: float, soft_proof: bool, timer: StepTimer) -> pyvips.Image:
+    t = prep.layout.template
+    with timer.step("draw"):
+        img = draw_raster(
+            prep.layout,
+            dpi,
+            engine.icc,
+            transparent=t.output.color == "rgba",
+            max_pixels=engine.settings.max_output_pixels,
+            soft_proof=soft_proof,
+        )
+        return img.fliphor() if t.output.mirror else img
 
 
 def render_file(

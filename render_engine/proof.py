@@ -16,6 +16,7 @@ import pyvips
 
 from .geometry import Path, Rect
 from .raster import Canvas, draw_raster
+from .safety import svg_total_budget
 from .writers import write_png
 
 if TYPE_CHECKING:
@@ -81,7 +82,8 @@ def proof_image(report: PreflightReport, prepared: Prepared, engine: Engine, dpi
     """The proof as a lazy RGB image of the bleed box at ``dpi``."""
     layout = prepared.layout
     canvas = Canvas.for_layout(layout, dpi)
-    base = draw_raster(layout, dpi, engine.icc, transparent=False, soft_proof=True)
+    with svg_total_budget(engine.settings.max_svg_render_seconds_total):
+        base = draw_raster(layout, dpi, engine.icc, transparent=False, soft_proof=True)
     overlay = pyvips.Image.svgload_buffer(proof_overlay_svg(report, prepared, canvas), unlimited=False)
     if overlay.width != canvas.width or overlay.height != canvas.height:
         overlay = overlay.gravity("north-west", canvas.width, canvas.height)

@@ -13,6 +13,7 @@ Customer SVG is rendered (by librsvg or CairoSVG) in helper processes with a har
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import json
 import os
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Literal
@@ -190,6 +192,32 @@ def _helpers() -> _HelperPool:
         if _pool is None or _pool.pid != os.getpid():
             _pool = _HelperPool()
         return _pool
+
+
+_svg_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("svg_deadline", default=None)
+
+
+@contextlib.contextmanager
+def svg_total_budget(seconds: float) -> Iterator[None]:
+    """Every SVG render inside shares ``seconds`` of wall time (one output of one design). Nested scopes
+    keep the outer deadline when it is sooner."""
+    deadline = time.monotonic() + seconds
+    outer = _svg_deadline.get()
+    token = _svg_deadline.set(deadline if outer is None else min(outer, deadline))
+    try:
+        yield
+    finally:
+        _svg_deadline.reset(token)
+
+
+def svg_time_left(per_render: float) -> tuple[float, bool]:
+    """The budget of the next SVG render: ``per_render``, or less when the output's total budget is
+    running out; and whether the total is what binds."""
+    deadline = _svg_deadline.get()
+    if deadline is None:
+        return per_render, False
+    left = max(0.0, deadline - time.monotonic())
+    return (left, True) if left < per_render else (per_render, False)
 
 
 def render_svg_bounded(

@@ -45,6 +45,14 @@ class Settings(BaseSettings):
         gt=0,
         description="Wall time of one SVG render (librsvg / CairoSVG, in a helper process killed when it runs out).",
     )
+    max_svg_render_seconds_total: float = Field(
+        30.0,
+        gt=0,
+        description=(
+            "Wall time all SVG renders of one output (a print file, a preview, a proof) may take together:"
+            " many clip-art layers, or tiles of one, each within max_svg_render_seconds cannot add up to more."
+        ),
+    )
     max_dpi: int = Field(1200, gt=0, description="Highest output resolution accepted.")
 
 

@@ -512,6 +512,53 @@ def helper_cpu_seconds() -> dict[int, float]:
     return out
 
 
+def test_svg_renders_of_one_output_share_a_total_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The budget arithmetic (a clock moved by hand): each render gets its own budget until the output's
+    total runs lower; an inner scope never extends an outer one."""
+    from render_engine import safety
+
+    now = [100.0]
+    monkeypatch.setattr(safety.time, "monotonic", lambda: now[0])
+    assert safety.svg_time_left(10) == (10, False)  # no output scope: the per-render budget only
+    with safety.svg_total_budget(25):
+        assert safety.svg_time_left(10) == (10, False)
+        now[0] += 18  # two renders took 9 s each
+        assert safety.svg_time_left(10) == (7, True)
+        with safety.svg_total_budget(60):
+            assert safety.svg_time_left(10) == (7, True)
+        now[0] += 8
+        assert safety.svg_time_left(10) == (0, True)
+    assert safety.svg_time_left(10) == (10, False)
+
+
+@pytest.mark.parametrize("fmt", ["png", "pdf"])
+def test_many_slow_svgs_in_one_design_stop_at_the_total_budget(tmp_path: Path, fmt: Any) -> None:
+    """Three clip-art layers, each allowed 20 s alone: the output stops when their total passes 1.5 s,
+    naming the layer that ran out, instead of running up to 60 s."""
+    from render_engine.design import parse_design
+    from render_engine.errors import LimitExceeded
+    from render_engine.pipeline import render_design
+    from render_engine.resolve import Engine
+    from render_engine.settings import Settings
+
+    engine = Engine(Settings(max_svg_render_seconds=20, max_svg_render_seconds_total=1.5))
+    design = svg_coaster(slow_svg("filter" if fmt == "png" else "text"))
+    design["layers"] += [dict(design["layers"][-1]) for _ in range(2)]
+    out = tmp_path / f"print.{fmt}"
+    t0 = time.monotonic()
+    with pytest.raises(LimitExceeded) as info:
+        render_design(parse_design(design), engine, out, base_dir=tmp_path, fmt=fmt)
+    elapsed = time.monotonic() - t0
+    assert "total render budget" in info.value.message and info.value.field.startswith("layers["), info.value
+    assert elapsed < 4.5, f"the total budget is 1.5 s, the error came after {elapsed:.1f} s"
+    assert not out.exists()
+    star = (ROOT / "examples/assets/star.svg").read_text()  # three quick ones fit the same total
+    quick = svg_coaster(star)
+    quick["layers"] += [dict(quick["layers"][-1]) for _ in range(2)]
+    render_design(parse_design(quick), engine, out, base_dir=tmp_path, fmt=fmt)
+    assert out.stat().st_size > 0
+
+
 @pytest.mark.parametrize("fmt, kind", [("png", "filter"), ("pdf", "text")], ids=["librsvg", "cairosvg"])
 def test_svg_over_its_render_budget_is_a_typed_error_within_the_budget(tmp_path: Path, fmt: Any, kind: str) -> None:
     from render_engine.assets import load_svg

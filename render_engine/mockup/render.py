@@ -30,6 +30,7 @@ from ..layout import Layout
 from ..lru import Lru
 from ..pipeline import Prepared, StepTimer
 from ..resolve import Engine
+from ..safety import svg_total_budget
 from ..templates import Template
 from ..units import MM_PER_INCH
 from . import geometry
@@ -315,7 +316,7 @@ def render_frame(
         scene = scene_for(engine, template, v, var, width)
     proof = spec.soft_proof if soft_proof is None else soft_proof
     proof = proof and template.output.color == "cmyk"
-    with timer.step("draw"):
+    with timer.step("draw"), svg_total_budget(engine.settings.max_svg_render_seconds_total):
         printed = draw_print(prepared.layout, scene.dpi, engine, soft_proof=proof, window=scene.window)
     with timer.step("warp"):
         return composite(scene, printed)
