@@ -8,7 +8,10 @@
   exception propagates, so RQ retries it with backoff.
 * :func:`reconcile` — re-enqueues accepted jobs Redis lost (flush, restart without persistence) and jobs whose
   worker died mid-render (lease expired), under a Redis lock so several workers do not race; it runs at
-  worker start and from every maintenance pass.
+  worker start and every ``reconcile_interval``.
+* :func:`maintain` — after each reconciler pass (a thread in the embedded mode): temp folders of dead
+  renders, job retention (:func:`purge_expired`), asset retention (:func:`collect_assets`). Storage I/O
+  runs outside the RQ worker's fork guard; only job-store calls are inside it.
 
 RQ payloads are JSON (``JSONSerializer``): the job id only. Rendered bytes never go to Redis.
 """
@@ -408,11 +411,13 @@ class LocalDispatcher:
         threading.Thread(target=self._maintain, name="maintenance", daemon=True).start()
 
     def _maintain(self) -> None:
-        while not self._stop.wait(self.svc.settings.reconcile_interval):
+        while True:
             try:
                 maintain(self.svc)
             except Exception:
                 log.exception("maintenance pass failed")
+            if self._stop.wait(self.svc.settings.reconcile_interval):
+                return
 
     def stop(self) -> None:
         self._stop.set()
@@ -538,14 +543,17 @@ def reconcile(svc: Services, dispatcher: Dispatcher, *, grace: float = RECONCILE
             elif dispatcher.enqueue(rec):
                 log.warning("re-enqueued job (%s)", "lost" if lost else "worker died", extra={"job_id": rec.id})
                 stats["requeued"] += 1
-    maintain(svc)
     return stats
 
 
 PURGE_BATCH = 500  # jobs deleted per maintenance pass at most (a pass stays short; the next one goes on)
 
 
-def purge_expired(svc: Services, now: float | None = None) -> int:
+StoreGuard = Callable[[], contextlib.AbstractContextManager[Any]]
+"""Held around job-store calls only (the RQ worker's fork guard), never around storage I/O."""
+
+
+def purge_expired(svc: Services, now: float | None = None, guard: StoreGuard = contextlib.nullcontext) -> int:
     """Delete jobs past ``retention_days`` (acknowledged or failed): files first, then the record, so a
     crash in between leaves a record whose files are gone (deleted again next pass), never files nobody
     references. Returns how many jobs were deleted."""
@@ -554,15 +562,18 @@ def purge_expired(svc: Services, now: float | None = None) -> int:
         return 0
     before = (time.time() if now is None else now) - days * 86400
     n = 0
-    for job_id in svc.store.expired(before, PURGE_BATCH):
+    with guard():
+        expired = svc.store.expired(before, PURGE_BATCH)
+    for job_id in expired:
         svc.storage.discard(job_id)
-        n += svc.store.delete(job_id)
+        with guard():
+            n += svc.store.delete(job_id)
     if n:
         log.info("deleted %d jobs past their %g-day retention", n, days)
     return n
 
 
-def collect_assets(svc: Services, now: float | None = None) -> int:
+def collect_assets(svc: Services, now: float | None = None, guard: StoreGuard = contextlib.nullcontext) -> int:
     """Delete uploaded assets not uploaded again for ``asset_retention_days`` that no job in the store uses
     (jobs keep theirs until retention deletes the job). Each check-and-delete holds the asset's lock in the
     job store, which job creation shares, so no job is accepted for an asset being deleted."""
@@ -572,7 +583,9 @@ def collect_assets(svc: Services, now: float | None = None) -> int:
     before = (time.time() if now is None else now) - days * 86400
     n = 0
     for asset_id in svc.storage.old_assets(before, PURGE_BATCH):
-        n += svc.store.delete_asset_if_unused(asset_id, functools.partial(svc.storage.delete_asset, asset_id, before))
+        delete = functools.partial(svc.storage.delete_asset, asset_id, before)
+        with guard():  # the delete happens inside the store's transaction: it holds the asset's lock
+            n += svc.store.delete_asset_if_unused(asset_id, delete)
     if n:
         log.info("deleted %d unused assets older than %g days", n, days)
     return n
@@ -584,15 +597,15 @@ the expensive part, and a day-scale retention does not need it every reconciler 
 _last_asset_gc = 0.0
 
 
-def maintain(svc: Services) -> None:
-    """Housekeeping of every reconciler pass (and of the embedded worker's maintenance thread): temp
+def maintain(svc: Services, guard: StoreGuard = contextlib.nullcontext) -> None:
+    """Housekeeping after every reconciler pass (and in the embedded worker's maintenance thread): temp
     folders of dead renders, jobs past their retention, and (hourly) assets no job uses any more."""
     global _last_asset_gc
     svc.storage.sweep_tmp(older_than=svc.settings.job_timeout + svc.settings.lease_seconds)
-    purge_expired(svc)
+    purge_expired(svc, guard=guard)
     if time.monotonic() - _last_asset_gc >= ASSET_GC_EVERY or _last_asset_gc == 0.0:
         _last_asset_gc = time.monotonic()
-        collect_assets(svc)
+        collect_assets(svc, guard=guard)
 
 
 TRANSIENT_CODES = frozenset({"storage_error", "job_store_unavailable", "job_store_full"})
@@ -606,9 +619,18 @@ def _infrastructure_failure(rec: JobRecord) -> bool:
     return rec.error is None or rec.error.get("code") in TRANSIENT_CODES
 
 
-def reconcile_rq(svc: Services, dispatcher: RqDispatcher) -> dict[str, int] | None:
+def reconcile_rq(
+    svc: Services, dispatcher: RqDispatcher, guard: StoreGuard = contextlib.nullcontext
+) -> dict[str, int] | None:
+    """One farm-wide pass (under a Redis lock): the reconciler, then maintenance. ``guard`` is held around
+    the job-store calls only, so storage I/O (S3 deletes, sweeps) never holds up RQ's forks."""
     with dispatcher.reconcile_lock() as got:
-        return reconcile(svc, dispatcher) if got else None
+        if not got:
+            return None
+        with guard():
+            stats = reconcile(svc, dispatcher)
+        maintain(svc, guard)
+        return stats
 
 
 # --- the RQ worker -------------------------------------------------------------------------------------
@@ -700,8 +722,8 @@ def run_worker(
         own = RqDispatcher(svc, settings.redis_url or "")
         while not stop.wait(settings.reconcile_interval):
             try:
-                with _fork_guard:  # RQ cannot fork a work horse while this thread is inside SQLite
-                    reconcile_rq(svc, own)
+                # RQ cannot fork a work horse while this thread is inside the job store (SQLite's mutexes)
+                reconcile_rq(svc, own, lambda: _fork_guard)
             except Exception:
                 log.exception("reconciler pass failed")
 
