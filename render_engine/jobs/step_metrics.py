@@ -45,14 +45,17 @@ class RedisStepSink:
 
     def observe(self, pipeline: str, seconds: Mapping[str, float]) -> None:
         """One job pipeline's step timings (what ``render_engine.jobs.worker.report_steps`` reports)."""
-        pipe = self.redis.pipeline(transaction=False)
+        hists: Histograms = {}
         for step, v in seconds.items():
+            add_observation(hists, pipeline, step, float(v))  # the same bucketing as the API's own histograms
+        pipe = self.redis.pipeline(transaction=False)
+        for (_, step), h in hists.items():
             field = f"{pipeline}|{step}"
-            for i, b in enumerate(STEP_BUCKETS):
-                if v <= b:
-                    pipe.hincrby(self.key, f"{field}|{i}", 1)
-            pipe.hincrbyfloat(self.key, f"{field}|sum", float(v))
-            pipe.hincrby(self.key, f"{field}|count", 1)
+            for i, count in enumerate(h[: len(STEP_BUCKETS)]):
+                if count:
+                    pipe.hincrby(self.key, f"{field}|{i}", int(count))
+            pipe.hincrbyfloat(self.key, f"{field}|sum", h[-2])
+            pipe.hincrby(self.key, f"{field}|count", int(h[-1]))
         pipe.execute()
 
     def read(self) -> Histograms:
