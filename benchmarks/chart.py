@@ -13,6 +13,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from render_engine.settings import bundled_dir
+
 from .report import speed_words
 from .results import Report, Row, Summary
 
@@ -30,7 +32,7 @@ STEP_COLOURS: dict[str, RGB] = {
     "encode": (188, 128, 189), "text": (204, 235, 197), "scene": (217, 217, 217), "warp": (255, 255, 179),
 }  # fmt: skip
 OTHER_STEP: RGB = (200, 200, 200)
-FONT_FILE = Path(__file__).resolve().parent.parent / "fonts" / "noto-sans" / "NotoSans-Regular.ttf"
+FONT_FILE = bundled_dir("fonts") / "noto-sans" / "NotoSans-Regular.ttf"
 LABEL_W = 210
 MARGIN = 24
 

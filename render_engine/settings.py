@@ -6,6 +6,7 @@ import time.
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 from pydantic import Field
@@ -14,12 +15,30 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+def bundled_dir(name: str) -> Path:
+    """A data folder that ships with the engine (``templates_print``, ``fonts``, ``icc_profiles``, ``mockups``).
+
+    An installed wheel carries them as package data, ``render_engine/data/<name>`` (setup.py maps the
+    repository's top-level folders there), found through ``importlib.resources``; a source checkout
+    (editable install, ``PYTHONPATH``) reads the top-level folder itself.
+    """
+    packaged = resources.files(__package__ or "render_engine").joinpath("data", name)
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return REPO_ROOT / name
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RENDER_ENGINE_", frozen=True)
 
-    templates_dir: Path = Field(REPO_ROOT / "templates_print", description="Product template catalog.")
-    fonts_dir: Path = Field(REPO_ROOT / "fonts", description="Bundled fonts and catalog.json.")
-    icc_dir: Path = Field(REPO_ROOT / "icc_profiles", description="ICC profiles and profiles.json.")
+    templates_dir: Path = Field(
+        default_factory=lambda: bundled_dir("templates_print"),
+        description="Product template catalog (mockup scenes are read from a `mockups` folder beside it).",
+    )
+    fonts_dir: Path = Field(default_factory=lambda: bundled_dir("fonts"), description="Bundled fonts and catalog.json.")
+    icc_dir: Path = Field(
+        default_factory=lambda: bundled_dir("icc_profiles"), description="ICC profiles and profiles.json."
+    )
     extra_icc_dir: Path | None = Field(
         None, description="A folder with your vendor's profiles and its own profiles.json, added to the bundled ones."
     )

@@ -23,4 +23,5 @@ fi
 python3 -m pip install -q --disable-pip-version-check -e '.[dev]'
 ruff check .
 mypy
+bash scripts/check_wheel.sh   # a built wheel, installed outside the checkout, renders (bundled data as package data)
 python3 -m pytest -n 2 "$@"

@@ -55,7 +55,8 @@ DEFAULT_DPI = 300.0
 
 
 def _dir(env: str, default: str) -> Path:
-    return Path(os.environ.get(env, str(ROOT / default)))
+    packaged = ROOT / "render_engine" / "data" / default  # an installed wheel carries the data there (setup.py)
+    return Path(os.environ.get(env, str(packaged if packaged.is_dir() else ROOT / default)))
 
 
 @dataclass
