@@ -73,9 +73,9 @@ def mockup_available() -> bool:
 def _mockup() -> Render:
     """W3: ``render_mockup(prepared, engine, *, width, timer, ...) -> bytes`` (issue 6), after the print
     path's parse -> resolve -> layout; the JPEG is written to ``out`` (timed as the ``write`` step)."""
+    from render_engine.checks.preflight import preflight
     from render_engine.design import load_design_file
     from render_engine.pipeline import StepTimer, prepare
-    from render_engine.preflight import preflight
     from render_engine.resolve import Engine
     from render_engine.settings import Settings
 

@@ -1,6 +1,91 @@
-"""render_engine: design JSON + product template -> print-ready raster/PDF.
+"""render_engine: design JSON + product template -> print-ready raster/PDF, mockups and preflight reports.
 
-The pipeline (see :mod:`render_engine.pipeline`) is parse -> resolve -> layout -> draw -> write.
+The public API (docs/python-api.md) is what this package exports::
+
+    from render_engine import render_design, render_mockup, preflight, load_design, Engine
+
+    rendered = render_design("examples/mug-11oz-photo-name.json", "out/mug.pdf")
+    jpeg = render_mockup("examples/mug-11oz-photo-name.json", width=800)   # bytes
+
+Names are imported lazily on first use (module ``__getattr__``), so ``import render_engine`` stays cheap: no
+libvips, numpy or fonts are loaded until a function or class is touched. The pipeline behind them (see
+:mod:`render_engine.pipeline`) is parse -> resolve -> layout -> draw -> write.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
+
+# exported name -> the module that defines it
+_EXPORTS: dict[str, str] = {
+    "Engine": "render_engine.resolve",
+    "Settings": "render_engine.settings",
+    "Design": "render_engine.design",
+    "PreflightReport": "render_engine.checks.preflight",
+    "RenderError": "render_engine.errors",
+    "DesignError": "render_engine.errors",
+    "TemplateError": "render_engine.errors",
+    "FontError": "render_engine.errors",
+    "AssetError": "render_engine.errors",
+    "LimitExceeded": "render_engine.errors",
+    "OutputError": "render_engine.errors",
+    "Rendered": "render_engine.public",
+    "default_engine": "render_engine.public",
+    "load_design": "render_engine.public",
+    "render_design": "render_engine.public",
+    "render_mockup": "render_engine.public",
+    "preflight": "render_engine.public",
+}
+
+__all__ = [
+    "AssetError",
+    "Design",
+    "DesignError",
+    "Engine",
+    "FontError",
+    "LimitExceeded",
+    "OutputError",
+    "PreflightReport",
+    "RenderError",
+    "Rendered",
+    "Settings",
+    "TemplateError",
+    "__version__",
+    "default_engine",
+    "load_design",
+    "preflight",
+    "render_design",
+    "render_mockup",
+]
+
+if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load on first use
+    from .checks.preflight import PreflightReport
+    from .design import Design
+    from .errors import (
+        AssetError,
+        DesignError,
+        FontError,
+        LimitExceeded,
+        OutputError,
+        RenderError,
+        TemplateError,
+    )
+    from .public import Rendered, default_engine, load_design, preflight, render_design, render_mockup
+    from .resolve import Engine
+    from .settings import Settings
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'render_engine' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "validate":
             return _validate(engine, args.designs)
         if args.command == "preflight":
-            from .preflight import run_cli
+            from .checks.preflight import run_cli
 
             return run_cli(engine, args.design, args.proof, args.json)
         if args.command in ("mockup", "gallery"):

@@ -31,10 +31,10 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import synth  # noqa: E402
 from benchmarks.inputs import tagged_copy  # noqa: E402
+from render_engine.checks.preflight import preflight  # noqa: E402
 from render_engine.design import Design  # noqa: E402
 from render_engine.mockup import render_mockup  # noqa: E402
 from render_engine.pipeline import StepTimer, prepare  # noqa: E402
-from render_engine.preflight import preflight  # noqa: E402
 from render_engine.resolve import Engine  # noqa: E402
 from render_engine.settings import Settings  # noqa: E402
 

@@ -43,7 +43,7 @@ def slow_client(tmp_path: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch)
     (Generous margins: CI runs this beside other tests on 2 cores.)"""
     from fastapi.testclient import TestClient
 
-    import render_engine.preflight as pf
+    import render_engine.checks.preflight as pf
     from api.app import create_app
 
     real = pf.preflight

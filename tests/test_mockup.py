@@ -286,9 +286,9 @@ def test_a_preview_with_its_preflight_decodes_the_photo_once(engine: Engine, mon
     (as a 12 MP photo on an 800 px mug does; this 3600 px photo at 700 px) the colour check and the mockup
     share one decode, whichever runs first, and the preflight numbers do not depend on the order."""
     from render_engine import photo_decode
+    from render_engine.checks.color import _stats
+    from render_engine.checks.preflight import preflight
     from render_engine.design import load_design_file
-    from render_engine.preflight import preflight
-    from render_engine.preflight_color import _stats
 
     calls = []
     real = photo_decode.open_image

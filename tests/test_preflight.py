@@ -13,12 +13,12 @@ import numpy as np
 import pytest
 import pyvips
 
+from render_engine.checks.color import ciede2000, srgb_to_lab
+from render_engine.checks.preflight import PreflightReport, contrast_ratio, preflight
 from render_engine.cli import main
 from render_engine.design import Design, load_design_file
 from render_engine.layout import ImageItem, TextItem
 from render_engine.pipeline import Prepared, prepare
-from render_engine.preflight import PreflightReport, contrast_ratio, preflight
-from render_engine.preflight_color import ciede2000, srgb_to_lab
 from render_engine.resolve import Engine
 from render_engine.settings import Settings
 from tests.conftest import EXAMPLES, design, write_design
@@ -309,7 +309,7 @@ def test_bundled_examples_have_no_blockers(engine: Engine, path: Path) -> None:
 
 
 def test_proof_image_has_the_bleed_box_size_at_100_dpi(engine: Engine, tmp_path: Path) -> None:
-    from render_engine.proof import write_proof
+    from render_engine.checks.proof import write_proof
 
     path = EXAMPLES / "mug-11oz-photo-name.json"
     prep = prepare(load_design_file(path), engine, path.parent)

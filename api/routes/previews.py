@@ -1,8 +1,8 @@
 """Synchronous design checks for the storefront: mockup previews, preflight reports and proof images.
 
 Both reuse the print path's parse -> resolve -> layout (:func:`api.intake.check_design`, native or Fabric
-input), then :func:`render_engine.mockup.render_mockup` / :func:`render_engine.preflight.preflight` /
-:func:`render_engine.proof.write_proof` (the function the job worker uses for ``proof.png``). Rendered
+input), then :func:`render_engine.mockup.render_mockup` / :func:`render_engine.checks.preflight.preflight` /
+:func:`render_engine.checks.proof.write_proof` (the function the job worker uses for ``proof.png``). Rendered
 images go into the content-hash cache (:mod:`api.render_cache`); identical requests are answered from it
 without rendering, and ``GET /v1/previews/{name}`` serves its entries with an ``ETag``. Renders go through
 the app's :class:`~api.deps.PreviewGate`: at most ``max_concurrent_previews`` at once (excess: ``429``
@@ -101,8 +101,8 @@ def preview(
     application/json``, JSON ``{preflight, image: {url, ...}, source}`` (the image stays in the cache:
     ``GET`` its URL). ``ETag`` is the image's SHA-256."""
     try:
+        from render_engine.checks.preflight import preflight
         from render_engine.mockup import render_mockup
-        from render_engine.preflight import preflight
     except ImportError:
         raise ApiError(501, "not_implemented", "mockup previews are not available in this build") from None
     want_json, accepted = negotiate(accept)
@@ -195,8 +195,8 @@ def run_preflight(
     """Design -> preflight report (findings with severities, safe/trim/bleed boxes, echoed text lines); with
     ``?proof=true`` also the proof image the job worker stores as ``proof.png``, as a cache URL."""
     try:
-        from render_engine.preflight import preflight
-        from render_engine.proof import write_proof
+        from render_engine.checks.preflight import preflight
+        from render_engine.checks.proof import write_proof
     except ImportError:
         raise ApiError(501, "not_implemented", "preflight is not available in this build") from None
 

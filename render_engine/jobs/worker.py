@@ -246,8 +246,8 @@ def _review_artifacts(
 ) -> dict[str, Path]:
     """What the order was checked against, stored with the print files: ``preflight.json`` always,
     ``proof.png`` (the numbered proof image) unless ``outputs.proof`` is false, ``mockup.jpg`` on request."""
-    from ..preflight import preflight
-    from ..proof import write_proof
+    from ..checks.preflight import preflight
+    from ..checks.proof import write_proof
 
     timer = timer or StepTimer()
     with timer.step("preflight"):
@@ -654,9 +654,9 @@ def _install_fork_guard() -> None:
 
 
 WARM_MODULES = (
-    "render_engine.preflight",
-    "render_engine.preflight_color",
-    "render_engine.proof",
+    "render_engine.checks.preflight",
+    "render_engine.checks.color",
+    "render_engine.checks.proof",
     "render_engine.pdf",
     "render_engine.mockup.render",
     "cv2",
@@ -678,7 +678,7 @@ def warm_up(svc: Services) -> None:
     """
     import importlib
 
-    from ..preflight_color import _transforms
+    from ..checks.color import _transforms
 
     engine = svc.engine
     for mod in WARM_MODULES:

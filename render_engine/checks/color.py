@@ -17,12 +17,12 @@ import cv2
 import numpy as np
 from PIL import Image, ImageCms
 
-from .assets import ImageInfo
-from .photo_decode import decoded_crop
+from ..assets import ImageInfo
+from ..photo_decode import decoded_crop
 
 if TYPE_CHECKING:
-    from .color import IccCatalog
-    from .layout import ImageItem
+    from ..color import IccCatalog
+    from ..layout import ImageItem
 
 THUMB_PX = 256
 """Colour checks look at each placed photo downscaled to at most this many pixels on its long side."""

@@ -14,15 +14,15 @@ from xml.sax.saxutils import escape
 
 import pyvips
 
-from .geometry import Path, Rect
-from .raster import Canvas, draw_raster
-from .safety import svg_total_budget
-from .writers import write_png
+from ..geometry import Path, Rect
+from ..raster import Canvas, draw_raster
+from ..safety import svg_total_budget
+from ..writers import write_png
 
 if TYPE_CHECKING:
-    from .pipeline import Prepared
+    from ..pipeline import Prepared
+    from ..resolve import Engine
     from .preflight import PreflightReport
-    from .resolve import Engine
 
 PROOF_DPI = 100.0
 SEVERITY_COLOURS = {"blocker": "#e00000", "warning": "#ff8c00", "info": "#1e6fd9"}

@@ -22,17 +22,17 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from .design import CMYK, RGB, TextLayer
-from .errors import RenderError
-from .geometry import Path, Rect, rotated_bounds
-from .layout import BackgroundItem, ImageItem, Item, Layout, ShapeItem, SvgItem, TextItem
-from .preflight_color import GAMUT_DE
-from .units import MM_PER_INCH, pt_to_mm
+from ..design import CMYK, RGB, TextLayer
+from ..errors import RenderError
+from ..geometry import Path, Rect, rotated_bounds
+from ..layout import BackgroundItem, ImageItem, Item, Layout, ShapeItem, SvgItem, TextItem
+from ..units import MM_PER_INCH, pt_to_mm
+from .color import GAMUT_DE
 
 if TYPE_CHECKING:
-    from .color import IccCatalog
-    from .pipeline import Prepared
-    from .resolve import Engine
+    from ..color import IccCatalog
+    from ..pipeline import Prepared
+    from ..resolve import Engine
 
 Severity = Literal["blocker", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("blocker", "warning", "info")
@@ -587,7 +587,7 @@ def _semi_transparent_share(it: ImageItem) -> float:
     """Share of pixels with 0 < alpha < 255 in the visible crop (on a <= 128 px thumbnail)."""
     if not it.info.has_alpha:
         return 0.0
-    from .assets import open_image
+    from ..assets import open_image
 
     try:
         img, k = open_image(it.info, max(it.crop[2], it.crop[3]) / 128, f"layers[{it.layer}]")
@@ -965,7 +965,7 @@ def check_strokes(layout: Layout) -> list[Finding]:
 
 def check_color(layout: Layout, icc: IccCatalog) -> list[Finding]:
     """Total ink and out-of-gamut share of each placed photo, on a ≤ 256 px thumbnail of its crop."""
-    from .preflight_color import image_color_stats
+    from .color import image_color_stats
 
     out: list[Finding] = []
     prof = icc.cmyk_profile(layout.template.output.icc_profile)
@@ -1041,9 +1041,9 @@ def run_cli(engine: Engine, path: FsPath, proof: FsPath | None = None, as_json: 
     import json
     import sys
 
-    from .design import load_design_file
-    from .errors import RenderError
-    from .pipeline import prepare
+    from ..design import load_design_file
+    from ..errors import RenderError
+    from ..pipeline import prepare
 
     try:
         prepared = prepare(load_design_file(path), engine, path.parent)

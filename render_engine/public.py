@@ -1,0 +1,348 @@
+"""The public Python API: one call per thing a caller wants, over a warm process-wide :class:`Engine`.
+
+    from render_engine import render_design, render_mockup, preflight, load_design
+
+    pdf = render_design("examples/mug-11oz-photo-name.json", "out/mug.pdf")   # -> Rendered (data, path, ...)
+    png = render_design(design_dict, format="png", dpi=150).data              # bytes, no file left behind
+    jpeg = render_mockup(design, width=800)                                   # bytes
+    report = preflight(design)                                                # PreflightReport
+
+A *design source* is a :class:`Design`, a decoded JSON object (dict), a JSON string, or a path to a JSON
+file. Fabric.js canvas JSON is recognised the way ``render-engine render --dialect auto`` recognises it and
+imported through :mod:`render_engine.fabric` (``template`` / ``canvas_size`` supply what ``toJSON()`` does
+not record). Asset paths in a design are relative to ``base_dir``: by default the design file's folder, or
+the current directory for a dict / JSON string. docs/python-api.md documents the contract; benchmarks and
+outside harnesses call only these functions.
+
+Every function takes ``engine=``; without one they share a process-wide default :class:`Engine` built on
+first use from :class:`~render_engine.settings.Settings` (environment ``RENDER_ENGINE_*``), so repeated calls
+are warm (template, font and ICC catalogs, mockup scenes loaded once).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import threading
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+
+from .design import Design, load_design_json, parse_design
+from .errors import DesignError
+
+if TYPE_CHECKING:
+    from .checks.preflight import PreflightReport
+    from .fabric import FabricImport
+    from .pipeline import Prepared, StepTimer
+    from .resolve import Engine
+
+DesignSource: TypeAlias = "Design | Mapping[str, Any] | str | os.PathLike[str]"
+PrintFormat = Literal["png", "pdf"]
+MockupFormat = Literal["jpeg", "webp", "png"]
+
+__all__ = [
+    "DesignSource",
+    "Rendered",
+    "default_engine",
+    "load_design",
+    "preflight",
+    "render_design",
+    "render_mockup",
+]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One print file: its bytes, and where it was written when ``out`` was given."""
+
+    format: PrintFormat
+    data: bytes
+    path: Path | None  # the written file (``out``), None when only bytes were asked for
+    pixels: tuple[int, int] | None  # PNG width x height in px; None for PDF
+    dpi: float
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per pipeline step
+    template: str = ""
+
+
+# ------------------------------------------------------------------------------------------ engine
+
+_default: Engine | None = None
+_default_lock = threading.Lock()
+
+
+def default_engine() -> Engine:
+    """The process-wide :class:`Engine` the functions use when none is passed (built on first use)."""
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                from .resolve import Engine
+
+                _default = Engine()
+    return _default
+
+
+# ------------------------------------------------------------------------------------------ loading
+
+# Images embedded in a Fabric canvas (data URLs) are written to a private folder the returned Design's asset
+# paths are relative to; it lives as long as the Design object (weakref.finalize removes it).
+_fabric_dirs: dict[int, tuple[weakref.ref[Design], Path]] = {}
+_fabric_lock = threading.Lock()
+
+
+def _forget_fabric_dir(key: int, folder: Path) -> None:
+    with _fabric_lock:
+        _fabric_dirs.pop(key, None)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _fabric_dir_of(design: Design) -> Path | None:
+    with _fabric_lock:
+        entry = _fabric_dirs.get(id(design))
+    if entry is not None and entry[0]() is design:
+        return entry[1]
+    return None
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    design: Design
+    base_dir: Path
+    scratch: Path | None  # a temporary folder to remove after the call (Fabric images), or None
+
+
+def _decode(source: Any) -> tuple[Any, Path | None]:
+    """(decoded JSON, the file's folder or None) for a dict / JSON string / path source."""
+    if isinstance(source, Mapping):
+        return dict(source), None
+    if isinstance(source, bytes):
+        text: str | bytes = source
+        folder = None
+    elif isinstance(source, str) and source.lstrip().startswith(("{", "[")):
+        text, folder = source, None
+    elif isinstance(source, str | os.PathLike):
+        path = Path(source)
+        try:
+            text = path.read_bytes()
+        except OSError as exc:
+            raise DesignError(f"cannot read design file ({exc.strerror})", field="design") from None
+        folder = path.parent
+    else:
+        raise DesignError(
+            f"a design is a Design, a dict, a JSON string or a path, not {type(source).__name__}", field="design"
+        )
+    try:
+        return json.loads(text), folder
+    except (ValueError, RecursionError):
+        load_design_json(text)  # raises the DesignError naming the position
+        raise
+
+
+def _import_fabric(
+    data: Any, engine: Engine, template: str | None, canvas_size: tuple[float, float] | None, folder: Path
+) -> FabricImport:
+    from .fabric import FabricOptions, load_fabric_json
+
+    return load_fabric_json(data, engine, folder, template, FabricOptions(canvas_size=canvas_size))
+
+
+def _load(
+    source: Any,
+    *,
+    base_dir: str | os.PathLike[str] | None,
+    template: str | None,
+    canvas_size: tuple[float, float] | None,
+    engine: Engine,
+    keep_fabric_assets: bool,
+) -> _Loaded:
+    if isinstance(source, Design):
+        _check_template(source, template)
+        folder = _fabric_dir_of(source)
+        return _Loaded(source, Path(base_dir) if base_dir is not None else folder or Path.cwd(), None)
+    from .fabric import is_fabric
+
+    data, file_dir = _decode(source)
+    base = Path(base_dir) if base_dir is not None else file_dir or Path.cwd()
+    if not is_fabric(data):
+        design = parse_design(data)
+        _check_template(design, template)
+        return _Loaded(design, base, None)
+    scratch = Path(tempfile.mkdtemp(prefix="render-engine-fabric-"))
+    try:
+        design = _import_fabric(data, engine, template, canvas_size, scratch).design
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    if not any(scratch.iterdir()):  # no embedded images: nothing to keep
+        shutil.rmtree(scratch, ignore_errors=True)
+        return _Loaded(design, base, None)
+    if not keep_fabric_assets:
+        return _Loaded(design, scratch, scratch)
+    key = id(design)
+    with _fabric_lock:
+        _fabric_dirs[key] = (weakref.ref(design), scratch)
+    weakref.finalize(design, _forget_fabric_dir, key, scratch)
+    return _Loaded(design, scratch, None)
+
+
+def _check_template(design: Design, template: str | None) -> None:
+    if template is not None and template != design.template:
+        raise DesignError(f"the design is for template {design.template!r}, not {template!r}", field="template")
+
+
+def load_design(
+    source: DesignSource,
+    *,
+    base_dir: str | os.PathLike[str] | None = None,
+    template: str | None = None,
+    canvas_size: tuple[float, float] | None = None,
+    engine: Engine | None = None,
+) -> Design:
+    """Parse and validate a design (native or Fabric.js JSON) without rendering it.
+
+    ``template`` names the product for Fabric input (or the wrapper's ``template`` field does); for a
+    native design it must match the design's own. ``canvas_size`` is the Fabric editor canvas in px (or the
+    wrapper's ``canvas``). Raises :class:`~render_engine.errors.DesignError` naming the field. A Fabric
+    canvas's embedded images are kept in a private folder for as long as the returned Design lives, so it
+    can be rendered later by the other functions.
+    """
+    eng = engine or default_engine()
+    return _load(
+        source, base_dir=base_dir, template=template, canvas_size=canvas_size, engine=eng, keep_fabric_assets=True
+    ).design
+
+
+def _prepare(loaded: _Loaded, engine: Engine, timer: StepTimer | None = None) -> Prepared:
+    from .pipeline import prepare
+
+    return prepare(loaded.design, engine, loaded.base_dir, timer)
+
+
+# ------------------------------------------------------------------------------------------ outputs
+
+
+def render_design(
+    design: DesignSource,
+    out: str | os.PathLike[str] | None = None,
+    *,
+    format: PrintFormat | None = None,
+    dpi: float | None = None,
+    engine: Engine | None = None,
+    base_dir: str | os.PathLike[str] | None = None,
+    template: str | None = None,
+    canvas_size: tuple[float, float] | None = None,
+    soft_proof: bool = False,
+    marks: bool = False,
+) -> Rendered:
+    """Render a design to a print file: PDF/X-4 or PNG, as the CLI's ``render-engine render`` does.
+
+    ``format`` defaults to ``out``'s suffix (``.pdf`` / ``.png``), else the template's; ``dpi`` to the
+    template's target. With ``out`` the file is written atomically (temp file + fsync + rename) and
+    :attr:`Rendered.path` is set; without it only :attr:`Rendered.data` is returned and no file is left.
+    ``soft_proof`` (PNG) shows a CMYK product's colours through its output profile; ``marks`` (PDF) adds crop
+    marks and a job label in a slug.
+    """
+    from .pdf import PdfOptions
+    from .pipeline import StepTimer, render_prepared
+
+    eng = engine or default_engine()
+    timer = StepTimer()
+    with timer.step("parse"):
+        loaded = _load(
+            design, base_dir=base_dir, template=template, canvas_size=canvas_size, engine=eng, keep_fabric_assets=False
+        )
+    try:
+        prep = _prepare(loaded, eng, timer)
+        fmt = _format(format, out, prep)
+        opts = PdfOptions(marks=marks)
+        if out is not None:
+            path = Path(out)
+            res = render_prepared(
+                prep, eng, path, fmt=fmt, dpi=dpi, timer=timer, soft_proof=soft_proof, pdf_options=opts
+            )
+            data = path.read_bytes()
+        else:
+            with tempfile.TemporaryDirectory(prefix="render-engine-") as tmp:
+                tmp_out = Path(tmp) / f"design.{fmt}"
+                res = render_prepared(
+                    prep, eng, tmp_out, fmt=fmt, dpi=dpi, timer=timer, soft_proof=soft_proof, pdf_options=opts
+                )
+                data = tmp_out.read_bytes()
+            path = None
+    finally:
+        if loaded.scratch is not None:
+            shutil.rmtree(loaded.scratch, ignore_errors=True)
+    return Rendered(res.format, data, path, res.pixels, res.dpi, dict(res.timings), res.template)
+
+
+def _format(requested: str | None, out: str | os.PathLike[str] | None, prep: Prepared) -> PrintFormat:
+    fmt = requested
+    if fmt is None and out is not None:
+        suffix = Path(out).suffix.lower().lstrip(".")
+        fmt = suffix if suffix in ("png", "pdf") else None
+    if fmt is None:
+        return prep.layout.template.output.default_format
+    if fmt not in ("png", "pdf"):
+        raise DesignError("format is 'png' or 'pdf'", field="format")
+    return fmt  # type: ignore[return-value]
+
+
+def render_mockup(
+    design: DesignSource,
+    out: str | os.PathLike[str] | None = None,
+    *,
+    view: str | None = None,
+    variant: str | None = None,
+    width: int = 800,
+    format: MockupFormat = "jpeg",
+    engine: Engine | None = None,
+    base_dir: str | os.PathLike[str] | None = None,
+) -> bytes:
+    """The design on its product's photo-real mockup scene, encoded as JPEG (default), WebP or PNG.
+
+    ``view`` / ``variant`` default to the scene's (``render-engine mockup`` lists them); ``width`` is in px
+    (50-2000). With ``out`` the image is also written there atomically.
+    """
+    from .mockup import render_mockup as mockup
+    from .writers import write_atomic
+
+    if format not in ("jpeg", "webp", "png"):
+        raise DesignError("mockup format is 'jpeg', 'webp' or 'png'", field="format")
+    eng = engine or default_engine()
+    loaded = _load(design, base_dir=base_dir, template=None, canvas_size=None, engine=eng, keep_fabric_assets=False)
+    try:
+        data = mockup(_prepare(loaded, eng), eng, view=view, variant=variant, width=width, fmt=format)
+    finally:
+        if loaded.scratch is not None:
+            shutil.rmtree(loaded.scratch, ignore_errors=True)
+    if out is not None:
+
+        def produce(tmp: Path) -> None:
+            tmp.write_bytes(data)
+
+        write_atomic(Path(out), produce)
+    return data
+
+
+def preflight(
+    design: DesignSource,
+    *,
+    engine: Engine | None = None,
+    base_dir: str | os.PathLike[str] | None = None,
+) -> PreflightReport:
+    """Check a design for print problems (resolution, safe zone, bleed, text, colour...): a report, not an
+    exception — only an invalid design or a hard safety limit raises. See docs/preflight.md for the codes."""
+    from .checks.preflight import preflight as run_checks
+
+    eng = engine or default_engine()
+    loaded = _load(design, base_dir=base_dir, template=None, canvas_size=None, engine=eng, keep_fabric_assets=False)
+    try:
+        return run_checks(_prepare(loaded, eng), eng)
+    finally:
+        if loaded.scratch is not None:
+            shutil.rmtree(loaded.scratch, ignore_errors=True)
