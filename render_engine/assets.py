@@ -71,7 +71,11 @@ def resolve_path(base_dir: Path, relative: str, field: str) -> Path:
     if base != path and base not in path.parents:
         raise AssetError("asset path leaves the design's folder", field=field)
     if not path.is_file():
-        raise AssetError("asset file not found", field=field)
+        raise AssetError(
+            "asset file not found; asset paths are relative to the design file (API designs use an asset_id)",
+            field=field,
+            local_detail=f"tried {path}",
+        )
     return path
 
 

@@ -1,7 +1,9 @@
 """``render-engine`` command line.
 
 Exit codes: 0 everything succeeded; 1 at least one design failed (each failure is one line naming the
-design, the field and the reason; the other designs are still rendered); 2 bad command-line usage.
+design, the field and the reason; the other designs are still rendered), or ``--strict`` and a design has
+preflight warnings; 2 bad command-line usage. ``render`` and ``validate`` print each design's preflight
+warnings and blockers on stderr, one line each.
 """
 
 from __future__ import annotations
@@ -17,12 +19,37 @@ from . import __version__
 from .design import design_json_schema, load_design_file
 from .errors import RenderError
 from .jobs import commands as jobs_commands
-from .pipeline import RenderResult, prepare, render_file
+from .pipeline import Prepared, RenderResult, prepare, render_file
 from .resolve import Engine
 from .settings import Settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+STRICT_HELP = "exit 1 when a design has preflight warnings (they are printed on stderr either way)"
 log = logging.getLogger(__name__)
+
+
+class PreflightWarnings:
+    """Runs preflight on each prepared design and prints its warnings and blockers on stderr, one line each
+    (``render-engine preflight`` shows the full report). Counts the designs that had any."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.designs = 0
+
+    def check(self, path: Path, prep: Prepared) -> None:
+        from .preflight import preflight
+
+        shown = [f for f in preflight(prep, self.engine).findings if f.severity != "info"]
+        for f in shown:
+            where = f"layers[{f.layer}]" if f.layer is not None else "design"
+            print(f"{path}: {f.severity.upper()} {where}: {f.message} [{f.code}]", file=sys.stderr)
+        self.designs += bool(shown)
+
+    def exit_code(self, strict: bool) -> int:
+        if strict and self.designs:
+            print(f"{self.designs} design(s) with preflight warnings (--strict)", file=sys.stderr)
+            return EXIT_FAILED
+        return EXIT_OK
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,12 +64,14 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--dpi", type=float, help="output resolution (default: the template's target DPI)")
     r.add_argument("--marks", action="store_true", help="PDF: crop marks and a job label in a slug")
     r.add_argument("--quiet", action="store_true", help="no progress lines")
+    r.add_argument("--strict", action="store_true", help=STRICT_HELP)
     from .fabric import add_render_arguments as add_fabric_arguments
 
     add_fabric_arguments(r)  # --dialect, --template, --canvas-size, --canvas-covers, --font-fallback
 
     v = sub.add_parser("validate", help="check designs (schema, template, fonts, assets, layout) without rendering")
     v.add_argument("designs", nargs="+", type=Path)
+    v.add_argument("--strict", action="store_true", help=STRICT_HELP)
 
     pf = sub.add_parser("preflight", help="check a design for print problems (exit 1 on blockers)")
     pf.add_argument("design", type=Path)
@@ -69,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "render":
             return _render(engine, args)
         if args.command == "validate":
-            return _validate(engine, args.designs)
+            return _validate(engine, args.designs, args.strict)
         if args.command == "preflight":
             from .checks.preflight import run_cli
 
@@ -108,14 +137,18 @@ def _render(engine: Engine, args: argparse.Namespace) -> int:
     from .pdf import PdfOptions
 
     options = PdfOptions(marks=args.marks)
+    warnings = PreflightWarnings(engine)
     results: list[RenderResult] = []
     failures: list[tuple[Path, str]] = []
     total = len(args.designs)
     for n, path in enumerate(args.designs, 1):
         t0 = time.perf_counter()
+        def on_prepared(prep: Prepared, path: Path = path) -> None:
+            warnings.check(path, prep)
+
         try:
-            res = render_fabric_cli(path, engine, args, options) or render_file(
-                path, engine, args.out, fmt=args.format, dpi=args.dpi, pdf_options=options
+            res = render_fabric_cli(path, engine, args, options, on_prepared) or render_file(
+                path, engine, args.out, fmt=args.format, dpi=args.dpi, pdf_options=options, on_prepared=on_prepared
             )
         except RenderError as exc:
             failures.append((path, str(exc)))
@@ -131,7 +164,8 @@ def _render(engine: Engine, args: argparse.Namespace) -> int:
             dt = time.perf_counter() - t0
             print(f"[{n}/{total}] {path.name} -> {res.path} ({dt:.2f} s)", file=sys.stderr)
     _summary(results, failures)
-    return EXIT_FAILED if failures else EXIT_OK
+    strict = warnings.exit_code(args.strict)
+    return EXIT_FAILED if failures else strict
 
 
 def _summary(results: list[RenderResult], failures: list[tuple[Path, str]]) -> None:
@@ -144,18 +178,21 @@ def _summary(results: list[RenderResult], failures: list[tuple[Path, str]]) -> N
     print(f"{len(results)} rendered, {len(failures)} failed")
 
 
-def _validate(engine: Engine, designs: list[Path]) -> int:
+def _validate(engine: Engine, designs: list[Path], strict: bool = False) -> int:
     failed = 0
+    warnings = PreflightWarnings(engine)
     for path in designs:
         try:
             design = load_design_file(path)
-            prepare(design, engine, path.parent)
+            prep = prepare(design, engine, path.parent)
         except RenderError as exc:
             failed += 1
             print(f"{path}: INVALID {exc}")
             continue
         print(f"{path}: ok ({design.template}, {len(design.layers)} layers)")
-    return EXIT_FAILED if failed else EXIT_OK
+        warnings.check(path, prep)
+    strict_code = warnings.exit_code(strict)
+    return EXIT_FAILED if failed else strict_code
 
 
 def _templates(engine: Engine) -> int:

@@ -17,13 +17,17 @@ class RenderError(Exception):
     code = "render_error"
     http_status = 500
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(self, message: str, *, field: str | None = None, local_detail: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        # for the person at this machine (the command line prints it): e.g. the file path that was tried.
+        # Never part of ``message`` / ``to_dict``, so the API does not send server paths or echo input.
+        self.local_detail = local_detail
 
     def __str__(self) -> str:
-        return f"{self.field}: {self.message}" if self.field else self.message
+        text = f"{self.field}: {self.message}" if self.field else self.message
+        return f"{text} ({self.local_detail})" if self.local_detail else text
 
     def to_dict(self) -> dict[str, object]:
         return {"code": self.code, "message": self.message, "field": self.field}

@@ -10,7 +10,7 @@ resizing, compositing and encoding all happen inside ``write``.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,13 +104,17 @@ def render_design(
     asset_loader: AssetLoader | None = None,
     soft_proof: bool = False,
     pdf_options: PdfOptions | None = None,
+    on_prepared: Callable[[Prepared], None] | None = None,
 ) -> RenderResult:
     """Render one design to ``out`` (a file path). The format defaults to the template's.
 
-    ``soft_proof`` (PNG only) shows a CMYK product's colours through its output profile.
+    ``soft_proof`` (PNG only) shows a CMYK product's colours through its output profile. ``on_prepared`` sees
+    the layout before any pixels (the command line runs preflight there and prints its warnings).
     """
     timer = timer or StepTimer()
     prep = prepare(design, engine, base_dir, timer, asset_loader)
+    if on_prepared is not None:
+        on_prepared(prep)
     return render_prepared(
         prep, engine, out, fmt=fmt, dpi=dpi, name=name, timer=timer, soft_proof=soft_proof, pdf_options=pdf_options
     )
@@ -181,6 +185,7 @@ def render_file(
     dpi: float | None = None,
     soft_proof: bool = False,
     pdf_options: PdfOptions | None = None,
+    on_prepared: Callable[[Prepared], None] | None = None,
 ) -> RenderResult:
     timer = StepTimer()
     with timer.step("parse"):
@@ -199,4 +204,5 @@ def render_file(
         timer=timer,
         soft_proof=soft_proof,
         pdf_options=pdf_options,
+        on_prepared=on_prepared,
     )

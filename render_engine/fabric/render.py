@@ -8,11 +8,12 @@ import argparse
 import json
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DesignError
-from ..pipeline import Format, RenderResult, StepTimer, render_design
+from ..pipeline import Format, Prepared, RenderResult, StepTimer, render_design
 from ..resolve import Engine
 from .importer import is_fabric, load_fabric_json
 from .options import FabricOptions
@@ -43,6 +44,7 @@ def render_fabric_file(
     fmt: Format | None = None,
     dpi: float | None = None,
     pdf_options: PdfOptions | None = None,
+    on_prepared: Callable[[Prepared], None] | None = None,
 ) -> RenderResult:
     """Render a Fabric JSON file like :func:`render_engine.pipeline.render_file` renders a native one."""
     timer = StepTimer()
@@ -62,6 +64,7 @@ def render_fabric_file(
             name=path.name,
             timer=timer,
             pdf_options=pdf_options,
+            on_prepared=on_prepared,
         )
 
 
@@ -92,7 +95,11 @@ def _canvas_size(text: str | None) -> tuple[float, float] | None:
 
 
 def render_cli(
-    path: Path, engine: Engine, args: argparse.Namespace, pdf_options: PdfOptions | None
+    path: Path,
+    engine: Engine,
+    args: argparse.Namespace,
+    pdf_options: PdfOptions | None,
+    on_prepared: Callable[[Prepared], None] | None = None,
 ) -> RenderResult | None:
     """Render ``path`` if it is Fabric input (by ``--dialect`` or detection); None for a native design."""
     dialect = getattr(args, "dialect", "auto")
