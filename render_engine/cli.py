@@ -37,7 +37,7 @@ class PreflightWarnings:
         self.designs = 0
 
     def check(self, path: Path, prep: Prepared) -> None:
-        from .preflight import preflight
+        from .checks.preflight import preflight
 
         shown = [f for f in preflight(prep, self.engine).findings if f.severity != "info"]
         for f in shown:
