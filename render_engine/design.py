@@ -9,111 +9,29 @@ bottom. ``docs/design.schema.json`` is generated from these models (``render-eng
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
+from .design_base import CMYK as CMYK
+from .design_base import HEX_COLOR as HEX_COLOR
+from .design_base import MAX_MM, RGB, Color, Degrees, Mm, Model, Opacity, PositiveMm
 from .errors import DesignError
+from .paint import BlendMode, Paint
+
+Blend = Annotated[BlendMode, Field(description="How the layer mixes with what is under it (PDF /BM names).")]
 
 DESIGN_VERSION = 1
-MAX_MM = 5000.0  # no product is 5 m wide; bigger numbers are typos or attacks
 TEMPLATE_ID = r"^[a-z0-9][a-z0-9-]{0,63}$"
-HEX_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
-
-Mm = Annotated[float, Field(ge=-MAX_MM, le=MAX_MM)]
-PositiveMm = Annotated[float, Field(gt=0, le=MAX_MM)]
-Degrees = Annotated[float, Field(ge=-3600, le=3600)]
-Opacity = Annotated[float, Field(ge=0, le=1)]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-
-class CMYK(_Model):
-    """An explicit process colour, percentages 0-100. Passed to CMYK output untouched."""
-
-    cmyk: tuple[
-        Annotated[float, Field(ge=0, le=100)],
-        Annotated[float, Field(ge=0, le=100)],
-        Annotated[float, Field(ge=0, le=100)],
-        Annotated[float, Field(ge=0, le=100)],
-    ]
-
-
-class RGB(_Model):
-    """An sRGB colour given as ``#rrggbb`` (or ``#rgb``) in JSON."""
-
-    hex: str
-
-    @property
-    def rgb(self) -> tuple[int, int, int]:
-        h = self.hex.lstrip("#")
-        if len(h) == 3:
-            h = "".join(c * 2 for c in h)
-        return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
-
-
-def _parse_color(value: Any) -> Any:
-    if isinstance(value, RGB | CMYK):
-        return value
-    if isinstance(value, str):
-        if not HEX_COLOR.match(value):
-            raise ValueError("a colour is '#rrggbb' or {\"cmyk\": [c, m, y, k]}")
-        return RGB(hex=value.lower())
-    if isinstance(value, dict):
-        return CMYK.model_validate(value)
-    raise ValueError("a colour is '#rrggbb' or {\"cmyk\": [c, m, y, k]}")
-
-
-class _ColorType:
-    """Pydantic glue: JSON string/object <-> RGB | CMYK, with one clean error location."""
-
-    @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
-        from pydantic_core import core_schema
-
-        return core_schema.no_info_plain_validator_function(
-            _parse_color,
-            serialization=core_schema.plain_serializer_function_ser_schema(
-                lambda c: c.hex if isinstance(c, RGB) else {"cmyk": list(c.cmyk)}
-            ),
-        )
-
-    @classmethod
-    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> dict[str, Any]:
-        return {
-            "oneOf": [
-                {"type": "string", "pattern": HEX_COLOR.pattern, "description": "sRGB hex"},
-                {
-                    "type": "object",
-                    "properties": {
-                        "cmyk": {
-                            "type": "array",
-                            "items": {"type": "number", "minimum": 0, "maximum": 100},
-                            "minItems": 4,
-                            "maxItems": 4,
-                        }
-                    },
-                    "required": ["cmyk"],
-                    "additionalProperties": False,
-                    "description": "explicit CMYK percentages, passed to CMYK output untouched",
-                },
-            ]
-        }
-
-
-Color = Annotated[RGB | CMYK, _ColorType]
-
-
-class Point(_Model):
+class Point(Model):
     x: Mm
     y: Mm
 
 
-class Box(_Model):
+class Box(Model):
     """A rectangle in trim coordinates (mm)."""
 
     x: Mm
@@ -122,7 +40,7 @@ class Box(_Model):
     height: PositiveMm
 
 
-class NormRect(_Model):
+class NormRect(Model):
     """A crop rectangle in normalised source coordinates (0..1, after EXIF orientation)."""
 
     x: Annotated[float, Field(ge=0, lt=1)] = 0.0
@@ -137,12 +55,12 @@ class NormRect(_Model):
         return self
 
 
-class GradientStop(_Model):
+class GradientStop(Model):
     offset: Annotated[float, Field(ge=0, le=1)]
     color: Color
 
 
-class LinearGradient(_Model):
+class LinearGradient(Model):
     """A linear gradient across the bleed box. ``angle`` 0 runs left -> right, 90 top -> bottom."""
 
     angle: Degrees = 0.0
@@ -159,12 +77,14 @@ class LinearGradient(_Model):
         return self
 
 
-class BackgroundLayer(_Model):
-    """Fills the whole bleed box with a colour or a gradient."""
+class BackgroundLayer(Model):
+    """Fills the whole bleed box with a paint (colour or gradient; box units span the bleed box) or the
+    angle ``gradient``."""
 
     type: Literal["background"]
-    color: Color | None = None
+    color: Paint | None = None
     gradient: LinearGradient | None = None
+    blend: Blend = "normal"
 
     @model_validator(mode="after")
     def _one(self) -> BackgroundLayer:
@@ -173,40 +93,38 @@ class BackgroundLayer(_Model):
         return self
 
 
-class RectClip(_Model):
+class RectClip(Model):
     shape: Literal["rect"]
 
 
-class RoundedRectClip(_Model):
+class RoundedRectClip(Model):
     shape: Literal["rounded_rect"]
     radius: PositiveMm
 
 
-class EllipseClip(_Model):
+class EllipseClip(Model):
     shape: Literal["ellipse"]
 
 
-class PathClip(_Model):
+class PathClip(Model):
     """SVG path data in mm, relative to the layer box's top-left corner."""
 
     shape: Literal["path"]
     d: Annotated[str, Field(min_length=1, max_length=100_000)]
 
 
-class MaskClip(_Model):
+class MaskClip(Model):
     """A named mask of the template (e.g. ``print_area``), in trim coordinates."""
 
     shape: Literal["mask"]
     name: Annotated[str, Field(pattern=r"^[a-z0-9_-]{1,64}$")]
 
 
-Clip = Annotated[
-    RectClip | RoundedRectClip | EllipseClip | PathClip | MaskClip, Field(discriminator="shape")
-]
+Clip = Annotated[RectClip | RoundedRectClip | EllipseClip | PathClip | MaskClip, Field(discriminator="shape")]
 CLIP_SHAPES = frozenset({"rect", "rounded_rect", "ellipse", "path", "mask"})
 
 
-class ImageLayer(_Model):
+class ImageLayer(Model):
     """A photo or bitmap asset placed in a box."""
 
     type: Literal["image"]
@@ -223,17 +141,29 @@ class ImageLayer(_Model):
         description="Explicit crop (normalised rect) or 'auto': keep faces, else the most salient region.",
     )
     rotation: Degrees = 0.0
+    transform: tuple[float, float, float, float, float, float] | None = Field(
+        None,
+        description="An affine matrix [a, b, c, d, e, f] in trim mm applied to the placed (and rotated) image, "
+        "its clip included: skew, mirroring, any placement. (x, y) -> (a*x + c*y + e, b*x + d*y + f).",
+    )
     opacity: Opacity = 1.0
     clip: Clip | None = None
+    blend: Blend = "normal"
 
     @model_validator(mode="after")
     def _one_source(self) -> ImageLayer:
         if (self.asset is None) == (self.asset_id is None):
             raise ValueError("an image needs exactly one of 'asset' or 'asset_id'")
+        t = self.transform
+        if t is not None:
+            if not all(abs(v) <= 1e6 for v in t):
+                raise ValueError("transform values must be finite and below 1e6")
+            if abs(t[0] * t[3] - t[1] * t[2]) < 1e-9:
+                raise ValueError("transform must be invertible")
         return self
 
 
-class FontRef(_Model):
+class FontRef(Model):
     family: Annotated[str, Field(min_length=1, max_length=128)] = Field(
         description="Catalog id ('noto-sans') or family name ('Noto Sans')."
     )
@@ -241,7 +171,7 @@ class FontRef(_Model):
     style: Literal["normal", "italic"] = "normal"
 
 
-class Arc(_Model):
+class Arc(Model):
     """Set the text on a circle: its baseline follows a circle of ``radius`` mm around ``center``."""
 
     radius: PositiveMm
@@ -251,12 +181,12 @@ class Arc(_Model):
     )
 
 
-class TextSpan(_Model):
+class TextSpan(Model):
     """A range of the text drawn in another colour and/or face (a storefront's bold word, a red name)."""
 
     start: Annotated[int, Field(ge=0, le=20_000)] = Field(description="First character (code point index).")
     end: Annotated[int, Field(gt=0, le=20_000)] = Field(description="One past the last character.")
-    color: Color | None = Field(None, description="Defaults to the layer colour.")
+    color: Paint | None = Field(None, description="Defaults to the layer colour (a colour or a gradient).")
     font: FontRef | None = Field(None, description="Defaults to the layer font. The size stays the layer's.")
 
     @model_validator(mode="after")
@@ -268,12 +198,12 @@ class TextSpan(_Model):
         return self
 
 
-class TextLayer(_Model):
+class TextLayer(Model):
     type: Literal["text"]
     text: Annotated[str, Field(min_length=1, max_length=20_000)]
     font: FontRef
     size: Annotated[float, Field(gt=0, le=2000)] = Field(description="Font size in pt.")
-    color: Color = RGB(hex="#000000")
+    color: Paint = Field(RGB(hex="#000000"), description="A colour or a gradient (box units span the text box).")
     box: Box
     align: Literal["left", "center", "right", "justify"] = Field(
         "left", description="'justify' stretches the spaces of every line but a paragraph's last to the box width."
@@ -297,6 +227,7 @@ class TextLayer(_Model):
     )
     rotation: Degrees = 0.0
     opacity: Opacity = 1.0
+    blend: Blend = "normal"
 
     @model_validator(mode="after")
     def _spans_inside(self) -> TextLayer:
@@ -319,7 +250,7 @@ class TextLayer(_Model):
         return v
 
 
-class SvgLayer(_Model):
+class SvgLayer(Model):
     """Vector clip-art. External references are never fetched."""
 
     type: Literal["svg"]
@@ -329,6 +260,7 @@ class SvgLayer(_Model):
     fit: Literal["contain", "stretch"] = "contain"
     rotation: Degrees = 0.0
     opacity: Opacity = 1.0
+    blend: Blend = "normal"
 
     @model_validator(mode="after")
     def _one_source(self) -> SvgLayer:
@@ -337,22 +269,45 @@ class SvgLayer(_Model):
         return self
 
 
-class Stroke(_Model):
-    color: Color = RGB(hex="#000000")
+class Stroke(Model):
+    color: Paint = Field(RGB(hex="#000000"), description="A colour or a gradient.")
     width: Annotated[float, Field(gt=0, le=500)] = Field(1.0, description="Stroke width in pt.")
+    dash: Annotated[list[Annotated[float, Field(ge=0, le=5000)]], Field(max_length=64)] = Field(
+        default_factory=list, description="Dash and gap lengths in pt, alternating (SVG stroke-dasharray)."
+    )
+    dash_offset: Annotated[float, Field(ge=-100_000, le=100_000)] = Field(
+        0.0, description="Where the dash pattern starts, in pt along the path."
+    )
+    cap: Literal["butt", "round", "square"] = "butt"
+    join: Literal["miter", "round", "bevel"] = "miter"
+    miter_limit: Annotated[float, Field(ge=1, le=100)] = Field(4.0, description="As SVG's stroke-miterlimit.")
+
+    @model_validator(mode="after")
+    def _dashes(self) -> Stroke:
+        if self.dash and sum(self.dash) <= 0:
+            raise ValueError("a dash pattern needs a positive length")
+        return self
 
 
-class ShapeLayer(_Model):
+class ShapeLayer(Model):
     type: Literal["shape"]
-    shape: Literal["rect", "ellipse", "line"]
-    box: Box | None = Field(None, description="For rect and ellipse.")
+    shape: Literal["rect", "ellipse", "line", "path"]
+    box: Box | None = Field(None, description="For rect, ellipse and path (its gradients' 'box' units).")
+    d: Annotated[str | None, Field(min_length=1, max_length=200_000)] = Field(
+        None, description="For path: SVG path data in mm, relative to the box's top-left corner."
+    )
+    fill_rule: Literal["nonzero", "evenodd"] = "nonzero"
     start: Point | None = Field(None, description="For line.")
     end: Point | None = Field(None, description="For line.")
     corner_radius: Annotated[float, Field(ge=0, le=MAX_MM)] = 0.0
-    fill: Color | None = None
+    fill: Paint | None = None
     stroke: Stroke | None = None
+    paint_order: Literal["fill", "stroke"] = Field(
+        "fill", description="'stroke': the stroke is painted first, under the fill (SVG paint-order)."
+    )
     rotation: Degrees = 0.0
     opacity: Opacity = 1.0
+    blend: Blend = "normal"
 
     @model_validator(mode="after")
     def _geometry(self) -> ShapeLayer:
@@ -363,18 +318,18 @@ class ShapeLayer(_Model):
                 raise ValueError("a line needs a 'stroke'")
         elif self.box is None:
             raise ValueError(f"a {self.shape} needs a 'box'")
+        if (self.shape == "path") != (self.d is not None):
+            raise ValueError("'d' is for path shapes, and a path needs it")
         if self.fill is None and self.stroke is None:
             raise ValueError("a shape needs a 'fill', a 'stroke' or both")
         return self
 
 
-Layer = Annotated[
-    BackgroundLayer | ImageLayer | TextLayer | SvgLayer | ShapeLayer, Field(discriminator="type")
-]
+Layer = Annotated[BackgroundLayer | ImageLayer | TextLayer | SvgLayer | ShapeLayer, Field(discriminator="type")]
 LAYER_TYPES = frozenset({"background", "image", "text", "svg", "shape"})
 
 
-class DesignMeta(_Model):
+class DesignMeta(Model):
     """Job facts that end up in output files (never the wall clock: outputs are deterministic)."""
 
     title: Annotated[str, Field(max_length=200)] | None = None
@@ -384,7 +339,7 @@ class DesignMeta(_Model):
     )
 
 
-class Design(_Model):
+class Design(Model):
     """A customer's design for one product template."""
 
     version: Literal[1]
@@ -402,7 +357,9 @@ def _field_path(loc: tuple[Any, ...]) -> str:
             out += f"[{part}]"
         elif (isinstance(prev, int) and part in LAYER_TYPES) or (prev == "clip" and part in CLIP_SHAPES):
             pass  # discriminator tag pydantic inserts into the location
-        elif isinstance(part, str) and (part.startswith("function-") or part in {"literal['auto']"}):
+        elif isinstance(part, str) and (
+            part.startswith("function-") or part.startswith("paint:") or part in {"literal['auto']"}
+        ):
             pass
         else:
             out += ("." if out else "") + str(part)

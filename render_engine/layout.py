@@ -6,6 +6,7 @@ preview) and the PDF backend draw the same items, so they cannot disagree about 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from .assets import Focus, ImageInfo, SvgDoc
@@ -28,6 +29,7 @@ from .design import (
 )
 from .fonts import FontCatalog
 from .geometry import Matrix, Path, Rect
+from .paint import ResolvedPaint, resolve_paint
 from .resolve import Resources
 from .templates import Template
 from .text.layout import TextBlock, layout_text
@@ -37,11 +39,26 @@ Color = RGB | CMYK
 
 
 @dataclass(frozen=True)
+class StrokeStyle:
+    """How a stroke is drawn, in page mm (dash lengths already converted from pt)."""
+
+    dash: tuple[float, ...] = ()
+    dash_offset: float = 0.0
+    cap: str = "butt"  # butt | round | square
+    join: str = "miter"  # miter | round | bevel
+    miter_limit: float = 4.0
+
+
+PLAIN_STROKE = StrokeStyle()  # solid, butt caps, mitred joins (limit 4): SVG's defaults
+
+
+@dataclass(frozen=True)
 class BackgroundItem:
     layer: int
     rect: Rect  # the bleed box
-    color: Color | None
+    color: ResolvedPaint | None
     gradient: LinearGradient | None
+    blend: str = "normal"
 
 
 @dataclass(frozen=True)
@@ -56,26 +73,39 @@ class ImageItem:
     clip: Path | None  # in page mm, before rotation (it turns with the image)
     page_clip: Path | None  # template mask, in page mm (does not turn)
     focus: Focus | None
+    transform: Matrix | None = None  # page mm -> page mm after the rotation (skew, mirroring, ...)
+    blend: str = "normal"
+
+    @property
+    def placement(self) -> Matrix:
+        """Page mm of the unrotated box -> page mm: the rotation about the box centre, then ``transform``."""
+        m = Matrix.rotate(self.rotation, self.box.cx, self.box.cy) if self.rotation % 360 else Matrix()
+        return m if self.transform is None else m.then(self.transform)
 
     @property
     def effective_dpi(self) -> float:
         """Source pixels per inch at the placed size (the lower of the two axes)."""
-        return min(self.crop[2] / (self.dest.w / MM_PER_INCH), self.crop[3] / (self.dest.h / MM_PER_INCH))
+        sx = sy = 1.0
+        if self.transform is not None:
+            t = self.transform
+            sx, sy = math.hypot(t.a, t.b), math.hypot(t.c, t.d)
+        return min(self.crop[2] / (self.dest.w * sx / MM_PER_INCH), self.crop[3] / (self.dest.h * sy / MM_PER_INCH))
 
 
 @dataclass(frozen=True)
 class TextItem:
     layer: int
     block: TextBlock
-    color: Color
+    color: ResolvedPaint
     opacity: float
     box: Rect
     size_pt: float
-    # (span colour or None for ``color``, outline) split by text spans; () means the whole outline in ``color``
-    runs: tuple[tuple[Color | None, Path], ...] = ()
+    # (span paint or None for ``color``, outline) split by text spans; () means the whole outline in ``color``
+    runs: tuple[tuple[ResolvedPaint | None, Path], ...] = ()
+    blend: str = "normal"
 
     @property
-    def paint_runs(self) -> tuple[tuple[Color, Path], ...]:
+    def paint_runs(self) -> tuple[tuple[ResolvedPaint, Path], ...]:
         """What to fill with which colour: every backend draws these."""
         if not self.runs:
             return ((self.color, self.block.outline),)
@@ -86,10 +116,13 @@ class TextItem:
 class ShapeItem:
     layer: int
     path: Path  # page mm, rotation applied
-    fill: Color | None
-    stroke: Color | None
+    fill: ResolvedPaint | None
+    stroke: ResolvedPaint | None
     stroke_width_mm: float
     opacity: float
+    style: StrokeStyle = StrokeStyle()
+    stroke_first: bool = False  # paint order: the stroke under the fill
+    blend: str = "normal"
 
 
 @dataclass(frozen=True)
@@ -100,6 +133,7 @@ class SvgItem:
     stretch: bool
     rotation: float
     opacity: float
+    blend: str = "normal"
 
 
 Item = BackgroundItem | ImageItem | TextItem | ShapeItem | SvgItem
@@ -121,15 +155,27 @@ def plan_layout(design: Design, res: Resources, fonts: FontCatalog) -> Layout:
     items: list[Item] = []
     for i, layer in enumerate(design.layers):
         if isinstance(layer, BackgroundLayer):
-            items.append(BackgroundItem(i, bleed, layer.color, layer.gradient))
+            colour = None if layer.color is None else resolve_paint(layer.color, bleed, Matrix())
+            items.append(BackgroundItem(i, bleed, colour, layer.gradient, layer.blend))
         elif isinstance(layer, ImageLayer):
             items.append(_image_item(i, layer, res.images[i], res.focus.get(i), t))
         elif isinstance(layer, TextLayer):
             block = layout_text(layer, fonts, f"layers[{i}]")
-            runs: tuple[tuple[Color | None, Path], ...] = ()
+            tbox = _rect(layer.box)
+            place = Matrix.rotate(layer.rotation, tbox.cx, tbox.cy) if layer.rotation % 360 else Matrix()
+            runs: tuple[tuple[ResolvedPaint | None, Path], ...] = ()
             if layer.spans:
-                runs = tuple((None if k < 0 else layer.spans[k].color, path) for k, path in block.color_runs)
-            items.append(TextItem(i, block, layer.color, layer.opacity, _rect(layer.box), block.size_pt, runs))
+                runs = tuple(
+                    (
+                        None
+                        if k < 0 or layer.spans[k].color is None
+                        else resolve_paint(layer.spans[k].color, tbox, place),
+                        path,
+                    )
+                    for k, path in block.color_runs
+                )
+            colour = resolve_paint(layer.color, tbox, place)
+            items.append(TextItem(i, block, colour, layer.opacity, tbox, block.size_pt, runs, layer.blend))
         elif isinstance(layer, ShapeLayer):
             items.append(_shape_item(i, layer))
         elif isinstance(layer, SvgLayer):
@@ -195,7 +241,10 @@ def _image_item(i: int, layer: ImageLayer, info: ImageInfo, focus: Focus | None,
         d = t.mask_path(c.name)
         assert d is not None  # checked in resolve
         page_clip = Path.from_svg(d, evenodd=True)
-    return ImageItem(i, info, crop, box, dest, layer.rotation, layer.opacity, clip, page_clip, focus)
+    transform = None if layer.transform is None else Matrix(*layer.transform)
+    return ImageItem(
+        i, info, crop, box, dest, layer.rotation, layer.opacity, clip, page_clip, focus, transform, layer.blend
+    )
 
 
 def _shape_item(i: int, layer: ShapeLayer) -> ShapeItem:
@@ -203,25 +252,47 @@ def _shape_item(i: int, layer: ShapeLayer) -> ShapeItem:
         assert layer.start is not None and layer.end is not None
         path = Path.line((layer.start.x, layer.start.y), (layer.end.x, layer.end.y))
         cx, cy = (layer.start.x + layer.end.x) / 2, (layer.start.y + layer.end.y) / 2
+        x0, y0 = min(layer.start.x, layer.end.x), min(layer.start.y, layer.end.y)
+        box = Rect(x0, y0, max(1e-6, abs(layer.end.x - layer.start.x)), max(1e-6, abs(layer.end.y - layer.start.y)))
     else:
         assert layer.box is not None
         box = _rect(layer.box)
-        path = Path.ellipse(box) if layer.shape == "ellipse" else Path.rounded_rect(box, layer.corner_radius)
+        if layer.shape == "path":
+            assert layer.d is not None
+            path = Path.from_svg(layer.d, Matrix.translate(box.x, box.y), evenodd=layer.fill_rule == "evenodd")
+        elif layer.shape == "ellipse":
+            path = Path.ellipse(box)
+        else:
+            path = Path.rounded_rect(box, layer.corner_radius)
         cx, cy = box.cx, box.cy
+    place = Matrix.rotate(layer.rotation, cx, cy) if layer.rotation else Matrix()
     if layer.rotation:
-        path = path.transformed(Matrix.rotate(layer.rotation, cx, cy))
+        path = path.transformed(place)
     stroke = layer.stroke
+    style = StrokeStyle()
+    if stroke is not None:
+        style = StrokeStyle(
+            tuple(pt_to_mm(v) for v in stroke.dash),
+            pt_to_mm(stroke.dash_offset),
+            stroke.cap,
+            stroke.join,
+            stroke.miter_limit,
+        )
+    fill = layer.fill if layer.shape != "line" else None
     return ShapeItem(
         i,
         path,
-        layer.fill if layer.shape != "line" else None,
-        stroke.color if stroke else None,
+        None if fill is None else resolve_paint(fill, box, place),
+        resolve_paint(stroke.color, box, place) if stroke else None,
         pt_to_mm(stroke.width) if stroke else 0.0,
         layer.opacity,
+        style,
+        layer.paint_order == "stroke",
+        layer.blend,
     )
 
 
 def _svg_item(i: int, layer: SvgLayer, doc: SvgDoc) -> SvgItem:
     box = _rect(layer.box)
     dest = box if layer.fit == "stretch" else contain_rect(box, doc.width / doc.height)
-    return SvgItem(i, doc, dest, layer.fit == "stretch", layer.rotation, layer.opacity)
+    return SvgItem(i, doc, dest, layer.fit == "stretch", layer.rotation, layer.opacity, layer.blend)

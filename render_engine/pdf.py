@@ -30,13 +30,15 @@ import pyvips
 from pikepdf import Array, Dictionary, Name, Stream
 
 from .assets import render_svg_pdf, svg_with_root_attributes
-from .color import CMYKValue, ColorConverter, ColorRules, IccProfile
+from .color import CMYKValue, ColorConverter, ColorRules, IccProfile, Role
 from .design import RGB, Box, FontRef, TextLayer
 from .errors import asset_errors
 from .fonts import FontCatalog
-from .geometry import Matrix, Rect
+from .geometry import IDENTITY, Matrix, Rect
 from .geometry import Path as VPath
-from .layout import BackgroundItem, ImageItem, Layout, ShapeItem, SvgItem, TextItem
+from .layout import PLAIN_STROKE, BackgroundItem, ImageItem, Layout, ShapeItem, StrokeStyle, SvgItem, TextItem
+from .paint import PDF_BLEND, Gradient, ResolvedPaint
+from .pdf_paint import opacity_mask, shading_pattern
 from .text.layout import layout_text
 from .units import MM_PER_INCH, mm_to_pt
 from .writers import write_atomic
@@ -44,6 +46,7 @@ from .writers import write_atomic
 if TYPE_CHECKING:
     from .pipeline import Prepared, StepTimer
     from .resolve import Engine
+
 
 @dataclass(frozen=True)
 class PdfOptions:
@@ -67,6 +70,8 @@ class _Page:
     colorspaces: dict[str, Array] = field(default_factory=dict)
     shadings: dict[str, Dictionary] = field(default_factory=dict)
     properties: dict[str, Dictionary] = field(default_factory=dict)
+    patterns: dict[str, Dictionary] = field(default_factory=dict)
+    base: Matrix = IDENTITY  # page mm -> default user space (pattern matrices are relative to it)
 
     def op(self, s: str) -> None:
         self.ops.append(s)
@@ -122,12 +127,15 @@ def build_pdf(
     media = Rect(layout.bleed.x - slug, layout.bleed.y - slug, layout.bleed.w + 2 * slug, layout.bleed.h + 2 * slug)
     k = mm_to_pt(1.0)
     W, H = media.w * k, media.h * k
-    page = _Page(pdf)
     # page space: mm, origin at the trim's top-left, y down
-    page.op(_cm(Matrix(a=k, d=-k, e=-media.x * k, f=(media.h + media.y) * k)))
+    base = Matrix(a=k, d=-k, e=-media.x * k, f=(media.h + media.y) * k)
+    page = _Page(pdf, base=base)
+    page.op(_cm(base))
 
     for item in layout.items:
         page.op("q")
+        if item.blend != "normal":  # blends in the page group's CMYK, as on press
+            page.op(f"/{page.gstate(BM=Name('/' + PDF_BLEND[item.blend]))} gs")
         if isinstance(item, BackgroundItem):
             _background(page, item, converter)
         elif isinstance(item, ImageItem):
@@ -160,10 +168,18 @@ def build_pdf(
         resources.Shading = Dictionary({"/" + k_: v for k_, v in page.shadings.items()})
     if page.properties:
         resources.Properties = Dictionary({"/" + k_: v for k_, v in page.properties.items()})
+    if page.patterns:
+        resources.Pattern = Dictionary({"/" + k_: v for k_, v in page.patterns.items()})
 
     def box(r: Rect) -> Array:
-        return Array([round((r.x - media.x) * k, 4), round((media.y1 - r.y1) * k, 4),
-                      round((r.x1 - media.x) * k, 4), round((media.y1 - r.y) * k, 4)])
+        return Array(
+            [
+                round((r.x - media.x) * k, 4),
+                round((media.y1 - r.y1) * k, 4),
+                round((r.x1 - media.x) * k, 4),
+                round((media.y1 - r.y) * k, 4),
+            ]
+        )
 
     page_dict = Dictionary(
         Type=Name.Page,
@@ -173,7 +189,7 @@ def build_pdf(
         Resources=resources,
         Contents=pdf.make_stream(content),
     )
-    translucent = any("/ca" in g or "/CA" in g for g in page.gstates.values())
+    translucent = any(("/ca" in g or "/CA" in g or "/BM" in g or "/SMask" in g) for g in page.gstates.values())
     if translucent or any("/SMask" in x for x in page.xobjects.values()):
         # transparency blends in the press's colour space (PDF/X-4), not in whatever a viewer uses
         page_dict.Group = Dictionary(S=Name.Transparency, CS=Name.DeviceCMYK, I=False, K=False)
@@ -189,8 +205,42 @@ def build_pdf(
 # ------------------------------------------------------------------------------------------------- items
 
 
+def _set_paint(page: _Page, paint: ResolvedPaint, conv: ColorConverter, role: Role, stroke: bool, bbox: Rect) -> None:
+    """Operators selecting ``paint`` for the next fill (or stroke): a CMYK colour, or a shading pattern
+    (plus its stop opacities as a soft mask: call inside ``q``/``Q``, with the CTM at page mm)."""
+    if not isinstance(paint, Gradient):
+        page.op(_cmyk_ops(conv.flat(paint, role), stroke))
+        return
+    key = f"P{len(page.patterns)}"
+    page.patterns[key] = shading_pattern(page.pdf, paint, [conv.flat(c, role) for _o, c, _a in paint.stops], page.base)
+    if paint.translucent:
+        name = f"GM{len(page.gstates)}"
+        page.gstates[name] = Dictionary(Type=Name.ExtGState, SMask=opacity_mask(page.pdf, paint, bbox))
+        page.op(f"/{name} gs")
+    page.op(f"/Pattern {'CS' if stroke else 'cs'} /{key} {'SCN' if stroke else 'scn'}")
+
+
+def _stroke_style(page: _Page, style: StrokeStyle) -> None:
+    if style == PLAIN_STROKE:
+        return
+    cap = {"butt": 0, "round": 1, "square": 2}[style.cap]
+    join = {"miter": 0, "round": 1, "bevel": 2}[style.join]
+    page.op(f"{cap} J {join} j {_n(style.miter_limit)} M")
+    if style.dash:
+        page.op(f"[{' '.join(_n(v) for v in style.dash)}] {_n(style.dash_offset)} d")
+
+
+def _padded(path: VPath, pad: float) -> Rect:
+    b = path.bounds() or Rect(0, 0, 1, 1)
+    return Rect(b.x - pad, b.y - pad, b.w + 2 * pad, b.h + 2 * pad)
+
+
 def _background(page: _Page, item: BackgroundItem, conv: ColorConverter) -> None:
     r = item.rect
+    if isinstance(item.color, Gradient):
+        _set_paint(page, item.color, conv, "area", False, r)
+        page.op(f"{_n(r.x)} {_n(r.y)} {_n(r.w)} {_n(r.h)} re f")
+        return
     if item.color is not None:
         page.op(_cmyk_ops(conv.flat(item.color, "area"), False))
         page.op(f"{_n(r.x)} {_n(r.y)} {_n(r.w)} {_n(r.h)} re f")
@@ -241,6 +291,12 @@ def _text(page: _Page, item: TextItem, conv: ColorConverter) -> None:
     for colour, outline in item.paint_runs:  # one fill per colour (text spans)
         if outline.empty:
             continue
+        if isinstance(colour, Gradient):
+            page.op("q")
+            _set_paint(page, colour, conv, "text", False, _padded(outline, 1.0))
+            page.op(_path_ops(outline))
+            page.op("f Q")
+            continue
         page.op(_cmyk_ops(conv.flat(colour, "text"), False))
         page.op(_path_ops(outline))
         page.op("f")
@@ -249,6 +305,10 @@ def _text(page: _Page, item: TextItem, conv: ColorConverter) -> None:
 def _shape(page: _Page, item: ShapeItem, conv: ColorConverter, options: PdfOptions) -> None:
     if item.opacity < 1:
         page.op(f"/{page.gstate(ca=item.opacity, CA=item.opacity)} gs")
+    if item.stroke_first or isinstance(item.fill, Gradient) or isinstance(item.stroke, Gradient):
+        _shape_parts(page, item, conv)
+        return
+    _stroke_style(page, item.style)
     page.op(_path_ops(item.path))
     paint = ""
     if item.fill is not None:
@@ -259,6 +319,30 @@ def _shape(page: _Page, item: ShapeItem, conv: ColorConverter, options: PdfOptio
         page.op(f"{_n(item.stroke_width_mm)} w")
         paint = "B*" if (paint and item.path.evenodd) else ("B" if paint else "S")
     page.op(paint or "n")
+
+
+def _shape_parts(page: _Page, item: ShapeItem, conv: ColorConverter) -> None:
+    """Fill and stroke painted one after the other (gradients, or the stroke first), each in its own q/Q."""
+    parts = [p for p in ("fill", "stroke") if getattr(item, p) is not None]
+    if item.stroke_first:
+        parts.reverse()
+    for part in parts:
+        page.op("q")
+        if part == "fill":
+            assert item.fill is not None
+            _set_paint(page, item.fill, conv, "area", False, _padded(item.path, 1.0))
+            page.op(_path_ops(item.path))
+            page.op("f*" if item.path.evenodd else "f")
+        else:
+            assert item.stroke is not None
+            role = conv.stroke_role(item.stroke_width_mm)
+            reach = item.stroke_width_mm * max(2.0, item.style.miter_limit) + 1.0
+            _set_paint(page, item.stroke, conv, role, True, _padded(item.path, reach))
+            _stroke_style(page, item.style)
+            page.op(f"{_n(item.stroke_width_mm)} w")
+            page.op(_path_ops(item.path))
+            page.op("S")
+        page.op("Q")
 
 
 def _clip(page: _Page, path: VPath | None) -> None:
@@ -329,8 +413,9 @@ def _image(page: _Page, item: ImageItem, conv: ColorConverter, options: PdfOptio
     if item.opacity < 1:
         page.op(f"/{page.gstate(ca=item.opacity, CA=item.opacity)} gs")
     _clip(page, item.page_clip)
-    if item.rotation % 360:
-        page.op(_cm(Matrix.rotate(item.rotation, item.box.cx, item.box.cy)))
+    placement = item.placement  # rotation about the box centre, then any affine transform (skew)
+    if not placement.is_identity():
+        page.op(_cm(placement))
     _clip(page, item.clip)
     key = _image_xobject(page, img.cast("uchar"), conv, options.jpeg_quality)
     d = item.dest
@@ -413,7 +498,7 @@ def _svg_form(page: _Page, item: SvgItem, conv: ColorConverter) -> tuple[str, tu
             BBox=Array(box),
             Resources=page.pdf.copy_foreign(res) if len(res.keys()) else Dictionary(),
         )
-        if item.opacity < 1:
+        if item.opacity < 1 or item.blend != "normal":
             # a transparency group: the layer's opacity applies to the drawing as a whole (as in the raster
             # backend), and the SVG's own ExtGState alphas inside cannot override it
             form.Group = Dictionary(S=Name.Transparency)

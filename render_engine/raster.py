@@ -18,11 +18,13 @@ import numpy as np
 import pyvips
 
 from .assets import open_image, render_svg_pixels, svg_with_root_attributes
-from .color import ColorConverter, IccCatalog, Role, hex_of
+from .color import ColorConverter, IccCatalog, Role
 from .design import CMYK, RGB
 from .errors import LimitExceeded, asset_errors
-from .geometry import Path, Rect, rotated_bounds
-from .layout import BackgroundItem, ImageItem, Layout, ShapeItem, SvgItem, TextItem
+from .geometry import Matrix, Path, Rect, rotated_bounds
+from .layout import PLAIN_STROKE, BackgroundItem, ImageItem, Layout, ShapeItem, StrokeStyle, SvgItem, TextItem
+from .paint import Gradient
+from .raster_paint import ScreenPaint, composite, screen_paint, svg_paint
 from .units import mm_to_px, pixels_per_mm, px_to_mm
 
 
@@ -69,7 +71,7 @@ class Canvas:
 
 
 Tile = tuple[pyvips.Image, int, int]  # RGBA uchar image and its position on the canvas
-Paint = Callable[[RGB | CMYK, Role], tuple[int, int, int]]  # a design colour in its role -> sRGB on screen
+ColourFn = Callable[[RGB | CMYK, Role], tuple[int, int, int]]  # a design colour in its role -> sRGB on screen
 
 
 def draw_raster(
@@ -99,10 +101,15 @@ def draw_raster(
             return proof.proof_flat(color, role)
         return icc.to_srgb(color, layout.template.output.icc_profile)
 
-    tiles: list[Tile] = []
+    def screen(p: object, role: Role) -> ScreenPaint:
+        return screen_paint(p, lambda col: paint(col, role))  # type: ignore[arg-type]
+
+    tiles: list[tuple[Tile, str]] = []
     for item in layout.items:
         tile: Tile | None
-        if isinstance(item, BackgroundItem):
+        if isinstance(item, BackgroundItem) and isinstance(item.color, Gradient):
+            tile = _paths(canvas, Path.rect(item.rect), screen(item.color, "area"), None, 0.0, 1.0)
+        elif isinstance(item, BackgroundItem):
             tile = _background(item, canvas, paint)
         elif isinstance(item, ImageItem):
             tile = _image(item, canvas)
@@ -110,42 +117,33 @@ def draw_raster(
                 tile = (proof.proof_image(tile[0]), tile[1], tile[2])
         elif isinstance(item, TextItem):  # one tile per colour (text spans)
             text_tiles = [
-                _paths(canvas, outline, paint(run_colour, "text"), None, 0.0, item.opacity)
+                _paths(canvas, outline, screen(run_colour, "text"), None, 0.0, item.opacity)
                 for run_colour, outline in item.paint_runs
                 if not outline.empty
             ]
-            tiles += [t for t in text_tiles[:-1] if t is not None]
+            tiles += [(t, item.blend) for t in text_tiles[:-1] if t is not None]
             tile = text_tiles[-1] if text_tiles else None
         elif isinstance(item, ShapeItem):
             stroke_role: Role = proof.stroke_role(item.stroke_width_mm) if proof else "thin"
             tile = _paths(
                 canvas,
                 item.path,
-                paint(item.fill, "area") if item.fill is not None else None,
-                paint(item.stroke, stroke_role) if item.stroke is not None else None,
+                screen(item.fill, "area") if item.fill is not None else None,
+                screen(item.stroke, stroke_role) if item.stroke is not None else None,
                 item.stroke_width_mm,
                 item.opacity,
+                item.style,
+                item.stroke_first,
             )
         else:
             tile = _svg(item, canvas)
             if tile is not None and proof is not None:  # the PDF keeps SVG flat colours: the flat intent
                 tile = (proof.proof_image(tile[0], flat=True), tile[1], tile[2])
         if tile is not None:
-            tiles.append(tile)
+            tiles.append((tile, item.blend))
 
     base = _solid(canvas.width, canvas.height, (255, 255, 255, 0 if transparent else 255))
-    visible = [t for t in tiles if _overlaps(t, canvas)]
-    if visible:
-        out = base.composite(
-            [t[0] for t in visible],
-            ["over"] * len(visible),
-            x=[t[1] for t in visible],
-            y=[t[2] for t in visible],
-            compositing_space="srgb",
-        )
-    else:
-        out = base
-    out = out.cast("uchar")
+    out = composite(base, [t for t in tiles if _overlaps(t[0], canvas)]).cast("uchar")
     if not transparent:
         out = out.extract_band(0, n=3)
     ppm = pixels_per_mm(dpi)
@@ -171,8 +169,9 @@ def _solid(w: int, h: int, rgba: tuple[int, int, int, int]) -> pyvips.Image:
 # -------------------------------------------------------------------------------------------- background
 
 
-def _background(item: BackgroundItem, c: Canvas, paint: Paint) -> Tile:
+def _background(item: BackgroundItem, c: Canvas, paint: ColourFn) -> Tile:
     if item.color is not None:
+        assert not isinstance(item.color, Gradient)
         r, g, b = paint(item.color, "area")
         return _solid(c.width, c.height, (r, g, b, 255)), 0, 0
     grad = item.gradient
@@ -223,7 +222,9 @@ def _image(item: ImageItem, c: Canvas) -> Tile | None:
             alpha = alpha * (_mask(c, item.clip, (x0, y0, w, h)) / 255.0)
         img = img.extract_band(0, n=3).bandjoin(alpha.cast("uchar"))
         x, y = x0, y0
-        if item.rotation % 360:
+        if item.transform is not None:
+            img, x, y = _affine(img, item.placement, c, x0, y0)
+        elif item.rotation % 360:
             img, x, y = _rotate(img, item.rotation, c, item.box)
         if item.page_clip is not None:
             m = _mask(c, item.page_clip, (x, y, img.width, img.height))
@@ -261,6 +262,30 @@ def _rotate(img: pyvips.Image, degrees: float, c: Canvas, box: Rect) -> tuple[py
     return out, round(cx - out.width / 2), round(cy - out.height / 2)
 
 
+def _affine(img: pyvips.Image, m: Matrix, c: Canvas, x0: int, y0: int) -> tuple[pyvips.Image, int, int]:
+    """The tile at canvas (x0, y0) mapped by ``m`` (page mm -> page mm): the tile and its canvas position."""
+    k = pixels_per_mm(c.dpi)
+    to_mm = Matrix(a=1 / k, d=1 / k, e=c.origin.x, f=c.origin.y)
+    to_px = Matrix(a=k, d=k, e=-c.origin.x * k, f=-c.origin.y * k)
+    p = to_mm.then(m).then(to_px)  # canvas px -> canvas px
+    ox, oy = p.apply((x0, y0))
+    corners = [p.apply((x0 + u, y0 + v)) for u in (0, img.width) for v in (0, img.height)]
+    left = math.floor(min(q[0] for q in corners)) - 1
+    top = math.floor(min(q[1] for q in corners)) - 1
+    right = math.ceil(max(q[0] for q in corners)) + 1
+    bottom = math.ceil(max(q[1] for q in corners)) + 1
+    out = img.premultiply().affine(
+        [p.a, p.c, p.b, p.d],
+        interpolate=pyvips.Interpolate.new("bicubic"),
+        odx=ox,
+        ody=oy,
+        oarea=[left, top, right - left, bottom - top],
+        extend="background",
+        background=[0, 0, 0, 0],
+    )
+    return out.unpremultiply().cast("uchar"), left, top
+
+
 # -------------------------------------------------------------------------------------------- vectors
 
 
@@ -285,25 +310,51 @@ def _mask(c: Canvas, path: Path, px: tuple[int, int, int, int]) -> pyvips.Image:
 def _paths(
     c: Canvas,
     path: Path,
-    fill: tuple[int, int, int] | None,
-    stroke: tuple[int, int, int] | None,
+    fill: ScreenPaint | None,
+    stroke: ScreenPaint | None,
     stroke_mm: float,
     opacity: float,
+    style: StrokeStyle = PLAIN_STROKE,
+    stroke_first: bool = False,
 ) -> Tile | None:
+    """``path`` filled and/or stroked (flat colours or gradients, sRGB on screen) as a tile of its bounds."""
     bounds = path.bounds()
     if bounds is None:
         return None
-    pad = mm_to_px(stroke_mm, c.dpi) / 2 + 2
+    reach = max(1.0, style.miter_limit) if style.join == "miter" else 1.0
+    if style.cap == "square":
+        reach = max(reach, 1.5)
+    pad = mm_to_px(stroke_mm, c.dpi) / 2 * reach + 2
     visible = _clip_to_canvas(c.outer(bounds, pad), c)
     if visible is None:
         return None
     rule = "evenodd" if path.evenodd else "nonzero"
-    attrs = [f'fill="{hex_of(fill)}"' if fill else 'fill="none"', f'fill-rule="{rule}"']
-    if stroke:
-        attrs.append(f'stroke="{hex_of(stroke)}" stroke-width="{stroke_mm:.6f}"')
+    defs = ""
+    attrs = ['fill="none"']
+    if fill is not None:
+        d, value = svg_paint(fill, "f")
+        defs += d
+        attrs = [f'fill="{value}"']
+    attrs.append(f'fill-rule="{rule}"')
+    if stroke is not None:
+        d, value = svg_paint(stroke, "s")
+        defs += d
+        attrs.append(f'stroke="{value}" stroke-width="{stroke_mm:.6f}"')
+        if style != PLAIN_STROKE or stroke_first:
+            attrs.append(
+                f'stroke-linecap="{style.cap}" stroke-linejoin="{style.join}" '
+                f'stroke-miterlimit="{style.miter_limit:.6g}"'
+            )
+            if style.dash:
+                attrs.append(
+                    f'stroke-dasharray="{" ".join(f"{v:.6f}" for v in style.dash)}" '
+                    f'stroke-dashoffset="{style.dash_offset:.6f}"'
+                )
+            if stroke_first:
+                attrs.append('paint-order="stroke"')
     if opacity < 1:
         attrs.append(f'opacity="{opacity:.4f}"')
-    body = f'<path d="{path.svg_d()}" {" ".join(attrs)}/>'
+    body = (f"<defs>{defs}</defs>" if defs else "") + f'<path d="{path.svg_d()}" {" ".join(attrs)}/>'
     img = pyvips.Image.svgload_buffer(_svg_doc(c, visible, body), unlimited=False)
     return img.cast("uchar").copy(interpretation="srgb"), visible[0], visible[1]
 
@@ -353,5 +404,3 @@ def _svg(item: SvgItem, c: Canvas, *, visible_only: bool = True) -> Tile | None:
         if item.rotation % 360:
             img, x, y = _rotate(img, item.rotation, c, item.dest)
     return img.copy(interpretation="srgb"), x, y
-
-

@@ -26,6 +26,7 @@ from ..design import CMYK, RGB, TextLayer
 from ..errors import RenderError
 from ..geometry import Path, Rect, rotated_bounds
 from ..layout import BackgroundItem, ImageItem, Item, Layout, ShapeItem, SvgItem, TextItem
+from ..paint import paint_colours
 from ..units import MM_PER_INCH, pt_to_mm
 from .color import GAMUT_DE
 
@@ -694,7 +695,7 @@ def _behind(layout: Layout, item: TextItem, icc: IccCatalog) -> list[tuple[int, 
             return None
         if isinstance(other, BackgroundItem):
             if other.color is not None:
-                colours.append(_srgb(other.color, icc, profile))
+                colours += [_srgb(c, icc, profile) for c in paint_colours(other.color)]
             elif other.gradient is not None:
                 colours += [_srgb(s.color, icc, profile) for s in other.gradient.stops]
             covered = True
@@ -702,7 +703,7 @@ def _behind(layout: Layout, item: TextItem, icc: IccCatalog) -> list[tuple[int, 
         if isinstance(other, ShapeItem) and other.fill is not None:
             if other.opacity < 0.999:
                 return None
-            colours.append(_srgb(other.fill, icc, profile))
+            colours += [_srgb(c, icc, profile) for c in paint_colours(other.fill)]
             if ob.contains(b):
                 covered = True
                 break
@@ -801,7 +802,12 @@ def check_text(prepared: Prepared, icc: IccCatalog) -> list[Finding]:
         behind = _behind(layout, it, icc)
         if behind is not None and block.bounds is not None and it.opacity > 0:
             # every colour that prints glyphs: the layer's, and each text span's (a red name in a white line)
-            inks = {_srgb(c, icc, layout.template.output.icc_profile) for c, p in it.paint_runs if p.ops}
+            inks = {
+                _srgb(c, icc, layout.template.output.icc_profile)
+                for paint, p in it.paint_runs
+                if p.ops
+                for c in paint_colours(paint)
+            }
             ratio, fg = min(((contrast_ratio(ink, bg), ink) for ink in inks for bg in behind), default=(21.0, None))
             if fg is not None and ratio < MIN_CONTRAST:
                 out.append(

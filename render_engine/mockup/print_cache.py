@@ -41,9 +41,11 @@ from ..color import ColorConverter
 from ..design import CMYK, RGB, LinearGradient
 from ..layout import BackgroundItem, ImageItem, Item, Layout, ShapeItem, SvgItem, TextItem
 from ..lru import Lru
+from ..paint import Gradient, ResolvedPaint
 from ..photo_decode import decoded_crop
 from ..raster import Canvas, _paths, draw_raster  # _paths: the backend's per-item vector tile
 from ..raster import Tile as RasterTile
+from ..raster_paint import screen_paint
 from ..resolve import Engine
 
 Window = tuple[int, int, int, int]  # x0, y0, x1, y1 on the print canvas (pixels)
@@ -121,6 +123,12 @@ def _rgb(conv: ColorConverter, color: RGB | CMYK, role: Any) -> RGB:
     return RGB(hex=f"#{r:02x}{g:02x}{b:02x}")
 
 
+def _proofed(conv: ColorConverter, paint: ResolvedPaint, role: Any) -> RGB | Gradient:
+    if isinstance(paint, Gradient):
+        return dataclasses.replace(paint, stops=tuple((o, _rgb(conv, c, role), a) for o, c, a in paint.stops))
+    return _rgb(conv, paint, role)
+
+
 def proofed_item(item: Item, conv: ColorConverter) -> Item:
     """A flat item with its colours replaced by their printed appearance (the soft proof's flat rules)."""
     if isinstance(item, BackgroundItem):
@@ -128,16 +136,17 @@ def proofed_item(item: Item, conv: ColorConverter) -> Item:
         if grad is not None:
             stops = [s.model_copy(update={"color": _rgb(conv, s.color, "area")}) for s in grad.stops]
             grad = LinearGradient.model_validate({"angle": grad.angle, "stops": [s.model_dump() for s in stops]})
-        color = _rgb(conv, item.color, "area") if item.color is not None else None
+        color = _proofed(conv, item.color, "area") if item.color is not None else None
         return dataclasses.replace(item, color=color, gradient=grad)
     if isinstance(item, TextItem):
-        runs = tuple((None if c is None else _rgb(conv, c, "text"), path) for c, path in item.runs)
-        return dataclasses.replace(item, color=_rgb(conv, item.color, "text"), runs=runs)
+        runs = tuple((None if c is None else _proofed(conv, c, "text"), path) for c, path in item.runs)
+        return dataclasses.replace(item, color=_proofed(conv, item.color, "text"), runs=runs)
     if isinstance(item, ShapeItem):
+        role = conv.stroke_role(item.stroke_width_mm)
         return dataclasses.replace(
             item,
-            fill=_rgb(conv, item.fill, "area") if item.fill is not None else None,
-            stroke=_rgb(conv, item.stroke, conv.stroke_role(item.stroke_width_mm)) if item.stroke is not None else None,
+            fill=_proofed(conv, item.fill, "area") if item.fill is not None else None,
+            stroke=_proofed(conv, item.stroke, role) if item.stroke is not None else None,
         )
     return item
 
@@ -178,6 +187,7 @@ def _fast_path(item: Item) -> bool:
         and item.clip is None
         and item.page_clip is None
         and item.opacity >= 1
+        and item.transform is None
     )
 
 
@@ -245,8 +255,11 @@ def _vectors(item: TextItem | ShapeItem, layout: Layout, dpi: float, engine: Eng
     c = Canvas.for_layout(layout, dpi)
     profile = layout.template.output.icc_profile
 
-    def paint(color: RGB | CMYK | None) -> tuple[int, int, int] | None:
-        return None if color is None else engine.icc.to_srgb(color, profile)
+    def to_rgb(color: RGB | CMYK) -> tuple[int, int, int]:
+        return engine.icc.to_srgb(color, profile)
+
+    def paint(p: ResolvedPaint | None) -> Any:
+        return None if p is None else screen_paint(p, to_rgb)
 
     if isinstance(item, TextItem):
         drawn = [
@@ -255,7 +268,18 @@ def _vectors(item: TextItem | ShapeItem, layout: Layout, dpi: float, engine: Eng
             if not outline.empty
         ]
     else:
-        drawn = [_paths(c, item.path, paint(item.fill), paint(item.stroke), item.stroke_width_mm, item.opacity)]
+        drawn = [
+            _paths(
+                c,
+                item.path,
+                paint(item.fill),
+                paint(item.stroke),
+                item.stroke_width_mm,
+                item.opacity,
+                item.style,
+                item.stroke_first,
+            )
+        ]
     return [t for t in drawn if t is not None]
 
 
@@ -267,7 +291,7 @@ def _tiles(
         packed = None if lut is None else packed_lut(engine, layout.template.output.icc_profile, flat=False)
         fast = _fast_image(item, layout, dpi, window, packed)
         return () if fast is None else (fast,)
-    if isinstance(item, BackgroundItem) and item.gradient is None and item.color is not None:
+    if isinstance(item, BackgroundItem) and item.gradient is None and isinstance(item.color, RGB | CMYK):
         c = Canvas.for_layout(layout, dpi)
         r, g, b = engine.icc.to_srgb(item.color, layout.template.output.icc_profile)
         return (Tile(0, 0, np.broadcast_to(np.array([r, g, b, 255], np.uint8), (c.height, c.width, 4)), True),)
@@ -349,6 +373,22 @@ def draw_print(layout: Layout, dpi: float, engine: Engine, *, soft_proof: bool, 
     t = layout.template
     proof = soft_proof and t.output.color == "cmyk"
     wx0, wy0, wx1, wy1 = window
+    if any(item.blend != "normal" for item in layout.items):
+        # blend modes mix with everything under them: the raster backend draws the whole layout
+        img = draw_raster(
+            layout,
+            dpi,
+            engine.icc,
+            transparent=t.output.color == "rgba",
+            max_pixels=engine.settings.max_output_pixels,
+            soft_proof=proof,
+        ).crop(wx0, wy0, wx1 - wx0, wy1 - wy0)
+        if img.bands == 3:
+            img = img.bandjoin(255)
+        arr = np.ndarray(buffer=img.write_to_memory(), dtype=np.uint8, shape=(img.height, img.width, 4)).copy()
+        a = arr[:, :, 3:4].astype(np.uint16)
+        arr[:, :, :3] = ((arr[:, :, :3].astype(np.uint16) * a + 127) // 255).astype(np.uint8)
+        return arr
     acc = np.full((wy1 - wy0, wx1 - wx0, 4), 0 if t.output.color == "rgba" else 255, dtype=np.uint8)
     for tile in (t for item in layout.items for t in item_tiles(item, layout, dpi, engine, proof, window)):
         th, tw = tile.rgba.shape[:2]
