@@ -100,8 +100,8 @@ def create_app(
     app.include_router(previews.router, prefix="/v1")
     app.include_router(catalog.router, prefix="/v1")
     app.include_router(health.router)
-    if demo_key is not None:
-        app.include_router(demo.build_router(demo_key))
+    app.state.demo_key = demo_key  # `render-engine serve` prints a random one (no keys configured)
+    app.include_router(demo.build_router(demo_key) if demo_key is not None else demo.build_disabled_router())
 
     def limit_for(scope: Scope) -> int:
         path: str = scope.get("path", "")

@@ -77,3 +77,24 @@ def test_render_and_validate_print_preflight_warnings_and_strict_fails(tmp_path:
     assert (tmp_path / "out" / "design.pdf").is_file()  # --strict still renders; only the exit code changes
     clean = _cli("validate", "--strict", str(ROOT / "examples" / "mug-11oz-photo-name.json"))
     assert clean.returncode == 0, clean.stderr
+
+
+def test_serve_without_keys_prints_the_random_demo_key_the_page_uses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from render_engine.jobs.commands import announce
+    from render_engine.jobs.settings import ServiceSettings
+
+    settings = ServiceSettings(storage_root=tmp_path, api_keys="", redis_url=None)
+    app = create_app(settings)
+    announce(settings, app.state.demo_key, "0.0.0.0", 8123)
+    err = capsys.readouterr().err
+    key = app.state.demo_key.key
+    assert f"random storefront-only key for this process: {key}" in err
+    assert "http://127.0.0.1:8123/demo" in err
+    with TestClient(app) as c:
+        assert f'content="{key}"' in c.get("/demo").text
+        assert c.get("/v1/templates", headers={"X-API-Key": key}).status_code == 200

@@ -3,7 +3,8 @@
 The page is an ordinary API client: it calls ``/v1`` with a **demo key** that has the ``storefront`` scope
 only, handed to it in a ``<meta name="render-engine-key">`` tag. The key is ``RENDER_ENGINE_DEMO_KEY`` when
 set; otherwise, when no API keys are configured at all (a newcomer's ``render-engine serve``), a random key
-made per process. With API keys configured and no demo key there is no ``/demo``. Anyone who can open the page
+made per process. With API keys configured and no demo key, ``/demo`` answers 404 with a page saying so and
+how to turn it on (:func:`build_disabled_router`). Anyone who can open the page
 can read the key, so it grants nothing a storefront key does not, and the API's auth and limits apply as usual.
 """
 
@@ -15,7 +16,7 @@ import secrets
 from pathlib import Path
 
 from fastapi import APIRouter
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from render_engine.jobs.settings import ApiKey, ServiceSettings
 
@@ -66,5 +67,24 @@ def build_router(key: ApiKey) -> APIRouter:
         if name not in files:
             raise ApiError(404, "not_found", "no such file", field="name")
         return Response(files[name], media_type=ASSETS[name], headers={**HEADERS, "Cache-Control": "no-cache"})
+
+    return router
+
+
+DISABLED = (
+    "The /demo page is off on this server: API keys are configured (RENDER_ENGINE_API_KEYS) and no demo key is.\n"
+    "The page embeds a storefront key that anyone who opens it can read, so it never reuses a configured key.\n"
+    "To turn it on, set RENDER_ENGINE_DEMO_KEY to a separate key of 16+ characters (storefront scope only) and\n"
+    "restart - on a private machine only. See docs/demo.md.\n"
+)
+
+
+def build_disabled_router() -> APIRouter:
+    """``/demo`` when the demo is off: 404 with the reason and the setting that turns it on."""
+    router = APIRouter(tags=["demo"], include_in_schema=False)
+
+    @router.get("/demo")
+    def demo_off() -> PlainTextResponse:
+        return PlainTextResponse(DISABLED, status_code=404, headers={"X-Content-Type-Options": "nosniff"})
 
     return router

@@ -7,6 +7,7 @@ import ctypes
 import logging
 import os
 import socket
+import sys
 
 from .settings import ServiceSettings
 
@@ -55,11 +56,47 @@ def limit_vips_cache(mb: int) -> None:
     pyvips.cache_set_max_mem(mb * 1024 * 1024)
 
 
+class ContextFormatter(logging.Formatter):
+    """Appends the structured extras a record carries (``job_id``, ``attempt``) to its line, so a worker's
+    ``job ready`` says which job."""
+
+    FIELDS = ("job_id", "attempt")
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        line = super().formatMessage(record)
+        ctx = " ".join(f"{k}={getattr(record, k)}" for k in self.FIELDS if getattr(record, k, None) is not None)
+        return f"{line} {ctx}" if ctx else line
+
+
 def configure_logging(level: str) -> None:
-    """One line per record on stderr. libvips' own INFO messages ("threadpool completed", per operation)
-    are kept at WARNING: at INFO they were ~60 % of a worker's log."""
-    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    """One line per record on stderr, with the record's job id. libvips' own INFO messages ("threadpool
+    completed", per operation) are kept at WARNING: at INFO they were ~60 % of a worker's log."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(ContextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level.upper(), handlers=[handler])
     logging.getLogger("pyvips").setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
+def announce(settings: ServiceSettings, demo_key: object, host: str, port: int) -> None:
+    """What a newcomer needs on stderr before the server's own log: where the demo is and which key it uses."""
+    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    key = getattr(demo_key, "key", None)
+    if not settings.keys() and key:
+        print(
+            f"render-engine: no API keys configured (RENDER_ENGINE_API_KEYS). Demo page: {url}/demo\n"
+            f"  random storefront-only key for this process: {key}\n"
+            f"  e.g. curl -H 'X-API-Key: {key}' {url}/v1/templates   (docs/api.md sets up real keys)",
+            file=sys.stderr,
+            flush=True,
+        )
+    elif key:
+        print(f"render-engine: demo page {url}/demo (RENDER_ENGINE_DEMO_KEY)", file=sys.stderr, flush=True)
+    else:
+        print(
+            f"render-engine: API keys configured and no RENDER_ENGINE_DEMO_KEY: {url}/demo is off (docs/demo.md)",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -80,7 +117,9 @@ def run(args: argparse.Namespace) -> int:
         from api.app import create_app
 
         configure_logging(args.log_level)
-        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
+        app = create_app(settings)
+        announce(settings, app.state.demo_key, args.host, args.port)
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
         return 0
     from .worker import run_worker
 

@@ -8,6 +8,7 @@ passed down. Nothing reads the environment at import time.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -56,14 +57,22 @@ def parse_api_keys(raw: str) -> tuple[ApiKey, ...]:
     return tuple(keys)
 
 
+def user_data_dir() -> Path:
+    """The per-user data folder (XDG base directories): the same wherever ``render-engine serve`` is started,
+    never inside a checkout."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "render-engine"
+
+
 class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RENDER_ENGINE_", frozen=True, populate_by_name=True)
 
     storage_root: Path = Field(
-        Path("var/render-engine"),
+        default_factory=user_data_dir,
         description=(
             "Local folder: scratch space always; the job store (jobs.sqlite3) unless job_store_url is set;"
-            " assets and job artifacts with storage=local (docs/farm.md)."
+            " assets and job artifacts with storage=local (docs/farm.md). Default: a per-user data folder,"
+            " $XDG_DATA_HOME/render-engine (~/.local/share/render-engine), not the current directory."
         ),
     )
     storage: Literal["local", "s3"] = Field(
