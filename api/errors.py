@@ -68,7 +68,10 @@ async def render_error_handler(request: Request, exc: Exception) -> JSONResponse
     if exc.http_status >= 500:
         log.error("server error %s: %s", exc.code, exc.message, extra={"path": request.url.path})
     headers = getattr(exc, "headers", None)
-    return JSONResponse(error_body(exc.code, exc.message, exc.field), status_code=exc.http_status, headers=headers)
+    body = error_body(exc.code, exc.message, exc.field)
+    if exc.problems:  # several problems at once (a Fabric canvas): every one, each with its field
+        body["problems"] = exc.to_dict()["problems"]
+    return JSONResponse(body, status_code=exc.http_status, headers=headers)
 
 
 async def validation_error_handler(request: Request, exc: Exception) -> JSONResponse:

@@ -21,11 +21,12 @@ for Fabric ones — including errors found after translation (layout, missing as
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from render_engine.assets import probe_image
 from render_engine.design import ImageLayer, parse_design
@@ -33,8 +34,12 @@ from render_engine.errors import AssetError, DesignError, RenderError
 from render_engine.jobs.storage import sha256_file
 from render_engine.jobs.worker import Services
 from render_engine.pipeline import Prepared, StepTimer, check_dpi, prepare
+from render_engine.preflight import Finding, PreflightReport
 
 from .errors import storage_error
+
+if TYPE_CHECKING:
+    from render_engine.fabric import FabricOptions, Unsupported
 
 LAYER_FIELD = re.compile(r"^layers\[(\d+)\]")
 log = logging.getLogger(__name__)
@@ -47,9 +52,15 @@ class Source:
     dialect: str
     notes: tuple[str, ...]
     layer_sources: tuple[str, ...]  # per native layer, its Fabric object ("fabric.objects[2]")
+    approximations: tuple[tuple[str, str], ...] = ()  # unsupported="approximate": (request field, what was drawn)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"dialect": self.dialect, "notes": list(self.notes), "layer_sources": list(self.layer_sources)}
+        return {
+            "dialect": self.dialect,
+            "notes": list(self.notes),
+            "layer_sources": list(self.layer_sources),
+            "approximations": [{"field": f, "message": m} for f, m in self.approximations],
+        }
 
 
 @dataclass(frozen=True)
@@ -72,25 +83,29 @@ def _source_field(field: str | None, source: Source | None) -> str:
     return _prefixed(field)
 
 
-def _fabric_to_native(svc: Services, raw: dict[str, Any], font_fallback: str | None) -> tuple[dict[str, Any], Source]:
+def _fabric_to_native(
+    svc: Services, raw: dict[str, Any], font_fallback: str | None, unsupported: Unsupported = "refuse"
+) -> tuple[dict[str, Any], Source]:
     if font_fallback is not None:
         svc.engine.fonts.family_id(font_fallback, field="fabric_options.font_fallback")
+    from render_engine.fabric import FabricOptions
+
     try:
-        return _import_into_assets(svc, raw, font_fallback)
+        return _import_into_assets(svc, raw, FabricOptions(font_fallback=font_fallback, unsupported=unsupported))
     except OSError as exc:  # temp folder or asset store full/unwritable: the server's fault (507/503)
         raise storage_error(exc, "storage") from None
 
 
-def _import_into_assets(
-    svc: Services, raw: dict[str, Any], font_fallback: str | None
-) -> tuple[dict[str, Any], Source]:
-    from render_engine.fabric import FabricOptions, load_fabric_json
+def _import_into_assets(svc: Services, raw: dict[str, Any], options: FabricOptions) -> tuple[dict[str, Any], Source]:
+    from render_engine.fabric import load_fabric_json
 
     with svc.storage.tmp_dir() as tmp:
         try:
-            imported = load_fabric_json(raw, svc.engine, tmp, None, FabricOptions(font_fallback=font_fallback))
+            imported = load_fabric_json(raw, svc.engine, tmp, None, options)
         except RenderError as exc:
             exc.field = _prefixed(exc.field)
+            for problem in exc.problems:  # every problem of the canvas, each a request path
+                problem.field = _prefixed(problem.field)
             raise
         except (RecursionError, MemoryError):
             raise DesignError("the Fabric document is too complex", field="design") from None
@@ -101,7 +116,8 @@ def _import_into_assets(
             raise DesignError(
                 f"the Fabric document could not be translated ({type(exc).__name__})", field="design"
             ) from None
-        source = Source("fabric", imported.notes, imported.sources)
+        approximations = tuple((_prefixed(f), m) for f, m in imported.approximations)
+        source = Source("fabric", imported.notes, imported.sources, approximations)
         native = imported.design.model_dump(mode="json", exclude_none=True)
         for i, layer in enumerate(native["layers"]):
             if layer.get("type") != "image":
@@ -129,6 +145,7 @@ def check_design(
     *,
     dialect: str = "native",
     font_fallback: str | None = None,
+    unsupported: Unsupported = "refuse",
     dpi: float | None = None,
     timer: StepTimer | None = None,
 ) -> CheckedDesign:
@@ -141,9 +158,9 @@ def check_design(
     source: Source | None = None
     if dialect == "fabric":
         with timer.step("fabric"):
-            native, source = _fabric_to_native(svc, raw, font_fallback)
+            native, source = _fabric_to_native(svc, raw, font_fallback, unsupported)
     else:
-        if font_fallback is not None:
+        if font_fallback is not None or unsupported != "refuse":
             raise DesignError("fabric_options apply to dialect 'fabric' only", field="fabric_options")
         if is_fabric(raw):
             raise DesignError('this looks like Fabric.js canvas JSON: send "dialect": "fabric"', field="dialect")
@@ -169,3 +186,21 @@ def check_design(
 def output_profile(checked: CheckedDesign) -> str:
     """The ICC output profile the print file is separated for (recorded with a job: print-queue filter)."""
     return checked.prepared.layout.template.output.icc_profile
+
+
+def with_source_findings(report: PreflightReport, checked: CheckedDesign) -> PreflightReport:
+    """The preflight report plus a ``fabric.approximated`` warning per property a Fabric import approximated
+    (``fabric_options.unsupported: "approximate"``), naming the request field."""
+    if checked.source is None or not checked.source.approximations:
+        return report
+    extra = tuple(
+        Finding(
+            "fabric.approximated",
+            "warning",
+            "drawn approximately: the engine cannot draw this Fabric property yet",
+            f"{field}: {message}",
+            extra={"field": field},
+        )
+        for field, message in checked.source.approximations
+    )
+    return dataclasses.replace(report, findings=report.findings + extra)

@@ -42,6 +42,12 @@ class FabricParams(BaseModel):
         description="Bundled family (id or name) used for unknown fontFamily values instead of a font_error; "
         "each use is reported in source.notes.",
     )
+    unsupported: Literal["refuse", "approximate"] = Field(
+        "refuse",
+        description="refuse (default): a Fabric property the engine cannot draw yet is a 422 listing every one "
+        "(problems); approximate (previews): draw the closest supported thing and report each as a "
+        "fabric.approximated warning (source.approximations, and a preflight finding).",
+    )
 
 
 class DesignRequest(BaseModel):
@@ -58,6 +64,10 @@ class DesignRequest(BaseModel):
     @property
     def font_fallback(self) -> str | None:
         return self.fabric_options.font_fallback if self.fabric_options else None
+
+    @property
+    def unsupported(self) -> Literal["refuse", "approximate"]:
+        return self.fabric_options.unsupported if self.fabric_options else "refuse"
 
 
 class JobRequest(DesignRequest):
@@ -82,6 +92,11 @@ class PreviewRequest(DesignRequest):
 class SourceOut(BaseModel):
     dialect: Literal["fabric"]
     notes: list[str] = Field(description="Importer notes, e.g. a fallback font used for a fontFamily.")
+    approximations: list[dict[str, str]] = Field(
+        default_factory=list,
+        description="With fabric_options.unsupported 'approximate': {field, message} per property drawn "
+        "approximately (also preflight warnings 'fabric.approximated').",
+    )
     layer_sources: list[str] = Field(
         description="Per native layer, the Fabric object it came from ('fabric.objects[2]'): maps a preflight "
         "finding's 'layer' back to the editor object."

@@ -65,6 +65,12 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--marks", action="store_true", help="PDF: crop marks and a job label in a slug")
     r.add_argument("--quiet", action="store_true", help="no progress lines")
     r.add_argument("--strict", action="store_true", help=STRICT_HELP)
+    r.add_argument(
+        "--fonts-dir",
+        type=Path,
+        help="a storefront fonts folder (.ttf/.otf) added to the bundled fonts "
+        "(also RENDER_ENGINE_EXTRA_FONTS_DIR; docs/fabric.md)",
+    )
     from .fabric import add_render_arguments as add_fabric_arguments
 
     add_fabric_arguments(r)  # --dialect, --template, --canvas-size, --canvas-covers, --font-fallback
@@ -94,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in jobs_commands.COMMANDS:  # the API server and the render-farm worker
         return jobs_commands.run(args)
     try:
-        engine = Engine(Settings())
+        fonts_dir = getattr(args, "fonts_dir", None)
+        engine = Engine(Settings(extra_fonts_dir=fonts_dir) if fonts_dir else Settings())
         if args.command == "render":
             return _render(engine, args)
         if args.command == "validate":
@@ -152,7 +159,8 @@ def _render(engine: Engine, args: argparse.Namespace) -> int:
             )
         except RenderError as exc:
             failures.append((path, str(exc)))
-            print(f"[{n}/{total}] FAILED {path}: {exc}", file=sys.stderr)
+            for line in exc.lines():  # one line per problem (a Fabric canvas reports all at once)
+                print(f"[{n}/{total}] FAILED {path}: {line}", file=sys.stderr)
             continue
         except Exception as exc:  # a bug, not bad input: still one line, and the batch goes on
             log.exception("internal error rendering %s", path)
@@ -160,6 +168,8 @@ def _render(engine: Engine, args: argparse.Namespace) -> int:
             print(f"[{n}/{total}] FAILED {path}: internal error ({type(exc).__name__})", file=sys.stderr)
             continue
         results.append(res)
+        for warning in res.warnings:
+            print(f"[{n}/{total}] WARNING {path}: {warning}", file=sys.stderr)
         if not args.quiet:
             dt = time.perf_counter() - t0
             print(f"[{n}/{total}] {path.name} -> {res.path} ({dt:.2f} s)", file=sys.stderr)

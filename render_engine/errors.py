@@ -24,13 +24,22 @@ class RenderError(Exception):
         # for the person at this machine (the command line prints it): e.g. the file path that was tried.
         # Never part of ``message`` / ``to_dict``, so the API does not send server paths or echo input.
         self.local_detail = local_detail
+        #: every problem when one error reports several (:func:`several`); empty for a single problem
+        self.problems: tuple[RenderError, ...] = ()
 
     def __str__(self) -> str:
         text = f"{self.field}: {self.message}" if self.field else self.message
         return f"{text} ({self.local_detail})" if self.local_detail else text
 
+    def lines(self) -> list[str]:
+        """One line per problem (``field: reason``): what a command line prints."""
+        return [str(p) for p in self.problems] if self.problems else [str(self)]
+
     def to_dict(self) -> dict[str, object]:
-        return {"code": self.code, "message": self.message, "field": self.field}
+        out: dict[str, object] = {"code": self.code, "message": self.message, "field": self.field}
+        if self.problems:
+            out["problems"] = [{"code": p.code, "message": p.message, "field": p.field} for p in self.problems]
+        return out
 
 
 class DesignError(RenderError):
@@ -72,6 +81,19 @@ class OutputError(RenderError):
 
     code = "output_error"
     http_status = 500
+
+
+def several(problems: list[DesignError]) -> DesignError:
+    """One :class:`DesignError` reporting every problem in ``problems`` (at least one): its field is the first
+    problem's, its message counts them, ``problems`` lists them all (the API answers them in one 422)."""
+    if len(problems) == 1:
+        return problems[0]
+    err = DesignError(
+        f"{len(problems)} problems: " + "; ".join(str(p) for p in problems[:3]) + ("; …" if len(problems) > 3 else ""),
+        field=problems[0].field,
+    )
+    err.problems = tuple(problems)
+    return err
 
 
 @contextmanager

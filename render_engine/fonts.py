@@ -18,6 +18,7 @@ import uharfbuzz as hb
 
 from .design import FontRef
 from .errors import FontError, TemplateError
+from .font_folder import family_key, scan_font_folder
 from .geometry import Path as OutlinePath
 
 
@@ -91,14 +92,22 @@ class FontFace:
 class FontCatalog:
     """Families from ``catalog.json`` plus the declared fallback chain."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, extra_dir: Path | None = None) -> None:
+        """The catalogue in ``directory``; ``extra_dir`` is a storefront fonts folder whose families are added
+        (:mod:`render_engine.font_folder`; a family of the same name replaces the bundled one)."""
         self.directory = directory
         try:
             data: dict[str, Any] = json.loads((directory / "catalog.json").read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise TemplateError(f"font catalog unreadable ({type(exc).__name__})", field="fonts") from None
         self.families: dict[str, FamilyEntry] = {}
-        for fam in data["families"]:
+        entries = list(data["families"])
+        if extra_dir is not None:
+            extra = scan_font_folder(extra_dir)
+            keys = {family_key(str(f["family"])) for f in extra.values()}
+            entries = [f for f in entries if f["id"] not in extra and family_key(f["family"]) not in keys]
+            entries += extra.values()
+        for fam in entries:
             styles = tuple(StyleEntry(int(s["weight"]), s["style"], s["file"]) for s in fam["styles"])
             self.families[fam["id"]] = FamilyEntry(
                 id=fam["id"],
@@ -111,14 +120,14 @@ class FontCatalog:
                 styles=styles,
             )
         self.fallback: tuple[str, ...] = tuple(data.get("fallback", ()))
-        self._by_name = {f.family.casefold(): f.id for f in self.families.values()}
+        self._by_name = {family_key(f.family): f.id for f in self.families.values()}
         self._faces: dict[str, FontFace] = {}
         self._lock = threading.Lock()
 
     def family_id(self, name: str, field: str = "font.family") -> str:
         if name in self.families:
             return name
-        fid = self._by_name.get(name.casefold())
+        fid = self._by_name.get(family_key(name))
         if fid is None:
             known = ", ".join(sorted(self.families))
             raise FontError(f"unknown font family; bundled families: {known}", field=field)

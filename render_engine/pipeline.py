@@ -57,6 +57,7 @@ class RenderResult:
     dpi: float
     pixels: tuple[int, int] | None
     timings: dict[str, float]
+    warnings: tuple[str, ...] = ()  # e.g. what a Fabric import approximated ("field: reason; drawn …")
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ class Engine:
 
     @cached_property
     def fonts(self) -> FontCatalog:
-        return FontCatalog(self.settings.fonts_dir)
+        return FontCatalog(self.settings.fonts_dir, self.settings.extra_fonts_dir)
 
     @cached_property
     def icc(self) -> IccCatalog:

@@ -36,6 +36,11 @@ class Settings(BaseSettings):
         description="Product template catalog (mockup scenes are read from a `mockups` folder beside it).",
     )
     fonts_dir: Path = Field(default_factory=lambda: bundled_dir("fonts"), description="Bundled fonts and catalog.json.")
+    extra_fonts_dir: Path | None = Field(
+        None,
+        description="A storefront fonts folder (.ttf/.otf, read with fontTools) added to the bundled fonts; "
+        "families are named as in the font files (docs/fabric.md).",
+    )
     icc_dir: Path = Field(
         default_factory=lambda: bundled_dir("icc_profiles"), description="ICC profiles and profiles.json."
     )

@@ -7,6 +7,7 @@ the same space.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -17,6 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from .errors import TemplateError
 
 TEMPLATE_ID = r"^[a-z0-9][a-z0-9-]{0,63}$"
+#: ``canvas-<w>x<h>``: a page of an editor canvas's own pixel size (``p`` for a decimal point: 466p7)
+CANVAS_TEMPLATE_ID = re.compile(r"^canvas-(\d{1,5}(?:p\d{1,4})?)x(\d{1,5}(?:p\d{1,4})?)$")
+CANVAS_DPI = 96.0  # CSS px: one canvas px is 1/96 in (0.2646 mm, 0.75 pt)
+MAX_CANVAS_PX = 18000  # 4.76 m: within the 5000 mm of any template
 
 
 class _Model(BaseModel):
@@ -142,8 +147,48 @@ class TemplateCatalog:
         try:
             return self.templates[template_id]
         except KeyError:
+            page = canvas_template(template_id)
+            if page is not None:
+                return page
             known = ", ".join(sorted(self.templates))
             raise TemplateError(f"unknown template; known templates: {known}", field="template") from None
+
+
+def canvas_template_id(width_px: float, height_px: float) -> str:
+    """The id of the page template of a ``width_px`` x ``height_px`` canvas (sizes rounded to 0.01 px)."""
+
+    def part(v: float) -> str:
+        return f"{round(v, 2):g}".replace(".", "p")
+
+    return f"canvas-{part(width_px)}x{part(height_px)}"
+
+
+def canvas_template(template_id: str) -> Template | None:
+    """A page exactly the size of an editor canvas, for ids ``canvas-<w>x<h>`` (px at 96 per inch; None for
+    any other id).
+
+    No bleed, no safe margin, target resolution 96 DPI (so a PNG at the target DPI is exactly w x h px; 2x is
+    192 DPI), a transparent PNG by default (the canvas background, if any, is a layer). A PDF of it is the
+    canvas at 0.75 pt per px. Being an id, it travels with a stored job like any product's.
+    """
+    m = CANVAS_TEMPLATE_ID.match(template_id)
+    if m is None:
+        return None
+    w, h = (float(g.replace("p", ".")) for g in m.groups())
+    if not (0 < w <= MAX_CANVAS_PX and 0 < h <= MAX_CANVAS_PX):
+        raise TemplateError(f"a canvas page is 1 to {MAX_CANVAS_PX} px on each side", field="template")
+    mm = 25.4 / CANVAS_DPI
+    return Template(
+        id=template_id,
+        name=f"Canvas {w:g} x {h:g} px",
+        kind="poster",
+        spec_source="The editor canvas itself: 1 px = 1/96 in (CSS px), no bleed.",
+        trim=Size(width_mm=w * mm, height_mm=h * mm),
+        bleed_mm=0,
+        safe_margin_mm=0,
+        dpi=Dpi(target=int(CANVAS_DPI), minimum=1),
+        output=OutputSpec(default_format="png", color="rgba"),
+    )
 
 
 def load_template_file(path: Path) -> Template:

@@ -594,6 +594,22 @@ def test_fabric_errors_are_4xx_naming_the_field(
     assert got["code"] in code.split("|") and (got["field"] == field or got["field"].startswith(field + ".")), got
 
 
+def test_fabric_problems_all_in_one_422_or_approximated_as_warnings(client: Any) -> None:
+    doc = fabric_coaster(fabric_text(globalCompositeOperation="xor", direction="sideways"), {"type": "Sprite"})
+    r = client.post("/v1/preflight", json={"design": doc, "dialect": "fabric"}, headers=S)
+    assert r.status_code == 422, r.text
+    fields = {p["field"] for p in r.json()["problems"]}
+    assert fields == {"design.fabric.objects[0].globalCompositeOperation", "design.fabric.objects[0].direction",
+                      "design.fabric.objects[1].type"}, r.json()
+    body = {"design": doc, "dialect": "fabric", "fabric_options": {"unsupported": "approximate"}}
+    r = client.post("/v1/preflight", json=body, headers=S)
+    assert r.status_code == 200, r.text
+    warned = [f["extra"]["field"] for f in r.json()["findings"] if f["code"] == "fabric.approximated"]
+    assert set(warned) == fields and all(
+        f["severity"] == "warning" for f in r.json()["findings"] if f["code"] == "fabric.approximated")
+    assert {a["field"] for a in r.json()["source"]["approximations"]} == fields
+
+
 def test_errors_after_translation_name_the_fabric_object() -> None:
     from api.intake import Source, _source_field
 

@@ -109,7 +109,12 @@ def create_job(
         response.status_code = 200
         return JobAccepted(job_id=rec.id, state=rec.state, url=f"/v1/jobs/{rec.id}")
     checked = check_design(
-        svc, body.design, dialect=body.dialect, font_fallback=body.font_fallback, dpi=body.outputs.dpi
+        svc,
+        body.design,
+        dialect=body.dialect,
+        font_fallback=body.font_fallback,
+        unsupported=body.unsupported,
+        dpi=body.outputs.dpi,
     )
     # what the worker renders: the native design (a Fabric one translated, its data-URL images now assets)
     # plus facts the print queue filters on

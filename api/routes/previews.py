@@ -24,7 +24,7 @@ from render_engine.pipeline import StepTimer
 
 from ..deps import AppState, State, Storefront
 from ..errors import ERROR_RESPONSES, ApiError, storage_error
-from ..intake import CheckedDesign, check_design
+from ..intake import CheckedDesign, check_design, with_source_findings
 from ..render_cache import NAME, Entry
 from ..schemas import DesignRequest, ImageRef, PreflightOut, PreviewOut, PreviewRequest
 
@@ -62,7 +62,12 @@ def negotiate(accept: str | None) -> tuple[bool, ImageFormat | None]:
 
 def _check(state: AppState, body: DesignRequest, timer: StepTimer) -> CheckedDesign:
     return check_design(
-        state.services, body.design, dialect=body.dialect, font_fallback=body.font_fallback, timer=timer
+        state.services,
+        body.design,
+        dialect=body.dialect,
+        font_fallback=body.font_fallback,
+        unsupported=body.unsupported,
+        timer=timer,
     )
 
 
@@ -120,7 +125,7 @@ def preview(
             fmt=fmt, timer=timer,
         )
         with timer.step("preflight"):
-            report = preflight(checked.prepared, state.services.engine)
+            report = with_source_findings(preflight(checked.prepared, state.services.engine), checked)
         head = pyvips.Image.new_from_buffer(img, "")  # header only: the size for the JSON variant
         meta = {
             "content_type": MEDIA[fmt], "width": head.width, "height": head.height,
@@ -202,7 +207,7 @@ def run_preflight(
 
     def report_of(checked: CheckedDesign, timer: StepTimer) -> tuple[Any, dict[str, Any]]:
         with timer.step("preflight"):
-            report = preflight(checked.prepared, state.services.engine)
+            report = with_source_findings(preflight(checked.prepared, state.services.engine), checked)
         out = report.to_dict()
         if checked.source is not None:
             out["source"] = checked.source.to_dict()

@@ -31,9 +31,9 @@ Where things happen:
 """
 
 from .fonts import DEFAULT_FONT_MAP
-from .importer import FabricImport, import_fabric, is_fabric, load_fabric_json
-from .options import Covers, FabricOptions
-from .render import add_render_arguments, read_json_file, render_cli, render_fabric_file
+from .importer import FabricImport, canvas_size_of, import_fabric, is_fabric, load_fabric_json
+from .options import Covers, FabricOptions, Unsupported
+from .render import add_render_arguments, read_json_file, render_cli, render_fabric, render_fabric_file
 from .text import FONT_SIZE_FRACTION, FONT_SIZE_MULT
 
 __all__ = [
@@ -43,11 +43,14 @@ __all__ = [
     "Covers",
     "FabricImport",
     "FabricOptions",
+    "Unsupported",
     "add_render_arguments",
+    "canvas_size_of",
     "import_fabric",
     "is_fabric",
     "load_fabric_json",
     "read_json_file",
     "render_cli",
+    "render_fabric",
     "render_fabric_file",
 ]

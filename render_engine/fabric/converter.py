@@ -34,6 +34,7 @@ from .parse import (
     check_defaults,
     kind_of,
     num,
+    without,
 )
 from .shapes import background_color, vector
 from .svg import Bounds
@@ -70,6 +71,8 @@ class Converter:
         self.n_assets = 0
         self.text_lines: dict[str, tuple[str, ...]] = {}
         self.force_svg = 0  # > 0 while translating a group composited as one svg: no native layers
+        self.problems: list[DesignError] = []  # refused: every object's problems, raised together at the end
+        self.approximations: list[tuple[str, str]] = []  # (field, what was drawn instead): approximate policy
 
     def origin_of(self, field: str | None) -> str:
         """The Fabric object a native design field (``layers[4].box``) came from."""
@@ -105,7 +108,47 @@ class Converter:
         in_group: bool = False,
         clips: tuple[Clip, ...] = (),
     ) -> None:
-        """Translate one object; ``clips`` are the clipPaths of the groups around it (outermost first)."""
+        """Translate one object; ``clips`` are the clipPaths of the groups around it (outermost first).
+
+        A problem is not raised here: it is collected (:attr:`problems`), so one error lists every object's
+        problems; with ``unsupported="approximate"`` the object is translated again without the property at
+        fault (a gradient or pattern becomes a flat colour), or left out, and each step is recorded in
+        :attr:`approximations`.
+        """
+        n_layers, n_origin = len(layers), len(self.layer_origin)
+        current = obj
+        seen: set[str] = set()
+        refuse = self.opts.unsupported != "approximate"
+        while True:
+            try:
+                self._object(current, where, parent, parent_opacity, layers, in_group, clips)
+                return
+            except DesignError as exc:
+                del layers[n_layers:]
+                del self.layer_origin[n_origin:]
+                field = exc.field or where
+                if refuse:  # go on without the property at fault, to find the object's other problems too
+                    self.problems.extend(p for p in exc.problems or (exc,) if isinstance(p, DesignError))
+                simpler = without(current, where, field) if field not in seen else None
+                seen.add(field)
+                if simpler is None:
+                    if not refuse:
+                        self.approximations.append((field, f"{exc.message}; the object is left out"))
+                    return
+                current, instead = simpler
+                if not refuse:
+                    self.approximations.append((field, f"{exc.message}; drawn {instead}"))
+
+    def _object(
+        self,
+        obj: Any,
+        where: str,
+        parent: Matrix,
+        parent_opacity: float,
+        layers: list[dict[str, Any]],
+        in_group: bool = False,
+        clips: tuple[Clip, ...] = (),
+    ) -> None:
         if not isinstance(obj, dict):
             raise DesignError("a Fabric object is a JSON object", field=where)
         kind = kind_of(obj.get("type"))
@@ -116,13 +159,10 @@ class Converter:
             )
         if obj.get("visible", True) is False:
             return
-        check_defaults(obj, where, DEFAULTS_ALL)
-        if kind in TEXT_TYPES:
-            check_defaults(obj, where, DEFAULTS_TEXT)
-        if kind == "image":
-            check_defaults(obj, where, DEFAULTS_IMAGE)
-        if kind == "group":
-            check_defaults(obj, where, DEFAULTS_GROUP)
+        table = dict(DEFAULTS_ALL)
+        table.update(DEFAULTS_TEXT if kind in TEXT_TYPES else {})
+        table.update(DEFAULTS_IMAGE if kind == "image" else DEFAULTS_GROUP if kind == "group" else {})
+        check_defaults(obj, where, table)
         opacity = parent_opacity * num(obj, "opacity", 1.0, where)
         if not 0 <= opacity <= 1:
             raise DesignError("opacity must be between 0 and 1", field=f"{where}.opacity")

@@ -55,7 +55,7 @@ def font_family(conv: Converter, name: Any, where: str) -> str:
         if not fam:
             continue
         mapped = conv.opts.font_map.get(fam.lower())
-        for candidate in (mapped, fam):
+        for candidate in (fam, mapped):  # a family the catalogue has (storefront fonts too) wins over the map
             if candidate is None:
                 continue
             try:

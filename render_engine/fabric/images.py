@@ -10,8 +10,10 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from ..errors import DesignError
 from ..geometry import Matrix
@@ -48,9 +50,7 @@ def image(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
     elif src.startswith("asset:"):
         layer["asset_id"] = src[len("asset:") :]
     else:
-        raise DesignError(
-            "image src must be a data: URL or 'asset:<id>' (URLs are never fetched)", field=f"{where}.src"
-        )
+        img_path = _copy_local_file(conv, src, f"{where}.src")
     w, h = num(obj, "width", 0.0, where), num(obj, "height", 0.0, where)
     cx0, cy0 = num(obj, "cropX", 0.0, where), num(obj, "cropY", 0.0, where)
     if w <= 0 or h <= 0:
@@ -134,6 +134,36 @@ def _write_data_url(conv: Converter, src: str, where: str) -> Path:
     path = conv.asset_dir / f"fabric-image-{conv.n_assets}.{ext}"
     path.write_bytes(raw)
     return path
+
+
+def _copy_local_file(conv: Converter, src: str, where: str) -> Path:
+    """An image ``src`` naming a file in :attr:`.FabricOptions.image_dir` (relative path, absolute path or
+    ``file://`` URL inside it), copied into the import's asset directory; anything else is an error."""
+    image_dir = conv.opts.image_dir
+    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", src) and not src.startswith("file://"):
+        raise DesignError(
+            "image src URLs are never fetched: use a data: URL, 'asset:<id>' or a file path next to the design",
+            field=where,
+        )
+    if image_dir is None:
+        raise DesignError(
+            "image src must be a data: URL or 'asset:<id>' (file paths only in files rendered from disk)",
+            field=where,
+        )
+    name = unquote(src[len("file://") :]) if src.startswith("file://") else src
+    root = image_dir.resolve()
+    try:
+        path = (root / name).resolve()
+    except (OSError, ValueError):
+        raise DesignError("image src is not a usable file path", field=where) from None
+    if not path.is_relative_to(root):
+        raise DesignError(f"image src leaves the design's folder ({root})", field=where)
+    if not path.is_file():
+        raise DesignError(f"image file not found in the design's folder ({root})", field=where)
+    conv.n_assets += 1
+    target = conv.asset_dir / f"fabric-image-{conv.n_assets}{path.suffix.lower()[:8]}"
+    shutil.copyfile(path, target)
+    return target
 
 
 def _has_transparency(path: Path, where: str) -> bool:

@@ -15,16 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from ..design import Design, parse_design
-from ..errors import DesignError
+from ..errors import DesignError, several
 from ..fonts import FontCatalog
 from ..geometry import Matrix
 from ..resolve import Engine
-from ..templates import Template
-from .converter import Converter, Node
+from ..templates import Template, canvas_template_id
+from .converter import Converter
 from .effects import Clip
 from .options import FabricOptions
 from .parse import color, num
-from .shapes import vector
 
 _CANVAS_UNSUPPORTED = ("overlay",)
 
@@ -38,6 +37,8 @@ class FabricImport:
     sources: tuple[str, ...]  # per native layer, the Fabric object it came from ("objects[2].objects[0]")
     # per Fabric text object ("fabric.objects[3]"), its lines as laid out — also for text drawn as outlines
     text_lines: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # unsupported="approximate": (Fabric field, what was drawn instead) per approximation; preflight warnings
+    approximations: tuple[tuple[str, str], ...] = ()
 
 
 def is_fabric(data: Any) -> bool:
@@ -47,6 +48,46 @@ def is_fabric(data: Any) -> bool:
     if isinstance(data.get("fabric"), dict):
         return True
     return isinstance(data.get("objects"), list) and "layers" not in data and data.get("version") != 1
+
+
+def fabric_root(data: Any) -> tuple[dict[str, Any], str]:
+    """The ``toJSON()`` document inside ``data`` (the wrapper's ``fabric``, or ``data`` itself) and the field
+    prefix of its paths (``"fabric."`` or ``""``)."""
+    if not isinstance(data, dict):
+        raise DesignError("a Fabric design is a JSON object", field="design")
+    if isinstance(data.get("fabric"), dict):
+        return data["fabric"], "fabric."
+    return data, ""
+
+
+def canvas_size_of(data: Any, options: FabricOptions | None = None) -> tuple[float, float]:
+    """The editor canvas size in px: ``options.canvas_size``, else the wrapper's ``canvas``, else ``width`` /
+    ``height`` beside the objects (some editors add them to ``toJSON()``); an error naming ``canvas`` if none."""
+    opts = options or FabricOptions()
+    root, prefix = fabric_root(data)
+    size: tuple[float, float] | None = opts.canvas_size
+    if size is None and root is not data and data.get("canvas") is not None:
+        c = data["canvas"]
+        if not isinstance(c, dict):
+            raise DesignError('canvas is {"width": px, "height": px}', field="canvas")
+        size = (num(c, "width", None, "canvas"), num(c, "height", None, "canvas"))
+    if size is None:
+        for doc, pre in ((data, ""), (root, prefix)):
+            if "width" in doc or "height" in doc:
+                size = (
+                    num(doc, "width", None, pre.rstrip(".") or "canvas"),
+                    num(doc, "height", None, pre.rstrip(".") or "canvas"),
+                )
+                break
+    if size is None:
+        raise DesignError(
+            'Fabric\'s toJSON() has no canvas size: send {"canvas": {"width", "height"}, "fabric": …}, add '
+            '"width" and "height" beside "objects", or pass --canvas-size WxH',
+            field="canvas",
+        )
+    if not (size[0] > 0 and size[1] > 0):
+        raise DesignError("canvas width and height must be positive", field="canvas")
+    return size
 
 
 def import_fabric(
@@ -64,36 +105,17 @@ def import_fabric(
     ``asset:<id>`` sources become ``asset_id`` references for the caller's asset loader.
     """
     opts = options or FabricOptions()
-    if not isinstance(data, dict):
-        raise DesignError("a Fabric design is a JSON object", field="design")
-    canvas_size = opts.canvas_size
+    canvas_size = canvas_size_of(data, opts)
     covers = opts.covers
-    root = data
-    prefix = ""
-    if isinstance(data.get("fabric"), dict):
-        root = data["fabric"]
-        prefix = "fabric."
-        c = data.get("canvas")
-        if c is not None:
-            if not isinstance(c, dict):
-                raise DesignError('canvas is {"width": px, "height": px}', field="canvas")
-            if canvas_size is None:
-                canvas_size = (num(c, "width", None, "canvas"), num(c, "height", None, "canvas"))
+    root, prefix = fabric_root(data)
+    if root is not data:
         cov = data.get("canvas_covers")
         if cov is not None and covers is None:
             if cov not in ("trim", "bleed"):
                 raise DesignError("canvas_covers is 'trim' or 'bleed'", field="canvas_covers")
             covers = cov
-    if canvas_size is None:
-        raise DesignError(
-            'Fabric\'s toJSON() has no canvas size: send {"canvas": {"width", "height"}, "fabric": …} '
-            "or pass --canvas-size WxH",
-            field="canvas",
-        )
     covers = covers or "trim"
     cw, ch = canvas_size
-    if not (cw > 0 and ch > 0):
-        raise DesignError("canvas width and height must be positive", field="canvas")
     objects = root.get("objects")
     if not isinstance(objects, list):
         raise DesignError("Fabric JSON needs an 'objects' array", field=f"{prefix}objects")
@@ -113,30 +135,47 @@ def import_fabric(
     page = Matrix.scale(k).then(Matrix.translate(ox, oy))
     conv = Converter(fonts, asset_dir, opts, k, page, f"{prefix}objects")
 
-    for key in _CANVAS_UNSUPPORTED:
-        if root.get(key) not in (None, "", False):
-            raise DesignError(f"canvas {key} is not supported yet", field=f"{prefix}{key}")
     layers: list[dict[str, Any]] = []
     # the canvas clipPath (canvas space) clips the background colour, backgroundImage and objects — not the
     # overlayImage, which Fabric paints after applying it (StaticCanvas.renderCanvas)
     canvas_clip = root.get("clipPath")
     clips: tuple[Clip, ...] = ((canvas_clip, f"{prefix}clipPath", Matrix()),) if canvas_clip else ()
+    for key in _CANVAS_UNSUPPORTED:
+        if root.get(key) not in (None, "", False):
+            problem = DesignError(f"canvas {key} is not supported yet", field=f"{prefix}{key}")
+            if opts.unsupported == "approximate":
+                conv.approximations.append((problem.field or key, f"{problem.message}; left out"))
+            else:
+                conv.problems.append(problem)
     bg = root.get("background")
     if bg not in (None, ""):
-        if not isinstance(bg, str):
-            raise DesignError("only a flat background colour is supported", field=f"{prefix}background")
-        hex_, alpha = color(bg, f"{prefix}background")
-        if hex_ is not None and alpha > 0:
-            if alpha < 1:
-                raise DesignError("a translucent canvas background is not supported", field=f"{prefix}background")
-            if clips:  # a clipped background: a rect over the whole bleed box, in canvas px
-                bx, by = (-template.bleed_mm - ox) / k, (-template.bleed_mm - oy) / k
-                bw_px, bh_px = template.bleed_w / k, template.bleed_h / k
-                rect = {"type": "rect", "width": bw_px, "height": bh_px, "fill": hex_, "strokeWidth": 0}
-                centre = Matrix.translate(bx + bw_px / 2, by + bh_px / 2)
-                vector(conv, Node(rect, f"{prefix}background", "rect", centre, 1.0, False, clips), layers)
-            else:
-                conv.add(layers, {"type": "background", "color": hex_}, f"{prefix}background")
+        # the background colour (or gradient) is a rect under everything: an object, so problems are collected
+        # and approximated like an object's
+        flat = color(bg, f"{prefix}background") if isinstance(bg, str) else None
+        if flat is not None and flat[0] is None:
+            pass  # transparent
+        elif flat is not None and flat[1] >= 1 and not clips:
+            conv.add(layers, {"type": "background", "color": flat[0]}, f"{prefix}background")
+        else:
+            bx, by = (-template.bleed_mm - ox) / k, (-template.bleed_mm - oy) / k
+            bw_px, bh_px = template.bleed_w / k, template.bleed_h / k
+            fill: Any = bg
+            if isinstance(bg, dict) and bg.get("gradientUnits") != "percentage":
+                # a gradient / pattern in canvas px (Fabric fills the canvas from its origin): the rect starts at
+                # the bleed box's corner, so shift the paint by as much
+                fill = dict(bg, offsetX=_number(bg.get("offsetX")) - bx, offsetY=_number(bg.get("offsetY")) - by)
+            rect = {
+                "type": "rect",
+                "originX": "left",
+                "originY": "top",
+                "left": bx,
+                "top": by,
+                "width": bw_px,
+                "height": bh_px,
+                "fill": fill,
+                "strokeWidth": 0,
+            }
+            conv.object(rect, f"{prefix}background", Matrix(), 1.0, layers, clips=clips)
     # Fabric paints: background colour, backgroundImage, objects, overlayImage (any Fabric object)
     if root.get("backgroundImage"):
         conv.object(root["backgroundImage"], f"{prefix}backgroundImage", Matrix(), 1.0, layers, clips=clips)
@@ -144,13 +183,21 @@ def import_fabric(
         conv.object(obj, f"{prefix}objects[{i}]", Matrix(), 1.0, layers, clips=clips)
     if root.get("overlayImage"):
         conv.object(root["overlayImage"], f"{prefix}overlayImage", Matrix(), 1.0, layers)
+    if conv.problems:  # every problem of every object in one error
+        unique = {(p.field, p.message): p for p in conv.problems}
+        raise several(list(unique.values()))
     design_json = {"version": 1, "template": template.id, "layers": layers}
     try:
         design = parse_design(design_json)
     except DesignError as exc:  # a bug in the mapping or a value out of the native range: name the object
         where = conv.origin_of(exc.field)
         raise DesignError(exc.message, field=where) from None
-    return FabricImport(design, tuple(conv.notes), tuple(conv.layer_origin), dict(conv.text_lines))
+    approximations = tuple(dict.fromkeys(conv.approximations))
+    return FabricImport(design, tuple(conv.notes), tuple(conv.layer_origin), dict(conv.text_lines), approximations)
+
+
+def _number(v: Any) -> float:
+    return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else 0.0
 
 
 def load_fabric_json(
@@ -160,8 +207,14 @@ def load_fabric_json(
     template_id: str | None = None,
     options: FabricOptions | None = None,
 ) -> FabricImport:
-    """Import decoded Fabric JSON for a template named by ``template_id`` or by the wrapper's ``template``."""
+    """Import decoded Fabric JSON for a template named by ``template_id`` or by the wrapper's ``template``.
+
+    With neither, the canvas is rendered as it is: on a page of its own pixel size
+    (:func:`render_engine.templates.canvas_template`, id ``canvas-<w>x<h>``).
+    """
     tid = template_id or (data.get("template") if isinstance(data, dict) else None)
-    if not isinstance(tid, str) or not tid:
-        raise DesignError("a Fabric design needs a template (--template or a 'template' field)", field="template")
+    if tid is not None and (not isinstance(tid, str) or not tid):
+        raise DesignError("template is a template id", field="template")
+    if tid is None:
+        tid = canvas_template_id(*canvas_size_of(data, options))
     return import_fabric(data, engine.templates.get(tid), engine.fonts, asset_dir, options)

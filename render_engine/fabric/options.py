@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 from .fonts import DEFAULT_FONT_MAP
 
 Covers = Literal["trim", "bleed"]
+Unsupported = Literal["refuse", "approximate"]
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,13 @@ class FabricOptions:
     that canvas is the trim box or the bleed box. ``font_map`` maps lower-case Fabric family names to
     bundled family ids; ``font_fallback`` (a family id) is used for unknown families instead of an error
     and reported in :attr:`FabricImport.notes`.
+
+    ``image_dir``: image ``src`` paths (``photo.jpg``, ``img/a.png``, ``file://…``) are read from this folder
+    and may not leave it (the CLI sets it to the JSON file's folder); without it only ``data:`` URLs and
+    ``asset:<id>`` are accepted. ``unsupported``: ``"refuse"`` (default, print jobs) raises one
+    :class:`~render_engine.errors.DesignError` listing every property the importer cannot honour;
+    ``"approximate"`` (previews) draws the closest supported thing and lists each approximation in
+    :attr:`FabricImport.approximations` (preflight warnings ``fabric.approximated``).
     """
 
     canvas_size: tuple[float, float] | None = None  # overrides the request's "canvas"
@@ -26,3 +35,5 @@ class FabricOptions:
     font_map: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_FONT_MAP))
     font_fallback: str | None = None
     aspect_tolerance: float = 0.01
+    image_dir: Path | None = None
+    unsupported: Unsupported = "refuse"

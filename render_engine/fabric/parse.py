@@ -8,6 +8,7 @@ Every reader takes ``where``, the object's field path (``fabric.objects[3].style
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from collections.abc import Mapping
@@ -15,7 +16,7 @@ from typing import Any
 
 from PIL import ImageColor
 
-from ..errors import DesignError
+from ..errors import DesignError, several
 from .svg import fmt
 
 #: Fabric type names (lower case; Fabric 6 also writes class names such as "FabricText") -> our kind.
@@ -66,10 +67,14 @@ def kind_of(raw_type: Any) -> str | None:
 
 
 def check_defaults(obj: Mapping[str, Any], where: str, table: Mapping[str, tuple[Any, ...]]) -> None:
-    """An error for the first property of ``table`` that ``obj`` sets to a value we cannot honour."""
-    for key, ok in table.items():
-        if key in obj and obj[key] not in ok:
-            raise DesignError(f"'{key}' is not supported yet", field=f"{where}.{key}")
+    """One error listing every property of ``table`` that ``obj`` sets to a value we cannot honour."""
+    problems = [
+        DesignError(f"'{key}' is not supported yet", field=f"{where}.{key}")
+        for key, ok in table.items()
+        if key in obj and obj[key] not in ok
+    ]
+    if problems:
+        raise several(problems)
 
 
 def num(obj: Mapping[str, Any], key: str, default: float | None, where: str) -> float:
@@ -144,3 +149,75 @@ def path_d(cmds: Any, where: str) -> str:
             raise DesignError(f"'{c[0]}' takes {_PATH_ARITY[c[0]]} numbers", field=f"{where}[{j}]")
         out.append(c[0] + " ".join(fmt(float(a)) for a in args))
     return " ".join(out)
+
+
+_TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+_WHOLE = {"filters", "clipPath", "shadow", "path"}  # remove the whole entry a problem inside it names
+_NOT_WITHOUT = {"type", "src", "objects", "points", "text", "width", "height", "radius", "rx", "ry"}
+
+
+def without(obj: Mapping[str, Any], where: str, field: str) -> tuple[dict[str, Any], str] | None:
+    """For the approximate policy: ``obj`` (at ``where``) without the property ``field`` names, and what is
+    drawn instead; None when the object cannot be drawn without it (its type, source, geometry).
+
+    A gradient or pattern becomes a flat colour (the mean of the gradient's stops; mid grey for a pattern);
+    a filter, clipPath or shadow is left off as a whole; any other property falls back to Fabric's default
+    (removed); inside per-character ``styles`` only the named style property is removed.
+    """
+    if not isinstance(obj, dict) or not field.startswith(where + "."):
+        return None
+    tokens: list[str | int] = [
+        m.group(1) if m.group(1) is not None else int(m.group(2)) for m in _TOKEN.finditer(field[len(where) + 1 :])
+    ]
+    if not tokens or not isinstance(tokens[0], str) or tokens[0] in _NOT_WITHOUT:
+        return None
+    key = tokens[0]
+    if key == "path" and kind_of(obj.get("type")) == "path":
+        return None
+    out = copy.deepcopy(dict(obj))
+    value = out.get(key)
+    if key in ("fill", "stroke") and isinstance(value, dict):
+        flat = _flat_colour(value)
+        out[key] = flat
+        return out, f"with the flat colour {flat} instead of the {value.get('type', 'paint')}"
+    index = tokens[1] if len(tokens) > 1 else None
+    if key == "filters" and isinstance(value, list) and isinstance(index, int) and index < len(value):
+        del value[index]
+        return out, f"without filter {index}"
+    if key == "styles" and len(tokens) > 1:
+        parent: Any = out
+        for t in tokens[:-1]:
+            try:
+                parent = parent[t]
+            except (KeyError, IndexError, TypeError):
+                parent = None
+                break
+        last = tokens[-1]
+        if isinstance(parent, dict) and last in parent:
+            del parent[last]
+            return out, f"without the style property '{last}'"
+        if isinstance(parent, list) and isinstance(last, int) and last < len(parent):
+            del parent[last]
+            return out, "without that style entry"
+    if key not in out:
+        return None
+    del out[key]
+    return out, f"without '{key}'" + ("" if key in _WHOLE else " (Fabric's default)")
+
+
+def _flat_colour(paint: Mapping[str, Any]) -> str:
+    """The closest flat colour to a gradient (mean of its stop colours) or a pattern (mid grey)."""
+    stops = paint.get("colorStops")
+    rgbs = []
+    if isinstance(stops, list):
+        for s in stops:
+            try:
+                hex_, _ = color(s.get("color") if isinstance(s, dict) else None, "")
+            except DesignError:
+                continue
+            if hex_ is not None:
+                rgbs.append(tuple(int(hex_[i : i + 2], 16) for i in (1, 3, 5)))
+    if not rgbs:
+        return "#808080"
+    r, g, b = (round(sum(c[i] for c in rgbs) / len(rgbs)) for i in range(3))
+    return f"#{r:02x}{g:02x}{b:02x}"

@@ -9,6 +9,7 @@ import json
 import re
 import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,56 @@ def read_json_file(path: Path) -> Any:
         raise DesignError("JSON nested too deeply", field="design") from None
 
 
+def render_fabric(
+    data: Any,
+    engine: Engine,
+    out: Path,
+    *,
+    template_id: str | None = None,
+    options: FabricOptions | None = None,
+    fmt: Format | None = None,
+    dpi: float | None = None,
+    scale: float | None = None,
+    name: str = "design",
+    pdf_options: PdfOptions | None = None,
+    timer: StepTimer | None = None,
+    on_prepared: Callable[[Prepared], None] | None = None,
+) -> RenderResult:
+    """Render decoded Fabric JSON to ``out``.
+
+    Without a template (``template_id`` or the wrapper's ``template``) the canvas is rendered as it is: a
+    page of the canvas's own size (PNG ``width x height`` px at ``scale`` 1, transparent where the canvas has
+    no background; PDF at 0.75 pt per px). ``scale`` multiplies the template's target DPI (a canvas's is 96:
+    ``scale=2`` gives a 2x PNG); ``dpi`` sets it directly. Data-URL and file images are written into a
+    temporary folder for the render.
+    """
+    timer = timer or StepTimer()
+    with tempfile.TemporaryDirectory(prefix="fabric-") as tmp:
+        with timer.step("parse"):
+            imported = load_fabric_json(data, engine, Path(tmp), template_id, options)
+        design = imported.design
+        template = engine.templates.get(design.template)
+        if scale is not None:
+            if not (isinstance(scale, int | float) and scale > 0):
+                raise DesignError("scale must be a positive number", field="scale")
+            if dpi is not None:
+                raise DesignError("give either scale or dpi", field="scale")
+            dpi = template.dpi.target * float(scale)
+        res = render_design(
+            design,
+            engine,
+            out,
+            base_dir=Path(tmp),
+            fmt=fmt or template.output.default_format,
+            dpi=dpi,
+            name=name,
+            timer=timer,
+            pdf_options=pdf_options,
+            on_prepared=on_prepared,
+        )
+    return replace(res, warnings=tuple(f"{f}: {m}" for f, m in imported.approximations))
+
+
 def render_fabric_file(
     path: Path,
     engine: Engine,
@@ -43,29 +94,38 @@ def render_fabric_file(
     options: FabricOptions | None = None,
     fmt: Format | None = None,
     dpi: float | None = None,
+    scale: float | None = None,
     pdf_options: PdfOptions | None = None,
     on_prepared: Callable[[Prepared], None] | None = None,
 ) -> RenderResult:
-    """Render a Fabric JSON file like :func:`render_engine.pipeline.render_file` renders a native one."""
+    """Render a Fabric JSON file like :func:`render_engine.pipeline.render_file` renders a native one; image
+    ``src`` paths are read from the file's folder (and may not leave it)."""
     timer = StepTimer()
-    with tempfile.TemporaryDirectory(prefix="fabric-") as tmp:
-        with timer.step("parse"):
-            imported = load_fabric_json(read_json_file(path), engine, Path(tmp), template_id, options)
-        design = imported.design
-        stem = path.name.removesuffix(".json").removesuffix(".fabric")
-        out_fmt = fmt or engine.templates.get(design.template).output.default_format
-        return render_design(
-            design,
-            engine,
-            out_dir / f"{stem}.{out_fmt}",
-            base_dir=Path(tmp),
-            fmt=out_fmt,
-            dpi=dpi,
-            name=path.name,
-            timer=timer,
-            pdf_options=pdf_options,
-            on_prepared=on_prepared,
-        )
+    with timer.step("parse"):
+        data = read_json_file(path)
+    opts = options or FabricOptions()
+    if opts.image_dir is None:
+        opts = replace(opts, image_dir=path.parent)
+    stem = path.name.removesuffix(".json").removesuffix(".fabric")
+    # the output format decides the file name: the template's default unless asked
+    out_fmt = fmt
+    if out_fmt is None:
+        tid = template_id or (data.get("template") if isinstance(data, dict) else None)
+        out_fmt = engine.templates.get(tid).output.default_format if isinstance(tid, str) and tid else "png"
+    return render_fabric(
+        data,
+        engine,
+        out_dir / f"{stem}.{out_fmt}",
+        template_id=template_id,
+        options=opts,
+        fmt=out_fmt,
+        dpi=dpi,
+        scale=scale,
+        name=path.name,
+        pdf_options=pdf_options,
+        timer=timer,
+        on_prepared=on_prepared,
+    )
 
 
 def add_render_arguments(parser: argparse.ArgumentParser) -> None:
@@ -77,7 +137,24 @@ def add_render_arguments(parser: argparse.ArgumentParser) -> None:
         default="auto",
         help="input dialect (default: auto — Fabric JSON has 'objects' and no native 'layers')",
     )
-    g.add_argument("--template", help="Fabric input: product template id (or a 'template' field in the file)")
+    g.add_argument(
+        "--template",
+        help="Fabric input: product template id (or a 'template' field in the file); without one the canvas "
+        "is rendered as it is, at its own pixel size",
+    )
+    g.add_argument(
+        "--scale",
+        type=float,
+        help="multiply the template's target DPI (a Fabric canvas without a template: 2 = a 2x PNG, like "
+        "Fabric's toDataURL multiplier)",
+    )
+    g.add_argument(
+        "--unsupported",
+        choices=["refuse", "approximate"],
+        default="refuse",
+        help="Fabric input: refuse (default) or approximate properties the engine cannot draw yet "
+        "(each approximation is printed as a warning)",
+    )
     g.add_argument("--canvas-size", metavar="WxH", help="Fabric input: editor canvas size in px, e.g. 1200x466")
     g.add_argument(
         "--canvas-covers", choices=["trim", "bleed"], help="Fabric input: the canvas is the trim box (default) or bleed"
@@ -114,8 +191,9 @@ def render_cli(
             return None
     opts = FabricOptions(
         canvas_size=_canvas_size(args.canvas_size),
-        covers=args.canvas_covers or "trim",
+        covers=args.canvas_covers,
         font_fallback=args.font_fallback,
+        unsupported=args.unsupported,
     )
     return render_fabric_file(
         path,
@@ -125,5 +203,7 @@ def render_cli(
         options=opts,
         fmt=args.format,
         dpi=args.dpi,
+        scale=args.scale,
         pdf_options=pdf_options,
+        on_prepared=on_prepared,
     )
