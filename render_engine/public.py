@@ -67,6 +67,8 @@ class Rendered:
     dpi: float
     timings: dict[str, float] = field(default_factory=dict)  # seconds per pipeline step
     template: str = ""
+    # Fabric input with unsupported="approximate": "field: reason; drawn …" per approximation
+    warnings: tuple[str, ...] = ()
 
 
 # ------------------------------------------------------------------------------------------ engine
@@ -114,6 +116,7 @@ class _Loaded:
     design: Design
     base_dir: Path
     scratch: Path | None  # a temporary folder to remove after the call (Fabric images), or None
+    approximations: tuple[tuple[str, str], ...] = ()  # Fabric, unsupported="approximate": (field, what)
 
 
 def _decode(source: Any) -> tuple[Any, Path | None]:
@@ -144,11 +147,20 @@ def _decode(source: Any) -> tuple[Any, Path | None]:
 
 
 def _import_fabric(
-    data: Any, engine: Engine, template: str | None, canvas_size: tuple[float, float] | None, folder: Path
+    data: Any,
+    engine: Engine,
+    template: str | None,
+    canvas_size: tuple[float, float] | None,
+    folder: Path,
+    image_dir: Path,
+    unsupported: str,
 ) -> FabricImport:
     from .fabric import FabricOptions, load_fabric_json
 
-    return load_fabric_json(data, engine, folder, template, FabricOptions(canvas_size=canvas_size))
+    if unsupported not in ("refuse", "approximate"):
+        raise DesignError("unsupported is 'refuse' or 'approximate'", field="unsupported")
+    opts = FabricOptions(canvas_size=canvas_size, image_dir=image_dir, unsupported=unsupported)  # type: ignore[arg-type]
+    return load_fabric_json(data, engine, folder, template, opts)
 
 
 def _load(
@@ -159,6 +171,7 @@ def _load(
     canvas_size: tuple[float, float] | None,
     engine: Engine,
     keep_fabric_assets: bool,
+    unsupported: str = "refuse",
 ) -> _Loaded:
     if isinstance(source, Design):
         _check_template(source, template)
@@ -174,20 +187,22 @@ def _load(
         return _Loaded(design, base, None)
     scratch = Path(tempfile.mkdtemp(prefix="render-engine-fabric-"))
     try:
-        design = _import_fabric(data, engine, template, canvas_size, scratch).design
+        imported = _import_fabric(data, engine, template, canvas_size, scratch, base, unsupported)
+        design = imported.design
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise
+    approx = imported.approximations
     if not any(scratch.iterdir()):  # no embedded images: nothing to keep
         shutil.rmtree(scratch, ignore_errors=True)
-        return _Loaded(design, base, None)
+        return _Loaded(design, base, None, approx)
     if not keep_fabric_assets:
-        return _Loaded(design, scratch, scratch)
+        return _Loaded(design, scratch, scratch, approx)
     key = id(design)
     with _fabric_lock:
         _fabric_dirs[key] = (weakref.ref(design), scratch)
     weakref.finalize(design, _forget_fabric_dir, key, scratch)
-    return _Loaded(design, scratch, None)
+    return _Loaded(design, scratch, None, approx)
 
 
 def _check_template(design: Design, template: str | None) -> None:
@@ -202,6 +217,7 @@ def load_design(
     template: str | None = None,
     canvas_size: tuple[float, float] | None = None,
     engine: Engine | None = None,
+    unsupported: Literal["refuse", "approximate"] = "refuse",
 ) -> Design:
     """Parse and validate a design (native or Fabric.js JSON) without rendering it.
 
@@ -209,11 +225,19 @@ def load_design(
     native design it must match the design's own. ``canvas_size`` is the Fabric editor canvas in px (or the
     wrapper's ``canvas``). Raises :class:`~render_engine.errors.DesignError` naming the field. A Fabric
     canvas's embedded images are kept in a private folder for as long as the returned Design lives, so it
-    can be rendered later by the other functions.
+    can be rendered later by the other functions. Without a template a Fabric canvas is a page of its own
+    pixel size (``canvas-<w>x<h>``, docs/fabric.md). ``unsupported="approximate"`` draws Fabric properties
+    the engine cannot draw yet as closely as it can instead of refusing them (see :func:`render_design`).
     """
     eng = engine or default_engine()
     return _load(
-        source, base_dir=base_dir, template=template, canvas_size=canvas_size, engine=eng, keep_fabric_assets=True
+        source,
+        base_dir=base_dir,
+        template=template,
+        canvas_size=canvas_size,
+        engine=eng,
+        keep_fabric_assets=True,
+        unsupported=unsupported,
     ).design
 
 
@@ -238,6 +262,8 @@ def render_design(
     canvas_size: tuple[float, float] | None = None,
     soft_proof: bool = False,
     marks: bool = False,
+    scale: float | None = None,
+    unsupported: Literal["refuse", "approximate"] = "refuse",
 ) -> Rendered:
     """Render a design to a print file: PDF/X-4 or PNG, as the CLI's ``render-engine render`` does.
 
@@ -246,6 +272,13 @@ def render_design(
     :attr:`Rendered.path` is set; without it only :attr:`Rendered.data` is returned and no file is left.
     ``soft_proof`` (PNG) shows a CMYK product's colours through its output profile; ``marks`` (PDF) adds crop
     marks and a job label in a slug.
+
+    Fabric input without a template (argument or wrapper field) renders the canvas as it is: a PNG of exactly
+    the canvas's width x height px (transparent where it has no background), or a PDF at 0.75 pt per px.
+    ``scale`` multiplies the template's target DPI (a canvas's is 96 px/in: ``scale=2`` is Fabric's
+    ``multiplier: 2``); give ``scale`` or ``dpi``, not both. A Fabric property the engine cannot draw yet is a
+    :class:`~render_engine.errors.DesignError` listing every one (``.problems``); ``unsupported="approximate"``
+    (previews) draws the closest supported thing instead and lists each in :attr:`Rendered.warnings`.
     """
     from .pdf import PdfOptions
     from .pipeline import StepTimer, render_prepared
@@ -254,11 +287,23 @@ def render_design(
     timer = StepTimer()
     with timer.step("parse"):
         loaded = _load(
-            design, base_dir=base_dir, template=template, canvas_size=canvas_size, engine=eng, keep_fabric_assets=False
+            design,
+            base_dir=base_dir,
+            template=template,
+            canvas_size=canvas_size,
+            engine=eng,
+            keep_fabric_assets=False,
+            unsupported=unsupported,
         )
     try:
         prep = _prepare(loaded, eng, timer)
         fmt = _format(format, out, prep)
+        if scale is not None:
+            if isinstance(scale, bool) or not isinstance(scale, int | float) or not scale > 0:
+                raise DesignError("scale must be a positive number", field="scale")
+            if dpi is not None:
+                raise DesignError("give either scale or dpi", field="scale")
+            dpi = prep.layout.template.dpi.target * float(scale)
         opts = PdfOptions(marks=marks)
         if out is not None:
             path = Path(out)
@@ -277,7 +322,8 @@ def render_design(
     finally:
         if loaded.scratch is not None:
             shutil.rmtree(loaded.scratch, ignore_errors=True)
-    return Rendered(res.format, data, path, res.pixels, res.dpi, dict(res.timings), res.template)
+    warnings = tuple(f"{f}: {m}" for f, m in loaded.approximations)
+    return Rendered(res.format, data, path, res.pixels, res.dpi, dict(res.timings), res.template, warnings)
 
 
 def _format(requested: str | None, out: str | os.PathLike[str] | None, prep: Prepared) -> PrintFormat:

@@ -23,7 +23,7 @@ from render_engine.errors import DesignError
 from render_engine.fabric import FabricOptions, load_fabric_json, render_fabric
 from render_engine.fonts import FontCatalog
 from render_engine.resolve import Engine
-from render_engine.settings import REPO_ROOT, Settings
+from render_engine.settings import Settings, bundled_dir
 from render_engine.templates import canvas_template_id
 
 CORPUS = Path(__file__).resolve().parent / "fabric_corpus"
@@ -191,7 +191,7 @@ def test_approximate_draws_the_closest_supported_thing(engine: Engine, tmp_path:
 
 def _storefront_font(folder: Path, family: str, source: str, weight: int = 400) -> Path:
     """A bundled font file renamed to another family (generated: no binary fixture)."""
-    font = TTFont(REPO_ROOT / "fonts" / source)
+    font = TTFont(bundled_dir("fonts") / source)
     for rec in font["name"].names:
         if rec.nameID in (1, 16):
             rec.string = family
@@ -206,7 +206,7 @@ def test_fonts_folder_adds_storefront_families(tmp_path: Path) -> None:
     fonts.mkdir()
     _storefront_font(fonts, "Shop Script", "kaushan-script/KaushanScript-Regular.otf")
     _storefront_font(fonts, "Shop Script", "dancing-script/DancingScript-Regular.otf", weight=700)
-    cat = FontCatalog(REPO_ROOT / "fonts", fonts)
+    cat = FontCatalog(bundled_dir("fonts"), fonts)
     assert "noto-sans" in cat.families  # added, not replaced
     fid = cat.family_id("shop script")
     assert fid == cat.family_id("ShopScript") == cat.family_id("Shop-Script") == "shop-script"
@@ -218,7 +218,7 @@ def test_fonts_folder_adds_storefront_families(tmp_path: Path) -> None:
     assert isinstance(layer, TextLayer) and layer.font.family == "shop-script"  # the storefront's, not a guess
     (fonts / "broken.ttf").write_bytes(b"not a font")
     with pytest.raises(Exception, match=r"broken\.ttf"):
-        FontCatalog(REPO_ROOT / "fonts", fonts)
+        FontCatalog(bundled_dir("fonts"), fonts)
 
 
 def test_cli_fonts_dir_option(tmp_path: Path) -> None:
@@ -263,3 +263,20 @@ def test_data_url_images_still_work_without_a_folder(engine: Engine, tmp_path: P
     with pytest.raises(DesignError) as exc:
         load_fabric_json({"objects": [{**img, "src": "photo.png"}], "width": 10, "height": 10}, engine, tmp_path)
     assert exc.value.field == "objects[0].src"
+
+
+def test_public_api_renders_a_canvas_as_it_is(engine: Engine, tmp_path: Path) -> None:
+    from render_engine import render_design
+
+    data = _corpus("rects")
+    png = render_design(data, engine=engine)
+    assert png.format == "png" and png.pixels == (600, 800) and png.template == "canvas-600x800"
+    assert Image.open(io.BytesIO(png.data)).size == (600, 800)
+    assert render_design(data, engine=engine, scale=2).pixels == (1200, 1600)
+    pdf = render_design(data, tmp_path / "r.pdf", engine=engine)
+    assert pdf.format == "pdf" and pdf.data.startswith(b"%PDF")
+    with pytest.raises(DesignError) as exc:
+        render_design(_bad_canvas(), engine=engine)
+    assert len(exc.value.problems) >= 4
+    approx = render_design(_bad_canvas(), engine=engine, unsupported="approximate")
+    assert any(w.startswith("fabric.objects[2].type: ") for w in approx.warnings)
