@@ -29,12 +29,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from render_engine.assets import probe_image
+from render_engine.checks.preflight import Finding, PreflightReport
 from render_engine.design import ImageLayer, parse_design
 from render_engine.errors import AssetError, DesignError, RenderError
 from render_engine.jobs.storage import sha256_file
 from render_engine.jobs.worker import Services
 from render_engine.pipeline import Prepared, StepTimer, check_dpi, prepare
-from render_engine.preflight import Finding, PreflightReport
 
 from .errors import storage_error
 
