@@ -181,20 +181,89 @@ class Arc(Model):
     )
 
 
+class Stroke(Model):
+    color: Paint = Field(RGB(hex="#000000"), description="A colour or a gradient.")
+    width: Annotated[float, Field(gt=0, le=500)] = Field(1.0, description="Stroke width in pt.")
+    dash: Annotated[list[Annotated[float, Field(ge=0, le=5000)]], Field(max_length=64)] = Field(
+        default_factory=list, description="Dash and gap lengths in pt, alternating (SVG stroke-dasharray)."
+    )
+    dash_offset: Annotated[float, Field(ge=-100_000, le=100_000)] = Field(
+        0.0, description="Where the dash pattern starts, in pt along the path."
+    )
+    cap: Literal["butt", "round", "square"] = "butt"
+    join: Literal["miter", "round", "bevel"] = "miter"
+    miter_limit: Annotated[float, Field(ge=1, le=100)] = Field(4.0, description="As SVG's stroke-miterlimit.")
+
+    @model_validator(mode="after")
+    def _dashes(self) -> Stroke:
+        if self.dash and sum(self.dash) <= 0:
+            raise ValueError("a dash pattern needs a positive length")
+        return self
+
+
+class TextPath(Model):
+    """Set the text along an arbitrary path: each glyph's advance centre sits on the path at its arc length,
+    the glyph turned to the path's tangent (SVG ``textPath``, Fabric's text on a path).
+
+    The layer's ``align`` places each line along the path (left: from the start, center, right: ending at
+    the path's end); text longer than the path wraps around to its start, as Fabric does (preflight
+    reports it as overflow). Further lines sit one line pitch further below the path.
+    """
+
+    d: Annotated[str, Field(min_length=1, max_length=100_000)] = Field(
+        description="SVG path data in mm, relative to the text box's top-left corner (it turns with the layer)."
+    )
+    start_offset: Annotated[float, Field(ge=-MAX_MM * 10, le=MAX_MM * 10)] = Field(
+        0.0, description="Distance (mm) along the path added to where the aligned line starts."
+    )
+    side: Literal["left", "right"] = Field(
+        "left",
+        description="'left': glyphs stand on the left of the path's direction of travel (y down: above a "
+        "left-to-right path); 'right': on the other side, reading the other way.",
+    )
+    vertical_align: Literal["baseline", "center", "ascender", "descender"] = Field(
+        "baseline",
+        description="What of each glyph sits on the path: its baseline, the middle of the font's ascent and "
+        "descent, its ascent line (the text hangs below) or its descent line (the text stands above).",
+    )
+
+
 class TextSpan(Model):
-    """A range of the text drawn in another colour and/or face (a storefront's bold word, a red name)."""
+    """A range of the text drawn in another colour, face, size, baseline, stroke or spacing (a storefront's
+    bold word, a red name, a superscript "th")."""
 
     start: Annotated[int, Field(ge=0, le=20_000)] = Field(description="First character (code point index).")
     end: Annotated[int, Field(gt=0, le=20_000)] = Field(description="One past the last character.")
     color: Paint | None = Field(None, description="Defaults to the layer colour (a colour or a gradient).")
-    font: FontRef | None = Field(None, description="Defaults to the layer font. The size stays the layer's.")
+    font: FontRef | None = Field(None, description="Defaults to the layer font.")
+    size: Annotated[float | None, Field(gt=0, le=2000)] = Field(
+        None,
+        description="Font size in pt (defaults to the layer's). A line is as tall as its largest size; "
+        "shrink-to-fit scales span sizes with the layer size.",
+    )
+    baseline_shift: Annotated[float, Field(ge=-2000, le=2000)] = Field(
+        0.0, description="Raise (+) or lower (-) the characters' baseline, in pt (superscript, subscript)."
+    )
+    stroke: Stroke | None = Field(None, description="Outline the characters (drawn over the fill).")
+    letter_spacing: Annotated[float | None, Field(ge=-0.5, le=2)] = Field(
+        None, description="Extra space after each of these characters, in em of the layer size."
+    )
 
     @model_validator(mode="after")
     def _range(self) -> TextSpan:
         if self.end <= self.start:
             raise ValueError("a span needs end > start")
-        if self.color is None and self.font is None:
-            raise ValueError("a span needs a 'color', a 'font' or both")
+        if (
+            self.color is None
+            and self.font is None
+            and self.size is None
+            and not self.baseline_shift
+            and self.stroke is None
+            and self.letter_spacing is None
+        ):
+            raise ValueError(
+                "a span needs at least one of 'color', 'font', 'size', 'baseline_shift', 'stroke', 'letter_spacing'"
+            )
         return self
 
 
@@ -222,8 +291,26 @@ class TextLayer(Model):
         6.0, description="Smallest size (pt) shrink-to-fit may use."
     )
     arc: Arc | None = None
+    path: TextPath | None = Field(None, description="Set the text along a path instead of in lines in the box.")
+    stroke: Stroke | None = Field(None, description="Outline every glyph (drawn over the fill).")
+    direction: Literal["auto", "ltr", "rtl"] = Field(
+        "auto",
+        description="Paragraph direction: 'auto' takes it from each paragraph's first strong character "
+        "(Unicode bidi); 'rtl' makes neutral-led and mixed paragraphs right-to-left.",
+    )
+    wrap_by: Literal["word", "grapheme"] = Field(
+        "word",
+        description="Where lines may break: at word boundaries (UAX #14), or between any two graphemes "
+        "(CJK editors' character wrapping; Fabric's splitByGrapheme).",
+    )
+    line_ascent: Annotated[float | None, Field(gt=0, le=10)] = Field(
+        None,
+        description="Where each baseline sits below the top of its line, in em of the line's largest size "
+        "(Fabric: 1.13 x 0.778). Default: the font's ascent and descent centred in the line.",
+    )
     spans: Annotated[list[TextSpan], Field(max_length=1000)] = Field(
-        default_factory=list, description="Character ranges in another colour or face; they must not overlap."
+        default_factory=list,
+        description="Character ranges in another colour, face, size, baseline, stroke or spacing; no overlaps.",
     )
     rotation: Degrees = 0.0
     opacity: Opacity = 1.0
@@ -238,6 +325,8 @@ class TextLayer(Model):
             end = span.end
         if end > len(self.text):
             raise ValueError("a text span ends after the text")
+        if self.arc is not None and self.path is not None:
+            raise ValueError("a text layer takes 'arc' or 'path', not both")
         return self
 
     @field_validator("text")
@@ -266,26 +355,6 @@ class SvgLayer(Model):
     def _one_source(self) -> SvgLayer:
         if (self.svg is None) == (self.file is None):
             raise ValueError("an svg layer needs exactly one of 'svg' or 'file'")
-        return self
-
-
-class Stroke(Model):
-    color: Paint = Field(RGB(hex="#000000"), description="A colour or a gradient.")
-    width: Annotated[float, Field(gt=0, le=500)] = Field(1.0, description="Stroke width in pt.")
-    dash: Annotated[list[Annotated[float, Field(ge=0, le=5000)]], Field(max_length=64)] = Field(
-        default_factory=list, description="Dash and gap lengths in pt, alternating (SVG stroke-dasharray)."
-    )
-    dash_offset: Annotated[float, Field(ge=-100_000, le=100_000)] = Field(
-        0.0, description="Where the dash pattern starts, in pt along the path."
-    )
-    cap: Literal["butt", "round", "square"] = "butt"
-    join: Literal["miter", "round", "bevel"] = "miter"
-    miter_limit: Annotated[float, Field(ge=1, le=100)] = Field(4.0, description="As SVG's stroke-miterlimit.")
-
-    @model_validator(mode="after")
-    def _dashes(self) -> Stroke:
-        if self.dash and sum(self.dash) <= 0:
-            raise ValueError("a dash pattern needs a positive length")
         return self
 
 

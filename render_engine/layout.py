@@ -103,6 +103,8 @@ class TextItem:
     # (span paint or None for ``color``, outline) split by text spans; () means the whole outline in ``color``
     runs: tuple[tuple[ResolvedPaint | None, Path], ...] = ()
     blend: str = "normal"
+    # the outlines to stroke over every fill (the layer's and spans' strokes), as stroke-only shapes
+    strokes: tuple[ShapeItem, ...] = ()
 
     @property
     def paint_runs(self) -> tuple[tuple[ResolvedPaint, Path], ...]:
@@ -175,12 +177,37 @@ def plan_layout(design: Design, res: Resources, fonts: FontCatalog) -> Layout:
                     for k, path in block.color_runs
                 )
             colour = resolve_paint(layer.color, tbox, place)
-            items.append(TextItem(i, block, colour, layer.opacity, tbox, block.size_pt, runs, layer.blend))
+            strokes = _text_strokes(i, layer, block, tbox, place)
+            items.append(TextItem(i, block, colour, layer.opacity, tbox, block.size_pt, runs, layer.blend, strokes))
         elif isinstance(layer, ShapeLayer):
             items.append(_shape_item(i, layer))
         elif isinstance(layer, SvgLayer):
             items.append(_svg_item(i, layer, res.svgs[i]))
     return Layout(t, bleed, trim, trim.inset(t.safe_margin_mm), tuple(items))
+
+
+def _text_strokes(i: int, layer: TextLayer, block: TextBlock, box: Rect, place: Matrix) -> tuple[ShapeItem, ...]:
+    """The text's outlines to stroke: each paint run with its span's stroke, else the layer's, as stroke-only
+    shapes (so both backends stroke them as they stroke shapes). A stroke scales with shrink-to-fit like the
+    text it outlines."""
+    shrink = block.size_pt / layer.size
+    out: list[ShapeItem] = []
+    for k, path in block.color_runs or ((-1, block.outline),):
+        span_stroke = layer.spans[k].stroke if k >= 0 else None
+        stroke = span_stroke or layer.stroke
+        if stroke is None or path.empty:
+            continue
+        style = StrokeStyle(
+            tuple(pt_to_mm(v) * shrink for v in stroke.dash),
+            pt_to_mm(stroke.dash_offset) * shrink,
+            stroke.cap,
+            stroke.join,
+            stroke.miter_limit,
+        )
+        paint = resolve_paint(stroke.color, box, place)
+        width = pt_to_mm(stroke.width) * shrink
+        out.append(ShapeItem(i, path, None, paint, width, layer.opacity, style, False, layer.blend))
+    return tuple(out)
 
 
 def _rect(box: object) -> Rect:

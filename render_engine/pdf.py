@@ -300,6 +300,11 @@ def _text(page: _Page, item: TextItem, conv: ColorConverter) -> None:
         page.op(_cmyk_ops(conv.flat(colour, "text"), False))
         page.op(_path_ops(outline))
         page.op("f")
+    for stroke in item.strokes:  # outlines over every fill (Fabric's and SVG's order), as shapes stroke
+        page.op("q")
+        page.op(f"{_n(stroke.style.miter_limit)} M")  # PDF's default limit is 10, SVG's and Fabric's 4
+        _shape_parts(page, stroke, conv)
+        page.op("Q")
 
 
 def _shape(page: _Page, item: ShapeItem, conv: ColorConverter, options: PdfOptions) -> None:

@@ -115,11 +115,24 @@ def draw_raster(
             tile = _image(item, canvas)
             if tile is not None and proof is not None:
                 tile = (proof.proof_image(tile[0]), tile[1], tile[2])
-        elif isinstance(item, TextItem):  # one tile per colour (text spans)
+        elif isinstance(item, TextItem):  # one tile per colour (text spans), then the strokes over them
             text_tiles = [
                 _paths(canvas, outline, screen(run_colour, "text"), None, 0.0, item.opacity)
                 for run_colour, outline in item.paint_runs
                 if not outline.empty
+            ]
+            text_tiles += [  # the strokes over every fill
+                _paths(
+                    canvas,
+                    st.path,
+                    None,
+                    screen(st.stroke, proof.stroke_role(st.stroke_width_mm) if proof else "thin"),
+                    st.stroke_width_mm,
+                    st.opacity,
+                    st.style,
+                    False,
+                )
+                for st in item.strokes
             ]
             tiles += [(t, item.blend) for t in text_tiles[:-1] if t is not None]
             tile = text_tiles[-1] if text_tiles else None

@@ -27,6 +27,7 @@ from ..errors import RenderError
 from ..geometry import Path, Rect, rotated_bounds
 from ..layout import BackgroundItem, ImageItem, Item, Layout, ShapeItem, SvgItem, TextItem
 from ..paint import paint_colours
+from ..text.onpath import Curve
 from ..units import MM_PER_INCH, pt_to_mm
 from .color import GAMUT_DE
 
@@ -737,6 +738,8 @@ def check_text(prepared: Prepared, icc: IccCatalog) -> list[Finding]:
             widest = max((ln.width_mm for ln in block.lines), default=0.0)
             if layer.arc is not None:
                 avail, used, what = math.pi * layer.arc.radius, widest, "arc length"
+            elif layer.path is not None:  # longer than its path: the text goes round onto its own start
+                avail, used, what = Curve(Path.from_svg(layer.path.d)).length, widest, "path length"
             elif widest > it.box.w + 1e-4:
                 avail, used, what = it.box.w, widest, "width"
             else:

@@ -1,4 +1,5 @@
-"""Text layout in millimetres: line breaking, alignment, shrink-to-fit, text on an arc.
+"""Text layout in millimetres: line breaking, alignment, shrink-to-fit, per-span sizes and baselines, text
+on an arc or along a path.
 
 The result is a list of positioned glyphs — (font face, glyph id, matrix from font units to page mm) — and
 their combined outline. Every backend draws exactly these glyphs, so preview, PNG and PDF agree.
@@ -13,6 +14,7 @@ from ..design import TextLayer
 from ..fonts import FontCatalog, FontFace
 from ..geometry import Matrix, Path, Rect
 from ..units import pt_to_mm
+from .onpath import Curve, arc_matrix, path_matrix, path_start
 from .shaping import (
     Run,
     bidi_levels,
@@ -27,6 +29,7 @@ from .shaping import (
 )
 
 _EPS = 1e-6
+_BASE_LEVEL = {"auto": None, "ltr": 0, "rtl": 1}  # paragraph bidi level by the layer's direction
 #: The characters justification stretches: the word separators Fabric.js stretches (space and tab).
 JUSTIFY_SPACES = frozenset(" \t")
 
@@ -58,7 +61,7 @@ class TextBlock:
     fallback: tuple[tuple[str, str], ...]  # (character, family id) printed by a fallback font
     outline: Path
     bounds: Rect | None
-    # the outline split by colour: (span index whose colour applies, or -1 for the layer colour, outline)
+    # the outline split by paint: (span index whose colour/stroke applies, or -1 for the layer's, outline)
     color_runs: tuple[tuple[int, Path], ...] = ()
 
 
@@ -71,21 +74,54 @@ class _Para:
     faces: tuple[FontFace, ...]
     levels: tuple[int, ...]
     runs: tuple[Run, ...]
-    adv_em: tuple[float, ...]  # per character, letter spacing included
+    adv_em: tuple[float, ...]  # per character, in em of the layer size: span size and letter spacing included
     breaks: tuple[int, ...]
-    letter_spacing_em: float
+    spacing_em: tuple[float, ...]  # per character: letter spacing after it (0 in joining scripts)
     fallback: tuple[bool, ...]  # per character: printed by a fallback face, not its own (span's) font
+    scale: tuple[float, ...]  # per character: its size / the layer size (span sizes)
+    shift_em: tuple[float, ...]  # per character: baseline shift up, in em of the layer size
 
 
-def _span_keys(layer: TextLayer, attr: str) -> list[int]:
-    """Per character of the layer text: the index of the span that sets ``attr`` ('font' or 'color') for
-    it, or -1 (the layer's own). Spans do not overlap (validated by the model)."""
+def _span_keys(layer: TextLayer, *attrs: str) -> list[int]:
+    """Per character of the layer text: the index of the span that sets any of ``attrs`` ('font', 'color',
+    'stroke', ...) for it, or -1 (the layer's own). Spans do not overlap (validated by the model)."""
     keys = [-1] * len(layer.text)
     for k, span in enumerate(layer.spans):
-        if getattr(span, attr) is not None:
+        if any(getattr(span, attr) is not None for attr in attrs):
             for i in range(span.start, min(span.end, len(keys))):
                 keys[i] = k
     return keys
+
+
+def _span_values(layer: TextLayer) -> tuple[list[float], list[float], list[float | None]]:
+    """Per character: size / layer size, baseline shift (layer em) and letter spacing (em, None: the
+    layer's) from the spans."""
+    n = len(layer.text)
+    scale, shift = [1.0] * n, [0.0] * n
+    spacing: list[float | None] = [None] * n
+    for span in layer.spans:
+        for i in range(span.start, min(span.end, n)):
+            if span.size is not None:
+                scale[i] = span.size / layer.size
+            if span.baseline_shift:
+                shift[i] = span.baseline_shift / layer.size
+            if span.letter_spacing is not None:
+                spacing[i] = span.letter_spacing
+    return scale, shift, spacing
+
+
+def _split_runs(runs: list[Run], scale: list[float]) -> list[Run]:
+    """Runs split where the size changes (a span's size is shaped on its own, as Fabric measures it)."""
+    if all(v == 1.0 for v in scale):
+        return runs
+    out: list[Run] = []
+    for run in runs:
+        start = run.start
+        for i in range(run.start + 1, run.end + 1):
+            if i == run.end or scale[i] != scale[start]:
+                out.append(Run(start, i, run.face, run.level))
+                start = i
+    return out
 
 
 def _prepare(layer: TextLayer, catalog: FontCatalog, field: str) -> tuple[list[_Para], FontFace]:
@@ -95,6 +131,7 @@ def _prepare(layer: TextLayer, catalog: FontCatalog, field: str) -> tuple[list[_
         if span.font is not None:
             chains[k] = catalog.fallback_faces(catalog.face(span.font, field=f"{field}.spans[{k}].font"))
     font_keys = _span_keys(layer, "font")
+    all_scale, all_shift, all_spacing = _span_values(layer)
     paras: list[_Para] = []
     offset = 0
     for raw in layer.text.split("\n"):
@@ -110,11 +147,19 @@ def _prepare(layer: TextLayer, catalog: FontCatalog, field: str) -> tuple[list[_
                 faces += part
                 own += [f is chain[0] for f in part]
                 start = i
-        levels = bidi_levels(ptext)
-        runs = itemize(ptext, faces, levels)
+        levels = bidi_levels(ptext, _BASE_LEVEL[layer.direction])
+        scale = all_scale[offset : offset + len(ptext)]
+        runs = _split_runs(itemize(ptext, faces, levels), scale)
         adv = char_advances_em(ptext, runs)
-        if layer.letter_spacing:
-            adv = [a + (0.0 if is_cursive(c) else layer.letter_spacing) for a, c in zip(adv, ptext, strict=True)]
+        if any(v != 1.0 for v in scale):
+            adv = [a * k for a, k in zip(adv, scale, strict=True)]
+        spacing = [
+            0.0 if is_cursive(c) else (layer.letter_spacing if sp is None else sp)
+            for c, sp in zip(ptext, all_spacing[offset : offset + len(ptext)], strict=True)
+        ]
+        if any(spacing):
+            adv = [a + sp for a, sp in zip(adv, spacing, strict=True)]
+        breaks = grapheme_breaks(ptext) if layer.wrap_by == "grapheme" else line_breaks(ptext)
         paras.append(
             _Para(
                 ptext,
@@ -123,9 +168,11 @@ def _prepare(layer: TextLayer, catalog: FontCatalog, field: str) -> tuple[list[_
                 tuple(levels),
                 tuple(runs),
                 tuple(adv),
-                tuple(line_breaks(ptext)),
-                layer.letter_spacing,
+                tuple(breaks),
+                tuple(spacing),
                 tuple(not o for o in own),
+                tuple(scale),
+                tuple(all_shift[offset : offset + len(ptext)]),
             )
         )
         offset += len(raw) + 1
@@ -182,13 +229,24 @@ def _wrap(para: _Para, max_em: float | None) -> list[tuple[int, int]]:
     return lines
 
 
-def _line_glyphs(para: _Para, a: int, b: int) -> tuple[list[tuple[FontFace, int, float, float, float, int]], float]:
-    """Shape one line and return glyphs in visual order: (face, gid, x_em, dx_em, dy_em, cluster) + width."""
+@dataclass(frozen=True)
+class _LineGlyph:
+    face: FontFace
+    gid: int
+    x_em: float  # pen position along the line, layer em
+    dx_em: float
+    dy_em: float  # shaper's y offset plus the baseline shift, layer em (up)
+    cluster: int  # index into the layer text
+    scale: float  # glyph size / layer size
+
+
+def _line_glyphs(para: _Para, a: int, b: int) -> tuple[list[_LineGlyph], float]:
+    """Shape one line and return its glyphs in visual order, and its width in layer em."""
     b = _trim_end(para.text, a, b)
     if b <= a:
         return [], 0.0
     order = visual_order(list(para.levels[a:b]))
-    # group visually consecutive characters that share face/level and are logically contiguous
+    # group visually consecutive characters that share face/level/size and are logically contiguous
     groups: list[tuple[int, int, FontFace, bool]] = []
     for vi in order:
         li = a + vi
@@ -196,44 +254,67 @@ def _line_glyphs(para: _Para, a: int, b: int) -> tuple[list[tuple[FontFace, int,
         rtl = level % 2 == 1
         if groups:
             s, e, f, r = groups[-1]
-            if f is face and r == rtl and ((not rtl and li == e) or (rtl and li == s - 1)):
+            if (
+                f is face
+                and r == rtl
+                and ((not rtl and li == e) or (rtl and li == s - 1))
+                and para.scale[li] == para.scale[s]
+            ):
                 groups[-1] = (min(s, li), max(e, li + 1), f, r)
                 continue
         groups.append((li, li + 1, face, rtl))
-    out: list[tuple[FontFace, int, float, float, float, int]] = []
+    out: list[_LineGlyph] = []
     x = 0.0
     for s, e, face, rtl in groups:
         upem = face.upem
+        k_ = para.scale[s]
         glyphs = shape(face, para.text[s:e], rtl)
         for k, g in enumerate(glyphs):
-            out.append((face, g.gid, x, g.x_offset / upem, g.y_offset / upem, para.offset + s + g.cluster))
-            x += g.x_advance / upem
+            li = s + g.cluster
+            dy = g.y_offset / upem * k_ + para.shift_em[li]
+            out.append(_LineGlyph(face, g.gid, x, g.x_offset / upem * k_, dy, para.offset + li, k_))
+            x += g.x_advance / upem * k_
             # tracking goes after each cluster (not inside one, not in joining scripts)
             last_of_cluster = k + 1 == len(glyphs) or glyphs[k + 1].cluster != g.cluster
-            if para.letter_spacing_em and last_of_cluster and not is_cursive(para.text[s + g.cluster]):
-                x += para.letter_spacing_em
+            if last_of_cluster and para.spacing_em[li]:
+                x += para.spacing_em[li]
     return out, x
 
 
-def _block(layer: TextLayer, paras: list[_Para], primary: FontFace, size_pt: float) -> tuple[list, bool]:
-    """Lay out every line at ``size_pt``; returns (lines as (para, a, b, width_em)), fits)."""
+def _line_scale(para: _Para, a: int, b: int) -> float:
+    """A line's largest size (layer em), every character counted, spaces too (Fabric's getHeightOfLine)."""
+    if b > a:
+        return max(para.scale[a:b])
+    return para.scale[a] if a < len(para.scale) else 1.0
+
+
+def _block_height(scales: list[float], pitch: float) -> float:
+    if all(k == 1.0 for k in scales):
+        return len(scales) * pitch
+    return sum(k * pitch for k in scales)
+
+
+def _block(layer: TextLayer, paras: list[_Para], size_pt: float, path_len: float | None) -> tuple[list, bool]:
+    """Lay out every line at ``size_pt``; returns (lines as (para, a, b)), fits)."""
     em_mm = pt_to_mm(size_pt)
     box = layer.box
-    max_em = box.width / em_mm if (layer.wrap and layer.arc is None) else None
+    max_em = box.width / em_mm if (layer.wrap and layer.arc is None and layer.path is None) else None
     lines = []
     fits = True
     for para in paras:
         for a, b in _wrap(para, max_em):
             lines.append((para, a, b))
     pitch = em_mm * layer.line_height
-    if layer.arc is not None:
+    if layer.arc is not None or path_len is not None:
         widest = max((_measure(p, a, b) for p, a, b in lines), default=0.0) * em_mm
-        fits = widest <= math.pi * layer.arc.radius + _EPS
+        room = math.pi * layer.arc.radius if layer.arc is not None else path_len
+        assert room is not None
+        fits = widest <= room + _EPS
     else:
         for p, a, b in lines:
             if _measure(p, a, b) * em_mm > box.width + 1e-4:
                 fits = False
-        if len(lines) * pitch > box.height + 1e-4:
+        if _block_height([_line_scale(p, a, b) for p, a, b in lines], pitch) > box.height + 1e-4:
             fits = False
     return lines, fits
 
@@ -243,17 +324,17 @@ def _measure(para: _Para, a: int, b: int) -> float:
     return sum(para.adv_em[a:b])
 
 
-def _choose_size(layer: TextLayer, paras: list[_Para], primary: FontFace) -> tuple[float, list, bool]:
-    lines, fits = _block(layer, paras, primary, layer.size)
+def _choose_size(layer: TextLayer, paras: list[_Para], path_len: float | None) -> tuple[float, list, bool]:
+    lines, fits = _block(layer, paras, layer.size, path_len)
     if fits or not layer.shrink_to_fit or layer.min_size >= layer.size:
         return layer.size, lines, fits
-    lo_lines, lo_fits = _block(layer, paras, primary, layer.min_size)
+    lo_lines, lo_fits = _block(layer, paras, layer.min_size, path_len)
     if not lo_fits:
         return layer.min_size, lo_lines, False
     lo, hi = layer.min_size, layer.size  # lo fits, hi does not
     while hi - lo > 0.05:
         mid = (lo + hi) / 2
-        m_lines, m_fits = _block(layer, paras, primary, mid)
+        m_lines, m_fits = _block(layer, paras, mid, path_len)
         if m_fits:
             lo, lo_lines = mid, m_lines
         else:
@@ -261,41 +342,58 @@ def _choose_size(layer: TextLayer, paras: list[_Para], primary: FontFace) -> tup
     size = math.floor(lo * 10) / 10  # a tenth of a point, rounded down so it still fits
     if size < layer.min_size:
         size = lo
-    lines, fits = _block(layer, paras, primary, size)
+    lines, fits = _block(layer, paras, size, path_len)
     return size, lines, fits
 
 
 def layout_text(layer: TextLayer, catalog: FontCatalog, field: str) -> TextBlock:
     paras, primary = _prepare(layer, catalog, field)
-    size, lines, fits = _choose_size(layer, paras, primary)
+    box = layer.box
+    curve = None
+    if layer.path is not None:
+        curve = Curve(Path.from_svg(layer.path.d, Matrix.translate(box.x, box.y)))
+    size, lines, fits = _choose_size(layer, paras, curve.length if curve is not None else None)
     em_mm = pt_to_mm(size)
     asc, desc, _gap = primary.extents
     asc_mm, desc_mm = asc / primary.upem * em_mm, desc / primary.upem * em_mm
     pitch = em_mm * layer.line_height
-    box = layer.box
-    block_h = len(lines) * pitch
+    scales = [_line_scale(p, a, b) for p, a, b in lines]
+    uniform = all(k == 1.0 for k in scales)
+    block_h = _block_height(scales, pitch)
     if layer.valign == "top":
         top = box.y
     elif layer.valign == "middle":
         top = box.y + (box.height - block_h) / 2
     else:
         top = box.y + box.height - block_h
-    half_leading = (pitch - (asc_mm + desc_mm)) / 2
     rot = Matrix.rotate(layer.rotation, box.x + box.width / 2, box.y + box.height / 2)
 
-    color_keys = _span_keys(layer, "color")
+    color_keys = _span_keys(layer, "color", "stroke")
     glyphs: list[PlacedGlyph] = []
     text_lines: list[TextLine] = []
+    line_top = top
+    first_baseline = 0.0
     for i, (para, a, b) in enumerate(lines):
         shaped, width_em = _line_glyphs(para, a, b)
         width = width_em * em_mm
-        baseline = top + i * pitch + half_leading + asc_mm
+        k_line = scales[i]
+        if uniform:
+            line_top = top + i * pitch
+        if layer.line_ascent is None:
+            half_leading = (pitch * k_line - (asc_mm + desc_mm) * k_line) / 2
+            baseline = line_top + half_leading + asc_mm * k_line
+        else:
+            baseline = line_top + layer.line_ascent * em_mm * k_line
+        if i == 0:
+            first_baseline = baseline
+        line_off = i * pitch if uniform else baseline - first_baseline  # from the first line, for arc/path
+        line_top += pitch * k_line
         last_of_para = i + 1 == len(lines) or lines[i + 1][0] is not para
         align = layer.align if not last_of_para or layer.align != "justify" else layer.align_last
         # justification: Fabric's and CSS's — the spaces of the line take the missing width in equal parts
         spaces = [j for j in range(a, _trim_end(para.text, a, b)) if para.text[j] in JUSTIFY_SPACES]
         extra = 0.0
-        if align == "justify" and layer.arc is None and spaces and width < box.width:
+        if align == "justify" and layer.arc is None and curve is None and spaces and width < box.width:
             extra = (box.width - width) / len(spaces)
             width = box.width
         if align in ("left", "justify"):
@@ -307,17 +405,23 @@ def layout_text(layer: TextLayer, catalog: FontCatalog, field: str) -> TextBlock
         text_lines.append(TextLine(para.text[a:b], width, x0, baseline, para.offset + a))
         stretch = 0.0  # glyphs come in visual order: each space pushes everything to its right
         space_clusters = {para.offset + j for j in spaces} if extra else set()
-        for face, gid, x_em, dx_em, dy_em, cluster in shaped:
-            s = em_mm / face.upem
-            x = x0 + (x_em + dx_em) * em_mm + stretch
-            if cluster in space_clusters:
+        start = path_start(layer, curve, width, align) if curve is not None else 0.0
+        for g in shaped:
+            face = g.face
+            s = em_mm * g.scale / face.upem
+            x = x0 + (g.x_em + g.dx_em) * em_mm + stretch
+            if g.cluster in space_clusters:
                 stretch += extra
-                space_clusters.discard(cluster)
-            if layer.arc is None:
-                m = Matrix(a=s, d=-s, e=x, f=baseline - dy_em * em_mm)
+                space_clusters.discard(g.cluster)
+            if curve is not None:
+                pen = (g.x_em + g.dx_em) * em_mm
+                m = path_matrix(layer, curve, start, pen, width, line_off, s, g.dy_em * em_mm, face, g.gid)
+            elif layer.arc is None:
+                m = Matrix(a=s, d=-s, e=x, f=baseline - g.dy_em * em_mm)
             else:
-                m = _arc_matrix(layer, i, pitch, s, (x_em + dx_em) * em_mm, width, dy_em * em_mm, face, gid)
-            glyphs.append(PlacedGlyph(face.face_id, gid, cluster, m.then(rot), color_keys[cluster]))
+                pen = (g.x_em + g.dx_em) * em_mm
+                m = arc_matrix(layer, line_off, s, pen, width, g.dy_em * em_mm, face, g.gid)
+            glyphs.append(PlacedGlyph(face.face_id, g.gid, g.cluster, m.then(rot), color_keys[g.cluster]))
 
     faces = {f.face_id: f for p in paras for f in p.faces}
     parts = [faces[g.face_id].outline(g.gid).transformed(g.matrix) for g in glyphs]
@@ -344,28 +448,3 @@ def layout_text(layer: TextLayer, catalog: FontCatalog, field: str) -> TextBlock
         bounds=outline.bounds(),
         color_runs=tuple(color_runs),
     )
-
-
-def _arc_matrix(
-    layer: TextLayer, line: int, pitch: float, s: float, x: float, width: float, dy: float, face: FontFace, gid: int
-) -> Matrix:
-    """Place a glyph on the arc: its advance centre sits on the circle, rotated to the tangent."""
-    arc = layer.arc
-    assert arc is not None
-    cx = arc.center.x if arc.center else layer.box.x + layer.box.width / 2
-    cy = arc.center.y if arc.center else layer.box.y + layer.box.height / 2
-    adv = face.hb_font.get_glyph_h_advance(gid) * s
-    mid = x + adv / 2 - width / 2  # arc length from the centre of the line to the glyph's centre
-    if arc.side == "top":
-        r = arc.radius - line * pitch
-        theta = mid / r
-        phi = -math.pi / 2 + theta
-        rot_deg = math.degrees(theta)
-    else:
-        r = arc.radius + line * pitch
-        theta = mid / r
-        phi = math.pi / 2 - theta
-        rot_deg = -math.degrees(theta)
-    px, py = cx + r * math.cos(phi), cy + r * math.sin(phi)
-    local = Matrix(a=s, d=-s, e=-adv / 2, f=-dy)  # glyph centred on its origin, on the baseline
-    return local.then(Matrix.rotate(rot_deg)).then(Matrix.translate(px, py))

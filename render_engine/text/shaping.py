@@ -92,14 +92,15 @@ def _utf16_to_cp(text: str) -> list[int]:
     return out
 
 
-def bidi_levels(text: str) -> list[int]:
-    """Unicode bidi embedding level of each character (UAX #9 via ICU; base direction from the text)."""
+def bidi_levels(text: str, base: int | None = None) -> list[int]:
+    """Unicode bidi embedding level of each character (UAX #9 via ICU). The paragraph level is ``base``
+    (0: left-to-right, 1: right-to-left) or, when None, taken from the text's first strong character."""
     if not text:
         return []
-    if all(ord(c) < 0x0590 for c in text):
+    if base != 1 and all(ord(c) < 0x0590 for c in text):
         return [0] * len(text)  # fast path: nothing right-to-left can occur
     b = icu.Bidi()
-    b.setPara(icu.UnicodeString(text), icu.Bidi.DEFAULT_LTR)
+    b.setPara(icu.UnicodeString(text), icu.Bidi.DEFAULT_LTR if base is None else base)
     u16 = b.getLevels()
     levels: list[int] = []
     idx = 0
