@@ -335,7 +335,7 @@ def test_rich_text_print_looks_like_the_preview(engine: Engine, tmp_path: Path) 
 
 
 def test_preflight_reports_text_longer_than_its_path(engine: Engine, tmp_path: Path) -> None:
-    from render_engine.preflight import preflight
+    from render_engine.checks.preflight import preflight
 
     layer = _layer("A name far too long for it", path={"d": "M0 20 L40 20"}).model_dump(mode="json")
     prepared = prepare(parse_design(design("mug-11oz", layer)), engine, tmp_path)
