@@ -204,7 +204,8 @@ def test_span_and_layer_strokes_are_items_of_the_layout(engine: Engine, tmp_path
     )
     prepared = prepare(parse_design(data), engine, tmp_path)
     item = next(i for i in prepared.layout.items if isinstance(i, TextItem))
-    widths = sorted((w, c.hex) for c, w, _p in item.strokes)  # type: ignore[union-attr]
+    widths = sorted((st.stroke_width_mm, st.stroke.hex) for st in item.strokes)  # type: ignore[union-attr]
+    assert all(st.fill is None and not st.path.empty for st in item.strokes)
     assert widths == [(pytest.approx(pt_to_mm(1)), "#00ff00"), (pytest.approx(pt_to_mm(2)), "#ff0000")]
 
 
@@ -261,7 +262,10 @@ RICH = design(
         "text": "Happy 25th Birthday Rose",
         "font": {"family": "noto-sans", "weight": 700},
         "size": 22,
-        "color": "#c2185b",
+        "color": {  # gradient text on a path: the storefront combination
+            "type": "linear",
+            "stops": [{"offset": 0, "color": "#c2185b"}, {"offset": 1, "color": "#ff8f00"}],
+        },
         "box": {"x": 20, "y": 5, "width": 180, "height": 80},
         "align": "center",
         "path": {"d": "M0 60 C 50 0 130 0 180 60"},
@@ -306,8 +310,11 @@ def test_rich_text_pdf_is_cmyk_outlines_with_strokes(engine: Engine, tmp_path: P
         assert not page.Resources.get("/Font"), "text is outlines, not fonts"
         content = page.Contents.read_bytes().decode("latin-1")
         assert not re.search(r"\b(rg|RG)\b", content), "nothing is RGB"
-        assert re.search(r"\bK\n.*? w 0 J 0 j 4 M\n", content, re.S), "text strokes are CMYK (K)"
+        assert re.search(r"\b4 M\nq\n[\d. ]+ K\n[\d.]+ w\n", content), "text strokes are CMYK (K), miter limit 4"
         assert content.count("\nS\n") >= 2  # the layer's stroke and the span's
+        assert "/Pattern cs" in content  # the gradient fill: a shading pattern painted through the outlines
+        for pattern in page.Resources.Pattern.values():
+            assert pattern.Shading.ColorSpace == pikepdf.Name.DeviceCMYK
 
 
 @pytest.mark.skipif(shutil.which("gs") is None, reason="Ghostscript is installed by scripts/check.sh")
