@@ -18,10 +18,14 @@ from pathlib import Path
 from . import __version__
 from .design import design_json_schema, load_design_file
 from .errors import RenderError
-from .jobs import commands as jobs_commands
 from .pipeline import Prepared, RenderResult, prepare, render_file
 from .resolve import Engine
 from .settings import Settings
+
+# commands whose parsers (and modules) load only when asked for: a fresh `render-engine render` process
+# imports neither the API server, the render farm nor the mockup scenes
+JOBS_COMMANDS = ("serve", "worker")  # render_engine/jobs/commands.py
+LIGHT_COMMANDS = ("render", "validate", "preflight", "templates", "fonts", "schema")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 STRICT_HELP = "exit 1 when a design has preflight warnings (they are printed on stderr either way)"
@@ -52,7 +56,7 @@ class PreflightWarnings:
         return EXIT_OK
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(full: bool = True) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="render-engine", description="Render personalised-gift designs to print files.")
     p.add_argument("--version", action="version", version=f"render-engine {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
@@ -88,16 +92,22 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("fonts", help="list bundled font families")
     s = sub.add_parser("schema", help="print the design JSON Schema")
     s.add_argument("--out", type=Path, help="write to this file instead of stdout")
-    from .mockup.cli import add_parsers as add_mockup_parsers
+    if full:
+        from .jobs import commands as jobs_commands
+        from .mockup.cli import add_parsers as add_mockup_parsers
 
-    add_mockup_parsers(sub)  # mockup, gallery
-    jobs_commands.add_parsers(sub)  # serve, worker (render_engine/jobs/commands.py)
+        add_mockup_parsers(sub)  # mockup, gallery
+        jobs_commands.add_parsers(sub)  # serve, worker (render_engine/jobs/commands.py)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    if args.command in jobs_commands.COMMANDS:  # the API server and the render-farm worker
+    argv = sys.argv[1:] if argv is None else argv
+    command = next((a for a in argv if not a.startswith("-")), None)
+    args = _parser(full=command not in LIGHT_COMMANDS).parse_args(argv)
+    if args.command in JOBS_COMMANDS:  # the API server and the render-farm worker
+        from .jobs import commands as jobs_commands
+
         return jobs_commands.run(args)
     try:
         fonts_dir = getattr(args, "fonts_dir", None)

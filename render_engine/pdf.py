@@ -36,6 +36,7 @@ from .errors import asset_errors
 from .fonts import FontCatalog
 from .geometry import IDENTITY, Matrix, Rect
 from .geometry import Path as VPath
+from .imaging import placed_pixels
 from .layout import PLAIN_STROKE, BackgroundItem, ImageItem, Layout, ShapeItem, StrokeStyle, SvgItem, TextItem
 from .paint import PDF_BLEND, Gradient, ResolvedPaint
 from .pdf_paint import opacity_mask, shading_pattern
@@ -393,28 +394,14 @@ def _image_xobject(page: _Page, img: pyvips.Image, conv: ColorConverter, quality
 
 
 def _image(page: _Page, item: ImageItem, conv: ColorConverter, options: PdfOptions, target_dpi: int) -> None:
-    from .assets import open_image
-    from .raster import _resize_exact, _with_alpha
-
-    cx, cy, cw, ch = item.crop
+    cw, ch = item.crop[2], item.crop[3]
     # pixels to store: the source's own resolution, unless far above the target DPI
     native_w = cw
     target_w = item.dest.w / MM_PER_INCH * target_dpi
     out_w = native_w if native_w <= target_w * options.downsample_above else target_w
     scale = out_w / cw
     w, h = max(1, round(cw * scale)), max(1, round(ch * scale))
-    # sequential streaming reads each row once; with alpha the pixels are read twice (JPEG + soft mask)
-    img, kf = open_image(item.info, 1 / scale, f"layers[{item.layer}]", sequential=not item.info.has_alpha)
-    left, top = math.floor(cx / kf), math.floor(cy / kf)
-    right = min(img.width, max(left + 1, math.ceil((cx + cw) / kf)))
-    bottom = min(img.height, max(top + 1, math.ceil((cy + ch) / kf)))
-    img = img.crop(left, top, right - left, bottom - top)
-    if img.hasalpha():
-        img = _resize_exact(_with_alpha(img), w, h)
-    elif img.width != w or img.height != h:
-        img = img.resize(w / img.width, vscale=h / img.height, kernel="lanczos3")
-        if img.width != w or img.height != h:
-            img = img.gravity("north-west", w, h, extend="copy")
+    img = placed_pixels(item.info, item.crop, w, h, f"layers[{item.layer}]")
     if item.opacity < 1:
         page.op(f"/{page.gstate(ca=item.opacity, CA=item.opacity)} gs")
     _clip(page, item.page_clip)

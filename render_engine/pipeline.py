@@ -22,7 +22,6 @@ from .assets import AssetLoader
 from .design import Design, load_design_file
 from .errors import DesignError
 from .layout import Layout, plan_layout
-from .raster import draw_raster
 from .resolve import Engine, Resources, resolve
 from .safety import svg_total_budget
 from .writers import write_png
@@ -164,6 +163,8 @@ def render_prepared(
 
 
 def _draw_png(prep: Prepared, engine: Engine, dpi: float, soft_proof: bool, timer: StepTimer) -> pyvips.Image:
+    from .raster import draw_raster  # the PDF path never loads the raster backend
+
     t = prep.layout.template
     with timer.step("draw"):
         img = draw_raster(

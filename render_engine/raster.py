@@ -12,20 +12,24 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import quoteattr
 
-import numpy as np
 import pyvips
 
-from .assets import open_image, render_svg_pixels, svg_with_root_attributes
+from .assets import render_svg_pixels, svg_with_root_attributes
 from .color import ColorConverter, IccCatalog, Role
 from .design import CMYK, RGB
 from .errors import LimitExceeded, asset_errors
 from .geometry import Matrix, Path, Rect, rotated_bounds
+from .imaging import placed_pixels, with_alpha
 from .layout import PLAIN_STROKE, BackgroundItem, ImageItem, Layout, ShapeItem, StrokeStyle, SvgItem, TextItem
 from .paint import Gradient
 from .raster_paint import ScreenPaint, composite, screen_paint, svg_paint
 from .units import mm_to_px, pixels_per_mm, px_to_mm
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -155,12 +159,37 @@ def draw_raster(
         if tile is not None:
             tiles.append((tile, item.blend))
 
-    base = _solid(canvas.width, canvas.height, (255, 255, 255, 0 if transparent else 255))
-    out = composite(base, [t for t in tiles if _overlaps(t[0], canvas)]).cast("uchar")
-    if not transparent:
-        out = out.extract_band(0, n=3)
+    out = compose(canvas, tiles, transparent)
     ppm = pixels_per_mm(dpi)
     return out.copy(interpretation="srgb", xres=ppm, yres=ppm)
+
+
+def compose(canvas: Canvas, tiles: list[tuple[Tile, str]], transparent: bool) -> pyvips.Image:
+    """Tiles (with their blend modes) over a white (or transparent white) canvas, in order. Opaque RGB tiles
+    in normal mode are *inserted* (a photo covering the page becomes the page: no per-pixel work); other
+    tiles are blended over the part of the canvas they cover and inserted back, so compositing costs what
+    the tile's pixels cost, not the page's."""
+    bands = 4 if transparent else 3
+    out = _solid(canvas.width, canvas.height, (255, 255, 255, 0) if transparent else (255, 255, 255))
+    for (img, x, y), mode in tiles:
+        visible = _clip_to_canvas((x, y, img.width, img.height), canvas)
+        if visible is None:
+            continue
+        vx, vy, vw, vh = visible
+        if img.bands == 1:
+            img = img.bandjoin([img, img])
+        if img.bands == 3 and mode == "normal":  # opaque
+            out = out.insert(img.bandjoin(255) if bands == 4 else img, x, y)
+            continue
+        part = img if (vw, vh) == (img.width, img.height) else img.crop(vx - x, vy - y, vw, vh)
+        part = with_alpha(part).copy(interpretation="srgb")
+        under = out.crop(vx, vy, vw, vh)
+        if mode == "normal":
+            over = under.composite2(part, "over", compositing_space="srgb").cast("uchar")
+        else:
+            over = composite(with_alpha(under), [((part, 0, 0), mode)]).cast("uchar")
+        out = out.insert(over if bands == 4 else over.extract_band(0, n=3), vx, vy)
+    return out.cast("uchar")
 
 
 def _proof_converter(layout: Layout, icc: IccCatalog) -> ColorConverter | None:
@@ -170,13 +199,8 @@ def _proof_converter(layout: Layout, icc: IccCatalog) -> ColorConverter | None:
     return icc.converter(layout.template.output.icc_profile)
 
 
-def _overlaps(t: Tile, c: Canvas) -> bool:
-    img, x, y = t
-    return x < c.width and y < c.height and x + img.width > 0 and y + img.height > 0
-
-
-def _solid(w: int, h: int, rgba: tuple[int, int, int, int]) -> pyvips.Image:
-    return (pyvips.Image.black(w, h) + list(rgba)).cast("uchar").copy(interpretation="srgb")
+def _solid(w: int, h: int, colour: tuple[int, ...]) -> pyvips.Image:
+    return (pyvips.Image.black(w, h) + list(colour)).cast("uchar").copy(interpretation="srgb")
 
 
 # -------------------------------------------------------------------------------------------- background
@@ -185,8 +209,7 @@ def _solid(w: int, h: int, rgba: tuple[int, int, int, int]) -> pyvips.Image:
 def _background(item: BackgroundItem, c: Canvas, paint: ColourFn) -> Tile:
     if item.color is not None:
         assert not isinstance(item.color, Gradient)
-        r, g, b = paint(item.color, "area")
-        return _solid(c.width, c.height, (r, g, b, 255)), 0, 0
+        return _solid(c.width, c.height, paint(item.color, "area")), 0, 0
     grad = item.gradient
     assert grad is not None
     lut = gradient_lut([(s.offset, paint(s.color, "area")) for s in grad.stops])
@@ -196,12 +219,14 @@ def _background(item: BackgroundItem, c: Canvas, paint: ColourFn) -> Tile:
     xy = pyvips.Image.xyz(c.width, c.height)
     t = (xy[0] - c.width / 2 + 0.5) * (dx / length) + (xy[1] - c.height / 2 + 0.5) * (dy / length) + 0.5
     index = (t * 255).cast("uchar")  # cast clamps to 0..255
-    lut_img = pyvips.Image.new_from_memory(lut.tobytes(), 256, 1, 4, "uchar").copy(interpretation="srgb")
+    lut_img = pyvips.Image.new_from_memory(lut[:, :3].tobytes(), 256, 1, 3, "uchar").copy(interpretation="srgb")
     return index.maplut(lut_img), 0, 0
 
 
 def gradient_lut(stops: list[tuple[float, tuple[int, int, int]]]) -> np.ndarray:
     """256 RGBA entries interpolated linearly (in sRGB) between gradient stops."""
+    import numpy as np  # only gradients need it: a render without one never loads numpy
+
     pos = np.linspace(0.0, 1.0, 256)
     offsets = np.array([s[0] for s in stops])
     cols = np.array([s[1] for s in stops], dtype=np.float64)
@@ -217,17 +242,14 @@ def gradient_lut(stops: list[tuple[float, tuple[int, int, int]]]) -> np.ndarray:
 
 def _image(item: ImageItem, c: Canvas) -> Tile | None:
     x0, y0, w, h = c.span(item.dest)
-    cx, cy, cw, ch = item.crop
-    shrink = min(cw / w, ch / h)
     field = f"layers[{item.layer}]"
-    img, k = open_image(item.info, shrink, field, sequential=item.rotation % 360 == 0)
+    upright = not item.rotation % 360 and item.transform is None
+    img = placed_pixels(item.info, item.crop, w, h, field, sequential=upright)
+    plain = upright and item.opacity >= 1 and item.clip is None and item.page_clip is None
+    if plain:  # opaque RGB tiles are inserted, not composited
+        return img.copy(interpretation="srgb"), x0, y0
     with asset_errors(field, "image"):
-        # integer crop in the decoded image, then one resize to the exact destination size
-        left, top = math.floor(cx / k), math.floor(cy / k)
-        right = min(img.width, max(left + 1, math.ceil((cx + cw) / k)))
-        bottom = min(img.height, max(top + 1, math.ceil((cy + ch) / k)))
-        img = img.crop(left, top, right - left, bottom - top)
-        img = _with_alpha(_resize_exact(img, w, h))
+        img = with_alpha(img)
         alpha = img[3]
         if item.opacity < 1:
             alpha = alpha * item.opacity
@@ -243,27 +265,6 @@ def _image(item: ImageItem, c: Canvas) -> Tile | None:
             m = _mask(c, item.page_clip, (x, y, img.width, img.height))
             img = img.extract_band(0, n=3).bandjoin((img[3] * (m / 255.0)).cast("uchar"))
     return img.copy(interpretation="srgb"), x, y
-
-
-def _with_alpha(img: pyvips.Image) -> pyvips.Image:
-    if img.bands == 4:
-        return img
-    return img.bandjoin(255)
-
-
-def _resize_exact(img: pyvips.Image, w: int, h: int) -> pyvips.Image:
-    """Resize to exactly w x h. With alpha, premultiplied so transparent edges do not bleed dark halos;
-    opaque photos stay 8-bit RGB (premultiplying would turn them into float RGBA: ~8x slower)."""
-    if img.width == w and img.height == h:
-        return img
-    hs, vs = w / img.width, h / img.height
-    if img.hasalpha():
-        out = img.premultiply().resize(hs, vscale=vs, kernel="lanczos3").unpremultiply()
-    else:
-        out = img.resize(hs, vscale=vs, kernel="lanczos3")
-    if out.width != w or out.height != h:
-        out = out.gravity("north-west", w, h, extend="copy")
-    return out.cast("uchar")
 
 
 def _rotate(img: pyvips.Image, degrees: float, c: Canvas, box: Rect) -> tuple[pyvips.Image, int, int]:
