@@ -19,6 +19,7 @@ from lxml import etree
 from .errors import AssetError, LimitExceeded, asset_errors
 from .safety import SvgBudgetExceeded, SvgRendererFailed, render_svg_bounded, svg_time_left
 from .settings import Settings
+from .svg_sanitise import parse_untrusted, parse_view_box, sanitise, serialise, verify_self_contained
 
 # formats we accept, sniffed from the bytes (never the file name), each decoded by its own libvips loader
 LOADERS = {"jpeg": "jpegload", "png": "pngload", "webp": "webpload", "heif": "heifload", "tiff": "tiffload"}
@@ -259,47 +260,28 @@ class SvgDoc:
     max_pixels: int = 130_000_000  # largest raster rendered from it at once (Settings.max_output_pixels)
 
 
-_SVG_NS = "http://www.w3.org/2000/svg"
 _XLINK = "{http://www.w3.org/1999/xlink}href"
 _LEN = re.compile(r"^\s*([0-9.]+)\s*(px|pt|mm|cm|in)?\s*$")
 
 
 def load_svg(raw: bytes, field: str, settings: Settings) -> SvgDoc:
-    """Parse and sanitise SVG: no entities, no network, no scripts, no external references."""
+    """Parse and sanitise SVG (:mod:`render_engine.svg_sanitise`): no DTD or entities, no network, no
+    scripts, no external or dangling references, no reference cycles. The result parses on its own (it is
+    re-parsed to make sure), or the input is refused with an :class:`AssetError` / :class:`LimitExceeded`
+    naming ``field``."""
     if len(raw) > settings.max_svg_bytes:
         raise LimitExceeded(f"SVG is larger than {settings.max_svg_bytes} bytes", field=field)
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-    try:
-        root = etree.fromstring(raw, parser)
-    except etree.XMLSyntaxError:
-        raise AssetError("SVG is not well-formed XML", field=field) from None
-    if root is None or etree.QName(root).localname != "svg":
-        raise AssetError("not an SVG document", field=field)
+    root = parse_untrusted(raw, field, settings)
     _check_svg_complexity(root, field, settings)
-    for el in list(root.iter()):
-        if not isinstance(el.tag, str):
-            continue
-        name = etree.QName(el).localname
-        if name in ("script", "foreignObject"):
-            el.getparent().remove(el)
-            continue
-        for attr in list(el.attrib):
-            value = el.attrib[attr]
-            local = etree.QName(attr).localname
-            if local.startswith("on"):
-                del el.attrib[attr]
-            elif local == "href" and not (value.startswith("#") or value.startswith("data:image/")):
-                del el.attrib[attr]  # external references are never fetched
-            elif "url(" in value and re.search(r"url\(\s*['\"]?(?!#)", value):
-                del el.attrib[attr]
+    root = sanitise(root, field, settings)
     width, height = _intrinsic_size(root)
-    if width <= 0 or height <= 0:
+    if not (0 < width < 1e7 and 0 < height < 1e7):
         raise AssetError("SVG has no usable size (give it a viewBox or width/height)", field=field)
     if not root.get("viewBox"):
-        root.set("viewBox", f"0 0 {width} {height}")
-    return SvgDoc(
-        _serialise(root), width, height, settings.max_svg_render_seconds, settings.max_output_pixels
-    )
+        root.set("viewBox", f"0 0 {width:g} {height:g}")
+    data = serialise(root)
+    verify_self_contained(data, field)
+    return SvgDoc(data, width, height, settings.max_svg_render_seconds, settings.max_output_pixels)
 
 
 def render_svg_pixels(
@@ -350,14 +332,7 @@ def svg_with_root_attributes(data: bytes, **attributes: str) -> bytes:
     root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
     for name, value in attributes.items():
         root.set(name, value)
-    return _serialise(root)
-
-
-def _serialise(root: etree._Element) -> bytes:
-    """UTF-8 without a declaration. lxml's default (ASCII) writes non-ASCII characters in element and
-    attribute *names* (legal XML, e.g. ``<use xlinkƙref="#"/>``) as character references, which are not
-    legal there: the "sanitised" document would no longer parse (found by scripts/fuzz_atheris.py)."""
-    return bytes(etree.tostring(root, encoding="UTF-8", xml_declaration=False))
+    return serialise(root)
 
 
 def _check_svg_complexity(root: etree._Element, field: str, settings: Settings) -> None:
@@ -381,15 +356,14 @@ def _check_svg_complexity(root: etree._Element, field: str, settings: Settings) 
 
 
 def _intrinsic_size(root: etree._Element) -> tuple[float, float]:
-    vb = root.get("viewBox")
-    if vb:
-        parts = re.split(r"[\s,]+", vb.strip())
-        if len(parts) == 4:
-            try:
-                return float(parts[2]), float(parts[3])
-            except ValueError:
-                return 0.0, 0.0
+    """From the (sanitised, so well-formed or absent) viewBox, else width/height; (0, 0) when neither."""
+    vb = parse_view_box(root.get("viewBox") or "")
+    if vb is not None:
+        return vb[2], vb[3]
     w, h = _LEN.match(root.get("width", "") or ""), _LEN.match(root.get("height", "") or "")
     if w and h:
-        return float(w.group(1)), float(h.group(1))
+        try:
+            return float(w.group(1)), float(h.group(1))
+        except ValueError:  # "1.2.3"
+            return 0.0, 0.0
     return 0.0, 0.0

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,7 @@ from pikepdf import Array, Dictionary, Name, Stream
 from .assets import render_svg_pdf, svg_with_root_attributes
 from .color import CMYKValue, ColorConverter, ColorRules, IccProfile, Role
 from .design import RGB, Box, FontRef, TextLayer
-from .errors import asset_errors
+from .errors import AssetError, asset_errors
 from .fonts import FontCatalog
 from .geometry import IDENTITY, Matrix, Rect
 from .geometry import Path as VPath
@@ -43,6 +44,8 @@ from .pdf_paint import opacity_mask, shading_pattern
 from .text.layout import layout_text
 from .units import MM_PER_INCH, mm_to_pt
 from .writers import write_atomic
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from .pipeline import Prepared, StepTimer
@@ -454,7 +457,13 @@ def _svg_form(page: _Page, item: SvgItem, conv: ColorConverter) -> tuple[str, tu
     aspect = "none" if item.stretch else "xMidYMid meet"
     field = f"layers[{item.layer}]"
     data = svg_with_root_attributes(item.doc.data, preserveAspectRatio=aspect)
-    raw = render_svg_pdf(data, item.doc, field)  # CairoSVG in a helper, with a time budget
+    try:
+        raw = render_svg_pdf(data, item.doc, field)  # CairoSVG in a helper, with a time budget
+    except AssetError as exc:
+        # CairoSVG could not draw a document the sanitiser accepted (its own bugs: e.g. a pattern fill on an
+        # element with no size raises TypeError): librsvg draws it as a raster instead; the budget still binds
+        log.warning("CairoSVG failed on %s (%s); placing it as a raster", field, exc.message)
+        return None
     with asset_errors(field, "SVG"):
         src = pikepdf.open(io.BytesIO(raw))
     with src:

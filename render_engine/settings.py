@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     )
     max_svg_bytes: int = Field(2_000_000, gt=0, description="Size of one SVG clip-art document.")
     max_svg_elements: int = Field(20_000, gt=0, description="Elements in one SVG document.")
+    max_svg_depth: int = Field(
+        48, gt=0, description="Element nesting depth of one SVG document (renderers draw recursively)."
+    )
     max_svg_uses: int = Field(500, gt=0, description="<use> elements in one SVG document (no nesting).")
     max_svg_render_seconds: float = Field(
         10.0,

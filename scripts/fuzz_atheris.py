@@ -5,6 +5,7 @@ time each. Complements the hypothesis tests in tests/test_hostile_input.py, whic
     pip install atheris          # a manylinux wheel from PyPI; nothing else is downloaded
     python scripts/fuzz_atheris.py design --seconds 60
     python scripts/fuzz_atheris.py svg --seconds 60
+    python scripts/fuzz_atheris.py svg_render --seconds 60
     python scripts/fuzz_atheris.py asset --seconds 60
 
 Targets and their contract (anything else escaping is a finding):
@@ -14,6 +15,10 @@ Targets and their contract (anything else escaping is a finding):
   handler, no ``href`` but ``#id`` / ``data:image/``, no ``url()`` but ``#id``) or raises
   :class:`AssetError` / :class:`LimitExceeded`. (Unknown attributes that merely contain a URL are kept:
   no renderer fetches them — a first oracle that flagged any "http://" was wrong, found by this fuzzer.)
+* ``svg_render``: sanitise -> render. ``load_svg`` refuses with a typed error, or its output renders as the
+  print path places it: librsvg (raster) must draw it; CairoSVG (PDF, ``preserveAspectRatio`` on the root)
+  draws it or fails with a typed error contained in its helper (the PDF backend then places librsvg's
+  raster). Anything else escaping, or librsvg failing on an accepted document, is a finding.
 * ``asset``: ``sniff_format`` + ``probe_image`` + a decode of the whole image return or raise
   :class:`AssetError` / :class:`LimitExceeded`, within 5 s.
 
@@ -25,6 +30,7 @@ folder and exit non-zero; pin it as an ``@example`` in tests/test_hostile_input.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 import sys
 import tempfile
@@ -37,7 +43,15 @@ import atheris
 ROOT = Path(__file__).resolve().parent.parent
 
 with atheris.instrument_imports(include=["render_engine"]):
-    from render_engine.assets import load_svg, open_image, probe_image, sniff_format
+    from render_engine.assets import (
+        load_svg,
+        open_image,
+        probe_image,
+        render_svg_pdf,
+        render_svg_pixels,
+        sniff_format,
+        svg_with_root_attributes,
+    )
     from render_engine.design import load_design_json
     from render_engine.errors import AssetError, DesignError, LimitExceeded
     from render_engine.safety import harden_libvips
@@ -63,9 +77,19 @@ def fuzz_svg(data: bytes) -> None:
         return
     from lxml import etree
 
-    for el in etree.fromstring(doc.data, etree.XMLParser(resolve_entities=False, no_network=True)).iter():
+    root = etree.fromstring(doc.data, etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False))
+    if root.getroottree().docinfo.internalDTD is not None:
+        raise AssertionError("a DTD survived sanitising")
+    ids = {el.get("id") for el in root.iter() if isinstance(el.tag, str)}
+    for el in root.iter():
+        if isinstance(el, etree._Entity):
+            raise AssertionError("an entity reference survived sanitising")
         if not isinstance(el.tag, str):
             continue
+        if etree.QName(el).localname in ("use", "tref", "textPath", "mpath", "feImage", "image"):
+            refs = [v for k, v in el.attrib.items() if etree.QName(k).localname == "href"]
+            if not refs or not (refs[0].startswith("data:") or refs[0][1:] in ids):
+                raise AssertionError(f"a <{etree.QName(el).localname}> with no target survived sanitising")
         if etree.QName(el).localname in ("script", "foreignObject"):
             raise AssertionError("a script survived sanitising")
         for name, value in el.attrib.items():
@@ -73,6 +97,23 @@ def fuzz_svg(data: bytes) -> None:
             external = local == "href" and not value.startswith(("#", "data:image/"))
             if local.startswith("on") or external or re.search(r"url\(\s*['\"]?(?!#)", value):
                 raise AssertionError(f"attribute {local!r} survived sanitising")
+
+
+def fuzz_svg_render(data: bytes) -> None:
+    try:
+        doc = load_svg(data, "svg", SETTINGS)
+    except (AssetError, LimitExceeded) as exc:
+        if exc.field != "svg":
+            raise AssertionError(f"error names field {exc.field!r}") from exc
+        return
+    # as the PDF backend places it (CairoSVG; when CairoSVG cannot draw it, a typed AssetError makes the PDF
+    # backend place librsvg's raster instead), and as the raster backend does (librsvg, in a viewport)
+    with contextlib.suppress(AssetError, LimitExceeded):
+        render_svg_pdf(svg_with_root_attributes(doc.data, preserveAspectRatio="xMidYMid meet"), doc, "svg")
+    nested = svg_with_root_attributes(doc.data, x="0", y="0", width="48", height="32", preserveAspectRatio="none")
+    wrapper = b'<svg xmlns="http://www.w3.org/2000/svg" width="48" height="32" viewBox="0 0 48 32">'
+    with contextlib.suppress(LimitExceeded):  # over the render budget on a loaded machine: not a finding
+        render_svg_pixels(wrapper + nested + b"</svg>", doc, "svg", size=(48, 32), crop=(0, 0, 48, 32))
 
 
 def fuzz_asset(data: bytes) -> None:
@@ -97,11 +138,16 @@ def fuzz_asset(data: bytes) -> None:
 def seeds(target: str) -> list[bytes]:
     if target == "design":
         return [p.read_bytes() for p in sorted((ROOT / "examples").glob("*.json"))]
-    if target == "svg":
+    if target in ("svg", "svg_render"):
         return [p.read_bytes() for p in sorted((ROOT / "examples/assets").glob("*.svg"))] + [
             b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 9 9">'
             b'<defs><g id="a"><rect width="1" height="1"/></g></defs><use xlink:href="#a"/>'
-            b'<image href="http://example.com/x.png"/><script>x()</script></svg>'
+            b'<image href="http://example.com/x.png"/><script>x()</script></svg>',
+            b'<!DOCTYPE svg [<!ENTITY c "red"><!ENTITY t "&c;&c;">]><svg xmlns="http://www.w3.org/2000/svg" '
+            b'viewBox="0 0 9 9" preserveAspectRatio="xMidYMid"><use/><text>&t;&c;</text><rect fill="&c;" '
+            b'style="stroke:url(http://e/x)" width="3" height="3"/><style>@import url(x.css);</style></svg>',
+            b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 9 9"><pattern id="p" width="2" height="2">'
+            b'<rect fill="url(#p)" width="1" height="1"/></pattern><rect fill="url(#p)" width="5" height="5"/></svg>',
         ]
     import pyvips
 
@@ -110,7 +156,12 @@ def seeds(target: str) -> list[bytes]:
     return [rgb.jpegsave_buffer(Q=80), rgb.pngsave_buffer(), rgb.webpsave_buffer(), rgb.tiffsave_buffer()]
 
 
-TARGETS: dict[str, Callable[[bytes], None]] = {"design": fuzz_design, "svg": fuzz_svg, "asset": fuzz_asset}
+TARGETS: dict[str, Callable[[bytes], None]] = {
+    "design": fuzz_design,
+    "svg": fuzz_svg,
+    "svg_render": fuzz_svg_render,
+    "asset": fuzz_asset,
+}
 
 
 def main() -> None:
