@@ -303,6 +303,12 @@ class TextLayer(Model):
         description="Where lines may break: at word boundaries (UAX #14), or between any two graphemes "
         "(CJK editors' character wrapping; Fabric's splitByGrapheme).",
     )
+    measure: Literal["shaped", "per_character"] = Field(
+        "shaped",
+        description="How lines are measured for wrapping: the shaped text (default), or each character on "
+        "its own kerned against the one before, as canvas editors (Fabric.js) measure; they differ for "
+        "joining scripts such as Arabic.",
+    )
     line_ascent: Annotated[float | None, Field(gt=0, le=10)] = Field(
         None,
         description="Where each baseline sits below the top of its line, in em of the line's largest size "

@@ -247,10 +247,10 @@ def test_canvas_covers_bleed(engine: Engine, tmp_path: Path) -> None:
         ([_obj("Image", src="asset:photo-1", filters=[{"type": "Grayscale"}])], "fabric.objects[0].filters"),
         ([_obj("Image", src="https://example.com/a.png")], "fabric.objects[0].src"),
         (
-            [_obj("Textbox", text="xyz", styles=[{"start": 1, "end": 2, "style": {"fontSize": 80}}])],
+            [_obj("Textbox", text="xyz", styles=[{"start": 1, "end": 2, "style": {"fontSize": -3}}])],
             "fabric.objects[0].styles[0].style.fontSize",
         ),
-        ([_obj("Text", text="a\nbc", styles={"1": {"1": {"deltaY": 5}}})], "fabric.objects[0].styles.1.1.deltaY"),
+        ([_obj("Text", text="a\nbc", styles={"1": {"1": {"deltaY": "up"}}})], "fabric.objects[0].styles.1.1.deltaY"),
         (
             [_obj("Text", text="ab", styles=[{"start": 0, "end": 1, "style": {"fill": "rgba(0,0,0,0.5)"}}])],
             "fabric.objects[0].styles",
@@ -258,8 +258,13 @@ def test_canvas_covers_bleed(engine: Engine, tmp_path: Path) -> None:
         ([_obj("Text", text="x", textBackgroundColor="#zz")], "fabric.objects[0].textBackgroundColor"),
         ([_obj("Text", text="one\ntwo", textAlign="justify-left")], "fabric.objects[0].textAlign"),
         ([_obj("Text", text="x", textAlign="distribute")], "fabric.objects[0].textAlign"),
-        ([_obj("Text", text="x", fontFamily="Noto Sans", direction="rtl")], "fabric.objects[0].direction"),
-        ([_obj("Text", text="x", fontFamily="Noto Sans", path={"type": "Path"})], "fabric.objects[0].path"),
+        ([_obj("Text", text="x", fontFamily="Noto Sans", direction="ttb")], "fabric.objects[0].direction"),
+        ([_obj("Text", text="x", fontFamily="Noto Sans", path="M 0 0 L 10 0")], "fabric.objects[0].path"),
+        ([_obj("Text", text="x", fontFamily="Noto Sans", path={"type": "Path"})], "fabric.objects[0].path.path"),
+        (
+            [_obj("Text", text="x", path={"type": "Path", "path": [["M", 0, 0]]}, pathSide="up")],
+            "fabric.objects[0].pathSide",
+        ),
         ([_obj("Text", text="x", fill={"type": "linear", "coords": {}})], "fabric.objects[0].fill"),
         ([_obj("Rect", fill={"type": "pattern", "source": "x"})], "fabric.objects[0].fill.type"),
         ([_obj("Rect", globalCompositeOperation="multiply")], "fabric.objects[0].globalCompositeOperation"),
@@ -535,7 +540,7 @@ def test_native_spans_colour_and_face(engine: Engine, tmp_path: Path) -> None:
         ([{"start": 0, "end": 3, "color": "#ff0000"}, {"start": 2, "end": 4, "color": "#00ff00"}], "overlap"),
         ([{"start": 3, "end": 30, "color": "#ff0000"}], "ends after"),
         ([{"start": 3, "end": 3, "color": "#ff0000"}], "end > start"),
-        ([{"start": 0, "end": 2}], "'color', a 'font'"),
+        ([{"start": 0, "end": 2}], "at least one of 'color', 'font', 'size'"),
     ],
 )
 def test_native_span_validation(spans: list[dict[str, Any]], message: str) -> None:

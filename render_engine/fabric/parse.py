@@ -47,9 +47,7 @@ DEFAULTS_ALL: dict[str, tuple[Any, ...]] = {
     "strokeDashOffset": (0, None),
 }
 DEFAULTS_TEXT: dict[str, tuple[Any, ...]] = {
-    "path": (None,),
-    "direction": ("ltr", None),
-    "pathStartOffset": (0, None),
+    "direction": ("ltr", "rtl", "inherit", None),
     "strokeDashArray": (None, []),
 }
 DEFAULTS_IMAGE: dict[str, tuple[Any, ...]] = {"stroke": (None, "")}

@@ -1,10 +1,11 @@
 """Per-character text styles: Fabric's ``styles`` applied to every character, and native text spans.
 
 Fabric 6 writes ``[{start, end, style}]`` (indices count graphemes, line breaks not counted), Fabric 5
-``{line: {char: style}}``. Fill, face (family, weight, style), decorations and text background may vary
-per character (:class:`CharStyle`); the native text layer carries fill and face as ``spans``
-(:func:`spans`), decorations and backgrounds are drawn by :mod:`.text`. A property that would need a
-different size, baseline or stroke per character is an error naming the characters.
+``{line: {char: style}}``. Fill, face (family, weight, style), size, baseline (``deltaY``: what Fabric's
+``setSuperscript``/``setSubscript`` write, with a ``fontSize`` 0.6 of the character's), stroke, decorations
+and text background may vary per character (:class:`CharStyle`); the native text layer carries fill, face,
+size, baseline shift and stroke as ``spans`` (:func:`spans`), decorations and backgrounds are drawn by
+:mod:`.text`. Per-character ``charSpacing`` is ignored, as Fabric ignores it (it spaces with the object's).
 """
 
 from __future__ import annotations
@@ -25,12 +26,10 @@ if TYPE_CHECKING:
 DECORATIONS = ("underline", "linethrough", "overline")
 # per-character style properties accepted when they equal the object's own value, with Fabric's defaults
 _STYLE_SAME: dict[str, Any] = {
-    "fontSize": 40,
-    "stroke": None,
-    "strokeWidth": 1,
-    "deltaY": 0,
     "textDecorationThickness": 66.667,
 }
+# per-character properties Fabric stores but never draws per character (it uses the object's)
+_STYLE_IGNORED = frozenset({"charSpacing"})
 _MAX_STYLED_CHARS = 200_000  # per text object: style ranges may not add up to more characters than this
 
 
@@ -48,6 +47,11 @@ class CharStyle:
     overline: bool
     bg: str | None
     bg_alpha: float
+    size: float = 40.0  # fontSize, px
+    dy: float = 0.0  # deltaY, px (down)
+    stroke: str | None = None
+    stroke_alpha: float = 0.0
+    stroke_width: float = 1.0  # px
 
 
 def has_styles(styles: Any) -> bool:
@@ -140,29 +144,55 @@ def _style_delta(conv: Converter, obj: Mapping[str, Any], st: Mapping[str, Any],
             delta[key] = bool(val)
         elif key == "textBackgroundColor":
             delta["bg"], delta["bg_alpha"] = color(val, f"{at}.textBackgroundColor")
-        elif key in _STYLE_SAME and (
-            val == obj.get(key, _STYLE_SAME[key]) or (key == "stroke" and not val and not obj.get(key))
-        ):
+        elif key == "fontSize":
+            size = num(st, "fontSize", None, at)
+            if not 0 < size <= 100_000:
+                raise DesignError("fontSize must be positive", field=f"{at}.fontSize")
+            delta["size"] = size
+        elif key == "deltaY":
+            delta["dy"] = num(st, "deltaY", 0.0, at)
+        elif key == "stroke":
+            delta["stroke"], delta["stroke_alpha"] = color(val, f"{at}.stroke")
+        elif key == "strokeWidth":
+            delta["stroke_width"] = max(0.0, num(st, "strokeWidth", 1.0, at))
+        elif key in _STYLE_IGNORED:
+            continue
+        elif key in _STYLE_SAME and val == obj.get(key, _STYLE_SAME[key]):
             continue  # the object's own value (editors often copy whole style objects): no change
         else:
             raise DesignError(
                 f"per-character '{key}' is not supported ({chars}); supported: fill, fontWeight, fontStyle, "
-                "fontFamily, underline, linethrough, overline, textBackgroundColor",
+                "fontFamily, fontSize, deltaY, stroke, strokeWidth, underline, linethrough, overline, "
+                "textBackgroundColor",
                 field=f"{at}.{key}",
             )
     return delta
 
 
 def spans(
-    conv: Converter, chars: list[CharStyle], text: str, layer_color: str | None, base: CharStyle, where: str
+    conv: Converter,
+    chars: list[CharStyle],
+    text: str,
+    layer_color: str | None,
+    base: CharStyle,
+    where: str,
+    pt_per_px: float = 0.0,
 ) -> list[dict[str, Any]]:
-    """Native text spans for the characters whose fill or face differs from the layer's (``layer_color``,
-    ``base``'s face)."""
+    """Native text spans for the characters whose fill, face, size, baseline or stroke differs from the
+    layer's (``layer_color``, ``base``); ``pt_per_px`` converts Fabric's px to the layer's pt. A character
+    stroke equal to the object's is left to the object's stroke (drawn by :mod:`.text`)."""
     out: list[dict[str, Any]] = []
-    layer_key = (layer_color, base.family, base.weight, base.style)
+
+    def stroke_of(c: CharStyle) -> tuple[str, float] | None:
+        return (c.stroke, c.stroke_width) if c.stroke and c.stroke_width > 0 else None
+
+    def key_of(c: CharStyle) -> tuple[Any, ...]:
+        return (c.fill if c.fill is not None else layer_color, c.family, c.weight, c.style, c.size, c.dy, stroke_of(c))
+
+    layer_key = key_of(dataclasses.replace(base, fill=layer_color))
     prev: tuple[Any, ...] | None = None
     for i, (ch, c) in enumerate(zip(text, chars, strict=True)):
-        key = (c.fill if c.fill is not None else layer_color, c.family, c.weight, c.style)
+        key = key_of(c)
         if ch == "\n" or key == layer_key:
             prev = None
             continue
@@ -172,12 +202,21 @@ def spans(
         span: dict[str, Any] = {"start": i, "end": i + 1}
         if key[0] != layer_color:
             span["color"] = key[0]
-        if key[1:] != layer_key[1:]:
+        if key[1:4] != layer_key[1:4]:
             from ..design import FontRef
 
             font = FontRef(family=c.family, weight=c.weight, style=c.style)
             conv.fonts.face(font, field=f"{where}.styles")  # the bundled family must have this face
             span["font"] = {"family": c.family, "weight": c.weight, "style": c.style}
+        if c.size != base.size:
+            span["size"] = c.size * pt_per_px
+        if c.dy:
+            span["baseline_shift"] = -c.dy * pt_per_px
+        if key[6] != layer_key[6] and key[6] is not None:
+            span["stroke"] = {"color": key[6][0], "width": key[6][1] * pt_per_px}
+        if len(span) == 2:  # only the object's stroke differs (none here): nothing for the native layer
+            prev = None
+            continue
         out.append(span)
         prev = key
     return out

@@ -13,6 +13,8 @@ picture), or inside a group composited as one — is drawn as those outlines in 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -24,8 +26,8 @@ from ..geometry import Path as VPath
 from ..units import MM_PER_PT
 from .effects import local_svg, own_clips
 from .fonts import font_family, font_style, font_weight
-from .geometry import decompose, inverse, local_bounds
-from .parse import color, line_style, num
+from .geometry import decompose, inverse, local_bounds, path_bounds
+from .parse import color, line_style, num, path_d
 from .shapes import background_color
 from .styles import CharStyle, char_styles, spans
 from .svg import fmt
@@ -47,6 +49,71 @@ _DECORATIONS = {"underline": (0.1, 0.0), "linethrough": (-0.28167, 0.5), "overli
 #: Something Fabric paints as a rect around text: (path in page mm before rotation, colour, alpha, what —
 #: the property it comes from).
 _Rects = list[tuple[VPath, str, float, str]]
+
+
+@dataclass(frozen=True)
+class _TextPath:
+    """Fabric's text ``path`` (a Path object), ``pathStartOffset``, ``pathSide`` and ``pathAlign``, in the
+    text's local px: the path's points less its ``pathOffset`` (the centre of its bounding box), as
+    Fabric's Text._setGraphemeOnPath places each character."""
+
+    d: str  # SVG path data, Fabric's own coordinates
+    offset: tuple[float, float]  # the path's pathOffset
+    box_w: float  # the path's bounding box (= the text object's width and height)
+    box_h: float
+    start_offset: float
+    side: str
+    align: str
+    visible_el: str  # the path itself as an SVG element in the text's local px, when Fabric draws it
+
+    def d_mm(self, s: float) -> str:
+        """The path relative to the native box's top-left corner, in mm (``s`` mm per px)."""
+        m = Matrix.translate(self.box_w / 2 - self.offset[0], self.box_h / 2 - self.offset[1]).then(Matrix.scale(s))
+        return VPath.from_svg(self.d, m).svg_d(precision=5)
+
+
+_PATH_ALIGN = {"baseline": "baseline", "center": "center", "ascender": "ascender", "descender": "descender"}
+
+
+def _text_path(obj: Mapping[str, Any], where: str) -> _TextPath | None:
+    raw = obj.get("path")
+    if raw is None:
+        return None
+    at = f"{where}.path"
+    if not isinstance(raw, dict):
+        raise DesignError("a text path is a Path object", field=at)
+    cmds = raw.get("path")
+    d = path_d(cmds, f"{at}.path")
+    assert isinstance(cmds, list)
+    bx, by, bw, bh = path_bounds(cmds)
+    side = obj.get("pathSide", "left")
+    if side not in ("left", "right"):
+        raise DesignError("pathSide must be 'left' or 'right'", field=f"{where}.pathSide")
+    align = obj.get("pathAlign", "baseline")
+    if align not in _PATH_ALIGN:
+        raise DesignError(f"pathAlign must be one of {', '.join(_PATH_ALIGN)}", field=f"{where}.pathAlign")
+    el = ""  # Fabric draws a visible path (its own fill and stroke) under the text, centred like the text
+    if raw.get("visible", True) is not False and num(raw, "opacity", 1.0, at) > 0:
+        pfill, pfa = color(raw.get("fill", "rgb(0,0,0)"), f"{at}.fill")
+        pstroke, psa = color(raw.get("stroke"), f"{at}.stroke")
+        psw = num(raw, "strokeWidth", 1.0, at)
+        if pfill is not None or (pstroke is not None and psw > 0):
+            el = (
+                f'<path transform="translate({fmt(-(bx + bw / 2))} {fmt(-(by + bh / 2))})" d="{d}" '
+                + (f'fill="{pfill}" fill-opacity="{fmt(pfa)}"' if pfill else 'fill="none"')
+                + (f' stroke="{pstroke}" stroke-opacity="{fmt(psa)}" stroke-width="{fmt(psw)}"' if pstroke else "")
+                + f' opacity="{fmt(num(raw, "opacity", 1.0, at))}"/>'
+            )
+    return _TextPath(
+        d,
+        (bx + bw / 2, by + bh / 2),
+        max(bw, 1.0),
+        max(bh, 1.0),
+        num(obj, "pathStartOffset", 0.0, where),
+        side,
+        _PATH_ALIGN[align],
+        el,
+    )
 
 
 def _alignment(align: Any, kind: str, wrap: bool, n_lines: int, where: str) -> tuple[str, str | None]:
@@ -138,8 +205,14 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
     outlines_only = dec is None or dec.mirrored or abs(dec.sx - dec.sy) > 1e-6 * dec.sx
     s = 1.0 if outlines_only or dec is None else dec.sx  # layout mm per text px
     angle = 0.0 if outlines_only or dec is None else dec.angle
-    wrap = kind == "textbox"
+    tpath = _text_path(obj, where)
+    wrap = kind == "textbox" and tpath is None
     fill, fa = color(obj.get("fill"), f"{where}.fill")
+    fs = num(obj, "fontSize", 40.0, where)
+    stroke, sa = color(obj.get("stroke"), f"{where}.stroke")
+    sw = num(obj, "strokeWidth", 1.0, where)
+    if sw <= 0:
+        stroke = None
     base = CharStyle(
         fill,
         fa,
@@ -150,15 +223,17 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
         bool(obj.get("linethrough")),
         bool(obj.get("overline")),
         *color(obj.get("textBackgroundColor"), f"{where}.textBackgroundColor"),
+        fs,
+        0.0,
+        stroke,
+        sa,
+        sw,
     )
     chars = char_styles(conv, obj, where, content, base)
-    stroke, sa = color(obj.get("stroke"), f"{where}.stroke")
-    sw = num(obj, "strokeWidth", 1.0, where)
-    if sw <= 0:
-        stroke = None
     inked = [c for ch, c in zip(content, chars, strict=True) if not ch.isspace()]
     filled = [c for c in inked if c.fill is not None]
-    if not filled and stroke is None and not any(c.bg for c in chars) and not obj.get("backgroundColor"):
+    stroked = stroke is not None or any(c.stroke and c.stroke_width > 0 for c in inked)
+    if not filled and not stroked and not any(c.bg for c in chars) and not obj.get("backgroundColor"):
         return  # nothing Fabric would draw
     if filled and len(filled) != len(inked):
         raise DesignError("a transparent fill on some characters only is not supported", field=f"{where}.styles")
@@ -166,9 +241,11 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
         raise DesignError("per-character fill opacity is not supported", field=f"{where}.styles")
     text_color = base.fill or (filled[0].fill if filled else None)
     alpha = filled[0].fill_alpha if filled else 0.0
-    native_align, align_last = _alignment(obj.get("textAlign", "left"), kind, wrap, content.count("\n") + 1, where)
+    raw_align = obj.get("textAlign", "left")
+    if tpath is not None and isinstance(raw_align, str) and raw_align.startswith("justify"):
+        raw_align = "left"  # Fabric does not justify along a path ("todo" in Text._measureLine)
+    native_align, align_last = _alignment(raw_align, kind, wrap, content.count("\n") + 1, where)
 
-    fs = num(obj, "fontSize", 40.0, where)
     lh = num(obj, "lineHeight", 1.16, where)
     cs = num(obj, "charSpacing", 0.0, where)
     w, h = num(obj, "width", 0.0, where), num(obj, "height", 0.0, where)
@@ -186,6 +263,11 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
     if not wrap and native_align != "justify":
         box_w = max(box_w, 1.0) * 1.5 + 2 * fs  # no wrapping: a generous box (alignment uses the centre)
     pm = Matrix() if outlines_only else m.then(conv.page)  # object centre in layout coordinates
+    sized = any(c.size != fs for c in chars)
+    if sized and tpath is None:
+        # per-character sizes: lines as tall as their largest character, each baseline 1.13 x 0.778 of it
+        # below the line's top (Fabric's getHeightOfLine / _fontSizeFraction), from the object's top
+        half_h = h / 2 + fs * FONT_SIZE_MULT * lh
     bw, bh = box_w * s, 2 * half_h * s
     # Native text aligns within the box, so keep the box's left/right edge where Fabric's is.
     off = 0.0
@@ -195,6 +277,11 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
         off = -(box_w - w) / 2 * s
     r = math.radians(angle)
     cx, cy = pm.e + off * math.cos(r), pm.f + off * math.sin(r)
+    if tpath is not None:  # the box is the path's bounding box, centred on the object as Fabric's is
+        bw, bh = tpath.box_w * s, tpath.box_h * s
+        cx, cy = pm.e, pm.f
+    elif sized:  # the box's top is the object's top
+        cx, cy = pm.apply((off / s if s else 0.0, half_h - h / 2))
     layer: dict[str, Any] = {
         "type": "text",
         "text": content,
@@ -212,7 +299,22 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
     }
     if align_last is not None:
         layer["align_last"] = align_last
-    layer_spans = spans(conv, chars, content, text_color, base, where)
+    if sized and tpath is None:
+        layer["line_ascent"] = FONT_SIZE_MULT * (1 - FONT_SIZE_FRACTION)
+    if tpath is not None:
+        layer["path"] = {
+            "d": tpath.d_mm(s),
+            "start_offset": tpath.start_offset * s,
+            "side": tpath.side,
+            "vertical_align": tpath.align,
+        }
+    if obj.get("direction") == "rtl":
+        layer["direction"] = "rtl"
+    if wrap and obj.get("splitByGrapheme"):
+        layer["wrap_by"] = "grapheme"
+    if wrap:
+        layer["measure"] = "per_character"  # Fabric wraps on per-character widths (Textbox._measureWord)
+    layer_spans = spans(conv, chars, content, text_color, base, where, s / MM_PER_PT)
     if layer_spans:
         layer["spans"] = layer_spans
     try:
@@ -231,20 +333,36 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
     # unrotated layout coordinates -> the object's local px
     to_local = Matrix() if outlines_only else rot.then(inverse(m.then(conv.page)))
     glyph_runs = (
-        [(run.transformed(to_local), layer_spans[k]["color"] if k >= 0 else text_color) for k, run in flat.color_runs]
+        [
+            (run.transformed(to_local), layer_spans[k].get("color", text_color) if k >= 0 else text_color)
+            for k, run in flat.color_runs
+        ]
         if filled
         else []
     )
-    stroke_el = ""
-    if stroke is not None:
-        cap, join = line_style(obj, where)
-        outline = flat.outline.transformed(to_local)
-        stroke_el = (
-            f'<path d="{outline.svg_d()}" fill="none" stroke="{stroke}" stroke-width="{fmt(sw)}"'
-            + (f' stroke-opacity="{fmt(sa)}"' if sa < 1 else "")
-            + f' stroke-linejoin="{join}" stroke-linecap="{cap}"'
-            f' stroke-miterlimit="{fmt(num(obj, "strokeMiterLimit", 4.0, where))}"/>'
-        )
+    cap, join = line_style(obj, where)
+    limit = fmt(num(obj, "strokeMiterLimit", 4.0, where))
+
+    def strokes_el(with_spans: bool) -> str:
+        """The object's stroke on every glyph without a stroke of its own, and (``with_spans``) the
+        characters' own strokes (else the native layer draws those)."""
+        out = ""
+        for k, run in flat.color_runs:
+            own = layer_spans[k].get("stroke") if k >= 0 else None
+            if own is not None and not with_spans:
+                continue
+            colour, width, alpha_ = (own["color"], own["width"] * MM_PER_PT / s, 1.0) if own else (stroke, sw, sa)
+            if colour is None or run.empty:
+                continue
+            out += (
+                f'<path d="{run.transformed(to_local).svg_d()}" fill="none" stroke="{colour}" '
+                f'stroke-width="{fmt(width)}"'
+                + (f' stroke-opacity="{fmt(alpha_)}"' if alpha_ < 1 else "")
+                + f' stroke-linejoin="{join}" stroke-linecap="{cap}" stroke-miterlimit="{limit}"/>'
+            )
+        return out
+
+    stroke_el = strokes_el(True)
     stroke_first = obj.get("paintFirst") == "stroke"
 
     def rects_el(items: _Rects) -> str:
@@ -259,13 +377,20 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
         op = f' fill-opacity="{fmt(alpha)}"' if alpha < 1 else ""
         return "".join(f'<path d="{p.svg_d()}" fill="{c}"{op}/>' for p, c in glyph_runs if not p.empty)
 
+    path_el = tpath.visible_el if tpath is not None else ""
+
     def everything() -> str:
         body = (stroke_el + glyphs_el()) if stroke_first else (glyphs_el() + stroke_el)
-        return rects_el(before) + body + rects_el(after)
+        return path_el + rects_el(before) + body + rects_el(after)
 
     all_clips = own_clips(obj, where, m, node.clips)
     ink = [flat.outline, *(p for p, *_rest in before + after)]
-    bounds = local_bounds(ink, to_local, (sw if stroke else 0.0) * 4, w, h)
+    widest_stroke = max([sw if stroke else 0.0] + [c.stroke_width for c in inked if c.stroke])
+    bounds = local_bounds(ink, to_local, widest_stroke * 4, w, h)
+    if tpath is not None and tpath.visible_el:
+        pad = 20.0 + widest_stroke
+        bounds = (min(bounds[0], -w / 2 - pad), min(bounds[1], -h / 2 - pad), max(bounds[2], w / 2 + pad),
+                  max(bounds[3], h / 2 + pad))  # fmt: skip
     shadow = obj.get("shadow")
     obj_bg, obj_bg_alpha = color(obj.get("backgroundColor"), f"{where}.backgroundColor")
     if shadow:
@@ -303,11 +428,15 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
             }
             conv.add(layers, rect, f"{where}.{what}")
 
+    if path_el:
+        pb = (-w / 2 - 50, -h / 2 - 50, w / 2 + 50, h / 2 + 50)
+        conv.add(layers, local_svg(conv, path_el, pb, m, where, opacity, ()), f"{where}.path")
     native_rects(before)
-    stroke_layer = local_svg(conv, stroke_el, bounds, m, where, opacity, ()) if stroke_el else None
+    object_stroke_el = strokes_el(not filled)  # unfilled text has no native layer to stroke its characters
+    stroke_layer = local_svg(conv, object_stroke_el, bounds, m, where, opacity, ()) if object_stroke_el else None
     if stroke_layer is not None and stroke_first:
         conv.add(layers, stroke_layer, f"{where}.stroke")
-    if filled:
+    if filled:  # the glyphs, and the characters' own strokes
         conv.add(layers, layer, where)
     if stroke_layer is not None and not stroke_first:
         conv.add(layers, stroke_layer, f"{where}.stroke")

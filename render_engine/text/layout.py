@@ -23,6 +23,8 @@ from .shaping import (
     is_cursive,
     itemize,
     line_breaks,
+    paired_advances_em,
+    paragraph_level,
     require_coverage,
     shape,
     visual_order,
@@ -80,6 +82,8 @@ class _Para:
     fallback: tuple[bool, ...]  # per character: printed by a fallback face, not its own (span's) font
     scale: tuple[float, ...]  # per character: its size / the layer size (span sizes)
     shift_em: tuple[float, ...]  # per character: baseline shift up, in em of the layer size
+    wrap_adv_em: tuple[float, ...]  # per character: its width for line breaking (``measure``)
+    rtl: bool  # a right-to-left paragraph
 
 
 def _span_keys(layer: TextLayer, *attrs: str) -> list[int]:
@@ -150,15 +154,14 @@ def _prepare(layer: TextLayer, catalog: FontCatalog, field: str) -> tuple[list[_
         levels = bidi_levels(ptext, _BASE_LEVEL[layer.direction])
         scale = all_scale[offset : offset + len(ptext)]
         runs = _split_runs(itemize(ptext, faces, levels), scale)
-        adv = char_advances_em(ptext, runs)
-        if any(v != 1.0 for v in scale):
-            adv = [a * k for a, k in zip(adv, scale, strict=True)]
         spacing = [
             0.0 if is_cursive(c) else (layer.letter_spacing if sp is None else sp)
             for c, sp in zip(ptext, all_spacing[offset : offset + len(ptext)], strict=True)
         ]
-        if any(spacing):
-            adv = [a + sp for a, sp in zip(adv, spacing, strict=True)]
+        adv = tuple(_sized(char_advances_em(ptext, runs), scale, spacing))
+        wrap_adv = adv
+        if layer.measure == "per_character" and max_em_wraps(layer):
+            wrap_adv = tuple(_sized(paired_advances_em(ptext, runs), scale, spacing))
         breaks = grapheme_breaks(ptext) if layer.wrap_by == "grapheme" else line_breaks(ptext)
         paras.append(
             _Para(
@@ -167,16 +170,31 @@ def _prepare(layer: TextLayer, catalog: FontCatalog, field: str) -> tuple[list[_
                 tuple(faces),
                 tuple(levels),
                 tuple(runs),
-                tuple(adv),
+                adv,
                 tuple(breaks),
                 tuple(spacing),
                 tuple(not o for o in own),
                 tuple(scale),
                 tuple(all_shift[offset : offset + len(ptext)]),
+                wrap_adv,
+                paragraph_level(ptext, _BASE_LEVEL[layer.direction]) == 1,
             )
         )
         offset += len(raw) + 1
     return paras, primary
+
+
+def _sized(adv: list[float], scale: list[float], spacing: list[float]) -> list[float]:
+    if any(v != 1.0 for v in scale):
+        adv = [a * k for a, k in zip(adv, scale, strict=True)]
+    if any(spacing):
+        adv = [a + sp for a, sp in zip(adv, spacing, strict=True)]
+    return adv
+
+
+def max_em_wraps(layer: TextLayer) -> bool:
+    """Does the layer break lines to its box width?"""
+    return layer.wrap and layer.arc is None and layer.path is None
 
 
 def _trim_end(text: str, a: int, b: int) -> int:
@@ -193,7 +211,7 @@ def _wrap(para: _Para, max_em: float | None) -> list[tuple[int, int]]:
     if max_em is None:
         return [(0, n)]
     prefix = [0.0]
-    for a in para.adv_em:
+    for a in para.wrap_adv_em:
         prefix.append(prefix[-1] + a)
 
     def width(a: int, b: int) -> float:
@@ -298,7 +316,7 @@ def _block(layer: TextLayer, paras: list[_Para], size_pt: float, path_len: float
     """Lay out every line at ``size_pt``; returns (lines as (para, a, b)), fits)."""
     em_mm = pt_to_mm(size_pt)
     box = layer.box
-    max_em = box.width / em_mm if (layer.wrap and layer.arc is None and layer.path is None) else None
+    max_em = box.width / em_mm if max_em_wraps(layer) else None
     lines = []
     fits = True
     for para in paras:
@@ -402,6 +420,13 @@ def layout_text(layer: TextLayer, catalog: FontCatalog, field: str) -> TextBlock
             x0 = box.x + (box.width - width) / 2
         else:
             x0 = box.x + box.width - width
+        if para.wrap_adv_em is not para.adv_em and not extra:
+            # measured per character (canvas editors): aligned by that width, from the paragraph's start edge
+            mw = sum(para.wrap_adv_em[a : _trim_end(para.text, a, b)]) * em_mm
+            start = box.x if align in ("left", "justify") else box.x + (box.width - mw) * (
+                0.5 if align == "center" else 1.0
+            )
+            x0 = start + mw - width if para.rtl else start
         text_lines.append(TextLine(para.text[a:b], width, x0, baseline, para.offset + a))
         stretch = 0.0  # glyphs come in visual order: each space pushes everything to its right
         space_clusters = {para.offset + j for j in spaces} if extra else set()

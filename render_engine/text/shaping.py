@@ -110,7 +110,9 @@ def bidi_levels(text: str, base: int | None = None) -> list[int]:
     return levels
 
 
-def paragraph_level(text: str) -> int:
+def paragraph_level(text: str, base: int | None = None) -> int:
+    if base is not None:
+        return base
     if not text or all(ord(c) < 0x0590 for c in text):
         return 0
     b = icu.Bidi()
@@ -202,6 +204,34 @@ def char_advances_em(text: str, runs: list[Run]) -> list[float]:
     return adv
 
 
+def paired_advances_em(text: str, runs: list[Run]) -> list[float]:
+    """Advance of each character in em as canvas editors (Fabric.js) measure text for wrapping: each
+    grapheme shaped on its own and kerned against the one before it in its word (the pair's width less the
+    width of the one before); booked on the grapheme's first character. Equals the shaped width for
+    kerning and ligatures; joining scripts (Arabic) measure as their letters' isolated forms combine."""
+    adv = [0.0] * len(text)
+    ends = grapheme_breaks(text)
+    for run in runs:
+        upem = run.face.upem
+
+        def width(s: str, run: Run = run) -> float:
+            return sum(g.x_advance for g in shape(run.face, s, run.rtl))
+
+        prev: str | None = None
+        start = 0
+        for end in ends:
+            a, b = max(start, run.start), min(end, run.end)
+            start = end
+            if b <= a:
+                continue
+            g = text[a:b]
+            alone = prev is None or prev.isspace() or g.isspace()
+            kw = width(g) if alone or prev is None else width(prev + g) - width(prev)
+            adv[a] += kw / upem
+            prev = g
+    return adv
+
+
 def require_coverage(text: str, faces: list[FontFace], field: str) -> list[FontFace]:
     assigned, missing = assign_faces(text, faces)
     if missing:
@@ -222,6 +252,7 @@ __all__ = [
     "is_cursive",
     "itemize",
     "line_breaks",
+    "paired_advances_em",
     "paragraph_level",
     "require_coverage",
     "shape",

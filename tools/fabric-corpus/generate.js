@@ -25,12 +25,37 @@ const FACES = [
   ['noto-serif/NotoSerif-Regular.ttf', 'Noto Serif', 'normal', 'normal'],
   ['noto-serif/NotoSerif-Bold.ttf', 'Noto Serif', 'bold', 'normal'],
   ['dancing-script/DancingScript-Regular.otf', 'Dancing Script', 'normal', 'normal'],
+  ['noto-sans-hebrew/NotoSansHebrew-Regular.ttf', 'Noto Sans Hebrew', 'normal', 'normal'],
+  ['noto-sans-hebrew/NotoSansHebrew-Bold.ttf', 'Noto Sans Hebrew', 'bold', 'normal'],
+  ['noto-sans-arabic/NotoSansArabic-Regular.ttf', 'Noto Sans Arabic', 'normal', 'normal'],
+  ['droid-sans-fallback/DroidSansFallback.ttf', 'Droid Sans Fallback', 'normal', 'normal'],
 ];
 for (const [file, family, weight, style] of FACES) {
   registerFont(path.join(FONTS, file), { family, weight, style });
 }
 
 const fabric = require('fabric/node');
+
+// node-canvas has no CanvasRenderingContext2D.direction: Fabric's RTL text sets it as a plain JS property,
+// which save()/restore() then never restore, so every RTL object after the first skips Fabric's
+// `textAlign = 'right'` and is drawn a line-width to the right. Give it a browser's state semantics.
+{
+  const proto = Object.getPrototypeOf(createCanvas(1, 1).getContext('2d'));
+  const { save, restore } = proto;
+  proto.save = function () {
+    (this.__dirStack = this.__dirStack || []).push(this.__dir);
+    return save.call(this);
+  };
+  proto.restore = function () {
+    this.__dir = (this.__dirStack || []).pop();
+    return restore.call(this);
+  };
+  Object.defineProperty(proto, 'direction', {
+    get() { return this.__dir || 'ltr'; },
+    set(v) { this.__dir = v; },
+    configurable: true,
+  });
+}
 
 const W = 600; // 12 x 16 in at 50 dpi: tshirt-front-dtg's trim box (no bleed), aspect 3:4
 const H = 800;
@@ -507,10 +532,16 @@ const designs = {
   },
 };
 
+Object.assign(designs, require('./designs_text.js')(fabric));
+
 async function main() {
   fs.mkdirSync(OUT, { recursive: true });
   const manifest = { fabric_version: fabric.version, canvas: { width: W, height: H }, template: 'tshirt-front-dtg', designs: {} };
+  // ONLY=name,name regenerates just those designs and keeps the rest of the manifest
+  const only = process.env.ONLY ? new Set(process.env.ONLY.split(',')) : null;
+  if (only) Object.assign(manifest.designs, JSON.parse(fs.readFileSync(path.join(OUT, 'manifest.json'), 'utf8')).designs);
   for (const [name, make] of Object.entries(designs)) {
+    if (only && !only.has(name)) continue;
     const made = make();
     const canvas = new fabric.StaticCanvas(null, { width: W, height: H, backgroundColor: made.backgroundColor || '#ffffff' });
     const objects = Array.isArray(made) ? made : made.objects;
