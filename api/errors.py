@@ -78,13 +78,37 @@ async def validation_error_handler(request: Request, exc: Exception) -> JSONResp
     assert isinstance(exc, RequestValidationError)
     errors = list(exc.errors())
     first: dict[str, Any] = dict(errors[0]) if errors else {}
-    loc = tuple(first.get("loc", ()))
-    if loc and loc[0] in ("body", "query", "path", "header"):
-        loc = loc[1:]
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    code = "invalid_json" if first.get("type") == "json_invalid" else "invalid_request"
-    field = _field_path(loc) if loc else None
-    return JSONResponse(error_body(code, _message(first) + more, field), status_code=422)
+    if first.get("type") == "json_invalid":
+        return JSONResponse(error_body("invalid_json", _json_position(first, exc), None), status_code=422)
+    problems: dict[str | None, str] = {}  # every problem with its field (a union's alternatives: the first)
+    for err in errors:
+        loc = tuple(err.get("loc", ()))
+        if loc and loc[0] in ("body", "query", "path", "header"):
+            loc = loc[1:]
+        problems.setdefault(_field_path(loc) if loc else None, _message(err))
+    (field, message), *more = problems.items() if problems else [(None, "invalid request")]
+    body = error_body("invalid_request", message, field)
+    if more:
+        body["problems"] = [{"code": "invalid_request", "message": m, "field": f} for f, m in problems.items()]
+    return JSONResponse(body, status_code=422)
+
+
+def _json_position(err: dict[str, Any], exc: RequestValidationError) -> str:
+    """'not valid JSON at line 3 column 14 (Expecting ',' delimiter)': the decoder's reason and where, from the
+    character offset FastAPI reports and the body it kept; never the body's text."""
+    loc = tuple(err.get("loc", ()))
+    reason = str((err.get("ctx") or {}).get("error", "")).split(":")[0]  # json's messages: "<reason>: line 1 ..."
+    raw = getattr(exc, "body", None)
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    where = ""
+    if len(loc) > 1 and isinstance(loc[1], int):
+        pos = loc[1]
+        if isinstance(text, str) and 0 <= pos <= len(text):
+            line, column = text.count("\n", 0, pos) + 1, pos - text.rfind("\n", 0, pos)
+            where = f" at line {line} column {column}"
+        else:
+            where = f" at character {pos}"
+    return f"not valid JSON{where}" + (f" ({reason})" if reason else "")
 
 
 async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:

@@ -177,6 +177,8 @@ def check_design(
         prep = prepare(design, svc.engine, svc.empty_dir(), timer=timer, asset_loader=svc.storage.asset_path)
     except RenderError as exc:
         exc.field = _source_field(exc.field, source)
+        for problem in exc.problems:  # every problem of the design (a schema error lists them all)
+            problem.field = _source_field(problem.field, source)
         raise
     if dpi is not None:
         check_dpi(dpi, svc.engine)

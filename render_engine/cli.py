@@ -139,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
                 sys.stdout.write(text)
             return EXIT_OK
     except RenderError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        for line in exc.lines():
+            print(f"error: {line}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
@@ -207,7 +208,8 @@ def _validate(engine: Engine, designs: list[Path], strict: bool = False) -> int:
             prep = prepare(design, engine, path.parent)
         except RenderError as exc:
             failed += 1
-            print(f"{path}: INVALID {exc}")
+            for line in exc.lines():
+                print(f"{path}: INVALID {line}")
             continue
         print(f"{path}: ok ({design.template}, {len(design.layers)} layers)")
         warnings.check(path, prep)

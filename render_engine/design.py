@@ -17,7 +17,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from .design_base import CMYK as CMYK
 from .design_base import HEX_COLOR as HEX_COLOR
 from .design_base import MAX_MM, RGB, Color, Degrees, Mm, Model, Opacity, PositiveMm
-from .errors import DesignError
+from .errors import DesignError, several
 from .paint import BlendMode, Paint
 
 Blend = Annotated[BlendMode, Field(description="How the layer mixes with what is under it (PDF /BM names).")]
@@ -456,10 +456,12 @@ def _message(err: Any) -> str:
 
 
 def validation_error_to_design_error(exc: ValidationError) -> DesignError:
+    """Every problem pydantic found, each a :class:`DesignError` with its field (:func:`several`)."""
     errors = exc.errors(include_input=False, include_url=False)
-    first = errors[0]
-    more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
-    return DesignError(_message(first) + more, field=_field_path(tuple(first["loc"])))
+    by_field: dict[str, str] = {}  # a union's alternatives each fail at the same field: its first message
+    for e in errors:
+        by_field.setdefault(_field_path(tuple(e["loc"])), _message(e))
+    return several([DesignError(message, field=field) for field, message in by_field.items()])
 
 
 def parse_design(data: Any) -> Design:

@@ -7,7 +7,8 @@ that is safe to show (it never echoes raw invalid input back).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import difflib
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 
@@ -94,6 +95,14 @@ def several(problems: list[DesignError]) -> DesignError:
     )
     err.problems = tuple(problems)
     return err
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """``" (did you mean mug-11oz?)"`` for the closest known name (difflib, case-insensitive), else ``""``.
+    Only a known name is quoted back, never the input."""
+    by_fold = {k.casefold(): k for k in known}
+    close = difflib.get_close_matches(name.casefold()[:200], list(by_fold), n=1, cutoff=0.6)
+    return f" (did you mean {by_fold[close[0]]}?)" if close else ""
 
 
 @contextmanager

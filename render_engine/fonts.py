@@ -17,7 +17,7 @@ from typing import Any
 import uharfbuzz as hb
 
 from .design import FontRef
-from .errors import FontError, TemplateError
+from .errors import FontError, TemplateError, did_you_mean
 from .font_folder import family_key, scan_font_folder
 from .geometry import Path as OutlinePath
 
@@ -130,7 +130,8 @@ class FontCatalog:
         fid = self._by_name.get(family_key(name))
         if fid is None:
             known = ", ".join(sorted(self.families))
-            raise FontError(f"unknown font family; bundled families: {known}", field=field)
+            hint = did_you_mean(name, [*self.families, *(f.family for f in self.families.values())])
+            raise FontError(f"unknown font family{hint}; bundled families: {known}", field=field)
         return fid
 
     def face(self, ref: FontRef, field: str = "font") -> FontFace:

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .errors import TemplateError
+from .errors import TemplateError, did_you_mean
 
 TEMPLATE_ID = r"^[a-z0-9][a-z0-9-]{0,63}$"
 #: ``canvas-<w>x<h>``: a page of an editor canvas's own pixel size (``p`` for a decimal point: 466p7)
@@ -151,7 +151,10 @@ class TemplateCatalog:
             if page is not None:
                 return page
             known = ", ".join(sorted(self.templates))
-            raise TemplateError(f"unknown template; known templates: {known}", field="template") from None
+            raise TemplateError(
+                f"unknown template{did_you_mean(template_id, self.templates)}; known templates: {known}",
+                field="template",
+            ) from None
 
 
 def canvas_template_id(width_px: float, height_px: float) -> str:

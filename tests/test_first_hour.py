@@ -98,3 +98,60 @@ def test_serve_without_keys_prints_the_random_demo_key_the_page_uses(
     with TestClient(app) as c:
         assert f'content="{key}"' in c.get("/demo").text
         assert c.get("/v1/templates", headers={"X-API-Key": key}).status_code == 200
+
+
+BAD_LAYERS = [
+    {"type": "text", "text": "a", "size": -1, "box": {"x": 0, "y": 0, "width": -1}},
+    {"type": "image"},
+    {"type": "shape", "shape": "rect", "box": {"x": 0, "y": 0, "width": 1, "height": 1}, "fill": 12},
+]
+BAD_FIELDS = ["layers[0].font", "layers[0].size", "layers[0].box.width", "layers[0].box.height", "layers[1].box",
+              "layers[2].fill"]
+
+
+def test_a_schema_error_lists_every_problem_with_its_field_cli_and_api(tmp_path: Path) -> None:
+    path = write_design(tmp_path, design("mug-11oz", *BAD_LAYERS))
+    r = _cli("validate", str(path))
+    assert r.returncode == 1
+    lines = r.stdout.splitlines()
+    assert [ln.split(" INVALID ")[1].split(":")[0] for ln in lines] == BAD_FIELDS, r.stdout
+    assert all(ln.startswith(f"{path}: INVALID ") for ln in lines) and "more problem" not in r.stdout
+
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from render_engine.jobs.settings import ServiceSettings
+
+    key = "storefront-key-0123456789"
+    h = {"X-API-Key": key}
+    with TestClient(create_app(ServiceSettings(storage_root=tmp_path, api_keys=f"storefront:{key}"))) as c:
+        body = c.post("/v1/preflight", json={"design": design("mug-11oz", *BAD_LAYERS)}, headers=h).json()
+        assert body["code"] == "invalid_design" and body["field"] == "design.layers[0].font"
+        assert [p["field"] for p in body["problems"]] == ["design." + f for f in BAD_FIELDS]
+        # request-level problems too (outputs, priority), as a list
+        r2 = c.post("/v1/jobs", json={"design": design("mug-11oz"), "outputs": {"formats": ["tiff"], "dpi": "x"},
+                                      "priority": "now"}, headers=h)
+        assert r2.status_code == 422
+        assert {p["field"] for p in r2.json()["problems"]} == {"outputs.formats[0]", "outputs.dpi", "priority"}
+        # a body that is not JSON: where, and why
+        bad = b'{"design": {"version": 1,\n  "template": "mug-11oz" "layers": []}}'
+        r3 = c.post("/v1/jobs", content=bad, headers={**h, "Content-Type": "application/json"})
+        assert r3.status_code == 422 and r3.json()["code"] == "invalid_json"
+        with pytest.raises(json.JSONDecodeError) as want:  # the same place Python's own decoder names
+            json.loads(bad)
+        assert (want.value.lineno, want.value.colno) == (2, 26)
+        assert r3.json()["message"] == "not valid JSON at line 2 column 26 (Expecting ',' delimiter)"
+
+
+def test_unknown_template_and_font_suggest_the_closest(tmp_path: Path) -> None:
+    from render_engine.errors import FontError, TemplateError
+    from render_engine.resolve import Engine
+
+    engine = Engine(Settings())
+    with pytest.raises(TemplateError, match=r"unknown template \(did you mean mug-11oz\?\)"):
+        engine.templates.get("mug11oz")
+    with pytest.raises(FontError, match=r"did you mean Dancing Script\?"):
+        engine.fonts.family_id("dancing scrpt")
+    with pytest.raises(TemplateError) as nothing_close:
+        engine.templates.get("zzzzzz")
+    assert "did you mean" not in str(nothing_close.value)

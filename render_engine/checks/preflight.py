@@ -1063,7 +1063,8 @@ def run_cli(engine: Engine, path: FsPath, proof: FsPath | None = None, as_json: 
 
             proof_size = write_proof(report, prepared, engine, proof)
     except RenderError as exc:
-        print(f"{path}: INVALID {exc}", file=sys.stderr)
+        for line in exc.lines():
+            print(f"{path}: INVALID {line}", file=sys.stderr)
         return 1
     except Exception as exc:  # a bug, not bad input: still one line
         print(f"{path}: internal error ({type(exc).__name__})", file=sys.stderr)
