@@ -113,6 +113,16 @@ def probe_image(path: Path, field: str, settings: Settings) -> ImageInfo:
     )
 
 
+def verify_image(info: ImageInfo, field: str) -> None:
+    """Decode every pixel of the first page strictly (``fail_on="error"``: PNG chunk CRCs, damaged or cut
+    entropy data), streaming, at full size as the print path may. The header probe cannot see such damage
+    and libvips decodes lazily, so without this a damaged file fails only while an output is written: an
+    upload and a Fabric data URL are verified before they are stored, and a render whose lazy decode failed
+    finds the culprit with it (:func:`render_engine.pipeline.render_prepared`). Raises :class:`AssetError`."""
+    with asset_errors(field, "image"):
+        _load(info.path, info.format, fail_on="error", access="sequential").avg()
+
+
 def _intact(path: Path, fmt: str) -> bool:
     """Cheap structural check for the commonest corruption, a cut-off upload. libvips decodes lazily, so a
     truncated file would otherwise only fail while the output is being written.

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Literal
 
 import pyvips
 
-from .assets import AssetLoader
+from .assets import AssetLoader, verify_image
 from .design import Design, load_design_file
-from .errors import DesignError
+from .errors import DesignError, OutputError
 from .layout import Layout, plan_layout
 from .resolve import Engine, Resources, resolve
 from .safety import svg_total_budget
@@ -140,7 +140,7 @@ def render_prepared(
     dpi = float(dpi or t.dpi.target)
     check_dpi(dpi, engine)
     pixels: tuple[int, int] | None = None
-    with svg_total_budget(engine.settings.max_svg_render_seconds_total):
+    with svg_total_budget(engine.settings.max_svg_render_seconds_total), decode_failures(prep):
         if fmt == "png":
             img = _draw_png(prep, engine, dpi, soft_proof, timer)
             with timer.step("write"):
@@ -160,6 +160,23 @@ def render_prepared(
         pixels=pixels,
         timings=dict(timer.seconds),
     )
+
+
+@contextmanager
+def decode_failures(prep: Prepared) -> Iterator[None]:
+    """libvips decodes lazily: a damaged image (a PNG chunk CRC, corrupt entropy data) the header probe
+    passed fails only while an output is written: a bare ``pyvips.Error``, or the writer's
+    :class:`OutputError` ("encoder failed; disk full?", status 500, which the farm retries). Find the image
+    layer that cannot decode (:func:`~render_engine.assets.verify_image`) and raise its typed
+    :class:`AssetError`, so the caller answers 422 and a job fails at once instead of being retried for
+    minutes; when every image decodes, the original error stands."""
+    try:
+        yield
+    except (pyvips.Error, OutputError):
+        for i, info in sorted(prep.resources.images.items()):
+            layer = prep.design.layers[i]
+            verify_image(info, f"layers[{i}].{'asset_id' if getattr(layer, 'asset_id', None) else 'asset'}")
+        raise
 
 
 def _draw_png(prep: Prepared, engine: Engine, dpi: float, soft_proof: bool, timer: StepTimer) -> pyvips.Image:

@@ -4,8 +4,10 @@
   artifact into a private temp folder, then (holding the job store's write lock) rename them into
   ``jobs/<id>/`` with their SHA-256 and mark the job ``ready``. A duplicate run (retry after a lost worker)
   either finds the job already final and returns, or republishes identical bytes atomically.
-* An invalid design (a :class:`RenderError` with a 4xx status) fails the job once with its reason; any other
-  exception propagates, so RQ retries it with backoff.
+* An invalid design (a :class:`RenderError` with a 4xx status: bad input, a limit, an image that cannot
+  decode) fails the job once with its reason, and so does any exception that is not an infrastructure fault
+  (:func:`infrastructure_errors`: storage, network, memory, Redis, job store): only those propagate, so RQ
+  (or the embedded worker) retries them with backoff.
 * :func:`reconcile` — re-enqueues accepted jobs Redis lost (flush, restart without persistence) and jobs whose
   worker died mid-render (lease expired), under a Redis lock so several workers do not race; it runs at
   worker start and every ``reconcile_interval``.
@@ -146,6 +148,14 @@ def render_job(svc: Services, job_id: str) -> str:
         if isinstance(exc, _timeout_types()):  # RQ's job_timeout fired in this work horse: final, no retry
             fail_timed_out(svc, job_id)
             return "failed"
+        if not isinstance(exc, infrastructure_errors()):
+            # not the machine's fault: the same design fails the same way again (a decoder or renderer error
+            # no typed check caught yet, a bug). Retrying only holds a worker for minutes: fail it now.
+            log.error("job failed: render raised %s", type(exc).__name__, extra={"job_id": job_id}, exc_info=True)
+            err = {"code": "internal_error", "message": f"render failed ({type(exc).__name__})", "field": None}
+            svc.store.fail(job_id, err)
+            notify(svc, job_id)
+            return "failed"
         if isinstance(exc, OSError):  # storage full / read-only / gone: retried, and the reason is kept
             err = {"code": "storage_error", "message": f"storage: {exc.strerror or type(exc).__name__}", "field": None}
         else:
@@ -189,6 +199,23 @@ def notify(svc: Services, job_id: str) -> None:
     }
     delivered = deliver(svc.settings, url, payload)
     log.info("webhook %s", "delivered" if delivered else "not delivered", extra={"job_id": job_id})
+
+
+@functools.cache
+def infrastructure_errors() -> tuple[type[BaseException], ...]:
+    """Faults of the machine, not of the job, which a retry can outlive: storage and network I/O (``OSError``,
+    which includes connection errors and timeouts), memory, Redis. Together with a :class:`RenderError` of
+    status >= 500 (job store unavailable, output not writable) these are the only failures retried; a
+    :class:`RenderError` < 500 (bad input, a limit) and anything else fail the job at once."""
+    types: list[type[BaseException]] = [OSError, MemoryError]
+    try:
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
+
+        types += [RedisConnectionError, RedisTimeoutError]
+    except ImportError:
+        pass
+    return tuple(types)
 
 
 def _timeout_types() -> tuple[type[BaseException], ...]:
@@ -403,6 +430,7 @@ class LocalDispatcher:
         self._threads = [threading.Thread(target=self._run, name=f"render-{n}", daemon=True) for n in range(threads)]
         self._mine: set[str] = set()  # attempts this process queued; any other in-flight one died with its process
         self._stop = threading.Event()
+        self._tries: dict[str, int] = {}  # failed attempts of jobs waiting for their retry
 
     def start(self) -> None:
         for t in self._threads:
@@ -472,20 +500,44 @@ class LocalDispatcher:
         return {}
 
     def _run(self) -> None:
+        """Render queued jobs. A failed attempt (only infrastructure faults raise out of ``render_job``) is put
+        back on the queue after its backoff by a timer: this thread never sleeps through a backoff, so a job
+        that keeps failing holds it for its own attempts only, never for the minutes of their intervals."""
         while not self._stop.is_set():
             _, _, job_id = self.q.get()
             if not job_id:
                 return
-            for n, delay in enumerate((*self.svc.settings.retry_intervals, None)):
-                try:
-                    self._render_with_timeout(job_id)  # "timeout" is final as well: no retry
-                    break
-                except Exception:
-                    log.warning("render attempt %d failed", n + 1, extra={"job_id": job_id}, exc_info=True)
-                    if delay is None:
-                        self._give_up(job_id)
-                    else:
-                        self._stop.wait(delay)
+            try:
+                self._render_with_timeout(job_id)  # "timeout" is final as well: no retry
+                with self._lock:
+                    self._tries.pop(job_id, None)
+            except Exception:
+                with self._lock:
+                    n = self._tries.get(job_id, 0)
+                    self._tries[job_id] = n + 1
+                delays = self.svc.settings.retry_intervals
+                log.warning("render attempt %d failed", n + 1, extra={"job_id": job_id}, exc_info=True)
+                if n >= len(delays):
+                    with self._lock:
+                        self._tries.pop(job_id, None)
+                    self._give_up(job_id)
+                else:
+                    self._later(delays[n], job_id)
+
+    def _later(self, delay: float, job_id: str) -> None:
+        """Queue ``job_id`` again in ``delay`` seconds (a daemon timer; nothing after :meth:`stop`)."""
+
+        def requeue() -> None:
+            if self._stop.is_set():
+                return
+            with self._lock:
+                self._seq += 1
+                seq = self._seq
+            self.q.put((1, seq, job_id))
+
+        timer = threading.Timer(delay, requeue)
+        timer.daemon = True
+        timer.start()
 
     def _give_up(self, job_id: str) -> None:
         """Record the job as failed after its last attempt. When the job store itself cannot be written (its
@@ -498,11 +550,7 @@ class LocalDispatcher:
         except JobStoreUnavailable:
             wait = max(self.svc.settings.retry_intervals, default=5)
             log.error("job store unavailable; job re-queued in %s s", wait, extra={"job_id": job_id})
-            if not self._stop.wait(wait):
-                with self._lock:
-                    self._seq += 1
-                    seq = self._seq
-                self.q.put((1, seq, job_id))
+            self._later(wait, job_id)
 
 
 # --- reconciler ----------------------------------------------------------------------------------------
