@@ -18,7 +18,7 @@ from PIL import Image
 from skimage.metrics import structural_similarity
 
 from render_engine.cli import main
-from render_engine.design import TextLayer
+from render_engine.design import ShapeLayer, TextLayer
 from render_engine.errors import DesignError
 from render_engine.fabric import FabricOptions, load_fabric_json, render_fabric
 from render_engine.fonts import FontCatalog
@@ -280,3 +280,41 @@ def test_public_api_renders_a_canvas_as_it_is(engine: Engine, tmp_path: Path) ->
     assert len(exc.value.problems) >= 4
     approx = render_design(_bad_canvas(), engine=engine, unsupported="approximate")
     assert any(w.startswith("fabric.objects[2].type: ") for w in approx.warnings)
+
+
+# ------------------------------------------------------------------------------------ Fabric 5 / 6 / 7
+
+
+def test_fabric7_default_origin_is_the_centre_when_defaults_are_left_out(engine: Engine, tmp_path: Path) -> None:
+    """includeDefaultValues: false drops originX/originY equal to the default: centre in 7, top-left before."""
+    rect = {"type": "Rect", "left": 50, "top": 40, "width": 20, "height": 10, "fill": "#ff0000", "strokeWidth": 0}
+    boxes = {}
+    for version in ("5.3.0", "6.9.1", "7.4.0"):
+        doc = {"version": version, "objects": [{**rect, "version": version}], "width": 100, "height": 100}
+        (layer,) = load_fabric_json(doc, engine, tmp_path).design.layers
+        assert isinstance(layer, ShapeLayer) and layer.box is not None
+        boxes[version] = (round(layer.box.x / (25.4 / 96), 3), round(layer.box.y / (25.4 / 96), 3))
+    assert boxes["5.3.0"] == boxes["6.9.1"] == (50, 40)
+    assert boxes["7.4.0"] == (40, 35)
+    # an object's own version wins over the canvas's; explicit origins are always honoured
+    doc = {"version": "7.4.0", "objects": [{**rect, "originX": "left", "originY": "top"}], "width": 100, "height": 100}
+    (layer,) = load_fabric_json(doc, engine, tmp_path).design.layers
+    assert isinstance(layer, ShapeLayer) and layer.box is not None and round(layer.box.x / (25.4 / 96), 3) == 50
+
+
+def test_fabric5_circle_angles_in_radians_are_a_full_circle(engine: Engine, tmp_path: Path) -> None:
+    circle = {"type": "circle", "version": "5.3.0", "left": 0, "top": 0, "radius": 10, "fill": "#00f",
+              "startAngle": 0, "endAngle": 6.283185307179586}
+    doc = {"version": "5.3.0", "objects": [circle], "width": 40, "height": 40}
+    (layer,) = load_fabric_json(doc, engine, tmp_path).design.layers
+    assert layer.type == "shape"
+
+
+def test_text_decoration_color(engine: Engine, tmp_path: Path) -> None:
+    """Fabric 7.3's textDecorationColor (object and per character) colours underlines instead of the fill."""
+    text = {"type": "Text", "version": "7.4.0", "left": 10, "top": 10, "text": "Hello", "fontFamily": "Noto Sans",
+            "fill": "#000000", "underline": True, "textDecorationColor": "#ff0000",
+            "styles": [{"start": 3, "end": 5, "style": {"textDecorationColor": "#0000ff"}}]}
+    imp = load_fabric_json({"objects": [text], "width": 200, "height": 80}, engine, tmp_path)
+    colours = [getattr(layer.fill, "hex", None) for layer in imp.design.layers if isinstance(layer, ShapeLayer)]
+    assert colours == ["#ff0000", "#0000ff"], colours

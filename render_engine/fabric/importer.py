@@ -24,6 +24,7 @@ from .converter import Converter
 from .effects import Clip
 from .options import FabricOptions
 from .parse import color, num
+from .versions import normalise
 
 _CANVAS_UNSUPPORTED = ("overlay",)
 
@@ -116,6 +117,7 @@ def import_fabric(
             covers = cov
     covers = covers or "trim"
     cw, ch = canvas_size
+    root = normalise(root)  # Fabric 5 / 6 / 7 differences (.versions)
     objects = root.get("objects")
     if not isinstance(objects, list):
         raise DesignError("Fabric JSON needs an 'objects' array", field=f"{prefix}objects")

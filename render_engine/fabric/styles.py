@@ -52,6 +52,7 @@ class CharStyle:
     stroke: str | None = None
     stroke_alpha: float = 0.0
     stroke_width: float = 1.0  # px
+    deco: str | None = None  # textDecorationColor (Fabric 7.3+); None: the fill's colour
 
 
 def has_styles(styles: Any) -> bool:
@@ -155,6 +156,8 @@ def _style_delta(conv: Converter, obj: Mapping[str, Any], st: Mapping[str, Any],
             delta["stroke"], delta["stroke_alpha"] = color(val, f"{at}.stroke")
         elif key == "strokeWidth":
             delta["stroke_width"] = max(0.0, num(st, "strokeWidth", 1.0, at))
+        elif key == "textDecorationColor":
+            delta["deco"] = color(val, f"{at}.textDecorationColor")[0]
         elif key in _STYLE_IGNORED:
             continue
         elif key in _STYLE_SAME and val == obj.get(key, _STYLE_SAME[key]):
@@ -163,7 +166,7 @@ def _style_delta(conv: Converter, obj: Mapping[str, Any], st: Mapping[str, Any],
             raise DesignError(
                 f"per-character '{key}' is not supported ({chars}); supported: fill, fontWeight, fontStyle, "
                 "fontFamily, fontSize, deltaY, stroke, strokeWidth, underline, linethrough, overline, "
-                "textBackgroundColor",
+                "textBackgroundColor, textDecorationColor",
                 field=f"{at}.{key}",
             )
     return delta

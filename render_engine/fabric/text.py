@@ -177,7 +177,7 @@ def _decorations(
     for kind_ in ("underline", "overline", "linethrough"):
         off_, aligner = _DECORATIONS[kind_]
         for line in flat.lines:
-            segs = _segments(flat, line, chars, lambda c, k=kind_: (getattr(c, k), c.fill), spacing_mm)
+            segs = _segments(flat, line, chars, lambda c, k=kind_: (getattr(c, k), c.deco or c.fill), spacing_mm)
             for x0, x1, (on, col) in segs:
                 if on and col is not None and x1 > x0:
                     y = line.baseline_mm + off_ * fs_mm - aligner * thick_mm
@@ -228,6 +228,7 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
         stroke,
         sa,
         sw,
+        color(obj.get("textDecorationColor"), f"{where}.textDecorationColor")[0],
     )
     chars = char_styles(conv, obj, where, content, base)
     inked = [c for ch, c in zip(content, chars, strict=True) if not ch.isspace()]
@@ -257,7 +258,9 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
     pitch = fs * FONT_SIZE_MULT * lh
     # Fabric: first baseline = box top + fs·1.13·(1 - 0.222); native: top + pitch/2 + (asc - desc)/2
     top_local = -h / 2 + fs * FONT_SIZE_MULT * (1 - FONT_SIZE_FRACTION) - pitch / 2 - (asc_px - desc_px) / 2
-    half_h = max(-top_local, pitch / 2)
+    # the box: from the first line's top (valign top) to at least a line below Fabric's box, so the lines fit
+    # (a single line with lineHeight > 1 is shorter in Fabric than one native pitch); off-centre along y
+    y0, y1 = top_local, max(-top_local, h / 2 + pitch)
     size_pt = fs * s / MM_PER_PT
     box_w = w if w > 0 else 1.0
     if not wrap and native_align != "justify":
@@ -267,21 +270,23 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
     if sized and tpath is None:
         # per-character sizes: lines as tall as their largest character, each baseline 1.13 x 0.778 of it
         # below the line's top (Fabric's getHeightOfLine / _fontSizeFraction), from the object's top
-        half_h = h / 2 + fs * FONT_SIZE_MULT * lh
-    bw, bh = box_w * s, 2 * half_h * s
+        y0, y1 = -h / 2, h / 2 + 2 * fs * FONT_SIZE_MULT * lh
+    bw, bh = box_w * s, (y1 - y0) * s
     # Native text aligns within the box, so keep the box's left/right edge where Fabric's is.
     off = 0.0
     if not wrap and native_align == "left":
         off = (box_w - w) / 2 * s
     elif not wrap and native_align == "right":
         off = -(box_w - w) / 2 * s
-    r = math.radians(angle)
-    cx, cy = pm.e + off * math.cos(r), pm.f + off * math.sin(r)
+    # Fabric leaves a line's last charSpacing out of its width (Text.measureLine); the native layout keeps it,
+    # so centred and right-aligned lines would sit half / one charSpacing further left
+    trailing = cs / 1000 * fs * s
+    off += trailing / 2 if native_align == "center" else trailing if native_align == "right" else 0.0
+    # the box centre, off the object's centre along its own axes (the box turns about it with the text)
+    cx, cy = pm.apply((off / s if s else 0.0, (y0 + y1) / 2))
     if tpath is not None:  # the box is the path's bounding box, centred on the object as Fabric's is
         bw, bh = tpath.box_w * s, tpath.box_h * s
         cx, cy = pm.e, pm.f
-    elif sized:  # the box's top is the object's top
-        cx, cy = pm.apply((off / s if s else 0.0, half_h - h / 2))
     layer: dict[str, Any] = {
         "type": "text",
         "text": content,
