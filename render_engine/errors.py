@@ -90,7 +90,9 @@ def several(problems: list[DesignError]) -> DesignError:
     if len(problems) == 1:
         return problems[0]
     err = DesignError(
-        f"{len(problems)} problems: " + "; ".join(str(p) for p in problems[:3]) + ("; …" if len(problems) > 3 else ""),
+        f"{len(problems)} problems: "
+        + "; ".join(f"{p.field}: {p.message}" if p.field else p.message for p in problems[:3])
+        + ("; …" if len(problems) > 3 else ""),
         field=problems[0].field,
     )
     err.problems = tuple(problems)

@@ -157,9 +157,13 @@ def _copy_local_file(conv: Converter, src: str, where: str) -> Path:
     except (OSError, ValueError):
         raise DesignError("image src is not a usable file path", field=where) from None
     if not path.is_relative_to(root):
-        raise DesignError(f"image src leaves the design's folder ({root})", field=where)
+        raise DesignError("image src leaves the design's folder", field=where, local_detail=f"folder {root}")
     if not path.is_file():
-        raise DesignError(f"image file not found in the design's folder ({root})", field=where)
+        raise DesignError(
+            "image file not found in the design's folder (paths are relative to the design file)",
+            field=where,
+            local_detail=f"tried {path}",
+        )
     conv.n_assets += 1
     target = conv.asset_dir / f"fabric-image-{conv.n_assets}{path.suffix.lower()[:8]}"
     shutil.copyfile(path, target)

@@ -12,7 +12,6 @@ picture), or inside a group composited as one — is drawn as those outlines in 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
