@@ -6,11 +6,12 @@ import time.
 
 from __future__ import annotations
 
+import os
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,8 +29,30 @@ def bundled_dir(name: str) -> Path:
     return REPO_ROOT / name
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="RENDER_ENGINE_", frozen=True)
+ENV_PREFIX = "RENDER_ENGINE_"
+
+
+class Settings(BaseModel):
+    """Every field can be set by an environment variable ``RENDER_ENGINE_<FIELD>`` (any case); keyword
+    arguments win over the environment, the environment over the defaults. The environment is read by a
+    validator, as pydantic-settings' environment source reads it, without that package's import (~0.15 s of
+    a fresh ``render-engine render`` process: it loads asyncio and a dozen cloud-secret providers)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _environment(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        env = {k.upper(): v for k, v in os.environ.items() if k.upper().startswith(ENV_PREFIX)}
+        found: dict[str, Any] = {}
+        for name, info in cls.model_fields.items():
+            value = env.get(ENV_PREFIX + name.upper())
+            if value is None or name in data:
+                continue
+            found[name] = None if value == "" and info.default is None else value
+        return {**found, **data}
 
     templates_dir: Path = Field(
         default_factory=lambda: bundled_dir("templates_print"),

@@ -232,3 +232,22 @@ class Peer:
 
 
 _ALIGN = {"left": "low", "center": "centre", "right": "high", "justify": "low"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m benchmarks.baselines.pyvips_img2pdf DESIGN.json OUT.(pdf|png|jpg)``: one cold render, as a
+    print unit's script would run the peer (the cold-process comparison of render-bench)."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 2:
+        print("usage: python -m benchmarks.baselines.pyvips_img2pdf DESIGN.json OUT.(pdf|png|jpg)", file=sys.stderr)
+        return 2
+    out = Path(args[1])
+    fmt = {".pdf": "pdf", ".png": "png"}.get(out.suffix.lower(), "jpeg")
+    Peer().render(Path(args[0]), out, fmt=fmt)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

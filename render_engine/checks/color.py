@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-import cv2
 import numpy as np
-from PIL import Image, ImageCms
 
 from ..assets import ImageInfo
 from ..photo_decode import decoded_crop
 
 if TYPE_CHECKING:
+    from PIL import ImageCms
+
     from ..color import IccCatalog
     from ..layout import ImageItem
 
@@ -49,6 +49,8 @@ def thumbnail(info: ImageInfo, crop: tuple[float, float, float, float], max_px: 
     h, w = pixels.shape[:2]
     scale = min(1.0, max_px / max(w, h))
     if scale < 1.0:
+        import cv2  # OpenCV and Pillow load with the first colour check, not with preflight
+
         size = (max(1, round(w * scale)), max(1, round(h * scale)))
         pixels = cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
     return pixels
@@ -71,6 +73,8 @@ def _stats(
     alpha = thumb[..., 3] if thumb.shape[2] == 4 else None
     rgb0 = np.ascontiguousarray(thumb[..., :3])
     h, w = rgb0.shape[:2]
+    from PIL import Image
+
     fwd, back = _transforms(srgb_path, cmyk_path)
     pil = Image.fromarray(rgb0, "RGB")
     cmyk_img = fwd.apply(pil)
@@ -96,6 +100,8 @@ def _stats(
 def _transforms(srgb_path: str, cmyk_path: str) -> tuple[ImageCms.ImageCmsTransform, ImageCms.ImageCmsTransform]:
     """sRGB -> CMYK (perceptual, the photo intent) and back (relative + BPC, the soft proof), built once per
     process: building a littleCMS transform costs ~70 ms, applying it to a thumbnail ~5 ms."""
+    from PIL import ImageCms
+
     rgb = ImageCms.getOpenProfile(srgb_path) if srgb_path else ImageCms.createProfile("sRGB")
     cmyk = ImageCms.getOpenProfile(cmyk_path)
     fwd = ImageCms.buildTransform(rgb, cmyk, "RGB", "CMYK", renderingIntent=ImageCms.Intent.PERCEPTUAL)

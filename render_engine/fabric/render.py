@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from ..errors import DesignError
 from ..pipeline import Format, Prepared, RenderResult, StepTimer, render_design
 from ..resolve import Engine
-from .importer import is_fabric, load_fabric_json
 from .options import FabricOptions
 
 if TYPE_CHECKING:
@@ -58,6 +57,8 @@ def render_fabric(
     ``scale=2`` gives a 2x PNG); ``dpi`` sets it directly. Data-URL and file images are written into a
     temporary folder for the render.
     """
+    from .importer import load_fabric_json  # loaded for Fabric input only (the CLI imports this module)
+
     timer = timer or StepTimer()
     with tempfile.TemporaryDirectory(prefix="fabric-") as tmp:
         with timer.step("parse"):
@@ -171,6 +172,12 @@ def _canvas_size(text: str | None) -> tuple[float, float] | None:
     return float(m.group(1)), float(m.group(2))
 
 
+def _maybe_fabric(data: Any) -> bool:
+    """A cheap pre-check (no importer import) that every Fabric document passes: a fresh `render-engine
+    render` of a native design never loads the Fabric importer."""
+    return isinstance(data, dict) and ("objects" in data or "fabric" in data)
+
+
 def render_cli(
     path: Path,
     engine: Engine,
@@ -187,6 +194,10 @@ def render_cli(
             data = json.loads(path.read_bytes())
         except (OSError, ValueError, RecursionError):
             return None  # the native loader reports it
+        if not _maybe_fabric(data):
+            return None
+        from .importer import is_fabric
+
         if not is_fabric(data):
             return None
     opts = FabricOptions(
