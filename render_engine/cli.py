@@ -129,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "templates":
             return _templates(engine)
         if args.command == "fonts":
+            print(f"{'id':28} {'family':28} {'scripts':22} styles (weight style)")
             for fam in engine.fonts.describe():
                 styles = ", ".join(f"{s['weight']} {s['style']}" for s in fam["styles"])
                 print(f"{fam['id']:28} {fam['family']:28} {','.join(fam['scripts']):22} {styles}")
@@ -220,11 +221,11 @@ def _validate(engine: Engine, designs: list[Path], strict: bool = False) -> int:
 
 
 def _templates(engine: Engine) -> int:
+    print(f"{'id':22} {'trim mm (w x h)':>17} {'bleed mm':>9} {'dpi':>4}  {'output':10} name")
     for t in engine.templates.templates.values():
-        print(
-            f"{t.id:22} {t.trim.width_mm:7.1f} x {t.trim.height_mm:6.1f} mm  bleed {t.bleed_mm:4.1f}  "
-            f"{t.dpi.target} dpi  {t.output.default_format}/{t.output.color:5}  {t.name}"
-        )
+        trim = f"{t.trim.width_mm:.1f} x {t.trim.height_mm:.1f}"
+        out = f"{t.output.default_format}/{t.output.color}"
+        print(f"{t.id:22} {trim:>17} {t.bleed_mm:>9.1f} {t.dpi.target:>4}  {out:10} {t.name}")
     return EXIT_OK
 
 

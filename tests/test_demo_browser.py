@@ -3,7 +3,8 @@
 The server runs as a subprocess with a private storage root, no Redis (embedded worker) and no API keys, so
 it makes its own random storefront-only demo key, exactly as a newcomer's `render-engine serve` does; the
 test reads that key from the page like the page itself does. Screenshots of every step go to
-test-output/demo/. Skipped only when /usr/bin/chromium is missing (scripts/check.sh installs it).
+test-output/demo/; ``RENDER_ENGINE_UPDATE_DOCS_IMAGES=1`` also rewrites the README's docs/img/demo.png (the
+ordered state). Skipped only when /usr/bin/chromium is missing (scripts/check.sh installs it).
 
 Playwright drives the system Chromium through `executable_path`; never run `playwright install` here.
 Also covers, without a browser, the demo-key rules and the storefront's own-jobs download rule.
@@ -180,6 +181,8 @@ def test_demo_page_end_to_end(server: str, photos: dict[str, Path]) -> None:
         design = page.evaluate("window.demo.lastRequest.design")
         text = next(layer for layer in design["layers"] if layer["type"] == "text")
         assert text["text"] == "Grandma Rose"
+        assert text["color"] == "#1a1a1a"  # the default colour reads on the white mug
+        assert "text.low_contrast" not in page.evaluate("window.demo.preflight.findings.map(f => f.code)")
         assert text["box"] == {"x": 6, "y": 6, "width": 216.6, "height": 76.9}  # the template's safe area
         assert named != photo_only
         assert named == api_preview(key)
@@ -226,6 +229,8 @@ def test_demo_page_end_to_end(server: str, photos: dict[str, Path]) -> None:
         assert job["state"] == "ready"
         assert "job" in (page.text_content("#job") or "").lower()
         page.screenshot(path=str(SHOTS / "06-ordered.png"), full_page=True)
+        if os.environ.get("RENDER_ENGINE_UPDATE_DOCS_IMAGES") == "1":  # the README's screenshot, on request
+            page.screenshot(path=str(ROOT / "docs" / "img" / "demo.png"))
         (SHOTS / "job.json").write_text(json.dumps(job, indent=2))
 
         # 7. a garment: the template's variants (garment colours) become a picker and reach /v1/previews

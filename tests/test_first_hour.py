@@ -155,3 +155,35 @@ def test_unknown_template_and_font_suggest_the_closest(tmp_path: Path) -> None:
     with pytest.raises(TemplateError) as nothing_close:
         engine.templates.get("zzzzzz")
     assert "did you mean" not in str(nothing_close.value)
+
+
+def test_colour_names_for_preflight_words() -> None:
+    from render_engine.checks.words import colour_name
+
+    named = {(255, 255, 255): "white", (0, 0, 0): "black", (128, 128, 128): "grey", (230, 230, 230): "light grey",
+             (255, 255, 0): "yellow", (193, 18, 31): "red", (29, 53, 87): "dark blue", (120, 70, 20): "brown",
+             (255, 192, 203): "pink", (0, 128, 0): "dark green", (60, 180, 75): "green", (255, 165, 0): "orange"}
+    assert {rgb: colour_name(rgb) for rgb in named} == named
+
+
+def test_listings_have_column_headers() -> None:
+    t = _cli("templates").stdout.splitlines()
+    assert t[0].split()[:2] == ["id", "trim"] and "bleed mm" in t[0] and t[0].rstrip().endswith("name")
+    assert len(t) == 1 + len(list((ROOT / "templates_print").glob("*.json")))
+    f = _cli("fonts").stdout.splitlines()
+    assert f[0].split()[:3] == ["id", "family", "scripts"]
+
+
+def test_text_echo_keeps_the_exact_text_and_names_trailing_spaces(tmp_path: Path) -> None:
+    from render_engine import preflight
+
+    text = {"type": "text", "text": "Grandma Rose ", "font": {"family": "noto-sans"}, "size": 20,
+            "color": "#000000", "box": {"x": 20, "y": 20, "width": 150, "height": 30}}
+    report = preflight(design("mug-11oz", text))
+    echo = report.to_dict()["texts"][0]
+    assert echo["text"] == "Grandma Rose " and echo["spaces"] == ["trailing space"]
+    assert "text.spaces" in report.codes()
+    path = write_design(tmp_path, design("mug-11oz", text))
+    out = subprocess.run([sys.executable, "-m", "render_engine.cli", "preflight", str(path)], capture_output=True,
+                         text=True, cwd=ROOT, timeout=120).stdout
+    assert "text layer 0: 'Grandma Rose '  (trailing space)" in out

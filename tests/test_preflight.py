@@ -207,6 +207,7 @@ def test_white_text_on_a_white_mug_is_low_contrast(engine: Engine, tmp_path: Pat
     rep, _ = _run(engine, design("mug-11oz", _text("Rose", (20, 20, 150, 20), color="#ffffff")), tmp_path)
     assert rep.codes() == ["text.low_contrast"]
     assert rep.findings[0].measured == pytest.approx(1.0)
+    assert rep.findings[0].message == "White text on a white mug will not be visible."  # words, not a ratio
     # the same text on a dark background is fine, and over a photo it is not judged
     dark = {"type": "background", "color": "#1d3557"}
     rep, _ = _run(engine, design("mug-11oz", dark, _text("Rose", (20, 20, 150, 20), color="#ffffff")), tmp_path)

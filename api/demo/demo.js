@@ -31,6 +31,7 @@ const demo = (window.demo = {
   job: null,             // last GET /v1/jobs/{id}
   error: null,           // the API error of the last preview attempt (e.g. font_error), else null
   ready: false,          // catalog loaded
+  colorChosen: false,    // the shopper picked a text colour (else it follows the product)
 });
 
 let inflight = null;     // AbortController of the preview + preflight in flight
@@ -228,6 +229,7 @@ function measuredLine(f) {
     return `Measured ${fmt(f.measured)} DPI (${need} ${fmt(f.required)} DPI).`;
   }
   if (f.code === "safe.text_outside") return `${fmt(f.measured)} mm outside the safe zone.`;
+  if (f.unit === "ratio") return `Contrast ${fmt(f.measured)} : 1 (at least ${fmt(f.required)} : 1 reads well).`;
   if (f.unit) return `Measured ${fmt(f.measured)} ${f.unit} (limit ${fmt(f.required)} ${f.unit}).`;
   return "";
 }
@@ -270,7 +272,9 @@ function showFindings(report, error) {
 function showEcho(report, design) {
   el.echo.replaceChildren();
   const texts = report ? report.texts.map((t) => t.text) : design.layers.filter((l) => l.type === "text").map((l) => l.text);
-  el.echo.textContent = texts.join("\n");
+  // exactly as it will print; spacing nobody can see in it is said in words
+  const notes = report ? report.texts.filter((t) => t.spaces && t.spaces.length).map((t) => `(${t.spaces.join(", ")})`) : [];
+  el.echo.textContent = texts.concat(notes).join("\n");
   el.confirm.checked = false;
   el.confirm.disabled = !report || !texts.length;
 }
@@ -375,9 +379,18 @@ async function uploadPhoto() {
   }
 }
 
+// The text colour starts as one that reads on the product (dark on a light product, white on a dark one)
+// and follows the product until the shopper picks a colour.
+function contrastingColor(hex) {
+  const n = parseInt((hex || "#ffffff").slice(1), 16);
+  const [r, g, b] = [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b > 140 ? "#1a1a1a" : "#ffffff";
+}
+
 async function selectTemplate() {
   const t = await api(`/v1/templates/${encodeURIComponent(el.template.value)}`);
   demo.template = t;
+  if (!demo.colorChosen) el.color.value = contrastingColor(t.product_color);
   el.job.textContent = "";
   el.files.replaceChildren();
   const m = t.mockup || { views: {}, variants: {} };
@@ -403,6 +416,7 @@ async function init() {
   el.template.addEventListener("change", selectTemplate);
   el.photo.addEventListener("change", uploadPhoto);
   for (const input of [el.text, el.size, el.color]) input.addEventListener("input", schedulePreview);
+  el.color.addEventListener("input", () => { demo.colorChosen = true; });
   for (const input of [el.font, el.view, el.variant]) input.addEventListener("change", schedulePreview);
   el.confirm.addEventListener("change", updateOrderButton);
   el.order.addEventListener("click", placeOrder);

@@ -30,6 +30,7 @@ from ..paint import paint_colours
 from ..text.onpath import Curve
 from ..units import MM_PER_INCH, pt_to_mm
 from .color import GAMUT_DE
+from .words import article, colour_name, product_noun
 
 if TYPE_CHECKING:
     from ..color import IccCatalog
@@ -91,12 +92,16 @@ class Finding:
 
 @dataclass(frozen=True)
 class TextEcho:
+    """A text layer as it will print: the exact text (never trimmed), its laid-out lines, and the spacing
+    problems a shopper cannot see in it (``trailing space``, ``leading space``, ``double space``)."""
+
     layer: int
     text: str
     lines: tuple[str, ...]
+    spaces: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"layer": self.layer, "text": self.text, "lines": list(self.lines)}
+        return {"layer": self.layer, "text": self.text, "lines": list(self.lines), "spaces": list(self.spaces)}
 
 
 @dataclass(frozen=True)
@@ -165,7 +170,12 @@ def preflight(prepared: Prepared, engine: Engine, *, color: bool = True) -> Pref
     if color and layout.template.output.color == "cmyk":
         findings += check_color(layout, engine.icc)
     texts = tuple(
-        TextEcho(it.layer, _layer_text(prepared, it.layer), tuple(ln.text for ln in it.block.lines))
+        TextEcho(
+            it.layer,
+            text := _layer_text(prepared, it.layer),
+            tuple(ln.text for ln in it.block.lines),
+            tuple(space_problems(text)),
+        )
         for it in layout.items
         if isinstance(it, TextItem)
     )
@@ -817,7 +827,7 @@ def check_text(prepared: Prepared, icc: IccCatalog) -> list[Finding]:
                     Finding(
                         "text.low_contrast",
                         "warning",
-                        "This text colour is very close to the colour behind it and will be hard to see.",
+                        _contrast_words(fg, behind, ratio, layout),
                         f"text #{fg[0]:02x}{fg[1]:02x}{fg[2]:02x} on "
                         + ", ".join(f"#{c[0]:02x}{c[1]:02x}{c[2]:02x}" for c in behind)
                         + f": WCAG contrast {ratio:.2f}:1, minimum {MIN_CONTRAST:g}:1",
@@ -831,7 +841,20 @@ def check_text(prepared: Prepared, icc: IccCatalog) -> list[Finding]:
     return out
 
 
-def _whitespace(layer: int, text: str, region: Rect) -> list[Finding]:
+def _contrast_words(
+    fg: tuple[int, int, int], behind: list[tuple[int, int, int]], ratio: float, layout: Layout
+) -> str:
+    """'White text on a white mug will not be visible.': the colours by name, the product by its noun."""
+    bg = min(behind, key=lambda c: contrast_ratio(fg, c))
+    t = layout.template
+    where = product_noun(t.kind) if bg == _hex_rgb(t.product_color) else "background"
+    bg_name = colour_name(bg)
+    outcome = "will not be visible" if ratio < 1.15 else "will be very hard to see"
+    return f"{colour_name(fg).capitalize()} text on {article(bg_name)} {bg_name} {where} {outcome}."
+
+
+def space_problems(text: str) -> list[str]:
+    """Spacing a reader cannot see: 'leading space', 'trailing space', 'double space' (each once, in order)."""
     problems: list[str] = []
     for para in text.replace("\r\n", "\n").split("\n"):
         if para[:1].isspace():
@@ -840,7 +863,11 @@ def _whitespace(layer: int, text: str, region: Rect) -> list[Finding]:
             problems.append("trailing space")
         if "  " in para:
             problems.append("double space")
-    problems = sorted(set(problems), key=problems.index)
+    return sorted(set(problems), key=problems.index)
+
+
+def _whitespace(layer: int, text: str, region: Rect) -> list[Finding]:
+    problems = space_problems(text)
     if not problems:
         return []
     return [
@@ -1041,7 +1068,8 @@ def summary_lines(report: PreflightReport) -> Iterable[str]:
         meas = f" [{f.measured} vs {f.required}{(' ' + f.unit) if f.unit else ''}]" if f.measured is not None else ""
         yield f"  {n:>2}. {f.severity.upper():7} {f.code:28} {layer:9} {f.message}{meas}"
     for t in report.texts:
-        yield f"  text layer {t.layer}: " + " / ".join(repr(ln) for ln in t.lines)
+        # the exact text (repr shows its spaces and line breaks), and any spacing a reader cannot see
+        yield f"  text layer {t.layer}: {t.text!r}" + (f"  ({', '.join(t.spaces)})" if t.spaces else "")
 
 
 def run_cli(engine: Engine, path: FsPath, proof: FsPath | None = None, as_json: bool = False) -> int:
