@@ -27,9 +27,10 @@ from .effects import local_svg, own_clips
 from .fonts import font_family, font_style, font_weight
 from .geometry import decompose, inverse, local_bounds, path_bounds
 from .parse import color, line_style, num, path_d
-from .shapes import background_color
+from .shapes import background_color, gradient
 from .styles import CharStyle, char_styles, spans
 from .svg import fmt
+from .text_paint import gradient_paint, is_gradient, per_character_spans, representative
 
 if TYPE_CHECKING:
     from ..text.layout import TextBlock, TextLine
@@ -206,7 +207,8 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
     angle = 0.0 if outlines_only or dec is None else dec.angle
     tpath = _text_path(obj, where)
     wrap = kind == "textbox" and tpath is None
-    fill, fa = color(obj.get("fill"), f"{where}.fill")
+    grad = obj.get("fill") if is_gradient(obj.get("fill")) else None
+    fill, fa = (representative(grad, f"{where}.fill"), 1.0) if grad else color(obj.get("fill"), f"{where}.fill")
     fs = num(obj, "fontSize", 40.0, where)
     stroke, sa = color(obj.get("stroke"), f"{where}.stroke")
     sw = num(obj, "strokeWidth", 1.0, where)
@@ -379,7 +381,12 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
 
     def glyphs_el() -> str:
         op = f' fill-opacity="{fmt(alpha)}"' if alpha < 1 else ""
-        return "".join(f'<path d="{p.svg_d()}" fill="{c}"{op}/>' for p, c in glyph_runs if not p.empty)
+        defs = f"<defs>{gradient(obj, 'fill', where, w, h, '')}</defs>" if grad else ""
+        return defs + "".join(
+            f'<path d="{p.svg_d()}" fill="{"url(#fill)" if grad and c == text_color else c}"{op}/>'
+            for p, c in glyph_runs
+            if not p.empty
+        )
 
     path_el = tpath.visible_el if tpath is not None else ""
 
@@ -441,7 +448,42 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
     if stroke_layer is not None and stroke_first:
         conv.add(layers, stroke_layer, f"{where}.stroke")
     if filled:  # the glyphs, and the characters' own strokes
+        if grad is not None:
+            _gradient_fill(conv, layer, grad, flat, m, rot, where, w, h, tpath is not None, text_color)
         conv.add(layers, layer, where)
     if stroke_layer is not None and not stroke_first:
         conv.add(layers, stroke_layer, f"{where}.stroke")
     native_rects(after)
+
+
+def _gradient_fill(
+    conv: Converter,
+    layer: dict[str, Any],
+    grad: Mapping[str, Any],
+    flat: TextBlock,
+    m: Matrix,
+    rot: Matrix,
+    where: str,
+    w: float,
+    h: float,
+    on_path: bool,
+    text_color: str | None,
+) -> None:
+    """The native layer's paint for a gradient fill: the object's gradient on the page, or on a path one
+    per character in the character's own frame (as Fabric draws it)."""
+    to_page = m.then(conv.page)  # the object's local px -> page mm
+    at = f"{where}.fill"
+    if not on_path:
+        layer["color"] = gradient_paint(grad, at, w, h, to_page)
+        return
+    to_local = rot.then(inverse(to_page))  # the unrotated layout -> local px
+    own = [s for s in layer.get("spans", []) if "color" not in s or s["color"] == text_color]
+    kept = [s for s in layer.get("spans", []) if s not in own]
+
+    def make(frame: Matrix) -> dict[str, Any]:
+        return gradient_paint(grad, at, w, h, frame.then(to_page))
+
+    spans_ = per_character_spans(own, flat, conv.fonts, to_local, make)
+    covered = {i for s in kept for i in range(s["start"], s["end"])}
+    spans_ = [s for s in spans_ if not any(i in covered for i in range(s["start"], s["end"]))]
+    layer["spans"] = sorted([*kept, *spans_], key=lambda s: s["start"])

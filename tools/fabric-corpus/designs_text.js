@@ -97,6 +97,35 @@ module.exports = (fabric) => ({
       fontSize: 80, fill: '#d63031', direction: 'rtl',
     }),
   ],
+  gradient_text: () => {
+    const lin = (x2) => new fabric.Gradient({
+      type: 'linear', coords: { x1: 0, y1: 0, x2, y2: 0 },
+      colorStops: [{ offset: 0, color: '#e74c3c' }, { offset: 0.5, color: '#f1c40f' }, { offset: 1, color: '#0984e3' }],
+    });
+    const t1 = new fabric.Text('Rainbow Gradient', {
+      left: 40, top: 30, fontFamily: 'Noto Sans', fontWeight: 'bold', fontSize: 64, fill: lin(520),
+    });
+    const t2 = new fabric.Textbox('A radial glow across two lines of text', {
+      left: 60, top: 150, width: 480, fontFamily: 'Noto Serif', fontWeight: 'bold', fontSize: 44, angle: 5,
+      textAlign: 'center',
+      fill: new fabric.Gradient({
+        type: 'radial', gradientUnits: 'percentage', coords: { x1: 0.5, y1: 0.5, r1: 0, x2: 0.5, y2: 0.5, r2: 0.6 },
+        colorStops: [{ offset: 0, color: '#6c5ce7' }, { offset: 1, color: '#00b894' }],
+      }),
+    });
+    // gradient text on a path: Fabric fills each character in its own frame on the curve
+    const arch = new fabric.Path('M 0 120 C 120 -20 340 -20 460 120', { visible: false });
+    const t3 = new fabric.IText('Happy Birthday Grandma', {
+      left: 70, top: 360, fontFamily: 'Noto Sans', fontWeight: 'bold', fontSize: 40, fill: lin(460), path: arch,
+      textAlign: 'center',
+    });
+    // superscript in gradient-filled styled text
+    const t4 = new fabric.IText('Our 10th Anniversary', {
+      left: 40, top: 600, fontFamily: 'Noto Serif', fontSize: 52, fill: lin(520),
+    });
+    t4.setSuperscript(6, 8);
+    return [t1, t2, t3, t4];
+  },
   cjk_wrap: () => [
     new fabric.Textbox('生日快乐，祝你永远年轻漂亮，天天开心，万事如意！', {
       left: 40, top: 40, width: 300, fontFamily: 'Droid Sans Fallback', fontSize: 40, fill: '#2d3436',
