@@ -350,3 +350,22 @@ def test_preflight_reports_text_longer_than_its_path(engine: Engine, tmp_path: P
     (finding,) = [f for f in report.findings if f.code == "text.overflow"]
     assert finding.extra["dimension"] == "path length"
     assert finding.required == pytest.approx(40.0)
+
+
+def test_safe_zone_counts_the_text_stroke(engine: Engine, tmp_path: Path) -> None:
+    from render_engine.checks.preflight import preflight
+
+    def codes(stroke_pt: float | None) -> set[str]:
+        layer = _layer("Edge", box={"x": 6, "y": 20, "width": 100, "height": 30}, size=30)
+        data = layer.model_dump(mode="json")
+        if stroke_pt:
+            data["stroke"] = {"color": "#000000", "width": stroke_pt}
+        report = preflight(prepare(parse_design(design("mug-11oz", data)), engine, tmp_path), engine, color=False)
+        return {f.code for f in report.findings}
+
+    left = layout_text(_layer("Edge", box={"x": 6, "y": 20, "width": 100, "height": 30}, size=30), engine.fonts, "t")
+    assert left.bounds is not None
+    template = engine.templates.get("mug-11oz")
+    assert left.bounds.x > template.safe_margin_mm  # the glyphs alone are inside the safe area
+    assert "safe.text_outside" not in codes(None)
+    assert "safe.text_outside" in codes(30.0)  # a 10.6 mm outline reaches past it

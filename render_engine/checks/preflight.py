@@ -385,6 +385,9 @@ def check_safe_zone(layout: Layout) -> list[Finding]:
         b = it.block.bounds
         if b is None or _intersection(b, layout.bleed) is None:
             continue
+        reach = max((st.stroke_width_mm / 2 for st in it.strokes), default=0.0)  # outlined text is wider
+        if reach:
+            b = Rect(b.x - reach, b.y - reach, b.w + 2 * reach, b.h + 2 * reach)
         if not safe.contains(b, GEOM_TOL_MM):
             past = max(safe.x - b.x, b.x1 - safe.x1, safe.y - b.y, b.y1 - safe.y1)
             beyond_trim = not layout.trim.contains(b, GEOM_TOL_MM)

@@ -335,6 +335,9 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
     fs_mm, spacing_mm = fs * s, cs / 1000 * fs * s
     thick_mm = fs_mm * num(obj, "textDecorationThickness", 66.667, where) / 1000
     before, after = _decorations(flat, chars, alpha, fs_mm, spacing_mm, thick_mm)
+    if tpath is not None and (before or after):  # Fabric turns them with each character along the path
+        what = (before + after)[0][3]
+        raise DesignError(f"'{what}' on text on a path is not supported yet", field=f"{where}.{what}")
 
     # unrotated layout coordinates -> the object's local px
     to_local = Matrix() if outlines_only else rot.then(inverse(m.then(conv.page)))
