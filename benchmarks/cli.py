@@ -54,6 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--vips-concurrency", type=_positive, help="set VIPS_CONCURRENCY in every worker process")
     p.add_argument("--wait-idle", type=float, default=0.0, metavar="SECONDS",
                    help="before each measured process, wait up to SECONDS for idle CPUs (shared machines)")  # fmt: skip
+    p.add_argument("--compare-peer", action="store_true",
+                   help="R/C/T workloads: also render every design with the hand-written pyvips + img2pdf peer, "
+                   "interleaved in this run, and print ours/peer ratios")  # fmt: skip
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     return p
 
@@ -140,6 +143,7 @@ def _run(args: argparse.Namespace, selected: list[str]) -> Report:
         "workloads": selected,
         "baseline": not args.no_baseline,
         "vips_concurrency": args.vips_concurrency,
+        "compare_peer": args.compare_peer,
         "loadavg_start": _loadavg(),  # other work on the machine skews wall times: look here first
     }
     ctx = Context(
@@ -152,6 +156,7 @@ def _run(args: argparse.Namespace, selected: list[str]) -> Report:
         batch_size=config["batch_size"],
         calibration_runs=config["calibration_runs"],
         wait_idle_s=args.wait_idle,
+        compare_peer=args.compare_peer,
     )
     created = now_utc()
     try:

@@ -57,6 +57,15 @@ class PhotoCache:
     def __init__(self, root: Path) -> None:
         self.root = root / synth_digest()
 
+    def clipart(self, width: int, height: int) -> Path:
+        """An RGBA clip-art PNG (:func:`benchmarks.synth.clipart`), generated once."""
+        path = self.root / f"clipart-{width}x{height}.png"
+        if not path.is_file():
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+            synth.save_png(synth.clipart(width, height), tmp)
+            os.replace(tmp, path)
+        return path
+
     def photo(self, spec: PhotoSpec) -> Path:
         path = self.root / spec.filename
         if not path.is_file():
@@ -79,6 +88,22 @@ def tagged_copy(src: Path, dst: Path, tag: str) -> Path:
     com = b"\xff\xfe" + (len(payload) + 2).to_bytes(2, "big") + payload
     dst.parent.mkdir(parents=True, exist_ok=True)
     dst.write_bytes(data[:at] + com + data[at:])
+    return dst
+
+
+def tagged_png_copy(src: Path, dst: Path, tag: str) -> Path:
+    """Copy a PNG adding a tEXt chunk with ``tag`` after IHDR: same pixels, distinct bytes (a new file for
+    every render, as with :func:`tagged_copy`)."""
+    import zlib
+
+    data = src.read_bytes()
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise ValueError(f"{src} is not a PNG")
+    at = 8 + 8 + int.from_bytes(data[8:12], "big") + 4  # signature + IHDR chunk
+    body = b"tEXt" + b"Comment\x00" + f"render-bench {tag}".encode()
+    chunk = (len(body) - 4).to_bytes(4, "big") + body + zlib.crc32(body).to_bytes(4, "big")
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    dst.write_bytes(data[:at] + chunk + data[at:])
     return dst
 
 

@@ -25,7 +25,46 @@ def make_renderer(kind: RendererKind) -> Render:
         return _engine()
     if kind == "baseline":
         return _baseline()
+    if kind == "api":
+        return _public_api()
+    if kind == "peer":
+        return _peer()
     return _mockup()
+
+
+def _public_api() -> Render:
+    """The engine through its public Python API only (docs/python-api.md), as an outside harness calls it:
+    ``render_design`` for print files, ``render_mockup`` for previews (a job with a ``width``)."""
+    from render_engine import Engine, Settings, render_design, render_mockup
+
+    engine = Engine(Settings())
+
+    def render(job: Job) -> tuple[int, dict[str, float]]:
+        stem = job.design.name.removesuffix(".json")
+        if job.width is not None:
+            out = job.out_dir / f"{stem}.jpg"
+            return len(render_mockup(job.design, out, width=job.width, engine=engine)), {}
+        fmt = job.fmt or "pdf"
+        rendered = render_design(job.design, job.out_dir / f"{stem}.{fmt}", format=fmt, dpi=job.dpi, engine=engine)
+        return len(rendered.data), dict(rendered.timings)
+
+    return render
+
+
+def _peer() -> Render:
+    """The hand-written pyvips + img2pdf pipeline (benchmarks/baselines/pyvips_img2pdf.py)."""
+    from .baselines.pyvips_img2pdf import Peer
+
+    peer = Peer()
+
+    def render(job: Job) -> tuple[int, dict[str, float]]:
+        stem = job.design.name.removesuffix(".json")
+        if job.width is not None:
+            return peer.render(job.design, job.out_dir / f"{stem}.jpg", fmt="jpeg", width=job.width)
+        fmt = job.fmt or "pdf"
+        return peer.render(job.design, job.out_dir / f"{stem}.{fmt}", fmt=fmt, dpi=job.dpi)
+
+    return render
 
 
 def _engine() -> Render:

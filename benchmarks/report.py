@@ -70,20 +70,25 @@ def row_lines(row: Row) -> Iterator[str]:
         return
     if row.ours is not None:
         yield _summary_line(f"{title}ours", row.ours)
+    peer = row.baseline_label != "baseline"
     if row.baseline is not None:
-        yield _summary_line(f"{'':23}baseline", row.baseline)
+        yield _summary_line(f"{'':23}{'peer' if peer else 'baseline'}", row.baseline)
     ratios = row.ratios()
     if ratios:
         p50 = ratios.get("p50_s", math.nan)
+        if peer and row.ours is not None and row.baseline is not None and row.baseline.throughput_per_s:
+            yield (f"{'':23}ours/peer  throughput {row.ours.throughput_per_s / row.baseline.throughput_per_s:.2f}"
+                   f"  (peer = {row.baseline_label}, same run)")  # fmt: skip
         yield (
-            f"{'':23}ours/baseline  p50 {p50:.2f} ({speed_words(p50)})  p95 {ratios.get('p95_s', math.nan):.2f}  "
+            f"{'':23}ours/{'peer' if peer else 'baseline'}  p50 {p50:.2f} ({speed_words(p50)})  "
+            f"p95 {ratios.get('p95_s', math.nan):.2f}  "
             f"CPU {ratios.get('cpu_s', math.nan):.2f}  RSS {ratios.get('peak_rss_mb', math.nan):.2f}  "
             f"bytes {ratios.get('output_bytes', math.nan):.2f}"
         )
     if row.ours is not None and row.ours.steps:
         yield _steps_line("steps ours:", row.ours)
     if row.baseline is not None and row.baseline.steps:
-        yield _steps_line("steps baseline:", row.baseline)
+        yield _steps_line("steps peer:" if peer else "steps baseline:", row.baseline)
     if row.status == "error":
         if row.ours is None and row.baseline is None:
             yield f"{title}FAILED"
@@ -118,6 +123,15 @@ def target_value(row: Row, target: Target) -> float | None:
         if row.baseline is None or not row.ours.p50_s:
             return None
         return row.baseline.p50_s / row.ours.p50_s
+    if target.metric == "ratio_p50":  # ours / peer, same run
+        return None if row.baseline is None or not row.baseline.p50_s else row.ours.p50_s / row.baseline.p50_s
+    if target.metric == "ratio_throughput":
+        if row.baseline is None or not row.baseline.throughput_per_s:
+            return None
+        return row.ours.throughput_per_s / row.baseline.throughput_per_s
+    if target.metric == "scaling":  # 2-process over 1-process throughput (T rows)
+        eff = row.ours.parallel_efficiency
+        return None if eff is None else 2 * eff
     value = getattr(row.ours, target.metric)
     return float(value) if value is not None else None
 
@@ -140,7 +154,7 @@ def evaluate_targets(report: Report) -> list[dict[str, Any]]:
 
 def target_lines(report: Report) -> Iterator[str]:
     quick = bool(report.config.get("quick"))
-    yield "targets (issue 4; this machine)" + ("  -- not evaluated: --quick" if quick else "")
+    yield "targets (issues 4 and 22; this machine)" + ("  -- not evaluated: --quick" if quick else "")
     if quick:
         return
     for rd in ROWS:
@@ -172,6 +186,8 @@ def _show(metric: str, value: float) -> str:
         return f"{value:.0f} MB"
     if metric == "parallel_efficiency":
         return f"{value * 100:.0f} %"
+    if metric in ("ratio_p50", "ratio_throughput", "scaling"):
+        return f"{value:.2f}x"
     return f"{value:.2f}x"
 
 

@@ -70,6 +70,7 @@ class Row:
     reason: str | None = None  # why skipped, or the error (traceback) of a failure
     ours: Summary | None = None
     baseline: Summary | None = None
+    baseline_label: str = "baseline"  # what ``baseline`` is: Pillow + ReportLab (W rows) or the pyvips peer
 
     def ratios(self) -> dict[str, float]:
         """``ours / baseline`` per metric (below 1 is better for every one of them)."""
@@ -98,6 +99,7 @@ class Row:
             reason=data.get("reason"),
             ours=Summary.from_json(data["ours"]) if data.get("ours") else None,
             baseline=Summary.from_json(data["baseline"]) if data.get("baseline") else None,
+            baseline_label=data.get("baseline_label", "baseline"),
         )
 
 

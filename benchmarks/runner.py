@@ -26,7 +26,7 @@ from typing import Any, Literal
 from .progress import Progress
 from .results import Sample
 
-RendererKind = Literal["engine", "baseline", "mockup"]
+RendererKind = Literal["engine", "baseline", "mockup", "api", "peer"]
 _CTX = mp.get_context("spawn")  # a clean interpreter per child: no state inherited from the parent
 
 

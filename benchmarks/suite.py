@@ -320,6 +320,16 @@ def _w7_row(key: str, runs: list[FarmRun], failure: str | None) -> Row:
     return replace(_row(rd, (summary, None)), reason=note)
 
 
+def _peer_rows(group: str) -> Callable[[Context, Progress, bool], list[Row]]:
+    def run(ctx: Context, progress: Progress, with_baseline: bool) -> list[Row]:
+        from .peer_runs import run_peer_suite
+
+        return run_peer_suite(ctx, [group], progress, ctx.compare_peer)
+
+    return run
+
+
 _RUNNERS: dict[str, Callable[[Context, Progress, bool], list[Row]]] = {
     "W1": _w1, "W2": _w2, "W3": _w3, "W4": _w4, "W5": _w5, "W6": _w6, "W7": _w7,
+    "R": _peer_rows("R"), "C": _peer_rows("C"), "T": _peer_rows("T"),
 }  # fmt: skip

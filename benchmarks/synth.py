@@ -112,3 +112,63 @@ def _mix(c0: tuple[int, int, int], c1: tuple[int, int, int], t: pyvips.Image) ->
 
 def _solid(w: int, h: int, c: tuple[int, int, int]) -> pyvips.Image:
     return pyvips.Image.black(w, h, bands=3) + list(c)
+
+
+def clipart(width: int, height: int, seed: int = 7) -> pyvips.Image:
+    """RGBA clip-art as storefronts sell it: textured, painted shapes (a heart and two dots) with
+    anti-aliased edges and a soft drop shadow on a transparent background; a 1600x1250 one is ~1.6 MB as PNG."""
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 160 125">'
+        '<path d="M80 35C80 5 30 5 30 35C30 60 55 75 80 95C105 75 130 60 130 35C130 5 80 5 80 35Z" fill="#fff"/>'
+        '<circle cx="30" cy="100" r="18" fill="#fff"/><circle cx="135" cy="100" r="14" fill="#fff"/></svg>'
+    )
+    mask = pyvips.Image.svgload_buffer(svg.encode())[3]
+    coarse = pyvips.Image.perlin(width, height, cell_size=max(4, width // 25), seed=seed)
+    fine = pyvips.Image.perlin(width, height, cell_size=max(2, width // 100), seed=seed + 1)
+    xy = pyvips.Image.xyz(width, height)
+    r = xy[0] * (200 / width) + 40 + coarse * 60 + fine * 20
+    g = xy[1] * (120 / height) + 60 + coarse * 40
+    b = (xy[0] + xy[1]) * (100 / (width + height)) + 90 - fine * 30
+    paint = r.bandjoin([g, b]).cast("uchar")
+    shadow = mask.gaussblur(max(1.0, width / 130)).embed(width // 110, width // 110, width, height) * 0.35
+    alpha = (mask.cast("float") + shadow * (1 - mask / 255.0)).cast("uchar")
+    dark = pyvips.Image.black(width, height, bands=3).new_from_image([40, 20, 30]).cast("uchar")
+    colour = (mask > 0).ifthenelse(paint, dark)
+    return colour.bandjoin(alpha).copy(interpretation="srgb")
+
+
+def save_png(img: pyvips.Image, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    img.pngsave(str(path), compression=6, keep="none")
+    return path
+
+
+def badge_svg(seed: int = 3) -> str:
+    """Vector clip-art with what real files carry: a linear gradient, strokes, a few dozen paths (a rosette
+    badge with a ribbon and stars)."""
+    rnd = random.Random(seed)
+    petals = []
+    for i in range(24):
+        a = 2 * math.pi * i / 24
+        x, y = 100 + 78 * math.cos(a), 100 + 78 * math.sin(a)
+        petals.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="14" fill="#e9c46a" stroke="#b5892b" stroke-width="1.5"/>')
+    stars = []
+    for _ in range(12):
+        cx, cy, r = rnd.uniform(40, 160), rnd.uniform(40, 160), rnd.uniform(4, 9)
+        pts = " ".join(
+            f"{cx + (r if k % 2 == 0 else r / 2.5) * math.cos(-math.pi / 2 + k * math.pi / 5):.1f},"
+            f"{cy + (r if k % 2 == 0 else r / 2.5) * math.sin(-math.pi / 2 + k * math.pi / 5):.1f}"
+            for k in range(10)
+        )
+        stars.append(f'<polygon points="{pts}" fill="#ffffff" opacity="0.85"/>')
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 260">'
+        '<defs><linearGradient id="g" x1="0" y1="0" x2="0" y2="1">'
+        '<stop offset="0" stop-color="#e76f51"/><stop offset="1" stop-color="#9d0208"/></linearGradient></defs>'
+        '<path d="M70 160 L50 255 L80 235 L100 258 L100 170 Z" fill="#264653"/>'
+        '<path d="M130 160 L150 255 L120 235 L100 258 L100 170 Z" fill="#2a9d8f"/>'
+        + "".join(petals)
+        + '<circle cx="100" cy="100" r="70" fill="url(#g)" stroke="#6a040f" stroke-width="3"/>'
+        + "".join(stars)
+        + "</svg>"
+    )

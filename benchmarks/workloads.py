@@ -26,7 +26,10 @@ from .inputs import (
 )
 from .runner import Case, Job
 
-Metric = Literal["p50_s", "p95_s", "peak_rss_mb", "speedup", "throughput_per_s", "parallel_efficiency"]
+Metric = Literal[
+    "p50_s", "p95_s", "peak_rss_mb", "speedup", "throughput_per_s", "parallel_efficiency",
+    "ratio_p50", "ratio_throughput", "scaling",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,25 @@ ROWS: tuple[RowDef, ...] = (
            "render farm: coaster + mug jobs through Redis on 2 `render-engine worker --burst` (a work horse per job)"),
     RowDef("W7-nofork", "W7", "farm-nofork",
            "W7-fork with `render-engine worker --no-fork` (renders in the worker process: warm caches)"),
+    # issue 22: real-looking orders through the public API, ratios to the pyvips + img2pdf peer (--compare-peer)
+    RowDef("R1", "R", "mug-clipart-pdf", "mug: 12-MP photo + 2-MP RGBA clip-art PNG + name, CMYK PDF",
+           (Target("ratio_p50", "<=", 0.5, "p50 <= 0.5x the peer"),)),
+    RowDef("R2", "R", "mug-clipart-png", "R1 as a 300-DPI PNG",
+           (Target("ratio_p50", "<=", 0.6, "p50 <= 0.6x the peer"),)),
+    RowDef("R3", "R", "mug-clipart-preview", "R1 as an 800 px preview",
+           (Target("ratio_p50", "<=", 0.6, "p50 <= 0.6x the peer"),)),
+    RowDef("R4", "R", "mug-svg-pdf", "mug: photo + SVG clip-art + name, PDF"),
+    RowDef("R5", "R", "two-photos-pdf", "mug: two photos + name, PDF"),
+    RowDef("R6", "R", "card-text-pdf", "5x7 card, text-heavy, PDF"),
+    RowDef("R7", "R", "fabric-pdf", "Fabric.js canvas on the mug, PDF"),
+    RowDef("C1", "C", "cold-cli", "R1's PDF, one `render-engine render` process per render",
+           (Target("p50_s", "<=", 0.45, "p50 <= 450 ms"), Target("ratio_p50", "<=", 1.0, "p50 <= 1.0x the peer"))),
+    RowDef("T1", "T", "throughput-2p", "R1's PDF on 2 processes (default libvips threads)",
+           (Target("scaling", ">=", 1.8, "2p >= 1.8x 1p"),
+            Target("ratio_throughput", ">=", 1.5, "2p >= 1.5x the peer's"))),
+    RowDef("T1-vips1", "T", "throughput-2p", "R1's PDF on 2 processes, VIPS_CONCURRENCY=1",
+           (Target("scaling", ">=", 1.8, "2p >= 1.8x 1p"),
+            Target("ratio_throughput", ">=", 1.5, "2p >= 1.5x the peer's"))),
 )  # fmt: skip
 WORKLOAD_IDS = tuple(dict.fromkeys(r.workload for r in ROWS))
 
@@ -147,6 +169,7 @@ class Context:
     batch_size: int
     calibration_runs: int
     wait_idle_s: float = 0.0  # before each measured process: wait up to this long for idle CPUs
+    compare_peer: bool = False  # R/C/T rows: also run the pyvips + img2pdf peer, interleaved
 
     def out_dir(self, key: str, impl: str) -> Path:
         return self.scratch / "out" / key / impl

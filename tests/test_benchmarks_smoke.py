@@ -20,7 +20,8 @@ from tests.net_support import free_port
 from tests.redis_support import redis_server
 
 ROOT = Path(__file__).resolve().parent.parent
-ROW_KEYS = ["W1", "W2", "W3", "W3-edit", "W4", "W5-mixed", "W5-mug", "W6", "W7-fork", "W7-nofork"]
+ROW_KEYS = ["W1", "W2", "W3", "W3-edit", "W4", "W5-mixed", "W5-mug", "W6", "W7-fork", "W7-nofork",
+            "R1", "R2", "R3", "R4", "R5", "R6", "R7", "C1", "T1", "T1-vips1"]  # fmt: skip
 SUMMARY_KEYS = {
     "runs", "errors", "p50_s", "p95_s", "throughput_per_s", "cpu_s", "cpu_total_s", "peak_rss_mb", "output_bytes",
     "steps", "workers", "wall_s", "serial_sum_s", "parallel_efficiency",
@@ -40,7 +41,8 @@ def bench(*args: str, tmp: Path, redis_url: str | None = None) -> subprocess.Com
 def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any], str]:
     tmp = tmp_path_factory.mktemp("bench")
     out, chart = tmp / "all.json", tmp / "chart.png"
-    proc = bench("--runs", "1", "--json", str(out), "--chart", str(chart), "--chart-size", "900x640", tmp=tmp)
+    proc = bench("--runs", "1", "--compare-peer", "--json", str(out), "--chart", str(chart), "--chart-size", "900x640",
+                 tmp=tmp)  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return tmp, json.loads(out.read_text(encoding="utf-8")), proc.stdout
 
@@ -75,6 +77,26 @@ def test_every_workload_reports_its_metrics(quick_run: tuple[Path, dict[str, Any
     for key in ("W7-fork", "W7-nofork"):  # ran if a Redis answers at REDIS_URL; test_w7_farm checks it runs
         assert rows[key]["status"] in ("ok", "skipped"), rows[key]["reason"]
     assert "ours/baseline" in stdout and "W5-mug" in stdout
+
+
+def test_real_orders_run_beside_the_pyvips_peer(quick_run: tuple[Path, dict[str, Any], str]) -> None:
+    """Issue 22: the R rows (clip-art, SVG, two photos, a text card, Fabric) go through the public API, the
+    peer renders the same designs in the same run (not Fabric), C1 times one process per render."""
+    _, data, stdout = quick_run
+    rows = {r["key"]: r for r in data["rows"]}
+    for key in ("R1", "R2", "R3", "R4", "R5", "R6", "R7", "C1", "T1", "T1-vips1"):
+        assert rows[key]["status"] == "ok", rows[key]["reason"]
+        assert rows[key]["ours"]["runs"] >= 1 and rows[key]["ours"]["errors"] == 0, key
+    for key in ("R1", "R2", "R3", "R4", "R5", "R6", "C1", "T1"):
+        assert rows[key]["baseline_label"] == "pyvips + img2pdf peer", key
+        assert rows[key]["baseline"]["runs"] >= 1 and rows[key]["baseline"]["errors"] == 0, key
+        assert rows[key]["ratios_ours_over_baseline"]["p50_s"] > 0, key
+    assert rows["R7"]["baseline"] is None  # the peer reads no Fabric JSON
+    for key in ("R1", "R2", "R4", "R5", "R6", "R7"):  # print files: the engine's own steps
+        assert ENGINE_STEPS.issubset(rows[key]["ours"]["steps"]), key
+    assert rows["C1"]["ours"]["peak_rss_mb"] > 0 and rows["C1"]["ours"]["cpu_s"] > 0
+    assert rows["T1"]["ours"]["workers"] == 2 and rows["T1"]["ours"]["parallel_efficiency"] > 0
+    assert "ours/peer" in stdout
 
 
 W7_STEPS = {"farm.startup", "farm.drain", "job.coaster", "job.mug", "png.write", "pdf.draw", "review.preflight",

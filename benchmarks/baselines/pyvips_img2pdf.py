@@ -216,9 +216,10 @@ class Peer:
         size = float(layer.get("size", 12))
         markup = escape(layer["text"])
         wrap = layer.get("wrap", True)
-        mask = pyvips.Image.text(markup, fontfile=fontfile, font=f"{family} {weight} {size}", dpi=round(dpi),
-                                 width=w if wrap else None, align=_ALIGN[layer.get("align", "left")],
-                                 rgba=False)  # fmt: skip
+        opts: dict[str, Any] = {"fontfile": fontfile, "dpi": round(dpi), "align": _ALIGN[layer.get("align", "left")]}
+        if wrap:
+            opts["width"] = w
+        mask = pyvips.Image.text(markup, font=f"{family} {weight} {size}", **opts)
         if mask.width > w and layer.get("shrink_to_fit"):  # shrink to fit the box width, once
             size = size * w / mask.width
             mask = pyvips.Image.text(markup, fontfile=fontfile, font=f"{family} {weight} {size:.2f}",

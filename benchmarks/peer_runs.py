@@ -1,0 +1,247 @@
+"""The R/C/T workloads (issue 22): real-looking orders through the public Python API, side by side with the
+hand-written pyvips + img2pdf peer (``--compare-peer``), interleaved in one run.
+
+* **R (warm)** — two long-lived worker processes, one for the engine (``render_engine.render_design`` /
+  ``render_mockup``) and one for the peer, each warmed up with one render; then the parent hands them the
+  designs *alternately* (engine, peer, peer, engine, …), so both see the same machine load. Medians.
+* **C (cold)** — one fresh process per render: ``python -m render_engine.cli render DESIGN --out DIR``
+  (as a print unit's script runs ``render-engine render``) against ``python -m
+  benchmarks.baselines.pyvips_img2pdf DESIGN OUT.pdf``, alternating; wall time, CPU (user + sys) and peak
+  RSS of the child from ``wait4``.
+* **T (throughput)** — R1's PDF on 1 and on 2 worker processes (a shared queue, the clock runs from the start
+  signal after every worker warmed up), engine with libvips' default threads and with ``VIPS_CONCURRENCY=1``,
+  and the peer; renders/s and the 2-process / 1-process scaling.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import subprocess
+import sys
+import time
+import traceback
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from .orders import FORMATS, ORDERS, Order, order_designs
+from .progress import Progress
+from .results import Row, Sample, Summary, summarize
+from .runner import BatchSpec, Job, RendererKind, peak_rss_kb, run_batch, settle, timed_render
+from .workloads import Context
+
+_CTX = mp.get_context("spawn")
+PEER = "pyvips + img2pdf peer"
+
+
+def _job(ctx: Context, order: Order, design: Path, impl: str) -> Job:
+    out = ctx.out_dir(order.key, impl)
+    if order.key in FORMATS and FORMATS[order.key] is None:
+        return Job(design, out, width=ctx.sizes.preview_width)
+    return Job(design, out, fmt=FORMATS.get(order.key, "pdf"), dpi=ctx.sizes.mug_dpi)  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------------------------------ warm, paired
+
+
+def _paired_child(kind: RendererKind, jobs: Any, out: Any) -> None:
+    try:
+        from .renderers import make_renderer
+
+        render = make_renderer(kind)
+        while (job := jobs.get()) is not None:
+            out.put(("sample", timed_render(render, job)))
+        out.put(("done", peak_rss_kb()))
+    except BaseException:
+        out.put(("crash", traceback.format_exc()))
+
+
+class _Worker:
+    def __init__(self, kind: RendererKind) -> None:
+        self.jobs, self.out = _CTX.Queue(), _CTX.Queue()
+        self.proc = _CTX.Process(target=_paired_child, args=(kind, self.jobs, self.out), daemon=True)
+        self.proc.start()
+
+    def render(self, job: Job) -> Sample:
+        self.jobs.put(job)
+        kind, value = self.out.get(timeout=600)
+        if kind == "crash":
+            raise RuntimeError(value)
+        assert isinstance(value, Sample)
+        return value
+
+    def close(self) -> int:
+        self.jobs.put(None)
+        kind, value = self.out.get(timeout=120)
+        self.proc.join(timeout=30)
+        return int(value) if kind == "done" else 0
+
+
+def run_warm(ctx: Context, order: Order, progress: Progress, peer: bool) -> Row:
+    """One warm engine process (and one warm peer process), renders interleaved."""
+    n = ctx.runs + 1
+    designs = order_designs(ctx, order, n)
+    peer_designs = order_designs(ctx, order, n, "-peer") if peer and not order.fabric else []
+    settle(ctx.wait_idle_s, progress)
+    progress.start(f"{order.key} {order.name}" + (" (engine/peer interleaved)" if peer_designs else ""),
+                   n * (2 if peer_designs else 1))  # fmt: skip
+    workers = {"ours": _Worker("api")}
+    if peer_designs:
+        workers["peer"] = _Worker("peer")
+    samples: dict[str, list[Sample]] = {k: [] for k in workers}
+    try:
+        for i in range(n):
+            order_now = list(workers) if i % 2 == 0 else list(reversed(workers))
+            for impl in order_now:
+                d = designs[i] if impl == "ours" else peer_designs[i]
+                s = workers[impl].render(_job(ctx, order, d, impl))
+                if i > 0:  # the first render of each is the warm-up
+                    samples[impl].append(s)
+                progress.advance(1)
+        rss = {k: w.close() for k, w in workers.items()}
+    except (RuntimeError, OSError) as exc:
+        progress.finish("FAILED")
+        return Row(order.key, order.key[0], order.name, order.inputs, "error", reason=f"{order.key}: {exc}")
+    ours = summarize(samples["ours"], rss["ours"])
+    base = summarize(samples["peer"], rss["peer"]) if "peer" in samples else None
+    failed = next((s.error for v in samples.values() for s in v if s.error), None)
+    progress.finish(f"p50 {ours.p50_s * 1000:8.1f} ms" + (f"  peer {base.p50_s * 1000:8.1f} ms" if base else ""))
+    return Row(order.key, order.key[0], order.name, order.inputs, "error" if failed else "ok",
+               reason=failed, ours=ours, baseline=base, baseline_label=PEER if base else "baseline")  # fmt: skip
+
+
+# ------------------------------------------------------------------------------------------ cold process
+
+
+def _timed_process(argv: list[str]) -> Sample:
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if proc.stderr:
+        proc.stderr.close()
+    cpu = usage.ru_utime + usage.ru_stime
+    steps = {"max_rss_mb": usage.ru_maxrss / 1024}
+    if proc.returncode != 0:
+        return Sample(wall, cpu, 0, steps, f"exit {proc.returncode}: {err[-2000:]}")
+    return Sample(wall, cpu, 0, steps)
+
+
+def run_cold(ctx: Context, progress: Progress, peer: bool) -> Row:
+    """R1's mug PDF, one fresh process per render: the CLI against the peer's script, alternating."""
+    order = ORDERS["R1"]
+    n = ctx.runs + 1
+    designs = order_designs(ctx, order, n, "-cold")
+    peer_designs = order_designs(ctx, order, n, "-cold-peer") if peer else []
+    out = ctx.out_dir("C1", "ours")
+    peer_out = ctx.out_dir("C1", "peer")
+    peer_out.mkdir(parents=True, exist_ok=True)
+    settle(ctx.wait_idle_s, progress)
+    progress.start("C1 cold-cli" + (" (engine/peer interleaved)" if peer else ""), n * (2 if peer else 1))
+    samples: dict[str, list[Sample]] = {"ours": [], "peer": []}
+    dpi = [] if ctx.sizes.mug_dpi is None else ["--dpi", str(ctx.sizes.mug_dpi)]
+    for i in range(n):
+        runs = [("ours", [sys.executable, "-m", "render_engine.cli", "render", str(designs[i]), "--out", str(out),
+                          "--quiet", *dpi])]  # fmt: skip
+        if peer:
+            runs.append(("peer", [sys.executable, "-m", "benchmarks.baselines.pyvips_img2pdf", str(peer_designs[i]),
+                                  str(peer_out / f"{i:03d}.pdf")]))  # fmt: skip
+        for impl, argv in runs if i % 2 == 0 else list(reversed(runs)):
+            s = _timed_process(argv)
+            if i > 0:  # the first pair warms the page cache (Python, libraries, fonts), as on a print unit
+                samples[impl].append(s)
+            progress.advance(1)
+
+    def summary(v: list[Sample]) -> Summary:
+        good = [s for s in v if s.error is None]
+        rss = max((s.steps["max_rss_mb"] for s in good), default=0.0)
+        return replace(summarize(v, int(rss * 1024)), steps={})
+
+    ours = summary(samples["ours"])
+    base = summary(samples["peer"]) if peer else None
+    failed = next((s.error for v in samples.values() for s in v if s.error), None)
+    progress.finish(f"p50 {ours.p50_s * 1000:8.1f} ms" + (f"  peer {base.p50_s * 1000:8.1f} ms" if base else ""))
+    return Row("C1", "C", "cold-cli", "R1's mug PDF, one process per render: `render-engine render` (CLI) vs the "
+               "peer's script; wall, CPU (user+sys) and peak RSS of each process", "error" if failed else "ok",
+               reason=failed, ours=ours, baseline=base, baseline_label=PEER if base else "baseline")  # fmt: skip
+
+
+# ------------------------------------------------------------------------------------------- throughput
+
+
+def run_throughput(ctx: Context, progress: Progress, peer: bool) -> list[Row]:
+    """R1's PDF on 1 and 2 processes; engine with default libvips threads and with VIPS_CONCURRENCY=1."""
+    order = ORDERS["R1"]
+    count = max(4, ctx.batch_size // 10) if ctx.sizes.preview_width >= 800 else 4
+    variants: list[tuple[str, RendererKind, str | None]] = [("ours", "api", None), ("ours-vips1", "api", "1")]
+    if peer:
+        variants.append(("peer", "peer", None))
+    results: dict[tuple[str, int], Summary] = {}
+    for workers in (1, 2):
+        for impl, kind, conc in variants:
+            designs = order_designs(ctx, order, count + workers, f"-t{workers}-{impl}")
+            jobs = [_job(ctx, order, d, impl) for d in designs]
+            spec = BatchSpec(kind, tuple(jobs[:workers]), tuple(jobs[workers:]), workers)
+            saved = os.environ.get("VIPS_CONCURRENCY")
+            if conc is not None:
+                os.environ["VIPS_CONCURRENCY"] = conc
+            try:
+                res = run_batch(spec, progress, f"T1 {impl} on {workers} process(es)", ctx.wait_idle_s)
+            finally:
+                if conc is not None:
+                    if saved is None:
+                        os.environ.pop("VIPS_CONCURRENCY", None)
+                    else:
+                        os.environ["VIPS_CONCURRENCY"] = saved
+            s = summarize(res.samples, res.peak_rss_kb, workers=workers, wall_s=res.wall_s)
+            progress.finish(f"{s.throughput_per_s:6.2f} renders/s")
+            results[(impl, workers)] = s
+    rows = []
+    for impl, _, conc in variants:
+        if impl.startswith("peer"):
+            continue
+        one, two = results[(impl, 1)], results[(impl, 2)]
+        two = replace(two, parallel_efficiency=two.throughput_per_s / one.throughput_per_s / 2,
+                      serial_sum_s=None)  # fmt: skip
+        base = results.get(("peer", 2))
+        label = "default libvips threads" if conc is None else f"VIPS_CONCURRENCY={conc}"
+        rows.append(Row(f"T1{'' if conc is None else '-vips1'}", "T", "throughput-2p",
+                        f"R1's PDF on 2 processes ({label}); scaling over 1 process = 2 x efficiency; baseline: the "
+                        "peer on 2 processes", "ok", ours=two, baseline=base,
+                        baseline_label=PEER if base else "baseline"))  # fmt: skip
+    return rows
+
+
+def scaling(row: Row) -> float | None:
+    """2-process over 1-process throughput of a T row."""
+    eff = row.ours.parallel_efficiency if row.ours else None
+    return None if eff is None else 2 * eff
+
+
+def run_peer_suite(ctx: Context, selected: list[str], progress: Progress, peer: bool) -> list[Row]:
+    rows: list[Row] = []
+    if "R" in selected:
+        rows += [run_warm(ctx, order, progress, peer) for order in ORDERS.values()]
+    if "C" in selected:
+        rows.append(run_cold(ctx, progress, peer))
+    if "T" in selected:
+        rows += run_throughput(ctx, progress, peer)
+    return rows
+
+
+def medians_text(rows: list[Row]) -> str:
+    """One line per row: ours/peer ratio of the medians (p50, CPU), for the terminal."""
+    lines = []
+    for r in rows:
+        if r.ours is None or r.baseline is None:
+            continue
+        if r.workload == "T":
+            ratio = r.ours.throughput_per_s / r.baseline.throughput_per_s
+            lines.append(f"  {r.key:9}throughput ours/peer {ratio:.2f}  scaling 2p/1p {scaling(r) or 0:.2f}")
+        else:
+            lines.append(f"  {r.key:9}p50 ours/peer {r.ours.p50_s / r.baseline.p50_s:.2f}  "
+                         f"CPU ours/peer {r.ours.cpu_s / r.baseline.cpu_s:.2f}")  # fmt: skip
+    return "\n".join(lines)
