@@ -204,8 +204,7 @@ def edit_session_designs(ctx: Context, name: str, count: int) -> list[Path]:
     n = len(NAMES)
     texts = [NAMES[i % n] if i < n else f"{NAMES[i % n]} {i // n + 1}" for i in range(count)]
     return [
-        write_design(folder / f"design-{i:03d}.json", photo_text_design(g, photo, text))
-        for i, text in enumerate(texts)
+        write_design(folder / f"design-{i:03d}.json", photo_text_design(g, photo, text)) for i, text in enumerate(texts)
     ]
 
 
