@@ -103,7 +103,9 @@ def _forget_fabric_dir(key: int, folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def _fabric_dir_of(design: Design) -> Path | None:
+def fabric_assets_dir(design: Design) -> Path | None:
+    """The private folder holding the embedded images of a Fabric design from :func:`load_design`, if any:
+    its image assets are relative to it."""
     with _fabric_lock:
         entry = _fabric_dirs.get(id(design))
     if entry is not None and entry[0]() is design:
@@ -175,7 +177,7 @@ def _load(
 ) -> _Loaded:
     if isinstance(source, Design):
         _check_template(source, template)
-        folder = _fabric_dir_of(source)
+        folder = fabric_assets_dir(source)
         return _Loaded(source, Path(base_dir) if base_dir is not None else folder or Path.cwd(), None)
     from .fabric import is_fabric
 

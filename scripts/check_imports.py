@@ -1,0 +1,182 @@
+"""Import rules the architecture depends on, checked over the source with ``ast`` (run by scripts/check.sh
+and tests/test_import_rules.py):
+
+1. **No import cycles** between modules of ``render_engine/``, ``api/`` and ``benchmarks/``. Every import counts —
+   module level, inside functions and under ``if TYPE_CHECKING:`` — because a cycle that only type checking
+   or a lazy import hides is still two modules that cannot be understood (or moved) one without the other.
+   ``from pkg import name`` is an edge to ``pkg/__init__.py`` (unless ``pkg`` contains the importer, which
+   Python has loaded first), and to ``pkg/name.py`` when that is a module.
+2. **No private names across modules**: ``from x import _name`` where ``x`` is another module of the
+   project (a leading underscore means "this module's own business").
+3. **Layers**: ``render_engine`` never imports ``api``, ``benchmarks`` or ``tests``; ``api`` never imports
+   ``benchmarks`` or ``tests``; ``tests`` never import ``benchmarks`` (except the benchmark tests themselves,
+   named in ``TESTS_OF_BENCHMARKS``).
+
+Exit status 0 when every rule holds, 1 with one line per violation (``path:line: ...``). ``--graph`` prints
+the module graph instead (``module -> imported module``), for docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("render_engine", "api", "benchmarks")
+FORBIDDEN = {  # importer top package -> top packages it must not import
+    "render_engine": {"api", "benchmarks", "tests"},
+    "api": {"benchmarks", "tests"},
+    "tests": {"benchmarks"},
+}
+TESTS_OF_BENCHMARKS = {"tests.test_benchmarks_smoke"}
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def source_files(tops: tuple[str, ...]) -> dict[str, Path]:
+    return {module_name(p): p for top in tops for p in sorted((ROOT / top).rglob("*.py"))}
+
+
+def imports(path: Path, mod: str, known: dict[str, Path]) -> Iterator[tuple[int, str, list[str]]]:
+    """(line, imported module, imported names) for every import statement in the file."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    is_pkg = path.name == "__init__.py"
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                yield node.lineno, a.name, []
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = mod.split(".") if is_pkg else mod.split(".")[:-1]
+                base = base[: len(base) - (node.level - 1)] if node.level > 1 else base
+                target = ".".join([*base, node.module] if node.module else base)
+            else:
+                target = node.module or ""
+            names = [a.name for a in node.names]
+            yield node.lineno, target, names
+
+
+def edges(known: dict[str, Path]) -> Iterator[tuple[str, int, str, list[str]]]:
+    for mod, path in known.items():
+        for line, target, names in imports(path, mod, known):
+            yield mod, line, target, names
+
+
+def _top(mod: str) -> str:
+    return mod.split(".")[0]
+
+
+def check(graph_only: bool = False) -> list[str]:
+    known = source_files(PACKAGES)
+    everything = {**known, **source_files(("tests",))}
+    problems: list[str] = []
+    graph: dict[str, set[str]] = {m: set() for m in known}
+    for mod, line, target, names in edges(everything):
+        where = f"{everything[mod].relative_to(ROOT)}:{line}"
+        top = "tests" if mod.startswith("tests") else _top(mod)
+        if _top(target) in FORBIDDEN.get(top, set()) and mod not in TESTS_OF_BENCHMARKS:
+            problems.append(f"{where}: {top} must not import {_top(target)} ({target})")
+        if target not in everything:
+            continue
+        for name in names:
+            sub = f"{target}.{name}"
+            if name.startswith("_") and not name.startswith("__") and sub not in everything and target != mod:
+                problems.append(f"{where}: imports private name {name} from {target}")
+        if mod not in known:
+            continue
+        # a module's own packages are loaded before it: importing from them is no edge (``from .. import x``)
+        if target in known and target != mod and not mod.startswith(target + "."):
+            graph[mod].add(target)
+        for name in names:
+            if f"{target}.{name}" in known:
+                graph[mod].add(f"{target}.{name}")
+    if graph_only:
+        for m in sorted(graph):
+            for t in sorted(graph[m]):
+                print(f"{m} -> {t}")
+        return []
+    for cycle in cycles(graph):
+        problems.append("import cycle: " + " -> ".join([*cycle, cycle[0]]))
+    return problems
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """One representative cycle per strongly connected component with more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    out: list[list[str]] = []
+    counter = 0
+
+    def strong(v: str) -> None:
+        nonlocal counter
+        index[v] = low[v] = counter
+        counter += 1
+        stack.append(v)
+        on.add(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                strong(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                out.append(_a_cycle(graph, set(comp)))
+
+    sys.setrecursionlimit(10000)
+    for v in sorted(graph):
+        if v not in index:
+            strong(v)
+    return out
+
+
+def _a_cycle(graph: dict[str, set[str]], comp: set[str]) -> list[str]:
+    """A shortest cycle through the component's first module (breadth-first), to name in the message."""
+    start = min(comp)
+    prev: dict[str, str] = {}
+    queue = [start]
+    while queue:
+        v = queue.pop(0)
+        for w in sorted(graph[v] & comp):
+            if w == start:
+                path = [v]
+                while path[-1] != start:
+                    path.append(prev[path[-1]])
+                return list(reversed(path))
+            if w not in prev:
+                prev[w] = v
+                queue.append(w)
+    return sorted(comp)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--graph", action="store_true", help="print the module graph")
+    args = ap.parse_args(argv)
+    problems = check(graph_only=args.graph)
+    for p in problems:
+        print(p)
+    if problems:
+        print(f"{len(problems)} import rule violation(s)", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

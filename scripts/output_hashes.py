@@ -1,0 +1,84 @@
+"""SHA-256 of every output the engine makes for the bundled designs: the byte-identity check of refactors.
+
+Renders every example in examples/ and every Fabric design in tests/fabric_corpus/ to PNG, PDF, the
+preflight proof and the mockup, and prints one line per output::
+
+    <design> <kind> <sha256> <bytes>
+
+Run it on main before a restructuring and on the branch after; the two listings must be identical
+(``diff`` them). It goes through the public API (``render_engine.render_design`` / ``render_mockup`` /
+``load_design`` / ``preflight``) plus the proof writer, so it does not depend on where modules live.
+
+    python scripts/output_hashes.py > before.txt          # on main
+    python scripts/output_hashes.py > after.txt           # on the branch
+    diff before.txt after.txt && echo identical
+
+PNG is rendered at ``--dpi`` (default 100: the poster at its 300 DPI target is 78 megapixels, which proves
+nothing more about byte identity and takes minutes on a shared machine); PDF at the template's own settings.
+``--only NAME`` restricts to designs whose name contains NAME.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from render_engine import Design, default_engine, load_design, preflight, render_design, render_mockup  # noqa: E402
+
+
+def designs() -> Iterator[tuple[str, Design, Path | None]]:
+    """(name, design, base_dir) for every example and every Fabric corpus design (whose embedded images
+    load_design keeps in a folder of its own: base_dir None)."""
+    for path in sorted((ROOT / "examples").glob("*.json")):
+        yield f"examples/{path.name}", load_design(path), path.parent
+    corpus = ROOT / "tests" / "fabric_corpus"
+    manifest: dict[str, Any] = json.loads((corpus / "manifest.json").read_text())
+    size = (float(manifest["canvas"]["width"]), float(manifest["canvas"]["height"]))
+    for name in sorted(manifest["designs"]):
+        path = corpus / f"{name}.fabric.json"
+        design = load_design(path, template=manifest["template"], canvas_size=size)
+        yield f"fabric_corpus/{name}", design, None
+
+
+def proof_bytes(design: Design, base_dir: Path | None, out: Path) -> bytes:
+    from render_engine.checks.proof import write_proof
+    from render_engine.pipeline import prepare
+    from render_engine.public import fabric_assets_dir
+
+    engine = default_engine()
+    prepared = prepare(design, engine, base_dir or fabric_assets_dir(design) or Path.cwd())
+    write_proof(preflight(design, base_dir=base_dir), prepared, engine, out)
+    return out.read_bytes()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--dpi", type=float, default=100.0, help="PNG resolution (default 100)")
+    ap.add_argument("--only", help="only designs whose name contains this")
+    args = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="output-hashes-") as tmp:
+        for name, design, base in designs():
+            if args.only and args.only not in name:
+                continue
+            outputs = {
+                "png": render_design(design, format="png", dpi=args.dpi, base_dir=base).data,
+                "pdf": render_design(design, format="pdf", base_dir=base).data,
+                "proof": proof_bytes(design, base, Path(tmp) / "proof.png"),
+                "mockup": render_mockup(design, base_dir=base),
+            }
+            for kind, data in outputs.items():
+                print(f"{name} {kind} {hashlib.sha256(data).hexdigest()} {len(data)}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
