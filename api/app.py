@@ -15,9 +15,9 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from render_engine import __version__
-from render_engine.jobs.settings import ServiceSettings
-from render_engine.jobs.worker import Dispatcher, LocalDispatcher, RqDispatcher, Services
-from render_engine.resolve import Engine
+from render_engine.engine import Engine
+from render_engine.farm.settings import ServiceSettings
+from render_engine.farm.worker import Dispatcher, LocalDispatcher, RqDispatcher, Services
 
 from . import errors
 from .deps import AppState

@@ -17,8 +17,8 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 
-from render_engine.jobs.settings import ApiKey, ServiceSettings
-from render_engine.jobs.worker import Dispatcher, Services
+from render_engine.farm.settings import ApiKey, ServiceSettings
+from render_engine.farm.worker import Dispatcher, Services
 
 from .errors import ApiError
 from .metrics import Metrics

@@ -1,6 +1,6 @@
 """One error shape for every failure: JSON ``{code, message, field}`` with the error's own HTTP status.
 
-:class:`~render_engine.errors.RenderError` (and :class:`ApiError`, its API-only subclass) carry their
+:class:`~render_engine.model.errors.RenderError` (and :class:`ApiError`, its API-only subclass) carry their
 code, status and field path; one handler reads those attributes. Validation errors name the field and
 never echo the raw input (a lone surrogate or NaN in a body must stay a 422, not become a 500).
 """
@@ -16,8 +16,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from render_engine.design import _field_path, _message
-from render_engine.errors import RenderError
+from render_engine.model.design import error_message, field_path
+from render_engine.model.errors import RenderError
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ async def validation_error_handler(request: Request, exc: Exception) -> JSONResp
         loc = tuple(err.get("loc", ()))
         if loc and loc[0] in ("body", "query", "path", "header"):
             loc = loc[1:]
-        problems.setdefault(_field_path(loc) if loc else None, _message(err))
+        problems.setdefault(field_path(loc) if loc else None, error_message(err))
     (field, message), *more = problems.items() if problems else [(None, "invalid request")]
     body = error_body("invalid_request", message, field)
     if more:

@@ -14,7 +14,7 @@ Fabric images:
   written to a shared folder another design could name, and a job's stored design is self-contained (no
   base64 in the job store, any worker machine can render it).
 
-Every error is a :class:`~render_engine.errors.RenderError` whose field is a path in the request:
+Every error is a :class:`~render_engine.model.errors.RenderError` whose field is a path in the request:
 ``design.layers[1].box.width`` for native designs, the Fabric object (``design.fabric.objects[2].src``)
 for Fabric ones — including errors found after translation (layout, missing assets).
 """
@@ -28,12 +28,12 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from render_engine.assets import probe_image
 from render_engine.checks.preflight import Finding, PreflightReport
-from render_engine.design import ImageLayer, parse_design
-from render_engine.errors import AssetError, DesignError, RenderError
-from render_engine.jobs.storage import sha256_file
-from render_engine.jobs.worker import Services
+from render_engine.farm.storage import sha256_file
+from render_engine.farm.worker import Services
+from render_engine.inputs.assets import probe_image
+from render_engine.model.design import ImageLayer, parse_design
+from render_engine.model.errors import AssetError, DesignError, RenderError
 from render_engine.pipeline import Prepared, StepTimer, check_dpi, prepare
 
 from .errors import storage_error
@@ -74,7 +74,7 @@ def _prefixed(field: str | None) -> str:
     return f"design.{field}" if field and field != "design" else "design"
 
 
-def _source_field(field: str | None, source: Source | None) -> str:
+def source_field(field: str | None, source: Source | None) -> str:
     """A field of the native design -> the request path the client knows."""
     if source is not None and field and (m := LAYER_FIELD.match(field)):
         i = int(m.group(1))
@@ -176,9 +176,9 @@ def check_design(
                     raise AssetError(exc.message, field=f"layers[{i}].asset_id") from None
         prep = prepare(design, svc.engine, svc.empty_dir(), timer=timer, asset_loader=svc.storage.asset_path)
     except RenderError as exc:
-        exc.field = _source_field(exc.field, source)
+        exc.field = source_field(exc.field, source)
         for problem in exc.problems:  # every problem of the design (a schema error lists them all)
-            problem.field = _source_field(problem.field, source)
+            problem.field = source_field(problem.field, source)
         raise
     if dpi is not None:
         check_dpi(dpi, svc.engine)

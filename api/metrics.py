@@ -6,7 +6,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Mapping
 
-from render_engine.jobs.step_metrics import STEP_BUCKETS, Histograms, add_observation, merge
+from render_engine.farm.step_metrics import STEP_BUCKETS, Histograms, add_observation, merge
 
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 

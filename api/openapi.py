@@ -7,7 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from render_engine.jobs.settings import ServiceSettings
+from render_engine.farm.settings import ServiceSettings
 
 from .app import create_app
 

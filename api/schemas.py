@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from render_engine.jobs.store import JobRecord
+from render_engine.farm.store import JobRecord
 
 
 class ErrorOut(BaseModel):

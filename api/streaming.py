@@ -15,7 +15,7 @@ import re
 from fastapi import Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 
-from render_engine.jobs.storage import StoredFile
+from render_engine.farm.storage import StoredFile
 
 ONE_RANGE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.IGNORECASE)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from render_engine.settings import bundled_dir
+from render_engine.model.settings import bundled_dir
 
 from .report import speed_words
 from .results import Report, Row, Summary

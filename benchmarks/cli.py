@@ -126,8 +126,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, selected: list[str]) -> Report:
-    from render_engine.settings import Settings
-    from render_engine.templates import TemplateCatalog
+    from render_engine.model.settings import Settings
+    from render_engine.model.templates import TemplateCatalog
 
     if args.vips_concurrency:
         os.environ["VIPS_CONCURRENCY"] = str(args.vips_concurrency)  # inherited by the spawned workers

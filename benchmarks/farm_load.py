@@ -18,7 +18,6 @@ its work horses* come from ``wait4()``. Only this run's Redis keys are deleted a
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import re
 import shutil
@@ -34,6 +33,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from render_engine.testing.farm import coaster_design, delete_keys, mug_design, small_photo
 
 from .results import Sample
 
@@ -72,64 +73,6 @@ def redis_problem(url: str) -> str | None:
 
 def new_prefix() -> str:
     return f"bench{uuid.uuid4().hex[:10]}-"
-
-
-def delete_keys(url: str, prefix: str) -> int:
-    """Delete every key whose name contains ``prefix`` (queues, RQ jobs and registries, workers, locks of this
-    run) and this run's members of RQ's shared sets; nothing else."""
-    from redis import Redis
-
-    r = Redis.from_url(url)
-    n = 0
-    for key in r.scan_iter(match=f"*{prefix}*", count=1000):
-        n += int(r.delete(key))
-    for set_key in [*r.scan_iter(match="rq:workers*", count=100), b"rq:queues"]:
-        if r.type(set_key) == b"set":
-            for member in r.smembers(set_key):
-                if prefix.encode() in member:
-                    r.srem(set_key, member)
-    return n
-
-
-# ----------------------------------------------------------------------------------------------- designs
-# Also the designs of the farm tests (tests/test_worker.py imports them from here).
-
-
-def mug_design(asset_id: str, text: str) -> dict[str, Any]:
-    return {
-        "version": 1,
-        "template": "mug-11oz",
-        "layers": [
-            {"type": "image", "asset_id": asset_id, "box": {"x": -2, "y": -2, "width": 232.6, "height": 92.9},
-             "fit": "cover"},
-            {"type": "text", "text": text, "font": {"family": "noto-sans", "weight": 700}, "size": 14,
-             "color": "#ffffff", "box": {"x": 20, "y": 66, "width": 188.6, "height": 12}, "align": "center"},
-        ],
-    }  # fmt: skip
-
-
-def coaster_design(asset_id: str, text: str) -> dict[str, Any]:
-    return {
-        "version": 1,
-        "template": "coaster-95-round",
-        "layers": [
-            {"type": "image", "asset_id": asset_id, "box": {"x": -3, "y": -3, "width": 101, "height": 101},
-             "fit": "cover"},
-            {"type": "text", "text": text, "font": {"family": "noto-sans", "weight": 700}, "size": 14,
-             "color": "#ffffff", "box": {"x": 10, "y": 40, "width": 75, "height": 15}, "align": "center"},
-        ],
-    }  # fmt: skip
-
-
-def small_photo() -> bytes:
-    """A 320x320 JPEG (a gradient): decodes in milliseconds."""
-    from PIL import Image
-
-    img = Image.new("RGB", (320, 320))
-    img.putdata([(x * 255 // 319, y * 255 // 319, 128) for y in range(320) for x in range(320)])
-    buf = io.BytesIO()
-    img.save(buf, "JPEG", quality=85)
-    return buf.getvalue()
 
 
 def tagged(jpeg: bytes, tag: str) -> bytes:
@@ -270,8 +213,8 @@ def _parse_steps(log_text: str) -> dict[str, list[float]]:
 
 def run_farm(spec: FarmSpec, engine: Any, tick: Callable[[int], None] | None = None) -> FarmRun:
     """One farm run (see the module docstring); ``tick(n)`` is called as jobs become ready."""
-    from render_engine.jobs.settings import ServiceSettings
-    from render_engine.jobs.store import open_job_store
+    from render_engine.farm.settings import ServiceSettings
+    from render_engine.farm.store import open_job_store
 
     url = redis_url()
     prefix = new_prefix()
@@ -361,7 +304,7 @@ def run_farm(spec: FarmSpec, engine: Any, tick: Callable[[int], None] | None = N
 
 def posting_engine() -> Any:
     """The warm engine the in-process API validates designs with (built once, shared by every farm run)."""
-    from render_engine.resolve import Engine
-    from render_engine.settings import Settings
+    from render_engine.engine import Engine
+    from render_engine.model.settings import Settings
 
     return Engine(Settings())

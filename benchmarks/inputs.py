@@ -1,4 +1,4 @@
-"""Deterministic benchmark inputs: procedural photos (:mod:`benchmarks.synth`) and design JSON files.
+"""Deterministic benchmark inputs: procedural photos (:mod:`render_engine.testing.synth`) and design JSON files.
 
 Base photos are slow to make (a 24-megapixel one takes ~5 s), so they are cached in a folder keyed by a hash
 of ``synth.py``. Every render then gets its *own copy* of its photo with distinct bytes (a JPEG COM marker
@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from render_engine.templates import Template
-
-from . import synth
+from render_engine.model.templates import Template
+from render_engine.testing import synth
 
 PHOTO_QUALITY = 88  # a typical phone/camera JPEG quality
 FONT_FAMILY = "noto-sans"

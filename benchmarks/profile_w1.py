@@ -32,8 +32,8 @@ from .workloads import FULL, QUICK, Sizes
 
 
 def _w1_designs(folder: Path, sizes: Sizes, count: int) -> list[Path]:
-    from render_engine.settings import Settings
-    from render_engine.templates import TemplateCatalog
+    from render_engine.model.settings import Settings
+    from render_engine.model.templates import TemplateCatalog
 
     g = geometry_of(TemplateCatalog(Settings().templates_dir).get("mug-11oz"))
     base = PhotoCache(Path(tempfile.gettempdir()) / "render-bench-inputs").photo(sizes.mug_photo)
@@ -46,9 +46,9 @@ def _w1_designs(folder: Path, sizes: Sizes, count: int) -> list[Path]:
 
 
 def profile_engine(designs: list[Path], out_dir: Path, dpi: float | None, top: int) -> str:
+    from render_engine.engine import Engine
+    from render_engine.model.settings import Settings
     from render_engine.pipeline import render_file
-    from render_engine.resolve import Engine
-    from render_engine.settings import Settings
 
     engine = Engine(Settings())
     render_file(designs[0], engine, out_dir, fmt="pdf", dpi=dpi)  # warm-up
@@ -82,7 +82,7 @@ def stage_costs(photo: Path, runs: int) -> list[tuple[str, float, float]]:
     """W1's photo pipeline (cover crop of the mug's bleed box at 300 DPI), one stage at a time."""
     import pyvips
 
-    from render_engine.settings import Settings
+    from render_engine.model.settings import Settings
 
     pyvips.cache_set_max(0)  # otherwise a repeated decode is served from libvips' operation cache
     icc_dir = Settings().icc_dir

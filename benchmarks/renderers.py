@@ -68,9 +68,9 @@ def _peer() -> Render:
 
 
 def _engine() -> Render:
+    from render_engine.engine import Engine
+    from render_engine.model.settings import Settings
     from render_engine.pipeline import render_file
-    from render_engine.resolve import Engine
-    from render_engine.settings import Settings
 
     engine = Engine(Settings())
 
@@ -113,10 +113,10 @@ def _mockup() -> Render:
     """W3: ``render_mockup(prepared, engine, *, width, timer, ...) -> bytes`` (issue 6), after the print
     path's parse -> resolve -> layout; the JPEG is written to ``out`` (timed as the ``write`` step)."""
     from render_engine.checks.preflight import preflight
-    from render_engine.design import load_design_file
+    from render_engine.engine import Engine
+    from render_engine.model.design import load_design_file
+    from render_engine.model.settings import Settings
     from render_engine.pipeline import StepTimer, prepare
-    from render_engine.resolve import Engine
-    from render_engine.settings import Settings
 
     render_mockup: Any = getattr(importlib.import_module(MOCKUP_MODULE), MOCKUP_FUNCTION)
     engine = Engine(Settings())

@@ -21,17 +21,17 @@ __version__ = "0.1.0"
 
 # exported name -> the module that defines it
 _EXPORTS: dict[str, str] = {
-    "Engine": "render_engine.resolve",
-    "Settings": "render_engine.settings",
-    "Design": "render_engine.design",
+    "Engine": "render_engine.engine",
+    "Settings": "render_engine.model.settings",
+    "Design": "render_engine.model.design",
     "PreflightReport": "render_engine.checks.preflight",
-    "RenderError": "render_engine.errors",
-    "DesignError": "render_engine.errors",
-    "TemplateError": "render_engine.errors",
-    "FontError": "render_engine.errors",
-    "AssetError": "render_engine.errors",
-    "LimitExceeded": "render_engine.errors",
-    "OutputError": "render_engine.errors",
+    "RenderError": "render_engine.model.errors",
+    "DesignError": "render_engine.model.errors",
+    "TemplateError": "render_engine.model.errors",
+    "FontError": "render_engine.model.errors",
+    "AssetError": "render_engine.model.errors",
+    "LimitExceeded": "render_engine.model.errors",
+    "OutputError": "render_engine.model.errors",
     "Rendered": "render_engine.public",
     "default_engine": "render_engine.public",
     "load_design": "render_engine.public",
@@ -63,8 +63,9 @@ __all__ = [
 
 if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load on first use
     from .checks.preflight import PreflightReport
-    from .design import Design
-    from .errors import (
+    from .engine import Engine
+    from .model.design import Design
+    from .model.errors import (
         AssetError,
         DesignError,
         FontError,
@@ -73,9 +74,8 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load on f
         RenderError,
         TemplateError,
     )
+    from .model.settings import Settings
     from .public import Rendered, default_engine, load_design, preflight, render_design, render_mockup
-    from .resolve import Engine
-    from .settings import Settings
 
 
 def __getattr__(name: str) -> Any:

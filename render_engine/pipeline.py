@@ -9,61 +9,28 @@ resizing, compositing and encoding all happen inside ``write``.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import pyvips
 
-from .assets import AssetLoader, verify_image
-from .design import Design, load_design_file
-from .errors import DesignError, OutputError
-from .layout import Layout, plan_layout
-from .resolve import Engine, Resources, resolve
-from .safety import svg_total_budget
-from .writers import write_png
+from .backends.writers import write_png
+from .engine import Engine
+from .inputs.assets import AssetLoader, verify_image
+from .inputs.safety import svg_total_budget
+from .layout.plan import plan_layout
+from .layout.prepared import Prepared
+from .layout.resolve import resolve
+from .model.design import Design, load_design_file
+from .model.errors import DesignError, OutputError
+from .model.outputs import Format, RenderResult, StepTimer
 
 if TYPE_CHECKING:
-    from .pdf import PdfOptions
+    from .backends.pdf import PdfOptions
 
 PRINT_STEPS = ("parse", "resolve", "layout", "draw", "write")
-Format = Literal["png", "pdf"]
-
-
-@dataclass
-class StepTimer:
-    seconds: dict[str, float] = field(default_factory=dict)
-
-    @contextmanager
-    def step(self, name: str) -> Iterator[None]:
-        t0 = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - t0
-
-
-@dataclass(frozen=True)
-class RenderResult:
-    design: str
-    template: str
-    format: Format
-    path: Path
-    bytes: int
-    dpi: float
-    pixels: tuple[int, int] | None
-    timings: dict[str, float]
-    warnings: tuple[str, ...] = ()  # e.g. what a Fabric import approximated ("field: reason; drawn …")
-
-
-@dataclass(frozen=True)
-class Prepared:
-    design: Design
-    resources: Resources
-    layout: Layout
 
 
 def prepare(
@@ -147,7 +114,7 @@ def render_prepared(
                 write_png(img, out, engine.icc.srgb_profile_data())
             pixels = (img.width, img.height)
         else:
-            from .pdf import write_pdf
+            from .backends.pdf import write_pdf
 
             write_pdf(prep, engine, out, timer=timer, options=pdf_options)
     return RenderResult(
@@ -167,7 +134,7 @@ def decode_failures(prep: Prepared) -> Iterator[None]:
     """libvips decodes lazily: a damaged image (a PNG chunk CRC, corrupt entropy data) the header probe
     passed fails only while an output is written: a bare ``pyvips.Error``, or the writer's
     :class:`OutputError` ("encoder failed; disk full?", status 500, which the farm retries). Find the image
-    layer that cannot decode (:func:`~render_engine.assets.verify_image`) and raise its typed
+    layer that cannot decode (:func:`~render_engine.inputs.assets.verify_image`) and raise its typed
     :class:`AssetError`, so the caller answers 422 and a job fails at once instead of being retried for
     minutes; when every image decodes, the original error stands."""
     try:
@@ -180,7 +147,7 @@ def decode_failures(prep: Prepared) -> Iterator[None]:
 
 
 def _draw_png(prep: Prepared, engine: Engine, dpi: float, soft_proof: bool, timer: StepTimer) -> pyvips.Image:
-    from .raster import draw_raster  # the PDF path never loads the raster backend
+    from .backends.raster import draw_raster  # the PDF path never loads the raster backend
 
     t = prep.layout.template
     with timer.step("draw"):

@@ -15,7 +15,7 @@ the current directory for a dict / JSON string. docs/python-api.md documents the
 outside harnesses call only these functions.
 
 Every function takes ``engine=``; without one they share a process-wide default :class:`Engine` built on
-first use from :class:`~render_engine.settings.Settings` (environment ``RENDER_ENGINE_*``), so repeated calls
+first use from :class:`~render_engine.model.settings.Settings` (environment ``RENDER_ENGINE_*``), so repeated calls
 are warm (template, font and ICC catalogs, mockup scenes loaded once).
 """
 
@@ -32,14 +32,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
-from .design import Design, load_design_json, parse_design
-from .errors import DesignError
+from .model.design import Design, load_design_json, parse_design
+from .model.errors import DesignError
 
 if TYPE_CHECKING:
     from .checks.preflight import PreflightReport
+    from .engine import Engine
     from .fabric import FabricImport
-    from .pipeline import Prepared, StepTimer
-    from .resolve import Engine
+    from .layout.prepared import Prepared
+    from .model.outputs import StepTimer
 
 DesignSource: TypeAlias = "Design | Mapping[str, Any] | str | os.PathLike[str]"
 PrintFormat = Literal["png", "pdf"]
@@ -83,7 +84,7 @@ def default_engine() -> Engine:
     if _default is None:
         with _default_lock:
             if _default is None:
-                from .resolve import Engine
+                from .engine import Engine
 
                 _default = Engine()
     return _default
@@ -225,7 +226,7 @@ def load_design(
 
     ``template`` names the product for Fabric input (or the wrapper's ``template`` field does); for a
     native design it must match the design's own. ``canvas_size`` is the Fabric editor canvas in px (or the
-    wrapper's ``canvas``). Raises :class:`~render_engine.errors.DesignError` naming the field. A Fabric
+    wrapper's ``canvas``). Raises :class:`~render_engine.model.errors.DesignError` naming the field. A Fabric
     canvas's embedded images are kept in a private folder for as long as the returned Design lives, so it
     can be rendered later by the other functions. Without a template a Fabric canvas is a page of its own
     pixel size (``canvas-<w>x<h>``, docs/fabric.md). ``unsupported="approximate"`` draws Fabric properties
@@ -279,11 +280,12 @@ def render_design(
     the canvas's width x height px (transparent where it has no background), or a PDF at 0.75 pt per px.
     ``scale`` multiplies the template's target DPI (a canvas's is 96 px/in: ``scale=2`` is Fabric's
     ``multiplier: 2``); give ``scale`` or ``dpi``, not both. A Fabric property the engine cannot draw yet is a
-    :class:`~render_engine.errors.DesignError` listing every one (``.problems``); ``unsupported="approximate"``
+    :class:`~render_engine.model.errors.DesignError` listing every one (``.problems``); ``unsupported="approximate"``
     (previews) draws the closest supported thing instead and lists each in :attr:`Rendered.warnings`.
     """
-    from .pdf import PdfOptions
-    from .pipeline import StepTimer, render_prepared
+    from .backends.pdf import PdfOptions
+    from .model.outputs import StepTimer
+    from .pipeline import render_prepared
 
     eng = engine or default_engine()
     timer = StepTimer()
@@ -356,8 +358,8 @@ def render_mockup(
     ``view`` / ``variant`` default to the scene's (``render-engine mockup`` lists them); ``width`` is in px
     (50-2000). With ``out`` the image is also written there atomically.
     """
+    from .backends.writers import write_atomic
     from .mockup import render_mockup as mockup
-    from .writers import write_atomic
 
     if format not in ("jpeg", "webp", "png"):
         raise DesignError("mockup format is 'jpeg', 'webp' or 'png'", field="format")

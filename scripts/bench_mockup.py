@@ -29,14 +29,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks import synth  # noqa: E402
 from benchmarks.inputs import tagged_copy  # noqa: E402
 from render_engine.checks.preflight import preflight  # noqa: E402
-from render_engine.design import Design  # noqa: E402
+from render_engine.engine import Engine  # noqa: E402
 from render_engine.mockup import render_mockup  # noqa: E402
+from render_engine.model.design import Design  # noqa: E402
+from render_engine.model.settings import Settings  # noqa: E402
 from render_engine.pipeline import StepTimer, prepare  # noqa: E402
-from render_engine.resolve import Engine  # noqa: E402
-from render_engine.settings import Settings  # noqa: E402
+from render_engine.testing import synth  # noqa: E402
 
 
 def design(name: str, photo: str = "photo.jpg") -> Design:

@@ -23,5 +23,6 @@ fi
 python3 -m pip install -q --disable-pip-version-check -e '.[dev]'
 ruff check .
 mypy
+python3 scripts/check_imports.py   # no import cycles, no private names across modules, layers (docs/architecture.md)
 bash scripts/check_wheel.sh   # a built wheel, installed outside the checkout, renders (bundled data as package data)
 python3 -m pytest -n 2 "$@"

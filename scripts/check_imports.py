@@ -8,9 +8,15 @@ and tests/test_import_rules.py):
    Python has loaded first), and to ``pkg/name.py`` when that is a module.
 2. **No private names across modules**: ``from x import _name`` where ``x`` is another module of the
    project (a leading underscore means "this module's own business").
-3. **Layers**: ``render_engine`` never imports ``api``, ``benchmarks`` or ``tests``; ``api`` never imports
+3. **Layers**: ``render_engine`` never imports ``api``, ``benchmarks`` or ``tests`` (except its command line,
+   ``render_engine.cli``, the top layer: ``render-engine serve`` starts the API); ``api`` never imports
    ``benchmarks`` or ``tests``; ``tests`` never import ``benchmarks`` (except the benchmark tests themselves,
    named in ``TESTS_OF_BENCHMARKS``).
+
+4. **Layers inside the engine**, lowest first (``RANKS``): ``model`` < ``inputs`` < ``layout``, ``engine`` <
+   ``backends`` < ``pipeline`` < ``checks``, ``mockup``, ``fabric`` < ``farm`` < ``public`` < ``cli`` <
+   ``testing``: a module never imports a package ranked above its own, and every module of the engine is in
+   one of them (a new top-level module or package gets a rank here, and a line in docs/architecture.md).
 
 Exit status 0 when every rule holds, 1 with one line per violation (``path:line: ...``). ``--graph`` prints
 the module graph instead (``module -> imported module``), for docs/architecture.md.
@@ -25,24 +31,47 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("render_engine", "api", "benchmarks")
+PACKAGES = ("render_engine", "api")
 FORBIDDEN = {  # importer top package -> top packages it must not import
     "render_engine": {"api", "benchmarks", "tests"},
     "api": {"benchmarks", "tests"},
     "tests": {"benchmarks"},
 }
 TESTS_OF_BENCHMARKS = {"tests.test_benchmarks_smoke"}
+TOP_LAYER = "render_engine.cli"  # may import the API (``serve``)
+RANKS = {  # render_engine.<first part> -> rank; a module may import its own rank and below (docs/architecture.md)
+    "model": 0,
+    "inputs": 1,
+    "layout": 2,
+    "engine": 2,
+    "backends": 3,
+    "pipeline": 4,
+    "checks": 5,
+    "mockup": 5,
+    "fabric": 5,
+    "farm": 6,
+    "public": 7,
+    "cli": 8,
+    "testing": 9,  # fixtures for tests and benchmarks: nothing in the engine imports them
+}
 
 
-def module_name(path: Path) -> str:
-    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+def rank(mod: str) -> int | None:
+    parts = mod.split(".")
+    if parts[0] != "render_engine" or len(parts) < 2:
+        return None
+    return RANKS.get(parts[1])
+
+
+def module_name(path: Path, root: Path = ROOT) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts)
 
 
-def source_files(tops: tuple[str, ...]) -> dict[str, Path]:
-    return {module_name(p): p for top in tops for p in sorted((ROOT / top).rglob("*.py"))}
+def source_files(tops: tuple[str, ...], root: Path = ROOT) -> dict[str, Path]:
+    return {module_name(p, root): p for top in tops for p in sorted((root / top).rglob("*.py"))}
 
 
 def imports(path: Path, mod: str, known: dict[str, Path]) -> Iterator[tuple[int, str, list[str]]]:
@@ -74,15 +103,21 @@ def _top(mod: str) -> str:
     return mod.split(".")[0]
 
 
-def check(graph_only: bool = False) -> list[str]:
-    known = source_files(PACKAGES)
-    everything = {**known, **source_files(("tests",))}
+def check(graph_only: bool = False, root: Path = ROOT) -> list[str]:
+    known = source_files(PACKAGES, root)
+    everything = {**known, **source_files(("tests",), root)}
     problems: list[str] = []
     graph: dict[str, set[str]] = {m: set() for m in known}
+    for m in known:
+        if m.startswith("render_engine.") and rank(m) is None:
+            problems.append(f"{known[m].relative_to(root)}: {m} is in no layer (scripts/check_imports.py RANKS)")
     for mod, line, target, names in edges(everything):
-        where = f"{everything[mod].relative_to(ROOT)}:{line}"
+        where = f"{everything[mod].relative_to(root)}:{line}"
         top = "tests" if mod.startswith("tests") else _top(mod)
-        if _top(target) in FORBIDDEN.get(top, set()) and mod not in TESTS_OF_BENCHMARKS:
+        allowed = mod not in TESTS_OF_BENCHMARKS and not (
+            (mod == TOP_LAYER or mod.startswith(TOP_LAYER + ".")) and _top(target) == "api"
+        )
+        if _top(target) in FORBIDDEN.get(top, set()) and allowed:
             problems.append(f"{where}: {top} must not import {_top(target)} ({target})")
         if target not in everything:
             continue
@@ -92,6 +127,11 @@ def check(graph_only: bool = False) -> list[str]:
                 problems.append(f"{where}: imports private name {name} from {target}")
         if mod not in known:
             continue
+        targets = [target, *(f"{target}.{n}" for n in names if f"{target}.{n}" in known)]
+        for t in targets:
+            r_mod, r_t = rank(mod), rank(t)
+            if r_mod is not None and r_t is not None and r_t > r_mod:
+                problems.append(f"{where}: {mod} (layer {r_mod}) imports {t} from a higher layer ({r_t})")
         # a module's own packages are loaded before it: importing from them is no edge (``from .. import x``)
         if target in known and target != mod and not mod.startswith(target + "."):
             graph[mod].add(target)

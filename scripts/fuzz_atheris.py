@@ -43,7 +43,7 @@ import atheris
 ROOT = Path(__file__).resolve().parent.parent
 
 with atheris.instrument_imports(include=["render_engine"]):
-    from render_engine.assets import (
+    from render_engine.inputs.assets import (
         load_svg,
         open_image,
         probe_image,
@@ -52,10 +52,10 @@ with atheris.instrument_imports(include=["render_engine"]):
         sniff_format,
         svg_with_root_attributes,
     )
-    from render_engine.design import load_design_json
-    from render_engine.errors import AssetError, DesignError, LimitExceeded
-    from render_engine.safety import harden_libvips
-    from render_engine.settings import Settings
+    from render_engine.inputs.safety import harden_libvips
+    from render_engine.model.design import load_design_json
+    from render_engine.model.errors import AssetError, DesignError, LimitExceeded
+    from render_engine.model.settings import Settings
 
 SETTINGS = Settings(max_source_pixels=4_000_000)
 

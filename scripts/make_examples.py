@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks import synth  # noqa: E402
+from render_engine.testing import synth  # noqa: E402
 
 ASSETS = ROOT / "examples" / "assets"
 

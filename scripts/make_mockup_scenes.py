@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from render_engine.mockup import geometry  # noqa: E402
 from render_engine.mockup.spec import MockupSpec  # noqa: E402
-from render_engine.templates import Template, load_template_file  # noqa: E402
+from render_engine.model.templates import Template, load_template_file  # noqa: E402
 
 SS = 2  # supersampling factor
 Arr = NDArray[np.float64]

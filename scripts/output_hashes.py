@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -31,6 +32,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# SVG time budgets guard a server against hostile clip-art; here they would only make a run on a loaded machine
+# fail (the shadows corpus design's PDF fallback rasterises a 12 x 16 in box at 300 DPI). They change no bytes.
+os.environ.setdefault("RENDER_ENGINE_MAX_SVG_RENDER_SECONDS", "600")
+os.environ.setdefault("RENDER_ENGINE_MAX_SVG_RENDER_SECONDS_TOTAL", "3600")
 
 from render_engine import Design, default_engine, load_design, preflight, render_design, render_mockup  # noqa: E402
 

@@ -7,7 +7,7 @@ from N client threads for a fixed time, then a report.
 
 Reported: RSS (``VmRSS`` from ``/proc/<pid>/status``) of the API process, the RQ worker (``--mode rq``; its
 work horses live for one job and are not counted) and the SVG helper processes (summed, with their count;
-``render_engine.safety``) after boot, after warm-up, every 10 s and at the end; p50/p95 latency per
+``render_engine.inputs.safety``) after boot, after warm-up, every 10 s and at the end; p50/p95 latency per
 request kind; the error rate (any 5xx, or a 4xx other than 429, for these valid requests); how many 429s
 the preview gate answered; jobs accepted / ready / failed after a drain. ``--svg-share`` of the designs
 carry SVG clip-art (rendered in the helpers). Exit 1 when any error was seen or an accepted job did not

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from hypothesis import settings as hypothesis_settings
 
-from render_engine.resolve import Engine
-from render_engine.settings import Settings
+from render_engine.engine import Engine
+from render_engine.model.settings import Settings
 
 # CI gates on the same examples every run (a failure there is reproducible from the log); a developer's run
 # draws new ones, and whatever fails lands in tests/test_hostile_input.py as an @example.

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from render_engine.jobs import storage, worker
+from render_engine.farm import storage, worker
 
 _slow = float(os.environ.get("FAULT_SLOW_PNG", "0") or 0)
 _log = os.environ.get("FAULT_PUBLISH_LOG")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pyvips
 
-from benchmarks import synth
+from render_engine.testing import synth
 
 # EXIF orientation -> how the *stored* pixels relate to the upright picture (the inverse of what a viewer
 # applies). Orientations 2, 4, 5 and 7 are mirror images and are their own inverse.

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from benchmarks.farm_load import delete_keys  # noqa: F401 - one implementation for tests and W7
+from render_engine.testing.farm import delete_keys  # noqa: F401 - one implementation for tests and W7
 from tests.net_support import free_port, wait_until_answers
 
 TEST_DB = 13

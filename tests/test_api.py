@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from render_engine.jobs.settings import ServiceSettings, parse_api_keys
+from render_engine.farm.settings import ServiceSettings, parse_api_keys
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
 
@@ -611,13 +611,13 @@ def test_fabric_problems_all_in_one_422_or_approximated_as_warnings(client: Any)
 
 
 def test_errors_after_translation_name_the_fabric_object() -> None:
-    from api.intake import Source, _source_field
+    from api.intake import Source, source_field
 
     src = Source("fabric", (), ("fabric.background", "fabric.objects[0].objects[1]"))
-    assert _source_field("layers[1].box.width", src) == "design.fabric.objects[0].objects[1]"
-    assert _source_field("layers[7]", src) == "design.layers[7]"  # out of range: left as it is
-    assert _source_field("template", src) == "design.template" and _source_field(None, src) == "design"
-    assert _source_field("layers[1].font", None) == "design.layers[1].font"
+    assert source_field("layers[1].box.width", src) == "design.fabric.objects[0].objects[1]"
+    assert source_field("layers[7]", src) == "design.layers[7]"  # out of range: left as it is
+    assert source_field("template", src) == "design.template" and source_field(None, src) == "design"
+    assert source_field("layers[1].font", None) == "design.layers[1].font"
 
 
 def test_fabric_font_fallback_is_reported(client: Any) -> None:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from render_engine.assets import open_image, probe_image, resolve_path, sniff_format
-from render_engine.errors import AssetError, LimitExceeded
-from render_engine.settings import Settings
+from render_engine.inputs.assets import open_image, probe_image, resolve_path, sniff_format
+from render_engine.model.errors import AssetError, LimitExceeded
+from render_engine.model.settings import Settings
 
 RED, GREEN, BLUE = (255, 0, 0), (0, 255, 0), (0, 0, 255)
 

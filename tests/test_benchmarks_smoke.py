@@ -158,7 +158,7 @@ def test_unknown_workload_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_photo_copies_differ_in_bytes_not_in_pixels(tmp_path: Path) -> None:
-    from benchmarks import synth
+    from render_engine.testing import synth
 
     src = synth.save_jpeg(synth.landscape(64, 48), tmp_path / "a.jpg")
     one, two = tagged_copy(src, tmp_path / "1.jpg", "1"), tagged_copy(src, tmp_path / "2.jpg", "2")

@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 import pytest
 
-from benchmarks import synth
+from render_engine.testing import synth
 from tests.net_support import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -260,7 +260,7 @@ def test_demo_key_rules(tmp_path: Path) -> None:
 
     from api.app import create_app
     from api.routes.demo import demo_api_key
-    from render_engine.jobs.settings import ServiceSettings
+    from render_engine.farm.settings import ServiceSettings
 
     sf, pu = "storefront-key-0123456789", "printunit-key-0123456789"
     configured = ServiceSettings(storage_root=tmp_path, api_keys=f"storefront:{sf},print-unit:{pu}")
@@ -286,7 +286,7 @@ def test_storefront_downloads_only_its_own_jobs(tmp_path: Path) -> None:
     from fastapi.testclient import TestClient
 
     from api.app import create_app
-    from render_engine.jobs.settings import ServiceSettings
+    from render_engine.farm.settings import ServiceSettings
 
     keys = json.dumps(
         [

@@ -7,8 +7,8 @@ import math
 
 import pytest
 
-from render_engine.design import design_json_schema, load_design_json, parse_design
-from render_engine.errors import DesignError
+from render_engine.model.design import design_json_schema, load_design_json, parse_design
+from render_engine.model.errors import DesignError
 from tests.conftest import ROOT, design
 
 BOX = {"x": 0, "y": 0, "width": 10, "height": 10}

@@ -19,13 +19,13 @@ from PIL import Image
 from skimage.metrics import structural_similarity
 
 from render_engine.cli import main
-from render_engine.design import RGB, Box, FontRef, ImageLayer, ShapeLayer, SvgLayer, TextLayer, parse_design
-from render_engine.errors import DesignError, FontError
+from render_engine.engine import Engine
 from render_engine.fabric import FabricOptions, import_fabric, is_fabric, load_fabric_json, render_fabric_file
-from render_engine.layout import TextItem
+from render_engine.layout.plan import TextItem
+from render_engine.layout.text import layout_text
+from render_engine.model.design import RGB, Box, FontRef, ImageLayer, ShapeLayer, SvgLayer, TextLayer, parse_design
+from render_engine.model.errors import DesignError, FontError
 from render_engine.pipeline import prepare, render_design
-from render_engine.resolve import Engine
-from render_engine.text.layout import layout_text
 
 CORPUS = Path(__file__).resolve().parent / "fabric_corpus"
 MANIFEST = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))
@@ -399,7 +399,7 @@ def test_clip_paths_map_to_native_clips_and_svg(engine: Engine, tmp_path: Path) 
     _bg, img, rot_img, rect, poly, abs_img, inv = imp.design.layers
     assert isinstance(img, ImageLayer) and img.clip is not None and img.clip.shape == "path"
     # a 55 px circle centred on a 160 x 120 px image scaled 1.6: the path spans the box centre +- 55 * 1.6 px
-    from render_engine.geometry import Path as VPath
+    from render_engine.model.geometry import Path as VPath
 
     b = VPath.from_svg(img.clip.d).bounds()
     assert b is not None
@@ -665,7 +665,7 @@ def test_text_stroke_shadow_and_background_layers(engine: Engine, tmp_path: Path
 
 
 def test_group_clip_paths_reach_every_child(engine: Engine, tmp_path: Path) -> None:
-    from render_engine.geometry import Path as VPath
+    from render_engine.model.geometry import Path as VPath
 
     data = _load("group_clips")
     imp = load_fabric_json(data, engine, tmp_path, TEMPLATE)

@@ -18,13 +18,13 @@ from PIL import Image
 from skimage.metrics import structural_similarity
 
 from render_engine.cli import main
-from render_engine.design import ShapeLayer, TextLayer
-from render_engine.errors import DesignError
+from render_engine.engine import Engine
 from render_engine.fabric import FabricOptions, load_fabric_json, render_fabric
-from render_engine.fonts import FontCatalog
-from render_engine.resolve import Engine
-from render_engine.settings import Settings, bundled_dir
-from render_engine.templates import canvas_template_id
+from render_engine.inputs.fonts import FontCatalog
+from render_engine.model.design import ShapeLayer, TextLayer
+from render_engine.model.errors import DesignError
+from render_engine.model.settings import Settings, bundled_dir
+from render_engine.model.templates import canvas_template_id
 
 CORPUS = Path(__file__).resolve().parent / "fabric_corpus"
 

@@ -21,11 +21,11 @@ import pytest
 from PIL import Image
 from skimage.metrics import structural_similarity
 
-from render_engine.design import TextLayer
+from render_engine.engine import Engine
 from render_engine.fabric import FabricOptions, import_fabric, load_fabric_json
+from render_engine.model.design import TextLayer
+from render_engine.model.units import MM_PER_PT
 from render_engine.pipeline import render_design
-from render_engine.resolve import Engine
-from render_engine.units import MM_PER_PT
 from tests.conftest import ROOT
 
 CORPUS = Path(__file__).resolve().parent / "fabric_corpus"

@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from render_engine.jobs.settings import ServiceSettings
+from render_engine.farm.settings import ServiceSettings
 from tests.net_support import free_port
 from tests.redis_support import TEST_DB
 
@@ -198,7 +198,7 @@ def test_read_only_storage_fails_jobs_with_a_reason_and_503s_uploads(tmp_path: P
 def test_embedded_job_over_its_time_limit_fails_with_timeout(
     tmp_path: Path, embedded: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from render_engine.jobs import worker
+    from render_engine.farm import worker
 
     real = worker.render_prepared
 
@@ -502,7 +502,7 @@ def svg_coaster(svg: str) -> dict[str, Any]:
 
 
 def helper_cpu_seconds() -> dict[int, float]:
-    """CPU time of this process's SVG helpers (children running ``render_engine.safety._helper_main``)."""
+    """CPU time of this process's SVG helpers (children running ``render_engine.inputs.safety._helper_main``)."""
     out: dict[int, float] = {}
     for pid in _descendants(os.getpid()):
         with contextlib.suppress(OSError):
@@ -515,7 +515,7 @@ def helper_cpu_seconds() -> dict[int, float]:
 def test_svg_renders_of_one_output_share_a_total_budget(monkeypatch: pytest.MonkeyPatch) -> None:
     """The budget arithmetic (a clock moved by hand): each render gets its own budget until the output's
     total runs lower; an inner scope never extends an outer one."""
-    from render_engine import safety
+    from render_engine.inputs import safety
 
     now = [100.0]
     monkeypatch.setattr(safety.time, "monotonic", lambda: now[0])
@@ -535,11 +535,11 @@ def test_svg_renders_of_one_output_share_a_total_budget(monkeypatch: pytest.Monk
 def test_many_slow_svgs_in_one_design_stop_at_the_total_budget(tmp_path: Path, fmt: Any) -> None:
     """Three clip-art layers, each allowed 20 s alone: the output stops when their total passes 1.5 s,
     naming the layer that ran out, instead of running up to 60 s."""
-    from render_engine.design import parse_design
-    from render_engine.errors import LimitExceeded
+    from render_engine.engine import Engine
+    from render_engine.model.design import parse_design
+    from render_engine.model.errors import LimitExceeded
+    from render_engine.model.settings import Settings
     from render_engine.pipeline import render_design
-    from render_engine.resolve import Engine
-    from render_engine.settings import Settings
 
     engine = Engine(Settings(max_svg_render_seconds=20, max_svg_render_seconds_total=1.5))
     design = svg_coaster(slow_svg("filter" if fmt == "png" else "text"))
@@ -561,12 +561,12 @@ def test_many_slow_svgs_in_one_design_stop_at_the_total_budget(tmp_path: Path, f
 
 @pytest.mark.parametrize("fmt, kind", [("png", "filter"), ("pdf", "text")], ids=["librsvg", "cairosvg"])
 def test_svg_over_its_render_budget_is_a_typed_error_within_the_budget(tmp_path: Path, fmt: Any, kind: str) -> None:
-    from render_engine.assets import load_svg
-    from render_engine.design import parse_design
-    from render_engine.errors import LimitExceeded
+    from render_engine.engine import Engine
+    from render_engine.inputs.assets import load_svg
+    from render_engine.model.design import parse_design
+    from render_engine.model.errors import LimitExceeded
+    from render_engine.model.settings import Settings
     from render_engine.pipeline import render_design
-    from render_engine.resolve import Engine
-    from render_engine.settings import Settings
 
     settings = Settings(max_svg_render_seconds=1)
     load_svg(slow_svg(kind).encode(), "svg", settings)  # within every static limit
@@ -592,8 +592,8 @@ def test_api_answers_a_slow_svg_with_413_fast_and_fails_its_job_once(tmp_path: P
     from fastapi.testclient import TestClient
 
     from api.app import create_app
-    from render_engine.resolve import Engine
-    from render_engine.settings import Settings
+    from render_engine.engine import Engine
+    from render_engine.model.settings import Settings
 
     settings = ServiceSettings(storage_root=tmp_path / "root", redis_url=None, api_keys=KEYS, retry_intervals=(1,))
     with TestClient(create_app(settings, engine=Engine(Settings(max_svg_render_seconds=1)))) as c:
@@ -812,10 +812,10 @@ def test_svg_with_non_ascii_names_stays_well_formed_through_sanitising(tmp_path:
     sanitised document no longer parsed and the render died with an untyped XMLSyntaxError (a 500)."""
     from lxml import etree
 
-    from render_engine.assets import load_svg
-    from render_engine.design import parse_design
+    from render_engine.inputs.assets import load_svg
+    from render_engine.model.design import parse_design
+    from render_engine.model.settings import Settings
     from render_engine.pipeline import render_design
-    from render_engine.settings import Settings
 
     svg = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 9 9">'
            '<rect width="9" height="9" fillƙ="red"/><gƙ/></svg>')

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from render_engine.assets import resolve_path
-from render_engine.errors import AssetError
-from render_engine.settings import Settings, bundled_dir
+from render_engine.inputs.assets import resolve_path
+from render_engine.model.errors import AssetError
+from render_engine.model.settings import Settings, bundled_dir
 from tests.conftest import ROOT, design, write_design
 
 
@@ -85,8 +85,8 @@ def test_serve_without_keys_prints_the_random_demo_key_the_page_uses(
     from fastapi.testclient import TestClient
 
     from api.app import create_app
-    from render_engine.jobs.commands import announce
-    from render_engine.jobs.settings import ServiceSettings
+    from render_engine.cli.farm import announce
+    from render_engine.farm.settings import ServiceSettings
 
     settings = ServiceSettings(storage_root=tmp_path, api_keys="", redis_url=None)
     app = create_app(settings)
@@ -120,7 +120,7 @@ def test_a_schema_error_lists_every_problem_with_its_field_cli_and_api(tmp_path:
     from fastapi.testclient import TestClient
 
     from api.app import create_app
-    from render_engine.jobs.settings import ServiceSettings
+    from render_engine.farm.settings import ServiceSettings
 
     key = "storefront-key-0123456789"
     h = {"X-API-Key": key}
@@ -144,8 +144,8 @@ def test_a_schema_error_lists_every_problem_with_its_field_cli_and_api(tmp_path:
 
 
 def test_unknown_template_and_font_suggest_the_closest(tmp_path: Path) -> None:
-    from render_engine.errors import FontError, TemplateError
-    from render_engine.resolve import Engine
+    from render_engine.engine import Engine
+    from render_engine.model.errors import FontError, TemplateError
 
     engine = Engine(Settings())
     with pytest.raises(TemplateError, match=r"unknown template \(did you mean mug-11oz\?\)"):

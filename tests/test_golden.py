@@ -21,8 +21,8 @@ import pytest
 from PIL import Image
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
+from render_engine.engine import Engine
 from render_engine.pipeline import render_file
-from render_engine.resolve import Engine
 from tests.conftest import EXAMPLES, ROOT
 
 GOLDEN = ROOT / "tests" / "golden"

@@ -15,8 +15,8 @@ import pytest
 
 import api.deps as deps
 from api.errors import ApiError
-from render_engine.jobs.settings import ServiceSettings
-from render_engine.resolve import Engine
+from render_engine.engine import Engine
+from render_engine.farm.settings import ServiceSettings
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
 

@@ -11,11 +11,11 @@ import pyvips
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from render_engine.assets import load_svg
-from render_engine.design import load_design_json
-from render_engine.errors import DesignError, LimitExceeded, RenderError
-from render_engine.resolve import Engine
-from render_engine.settings import Settings
+from render_engine.engine import Engine
+from render_engine.inputs.assets import load_svg
+from render_engine.model.design import load_design_json
+from render_engine.model.errors import DesignError, LimitExceeded, RenderError
+from render_engine.model.settings import Settings
 
 
 def test_only_allow_listed_libvips_loaders_are_reachable(engine: Engine, tmp_path: Path) -> None:
@@ -191,8 +191,8 @@ def image_bytes(draw: st.DrawFn) -> bytes:
 def test_the_asset_probe_answers_hostile_bytes_with_an_image_or_a_typed_error(raw: bytes) -> None:
     import tempfile
 
-    from render_engine.assets import open_image, probe_image, sniff_format
-    from render_engine.errors import AssetError
+    from render_engine.inputs.assets import open_image, probe_image, sniff_format
+    from render_engine.model.errors import AssetError
 
     sniff_format(raw[:32])
     t0 = time.perf_counter()

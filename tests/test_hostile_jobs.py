@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 import pyvips
 
-from benchmarks.farm_load import coaster_design, small_photo
-from render_engine.jobs.settings import ServiceSettings
-from render_engine.jobs.store import JobRecord
-from render_engine.jobs.worker import LocalDispatcher, Services, render_job
+from render_engine.farm.settings import ServiceSettings
+from render_engine.farm.store import JobRecord
+from render_engine.farm.worker import LocalDispatcher, Services, render_job
+from render_engine.testing.farm import coaster_design, small_photo
 from tests.redis_support import delete_keys, new_prefix, redis_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,7 +75,7 @@ def test_an_image_that_cannot_decode_fails_the_job_at_once_with_its_field(tmp_pa
 def test_an_unexpected_renderer_exception_fails_at_once_but_infrastructure_faults_are_retried(
     tmp_path: Path, engine: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from render_engine.jobs import worker
+    from render_engine.farm import worker
 
     svc = Services.build(ServiceSettings(storage_root=tmp_path / "s", api_keys=""), engine)
     good = _store_asset(svc, small_photo(), tmp_path)
@@ -126,7 +126,7 @@ def test_embedded_worker_backoff_of_a_failing_job_does_not_block_the_thread(
 ) -> None:
     """An infrastructure fault is retried after its backoff (5 s here), but the render thread does not sleep
     through it: the job queued behind renders meanwhile."""
-    from render_engine.jobs import worker
+    from render_engine.farm import worker
 
     svc = Services.build(ServiceSettings(storage_root=tmp_path / "s", api_keys="", retry_intervals=(5,)), engine)
     photo = _store_asset(svc, small_photo(), tmp_path)
@@ -155,7 +155,7 @@ def test_embedded_worker_backoff_of_a_failing_job_does_not_block_the_thread(
 
 def test_rq_worker_a_bad_job_fails_once_and_the_next_starts_at_once(tmp_path: Path, engine: Any) -> None:
     """The same with real Redis and a real ``render-engine worker`` process (RQ ``Retry`` configured)."""
-    from render_engine.jobs.worker import RqDispatcher
+    from render_engine.farm.worker import RqDispatcher
 
     with redis_server() as url:
         prefix = new_prefix()

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from render_engine.jobs.store import (
+from render_engine.farm.store import (
     IdempotencyConflict,
     JobStore,
     JobStoreUnavailable,
@@ -275,7 +275,7 @@ def test_database_outage_is_503_json_and_the_api_recovers_when_it_returns(tmp_pa
     from fastapi.testclient import TestClient
 
     from api.app import create_app
-    from render_engine.jobs.settings import ServiceSettings
+    from render_engine.farm.settings import ServiceSettings
 
     sf = "storefront-key-for-tests-0001"
     h = {"X-API-Key": sf}

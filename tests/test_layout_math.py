@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from render_engine.geometry import Matrix, Path, Rect
-from render_engine.layout import contain_rect, cover_crop
-from render_engine.units import mm_to_pt, mm_to_px, pt_to_mm, px_span, px_to_mm
+from render_engine.layout.plan import contain_rect, cover_crop
+from render_engine.model.geometry import Matrix, Path, Rect
+from render_engine.model.units import mm_to_pt, mm_to_px, pt_to_mm, px_span, px_to_mm
 
 
 def test_mm_px_pt_conversions_are_exact() -> None:

@@ -14,11 +14,12 @@ import pytest
 import pyvips
 
 from api.limits import json_depth_exceeds
-from render_engine.assets import open_image, probe_image
-from render_engine.errors import LimitExceeded
-from render_engine.jobs.settings import ServiceSettings
-from render_engine.resolve import Engine, longest_combining_run
-from render_engine.settings import Settings
+from render_engine.engine import Engine
+from render_engine.farm.settings import ServiceSettings
+from render_engine.inputs.assets import open_image, probe_image
+from render_engine.layout.resolve import longest_combining_run
+from render_engine.model.errors import LimitExceeded
+from render_engine.model.settings import Settings
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
 
@@ -118,7 +119,7 @@ def test_json_depth_scan() -> None:
 
 
 def test_zalgo_text_is_refused_with_the_field(engine: Engine, tmp_path: Path) -> None:
-    from render_engine.design import parse_design
+    from render_engine.model.design import parse_design
     from render_engine.pipeline import prepare
 
     assert longest_combining_run("a\u0309\u0303") == 2 and longest_combining_run("abc") == 0
@@ -159,8 +160,8 @@ def test_limit_defaults_are_documented_settings() -> None:
 
 
 def test_layers_text_length_output_pixels_and_font_paths_are_bounded(tmp_path: Path) -> None:
-    from render_engine.design import parse_design
-    from render_engine.errors import DesignError
+    from render_engine.model.design import parse_design
+    from render_engine.model.errors import DesignError
     from render_engine.pipeline import prepare, render_design
 
     small = Engine(Settings(max_layers=2, max_text_chars=10, max_output_pixels=1_000_000))

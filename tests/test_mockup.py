@@ -18,12 +18,12 @@ import pytest
 import pyvips
 
 from render_engine.cli import main as cli_main
-from render_engine.design import RGB, Design
-from render_engine.errors import DesignError
+from render_engine.engine import Engine
 from render_engine.mockup import MockupSpec, clear_caches, mockup_spec, render_mockup
 from render_engine.mockup.print_cache import converter, lut_proof, proof_lut
+from render_engine.model.design import RGB, Design
+from render_engine.model.errors import DesignError
 from render_engine.pipeline import prepare
-from render_engine.resolve import Engine
 
 from .conftest import ROOT
 
@@ -254,8 +254,8 @@ def test_text_span_colours_show(engine: Engine) -> None:
 
 def test_edit_session_decodes_the_photo_once(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     """Changing the text or the view reuses the decoded photo; the picture changes only around the text."""
-    from render_engine import photo_decode
-    from render_engine.design import load_design_file
+    from render_engine.inputs import photo_decode
+    from render_engine.model.design import load_design_file
 
     calls = []
     real = photo_decode.open_image
@@ -285,10 +285,10 @@ def test_a_preview_with_its_preflight_decodes_the_photo_once(engine: Engine, mon
     """A storefront preview answers with the preflight verdict: when the preview decodes the photo at 1/4
     (as a 12 MP photo on an 800 px mug does; this 3600 px photo at 700 px) the colour check and the mockup
     share one decode, whichever runs first, and the preflight numbers do not depend on the order."""
-    from render_engine import photo_decode
-    from render_engine.checks.color import _stats
+    from render_engine.checks.color import clear_cache as clear_color_cache
     from render_engine.checks.preflight import preflight
-    from render_engine.design import load_design_file
+    from render_engine.inputs import photo_decode
+    from render_engine.model.design import load_design_file
 
     calls = []
     real = photo_decode.open_image
@@ -298,7 +298,7 @@ def test_a_preview_with_its_preflight_decodes_the_photo_once(engine: Engine, mon
     reports = []
     for first_preflight in (True, False):
         clear_caches()
-        _stats.cache_clear()
+        clear_color_cache()
         calls.clear()
         if first_preflight:
             reports.append(preflight(prep, engine).to_dict())
@@ -341,7 +341,7 @@ def test_mug_handle_occludes_the_print(engine: Engine) -> None:
 
 def test_same_design_same_bytes(engine: Engine) -> None:
     path = ROOT / "examples" / "mug-11oz-photo-name.json"
-    from render_engine.design import load_design_file
+    from render_engine.model.design import load_design_file
 
     prep = prepare(load_design_file(path), engine, path.parent)
     a = render_mockup(prep, engine, view="right", width=400, fmt="jpeg")

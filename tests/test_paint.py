@@ -18,10 +18,10 @@ import pytest
 from PIL import Image
 from skimage.metrics import structural_similarity
 
-from render_engine.design import parse_design
-from render_engine.errors import DesignError
+from render_engine.engine import Engine
+from render_engine.model.design import parse_design
+from render_engine.model.errors import DesignError
 from render_engine.pipeline import render_file
-from render_engine.resolve import Engine
 from tests import fixtures
 from tests.conftest import ROOT, design, write_design
 

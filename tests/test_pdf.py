@@ -17,8 +17,8 @@ import pytest
 from PIL import Image
 from skimage.metrics import structural_similarity
 
+from render_engine.engine import Engine
 from render_engine.pipeline import render_file
-from render_engine.resolve import Engine
 from tests.conftest import EXAMPLES, ROOT
 
 pytestmark = pytest.mark.skipif(shutil.which("gs") is None, reason="Ghostscript is installed by scripts/check.sh")
@@ -221,8 +221,8 @@ def test_svg_clip_art_stays_vector_in_cmyk(pdfs: dict[str, Path]) -> None:
 
 
 def test_white_underbase_and_cut_offset_are_options(engine: Engine, tmp_path: Path) -> None:
-    from render_engine.design import load_design_file
-    from render_engine.pdf import PdfOptions
+    from render_engine.backends.pdf import PdfOptions
+    from render_engine.model.design import load_design_file
     from render_engine.pipeline import render_design
 
     d = load_design_file(EXAMPLES / "coaster-95-round-arc.json")
@@ -250,7 +250,7 @@ def test_white_underbase_and_cut_offset_are_options(engine: Engine, tmp_path: Pa
 def test_photos_keep_their_resolution_but_are_downsampled_far_above_target(
     engine: Engine, tmp_path: Path, assets_dir: Path
 ) -> None:
-    from render_engine.design import parse_design
+    from render_engine.model.design import parse_design
     from render_engine.pipeline import render_design
     from tests.conftest import design
 
@@ -269,7 +269,7 @@ def test_photos_keep_their_resolution_but_are_downsampled_far_above_target(
 
 
 def test_photo_with_alpha_gets_a_soft_mask(engine: Engine, tmp_path: Path, assets_dir: Path) -> None:
-    from render_engine.design import parse_design
+    from render_engine.model.design import parse_design
     from render_engine.pipeline import render_design
     from tests.conftest import design
 

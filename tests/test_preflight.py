@@ -16,11 +16,11 @@ import pyvips
 from render_engine.checks.color import ciede2000, srgb_to_lab
 from render_engine.checks.preflight import PreflightReport, contrast_ratio, preflight
 from render_engine.cli import main
-from render_engine.design import Design, load_design_file
-from render_engine.layout import ImageItem, TextItem
+from render_engine.engine import Engine
+from render_engine.layout.plan import ImageItem, TextItem
+from render_engine.model.design import Design, load_design_file
+from render_engine.model.settings import Settings
 from render_engine.pipeline import Prepared, prepare
-from render_engine.resolve import Engine
-from render_engine.settings import Settings
 from tests.conftest import EXAMPLES, design, write_design
 
 LANDSCAPE = EXAMPLES / "assets" / "landscape.jpg"  # 3600 x 2400

@@ -98,7 +98,7 @@ def test_render_design_png_bytes_only(tmp_path: Path, monkeypatch: pytest.Monkey
 
 
 def test_same_bytes_as_the_pipeline(tmp_path: Path, engine: Engine) -> None:
-    from render_engine.design import load_design_file
+    from render_engine.model.design import load_design_file
     from render_engine.pipeline import render_design as pipeline_render
 
     res = render_design(COASTER, tmp_path / "a.png", dpi=40, engine=engine)

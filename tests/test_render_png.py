@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageCms
 
-from render_engine.design import parse_design
+from render_engine.engine import Engine
+from render_engine.model.design import parse_design
 from render_engine.pipeline import render_design, render_file
-from render_engine.resolve import Engine
 from tests.conftest import EXAMPLES, design, write_design
 
 TEMPLATES = [

@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
-from render_engine.errors import AssetError
-from render_engine.jobs.settings import ServiceSettings
-from render_engine.jobs.storage import LocalStorage, S3Storage, Storage, StorageError, make_storage, sha256_file
+from render_engine.farm.settings import ServiceSettings
+from render_engine.farm.storage import LocalStorage, S3Storage, Storage, StorageError, make_storage, sha256_file
+from render_engine.model.errors import AssetError
 from tests.s3_support import keys, moto_s3, new_bucket
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,12 +15,12 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from render_engine.assets import load_svg, svg_with_root_attributes
-from render_engine.design import parse_design
-from render_engine.errors import AssetError, LimitExceeded, RenderError
+from render_engine.engine import Engine
+from render_engine.inputs.assets import load_svg, svg_with_root_attributes
+from render_engine.model.design import parse_design
+from render_engine.model.errors import AssetError, LimitExceeded, RenderError
+from render_engine.model.settings import Settings
 from render_engine.pipeline import render_design
-from render_engine.resolve import Engine
-from render_engine.settings import Settings
 
 FIELD = "layers[0].svg"
 NS = 'xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'

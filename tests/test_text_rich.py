@@ -21,16 +21,16 @@ import pytest
 from PIL import Image
 from skimage.metrics import structural_similarity
 
-from render_engine.design import FontRef, TextLayer, parse_design
-from render_engine.errors import DesignError
-from render_engine.fonts import FontCatalog
-from render_engine.geometry import Matrix
-from render_engine.layout import TextItem
+from render_engine.engine import Engine
+from render_engine.inputs.fonts import FontCatalog
+from render_engine.layout.plan import TextItem
+from render_engine.layout.shaping import shape
+from render_engine.layout.text import PlacedGlyph, layout_text
+from render_engine.model.design import FontRef, TextLayer, parse_design
+from render_engine.model.errors import DesignError
+from render_engine.model.geometry import Matrix
+from render_engine.model.units import pt_to_mm
 from render_engine.pipeline import prepare, render_file
-from render_engine.resolve import Engine
-from render_engine.text.layout import PlacedGlyph, layout_text
-from render_engine.text.shaping import shape
-from render_engine.units import pt_to_mm
 from tests.conftest import ROOT, design, write_design
 
 

@@ -10,12 +10,12 @@ import unicodedata
 
 import pytest
 
-from render_engine.design import Box, FontRef, TextLayer
-from render_engine.errors import FontError
-from render_engine.fonts import FontCatalog
-from render_engine.resolve import Engine
-from render_engine.text.layout import layout_text
-from render_engine.text.shaping import bidi_levels, shape, visual_order
+from render_engine.engine import Engine
+from render_engine.inputs.fonts import FontCatalog
+from render_engine.layout.shaping import bidi_levels, shape, visual_order
+from render_engine.layout.text import layout_text
+from render_engine.model.design import Box, FontRef, TextLayer
+from render_engine.model.errors import FontError
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +140,7 @@ def test_letter_spacing_widens_by_one_em_fraction_per_character(fonts: FontCatal
 
 
 def test_arc_text_sits_on_its_circle(fonts: FontCatalog) -> None:
-    from render_engine.design import Arc
+    from render_engine.model.design import Arc
 
     box = Box(x=0, y=0, width=95, height=95)
     block = layout_text(_layer("BEST DAD", size=20, box=box, arc=Arc(radius=30, side="top")), fonts, "a")

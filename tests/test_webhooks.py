@@ -14,9 +14,9 @@ from typing import Any, ClassVar
 
 import pytest
 
-from render_engine.jobs.settings import ServiceSettings
-from render_engine.jobs.webhooks import WebhookRefused, check_url
-from render_engine.jobs.worker import Services, render_job
+from render_engine.farm.settings import ServiceSettings
+from render_engine.farm.webhooks import WebhookRefused, check_url
+from render_engine.farm.worker import Services, render_job
 
 SECRET = "test-webhook-secret-0123456789"
 

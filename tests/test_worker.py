@@ -31,11 +31,10 @@ from typing import Any
 
 import pytest
 
-from benchmarks.farm_load import coaster_design, mug_design, small_photo
-from render_engine.jobs.settings import ServiceSettings
-from render_engine.jobs.storage import Storage, make_storage
-from render_engine.jobs.store import JobStore, open_job_store
-from render_engine.jobs.worker import (
+from render_engine.farm.settings import ServiceSettings
+from render_engine.farm.storage import Storage, make_storage
+from render_engine.farm.store import JobStore, open_job_store
+from render_engine.farm.worker import (
     LocalDispatcher,
     Services,
     collect_assets,
@@ -43,6 +42,7 @@ from render_engine.jobs.worker import (
     reconcile,
     render_job,
 )
+from render_engine.testing.farm import coaster_design, mug_design, small_photo
 from tests.pg_support import postgres_server, private_schema
 from tests.redis_support import delete_keys, new_prefix, redis_server
 from tests.s3_support import keys, moto_s3, new_bucket
@@ -375,7 +375,7 @@ def test_invalid_design_fails_once_with_its_reason(svc: Services) -> None:
 
 
 def test_transient_error_propagates_for_retry(svc: Services, monkeypatch: pytest.MonkeyPatch) -> None:
-    from render_engine.jobs import worker
+    from render_engine.farm import worker
 
     def boom(*a: Any, **k: Any) -> Any:
         raise OSError("disk hiccup")
@@ -401,8 +401,8 @@ def test_embedded_worker_keeps_a_job_whose_failure_the_store_cannot_record(
 ) -> None:
     """Every attempt fails while the job store's disk is full, and so does recording the failure: the render
     thread survives, and the job (still in flight in the store) renders once the store answers again."""
-    from render_engine.jobs import worker
-    from render_engine.jobs.store import JobStoreUnavailable
+    from render_engine.farm import worker
+    from render_engine.farm.store import JobStoreUnavailable
 
     svc = Services.build(
         ServiceSettings(storage_root=tmp_path / "s", api_keys="", retry_intervals=(0, 0)), engine  # type: ignore[arg-type]

@@ -12,8 +12,8 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from render_engine.assets import probe_image, sniff_format
-from render_engine.errors import AssetError, LimitExceeded
+from render_engine.inputs.assets import probe_image, sniff_format
+from render_engine.model.errors import AssetError, LimitExceeded
 
 from ..deps import State, Storefront
 from ..errors import ERROR_RESPONSES, storage_error

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from render_engine.errors import TemplateError
+from render_engine.model.errors import TemplateError
 
 from ..deps import State, Storefront
 from ..errors import ERROR_RESPONSES, ApiError

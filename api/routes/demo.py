@@ -18,7 +18,7 @@ from pathlib import Path
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
-from render_engine.jobs.settings import ApiKey, ServiceSettings
+from render_engine.farm.settings import ApiKey, ServiceSettings
 
 from ..errors import ApiError
 

@@ -10,12 +10,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import FileResponse
 
-from render_engine.errors import AssetError
-from render_engine.jobs.settings import ApiKey
-from render_engine.jobs.storage import UNKNOWN_ASSET
-from render_engine.jobs.store import IdempotencyConflict, JobRecord
-from render_engine.jobs.webhooks import WebhookRefused, check_url
-from render_engine.jobs.worker import Services, body_hash
+from render_engine.farm.settings import ApiKey
+from render_engine.farm.storage import UNKNOWN_ASSET
+from render_engine.farm.store import IdempotencyConflict, JobRecord
+from render_engine.farm.webhooks import WebhookRefused, check_url
+from render_engine.farm.worker import Services, body_hash
+from render_engine.model.errors import AssetError
 
 from ..deps import PrintUnit, State, Storefront, api_key_header, get_state, require
 from ..errors import ERROR_RESPONSES, ApiError
@@ -171,7 +171,7 @@ def download(job_id: str, name: str, state: State, key: AnyKey, request: Request
             raise ApiError(403, "forbidden", "a storefront key can only download its own jobs' files")
     rec = _job(state, job_id)
     art = next((a for a in rec.artifacts if a["name"] == name), None) if rec.state == "ready" else None
-    try:  # a local file, or an object in S3-compatible storage (render_engine/jobs/storage.py)
+    try:  # a local file, or an object in S3-compatible storage (render_engine/farm/storage.py)
         stored = state.services.storage.open_artifact(job_id, name) if art else None
     except OSError:
         raise ApiError(

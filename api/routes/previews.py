@@ -19,7 +19,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from render_engine import __version__
-from render_engine.jobs.worker import body_hash
+from render_engine.farm.worker import body_hash
 from render_engine.pipeline import StepTimer
 
 from ..deps import AppState, State, Storefront

@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..assets import ImageInfo
-from ..photo_decode import decoded_crop
+from ..inputs.assets import ImageInfo
+from ..inputs.photo_decode import decoded_crop
 
 if TYPE_CHECKING:
     from PIL import ImageCms
 
-    from ..color import IccCatalog
-    from ..layout import ImageItem
+    from ..inputs.color import IccCatalog
+    from ..layout.plan import ImageItem
 
 THUMB_PX = 256
 """Colour checks look at each placed photo downscaled to at most this many pixels on its long side."""
@@ -39,7 +39,7 @@ class ColorStats:
 
 SHARED_SHRINK = 4.0
 """Colour checks decode a JPEG at no less than 1/4 — the scale an 800 px mockup preview of the same photo
-decodes at — so a preview with preflight decodes the photo once (:mod:`render_engine.photo_decode`)."""
+decodes at — so a preview with preflight decodes the photo once (:mod:`render_engine.inputs.photo_decode`)."""
 
 
 def thumbnail(info: ImageInfo, crop: tuple[float, float, float, float], max_px: int = THUMB_PX) -> np.ndarray:
@@ -65,6 +65,11 @@ def image_color_stats(item: ImageItem, icc: IccCatalog, profile_id: str) -> Colo
     return _stats(item.info, item.crop, st.st_mtime_ns, st.st_size, str(srgb.path) if srgb else "", str(prof.path))
 
 
+def clear_cache() -> None:
+    """Forget every cached photo statistic (tests: compare a cold and a warm run)."""
+    _stats.cache_clear()
+
+
 @lru_cache(maxsize=256)
 def _stats(
     info: ImageInfo, crop: tuple[float, float, float, float], _mtime_ns: int, _size: int, srgb_path: str, cmyk_path: str
@@ -75,7 +80,7 @@ def _stats(
     h, w = rgb0.shape[:2]
     from PIL import Image
 
-    fwd, back = _transforms(srgb_path, cmyk_path)
+    fwd, back = color_transforms(srgb_path, cmyk_path)
     pil = Image.fromarray(rgb0, "RGB")
     cmyk_img = fwd.apply(pil)
     c = np.asarray(cmyk_img, dtype=np.uint8)
@@ -97,7 +102,7 @@ def _stats(
 
 
 @lru_cache(maxsize=8)
-def _transforms(srgb_path: str, cmyk_path: str) -> tuple[ImageCms.ImageCmsTransform, ImageCms.ImageCmsTransform]:
+def color_transforms(srgb_path: str, cmyk_path: str) -> tuple[ImageCms.ImageCmsTransform, ImageCms.ImageCmsTransform]:
     """sRGB -> CMYK (perceptual, the photo intent) and back (relative + BPC, the soft proof), built once per
     process: building a littleCMS transform costs ~70 ms, applying it to a thumbnail ~5 ms."""
     from PIL import ImageCms

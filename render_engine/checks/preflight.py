@@ -1,6 +1,6 @@
 """Preflight: check a prepared design for what makes print orders come back, and return a report.
 
-Preflight works on the already computed :class:`~render_engine.layout.Layout` (pure mm geometry), so it
+Preflight works on the already computed :class:`~render_engine.layout.plan.Layout` (pure mm geometry), so it
 costs a fraction of a preview: no pixels are drawn except for the optional colour checks, which look at a
 small thumbnail (≤ 256 px) of each placed photo.
 
@@ -17,25 +17,24 @@ import math
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path as FsPath
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from ..design import CMYK, RGB, TextLayer
-from ..errors import RenderError
-from ..geometry import Path, Rect, rotated_bounds
-from ..layout import BackgroundItem, ImageItem, Item, Layout, ShapeItem, SvgItem, TextItem
-from ..paint import paint_colours
-from ..text.onpath import Curve
-from ..units import MM_PER_INCH, pt_to_mm
+from ..layout.onpath import Curve
+from ..layout.plan import BackgroundItem, ImageItem, Item, Layout, ShapeItem, SvgItem, TextItem
+from ..model.design import CMYK, RGB, TextLayer
+from ..model.errors import RenderError
+from ..model.geometry import Path, Rect, rotated_bounds
+from ..model.paint import paint_colours
+from ..model.units import MM_PER_INCH, pt_to_mm
 from .color import GAMUT_DE
 from .words import article, colour_name, product_noun
 
 if TYPE_CHECKING:
-    from ..color import IccCatalog
-    from ..pipeline import Prepared
-    from ..resolve import Engine
+    from ..engine import Engine
+    from ..inputs.color import IccCatalog
+    from ..layout.prepared import Prepared
 
 Severity = Literal["blocker", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("blocker", "warning", "info")
@@ -602,7 +601,7 @@ def _semi_transparent_share(it: ImageItem) -> float:
     """Share of pixels with 0 < alpha < 255 in the visible crop (on a <= 128 px thumbnail)."""
     if not it.info.has_alpha:
         return 0.0
-    from ..assets import open_image
+    from ..inputs.assets import open_image
 
     try:
         img, k = open_image(it.info, max(it.crop[2], it.crop[3]) / 128, f"layers[{it.layer}]")
@@ -1074,38 +1073,3 @@ def summary_lines(report: PreflightReport) -> Iterable[str]:
         # the exact text (repr shows its spaces and line breaks), and any spacing a reader cannot see
         yield f"  text layer {t.layer}: {t.text!r}" + (f"  ({', '.join(t.spaces)})" if t.spaces else "")
 
-
-def run_cli(engine: Engine, path: FsPath, proof: FsPath | None = None, as_json: bool = False) -> int:
-    """``render-engine preflight``: 0 when there are no blockers, 1 with blockers or an invalid design (one
-    line on stderr, no traceback)."""
-    import json
-    import sys
-
-    from ..design import load_design_file
-    from ..errors import RenderError
-    from ..pipeline import prepare
-
-    try:
-        prepared = prepare(load_design_file(path), engine, path.parent)
-        report = preflight(prepared, engine)
-        proof_size = None
-        if proof is not None:
-            from .proof import write_proof
-
-            proof_size = write_proof(report, prepared, engine, proof)
-    except RenderError as exc:
-        for line in exc.lines():
-            print(f"{path}: INVALID {line}", file=sys.stderr)
-        return 1
-    except Exception as exc:  # a bug, not bad input: still one line
-        print(f"{path}: internal error ({type(exc).__name__})", file=sys.stderr)
-        return 1
-    if as_json:
-        sys.stdout.write(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
-    else:
-        print(f"{path}:")
-        for line in summary_lines(report):
-            print(line)
-        if proof is not None and proof_size is not None:
-            print(f"  proof: {proof} ({proof_size[0]}x{proof_size[1]} px)")
-    return 0 if report.ok else 1

@@ -14,14 +14,15 @@ from xml.sax.saxutils import escape
 
 import pyvips
 
-from ..geometry import Path, Rect
-from ..raster import Canvas, draw_raster
-from ..safety import svg_total_budget
-from ..writers import write_png
+from ..backends.common import Canvas
+from ..backends.raster import draw_raster
+from ..backends.writers import write_png
+from ..inputs.safety import svg_total_budget
+from ..model.geometry import Path, Rect
 
 if TYPE_CHECKING:
-    from ..pipeline import Prepared
-    from ..resolve import Engine
+    from ..engine import Engine
+    from ..layout.prepared import Prepared
     from .preflight import PreflightReport
 
 PROOF_DPI = 100.0

@@ -18,7 +18,8 @@ Where things happen:
 
 - :mod:`.importer` — :func:`import_fabric` / :func:`load_fabric_json`: the canvas, its template box,
   background, clipPath and paint order; :mod:`.options` — :class:`FabricOptions`.
-- :mod:`.converter` — the per-import state and the dispatch over object types.
+- :mod:`.converter` — the per-import state and the dispatch over object types; :mod:`.protocol` — what the
+  per-type modules see of it (:class:`~.protocol.Converter`, :class:`~.protocol.Node`), so they do not import it.
 - :mod:`.geometry` — Fabric's transforms (origin, scale, flip, skew, angle, nesting) and shape outlines.
 - :mod:`.shapes` — vector objects (native shapes or svg layers), gradients, ``backgroundColor``.
 - :mod:`.text`, :mod:`.styles`, :mod:`.fonts` — text layout mapping and decorations, per-character styles,
@@ -36,16 +37,15 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .fonts import DEFAULT_FONT_MAP
     from .importer import FabricImport, canvas_size_of, import_fabric, is_fabric, load_fabric_json
-    from .options import Covers, FabricOptions, Unsupported
+    from .options import DEFAULT_FONT_MAP, Covers, FabricOptions, Unsupported
     from .render import add_render_arguments, read_json_file, render_cli, render_fabric, render_fabric_file
     from .text import FONT_SIZE_FRACTION, FONT_SIZE_MULT
 
 # names load on first use (PEP 562): `render-engine render` of a native design needs only the CLI options
 # (.render) and never loads the importer (~0.2 s of imports in a fresh process)
 _EXPORTS = {
-    "DEFAULT_FONT_MAP": "fonts",
+    "DEFAULT_FONT_MAP": "options",
     "FONT_SIZE_FRACTION": "text",
     "FONT_SIZE_MULT": "text",
     "Covers": "options",

@@ -10,16 +10,13 @@ it came from (:attr:`Converter.layer_origin`, reported as :attr:`.FabricImport.s
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import DesignError
-from ..fonts import FontCatalog
-from ..geometry import Matrix
+from ..inputs.fonts import FontCatalog
+from ..model.errors import DesignError
+from ..model.geometry import Matrix
 from . import svg
-from .effects import Clip
 from .geometry import object_matrix
 from .groups import group
 from .images import image
@@ -36,22 +33,10 @@ from .parse import (
     num,
     without,
 )
+from .protocol import Clip, Node
 from .shapes import background_color, vector
 from .svg import Bounds
 from .text import text
-
-
-@dataclass(frozen=True)
-class Node:
-    """A Fabric object as the converter meets it in the tree: what every per-type translation starts from."""
-
-    obj: Mapping[str, Any]  # the Fabric object
-    where: str  # its field path, e.g. "fabric.objects[2].objects[0]"
-    kind: str  # our kind for its type (:data:`.parse.TYPES`)
-    m: Matrix  # object-local (centred) px -> canvas px, its groups' matrices included
-    opacity: float  # its own opacity times its groups'
-    in_group: bool = False  # inside a group (Fabric draws it into the group, not through its own cache)
-    clips: tuple[Clip, ...] = ()  # the clipPaths of the groups around it (outermost first)
 
 
 class Converter:

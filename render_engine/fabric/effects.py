@@ -12,8 +12,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..errors import DesignError
-from ..geometry import Matrix
+from ..model.errors import DesignError
+from ..model.geometry import Matrix
 from . import svg
 from .geometry import (
     Cmds,
@@ -28,14 +28,11 @@ from .geometry import (
     transformed_bounds,
 )
 from .parse import color, kind_of, num, path_d, points
+from .protocol import Clip
 from .svg import Bounds, fmt
 
 if TYPE_CHECKING:
-    from .converter import Converter
-
-#: A clipPath that applies to an object: (the clip object, its field, the canvas matrix of the object that
-#: owns it — the object itself or one of its groups).
-Clip = tuple[Any, str, Matrix]
+    from .protocol import Converter
 
 _CLIP_KINDS = ("rect", "circle", "ellipse", "triangle", "polygon", "polyline", "path")
 

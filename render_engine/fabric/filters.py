@@ -11,7 +11,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from ..errors import DesignError
+from ..model.errors import DesignError
 from .parse import color, num
 
 _SEPIA = ((0.393, 0.769, 0.189), (0.349, 0.686, 0.168), (0.272, 0.534, 0.131))
@@ -35,7 +35,7 @@ def apply_filters(path: Path, filters: list[Any], where: str) -> Path:
     import numpy as np
     import pyvips
 
-    from ..assets import to_srgb
+    from ..inputs.assets import to_srgb
 
     img = to_srgb(pyvips.Image.new_from_file(str(path)))
     if img.bands == 3:

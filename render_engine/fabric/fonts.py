@@ -2,46 +2,19 @@
 ``fontStyle``.
 
 ``fontFamily`` is read as a CSS list (``"'Great Vibes', cursive"``): each name is tried through
-:attr:`.FabricOptions.font_map` (default :data:`DEFAULT_FONT_MAP`), then as a bundled id or family name; an
+:attr:`.FabricOptions.font_map` (default :data:`.options.DEFAULT_FONT_MAP`), then as a bundled id or family name; an
 unknown family is an error unless :attr:`.FabricOptions.font_fallback` names one (reported in the notes).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..errors import DesignError, FontError
+from ..model.errors import DesignError, FontError
 
 if TYPE_CHECKING:
-    from .converter import Converter
+    from .protocol import Converter
 
-#: Web font names storefront editors commonly use, mapped to bundled families. Keys are lower case.
-#: Catalog ids and family names ("noto-sans", "Noto Sans") always work without an entry here.
-DEFAULT_FONT_MAP: Mapping[str, str] = {
-    "arial": "noto-sans",
-    "helvetica": "noto-sans",
-    "helvetica neue": "noto-sans",
-    "verdana": "noto-sans",
-    "tahoma": "noto-sans",
-    "trebuchet ms": "noto-sans",
-    "open sans": "noto-sans",
-    "roboto": "noto-sans",
-    "sans-serif": "noto-sans",
-    "system-ui": "noto-sans",
-    "times new roman": "noto-serif",
-    "times": "noto-serif",
-    "georgia": "noto-serif",
-    "garamond": "eb-garamond",
-    "serif": "noto-serif",
-    "cursive": "dancing-script",
-    "pacifico": "dancing-script",
-    "great vibes": "dancing-script",
-    "lobster": "lobster-two",
-    "oswald": "bebas-neue",
-    "anton": "bebas-neue",
-    "impact": "bebas-neue",
-}
 
 _WEIGHTS = {"normal": 400, "bold": 700, "lighter": 300, "bolder": 700}
 

@@ -16,9 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import DesignError
-from ..geometry import Matrix
-from ..geometry import Path as VPath
+from ..model.errors import DesignError
+from ..model.geometry import Matrix
+from ..model.geometry import Path as VPath
 from .parse import num
 from .svg import Bounds, fmt
 

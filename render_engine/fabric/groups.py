@@ -12,15 +12,15 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
-from ..errors import DesignError
-from ..geometry import Matrix
+from ..model.errors import DesignError
+from ..model.geometry import Matrix
 from . import svg
 from .effects import local_svg, own_clips
 from .parse import kind_of, num
 from .shapes import background_color
 
 if TYPE_CHECKING:
-    from .converter import Converter, Node
+    from .protocol import Converter, Node
 
 
 def without_images(children: list[Any], shadows: bool = False) -> bool:

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from ..errors import DesignError
-from ..geometry import Matrix
+from ..model.errors import DesignError
+from ..model.geometry import Matrix
 from .effects import clip_path, local_svg, own_clips, to_local
 from .filters import apply_filters
 from .geometry import decompose
@@ -24,7 +24,7 @@ from .parse import num
 from .svg import fmt
 
 if TYPE_CHECKING:
-    from .converter import Converter, Node
+    from .protocol import Converter, Node
 
 _MAX_FLIP_PIXELS = 40_000_000  # mirrored / filtered images are rewritten in memory
 

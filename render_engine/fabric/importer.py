@@ -14,16 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..design import Design, parse_design
-from ..errors import DesignError, several
-from ..fonts import FontCatalog
-from ..geometry import Matrix
-from ..resolve import Engine
-from ..templates import Template, canvas_template_id
+from ..engine import Engine
+from ..inputs.fonts import FontCatalog
+from ..model.design import Design, parse_design
+from ..model.errors import DesignError, several
+from ..model.geometry import Matrix
+from ..model.templates import Template, canvas_template_id
 from .converter import Converter
-from .effects import Clip
 from .options import FabricOptions
 from .parse import color, num
+from .protocol import Clip
 from .versions import normalise
 
 _CANVAS_UNSUPPORTED = ("overlay",)
@@ -212,7 +212,7 @@ def load_fabric_json(
     """Import decoded Fabric JSON for a template named by ``template_id`` or by the wrapper's ``template``.
 
     With neither, the canvas is rendered as it is: on a page of its own pixel size
-    (:func:`render_engine.templates.canvas_template`, id ``canvas-<w>x<h>``).
+    (:func:`render_engine.model.templates.canvas_template`, id ``canvas-<w>x<h>``).
     """
     tid = template_id or (data.get("template") if isinstance(data, dict) else None)
     if tid is not None and (not isinstance(tid, str) or not tid):

@@ -7,10 +7,35 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from .fonts import DEFAULT_FONT_MAP
-
 Covers = Literal["trim", "bleed"]
 Unsupported = Literal["refuse", "approximate"]
+
+#: Web font names storefront editors commonly use, mapped to bundled families. Keys are lower case.
+#: Catalog ids and family names ("noto-sans", "Noto Sans") always work without an entry here.
+DEFAULT_FONT_MAP: Mapping[str, str] = {
+    "arial": "noto-sans",
+    "helvetica": "noto-sans",
+    "helvetica neue": "noto-sans",
+    "verdana": "noto-sans",
+    "tahoma": "noto-sans",
+    "trebuchet ms": "noto-sans",
+    "open sans": "noto-sans",
+    "roboto": "noto-sans",
+    "sans-serif": "noto-sans",
+    "system-ui": "noto-sans",
+    "times new roman": "noto-serif",
+    "times": "noto-serif",
+    "georgia": "noto-serif",
+    "garamond": "eb-garamond",
+    "serif": "noto-serif",
+    "cursive": "dancing-script",
+    "pacifico": "dancing-script",
+    "great vibes": "dancing-script",
+    "lobster": "lobster-two",
+    "oswald": "bebas-neue",
+    "anton": "bebas-neue",
+    "impact": "bebas-neue",
+}
 
 
 @dataclass(frozen=True)
@@ -25,7 +50,7 @@ class FabricOptions:
     ``image_dir``: image ``src`` paths (``photo.jpg``, ``img/a.png``, ``file://…``) are read from this folder
     and may not leave it (the CLI sets it to the JSON file's folder); without it only ``data:`` URLs and
     ``asset:<id>`` are accepted. ``unsupported``: ``"refuse"`` (default, print jobs) raises one
-    :class:`~render_engine.errors.DesignError` listing every property the importer cannot honour;
+    :class:`~render_engine.model.errors.DesignError` listing every property the importer cannot honour;
     ``"approximate"`` (previews) draws the closest supported thing and lists each approximation in
     :attr:`FabricImport.approximations` (preflight warnings ``fabric.approximated``).
     """

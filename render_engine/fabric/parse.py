@@ -16,7 +16,7 @@ from typing import Any
 
 from PIL import ImageColor
 
-from ..errors import DesignError, several
+from ..model.errors import DesignError, several
 from .svg import fmt
 
 #: Fabric type names (lower case; Fabric 6 also writes class names such as "FabricText") -> our kind.

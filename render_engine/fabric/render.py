@@ -13,13 +13,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import DesignError
-from ..pipeline import Format, Prepared, RenderResult, StepTimer, render_design
-from ..resolve import Engine
+from ..engine import Engine
+from ..layout.prepared import Prepared
+from ..model.errors import DesignError
+from ..model.outputs import Format, RenderResult, StepTimer
+from ..pipeline import render_design
 from .options import FabricOptions
 
 if TYPE_CHECKING:
-    from ..pdf import PdfOptions
+    from ..backends.pdf import PdfOptions
 
 
 def read_json_file(path: Path) -> Any:

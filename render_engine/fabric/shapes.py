@@ -16,9 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..errors import DesignError
-from ..geometry import Matrix
-from ..units import MM_PER_PT
+from ..model.errors import DesignError
+from ..model.geometry import Matrix
+from ..model.units import MM_PER_PT
 from . import svg
 from .effects import clip_defs, own_clips, shadow_filter
 from .geometry import centred, decompose, dims, path_bounds, transformed_bounds
@@ -26,7 +26,7 @@ from .parse import TEXT_TYPES, color, line_style, num, path_d, points
 from .svg import fmt
 
 if TYPE_CHECKING:
-    from .converter import Converter, Node
+    from .protocol import Converter, Node
 
 
 @dataclass(frozen=True)

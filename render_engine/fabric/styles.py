@@ -15,12 +15,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..errors import DesignError
+from ..model.errors import DesignError
 from .fonts import font_family, font_style, font_weight
 from .parse import color, num
 
 if TYPE_CHECKING:
-    from .converter import Converter
+    from .protocol import Converter
 
 #: The text decorations, each a per-character flag.
 DECORATIONS = ("underline", "linethrough", "overline")
@@ -70,7 +70,7 @@ def char_styles(conv: Converter, obj: Mapping[str, Any], where: str, text: str, 
     """The style of every character (code point) of ``text``: ``base`` with Fabric's per-character
     ``styles`` applied — Fabric 6's ``[{start, end, style}]`` (indices count graphemes, line breaks
     not counted) or Fabric 5's ``{line: {char: style}}``."""
-    from ..text.shaping import grapheme_breaks
+    from ..layout.shaping import grapheme_breaks
 
     out = [base] * len(text)
     styles = obj.get("styles")
@@ -206,7 +206,7 @@ def spans(
         if key[0] != layer_color:
             span["color"] = key[0]
         if key[1:4] != layer_key[1:4]:
-            from ..design import FontRef
+            from ..model.design import FontRef
 
             font = FontRef(family=c.family, weight=c.weight, style=c.style)
             conv.fonts.face(font, field=f"{where}.styles")  # the bundled family must have this face

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ..geometry import Matrix
+from ..model.geometry import Matrix
 
 #: A box in some plane as x0, y0, x1, y1.
 Bounds = tuple[float, float, float, float]

@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from ..design import validation_error_to_design_error
-from ..errors import DesignError
-from ..geometry import Matrix, Rect
-from ..geometry import Path as VPath
-from ..units import MM_PER_PT
+from ..model.design import validation_error_to_design_error
+from ..model.errors import DesignError
+from ..model.geometry import Matrix, Rect
+from ..model.geometry import Path as VPath
+from ..model.units import MM_PER_PT
 from .effects import local_svg, own_clips
 from .fonts import font_family, font_style, font_weight
 from .geometry import decompose, inverse, local_bounds, path_bounds
@@ -33,8 +33,8 @@ from .svg import fmt
 from .text_paint import gradient_paint, is_gradient, per_character_spans, representative
 
 if TYPE_CHECKING:
-    from ..text.layout import TextBlock, TextLine
-    from .converter import Converter, Node
+    from ..layout.text import TextBlock, TextLine
+    from .protocol import Converter, Node
 
 # Fabric's text metrics constants (fabric/src/shapes/Text/constants.ts, identical in 5.x and 6.x).
 FONT_SIZE_MULT = 1.13  # a line's height is fontSize * 1.13 * lineHeight
@@ -190,8 +190,8 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
     """Text as a native text layer (spans for per-character fill and face), with Fabric's text background,
     decorations, stroke and shadow around it. Clipped text (or stroked translucent text, which Fabric
     composites as one) is drawn as its laid-out outlines in one ``svg`` layer instead."""
-    from ..design import FontRef, TextLayer
-    from ..text.layout import layout_text
+    from ..layout.text import layout_text
+    from ..model.design import FontRef, TextLayer
 
     obj, where, kind, m, opacity = node.obj, node.where, node.kind, node.m, node.opacity
     content = obj.get("text")

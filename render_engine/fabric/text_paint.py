@@ -16,10 +16,10 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import DesignError
-from ..fonts import FontCatalog
-from ..geometry import Matrix
-from ..text.layout import TextBlock
+from ..inputs.fonts import FontCatalog
+from ..layout.text import TextBlock
+from ..model.errors import DesignError
+from ..model.geometry import Matrix
 from .parse import color, num
 
 

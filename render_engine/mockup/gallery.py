@@ -6,10 +6,10 @@ import html
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..design import load_design_file
+from ..backends.writers import write_atomic
+from ..engine import Engine
+from ..model.design import load_design_file
 from ..pipeline import prepare
-from ..resolve import Engine
-from ..writers import write_atomic
 from .render import render_mockup, views_of
 
 
@@ -34,7 +34,7 @@ class GalleryEntry:
 
 def build_gallery(engine: Engine, designs: list[Path], out: Path, *, width: int = 800) -> list[GalleryEntry]:
     """Render each design on each (view, variant) of its scene into ``out`` and write ``out/index.html``."""
-    from ..errors import RenderError
+    from ..model.errors import RenderError
 
     out.mkdir(parents=True, exist_ok=True)
     entries: list[GalleryEntry] = []

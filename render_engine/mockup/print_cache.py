@@ -4,7 +4,7 @@ The layout's items are drawn one by one, in layer order, and composited here in 
 only inside the scene's *window*, the part of the print canvas the warp reads (the visible half of a mug's
 wrap, say). Every item comes from the layout the print path draws (same crops, boxes, shaped text):
 
-* text and shapes: the raster backend's own vector tile (``raster._paths``, what ``draw_raster`` composites),
+* text and shapes: the raster backend's own vector tile (``raster.path_tile``, what ``draw_raster`` composites),
   clipped to the item's ink, without ``draw_raster``'s full-canvas composite;
 * a solid background: a colour fill;
 * photos in the common placement (no rotation / clip / opacity): JPEG shrink-on-load, decoded top to bottom
@@ -36,17 +36,18 @@ import cv2
 import numpy as np
 import pyvips
 
-from .. import photo_decode
-from ..color import ColorConverter
-from ..design import CMYK, RGB, LinearGradient
-from ..layout import BackgroundItem, ImageItem, Item, Layout, ShapeItem, SvgItem, TextItem
-from ..lru import Lru
-from ..paint import Gradient, ResolvedPaint
-from ..photo_decode import decoded_crop
-from ..raster import Canvas, _paths, draw_raster  # _paths: the backend's per-item vector tile
-from ..raster import Tile as RasterTile
-from ..raster_paint import screen_paint
-from ..resolve import Engine
+from ..backends.common import Canvas
+from ..backends.common import Tile as RasterTile
+from ..backends.raster import draw_raster, path_tile  # path_tile: the backend's per-item vector tile
+from ..backends.raster_paint import screen_paint
+from ..engine import Engine
+from ..inputs import photo_decode
+from ..inputs.color import ColorConverter
+from ..inputs.lru import Lru
+from ..inputs.photo_decode import decoded_crop
+from ..layout.plan import BackgroundItem, ImageItem, Item, Layout, ShapeItem, SvgItem, TextItem
+from ..model.design import CMYK, RGB, LinearGradient
+from ..model.paint import Gradient, ResolvedPaint
 
 Window = tuple[int, int, int, int]  # x0, y0, x1, y1 on the print canvas (pixels)
 
@@ -263,13 +264,13 @@ def _vectors(item: TextItem | ShapeItem, layout: Layout, dpi: float, engine: Eng
 
     if isinstance(item, TextItem):
         drawn = [
-            _paths(c, outline, paint(colour), None, 0.0, item.opacity)
+            path_tile(c, outline, paint(colour), None, 0.0, item.opacity)
             for colour, outline in item.paint_runs
             if not outline.empty
         ]
     else:
         drawn = [
-            _paths(
+            path_tile(
                 c,
                 item.path,
                 paint(item.fill),

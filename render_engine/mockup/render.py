@@ -24,15 +24,16 @@ import cv2
 import numpy as np
 import pyvips
 
-from ..errors import DesignError, TemplateError
-from ..geometry import Rect
-from ..layout import Layout
-from ..lru import Lru
-from ..pipeline import Prepared, StepTimer
-from ..resolve import Engine
-from ..safety import svg_total_budget
-from ..templates import Template
-from ..units import MM_PER_INCH
+from ..engine import Engine
+from ..inputs.lru import Lru
+from ..inputs.safety import svg_total_budget
+from ..layout.plan import Layout
+from ..layout.prepared import Prepared
+from ..model.errors import DesignError, TemplateError
+from ..model.geometry import Rect
+from ..model.outputs import StepTimer
+from ..model.templates import Template
+from ..model.units import MM_PER_INCH
 from . import geometry
 from .print_cache import clear as clear_print_cache
 from .print_cache import draw_print, print_area_mask

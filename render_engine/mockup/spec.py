@@ -26,8 +26,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ..errors import TemplateError
-from ..templates import Template
+from ..model.errors import TemplateError
+from ..model.templates import Template
 
 Point = tuple[float, float]
 

@@ -1,0 +1,17 @@
+"""Backends: one :class:`~render_engine.layout.plan.Layout` drawn as print files.
+
+Where things happen:
+
+- :mod:`.raster` — :func:`~.raster.draw_raster`: the layout as a lazy libvips image (print PNG, soft proof,
+  preview); :func:`~.raster.path_tile` and :func:`~.raster.svg_tile` are the per-item tiles the mockup's
+  print cache and the PDF backend's SVG fallback reuse.
+- :mod:`.pdf` — :func:`~.pdf.write_pdf`: the layout as a CMYK PDF/X-4 (vector text, ICC-converted photos,
+  spot cut lines, optional crop marks).
+- :mod:`.raster_paint`, :mod:`.pdf_paint` — gradients and blend modes for each: SVG paint servers and tile
+  blending for the raster, DeviceCMYK shadings and soft masks for the PDF.
+- :mod:`.common` — what pixel-producing code shares: :class:`~.common.Canvas` (mm -> px) and tiles;
+  :mod:`.imaging` — a placed image's pixels (reduced decode, crop, exact resize, alpha) for both backends.
+- :mod:`.writers` — atomic file output (temp file + fsync + rename) and the PNG writer.
+
+Backends read the layout and never change it; nothing below them (model, inputs, layout) imports them.
+"""

@@ -1,0 +1,722 @@
+"""PDF backend: draws a :class:`~render_engine.layout.plan.Layout` as a CMYK PDF/X-4 file.
+
+One page; MediaBox = BleedBox = trim + bleed (plus a slug when crop marks are asked for), TrimBox = trim.
+Colour rules (docs/color.md):
+
+* explicit CMYK values pass through untouched;
+* sRGB ``#000000`` text and thin strokes become pure K (0/0/0/100); large black fills become the
+  configurable rich black; every other sRGB colour goes through the output profile (relative colorimetric
+  with black-point compensation);
+* photos go through the output profile (perceptual by default) and are stored as CMYK JPEG at their
+  effective resolution, downsampled only when far above the template's target DPI;
+* text is drawn as glyph outlines at exactly the positions the shaper produced (no font programs);
+* nothing in the file is RGB: no DeviceRGB, no RGB ICC, in images, fills, strokes, shadings or groups.
+
+The content stream is written directly with pikepdf (qpdf), so every operator and colour space is ours and
+the bytes are deterministic: no wall-clock dates, /ID derived from the content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+import pikepdf
+import pyvips
+from pikepdf import Array, Dictionary, Name, Stream
+
+from ..inputs.assets import render_svg_pdf, svg_with_root_attributes
+from ..inputs.color import CMYKValue, ColorConverter, ColorRules, IccProfile, Role
+from ..inputs.fonts import FontCatalog
+from ..layout.plan import PLAIN_STROKE, BackgroundItem, ImageItem, Layout, ShapeItem, StrokeStyle, SvgItem, TextItem
+from ..layout.text import layout_text
+from ..model.design import RGB, Box, FontRef, TextLayer
+from ..model.errors import AssetError, asset_errors
+from ..model.geometry import IDENTITY, Matrix, Rect
+from ..model.geometry import Path as VPath
+from ..model.paint import PDF_BLEND, Gradient, ResolvedPaint
+from ..model.units import MM_PER_INCH, mm_to_pt
+from .imaging import placed_pixels
+from .pdf_paint import opacity_mask, shading_pattern
+from .writers import write_atomic
+
+log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:
+    from ..engine import Engine
+    from ..layout.prepared import Prepared
+    from ..model.outputs import StepTimer
+
+
+@dataclass(frozen=True)
+class PdfOptions:
+    colors: ColorRules = field(default_factory=ColorRules)  # intents, pure-K text, rich black (shared)
+    jpeg_quality: int = 90
+    downsample_above: float = 1.25  # downsample photos above target DPI x this factor...
+    marks: bool = False  # crop marks and a job label in a slug outside the bleed
+    slug_mm: float = 12.0
+    cut_offset_mm: float | None = None  # overrides the template's cut path offset
+    white_underbase: bool | None = None  # None: the template decides
+
+
+@dataclass
+class _Page:
+    """Accumulates content-stream operators and the resources they use."""
+
+    pdf: pikepdf.Pdf
+    ops: list[str] = field(default_factory=list)
+    xobjects: dict[str, Stream] = field(default_factory=dict)
+    gstates: dict[str, Dictionary] = field(default_factory=dict)
+    colorspaces: dict[str, Array] = field(default_factory=dict)
+    shadings: dict[str, Dictionary] = field(default_factory=dict)
+    properties: dict[str, Dictionary] = field(default_factory=dict)
+    patterns: dict[str, Dictionary] = field(default_factory=dict)
+    base: Matrix = IDENTITY  # page mm -> default user space (pattern matrices are relative to it)
+
+    def op(self, s: str) -> None:
+        self.ops.append(s)
+
+    def gstate(self, **entries: object) -> str:
+        key = "GS" + hashlib.sha1(repr(sorted(entries.items())).encode()).hexdigest()[:8]
+        if key not in self.gstates:
+            d = Dictionary(Type=Name.ExtGState)
+            for k, v in entries.items():
+                d[Name("/" + k)] = v
+            self.gstates[key] = d
+        return key
+
+
+def _n(v: float) -> str:
+    s = f"{v:.4f}".rstrip("0").rstrip(".")
+    return "0" if s in ("-0", "") else s
+
+
+def _cmyk_ops(c: CMYKValue, stroke: bool) -> str:
+    return f"{_n(c[0])} {_n(c[1])} {_n(c[2])} {_n(c[3])} {'K' if stroke else 'k'}"
+
+
+def _path_ops(path: VPath) -> str:
+    out: list[str] = []
+    for op, pts in path.ops:
+        if op == "M":
+            out.append(f"{_n(pts[0][0])} {_n(pts[0][1])} m")
+        elif op == "L":
+            out.append(f"{_n(pts[0][0])} {_n(pts[0][1])} l")
+        elif op == "C":
+            out.append(" ".join(f"{_n(x)} {_n(y)}" for x, y in pts) + " c")
+        else:
+            out.append("h")
+    return "\n".join(out)
+
+
+def _cm(m: Matrix) -> str:
+    return f"{_n(m.a)} {_n(m.b)} {_n(m.c)} {_n(m.d)} {_n(m.e)} {_n(m.f)} cm"
+
+
+def _separation(pdf: pikepdf.Pdf, name: str, alt: CMYKValue) -> Array:
+    fn = Dictionary(FunctionType=2, Domain=[0, 1], C0=[0, 0, 0, 0], C1=list(alt), N=1)
+    return Array([Name.Separation, Name("/" + name), Name.DeviceCMYK, pdf.make_indirect(fn)])
+
+
+def build_pdf(
+    layout: Layout, converter: ColorConverter, options: PdfOptions, label_outline: VPath | None = None
+) -> pikepdf.Pdf:
+    t = layout.template
+    pdf = pikepdf.new()
+    slug = options.slug_mm if options.marks else 0.0
+    media = Rect(layout.bleed.x - slug, layout.bleed.y - slug, layout.bleed.w + 2 * slug, layout.bleed.h + 2 * slug)
+    k = mm_to_pt(1.0)
+    W, H = media.w * k, media.h * k
+    # page space: mm, origin at the trim's top-left, y down
+    base = Matrix(a=k, d=-k, e=-media.x * k, f=(media.h + media.y) * k)
+    page = _Page(pdf, base=base)
+    page.op(_cm(base))
+
+    for item in layout.items:
+        page.op("q")
+        if item.blend != "normal":  # blends in the page group's CMYK, as on press
+            page.op(f"/{page.gstate(BM=Name('/' + PDF_BLEND[item.blend]))} gs")
+        if isinstance(item, BackgroundItem):
+            _background(page, item, converter)
+        elif isinstance(item, ImageItem):
+            _image(page, item, converter, options, t.dpi.target)
+        elif isinstance(item, TextItem):
+            _text(page, item, converter)
+        elif isinstance(item, ShapeItem):
+            _shape(page, item, converter, options)
+        elif isinstance(item, SvgItem):
+            _svg(page, item, converter, options, t.dpi.target)
+        page.op("Q")
+
+    underbase = t.output.white_underbase if options.white_underbase is None else options.white_underbase
+    if underbase:
+        _white_underbase(page, layout)
+    if t.cut_path is not None:
+        _cut_contour(page, layout, options)
+    if options.marks:
+        _crop_marks(page, layout, label_outline)
+
+    content = "\n".join(page.ops).encode("ascii")
+    resources = Dictionary()
+    if page.xobjects:
+        resources.XObject = Dictionary({"/" + k_: v for k_, v in page.xobjects.items()})
+    if page.gstates:
+        resources.ExtGState = Dictionary({"/" + k_: v for k_, v in page.gstates.items()})
+    if page.colorspaces:
+        resources.ColorSpace = Dictionary({"/" + k_: v for k_, v in page.colorspaces.items()})
+    if page.shadings:
+        resources.Shading = Dictionary({"/" + k_: v for k_, v in page.shadings.items()})
+    if page.properties:
+        resources.Properties = Dictionary({"/" + k_: v for k_, v in page.properties.items()})
+    if page.patterns:
+        resources.Pattern = Dictionary({"/" + k_: v for k_, v in page.patterns.items()})
+
+    def box(r: Rect) -> Array:
+        return Array(
+            [
+                round((r.x - media.x) * k, 4),
+                round((media.y1 - r.y1) * k, 4),
+                round((r.x1 - media.x) * k, 4),
+                round((media.y1 - r.y) * k, 4),
+            ]
+        )
+
+    page_dict = Dictionary(
+        Type=Name.Page,
+        MediaBox=Array([0, 0, round(W, 4), round(H, 4)]),
+        BleedBox=box(layout.bleed),
+        TrimBox=box(layout.trim),
+        Resources=resources,
+        Contents=pdf.make_stream(content),
+    )
+    translucent = any(("/ca" in g or "/CA" in g or "/BM" in g or "/SMask" in g) for g in page.gstates.values())
+    if translucent or any("/SMask" in x for x in page.xobjects.values()):
+        # transparency blends in the press's colour space (PDF/X-4), not in whatever a viewer uses
+        page_dict.Group = Dictionary(S=Name.Transparency, CS=Name.DeviceCMYK, I=False, K=False)
+    if options.marks:
+        page_dict.CropBox = Array([0, 0, round(W, 4), round(H, 4)])
+    pdf.pages.append(pikepdf.Page(page_dict))
+    if page.properties:
+        ocgs = Array([v for v in page.properties.values()])
+        pdf.Root.OCProperties = Dictionary(OCGs=ocgs, D=Dictionary(Order=ocgs, ON=ocgs, Name=pikepdf.String("Layers")))
+    return pdf
+
+
+# ------------------------------------------------------------------------------------------------- items
+
+
+def _set_paint(page: _Page, paint: ResolvedPaint, conv: ColorConverter, role: Role, stroke: bool, bbox: Rect) -> None:
+    """Operators selecting ``paint`` for the next fill (or stroke): a CMYK colour, or a shading pattern
+    (plus its stop opacities as a soft mask: call inside ``q``/``Q``, with the CTM at page mm)."""
+    if not isinstance(paint, Gradient):
+        page.op(_cmyk_ops(conv.flat(paint, role), stroke))
+        return
+    key = f"P{len(page.patterns)}"
+    page.patterns[key] = shading_pattern(page.pdf, paint, [conv.flat(c, role) for _o, c, _a in paint.stops], page.base)
+    if paint.translucent:
+        name = f"GM{len(page.gstates)}"
+        page.gstates[name] = Dictionary(Type=Name.ExtGState, SMask=opacity_mask(page.pdf, paint, bbox))
+        page.op(f"/{name} gs")
+    page.op(f"/Pattern {'CS' if stroke else 'cs'} /{key} {'SCN' if stroke else 'scn'}")
+
+
+def _stroke_style(page: _Page, style: StrokeStyle) -> None:
+    if style == PLAIN_STROKE:
+        return
+    cap = {"butt": 0, "round": 1, "square": 2}[style.cap]
+    join = {"miter": 0, "round": 1, "bevel": 2}[style.join]
+    page.op(f"{cap} J {join} j {_n(style.miter_limit)} M")
+    if style.dash:
+        page.op(f"[{' '.join(_n(v) for v in style.dash)}] {_n(style.dash_offset)} d")
+
+
+def _padded(path: VPath, pad: float) -> Rect:
+    b = path.bounds() or Rect(0, 0, 1, 1)
+    return Rect(b.x - pad, b.y - pad, b.w + 2 * pad, b.h + 2 * pad)
+
+
+def _background(page: _Page, item: BackgroundItem, conv: ColorConverter) -> None:
+    r = item.rect
+    if isinstance(item.color, Gradient):
+        _set_paint(page, item.color, conv, "area", False, r)
+        page.op(f"{_n(r.x)} {_n(r.y)} {_n(r.w)} {_n(r.h)} re f")
+        return
+    if item.color is not None:
+        page.op(_cmyk_ops(conv.flat(item.color, "area"), False))
+        page.op(f"{_n(r.x)} {_n(r.y)} {_n(r.w)} {_n(r.h)} re f")
+        return
+    grad = item.gradient
+    assert grad is not None
+    stops = [conv.flat(s.color, "area") for s in grad.stops]
+    offsets = [s.offset for s in grad.stops]
+    fns = [
+        Dictionary(FunctionType=2, Domain=[0, 1], C0=list(stops[i]), C1=list(stops[i + 1]), N=1)
+        for i in range(len(stops) - 1)
+    ]
+    if len(fns) == 1:
+        fn: Dictionary = fns[0]
+    else:
+        fn = Dictionary(
+            FunctionType=3,
+            Domain=[0, 1],
+            Functions=Array(fns),
+            Bounds=Array(offsets[1:-1]),
+            Encode=Array([v for _ in fns for v in (0, 1)]),
+        )
+    # same gradient line as the raster backend (CSS semantics: the corners reach offsets 0 and 1)
+    theta = math.radians(grad.angle)
+    dx, dy = math.cos(theta), math.sin(theta)
+    half = (abs(r.w * dx) + abs(r.h * dy)) / 2
+    x0, y0 = r.cx - dx * half, r.cy - dy * half
+    x1, y1 = r.cx + dx * half, r.cy + dy * half
+    # stretch the functions' domain so stops at offset 0 and 1 land on the corners
+    sh = Dictionary(
+        ShadingType=2,
+        ColorSpace=Name.DeviceCMYK,
+        Coords=Array([x0, y0, x1, y1]),
+        Function=fn,
+        Extend=Array([True, True]),
+    )
+    key = f"Sh{len(page.shadings)}"
+    page.shadings[key] = sh
+    page.op(f"{_n(r.x)} {_n(r.y)} {_n(r.w)} {_n(r.h)} re W n")
+    page.op(f"/{key} sh")
+
+
+def _text(page: _Page, item: TextItem, conv: ColorConverter) -> None:
+    if item.block.outline.empty:
+        return
+    if item.opacity < 1:
+        page.op(f"/{page.gstate(ca=item.opacity, CA=item.opacity)} gs")
+    for colour, outline in item.paint_runs:  # one fill per colour (text spans)
+        if outline.empty:
+            continue
+        if isinstance(colour, Gradient):
+            page.op("q")
+            _set_paint(page, colour, conv, "text", False, _padded(outline, 1.0))
+            page.op(_path_ops(outline))
+            page.op("f Q")
+            continue
+        page.op(_cmyk_ops(conv.flat(colour, "text"), False))
+        page.op(_path_ops(outline))
+        page.op("f")
+    for stroke in item.strokes:  # outlines over every fill (Fabric's and SVG's order), as shapes stroke
+        page.op("q")
+        page.op(f"{_n(stroke.style.miter_limit)} M")  # PDF's default limit is 10, SVG's and Fabric's 4
+        _shape_parts(page, stroke, conv)
+        page.op("Q")
+
+
+def _shape(page: _Page, item: ShapeItem, conv: ColorConverter, options: PdfOptions) -> None:
+    if item.opacity < 1:
+        page.op(f"/{page.gstate(ca=item.opacity, CA=item.opacity)} gs")
+    if item.stroke_first or isinstance(item.fill, Gradient) or isinstance(item.stroke, Gradient):
+        _shape_parts(page, item, conv)
+        return
+    _stroke_style(page, item.style)
+    page.op(_path_ops(item.path))
+    paint = ""
+    if item.fill is not None:
+        page.op(_cmyk_ops(conv.flat(item.fill, "area"), False))
+        paint = "f*" if item.path.evenodd else "f"
+    if item.stroke is not None:
+        page.op(_cmyk_ops(conv.flat(item.stroke, conv.stroke_role(item.stroke_width_mm)), True))
+        page.op(f"{_n(item.stroke_width_mm)} w")
+        paint = "B*" if (paint and item.path.evenodd) else ("B" if paint else "S")
+    page.op(paint or "n")
+
+
+def _shape_parts(page: _Page, item: ShapeItem, conv: ColorConverter) -> None:
+    """Fill and stroke painted one after the other (gradients, or the stroke first), each in its own q/Q."""
+    parts = [p for p in ("fill", "stroke") if getattr(item, p) is not None]
+    if item.stroke_first:
+        parts.reverse()
+    for part in parts:
+        page.op("q")
+        if part == "fill":
+            assert item.fill is not None
+            _set_paint(page, item.fill, conv, "area", False, _padded(item.path, 1.0))
+            page.op(_path_ops(item.path))
+            page.op("f*" if item.path.evenodd else "f")
+        else:
+            assert item.stroke is not None
+            role = conv.stroke_role(item.stroke_width_mm)
+            reach = item.stroke_width_mm * max(2.0, item.style.miter_limit) + 1.0
+            _set_paint(page, item.stroke, conv, role, True, _padded(item.path, reach))
+            _stroke_style(page, item.style)
+            page.op(f"{_n(item.stroke_width_mm)} w")
+            page.op(_path_ops(item.path))
+            page.op("S")
+        page.op("Q")
+
+
+def _clip(page: _Page, path: VPath | None) -> None:
+    if path is not None:
+        page.op(_path_ops(path))
+        page.op("W* n" if path.evenodd else "W n")
+
+
+def _image_xobject(page: _Page, img: pyvips.Image, conv: ColorConverter, quality: int) -> str:
+    """Add an sRGB(A) uchar image as a CMYK JPEG XObject (alpha as a greyscale soft mask)."""
+    alpha = img[3] if img.bands == 4 else None
+    rgb = img.extract_band(0, n=3) if img.bands >= 3 else img
+    cmyk = conv.image(rgb.copy(interpretation="srgb"))
+    # no optimize_coding: libjpeg then buffers every coefficient of the image (~400 MB for 24 MP CMYK)
+    data = cmyk.jpegsave_buffer(Q=quality, keep="none", subsample_mode="off")
+    xobj = Stream(
+        page.pdf,
+        data,
+        Type=Name.XObject,
+        Subtype=Name.Image,
+        Width=cmyk.width,
+        Height=cmyk.height,
+        ColorSpace=Name.DeviceCMYK,
+        BitsPerComponent=8,
+        Filter=Name.DCTDecode,
+        Decode=Array([1, 0, 1, 0, 1, 0, 1, 0]),  # libvips writes Adobe-style inverted CMYK JPEG
+    )
+    if alpha is not None:
+        smask = Stream(  # stored raw here; qpdf Flate-compresses it on save
+            page.pdf,
+            bytes(alpha.cast("uchar").write_to_memory()),
+            Type=Name.XObject,
+            Subtype=Name.Image,
+            Width=alpha.width,
+            Height=alpha.height,
+            ColorSpace=Name.DeviceGray,
+            BitsPerComponent=8,
+        )
+        xobj.SMask = page.pdf.make_indirect(smask)
+    key = f"Im{len(page.xobjects)}"
+    page.xobjects[key] = page.pdf.make_indirect(xobj)
+    return key
+
+
+def _image(page: _Page, item: ImageItem, conv: ColorConverter, options: PdfOptions, target_dpi: int) -> None:
+    cw, ch = item.crop[2], item.crop[3]
+    # pixels to store: the source's own resolution, unless far above the target DPI
+    native_w = cw
+    target_w = item.dest.w / MM_PER_INCH * target_dpi
+    out_w = native_w if native_w <= target_w * options.downsample_above else target_w
+    scale = out_w / cw
+    w, h = max(1, round(cw * scale)), max(1, round(ch * scale))
+    img = placed_pixels(item.info, item.crop, w, h, f"layers[{item.layer}]")
+    if item.opacity < 1:
+        page.op(f"/{page.gstate(ca=item.opacity, CA=item.opacity)} gs")
+    _clip(page, item.page_clip)
+    placement = item.placement  # rotation about the box centre, then any affine transform (skew)
+    if not placement.is_identity():
+        page.op(_cm(placement))
+    _clip(page, item.clip)
+    key = _image_xobject(page, img.cast("uchar"), conv, options.jpeg_quality)
+    d = item.dest
+    # image space is the unit square, y up: map it onto the destination rectangle (y down)
+    page.op(_cm(Matrix(a=d.w, d=-d.h, e=d.x, f=d.y + d.h)))
+    page.op(f"/{key} Do")
+
+
+def _svg(page: _Page, item: SvgItem, conv: ColorConverter, options: PdfOptions, target_dpi: int) -> None:
+    """SVG clip-art stays vector: CairoSVG draws it as PDF operators, which are recoloured to CMYK and placed
+    as a Form XObject. Documents that use anything but flat colours (gradients, images, masks, patterns)
+    are rasterised at the template's target DPI and placed as a CMYK image instead."""
+    d = item.dest
+    if item.opacity < 1:
+        page.op(f"/{page.gstate(ca=item.opacity, CA=item.opacity)} gs")
+    if item.rotation % 360:
+        page.op(_cm(Matrix.rotate(item.rotation, d.cx, d.cy)))
+    form = _svg_form(page, item, conv)
+    if form is not None:
+        key, (w, h) = form
+        page.op(_cm(Matrix(a=d.w / w, d=-d.h / h, e=d.x, f=d.y + d.h)))  # form space is y-up points
+        page.op(f"/{key} Do")
+        return
+    from .common import Canvas
+    from .raster import svg_tile
+
+    flat = SvgItem(item.layer, item.doc, d, item.stretch, 0.0, 1.0)
+    tile = svg_tile(flat, Canvas(d, target_dpi, 1, 1), visible_only=False)
+    if tile is None:
+        return
+    key = _image_xobject(page, tile[0], conv, options.jpeg_quality)
+    page.op(_cm(Matrix(a=d.w, d=-d.h, e=d.x, f=d.y + d.h)))
+    page.op(f"/{key} Do")
+
+
+# operators that paint with something other than a flat colour, or change colour space: not recolourable
+_SVG_UNSUPPORTED = frozenset({"cs", "CS", "sc", "SC", "scn", "SCN", "sh", "BI", "ID", "EI", "Do", "d0", "d1"})
+
+
+def _svg_form(page: _Page, item: SvgItem, conv: ColorConverter) -> tuple[str, tuple[float, float]] | None:
+    """The SVG as a CMYK Form XObject and its size in points, or None when it cannot stay vector."""
+    import io
+
+    aspect = "none" if item.stretch else "xMidYMid meet"
+    field = f"layers[{item.layer}]"
+    data = svg_with_root_attributes(item.doc.data, preserveAspectRatio=aspect)
+    try:
+        raw = render_svg_pdf(data, item.doc, field)  # CairoSVG in a helper, with a time budget
+    except AssetError as exc:
+        # CairoSVG could not draw a document the sanitiser accepted (its own bugs: e.g. a pattern fill on an
+        # element with no size raises TypeError): librsvg draws it as a raster instead; the budget still binds
+        log.warning("CairoSVG failed on %s (%s); placing it as a raster", field, exc.message)
+        return None
+    with asset_errors(field, "SVG"):
+        src = pikepdf.open(io.BytesIO(raw))
+    with src:
+        sp = src.pages[0]
+        res = sp.obj.get("/Resources", Dictionary())
+        if set(res.keys()) - {"/ExtGState"}:
+            return None
+        for gs in res.get("/ExtGState", Dictionary()).values():
+            if set(gs.keys()) - {"/CA", "/ca", "/Type", "/LW", "/LC", "/LJ", "/ML"}:
+                return None
+        out: list[pikepdf.ContentStreamInstruction] = []
+        for inst in pikepdf.parse_content_stream(sp):
+            if isinstance(inst, pikepdf.ContentStreamInlineImage):
+                return None
+            name = str(inst.operator)
+            if name in _SVG_UNSUPPORTED:
+                return None
+            if name in ("rg", "RG", "g", "G"):
+                vals = [float(v) for v in inst.operands]
+                rgb = tuple(round(v * 255) for v in (vals * 3 if len(vals) == 1 else vals))
+                cmyk = conv.flat(RGB(hex="#{:02x}{:02x}{:02x}".format(*rgb)), "area" if name in "rgg" else "thin")
+                op = pikepdf.Operator("k" if name in ("rg", "g") else "K")
+                out.append(pikepdf.ContentStreamInstruction([round(v, 4) for v in cmyk], op))
+                continue
+            out.append(inst)
+        box = [float(v) for v in sp.MediaBox]
+        w, h = box[2] - box[0], box[3] - box[1]
+        form = Stream(
+            page.pdf,
+            pikepdf.unparse_content_stream(out),
+            Type=Name.XObject,
+            Subtype=Name.Form,
+            BBox=Array(box),
+            Resources=page.pdf.copy_foreign(res) if len(res.keys()) else Dictionary(),
+        )
+        if item.opacity < 1 or item.blend != "normal":
+            # a transparency group: the layer's opacity applies to the drawing as a whole (as in the raster
+            # backend), and the SVG's own ExtGState alphas inside cannot override it
+            form.Group = Dictionary(S=Name.Transparency)
+    key = f"Fm{len(page.xobjects)}"
+    page.xobjects[key] = page.pdf.make_indirect(form)
+    return key, (w, h)
+
+
+def _layer(page: _Page, name: str) -> str:
+    key = f"OC{len(page.properties)}"
+    page.properties[key] = page.pdf.make_indirect(Dictionary(Type=Name.OCG, Name=pikepdf.String(name)))
+    return key
+
+
+def _cut_contour(page: _Page, layout: Layout, options: PdfOptions) -> None:
+    t = layout.template
+    assert t.cut_path is not None
+    offset = t.cut_path.offset_mm if options.cut_offset_mm is None else options.cut_offset_mm
+    path = VPath.from_svg(t.cut_path.d)
+    if offset:
+        path = offset_path(path, offset)
+    page.colorspaces["CSCut"] = _separation(page.pdf, "CutContour", (0.0, 1.0, 0.0, 0.0))
+    oc = _layer(page, "CutContour")
+    gs = page.gstate(OP=True, op=True, OPM=1)
+    page.op(f"/OC /{oc} BDC q /{gs} gs /CSCut CS 1 SCN 0.25 w")  # 0.25 mm hairline
+    page.op(_path_ops(path))
+    page.op("S Q EMC")
+
+
+def offset_path(path: VPath, offset_mm: float) -> VPath:
+    """Grow (+) or shrink (-) a closed outline by scaling it about its centre.
+
+    Exact for circles and a close approximation for convex rounded outlines (the die-cut shapes this
+    engine ships); a general polygon offset is not needed for them.
+    """
+    b = path.bounds()
+    if b is None:
+        return path
+    sx = (b.w + 2 * offset_mm) / b.w
+    sy = (b.h + 2 * offset_mm) / b.h
+    m = Matrix.translate(-b.cx, -b.cy).then(Matrix.scale(sx, sy)).then(Matrix.translate(b.cx, b.cy))
+    return path.transformed(m)
+
+
+def _white_underbase(page: _Page, layout: Layout) -> None:
+    t = layout.template
+    area = VPath.from_svg(t.print_area.d, evenodd=True) if t.print_area else VPath.rect(layout.bleed)
+    page.colorspaces["CSWhite"] = _separation(page.pdf, "White", (0.0, 0.0, 0.0, 0.0))
+    oc = _layer(page, "White")
+    gs = page.gstate(OP=True, op=True, OPM=1)
+    page.op(f"/OC /{oc} BDC q /{gs} gs /CSWhite cs 1 scn")
+    page.op(_path_ops(area))
+    page.op("f* Q EMC" if area.evenodd else "f Q EMC")
+
+
+def _crop_marks(page: _Page, layout: Layout, label_outline: VPath | None) -> None:
+    """Crop marks at the trim corners, outside the bleed, in registration colour (/All)."""
+    page.colorspaces["CSAll"] = _separation(page.pdf, "All", (1.0, 1.0, 1.0, 1.0))
+    tr, bl = layout.trim, layout.bleed
+    gap = (tr.x - bl.x) + 1.0  # start 1 mm outside the bleed
+    length = 6.0
+    page.op("q /CSAll CS 1 SCN 0.1 w")
+    for x, y, sx, sy in ((tr.x, tr.y, -1, -1), (tr.x1, tr.y, 1, -1), (tr.x, tr.y1, -1, 1), (tr.x1, tr.y1, 1, 1)):
+        page.op(f"{_n(x + sx * gap)} {_n(y)} m {_n(x + sx * (gap + length))} {_n(y)} l S")
+        page.op(f"{_n(x)} {_n(y + sy * gap)} m {_n(x)} {_n(y + sy * (gap + length))} l S")
+    page.op("Q")
+    if label_outline is not None and not label_outline.empty:
+        page.op("q /CSAll cs 1 scn")
+        page.op(_path_ops(label_outline))
+        page.op("f Q")
+
+
+# ------------------------------------------------------------------------------------------- PDF/X-4
+
+
+def _pdf_date(iso: str) -> str:
+    # "2026-11-23T12:00:00Z" -> "D:20261123120000Z"
+    digits = iso.replace("-", "").replace(":", "").replace("T", "").rstrip("Z")
+    return f"D:{digits}Z"
+
+
+def _xmp(title: str, created: str, doc_id: str, producer: str) -> bytes:
+    esc = title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/">
+ <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+  <rdf:Description rdf:about=""
+    xmlns:dc="http://purl.org/dc/elements/1.1/"
+    xmlns:xmp="http://ns.adobe.com/xap/1.0/"
+    xmlns:pdf="http://ns.adobe.com/pdf/1.3/"
+    xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/"
+    xmlns:pdfxid="http://www.npes.org/pdfx/ns/id/">
+   <dc:format>application/pdf</dc:format>
+   <dc:title><rdf:Alt><rdf:li xml:lang="x-default">{esc}</rdf:li></rdf:Alt></dc:title>
+   <xmp:CreateDate>{created}</xmp:CreateDate>
+   <xmp:ModifyDate>{created}</xmp:ModifyDate>
+   <xmp:MetadataDate>{created}</xmp:MetadataDate>
+   <xmp:CreatorTool>{producer}</xmp:CreatorTool>
+   <pdf:Producer>{producer}</pdf:Producer>
+   <pdf:Trapped>False</pdf:Trapped>
+   <xmpMM:DocumentID>uuid:{doc_id}</xmpMM:DocumentID>
+   <xmpMM:InstanceID>uuid:{doc_id}</xmpMM:InstanceID>
+   <xmpMM:VersionID>1</xmpMM:VersionID>
+   <xmpMM:RenditionClass>default</xmpMM:RenditionClass>
+   <pdfxid:GTS_PDFXVersion>PDF/X-4</pdfxid:GTS_PDFXVersion>
+  </rdf:Description>
+ </rdf:RDF>
+</x:xmpmeta>
+<?xpacket end="w"?>""".encode()
+
+
+def finish_pdfx(pdf: pikepdf.Pdf, profile: IccProfile, title: str, created: str, producer: str) -> None:
+    """OutputIntent, Info, XMP and Trapped: the PDF/X-4 document-level requirements."""
+    icc = Stream(pdf, b"", N=4)
+    icc.write(profile.deflated, filter=Name.FlateDecode)  # compressed once per process, not per save
+    intent = Dictionary(
+        Type=Name.OutputIntent,
+        S=Name.GTS_PDFX,
+        OutputConditionIdentifier=pikepdf.String(profile.output_condition_identifier),
+        OutputCondition=pikepdf.String(profile.output_condition),
+        RegistryName=pikepdf.String(profile.registry_name),
+        Info=pikepdf.String(profile.description or profile.output_condition_identifier),
+        DestOutputProfile=pdf.make_indirect(icc),
+    )
+    pdf.Root.OutputIntents = Array([pdf.make_indirect(intent)])
+    date = _pdf_date(created)
+    content_hash = hashlib.sha256(b"".join(bytes(p.Contents.read_bytes()) for p in pdf.pages)).hexdigest()
+    h = content_hash
+    doc_id = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+    pdf.trailer.Info = pdf.make_indirect(
+        Dictionary(
+            Title=pikepdf.String(title),
+            Producer=pikepdf.String(producer),
+            Creator=pikepdf.String(producer),
+            CreationDate=pikepdf.String(date),
+            ModDate=pikepdf.String(date),
+            Trapped=Name("/False"),
+            GTS_PDFXVersion=pikepdf.String("PDF/X-4"),
+        )
+    )
+    meta = Stream(pdf, _xmp(title, created, doc_id, producer))
+    meta.Type = Name.Metadata
+    meta.Subtype = Name.XML
+    pdf.Root.Metadata = pdf.make_indirect(meta)
+
+
+class _Sink(io.RawIOBase):
+    """The file qpdf writes into. An ``OSError`` (disk full, I/O error) is kept, not raised: pikepdf's
+    atomic ``save(path)`` lets it escape as a C++ exception where qpdf cannot catch it, and the process
+    *aborts* (``terminate called after throwing QPDFSystemError``) — one full disk would kill a worker or
+    the API. :func:`save_pdf` re-raises it after qpdf has returned."""
+
+    def __init__(self, fh: BinaryIO) -> None:
+        super().__init__()
+        self.fh = fh
+        self.error: OSError | None = None
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b: Any) -> int:
+        if self.error is None:
+            try:
+                self.fh.write(b)
+            except OSError as exc:
+                self.error = exc
+        return len(b)
+
+
+def save_pdf(pdf: pikepdf.Pdf, path: Path) -> None:
+    with open(path, "wb") as fh:
+        sink = _Sink(fh)
+        pdf.save(
+            sink,  # type: ignore[arg-type]  # a RawIOBase is a binary file to pikepdf
+            min_version="1.6",
+            deterministic_id=True,
+            compress_streams=True,
+            object_stream_mode=pikepdf.ObjectStreamMode.disable,
+            linearize=False,
+            fix_metadata_version=False,
+        )
+        if sink.error is not None:
+            raise sink.error
+
+
+PRODUCER = "render-engine"
+DEFAULT_CREATED = "2000-01-01T00:00:00Z"
+
+
+def _label_outline(layout: Layout, fonts: FontCatalog, label: str, options: PdfOptions) -> VPath | None:
+    """The job label in the slug, below the trim, as glyph outlines of the first bundled family."""
+    fam = next(iter(fonts.families))
+    box = Box(x=layout.bleed.x, y=layout.bleed.y1 + 2.0, width=max(10.0, layout.bleed.w), height=options.slug_mm - 3)
+    layer = TextLayer(type="text", text=label[:200], font=FontRef(family=fam), size=6.0, box=box, wrap=False)
+    return layout_text(layer, fonts, "marks").outline
+
+
+def write_pdf(
+    prep: Prepared, engine: Engine, out: Path, *, timer: StepTimer, options: PdfOptions | None = None
+) -> Path:
+    """Draw the prepared layout as PDF/X-4 and write it atomically to ``out``."""
+    options = options or PdfOptions()
+    layout = prep.layout
+    t = layout.template
+    profile = engine.icc.cmyk_profile(t.output.icc_profile)
+    conv = engine.icc.converter(profile.id, options.colors)
+    meta = prep.design.meta
+    created = meta.created or DEFAULT_CREATED
+    title = meta.title or f"{t.name}" + (f" - order {meta.order_id}" if meta.order_id else "")
+    with timer.step("draw"):
+        label = None
+        if options.marks:
+            text = f"{t.id}  {meta.order_id or ''}  trim {t.trim_w:g} x {t.trim_h:g} mm  bleed {t.bleed_mm:g} mm"
+            label = _label_outline(layout, engine.fonts, text, options)
+        pdf = build_pdf(layout, conv, options, label)
+        finish_pdfx(pdf, profile, title, created, PRODUCER)
+    with timer.step("write"):
+        write_atomic(out, lambda tmp: save_pdf(pdf, tmp))
+    return out

@@ -1,0 +1,90 @@
+"""Gradients in the PDF backend: shadings in DeviceCMYK, and soft masks for per-stop opacity.
+
+A resolved :class:`~render_engine.model.paint.Gradient` becomes a shading pattern (PatternType 2) whose shading is
+axial (ShadingType 2) or radial (ShadingType 3) in ``/DeviceCMYK``, with ``/Extend [true true]`` (SVG's
+``pad``) and one function across the stops: a Type 2 (exponential, N = 1) function for two stops, a Type 3
+stitching function of Type 2 pieces for more (a hard stop — two stops at one offset — is a boundary between
+pieces). Each stop colour is converted by the backend's :class:`~render_engine.inputs.color.ColorConverter`, as
+flat colours are: sRGB through the output profile, CMYK untouched; the caller passes them in.
+
+Stops with opacity below 1 add a soft mask (:func:`opacity_mask`): an ExtGState ``/SMask`` whose group is a
+DeviceGray luminosity group painting the same geometry as a grey shading of the stop opacities. Nothing is
+rasterised: the gradient stays a vector shading in the file.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name, Stream
+
+from ..model.geometry import Matrix, Rect
+from ..model.paint import Gradient
+
+
+def _stitched(stops: Sequence[tuple[float, Sequence[float]]]) -> Dictionary:
+    """One function of t in 0..1 through the (offset, values) stops, pad outside the first / last offset."""
+    pts = list(stops)
+    if pts[0][0] > 0:
+        pts.insert(0, (0.0, pts[0][1]))
+    if pts[-1][0] < 1:
+        pts.append((1.0, pts[-1][1]))
+    pieces = [(a, b) for a, b in itertools.pairwise(pts) if b[0] > a[0]]
+    if not pieces:  # every stop at one offset: the last colour wins past it
+        pieces = [((0.0, pts[-1][1]), (1.0, pts[-1][1]))]
+    fns = [
+        Dictionary(FunctionType=2, Domain=[0, 1], C0=[round(v, 6) for v in a[1]], C1=[round(v, 6) for v in b[1]], N=1)
+        for a, b in pieces
+    ]
+    if len(fns) == 1 and pieces[0][0][0] == 0 and pieces[0][1][0] == 1:
+        return fns[0]
+    return Dictionary(
+        FunctionType=3,
+        Domain=[0, 1],
+        Functions=Array(fns),
+        Bounds=Array([round(b[0], 6) for _a, b in pieces[:-1]]),
+        Encode=Array([v for _ in fns for v in (0, 1)]),
+    )
+
+
+def _shading(g: Gradient, space: Name, values: Sequence[Sequence[float]]) -> Dictionary:
+    fn = _stitched([(o, v) for (o, _c, _a), v in zip(g.stops, values, strict=True)])
+    return Dictionary(
+        ShadingType=2 if g.kind == "linear" else 3,
+        ColorSpace=space,
+        Coords=Array([round(v, 6) for v in g.coords]),
+        Function=fn,
+        Extend=Array([True, True]),
+    )
+
+
+def _matrix(m: Matrix) -> Array:
+    return Array([round(v, 6) for v in (m.a, m.b, m.c, m.d, m.e, m.f)])
+
+
+def shading_pattern(pdf: pikepdf.Pdf, g: Gradient, cmyk: Sequence[Sequence[float]], base: Matrix) -> Dictionary:
+    """A shading pattern painting ``g`` with the stops' CMYK values (0..1). ``base`` maps the content's
+    space (page mm) to default user space: a pattern matrix is relative to the page, not the current CTM."""
+    sh = _shading(g, Name.DeviceCMYK, cmyk)
+    pattern = Dictionary(Type=Name.Pattern, PatternType=2, Shading=sh, Matrix=_matrix(g.matrix.then(base)))
+    return pdf.make_indirect(pattern)
+
+
+def opacity_mask(pdf: pikepdf.Pdf, g: Gradient, bbox: Rect) -> Dictionary:
+    """ExtGState entries for the stop opacities of ``g`` as a luminosity soft mask over ``bbox`` (page mm;
+    the mask is set while the CTM maps page mm, so its form works in page mm)."""
+    sh = _shading(g, Name.DeviceGray, [(a,) for _o, _c, a in g.stops])
+    m = g.matrix
+    content = f"q {' '.join(f'{v:.6f}' for v in (m.a, m.b, m.c, m.d, m.e, m.f))} cm /Sh0 sh Q".encode()
+    form = Stream(
+        pdf,
+        content,
+        Type=Name.XObject,
+        Subtype=Name.Form,
+        BBox=Array([round(v, 4) for v in (bbox.x, bbox.y, bbox.x1, bbox.y1)]),
+        Resources=Dictionary(Shading=Dictionary(Sh0=sh)),
+        Group=Dictionary(S=Name.Transparency, CS=Name.DeviceGray, I=True),
+    )
+    return Dictionary(Type=Name.Mask, S=Name.Luminosity, G=pdf.make_indirect(form))

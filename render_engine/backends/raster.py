@@ -1,0 +1,376 @@
+"""Raster backend: draws a :class:`~render_engine.layout.plan.Layout` with libvips, lazily.
+
+The canvas is the bleed box at the requested DPI. Every item becomes an RGBA tile no bigger than its own
+bounding box (a photo decoded at reduced size and resized once, text and shapes rasterised from vector
+outlines by librsvg) and all tiles are composited in one ``composite`` call. Nothing is computed until the
+image is written, and libvips streams the result in strips, so an 80-megapixel poster never exists as one
+array in memory.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+from xml.sax.saxutils import quoteattr
+
+import pyvips
+
+from ..inputs.assets import render_svg_pixels, svg_with_root_attributes
+from ..inputs.color import ColorConverter, IccCatalog, Role
+from ..layout.plan import PLAIN_STROKE, BackgroundItem, ImageItem, Layout, ShapeItem, StrokeStyle, SvgItem, TextItem
+from ..model.design import CMYK, RGB
+from ..model.errors import LimitExceeded, asset_errors
+from ..model.geometry import Matrix, Path, Rect, rotated_bounds
+from ..model.paint import Gradient
+from ..model.units import mm_to_px, pixels_per_mm
+from .common import Canvas, Tile
+from .imaging import placed_pixels, with_alpha
+from .raster_paint import ScreenPaint, composite, screen_paint, svg_paint
+
+if TYPE_CHECKING:
+    import numpy as np
+
+ColourFn = Callable[[RGB | CMYK, Role], tuple[int, int, int]]  # a design colour in its role -> sRGB on screen
+
+
+def draw_raster(
+    layout: Layout,
+    dpi: float,
+    icc: IccCatalog,
+    *,
+    transparent: bool,
+    max_pixels: int | None = None,
+    soft_proof: bool = False,
+) -> pyvips.Image:
+    """Compose the layout at ``dpi`` over the bleed box. Returns a lazy RGBA (transparent) or RGB image.
+
+    ``soft_proof`` (CMYK products) shows every item as it will print: flat colours through the PDF
+    backend's colour rules (pure-K text, rich black, explicit CMYK), photos and clip-art through the
+    output profile with the same intents, each shown back in sRGB (relative colorimetric + BPC).
+    """
+    canvas = Canvas.for_layout(layout, dpi)
+    if max_pixels is not None and canvas.width * canvas.height > max_pixels:
+        raise LimitExceeded(
+            f"output would be {canvas.width}x{canvas.height} pixels, over the {max_pixels} pixel limit", field="dpi"
+        )
+    proof = _proof_converter(layout, icc) if soft_proof else None
+
+    def paint(color: RGB | CMYK, role: Role) -> tuple[int, int, int]:
+        if proof is not None:
+            return proof.proof_flat(color, role)
+        return icc.to_srgb(color, layout.template.output.icc_profile)
+
+    def screen(p: object, role: Role) -> ScreenPaint:
+        return screen_paint(p, lambda col: paint(col, role))  # type: ignore[arg-type]
+
+    tiles: list[tuple[Tile, str]] = []
+    for item in layout.items:
+        tile: Tile | None
+        if isinstance(item, BackgroundItem) and isinstance(item.color, Gradient):
+            tile = path_tile(canvas, Path.rect(item.rect), screen(item.color, "area"), None, 0.0, 1.0)
+        elif isinstance(item, BackgroundItem):
+            tile = _background(item, canvas, paint)
+        elif isinstance(item, ImageItem):
+            tile = _image(item, canvas)
+            if tile is not None and proof is not None:
+                tile = (proof.proof_image(tile[0]), tile[1], tile[2])
+        elif isinstance(item, TextItem):  # one tile per colour (text spans), then the strokes over them
+            text_tiles = [
+                path_tile(canvas, outline, screen(run_colour, "text"), None, 0.0, item.opacity)
+                for run_colour, outline in item.paint_runs
+                if not outline.empty
+            ]
+            text_tiles += [  # the strokes over every fill
+                path_tile(
+                    canvas,
+                    st.path,
+                    None,
+                    screen(st.stroke, proof.stroke_role(st.stroke_width_mm) if proof else "thin"),
+                    st.stroke_width_mm,
+                    st.opacity,
+                    st.style,
+                    False,
+                )
+                for st in item.strokes
+            ]
+            tiles += [(t, item.blend) for t in text_tiles[:-1] if t is not None]
+            tile = text_tiles[-1] if text_tiles else None
+        elif isinstance(item, ShapeItem):
+            stroke_role: Role = proof.stroke_role(item.stroke_width_mm) if proof else "thin"
+            tile = path_tile(
+                canvas,
+                item.path,
+                screen(item.fill, "area") if item.fill is not None else None,
+                screen(item.stroke, stroke_role) if item.stroke is not None else None,
+                item.stroke_width_mm,
+                item.opacity,
+                item.style,
+                item.stroke_first,
+            )
+        else:
+            tile = svg_tile(item, canvas)
+            if tile is not None and proof is not None:  # the PDF keeps SVG flat colours: the flat intent
+                tile = (proof.proof_image(tile[0], flat=True), tile[1], tile[2])
+        if tile is not None:
+            tiles.append((tile, item.blend))
+
+    out = compose(canvas, tiles, transparent)
+    ppm = pixels_per_mm(dpi)
+    return out.copy(interpretation="srgb", xres=ppm, yres=ppm)
+
+
+def compose(canvas: Canvas, tiles: list[tuple[Tile, str]], transparent: bool) -> pyvips.Image:
+    """Tiles (with their blend modes) over a white (or transparent white) canvas, in order. Opaque RGB tiles
+    in normal mode are *inserted* (a photo covering the page becomes the page: no per-pixel work); other
+    tiles are blended over the part of the canvas they cover and inserted back, so compositing costs what
+    the tile's pixels cost, not the page's."""
+    bands = 4 if transparent else 3
+    out = _solid(canvas.width, canvas.height, (255, 255, 255, 0) if transparent else (255, 255, 255))
+    for (img, x, y), mode in tiles:
+        visible = _clip_to_canvas((x, y, img.width, img.height), canvas)
+        if visible is None:
+            continue
+        vx, vy, vw, vh = visible
+        if img.bands == 1:
+            img = img.bandjoin([img, img])
+        if img.bands == 3 and mode == "normal":  # opaque
+            out = out.insert(img.bandjoin(255) if bands == 4 else img, x, y)
+            continue
+        part = img if (vw, vh) == (img.width, img.height) else img.crop(vx - x, vy - y, vw, vh)
+        part = with_alpha(part).copy(interpretation="srgb")
+        under = out.crop(vx, vy, vw, vh)
+        if mode == "normal":
+            over = under.composite2(part, "over", compositing_space="srgb").cast("uchar")
+        else:
+            over = composite(with_alpha(under), [((part, 0, 0), mode)]).cast("uchar")
+        out = out.insert(over if bands == 4 else over.extract_band(0, n=3), vx, vy)
+    return out.cast("uchar")
+
+
+def _proof_converter(layout: Layout, icc: IccCatalog) -> ColorConverter | None:
+    """The PDF backend's colour converter, for showing a CMYK product's colours as they will print."""
+    if layout.template.output.color != "cmyk":
+        return None
+    return icc.converter(layout.template.output.icc_profile)
+
+
+def _solid(w: int, h: int, colour: tuple[int, ...]) -> pyvips.Image:
+    return (pyvips.Image.black(w, h) + list(colour)).cast("uchar").copy(interpretation="srgb")
+
+
+# -------------------------------------------------------------------------------------------- background
+
+
+def _background(item: BackgroundItem, c: Canvas, paint: ColourFn) -> Tile:
+    if item.color is not None:
+        assert not isinstance(item.color, Gradient)
+        return _solid(c.width, c.height, paint(item.color, "area")), 0, 0
+    grad = item.gradient
+    assert grad is not None
+    lut = gradient_lut([(s.offset, paint(s.color, "area")) for s in grad.stops])
+    theta = math.radians(grad.angle)
+    dx, dy = math.cos(theta), math.sin(theta)
+    length = abs(c.width * dx) + abs(c.height * dy)  # CSS gradient-line length: corners reach 0 and 1
+    xy = pyvips.Image.xyz(c.width, c.height)
+    t = (xy[0] - c.width / 2 + 0.5) * (dx / length) + (xy[1] - c.height / 2 + 0.5) * (dy / length) + 0.5
+    index = (t * 255).cast("uchar")  # cast clamps to 0..255
+    lut_img = pyvips.Image.new_from_memory(lut[:, :3].tobytes(), 256, 1, 3, "uchar").copy(interpretation="srgb")
+    return index.maplut(lut_img), 0, 0
+
+
+def gradient_lut(stops: list[tuple[float, tuple[int, int, int]]]) -> np.ndarray:
+    """256 RGBA entries interpolated linearly (in sRGB) between gradient stops."""
+    import numpy as np  # only gradients need it: a render without one never loads numpy
+
+    pos = np.linspace(0.0, 1.0, 256)
+    offsets = np.array([s[0] for s in stops])
+    cols = np.array([s[1] for s in stops], dtype=np.float64)
+    lut = np.empty((256, 4), dtype=np.uint8)
+    for ch in range(3):
+        lut[:, ch] = np.round(np.interp(pos, offsets, cols[:, ch])).astype(np.uint8)
+    lut[:, 3] = 255
+    return lut
+
+
+# ------------------------------------------------------------------------------------------------- images
+
+
+def _image(item: ImageItem, c: Canvas) -> Tile | None:
+    x0, y0, w, h = c.span(item.dest)
+    field = f"layers[{item.layer}]"
+    upright = not item.rotation % 360 and item.transform is None
+    img = placed_pixels(item.info, item.crop, w, h, field, sequential=upright)
+    plain = upright and item.opacity >= 1 and item.clip is None and item.page_clip is None
+    if plain:  # opaque RGB tiles are inserted, not composited
+        return img.copy(interpretation="srgb"), x0, y0
+    with asset_errors(field, "image"):
+        img = with_alpha(img)
+        alpha = img[3]
+        if item.opacity < 1:
+            alpha = alpha * item.opacity
+        if item.clip is not None:
+            alpha = alpha * (_mask(c, item.clip, (x0, y0, w, h)) / 255.0)
+        img = img.extract_band(0, n=3).bandjoin(alpha.cast("uchar"))
+        x, y = x0, y0
+        if item.transform is not None:
+            img, x, y = _affine(img, item.placement, c, x0, y0)
+        elif item.rotation % 360:
+            img, x, y = _rotate(img, item.rotation, c, item.box)
+        if item.page_clip is not None:
+            m = _mask(c, item.page_clip, (x, y, img.width, img.height))
+            img = img.extract_band(0, n=3).bandjoin((img[3] * (m / 255.0)).cast("uchar"))
+    return img.copy(interpretation="srgb"), x, y
+
+
+def _rotate(img: pyvips.Image, degrees: float, c: Canvas, box: Rect) -> tuple[pyvips.Image, int, int]:
+    """Rotate clockwise about the box centre; returns the tile and its canvas position."""
+    pre = img.premultiply()
+    out = pre.rotate(degrees, interpolate=pyvips.Interpolate.new("bicubic")).unpremultiply().cast("uchar")
+    bb = rotated_bounds(box, degrees, box.cx, box.cy)
+    cx, cy = c.x(bb.cx), c.y(bb.cy)
+    return out, round(cx - out.width / 2), round(cy - out.height / 2)
+
+
+def _affine(img: pyvips.Image, m: Matrix, c: Canvas, x0: int, y0: int) -> tuple[pyvips.Image, int, int]:
+    """The tile at canvas (x0, y0) mapped by ``m`` (page mm -> page mm): the tile and its canvas position."""
+    k = pixels_per_mm(c.dpi)
+    to_mm = Matrix(a=1 / k, d=1 / k, e=c.origin.x, f=c.origin.y)
+    to_px = Matrix(a=k, d=k, e=-c.origin.x * k, f=-c.origin.y * k)
+    p = to_mm.then(m).then(to_px)  # canvas px -> canvas px
+    ox, oy = p.apply((x0, y0))
+    corners = [p.apply((x0 + u, y0 + v)) for u in (0, img.width) for v in (0, img.height)]
+    left = math.floor(min(q[0] for q in corners)) - 1
+    top = math.floor(min(q[1] for q in corners)) - 1
+    right = math.ceil(max(q[0] for q in corners)) + 1
+    bottom = math.ceil(max(q[1] for q in corners)) + 1
+    out = img.premultiply().affine(
+        [p.a, p.c, p.b, p.d],
+        interpolate=pyvips.Interpolate.new("bicubic"),
+        odx=ox,
+        ody=oy,
+        oarea=[left, top, right - left, bottom - top],
+        extend="background",
+        background=[0, 0, 0, 0],
+    )
+    return out.unpremultiply().cast("uchar"), left, top
+
+
+# -------------------------------------------------------------------------------------------- vectors
+
+
+def _svg_doc(c: Canvas, px: tuple[int, int, int, int], body: str) -> bytes:
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{px[2]}" height="{px[3]}" '
+        f'viewBox="{c.viewbox(px)}">{body}</svg>'
+    ).encode()
+
+
+def _mask(c: Canvas, path: Path, px: tuple[int, int, int, int]) -> pyvips.Image:
+    """An 8-bit coverage mask of ``path`` over the pixel rectangle ``px`` (anti-aliased)."""
+    rule = "evenodd" if path.evenodd else "nonzero"
+    body = f'<path d="{path.svg_d()}" fill="#fff" fill-rule="{rule}"/>'
+    img = pyvips.Image.svgload_buffer(_svg_doc(c, px, body), unlimited=False)
+    m = img[3]
+    if m.width != px[2] or m.height != px[3]:
+        m = m.gravity("north-west", px[2], px[3])
+    return m
+
+
+def path_tile(
+    c: Canvas,
+    path: Path,
+    fill: ScreenPaint | None,
+    stroke: ScreenPaint | None,
+    stroke_mm: float,
+    opacity: float,
+    style: StrokeStyle = PLAIN_STROKE,
+    stroke_first: bool = False,
+) -> Tile | None:
+    """``path`` filled and/or stroked (flat colours or gradients, sRGB on screen) as a tile of its bounds."""
+    bounds = path.bounds()
+    if bounds is None:
+        return None
+    reach = max(1.0, style.miter_limit) if style.join == "miter" else 1.0
+    if style.cap == "square":
+        reach = max(reach, 1.5)
+    pad = mm_to_px(stroke_mm, c.dpi) / 2 * reach + 2
+    visible = _clip_to_canvas(c.outer(bounds, pad), c)
+    if visible is None:
+        return None
+    rule = "evenodd" if path.evenodd else "nonzero"
+    defs = ""
+    attrs = ['fill="none"']
+    if fill is not None:
+        d, value = svg_paint(fill, "f")
+        defs += d
+        attrs = [f'fill="{value}"']
+    attrs.append(f'fill-rule="{rule}"')
+    if stroke is not None:
+        d, value = svg_paint(stroke, "s")
+        defs += d
+        attrs.append(f'stroke="{value}" stroke-width="{stroke_mm:.6f}"')
+        if style != PLAIN_STROKE or stroke_first:
+            attrs.append(
+                f'stroke-linecap="{style.cap}" stroke-linejoin="{style.join}" '
+                f'stroke-miterlimit="{style.miter_limit:.6g}"'
+            )
+            if style.dash:
+                attrs.append(
+                    f'stroke-dasharray="{" ".join(f"{v:.6f}" for v in style.dash)}" '
+                    f'stroke-dashoffset="{style.dash_offset:.6f}"'
+                )
+            if stroke_first:
+                attrs.append('paint-order="stroke"')
+    if opacity < 1:
+        attrs.append(f'opacity="{opacity:.4f}"')
+    body = (f"<defs>{defs}</defs>" if defs else "") + f'<path d="{path.svg_d()}" {" ".join(attrs)}/>'
+    img = pyvips.Image.svgload_buffer(_svg_doc(c, visible, body), unlimited=False)
+    return img.cast("uchar").copy(interpretation="srgb"), visible[0], visible[1]
+
+
+def _clip_to_canvas(px: tuple[int, int, int, int], c: Canvas) -> tuple[int, int, int, int] | None:
+    x, y, w, h = px
+    x0, y0 = max(0, x), max(0, y)
+    x1, y1 = min(c.width, x + w), min(c.height, y + h)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    return x0, y0, x1 - x0, y1 - y0
+
+
+def svg_tile(item: SvgItem, c: Canvas, *, visible_only: bool = True) -> Tile | None:
+    """Customer clip-art, rendered by librsvg in a helper process with a time budget. Unrotated, only the
+    part on the canvas is rendered (``visible_only``; the PDF backend's fallback wants the whole box)."""
+    x0, y0, w, h = c.span(item.dest)
+    crop = (0, 0, w, h)
+    if visible_only and not item.rotation % 360:
+        visible = _clip_to_canvas((x0, y0, w, h), c)
+        if visible is None:
+            return None
+        crop = (visible[0] - x0, visible[1] - y0, visible[2], visible[3])
+    doc = item.doc
+    field = f"layers[{item.layer}]"
+    aspect = "none" if item.stretch else "xMidYMid meet"
+    vb = f"0 0 {doc.width} {doc.height}"
+    wrapper = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox={quoteattr(vb)} '
+        f'preserveAspectRatio="{aspect}">'
+    ).encode()
+    # nest the (sanitised) document so its own size attributes cannot change ours
+    inner = doc.data
+    if inner.startswith(b"<?xml"):
+        inner = inner[inner.index(b"?>") + 2 :]
+    # the nested <svg> fills the wrapper's viewport
+    nested = svg_with_root_attributes(
+        inner, x="0", y="0", width=str(doc.width), height=str(doc.height), preserveAspectRatio=aspect
+    )
+    data = wrapper + nested + b"</svg>"
+    img = render_svg_pixels(data, doc, field, size=(w, h), crop=crop)
+    with asset_errors(field, "SVG"):
+        img = img.cast("uchar")
+        if item.opacity < 1:
+            img = img.extract_band(0, n=3).bandjoin((img[3] * item.opacity).cast("uchar"))
+        x, y = x0 + crop[0], y0 + crop[1]
+        if item.rotation % 360:
+            img, x, y = _rotate(img, item.rotation, c, item.dest)
+    return img.copy(interpretation="srgb"), x, y

@@ -1,0 +1,80 @@
+"""Write step: atomic file output (temp file + fsync + rename) and the PNG writer.
+
+A reader never sees a partial file: output appears under its final name only when complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pyvips
+
+from ..model.errors import OutputError
+
+# zlib level 3 with the "sub" row filter. Measured on the 11oz mug print (2747x1097, photo + text):
+# none 133 ms / 4.47 MB, sub 113 ms / 3.73 MB, up 120 ms / 3.80 MB, adaptive (all) 194 ms / 3.64 MB.
+# "sub" is the fastest and within 3 % of the adaptive size; level 6 costs ~2x the time for ~5 %.
+PNG_COMPRESSION = 3
+PNG_FILTER = "sub"
+
+
+@contextlib.contextmanager
+def atomic_path(final: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``final``; on success fsync it and rename it into place."""
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise OutputError(f"cannot write to {final.parent} ({exc.strerror})", field="out") from None
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; print units read as another user
+        os.replace(tmp, final)
+        with contextlib.suppress(OSError):
+            dfd = os.open(final.parent, os.O_RDONLY)
+            try:
+                os.fsync(dfd)
+            finally:
+                os.close(dfd)
+    except OSError as exc:
+        raise OutputError(f"cannot write {final.name} ({exc.strerror})", field="out") from None
+    except pyvips.Error:
+        raise OutputError(f"cannot write {final.name} (encoder failed; disk full?)", field="out") from None
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+@functools.cache
+def _umask() -> int:
+    """The process umask, read once (reading it means setting it, which is not thread-safe)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_atomic(final: Path, produce: Callable[[Path], None]) -> Path:
+    with atomic_path(final) as tmp:
+        produce(tmp)
+    return final
+
+
+def write_png(img: pyvips.Image, final: Path, icc_profile: bytes, compression: int = PNG_COMPRESSION) -> Path:
+    """8-bit RGB(A) PNG with pHYs from the image resolution and the sRGB profile embedded (no EXIF, no
+    timestamps: the same image gives the same bytes)."""
+    img = img.copy()
+    img.set_type(pyvips.GValue.blob_type, "icc-profile-data", icc_profile)
+
+    def produce(tmp: Path) -> None:
+        img.pngsave(str(tmp), compression=compression, keep="icc", filter=PNG_FILTER)
+
+    return write_atomic(final, produce)

@@ -1,0 +1,41 @@
+"""``render-engine preflight DESIGN.json [--proof proof.png] [--json]`` (wired into :mod:`render_engine.cli`)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path as FsPath
+
+from ..checks.preflight import preflight, summary_lines
+from ..checks.proof import write_proof
+from ..engine import Engine
+from ..model.design import load_design_file
+from ..model.errors import RenderError
+from ..pipeline import prepare
+
+
+def run(engine: Engine, path: FsPath, proof: FsPath | None = None, as_json: bool = False) -> int:
+    """``render-engine preflight``: 0 when there are no blockers, 1 with blockers or an invalid design (one
+    line on stderr, no traceback)."""
+    try:
+        prepared = prepare(load_design_file(path), engine, path.parent)
+        report = preflight(prepared, engine)
+        proof_size = None
+        if proof is not None:
+            proof_size = write_proof(report, prepared, engine, proof)
+    except RenderError as exc:
+        for line in exc.lines():
+            print(f"{path}: INVALID {line}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # a bug, not bad input: still one line
+        print(f"{path}: internal error ({type(exc).__name__})", file=sys.stderr)
+        return 1
+    if as_json:
+        sys.stdout.write(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        print(f"{path}:")
+        for line in summary_lines(report):
+            print(line)
+        if proof is not None and proof_size is not None:
+            print(f"  proof: {proof} ({proof_size[0]}x{proof_size[1]} px)")
+    return 0 if report.ok else 1

@@ -1,0 +1,40 @@
+"""The engine: what a warm process loads once and every render shares.
+
+:class:`Engine` holds the template catalog, the font catalog and the ICC profiles, each loaded on first use,
+and hardens libvips for untrusted input when it is made. Entry points build one (the CLI, the API app
+factory, the render-farm worker, :func:`render_engine.default_engine`) and pass it down; the steps of the
+pipeline (:mod:`render_engine.pipeline`) read from it and never change it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from .inputs.color import IccCatalog
+from .inputs.fonts import FontCatalog
+from .inputs.safety import harden_libvips
+from .model.settings import Settings
+from .model.templates import TemplateCatalog
+
+
+@dataclass
+class Engine:
+    """Process-wide, read-only state: catalogs are loaded on first use and shared by every render."""
+
+    settings: Settings = field(default_factory=Settings)
+
+    def __post_init__(self) -> None:
+        harden_libvips()
+
+    @cached_property
+    def templates(self) -> TemplateCatalog:
+        return TemplateCatalog(self.settings.templates_dir)
+
+    @cached_property
+    def fonts(self) -> FontCatalog:
+        return FontCatalog(self.settings.fonts_dir, self.settings.extra_fonts_dir)
+
+    @cached_property
+    def icc(self) -> IccCatalog:
+        return IccCatalog(self.settings.icc_dir, self.settings.extra_icc_dir)

@@ -1,0 +1,17 @@
+"""The render farm around the engine: durable job store, storage, RQ/embedded dispatch, worker, reconciler.
+
+Used by the API (:mod:`api`) and by ``render-engine serve`` / ``render-engine worker``; importing it needs
+neither Redis nor FastAPI.
+
+Where things happen:
+
+- :mod:`.worker` — :func:`~.worker.render_job` (a job's print files, preflight, proof and mockup), the
+  dispatchers (RQ, an embedded thread), the reconciler and maintenance (retention, sweeps).
+- :mod:`.store` — the durable job store (SQLite or PostgreSQL): a ``202`` means the record is committed.
+- :mod:`.storage` — content-addressed assets and per-job artifacts (local folder or S3-compatible).
+- :mod:`.webhooks` — signed completion webhooks.
+- :mod:`.step_metrics` — render step timings as Prometheus histograms a whole farm shares (Redis).
+- :mod:`.settings` — service settings (API and farm), separate from the engine's rendering settings.
+
+The command-line entry points are in :mod:`render_engine.cli.farm`.
+"""

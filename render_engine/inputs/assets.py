@@ -1,0 +1,379 @@
+"""Assets: finding, probing and decoding customer images and SVG clip-art.
+
+Images are probed from their header only (size, orientation, pages) and checked against limits before
+any pixel is decoded. Decoding is strict (``fail_on="error"``: a truncated file is an error, not half a
+photo) and reduced-size where the placement allows it (JPEG shrink-on-load).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import pyvips
+from lxml import etree
+
+from ..model.errors import AssetError, LimitExceeded, asset_errors
+from ..model.settings import Settings
+from .safety import SvgBudgetExceeded, SvgRendererFailed, render_svg_bounded, svg_time_left
+from .svg_sanitise import parse_untrusted, parse_view_box, sanitise, serialise, verify_self_contained
+
+# formats we accept, sniffed from the bytes (never the file name), each decoded by its own libvips loader
+LOADERS = {"jpeg": "jpegload", "png": "pngload", "webp": "webpload", "heif": "heifload", "tiff": "tiffload"}
+_HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis")
+
+
+def sniff_format(head: bytes) -> str | None:
+    """Identify an image format from its first bytes."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
+        return "heif"
+    if head[:4] in (b"II*\x00", b"MM\x00*"):
+        return "tiff"
+    return None
+
+
+def _load(path: Path, fmt: str, **options: object) -> pyvips.Image:
+    """Decode with exactly the loader of the sniffed format (no other libvips loader is reachable)."""
+    return pyvips.Operation.call(LOADERS[fmt], str(path), **options)
+
+
+AssetLoader = Callable[[str], Path]  # asset id -> local file (the API's content-addressed store)
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """What layout needs to know about a source image, read from its header."""
+
+    path: Path
+    format: str
+    width: int  # after EXIF orientation
+    height: int
+    orientation: int  # EXIF 1..8
+    bands: int
+    interpretation: str
+    has_alpha: bool
+
+
+def resolve_path(base_dir: Path, relative: str, field: str) -> Path:
+    """A design-relative asset path; absolute paths and escapes from the design's folder are refused."""
+    if not relative or relative.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", relative) or "\x00" in relative:
+        raise AssetError("asset paths are relative to the design file", field=field)
+    base = base_dir.resolve()
+    path = (base / relative).resolve()
+    if base != path and base not in path.parents:
+        raise AssetError("asset path leaves the design's folder", field=field)
+    if not path.is_file():
+        raise AssetError(
+            "asset file not found; asset paths are relative to the design file (API designs use an asset_id)",
+            field=field,
+            local_detail=f"tried {path}",
+        )
+    return path
+
+
+def probe_image(path: Path, field: str, settings: Settings) -> ImageInfo:
+    with asset_errors(field, "image"), open(path, "rb") as fh:
+        fmt = sniff_format(fh.read(32))
+    if fmt is None:
+        raise AssetError("not a supported image format (JPEG, PNG, WebP, HEIF/AVIF, TIFF)", field=field)
+    if not _intact(path, fmt):
+        raise AssetError(f"{fmt.upper()} file is truncated (no end marker)", field=field)
+    with asset_errors(field, "image"):
+        img = _load(path, fmt, access="sequential", fail_on="error")
+        pages = int(img.get("n-pages")) if img.get_typeof("n-pages") else 1
+        orientation = int(img.get("orientation")) if img.get_typeof("orientation") else 1
+    w, h = img.width, img.height
+    if w * h * max(1, pages) > settings.max_source_pixels:
+        raise LimitExceeded(
+            f"image has {w}x{h} pixels x {pages} pages, over the {settings.max_source_pixels} pixel limit",
+            field=field,
+        )
+    if orientation not in range(1, 9):
+        orientation = 1
+    if orientation >= 5:
+        w, h = h, w
+    return ImageInfo(
+        path=path,
+        format=fmt,
+        width=w,
+        height=h,
+        orientation=orientation,
+        bands=img.bands,
+        interpretation=str(img.interpretation),
+        has_alpha=img.hasalpha(),
+    )
+
+
+def verify_image(info: ImageInfo, field: str) -> None:
+    """Decode every pixel of the first page strictly (``fail_on="error"``: PNG chunk CRCs, damaged or cut
+    entropy data), streaming, at full size as the print path may. The header probe cannot see such damage
+    and libvips decodes lazily, so without this a damaged file fails only while an output is written: an
+    upload and a Fabric data URL are verified before they are stored, and a render whose lazy decode failed
+    finds the culprit with it (:func:`render_engine.pipeline.render_prepared`). Raises :class:`AssetError`."""
+    with asset_errors(field, "image"):
+        _load(info.path, info.format, fail_on="error", access="sequential").avg()
+
+
+def _intact(path: Path, fmt: str) -> bool:
+    """Cheap structural check for the commonest corruption, a cut-off upload. libvips decodes lazily, so a
+    truncated file would otherwise only fail while the output is being written.
+
+    JPEG: an EOI marker must follow the first SOS (entropy-coded data cannot contain FFD9, and data
+    appended after EOI by some phones is fine). PNG: the IEND chunk must be present.
+    """
+    if fmt == "jpeg":
+        data = path.read_bytes()
+        sos = data.find(b"\xff\xda")  # near the start
+        return sos != -1 and data.rfind(b"\xff\xd9") > sos  # near the end: scanned backwards
+    if fmt == "png":
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            fh.seek(max(0, size - 4096))
+            return b"IEND" in fh.read()
+    return True
+
+
+def jpeg_shrink_factor(info: ImageInfo, shrink: float) -> int:
+    """The JPEG shrink-on-load factor (8, 4, 2 or 1; always 1 for other formats) :func:`open_image` uses."""
+    if info.format == "jpeg":
+        for k in (8, 4, 2):
+            if shrink >= k:
+                return k
+    return 1
+
+
+def open_image(
+    info: ImageInfo, shrink: float, field: str, *, sequential: bool = False
+) -> tuple[pyvips.Image, float]:
+    """Decode (lazily) at 1/k of full size, k <= ``shrink``; upright (EXIF applied), 8-bit sRGB(+alpha).
+
+    ``sequential`` streams the decode top to bottom (for pipelines that read each row once: no
+    rotation); otherwise libvips decodes the whole image into memory for random access.
+    Returns the image and the factor actually used, so callers can map source coordinates.
+    """
+    k = jpeg_shrink_factor(info, shrink)
+    with asset_errors(field, "image"):
+        access = "sequential" if sequential and info.orientation == 1 else "random"
+        if k > 1:
+            img = _load(info.path, info.format, shrink=k, fail_on="error", access=access)
+        else:
+            img = _load(info.path, info.format, fail_on="error", access=access)
+        img = img.autorot()
+        img = to_srgb(img)
+    actual = info.width / img.width
+    return img, actual
+
+
+def to_srgb(img: pyvips.Image) -> pyvips.Image:
+    """Normalise any decoded image to 8-bit sRGB, keeping alpha: CMYK (through its embedded profile or the
+    built-in fallback), greyscale, 16-bit, Lab all end up the same."""
+    interp = str(img.interpretation)
+    if interp == "cmyk" or ((img.bands - (1 if img.hasalpha() else 0)) == 4 and interp != "srgb"):
+        if img.get_typeof("icc-profile-data") != 0:
+            img = img.icc_transform("srgb", embedded=True, intent="relative")
+        else:  # no profile: libvips' built-in generic CMYK profile
+            img = img.icc_transform("srgb", input_profile="cmyk", intent="relative")
+    elif interp not in ("srgb", "rgb") or img.format != "uchar":
+        img = img.colourspace("srgb")
+    if img.format != "uchar":
+        img = img.cast("uchar")
+    if img.bands == 2:  # grey + alpha that colourspace left alone
+        img = img[0].bandjoin([img[0], img[0], img[1]])
+    elif img.bands == 1:
+        img = img.bandjoin([img, img])
+    if img.bands > 4:
+        img = img.extract_band(0, n=4)
+    return img
+
+
+# ---------------------------------------------------------------------------------------------- auto crop
+
+
+@dataclass(frozen=True)
+class Focus:
+    """Where the subject of a photo is, in normalised (0..1) upright source coordinates."""
+
+    x: float
+    y: float
+    faces: tuple[tuple[float, float, float, float], ...]  # (x, y, w, h) normalised
+    method: str  # "faces" | "attention" | "centre"
+
+
+_ANALYSIS_PX = 640
+
+
+def find_focus(info: ImageInfo, field: str) -> Focus:
+    """Faces first (OpenCV Haar cascade shipped in the opencv wheel), then libvips attention saliency."""
+    import cv2
+    import numpy as np
+
+    with asset_errors(field, "image"):
+        small, _ = open_image(info, max(info.width, info.height) / _ANALYSIS_PX, field)
+        scale = _ANALYSIS_PX / max(small.width, small.height)
+        if scale < 1:
+            small = small.resize(scale)
+        rgb = small.extract_band(0, n=3) if small.bands >= 3 else small
+        arr = np.ndarray(buffer=rgb.write_to_memory(), dtype=np.uint8, shape=(rgb.height, rgb.width, rgb.bands))
+    grey = cv2.cvtColor(arr, cv2.COLOR_RGB2GRAY)
+    grey = cv2.equalizeHist(grey)
+    cascade = _cascade()
+    found = cascade.detectMultiScale(grey, scaleFactor=1.1, minNeighbors=5, minSize=(24, 24))
+    H, W = grey.shape
+    faces = tuple(
+        (float(x) / W, float(y) / H, float(w) / W, float(h) / H) for (x, y, w, h) in (found if len(found) else [])
+    )
+    if faces:
+        x0 = min(f[0] for f in faces)
+        y0 = min(f[1] for f in faces)
+        x1 = max(f[0] + f[2] for f in faces)
+        y1 = max(f[1] + f[3] for f in faces)
+        return Focus((x0 + x1) / 2, (y0 + y1) / 2, faces, "faces")
+    side = max(8, min(W, H) // 2)
+    _, opts = rgb.smartcrop(side, side, interesting="attention", attention_x=True, attention_y=True)
+    return Focus(opts["attention_x"] / rgb.width, opts["attention_y"] / rgb.height, (), "attention")
+
+
+_CASCADE: Any = None
+
+
+def _cascade() -> Any:
+    """The Haar frontal-face cascade that ships inside the opencv wheel (``cv2/data``), loaded once."""
+    global _CASCADE
+    if _CASCADE is None:
+        import cv2
+
+        path = Path(cv2.__file__).parent / "data" / "haarcascade_frontalface_alt2.xml"
+        _CASCADE = cv2.CascadeClassifier(str(path))
+        if _CASCADE.empty():
+            raise AssetError("face detector model missing from the OpenCV wheel", field="crop")
+    return _CASCADE
+
+
+# -------------------------------------------------------------------------------------------------- SVG
+
+
+@dataclass(frozen=True)
+class SvgDoc:
+    data: bytes  # sanitised document
+    width: float  # intrinsic size in its own user units (viewBox)
+    height: float
+    render_seconds: float = 10.0  # wall-time budget of one render (Settings.max_svg_render_seconds)
+    max_pixels: int = 130_000_000  # largest raster rendered from it at once (Settings.max_output_pixels)
+
+
+_XLINK = "{http://www.w3.org/1999/xlink}href"
+_LEN = re.compile(r"^\s*([0-9.]+)\s*(px|pt|mm|cm|in)?\s*$")
+
+
+def load_svg(raw: bytes, field: str, settings: Settings) -> SvgDoc:
+    """Parse and sanitise SVG (:mod:`render_engine.inputs.svg_sanitise`): no DTD or entities, no network, no
+    scripts, no external or dangling references, no reference cycles. The result parses on its own (it is
+    re-parsed to make sure), or the input is refused with an :class:`AssetError` / :class:`LimitExceeded`
+    naming ``field``."""
+    if len(raw) > settings.max_svg_bytes:
+        raise LimitExceeded(f"SVG is larger than {settings.max_svg_bytes} bytes", field=field)
+    root = parse_untrusted(raw, field, settings)
+    _check_svg_complexity(root, field, settings)
+    root = sanitise(root, field, settings)
+    width, height = _intrinsic_size(root)
+    if not (0 < width < 1e7 and 0 < height < 1e7):
+        raise AssetError("SVG has no usable size (give it a viewBox or width/height)", field=field)
+    if not root.get("viewBox"):
+        root.set("viewBox", f"0 0 {width:g} {height:g}")
+    data = serialise(root)
+    verify_self_contained(data, field)
+    return SvgDoc(data, width, height, settings.max_svg_render_seconds, settings.max_output_pixels)
+
+
+def render_svg_pixels(
+    data: bytes, doc: SvgDoc, field: str, *, size: tuple[int, int], crop: tuple[int, int, int, int]
+) -> pyvips.Image:
+    """Rasterise ``data`` (``doc`` placed in a ``size`` viewport) with librsvg, as ``svgload_buffer`` does,
+    and return the ``crop`` (left, top, width, height) of it; only that part is rendered.
+
+    The render runs in a helper process (:func:`~render_engine.inputs.safety.render_svg_bounded`) that is killed
+    after ``doc.render_seconds``: :class:`LimitExceeded` naming the layer. A crop over ``doc.max_pixels`` is
+    refused before any work; a helper that crashes is an :class:`AssetError`.
+    """
+    if crop[2] * crop[3] > doc.max_pixels:
+        raise LimitExceeded(
+            f"SVG would be rendered at {crop[2]}x{crop[3]} pixels, over the {doc.max_pixels} pixel limit", field=field
+        )
+    head, pixels = _bounded("raster", data, doc.render_seconds, field, {"size": size, "crop": crop})
+    img = pyvips.Image.new_from_memory(pixels, head["width"], head["height"], head["bands"], head["format"])
+    return img.copy(interpretation=head["interpretation"])
+
+
+def render_svg_pdf(data: bytes, doc: SvgDoc, field: str) -> bytes:
+    """``data`` (``doc``, prepared) as a one-page PDF by CairoSVG ``svg2pdf``, within ``doc.render_seconds``."""
+    return _bounded("pdf", data, doc.render_seconds, field, {})[1]
+
+
+def _bounded(
+    op: Literal["raster", "pdf"], data: bytes, budget: float, field: str, options: dict[str, Any]
+) -> tuple[dict[str, Any], bytes]:
+    left, total_binds = svg_time_left(budget)
+    over_total = LimitExceeded(
+        "this design's SVG clip-art took longer than its total render budget (too many or too complex)", field=field
+    )
+    if left <= 0:
+        raise over_total
+    try:
+        return render_svg_bounded(op, data, left, options)
+    except SvgBudgetExceeded:
+        if total_binds:
+            raise over_total from None
+        raise LimitExceeded(f"SVG took longer than {budget:g} s to render (too complex)", field=field) from None
+    except SvgRendererFailed as exc:
+        raise AssetError(str(exc), field=field) from None
+
+
+def svg_with_root_attributes(data: bytes, **attributes: str) -> bytes:
+    """A sanitised SVG document with attributes of its root <svg> replaced (for placing it in a viewport)."""
+    root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+    for name, value in attributes.items():
+        root.set(name, value)
+    return serialise(root)
+
+
+def _check_svg_complexity(root: etree._Element, field: str, settings: Settings) -> None:
+    """Refuse documents whose drawing cost can explode: too many elements, or <use> elements that
+    reference groups containing further <use> elements (each level multiplies the work — the classic
+    "billion laughs" of SVG renders for minutes in librsvg and CairoSVG alike)."""
+    elements = [el for el in root.iter() if isinstance(el.tag, str)]
+    if len(elements) > settings.max_svg_elements:
+        raise LimitExceeded(f"SVG has more than {settings.max_svg_elements} elements", field=field)
+    by_id = {el.get("id"): el for el in elements if el.get("id")}
+    uses = [el for el in elements if etree.QName(el).localname == "use"]
+    if len(uses) > settings.max_svg_uses:
+        raise LimitExceeded(f"SVG has more than {settings.max_svg_uses} <use> elements", field=field)
+    for use in uses:
+        ref = (use.get("href") or use.get(_XLINK) or "").lstrip("#")
+        target = by_id.get(ref)
+        if target is not None and any(
+            isinstance(el.tag, str) and etree.QName(el).localname == "use" for el in target.iter()
+        ):
+            raise LimitExceeded("SVG <use> elements may not reference other <use> elements", field=field)
+
+
+def _intrinsic_size(root: etree._Element) -> tuple[float, float]:
+    """From the (sanitised, so well-formed or absent) viewBox, else width/height; (0, 0) when neither."""
+    vb = parse_view_box(root.get("viewBox") or "")
+    if vb is not None:
+        return vb[2], vb[3]
+    w, h = _LEN.match(root.get("width", "") or ""), _LEN.match(root.get("height", "") or "")
+    if w and h:
+        try:
+            return float(w.group(1)), float(h.group(1))
+        except ValueError:  # "1.2.3"
+            return 0.0, 0.0
+    return 0.0, 0.0

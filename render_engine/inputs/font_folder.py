@@ -1,0 +1,84 @@
+"""Storefront fonts: a folder of font files added to the bundled catalogue (``--fonts-dir``,
+``RENDER_ENGINE_EXTRA_FONTS_DIR``).
+
+Each ``.ttf`` / ``.otf`` file in the folder (sub-folders included) is read with fontTools: its family name
+(``name`` ID 16, the typographic family, else ID 1), its weight (``OS/2.usWeightClass``) and whether it is
+italic (``OS/2.fsSelection`` bit 0, ``head.macStyle`` bit 1 or a non-zero ``post.italicAngle``). Files of
+one family become one catalogue family whose id is the family name in lower case with hyphens for spaces
+(``Great Vibes`` -> ``great-vibes``), so a design — or Fabric's ``fontFamily`` — names it by family as the
+storefront's editor does. A file fontTools cannot read is an error naming it: a storefront font that
+silently fails to load would print in another face.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..model.errors import TemplateError
+
+FONT_SUFFIXES = (".ttf", ".otf")
+
+
+def family_key(name: str) -> str:
+    """How family names are compared: case-, space-, hyphen- and underscore-insensitive
+    (``"Great Vibes"``, ``"great-vibes"`` and ``"GreatVibes"`` are one family)."""
+    return re.sub(r"[\s_-]+", "", name).casefold()
+
+
+def family_id_for(name: str) -> str:
+    """A catalogue id for a family name: ``Great Vibes`` -> ``great-vibes`` (ASCII letters, digits, hyphens)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-")
+    return slug or "font"
+
+
+def read_font_file(path: Path) -> tuple[str, int, str]:
+    """(family name, weight 100..900, "normal" | "italic") of one font file, read with fontTools."""
+    from fontTools.ttLib import TTFont, TTLibError
+
+    try:
+        with TTFont(path, lazy=True, fontNumber=0) as font:
+            names = font["name"]
+            family = names.getDebugName(16) or names.getDebugName(1)
+            os2 = font.get("OS/2", None)
+            weight = int(os2.usWeightClass) if os2 is not None else 400
+            italic = bool(os2 is not None and os2.fsSelection & 1)
+            italic = italic or bool(font["head"].macStyle & 2)
+            if "post" in font and font["post"].italicAngle:
+                italic = True
+    except (TTLibError, OSError, KeyError, AttributeError, ValueError, AssertionError) as exc:
+        raise TemplateError(
+            f"storefront font {path.name} is not a readable font ({type(exc).__name__})", field="fonts"
+        ) from None
+    if not family:
+        raise TemplateError(f"storefront font {path.name} has no family name", field="fonts")
+    weight = min(900, max(100, round(weight / 100) * 100)) if weight >= 1 else 400
+    return family.strip(), weight, "italic" if italic else "normal"
+
+
+def scan_font_folder(directory: Path) -> dict[str, dict[str, object]]:
+    """Catalogue entries (``catalog.json`` shape, absolute file paths) for every font file under ``directory``."""
+    if not directory.is_dir():
+        raise TemplateError(f"storefront fonts folder {directory} does not exist", field="fonts")
+    families: dict[str, dict[str, object]] = {}
+    for path in sorted(p for p in directory.rglob("*") if p.suffix.lower() in FONT_SUFFIXES and p.is_file()):
+        family, weight, style = read_font_file(path)
+        fid = family_id_for(family)
+        entry = families.setdefault(
+            fid,
+            {
+                "id": fid,
+                "family": family,
+                "category": "storefront",
+                "scripts": [],
+                "license": "storefront-supplied",
+                "license_file": "",
+                "source": f"storefront fonts folder {directory}",
+                "styles": [],
+            },
+        )
+        styles = entry["styles"]
+        assert isinstance(styles, list)
+        if not any(s["weight"] == weight and s["style"] == style for s in styles):
+            styles.append({"weight": weight, "style": style, "file": str(path.resolve())})
+    return families

@@ -1,0 +1,475 @@
+"""Text layout in millimetres: line breaking, alignment, shrink-to-fit, per-span sizes and baselines, text
+on an arc or along a path.
+
+The result is a list of positioned glyphs — (font face, glyph id, matrix from font units to page mm) — and
+their combined outline. Every backend draws exactly these glyphs, so preview, PNG and PDF agree.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..inputs.fonts import FontCatalog, FontFace
+from ..model.design import TextLayer
+from ..model.geometry import Matrix, Path, Rect
+from ..model.units import pt_to_mm
+from .onpath import Curve, arc_matrix, path_matrix, path_start
+from .shaping import (
+    Run,
+    bidi_levels,
+    char_advances_em,
+    grapheme_breaks,
+    is_cursive,
+    itemize,
+    line_breaks,
+    paired_advances_em,
+    paragraph_level,
+    require_coverage,
+    shape,
+    visual_order,
+)
+
+_EPS = 1e-6
+_BASE_LEVEL = {"auto": None, "ltr": 0, "rtl": 1}  # paragraph bidi level by the layer's direction
+#: The characters justification stretches: the word separators Fabric.js stretches (space and tab).
+JUSTIFY_SPACES = frozenset(" \t")
+
+
+@dataclass(frozen=True)
+class PlacedGlyph:
+    face_id: str
+    gid: int
+    cluster: int  # index into the layer's text
+    matrix: Matrix  # font units (y up) -> page mm (y down)
+    color_span: int = -1  # index of the layer span whose colour this glyph takes; -1: the layer colour
+
+
+@dataclass(frozen=True)
+class TextLine:
+    text: str
+    width_mm: float
+    x_mm: float
+    baseline_mm: float
+    start: int = 0  # index of the line's first character in the layer text
+
+
+@dataclass(frozen=True)
+class TextBlock:
+    glyphs: tuple[PlacedGlyph, ...]
+    lines: tuple[TextLine, ...]
+    size_pt: float
+    overflow: bool  # does not fit its box even at the size used
+    fallback: tuple[tuple[str, str], ...]  # (character, family id) printed by a fallback font
+    outline: Path
+    bounds: Rect | None
+    # the outline split by paint: (span index whose colour/stroke applies, or -1 for the layer's, outline)
+    color_runs: tuple[tuple[int, Path], ...] = ()
+
+
+@dataclass(frozen=True)
+class _Para:
+    """One paragraph, itemised and measured once (size-independent)."""
+
+    text: str
+    offset: int  # index of the paragraph's first character in the layer text
+    faces: tuple[FontFace, ...]
+    levels: tuple[int, ...]
+    runs: tuple[Run, ...]
+    adv_em: tuple[float, ...]  # per character, in em of the layer size: span size and letter spacing included
+    breaks: tuple[int, ...]
+    spacing_em: tuple[float, ...]  # per character: letter spacing after it (0 in joining scripts)
+    fallback: tuple[bool, ...]  # per character: printed by a fallback face, not its own (span's) font
+    scale: tuple[float, ...]  # per character: its size / the layer size (span sizes)
+    shift_em: tuple[float, ...]  # per character: baseline shift up, in em of the layer size
+    wrap_adv_em: tuple[float, ...]  # per character: its width for line breaking (``measure``)
+    rtl: bool  # a right-to-left paragraph
+
+
+def _span_keys(layer: TextLayer, *attrs: str) -> list[int]:
+    """Per character of the layer text: the index of the span that sets any of ``attrs`` ('font', 'color',
+    'stroke', ...) for it, or -1 (the layer's own). Spans do not overlap (validated by the model)."""
+    keys = [-1] * len(layer.text)
+    for k, span in enumerate(layer.spans):
+        if any(getattr(span, attr) is not None for attr in attrs):
+            for i in range(span.start, min(span.end, len(keys))):
+                keys[i] = k
+    return keys
+
+
+def _span_values(layer: TextLayer) -> tuple[list[float], list[float], list[float | None]]:
+    """Per character: size / layer size, baseline shift (layer em) and letter spacing (em, None: the
+    layer's) from the spans."""
+    n = len(layer.text)
+    scale, shift = [1.0] * n, [0.0] * n
+    spacing: list[float | None] = [None] * n
+    for span in layer.spans:
+        for i in range(span.start, min(span.end, n)):
+            if span.size is not None:
+                scale[i] = span.size / layer.size
+            if span.baseline_shift:
+                shift[i] = span.baseline_shift / layer.size
+            if span.letter_spacing is not None:
+                spacing[i] = span.letter_spacing
+    return scale, shift, spacing
+
+
+def _split_runs(runs: list[Run], scale: list[float]) -> list[Run]:
+    """Runs split where the size changes (a span's size is shaped on its own, as Fabric measures it)."""
+    if all(v == 1.0 for v in scale):
+        return runs
+    out: list[Run] = []
+    for run in runs:
+        start = run.start
+        for i in range(run.start + 1, run.end + 1):
+            if i == run.end or scale[i] != scale[start]:
+                out.append(Run(start, i, run.face, run.level))
+                start = i
+    return out
+
+
+def _prepare(layer: TextLayer, catalog: FontCatalog, field: str) -> tuple[list[_Para], FontFace]:
+    primary = catalog.face(layer.font, field=f"{field}.font")
+    chains = {-1: catalog.fallback_faces(primary)}
+    for k, span in enumerate(layer.spans):
+        if span.font is not None:
+            chains[k] = catalog.fallback_faces(catalog.face(span.font, field=f"{field}.spans[{k}].font"))
+    font_keys = _span_keys(layer, "font")
+    all_scale, all_shift, all_spacing = _span_values(layer)
+    paras: list[_Para] = []
+    offset = 0
+    for raw in layer.text.split("\n"):
+        ptext = raw[:-1] if raw.endswith("\r") else raw  # "\r\n" ends a line too; indices stay the layer's
+        keys = font_keys[offset : offset + len(ptext)]
+        faces: list[FontFace] = []
+        own: list[bool] = []
+        start = 0
+        for i in range(1, len(ptext) + 1):  # runs of one font: each covered by its own chain
+            if i == len(ptext) or keys[i] != keys[start]:
+                chain = chains[keys[start]]
+                part = require_coverage(ptext[start:i], chain, f"{field}.text")
+                faces += part
+                own += [f is chain[0] for f in part]
+                start = i
+        levels = bidi_levels(ptext, _BASE_LEVEL[layer.direction])
+        scale = all_scale[offset : offset + len(ptext)]
+        runs = _split_runs(itemize(ptext, faces, levels), scale)
+        spacing = [
+            0.0 if is_cursive(c) else (layer.letter_spacing if sp is None else sp)
+            for c, sp in zip(ptext, all_spacing[offset : offset + len(ptext)], strict=True)
+        ]
+        adv = tuple(_sized(char_advances_em(ptext, runs), scale, spacing))
+        wrap_adv = adv
+        if layer.measure == "per_character" and max_em_wraps(layer):
+            wrap_adv = tuple(_sized(paired_advances_em(ptext, runs), scale, spacing))
+        breaks = grapheme_breaks(ptext) if layer.wrap_by == "grapheme" else line_breaks(ptext)
+        paras.append(
+            _Para(
+                ptext,
+                offset,
+                tuple(faces),
+                tuple(levels),
+                tuple(runs),
+                adv,
+                tuple(breaks),
+                tuple(spacing),
+                tuple(not o for o in own),
+                tuple(scale),
+                tuple(all_shift[offset : offset + len(ptext)]),
+                wrap_adv,
+                paragraph_level(ptext, _BASE_LEVEL[layer.direction]) == 1,
+            )
+        )
+        offset += len(raw) + 1
+    return paras, primary
+
+
+def _sized(adv: list[float], scale: list[float], spacing: list[float]) -> list[float]:
+    if any(v != 1.0 for v in scale):
+        adv = [a * k for a, k in zip(adv, scale, strict=True)]
+    if any(spacing):
+        adv = [a + sp for a, sp in zip(adv, spacing, strict=True)]
+    return adv
+
+
+def max_em_wraps(layer: TextLayer) -> bool:
+    """Does the layer break lines to its box width?"""
+    return layer.wrap and layer.arc is None and layer.path is None
+
+
+def _trim_end(text: str, a: int, b: int) -> int:
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return b
+
+
+def _wrap(para: _Para, max_em: float | None) -> list[tuple[int, int]]:
+    """Greedy line breaking at UAX #14 opportunities; over-long words break between graphemes."""
+    n = len(para.text)
+    if n == 0:
+        return [(0, 0)]
+    if max_em is None:
+        return [(0, n)]
+    prefix = [0.0]
+    for a in para.wrap_adv_em:
+        prefix.append(prefix[-1] + a)
+
+    def width(a: int, b: int) -> float:
+        return prefix[_trim_end(para.text, a, b)] - prefix[a]
+
+    lines: list[tuple[int, int]] = []
+    start = 0
+    last_fit = None
+    for brk in para.breaks:
+        if width(start, brk) <= max_em + _EPS:
+            last_fit = brk
+            continue
+        if last_fit is not None:
+            lines.append((start, last_fit))
+            start = last_fit
+        # the segment start..brk alone may still be too wide: break it between graphemes
+        while width(start, brk) > max_em + _EPS:
+            seg_breaks = [start + g for g in grapheme_breaks(para.text[start:brk])]
+            cut = start
+            for g in seg_breaks:
+                if width(start, g) <= max_em + _EPS:
+                    cut = g
+                else:
+                    break
+            if cut == start:
+                cut = seg_breaks[0]  # a single grapheme wider than the box: it gets its own line
+            if cut >= brk:
+                break
+            lines.append((start, cut))
+            start = cut
+        last_fit = brk
+    lines.append((start, n))
+    return lines
+
+
+@dataclass(frozen=True)
+class _LineGlyph:
+    face: FontFace
+    gid: int
+    x_em: float  # pen position along the line, layer em
+    dx_em: float
+    dy_em: float  # shaper's y offset plus the baseline shift, layer em (up)
+    cluster: int  # index into the layer text
+    scale: float  # glyph size / layer size
+
+
+def _line_glyphs(para: _Para, a: int, b: int) -> tuple[list[_LineGlyph], float]:
+    """Shape one line and return its glyphs in visual order, and its width in layer em."""
+    b = _trim_end(para.text, a, b)
+    if b <= a:
+        return [], 0.0
+    order = visual_order(list(para.levels[a:b]))
+    # group visually consecutive characters that share face/level/size and are logically contiguous
+    groups: list[tuple[int, int, FontFace, bool]] = []
+    for vi in order:
+        li = a + vi
+        face, level = para.faces[li], para.levels[li]
+        rtl = level % 2 == 1
+        if groups:
+            s, e, f, r = groups[-1]
+            if (
+                f is face
+                and r == rtl
+                and ((not rtl and li == e) or (rtl and li == s - 1))
+                and para.scale[li] == para.scale[s]
+            ):
+                groups[-1] = (min(s, li), max(e, li + 1), f, r)
+                continue
+        groups.append((li, li + 1, face, rtl))
+    out: list[_LineGlyph] = []
+    x = 0.0
+    for s, e, face, rtl in groups:
+        upem = face.upem
+        k_ = para.scale[s]
+        glyphs = shape(face, para.text[s:e], rtl)
+        for k, g in enumerate(glyphs):
+            li = s + g.cluster
+            dy = g.y_offset / upem * k_ + para.shift_em[li]
+            out.append(_LineGlyph(face, g.gid, x, g.x_offset / upem * k_, dy, para.offset + li, k_))
+            x += g.x_advance / upem * k_
+            # tracking goes after each cluster (not inside one, not in joining scripts)
+            last_of_cluster = k + 1 == len(glyphs) or glyphs[k + 1].cluster != g.cluster
+            if last_of_cluster and para.spacing_em[li]:
+                x += para.spacing_em[li]
+    return out, x
+
+
+def _line_scale(para: _Para, a: int, b: int) -> float:
+    """A line's largest size (layer em), every character counted, spaces too (Fabric's getHeightOfLine)."""
+    if b > a:
+        return max(para.scale[a:b])
+    return para.scale[a] if a < len(para.scale) else 1.0
+
+
+def _block_height(scales: list[float], pitch: float) -> float:
+    if all(k == 1.0 for k in scales):
+        return len(scales) * pitch
+    return sum(k * pitch for k in scales)
+
+
+def _block(layer: TextLayer, paras: list[_Para], size_pt: float, path_len: float | None) -> tuple[list, bool]:
+    """Lay out every line at ``size_pt``; returns (lines as (para, a, b)), fits)."""
+    em_mm = pt_to_mm(size_pt)
+    box = layer.box
+    max_em = box.width / em_mm if max_em_wraps(layer) else None
+    lines = []
+    fits = True
+    for para in paras:
+        for a, b in _wrap(para, max_em):
+            lines.append((para, a, b))
+    pitch = em_mm * layer.line_height
+    if layer.arc is not None or path_len is not None:
+        widest = max((_measure(p, a, b) for p, a, b in lines), default=0.0) * em_mm
+        room = math.pi * layer.arc.radius if layer.arc is not None else path_len
+        assert room is not None
+        fits = widest <= room + _EPS
+    else:
+        for p, a, b in lines:
+            if _measure(p, a, b) * em_mm > box.width + 1e-4:
+                fits = False
+        if _block_height([_line_scale(p, a, b) for p, a, b in lines], pitch) > box.height + 1e-4:
+            fits = False
+    return lines, fits
+
+
+def _measure(para: _Para, a: int, b: int) -> float:
+    b = _trim_end(para.text, a, b)
+    return sum(para.adv_em[a:b])
+
+
+def _choose_size(layer: TextLayer, paras: list[_Para], path_len: float | None) -> tuple[float, list, bool]:
+    lines, fits = _block(layer, paras, layer.size, path_len)
+    if fits or not layer.shrink_to_fit or layer.min_size >= layer.size:
+        return layer.size, lines, fits
+    lo_lines, lo_fits = _block(layer, paras, layer.min_size, path_len)
+    if not lo_fits:
+        return layer.min_size, lo_lines, False
+    lo, hi = layer.min_size, layer.size  # lo fits, hi does not
+    while hi - lo > 0.05:
+        mid = (lo + hi) / 2
+        m_lines, m_fits = _block(layer, paras, mid, path_len)
+        if m_fits:
+            lo, lo_lines = mid, m_lines
+        else:
+            hi = mid
+    size = math.floor(lo * 10) / 10  # a tenth of a point, rounded down so it still fits
+    if size < layer.min_size:
+        size = lo
+    lines, fits = _block(layer, paras, size, path_len)
+    return size, lines, fits
+
+
+def layout_text(layer: TextLayer, catalog: FontCatalog, field: str) -> TextBlock:
+    paras, primary = _prepare(layer, catalog, field)
+    box = layer.box
+    curve = None
+    if layer.path is not None:
+        curve = Curve(Path.from_svg(layer.path.d, Matrix.translate(box.x, box.y)))
+    size, lines, fits = _choose_size(layer, paras, curve.length if curve is not None else None)
+    em_mm = pt_to_mm(size)
+    asc, desc, _gap = primary.extents
+    asc_mm, desc_mm = asc / primary.upem * em_mm, desc / primary.upem * em_mm
+    pitch = em_mm * layer.line_height
+    scales = [_line_scale(p, a, b) for p, a, b in lines]
+    uniform = all(k == 1.0 for k in scales)
+    block_h = _block_height(scales, pitch)
+    if layer.valign == "top":
+        top = box.y
+    elif layer.valign == "middle":
+        top = box.y + (box.height - block_h) / 2
+    else:
+        top = box.y + box.height - block_h
+    rot = Matrix.rotate(layer.rotation, box.x + box.width / 2, box.y + box.height / 2)
+
+    color_keys = _span_keys(layer, "color", "stroke")
+    glyphs: list[PlacedGlyph] = []
+    text_lines: list[TextLine] = []
+    line_top = top
+    first_baseline = 0.0
+    for i, (para, a, b) in enumerate(lines):
+        shaped, width_em = _line_glyphs(para, a, b)
+        width = width_em * em_mm
+        k_line = scales[i]
+        if uniform:
+            line_top = top + i * pitch
+        if layer.line_ascent is None:
+            half_leading = (pitch * k_line - (asc_mm + desc_mm) * k_line) / 2
+            baseline = line_top + half_leading + asc_mm * k_line
+        else:
+            baseline = line_top + layer.line_ascent * em_mm * k_line
+        if i == 0:
+            first_baseline = baseline
+        line_off = i * pitch if uniform else baseline - first_baseline  # from the first line, for arc/path
+        line_top += pitch * k_line
+        last_of_para = i + 1 == len(lines) or lines[i + 1][0] is not para
+        align = layer.align if not last_of_para or layer.align != "justify" else layer.align_last
+        # justification: Fabric's and CSS's — the spaces of the line take the missing width in equal parts
+        spaces = [j for j in range(a, _trim_end(para.text, a, b)) if para.text[j] in JUSTIFY_SPACES]
+        extra = 0.0
+        if align == "justify" and layer.arc is None and curve is None and spaces and width < box.width:
+            extra = (box.width - width) / len(spaces)
+            width = box.width
+        if align in ("left", "justify"):
+            x0 = box.x
+        elif align == "center":
+            x0 = box.x + (box.width - width) / 2
+        else:
+            x0 = box.x + box.width - width
+        if para.wrap_adv_em is not para.adv_em and not extra:
+            # measured per character (canvas editors): aligned by that width, from the paragraph's start edge
+            mw = sum(para.wrap_adv_em[a : _trim_end(para.text, a, b)]) * em_mm
+            start = box.x if align in ("left", "justify") else box.x + (box.width - mw) * (
+                0.5 if align == "center" else 1.0
+            )
+            x0 = start + mw - width if para.rtl else start
+        text_lines.append(TextLine(para.text[a:b], width, x0, baseline, para.offset + a))
+        stretch = 0.0  # glyphs come in visual order: each space pushes everything to its right
+        space_clusters = {para.offset + j for j in spaces} if extra else set()
+        start = path_start(layer, curve, width, align) if curve is not None else 0.0
+        for g in shaped:
+            face = g.face
+            s = em_mm * g.scale / face.upem
+            x = x0 + (g.x_em + g.dx_em) * em_mm + stretch
+            if g.cluster in space_clusters:
+                stretch += extra
+                space_clusters.discard(g.cluster)
+            if curve is not None:
+                pen = (g.x_em + g.dx_em) * em_mm
+                m = path_matrix(layer, curve, start, pen, width, line_off, s, g.dy_em * em_mm, face, g.gid)
+            elif layer.arc is None:
+                m = Matrix(a=s, d=-s, e=x, f=baseline - g.dy_em * em_mm)
+            else:
+                pen = (g.x_em + g.dx_em) * em_mm
+                m = arc_matrix(layer, line_off, s, pen, width, g.dy_em * em_mm, face, g.gid)
+            glyphs.append(PlacedGlyph(face.face_id, g.gid, g.cluster, m.then(rot), color_keys[g.cluster]))
+
+    faces = {f.face_id: f for p in paras for f in p.faces}
+    parts = [faces[g.face_id].outline(g.gid).transformed(g.matrix) for g in glyphs]
+    outline = Path(tuple(op for part in parts for op in part.ops))
+    color_runs: list[tuple[int, Path]] = []
+    for key in sorted({g.color_span for g in glyphs}):
+        ops = tuple(op for g, part in zip(glyphs, parts, strict=True) if g.color_span == key for op in part.ops)
+        color_runs.append((key, Path(ops)))
+    fallback = sorted(
+        {
+            (p.text[i], p.faces[i].family_id)
+            for p in paras
+            for i in range(len(p.text))
+            if p.fallback[i] and not p.text[i].isspace()
+        }
+    )
+    return TextBlock(
+        glyphs=tuple(glyphs),
+        lines=tuple(text_lines),
+        size_pt=size,
+        overflow=not fits,
+        fallback=tuple(fallback),
+        outline=outline,
+        bounds=outline.bounds(),
+        color_runs=tuple(color_runs),
+    )

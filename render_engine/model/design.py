@@ -1,0 +1,503 @@
+"""Design model v1: what a customer personalised, on which product template.
+
+Geometry is in millimetres in the template's *trim* coordinate space: the origin is the top-left corner
+of the trim box, x grows right, y grows down, and the bleed lies outside it (negative coordinates and
+coordinates beyond the trim size are legal and reach into the bleed). Layers draw in order, first at the
+bottom. ``docs/design.schema.json`` is generated from these models (``render-engine schema``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+
+from .design_base import CMYK as CMYK
+from .design_base import HEX_COLOR as HEX_COLOR
+from .design_base import MAX_MM, RGB, Color, Degrees, Mm, Model, Opacity, PositiveMm
+from .errors import DesignError, several
+from .paint import BlendMode, Paint
+
+Blend = Annotated[BlendMode, Field(description="How the layer mixes with what is under it (PDF /BM names).")]
+
+DESIGN_VERSION = 1
+TEMPLATE_ID = r"^[a-z0-9][a-z0-9-]{0,63}$"
+
+
+class Point(Model):
+    x: Mm
+    y: Mm
+
+
+class Box(Model):
+    """A rectangle in trim coordinates (mm)."""
+
+    x: Mm
+    y: Mm
+    width: PositiveMm
+    height: PositiveMm
+
+
+class NormRect(Model):
+    """A crop rectangle in normalised source coordinates (0..1, after EXIF orientation)."""
+
+    x: Annotated[float, Field(ge=0, lt=1)] = 0.0
+    y: Annotated[float, Field(ge=0, lt=1)] = 0.0
+    width: Annotated[float, Field(gt=0, le=1)] = 1.0
+    height: Annotated[float, Field(gt=0, le=1)] = 1.0
+
+    @model_validator(mode="after")
+    def _inside(self) -> NormRect:
+        if self.x + self.width > 1.0 + 1e-9 or self.y + self.height > 1.0 + 1e-9:
+            raise ValueError("crop rectangle must lie inside the image (x + width <= 1, y + height <= 1)")
+        return self
+
+
+class GradientStop(Model):
+    offset: Annotated[float, Field(ge=0, le=1)]
+    color: Color
+
+
+class LinearGradient(Model):
+    """A linear gradient across the bleed box. ``angle`` 0 runs left -> right, 90 top -> bottom."""
+
+    angle: Degrees = 0.0
+    stops: Annotated[list[GradientStop], Field(min_length=2, max_length=32)]
+
+    @model_validator(mode="after")
+    def _check(self) -> LinearGradient:
+        offsets = [s.offset for s in self.stops]
+        if offsets != sorted(offsets):
+            raise ValueError("gradient stop offsets must be in increasing order")
+        kinds = {type(s.color) for s in self.stops}
+        if len(kinds) != 1:
+            raise ValueError("gradient stops must be all sRGB or all CMYK")
+        return self
+
+
+class BackgroundLayer(Model):
+    """Fills the whole bleed box with a paint (colour or gradient; box units span the bleed box) or the
+    angle ``gradient``."""
+
+    type: Literal["background"]
+    color: Paint | None = None
+    gradient: LinearGradient | None = None
+    blend: Blend = "normal"
+
+    @model_validator(mode="after")
+    def _one(self) -> BackgroundLayer:
+        if (self.color is None) == (self.gradient is None):
+            raise ValueError("a background needs exactly one of 'color' or 'gradient'")
+        return self
+
+
+class RectClip(Model):
+    shape: Literal["rect"]
+
+
+class RoundedRectClip(Model):
+    shape: Literal["rounded_rect"]
+    radius: PositiveMm
+
+
+class EllipseClip(Model):
+    shape: Literal["ellipse"]
+
+
+class PathClip(Model):
+    """SVG path data in mm, relative to the layer box's top-left corner."""
+
+    shape: Literal["path"]
+    d: Annotated[str, Field(min_length=1, max_length=100_000)]
+
+
+class MaskClip(Model):
+    """A named mask of the template (e.g. ``print_area``), in trim coordinates."""
+
+    shape: Literal["mask"]
+    name: Annotated[str, Field(pattern=r"^[a-z0-9_-]{1,64}$")]
+
+
+Clip = Annotated[RectClip | RoundedRectClip | EllipseClip | PathClip | MaskClip, Field(discriminator="shape")]
+CLIP_SHAPES = frozenset({"rect", "rounded_rect", "ellipse", "path", "mask"})
+
+
+class ImageLayer(Model):
+    """A photo or bitmap asset placed in a box."""
+
+    type: Literal["image"]
+    asset: Annotated[str | None, Field(max_length=1024)] = Field(
+        None, description="File path relative to the design file."
+    )
+    asset_id: Annotated[str | None, Field(pattern=r"^[A-Za-z0-9_-]{1,128}$")] = Field(
+        None, description="Asset id resolved by the caller's asset loader (e.g. the API's asset store)."
+    )
+    box: Box
+    fit: Literal["cover", "contain", "stretch"] = "cover"
+    crop: NormRect | Literal["auto"] | None = Field(
+        None,
+        description="Explicit crop (normalised rect) or 'auto': keep faces, else the most salient region.",
+    )
+    rotation: Degrees = 0.0
+    transform: tuple[float, float, float, float, float, float] | None = Field(
+        None,
+        description="An affine matrix [a, b, c, d, e, f] in trim mm applied to the placed (and rotated) image, "
+        "its clip included: skew, mirroring, any placement. (x, y) -> (a*x + c*y + e, b*x + d*y + f).",
+    )
+    opacity: Opacity = 1.0
+    clip: Clip | None = None
+    blend: Blend = "normal"
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ImageLayer:
+        if (self.asset is None) == (self.asset_id is None):
+            raise ValueError("an image needs exactly one of 'asset' or 'asset_id'")
+        t = self.transform
+        if t is not None:
+            if not all(abs(v) <= 1e6 for v in t):
+                raise ValueError("transform values must be finite and below 1e6")
+            if abs(t[0] * t[3] - t[1] * t[2]) < 1e-9:
+                raise ValueError("transform must be invertible")
+        return self
+
+
+class FontRef(Model):
+    family: Annotated[str, Field(min_length=1, max_length=128)] = Field(
+        description="Catalog id ('noto-sans') or family name ('Noto Sans')."
+    )
+    weight: Annotated[int, Field(ge=100, le=900)] = 400
+    style: Literal["normal", "italic"] = "normal"
+
+
+class Arc(Model):
+    """Set the text on a circle: its baseline follows a circle of ``radius`` mm around ``center``."""
+
+    radius: PositiveMm
+    center: Point | None = Field(None, description="Defaults to the centre of the text box.")
+    side: Literal["top", "bottom"] = Field(
+        "top", description="'top': text runs clockwise over the top; 'bottom': it reads along the bottom."
+    )
+
+
+class Stroke(Model):
+    color: Paint = Field(RGB(hex="#000000"), description="A colour or a gradient.")
+    width: Annotated[float, Field(gt=0, le=500)] = Field(1.0, description="Stroke width in pt.")
+    dash: Annotated[list[Annotated[float, Field(ge=0, le=5000)]], Field(max_length=64)] = Field(
+        default_factory=list, description="Dash and gap lengths in pt, alternating (SVG stroke-dasharray)."
+    )
+    dash_offset: Annotated[float, Field(ge=-100_000, le=100_000)] = Field(
+        0.0, description="Where the dash pattern starts, in pt along the path."
+    )
+    cap: Literal["butt", "round", "square"] = "butt"
+    join: Literal["miter", "round", "bevel"] = "miter"
+    miter_limit: Annotated[float, Field(ge=1, le=100)] = Field(4.0, description="As SVG's stroke-miterlimit.")
+
+    @model_validator(mode="after")
+    def _dashes(self) -> Stroke:
+        if self.dash and sum(self.dash) <= 0:
+            raise ValueError("a dash pattern needs a positive length")
+        return self
+
+
+class TextPath(Model):
+    """Set the text along an arbitrary path: each glyph's advance centre sits on the path at its arc length,
+    the glyph turned to the path's tangent (SVG ``textPath``, Fabric's text on a path).
+
+    The layer's ``align`` places each line along the path (left: from the start, center, right: ending at
+    the path's end); text longer than the path wraps around to its start, as Fabric does (preflight
+    reports it as overflow). Further lines sit one line pitch further below the path.
+    """
+
+    d: Annotated[str, Field(min_length=1, max_length=100_000)] = Field(
+        description="SVG path data in mm, relative to the text box's top-left corner (it turns with the layer)."
+    )
+    start_offset: Annotated[float, Field(ge=-MAX_MM * 10, le=MAX_MM * 10)] = Field(
+        0.0, description="Distance (mm) along the path added to where the aligned line starts."
+    )
+    side: Literal["left", "right"] = Field(
+        "left",
+        description="'left': glyphs stand on the left of the path's direction of travel (y down: above a "
+        "left-to-right path); 'right': on the other side, reading the other way.",
+    )
+    vertical_align: Literal["baseline", "center", "ascender", "descender"] = Field(
+        "baseline",
+        description="What of each glyph sits on the path: its baseline, the middle of the font's ascent and "
+        "descent, its ascent line (the text hangs below) or its descent line (the text stands above).",
+    )
+
+
+class TextSpan(Model):
+    """A range of the text drawn in another colour, face, size, baseline, stroke or spacing (a storefront's
+    bold word, a red name, a superscript "th")."""
+
+    start: Annotated[int, Field(ge=0, le=20_000)] = Field(description="First character (code point index).")
+    end: Annotated[int, Field(gt=0, le=20_000)] = Field(description="One past the last character.")
+    color: Paint | None = Field(None, description="Defaults to the layer colour (a colour or a gradient).")
+    font: FontRef | None = Field(None, description="Defaults to the layer font.")
+    size: Annotated[float | None, Field(gt=0, le=2000)] = Field(
+        None,
+        description="Font size in pt (defaults to the layer's). A line is as tall as its largest size; "
+        "shrink-to-fit scales span sizes with the layer size.",
+    )
+    baseline_shift: Annotated[float, Field(ge=-2000, le=2000)] = Field(
+        0.0, description="Raise (+) or lower (-) the characters' baseline, in pt (superscript, subscript)."
+    )
+    stroke: Stroke | None = Field(None, description="Outline the characters (drawn over the fill).")
+    letter_spacing: Annotated[float | None, Field(ge=-0.5, le=2)] = Field(
+        None, description="Extra space after each of these characters, in em of the layer size."
+    )
+
+    @model_validator(mode="after")
+    def _range(self) -> TextSpan:
+        if self.end <= self.start:
+            raise ValueError("a span needs end > start")
+        if (
+            self.color is None
+            and self.font is None
+            and self.size is None
+            and not self.baseline_shift
+            and self.stroke is None
+            and self.letter_spacing is None
+        ):
+            raise ValueError(
+                "a span needs at least one of 'color', 'font', 'size', 'baseline_shift', 'stroke', 'letter_spacing'"
+            )
+        return self
+
+
+class TextLayer(Model):
+    type: Literal["text"]
+    text: Annotated[str, Field(min_length=1, max_length=20_000)]
+    font: FontRef
+    size: Annotated[float, Field(gt=0, le=2000)] = Field(description="Font size in pt.")
+    color: Paint = Field(RGB(hex="#000000"), description="A colour or a gradient (box units span the text box).")
+    box: Box
+    align: Literal["left", "center", "right", "justify"] = Field(
+        "left", description="'justify' stretches the spaces of every line but a paragraph's last to the box width."
+    )
+    align_last: Literal["left", "center", "right", "justify"] = Field(
+        "left", description="With align 'justify': how a paragraph's last line (every line without wrap) aligns."
+    )
+    valign: Literal["top", "middle", "bottom"] = "top"
+    line_height: Annotated[float, Field(gt=0, le=10)] = 1.2
+    letter_spacing: Annotated[float, Field(ge=-0.5, le=2)] = Field(
+        0.0, description="Extra space between characters, in em."
+    )
+    wrap: bool = True
+    shrink_to_fit: bool = False
+    min_size: Annotated[float, Field(gt=0, le=2000)] = Field(
+        6.0, description="Smallest size (pt) shrink-to-fit may use."
+    )
+    arc: Arc | None = None
+    path: TextPath | None = Field(None, description="Set the text along a path instead of in lines in the box.")
+    stroke: Stroke | None = Field(None, description="Outline every glyph (drawn over the fill).")
+    direction: Literal["auto", "ltr", "rtl"] = Field(
+        "auto",
+        description="Paragraph direction: 'auto' takes it from each paragraph's first strong character "
+        "(Unicode bidi); 'rtl' makes neutral-led and mixed paragraphs right-to-left.",
+    )
+    wrap_by: Literal["word", "grapheme"] = Field(
+        "word",
+        description="Where lines may break: at word boundaries (UAX #14), or between any two graphemes "
+        "(CJK editors' character wrapping; Fabric's splitByGrapheme).",
+    )
+    measure: Literal["shaped", "per_character"] = Field(
+        "shaped",
+        description="How lines are measured for wrapping: the shaped text (default), or each character on "
+        "its own kerned against the one before, as canvas editors (Fabric.js) measure; they differ for "
+        "joining scripts such as Arabic.",
+    )
+    line_ascent: Annotated[float | None, Field(gt=0, le=10)] = Field(
+        None,
+        description="Where each baseline sits below the top of its line, in em of the line's largest size "
+        "(Fabric: 1.13 x 0.778). Default: the font's ascent and descent centred in the line.",
+    )
+    spans: Annotated[list[TextSpan], Field(max_length=1000)] = Field(
+        default_factory=list,
+        description="Character ranges in another colour, face, size, baseline, stroke or spacing; no overlaps.",
+    )
+    rotation: Degrees = 0.0
+    opacity: Opacity = 1.0
+    blend: Blend = "normal"
+
+    @model_validator(mode="after")
+    def _spans_inside(self) -> TextLayer:
+        end = 0
+        for span in sorted(self.spans, key=lambda s: s.start):
+            if span.start < end:
+                raise ValueError("text spans must not overlap")
+            end = span.end
+        if end > len(self.text):
+            raise ValueError("a text span ends after the text")
+        if self.arc is not None and self.path is not None:
+            raise ValueError("a text layer takes 'arc' or 'path', not both")
+        return self
+
+    @field_validator("text")
+    @classmethod
+    def _no_nul(cls, v: str) -> str:
+        if "\x00" in v:
+            raise ValueError("text must not contain NUL characters")
+        if any(0xD800 <= ord(c) <= 0xDFFF for c in v):
+            raise ValueError("text must not contain unpaired surrogates")
+        return v
+
+
+class SvgLayer(Model):
+    """Vector clip-art. External references are never fetched."""
+
+    type: Literal["svg"]
+    svg: Annotated[str | None, Field(max_length=2_000_000)] = Field(None, description="Inline SVG document.")
+    file: Annotated[str | None, Field(max_length=1024)] = Field(None, description="Path relative to the design.")
+    box: Box
+    fit: Literal["contain", "stretch"] = "contain"
+    rotation: Degrees = 0.0
+    opacity: Opacity = 1.0
+    blend: Blend = "normal"
+
+    @model_validator(mode="after")
+    def _one_source(self) -> SvgLayer:
+        if (self.svg is None) == (self.file is None):
+            raise ValueError("an svg layer needs exactly one of 'svg' or 'file'")
+        return self
+
+
+class ShapeLayer(Model):
+    type: Literal["shape"]
+    shape: Literal["rect", "ellipse", "line", "path"]
+    box: Box | None = Field(None, description="For rect, ellipse and path (its gradients' 'box' units).")
+    d: Annotated[str | None, Field(min_length=1, max_length=200_000)] = Field(
+        None, description="For path: SVG path data in mm, relative to the box's top-left corner."
+    )
+    fill_rule: Literal["nonzero", "evenodd"] = "nonzero"
+    start: Point | None = Field(None, description="For line.")
+    end: Point | None = Field(None, description="For line.")
+    corner_radius: Annotated[float, Field(ge=0, le=MAX_MM)] = 0.0
+    fill: Paint | None = None
+    stroke: Stroke | None = None
+    paint_order: Literal["fill", "stroke"] = Field(
+        "fill", description="'stroke': the stroke is painted first, under the fill (SVG paint-order)."
+    )
+    rotation: Degrees = 0.0
+    opacity: Opacity = 1.0
+    blend: Blend = "normal"
+
+    @model_validator(mode="after")
+    def _geometry(self) -> ShapeLayer:
+        if self.shape == "line":
+            if self.start is None or self.end is None:
+                raise ValueError("a line needs 'start' and 'end'")
+            if self.stroke is None:
+                raise ValueError("a line needs a 'stroke'")
+        elif self.box is None:
+            raise ValueError(f"a {self.shape} needs a 'box'")
+        if (self.shape == "path") != (self.d is not None):
+            raise ValueError("'d' is for path shapes, and a path needs it")
+        if self.fill is None and self.stroke is None:
+            raise ValueError("a shape needs a 'fill', a 'stroke' or both")
+        return self
+
+
+Layer = Annotated[BackgroundLayer | ImageLayer | TextLayer | SvgLayer | ShapeLayer, Field(discriminator="type")]
+LAYER_TYPES = frozenset({"background", "image", "text", "svg", "shape"})
+
+
+class DesignMeta(Model):
+    """Job facts that end up in output files (never the wall clock: outputs are deterministic)."""
+
+    title: Annotated[str, Field(max_length=200)] | None = None
+    order_id: Annotated[str, Field(max_length=128)] | None = None
+    created: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")] | None = Field(
+        None, description="UTC timestamp written as the PDF creation date; default 2000-01-01T00:00:00Z."
+    )
+
+
+class Design(Model):
+    """A customer's design for one product template."""
+
+    version: Literal[1]
+    template: Annotated[str, Field(pattern=TEMPLATE_ID)]
+    layers: Annotated[list[Layer], Field(max_length=1000)]
+    meta: DesignMeta = DesignMeta()
+
+
+def field_path(loc: tuple[Any, ...]) -> str:
+    """Turn a pydantic error location into ``layers[2].box.width``, dropping union tags."""
+    out = ""
+    prev: Any = None
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif (isinstance(prev, int) and part in LAYER_TYPES) or (prev == "clip" and part in CLIP_SHAPES):
+            pass  # discriminator tag pydantic inserts into the location
+        elif isinstance(part, str) and (
+            part.startswith("function-") or part.startswith("paint:") or part in {"literal['auto']"}
+        ):
+            pass
+        else:
+            out += ("." if out else "") + str(part)
+        prev = part
+    return out or "design"
+
+
+def error_message(err: Any) -> str:
+    """A message that never echoes the (possibly hostile) input value."""
+    msg = str(err.get("msg", "invalid value"))
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    if err.get("type") == "union_tag_invalid":
+        ctx = err.get("ctx") or {}
+        msg = f"unknown {ctx.get('discriminator', 'type')}; expected one of {ctx.get('expected_tags', '')}"
+    if err.get("type") == "extra_forbidden":
+        msg = "unknown field"
+    return msg
+
+
+def validation_error_to_design_error(exc: ValidationError) -> DesignError:
+    """Every problem pydantic found, each a :class:`DesignError` with its field (:func:`several`)."""
+    errors = exc.errors(include_input=False, include_url=False)
+    by_field: dict[str, str] = {}  # a union's alternatives each fail at the same field: its first message
+    for e in errors:
+        by_field.setdefault(field_path(tuple(e["loc"])), error_message(e))
+    return several([DesignError(message, field=field) for field, message in by_field.items()])
+
+
+def parse_design(data: Any) -> Design:
+    """Validate a decoded JSON value as a :class:`Design`, raising :class:`DesignError`."""
+    if not isinstance(data, dict):
+        raise DesignError("a design is a JSON object", field="design")
+    version = data.get("version")
+    if version != DESIGN_VERSION:
+        raise DesignError(f"unsupported design version; this engine reads version {DESIGN_VERSION}", field="version")
+    try:
+        return Design.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error_to_design_error(exc) from None
+
+
+def load_design_json(text: str | bytes) -> Design:
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        pos = f" at line {exc.lineno} column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
+        raise DesignError(f"not valid JSON{pos}", field="design") from None
+    except RecursionError:
+        raise DesignError("JSON nested too deeply", field="design") from None
+    return parse_design(data)
+
+
+def load_design_file(path: Path) -> Design:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DesignError(f"cannot read design file ({exc.strerror})", field="design") from None
+    return load_design_json(raw)
+
+
+def design_json_schema() -> dict[str, Any]:
+    schema = Design.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "render-engine/design.schema.json"
+    return schema

@@ -1,0 +1,110 @@
+"""Engine settings: defaults -> environment (``RENDER_ENGINE_*``) -> validated.
+
+Built by an entry point (CLI, API app factory, worker) and passed down; nothing reads the environment at
+import time.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def bundled_dir(name: str) -> Path:
+    """A data folder that ships with the engine (``templates_print``, ``fonts``, ``icc_profiles``, ``mockups``).
+
+    An installed wheel carries them as package data, ``render_engine/data/<name>`` (setup.py maps the
+    repository's top-level folders there), found through ``importlib.resources``; a source checkout
+    (editable install, ``PYTHONPATH``) reads the top-level folder itself.
+    """
+    packaged = resources.files("render_engine").joinpath("data", name)
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return REPO_ROOT / name
+
+
+ENV_PREFIX = "RENDER_ENGINE_"
+
+
+class Settings(BaseModel):
+    """Every field can be set by an environment variable ``RENDER_ENGINE_<FIELD>`` (any case); keyword
+    arguments win over the environment, the environment over the defaults. The environment is read by a
+    validator, as pydantic-settings' environment source reads it, without that package's import (~0.15 s of
+    a fresh ``render-engine render`` process: it loads asyncio and a dozen cloud-secret providers)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _environment(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        env = {k.upper(): v for k, v in os.environ.items() if k.upper().startswith(ENV_PREFIX)}
+        found: dict[str, Any] = {}
+        for name, info in cls.model_fields.items():
+            value = env.get(ENV_PREFIX + name.upper())
+            if value is None or name in data:
+                continue
+            found[name] = None if value == "" and info.default is None else value
+        return {**found, **data}
+
+    templates_dir: Path = Field(
+        default_factory=lambda: bundled_dir("templates_print"),
+        description="Product template catalog (mockup scenes are read from a `mockups` folder beside it).",
+    )
+    fonts_dir: Path = Field(default_factory=lambda: bundled_dir("fonts"), description="Bundled fonts and catalog.json.")
+    extra_fonts_dir: Path | None = Field(
+        None,
+        description="A storefront fonts folder (.ttf/.otf, read with fontTools) added to the bundled fonts; "
+        "families are named as in the font files (docs/fabric.md).",
+    )
+    icc_dir: Path = Field(
+        default_factory=lambda: bundled_dir("icc_profiles"), description="ICC profiles and profiles.json."
+    )
+    extra_icc_dir: Path | None = Field(
+        None, description="A folder with your vendor's profiles and its own profiles.json, added to the bundled ones."
+    )
+
+    max_layers: int = Field(200, gt=0, description="Layers per design.")
+    max_text_chars: int = Field(5000, gt=0, description="Characters per text layer.")
+    max_combining_run: int = Field(
+        20,
+        gt=0,
+        description="Consecutive combining marks in text (Zalgo text stacks hundreds; shaping and drawing slow down).",
+    )
+    max_source_pixels: int = Field(
+        120_000_000, gt=0, description="Pixels of one source image (width*height*pages), checked before decoding."
+    )
+    max_output_pixels: int = Field(
+        130_000_000, gt=0, description="Pixels of one output raster (a 24x36 in poster at 300 DPI is ~80 MP)."
+    )
+    max_svg_bytes: int = Field(2_000_000, gt=0, description="Size of one SVG clip-art document.")
+    max_svg_elements: int = Field(20_000, gt=0, description="Elements in one SVG document.")
+    max_svg_depth: int = Field(
+        48, gt=0, description="Element nesting depth of one SVG document (renderers draw recursively)."
+    )
+    max_svg_uses: int = Field(500, gt=0, description="<use> elements in one SVG document (no nesting).")
+    max_svg_render_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="Wall time of one SVG render (librsvg / CairoSVG, in a helper process killed when it runs out).",
+    )
+    max_svg_render_seconds_total: float = Field(
+        30.0,
+        gt=0,
+        description=(
+            "Wall time all SVG renders of one output (a print file, a preview, a proof) may take together:"
+            " many clip-art layers, or tiles of one, each within max_svg_render_seconds cannot add up to more."
+        ),
+    )
+    max_dpi: int = Field(1200, gt=0, description="Highest output resolution accepted.")
+
+
+def default_settings() -> Settings:
+    return Settings()
