@@ -369,3 +369,19 @@ def test_safe_zone_counts_the_text_stroke(engine: Engine, tmp_path: Path) -> Non
     assert left.bounds.x > template.safe_margin_mm  # the glyphs alone are inside the safe area
     assert "safe.text_outside" not in codes(None)
     assert "safe.text_outside" in codes(30.0)  # a 10.6 mm outline reaches past it
+
+
+@pytest.mark.parametrize(
+    ("d", "message"),
+    [
+        ("L 10 10", "not valid SVG path data"),
+        ("M0 0 Lx", "not valid SVG path data"),
+        ("M0 0 L1e400 0", "finite"),
+        ("M0 0", "at least one line or curve"),
+    ],
+)
+def test_bad_path_data_is_an_error_naming_the_field(d: str, message: str) -> None:
+    bad = {**_layer("abc").model_dump(mode="json"), "path": {"d": d}}
+    with pytest.raises(DesignError) as err:
+        parse_design(design("mug-11oz", bad))
+    assert err.value.field == "layers[0].path.d" and message in err.value.message

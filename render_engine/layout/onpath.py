@@ -90,6 +90,7 @@ class Curve:
                 if cum[-1] > cum[0]:
                     segs.append(_Seg(ctrl, tuple(ts), tuple(cum)))
                 cur = pts[2]
+        self._origin = start or (0.0, 0.0)  # where a path of no length puts everything
         self._segs = tuple(segs)
         self._starts = tuple(s.cum[0] for s in segs)
         self.length = total
@@ -102,7 +103,7 @@ class Curve:
         """The point at arc length ``s`` and the tangent there (degrees). Beyond either end the curve goes
         on along its end tangent."""
         if not self._segs:
-            return 0.0, 0.0, 0.0
+            return self._origin[0] + s, self._origin[1], 0.0
         i = max(0, bisect_right(self._starts, s) - 1)
         seg = self._segs[i]
         if s >= seg.cum[-1] and i == len(self._segs) - 1:  # past the end: straight on

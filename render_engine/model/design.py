@@ -9,6 +9,7 @@ bottom. ``docs/design.schema.json`` is generated from these models (``render-eng
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -210,7 +211,7 @@ class TextPath(Model):
     reports it as overflow). Further lines sit one line pitch further below the path.
     """
 
-    d: Annotated[str, Field(min_length=1, max_length=100_000)] = Field(
+    d: Annotated[str, Field(min_length=1, max_length=20_000)] = Field(
         description="SVG path data in mm, relative to the text box's top-left corner (it turns with the layer)."
     )
     start_offset: Annotated[float, Field(ge=-MAX_MM * 10, le=MAX_MM * 10)] = Field(
@@ -226,6 +227,21 @@ class TextPath(Model):
         description="What of each glyph sits on the path: its baseline, the middle of the font's ascent and "
         "descent, its ascent line (the text hangs below) or its descent line (the text stands above).",
     )
+
+    @field_validator("d")
+    @classmethod
+    def _drawable(cls, v: str) -> str:
+        from .geometry import Path
+
+        try:
+            path = Path.from_svg(v)
+        except (ValueError, IndexError, ArithmeticError):
+            raise ValueError("not valid SVG path data") from None
+        if any(not math.isfinite(c) or abs(c) > MAX_MM * 10 for _op, pts in path.ops for p in pts for c in p):
+            raise ValueError(f"path coordinates must be finite and within {MAX_MM * 10:g} mm")
+        if path.empty:
+            raise ValueError("a text path needs at least one line or curve")
+        return v
 
 
 class TextSpan(Model):
