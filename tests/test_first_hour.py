@@ -187,3 +187,21 @@ def test_text_echo_keeps_the_exact_text_and_names_trailing_spaces(tmp_path: Path
     out = subprocess.run([sys.executable, "-m", "render_engine.cli", "preflight", str(path)], capture_output=True,
                          text=True, cwd=ROOT, timeout=120).stdout
     assert "text layer 0: 'Grandma Rose '  (trailing space)" in out
+
+
+def test_template_spec_sources_cite_only_public_sources() -> None:
+    """spec_source is shown to anyone reading the catalogue (GET /v1/templates/{id}): it names vendors' public
+    specs or standard sizes, never a file of this workspace."""
+    for path in sorted((ROOT / "templates_print").glob("*.json")):
+        source = json.loads(path.read_text(encoding="utf-8"))["spec_source"]
+        assert len(source) > 20, path.name
+        for private in ("shared/", "PRINT-FACTS", ".md", "/work/", "internal"):
+            assert private not in source, (path.name, private)
+
+
+def test_every_example_asset_records_its_source_and_licence() -> None:
+    assets = ROOT / "examples" / "assets"
+    record = (assets / "LICENSES.md").read_text(encoding="utf-8")
+    for f in sorted(assets.iterdir()):
+        if f.name != "LICENSES.md":
+            assert f"`{f.name}`" in record, f.name
