@@ -83,10 +83,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def photos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("demo-photos")
-    big, tiny = d / "landscape.jpg", d / "tiny.jpg"
-    synth.save_jpeg(synth.landscape(2400, 1600), big)
+    tiny = d / "tiny.jpg"
     synth.save_jpeg(synth.landscape(200, 150), tiny)
-    return {"big": big, "tiny": tiny}
+    # a real photo (examples/assets/LICENSES.md) for the shopper's upload, as in the README's screenshot
+    return {"big": ROOT / "examples" / "assets" / "landscape.jpg", "tiny": tiny}
 
 
 PREVIEW_B64 = """async () => {
