@@ -16,8 +16,10 @@ from ..model.errors import DesignError
 from ..model.geometry import Matrix
 from . import svg
 from .effects import local_svg, own_clips
+from .geometry import inverse
 from .parse import kind_of, num
 from .shapes import background_color
+from .svg import fmt
 
 if TYPE_CHECKING:
     from .protocol import Converter, Node
@@ -51,12 +53,19 @@ def group(conv: Converter, node: Node, parent_opacity: float, layers: list[dict[
     own_opacity = num(obj, "opacity", 1.0, where)
     cached = not node.in_group or bool(own)  # Fabric (in a browser) caches top-level and clipped groups
     shadow = obj.get("shadow")
-    if shadow and not (cached and not conv.force_svg and without_images(children, shadows=True)):
+    if shadow and not (cached and not conv.force_svg and _no_shadows(children)):
         raise DesignError(
-            "a shadow on a group is supported on a top-level group of vector objects and text without "
-            "shadows of their own",
+            "a shadow on a group is supported on a top-level (or clipped) group whose children cast no shadows "
+            "of their own",
             field=f"{where}.shadow",
         )
+    if shadow and not without_images(children):
+        # a cached group holding images (a photo in a frame): the whole group casts the shadow, under it;
+        # the children are then drawn one by one (an image cannot join an svg layer)
+        group_shadow_with_images(conv, node, children, layers)
+        node = dataclasses.replace(node, obj={k: v for k, v in obj.items() if k != "shadow"})
+        obj = node.obj
+        shadow = None
     if (own_opacity < 1 or shadow) and cached and not conv.force_svg and without_images(children):
         # Fabric draws a cached group into its cache, then the cache with the group's opacity:
         # overlapping children do not show through each other. One svg layer composites the same way.
@@ -72,6 +81,61 @@ def group(conv: Converter, node: Node, parent_opacity: float, layers: list[dict[
         background_color(conv, node, layers)
     for j, child in enumerate(children):
         conv.object(child, f"{where}.objects[{j}]", m, node.opacity, layers, in_group=True, clips=inner)
+
+
+def _no_shadows(children: list[Any]) -> bool:
+    for c in children:
+        if not isinstance(c, dict) or c.get("shadow"):
+            return False
+        if isinstance(c.get("objects"), list) and not _no_shadows(c["objects"]):
+            return False
+    return True
+
+
+def group_shadow_with_images(conv: Converter, node: Node, children: list[Any], layers: list[dict[str, Any]]) -> None:
+    """The shadow a cached group holding images casts (Fabric draws the group's cache with it): the
+    children's silhouettes — vector and text children as drawn, each image as its (clipped) box, assumed
+    opaque — in one ``svg`` layer with the shadow filter, before the group's layers."""
+    obj, where, m = node.obj, node.where, node.m
+    inner = own_clips(obj, where, m, node.clips)
+    sub: list[dict[str, Any]] = []
+    start = len(conv.layer_origin)
+    conv.force_svg += 1
+    try:
+        if obj.get("backgroundColor") not in (None, ""):
+            background_color(conv, dataclasses.replace(node, opacity=1.0), sub)
+        for j, child in enumerate(children):
+            conv.object(child, f"{where}.objects[{j}]", m, 1.0, sub, in_group=True, clips=inner)
+    finally:
+        conv.force_svg -= 1
+    del conv.layer_origin[start:]
+    to_px = inverse(conv.page)
+    parts, boxes = [], []
+    for n, layer in enumerate(sub):
+        if layer.get("type") == "svg":
+            bounds, content = svg.parse_document(layer["svg"])
+            parts.append(svg.translucent(svg.namespaced(content, f"s{n}-"), layer.get("opacity", 1.0)))
+            boxes.append(bounds)
+        elif layer.get("type") == "image":
+            box = layer["box"]
+            bw, bh = box["width"], box["height"]
+            place = Matrix.rotate(layer.get("rotation", 0.0), bw / 2, bh / 2).then(Matrix.translate(box["x"], box["y"]))
+            place = place.then(to_px)  # the image box (mm from its corner) -> canvas px
+            clip = layer.get("clip")
+            shape_d = clip["d"] if isinstance(clip, dict) and clip.get("shape") == "path" else (
+                f"M0 0H{fmt(bw)}V{fmt(bh)}H0Z"
+            )
+            el = f'<path d="{shape_d}" fill="#000" fill-opacity="{fmt(layer.get("opacity", 1.0))}"/>'
+            parts.append(svg.transformed(el, place))
+            xs, ys = zip(*(place.apply(p) for p in ((0, 0), (bw, 0), (0, bh), (bw, bh))), strict=True)
+            boxes.append((min(xs), min(ys), max(xs), max(ys)))
+    if not parts:
+        return
+    conv.notes.append(f"{where}.shadow: images in the group cast the shadow of their box (assumed opaque)")
+    bounds = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+    sh = local_svg(conv, "".join(parts), bounds, Matrix(), where, 1.0, (), obj.get("shadow"), scale_of=m)
+    sh["opacity"] = round(node.opacity, 6)
+    conv.add(layers, sh, f"{where}.shadow")
 
 
 def group_as_one_svg(

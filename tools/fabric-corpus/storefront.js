@@ -10,6 +10,8 @@
 // as it is) and compares. Unlike generate.js, designs here use each version's defaults as an editor would
 // (no explicit originX where an editor would not set one), and "include_defaults: false" designs are
 // exported with includeDefaultValues = false, as some storefronts do to keep the JSON small.
+// Groups that a browser caches (and so composites as one picture with one shadow) set objectCaching: true,
+// which Node's StaticCanvas would otherwise leave off (docs/fabric.md, "Browser or Node").
 // A storefront font ("Shop Script": the bundled Kaushan Script file under the shop's own family name) is
 // registered here and given to the engine with --fonts-dir / Settings(extra_fonts_dir=...).
 'use strict';
@@ -266,7 +268,7 @@ const designs = {
         new F.Rect({ left: 0, top: 0, width: 300, height: 340, fill: '#ffffff', originX: 'center', originY: 'center', strokeWidth: 0 }),
         new F.Image(photo(260, 240, 1), { left: 0, top: -30, originX: 'center', originY: 'center' }),
         new F.Text('Paris, 2019', { left: 0, top: 135, originX: 'center', originY: 'center', fontFamily: 'Shop Script', fontSize: 34, fill: '#34495e' }),
-      ], { left: 300, top: 300, originX: 'center', originY: 'center', angle: -7, shadow: new F.Shadow({ color: 'rgba(0,0,0,0.3)', blur: 12, offsetX: 6, offsetY: 8 }) }),
+      ], { left: 300, top: 300, originX: 'center', originY: 'center', angle: -7, objectCaching: true, shadow: new F.Shadow({ color: 'rgba(0,0,0,0.3)', blur: 12, offsetX: 6, offsetY: 8 }) }),
     ],
   }),
   phone_case: () => ({
@@ -300,6 +302,68 @@ const designs = {
       new F.Image(photo(200, 150, 2), { ...TL, left: 40, top: 60, flipX: true, scaleX: 1.2, scaleY: 1.2 }),
       new F.Text('mirror', { left: 430, top: 150, originX: 'center', originY: 'center', fontFamily: 'Noto Serif', fontSize: 60, fill: '#6c3483', flipY: true, flipX: true }),
       new F.Rect({ left: 430, top: 230, width: 180, height: 20, originX: 'center', originY: 'center', fill: '#6c3483', skewX: 25, strokeWidth: 0 }),
+    ],
+  }),
+  curved_name: () => ({
+    width: 600, height: 400, background: '#fdf2e9',
+    objects: [
+      new F.IText('Best Teacher Ever', {
+        left: 300, top: 190, originX: 'center', originY: 'center', fontFamily: 'Noto Serif', fontWeight: 'bold',
+        fontSize: 40, fill: '#6e2c00', path: new F.Path('M 80 260 Q 300 40 520 260', { visible: false }),
+        pathAlign: 'center', pathStartOffset: 20,
+      }),
+      new F.Text('Class of 2026', { left: 300, top: 300, originX: 'center', originY: 'center', fontFamily: 'Noto Sans', fontSize: 28, fill: '#a04000' }),
+    ],
+  }),
+  superscript_date: () => ({
+    width: 500, height: 250, background: '#ffffff',
+    objects: [
+      new F.IText('June 5th, H2O', {
+        left: 250, top: 125, originX: 'center', originY: 'center', fontFamily: 'Noto Sans', fontSize: 60, fill: '#1c2833',
+        styles: {
+          0: {
+            6: { fontSize: 33, deltaY: -22 }, 7: { fontSize: 33, deltaY: -22 },
+            11: { fontSize: 33, deltaY: 8 },
+          },
+        },
+      }),
+    ],
+  }),
+  gradient_text: () => ({
+    width: 600, height: 300, background: '#17202a',
+    objects: [
+      new F.Text('GAME ON', {
+        left: 300, top: 150, originX: 'center', originY: 'center', fontFamily: 'Bebas Neue', fontSize: 150,
+        fill: new F.Gradient({
+          type: 'linear', gradientUnits: 'percentage', coords: { x1: 0, y1: 0, x2: 1, y2: 0 },
+          colorStops: [{ offset: 0, color: '#f1c40f' }, { offset: 0.5, color: '#e74c3c' }, { offset: 1, color: '#8e44ad' }],
+        }),
+      }),
+    ],
+  }),
+  pattern_fill: () => {
+    const tile = createCanvas(20, 20);
+    const t = tile.getContext('2d');
+    t.fillStyle = '#fdebd0';
+    t.fillRect(0, 0, 20, 20);
+    t.fillStyle = '#e59866';
+    t.beginPath();
+    t.arc(10, 10, 5, 0, Math.PI * 2);
+    t.fill();
+    return {
+      width: 400, height: 400,
+      objects: [
+        new F.Rect({ ...TL, left: 0, top: 0, width: 400, height: 400, strokeWidth: 0, fill: new fabric.Pattern({ source: tile, repeat: 'repeat' }) }),
+        new F.Text('Polka', { left: 200, top: 200, originX: 'center', originY: 'center', fontFamily: 'Lobster Two', fontWeight: 'bold', fontSize: 90, fill: '#784212' }),
+      ],
+    };
+  },
+  multiply_texture: () => ({
+    width: 600, height: 400, background: '#ffffff',
+    objects: [
+      new F.Image(photo(300, 200, 0), { ...TL, left: 0, top: 0, scaleX: 2, scaleY: 2 }),
+      new F.Rect({ ...TL, left: 0, top: 0, width: 600, height: 400, strokeWidth: 0, fill: '#d4ac0d', globalCompositeOperation: 'multiply', opacity: 0.6 }),
+      new F.Text('Golden Hour', { left: 300, top: 330, originX: 'center', originY: 'center', fontFamily: 'Dancing Script', fontWeight: 'bold', fontSize: 64, fill: '#ffffff' }),
     ],
   }),
   include_defaults_false: () => ({
