@@ -68,7 +68,7 @@ def _on_white(im: Image.Image) -> np.ndarray:
 @pytest.mark.parametrize(("version", "name"), CASES, ids=[f"{v}-{n}" for v, n in CASES])
 def test_storefront_canvas_matches_fabric(shop_engine: Engine, version: str, name: str) -> None:
     folder = ROOT / version
-    scales = (1, 2) if version == VERSIONS[-1] else (1,)  # 2x for the newest Fabric (keeps the suite fast)
+    scales = (1,) if version == "v5" else (1, 2)  # Fabric 5: 1x only (keeps the suite fast)
     for scale in scales:
         try:
             res = render_design(folder / f"{name}.json", engine=shop_engine, scale=scale)

@@ -401,7 +401,7 @@ async function main() {
     });
     // the request as a storefront sends it: no template (the canvas as it is), its size beside the objects
     fs.writeFileSync(path.join(OUT, `${name}.json`), JSON.stringify({ ...json, width: made.width, height: made.height }, null, 1) + '\n');
-    for (const m of [1, 2]) {
+    for (const m of MAJOR === 5 ? [1] : [1, 2]) {
       const url = canvas.toDataURL({ format: 'png', multiplier: m });
       fs.writeFileSync(path.join(OUT, `${name}@${m}x.png`), Buffer.from(url.split(',')[1], 'base64'));
     }
