@@ -22,9 +22,9 @@ from PIL import Image
 from skimage.metrics import structural_similarity
 
 from render_engine import render_design
-from render_engine.errors import DesignError
-from render_engine.resolve import Engine
-from render_engine.settings import Settings, bundled_dir
+from render_engine.engine import Engine
+from render_engine.model.errors import DesignError
+from render_engine.model.settings import Settings, bundled_dir
 
 ROOT = Path(__file__).resolve().parent / "fabric_corpus" / "storefront"
 VERSIONS = sorted(p.name for p in ROOT.iterdir() if (p / "manifest.json").is_file())
