@@ -746,10 +746,16 @@ def test_group_shadow_is_cast_by_the_whole_group(engine: Engine, tmp_path: Path)
     assert isinstance(shadow, SvgLayer) and shadow.svg is not None and isinstance(group, SvgLayer)
     assert 'filter="url(#shadow)"' in shadow.svg and 'dx="10" dy="12"' in shadow.svg
     assert 'fill="#ffeaa7"' in shadow.svg and 'fill="#d63031"' in shadow.svg  # rect and text both cast it
-    # not supported: a group holding an image or a child with its own shadow, or a group inside a group
+    # a group holding an image: the shadow of every child's silhouette (the image's box), then the children
     sh = {"color": "#000", "blur": 4}
+    photo = {"type": "Group", "shadow": sh, "objects": [_obj("Rect"), _obj("Image", src="asset:a")]}
+    imp = _import(engine, _canvas(photo), tmp_path)
+    assert imp.sources == ("fabric.objects[0].shadow", "fabric.objects[0].objects[0]", "fabric.objects[0].objects[1]")
+    shadow_svg = imp.design.layers[0].svg
+    assert isinstance(shadow_svg, str) and "url(#shadow)" in shadow_svg and "#ff0000" in shadow_svg  # the rect
+    assert '<path d="M0 0H25.4V20.32H0Z" fill="#000"' in shadow_svg  # the image box (50 x 40 px)
+    # not supported: a child with its own shadow, or a group inside a group
     for group_ in (
-        {"type": "Group", "shadow": sh, "objects": [_obj("Image", src="asset:a")]},
         {"type": "Group", "shadow": sh, "objects": [_obj("Rect", shadow=sh)]},
         {"type": "Group", "objects": [{"type": "Group", "shadow": sh, "objects": [_obj("Rect")]}]},
     ):
