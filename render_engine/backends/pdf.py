@@ -101,16 +101,21 @@ def _cmyk_ops(c: CMYKValue, stroke: bool) -> str:
 
 
 def _path_ops(path: VPath) -> str:
+    n = _n  # a text-heavy card has ~100k coordinates: no generator or attribute lookup per number
     out: list[str] = []
+    add = out.append
     for op, pts in path.ops:
-        if op == "M":
-            out.append(f"{_n(pts[0][0])} {_n(pts[0][1])} m")
+        if op == "C" and len(pts) == 3:
+            (x1, y1), (x2, y2), (x3, y3) = pts
+            add(f"{n(x1)} {n(y1)} {n(x2)} {n(y2)} {n(x3)} {n(y3)} c")
+        elif op == "M":
+            add(f"{n(pts[0][0])} {n(pts[0][1])} m")
         elif op == "L":
-            out.append(f"{_n(pts[0][0])} {_n(pts[0][1])} l")
+            add(f"{n(pts[0][0])} {n(pts[0][1])} l")
         elif op == "C":
-            out.append(" ".join(f"{_n(x)} {_n(y)}" for x, y in pts) + " c")
+            add(" ".join(f"{n(x)} {n(y)}" for x, y in pts) + " c")
         else:
-            out.append("h")
+            add("h")
     return "\n".join(out)
 
 
