@@ -23,7 +23,7 @@ from . import errors
 from .deps import AppState
 from .limits import BodyLimitMiddleware, JsonDepthMiddleware
 from .metrics import Metrics
-from .routes import assets, catalog, demo, health, jobs, previews
+from .routes import assets, catalog, demo, health, jobs, orders, previews, sheets, units
 
 
 class MetricsMiddleware:
@@ -97,6 +97,9 @@ def create_app(
     errors.install(app)
     app.include_router(assets.router, prefix="/v1")
     app.include_router(jobs.router, prefix="/v1")
+    app.include_router(orders.router, prefix="/v1")
+    app.include_router(units.router, prefix="/v1")
+    app.include_router(sheets.router, prefix="/v1")
     app.include_router(previews.router, prefix="/v1")
     app.include_router(catalog.router, prefix="/v1")
     app.include_router(health.router)

@@ -17,6 +17,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 
+from render_engine.farm.routing import RegistryFile
 from render_engine.farm.settings import ApiKey, ServiceSettings
 from render_engine.farm.worker import Dispatcher, Services
 
@@ -103,9 +104,13 @@ class AppState:
     metrics: Metrics = field(default_factory=Metrics)
     previews: PreviewGate | None = None
     renders: RenderCache | None = None
+    units: RegistryFile | None = None  # the print-unit registry (settings.print_units), if configured
 
     def __post_init__(self) -> None:
         s = self.services.settings
+        if self.units is None and s.print_units is not None:
+            self.units = RegistryFile(s.print_units)
+            self.units.get()  # a broken registry stops the start, not the first order
         if self.previews is None:
             self.previews = PreviewGate(preview_slots(s), s.preview_timeout)
         if self.renders is None:

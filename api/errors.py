@@ -26,12 +26,20 @@ class ApiError(RenderError):
     """An API-level error (auth, not found, conflict...) with an explicit status and code."""
 
     def __init__(
-        self, status: int, code: str, message: str, *, field: str | None = None, headers: dict[str, str] | None = None
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        field: str | None = None,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message, field=field)
         self.http_status = status
         self.code = code
         self.headers = headers
+        self.extra = extra  # more members of the JSON body (e.g. the preflight report of a refused job)
 
 
 def storage_error(exc: OSError, what: str = "asset storage") -> ApiError:
@@ -68,7 +76,7 @@ async def render_error_handler(request: Request, exc: Exception) -> JSONResponse
     if exc.http_status >= 500:
         log.error("server error %s: %s", exc.code, exc.message, extra={"path": request.url.path})
     headers = getattr(exc, "headers", None)
-    body = error_body(exc.code, exc.message, exc.field)
+    body = {**(getattr(exc, "extra", None) or {}), **error_body(exc.code, exc.message, exc.field)}
     if exc.problems:  # several problems at once (a Fabric canvas): every one, each with its field
         body["problems"] = exc.to_dict()["problems"]
     return JSONResponse(body, status_code=exc.http_status, headers=headers)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from collections.abc import Mapping
+from typing import Any
 
 from render_engine.farm.step_metrics import STEP_BUCKETS, Histograms, add_observation, merge
 
@@ -73,9 +74,46 @@ class Metrics:
                 out.append(f"render_step_duration_seconds_sum{{{lab}}} {h[-2]:.6f}")
                 out.append(f"render_step_duration_seconds_count{{{lab}}} {int(h[-1])}")
         out += ["# HELP render_jobs Jobs in the durable store by state.", "# TYPE render_jobs gauge"]
-        for state in ("queued", "rendering", "ready", "failed"):
+        for state in ("held", "queued", "rendering", "ready", "failed"):
             out.append(f'render_jobs{{state="{state}"}} {jobs.get(state, 0)}')
         out += ["# HELP render_queue_depth Jobs waiting in each queue.", "# TYPE render_queue_depth gauge"]
         for q, n in sorted(depth.items()):
             out.append(f'render_queue_depth{{queue="{q}"}} {n}')
         return "\n".join(out) + "\n"
+
+
+def order_lines(reprints: Mapping[str, int], figures: Mapping[str, Any]) -> str:
+    """Order figures from the shared job store (farm-wide, from any API process): reprints by QC reason,
+    the print queue's oldest job age and length per priority, jobs at risk / overdue, deadline misses."""
+    out = [
+        "# HELP render_reprints_total Reprints (qc_failed reports) by reason code, jobs still in the store.",
+        "# TYPE render_reprints_total counter",
+    ]
+    out += [f'render_reprints_total{{reason="{r}"}} {n}' for r, n in sorted(reprints.items())]
+    out += [
+        "# HELP render_print_queue_age_seconds Age of the oldest ready job no print unit has taken, per priority.",
+        "# TYPE render_print_queue_age_seconds gauge",
+    ]
+    for p in ("express", "standard"):
+        out.append(f'render_print_queue_age_seconds{{priority="{p}"}} {figures["queue_age"].get(p, 0.0):.3f}')
+    out += [
+        "# HELP render_print_queue_jobs Ready jobs no print unit has taken.",
+        "# TYPE render_print_queue_jobs gauge",
+    ]
+    for p in ("express", "standard"):
+        out.append(f'render_print_queue_jobs{{priority="{p}"}} {figures["queue_len"].get(p, 0)}')
+    out += [
+        "# HELP render_jobs_at_risk Jobs not shipped whose due_by is within at_risk_hours.",
+        "# TYPE render_jobs_at_risk gauge",
+        f"render_jobs_at_risk {figures['at_risk']}",
+        "# HELP render_jobs_overdue Jobs not shipped (nor failed) past their due_by.",
+        "# TYPE render_jobs_overdue gauge",
+        f"render_jobs_overdue {figures['overdue']}",
+        "# HELP render_deadline_misses_total Jobs shipped after their due_by (jobs still in the store).",
+        "# TYPE render_deadline_misses_total counter",
+        f"render_deadline_misses_total {figures['missed']}",
+        "# HELP render_shipped_on_time_total Jobs shipped by their due_by (jobs still in the store).",
+        "# TYPE render_shipped_on_time_total counter",
+        f"render_shipped_on_time_total {figures['shipped_on_time']}",
+    ]
+    return "\n".join(out) + "\n"

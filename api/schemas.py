@@ -70,6 +70,37 @@ class DesignRequest(BaseModel):
         return self.fabric_options.unsupported if self.fabric_options else "refuse"
 
 
+class AcceptFinding(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(
+        pattern=r"^[a-z][a-z0-9_.]{0,63}$", description="A preflight finding code, e.g. image.resolution_too_low."
+    )
+    reason: str = Field(min_length=3, max_length=500, description="Why the shop accepts it (recorded on the job).")
+
+
+class PreviewSeen(BaseModel):
+    """The mockup preview the customer approved: its ETag and the preview request's parameters."""
+
+    model_config = ConfigDict(extra="forbid")
+    etag: str = Field(pattern=r'^"?[0-9a-f]{64}"?$', description="ETag (SHA-256) of POST /v1/previews' image.")
+    width: int = Field(800, ge=50, le=2000)
+    view: str | None = Field(None, max_length=64)
+    variant: str | None = Field(None, max_length=64)
+    format: Literal["jpeg", "webp", "png"] = "jpeg"
+
+
+class Approval(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text_hash: str | None = Field(
+        None,
+        pattern=r"^[0-9a-f]{64}$",
+        description="text_hash of the preflight report whose texts the customer confirmed.",
+    )
+    preview: PreviewSeen | None = Field(None, description="The preview the customer saw.")
+    approved_by: str | None = Field(None, max_length=200, description="The shop's customer reference (no PII needed).")
+    approved_at: datetime | None = None
+
+
 class JobRequest(DesignRequest):
     outputs: Outputs = Outputs()
     priority: Literal["express", "standard"] = Field("standard", description="express drains before standard.")
@@ -79,8 +110,13 @@ class JobRequest(DesignRequest):
     print_unit: str | None = Field(
         None,
         pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
-        description="Route the job to one print unit: GET /v1/print-queue?print_unit= lists it.",
+        description="Route the job to one print unit (overrides routing): GET /v1/print-queue?print_unit= lists it.",
     )
+    accept: list[AcceptFinding] = Field(
+        [], max_length=50, description="Preflight codes the shop accepts knowingly (blockers or held warnings)."
+    )
+    approval: Approval | None = Field(None, description="What the customer confirmed: text hash and preview ETag.")
+    due_by: datetime | None = Field(None, description="Promised ship date; default: derived (docs/api.md#deadlines).")
 
 
 class PreviewRequest(DesignRequest):
@@ -107,6 +143,9 @@ class PreflightSummary(BaseModel):
     ok: bool = Field(description="No blocker finding.")
     counts: dict[str, int] = Field(description="Findings per severity (blocker, warning, info).")
     codes: list[str] = Field(description="Finding codes, in report order.")
+    text_hash: str | None = Field(
+        None, description="SHA-256 of the texts to confirm: send it as the job's approval.text_hash."
+    )
 
 
 class ImageRef(BaseModel):
@@ -128,6 +167,7 @@ class PreflightOut(BaseModel):
     counts: dict[str, int]
     findings: list[dict[str, Any]] = Field(description="Numbered (id) as on the proof image; 'layer' is a layer index.")
     texts: list[dict[str, Any]]
+    text_hash: str = Field(description="SHA-256 of 'texts' (orders.text_echo_hash): the job's approval.text_hash.")
     proof: ImageRef | None = Field(None, description="With ?proof=true: the numbered proof PNG (cached).")
     source: SourceOut | None = Field(None, description="Set for dialect 'fabric'.")
 
@@ -148,9 +188,26 @@ class ArtifactOut(BaseModel):
     url: str
 
 
+class VerdictOut(BaseModel):
+    ok: bool = Field(description="The preflight found no blocker.")
+    counts: dict[str, int]
+    codes: list[str]
+    accepted: list[AcceptFinding] = Field(description="Findings the request accepted, with the reasons given.")
+    held_for: list[str] = Field(description="Warning codes that held the job for manual review.")
+    text_hash: str = Field(description="SHA-256 of the texts to confirm (as POST /v1/preflight reports it).")
+
+
+class EventOut(BaseModel):
+    at: datetime
+    kind: str = Field(description="queued, held, approved, rejected, rendering, ready, failed, routed, accepted, "
+                      "printed, qc_failed, shipped")
+    actor: str | None = Field(None, description="The API key's name (and a person the request named).")
+    data: dict[str, Any] = {}
+
+
 class JobOut(BaseModel):
     id: str
-    state: Literal["queued", "rendering", "ready", "failed"]
+    state: Literal["held", "queued", "rendering", "ready", "failed"]
     priority: Literal["express", "standard"]
     created_at: datetime
     updated_at: datetime
@@ -161,6 +218,12 @@ class JobOut(BaseModel):
     template: str | None = None
     output_profile: str | None = Field(None, description="ICC output profile of the print file (queue filter).")
     print_unit: str | None = None
+    due_by: datetime | None = None
+    preflight: VerdictOut | None = Field(None, description="The door's verdict (jobs accepted since it exists).")
+    approval: dict[str, Any] | None = Field(None, description="The customer's approval, as verified at the door.")
+    production: Literal["accepted", "printed", "qc_failed", "shipped"] | None = None
+    reprints: int = 0
+    timeline: list[EventOut] | None = Field(None, description="GET /v1/jobs/{id} only: every event, oldest first.")
     source: SourceOut | None = Field(None, description="Set when the design was submitted as Fabric.js JSON.")
     artifacts: list[ArtifactOut] = []
     error: ErrorOut | None = None
@@ -183,7 +246,12 @@ class JobOut(BaseModel):
             attempts=rec.attempt,
             template=design.get("template") if isinstance(design.get("template"), str) else None,
             output_profile=rec.request.get("output_profile"),
-            print_unit=rec.request.get("print_unit"),
+            print_unit=rec.print_unit,
+            due_by=ts(rec.due_by),
+            preflight=VerdictOut(**verdict) if isinstance(verdict := rec.request.get("preflight"), dict) else None,
+            approval=rec.request.get("approval"),
+            production=rec.production,
+            reprints=rec.reprints,
             source=SourceOut(**rec.request["source"]) if isinstance(rec.request.get("source"), dict) else None,
             artifacts=[ArtifactOut(**a, url=f"/v1/jobs/{rec.id}/files/{a['name']}") for a in rec.artifacts],
             error=ErrorOut(**rec.error) if rec.error and rec.state == "failed" else None,

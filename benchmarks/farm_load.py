@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from render_engine.testing.farm import coaster_design, delete_keys, mug_design, small_photo
+from render_engine.testing.farm import SMALL_PHOTO_ACCEPTED, coaster_design, delete_keys, mug_design, small_photo
 
 from .results import Sample
 
@@ -142,11 +142,13 @@ def _post_jobs(settings: Any, engine: Any, spec: FarmSpec, run_tag: str) -> tupl
                     outputs: dict[str, Any] = {"formats": ["pdf", "png"]}
                     if spec.mug_dpi is not None:
                         outputs["dpi"] = spec.mug_dpi
-                    body = {"design": mug_design(asset, f"Mug {n}"), "outputs": outputs}
+                    body = {"design": mug_design(asset, f"Mug {n}"), "outputs": outputs,
+                            "accept": SMALL_PHOTO_ACCEPTED}  # fmt: skip
                 else:
                     body = {"design": coaster_design(asset, f"Order {n}"),
                             "outputs": {"formats": ["png"], "dpi": COASTER_DPI},
-                            "priority": "express" if n % 10 == 5 else "standard"}  # fmt: skip
+                            "priority": "express" if n % 10 == 5 else "standard",
+                            "accept": SMALL_PHOTO_ACCEPTED}  # fmt: skip
                 r = c.post("/v1/jobs", json=body, headers={**h, "Idempotency-Key": f"{run_tag}-{n}"})
                 if r.status_code != 202:
                     raise RuntimeError(f"POST /v1/jobs: HTTP {r.status_code}: {r.text[:300]}")

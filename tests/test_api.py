@@ -221,7 +221,8 @@ def test_job_download_range_print_queue_and_ack(client: Any, asset_id: str) -> N
     queue = client.get("/v1/print-queue", headers=P).json()["jobs"]
     ids = [j["id"] for j in queue]
     assert jid in ids and jid2 in ids
-    assert [j["finished_at"] for j in queue] == sorted(j["finished_at"] for j in queue)  # oldest first
+    order = [(j["priority"] != "express", j["finished_at"]) for j in queue]
+    assert order == sorted(order)  # express first, then oldest first (no due dates here)
     page1 = client.get("/v1/print-queue", params={"limit": 1}, headers=P).json()
     page2 = client.get("/v1/print-queue", params={"limit": 1, "cursor": page1["next_cursor"]}, headers=P).json()
     assert page1["jobs"][0]["id"] == ids[0] and page2["jobs"][0]["id"] == ids[1]
@@ -323,7 +324,7 @@ def test_preview_json_variant_points_at_the_cached_image(client: Any) -> None:
     assert js.status_code == 200 and js.headers["content-type"] == "application/json", js.text
     out = js.json()
     assert set(out) == {"preflight", "image", "source"} and out["source"] is None
-    assert set(out["preflight"]) == {"ok", "counts", "codes"} and out["preflight"]["ok"] is True
+    assert set(out["preflight"]) == {"ok", "counts", "codes", "text_hash"} and out["preflight"]["ok"] is True
     image = out["image"]
     assert image["url"].endswith(".jpg") and image["content_type"] == "image/jpeg" and image["width"] == 300
     got = client.get(image["url"], headers=S)
@@ -466,6 +467,9 @@ def test_metrics_render_steps_of_previews_preflights_and_embedded_jobs(client: A
 # --- Fabric.js canvas JSON -------------------------------------------------------------------------------
 
 
+TINY_PHOTO = [{"code": "image.resolution_too_low", "reason": "test: a 40x30 px photo keeps renders fast"}]
+
+
 def _png_data_url(w: int = 40, h: int = 30) -> str:
     import base64
 
@@ -524,7 +528,7 @@ def test_fabric_preflight_preview_and_job(client: Any, asset_id: str) -> None:
         assert pv.status_code == 200, pv.text
         assert pv.json()["source"]["layer_sources"] == src["layer_sources"]
 
-    body = {"design": doc, "dialect": "fabric", "outputs": {"formats": ["png"], "dpi": 100}}
+    body = {"design": doc, "dialect": "fabric", "outputs": {"formats": ["png"], "dpi": 100}, "accept": TINY_PHOTO}
     h = {**S, "Idempotency-Key": "fabric-1"}
     created = client.post("/v1/jobs", json=body, headers=h)
     assert created.status_code == 202, created.text
@@ -656,7 +660,7 @@ def test_rq_worker_renders_fabric_job_records_filters_and_logs_steps(tmp_path: P
             with TestClient(create_app(settings)) as c:
                 doc = fabric_coaster(fabric_image(_png_data_url()), fabric_text("Farm"))
                 body = {"design": doc, "dialect": "fabric", "outputs": {"formats": ["png"], "dpi": 100},
-                        "print_unit": "unit-rq"}
+                        "print_unit": "unit-rq", "accept": TINY_PHOTO}
                 r = c.post("/v1/jobs", json=body, headers=S)
                 assert r.status_code == 202, r.text
                 jid = r.json()["job_id"]

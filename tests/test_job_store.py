@@ -228,7 +228,7 @@ def test_print_queue_order_filters_pagination_and_ack(store: JobStore) -> None:
     assert [r.id for r in store.print_queue(10, None, template="mug-11oz", print_unit="south")] == [jobs[2]]
     page1 = store.print_queue(2, None)
     assert page1[-1].finished_at is not None
-    page2 = store.print_queue(2, (page1[-1].finished_at, page1[-1].id))
+    page2 = store.print_queue(2, page1[-1].queue_key())
     assert [r.id for r in page1 + page2] == jobs
     first = store.ack(jobs[0])
     again = store.ack(jobs[0])
@@ -466,3 +466,161 @@ def test_an_older_store_learns_which_assets_its_jobs_use(store: JobStore) -> Non
         assert reopened.get(rec.id) is not None
     finally:
         reopened.close()
+
+
+# --- orders: review, production states, routing, timeline, figures (store_orders) -------------------------
+
+
+def _ready(store: JobStore, **kw: Any) -> str:
+    rec, _ = store.create(dict(REQUEST), "standard", "sf", "b", None, **kw)
+    store.start(rec.id, 30)
+    with store.locked(rec.id) as pub:
+        pub.finish([])
+    return rec.id
+
+
+def test_held_jobs_wait_for_one_review(store: JobStore) -> None:
+    from render_engine.farm.store_orders import Conflict
+
+    held, _ = store.create(REQUEST, "standard", "sf", "b", None, state="held", event={"held_for": ["text.too_small"]})
+    assert held.state == "held" and store.in_flight() == []  # the reconciler never enqueues a held job
+    assert store.start(held.id, 30) is None  # nor can a worker render it
+    results: list[Any] = []
+
+    def review(approve: bool) -> None:
+        try:
+            results.append(store.review(held.id, approve, "shop/ana" if approve else "shop/bo", {"reason": "r"}))
+        except Conflict as exc:
+            results.append(exc)
+
+    threads = [threading.Thread(target=review, args=(n % 2 == 0,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    winners = [r for r in results if not isinstance(r, Conflict)]
+    assert len(winners) == 1  # two reviewers racing: one decision
+    final = store.get(held.id)
+    assert final is not None and final.state in ("queued", "failed")
+    events = store.events(held.id)
+    assert [e["kind"] for e in events] == ["held", "approved" if final.state == "queued" else "rejected"]
+    assert events[0]["data"] == {"held_for": ["text.too_small"]} and events[0]["actor"] == "sf"
+    assert events[1]["actor"] in ("shop/ana", "shop/bo") and events[1]["at"] >= events[0]["at"]
+    if final.state == "failed":
+        assert final.error is not None and final.error["code"] == "rejected_in_review"
+    else:
+        assert [r.id for r in store.in_flight()] == [held.id]
+    assert store.review("0" * 32, True, "x", {}) is None
+
+
+def test_production_states_follow_the_state_machine(store: JobStore) -> None:
+    from render_engine.farm.store_orders import Conflict
+
+    jid = _ready(store, print_unit="north")
+    with pytest.raises(Conflict):
+        store.report_production(jid, "printed", "pu", {}, None)
+    assert store.report_production(jid, "accepted", "pu", {}, unit="south") is None  # not its job
+    rec = store.report_production(jid, "accepted", "pu", {}, unit="north")
+    assert rec.production == "accepted" and rec.acked_at is not None
+    assert store.print_queue(10, None) == []
+    store.report_production(jid, "printed", "pu", {}, None)
+    rec = store.report_production(jid, "qc_failed", "pu", {"reason": "smudged"}, None)
+    assert rec.reprints == 1 and rec.acked_at is None
+    assert [r.id for r in store.print_queue(10, None, print_unit="north")] == [jid]  # the reprint is queued again
+    with pytest.raises(Conflict):
+        store.report_production(jid, "qc_failed", "pu", {"reason": "smudged"}, None)
+    for state in ("accepted", "qc_failed", "accepted", "printed", "shipped"):
+        store.report_production(jid, state, "pu", {"reason": "misaligned"} if state == "qc_failed" else {}, None)
+    with pytest.raises(Conflict):
+        store.report_production(jid, "accepted", "pu", {}, None)
+    rec = store.get(jid)
+    assert rec is not None and (rec.production, rec.reprints) == ("shipped", 2)
+    events = store.events(jid)
+    assert [e["kind"] for e in events] == ["queued", "accepted", "printed", "qc_failed", "accepted", "qc_failed",
+                                           "accepted", "printed", "shipped"]  # fmt: skip
+    assert [e["seq"] for e in events] == list(range(1, 10))
+    assert events[3]["data"] == {"reason": "smudged", "reprint": 1}
+    assert store.reprint_reasons() == {"smudged": 1, "misaligned": 1}
+    queued, _ = store.create(REQUEST, "standard", "sf", "b2", None)
+    with pytest.raises(Conflict):  # not rendered yet
+        store.report_production(queued.id, "accepted", "pu", {}, None)
+    assert store.delete(jid) and store.events(jid) == []
+
+
+def test_deadline_figures(store: JobStore) -> None:
+    now = time.time()
+    late = _ready(store, due_by=now - 3600)  # overdue
+    soon = _ready(store, due_by=now + 1800)  # at risk within 2 h
+    _ready(store, due_by=now + 86400)  # fine
+    shipped_late = _ready(store, due_by=now - 60)
+    shipped_ok = _ready(store, due_by=now + 600)
+    for jid in (shipped_late, shipped_ok):
+        for state in ("accepted", "printed", "shipped"):
+            store.report_production(jid, state, "pu", {}, None)
+    store.create(REQUEST, "express", "sf", "b", None, due_by=now + 60)  # queued, at risk
+    fig = store.deadline_figures(now, 2 * 3600)
+    assert fig["overdue"] == 1 and fig["at_risk"] == 2
+    assert (fig["missed"], fig["shipped_on_time"]) == (1, 1)
+    assert fig["queue_len"] == {"standard": 3} and fig["queue_age"]["standard"] >= 0
+    assert {late, soon} <= {r.id for r in store.print_queue(10, None)}
+
+
+def test_routing_records_every_move(store: JobStore) -> None:
+    from render_engine.farm.store_orders import Conflict
+
+    jid = _ready(store, print_unit="north")
+    other = _ready(store, print_unit="north")
+    assert store.open_jobs_of("north") == [jid, other]
+    rec = store.route(jid, "south", "router", {"reason": "unit_inactive"}, only_if="north")
+    assert rec.print_unit == "south"
+    with pytest.raises(Conflict):  # a second re-route of the same move lost the race
+        store.route(jid, "east", "router", {"reason": "unit_inactive"}, only_if="north")
+    assert store.open_jobs_of("north") == [other]
+    assert store.routed_since(time.time() - 60) == {"south": 1, "north": 1}
+    store.report_production(jid, "accepted", "pu", {}, "south")
+    with pytest.raises(Conflict):  # taken by its unit: it stays there
+        store.route(jid, "east", "ops", {"reason": "manual"}, only_if=None)
+    routed = [e for e in store.events(jid) if e["kind"] == "routed"]
+    assert routed == [{"seq": 2, "at": routed[0]["at"], "kind": "routed", "actor": "router",
+                       "data": {"reason": "unit_inactive", "from": "north", "to": "south"}}]  # fmt: skip
+
+
+def test_an_older_store_gains_the_order_columns_and_keeps_its_routing(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    c = sqlite3.connect(path)
+    c.execute(  # the jobs table before orders (no print_unit, due_by, production, reprints)
+        "CREATE TABLE jobs (id TEXT PRIMARY KEY, state TEXT NOT NULL, priority TEXT NOT NULL, request TEXT NOT NULL,"
+        " idem_key TEXT UNIQUE, body_hash TEXT NOT NULL, owner TEXT NOT NULL, created_at REAL NOT NULL,"
+        " updated_at REAL NOT NULL, started_at REAL, finished_at REAL, acked_at REAL, attempt INTEGER NOT NULL"
+        " DEFAULT 0, rq_id TEXT, lease_until REAL, artifacts TEXT NOT NULL DEFAULT '[]', error TEXT)"
+    )
+    c.execute(
+        "INSERT INTO jobs (id, state, priority, request, body_hash, owner, created_at, updated_at)"
+        " VALUES ('a', 'queued', 'standard', ?, 'h', 'o', 1, 1)",
+        ('{"design": {}, "print_unit": "north"}',),
+    )
+    c.commit()
+    c.close()
+    store = SqliteJobStore(path)
+    rec = store.get("a")
+    assert rec is not None and rec.print_unit == "north" and rec.reprints == 0 and rec.production is None
+    assert [r.id for r in store.in_flight()] == ["a"]
+
+
+def test_postgres_readers_survive_another_process_adding_a_column(postgres_url: str) -> None:
+    """A newer version's migration (ALTER TABLE ... ADD COLUMN) while older processes keep reading: no
+    server-side prepared plan of ``SELECT *`` may break ("cached plan must not change result type")."""
+    import psycopg
+
+    with private_schema(postgres_url) as url:
+        store = PostgresJobStore(url, pool_size=1)
+        try:
+            jid = new_job(store)
+            for _ in range(10):  # psycopg would prepare a statement after 5 executions
+                assert store.get(jid) is not None
+            with psycopg.connect(url, autocommit=True) as c:
+                c.execute("ALTER TABLE jobs ADD COLUMN from_a_newer_version TEXT")
+            rec = store.get(jid)
+            assert rec is not None and rec.id == jid
+        finally:
+            store.close()

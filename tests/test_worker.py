@@ -42,7 +42,7 @@ from render_engine.farm.worker import (
     reconcile,
     render_job,
 )
-from render_engine.testing.farm import coaster_design, mug_design, small_photo
+from render_engine.testing.farm import SMALL_PHOTO_ACCEPTED, coaster_design, mug_design, small_photo
 from tests.pg_support import postgres_server, private_schema
 from tests.redis_support import delete_keys, new_prefix, redis_server
 from tests.s3_support import keys, moto_s3, new_bucket
@@ -244,7 +244,8 @@ def test_fifty_jobs_two_workers_one_sigkilled_mid_render(
                     names = ["preflight.json", "print.pdf", "print.png", "proof.png"]
                 else:
                     body = {"design": coaster_design(small, f"Order {n}"), "outputs": {"formats": ["png"], "dpi": 150},
-                            "priority": "express" if n % 10 == 5 else "standard"}  # fmt: skip
+                            "priority": "express" if n % 10 == 5 else "standard",
+                            "accept": SMALL_PHOTO_ACCEPTED}  # fmt: skip
                     names = ["preflight.json", "print.png", "proof.png"]
                 r = c.post("/v1/jobs", json=body, headers={**h, "Idempotency-Key": f"order-{n}"})
                 assert r.status_code == 202, r.text

@@ -161,6 +161,7 @@ async function runPreview() {
     el.preview.hidden = false;
     el.placeholder.hidden = true;
     demo.lastRequest = req;
+    demo.previewEtag = img.headers.get("ETag");  // the preview the customer sees: part of their approval
     demo.preflight = report;
     demo.previews += 1;
     demo.error = null;
@@ -301,7 +302,14 @@ function updateOrderButton() {
 async function placeOrder() {
   const design = demo.lastRequest && demo.lastRequest.design;
   if (!design) return;
-  const body = { design, priority: "standard" };
+  const req = demo.lastRequest;
+  // the customer's approval: the texts they confirmed and the preview they saw (the API refuses the order
+  // with 409 approval_mismatch if this design no longer produces them)
+  const approval = { text_hash: demo.preflight.text_hash };
+  if (demo.previewEtag) {
+    approval.preview = { etag: demo.previewEtag, width: req.width, view: req.view || null, variant: req.variant || null };
+  }
+  const body = { design, priority: "standard", approval };
   const text = JSON.stringify(body);
   if (orderDesign !== text) {  // same design -> same key, so a double click or retry is the same job
     orderDesign = text;

@@ -7,12 +7,14 @@ touch Redis, the disk and the job store, so they stay ``def`` and run in the thr
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from ..deps import State
+from ..metrics import order_lines
 
 router = APIRouter(tags=["ops"])
 
@@ -39,7 +41,8 @@ def readyz(state: State) -> JSONResponse:
 @router.get("/metrics", response_class=PlainTextResponse)
 def metrics(state: State) -> PlainTextResponse:
     """Prometheus text: request counts and latency, render step durations (this process's and the RQ farm's),
-    jobs by state, queue depth."""
+    jobs by state, queue depth; order figures (reprints by reason, print-queue age per priority, jobs at
+    risk, overdue, deadline misses)."""
     try:
         depth = state.dispatcher.depth()
     except Exception:
@@ -48,5 +51,8 @@ def metrics(state: State) -> PlainTextResponse:
         farm = state.dispatcher.farm_steps()
     except Exception:  # Redis unreachable: the rest of the metrics still answer
         farm = {}
-    text = state.metrics.render(state.services.store.counts(), depth, farm)
+    store = state.services.store
+    text = state.metrics.render(store.counts(), depth, farm)
+    at_risk = state.services.settings.at_risk_hours * 3600
+    text += order_lines(store.reprint_reasons(), store.deadline_figures(time.time(), at_risk))
     return PlainTextResponse(text, media_type="text/plain; version=0.0.4")

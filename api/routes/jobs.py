@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import FileResponse
 
+from render_engine.farm.orders import timeline
 from render_engine.farm.settings import ApiKey
 from render_engine.farm.storage import UNKNOWN_ASSET
 from render_engine.farm.store import IdempotencyConflict, JobRecord
@@ -18,10 +20,12 @@ from render_engine.farm.worker import Services, body_hash
 from render_engine.model.errors import AssetError
 
 from ..deps import PrintUnit, State, Storefront, api_key_header, get_state, require
+from ..door import admit
 from ..errors import ERROR_RESPONSES, ApiError
 from ..intake import check_design
 from ..intake import output_profile as profile_of
-from ..schemas import JobAccepted, JobOut, JobRequest, PrintQueueOut
+from ..routing import refresh, route_new_job
+from ..schemas import EventOut, JobAccepted, JobOut, JobRequest, PrintQueueOut
 from ..streaming import stored_file_response
 
 router = APIRouter(tags=["jobs"])
@@ -35,7 +39,9 @@ PROFILE = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 def request_for_hash(body: JobRequest) -> dict[str, Any]:
     """The body as the Idempotency-Key compares it. Optional fields at their defaults are left out, so a
     body hashes the same as before those fields existed (a retry across an upgrade is still a replay)."""
-    defaults = {"dialect": "native", "fabric_options": None, "print_unit": None}
+    defaults: dict[str, Any] = {
+        "dialect": "native", "fabric_options": None, "print_unit": None, "accept": [], "approval": None, "due_by": None,
+    }
     return body.model_dump(mode="json", exclude={k for k, v in defaults.items() if getattr(body, k) == v})
 
 
@@ -67,8 +73,11 @@ def _assets_stored(svc: Services, design: dict[str, Any]) -> Callable[[list[str]
     return check
 
 
-def _job(state: State, job_id: str) -> JobRecord:
+def _job(state: State, job_id: str, key: ApiKey | None = None) -> JobRecord:
+    """The job, or 404; a print-unit key bound to a unit gets 404 for jobs routed elsewhere (as if absent)."""
     rec = state.services.store.get(job_id) if JOB_ID.match(job_id) else None
+    if rec is not None and key is not None and key.print_unit is not None and rec.print_unit != key.print_unit:
+        rec = None
     if rec is None:
         raise ApiError(404, "not_found", "no such job", field="job_id")
     return rec
@@ -118,9 +127,13 @@ def create_job(
     )
     # what the worker renders: the native design (a Fabric one translated, its data-URL images now assets)
     # plus facts the print queue filters on
-    request = {k: v for k, v in request.items() if k not in ("dialect", "fabric_options")}
+    verdict, approval = admit(state, body, checked, key)  # 422 on unaccepted blockers, 409 on a stale approval
+    request = {k: v for k, v in request.items() if k not in ("dialect", "fabric_options", "approval", "accept")}
     request["design"] = checked.native
     request["output_profile"] = profile_of(checked)
+    request["preflight"] = verdict.to_dict()
+    if approval is not None:
+        request["approval"] = approval
     if checked.source is not None:
         request["source"] = checked.source.to_dict()
     if body.webhook_url is not None:
@@ -130,28 +143,36 @@ def create_job(
             check_url(body.webhook_url, svc.settings.webhook_allow_private)
         except WebhookRefused as exc:
             raise ApiError(422, "invalid_request", str(exc), field="webhook_url") from None
+    unit, due, routing = route_new_job(state, body, checked.prepared.layout.template.id, time.time())
     try:
         rec, created = svc.store.create(
-            request, body.priority, key.name, digest, idem, check_assets=_assets_stored(svc, checked.native)
+            request, body.priority, key.name, digest, idem, check_assets=_assets_stored(svc, checked.native),
+            state=verdict.state, print_unit=unit, due_by=due,
+            event={"preflight": {"codes": verdict.codes, "accepted": verdict.accepted, "held_for": verdict.held_for},
+                   "approval": approval is not None, "routing": routing},
         )
     except IdempotencyConflict:
         raise ApiError(
             409, "idempotency_conflict", "Idempotency-Key used with a different body", field="Idempotency-Key"
         ) from None
-    if created:
+    if not created:
+        response.status_code = 200
+    elif rec.state == "queued":  # a held job waits for its review (POST /v1/jobs/{id}/approve)
         try:
             state.dispatcher.enqueue(rec)
         except Exception:  # the record is durable: the reconciler enqueues it when Redis is back
             log.warning("enqueue failed; left to the reconciler", extra={"job_id": rec.id}, exc_info=True)
-    else:
-        response.status_code = 200
     return JobAccepted(job_id=rec.id, state=rec.state, url=f"/v1/jobs/{rec.id}")
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut, responses=ERROR_RESPONSES)
 def get_job(job_id: str, state: State, key: AnyKey) -> JobOut:
-    """State, timestamps, artifacts (size, SHA-256, URL) and, when failed, the reason."""
-    return JobOut.of(_job(state, job_id))
+    """State, timestamps, artifacts (size, SHA-256, URL), when failed the reason; the door's verdict, the
+    approval, production state and reprints, and the whole ``timeline`` (every event, oldest first)."""
+    rec = _job(state, job_id, key)
+    out = JobOut.of(rec)
+    out.timeline = [EventOut(**e) for e in timeline(rec, state.services.store.events(job_id))]
+    return out
 
 
 @router.get(
@@ -169,7 +190,7 @@ def download(job_id: str, name: str, state: State, key: AnyKey, request: Request
         own = state.services.store.get(job_id) if JOB_ID.match(job_id) else None
         if own is None or own.owner != key.name:
             raise ApiError(403, "forbidden", "a storefront key can only download its own jobs' files")
-    rec = _job(state, job_id)
+    rec = _job(state, job_id, key)
     art = next((a for a in rec.artifacts if a["name"] == name), None) if rec.state == "ready" else None
     try:  # a local file, or an object in S3-compatible storage (render_engine/farm/storage.py)
         stored = state.services.storage.open_artifact(job_id, name) if art else None
@@ -196,7 +217,9 @@ def print_queue(
     state: State,
     key: PrintUnit,
     limit: Annotated[int | None, Query(ge=1, le=500)] = None,
-    cursor: Annotated[str | None, Query(max_length=80, pattern=r"^[0-9.]+:[0-9a-f]{32}$")] = None,
+    cursor: Annotated[
+        str | None, Query(max_length=120, pattern=r"^[01]:[0-9.e+]+:[0-9.e+]+:[0-9a-f]{32}$", description="next_cursor")
+    ] = None,
     template: Annotated[str | None, Query(max_length=64, description="Only jobs for this product")] = None,
     output_profile: Annotated[
         str | None,
@@ -206,22 +229,30 @@ def print_queue(
         str | None, Query(pattern=PROFILE, description="Only jobs routed to this print unit (JobRequest.print_unit)")
     ] = None,
 ) -> PrintQueueOut:
-    """Ready, unacknowledged jobs, oldest first; page with ``cursor``. Filters combine (AND); the cursor is
-    only valid with the filters of the page that returned it."""
+    """Ready jobs no print unit has taken yet (reprints after ``qc_failed`` again), express first, then by
+    ``due_by``, then oldest; page with ``cursor``. Filters combine (AND); the cursor is only valid with the
+    filters of the page that returned it."""
+    if key.print_unit is not None:  # a unit's own key: its own jobs only
+        if print_unit not in (None, key.print_unit):
+            raise ApiError(403, "forbidden", "this key sees only its own print unit's jobs", field="print_unit")
+        print_unit = key.print_unit
+    refresh(state)  # units switched off in the registry hand their jobs on first
     n = limit or state.services.settings.print_queue_page
     after = None
     if cursor:
-        ts, _, jid = cursor.partition(":")
-        after = (float(ts), jid)
+        rank, due, fin, jid = cursor.split(":")
+        after = (int(rank), float(due), float(fin), jid)
     recs = state.services.store.print_queue(n, after, template, output_profile, print_unit)
-    nxt = f"{recs[-1].finished_at!r}:{recs[-1].id}" if len(recs) == n else None
+    nxt = None
+    if len(recs) == n:
+        nxt = ":".join(repr(v) if isinstance(v, float) else str(v) for v in recs[-1].queue_key())
     return PrintQueueOut(jobs=[JobOut.of(r) for r in recs], next_cursor=nxt)
 
 
 @router.post("/jobs/{job_id}/ack", response_model=JobOut, responses=ERROR_RESPONSES)
 def ack(job_id: str, state: State, key: PrintUnit) -> JobOut:
     """The print unit has the files: the job leaves the print queue. Idempotent."""
-    rec = _job(state, job_id)
+    rec = _job(state, job_id, key)
     if rec.state != "ready":
         raise ApiError(409, "not_ready", f"job is {rec.state}; only ready jobs can be acknowledged", field="job_id")
     acked = state.services.store.ack(job_id)

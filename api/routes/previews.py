@@ -19,6 +19,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from render_engine import __version__
+from render_engine.farm.orders import text_echo_hash
 from render_engine.farm.worker import body_hash
 from render_engine.pipeline import StepTimer
 
@@ -71,6 +72,49 @@ def _check(state: AppState, body: DesignRequest, timer: StepTimer) -> CheckedDes
     )
 
 
+def preview_key(body: PreviewRequest, fmt: ImageFormat) -> str:
+    """The render cache key of a preview request (the same request from any API process: the same key)."""
+    return body_hash({"preview": body.model_dump(mode="json"), "fmt": fmt, "engine": __version__})
+
+
+def preview_entry(
+    state: AppState, body: PreviewRequest, fmt: ImageFormat, checked: CheckedDesign | None = None
+) -> Entry:
+    """The preview image of ``body`` in the render cache: found there, or rendered (through the gate) and put
+    there. ``checked``: the design already resolved and laid out (``POST /v1/jobs`` checking an approval)."""
+    from render_engine.checks.preflight import preflight
+    from render_engine.mockup import render_mockup
+
+    cache_key = preview_key(body, fmt)
+
+    def build() -> Entry:
+        import pyvips
+
+        timer = StepTimer()
+        chk = checked or _check(state, body, timer)
+        img = render_mockup(
+            chk.prepared, state.services.engine, view=body.view, variant=body.variant, width=body.width,
+            fmt=fmt, timer=timer,
+        )
+        with timer.step("preflight"):
+            report = with_source_findings(preflight(chk.prepared, state.services.engine), chk)
+        head = pyvips.Image.new_from_buffer(img, "")  # header only: the size for the JSON variant
+        meta = {
+            "content_type": MEDIA[fmt], "width": head.width, "height": head.height,
+            "preflight": {"ok": report.ok, "counts": report.counts, "codes": report.codes(),
+                          "text_hash": text_echo_hash(report.to_dict()["texts"])},
+            "source": chk.source.to_dict() if chk.source else None,
+        }
+        try:
+            entry = state.cache.put_bytes(cache_key, EXT[fmt], img, meta)
+        except OSError as exc:
+            raise storage_error(exc, "the render cache") from None
+        state.metrics.observe_steps("preview", timer.seconds)
+        return entry
+
+    return state.cache.get(cache_key, EXT[fmt]) or state.gate.run(build)
+
+
 def _image_ref(entry: Entry) -> ImageRef:
     m = entry.meta
     return ImageRef(
@@ -106,46 +150,18 @@ def preview(
     application/json``, JSON ``{preflight, image: {url, ...}, source}`` (the image stays in the cache:
     ``GET`` its URL). ``ETag`` is the image's SHA-256."""
     try:
-        from render_engine.checks.preflight import preflight
-        from render_engine.mockup import render_mockup
+        import render_engine.mockup  # noqa: F401 - the build may lack it
     except ImportError:
         raise ApiError(501, "not_implemented", "mockup previews are not available in this build") from None
     want_json, accepted = negotiate(accept)
     fmt: ImageFormat = format or accepted or "jpeg"
-    ext = EXT[fmt]
-    cache_key = body_hash({"preview": body.model_dump(mode="json"), "fmt": fmt, "engine": __version__})
-
-    def build() -> Entry:
-        import pyvips
-
-        timer = StepTimer()
-        checked = _check(state, body, timer)
-        img = render_mockup(
-            checked.prepared, state.services.engine, view=body.view, variant=body.variant, width=body.width,
-            fmt=fmt, timer=timer,
-        )
-        with timer.step("preflight"):
-            report = with_source_findings(preflight(checked.prepared, state.services.engine), checked)
-        head = pyvips.Image.new_from_buffer(img, "")  # header only: the size for the JSON variant
-        meta = {
-            "content_type": MEDIA[fmt], "width": head.width, "height": head.height,
-            "preflight": {"ok": report.ok, "counts": report.counts, "codes": report.codes()},
-            "source": checked.source.to_dict() if checked.source else None,
-        }
-        try:
-            entry = state.cache.put_bytes(cache_key, ext, img, meta)
-        except OSError as exc:
-            raise storage_error(exc, "the render cache") from None
-        state.metrics.observe_steps("preview", timer.seconds)
-        return entry
-
-    entry = state.cache.get(cache_key, ext) or state.gate.run(build)
+    entry = preview_entry(state, body, fmt)
     if want_json:
         out = PreviewOut(preflight=entry.meta["preflight"], image=_image_ref(entry), source=entry.meta.get("source"))
         return JSONResponse(out.model_dump(mode="json"), headers={"Vary": "Accept"})
     data = state.cache.read(entry)
     if data is None:  # evicted between lookup and read (a full cache under load): render again
-        entry = state.gate.run(build)
+        entry = preview_entry(state, body, fmt)
         data = state.cache.read(entry)
         if data is None:
             raise ApiError(503, "storage_unavailable", "the render cache is thrashing; retry later",
@@ -209,6 +225,7 @@ def run_preflight(
         with timer.step("preflight"):
             report = with_source_findings(preflight(checked.prepared, state.services.engine), checked)
         out = report.to_dict()
+        out["text_hash"] = text_echo_hash(out["texts"])
         if checked.source is not None:
             out["source"] = checked.source.to_dict()
         return report, out

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -17,6 +18,7 @@ from pydantic import AliasChoices, Field, ValidationInfo, field_validator, model
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SCOPES = ("storefront", "print-unit")
+UNIT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
 @dataclass(frozen=True)
@@ -26,10 +28,12 @@ class ApiKey:
     name: str
     key: str
     scopes: frozenset[str]
+    print_unit: str | None = None  # a print-unit key bound to one unit sees and changes only that unit's jobs
 
 
 def parse_api_keys(raw: str) -> tuple[ApiKey, ...]:
-    """``'storefront:KEY1,print-unit:KEY2'`` or JSON ``[{"name": .., "key": .., "scopes": [..]}]``.
+    """``'storefront:KEY1,print-unit:KEY2'`` or JSON ``[{"name": .., "key": .., "scopes": [..]}]`` (a print-unit
+    key may add ``"print_unit": "<unit id>"``: it then sees and reports only that unit's jobs).
 
     In the short form the scope doubles as the name (``storefront#2`` style names are not needed: several
     keys may share a scope).
@@ -41,7 +45,10 @@ def parse_api_keys(raw: str) -> tuple[ApiKey, ...]:
     if raw.startswith("["):
         for n, item in enumerate(json.loads(raw)):
             scopes = frozenset(item["scopes"])
-            keys.append(ApiKey(str(item.get("name", f"key{n}")), str(item["key"]), scopes))
+            unit = item.get("print_unit")
+            if unit is not None and (not isinstance(unit, str) or not UNIT_ID.match(unit)):
+                raise ValueError(f"API key {item.get('name', n)!r}: print_unit must be a print unit id")
+            keys.append(ApiKey(str(item.get("name", f"key{n}")), str(item["key"]), scopes, unit))
     else:
         for n, part in enumerate(p.strip() for p in raw.split(",") if p.strip()):
             scope, sep, key = part.partition(":")
@@ -201,6 +208,27 @@ class ServiceSettings(BaseSettings):
     )
     embedded_workers: int = Field(1, ge=0, description="In-process render threads of `serve` without Redis.")
     print_queue_page: int = Field(50, gt=0, le=500, description="Default page size of /v1/print-queue.")
+    hold_codes: tuple[str, ...] = Field(
+        (),
+        description=(
+            "Preflight codes (usually warnings, e.g. [\"text.spelling\"]) that hold a job for manual review"
+            " (state 'held': POST /v1/jobs/{id}/approve or /reject) unless the request accepts them."
+        ),
+    )
+    require_approval: bool = Field(
+        False,
+        description="Refuse jobs whose design has text but no approval.text_hash (the customer confirmed no text).",
+    )
+    print_units: Path | None = Field(
+        None,
+        description=(
+            "Print-unit registry (JSON: units, calendar, production days; print_units/example.json). Set: jobs are"
+            " routed to units and get due dates from it. Unset: print_unit is whatever the storefront sends."
+        ),
+    )
+    at_risk_hours: float = Field(
+        4.0, gt=0, description="A job not shipped within this many hours of its due_by counts as at risk (/metrics)."
+    )
 
     @field_validator("api_keys")
     @classmethod

@@ -8,8 +8,9 @@ Two implementations of one SQL contract (:class:`JobStore`):
   machines share over the network (psycopg 3 with a per-process connection pool).
 
 Redis only carries "please render job X"; if Redis loses that (restart without persistence, flush), the
-reconciler finds the record here and re-enqueues it. States: ``queued -> rendering -> ready | failed``;
-``acked_at`` is set when a print unit picked it up.
+reconciler finds the record here and re-enqueues it. States: ``queued -> rendering -> ready | failed``
+(``held -> queued | failed`` for orders held for manual review); ``acked_at`` is set when a print unit picked
+it up. Order operations (timeline, review, production states, routing) are :mod:`.store_orders`.
 
 Concurrency: every state change is one conditional ``UPDATE`` (``WHERE state IN ...``/``attempt = ...``), so
 two processes racing on a job cannot both win. Creating a job under an idempotency key and publishing a job's
@@ -34,8 +35,9 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from ..model.errors import RenderError
+from .store_orders import DUE_SORT, NO_DUE, PRIORITY_RANK, OrderStore, order_schema
 
-State = Literal["queued", "rendering", "ready", "failed"]
+State = Literal["held", "queued", "rendering", "ready", "failed"]
 Priority = Literal["express", "standard"]
 
 _COLUMNS = """
@@ -132,6 +134,16 @@ class JobRecord:
     lease_until: float | None = None
     artifacts: list[dict[str, Any]] = field(default_factory=list)
     error: dict[str, Any] | None = None
+    print_unit: str | None = None
+    due_by: float | None = None
+    production: str | None = None  # the last production state a print unit reported (store_orders)
+    production_at: float | None = None
+    reprints: int = 0
+
+    def queue_key(self) -> tuple[int, float, float, str]:
+        """Where the job sorts in the print queue (and its page cursor): priority rank, due date, age."""
+        rank = 0 if self.priority == "express" else 1
+        return (rank, NO_DUE if self.due_by is None else self.due_by, self.finished_at or 0.0, self.id)
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> JobRecord:
@@ -151,6 +163,11 @@ class JobRecord:
             lease_until=row["lease_until"],
             artifacts=json.loads(row["artifacts"]),
             error=json.loads(row["error"]) if row["error"] else None,
+            print_unit=row["print_unit"],
+            due_by=row["due_by"],
+            production=row["production"],
+            production_at=row["production_at"],
+            reprints=row["reprints"],
         )
 
 
@@ -188,12 +205,16 @@ class Publication:
         )
 
 
-class JobStore(ABC):
+class JobStore(OrderStore, ABC):
     """The job store's operations, written once in portable SQL; subclasses open transactions and lock."""
 
     @abstractmethod
     def _conn(self, immediate: bool = False) -> contextlib.AbstractContextManager[Tx]:
         """A transaction; ``immediate`` when it will write (SQLite takes its write lock up front)."""
+
+    def _record(self, c: Tx, job_id: str) -> JobRecord | None:
+        row = c.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return JobRecord.from_row(row) if row else None
 
     @abstractmethod
     def _lock_idem(self, c: Tx, key: str) -> None:
@@ -220,7 +241,7 @@ class JobStore(ABC):
         except JobStoreUnavailable:
             return False
 
-    def close(self) -> None:  # noqa: B027 - optional
+    def close(self) -> None:
         """Release connections (tests, shutdown)."""
 
     @contextlib.contextmanager
@@ -239,15 +260,23 @@ class JobStore(ABC):
         body_hash: str,
         idem_key: str | None,
         check_assets: Callable[[list[str]], None] | None = None,
+        *,
+        state: Literal["queued", "held"] = "queued",
+        print_unit: str | None = None,
+        due_by: float | None = None,
+        event: dict[str, Any] | None = None,
     ) -> tuple[JobRecord, bool]:
         """Insert a queued job; returns (record, created). Same idem key + same body -> the existing job.
 
         The assets the request uses are recorded with it and locked (shared) for the transaction;
         ``check_assets(ids)`` runs under those locks and raises if one is gone, so the asset collector
-        cannot delete an asset between that check and the job's commit.
+        cannot delete an asset between that check and the job's commit. ``state`` ``held``: not to be
+        enqueued before a review approves it. ``event``: the first timeline entry (the door's verdict).
         """
         now = time.time()
         refs = asset_refs(request)
+        if print_unit is None and isinstance(request.get("print_unit"), str):
+            print_unit = request["print_unit"]  # routed by the storefront
         with self._conn(immediate=True) as c:
             if idem_key is not None:
                 self._lock_idem(c, idem_key)
@@ -262,10 +291,12 @@ class JobStore(ABC):
                 check_assets(refs)
             job_id = uuid.uuid4().hex
             c.execute(
-                "INSERT INTO jobs (id, state, priority, request, idem_key, body_hash, owner, created_at, updated_at)"
-                " VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?)",
-                (job_id, priority, json.dumps(request), idem_key, body_hash, owner, now, now),
+                "INSERT INTO jobs (id, state, priority, request, idem_key, body_hash, owner, created_at, updated_at,"
+                " print_unit, due_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (job_id, state, priority, json.dumps(request), idem_key, body_hash, owner, now, now, print_unit,
+                 due_by),
             )
+            self.add_event(c, job_id, state, owner, event or {}, now)
             for asset_id in refs:
                 c.execute("INSERT INTO job_assets (job_id, asset_id) VALUES (?, ?)", (job_id, asset_id))
             row = c.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
@@ -347,32 +378,38 @@ class JobStore(ABC):
     def print_queue(
         self,
         limit: int,
-        after: tuple[float, str] | None,
+        after: tuple[int, float, float, str] | None,
         template: str | None = None,
         output_profile: str | None = None,
         print_unit: str | None = None,
     ) -> list[JobRecord]:
-        """Ready and not acknowledged, oldest first; keyset pagination on (finished_at, id).
+        """Ready and not acknowledged (reprints after ``qc_failed`` again), in production order: express
+        first, then the earliest ``due_by`` (none: last), then the oldest; keyset pagination on
+        ``queue_key`` (:meth:`JobRecord.queue_key`: rank, due, finished_at, id).
 
-        Filters match what the API recorded in the job's request: ``design.template``, ``output_profile``
-        (the template's ICC output profile when the job was accepted) and ``print_unit`` (the unit the
-        storefront routed the job to; jobs without one match only when this filter is not given).
+        Filters match what the API recorded: ``design.template``, ``output_profile`` (the template's ICC
+        output profile when the job was accepted) in the request, and the job's ``print_unit`` (where it is
+        routed now; jobs without one match only when this filter is not given).
         """
         q = "SELECT * FROM jobs WHERE state = 'ready' AND acked_at IS NULL"
         args: list[Any] = []
-        for path, value in (
-            (("design", "template"), template),
-            (("output_profile",), output_profile),
-            (("print_unit",), print_unit),
-        ):
+        for path, value in ((("design", "template"), template), (("output_profile",), output_profile)):
             if value is not None:
                 sql, sql_args = self._json_text(path)
                 q += f" AND {sql} = ?"
                 args += [*sql_args, value]
+        if print_unit is not None:
+            q += " AND print_unit = ?"
+            args.append(print_unit)
+        key = f"{PRIORITY_RANK}, {DUE_SORT}, finished_at, id"
         if after is not None:
-            q += " AND (finished_at > ? OR (finished_at = ? AND id > ?))"
-            args += [after[0], after[0], after[1]]
-        q += " ORDER BY finished_at, id LIMIT ?"
+            rank, due, fin, jid = after
+            q += (
+                f" AND ({PRIORITY_RANK} > ? OR ({PRIORITY_RANK} = ? AND ({DUE_SORT} > ? OR ({DUE_SORT} = ?"
+                " AND (finished_at > ? OR (finished_at = ? AND id > ?))))))"
+            )
+            args += [rank, rank, due, due, fin, fin, jid]
+        q += f" ORDER BY {key} LIMIT ?"
         args.append(limit)
         with self._conn() as c:
             rows = c.execute(q, args).fetchall()
@@ -407,6 +444,7 @@ class JobStore(ABC):
             if cur.rowcount != 1:
                 return False
             c.execute("DELETE FROM job_assets WHERE job_id = ?", (job_id,))
+            c.execute("DELETE FROM job_events WHERE job_id = ?", (job_id,))
             return True
 
     def counts(self) -> dict[str, int]:
@@ -457,6 +495,9 @@ class SqliteJobStore(JobStore):
                 c.execute("BEGIN IMMEDIATE")
                 new = c.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'job_assets'").fetchone()
                 for stmt in schema("REAL"):
+                    c.execute(stmt)
+                cols = {r[1] for r in c.execute("PRAGMA table_info(jobs)").fetchall()}
+                for stmt in order_schema("REAL", cols, "json_extract(request, '$.print_unit')"):
                     c.execute(stmt)
                 if new is None:  # a store from before asset references were recorded: record its jobs' now
                     c.execute(
@@ -564,6 +605,15 @@ class PostgresJobStore(JobStore):
             new = c.execute("SELECT to_regclass('job_assets') IS NULL AS missing").fetchone()["missing"]
             for stmt in schema("DOUBLE PRECISION"):
                 c.execute(stmt)
+            cols = {
+                r["column_name"]
+                for r in c.execute(
+                    "SELECT column_name FROM information_schema.columns"
+                    " WHERE table_schema = current_schema() AND table_name = 'jobs'"
+                ).fetchall()
+            }
+            for stmt in order_schema("DOUBLE PRECISION", cols, "(request::jsonb #>> '{print_unit}')"):
+                c.execute(stmt)
             if new:  # a store from before asset references were recorded: record its jobs' now
                 c.execute(
                     "INSERT INTO job_assets (job_id, asset_id) SELECT j.id, v #>> '{}' FROM jobs j,"
@@ -601,7 +651,11 @@ class PostgresJobStore(JobStore):
                     # gives up until the next request asks: a short span keeps the wait after a long database
                     # outage short (the default 300 s let the delays grow to minutes)
                     reconnect_timeout=10.0,
-                    kwargs={"row_factory": dict_row, "connect_timeout": max(1, int(self.timeout))},
+                    # prepare_threshold None: no server-side prepared statements. A process that adds columns
+                    # (a newer version's migration, store_orders) would otherwise break every older process's
+                    # prepared "SELECT *" ("cached plan must not change result type": seen in a rolling start)
+                    kwargs={"row_factory": dict_row, "connect_timeout": max(1, int(self.timeout)),
+                            "prepare_threshold": None},
                     open=False,
                     name="render-engine-jobs",
                 )

@@ -27,6 +27,10 @@ def delete_keys(url: str, prefix: str) -> int:
 # ----------------------------------------------------------------------------------------------- designs
 
 
+SMALL_PHOTO_ACCEPTED = [{"code": "image.resolution_too_low", "reason": "farm load: small photos keep renders fast"}]
+"""Farm jobs use small photos on purpose; POST /v1/jobs refuses a preflight blocker unless it is accepted."""
+
+
 def mug_design(asset_id: str, text: str) -> dict[str, Any]:
     return {
         "version": 1,

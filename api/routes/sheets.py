@@ -1,0 +1,132 @@
+"""Gang sheets for print units: ``POST /v1/sheets`` imposes ready jobs of one product n-up on a press sheet
+(:mod:`render_engine.farm.sheets`), ``GET /v1/sheets/{id}/files/{name}`` serves ``sheet.pdf`` and
+``manifest.json``. The jobs are claimed in the job store first (each at most once, ever: a second request
+gets other jobs or none), then imposed; if the sheet cannot be made they go back to the print queue."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from render_engine.farm.sheets import plan_sheet, write_sheet
+from render_engine.farm.storage import sha256_file
+
+from ..deps import AppState, PrintUnit, State
+from ..errors import ERROR_RESPONSES, ApiError, storage_error
+from ..streaming import stored_file_response
+
+router = APIRouter(tags=["sheets"])
+log = logging.getLogger(__name__)
+SheetId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+FILES = {"sheet.pdf": "application/pdf", "manifest.json": "application/json"}
+
+
+class SheetSize(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    width_mm: float = Field(320.0, ge=50, le=3000)
+    height_mm: float = Field(450.0, ge=50, le=3000)
+
+
+class SheetIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    template: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", description="The product of every item.")
+    print_unit: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", description="Only jobs routed to this unit."
+    )
+    sheet: SheetSize = Field(SheetSize(), description="Press sheet; default SRA3 (320 x 450 mm).")
+    max_items: int = Field(50, ge=1, le=500)
+    margin_mm: float = Field(10.0, ge=0, le=100, description="Unprinted edge of the sheet (gripper).")
+    gap_mm: float = Field(2.0, ge=0, le=100, description="Between cells.")
+
+
+def _unit(key: Any, asked: str | None) -> str | None:
+    if key.print_unit is not None:
+        if asked not in (None, key.print_unit):
+            raise ApiError(403, "forbidden", "this key imposes only its own print unit's jobs", field="print_unit")
+        return str(key.print_unit)
+    return asked
+
+
+@router.post("/sheets", status_code=201, responses={**ERROR_RESPONSES, 409: {"description": "nothing to impose"}})
+def make_sheet(body: SheetIn, state: State, key: PrintUnit) -> dict[str, Any]:
+    """Impose the oldest waiting jobs (print-queue order) of ``template`` n-up: PDF/X-4 with crop marks, each
+    item's CutContour, a job-id QR code per item; the manifest lists item positions in mm and utilisation."""
+    svc = state.services
+    unit = _unit(key, body.print_unit)
+    template = svc.engine.templates.get(body.template)
+    trim = (template.trim.width_mm, template.trim.height_mm)
+    size = body.sheet
+    fits = plan_sheet(size.width_mm, size.height_mm, trim, template.bleed_mm, [], body.margin_mm, body.gap_mm)
+    room = min(fits.capacity, body.max_items)
+    if room == 0:
+        raise ApiError(422, "invalid_request", "not one item of this product fits on the sheet", field="sheet")
+    waiting = svc.store.print_queue(room * 2, None, template=body.template, print_unit=unit)
+    ids = [r.id for r in waiting if any(a["name"] == "print.pdf" for a in r.artifacts)][:room]
+    sheet_id = uuid.uuid4().hex
+    claimed = svc.store.claim_for_sheet(sheet_id, ids, key.name) if ids else []
+    if not claimed:
+        raise ApiError(
+            409, "nothing_to_impose", "no ready, untaken job of this product with a print.pdf", field="template"
+        )
+    try:
+        return _impose(state, body, unit, sheet_id, claimed, template)
+    except BaseException:
+        svc.store.release_sheet(sheet_id, key.name, "sheet could not be made")
+        raise
+
+
+def _impose(
+    state: AppState, body: SheetIn, unit: str | None, sheet_id: str, claimed: list[str], template: Any
+) -> dict[str, Any]:
+    svc = state.services
+    trim = (template.trim.width_mm, template.trim.height_mm)
+    plan = plan_sheet(body.sheet.width_mm, body.sheet.height_mm, trim, template.bleed_mm, claimed, body.margin_mm,
+                      body.gap_mm)  # fmt: skip
+    pdfs: dict[str, bytes] = {}
+    for job_id in claimed:
+        stored = svc.storage.open_artifact(job_id, "print.pdf")
+        if stored is None:
+            raise ApiError(409, "not_ready", f"job {job_id} lost its print.pdf", field="template")
+        pdfs[job_id] = b"".join(stored.iter_range())
+    created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    manifest = {
+        "sheet_id": sheet_id, "template": body.template, "print_unit": unit, "created": created,
+        "sheet_mm": [body.sheet.width_mm, body.sheet.height_mm], "capacity": plan.capacity,
+        "utilisation": plan.utilisation, "items": [p.to_dict() for p in plan.items],
+    }  # fmt: skip
+    profile = svc.engine.icc.cmyk_profile(template.output.icc_profile)
+    try:
+        with svc.storage.tmp_dir() as tmp:
+            files = {"sheet.pdf": tmp / "sheet.pdf", "manifest.json": tmp / "manifest.json"}
+            write_sheet(files["sheet.pdf"], plan, pdfs, template.bleed_mm, profile, f"gang sheet {sheet_id}", created)
+            manifest["sheet_sha256"] = sha256_file(files["sheet.pdf"])
+            files["manifest.json"].write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+            svc.storage.stage(files)
+            svc.storage.publish(sheet_id, files)
+    except OSError as exc:
+        raise storage_error(exc, "storage") from None
+    log.info("gang sheet with %d jobs", len(claimed), extra={"sheet_id": sheet_id})
+    return {**manifest, "files": {n: f"/v1/sheets/{sheet_id}/files/{n}" for n in FILES}}
+
+
+@router.get("/sheets/{sheet_id}/files/{name}", responses=ERROR_RESPONSES)
+def sheet_file(sheet_id: SheetId, name: str, state: State, key: PrintUnit, request: Request) -> Response:
+    """``sheet.pdf`` or ``manifest.json`` of a sheet (a unit's own key: its own sheets only)."""
+    storage = state.services.storage
+    meta = storage.open_artifact(sheet_id, "manifest.json") if name in FILES else None
+    manifest = json.loads(b"".join(meta.iter_range())) if meta else None
+    if manifest is None or (key.print_unit is not None and manifest.get("print_unit") != key.print_unit):
+        raise ApiError(404, "not_found", "no such sheet file", field="name")
+    stored = storage.open_artifact(sheet_id, name)
+    if stored is None:
+        raise ApiError(404, "not_found", "no such sheet file", field="name")
+    return stored_file_response(
+        request, stored, media_type=FILES[name], filename=f"sheet-{sheet_id}-{name}",
+        headers={"Cache-Control": "private"},
+    )  # fmt: skip

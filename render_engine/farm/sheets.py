@@ -1,0 +1,206 @@
+"""Gang sheets: ready print PDFs of small jobs imposed n-up on one press sheet (PDF/X-4).
+
+* :func:`plan_sheet` — pure geometry in mm (origin top-left of the sheet, y down, like designs): a grid of
+  cells, each holding one item's bleed box, a crop-mark zone around it and, under it, a slug with the job
+  id's QR code. Items are never rotated or scaled. ``utilisation`` = the items' trim area / the sheet's area.
+* :func:`build_sheet` — each item's ``print.pdf`` page becomes a Form XObject placed so its TrimBox lands on
+  the planned trim (its content is copied untouched: vector text, CMYK images, the ``CutContour`` spot line
+  and its optional-content layer, which the sheet's catalog lists); crop marks in registration colour
+  (``All``) at every item's trim corners; the QR code (``segno``: modules as filled rectangles, 100 % K,
+  a 4-module quiet zone, modules ≥ 0.3 mm) in the slug; the output intent of the product's profile.
+
+Which jobs go on a sheet, and that none goes on two, is the job store's business (``claim_for_sheet``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name
+
+from ..model.units import mm_to_pt
+
+MARK_ZONE_MM = 5.0  # around each item's bleed box: crop marks start 1 mm outside the bleed, 3.5 mm long
+MARK_OFFSET_MM = 1.0
+MARK_LENGTH_MM = 3.5
+QR_MODULE_MM = 0.33  # ≥ 0.3 mm per module: readable by a phone or a handheld scanner off the press sheet
+QR_QUIET = 4  # modules of quiet zone, as ISO/IEC 18004 asks
+
+
+@dataclass(frozen=True)
+class Placement:
+    job_id: str
+    trim: tuple[float, float, float, float]  # x, y, w, h in mm from the sheet's top-left
+    bleed: tuple[float, float, float, float]
+    qr: tuple[float, float, float]  # x, y, size in mm (quiet zone included)
+
+    def to_dict(self) -> dict[str, Any]:
+        def r(v: Sequence[float]) -> list[float]:
+            return [round(x, 3) for x in v]
+
+        return {"job_id": self.job_id, "trim_mm": r(self.trim), "bleed_mm": r(self.bleed), "qr_mm": r(self.qr)}
+
+
+@dataclass(frozen=True)
+class SheetPlan:
+    width: float
+    height: float
+    capacity: int  # cells on the sheet
+    items: tuple[Placement, ...]
+    utilisation: float  # trim area of the items / sheet area
+
+
+def qr_matrix(text: str) -> list[list[bool]]:
+    """The QR code of ``text`` (byte mode, error correction M), quiet zone included, rows top to bottom."""
+    import segno
+
+    qr = segno.make(text, error="m", micro=False, mode="byte")
+    return [[bool(v) for v in row] for row in qr.matrix_iter(scale=1, border=QR_QUIET)]
+
+
+def qr_size_mm(text: str) -> float:
+    return len(qr_matrix(text)) * QR_MODULE_MM
+
+
+def plan_sheet(
+    width: float,
+    height: float,
+    trim: tuple[float, float],
+    bleed: float,
+    job_ids: Sequence[str],
+    margin: float,
+    gap: float,
+) -> SheetPlan:
+    """A grid of equal cells, filled row by row with ``job_ids`` (at most the cells there are)."""
+    tw, th = trim
+    bw, bh = tw + 2 * bleed, th + 2 * bleed
+    qr = qr_size_mm(job_ids[0] if job_ids else "0" * 32)
+    cell_w = max(bw + 2 * MARK_ZONE_MM, qr)
+    cell_h = bh + 2 * MARK_ZONE_MM + qr
+    cols = max(0, math.floor((width - 2 * margin + gap) / (cell_w + gap)))
+    rows = max(0, math.floor((height - 2 * margin + gap) / (cell_h + gap)))
+    items = []
+    for n, job_id in enumerate(job_ids[: cols * rows]):
+        row, col = divmod(n, cols)
+        x0 = margin + col * (cell_w + gap)
+        y0 = margin + row * (cell_h + gap)
+        bx, by = x0 + (cell_w - bw) / 2, y0 + MARK_ZONE_MM
+        items.append(
+            Placement(
+                job_id,
+                trim=(bx + bleed, by + bleed, tw, th),
+                bleed=(bx, by, bw, bh),
+                qr=(x0 + (cell_w - qr) / 2, by + bh + MARK_ZONE_MM, qr),
+            )
+        )
+    used = len(items) * tw * th / (width * height) if width * height else 0.0
+    return SheetPlan(width, height, cols * rows, tuple(items), round(used, 4))
+
+
+def _n(v: float) -> str:
+    return f"{v:.4f}".rstrip("0").rstrip(".")
+
+
+def _registration(pdf: pikepdf.Pdf) -> Array:
+    """``/Separation /All``: registration colour, printed on every plate."""
+    fn = Dictionary(FunctionType=2, Domain=[0, 1], C0=[0, 0, 0, 0], C1=[1, 1, 1, 1], N=1)
+    return Array([Name.Separation, Name.All, Name.DeviceCMYK, pdf.make_indirect(fn)])
+
+
+def _qr_ops(text: str, x: float, y_top: float, page_h: float) -> list[str]:
+    """The QR code as filled rectangles (horizontal runs of dark modules), 100 % K, in pt."""
+    m = mm_to_pt(QR_MODULE_MM)
+    ops = ["q 0 0 0 1 k"]
+    for r, row in enumerate(qr_matrix(text)):
+        y = mm_to_pt(page_h - y_top) - (r + 1) * m
+        c = 0
+        while c < len(row):
+            if not row[c]:
+                c += 1
+                continue
+            start = c
+            while c < len(row) and row[c]:
+                c += 1
+            ops.append(f"{_n(mm_to_pt(x) + start * m)} {_n(y)} {_n((c - start) * m)} {_n(m)} re")
+    ops += ["f", "Q"]
+    return ops
+
+
+def _mark_ops(trim: tuple[float, float, float, float], bleed: float, page_h: float) -> list[str]:
+    x, y, w, h = trim
+    gap = bleed + MARK_OFFSET_MM
+    ops = []
+    for cx, cy, sx, sy in ((x, y, -1, -1), (x + w, y, 1, -1), (x, y + h, -1, 1), (x + w, y + h, 1, 1)):
+        px, py = mm_to_pt(cx), mm_to_pt(page_h - cy)
+        g, L = mm_to_pt(gap), mm_to_pt(gap + MARK_LENGTH_MM)
+        ops.append(f"{_n(px + sx * g)} {_n(py)} m {_n(px + sx * L)} {_n(py)} l S")
+        ops.append(f"{_n(px)} {_n(py - sy * g)} m {_n(px)} {_n(py - sy * L)} l S")
+    return ops
+
+
+def build_sheet(plan: SheetPlan, item_pdfs: dict[str, bytes], bleed: float) -> tuple[pikepdf.Pdf, list[Any]]:
+    """The sheet as a pikepdf document (the caller adds the output intent and saves it) and the optional
+    content groups its items brought, one per layer name (listed in the catalog: the operator switches every
+    item's ``CutContour`` with one layer)."""
+    import io
+
+    W, H = plan.width, plan.height
+    sheet = pikepdf.new()
+    sheet.add_blank_page(page_size=(mm_to_pt(W), mm_to_pt(H)))
+    page = sheet.pages[0]
+    box = Array([0, 0, mm_to_pt(W), mm_to_pt(H)])
+    page.obj.TrimBox = box
+    page.obj.BleedBox = box
+    xobjects = Dictionary()
+    layers: dict[str, Any] = {}  # optional content group per layer name, shared by every item
+    ops = ["q /CSAll CS 1 SCN 0.25 w"]
+    for item in plan.items:
+        ops += _mark_ops(item.trim, bleed, H)
+    ops.append("Q")
+    for n, item in enumerate(plan.items):
+        src = pikepdf.open(io.BytesIO(item_pdfs[item.job_id]))
+        src_page = src.pages[0]
+        tx0, ty0 = float(src_page.trimbox[0]), float(src_page.trimbox[1])
+        form = sheet.copy_foreign(src_page.as_form_xobject())
+        props = form.get("/Resources", Dictionary()).get("/Properties", Dictionary())
+        for prop, oc in list(props.items()):
+            if oc.get("/Type") != Name.OCG:
+                continue
+            layer = str(oc.get("/Name", ""))
+            if layer in layers:
+                props[prop] = layers[layer]  # one "CutContour" layer for the whole sheet
+            else:
+                layers[layer] = oc
+        name = f"/Item{n}"
+        xobjects[name] = form
+        x, y, _, h = item.trim
+        dx, dy = mm_to_pt(x) - tx0, mm_to_pt(H - y - h) - ty0
+        ops.append(f"q 1 0 0 1 {_n(dx)} {_n(dy)} cm {name} Do Q")
+        qx, qy, _ = item.qr
+        ops += _qr_ops(item.job_id, qx, qy, H)
+    page.obj.Resources = Dictionary(
+        XObject=xobjects, ColorSpace=Dictionary(CSAll=_registration(sheet))
+    )
+    page.obj.Contents = sheet.make_stream("\n".join(ops).encode())
+    ocgs = list(layers.values())
+    if ocgs:
+        arr = Array(ocgs)
+        sheet.Root.OCProperties = Dictionary(
+            OCGs=arr, D=Dictionary(Order=arr, ON=arr, Name=pikepdf.String("Layers"))
+        )
+    return sheet, ocgs
+
+
+def write_sheet(path: Path, plan: SheetPlan, item_pdfs: dict[str, bytes], bleed: float, profile: Any,
+                title: str, created: str) -> None:
+    """Build, add the PDF/X-4 document parts (output intent, XMP, Info) and save deterministically."""
+    from ..backends.pdf import PRODUCER, finish_pdfx, save_pdf
+
+    sheet, _ = build_sheet(plan, item_pdfs, bleed)
+    finish_pdfx(sheet, profile, title, created, PRODUCER)
+    save_pdf(sheet, path)

@@ -1,0 +1,292 @@
+"""The job store's order operations (a mixin of :class:`~render_engine.farm.store.JobStore`, same SQL contract
+on SQLite and PostgreSQL): the timeline, manual review of held jobs, print-unit production states and
+reprints, routing, and the figures ``/metrics`` shows (reprints by reason, queue age, deadlines).
+
+Tables and columns (added to older stores on open):
+
+* ``jobs.print_unit`` (routing; was only in the request JSON), ``due_by``, ``production`` (the last state a
+  print unit reported), ``production_at``, ``reprints`` (``qc_failed`` count), ``sheet_id`` (the gang sheet
+  the job was imposed on);
+* ``job_events``: the audited timeline — one row per event (``seq`` per job), who (``actor``: the API key's
+  name, plus a person the request names), when, and its data (reason, note, photo asset, unit...).
+
+Every change is one transaction holding the job's row (``_lock_job``), conditional on the state it
+expects, so two print units or two reviewers racing cannot both win; the loser is told the state it lost to.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from typing import Any
+
+from .orders import allowed
+
+ORDER_COLUMNS = (
+    ("print_unit", "TEXT"),
+    ("due_by", "{real}"),
+    ("production", "TEXT"),
+    ("production_at", "{real}"),
+    ("reprints", "INTEGER NOT NULL DEFAULT 0"),
+    ("sheet_id", "TEXT"),
+)
+EVENTS_TABLE = (
+    "CREATE TABLE IF NOT EXISTS job_events (job_id TEXT NOT NULL, seq INTEGER NOT NULL, at {real} NOT NULL,"
+    " kind TEXT NOT NULL, actor TEXT, data TEXT NOT NULL, PRIMARY KEY (job_id, seq))"
+)
+ORDER_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS jobs_unit ON jobs (print_unit, state)",
+    "CREATE INDEX IF NOT EXISTS job_events_kind ON job_events (kind)",
+)
+PRIORITY_RANK = "(CASE priority WHEN 'express' THEN 0 ELSE 1 END)"
+NO_DUE = 9.0e15  # sorts after every real due date
+DUE_SORT = f"COALESCE(due_by, {NO_DUE!r})"
+
+
+def order_schema(real: str, existing: set[str], json_print_unit: str) -> list[str]:
+    """Statements that bring a store up to the order schema. ``existing``: the ``jobs`` columns already there.
+    ``json_print_unit``: SQL reading ``print_unit`` out of the request JSON (jobs accepted before the column
+    existed keep their routing)."""
+    out: list[str] = []
+    for name, typ in ORDER_COLUMNS:
+        if name not in existing:
+            out.append(f"ALTER TABLE jobs ADD COLUMN {name} {typ.format(real=real)}")
+    if "print_unit" not in existing:
+        out.append(f"UPDATE jobs SET print_unit = {json_print_unit} WHERE print_unit IS NULL")
+    out.append(EVENTS_TABLE.format(real=real))
+    out += ORDER_INDEXES
+    return out
+
+
+class Conflict(Exception):
+    """The job is not in a state that allows the change (409); ``state`` says what it is in."""
+
+    def __init__(self, message: str, state: str | None) -> None:
+        super().__init__(message)
+        self.state = state
+
+
+class OrderStore:
+    """Order operations of the job store (see the module docstring)."""
+
+    # provided by JobStore
+    def _conn(self, immediate: bool = False) -> contextlib.AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    def _lock_job(self, c: Any, job_id: str) -> None:
+        raise NotImplementedError
+
+    def _record(self, c: Any, job_id: str) -> Any:
+        """The job's record read inside transaction ``c`` (a ``JobRecord``), or None."""
+        raise NotImplementedError
+
+    def add_event(
+        self, c: Any, job_id: str, kind: str, actor: str | None, data: dict[str, Any], at: float | None = None
+    ) -> None:
+        """Append to the job's timeline inside transaction ``c`` (which holds the job's row)."""
+        row = c.execute("SELECT COALESCE(MAX(seq), 0) AS n FROM job_events WHERE job_id = ?", (job_id,)).fetchone()
+        c.execute(
+            "INSERT INTO job_events (job_id, seq, at, kind, actor, data) VALUES (?, ?, ?, ?, ?, ?)",
+            (job_id, int(row["n"]) + 1, time.time() if at is None else at, kind, actor, json.dumps(data)),
+        )
+
+    def events(self, job_id: str) -> list[dict[str, Any]]:
+        """The job's stored timeline, oldest first: ``{seq, at, kind, actor, data}``."""
+        with self._conn() as c:
+            rows = c.execute(
+                "SELECT seq, at, kind, actor, data FROM job_events WHERE job_id = ? ORDER BY seq", (job_id,)
+            ).fetchall()
+        return [
+            {"seq": r["seq"], "at": r["at"], "kind": r["kind"], "actor": r["actor"], "data": json.loads(r["data"])}
+            for r in rows
+        ]
+
+    def review(self, job_id: str, approve: bool, actor: str, data: dict[str, Any]) -> Any:
+        """A held job approved (-> ``queued``; the caller enqueues it) or rejected (-> ``failed`` with code
+        ``rejected_in_review``). Raises :class:`Conflict` when the job is not held; None when absent."""
+        now = time.time()
+        with self._conn(immediate=True) as c:
+            self._lock_job(c, job_id)
+            rec = self._record(c, job_id)
+            if rec is None:
+                return None
+            if rec.state != "held":
+                raise Conflict(f"job is {rec.state}; only held jobs can be reviewed", rec.state)
+            if approve:
+                c.execute("UPDATE jobs SET state = 'queued', updated_at = ? WHERE id = ?", (now, job_id))
+            else:
+                err = {"code": "rejected_in_review", "message": "rejected in review", "field": None}
+                c.execute(
+                    "UPDATE jobs SET state = 'failed', error = ?, finished_at = ?, updated_at = ? WHERE id = ?",
+                    (json.dumps(err), now, now, job_id),
+                )
+            self.add_event(c, job_id, "approved" if approve else "rejected", actor, data, now)
+            return self._record(c, job_id)
+
+    def report_production(self, job_id: str, new: str, actor: str, data: dict[str, Any], unit: str | None) -> Any:
+        """A print unit reports ``new`` (accepted, printed, qc_failed, shipped). ``unit``: the reporting key's
+        own print unit (its jobs only; None: any). ``accepted`` also acknowledges the job; ``qc_failed`` counts
+        a reprint and puts the job back in the print queue (same files). Raises :class:`Conflict`."""
+        now = time.time()
+        with self._conn(immediate=True) as c:
+            self._lock_job(c, job_id)
+            rec = self._record(c, job_id)
+            if rec is None or (unit is not None and rec.print_unit != unit):
+                return None
+            if rec.state != "ready":
+                raise Conflict(f"job is {rec.state}; production states follow a ready job", rec.state)
+            if not allowed(rec.production, new):
+                raise Conflict(f"a job that is {rec.production or 'waiting in the queue'} cannot become {new}", None)
+            sets = "production = ?, production_at = ?, updated_at = ?"
+            if new == "accepted":
+                sets += ", acked_at = COALESCE(acked_at, ?)"
+                args: tuple[Any, ...] = (new, now, now, now, job_id)
+            elif new == "qc_failed":
+                sets += ", reprints = reprints + 1, acked_at = NULL, sheet_id = NULL"  # a new sheet may take it
+                args = (new, now, now, job_id)
+            else:
+                args = (new, now, now, job_id)
+            c.execute(f"UPDATE jobs SET {sets} WHERE id = ?", args)
+            if new == "qc_failed":
+                data = {**data, "reprint": rec.reprints + 1}
+            self.add_event(c, job_id, new, actor, data, now)
+            return self._record(c, job_id)
+
+    def reprint_reasons(self) -> dict[str, int]:
+        """``qc_failed`` reports by reason code, farm-wide (jobs still in the store)."""
+        with self._conn() as c:
+            rows = c.execute("SELECT data FROM job_events WHERE kind = 'qc_failed'").fetchall()
+        out: dict[str, int] = {}
+        for r in rows:
+            reason = str(json.loads(r["data"]).get("reason", "other"))
+            out[reason] = out.get(reason, 0) + 1
+        return out
+
+    def deadline_figures(self, now: float, at_risk_seconds: float) -> dict[str, Any]:
+        """Figures for ``/metrics``: the oldest job waiting in the print queue per priority (seconds since it
+        was accepted), jobs at risk (not shipped, due within ``at_risk_seconds``), overdue jobs (not shipped,
+        past due) and deadline misses (shipped after their due date)."""
+        open_ = "state IN ('held', 'queued', 'rendering', 'ready') AND COALESCE(production, '') <> 'shipped'"
+        with self._conn() as c:
+            ages = c.execute(
+                "SELECT priority, MIN(created_at) AS oldest, COUNT(*) AS n FROM jobs"
+                " WHERE state = 'ready' AND acked_at IS NULL GROUP BY priority"
+            ).fetchall()
+            risk = c.execute(
+                f"SELECT COUNT(*) AS n FROM jobs WHERE {open_} AND due_by >= ? AND due_by < ?",
+                (now, now + at_risk_seconds),
+            ).fetchone()
+            overdue = c.execute(f"SELECT COUNT(*) AS n FROM jobs WHERE {open_} AND due_by < ?", (now,)).fetchone()
+            missed = c.execute(
+                "SELECT COUNT(*) AS n FROM jobs WHERE production = 'shipped' AND production_at > due_by"
+            ).fetchone()
+            on_time = c.execute(
+                "SELECT COUNT(*) AS n FROM jobs WHERE production = 'shipped' AND production_at <= due_by"
+            ).fetchone()
+        return {
+            "queue_age": {r["priority"]: max(0.0, now - float(r["oldest"])) for r in ages},
+            "queue_len": {r["priority"]: int(r["n"]) for r in ages},
+            "at_risk": int(risk["n"]),
+            "overdue": int(overdue["n"]),
+            "missed": int(missed["n"]),
+            "shipped_on_time": int(on_time["n"]),
+        }
+
+    def route(self, job_id: str, unit: str | None, actor: str, data: dict[str, Any], *, only_if: str | None) -> Any:
+        """Assign the job to ``unit`` (routing, re-routing, manual override) and record why. ``only_if``: the
+        unit it must still be routed to (a re-route that lost a race changes nothing: Conflict). A job a unit
+        has already accepted keeps its unit (Conflict)."""
+        now = time.time()
+        with self._conn(immediate=True) as c:
+            self._lock_job(c, job_id)
+            rec = self._record(c, job_id)
+            if rec is None:
+                return None
+            if only_if is not None and rec.print_unit != only_if:
+                raise Conflict("the job was routed elsewhere meanwhile", rec.state)
+            if rec.production not in (None, "qc_failed") or rec.state == "failed":
+                raise Conflict(f"job is {rec.production or rec.state}; it stays with its print unit", rec.state)
+            c.execute("UPDATE jobs SET print_unit = ?, updated_at = ? WHERE id = ?", (unit, now, job_id))
+            self.add_event(c, job_id, "routed", actor, {**data, "from": rec.print_unit, "to": unit}, now)
+            return self._record(c, job_id)
+
+    def note_decline(self, job_id: str, unit: str, actor: str, data: dict[str, Any]) -> None:
+        """Record that ``unit`` declined the job (before re-routing it); Conflict once the unit took it."""
+        with self._conn(immediate=True) as c:
+            self._lock_job(c, job_id)
+            rec = self._record(c, job_id)
+            if rec is None:
+                return
+            if rec.print_unit != unit:
+                raise Conflict("the job was routed elsewhere meanwhile", rec.state)
+            if rec.production not in (None, "qc_failed") or rec.state == "failed":
+                raise Conflict(f"job is {rec.production or rec.state}; it can no longer be declined", rec.state)
+            self.add_event(c, job_id, "declined", actor, {**data, "from": unit})
+
+    def routed_since(self, since: float) -> dict[str, int]:
+        """Jobs per print unit accepted since ``since`` (today's load against its daily capacity)."""
+        with self._conn() as c:
+            rows = c.execute(
+                "SELECT print_unit, COUNT(*) AS n FROM jobs WHERE created_at >= ? AND print_unit IS NOT NULL"
+                " AND state <> 'failed' GROUP BY print_unit",
+                (since,),
+            ).fetchall()
+        return {r["print_unit"]: int(r["n"]) for r in rows}
+
+    def routed_count(self, unit: str, since: float) -> int:
+        """Jobs accepted for ``unit`` since ``since`` (its local midnight: today's load), failed ones aside."""
+        with self._conn() as c:
+            row = c.execute(
+                "SELECT COUNT(*) AS n FROM jobs WHERE print_unit = ? AND created_at >= ? AND state <> 'failed'",
+                (unit, since),
+            ).fetchone()
+        return int(row["n"])
+
+    def declined_by(self, job_id: str) -> set[str]:
+        """Units that declined the job (never routed to it again)."""
+        return {str(e["data"].get("from")) for e in self.events(job_id) if e["kind"] == "declined"}
+
+    def open_jobs_of(self, unit: str) -> list[str]:
+        """Jobs routed to ``unit`` that it has not taken yet (re-routed when it goes inactive)."""
+        with self._conn() as c:
+            rows = c.execute(
+                "SELECT id FROM jobs WHERE print_unit = ? AND state IN ('held', 'queued', 'rendering', 'ready')"
+                " AND (production IS NULL OR production = 'qc_failed') ORDER BY created_at, id",
+                (unit,),
+            ).fetchall()
+        return [r["id"] for r in rows]
+
+    def claim_for_sheet(self, sheet_id: str, job_ids: list[str], actor: str) -> list[str]:
+        """Put waiting jobs on a sheet: each one only if it is still ready, not taken and on no sheet (one
+        conditional update each: two sheets racing never get the same job). Claimed jobs leave the print
+        queue (acknowledged). Returns the ids claimed, in the order given."""
+        now = time.time()
+        got = []
+        with self._conn(immediate=True) as c:
+            for job_id in job_ids:
+                self._lock_job(c, job_id)
+                cur = c.execute(
+                    "UPDATE jobs SET sheet_id = ?, acked_at = ?, updated_at = ? WHERE id = ? AND state = 'ready'"
+                    " AND acked_at IS NULL AND sheet_id IS NULL",
+                    (sheet_id, now, now, job_id),
+                )
+                if cur.rowcount == 1:
+                    self.add_event(c, job_id, "imposed", actor, {"sheet_id": sheet_id}, now)
+                    got.append(job_id)
+        return got
+
+    def release_sheet(self, sheet_id: str, actor: str, reason: str) -> int:
+        """A sheet that could not be made gives its jobs back to the print queue."""
+        now = time.time()
+        with self._conn(immediate=True) as c:
+            rows = c.execute("SELECT id FROM jobs WHERE sheet_id = ?", (sheet_id,)).fetchall()
+            for r in rows:
+                self._lock_job(c, r["id"])
+                c.execute(
+                    "UPDATE jobs SET sheet_id = NULL, acked_at = NULL, updated_at = ? WHERE id = ? AND sheet_id = ?"
+                    " AND production IS NULL",
+                    (now, r["id"], sheet_id),
+                )
+                self.add_event(c, r["id"], "released", actor, {"sheet_id": sheet_id, "reason": reason}, now)
+        return len(rows)

@@ -1,0 +1,148 @@
+"""Gang sheets, read back: a real PDF built from real job PDFs (pikepdf reads positions, marks, spot colours,
+layers and the output intent back; poppler rasterises the sheet and OpenCV decodes every QR code to its job
+id), and the job store's claim that never imposes a job twice — against SQLite and a real PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pikepdf
+import pytest
+
+from render_engine.farm.settings import ServiceSettings
+from render_engine.farm.sheets import MARK_LENGTH_MM, QR_MODULE_MM, plan_sheet, qr_matrix
+from render_engine.model.units import mm_to_pt
+from tests.test_api import PU, SF, coaster, wait_ready
+
+pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
+S, P = {"X-API-Key": SF}, {"X-API-Key": PU}
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def client(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, engine: Any) -> Iterator[Any]:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from tests.pg_support import postgres_server, private_schema
+
+    def app(url: str | None) -> Any:
+        return create_app(ServiceSettings(storage_root=tmp_path_factory.mktemp("sheets"), redis_url=None,
+                                          job_store_url=url, api_keys=f"storefront:{SF},print-unit:{PU}"),
+                          engine=engine)  # fmt: skip
+
+    if request.param == "sqlite":
+        with TestClient(app(None)) as c:
+            yield c
+        return
+    with postgres_server() as server, private_schema(server) as url:
+        a = app(url)
+        with TestClient(a) as c:
+            yield c
+        a.state.render.services.store.close()
+
+
+def test_plan_fills_a_grid_of_cells_that_never_overlap() -> None:
+    ids = [f"{n:032x}" for n in range(10)]
+    plan = plan_sheet(320, 450, (95, 95), 3, ids, 10, 2)
+    assert plan.capacity == 6 and len(plan.items) == 6  # 2 x 3 cells of 111 x 123.2 mm on SRA3
+    assert plan.utilisation == pytest.approx(6 * 95 * 95 / (320 * 450), abs=1e-4)
+    boxes = [p.bleed for p in plan.items] + [(q[0], q[1], q[2], q[2]) for q in (p.qr for p in plan.items)]
+    for i, a in enumerate(boxes):
+        assert a[0] >= 10 and a[1] >= 10 and a[0] + a[2] <= 310 and a[1] + a[3] <= 440  # inside the margins
+        for b in boxes[i + 1:]:
+            assert a[0] + a[2] <= b[0] or b[0] + b[2] <= a[0] or a[1] + a[3] <= b[1] or b[1] + b[3] <= a[1]
+    qr = qr_matrix(ids[0])
+    assert len(qr) * QR_MODULE_MM == pytest.approx(plan.items[0].qr[2])
+    assert all(not any(row) for row in qr[:4]) and any(qr[4])  # a 4-module quiet zone
+
+
+def _ops(page: pikepdf.Page) -> list[tuple[list[Any], str]]:
+    return [(list(operands), str(op)) for operands, op in pikepdf.parse_content_stream(page)]
+
+
+def test_sheet_imposes_ready_jobs_once_with_marks_cutcontour_and_qr_codes(client: Any) -> None:
+    ids = [client.post("/v1/jobs", json={"design": coaster(f"Sheet {n}"), "outputs": {"formats": ["pdf"]},
+                                         "print_unit": "sheet-unit"}, headers=S).json()["job_id"]
+           for n in range(7)]  # fmt: skip
+    for jid in ids:
+        assert wait_ready(client, jid)["state"] == "ready"
+    body = {"template": "coaster-95-round", "print_unit": "sheet-unit"}
+    r = client.post("/v1/sheets", json=body, headers=P)
+    assert r.status_code == 201, r.text
+    manifest = r.json()
+    items = manifest["items"]
+    assert [i["job_id"] for i in items] == ids[:6]  # the oldest six, in print-queue order; SRA3 holds six
+    assert manifest["utilisation"] == pytest.approx(6 * 95 * 95 / (320 * 450), abs=1e-3)
+    pdf_bytes = client.get(manifest["files"]["sheet.pdf"], headers=P).content
+    assert json.loads(client.get(manifest["files"]["manifest.json"], headers=P).content)["items"] == items
+
+    # the jobs are on that sheet: out of the print queue, an "imposed" event each; never imposed again
+    queue = client.get("/v1/print-queue", params={"print_unit": "sheet-unit"}, headers=P).json()["jobs"]
+    assert [j["id"] for j in queue] == [ids[6]]
+    event = client.get(f"/v1/jobs/{ids[0]}", headers=S).json()["timeline"][-1]
+    assert event["kind"] == "imposed" and event["data"] == {"sheet_id": manifest["sheet_id"]}
+    second = client.post("/v1/sheets", json=body, headers=P).json()
+    assert [i["job_id"] for i in second["items"]] == [ids[6]]
+    again = client.post("/v1/sheets", json=body, headers=P)
+    assert again.status_code == 409 and again.json()["code"] == "nothing_to_impose"
+
+    pdf = pikepdf.open(io.BytesIO(pdf_bytes))
+    page = pdf.pages[0]
+    W, H = mm_to_pt(320), mm_to_pt(450)
+    assert [float(v) for v in page.mediabox] == pytest.approx([0, 0, W, H])
+    assert [float(v) for v in page.trimbox] == pytest.approx([0, 0, W, H])
+    # PDF/X-4: the product's output intent and the version keys
+    assert str(pdf.Root.OutputIntents[0].S) == "/GTS_PDFX"
+    assert str(pdf.trailer.Info.GTS_PDFXVersion) == "PDF/X-4"
+    ops = _ops(page)
+    # each item: a form XObject whose TrimBox lands on the manifest's trim position (mm, from the top-left)
+    placed = {}
+    for n, (operands, op) in enumerate(ops):
+        if op == "Do":
+            cm = ops[n - 1][0]
+            placed[str(operands[0])] = (float(cm[4]), float(cm[5]))
+    assert len(placed) == 6
+    uses = set()
+    for n, item in enumerate(items):
+        form = page.Resources.XObject[f"/Item{n}"]
+        src = pikepdf.open(io.BytesIO(client.get(f"/v1/jobs/{item['job_id']}/files/print.pdf", headers=P).content))
+        src_trim = [float(v) for v in src.pages[0].trimbox]
+        dx, dy = placed[f"/Item{n}"]
+        x, y, w, h = item["trim_mm"]
+        assert dx + src_trim[0] == pytest.approx(mm_to_pt(x), abs=0.01)
+        assert dy + src_trim[1] == pytest.approx(H - mm_to_pt(y + h), abs=0.01)
+        assert (src_trim[2] - src_trim[0], src_trim[3] - src_trim[1]) == pytest.approx((mm_to_pt(w), mm_to_pt(h)))
+        # the item's own content, untouched: its CutContour spot colour and layer come along
+        spaces = {str(cs[1]) for cs in form.Resources.ColorSpace.values() if isinstance(cs, pikepdf.Array)}
+        assert "/CutContour" in spaces
+        (oc,) = form.Resources.Properties.values()
+        uses.add(oc.objgen)
+    layers = pdf.Root.OCProperties.OCGs
+    assert [str(o.Name) for o in layers] == ["CutContour"] and uses == {layers[0].objgen}  # one layer for all
+    # crop marks: registration colour, 8 strokes of MARK_LENGTH_MM per item
+    assert str(page.Resources.ColorSpace.CSAll[1]) == "/All"
+    lines = [(ops[n - 2][0], ops[n - 1][0]) for n, (_, op) in enumerate(ops) if op == "S"]
+    assert len(lines) == 8 * 6
+    for (x0, y0), (x1, y1) in lines:
+        length = abs(float(x1) - float(x0)) + abs(float(y1) - float(y0))
+        assert length == pytest.approx(mm_to_pt(MARK_LENGTH_MM), abs=0.01)
+
+    # rasterised by poppler: every QR code decodes to its job id
+    import cv2
+
+    dpi = 254  # 10 px per mm
+    png = subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-png", "-"], input=pdf_bytes, capture_output=True,
+                         check=True).stdout  # fmt: skip
+    img = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_GRAYSCALE)
+    assert img.shape == (4500, 3200)
+    detector = cv2.QRCodeDetector()
+    for item in items:
+        qx, qy, size = (round(v * 10) for v in item["qr_mm"])
+        crop = img[qy - 20: qy + size + 20, qx - 20: qx + size + 20]
+        text, _, _ = detector.detectAndDecode(crop)  # 3.3 px per 0.33 mm module
+        assert text == item["job_id"]
