@@ -546,7 +546,7 @@ def test_fabric_preflight_preview_and_job(client: Any, asset_id: str) -> None:
     ("body", "status", "code", "field"),
     [
         # an unsupported Fabric property names the object
-        ({"dialect": "fabric", "design": fabric_coaster(fabric_text(globalCompositeOperation="multiply"))},
+        ({"dialect": "fabric", "design": fabric_coaster(fabric_text(globalCompositeOperation="xor"))},
          422, "invalid_design", "design.fabric.objects[0].globalCompositeOperation"),
         # asset:<id> must be in this API's asset store
         ({"dialect": "fabric", "design": fabric_coaster(fabric_image("asset:" + "e" * 64))},

@@ -272,7 +272,7 @@ def test_canvas_covers_bleed(engine: Engine, tmp_path: Path) -> None:
         ([_obj("Text", text="x", fill={"type": "pattern", "source": "x"})], "fabric.objects[0].fill"),
         ([_obj("Text", text="x", fill={"type": "linear", "coords": {}})], "fabric.objects[0].fill.colorStops"),
         ([_obj("Rect", fill={"type": "pattern", "source": "x"})], "fabric.objects[0].fill.type"),
-        ([_obj("Rect", globalCompositeOperation="multiply")], "fabric.objects[0].globalCompositeOperation"),
+        ([_obj("Rect", globalCompositeOperation="xor")], "fabric.objects[0].globalCompositeOperation"),
         ([_obj("Sprite")], "fabric.objects[0].type"),
         (
             [{"type": "Group", "objects": [_obj("Rect"), _obj("Rect", shadow="2px 2px 4px #000")]}],
@@ -299,11 +299,16 @@ def test_gradients_and_filters(engine: Engine, tmp_path: Path) -> None:
         ],
     }
     (layer,) = _import(engine, _canvas(_obj("Rect", fill=grad, strokeWidth=0)), tmp_path).design.layers
-    assert isinstance(layer, SvgLayer) and layer.svg is not None
-    assert 'stop-opacity="0.25"' in layer.svg and layer.svg.index("#ff0000") < layer.svg.index("#0000ff")
+    assert isinstance(layer, ShapeLayer) and layer.fill is not None and not isinstance(layer.fill, RGB)
+    stops = layer.fill.stops  # type: ignore[union-attr]
+    assert [(s.offset, s.color.hex, s.opacity) for s in stops] == [(0, "#ff0000", 0.25), (1, "#0000ff", 1)]  # type: ignore[union-attr]
+    # a shape the native model cannot draw keeps the gradient in its svg layer
+    (tri,) = _import(engine, _canvas(_obj("Triangle", fill=grad, strokeWidth=0)), tmp_path).design.layers
+    assert isinstance(tri, SvgLayer) and tri.svg is not None
+    assert 'stop-opacity="0.25"' in tri.svg and tri.svg.index("#ff0000") < tri.svg.index("#0000ff")
     data = _load("filters")
     bad = copy.deepcopy(data)
-    bad["fabric"]["objects"][2]["filters"] = [{"type": "Pixelate", "blocksize": 4}]
+    bad["fabric"]["objects"][2]["filters"] = [{"type": "Sharpen"}]
     with pytest.raises(DesignError) as exc:
         load_fabric_json(bad, engine, tmp_path, TEMPLATE)
     assert exc.value.field == "fabric.objects[2].filters[0].type"

@@ -42,7 +42,7 @@ from ..model.geometry import Path as VPath
 from ..model.paint import PDF_BLEND, Gradient, ResolvedPaint
 from ..model.units import MM_PER_INCH, mm_to_pt
 from .imaging import placed_pixels
-from .pdf_paint import opacity_mask, shading_pattern
+from .pdf_paint import opacity_mask, shading_pattern, srgb_interpolated
 from .writers import write_atomic
 
 log = logging.getLogger(__name__)
@@ -221,6 +221,7 @@ def _set_paint(page: _Page, paint: ResolvedPaint, conv: ColorConverter, role: Ro
     if not isinstance(paint, Gradient):
         page.op(_cmyk_ops(conv.flat(paint, role), stroke))
         return
+    paint = srgb_interpolated(paint)
     key = f"P{len(page.patterns)}"
     page.patterns[key] = shading_pattern(page.pdf, paint, [conv.flat(c, role) for _o, c, _a in paint.stops], page.base)
     if paint.translucent:

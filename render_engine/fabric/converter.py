@@ -17,6 +17,7 @@ from ..inputs.fonts import FontCatalog
 from ..model.errors import DesignError
 from ..model.geometry import Matrix
 from . import svg
+from .compositing import blend_of
 from .geometry import object_matrix
 from .groups import group
 from .images import image
@@ -58,6 +59,7 @@ class Converter:
         self.force_svg = 0  # > 0 while translating a group composited as one svg: no native layers
         self.problems: list[DesignError] = []  # refused: every object's problems, raised together at the end
         self.approximations: list[tuple[str, str]] = []  # (field, what was drawn instead): approximate policy
+        self.opaque_canvas = False  # the canvas has an opaque background colour (Porter-Duff operators)
 
     def origin_of(self, field: str | None) -> str:
         """The Fabric object a native design field (``layers[4].box``) came from."""
@@ -152,8 +154,15 @@ class Converter:
         if not 0 <= opacity <= 1:
             raise DesignError("opacity must be between 0 and 1", field=f"{where}.opacity")
         m = object_matrix(obj, where, kind).then(parent)
-        if opacity == 0:
+        blend = blend_of(obj, where, self.opaque_canvas)
+        if opacity == 0 or blend is None:
             return
+        if blend != "normal" and self.force_svg:
+            raise DesignError(
+                "a blend mode inside a translucent or shadowed group is not supported",
+                field=f"{where}.globalCompositeOperation",
+            )
+        start = len(layers)
         node = Node(obj, where, kind, m, opacity, in_group, clips)
         has_bg = obj.get("backgroundColor") not in (None, "")
         if has_bg and kind not in TEXT_TYPES and kind != "group":  # text: under its shadow; groups: below
@@ -166,3 +175,6 @@ class Converter:
             image(self, node, layers)
         else:
             vector(self, node, layers)
+        if blend != "normal":  # the whole object (shadow and background included) composites with it
+            for layer in layers[start:]:
+                layer["blend"] = blend

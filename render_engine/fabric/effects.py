@@ -131,7 +131,7 @@ def shadow_filter(shadow: Any, where: str, m: Matrix, bounds: Bounds) -> tuple[s
     col, alpha = color(shadow.get("color", "rgb(0,0,0)"), f"{where}.color")
     blur = num(shadow, "blur", 0.0, where)
     sx = math.hypot(m.a, m.b)
-    sy = (m.a * m.d - m.b * m.c) / sx if sx else 0.0
+    sy = abs(m.a * m.d - m.b * m.c) / sx if sx else 0.0  # getObjectScaling: absolute values (flips too)
     if shadow.get("nonScaling"):
         sx, sy = 1.0, 1.0
     sigma = max(0.0, blur * (sx + sy) / 4)

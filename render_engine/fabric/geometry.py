@@ -84,8 +84,10 @@ def object_matrix(obj: Mapping[str, Any], where: str, kind: str) -> Matrix:
     fy = -1.0 if obj.get("flipY") else 1.0
     skew = Matrix(c=math.tan(math.radians(skx))) if skx else Matrix()
     skew = Matrix(b=math.tan(math.radians(sky))).then(skew) if sky else skew  # skewX · skewY
-    # transformed size of the stroke-inclusive box (Fabric's _getTransformedDimensions)
-    dim_x, dim_y = w + sw, h + sw
+    # transformed size of the stroke-inclusive box (Fabric's _getTransformedDimensions); a strokeUniform
+    # stroke is added after scaling and skewing
+    post = sw if obj.get("strokeUniform") else 0.0
+    dim_x, dim_y = w + sw - post, h + sw - post
     if skx or sky:
         dm = skew.then(Matrix.scale(sx, sy))
         corners = [dm.apply((x, y)) for x in (-dim_x / 2, dim_x / 2) for y in (-dim_y / 2, dim_y / 2)]
@@ -93,6 +95,7 @@ def object_matrix(obj: Mapping[str, Any], where: str, kind: str) -> Matrix:
         th = max(p[1] for p in corners) - min(p[1] for p in corners)
     else:
         tw, th = dim_x * sx, dim_y * sy
+    tw, th = tw + post, th + post
     oxv, oyv = _origin(obj, "originX", where), _origin(obj, "originY", where)
     left, top = num(obj, "left", 0.0, where), num(obj, "top", 0.0, where)
     rot = Matrix.rotate(angle)

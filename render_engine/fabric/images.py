@@ -19,7 +19,7 @@ from ..model.errors import DesignError
 from ..model.geometry import Matrix
 from .effects import clip_path, local_svg, own_clips, to_local
 from .filters import apply_filters
-from .geometry import decompose
+from .geometry import Decomposed, decompose
 from .parse import num
 from .svg import fmt
 
@@ -41,8 +41,12 @@ def image(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
     if not isinstance(src, str) or not src:
         raise DesignError("an image needs a 'src'", field=f"{where}.src")
     dec = decompose(m.then(Matrix.scale(conv.k)))
-    if dec is None:
-        raise DesignError("skewed images are not supported", field=f"{where}.skewX")
+    skew: Matrix | None = None
+    if dec is None:  # skewed: the native box is the local rect (in mm) at the origin, moved by a transform
+        if abs(m.a * m.d - m.b * m.c) < 1e-12:
+            raise DesignError("the image has no area (scale or skew collapses it)", field=f"{where}.skewX")
+        dec = Decomposed(0.0, 0.0, 0.0, conv.k, conv.k, False)
+        skew = Matrix.scale(1 / conv.k).then(m).then(conv.page)
     layer: dict[str, Any] = {"type": "image", "fit": "stretch"}
     img_path: Path | None = None
     if src.startswith("data:"):
@@ -88,6 +92,9 @@ def image(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
         rotation=dec.angle,
         opacity=round(opacity, 6),
     )
+    if skew is not None:
+        layer["box"] = {"x": -bw / 2, "y": -bh / 2, "width": bw, "height": bh}
+        layer["transform"] = [round(v, 9) for v in (skew.a, skew.b, skew.c, skew.d, skew.e, skew.f)]
     all_clips = own_clips(obj, where, m, node.clips)
     if len(all_clips) > 1:
         raise DesignError(

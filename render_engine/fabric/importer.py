@@ -158,6 +158,7 @@ def import_fabric(
             pass  # transparent
         elif flat is not None and flat[1] >= 1 and not clips:
             conv.add(layers, {"type": "background", "color": flat[0]}, f"{prefix}background")
+            conv.opaque_canvas = True  # Porter-Duff operators over it (.compositing)
         else:
             bx, by = (-template.bleed_mm - ox) / k, (-template.bleed_mm - oy) / k
             bw_px, bh_px = template.bleed_w / k, template.bleed_h / k

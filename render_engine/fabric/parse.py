@@ -41,16 +41,15 @@ TYPES = {
 TEXT_TYPES = {"text", "i-text", "textbox"}
 
 # Properties that change how an object prints, with the values we can honour. Anything else is an error.
-DEFAULTS_ALL: dict[str, tuple[Any, ...]] = {
-    "globalCompositeOperation": ("source-over", None),
+# (globalCompositeOperation: .compositing; strokeUniform and strokeDashOffset: .shapes for vector objects)
+DEFAULTS_ALL: dict[str, tuple[Any, ...]] = {}
+DEFAULTS_TEXT: dict[str, tuple[Any, ...]] = {
     "strokeUniform": (False, None),
     "strokeDashOffset": (0, None),
-}
-DEFAULTS_TEXT: dict[str, tuple[Any, ...]] = {
     "direction": ("ltr", "rtl", "inherit", None),
     "strokeDashArray": (None, []),
 }
-DEFAULTS_IMAGE: dict[str, tuple[Any, ...]] = {"stroke": (None, "")}
+DEFAULTS_IMAGE: dict[str, tuple[Any, ...]] = {"stroke": (None, "")}  # an image's stroke is not drawn yet
 DEFAULTS_GROUP: dict[str, tuple[Any, ...]] = {}
 
 _RGB_FN = re.compile(

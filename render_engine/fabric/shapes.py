@@ -22,6 +22,7 @@ from ..model.units import MM_PER_PT
 from . import svg
 from .effects import clip_defs, own_clips, shadow_filter
 from .geometry import centred, decompose, dims, path_bounds, transformed_bounds
+from .paints import native_gradient
 from .parse import TEXT_TYPES, color, line_style, num, path_d, points
 from .svg import fmt
 
@@ -130,12 +131,8 @@ def native_shape(conv: Converter, node: Node, p: Paint) -> dict[str, Any] | None
     fill, stroke = p.fill, p.stroke
     if kind not in ("rect", "ellipse", "circle", "line"):
         return None
-    if obj.get("strokeDashArray") or (obj.get("paintFirst", "fill") == "stroke" and stroke):
-        return None
     if obj.get("clipPath") or obj.get("shadow"):
         return None  # clipped or shadowed: svg layer
-    if any(c is not None and c.startswith("url(") for c in (fill, stroke)):
-        return None  # gradients: svg layer
     alphas = {a for c, a in ((fill, p.fill_alpha), (stroke, p.stroke_alpha)) if c is not None}
     if len(alphas) != 1:
         return None
@@ -143,13 +140,27 @@ def native_shape(conv: Converter, node: Node, p: Paint) -> dict[str, Any] | None
     dec = decompose(m.then(Matrix.scale(conv.k)))
     if dec is None:
         return None
-    if stroke is not None and abs(dec.sx - dec.sy) > 1e-9 * max(dec.sx, dec.sy):
+    uniform = bool(obj.get("strokeUniform"))
+    if stroke is not None and not uniform and abs(dec.sx - dec.sy) > 1e-9 * max(dec.sx, dec.sy):
         return None  # a non-uniformly scaled stroke varies in width
+    w, h = dims(obj, where, kind)
+    to_page = m.then(conv.page)
+
+    def paint_of(value: str, key: str) -> Any:
+        if not value.startswith("url("):
+            return value
+        return native_gradient(obj[key], f"{where}.{key}", (w, h), (-w / 2, -h / 2), to_page)
+
     layer: dict[str, Any] = {"type": "shape", "opacity": round(node.opacity * alpha, 6)}
     if stroke is not None:
-        layer["stroke"] = {"color": stroke, "width": p.width * dec.sx / MM_PER_PT}
+        # strokeUniform: Fabric strokes after undoing the object's scaling, so width and dashes are canvas px
+        unit = conv.k if uniform else dec.sx  # mm per local px along the stroke
+        layer["stroke"] = {"color": paint_of(stroke, "stroke"), "width": p.width * unit / MM_PER_PT}
+        layer["stroke"].update(stroke_style(obj, where, unit))
+        if obj.get("paintFirst") == "stroke":
+            layer["paint_order"] = "stroke"
     if kind == "line":
-        if stroke is None or obj.get("strokeLineCap", "butt") not in ("butt", None):
+        if stroke is None:
             return None
         x1, y1, x2, y2 = (num(obj, key, 0.0, where) for key in ("x1", "y1", "x2", "y2"))
         mx, my = (x1 + x2) / 2, (y1 + y2) / 2
@@ -157,9 +168,6 @@ def native_shape(conv: Converter, node: Node, p: Paint) -> dict[str, Any] | None
         p0, p1 = full.apply((x1 - mx, y1 - my)), full.apply((x2 - mx, y2 - my))
         layer.update(shape="line", start={"x": p0[0], "y": p0[1]}, end={"x": p1[0], "y": p1[1]})
         return layer
-    if stroke is not None and obj.get("strokeLineJoin", "miter") != "miter":
-        return None  # native rect corners are mitred
-    w, h = dims(obj, where, kind)
     if w <= 0 or h <= 0:
         return None
     pm = m.then(conv.page)
@@ -177,8 +185,35 @@ def native_shape(conv: Converter, node: Node, p: Paint) -> dict[str, Any] | None
                 return None
             layer["corner_radius"] = rx * dec.sx
     if fill is not None:
-        layer["fill"] = fill
+        layer["fill"] = paint_of(fill, "fill")
     return layer
+
+
+def stroke_style(obj: Mapping[str, Any], where: str, unit: float) -> dict[str, Any]:
+    """A native stroke's dashes, caps, joins and miter limit; ``unit`` is mm per local px of the stroke."""
+    cap, join = line_style(obj, where)
+    out: dict[str, Any] = {"cap": cap, "join": join}
+    out["miter_limit"] = max(1.0, num(obj, "strokeMiterLimit", 4.0, where))
+    dash = dash_array(obj, where)
+    if dash:
+        out["dash"] = [v * unit / MM_PER_PT for v in dash]
+        out["dash_offset"] = num(obj, "strokeDashOffset", 0.0, where) * unit / MM_PER_PT
+    return out
+
+
+def dash_array(obj: Mapping[str, Any], where: str) -> list[float]:
+    """``strokeDashArray`` (Canvas 2D: an odd-length list repeats twice; all zeros draws solid)."""
+    dash = obj.get("strokeDashArray")
+    if not dash:
+        return []
+    if not isinstance(dash, list) or not all(
+        isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and v >= 0 for v in dash
+    ):
+        raise DesignError("strokeDashArray is a list of lengths", field=f"{where}.strokeDashArray")
+    values = [float(v) for v in dash]
+    if sum(values) <= 0:
+        return []
+    return values * 2 if len(values) % 2 else values
 
 
 def svg_shape(conv: Converter, node: Node, p: Paint) -> dict[str, Any]:
@@ -186,39 +221,50 @@ def svg_shape(conv: Converter, node: Node, p: Paint) -> dict[str, Any]:
     obj, where, kind, m = node.obj, node.where, node.kind, node.m
     fill, fa, stroke, sa, sw = p.fill, p.fill_alpha, p.stroke, p.stroke_alpha, p.width
     w, h = dims(obj, where, kind)
-    pre = ""  # the element's own transform, undone for gradients (Fabric's are in the centred space)
+    # strokeUniform: Fabric strokes after ctx.scale(1 / scaling): the geometry is drawn pre-scaled by the
+    # object's scaling (``us``) in a space without it, so the stroke width and dashes stay in canvas px
+    ux, uy = object_scaling(node) if stroke and obj.get("strokeUniform") else (1.0, 1.0)
+    m_obj = m
+    if (ux, uy) != (1.0, 1.0):
+        if ux <= 0 or uy <= 0:
+            raise DesignError("strokeUniform needs a non-zero scale", field=f"{where}.strokeUniform")
+        m = Matrix.scale(1 / ux, 1 / uy).then(m)
+    pre = f"scale({fmt(ux)} {fmt(uy)})" if (ux, uy) != (1.0, 1.0) else ""  # undone for gradients
     if kind == "rect":
-        rx, ry = num(obj, "rx", 0.0, where), num(obj, "ry", 0.0, where)
-        el = f'<rect x="{fmt(-w / 2)}" y="{fmt(-h / 2)}" width="{fmt(w)}" height="{fmt(h)}"'
+        rx, ry = num(obj, "rx", 0.0, where) * ux, num(obj, "ry", 0.0, where) * uy
+        sw_, sh_ = w * ux, h * uy
+        el = f'<rect x="{fmt(-sw_ / 2)}" y="{fmt(-sh_ / 2)}" width="{fmt(sw_)}" height="{fmt(sh_)}"'
         if rx or ry:
             el += f' rx="{fmt(rx)}" ry="{fmt(ry)}"'
-        local = [(-w / 2, -h / 2), (w / 2, h / 2)]
+        local = [(-sw_ / 2, -sh_ / 2), (sw_ / 2, sh_ / 2)]
     elif kind in ("ellipse", "circle"):
-        el = f'<ellipse cx="0" cy="0" rx="{fmt(w / 2)}" ry="{fmt(h / 2)}"'
-        local = [(-w / 2, -h / 2), (w / 2, h / 2)]
+        el = f'<ellipse cx="0" cy="0" rx="{fmt(w / 2 * ux)}" ry="{fmt(h / 2 * uy)}"'
+        local = [(-w / 2 * ux, -h / 2 * uy), (w / 2 * ux, h / 2 * uy)]
     elif kind == "line":
         x1, y1, x2, y2 = (num(obj, key, 0.0, where) for key in ("x1", "y1", "x2", "y2"))
         mx, my = (x1 + x2) / 2, (y1 + y2) / 2
-        local = [(x1 - mx, y1 - my), (x2 - mx, y2 - my)]
+        local = [((x1 - mx) * ux, (y1 - my) * uy), ((x2 - mx) * ux, (y2 - my) * uy)]
         el = f'<line x1="{fmt(local[0][0])}" y1="{fmt(local[0][1])}" x2="{fmt(local[1][0])}" y2="{fmt(local[1][1])}"'
     elif kind == "triangle":
-        local = [(-w / 2, h / 2), (0.0, -h / 2), (w / 2, h / 2)]
+        local = [(-w / 2 * ux, h / 2 * uy), (0.0, -h / 2 * uy), (w / 2 * ux, h / 2 * uy)]
         el = '<polygon points="' + " ".join(f"{fmt(x)},{fmt(y)}" for x, y in local) + '"'
     elif kind in ("polygon", "polyline"):
-        local = centred(points(obj, where))
+        local = [(x * ux, y * uy) for x, y in centred(points(obj, where))]
         el = f'<{kind} points="' + " ".join(f"{fmt(x)},{fmt(y)}" for x, y in local) + '"'
     else:  # path
         cmds = obj.get("path")
-        d = path_d(cmds, f"{where}.path")
+        path_d(cmds, f"{where}.path")  # validates
         assert isinstance(cmds, list)
         bx, by, bw, bh = path_bounds(cmds)
         pox, poy = bx + bw / 2, by + bh / 2
-        local = [(bx - pox, by - poy), (bx + bw - pox, by + bh - poy)]
-        el = f'<path transform="translate({fmt(-pox)} {fmt(-poy)})" d="{d}"'
-        pre = f"translate({fmt(pox)} {fmt(poy)})"
+        scaled = [[c[0], *(float(v) * (ux if i % 2 == 0 else uy) for i, v in enumerate(c[1:]))] for c in cmds]
+        d = path_d(scaled, f"{where}.path")
+        local = [((bx - pox) * ux, (by - poy) * uy), ((bx + bw - pox) * ux, (by + bh - poy) * uy)]
+        el = f'<path transform="translate({fmt(-pox * ux)} {fmt(-poy * uy)})" d="{d}"'
+        pre = f"translate({fmt(pox * ux)} {fmt(poy * uy)}) {pre}".strip()
         # path points beyond Fabric's (quirky) bounds are still drawn: widen the viewBox with all points
-        nums = [c[1:] for c in cmds if len(c) > 1]
-        local += [(float(a[i]) - pox, float(a[i + 1]) - poy) for a in nums for i in range(0, len(a) - 1, 2)]
+        nums = [c[1:] for c in scaled if len(c) > 1]
+        local += [(float(a[i]) - pox * ux, float(a[i + 1]) - poy * uy) for a in nums for i in range(0, len(a) - 1, 2)]
     attrs = [
         f'fill="{fill}"' if fill else 'fill="none"',
         f'fill-opacity="{fmt(fa)}"' if fill and fa < 1 else "",
@@ -234,13 +280,12 @@ def svg_shape(conv: Converter, node: Node, p: Paint) -> dict[str, Any]:
             f'stroke-linejoin="{join}"',
             f'stroke-miterlimit="{fmt(num(obj, "strokeMiterLimit", 4.0, where))}"',
         ]
-        dash = obj.get("strokeDashArray")
+        dash = dash_array(obj, where)
         if dash:
-            if not isinstance(dash, list) or not all(
-                isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 for v in dash
-            ):
-                raise DesignError("strokeDashArray is a list of lengths", field=f"{where}.strokeDashArray")
-            attrs.append(f'stroke-dasharray="{" ".join(fmt(float(v)) for v in dash)}"')
+            attrs.append(f'stroke-dasharray="{" ".join(fmt(v) for v in dash)}"')
+            off = num(obj, "strokeDashOffset", 0.0, where)
+            if off:
+                attrs.append(f'stroke-dashoffset="{fmt(off)}"')
         if obj.get("paintFirst") == "stroke":
             attrs.append('paint-order="stroke"')
     # bounding box in canvas px: geometry corners through the matrix, padded for the stroke
@@ -256,7 +301,7 @@ def svg_shape(conv: Converter, node: Node, p: Paint) -> dict[str, Any]:
     )
     grow = (sw if stroke else 0.0) * max(2.0, num(obj, "strokeMiterLimit", 4.0, where)) + 1.0
     outer = (min(lx) - grow, min(ly) - grow, max(lx) + grow, max(ly) + grow)
-    clip_els, clip_ids = clip_defs(own_clips(obj, where, m, node.clips), m, outer, last_id="clip")
+    clip_els, clip_ids = clip_defs(own_clips(obj, where, m_obj, node.clips), m, outer, last_id="clip")
     defs += clip_els
     painted = f"{el} {' '.join(a for a in attrs if a)}/>"
     body = svg.transformed(svg.clipped(painted, clip_ids), m)
@@ -275,11 +320,21 @@ def svg_shape(conv: Converter, node: Node, p: Paint) -> dict[str, Any]:
             sh_el = f"{el} {' '.join(a for a in attrs if a and not a.startswith('stroke'))}/>"
         else:
             sh_el = ""
-        filt, bounds = shadow_filter(shadow, f"{where}.shadow", m, bounds)
+        filt, bounds = shadow_filter(shadow, f"{where}.shadow", m_obj, bounds)
         defs += filt
         if sh_el:
             body = svg.filtered(svg.transformed(svg.clipped(sh_el, clip_ids), m), "shadow") + body
     return conv.svg_layer(bounds, defs, body, node.opacity)
+
+
+def object_scaling(node: Node) -> tuple[float, float]:
+    """Fabric's ``getObjectScaling``: |scaleX|, |scaleY| at the top level, else the QR decomposition of
+    the object's whole matrix (groups included)."""
+    if not node.in_group:
+        return abs(num(node.obj, "scaleX", 1.0, node.where)), abs(num(node.obj, "scaleY", 1.0, node.where))
+    m = node.m
+    sx = math.hypot(m.a, m.b)
+    return sx, abs(m.a * m.d - m.b * m.c) / sx if sx else 0.0
 
 
 def background_color(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:

@@ -530,7 +530,239 @@ const designs = {
       objects: [new fabric.Rect({ left: 100, top: 300, width: 300, height: 300, fill: '#ffffff', strokeWidth: 0, opacity: 0.8 })],
     };
   },
+  // ---- paint, compositing, images and strokes (issue 17)
+  paint_gradients: () => ({
+    backgroundColor: new fabric.Gradient({
+      type: 'linear', coords: { x1: 0, y1: 0, x2: 600, y2: 800 },
+      colorStops: [{ offset: 0, color: '#fceabb' }, { offset: 0.5, color: '#f8b500' }, { offset: 1, color: '#6a3093' }],
+    }),
+    objects: [
+      new fabric.Rect({
+        left: 40, top: 40, width: 240, height: 240, strokeWidth: 0,
+        fill: new fabric.Gradient({
+          type: 'radial', gradientUnits: 'percentage',
+          coords: { x1: 0.35, y1: 0.35, r1: 0.05, x2: 0.5, y2: 0.5, r2: 0.5 },
+          colorStops: [
+            { offset: 0, color: '#ffffff' }, { offset: 0.6, color: 'rgba(41,128,185,0.8)' },
+            { offset: 1, color: 'rgba(41,128,185,0)' },
+          ],
+        }),
+      }),
+      new fabric.Ellipse({
+        left: 330, top: 60, rx: 110, ry: 75, fill: '#ffffff', strokeWidth: 14, angle: 15,
+        stroke: new fabric.Gradient({
+          type: 'linear', coords: { x1: 0, y1: 0, x2: 220, y2: 0 },
+          colorStops: [{ offset: 0, color: '#e84393' }, { offset: 1, color: '#0984e3' }],
+        }),
+      }),
+      new fabric.Circle({
+        left: 60, top: 340, radius: 110, strokeWidth: 0,
+        fill: new fabric.Gradient({
+          type: 'linear', gradientUnits: 'percentage', coords: { x1: 0, y1: 0, x2: 1, y2: 0 },
+          gradientTransform: [0.7071, 0.7071, -0.7071, 0.7071, 0.5, -0.2],
+          colorStops: [
+            { offset: 0, color: '#00b894' }, { offset: 0.3, color: '#ffeaa7' }, { offset: 0.3, color: '#d63031' },
+            { offset: 1, color: '#2d3436' },
+          ],
+        }),
+      }),
+      new fabric.Rect({
+        left: 330, top: 360, width: 100, height: 100, scaleX: 2.2, scaleY: 1.2, angle: -8, strokeWidth: 0,
+        fill: new fabric.Gradient({
+          type: 'linear', coords: { x1: 0, y1: 0, x2: 100, y2: 100 }, offsetX: 10,
+          colorStops: [{ offset: 0.1, color: '#6c5ce7' }, { offset: 0.9, color: '#fd79a8', opacity: 0.4 }],
+        }),
+      }),
+      new fabric.Path('M 0 0 L 220 0 L 110 170 Z', {
+        left: 320, top: 580, strokeWidth: 0,
+        fill: new fabric.Gradient({
+          type: 'radial', coords: { x1: 110, y1: 50, r1: 0, x2: 110, y2: 60, r2: 130 },
+          colorStops: [{ offset: 0, color: '#fdcb6e' }, { offset: 1, color: '#e17055' }],
+        }),
+      }),
+      new fabric.Rect({
+        left: 40, top: 600, width: 240, height: 150, rx: 20, ry: 20, strokeWidth: 0,
+        fill: new fabric.Gradient({
+          type: 'linear', gradientUnits: 'percentage', coords: { x1: 0, y1: 0, x2: 0, y2: 1 },
+          colorStops: [{ offset: 0, color: 'rgba(255,255,255,0.9)' }, { offset: 1, color: 'rgba(255,255,255,0)' }],
+        }),
+      }),
+    ],
+  }),
+  blend_modes: () => {
+    const photo = photoCanvas();
+    const tex = textureCanvas();
+    const modes = ['screen', 'overlay', 'darken', 'lighten', 'color-dodge', 'color-burn', 'hard-light',
+      'soft-light', 'difference', 'exclusion', 'hue', 'saturation', 'color', 'luminosity'];
+    const objects = [
+      new fabric.FabricImage(photo, { left: 0, top: 0, scaleX: 600 / 160, scaleY: 400 / 120 }),
+      new fabric.FabricImage(tex, { left: 0, top: 0, scaleX: 600 / 120, scaleY: 400 / 80, globalCompositeOperation: 'multiply' }),
+      new fabric.Rect({
+        left: 0, top: 400, width: 600, height: 400, strokeWidth: 0,
+        fill: new fabric.Gradient({
+          type: 'linear', gradientUnits: 'percentage', coords: { x1: 0, y1: 0, x2: 1, y2: 1 },
+          colorStops: [{ offset: 0, color: '#0984e3' }, { offset: 0.5, color: '#fdcb6e' }, { offset: 1, color: '#d63031' }],
+        }),
+      }),
+    ];
+    modes.forEach((mode, i) => {
+      objects.push(new fabric.Circle({
+        left: 20 + (i % 5) * 115, top: 420 + Math.floor(i / 5) * 125, radius: 52, strokeWidth: 0,
+        fill: ['#e84393', '#00cec9', '#6c5ce7', '#ffeaa7', '#2d3436'][i % 5], globalCompositeOperation: mode,
+      }));
+    });
+    objects.push(new fabric.Text('multiply', {
+      left: 420, top: 300, fontFamily: 'Noto Sans', fontWeight: 'bold', fontSize: 48, fill: '#74b9ff',
+      globalCompositeOperation: 'multiply',
+    }));
+    return objects;
+  },
+  strokes: () => [
+    new fabric.Rect({
+      left: 40, top: 40, width: 220, height: 140, fill: '#ffeaa7', stroke: '#d63031', strokeWidth: 6,
+      strokeDashArray: [20, 10], strokeDashOffset: 5,
+    }),
+    new fabric.Line([320, 60, 560, 180], { stroke: '#0984e3', strokeWidth: 14, strokeLineCap: 'round', strokeDashArray: [1, 24] }),
+    new fabric.Rect({
+      left: 40, top: 250, width: 100, height: 60, scaleX: 2.4, scaleY: 1.4, fill: '#81ecec', stroke: '#2d3436',
+      strokeWidth: 4, strokeUniform: true,
+    }),
+    new fabric.Polygon(
+      [{ x: 100, y: 0 }, { x: 130, y: 70 }, { x: 200, y: 75 }, { x: 145, y: 120 }, { x: 165, y: 195 },
+        { x: 100, y: 150 }, { x: 35, y: 195 }, { x: 55, y: 120 }, { x: 0, y: 75 }, { x: 70, y: 70 }],
+      { left: 340, top: 240, fill: '#fdcb6e', stroke: '#e17055', strokeWidth: 12, strokeLineJoin: 'bevel', paintFirst: 'stroke' },
+    ),
+    new fabric.Path('M 0 0 L 160 40 L 0 80', {
+      left: 60, top: 470, fill: '', stroke: '#6c5ce7', strokeWidth: 18, strokeLineJoin: 'miter', strokeMiterLimit: 10,
+    }),
+    new fabric.Ellipse({
+      left: 330, top: 500, rx: 110, ry: 70, fill: '#a29bfe', stroke: '#2d3436', strokeWidth: 10,
+      strokeDashArray: [30, 15, 5, 15], paintFirst: 'stroke',
+    }),
+    new fabric.Circle({
+      left: 60, top: 640, radius: 50, scaleX: 2.4, scaleY: 1, fill: '', stroke: '#00b894', strokeWidth: 6,
+      strokeUniform: true, strokeDashArray: [12, 8],
+    }),
+    new fabric.Rect({
+      left: 380, top: 680, width: 160, height: 80, fill: '#dfe6e9', stroke: '#2d3436', strokeWidth: 8,
+      strokeLineJoin: 'round', strokeDashArray: [16, 8], strokeLineCap: 'square', angle: -6,
+    }),
+  ],
+  skewed_images: () => {
+    const src = photoCanvas();
+    return [
+      new fabric.FabricImage(src, { left: 40, top: 40, scaleX: 1.6, scaleY: 1.6, skewX: 20 }),
+      new fabric.FabricImage(src, { left: 360, top: 60, scaleX: 1.3, scaleY: 1.3, skewY: -15, angle: 10 }),
+      new fabric.FabricImage(src, {
+        left: 300, top: 560, originX: 'center', originY: 'center', scaleX: 2, scaleY: 1.5, skewX: -25,
+        shadow: new fabric.Shadow({ color: 'rgba(0,0,0,0.5)', blur: 12, offsetX: 10, offsetY: 10 }),
+      }),
+    ];
+  },
+  filters_more: () => {
+    const src = photoCanvas();
+    const F = fabric.filters;
+    const specs = [
+      [new F.Saturation({ saturation: 0.7 })],
+      [new F.Vibrance({ vibrance: 0.8 })],
+      [new F.HueRotation({ rotation: 0.35 })],
+      [new F.Gamma({ gamma: [1.8, 1.0, 0.6] })],
+      [new F.Blur({ blur: 0.15 })],
+      [new F.Pixelate({ blocksize: 8 })],
+      [new F.Convolute({ matrix: [0, -1, 0, -1, 5, -1, 0, -1, 0] })],
+      [new F.Kodachrome(), new F.RemoveColor({ color: '#ffffff', distance: 0.1 })],
+    ];
+    return specs.map((filters, i) => {
+      const img = new fabric.FabricImage(src, { left: 20 + (i % 2) * 290, top: 10 + Math.floor(i / 2) * 195, scaleX: 1.55, scaleY: 1.55 });
+      img.filters = filters;
+      img.applyFilters();
+      return img;
+    });
+  },
+  storefront_mix: () => {
+    // what a gift shop's editor sends: a gradient background, a multiply-blended paper texture under a
+    // saturated photo, a dashed frame and a gradient-filled badge
+    const photo = photoCanvas();
+    const tex = textureCanvas();
+    const img = new fabric.FabricImage(photo, { left: 100, top: 140, scaleX: 2.5, scaleY: 2.5, angle: -4 });
+    img.filters = [new fabric.filters.Saturation({ saturation: 0.5 }), new fabric.filters.Contrast({ contrast: 0.1 })];
+    img.applyFilters();
+    return {
+      backgroundColor: new fabric.Gradient({
+        type: 'radial', coords: { x1: 300, y1: 300, r1: 0, x2: 300, y2: 400, r2: 520 },
+        colorStops: [{ offset: 0, color: '#fff5e6' }, { offset: 1, color: '#c8a27c' }],
+      }),
+      objects: [
+        new fabric.FabricImage(tex, { left: 0, top: 0, scaleX: 5, scaleY: 10, globalCompositeOperation: 'multiply', opacity: 0.8 }),
+        img,
+        new fabric.Rect({
+          left: 80, top: 120, width: 440, height: 340, fill: '', stroke: '#5d4037', strokeWidth: 5,
+          strokeDashArray: [14, 7], angle: -4,
+        }),
+        new fabric.Circle({
+          left: 400, top: 560, radius: 80, stroke: '#ffffff', strokeWidth: 6,
+          fill: new fabric.Gradient({
+            type: 'linear', gradientUnits: 'percentage', coords: { x1: 0, y1: 0, x2: 1, y2: 1 },
+            colorStops: [{ offset: 0, color: '#ff7675' }, { offset: 1, color: '#6c5ce7' }],
+          }),
+        }),
+      ],
+    };
+  },
 };
+
+function textureCanvas() {
+  // a procedural paper/linen texture: light, fine stripes in two directions (deterministic)
+  const c = createCanvas(120, 80);
+  const ctx = c.getContext('2d');
+  ctx.fillStyle = '#f1e7d0';
+  ctx.fillRect(0, 0, 120, 80);
+  for (let i = 0; i < 120; i += 3) {
+    ctx.fillStyle = `rgba(120, 90, 40, ${0.08 + 0.07 * ((i * 7) % 5) / 4})`;
+    ctx.fillRect(i, 0, 1, 80);
+  }
+  for (let j = 0; j < 80; j += 4) {
+    ctx.fillStyle = `rgba(90, 60, 30, ${0.05 + 0.05 * ((j * 3) % 4) / 3})`;
+    ctx.fillRect(0, j, 120, 1);
+  }
+  return c;
+}
+
+// Each image filter applied by Fabric to the procedural photo, drawn at 1:1 (no resampling), so the
+// importer's filter formulas are checked pixel for pixel (tests/test_fabric_paint.py).
+async function filterRefs() {
+  const dir = path.join(OUT, 'filter_refs');
+  fs.mkdirSync(dir, { recursive: true });
+  const F = fabric.filters;
+  const specs = {
+    source: [],
+    saturation: [new F.Saturation({ saturation: 0.7 })],
+    saturation_negative: [new F.Saturation({ saturation: -0.6 })],
+    vibrance: [new F.Vibrance({ vibrance: 0.8 })],
+    hue_rotation: [new F.HueRotation({ rotation: 0.35 })],
+    gamma: [new F.Gamma({ gamma: [1.8, 1.0, 0.6] })],
+    blur: [new F.Blur({ blur: 0.15 })],
+    pixelate: [new F.Pixelate({ blocksize: 8 })],
+    convolute: [new F.Convolute({ matrix: [0, -1, 0, -1, 5, -1, 0, -1, 0] })],
+    convolute_blur: [new F.Convolute({ matrix: Array(9).fill(1 / 9), opaque: true })],
+    color_matrix: [new F.ColorMatrix({ matrix: [0.8, 0.2, 0, 0, 0.05, 0, 0.9, 0.1, 0, 0, 0.1, 0, 0.7, 0, 0.1, 0, 0, 0, 1, 0] })],
+    kodachrome_remove_white: [new F.Kodachrome(), new F.RemoveColor({ color: '#ffffff', distance: 0.1 })],
+    vintage: [new F.Vintage()],
+    blend_screen: [new F.BlendColor({ color: '#e84393', mode: 'screen', alpha: 0.6 })],
+  };
+  const out = {};
+  for (const [name, filters] of Object.entries(specs)) {
+    const img = new fabric.FabricImage(photoCanvas(), { left: 0, top: 0 });
+    img.filters = filters;
+    img.applyFilters();
+    const canvas = new fabric.StaticCanvas(null, { width: 160, height: 120 });
+    canvas.add(img);
+    canvas.renderAll();
+    fs.writeFileSync(path.join(dir, `${name}.png`), canvas.getNodeCanvas().toBuffer('image/png'));
+    out[name] = filters.map((f) => f.toObject());
+  }
+  fs.writeFileSync(path.join(dir, 'filters.json'), JSON.stringify(out, null, 1) + '\n');
+}
 
 Object.assign(designs, require('./designs_text.js')(fabric));
 
@@ -568,9 +800,11 @@ async function main() {
     console.log(`${name}: ${objects.length} objects`);
   }
   fs.writeFileSync(path.join(OUT, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n');
+  if (!only) await filterRefs();
 }
 
-main().catch((e) => {
+// `node generate.js filter_refs` writes only the per-filter references
+(process.argv[2] === 'filter_refs' ? filterRefs() : main()).catch((e) => {
   console.error(e);
   process.exit(1);
 });
