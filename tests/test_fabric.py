@@ -300,8 +300,8 @@ def test_gradients_and_filters(engine: Engine, tmp_path: Path) -> None:
     }
     (layer,) = _import(engine, _canvas(_obj("Rect", fill=grad, strokeWidth=0)), tmp_path).design.layers
     assert isinstance(layer, ShapeLayer) and layer.fill is not None and not isinstance(layer.fill, RGB)
-    stops = layer.fill.stops  # type: ignore[union-attr]
-    assert [(s.offset, s.color.hex, s.opacity) for s in stops] == [(0, "#ff0000", 0.25), (1, "#0000ff", 1)]  # type: ignore[union-attr]
+    stops = layer.fill.stops
+    assert [(s.offset, s.color.hex, s.opacity) for s in stops] == [(0, "#ff0000", 0.25), (1, "#0000ff", 1)]
     # a shape the native model cannot draw keeps the gradient in its svg layer
     (tri,) = _import(engine, _canvas(_obj("Triangle", fill=grad, strokeWidth=0)), tmp_path).design.layers
     assert isinstance(tri, SvgLayer) and tri.svg is not None

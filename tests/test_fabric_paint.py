@@ -106,10 +106,11 @@ def test_gradients_become_native_vector_paints(engine: Engine, tmp_path: Path) -
     }
     imp = _import(engine, {"background": grad, "objects": [_rect(fill=radial, strokeWidth=0)]}, tmp_path)
     bg, rect = imp.design.layers
-    assert bg.type == "background" and bg.color.type == "linear" and bg.color.units == "absolute"
-    # canvas px -> trim mm: the gradient runs across the canvas width
-    assert bg.color.transform == pytest.approx((K, 0, 0, K, 0, 0))
-    assert bg.color.stops[1].opacity == pytest.approx(0.5)
+    # the canvas background is a native rect over the bleed box, its gradient a vector paint in trim mm
+    assert isinstance(bg, ShapeLayer) and bg.fill.type == "linear" and bg.fill.units == "absolute"
+    # canvas px -> trim mm: the gradient runs across the canvas width from the canvas origin
+    assert bg.fill.transform == pytest.approx((K, 0, 0, K, 0, 0))
+    assert bg.fill.stops[1].opacity == pytest.approx(0.5)
     assert isinstance(rect, ShapeLayer) and rect.fill.type == "radial"  # native: a PDF shading, not pixels
     # percentage units: the gradient's unit square is the rect's box (100 x 50 px from (100, 100))
     t = rect.fill.transform
