@@ -292,8 +292,12 @@ def test_gradients_are_cmyk_shadings_not_pixels(showcase_pdf: Path) -> None:
         colour = [d for d in shadings if d.ColorSpace == pikepdf.Name.DeviceCMYK]
         grey = [d for d in shadings if d.ColorSpace == pikepdf.Name.DeviceGray]
         assert len(colour) == 4 and len(grey) == 1  # the one with stop opacity has a grey soft-mask twin
-        three = [d for d in colour if int(d.Function.FunctionType) == 3]
+        stitched = [d for d in colour if int(d.Function.FunctionType) == 3]
+        # the background: sRGB -> CMYK -> sRGB stops, one piece per pair (CMYK interpolates in CMYK)
+        three = [d for d in stitched if len(d.Function.Functions) == 2]
         assert three and list(three[0].Function.Bounds) == [0.5]
+        # two sRGB stops (the text) follow the preview's sRGB interpolation: 16 converted pieces
+        assert any(len(d.Function.Functions) == 16 for d in stitched)
         # the CMYK stop passes untouched
         assert [float(v) for v in three[0].Function.Functions[1].C0] == [0.6, 0.0, 0.2, 0.0]
         assert all(list(d.Extend) == [True, True] for d in shadings)
