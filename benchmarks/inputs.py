@@ -57,7 +57,7 @@ class PhotoCache:
         self.root = root / synth_digest()
 
     def clipart(self, width: int, height: int) -> Path:
-        """An RGBA clip-art PNG (:func:`benchmarks.synth.clipart`), generated once."""
+        """An RGBA clip-art PNG (:func:`render_engine.testing.synth.clipart`), generated once."""
         path = self.root / f"clipart-{width}x{height}.png"
         if not path.is_file():
             tmp = path.with_name(f".{path.name}.{os.getpid()}.part")

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import synth
+from render_engine.testing import synth
+
 from .inputs import FONT_FAMILY, Json, PhotoSpec, tagged_copy, tagged_png_copy, write_design
 from .workloads import Context
 

@@ -25,7 +25,7 @@ MAX_CANVAS_PX = 18000  # 4.76 m: within the 5000 mm of any template
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, defer_build=True)
 
 
 class Size(_Model):
