@@ -385,3 +385,15 @@ def test_bad_path_data_is_an_error_naming_the_field(d: str, message: str) -> Non
     with pytest.raises(DesignError) as err:
         parse_design(design("mug-11oz", bad))
     assert err.value.field == "layers[0].path.d" and message in err.value.message
+
+
+def test_bad_clip_and_shape_path_data_are_errors_naming_the_field() -> None:
+    image = {"type": "image", "asset": "a.jpg", "box": {"x": 0, "y": 0, "width": 5, "height": 5}}
+    shape = {"type": "shape", "shape": "path", "box": image["box"], "fill": "#ff0000"}
+    for layer, field in (
+        ({**image, "clip": {"shape": "path", "d": "L 10 10"}}, "layers[0].clip.d"),
+        ({**shape, "d": "M0 0 L 1e999 0"}, "layers[0].d"),
+    ):
+        with pytest.raises(DesignError) as err:
+            parse_design(design("mug-11oz", layer))
+        assert err.value.field == field

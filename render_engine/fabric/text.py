@@ -1,9 +1,10 @@
 """Text, i-text and textbox objects: a native ``text`` layer, with Fabric's text metrics, alignment and
 justification, and what Fabric paints around the glyphs.
 
-The native text layer carries the string, face, size, line height, letter spacing and per-character fill
-and face (``spans``, from :mod:`.styles`); its box is placed so that the engine's first baseline and
-alignment edge land where Fabric's do. Text backgrounds and decorations (underline, overline,
+The native text layer carries the string, face, size, line height, letter spacing, direction, wrapping and
+per-character fill, face, size, baseline shift and stroke (``spans``, from :mod:`.styles`); a gradient fill
+(:mod:`.text_paint`) and text on a path (:mod:`.text_path`); its box is placed so that the engine's first
+baseline and alignment edge land where Fabric's do. Text backgrounds and decorations (underline, overline,
 line-through) are measured on the engine's own layout and added as ``shape`` rects around it; a text
 stroke is an ``svg`` layer of the laid-out outlines. Text the native model cannot express — skewed,
 mirrored or non-uniformly scaled, clipped, shadowed, stroked and translucent (Fabric composites it as one
@@ -13,7 +14,6 @@ picture), or inside a group composited as one — is drawn as those outlines in 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -25,12 +25,13 @@ from ..model.geometry import Path as VPath
 from ..model.units import MM_PER_PT
 from .effects import local_svg, own_clips
 from .fonts import font_family, font_style, font_weight
-from .geometry import decompose, inverse, local_bounds, path_bounds
-from .parse import color, line_style, num, path_d
+from .geometry import decompose, inverse, local_bounds
+from .parse import color, line_style, num
 from .shapes import background_color, gradient
 from .styles import CharStyle, char_styles, spans
 from .svg import fmt
 from .text_paint import gradient_paint, is_gradient, per_character_spans, representative
+from .text_path import text_path
 
 if TYPE_CHECKING:
     from ..layout.text import TextBlock, TextLine
@@ -49,71 +50,6 @@ _DECORATIONS = {"underline": (0.1, 0.0), "linethrough": (-0.28167, 0.5), "overli
 #: Something Fabric paints as a rect around text: (path in page mm before rotation, colour, alpha, what —
 #: the property it comes from).
 _Rects = list[tuple[VPath, str, float, str]]
-
-
-@dataclass(frozen=True)
-class _TextPath:
-    """Fabric's text ``path`` (a Path object), ``pathStartOffset``, ``pathSide`` and ``pathAlign``, in the
-    text's local px: the path's points less its ``pathOffset`` (the centre of its bounding box), as
-    Fabric's Text._setGraphemeOnPath places each character."""
-
-    d: str  # SVG path data, Fabric's own coordinates
-    offset: tuple[float, float]  # the path's pathOffset
-    box_w: float  # the path's bounding box (= the text object's width and height)
-    box_h: float
-    start_offset: float
-    side: str
-    align: str
-    visible_el: str  # the path itself as an SVG element in the text's local px, when Fabric draws it
-
-    def d_mm(self, s: float) -> str:
-        """The path relative to the native box's top-left corner, in mm (``s`` mm per px)."""
-        m = Matrix.translate(self.box_w / 2 - self.offset[0], self.box_h / 2 - self.offset[1]).then(Matrix.scale(s))
-        return VPath.from_svg(self.d, m).svg_d(precision=5)
-
-
-_PATH_ALIGN = {"baseline": "baseline", "center": "center", "ascender": "ascender", "descender": "descender"}
-
-
-def _text_path(obj: Mapping[str, Any], where: str) -> _TextPath | None:
-    raw = obj.get("path")
-    if raw is None:
-        return None
-    at = f"{where}.path"
-    if not isinstance(raw, dict):
-        raise DesignError("a text path is a Path object", field=at)
-    cmds = raw.get("path")
-    d = path_d(cmds, f"{at}.path")
-    assert isinstance(cmds, list)
-    bx, by, bw, bh = path_bounds(cmds)
-    side = obj.get("pathSide", "left")
-    if side not in ("left", "right"):
-        raise DesignError("pathSide must be 'left' or 'right'", field=f"{where}.pathSide")
-    align = obj.get("pathAlign", "baseline")
-    if align not in _PATH_ALIGN:
-        raise DesignError(f"pathAlign must be one of {', '.join(_PATH_ALIGN)}", field=f"{where}.pathAlign")
-    el = ""  # Fabric draws a visible path (its own fill and stroke) under the text, centred like the text
-    if raw.get("visible", True) is not False and num(raw, "opacity", 1.0, at) > 0:
-        pfill, pfa = color(raw.get("fill", "rgb(0,0,0)"), f"{at}.fill")
-        pstroke, psa = color(raw.get("stroke"), f"{at}.stroke")
-        psw = num(raw, "strokeWidth", 1.0, at)
-        if pfill is not None or (pstroke is not None and psw > 0):
-            el = (
-                f'<path transform="translate({fmt(-(bx + bw / 2))} {fmt(-(by + bh / 2))})" d="{d}" '
-                + (f'fill="{pfill}" fill-opacity="{fmt(pfa)}"' if pfill else 'fill="none"')
-                + (f' stroke="{pstroke}" stroke-opacity="{fmt(psa)}" stroke-width="{fmt(psw)}"' if pstroke else "")
-                + f' opacity="{fmt(num(raw, "opacity", 1.0, at))}"/>'
-            )
-    return _TextPath(
-        d,
-        (bx + bw / 2, by + bh / 2),
-        max(bw, 1.0),
-        max(bh, 1.0),
-        num(obj, "pathStartOffset", 0.0, where),
-        side,
-        _PATH_ALIGN[align],
-        el,
-    )
 
 
 def _alignment(align: Any, kind: str, wrap: bool, n_lines: int, where: str) -> tuple[str, str | None]:
@@ -205,7 +141,7 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
     outlines_only = dec is None or dec.mirrored or abs(dec.sx - dec.sy) > 1e-6 * dec.sx
     s = 1.0 if outlines_only or dec is None else dec.sx  # layout mm per text px
     angle = 0.0 if outlines_only or dec is None else dec.angle
-    tpath = _text_path(obj, where)
+    tpath = text_path(obj, where)
     wrap = kind == "textbox" and tpath is None
     grad = obj.get("fill") if is_gradient(obj.get("fill")) else None
     fill, fa = (representative(grad, f"{where}.fill"), 1.0) if grad else color(obj.get("fill"), f"{where}.fill")

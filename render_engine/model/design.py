@@ -107,11 +107,32 @@ class EllipseClip(Model):
     shape: Literal["ellipse"]
 
 
+def check_path_data(v: str) -> str:
+    """SVG path data that parses, with finite coordinates, drawing at least one line or curve (else a
+    ValueError the model reports with the field's path, instead of failing later in layout)."""
+    from .geometry import Path
+
+    try:
+        path = Path.from_svg(v)
+    except (ValueError, IndexError, ArithmeticError):
+        raise ValueError("not valid SVG path data") from None
+    if any(not math.isfinite(c) or abs(c) > MAX_MM * 10 for _op, pts in path.ops for p in pts for c in p):
+        raise ValueError(f"path coordinates must be finite and within {MAX_MM * 10:g} mm")
+    if path.empty:
+        raise ValueError("path data needs at least one line or curve")
+    return v
+
+
 class PathClip(Model):
     """SVG path data in mm, relative to the layer box's top-left corner."""
 
     shape: Literal["path"]
     d: Annotated[str, Field(min_length=1, max_length=100_000)]
+
+    @field_validator("d")
+    @classmethod
+    def _drawable(cls, v: str) -> str:
+        return check_path_data(v)
 
 
 class MaskClip(Model):
@@ -231,17 +252,7 @@ class TextPath(Model):
     @field_validator("d")
     @classmethod
     def _drawable(cls, v: str) -> str:
-        from .geometry import Path
-
-        try:
-            path = Path.from_svg(v)
-        except (ValueError, IndexError, ArithmeticError):
-            raise ValueError("not valid SVG path data") from None
-        if any(not math.isfinite(c) or abs(c) > MAX_MM * 10 for _op, pts in path.ops for p in pts for c in p):
-            raise ValueError(f"path coordinates must be finite and within {MAX_MM * 10:g} mm")
-        if path.empty:
-            raise ValueError("a text path needs at least one line or curve")
-        return v
+        return check_path_data(v)
 
 
 class TextSpan(Model):
@@ -388,6 +399,11 @@ class ShapeLayer(Model):
         None, description="For path: SVG path data in mm, relative to the box's top-left corner."
     )
     fill_rule: Literal["nonzero", "evenodd"] = "nonzero"
+
+    @field_validator("d")
+    @classmethod
+    def _drawable(cls, v: str | None) -> str | None:
+        return None if v is None else check_path_data(v)
     start: Point | None = Field(None, description="For line.")
     end: Point | None = Field(None, description="For line.")
     corner_radius: Annotated[float, Field(ge=0, le=MAX_MM)] = 0.0
