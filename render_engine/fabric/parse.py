@@ -202,8 +202,37 @@ def without(obj: Mapping[str, Any], where: str, field: str) -> tuple[dict[str, A
     return out, f"without '{key}'" + ("" if key in _WHOLE else " (Fabric's default)")
 
 
+def _mean_colour(source: str) -> tuple[int, int, int] | None:
+    """The mean colour of a pattern's tile given as a base64 data URL (alpha-weighted), None if unreadable."""
+    import base64
+    import binascii
+
+    import pyvips
+
+    m = re.match(r"^data:image/[a-z+]+;base64,", source[:64])
+    if m is None or len(source) > 20_000_000:
+        return None
+    try:
+        img = pyvips.Image.new_from_buffer(base64.b64decode(source[m.end() :], validate=True), "")
+        if img.width * img.height > 4_000_000:
+            return None
+        img = img.colourspace("srgb") if img.interpretation not in ("srgb", "rgb") else img
+        if not img.hasalpha():
+            img = img.bandjoin(255)
+        rgb, a = img.extract_band(0, n=3).cast("float"), img.extract_band(3).cast("float")
+        total = a.avg() * img.width * img.height
+        if total <= 0:
+            return None
+        weighted = [(rgb.extract_band(i) * a).avg() * img.width * img.height / total for i in range(3)]
+    except (pyvips.Error, binascii.Error, ValueError):
+        return None
+    r, g, b = (max(0, min(255, round(v))) for v in weighted)
+    return r, g, b
+
+
 def _flat_colour(paint: Mapping[str, Any]) -> str:
-    """The closest flat colour to a gradient (mean of its stop colours) or a pattern (mid grey)."""
+    """The closest flat colour to a gradient (mean of its stop colours) or a pattern (the mean colour of its
+    tile when it is a data URL, else mid grey)."""
     stops = paint.get("colorStops")
     rgbs = []
     if isinstance(stops, list):
@@ -214,6 +243,10 @@ def _flat_colour(paint: Mapping[str, Any]) -> str:
                 continue
             if hex_ is not None:
                 rgbs.append(tuple(int(hex_[i : i + 2], 16) for i in (1, 3, 5)))
+    if not rgbs and isinstance(paint.get("source"), str):
+        mean = _mean_colour(paint["source"])
+        if mean is not None:
+            rgbs.append(mean)
     if not rgbs:
         return "#808080"
     r, g, b = (round(sum(c[i] for c in rgbs) / len(rgbs)) for i in range(3))
