@@ -11,9 +11,13 @@ trap 'rm -rf "$tmp" "$repo/build"' EXIT
 rm -rf build  # setuptools' scratch folder: a stale copy of a removed module would end up in the wheel
 
 python3 -m pip wheel -q --disable-pip-version-check --no-deps -w "$tmp/dist" .
-# the runtime dependencies are already installed here: reuse them (--system-site-packages), install only the
-# wheel, and run from outside the checkout so neither ./ nor the editable install can stand in for it
-python3 -m venv --without-pip --system-site-packages "$tmp/venv"
+# the runtime dependencies are already installed here: reuse them (the current environment's site-packages as
+# plain path entries after the new venv's own, which works from a venv too, where --system-site-packages would
+# reach only the base interpreter's), install only the wheel, and run from outside the checkout so neither ./
+# nor the editable install can stand in for it
+python3 -m venv --without-pip "$tmp/venv"
+inner="$("$tmp/venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+python3 -c 'import site; print("\n".join(site.getsitepackages()))' > "$inner/_outer_site_packages.pth"
 "$tmp/venv/bin/python" -m pip install -q --disable-pip-version-check --no-deps --ignore-installed "$tmp"/dist/*.whl
 cd "$tmp"
 where="$("$tmp/venv/bin/python" -c 'import render_engine; print(render_engine.__file__)')"
