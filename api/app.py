@@ -21,6 +21,7 @@ from render_engine.farm.worker import Dispatcher, LocalDispatcher, RqDispatcher,
 
 from . import errors
 from .deps import AppState
+from .headers import SecurityHeadersMiddleware
 from .limits import BodyLimitMiddleware, JsonDepthMiddleware
 from .metrics import Metrics
 from .routes import assets, catalog, demo, health, jobs, orders, previews, sheets, units
@@ -113,6 +114,7 @@ def create_app(
     app.add_middleware(JsonDepthMiddleware, max_depth=settings.max_json_depth)
     app.add_middleware(BodyLimitMiddleware, limit_for=limit_for)
     app.add_middleware(MetricsMiddleware, metrics=state.metrics)
+    app.add_middleware(SecurityHeadersMiddleware)  # outermost: every answer, errors from the limits included
     return app
 
 

@@ -121,7 +121,10 @@ def _json_position(err: dict[str, Any], exc: RequestValidationError) -> str:
 
 async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    codes = {404: "not_found", 405: "method_not_allowed", 413: "limit_exceeded", 401: "unauthorized"}
+    codes = {
+        400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "limit_exceeded", 401: "unauthorized",
+        415: "unsupported_media_type",
+    }  # fmt: skip
     code = codes.get(exc.status_code, f"http_{exc.status_code}")
     message = exc.detail if isinstance(exc.detail, str) else "request failed"
     return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=exc.headers)

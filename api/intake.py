@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from render_engine.checks.preflight import Finding, PreflightReport
 from render_engine.farm.storage import sha256_file
 from render_engine.farm.worker import Services
-from render_engine.inputs.assets import probe_image
+from render_engine.inputs.assets import probe_image, verify_image
 from render_engine.model.design import ImageLayer, parse_design
 from render_engine.model.errors import AssetError, DesignError, RenderError
 from render_engine.pipeline import Prepared, StepTimer, check_dpi, prepare
@@ -127,7 +127,8 @@ def _import_into_assets(svc: Services, raw: dict[str, Any], options: FabricOptio
                 path = (tmp / layer.pop("asset")).resolve()
                 if path.parent != tmp.resolve() or not path.is_file():
                     raise DesignError("image source could not be resolved", field=where)
-                probe_image(path, where, svc.engine.settings)  # sniffed, intact, within the pixel limit
+                info = probe_image(path, where, svc.engine.settings)  # sniffed, intact, within the pixel limit
+                verify_image(info, where)  # and every pixel decodes, as an upload's must
                 with open(path, "rb+") as fh:
                     os.fsync(fh.fileno())
                 layer["asset_id"] = svc.storage.put_asset(path, sha256_file(path))
@@ -167,7 +168,7 @@ def check_design(
         native = raw
     try:
         with timer.step("parse"):
-            design = parse_design(native)
+            design = parse_design(native, svc.engine.settings)
         for i, layer in enumerate(design.layers):
             if isinstance(layer, ImageLayer) and layer.asset_id is not None:
                 try:

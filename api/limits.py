@@ -1,6 +1,6 @@
 """Request body limits as pure ASGI middleware: size (``Content-Length`` is checked up front and the
-streamed bytes are counted: a chunked upload cannot slip past by not declaring its length) and JSON
-nesting depth."""
+streamed bytes are counted: a chunked upload cannot slip past by not declaring its length), no
+``Content-Encoding`` (415), JSON nesting depth, and strict JSON (:mod:`render_engine.model.json_input`)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import re
 from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from render_engine.model.json_input import JsonRefused, check_json
 
 from .errors import BodyTooLarge, error_body
 
@@ -24,6 +26,15 @@ class BodyLimitMiddleware:
             return
         limit = self.limit_for(scope)
         for name, value in scope.get("headers", ()):
+            if name == b"content-encoding" and value.strip().lower() not in (b"", b"identity"):
+                # compressed bodies are refused, not inflated: a few KB of gzip can inflate past every byte
+                # limit (a bomb), and bodies are small JSON or already-compressed images anyway
+                await _send_json(send, 415, error_body(
+                    "unsupported_content_encoding",
+                    "Content-Encoding is not accepted: send the body uncompressed (identity)",
+                    "Content-Encoding",
+                ))  # fmt: skip
+                return
             if name == b"content-length":
                 try:
                     declared = int(value)
@@ -113,6 +124,11 @@ class JsonDepthMiddleware:
             await _send_json(
                 send, 413, error_body("limit_exceeded", f"JSON nested deeper than {self.max_depth} levels")
             )
+            return
+        try:
+            check_json(body)  # strict JSON, typed errors with the position (render_engine/model/json_input.py)
+        except JsonRefused as exc:
+            await _send_json(send, 422, error_body("invalid_json", str(exc), "body"))
             return
         await self.app(scope, _replay([{"type": "http.request", "body": body, "more_body": False}], receive), send)
 

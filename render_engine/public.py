@@ -21,7 +21,6 @@ are warm (template, font and ICC catalogs, mockup scenes loaded once).
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -32,8 +31,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
-from .model.design import Design, load_design_json, parse_design
+from .model.design import Design, parse_design
 from .model.errors import DesignError
+from .model.json_input import load_json
 
 if TYPE_CHECKING:
     from .checks.preflight import PreflightReport
@@ -142,11 +142,7 @@ def _decode(source: Any) -> tuple[Any, Path | None]:
         raise DesignError(
             f"a design is a Design, a dict, a JSON string or a path, not {type(source).__name__}", field="design"
         )
-    try:
-        return json.loads(text), folder
-    except (ValueError, RecursionError):
-        load_design_json(text)  # raises the DesignError naming the position
-        raise
+    return load_json(text), folder  # strict JSON: a DesignError naming the reason and position
 
 
 def _import_fabric(

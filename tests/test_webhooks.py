@@ -90,3 +90,74 @@ def test_failed_job_is_reported_and_delivery_is_retried(tmp_path: Path, engine: 
 def test_private_and_odd_urls_are_refused(url: str) -> None:
     with pytest.raises(WebhookRefused):
         check_url(url, allow_private=False)
+
+
+def test_localhost_names_are_refused_in_production_mode() -> None:
+    with pytest.raises(WebhookRefused, match="private, loopback"):
+        check_url("http://localhost:8080/hook", allow_private=False)
+
+
+def test_delivery_connects_to_the_checked_address_with_one_resolution_and_no_proxy(
+    tmp_path: Path, receiver: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DNS rebinding: the name resolves to the receiver once, then to somewhere else. The delivery reaches the
+    receiver (the address it checked) with ``Host`` naming the URL's host, resolves once per attempt, and
+    ignores ``HTTP_PROXY`` (a proxy on a closed port: urllib would have sent the body there and failed)."""
+    import socket
+
+    from render_engine.farm.webhooks import deliver
+
+    port = int(receiver.rsplit(":", 1)[1].split("/")[0])
+    real = socket.getaddrinfo
+    lookups: list[str] = []
+
+    def rebinding(host: Any, *a: Any, **k: Any) -> Any:
+        if host == "hooks.example":
+            lookups.append(host)
+            target = "127.0.0.1" if len(lookups) == 1 else "10.9.9.9"  # the second answer points elsewhere
+            return real(target, *a, **k)
+        return real(host, *a, **k)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    settings = ServiceSettings(storage_root=tmp_path / "s", api_keys="", webhook_secret=SECRET,
+                               webhook_allow_private=True, webhook_backoff=0.05, webhook_timeout=3)
+    assert deliver(settings, f"http://hooks.example:{port}/hook?x=1", {"job_id": "j1", "state": "ready"})
+    assert lookups == ["hooks.example"], lookups  # one resolution: the connection used its answer
+    (headers, body), = _Receiver.calls
+    assert headers["Host"] == f"hooks.example:{port}" and json.loads(body)["job_id"] == "j1"
+
+
+def test_https_delivery_keeps_sni_and_verifies_the_hosts_certificate(tmp_path: Path) -> None:
+    """TLS to the pinned address: SNI and the certificate check use the URL's host name, not the address."""
+    import ssl
+    import subprocess
+
+    from render_engine.farm.webhooks import post_pinned
+
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+         "-days", "2", "-subj", "/CN=hooks.example", "-addext", "subjectAltName=DNS:hooks.example"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    seen: list[str | None] = []
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(cert, key)
+    server_ctx.sni_callback = lambda sock, name, ctx: seen.append(name)  # type: ignore[assignment,misc,return-value]
+    _Receiver.calls = []
+    server = HTTPServer(("127.0.0.1", 0), _Receiver)
+    server.socket = server_ctx.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client_ctx = ssl.create_default_context(cafile=str(cert))
+        url = f"https://hooks.example:{server.server_port}/hook"
+        assert post_pinned(url, "127.0.0.1", b"{}", {"Content-Type": "application/json"}, 5, client_ctx) == 200
+        assert seen == ["hooks.example"] and _Receiver.calls[0][0]["Host"] == f"hooks.example:{server.server_port}"
+        with pytest.raises(ssl.SSLCertVerificationError):  # a certificate for another name is refused
+            post_pinned(f"https://other.example:{server.server_port}/hook", "127.0.0.1", b"{}", {}, 5, client_ctx)
+    finally:
+        server.shutdown()

@@ -1,4 +1,5 @@
-"""``POST /v1/assets``: upload a photo (raw body or multipart ``file``), sniffed, limited, content-addressed."""
+"""``POST /v1/assets``: upload a photo (raw body or multipart ``file``), sniffed, limited, fully decoded once
+(strict), content-addressed."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from render_engine.inputs.assets import probe_image, sniff_format
+from render_engine.inputs.assets import probe_image, sniff_format, verify_image
 from render_engine.model.errors import AssetError, LimitExceeded
 
 from ..deps import State, Storefront
@@ -82,6 +83,9 @@ async def upload_asset(request: Request, state: State, key: Storefront) -> Asset
         if fmt is None:
             raise AssetError("not a supported image format (JPEG, PNG, WebP, HEIF/AVIF, TIFF)", field="body")
         info = await run_in_threadpool(probe_image, tmp, "body", svc.engine.settings)
+        # every pixel decoded strictly before anything is stored: a damaged file (a chunk CRC, cut or corrupt
+        # entropy data) that the header probe passes is a 422 here, not a failed or retried job later
+        await run_in_threadpool(verify_image, info, "body")
         try:
             asset_id = svc.storage.put_asset(tmp, h.hexdigest())
         except OSError as exc:

@@ -179,7 +179,8 @@ def _render(engine: Engine, args: argparse.Namespace) -> int:
                 print(f"[{n}/{total}] FAILED {path}: {line}", file=sys.stderr)
             continue
         except Exception as exc:  # a bug, not bad input: still one line, and the batch goes on
-            log.exception("internal error rendering %s", path)
+            # never a traceback for an input file (one line per problem); the traceback is logged at DEBUG level
+            log.debug("internal error rendering %s", path, exc_info=True)
             failures.append((path, f"internal error ({type(exc).__name__})"))
             print(f"[{n}/{total}] FAILED {path}: internal error ({type(exc).__name__})", file=sys.stderr)
             continue

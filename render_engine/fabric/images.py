@@ -13,9 +13,9 @@ import re
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
+from urllib.parse import unquote, unquote_to_bytes
 
-from ..model.errors import DesignError
+from ..model.errors import DesignError, LimitExceeded
 from ..model.geometry import Matrix
 from .effects import clip_path, local_svg, own_clips, to_local
 from .filters import apply_filters
@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from .protocol import Converter, Node
 
 _MAX_FLIP_PIXELS = 40_000_000  # mirrored / filtered images are rewritten in memory
+# an SVG layer's document is at most 2 MB (the schema's bound; ``max_svg_bytes`` applies when it loads): its
+# data URL is refused before decoding when even base64 of that size could not hold it
+_MAX_SVG_DATA_URL = 2_000_000 * 4 // 3 + 256
 
 
 def image(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
@@ -47,6 +50,11 @@ def image(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
             raise DesignError("the image has no area (scale or skew collapses it)", field=f"{where}.skewX")
         dec = Decomposed(0.0, 0.0, 0.0, conv.k, conv.k, False)
         skew = Matrix.scale(1 / conv.k).then(m).then(conv.page)
+    if src[:24].lower().startswith("data:image/svg+xml"):
+        if skew is not None:
+            raise DesignError("skewed SVG images are not supported", field=f"{where}.skewX")
+        _svg_image(conv, node, layers, src, dec)
+        return
     layer: dict[str, Any] = {"type": "image", "fit": "stretch"}
     img_path: Path | None = None
     if src.startswith("data:"):
@@ -127,16 +135,61 @@ def _crop(x: float, y: float, w: float, h: float, W: int, H: int, where: str) ->
     return {"x": x / W, "y": y / H, "width": min(w / W, 1 - x / W), "height": min(h / H, 1 - y / H)}
 
 
+# the formats an upload (POST /v1/assets) accepts, and no other: sniffed from the bytes afterwards all the same
+DATA_URL_FORMATS = ("png", "jpeg", "jpg", "webp", "heic", "heif", "avif", "tiff")
+_DATA_URL = re.compile(rf"^data:image/({'|'.join(DATA_URL_FORMATS)});base64,", re.IGNORECASE)
+_SVG_DATA_URL = re.compile(r"^data:image/svg\+xml(;charset=[\w-]+)?(;base64)?,", re.IGNORECASE)
+
+
+def _svg_image(conv: Converter, node: Node, layers: list[dict[str, Any]], src: str, dec: Any) -> None:
+    """An SVG data URL as a native ``svg`` layer: the same sanitiser (``load_svg``) as any SVG clip-art
+    checks it when the design is resolved. Placement, rotation and opacity only."""
+    obj, where, m = node.obj, node.where, node.m
+    for key in ("filters", "cropX", "cropY", "shadow", "clipPath"):
+        if obj.get(key):
+            raise DesignError(f"{key} is not supported on an SVG image", field=f"{where}.{key}")
+    if dec.mirrored:
+        raise DesignError("mirrored SVG images are not supported", field=f"{where}.flipX")
+    if len(src) > _MAX_SVG_DATA_URL:
+        raise LimitExceeded("the SVG data URL is over the SVG size limit", field=f"{where}.src")
+    mm = _SVG_DATA_URL.match(src[:80])
+    if mm is None:
+        raise DesignError("an SVG data URL is data:image/svg+xml[;base64],...", field=f"{where}.src")
+    body = src[mm.end() :]
+    try:
+        raw = base64.b64decode(body, validate=True) if mm.group(2) else unquote_to_bytes(body)
+        text = raw.decode("utf-8")
+    except (binascii.Error, ValueError):  # UnicodeDecodeError is a ValueError
+        raise DesignError("the SVG data URL is not valid base64 / UTF-8", field=f"{where}.src") from None
+    w, h = num(obj, "width", 0.0, where), num(obj, "height", 0.0, where)
+    if w <= 0 or h <= 0:
+        return
+    pm = m.then(conv.page)
+    bw, bh = w * dec.sx, h * dec.sy
+    layer = {
+        "type": "svg",
+        "svg": text,
+        "fit": "stretch",
+        "box": {"x": pm.e - bw / 2, "y": pm.f - bh / 2, "width": bw, "height": bh},
+        "rotation": dec.angle,
+        "opacity": round(node.opacity, 6),
+    }
+    conv.add(layers, layer, where)
+
+
 def _write_data_url(conv: Converter, src: str, where: str) -> Path:
     """Decode a base64 image data URL into the import's asset directory."""
-    m = re.match(r"^data:image/(png|jpeg|jpg|webp|gif|tiff);base64,", src[:64])
+    m = _DATA_URL.match(src[:64])
     if m is None:
-        raise DesignError("a data URL image is base64 PNG, JPEG, WebP, GIF or TIFF", field=where)
+        raise DesignError(
+            "a data URL image is base64 PNG, JPEG, WebP, HEIF/AVIF or TIFF (the upload formats), or SVG",
+            field=where,
+        )
     try:
         raw = base64.b64decode(src[m.end() :], validate=True)
     except (binascii.Error, ValueError):
         raise DesignError("the data URL is not valid base64", field=where) from None
-    ext = {"jpeg": "jpg"}.get(m.group(1), m.group(1))
+    ext = {"jpeg": "jpg"}.get(m.group(1).lower(), m.group(1).lower())
     conv.n_assets += 1
     path = conv.asset_dir / f"fabric-image-{conv.n_assets}.{ext}"
     path.write_bytes(raw)

@@ -19,6 +19,7 @@ from ..inputs.fonts import FontCatalog
 from ..model.design import Design, parse_design
 from ..model.errors import DesignError, several
 from ..model.geometry import Matrix
+from ..model.size_limits import check_fabric
 from ..model.templates import Template, canvas_template_id
 from .converter import Converter
 from .options import FabricOptions
@@ -215,6 +216,7 @@ def load_fabric_json(
     With neither, the canvas is rendered as it is: on a page of its own pixel size
     (:func:`render_engine.model.templates.canvas_template`, id ``canvas-<w>x<h>``).
     """
+    check_fabric(data, engine.settings)  # counts and lengths before any translation or text layout
     tid = template_id or (data.get("template") if isinstance(data, dict) else None)
     if tid is not None and (not isinstance(tid, str) or not tid):
         raise DesignError("template is a template id", field="template")

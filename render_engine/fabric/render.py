@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..engine import Engine
 from ..layout.prepared import Prepared
 from ..model.errors import DesignError
+from ..model.json_input import load_json
 from ..model.outputs import Format, RenderResult, StepTimer
 from ..pipeline import render_design
 from .options import FabricOptions
@@ -27,13 +28,10 @@ if TYPE_CHECKING:
 def read_json_file(path: Path) -> Any:
     """The decoded JSON of a design file; unreadable or invalid JSON is a :class:`DesignError` on ``design``."""
     try:
-        return json.loads(path.read_bytes())
+        raw = path.read_bytes()
     except OSError as exc:
         raise DesignError(f"cannot read design file ({exc.strerror})", field="design") from None
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise DesignError("not valid JSON", field="design") from None
-    except RecursionError:
-        raise DesignError("JSON nested too deeply", field="design") from None
+    return load_json(raw)  # strict JSON, errors naming the position
 
 
 def render_fabric(

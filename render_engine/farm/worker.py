@@ -250,7 +250,7 @@ def _render_all(
     """Every artifact into ``tmp``; ``steps`` collects step timings per pipeline (``job_prepare``: resolve and
     layout, once per job; ``job_pdf``, ``job_png``: draw and write; ``job_review``: preflight, proof, mockup)."""
     steps = {} if steps is None else steps
-    design = parse_design(rec.request["design"])
+    design = parse_design(rec.request["design"], svc.engine.settings)
     outputs = rec.request.get("outputs") or {}
     prepared = StepTimer()
     prep = prepare(design, svc.engine, svc.empty_dir(), timer=prepared, asset_loader=svc.storage.asset_path)

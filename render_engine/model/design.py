@@ -8,7 +8,7 @@ bottom. ``docs/design.schema.json`` is generated from these models (``render-eng
 
 from __future__ import annotations
 
-import json
+import functools
 import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -19,7 +19,10 @@ from .design_base import CMYK as CMYK
 from .design_base import HEX_COLOR as HEX_COLOR
 from .design_base import MAX_MM, RGB, Color, Degrees, Mm, Model, Opacity, PositiveMm
 from .errors import DesignError, several
+from .json_input import load_json
 from .paint import BlendMode, Paint
+from .settings import Settings
+from .size_limits import check_native
 
 Blend = Annotated[BlendMode, Field(description="How the layer mixes with what is under it (PDF /BM names).")]
 
@@ -496,13 +499,22 @@ def validation_error_to_design_error(exc: ValidationError) -> DesignError:
     return several([DesignError(message, field=field) for field, message in by_field.items()])
 
 
-def parse_design(data: Any) -> Design:
-    """Validate a decoded JSON value as a :class:`Design`, raising :class:`DesignError`."""
+@functools.cache
+def _default_settings() -> Settings:
+    return Settings()
+
+
+def parse_design(data: Any, settings: Settings | None = None) -> Design:
+    """Validate a decoded JSON value as a :class:`Design`, raising :class:`DesignError`. Size limits
+    (layers, text, inline SVG: :func:`render_engine.model.size_limits.check_native`, ``settings`` or the
+    environment's) are checked first, so an oversized document is a 413 naming its field, never a schema
+    message or work."""
     if not isinstance(data, dict):
         raise DesignError("a design is a JSON object", field="design")
     version = data.get("version")
     if version != DESIGN_VERSION:
         raise DesignError(f"unsupported design version; this engine reads version {DESIGN_VERSION}", field="version")
+    check_native(data, settings or _default_settings())
     try:
         return Design.model_validate(data)
     except ValidationError as exc:
@@ -510,14 +522,7 @@ def parse_design(data: Any) -> Design:
 
 
 def load_design_json(text: str | bytes) -> Design:
-    try:
-        data = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        pos = f" at line {exc.lineno} column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
-        raise DesignError(f"not valid JSON{pos}", field="design") from None
-    except RecursionError:
-        raise DesignError("JSON nested too deeply", field="design") from None
-    return parse_design(data)
+    return parse_design(load_json(text))  # strict: UTF-8, no NaN, no huge numbers, no duplicate keys
 
 
 def load_design_file(path: Path) -> Design:

@@ -1,0 +1,113 @@
+"""Strict JSON for every design that comes in (API bodies, design files, the public API): what Python's
+``json`` accepts but a design must not contain is refused with the reason and the position — the API
+answers ``422 invalid_json`` before FastAPI parses the body (``api/limits.py``), the CLI prints one line.
+
+Python's ``json.loads`` (which FastAPI uses) accepts ``NaN``/``Infinity`` and ``1e999`` (→ ``inf``), keeps the
+last of duplicate keys silently (other parsers keep the first: a storefront and the engine could read two
+different designs from one body), and raises a bare ``ValueError`` for integers over 4300 digits or for
+bytes that are not UTF-8/16/32 — which FastAPI answered with an untyped ``400 "There was an error parsing
+the body"`` and the CLI with a traceback. Here every one of those is a typed error with the line and column.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+from .errors import DesignError
+
+MAX_NUMBER_CHARS = 100
+"""Digits in one JSON number: a design needs a handful; Python's own limit (4300 digits for integers) is
+about CPU (int parsing is quadratic), not meaning."""
+
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_LONG_NUMBER = re.compile(rb"[-+0-9.eE]{%d,}" % (MAX_NUMBER_CHARS + 1))
+_NON_FINITE = re.compile(rb"\b(?:NaN|-?Infinity)\b")
+
+
+class JsonRefused(ValueError):
+    """A body that is not strict JSON; ``message`` says why and where."""
+
+
+def _where(raw: bytes, offset: int) -> str:
+    line = raw.count(b"\n", 0, offset) + 1
+    col = offset - (raw.rfind(b"\n", 0, offset) + 1) + 1
+    return f"line {line} column {col}"
+
+
+def _blank_strings(raw: bytes) -> bytes:
+    """``raw`` with the content of every string replaced by spaces (same length: offsets stay valid)."""
+    return _STRING.sub(lambda m: b'"' + b" " * (len(m.group()) - 2) + b'"', raw)
+
+
+_NUMBER = re.compile(rb"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:  # messages never echo input: the key is not quoted back
+            raise JsonRefused("an object has the same key twice")
+        out[key] = value
+    return out
+
+
+class _OutOfRange(JsonRefused):
+    pass
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _OutOfRange("a number is out of range")
+    return value
+
+
+def _refuse_constant(name: str) -> Any:
+    raise JsonRefused("a non-finite number is not JSON")
+
+
+def check_json(raw: bytes | str) -> Any:
+    """The value of ``raw`` if it is strict JSON (UTF-8, finite numbers of at most :data:`MAX_NUMBER_CHARS`
+    characters, no duplicate keys), else :class:`JsonRefused`. Cheap checks first: the long-number and NaN
+    scans are C-level regexes over the body with its strings blanked."""
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", "surrogatepass")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise JsonRefused(
+            f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at {_where(raw, exc.start)})"
+        ) from None
+    blank = _blank_strings(raw)
+    if m := _LONG_NUMBER.search(blank):
+        raise JsonRefused(f"a number longer than {MAX_NUMBER_CHARS} characters at {_where(raw, m.start())}")
+    if m := _NON_FINITE.search(blank):
+        raise JsonRefused(f"a non-finite number is not JSON (at {_where(raw, m.start())})")
+    try:
+        return json.loads(
+            text, object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant, parse_float=_finite
+        )
+    except _OutOfRange:
+        where = next((_where(raw, n.start()) for n in _NUMBER.finditer(blank) if math.isinf(float(n.group()))), "")
+        raise JsonRefused(f"a number is out of range (at {where})" if where else "a number is out of range") from None
+    except JsonRefused as exc:
+        raise JsonRefused(str(exc)) from None
+    except json.JSONDecodeError as exc:
+        raise JsonRefused(f"not valid JSON at line {exc.lineno} column {exc.colno} ({exc.msg})") from None
+    except RecursionError:
+        raise JsonRefused("JSON nested too deeply") from None
+    except ValueError as exc:  # anything else json refuses: still the client's body
+        raise JsonRefused(f"not valid JSON ({type(exc).__name__})") from None
+
+
+def load_json(raw: bytes | str, field: str = "design") -> Any:
+    """:func:`check_json` for design input: a :class:`DesignError` on ``field`` naming reason and position."""
+    try:
+        return check_json(raw)
+    except JsonRefused as exc:
+        message = str(exc)
+        raise DesignError(message if message.startswith("not valid JSON") else f"not valid JSON: {message}",
+                          field=field) from None
