@@ -213,8 +213,6 @@ def test_svg_data_urls_go_through_the_same_sanitiser_as_svg_layers(client: Any) 
 
 
 def test_previews_artifacts_and_errors_carry_nosniff(client: Any) -> None:
-    from tests.test_hostile_jobs import _wait  # noqa: F401 - same waiting rule
-
     pv = client.post("/v1/previews", json={"design": coaster(), "width": 200}, headers=S)
     assert pv.status_code == 200 and pv.headers["x-content-type-options"] == "nosniff"
     job = client.post("/v1/jobs", json={"design": coaster(), "outputs": {"formats": ["png"], "dpi": 72}},
