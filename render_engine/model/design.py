@@ -435,8 +435,51 @@ class ShapeLayer(Model):
         return self
 
 
-Layer = Annotated[BackgroundLayer | ImageLayer | TextLayer | SvgLayer | ShapeLayer, Field(discriminator="type")]
-LAYER_TYPES = frozenset({"background", "image", "text", "svg", "shape"})
+class QrLayer(Model):
+    """A QR code (certificates, "scan to hear the story" gifts). Parsed into a ``shape`` layer (a path of its
+    dark modules, :mod:`render_engine.model.qr`), so it is vector in the PDF and drawn like any shape."""
+
+    type: Literal["qr"]
+    data: Annotated[str, Field(min_length=1, max_length=500, description="What the code holds (a URL, text).")]
+    box: Box = Field(description="The code is the largest square centred in the box, quiet zone included.")
+    color: Paint = Field(RGB(hex="#000000"), description="Dark modules (light ones show what is beneath).")
+    error_correction: Literal["L", "M", "Q", "H"] = "M"
+    quiet_zone: Annotated[int, Field(ge=0, le=10, description="Light modules around the code (4 per ISO 18004).")] = 4
+    rotation: Degrees = 0.0
+    opacity: Opacity = 1.0
+
+    def as_shape(self) -> ShapeLayer:
+        from .qr import module_path, qr_code
+
+        code = qr_code(self.data, self.error_correction, self.quiet_zone)
+        side = min(self.box.width, self.box.height)
+        module = side / code.size
+        x = self.box.x + (self.box.width - side) / 2
+        y = self.box.y + (self.box.height - side) / 2
+        return ShapeLayer(
+            type="shape", shape="path", box=Box(x=x, y=y, width=side, height=side), d=module_path(code, module),
+            fill=self.color, rotation=self.rotation, opacity=self.opacity,
+        )  # fmt: skip
+
+    @model_validator(mode="after")
+    def _readable(self) -> QrLayer:
+        from .qr import MIN_MODULE_MM, qr_code
+
+        code = qr_code(self.data, self.error_correction, self.quiet_zone)
+        module = min(self.box.width, self.box.height) / code.size
+        if module < MIN_MODULE_MM:
+            need = MIN_MODULE_MM * code.size
+            raise ValueError(
+                f"QR modules would be {module:.2f} mm (under {MIN_MODULE_MM} mm: unreadable in print); make the box"
+                f" at least {need:.1f} x {need:.1f} mm, or hold less data"
+            )
+        return self
+
+
+Layer = Annotated[
+    BackgroundLayer | ImageLayer | TextLayer | SvgLayer | ShapeLayer | QrLayer, Field(discriminator="type")
+]
+LAYER_TYPES = frozenset({"background", "image", "text", "svg", "shape", "qr"})
 
 
 class DesignMeta(Model):
@@ -456,6 +499,14 @@ class Design(Model):
     template: Annotated[str, Field(pattern=TEMPLATE_ID)]
     layers: Annotated[list[Layer], Field(max_length=1000)]
     meta: DesignMeta = DesignMeta()
+
+    @model_validator(mode="after")
+    def _qr_as_shapes(self) -> Design:
+        """``qr`` layers become the path shapes they draw (same index): nothing downstream knows QR codes."""
+        if not any(isinstance(layer, QrLayer) for layer in self.layers):
+            return self
+        layers = [layer.as_shape() if isinstance(layer, QrLayer) else layer for layer in self.layers]
+        return self.model_copy(update={"layers": layers})
 
 
 def field_path(loc: tuple[Any, ...]) -> str:
