@@ -131,7 +131,7 @@ def _bad_canvas() -> dict[str, Any]:
         "fabric": {
             "version": "6.9.1",
             "objects": [
-                {"type": "Rect", **base, "globalCompositeOperation": "xor", "strokeUniform": True},
+                {"type": "Rect", **base, "globalCompositeOperation": "xor", "clipPath": {"type": "Textbox"}},
                 {"type": "Rect", **base},
                 {"type": "Sprite", **base},
                 {
@@ -153,7 +153,7 @@ def test_one_error_lists_every_unsupported_property(engine: Engine, tmp_path: Pa
     fields = [p.field for p in exc.value.problems]
     for f in (
         "fabric.objects[0].globalCompositeOperation",
-        "fabric.objects[0].strokeUniform",
+        "fabric.objects[0].clipPath.type",
         "fabric.objects[2].type",
         "fabric.objects[3].direction",
     ):
