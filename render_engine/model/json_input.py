@@ -81,16 +81,21 @@ def check_json(raw: bytes | str) -> Any:
         raise JsonRefused(
             f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at {_where(raw, exc.start)})"
         ) from None
-    blank = _blank_strings(raw)
-    if m := _LONG_NUMBER.search(blank):
-        raise JsonRefused(f"a number longer than {MAX_NUMBER_CHARS} characters at {_where(raw, m.start())}")
-    if m := _NON_FINITE.search(blank):
-        raise JsonRefused(f"a non-finite number is not JSON (at {_where(raw, m.start())})")
+    # the scans run over the raw bytes first (strings can only add false hits); only a hit pays for blanking
+    # the strings to confirm it and find its position
+    blank = raw
+    if _LONG_NUMBER.search(raw) or _NON_FINITE.search(raw):
+        blank = _blank_strings(raw)
+        if m := _LONG_NUMBER.search(blank):
+            raise JsonRefused(f"a number longer than {MAX_NUMBER_CHARS} characters at {_where(raw, m.start())}")
+        if m := _NON_FINITE.search(blank):
+            raise JsonRefused(f"a non-finite number is not JSON (at {_where(raw, m.start())})")
     try:
         return json.loads(
             text, object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant, parse_float=_finite
         )
     except _OutOfRange:
+        blank = _blank_strings(raw) if blank is raw else blank
         where = next((_where(raw, n.start()) for n in _NUMBER.finditer(blank) if math.isinf(float(n.group()))), "")
         raise JsonRefused(f"a number is out of range (at {where})" if where else "a number is out of range") from None
     except JsonRefused as exc:
