@@ -251,10 +251,6 @@ def test_canvas_covers_bleed(engine: Engine, tmp_path: Path) -> None:
             "fabric.objects[0].styles[0].style.fontSize",
         ),
         ([_obj("Text", text="a\nbc", styles={"1": {"1": {"deltaY": "up"}}})], "fabric.objects[0].styles.1.1.deltaY"),
-        (
-            [_obj("Text", text="ab", styles=[{"start": 0, "end": 1, "style": {"fill": "rgba(0,0,0,0.5)"}}])],
-            "fabric.objects[0].styles",
-        ),
         ([_obj("Text", text="x", textBackgroundColor="#zz")], "fabric.objects[0].textBackgroundColor"),
         ([_obj("Text", text="one\ntwo", textAlign="justify-left")], "fabric.objects[0].textAlign"),
         ([_obj("Text", text="x", textAlign="distribute")], "fabric.objects[0].textAlign"),

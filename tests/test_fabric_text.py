@@ -93,13 +93,15 @@ def test_superscript_and_subscript_become_span_size_and_baseline_shift(engine: E
 
 
 def test_per_character_sizes_and_strokes(engine: Engine, tmp_path: Path) -> None:
-    t1, _t2, t3 = _texts(engine, "styled_sizes", tmp_path)
+    t1, _t2, t3, t4 = _texts(engine, "styled_sizes", tmp_path)
     mm_per_px = 304.8 / 600
     assert t1.spans[0].size == pytest.approx(90 * mm_per_px / MM_PER_PT)
     assert t1.measure == "per_character" and t1.wrap
     stroked = [s for s in t3.spans if s.stroke is not None]
     assert len(stroked) == 1 and (stroked[0].start, stroked[0].end) == (0, 7)
     assert stroked[0].stroke.width == pytest.approx(4 * mm_per_px / MM_PER_PT)  # type: ignore[union-attr]
+    opacities = [s.color.stops[0].opacity for s in t4.spans]  # type: ignore[union-attr]
+    assert opacities == pytest.approx([0.8, 0.6, 0.4, 0.25, 0.1])
 
 
 def test_rtl_and_grapheme_wrapping(engine: Engine, tmp_path: Path) -> None:
@@ -152,3 +154,18 @@ def test_corpus_text_prints_as_cmyk_outlines_like_its_preview(engine: Engine, tm
     ssim = structural_similarity(want, got, channel_axis=2, data_range=255)
     print(f"{name}: print vs preview SSIM {ssim:.4f} at {dpi} DPI")
     assert ssim >= PRINT_SSIM_FLOOR.get(name, 0.97)
+
+
+def test_translucent_characters_get_a_one_stop_paint(engine: Engine, tmp_path: Path) -> None:
+    obj = {
+        "type": "Text", "left": 10, "top": 10, "width": 60, "height": 45, "text": "ab", "fontFamily": "Noto Sans",
+        "fontSize": 40, "fill": "rgba(255,0,0,0.8)",
+        "styles": [{"start": 0, "end": 1, "style": {"fill": "rgba(0,0,255,0.4)"}}],
+    }  # fmt: skip
+    data = {"canvas": {"width": 600, "height": 800}, "fabric": {"version": "6.9.1", "objects": [obj]}}
+    imp = import_fabric(data, engine.templates.get("tshirt-front-dtg"), engine.fonts, tmp_path, FabricOptions())
+    (layer,) = [x for x in imp.design.layers if isinstance(x, TextLayer)]
+    assert layer.opacity == pytest.approx(0.8)  # the most opaque character's
+    (span,) = layer.spans
+    stop = span.color.stops[0]  # type: ignore[union-attr]
+    assert (span.start, span.end, stop.color.hex, stop.opacity) == (0, 1, "#0000ff", pytest.approx(0.5))

@@ -180,6 +180,7 @@ def spans(
     base: CharStyle,
     where: str,
     pt_per_px: float = 0.0,
+    layer_alpha: float = 1.0,
 ) -> list[dict[str, Any]]:
     """Native text spans for the characters whose fill, face, size, baseline or stroke differs from the
     layer's (``layer_color``, ``base``); ``pt_per_px`` converts Fabric's px to the layer's pt. A character
@@ -190,9 +191,11 @@ def spans(
         return (c.stroke, c.stroke_width) if c.stroke and c.stroke_width > 0 else None
 
     def key_of(c: CharStyle) -> tuple[Any, ...]:
-        return (c.fill if c.fill is not None else layer_color, c.family, c.weight, c.style, c.size, c.dy, stroke_of(c))
+        fill = c.fill if c.fill is not None else layer_color
+        alpha = c.fill_alpha if c.fill is not None else layer_alpha
+        return (fill, c.family, c.weight, c.style, c.size, c.dy, stroke_of(c), alpha)
 
-    layer_key = key_of(dataclasses.replace(base, fill=layer_color))
+    layer_key = key_of(dataclasses.replace(base, fill=layer_color, fill_alpha=layer_alpha))
     prev: tuple[Any, ...] | None = None
     for i, (ch, c) in enumerate(zip(text, chars, strict=True)):
         key = key_of(c)
@@ -203,7 +206,11 @@ def spans(
             out[-1]["end"] = i + 1
             continue
         span: dict[str, Any] = {"start": i, "end": i + 1}
-        if key[0] != layer_color:
+        if key[7] < layer_alpha and layer_alpha > 0 and key[0] is not None:
+            # a more translucent character than the layer: a one-stop paint carries the relative opacity
+            stop = {"offset": 0, "color": key[0], "opacity": round(key[7] / layer_alpha, 6)}
+            span["color"] = {"type": "linear", "stops": [stop]}
+        elif key[0] != layer_color:
             span["color"] = key[0]
         if key[1:4] != layer_key[1:4]:
             from ..model.design import FontRef

@@ -175,10 +175,9 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
         return  # nothing Fabric would draw
     if filled and len(filled) != len(inked):
         raise DesignError("a transparent fill on some characters only is not supported", field=f"{where}.styles")
-    if len({c.fill_alpha for c in filled}) > 1:
-        raise DesignError("per-character fill opacity is not supported", field=f"{where}.styles")
     text_color = base.fill or (filled[0].fill if filled else None)
-    alpha = filled[0].fill_alpha if filled else 0.0
+    # the layer's opacity is the most opaque character's; more translucent characters get span paints
+    alpha = max(c.fill_alpha for c in filled) if filled else 0.0
     raw_align = obj.get("textAlign", "left")
     if tpath is not None and isinstance(raw_align, str) and raw_align.startswith("justify"):
         raw_align = "left"  # Fabric does not justify along a path ("todo" in Text._measureLine)
@@ -256,7 +255,7 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
         layer["wrap_by"] = "grapheme"
     if wrap:
         layer["measure"] = "per_character"  # Fabric wraps on per-character widths (Textbox._measureWord)
-    layer_spans = spans(conv, chars, content, text_color, base, where, s / MM_PER_PT)
+    layer_spans = spans(conv, chars, content, text_color, base, where, s / MM_PER_PT, alpha)
     if layer_spans:
         layer["spans"] = layer_spans
     try:
@@ -319,13 +318,17 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
         )
 
     def glyphs_el() -> str:
-        op = f' fill-opacity="{fmt(alpha)}"' if alpha < 1 else ""
         defs = f"<defs>{gradient(obj, 'fill', where, w, h, '')}</defs>" if grad else ""
-        return defs + "".join(
-            f'<path d="{p.svg_d()}" fill="{"url(#fill)" if grad and c == text_color else c}"{op}/>'
-            for p, c in glyph_runs
-            if not p.empty
-        )
+        out = defs
+        for p, c in glyph_runs:
+            if p.empty:
+                continue
+            a = alpha
+            if isinstance(c, dict):  # a translucent character's one-stop paint
+                c, a = c["stops"][0]["color"], alpha * c["stops"][0]["opacity"]
+            op = f' fill-opacity="{fmt(a)}"' if a < 1 else ""
+            out += f'<path d="{p.svg_d()}" fill="{"url(#fill)" if grad and c == text_color else c}"{op}/>'
+        return out
 
     path_el = tpath.visible_el if tpath is not None else ""
 

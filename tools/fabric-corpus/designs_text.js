@@ -78,7 +78,12 @@ module.exports = (fabric) => ({
       stroke: '#2d3436', strokeWidth: 2,
     });
     t3.setSelectionStyles({ stroke: '#d63031', strokeWidth: 4 }, 0, 7);
-    return [t1, t2, t3];
+    // per-character translucent fills (a colour picker with alpha)
+    const t4 = new fabric.Text('FADING', {
+      left: 330, top: 470, fontFamily: 'Noto Sans', fontWeight: 'bold', fontSize: 56, fill: 'rgba(9,132,227,1)',
+    });
+    [1, 0.8, 0.6, 0.4, 0.25, 0.1].forEach((a, i) => t4.setSelectionStyles({ fill: `rgba(9,132,227,${a})` }, i, i + 1));
+    return [t1, t2, t3, t4];
   },
   rtl: () => [
     new fabric.Text('שלום עולם', {
