@@ -1,6 +1,6 @@
 """The workloads (W1-W7), their targets, and the inputs and render jobs each one needs.
 
-Every input is generated here, deterministically: photos from :mod:`benchmarks.synth` (cached), one
+Every input is generated here, deterministically: photos from :mod:`render_engine.testing.synth` (cached), one
 distinct copy per render (see :mod:`benchmarks.inputs`), and design JSON files written into the run's
 scratch folder. Both the engine and the baseline render the very same files.
 """
