@@ -1,4 +1,4 @@
-"""Fabric gradients as native paints (:mod:`render_engine.paint`): vector gradients in both backends.
+"""Fabric gradients as native paints (:mod:`render_engine.model.paint`): vector gradients in both backends.
 
 Fabric draws a gradient in a space it builds from the object: ``translate(-width/2 + offsetX,
 -height/2 + offsetY)`` in the object's centred local space, ``scale(width, height)`` for
