@@ -7,7 +7,7 @@ Fabric's per-character widths: 6.5 s and 446 MB in the API) before the native de
 it; a 5 000-layer design got the schema's "at most 1000 items" message instead of the documented ``413
 limit_exceeded``. The counts below are cheap (one walk over dicts and lists, no string is copied).
 
-Every error is a :class:`~render_engine.errors.LimitExceeded` (413) naming the field.
+Every error is a :class:`~render_engine.model.errors.LimitExceeded` (413) naming the field.
 """
 
 from __future__ import annotations
