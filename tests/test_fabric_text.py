@@ -110,7 +110,9 @@ def test_rtl_and_grapheme_wrapping(engine: Engine, tmp_path: Path) -> None:
 
 
 def test_gradient_text_is_a_native_gradient_paint(engine: Engine, tmp_path: Path) -> None:
-    t1, t2, t3, t4 = _texts(engine, "gradient_text", tmp_path)
+    t1, t2, t3, t4, _t5 = _texts(engine, "gradient_text", tmp_path)
+    stroke_svg = [x.svg for x in _layers(engine, "gradient_text", tmp_path) if x.type == "svg"]
+    assert len(stroke_svg) == 1 and "<linearGradient" in stroke_svg[0] and 'stroke="url(#stroke)"' in stroke_svg[0]
     assert t1.color.type == "linear" and t1.color.units == "absolute"  # type: ignore[union-attr]
     assert t2.color.type == "radial"  # type: ignore[union-attr]
     # on a path every character has its own gradient, in its own frame (Fabric's per-character fill)

@@ -146,7 +146,8 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
     grad = obj.get("fill") if is_gradient(obj.get("fill")) else None
     fill, fa = (representative(grad, f"{where}.fill"), 1.0) if grad else color(obj.get("fill"), f"{where}.fill")
     fs = num(obj, "fontSize", 40.0, where)
-    stroke, sa = color(obj.get("stroke"), f"{where}.stroke")
+    sgrad = obj.get("stroke") if is_gradient(obj.get("stroke")) else None  # an SVG gradient in the stroke layer
+    stroke, sa = ("url(#stroke)", 1.0) if sgrad else color(obj.get("stroke"), f"{where}.stroke")
     sw = num(obj, "strokeWidth", 1.0, where)
     if sw <= 0:
         stroke = None
@@ -290,7 +291,7 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
     def strokes_el(with_spans: bool) -> str:
         """The object's stroke on every glyph without a stroke of its own, and (``with_spans``) the
         characters' own strokes (else the native layer draws those)."""
-        out = ""
+        out = f"<defs>{gradient(obj, 'stroke', where, w, h, '')}</defs>" if sgrad else ""
         for k, run in flat.color_runs:
             own = layer_spans[k].get("stroke") if k >= 0 else None
             if own is not None and not with_spans:
@@ -304,7 +305,7 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
                 + (f' stroke-opacity="{fmt(alpha_)}"' if alpha_ < 1 else "")
                 + f' stroke-linejoin="{join}" stroke-linecap="{cap}" stroke-miterlimit="{limit}"/>'
             )
-        return out
+        return out if "<path" in out else ""
 
     stroke_el = strokes_el(True)
     stroke_first = obj.get("paintFirst") == "stroke"

@@ -129,7 +129,12 @@ module.exports = (fabric) => ({
       left: 40, top: 600, fontFamily: 'Noto Serif', fontSize: 52, fill: lin(520),
     });
     t4.setSuperscript(6, 8);
-    return [t1, t2, t3, t4];
+    // a gradient outline around white letters
+    const t5 = new fabric.Text('Outlined', {
+      left: 330, top: 690, fontFamily: 'Noto Sans', fontWeight: 'bold', fontSize: 56, fill: '#ffffff',
+      stroke: lin(240), strokeWidth: 4,
+    });
+    return [t1, t2, t3, t4, t5];
   },
   cjk_wrap: () => [
     new fabric.Textbox('生日快乐，祝你永远年轻漂亮，天天开心，万事如意！', {
