@@ -205,3 +205,12 @@ def test_every_example_asset_records_its_source_and_licence() -> None:
     for f in sorted(assets.iterdir()):
         if f.name != "LICENSES.md":
             assert f"`{f.name}`" in record, f.name
+            assert f"`{f.name}`" in record, f.name
+
+
+def test_fabric_file_that_is_not_json_names_the_position(tmp_path: Path) -> None:
+    bad = tmp_path / "canvas.fabric.json"
+    bad.write_text('{"objects": [1,\n  ]}', encoding="utf-8")
+    r = _cli("render", "--dialect", "fabric", "--template", "mug-11oz", str(bad), "--out", str(tmp_path))
+    assert r.returncode == 1
+    assert f"FAILED {bad}: design: " in r.stderr and "line 2 column 3" in r.stderr, r.stderr
