@@ -31,8 +31,8 @@ from typing import TYPE_CHECKING, Any
 from render_engine.checks.preflight import Finding, PreflightReport
 from render_engine.farm.storage import sha256_file
 from render_engine.farm.worker import Services
-from render_engine.inputs.assets import probe_image, verify_image
-from render_engine.model.design import ImageLayer, parse_design
+from render_engine.inputs.assets import looks_like_svg, probe_image, verify_image
+from render_engine.model.design import ImageLayer, SvgLayer, parse_design
 from render_engine.model.errors import AssetError, DesignError, RenderError
 from render_engine.pipeline import Prepared, StepTimer, check_dpi, prepare
 
@@ -134,10 +134,25 @@ def _import_into_assets(svc: Services, raw: dict[str, Any], options: FabricOptio
                 layer["asset_id"] = svc.storage.put_asset(path, sha256_file(path))
             elif isinstance(layer.get("asset_id"), str):
                 try:
-                    svc.storage.asset_path(layer["asset_id"])
+                    path = svc.storage.asset_path(layer["asset_id"])
                 except AssetError as exc:
                     raise AssetError(exc.message, field=where) from None
+                with open(path, "rb") as fh:
+                    svg = looks_like_svg(fh.read(256))
+                if svg:  # an uploaded SVG: an svg layer (sanitised when resolved, like every SVG)
+                    native["layers"][i] = _svg_asset_layer(layer, where)
     return native, source
+
+
+def _svg_asset_layer(layer: dict[str, Any], where: str) -> dict[str, Any]:
+    """A Fabric image whose ``asset:<id>`` is an uploaded SVG, as a native ``svg`` layer (placement, rotation,
+    opacity; what only pixels can do is refused naming the object)."""
+    for key, name in (("crop", "cropX"), ("clip", "clipPath"), ("transform", "skewX")):
+        if layer.get(key) is not None:
+            raise DesignError(f"{name} is not supported on an SVG image", field=where.removesuffix(".src") + f".{name}")
+    out = {"type": "svg", "asset_id": layer["asset_id"], "box": layer["box"], "fit": "stretch"}
+    out.update({k: layer[k] for k in ("rotation", "opacity", "blend") if k in layer})
+    return out
 
 
 def check_design(
@@ -170,7 +185,7 @@ def check_design(
         with timer.step("parse"):
             design = parse_design(native, svc.engine.settings)
         for i, layer in enumerate(design.layers):
-            if isinstance(layer, ImageLayer) and layer.asset_id is not None:
+            if isinstance(layer, ImageLayer | SvgLayer) and layer.asset_id is not None:
                 try:
                     svc.storage.asset_path(layer.asset_id)
                 except AssetError as exc:

@@ -13,7 +13,8 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from render_engine.inputs.assets import probe_image, sniff_format, verify_image
+from render_engine.farm.worker import Services
+from render_engine.inputs.assets import load_svg, looks_like_svg, probe_image, sniff_format, verify_image
 from render_engine.model.errors import AssetError, LimitExceeded
 
 from ..deps import State, Storefront
@@ -51,9 +52,30 @@ async def _chunks(request: Request) -> AsyncIterator[bytes]:
             yield block
 
 
+def _store_svg(svc: Services, tmp: Path) -> AssetOut:
+    """SVG clip-art: sanitised by the one SVG sanitiser (``load_svg``: the same as inline ``svg`` layers and
+    Fabric ``data:image/svg+xml``), and the *sanitised* document is what is stored and content-addressed;
+    it is sanitised again whenever a design uses it."""
+    doc = load_svg(tmp.read_bytes(), "body", svc.engine.settings)
+    out = tmp.with_name(tmp.name + ".svg")
+    try:
+        with open(out, "wb") as fh:
+            fh.write(doc.data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        asset_id = svc.storage.put_asset(out, hashlib.sha256(doc.data).hexdigest())
+    except OSError as exc:
+        raise storage_error(exc) from None
+    finally:
+        out.unlink(missing_ok=True)
+    w, h = max(1, round(doc.width)), max(1, round(doc.height))
+    return AssetOut(asset_id=asset_id, format="svg", width=w, height=h, bytes=len(doc.data))
+
+
 @router.post("/assets", status_code=201, response_model=AssetOut, openapi_extra=UPLOAD_BODY, responses=ERROR_RESPONSES)
 async def upload_asset(request: Request, state: State, key: Storefront) -> AssetOut:
-    """Store an image (JPEG, PNG, WebP, HEIF/AVIF, TIFF — sniffed from the bytes) and return its id."""
+    """Store an image (JPEG, PNG, WebP, HEIF/AVIF, TIFF — sniffed from the bytes) or SVG clip-art (sanitised;
+    an ``svg`` layer's ``asset_id``) and return its id."""
     svc = state.services
     limit = svc.settings.max_asset_bytes
     h = hashlib.sha256()
@@ -79,9 +101,12 @@ async def upload_asset(request: Request, state: State, key: Storefront) -> Asset
         if size == 0:
             raise AssetError("empty upload", field="body")
         with open(tmp, "rb") as fh:
-            fmt = sniff_format(fh.read(32))
+            head = fh.read(256)
+        fmt = sniff_format(head[:32])
+        if fmt is None and looks_like_svg(head):
+            return await run_in_threadpool(_store_svg, svc, tmp)
         if fmt is None:
-            raise AssetError("not a supported image format (JPEG, PNG, WebP, HEIF/AVIF, TIFF)", field="body")
+            raise AssetError("not a supported image format (JPEG, PNG, WebP, HEIF/AVIF, TIFF, SVG)", field="body")
         info = await run_in_threadpool(probe_image, tmp, "body", svc.engine.settings)
         # every pixel decoded strictly before anything is stored: a damaged file (a chunk CRC, cut or corrupt
         # entropy data) that the header probe passes is a 422 here, not a failed or retried job later

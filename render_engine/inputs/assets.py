@@ -41,6 +41,12 @@ def sniff_format(head: bytes) -> str | None:
     return None
 
 
+def looks_like_svg(head: bytes) -> bool:
+    """Whether the first bytes of a file read as an XML document (an SVG upload); :func:`load_svg` decides."""
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    return text.startswith((b"<?xml", b"<svg", b"<!DOCTYPE", b"<!--"))
+
+
 def _load(path: Path, fmt: str, **options: object) -> pyvips.Image:
     """Decode with exactly the loader of the sniffed format (no other libvips loader is reachable)."""
     return pyvips.Operation.call(LOADERS[fmt], str(path), **options)

@@ -51,12 +51,22 @@ def resolve(
                     field=f"{where}.clip.name",
                 )
         elif isinstance(layer, SvgLayer):
+            source = "svg" if layer.svg is not None else "file" if layer.file is not None else "asset_id"
             if layer.svg is not None:
                 raw = layer.svg.encode("utf-8")
-            else:
-                assert layer.file is not None
+            elif layer.file is not None:
                 raw = resolve_path(base_dir, layer.file, f"{where}.file").read_bytes()
-            svgs[i] = load_svg(raw, f"{where}.{'svg' if layer.svg is not None else 'file'}", settings)
+            else:  # an uploaded SVG (stored sanitised, sanitised again here like every other source)
+                assert layer.asset_id is not None
+                if asset_loader is None:
+                    raise AssetError("asset ids need an asset store", field=f"{where}.asset_id")
+                try:
+                    raw = asset_loader(layer.asset_id).read_bytes()
+                except AssetError as exc:
+                    raise AssetError(exc.message, field=f"{where}.asset_id") from None
+                except OSError as exc:
+                    raise AssetError(f"SVG asset cannot be read ({exc.strerror})", field=f"{where}.asset_id") from None
+            svgs[i] = load_svg(raw, f"{where}.{source}", settings)
         elif isinstance(layer, TextLayer):
             if len(layer.text) > settings.max_text_chars:
                 raise LimitExceeded(

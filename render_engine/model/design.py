@@ -381,6 +381,9 @@ class SvgLayer(Model):
     type: Literal["svg"]
     svg: Annotated[str | None, Field(max_length=2_000_000)] = Field(None, description="Inline SVG document.")
     file: Annotated[str | None, Field(max_length=1024)] = Field(None, description="Path relative to the design.")
+    asset_id: Annotated[str | None, Field(pattern=r"^[A-Za-z0-9_-]{1,128}$")] = Field(
+        None, description="An SVG uploaded to the asset store (POST /v1/assets), resolved by the caller's loader."
+    )
     box: Box
     fit: Literal["contain", "stretch"] = "contain"
     rotation: Degrees = 0.0
@@ -389,8 +392,8 @@ class SvgLayer(Model):
 
     @model_validator(mode="after")
     def _one_source(self) -> SvgLayer:
-        if (self.svg is None) == (self.file is None):
-            raise ValueError("an svg layer needs exactly one of 'svg' or 'file'")
+        if sum(v is not None for v in (self.svg, self.file, self.asset_id)) != 1:
+            raise ValueError("an svg layer needs exactly one of 'svg', 'file' or 'asset_id'")
         return self
 
 
