@@ -146,3 +146,35 @@ def test_sheet_imposes_ready_jobs_once_with_marks_cutcontour_and_qr_codes(client
         crop = img[qy - 20: qy + size + 20, qx - 20: qx + size + 20]
         text, _, _ = detector.detectAndDecode(crop)  # 3.3 px per 0.33 mm module
         assert text == item["job_id"]
+
+
+def test_dtf_roll_packs_transparent_pngs_on_22_inches_by_length(client: Any) -> None:
+    import pyvips
+
+    shirt = {"version": 1, "template": "tshirt-front-dtg", "layers": [
+        {"type": "shape", "shape": "rect", "box": {"x": 50, "y": 50, "width": 200, "height": 100}, "fill": "#e63946"},
+    ]}  # fmt: skip
+    ids = [client.post("/v1/jobs", json={"design": shirt, "outputs": {"formats": ["png"], "dpi": 20, "proof": False},
+                                         "print_unit": "dtf-unit"}, headers=S).json()["job_id"]
+           for _ in range(3)]  # fmt: skip
+    for jid in ids:
+        assert wait_ready(client, jid)["state"] == "ready"
+    body = {"kind": "dtf_roll", "template": "tshirt-front-dtg", "print_unit": "dtf-unit", "dpi": 20,
+            "max_length_mm": 1000}  # fmt: skip
+    r = client.post("/v1/sheets", json=body, headers=P)
+    assert r.status_code == 201, r.text
+    m = r.json()
+    # one 304.8 mm item per 558.8 mm row; a third row would pass 1000 mm: two items, the third waits
+    assert [i["job_id"] for i in m["items"]] == ids[:2]
+    assert m["items"][1]["box_mm"] == pytest.approx([0, 408.4, 304.8, 406.4])
+    assert m["roll_mm"] == pytest.approx([558.8, 814.8]) and m["pixels"] == [440, 642]
+    assert m["utilisation"] == pytest.approx(2 * 304.8 * 406.4 / (558.8 * 814.8), abs=1e-3)
+    roll = pyvips.Image.new_from_buffer(client.get(m["files"]["roll.png"], headers=P).content, "")
+    assert (roll.width, roll.height, roll.bands) == (440, 642, 4)
+    assert roll.xres * 25.4 == pytest.approx(20, abs=0.02)  # pHYs: the roll's DPI (whole pixels per metre)
+    assert roll.getpoint(400, 300)[3] == 0  # beside the item: transparent film
+    red = roll.getpoint(round(150 * 20 / 25.4), round((408.4 + 100) * 20 / 25.4))  # the 2nd shirt's rectangle
+    assert red[3] == 255 and red[0] > 200 and red[1] < 100
+    assert roll.getpoint(round(20 * 20 / 25.4), round(20 * 20 / 25.4))[3] == 0  # the shirt's own transparency
+    again = client.post("/v1/sheets", json=body, headers=P).json()
+    assert [i["job_id"] for i in again["items"]] == [ids[2]]  # never a job twice

@@ -9,11 +9,13 @@ import json
 import logging
 import time
 import uuid
-from typing import Annotated, Any
+from pathlib import Path as FsPath
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from render_engine.farm.rolls import ROLL_WIDTH_MM, build_roll, plan_roll, png_size_mm
 from render_engine.farm.sheets import plan_sheet, write_sheet
 from render_engine.farm.storage import sha256_file
 
@@ -24,7 +26,7 @@ from ..streaming import stored_file_response
 router = APIRouter(tags=["sheets"])
 log = logging.getLogger(__name__)
 SheetId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
-FILES = {"sheet.pdf": "application/pdf", "manifest.json": "application/json"}
+FILES = {"sheet.pdf": "application/pdf", "roll.png": "image/png", "manifest.json": "application/json"}
 
 
 class SheetSize(BaseModel):
@@ -35,6 +37,9 @@ class SheetSize(BaseModel):
 
 class SheetIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    kind: Literal["press_sheet", "dtf_roll"] = Field(
+        "press_sheet", description="press_sheet: PDF/X-4 n-up of print.pdf; dtf_roll: 22 in transparent PNG roll."
+    )
     template: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", description="The product of every item.")
     print_unit: str | None = Field(
         None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", description="Only jobs routed to this unit."
@@ -43,6 +48,8 @@ class SheetIn(BaseModel):
     max_items: int = Field(50, ge=1, le=500)
     margin_mm: float = Field(10.0, ge=0, le=100, description="Unprinted edge of the sheet (gripper).")
     gap_mm: float = Field(2.0, ge=0, le=100, description="Between cells.")
+    dpi: float | None = Field(None, gt=0, le=1200, description="dtf_roll: the roll's DPI (default: the product's).")
+    max_length_mm: float = Field(5000.0, gt=0, le=50_000, description="dtf_roll: longest roll.")
 
 
 def _unit(key: Any, asked: str | None) -> str | None:
@@ -60,6 +67,8 @@ def make_sheet(body: SheetIn, state: State, key: PrintUnit) -> dict[str, Any]:
     svc = state.services
     unit = _unit(key, body.print_unit)
     template = svc.engine.templates.get(body.template)
+    if body.kind == "dtf_roll":
+        return _roll(state, body, unit, key.name, template)
     trim = (template.trim.width_mm, template.trim.height_mm)
     size = body.sheet
     fits = plan_sheet(size.width_mm, size.height_mm, trim, template.bleed_mm, [], body.margin_mm, body.gap_mm)
@@ -130,3 +139,48 @@ def sheet_file(sheet_id: SheetId, name: str, state: State, key: PrintUnit, reque
         request, stored, media_type=FILES[name], filename=f"sheet-{sheet_id}-{name}",
         headers={"Cache-Control": "private"},
     )  # fmt: skip
+
+
+def _roll(state: AppState, body: SheetIn, unit: str | None, actor: str, template: Any) -> dict[str, Any]:
+    """A DTF roll (render_engine/farm/rolls.py): waiting jobs with a transparent print.png, packed in rows."""
+    svc = state.services
+    dpi = body.dpi or float(template.dpi.target)
+    waiting = svc.store.print_queue(body.max_items * 2, None, template=body.template, print_unit=unit)
+    recs = [r for r in waiting if any(a["name"] == "print.png" for a in r.artifacts)][: body.max_items]
+    job_dpi = {r.id: float((r.request.get("outputs") or {}).get("dpi") or template.dpi.target) for r in recs}
+    sheet_id = uuid.uuid4().hex
+    try:
+        with svc.storage.tmp_dir() as tmp:
+            pngs: dict[str, tuple[FsPath, float]] = {}
+            for job_id, item_dpi in job_dpi.items():
+                stored = svc.storage.open_artifact(job_id, "print.png")
+                if stored is not None:
+                    path = tmp / f"{job_id}.png"
+                    path.write_bytes(b"".join(stored.iter_range()))
+                    pngs[job_id] = (path, item_dpi)
+            sizes = [(j, *png_size_mm(p, d)) for j, (p, d) in pngs.items()]
+            planned = plan_roll(sizes, ROLL_WIDTH_MM, body.gap_mm, body.max_length_mm)
+            claimed = svc.store.claim_for_sheet(sheet_id, [i.job_id for i in planned.items], actor)
+            if not claimed:
+                raise ApiError(409, "nothing_to_impose", "no ready, untaken job of this product with a print.png",
+                               field="template")  # fmt: skip
+            try:
+                plan = plan_roll([s for s in sizes if s[0] in claimed], ROLL_WIDTH_MM, body.gap_mm, body.max_length_mm)
+                files = {"roll.png": tmp / "roll.png", "manifest.json": tmp / "manifest.json"}
+                w, h = build_roll(plan, pngs, dpi, files["roll.png"], svc.engine.icc.srgb_profile_data())
+                manifest = {
+                    "sheet_id": sheet_id, "kind": "dtf_roll", "template": body.template, "print_unit": unit,
+                    "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "dpi": dpi,
+                    "roll_mm": [plan.width, round(plan.length, 3)], "pixels": [w, h],
+                    "utilisation": plan.utilisation, "items": [i.to_dict() for i in plan.items],
+                    "roll_sha256": sha256_file(files["roll.png"]),
+                }  # fmt: skip
+                files["manifest.json"].write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+                svc.storage.stage(files)
+                svc.storage.publish(sheet_id, files)
+            except BaseException:
+                svc.store.release_sheet(sheet_id, actor, "roll could not be made")
+                raise
+    except OSError as exc:
+        raise storage_error(exc, "storage") from None
+    return {**manifest, "files": {n: f"/v1/sheets/{sheet_id}/files/{n}" for n in ("roll.png", "manifest.json")}}
