@@ -229,16 +229,6 @@ def test_canvas_covers_bleed(engine: Engine, tmp_path: Path) -> None:
         ),
         ([_obj("Rect"), _obj("Circle", radius=5, clipPath={"type": "Textbox"})], "fabric.objects[1].clipPath.type"),
         ([_obj("Text", text="x", clipPath={"type": "Text"})], "fabric.objects[0].clipPath.type"),
-        (
-            [
-                {
-                    "type": "Group",
-                    "objects": [_obj("Image", src="asset:a", clipPath={"type": "Rect", "width": 5, "height": 5})],
-                    "clipPath": {"type": "Circle", "radius": 20},
-                }
-            ],
-            "fabric.objects[0].objects[0].clipPath",
-        ),
         ([_obj("Rect", backgroundColor="#ff0", shadow={"blur": 5})], "fabric.objects[0].backgroundColor"),
         (
             [_obj("Rect", clipPath={"type": "Rect", "width": 5, "height": 5, "clipPath": {"type": "Rect"}})],
@@ -323,10 +313,11 @@ def test_canvas_level_errors(engine: Engine, tmp_path: Path) -> None:
     with pytest.raises(DesignError) as exc:
         _import(engine, _canvas(overlay="#ff0000"), tmp_path)
     assert exc.value.field == "fabric.overlay"
-    with pytest.raises(DesignError) as exc:  # a clipped image under the canvas clipPath: two clips
-        clipped = _obj("Image", src="asset:a", clipPath={"type": "Rect"})
-        _import(engine, _canvas(clipped, clipPath={"type": "Rect"}), tmp_path)
-    assert exc.value.field == "fabric.objects[0].clipPath"
+    # a clipped image under a clipped group under the canvas clipPath: the three clips intersect
+    clipped = _obj("Image", src="asset:a", clipPath={"type": "Rect", "width": 5, "height": 5})
+    group = {"type": "Group", "objects": [clipped], "clipPath": {"type": "Circle", "radius": 20}}
+    (image,) = _import(engine, _canvas(group, clipPath={"type": "Rect", "width": 50}), tmp_path).design.layers
+    assert isinstance(image, ImageLayer) and image.clip is not None and len(image.clips) == 2
 
 
 def test_unknown_font_is_an_error_or_the_configured_fallback(engine: Engine, tmp_path: Path) -> None:
@@ -687,7 +678,7 @@ def test_group_clip_paths_reach_every_child(engine: Engine, tmp_path: Path) -> N
     assert isinstance(shadow, SvgLayer) and shadow.svg is not None and "feGaussianBlur" in shadow.svg
 
 
-def test_image_shadow_needs_opaque_pixels(engine: Engine, tmp_path: Path) -> None:
+def test_image_shadow_follows_transparent_pixels(engine: Engine, tmp_path: Path) -> None:
     import base64
 
     import pyvips
@@ -695,9 +686,8 @@ def test_image_shadow_needs_opaque_pixels(engine: Engine, tmp_path: Path) -> Non
     rgba = pyvips.Image.black(8, 8).new_from_image([255, 0, 0, 128]).copy(interpretation="srgb")
     src = "data:image/png;base64," + base64.b64encode(rgba.pngsave_buffer()).decode()
     img = _obj("Image", src=src, width=8, height=8, shadow={"color": "#000", "blur": 2})
-    with pytest.raises(DesignError) as exc:
-        _import(engine, _canvas(img), tmp_path)
-    assert exc.value.field == "fabric.objects[0].shadow"
+    shadow, _image = _import(engine, _canvas(img), tmp_path).design.layers
+    assert isinstance(shadow, SvgLayer) and shadow.svg is not None and "<image href=" in shadow.svg
     imp = _import(engine, _canvas({**img, "src": "asset:photo-1"}), tmp_path)
     assert [type(x).__name__ for x in imp.design.layers] == ["SvgLayer", "ImageLayer"]
     assert imp.notes and "assumed opaque" in imp.notes[0]

@@ -190,9 +190,110 @@ def test_strokes_map_natively(engine: Engine, tmp_path: Path) -> None:
     assert layer.box is not None and layer.box.x == pytest.approx((100 + 2) * K)
 
 
+def _png_url(img: Any) -> str:
+    import base64
+
+    return "data:image/png;base64," + base64.b64encode(img.pngsave_buffer()).decode()
+
+
+def test_image_shadow_is_cast_by_its_opaque_pixels_only(engine: Engine, tmp_path: Path) -> None:
+    """A disc cut out of a transparent square casts a disc-shaped shadow, not a square one."""
+    import pyvips
+
+    from render_engine.pipeline import render_design
+
+    disc = pyvips.Image.black(100, 100).draw_circle(255, 50, 50, 30, fill=True)
+    rgba = (disc * 0 + 40).bandjoin([disc * 0 + 90, disc * 0 + 200, disc]).cast("uchar").copy(interpretation="srgb")
+    obj = {
+        "type": "Image",
+        "src": _png_url(rgba),
+        "left": 200,
+        "top": 200,
+        "width": 100,
+        "height": 100,
+        "shadow": {"color": "#000000", "blur": 0, "offsetX": 40, "offsetY": 40},
+    }
+    imp = _import(engine, {"background": "#ffffff", "objects": [obj]}, tmp_path)
+    out = render_design(imp.design, engine, tmp_path / "s.png", base_dir=tmp_path, fmt="png", dpi=50).path
+    px = np.asarray(Image.open(out).convert("RGB")).astype(int)
+    assert px[50 + 240, 50 + 240].max() < 40  # the disc's centre, moved by the offset: shadow
+    assert px[295 + 40, 295 + 40].min() > 240  # a transparent corner of the square, moved: no shadow
+    assert px[250, 250].tolist() == [40, 90, 200]  # the disc itself, over its shadow
+    with pytest.raises(DesignError) as exc:  # several clips now intersect; a bad one still names its field
+        _import(engine, {"objects": [{**obj, "clipPath": {"type": "Star"}}]}, tmp_path)
+    assert exc.value.field == "fabric.objects[0].clipPath.type"
+
+
+def test_clips_of_canvas_group_and_image_intersect(engine: Engine, tmp_path: Path) -> None:
+    import pyvips
+
+    from render_engine.pipeline import render_design
+
+    photo = pyvips.Image.black(100, 100).new_from_image([30, 160, 60]).copy(interpretation="srgb")
+    image = {  # in the group's centred plane: the group spans canvas (0, 0)-(400, 400)
+        "type": "Image",
+        "src": _png_url(photo),
+        "left": -200,
+        "top": -200,
+        "width": 100,
+        "height": 100,
+        "scaleX": 4,
+        "scaleY": 4,
+        "clipPath": {
+            "type": "Rect",
+            "left": -50,
+            "top": -50,
+            "width": 50,
+            "height": 100,
+            "originX": "left",
+            "originY": "top",
+        },
+    }
+    group = {
+        "type": "Group",
+        "left": 0,
+        "top": 0,
+        "width": 400,
+        "height": 400,
+        "objects": [image],
+        "clipPath": {
+            "type": "Rect",
+            "left": -200,
+            "top": -200,
+            "width": 400,
+            "height": 200,
+            "originX": "left",
+            "originY": "top",
+        },
+    }
+    canvas_clip = {"type": "Circle", "radius": 150, "left": 0, "top": 0}
+    data = {"background": "#ffffff", "clipPath": canvas_clip, "objects": [group]}
+    imp = _import(engine, data, tmp_path)
+    layer = next(x for x in imp.design.layers if isinstance(x, ImageLayer))
+    assert layer.clip is not None and len(layer.clips) == 2
+    out = render_design(imp.design, engine, tmp_path / "c.png", base_dir=tmp_path, fmt="png", dpi=50).path
+    with Image.open(out) as im:  # DTG output is transparent outside the canvas clip: look at it on white
+        rgba = im.convert("RGBA")
+        px = np.asarray(Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba).convert("RGB")).astype(int)
+    # the image's own clip keeps its left half (x < 200), the group's the top half (y < 200), the canvas's
+    # circle (r 150 at 150, 150) the rest: green only where all three hold
+    assert px[100, 100].tolist() == [30, 160, 60]
+    assert px[100, 250].min() > 240  # right of the image's clip
+    assert px[250, 100].min() > 240  # below the group's clip
+    assert px[5, 5].min() > 240  # outside the canvas circle
+
+
 # ------------------------------------------------------------------------------------- corpus as PDF
 
-PDF_DESIGNS = ["paint_gradients", "blend_modes", "strokes", "skewed_images", "filters_more", "storefront_mix"]
+PDF_DESIGNS = [
+    "paint_gradients",
+    "blend_modes",
+    "strokes",
+    "skewed_images",
+    "filters_more",
+    "storefront_mix",
+    "cutouts_and_clips",
+]
 DPI = 150
 # below 0.97, with the reason (docs/fabric.md, "Print"):
 PDF_SSIM_FLOOR = {

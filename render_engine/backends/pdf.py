@@ -440,6 +440,8 @@ def _image(page: _Page, item: ImageItem, conv: ColorConverter, options: PdfOptio
     if not placement.is_identity():
         page.op(_cm(placement))
     _clip(page, item.clip)
+    for extra in item.extra_clips:  # clips intersect: each narrows the clipping path
+        _clip(page, extra)
     key = _image_xobject(page, img.cast("uchar"), conv, options.jpeg_quality)
     d = item.dest
     # image space is the unit square, y up: map it onto the destination rectangle (y down)

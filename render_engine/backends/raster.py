@@ -201,7 +201,7 @@ def _image(item: ImageItem, c: Canvas) -> Tile | None:
     field = f"layers[{item.layer}]"
     upright = not item.rotation % 360 and item.transform is None
     img = placed_pixels(item.info, item.crop, w, h, field, sequential=upright)
-    plain = upright and item.opacity >= 1 and item.clip is None and item.page_clip is None
+    plain = upright and item.opacity >= 1 and item.clip is None and item.page_clip is None and not item.extra_clips
     if plain:  # opaque RGB tiles are inserted, not composited
         return img.copy(interpretation="srgb"), x0, y0
     with asset_errors(field, "image"):
@@ -209,8 +209,8 @@ def _image(item: ImageItem, c: Canvas) -> Tile | None:
         alpha = img[3]
         if item.opacity < 1:
             alpha = alpha * item.opacity
-        if item.clip is not None:
-            alpha = alpha * (_mask(c, item.clip, (x0, y0, w, h)) / 255.0)
+        for clip in (item.clip, *item.extra_clips) if item.clip is not None else ():
+            alpha = alpha * (_mask(c, clip, (x0, y0, w, h)) / 255.0)
         img = img.extract_band(0, n=3).bandjoin(alpha.cast("uchar"))
         x, y = x0, y0
         if item.transform is not None:

@@ -632,7 +632,7 @@ def check_bleed(layout: Layout) -> list[Finding]:
     trim, bleed = layout.trim, layout.bleed
     out: list[Finding] = []
     for it in layout.items:
-        if not isinstance(it, ImageItem) or it.opacity <= 0 or it.clip is not None:
+        if not isinstance(it, ImageItem) or it.opacity <= 0 or it.clip is not None or it.extra_clips:
             continue
         r = _item_bounds(it)
         if r is None or _intersection(r, trim) is None:

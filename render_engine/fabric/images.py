@@ -79,6 +79,7 @@ def image(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
             raise DesignError("mirrored or filtered images are limited to 40 MP", field=f"{where}.flipX")
         if filters:
             img_path = apply_filters(img_path, filters, f"{where}.filters")
+        shadow_src = img_path  # what casts the shadow: the filtered pixels, unmirrored (the matrix mirrors)
         if dec.mirrored:  # native images do not mirror: store the mirrored pixels instead
             img = pyvips.Image.new_from_file(str(img_path)).flipver()
             img_path = img_path.with_name(img_path.stem + "-m.png")
@@ -104,26 +105,32 @@ def image(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
         layer["box"] = {"x": -bw / 2, "y": -bh / 2, "width": bw, "height": bh}
         layer["transform"] = [round(v, 9) for v in (skew.a, skew.b, skew.c, skew.d, skew.e, skew.f)]
     all_clips = own_clips(obj, where, m, node.clips)
-    if len(all_clips) > 1:
-        raise DesignError(
-            "an image under more than one clipPath (its own and its groups') is not supported",
-            field=all_clips[-1][1],
-        )
-    if all_clips:
-        clip, cwhere, owner = all_clips[0]
+    # every clip around the image (the canvas's, its groups', its own) intersects: the first is the native
+    # ``clip``, the rest ``clips``
+    paths = []
+    for clip, cwhere, owner in all_clips:
         # object-local px -> the native box (mm from its top-left, before rotation; mirrored pixels flip y)
         to_box = Matrix(a=dec.sx, d=-dec.sy if dec.mirrored else dec.sy, e=bw / 2, f=bh / 2)
         out = to_local(owner, m, cwhere).then(to_box)
         d = clip_path(clip, cwhere, owner, out, (-1.0, -1.0, bw + 1, bh + 1))
-        layer["clip"] = {"shape": "path", "d": d}
+        paths.append({"shape": "path", "d": d})
+    if paths:
+        layer["clip"] = paths[0]
+    if len(paths) > 1:
+        layer["clips"] = paths[1:]
     shadow = obj.get("shadow")
     if shadow:
-        # the image's alpha casts the shadow: exact for opaque pixels, which an asset's are assumed to be
-        if img_path is not None and _has_transparency(img_path, f"{where}.src"):
-            raise DesignError("a shadow on an image with transparent pixels is not supported", field=f"{where}.shadow")
+        # the image's alpha casts the shadow: a transparent PNG casts the shape of its pixels (their alpha, in
+        # the svg layer as an <image>), an opaque one its box
+        el = f'<rect x="{fmt(-w / 2)}" y="{fmt(-h / 2)}" width="{fmt(w)}" height="{fmt(h)}" fill="#000"/>'
+        if img_path is not None and _has_transparency(shadow_src, f"{where}.src"):
+            href = _alpha_data_url(shadow_src, (cx0, cy0, w, h), f"{where}.src")
+            el = (
+                f'<image href="{href}" x="{fmt(-w / 2)}" y="{fmt(-h / 2)}" width="{fmt(w)}" height="{fmt(h)}" '
+                'preserveAspectRatio="none"/>'
+            )
         if img_path is None:
             conv.notes.append(f"{where}.shadow: cast by the image's box (the asset is assumed opaque)")
-        el = f'<rect x="{fmt(-w / 2)}" y="{fmt(-h / 2)}" width="{fmt(w)}" height="{fmt(h)}" fill="#000"/>'
         bounds = (-w / 2, -h / 2, w / 2, h / 2)
         conv.add(layers, local_svg(conv, el, bounds, m, where, opacity, all_clips, shadow), f"{where}.shadow")
     conv.add(layers, layer, where)
@@ -228,6 +235,32 @@ def _copy_local_file(conv: Converter, src: str, where: str) -> Path:
     target = conv.asset_dir / f"fabric-image-{conv.n_assets}{path.suffix.lower()[:8]}"
     shutil.copyfile(path, target)
     return target
+
+
+_SHADOW_PX = 512  # the alpha that casts a shadow, at most this many px on its long side (it is blurred anyway)
+
+
+def _alpha_data_url(path: Path, crop: tuple[float, float, float, float], where: str) -> str:
+    """The alpha of the shown part (cropX, cropY, width, height) of an image as a black PNG data URL."""
+    import pyvips
+
+    try:
+        img = pyvips.Image.new_from_file(str(path))
+        alpha = img.extract_band(img.bands - 1)
+        if alpha.format == "ushort":
+            alpha = (alpha / 257).cast("uchar")
+        elif alpha.format in ("float", "double"):
+            alpha = (alpha * 255).cast("uchar")
+        x, y, w, h = (round(v) for v in crop)
+        x, y = min(max(0, x), alpha.width - 1), min(max(0, y), alpha.height - 1)
+        alpha = alpha.crop(x, y, max(1, min(w, alpha.width - x)), max(1, min(h, alpha.height - y)))
+        k = _SHADOW_PX / max(alpha.width, alpha.height)
+        if k < 1:
+            alpha = alpha.resize(k)
+        png = (alpha * 0).bandjoin(alpha).cast("uchar").copy(interpretation="b-w").pngsave_buffer()
+    except pyvips.Error:
+        raise DesignError("the image's pixels cannot be read", field=where) from None
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 def _has_transparency(path: Path, where: str) -> bool:

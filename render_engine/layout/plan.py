@@ -75,6 +75,7 @@ class ImageItem:
     focus: Focus | None
     transform: Matrix | None = None  # page mm -> page mm after the rotation (skew, mirroring, ...)
     blend: str = "normal"
+    extra_clips: tuple[Path, ...] = ()  # more clips like ``clip``, all intersected
 
     @property
     def placement(self) -> Matrix:
@@ -253,24 +254,28 @@ def _image_item(i: int, layer: ImageLayer, info: ImageInfo, focus: Focus | None,
     else:
         crop = region
         dest = box
-    clip: Path | None = None
-    page_clip: Path | None = None
-    c = layer.clip
-    if isinstance(c, RectClip):
-        clip = Path.rect(box)
-    elif isinstance(c, RoundedRectClip):
-        clip = Path.rounded_rect(box, c.radius)
-    elif isinstance(c, EllipseClip):
-        clip = Path.ellipse(box)
-    elif isinstance(c, PathClip):
-        clip = Path.from_svg(c.d, Matrix.translate(box.x, box.y))
-    elif isinstance(c, MaskClip):
-        d = t.mask_path(c.name)
-        assert d is not None  # checked in resolve
-        page_clip = Path.from_svg(d, evenodd=True)
+    turning: list[Path] = []  # clips that turn with the image
+    fixed: list[Path] = []  # template masks (page mm, do not turn)
+    for c in ([layer.clip] if layer.clip is not None else []) + list(layer.clips):
+        if isinstance(c, RectClip):
+            turning.append(Path.rect(box))
+        elif isinstance(c, RoundedRectClip):
+            turning.append(Path.rounded_rect(box, c.radius))
+        elif isinstance(c, EllipseClip):
+            turning.append(Path.ellipse(box))
+        elif isinstance(c, PathClip):
+            turning.append(Path.from_svg(c.d, Matrix.translate(box.x, box.y)))
+        elif isinstance(c, MaskClip):
+            d = t.mask_path(c.name)
+            assert d is not None  # checked in resolve
+            fixed.append(Path.from_svg(d, evenodd=True))
+    clip = turning[0] if turning else None
+    page_clip = fixed[0] if fixed else None
+    extra = tuple(turning[1:])  # (one template mask at most: the model checks)
     transform = None if layer.transform is None else Matrix(*layer.transform)
     return ImageItem(
-        i, info, crop, box, dest, layer.rotation, layer.opacity, clip, page_clip, focus, transform, layer.blend
+        i, info, crop, box, dest, layer.rotation, layer.opacity, clip, page_clip, focus, transform, layer.blend,
+        extra,
     )
 
 

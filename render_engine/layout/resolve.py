@@ -45,11 +45,13 @@ def resolve(
             images[i] = probe_image(path, f"{where}.{'asset' if layer.asset else 'asset_id'}", settings)
             if layer.crop == "auto":
                 focus[i] = find_focus(images[i], f"{where}.crop")
-            if layer.clip is not None and layer.clip.shape == "mask" and template.mask_path(layer.clip.name) is None:
-                raise AssetError(
-                    f"template {template.id} has no mask of that name; it has: {', '.join(template.mask_names())}",
-                    field=f"{where}.clip.name",
-                )
+            named = [("clip", layer.clip)] + [(f"clips[{j}]", c) for j, c in enumerate(layer.clips)]
+            for key, c in named:
+                if c is not None and c.shape == "mask" and template.mask_path(c.name) is None:
+                    raise AssetError(
+                        f"template {template.id} has no mask of that name; it has: {', '.join(template.mask_names())}",
+                        field=f"{where}.{key}.name",
+                    )
         elif isinstance(layer, SvgLayer):
             source = "svg" if layer.svg is not None else "file" if layer.file is not None else "asset_id"
             if layer.svg is not None:

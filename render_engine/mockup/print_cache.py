@@ -186,6 +186,7 @@ def _fast_path(item: Item) -> bool:
         isinstance(item, ImageItem)
         and not item.rotation % 360
         and item.clip is None
+        and not item.extra_clips
         and item.page_clip is None
         and item.opacity >= 1
         and item.transform is None

@@ -173,12 +173,18 @@ class ImageLayer(Model):
     )
     opacity: Opacity = 1.0
     clip: Clip | None = None
+    clips: Annotated[list[Clip], Field(max_length=16)] = Field(
+        default_factory=list,
+        description="More clips, intersected with 'clip' (an object's own clip, its groups', the canvas's).",
+    )
     blend: Blend = "normal"
 
     @model_validator(mode="after")
     def _one_source(self) -> ImageLayer:
         if (self.asset is None) == (self.asset_id is None):
             raise ValueError("an image needs exactly one of 'asset' or 'asset_id'")
+        if sum(isinstance(c, MaskClip) for c in [self.clip, *self.clips]) > 1:
+            raise ValueError("at most one template mask clip per image")
         t = self.transform
         if t is not None:
             if not all(abs(v) <= 1e6 for v in t):

@@ -679,6 +679,45 @@ const designs = {
       return img;
     });
   },
+  cutouts_and_clips: () => {
+    // a transparent PNG cut-out whose shadow follows its pixels, and a photo under three clips (its own, its
+    // group's, the canvas's) that intersect
+    const cut = createCanvas(240, 240);
+    const ctx = cut.getContext('2d');
+    ctx.fillStyle = '#e17055';
+    ctx.beginPath();
+    for (let i = 0; i < 10; i++) {
+      const r = i % 2 ? 48 : 116;
+      const a = (Math.PI / 5) * i - Math.PI / 2;
+      ctx.lineTo(120 + r * Math.cos(a), 120 + r * Math.sin(a));
+    }
+    ctx.closePath();
+    ctx.fill();
+    const photo = photoCanvas();
+    const clipped = new fabric.FabricImage(photo, {
+      left: -150, top: -110, scaleX: 1.9, scaleY: 1.9,
+      clipPath: new fabric.Circle({ radius: 55, left: 0, top: 0, originX: 'center', originY: 'center' }),
+    });
+    return {
+      clipPath: new fabric.Rect({ left: 20, top: 20, width: 560, height: 760, rx: 40, ry: 40 }),
+      backgroundColor: '#f5f6fa',
+      objects: [
+        new fabric.FabricImage(cut, {
+          // unscaled and upright: node-canvas scales and turns drawImage shadows with the transform (a browser
+          // does not, nor does the engine), so only here does Fabric's Node render show the browser's shadow
+          left: 60, top: 60,
+          shadow: new fabric.Shadow({ color: 'rgba(0,0,0,0.55)', blur: 10, offsetX: 12, offsetY: 14 }),
+        }),
+        new fabric.Group([clipped], {
+          left: 260, top: 380, clipPath: new fabric.Rect({ left: -150, top: -110, width: 300, height: 150 }),
+        }),
+        new fabric.FabricImage(photo, {
+          left: 380, top: 40, scaleX: 1.2, scaleY: 1.2, angle: -8,
+          clipPath: new fabric.Rect({ left: -60, top: -40, width: 120, height: 80, rx: 20, ry: 20, inverted: false }),
+        }),
+      ],
+    };
+  },
   storefront_mix: () => {
     // what a gift shop's editor sends: a gradient background, a multiply-blended paper texture under a
     // saturated photo, a dashed frame and a gradient-filled badge
