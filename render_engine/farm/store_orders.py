@@ -38,6 +38,7 @@ EVENTS_TABLE = (
 ORDER_INDEXES = (
     "CREATE INDEX IF NOT EXISTS jobs_unit ON jobs (print_unit, state)",
     "CREATE INDEX IF NOT EXISTS job_events_kind ON job_events (kind)",
+    "CREATE INDEX IF NOT EXISTS jobs_due ON jobs (due_by)",  # /metrics: at risk, overdue
 )
 PRIORITY_RANK = "(CASE priority WHEN 'express' THEN 0 ELSE 1 END)"
 NO_DUE = 9.0e15  # sorts after every real due date
