@@ -326,3 +326,23 @@ def _ts(iso: str) -> float:
     from datetime import datetime
 
     return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+
+
+def test_qc_failed_with_a_rerender_renders_again_then_queues_the_reprint(client: Any) -> None:
+    jid = client.post("/v1/jobs", json={"design": coaster("Again"), "print_unit": "rerender-unit"}, headers=S).json()[
+        "job_id"]
+    first = wait_ready(client, jid)
+    assert _report(client, jid, "accepted").status_code == 200
+    r = _report(client, jid, "qc_failed", reason="colour_off", files="rerender")
+    assert r.status_code == 200 and r.json()["state"] in ("queued", "rendering", "ready"), r.text
+    again = wait_ready(client, jid)
+    assert again["state"] == "ready" and again["reprints"] == 1 and again["production"] == "qc_failed"
+    assert again["attempts"] == first["attempts"] + 1 and again["finished_at"] > first["finished_at"]
+    files = lambda job: {a["name"]: a["sha256"] for a in job["artifacts"]}  # noqa: E731
+    assert files(again) == files(first)  # deterministic: the same design renders the same bytes
+    queue = client.get("/v1/print-queue", params={"print_unit": "rerender-unit"}, headers=P).json()["jobs"]
+    assert [j["id"] for j in queue] == [jid]  # back in the queue once rendered
+    qc = next(e for e in again["timeline"] if e["kind"] == "qc_failed")
+    assert qc["data"] == {"reason": "colour_off", "files": "rerender", "reprint": 1}
+    assert _report(client, jid, "printed", files="same").status_code == 422
+    assert _report(client, jid, "accepted").status_code == 200

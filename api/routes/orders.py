@@ -51,6 +51,9 @@ class ProductionIn(BaseModel):
     photo_asset_id: str | None = Field(
         None, pattern=r"^[0-9a-f]{64}$", description="qc_failed: a photo of the fault, uploaded with POST /v1/assets."
     )
+    files: Literal["same", "rerender"] | None = Field(
+        None, description="qc_failed: reprint the same files (default) or render them again first."
+    )
     tracking: str | None = Field(None, max_length=200, description="shipped: carrier tracking reference.")
     operator: str | None = Field(None, max_length=200, description="The person at the unit (with the key's name).")
 
@@ -109,8 +112,8 @@ def production(
     problems = []
     if body.state == "qc_failed" and body.reason is None:
         problems.append(("reason", "qc_failed needs a reason code"))
-    if body.state != "qc_failed" and (body.reason is not None or body.photo_asset_id is not None):
-        problems.append(("reason", "reason and photo_asset_id belong to qc_failed"))
+    if body.state != "qc_failed" and (body.reason, body.photo_asset_id, body.files) != (None, None, None):
+        problems.append(("reason", "reason, photo_asset_id and files belong to qc_failed"))
     if body.photo_asset_id is not None and not state.services.storage.asset_exists(body.photo_asset_id):
         problems.append(("photo_asset_id", "no such asset: upload the photo with POST /v1/assets first"))
     if problems:
@@ -123,6 +126,11 @@ def production(
         raise ApiError(409, "invalid_transition", str(exc), field="state") from None
     if rec is None:
         raise ApiError(404, "not_found", "no such job", field="job_id")
+    if rec.state == "queued":  # qc_failed with files "rerender": rendered again, then back in the print queue
+        try:
+            state.dispatcher.enqueue(rec)
+        except Exception:  # durable: the reconciler enqueues it when Redis is back
+            log.warning("enqueue failed; left to the reconciler", extra={"job_id": rec.id}, exc_info=True)
     announce(state, background, rec, body.state)
     return JobOut.of(rec)
 

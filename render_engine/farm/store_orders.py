@@ -128,7 +128,9 @@ class OrderStore:
     def report_production(self, job_id: str, new: str, actor: str, data: dict[str, Any], unit: str | None) -> Any:
         """A print unit reports ``new`` (accepted, printed, qc_failed, shipped). ``unit``: the reporting key's
         own print unit (its jobs only; None: any). ``accepted`` also acknowledges the job; ``qc_failed`` counts
-        a reprint and puts the job back in the print queue (same files). Raises :class:`Conflict`."""
+        a reprint and puts the job back in the print queue with the same files, or (``data["files"] ==
+        "rerender"``) back to ``queued`` for the caller to enqueue: it returns to the print queue when the new
+        files are published. Raises :class:`Conflict`."""
         now = time.time()
         with self._conn(immediate=True) as c:
             self._lock_job(c, job_id)
@@ -145,6 +147,8 @@ class OrderStore:
                 args: tuple[Any, ...] = (new, now, now, now, job_id)
             elif new == "qc_failed":
                 sets += ", reprints = reprints + 1, acked_at = NULL, sheet_id = NULL"  # a new sheet may take it
+                if data.get("files") == "rerender":
+                    sets += ", state = 'queued', lease_until = NULL"
                 args = (new, now, now, job_id)
             else:
                 args = (new, now, now, job_id)
