@@ -329,7 +329,13 @@ def _peer_rows(group: str) -> Callable[[Context, Progress, bool], list[Row]]:
     return run
 
 
+def _paint_rows(ctx: Context, progress: Progress, with_baseline: bool) -> list[Row]:
+    from .paint_cost import run_paint_cost  # P1 (issue 17): its own module
+
+    return run_paint_cost(ctx, progress)
+
+
 _RUNNERS: dict[str, Callable[[Context, Progress, bool], list[Row]]] = {
     "W1": _w1, "W2": _w2, "W3": _w3, "W4": _w4, "W5": _w5, "W6": _w6, "W7": _w7,
-    "R": _peer_rows("R"), "C": _peer_rows("C"), "T": _peer_rows("T"),
+    "R": _peer_rows("R"), "C": _peer_rows("C"), "T": _peer_rows("T"), "P": _paint_rows,
 }  # fmt: skip
