@@ -21,7 +21,7 @@ from tests.redis_support import redis_server
 
 ROOT = Path(__file__).resolve().parent.parent
 ROW_KEYS = ["W1", "W2", "W3", "W3-edit", "W4", "W5-mixed", "W5-mug", "W6", "W7-fork", "W7-nofork",
-            "R1", "R2", "R3", "R4", "R5", "R6", "R7", "C1", "T1", "T1-vips1"]  # fmt: skip
+            "R1", "R2", "R3", "R4", "R5", "R6", "R7", "C1", "T1", "T1-vips1", "P1"]  # fmt: skip
 SUMMARY_KEYS = {
     "runs", "errors", "p50_s", "p95_s", "throughput_per_s", "cpu_s", "cpu_total_s", "peak_rss_mb", "output_bytes",
     "steps", "workers", "wall_s", "serial_sum_s", "parallel_efficiency",
@@ -97,6 +97,16 @@ def test_real_orders_run_beside_the_pyvips_peer(quick_run: tuple[Path, dict[str,
     assert rows["C1"]["ours"]["peak_rss_mb"] > 0 and rows["C1"]["ours"]["cpu_s"] > 0
     assert rows["T1"]["ours"]["workers"] == 2 and rows["T1"]["ours"]["parallel_efficiency"] > 0
     assert "ours/peer" in stdout
+
+
+def test_paint_cost_row_compares_with_the_flat_design(quick_run: tuple[Path, dict[str, Any], str]) -> None:
+    """Issue 17's P1: the paint mug's PDF beside the same design in flat colours, same process."""
+    _, data, _ = quick_run
+    row = {r["key"]: r for r in data["rows"]}["P1"]
+    assert row["status"] == "ok", row["reason"]
+    assert row["baseline_label"] == "same design, flat colours"
+    assert row["ours"]["errors"] == 0 and row["baseline"]["errors"] == 0
+    assert row["ratios_ours_over_baseline"]["p50_s"] > 0
 
 
 W7_STEPS = {"farm.startup", "farm.drain", "job.coaster", "job.mug", "png.write", "pdf.draw", "review.preflight",
