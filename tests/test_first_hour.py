@@ -152,6 +152,12 @@ def test_unknown_template_and_font_suggest_the_closest(tmp_path: Path) -> None:
         engine.templates.get("mug11oz")
     with pytest.raises(FontError, match=r"did you mean Dancing Script\?"):
         engine.fonts.family_id("dancing scrpt")
+    from render_engine import render_design
+
+    fabric = {"template": "mug-11oz", "canvas": {"width": 1200, "height": 466}, "fabric": {"version": "6.0.0",
+              "objects": [{"type": "Textbox", "text": "Hi", "fontFamily": "Dancing Scrpt", "fontSize": 40}]}}
+    with pytest.raises(FontError, match=r"did you mean Dancing Script\?"):  # Fabric's fontFamily too
+        render_design(fabric, tmp_path / "x.pdf")
     with pytest.raises(TemplateError) as nothing_close:
         engine.templates.get("zzzzzz")
     assert "did you mean" not in str(nothing_close.value)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..model.errors import DesignError, FontError
+from ..model.errors import DesignError, FontError, did_you_mean
 
 if TYPE_CHECKING:
     from .protocol import Converter
@@ -39,8 +39,10 @@ def font_family(conv: Converter, name: Any, where: str) -> str:
         fid = conv.fonts.family_id(conv.opts.font_fallback, field="font_fallback")
         conv.notes.append(f"{where}.fontFamily: no bundled font for this family; printed with {fid}")
         return fid
+    first = name.split(",")[0].strip().strip("'\"").strip()
+    hint = did_you_mean(first, [*conv.fonts.families, *(f.family for f in conv.fonts.families.values())])
     raise FontError(
-        "no bundled font for this family; map it in the Fabric font table or configure a fallback "
+        f"no bundled font for this family{hint}; map it in the Fabric font table or configure a fallback "
         "(render-engine fonts lists the bundled families)",
         field=f"{where}.fontFamily",
     )
