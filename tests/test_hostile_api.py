@@ -330,3 +330,22 @@ def test_svg_uploads_are_sanitised_stored_sanitised_and_used_like_inline_svg(cli
              '<rect width="1" height="1"/></g></svg>')
     refused = _typed(client.post("/v1/assets", content=cycle.encode(), headers=S), 422, "invalid_asset")
     assert refused["field"] == "body" and "cycle" in refused["message"]
+
+
+def test_a_fabric_image_over_the_pixel_limit_is_refused_from_its_header_before_any_decode(tmp_path: Path) -> None:
+    """A small file that decodes to many pixels (here 1200 x 1000 against a 1 MP limit; in production a 2 MB
+    PNG can hold gigapixels), with a shadow that would read every alpha value: refused at ``.src``."""
+    from render_engine.engine import Engine
+    from render_engine.fabric import load_fabric_json
+    from render_engine.model.errors import LimitExceeded
+    from render_engine.model.settings import Settings
+
+    png = pyvips.Image.black(1200, 1000, bands=4).pngsave_buffer(compression=9)
+    url = "data:image/png;base64," + base64.b64encode(png).decode()
+    doc = fabric(fabric_image(url, shadow={"color": "#000", "blur": 4, "offsetX": 2, "offsetY": 2}))
+    engine = Engine(Settings(max_source_pixels=1_000_000))
+    t0 = time.perf_counter()
+    with pytest.raises(LimitExceeded) as info:
+        load_fabric_json(doc, engine, tmp_path)
+    assert info.value.field == "fabric.objects[0].src" and "1200x1000" in info.value.message
+    assert time.perf_counter() - t0 < 2.0

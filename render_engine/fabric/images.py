@@ -75,6 +75,12 @@ def image(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
         except pyvips.Error:
             raise DesignError("the data URL is not a readable image", field=f"{where}.src") from None
         nat_w, nat_h = img.width, img.height
+        pages = int(img.get("n-pages")) if img.get_typeof("n-pages") else 1
+        limit = conv.opts.max_source_pixels
+        if limit is not None and nat_w * nat_h * max(1, pages) > limit:  # a decompression bomb: header only
+            raise LimitExceeded(
+                f"image has {nat_w}x{nat_h} pixels x {pages} pages, over the {limit} pixel limit", field=f"{where}.src"
+            )
         if (dec.mirrored or filters) and nat_w * nat_h > _MAX_FLIP_PIXELS:
             raise DesignError("mirrored or filtered images are limited to 40 MP", field=f"{where}.flipX")
         if filters:

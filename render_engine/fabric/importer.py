@@ -9,6 +9,7 @@ order (:class:`.converter.Converter`).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -217,6 +218,9 @@ def load_fabric_json(
     (:func:`render_engine.model.templates.canvas_template`, id ``canvas-<w>x<h>``).
     """
     check_fabric(data, engine.settings)  # counts and lengths before any translation or text layout
+    options = options or FabricOptions()
+    if options.max_source_pixels is None:
+        options = dataclasses.replace(options, max_source_pixels=engine.settings.max_source_pixels)
     tid = template_id or (data.get("template") if isinstance(data, dict) else None)
     if tid is not None and (not isinstance(tid, str) or not tid):
         raise DesignError("template is a template id", field="template")

@@ -52,7 +52,8 @@ class FabricOptions:
     ``asset:<id>`` are accepted. ``unsupported``: ``"refuse"`` (default, print jobs) raises one
     :class:`~render_engine.model.errors.DesignError` listing every property the importer cannot honour;
     ``"approximate"`` (previews) draws the closest supported thing and lists each approximation in
-    :attr:`FabricImport.approximations` (preflight warnings ``fabric.approximated``).
+    :attr:`FabricImport.approximations` (preflight warnings ``fabric.approximated``). ``max_source_pixels``:
+    an image over it is a 413 at its ``.src`` before any of its pixels is decoded.
     """
 
     canvas_size: tuple[float, float] | None = None  # overrides the request's "canvas"
@@ -62,3 +63,6 @@ class FabricOptions:
     aspect_tolerance: float = 0.01
     image_dir: Path | None = None
     unsupported: Unsupported = "refuse"
+    # width x height x pages of an image src, from its header, before the importer decodes anything (filters,
+    # flips, a shadow's alpha): ``load_fabric_json`` fills in the engine's ``max_source_pixels``
+    max_source_pixels: int | None = None
