@@ -220,3 +220,22 @@ def test_fabric_file_that_is_not_json_names_the_position(tmp_path: Path) -> None
     r = _cli("render", "--dialect", "fabric", "--template", "mug-11oz", str(bad), "--out", str(tmp_path))
     assert r.returncode == 1
     assert f"FAILED {bad}: design: " in r.stderr and "line 2 column 3" in r.stderr, r.stderr
+
+
+def test_docs_links_and_package_metadata_point_at_things_that_exist() -> None:
+    """Every relative link in README.md and docs/ names a file of the repository; pyproject's URLs (if any)
+    are real URLs, not placeholders."""
+    import re
+    import tomllib
+
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), *sorted(ROOT.glob("*/README.md"))]
+    broken = []
+    for md in pages:
+        for target in re.findall(r"\]\(([^)\s]+)\)", md.read_text(encoding="utf-8")):
+            path = target.split("#")[0]
+            if path and not re.match(r"^[a-z]+:", target) and not (md.parent / path).exists():
+                broken.append(f"{md.relative_to(ROOT)} -> {target}")
+    assert not broken, broken
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    for name, url in project.get("urls", {}).items():
+        assert url.startswith("https://") and "example" not in url, (name, url)
