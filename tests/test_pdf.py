@@ -280,3 +280,22 @@ def test_photo_with_alpha_gets_a_soft_mask(engine: Engine, tmp_path: Path, asset
         (img,) = list(pdf.pages[0].Resources.XObject.values())
         assert img.ColorSpace == "/DeviceCMYK" and img.SMask.ColorSpace == "/DeviceGray"
         assert pdf.pages[0].Group.CS == "/DeviceCMYK"
+
+
+def test_svg_using_a_gradient_skips_cairosvg_and_is_placed_as_a_raster(engine: Engine) -> None:
+    """A referenced gradient, pattern or mask (or an <image>) would come back from CairoSVG as shadings or soft
+    masks, which the Form path refuses: such documents go straight to librsvg's raster (issue 22)."""
+    from render_engine.backends.pdf import needs_raster
+    from render_engine.inputs.assets import load_svg
+    from render_engine.testing import synth
+
+    def raster(svg: str) -> bool:
+        return needs_raster(load_svg(svg.encode(), "svg", engine.settings).data)
+
+    head = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><defs><linearGradient id="g">'
+    grad = head + '<stop offset="0" stop-color="red"/><stop offset="1" stop-color="blue"/></linearGradient></defs>'
+    assert raster(synth.badge_svg())
+    assert raster(grad + '<rect width="5" height="5" fill="url(#g)"/></svg>')
+    assert raster(grad + '<rect width="5" height="5" style="fill:url(#g)"/></svg>')
+    assert not raster(grad + '<rect width="5" height="5" fill="blue"/></svg>')  # defined, never used
+    assert not raster(synth.heart_svg()) and not raster(synth.star_svg())

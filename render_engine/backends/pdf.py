@@ -22,6 +22,7 @@ import hashlib
 import io
 import logging
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -458,7 +459,7 @@ def _svg(page: _Page, item: SvgItem, conv: ColorConverter, options: PdfOptions, 
         page.op(f"/{page.gstate(ca=item.opacity, CA=item.opacity)} gs")
     if item.rotation % 360:
         page.op(_cm(Matrix.rotate(item.rotation, d.cx, d.cy)))
-    form = _svg_form(page, item, conv)
+    form = None if needs_raster(item.doc.data) else _svg_form(page, item, conv)
     if form is not None:
         key, (w, h) = form
         page.op(_cm(Matrix(a=d.w / w, d=-d.h / h, e=d.x, f=d.y + d.h)))  # form space is y-up points
@@ -474,6 +475,26 @@ def _svg(page: _Page, item: SvgItem, conv: ColorConverter, options: PdfOptions, 
     key = _image_xobject(page, tile[0], conv, options.jpeg_quality)
     page.op(_cm(Matrix(a=d.w, d=-d.h, e=d.x, f=d.y + d.h)))
     page.op(f"/{key} Do")
+
+
+# paint servers and masks: CairoSVG draws a document that uses one with shadings, patterns or soft masks,
+# which the Form path refuses (operators and resources below)
+_PAINT_SERVER = re.compile(
+    rb"<(?:[\w-]+:)?(?:linearGradient|radialGradient|pattern|mask)\b[^>]*?\sid=[\"']([^\"']+)[\"']"
+)
+_IMAGE = re.compile(rb"<(?:[\w-]+:)?image\b")
+
+
+def needs_raster(data: bytes) -> bool:
+    """Whether a (sanitised) SVG document references a gradient, pattern or mask, or holds an image: then it
+    is placed as a raster without asking CairoSVG first (~0.1 s in the helper whose output would be refused)."""
+    if _IMAGE.search(data):
+        return True
+    for m in _PAINT_SERVER.finditer(data):
+        ref = m.group(1)
+        if any(f"url({q}#".encode() + ref + f"{q})".encode() in data for q in ("", "'", '"')):
+            return True
+    return False
 
 
 # operators that paint with something other than a flat colour, or change colour space: not recolourable
