@@ -194,6 +194,9 @@ def test_held_job_waits_for_an_audited_review(client: Any, hook_url: str) -> Non
     job = client.get(f"/v1/jobs/{jid}", headers=S).json()
     assert job["state"] == "held" and job["preflight"]["held_for"] == [HELD] and job["started_at"] is None
     assert jid not in [j["id"] for j in client.get("/v1/print-queue", headers=P).json()["jobs"]]
+    review = client.get("/v1/review-queue", headers=S).json()
+    assert jid in [j["id"] for j in review] and all(j["state"] == "held" for j in review)
+    assert client.get("/v1/review-queue", headers=P).status_code == 403
 
     # only its owner reviews it; a print unit cannot; production states wait for a ready job
     assert client.post(f"/v1/jobs/{jid}/approve", json={"reason": "ok"}, headers=P).status_code == 403

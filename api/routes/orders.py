@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Path
+from fastapi import APIRouter, BackgroundTasks, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from render_engine.farm.orders import QC_REASONS, event_payload
@@ -90,6 +90,14 @@ def _review(state: AppState, job_id: str, key: ApiKey, body: ReviewIn, approve: 
             log.warning("enqueue failed; left to the reconciler", extra={"job_id": rec.id}, exc_info=True)
     announce(state, bg, rec, "approved" if approve else "rejected")
     return JobOut.of(rec)
+
+
+@router.get("/review-queue", response_model=list[JobOut], responses=ERROR_RESPONSES)
+def review_queue(
+    state: State, key: Storefront, limit: Annotated[int, Query(ge=1, le=500)] = 100
+) -> list[JobOut]:
+    """This key's held jobs waiting for a review, oldest first, each with its verdict (``preflight.held_for``)."""
+    return [JobOut.of(r) for r in state.services.store.held(key.name, limit)]
 
 
 @router.post("/jobs/{job_id}/approve", response_model=JobOut, responses={**ERROR_RESPONSES, **CONFLICT})

@@ -125,6 +125,14 @@ class OrderStore:
             self.add_event(c, job_id, "approved" if approve else "rejected", actor, data, now)
             return self._record(c, job_id)
 
+    def held(self, owner: str, limit: int) -> list[Any]:
+        """Held jobs of ``owner`` waiting for a review, oldest first (the storefront's review queue)."""
+        with self._conn() as c:
+            rows = c.execute(
+                "SELECT id FROM jobs WHERE state = 'held' AND owner = ? ORDER BY created_at, id LIMIT ?", (owner, limit)
+            ).fetchall()
+            return [self._record(c, r["id"]) for r in rows]
+
     def report_production(self, job_id: str, new: str, actor: str, data: dict[str, Any], unit: str | None) -> Any:
         """A print unit reports ``new`` (accepted, printed, qc_failed, shipped). ``unit``: the reporting key's
         own print unit (its jobs only; None: any). ``accepted`` also acknowledges the job; ``qc_failed`` counts
