@@ -20,6 +20,9 @@ from ..model.errors import FontError
 _INHERIT_CATEGORIES = {"Mn", "Mc", "Me", "Cf", "Zs", "Cc"}
 # Scripts whose letters join: letter spacing would break the joins, so it is not applied to them.
 _CURSIVE_RANGES = ((0x0590, 0x08FF), (0xFB1D, 0xFDFF), (0xFE70, 0xFEFF))
+# Punctuation shared by the Indic scripts (danda, double danda): it stays in the face of the letters before
+# it when that face has it, so a Bengali or Tamil sentence ends with its own font's danda.
+_SHARED_INDIC = {0x0964, 0x0965}
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,9 @@ def assign_faces(text: str, faces: list[FontFace]) -> tuple[list[FontFace], set[
         cp = ord(ch)
         if i > 0 and cat in _INHERIT_CATEGORIES and (cat != "Zs" or out[i - 1].has_char(cp)):
             out.append(out[i - 1])  # marks/controls stay with their base; spaces with their word
+            continue
+        if i > 0 and cp in _SHARED_INDIC and out[i - 1].has_char(cp):
+            out.append(out[i - 1])
             continue
         chosen = next((f for f in faces if f.has_char(cp)), None)
         if chosen is None:
