@@ -318,3 +318,21 @@ def test_text_decoration_color(engine: Engine, tmp_path: Path) -> None:
     imp = load_fabric_json({"objects": [text], "width": 200, "height": 80}, engine, tmp_path)
     colours = [getattr(layer.fill, "hex", None) for layer in imp.design.layers if isinstance(layer, ShapeLayer)]
     assert colours == ["#ff0000", "#0000ff"], colours
+
+
+def test_properties_that_move_or_erase_are_never_dropped_silently(engine: Engine, tmp_path: Path) -> None:
+    """Fabric 5's eraser and Fabric 6's exactBoundingBox change the picture: refused (or approximated), never
+    ignored; an empty eraser changes nothing."""
+    rect = {"type": "rect", "version": "5.3.0", "left": 0, "top": 0, "width": 20, "height": 20, "fill": "#00f"}
+    line = {"type": "Polyline", "points": [{"x": 0, "y": 0}, {"x": 20, "y": 10}], "stroke": "#000", "fill": ""}
+    doc = {"width": 50, "height": 50, "objects": [
+        {**rect, "eraser": {"type": "eraser", "objects": [{"type": "path", "path": [["M", 0, 0], ["L", 5, 5]]}]}},
+        {**rect, "eraser": {"type": "eraser", "objects": []}},
+        {**line, "exactBoundingBox": True},
+    ]}  # fmt: skip
+    with pytest.raises(DesignError) as exc:
+        load_fabric_json(doc, engine, tmp_path)
+    assert [p.field for p in exc.value.problems] == ["objects[0].eraser", "objects[2].exactBoundingBox"]
+    imp = load_fabric_json(doc, engine, tmp_path, options=FabricOptions(unsupported="approximate"))
+    assert [f for f, _ in imp.approximations] == ["objects[0].eraser", "objects[2].exactBoundingBox"]
+    assert imp.sources == ("objects[0]", "objects[1]", "objects[2]")

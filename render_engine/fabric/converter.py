@@ -150,6 +150,9 @@ class Converter:
         table.update(DEFAULTS_TEXT if kind in TEXT_TYPES else {})
         table.update(DEFAULTS_IMAGE if kind == "image" else DEFAULTS_GROUP if kind == "group" else {})
         check_defaults(obj, where, table)
+        eraser = obj.get("eraser")  # Fabric 5's EraserBrush: erased strokes kept with the object
+        if isinstance(eraser, dict) and eraser.get("objects"):
+            raise DesignError("Fabric 5's eraser (erased strokes) is not supported", field=f"{where}.eraser")
         opacity = parent_opacity * num(obj, "opacity", 1.0, where)
         if not 0 <= opacity <= 1:
             raise DesignError("opacity must be between 0 and 1", field=f"{where}.opacity")

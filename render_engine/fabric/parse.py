@@ -42,7 +42,10 @@ TEXT_TYPES = {"text", "i-text", "textbox"}
 
 # Properties that change how an object prints, with the values we can honour. Anything else is an error.
 # (globalCompositeOperation: .compositing; strokeUniform and strokeDashOffset: .shapes for vector objects)
-DEFAULTS_ALL: dict[str, tuple[Any, ...]] = {}
+DEFAULTS_ALL: dict[str, tuple[Any, ...]] = {
+    # Fabric 6+ polylines / polygons measured from their stroke outline (changes where they sit)
+    "exactBoundingBox": (False, None),
+}
 DEFAULTS_TEXT: dict[str, tuple[Any, ...]] = {
     "strokeUniform": (False, None),
     "strokeDashOffset": (0, None),
