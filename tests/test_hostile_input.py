@@ -138,6 +138,9 @@ fabric_values = json_values | st.sampled_from(
     mutations=[(0, "text", "a\n\nb")],
     canvas=None,
 )
+@example(  # once a TypeError: an unhashable globalCompositeOperation looked up in a set
+    doc=0, mutations=[(0, "globalCompositeOperation", [])], canvas=None,
+)
 def test_the_fabric_importer_answers_mutated_canvases_with_a_design_or_a_typed_error(
     engine: Engine, doc: int, mutations: list, canvas: tuple | None
 ) -> None:

@@ -26,6 +26,8 @@ def blend_of(obj: Mapping[str, Any], where: str, opaque_canvas: bool) -> str | N
     """The native blend mode for the object, or None when it draws nothing (``destination-over`` on an
     opaque canvas); an error for an operator we cannot draw faithfully."""
     op = obj.get("globalCompositeOperation")
+    if op is not None and not isinstance(op, str):  # a list or object is not hashable: no set lookup on it
+        raise DesignError("globalCompositeOperation is a string", field=f"{where}.globalCompositeOperation")
     if op in (None, "source-over"):
         return "normal"
     if op in BLEND_MODES:
