@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 import pyvips
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from render_engine.farm.settings import ServiceSettings
 from tests.test_hostile_jobs import damaged_png
@@ -349,3 +351,20 @@ def test_a_fabric_image_over_the_pixel_limit_is_refused_from_its_header_before_a
         load_fabric_json(doc, engine, tmp_path)
     assert info.value.field == "fabric.objects[0].src" and "1200x1000" in info.value.message
     assert time.perf_counter() - t0 < 2.0
+
+
+_json_atoms = st.sampled_from([b"1", b"-0", b"1e999", b"NaN", b"9" * 5000, b'"\\ud800"', b'"x"', b"null", b"true",
+                               b"[]", b"{}", b'{"a":1,"a":2}', b"\xff", b"\xc3\x28", b'"\x00"'])  # fmt: skip
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(parts=st.lists(_json_atoms | st.binary(max_size=12), max_size=6), wrap=st.booleans())
+def test_random_bodies_never_get_a_5xx_or_an_untyped_error(client: Any, parts: list[bytes], wrap: bool) -> None:
+    body = b"".join(parts)
+    if wrap:
+        body = b'{"design": {"version": 1, "template": ' + body + b', "layers": []}}'
+    r = client.post("/v1/jobs", content=body, headers=JSON)
+    assert r.status_code < 500, (body[:200], r.status_code, r.text[:200])
+    if r.status_code >= 400:
+        got = r.json()
+        assert got["code"] and got["message"] and not got["code"].startswith("http_"), got
