@@ -140,7 +140,8 @@ def test_a_10000_character_word_is_refused_by_the_text_limit_before_shaping(clie
     elapsed = time.perf_counter() - t0
     print(f"{dialect}: 10 000-character word refused in {elapsed * 1000:.0f} ms")
     assert got["field"] == field and "10000 characters" in got["message"], got
-    assert elapsed < 0.5, f"{elapsed:.2f} s: the word was worked on before the limit refused it"
+    # ~10-30 ms here (70-160 ms on a live server with load average 20); shaping it first took 6.5 s
+    assert elapsed < 2.0, f"{elapsed:.2f} s: the word was worked on before the limit refused it"
 
 
 # ------------------------------------------------------------------------------- images: decode before store
