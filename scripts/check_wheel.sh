@@ -15,6 +15,7 @@ python3 -m pip wheel -q --disable-pip-version-check --no-deps -w "$tmp/dist" .
 # plain path entries after the new venv's own, which works from a venv too, where --system-site-packages would
 # reach only the base interpreter's), install only the wheel, and run from outside the checkout so neither ./
 # nor the editable install can stand in for it
+unset PYTHONPATH  # a checkout on the path would stand in for the wheel
 python3 -m venv --without-pip "$tmp/venv"
 inner="$("$tmp/venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
 python3 -c 'import site; print("\n".join(site.getsitepackages()))' > "$inner/_outer_site_packages.pth"
