@@ -9,7 +9,7 @@ import os
 import socket
 import sys
 
-from ..farm.settings import ServiceSettings
+from ..farm.settings import ApiKey, ServiceSettings
 
 COMMANDS = ("serve", "worker")
 
@@ -77,10 +77,10 @@ def configure_logging(level: str) -> None:
     logging.getLogger("pyvips").setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
-def announce(settings: ServiceSettings, demo_key: object, host: str, port: int) -> None:
+def announce(settings: ServiceSettings, demo_key: ApiKey | None, host: str, port: int) -> None:
     """What a newcomer needs on stderr before the server's own log: where the demo is and which key it uses."""
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
-    key = getattr(demo_key, "key", None)
+    key = demo_key.key if demo_key is not None else None
     if not settings.keys() and key:
         print(
             f"render-engine: no API keys configured (RENDER_ENGINE_API_KEYS). Demo page: {url}/demo\n"
