@@ -257,7 +257,8 @@ def test_canvas_covers_bleed(engine: Engine, tmp_path: Path) -> None:
         ),
         ([_obj("Text", text="x", fill={"type": "pattern", "source": "x"})], "fabric.objects[0].fill"),
         ([_obj("Text", text="x", fill={"type": "linear", "coords": {}})], "fabric.objects[0].fill.colorStops"),
-        ([_obj("Rect", fill={"type": "pattern", "source": "x"})], "fabric.objects[0].fill.type"),
+        ([_obj("Rect", fill={"type": "pattern", "source": "x"})], "fabric.objects[0].fill.source"),  # not a data URL
+        ([_obj("Triangle", fill={"type": "pattern", "source": "x"})], "fabric.objects[0].fill.type"),  # svg layer
         ([_obj("Rect", globalCompositeOperation="xor")], "fabric.objects[0].globalCompositeOperation"),
         ([_obj("Sprite")], "fabric.objects[0].type"),
         (

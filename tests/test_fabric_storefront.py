@@ -40,7 +40,6 @@ OFF_MAX = 0.01  # share of pixels whose largest channel difference exceeds 32 le
 OFF_MAX_AT = {("tshirt_slogan", 1): 0.045, ("mug_photo_name", 1): 0.016}
 # refused today, each naming its field; the owner of the drawing feature is in the reason
 KNOWN_GAPS = {
-    "pattern_fill": ("objects[0].fill", "pattern fill (d-paint: patterns)"),
 }
 
 

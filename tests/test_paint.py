@@ -343,3 +343,86 @@ def test_gradient_pdf_looks_like_the_preview(engine: Engine, showcase_pdf: Path,
     ssim = structural_similarity(want, got, channel_axis=2, data_range=255)
     print(f"paint showcase: SSIM print vs preview = {ssim:.4f}")
     assert ssim >= 0.97
+
+
+# --------------------------------------------------------------------------------------------- patterns
+
+
+def _checker_url() -> str:
+    import base64
+
+    import pyvips
+
+    tile = (
+        pyvips.Image.black(20, 20)
+        .new_from_image([240, 200, 80])
+        .draw_rect([200, 40, 40], 0, 0, 10, 10, fill=True)
+        .draw_rect([40, 90, 200], 10, 10, 10, 10, fill=True)
+        .copy(interpretation="srgb")
+    )
+    return "data:image/png;base64," + base64.b64encode(tile.pngsave_buffer()).decode()
+
+
+def _pattern(**kw: Any) -> dict[str, Any]:
+    return {"type": "pattern", "image": _checker_url(), "width": 10, "height": 10, "units": "absolute", **kw}
+
+
+def test_pattern_tiles_probe_points(engine: Engine, tmp_path: Path) -> None:
+    """A 10 mm checker tile (red top-left, blue bottom-right, yellow elsewhere) from the trim origin."""
+    img = _png(
+        engine,
+        tmp_path,
+        design(
+            "mug-11oz", _rect(0, 0, 100, 40, fill=_pattern()), _rect(0, 50, 100, 30, fill=_pattern(repeat="repeat-x"))
+        ),
+    )
+    red, blue, yellow = (200, 40, 40), (40, 90, 200), (240, 200, 80)
+    for x0 in (0, 10, 50, 90):
+        for y0 in (0, 20):
+            assert np.abs(img[_px(x0 + 2.5, y0 + 2.5)] - red).max() <= 3
+            assert np.abs(img[_px(x0 + 7.5, y0 + 7.5)] - blue).max() <= 3
+            assert np.abs(img[_px(x0 + 7.5, y0 + 2.5)] - yellow).max() <= 3
+    # repeat-x: one row of tiles from the pattern origin (y 0..10), nothing below it inside the rect
+    assert img[_px(42.5, 55)].min() > 245
+    # the repeated row starts at the trim origin, above this rect: no tile at y 50..80
+    assert img[_px(12.5, 52.5)].min() > 245
+
+
+def test_pattern_is_a_tiling_pattern_in_the_pdf(engine: Engine, tmp_path: Path) -> None:
+    d = design("mug-11oz", _rect(5, 5, 100, 40, fill=_pattern(transform=[1, 0.2, 0, 1, 0, 0]), rotation=10))
+    pdf_path = render_file(write_design(tmp_path, d), engine, tmp_path, fmt="pdf").path
+    with pikepdf.open(pdf_path) as pdf:
+        (pat,) = pdf.pages[0].Resources.Pattern.values()
+        assert int(pat.PatternType) == 1 and int(pat.PaintType) == 1
+        assert (float(pat.XStep), float(pat.YStep)) == (10.0, 10.0)
+        (tile,) = pat.Resources.XObject.values()
+        assert str(tile.ColorSpace) == "/DeviceCMYK" and (int(tile.Width), int(tile.Height)) == (20, 20)
+    raster = render_file(write_design(tmp_path, d), engine, tmp_path, fmt="png", dpi=150, soft_proof=True).path
+    png = tmp_path / "gs.png"
+    profile = ROOT / "icc_profiles" / "FOGRA39L-coated-300.icc"
+    r = subprocess.run(
+        [
+            "gs",
+            "-q",
+            "-dNOPAUSE",
+            "-dBATCH",
+            "-dSAFER",
+            "-sDEVICE=png16m",
+            "-r150",
+            "-dGraphicsAlphaBits=4",
+            f"-sDefaultCMYKProfile={profile}",
+            "-dRenderIntent=1",
+            f"-sOutputFile={png}",
+            str(pdf_path),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 0, r.stderr
+    with Image.open(raster) as a, Image.open(png) as b:
+        size = (a.width // 4, a.height // 4)  # box-filtered 4x: Ghostscript point-samples images (test_pdf)
+        want = np.asarray(a.convert("RGB").resize(size, Image.Resampling.BOX))
+        got = np.asarray(b.convert("RGB").resize(size, Image.Resampling.BOX))
+    ssim = structural_similarity(want, got, channel_axis=2, data_range=255)
+    print(f"pattern: SSIM print vs preview = {ssim:.4f}")
+    assert ssim >= 0.97

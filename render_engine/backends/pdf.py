@@ -40,7 +40,7 @@ from ..model.design import RGB, Box, FontRef, TextLayer
 from ..model.errors import AssetError, asset_errors
 from ..model.geometry import IDENTITY, Matrix, Rect
 from ..model.geometry import Path as VPath
-from ..model.paint import PDF_BLEND, Gradient, ResolvedPaint
+from ..model.paint import PDF_BLEND, Gradient, Pattern, ResolvedPaint
 from ..model.units import MM_PER_INCH, mm_to_pt
 from .imaging import placed_pixels
 from .pdf_paint import opacity_mask, shading_pattern, srgb_interpolated
@@ -76,7 +76,7 @@ class _Page:
     colorspaces: dict[str, Array] = field(default_factory=dict)
     shadings: dict[str, Dictionary] = field(default_factory=dict)
     properties: dict[str, Dictionary] = field(default_factory=dict)
-    patterns: dict[str, Dictionary] = field(default_factory=dict)
+    patterns: dict[str, Dictionary | Stream] = field(default_factory=dict)
     base: Matrix = IDENTITY  # page mm -> default user space (pattern matrices are relative to it)
     images: list[tuple[Stream, pyvips.Image]] = field(default_factory=list)  # XObjects still to encode
 
@@ -221,6 +221,9 @@ def build_pdf(
 def _set_paint(page: _Page, paint: ResolvedPaint, conv: ColorConverter, role: Role, stroke: bool, bbox: Rect) -> None:
     """Operators selecting ``paint`` for the next fill (or stroke): a CMYK colour, or a shading pattern
     (plus its stop opacities as a soft mask: call inside ``q``/``Q``, with the CTM at page mm)."""
+    if isinstance(paint, Pattern):
+        _set_pattern(page, paint, conv, stroke)
+        return
     if not isinstance(paint, Gradient):
         page.op(_cmyk_ops(conv.flat(paint, role), stroke))
         return
@@ -232,6 +235,38 @@ def _set_paint(page: _Page, paint: ResolvedPaint, conv: ColorConverter, role: Ro
         page.gstates[name] = Dictionary(Type=Name.ExtGState, SMask=opacity_mask(page.pdf, paint, bbox))
         page.op(f"/{name} gs")
     page.op(f"/Pattern {'CS' if stroke else 'cs'} /{key} {'SCN' if stroke else 'scn'}")
+
+
+def _set_pattern(page: _Page, pat: Pattern, conv: ColorConverter, stroke: bool) -> None:
+    """A tiling pattern (PatternType 1, coloured): one cell of ``pat.size`` pattern units holding the tile as
+    a CMYK image at its own resolution; ``repeat-x`` / ``-y`` / ``no-repeat`` step so far the other way that
+    only one row / column / cell meets the page. Its matrix is relative to the page (``page.base``)."""
+    from ..inputs.assets import to_srgb
+
+    with asset_errors("paint", "pattern image"):
+        tile = to_srgb(pyvips.Image.new_from_buffer(pat.image, "", fail_on="error")).cast("uchar")
+    key = _image_xobject(page, tile, conv, 90)
+    w, h = pat.size
+    far = max(w, h) * 1e4
+    xstep = w if pat.repeat in ("repeat", "repeat-x") else far
+    ystep = h if pat.repeat in ("repeat", "repeat-y") else far
+    m = pat.matrix.then(page.base)
+    cell = Stream(
+        page.pdf,
+        f"q {_n(w)} 0 0 {_n(-h)} 0 {_n(h)} cm /Im0 Do Q".encode(),
+        Type=Name.Pattern,
+        PatternType=1,
+        PaintType=1,
+        TilingType=1,
+        BBox=Array([0, 0, round(w, 6), round(h, 6)]),
+        XStep=round(xstep, 6),
+        YStep=round(ystep, 6),
+        Matrix=Array([round(v, 6) for v in (m.a, m.b, m.c, m.d, m.e, m.f)]),
+        Resources=Dictionary(XObject=Dictionary(Im0=page.xobjects[key])),
+    )
+    pk = f"P{len(page.patterns)}"
+    page.patterns[pk] = page.pdf.make_indirect(cell)
+    page.op(f"/Pattern {'CS' if stroke else 'cs'} /{pk} {'SCN' if stroke else 'scn'}")
 
 
 def _stroke_style(page: _Page, style: StrokeStyle) -> None:
@@ -251,7 +286,7 @@ def _padded(path: VPath, pad: float) -> Rect:
 
 def _background(page: _Page, item: BackgroundItem, conv: ColorConverter) -> None:
     r = item.rect
-    if isinstance(item.color, Gradient):
+    if isinstance(item.color, Gradient | Pattern):
         _set_paint(page, item.color, conv, "area", False, r)
         page.op(f"{_n(r.x)} {_n(r.y)} {_n(r.w)} {_n(r.h)} re f")
         return
@@ -305,7 +340,7 @@ def _text(page: _Page, item: TextItem, conv: ColorConverter) -> None:
     for colour, outline in item.paint_runs:  # one fill per colour (text spans)
         if outline.empty:
             continue
-        if isinstance(colour, Gradient):
+        if isinstance(colour, Gradient | Pattern):
             page.op("q")
             _set_paint(page, colour, conv, "text", False, _padded(outline, 1.0))
             page.op(_path_ops(outline))
@@ -324,7 +359,7 @@ def _text(page: _Page, item: TextItem, conv: ColorConverter) -> None:
 def _shape(page: _Page, item: ShapeItem, conv: ColorConverter, options: PdfOptions) -> None:
     if item.opacity < 1:
         page.op(f"/{page.gstate(ca=item.opacity, CA=item.opacity)} gs")
-    if item.stroke_first or isinstance(item.fill, Gradient) or isinstance(item.stroke, Gradient):
+    if item.stroke_first or isinstance(item.fill, Gradient | Pattern) or isinstance(item.stroke, Gradient | Pattern):
         _shape_parts(page, item, conv)
         return
     _stroke_style(page, item.style)

@@ -22,11 +22,11 @@ from ..layout.plan import PLAIN_STROKE, BackgroundItem, ImageItem, Layout, Shape
 from ..model.design import CMYK, RGB
 from ..model.errors import LimitExceeded, asset_errors
 from ..model.geometry import Matrix, Path, Rect, rotated_bounds
-from ..model.paint import Gradient
+from ..model.paint import Gradient, Pattern
 from ..model.units import mm_to_px, pixels_per_mm
 from .common import Canvas, Tile
 from .imaging import placed_pixels, with_alpha
-from .raster_paint import ScreenPaint, composite, screen_paint, svg_paint
+from .raster_paint import ScreenPaint, composite, pattern_image, screen_paint, svg_paint
 
 if TYPE_CHECKING:
     import numpy as np
@@ -67,7 +67,7 @@ def draw_raster(
     tiles: list[tuple[Tile, str]] = []
     for item in layout.items:
         tile: Tile | None
-        if isinstance(item, BackgroundItem) and isinstance(item.color, Gradient):
+        if isinstance(item, BackgroundItem) and isinstance(item.color, Gradient | Pattern):
             tile = path_tile(canvas, Path.rect(item.rect), screen(item.color, "area"), None, 0.0, 1.0)
         elif isinstance(item, BackgroundItem):
             tile = _background(item, canvas, paint)
@@ -164,7 +164,7 @@ def _solid(w: int, h: int, colour: tuple[int, ...]) -> pyvips.Image:
 
 def _background(item: BackgroundItem, c: Canvas, paint: ColourFn) -> Tile:
     if item.color is not None:
-        assert not isinstance(item.color, Gradient)
+        assert not isinstance(item.color, Gradient | Pattern)
         return _solid(c.width, c.height, paint(item.color, "area")), 0, 0
     grad = item.gradient
     assert grad is not None
@@ -247,8 +247,10 @@ def _affine(img: pyvips.Image, m: Matrix, c: Canvas, x0: int, y0: int) -> tuple[
     out = img.premultiply().affine(
         [p.a, p.c, p.b, p.d],
         interpolate=pyvips.Interpolate.new("bicubic"),
-        odx=ox,
-        ody=oy,
+        idx=0.5,  # pixel centres map to pixel centres
+        idy=0.5,
+        odx=ox - 0.5,
+        ody=oy - 0.5,
         oarea=[left, top, right - left, bottom - top],
         extend="background",
         background=[0, 0, 0, 0],
@@ -298,6 +300,8 @@ def path_tile(
     visible = _clip_to_canvas(c.outer(bounds, pad), c)
     if visible is None:
         return None
+    if isinstance(fill, Pattern) or isinstance(stroke, Pattern):
+        return _pattern_path_tile(c, path, fill, stroke, stroke_mm, opacity, style, stroke_first, visible)
     rule = "evenodd" if path.evenodd else "nonzero"
     defs = ""
     attrs = ['fill="none"']
@@ -327,6 +331,49 @@ def path_tile(
     body = (f"<defs>{defs}</defs>" if defs else "") + f'<path d="{path.svg_d()}" {" ".join(attrs)}/>'
     img = pyvips.Image.svgload_buffer(_svg_doc(c, visible, body), unlimited=False)
     return img.cast("uchar").copy(interpretation="srgb"), visible[0], visible[1]
+
+
+def _pattern_path_tile(
+    c: Canvas,
+    path: Path,
+    fill: ScreenPaint | None,
+    stroke: ScreenPaint | None,
+    stroke_mm: float,
+    opacity: float,
+    style: StrokeStyle,
+    stroke_first: bool,
+    area: tuple[int, int, int, int],
+) -> Tile:
+    """A fill and/or stroke where one is a pattern: each part is its coverage (librsvg) times its paint (the
+    tiled pattern, or the flat / gradient part drawn as usual), composited in paint order over ``area``."""
+    x, y, w, h = area
+    k = pixels_per_mm(c.dpi)
+    to_px = Matrix(a=k, d=k, e=-c.origin.x * k - x, f=-c.origin.y * k - y)
+    white = (255, 255, 255)
+    parts: list[pyvips.Image] = []
+    for part in ("stroke", "fill") if stroke_first else ("fill", "stroke"):
+        paint = fill if part == "fill" else stroke
+        if paint is None:
+            continue
+        as_fill = part == "fill"
+        if isinstance(paint, Pattern):
+            cover = path_tile(c, path, white if as_fill else None, None if as_fill else white, stroke_mm, 1.0, style)
+            img = pattern_image(paint, to_px, w, h, "pattern")
+        else:
+            cover = None
+            drawn = path_tile(c, path, paint if as_fill else None, None if as_fill else paint, stroke_mm, 1.0, style)
+            if drawn is None:
+                continue
+            img = drawn[0]
+        if cover is not None:
+            img = img.extract_band(0, n=3).bandjoin((img[3] * (cover[0][3] / 255.0)).cast("uchar"))
+        parts.append(img)
+    out = pyvips.Image.black(w, h, bands=4).cast("uchar").copy(interpretation="srgb")
+    if parts:
+        out = out.composite(parts, ["over"] * len(parts), compositing_space="srgb").cast("uchar")
+    if opacity < 1:
+        out = out.extract_band(0, n=3).bandjoin((out[3] * opacity).cast("uchar"))
+    return out.copy(interpretation="srgb"), x, y
 
 
 def _clip_to_canvas(px: tuple[int, int, int, int], c: Canvas) -> tuple[int, int, int, int] | None:

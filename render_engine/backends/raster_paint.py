@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,7 +19,9 @@ import pyvips
 
 from ..inputs.color import hex_of
 from ..model.design import CMYK, RGB
-from ..model.paint import Gradient, ResolvedPaint
+from ..model.errors import LimitExceeded, asset_errors
+from ..model.geometry import Matrix
+from ..model.paint import Gradient, Pattern, ResolvedPaint
 
 Rgb = tuple[int, int, int]
 
@@ -31,11 +34,14 @@ class ScreenGradient:
     stops: tuple[tuple[float, Rgb, float], ...]
 
 
-ScreenPaint = Rgb | ScreenGradient
+ScreenPaint = Rgb | ScreenGradient | Pattern
 
 
 def screen_paint(paint: ResolvedPaint, convert: Callable[[RGB | CMYK], Rgb]) -> ScreenPaint:
-    """``paint`` as shown on screen: flat colours and every stop through ``convert``."""
+    """``paint`` as shown on screen: flat colours and every stop through ``convert`` (a pattern's tile is
+    shown as it is)."""
+    if isinstance(paint, Pattern):
+        return paint
     if isinstance(paint, Gradient):
         return ScreenGradient(paint, tuple((o, convert(c), a) for o, c, a in paint.stops))
     return convert(paint)
@@ -46,8 +52,56 @@ def _n(v: float) -> str:
     return "0" if s in ("-0", "") else s
 
 
+def pattern_image(pat: Pattern, to_px: Matrix, w: int, h: int, field: str) -> pyvips.Image:
+    """``pat`` tiled over a ``w`` x ``h`` px area (premultiplied-safe RGBA uchar); ``to_px`` maps page mm to
+    the area's pixels. The tile is repeated lazily (``replicate``) over the tiles the area can see, then
+    mapped by one affine (bicubic)."""
+    from ..inputs.assets import to_srgb
+
+    with asset_errors(field, "pattern image"):
+        tile = to_srgb(pyvips.Image.new_from_buffer(pat.image, "", fail_on="error"))
+        if tile.width * tile.height > 16_000_000:
+            raise LimitExceeded("a pattern tile may have at most 16 megapixels", field=field)
+        if tile.bands == 3:
+            tile = tile.bandjoin(255)
+        tile = tile.cast("uchar")
+    tw, th = tile.width, tile.height
+    # tile px -> pattern units -> page mm -> area px
+    m = Matrix.scale(pat.size[0] / tw, pat.size[1] / th).then(pat.matrix).then(to_px)
+    det = m.a * m.d - m.b * m.c
+    inv = Matrix(m.d / det, -m.b / det, -m.c / det, m.a / det, 0, 0)
+    corners = [(x, y) for x in (0, w) for y in (0, h)]
+    us = [inv.a * (x - m.e) + inv.c * (y - m.f) for x, y in corners]
+    vs = [inv.b * (x - m.e) + inv.d * (y - m.f) for x, y in corners]
+    i0, i1 = math.floor(min(us) / tw), math.floor(max(us) / tw)
+    j0, j1 = math.floor(min(vs) / th), math.floor(max(vs) / th)
+    if pat.repeat in ("repeat-y", "no-repeat"):
+        i0, i1 = 0, 0
+    if pat.repeat in ("repeat-x", "no-repeat"):
+        j0, j1 = 0, 0
+    if i1 < i0 or j1 < j0:
+        return pyvips.Image.black(w, h, bands=4).cast("uchar").copy(interpretation="srgb")
+    if (i1 - i0 + 1) * (j1 - j0 + 1) > 4_000_000:
+        raise LimitExceeded("a pattern's tiles would repeat more than 4 million times", field=field)
+    big = tile.premultiply().replicate(i1 - i0 + 1, j1 - j0 + 1)
+    place = Matrix.translate(i0 * tw, j0 * th).then(m)
+    out = big.affine(
+        [place.a, place.c, place.b, place.d],
+        interpolate=pyvips.Interpolate.new("bilinear"),  # as cairo (Fabric) and browsers sample patterns
+        idx=0.5,  # pixel centres map to pixel centres (cairo's convention)
+        idy=0.5,
+        odx=place.e - 0.5,
+        ody=place.f - 0.5,
+        oarea=[0, 0, w, h],
+        extend="background",
+        background=[0, 0, 0, 0],
+    )
+    return out.unpremultiply().cast("uchar").copy(interpretation="srgb")
+
+
 def svg_paint(paint: ScreenPaint, ident: str) -> tuple[str, str]:
     """(``<defs>`` content, attribute value) painting with ``paint`` in an SVG whose user space is page mm."""
+    assert not isinstance(paint, Pattern)  # drawn by pattern_image under a mask
     if not isinstance(paint, ScreenGradient):
         return "", hex_of(paint)
     g = paint.gradient

@@ -22,7 +22,7 @@ from ..model.units import MM_PER_PT
 from . import svg
 from .effects import clip_defs, own_clips, shadow_filter
 from .geometry import centred, decompose, dims, path_bounds, transformed_bounds
-from .paints import native_gradient
+from .paints import native_gradient, native_pattern
 from .parse import TEXT_TYPES, color, line_style, num, path_d, points
 from .svg import fmt
 
@@ -149,6 +149,8 @@ def native_shape(conv: Converter, node: Node, p: Paint) -> dict[str, Any] | None
     def paint_of(value: str, key: str) -> Any:
         if not value.startswith("url("):
             return value
+        if obj[key].get("type") == "pattern":
+            return native_pattern(obj[key], f"{where}.{key}", (-w / 2, -h / 2), to_page)
         return native_gradient(obj[key], f"{where}.{key}", (w, h), (-w / 2, -h / 2), to_page)
 
     layer: dict[str, Any] = {"type": "shape", "opacity": round(node.opacity * alpha, 6)}

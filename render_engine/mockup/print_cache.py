@@ -47,7 +47,7 @@ from ..inputs.lru import Lru
 from ..inputs.photo_decode import decoded_crop
 from ..layout.plan import BackgroundItem, ImageItem, Item, Layout, ShapeItem, SvgItem, TextItem
 from ..model.design import CMYK, RGB, LinearGradient
-from ..model.paint import Gradient, ResolvedPaint
+from ..model.paint import Gradient, Pattern, ResolvedPaint
 
 Window = tuple[int, int, int, int]  # x0, y0, x1, y1 on the print canvas (pixels)
 
@@ -124,7 +124,9 @@ def _rgb(conv: ColorConverter, color: RGB | CMYK, role: Any) -> RGB:
     return RGB(hex=f"#{r:02x}{g:02x}{b:02x}")
 
 
-def _proofed(conv: ColorConverter, paint: ResolvedPaint, role: Any) -> RGB | Gradient:
+def _proofed(conv: ColorConverter, paint: ResolvedPaint, role: Any) -> RGB | Gradient | Pattern:
+    if isinstance(paint, Pattern):
+        return paint  # an image tile: shown as it is
     if isinstance(paint, Gradient):
         return dataclasses.replace(paint, stops=tuple((o, _rgb(conv, c, role), a) for o, c, a in paint.stops))
     return _rgb(conv, paint, role)

@@ -18,6 +18,9 @@ Two halves, both pure (no pixels):
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -126,20 +129,58 @@ class RadialGradientPaint(_Gradient):
     fr: NonNegCoord = 0.0
 
 
+MAX_TILE_BYTES = 4_000_000  # a pattern tile is a small image: a data URL of at most this many characters
+
+
+class PatternPaint(Model):
+    """An image tile repeated over the painted area (Canvas 2D ``createPattern``): pattern space has the
+    tile's top-left at its origin and the tile ``width`` x ``height`` units large; ``units: "box"`` puts the
+    origin at the layer box's top-left (mm, turning with the layer), ``"absolute"`` at the trim origin (mm);
+    ``transform`` maps pattern space on (as SVG's ``patternTransform``)."""
+
+    type: Literal["pattern"]
+    image: Annotated[str, Field(min_length=30, max_length=MAX_TILE_BYTES)] = Field(
+        description="The tile: a base64 PNG or JPEG data URL (the design carries it; nothing is fetched)."
+    )
+    width: Annotated[float, Field(gt=0, le=100_000)]
+    height: Annotated[float, Field(gt=0, le=100_000)]
+    repeat: Literal["repeat", "repeat-x", "repeat-y", "no-repeat"] = "repeat"
+    units: Literal["box", "absolute"] = "box"
+    transform: tuple[Coord, Coord, Coord, Coord, Coord, Coord] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> PatternPaint:
+        if not re.match(r"^data:image/(png|jpeg|jpg);base64,", self.image[:40]):
+            raise ValueError("a pattern image is a base64 PNG or JPEG data: URL")
+        try:
+            head = base64.b64decode(self.image[self.image.index(",") + 1 :], validate=True)[:8]
+        except (binascii.Error, ValueError):
+            raise ValueError("the pattern image is not valid base64") from None
+        if not (head.startswith(b"\x89PNG") or head.startswith(b"\xff\xd8")):
+            raise ValueError("the pattern image is not a PNG or JPEG")
+        t = self.transform
+        if t is not None and abs(t[0] * t[3] - t[1] * t[2]) < 1e-12:
+            raise ValueError("a pattern transform must be invertible")
+        return self
+
+
 def _paint_tag(value: Any) -> str:
     if isinstance(value, dict) and "type" in value:
-        return "paint:radial" if value.get("type") == "radial" else "paint:linear"
+        return {"radial": "paint:radial", "pattern": "paint:pattern"}.get(str(value.get("type")), "paint:linear")
     if isinstance(value, LinearGradientPaint):
         return "paint:linear"
     if isinstance(value, RadialGradientPaint):
         return "paint:radial"
+    if isinstance(value, PatternPaint):
+        return "paint:pattern"
     return "paint:flat"
 
 
 Paint = Annotated[
     Annotated[Color, Tag("paint:flat")]
     | Annotated[LinearGradientPaint, Tag("paint:linear")]
-    | Annotated[RadialGradientPaint, Tag("paint:radial")],
+    | Annotated[RadialGradientPaint, Tag("paint:radial")]
+    | Annotated[PatternPaint, Tag("paint:pattern")],
     Discriminator(_paint_tag),
 ]
 GradientPaint = LinearGradientPaint | RadialGradientPaint
@@ -170,8 +211,22 @@ class Gradient:
         return self.stops[len(self.stops) // 2][1]
 
 
-#: A paint as the backends see it: a flat colour or a resolved gradient.
-ResolvedPaint = RGB | CMYK | Gradient
+@dataclass(frozen=True)
+class Pattern:
+    """A pattern resolved by layout: ``matrix`` maps pattern space (tile ``size`` units, origin at the
+    tile's top-left) to page mm; ``image`` is the decoded tile's encoded bytes (PNG / JPEG)."""
+
+    image: bytes
+    size: tuple[float, float]
+    repeat: str
+    matrix: Matrix
+
+    def representative(self) -> RGB:
+        return RGB(hex="#808080")
+
+
+#: A paint as the backends see it: a flat colour, a resolved gradient or a resolved pattern.
+ResolvedPaint = RGB | CMYK | Gradient | Pattern
 
 
 def resolve_paint(paint: Any, box: Rect, placement: Matrix) -> ResolvedPaint:
@@ -180,6 +235,11 @@ def resolve_paint(paint: Any, box: Rect, placement: Matrix) -> ResolvedPaint:
     if isinstance(paint, RGB | CMYK):
         return paint
     m = Matrix() if paint.transform is None else Matrix(*paint.transform)
+    if isinstance(paint, PatternPaint):
+        if paint.units == "box":
+            m = m.then(Matrix.translate(box.x, box.y)).then(placement)
+        data = base64.b64decode(paint.image[paint.image.index(",") + 1 :])
+        return Pattern(data, (paint.width, paint.height), paint.repeat, m)
     if paint.units == "box":
         m = m.then(Matrix(a=box.w, d=box.h, e=box.x, f=box.y)).then(placement)
     stops = tuple((s.offset, s.color, s.opacity) for s in paint.stops)
@@ -192,13 +252,15 @@ def resolve_paint(paint: Any, box: Rect, placement: Matrix) -> ResolvedPaint:
 
 def flat_colour(paint: ResolvedPaint) -> RGB | CMYK:
     """The colour standing for ``paint`` where one colour is needed (thumbnails)."""
-    return paint.representative() if isinstance(paint, Gradient) else paint
+    return paint.representative() if isinstance(paint, Gradient | Pattern) else paint
 
 
 def paint_colours(paint: ResolvedPaint) -> tuple[RGB | CMYK, ...]:
     """Every colour ``paint`` shows (a gradient: each visible stop), e.g. for contrast checks."""
     if isinstance(paint, Gradient):
         return tuple(c for _o, c, a in paint.stops if a > 0) or (paint.stops[0][1],)
+    if isinstance(paint, Pattern):
+        return ()  # an image: no flat colour to judge contrast by
     return (paint,)
 
 
@@ -211,6 +273,8 @@ __all__ = [
     "LinearGradientPaint",
     "Paint",
     "PaintStop",
+    "Pattern",
+    "PatternPaint",
     "RadialGradientPaint",
     "ResolvedPaint",
     "flat_colour",

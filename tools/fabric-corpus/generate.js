@@ -718,6 +718,43 @@ const designs = {
       ],
     };
   },
+  patterns: () => {
+    // pattern fills (Fabric's Pattern: the source image at its own pixel size, repeat modes, offset,
+    // patternTransform) on a rect, a rotated ellipse, a stroked circle and the canvas background
+    const tile = createCanvas(24, 24);
+    const t = tile.getContext('2d');
+    t.fillStyle = '#ffeaa7';
+    t.fillRect(0, 0, 24, 24);
+    t.fillStyle = '#e17055';
+    t.beginPath();
+    t.arc(12, 12, 7, 0, Math.PI * 2);
+    t.fill();
+    t.fillStyle = '#0984e3';
+    t.fillRect(0, 0, 6, 6);
+    const stripes = createCanvas(16, 16);
+    const st = stripes.getContext('2d');
+    st.fillStyle = '#dfe6e9';
+    st.fillRect(0, 0, 16, 16);
+    st.fillStyle = '#6c5ce7';
+    st.fillRect(0, 0, 8, 16);
+    const pat = (source, opts) => new fabric.Pattern({ source, ...opts });
+    return {
+      backgroundColor: pat(stripes, { repeat: 'repeat', patternTransform: [0.7071, 0.7071, -0.7071, 0.7071, 0, 0] }),
+      objects: [
+        new fabric.Rect({ left: 40, top: 40, width: 240, height: 200, strokeWidth: 0, fill: pat(tile, { repeat: 'repeat' }) }),
+        new fabric.Ellipse({
+          left: 330, top: 60, rx: 110, ry: 80, angle: 20, strokeWidth: 0,
+          fill: pat(tile, { repeat: 'repeat', offsetX: 6, offsetY: 4, patternTransform: [1.5, 0, 0, 1.5, 0, 0] }),
+        }),
+        new fabric.Rect({ left: 40, top: 320, width: 240, height: 200, strokeWidth: 0, fill: pat(tile, { repeat: 'repeat-x' }) }),
+        new fabric.Rect({ left: 320, top: 320, width: 240, height: 200, strokeWidth: 0, fill: pat(tile, { repeat: 'no-repeat', offsetX: 80, offsetY: 60 }) }),
+        new fabric.Circle({
+          left: 200, top: 560, radius: 90, stroke: '#2d3436', strokeWidth: 8, scaleX: 1.2, scaleY: 1.2,
+          fill: pat(tile, { repeat: 'repeat-y' }),
+        }),
+      ],
+    };
+  },
   storefront_mix: () => {
     // what a gift shop's editor sends: a gradient background, a multiply-blended paper texture under a
     // saturated photo, a dashed frame and a gradient-filled badge
