@@ -598,6 +598,17 @@ def test_fabric_errors_are_4xx_naming_the_field(
     assert got["code"] in code.split("|") and (got["field"] == field or got["field"].startswith(field + ".")), got
 
 
+def test_fabric_canvas_without_template_is_checked_at_its_own_size(client: Any) -> None:
+    """No template: the canvas as it is (template canvas-<w>x<h>), as the CLI and the Python API render it."""
+    doc = {"version": "7.4.0", "width": 400, "height": 300, "background": "#ffffff",
+           "objects": [fabric_text("Hello", originX="left", originY="top")]}
+    r = client.post("/v1/preflight", json={"design": doc, "dialect": "fabric"}, headers=S)
+    assert r.status_code == 200, r.text
+    assert r.json()["template"] == "canvas-400x300"
+    mm = 25.4 / 96
+    assert r.json()["trim"] == {"x": 0.0, "y": 0.0, "width": round(400 * mm, 3), "height": round(300 * mm, 3)}
+
+
 def test_fabric_problems_all_in_one_422_or_approximated_as_warnings(client: Any) -> None:
     doc = fabric_coaster(fabric_text(globalCompositeOperation="xor", direction="sideways"), {"type": "Sprite"})
     r = client.post("/v1/preflight", json={"design": doc, "dialect": "fabric"}, headers=S)
