@@ -37,7 +37,7 @@ from ..inputs.fonts import FontCatalog
 from ..layout.plan import PLAIN_STROKE, BackgroundItem, ImageItem, Layout, ShapeItem, StrokeStyle, SvgItem, TextItem
 from ..layout.text import layout_text
 from ..model.design import RGB, Box, FontRef, TextLayer
-from ..model.errors import AssetError, asset_errors
+from ..model.errors import AssetError, LimitExceeded, asset_errors
 from ..model.geometry import IDENTITY, Matrix, Rect
 from ..model.geometry import Path as VPath
 from ..model.paint import PDF_BLEND, Gradient, Pattern, ResolvedPaint
@@ -244,7 +244,10 @@ def _set_pattern(page: _Page, pat: Pattern, conv: ColorConverter, stroke: bool) 
     from ..inputs.assets import to_srgb
 
     with asset_errors("paint", "pattern image"):
-        tile = to_srgb(pyvips.Image.new_from_buffer(pat.image, "", fail_on="error")).cast("uchar")
+        tile = pyvips.Image.new_from_buffer(pat.image, "", fail_on="error")
+        if tile.width * tile.height > 16_000_000:
+            raise LimitExceeded("a pattern tile may have at most 16 megapixels", field="paint")
+        tile = to_srgb(tile).cast("uchar")
     key = _image_xobject(page, tile, conv, 90)
     w, h = pat.size
     far = max(w, h) * 1e4

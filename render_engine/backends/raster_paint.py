@@ -59,9 +59,10 @@ def pattern_image(pat: Pattern, to_px: Matrix, w: int, h: int, field: str) -> py
     from ..inputs.assets import to_srgb
 
     with asset_errors(field, "pattern image"):
-        tile = to_srgb(pyvips.Image.new_from_buffer(pat.image, "", fail_on="error"))
-        if tile.width * tile.height > 16_000_000:
+        tile = pyvips.Image.new_from_buffer(pat.image, "", fail_on="error")
+        if tile.width * tile.height > 16_000_000:  # checked on the header, before any decode
             raise LimitExceeded("a pattern tile may have at most 16 megapixels", field=field)
+        tile = to_srgb(tile)
         if tile.bands == 3:
             tile = tile.bandjoin(255)
         tile = tile.cast("uchar")

@@ -456,6 +456,8 @@ def _blend_image(a: np.ndarray, f: dict[str, Any], at: str) -> np.ndarray:
     over = to_srgb(over)
     if over.bands == 3:
         over = over.bandjoin(255)
+    if over.width * over.height > 40_000_000:  # the header only so far
+        raise DesignError("the BlendImage image may have at most 40 megapixels", field=f"{at}.image.src")
     h, w = a.shape[:2]
     sx, sy = num(im, "scaleX", 1.0, f"{at}.image"), num(im, "scaleY", 1.0, f"{at}.image")
     left, top = num(im, "left", 0.0, f"{at}.image"), num(im, "top", 0.0, f"{at}.image")
