@@ -392,3 +392,28 @@ def test_semi_transparent_layer_on_a_dtg_shirt(engine: Engine, assets_dir: Path)
     assert f.severity == "warning" and f.measured == 100.0
     opaque, _ = _run(engine, design("tshirt-front-dtg", _image("grey-alpha.png", (100, 100, 100, 100))), assets_dir)
     assert "image.semi_transparent_dtg" not in opaque.codes(), "a hard-edged cut-out prints fine"
+
+
+@pytest.mark.parametrize("evenodd", [False, True])
+def test_ink_test_follows_the_fill_rule_the_raster_backend_draws(evenodd: bool) -> None:
+    """Overlapping contours (a glyph's stroke crossing its bowl, drawn in the same direction) are ink under
+    the non-zero rule glyphs use, and a hole only under even-odd: preflight's point-in-outline test must agree
+    with what the raster backend fills, probe by probe."""
+    from render_engine.backends.common import Canvas
+    from render_engine.backends.raster import path_tile
+    from render_engine.checks.regions import inside
+    from render_engine.model.geometry import Path as VPath
+    from render_engine.model.geometry import Rect
+
+    path = VPath.from_svg("M 0 0 L 6 0 L 6 6 L 0 6 Z M 3 3 L 9 3 L 9 9 L 3 9 Z", evenodd=evenodd)
+    probes = np.array([(4.5, 4.5), (1.5, 1.5), (7.5, 7.5), (7.5, 1.5)])  # overlap, only one, only other, neither
+    assert inside(path, probes).tolist() == [not evenodd, True, True, False]
+    canvas = Canvas(Rect(-1, -1, 12, 12), 254.0, 120, 120)  # 10 px per mm
+    tile = path_tile(canvas, path, (0, 0, 0), None, 0.0, 1.0)
+    assert tile is not None
+    img, x0, y0 = tile
+    alpha = np.ndarray(buffer=img[3].write_to_memory(), dtype=np.uint8, shape=(img.height, img.width))
+    for (mx, my), expected in zip(probes, [not evenodd, True, True, False], strict=True):
+        px, py = round(canvas.x(mx)) - x0, round(canvas.y(my)) - y0
+        inked = 0 <= px < img.width and 0 <= py < img.height and alpha[py, px] > 128
+        assert inked == expected, (mx, my)

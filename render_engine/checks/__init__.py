@@ -2,9 +2,15 @@
 
 Where things happen:
 
-- :mod:`.preflight` — :func:`~.preflight.preflight` runs every check over a prepared layout and returns a
-  :class:`~.preflight.PreflightReport` (findings with codes, severities, measured vs required values);
-  ``CHECKS`` lists them in order. (The top-level :func:`render_engine.preflight` is the one-call facade.)
+- :mod:`.preflight` — :func:`~.preflight.preflight` runs ``CHECKS`` (a sequence of check functions, in the
+  order their findings appear) over a prepared layout and returns a :class:`~.report.PreflightReport`.
+  (The top-level :func:`render_engine.preflight` is the one-call facade.)
+- :mod:`.report` — the report model: findings (code, severity, measured vs required), echoed texts, JSON,
+  the human summary; :class:`~.report.CheckContext`, what every check reads.
+- One module per check: :mod:`.resolution`, :mod:`.safe_zone`, :mod:`.faces`, :mod:`.bleed`,
+  :mod:`.print_area`, :mod:`.images`, :mod:`.text`, :mod:`.strokes`, :mod:`.ink` (total ink and gamut).
+- :mod:`.thresholds` — the numbers the checks compare against; :mod:`.words` — colour and product words for
+  messages; :mod:`.regions` — item extents and the point-in-outline test (the path's own fill rule).
 - :mod:`.color` — colour statistics of placed photos: total ink, out-of-gamut share (ΔE2000) on a thumbnail.
 - :mod:`.proof` — the proof image: the soft-proofed design with the product geometry and every finding drawn
   over it, as an operator or an approval page sees it.

@@ -1,0 +1,120 @@
+"""Where things are on the page, for the checks: item extents, intersections, glyph outlines as polygons
+and point-in-outline tests (even-odd or non-zero, as the backends fill them)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from ..layout.plan import BackgroundItem, ImageItem, Item, Layout, SvgItem, TextItem
+from ..model.geometry import Path, Rect, rotated_bounds
+
+
+def item_bounds(it: Item) -> Rect | None:
+    """Page extent of an item (mm), rotation included."""
+    if isinstance(it, BackgroundItem):
+        return it.rect
+    if isinstance(it, ImageItem):
+        r = rotated_bounds(it.dest, it.rotation, it.box.cx, it.box.cy) if it.rotation % 360 else it.dest
+        return r
+    if isinstance(it, SvgItem):
+        return rotated_bounds(it.dest, it.rotation, it.dest.cx, it.dest.cy) if it.rotation % 360 else it.dest
+    if isinstance(it, TextItem):
+        return it.block.bounds
+    return it.path.bounds()
+
+
+def intersection(a: Rect, b: Rect) -> Rect | None:
+    x0, y0 = max(a.x, b.x), max(a.y, b.y)
+    x1, y1 = min(a.x1, b.x1), min(a.y1, b.y1)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    return Rect(x0, y0, x1 - x0, y1 - y0)
+
+
+def flatten(path: Path, steps: int = 6) -> list[np.ndarray]:
+    """The path as closed polygons (curves sampled with ``steps`` segments), each an (n, 2) array."""
+    polys: list[list[tuple[float, float]]] = []
+    cur: list[tuple[float, float]] = []
+    for op, pts in path.ops:
+        if op == "M":
+            if len(cur) > 2:
+                polys.append(cur)
+            cur = [pts[0]]
+        elif op == "L":
+            cur.append(pts[0])
+        elif op == "C" and cur:
+            p0 = cur[-1]
+            p1, p2, p3 = pts
+            for k in range(1, steps + 1):
+                t = k / steps
+                mt = 1 - t
+                cur.append(
+                    (
+                        mt**3 * p0[0] + 3 * mt * mt * t * p1[0] + 3 * mt * t * t * p2[0] + t**3 * p3[0],
+                        mt**3 * p0[1] + 3 * mt * mt * t * p1[1] + 3 * mt * t * t * p2[1] + t**3 * p3[1],
+                    )
+                )
+        elif op == "Z" and cur:
+            if len(cur) > 2:
+                polys.append(cur)
+            cur = [cur[0]]
+    if len(cur) > 2:
+        polys.append(cur)
+    return [np.asarray(p, dtype=np.float64) for p in polys]
+
+
+def inside(path: Path, pts: np.ndarray) -> np.ndarray:
+    """Point-in-outline test of ``pts`` (n, 2) against the flattened path, with the path's own fill rule as
+    the backends fill it: even-odd when ``path.evenodd``, else non-zero winding — so where two contours of one
+    glyph overlap (a stroke crossing a bowl in many script fonts) the overlap is ink, not a hole."""
+    res = np.zeros(len(pts), dtype=bool)
+    if len(pts) == 0:
+        return res
+    x, y = pts[:, 0][:, None], pts[:, 1][:, None]
+    winding = np.zeros(len(pts), dtype=np.int64)
+    for poly in flatten(path):
+        a = poly
+        b = np.roll(poly, -1, axis=0)
+        ax, ay, bx, by = a[:, 0][None], a[:, 1][None], b[:, 0][None], b[:, 1][None]
+        up, down = (ay <= y) & (by > y), (ay > y) & (by <= y)  # the edge crosses the ray's height
+        with np.errstate(divide="ignore", invalid="ignore"):
+            xi = ax + (y - ay) * (bx - ax) / (by - ay)
+        right = x < xi  # the crossing lies on the ray from the point to the right
+        winding += np.count_nonzero(up & right, axis=1) - np.count_nonzero(down & right, axis=1)
+        if path.evenodd:
+            res ^= (np.count_nonzero((up | down) & right, axis=1) % 2).astype(bool)
+    return res if path.evenodd else winding != 0
+
+
+def ink_points(item: TextItem, n: int = 48) -> np.ndarray:
+    """Sample points (mm) inside the text's glyph outlines: a grid over its bounds, kept where there is ink."""
+    b = item.block.bounds
+    if b is None or item.block.outline.empty:
+        return np.zeros((0, 2))
+    nx = n
+    ny = max(4, round(n * b.h / max(b.w, 1e-6)))
+    ny = min(ny, 4 * n)
+    xs = b.x + (np.arange(nx) + 0.5) * b.w / nx
+    ys = b.y + (np.arange(ny) + 0.5) * b.h / ny
+    grid = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
+    # include the bounds' extremes: thin strokes at the edge must not slip between grid points
+    pts = grid[inside(item.block.outline, grid)]
+    return pts if len(pts) else grid
+
+
+def points_rect(pts: np.ndarray) -> Rect:
+    x0, y0 = pts.min(axis=0)
+    x1, y1 = pts.max(axis=0)
+    return Rect(float(x0), float(y0), float(x1 - x0), float(y1 - y0))
+
+
+def printed_images(layout: Layout) -> Iterator[tuple[ImageItem, Rect]]:
+    """Image items that put ink inside the bleed box, with their page bounds (mm)."""
+    for it in layout.items:
+        if not isinstance(it, ImageItem) or it.opacity <= 0:
+            continue
+        bounds = item_bounds(it)
+        if bounds is not None and intersection(bounds, layout.bleed) is not None:
+            yield it, bounds

@@ -1,0 +1,139 @@
+"""The preflight report model: :class:`Finding`, :class:`TextEcho`, :class:`PreflightReport` (and its JSON),
+the :class:`CheckContext` every check reads, and the human summary."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from ..model.geometry import Rect
+
+if TYPE_CHECKING:
+    from ..engine import Engine
+    from ..inputs.color import IccCatalog
+    from ..layout.plan import Layout
+    from ..layout.prepared import Prepared
+
+Severity = Literal["blocker", "warning", "info"]
+SEVERITIES: tuple[Severity, ...] = ("blocker", "warning", "info")
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What every check reads: the prepared design, the engine (ICC profiles), and whether the pixel-reading
+    colour checks run."""
+
+    prepared: Prepared
+    engine: Engine
+    color: bool = True
+
+    @property
+    def layout(self) -> Layout:
+        return self.prepared.layout
+
+    @property
+    def icc(self) -> IccCatalog:
+        return self.engine.icc
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: Severity
+    message: str
+    detail: str
+    layer: int | None = None
+    region: Rect | None = None
+    measured: Any = None
+    required: Any = None
+    unit: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "detail": self.detail,
+            "layer": self.layer,
+            "region": rect_dict(self.region),
+            "measured": self.measured,
+            "required": self.required,
+            "unit": self.unit,
+            **({"extra": self.extra} if self.extra else {}),
+        }
+
+
+@dataclass(frozen=True)
+class TextEcho:
+    """A text layer as it will print: the exact text (never trimmed), its laid-out lines, and the spacing
+    problems a shopper cannot see in it (``trailing space``, ``leading space``, ``double space``)."""
+
+    layer: int
+    text: str
+    lines: tuple[str, ...]
+    spaces: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"layer": self.layer, "text": self.text, "lines": list(self.lines), "spaces": list(self.spaces)}
+
+
+@dataclass(frozen=True)
+class PreflightReport:
+    template: str
+    findings: tuple[Finding, ...]
+    texts: tuple[TextEcho, ...]
+    trim: Rect
+    bleed: Rect
+    safe: Rect
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.severity == "blocker" for f in self.findings)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {s: sum(1 for f in self.findings if f.severity == s) for s in SEVERITIES}
+
+    def codes(self) -> list[str]:
+        return [f.code for f in self.findings]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": 1,
+            "template": self.template,
+            "ok": self.ok,
+            "counts": self.counts,
+            "trim": rect_dict(self.trim),
+            "bleed": rect_dict(self.bleed),
+            "safe": rect_dict(self.safe),
+            "findings": [dict(f.to_dict(), id=n) for n, f in enumerate(self.findings, 1)],
+            "texts": [t.to_dict() for t in self.texts],
+        }
+
+
+def rect_dict(r: Rect | None) -> dict[str, float] | None:
+    if r is None:
+        return None
+    return {"x": round(r.x, 3), "y": round(r.y, 3), "width": round(r.w, 3), "height": round(r.h, 3)}
+
+
+def rounded(v: float, nd: int = 1) -> float:
+    return round(float(v), nd)
+
+
+def summary_lines(report: PreflightReport) -> Iterable[str]:
+    """A human summary: one line per finding, then the texts to confirm."""
+    c = report.counts
+    yield (
+        f"preflight {report.template}: {'OK' if report.ok else 'BLOCKED'} — "
+        f"{c['blocker']} blocker(s), {c['warning']} warning(s), {c['info']} info"
+    )
+    for n, f in enumerate(report.findings, 1):
+        layer = f"layer {f.layer}" if f.layer is not None else "design"
+        meas = f" [{f.measured} vs {f.required}{(' ' + f.unit) if f.unit else ''}]" if f.measured is not None else ""
+        yield f"  {n:>2}. {f.severity.upper():7} {f.code:28} {layer:9} {f.message}{meas}"
+    for t in report.texts:
+        # the exact text (repr shows its spaces and line breaks), and any spacing a reader cannot see
+        yield f"  text layer {t.layer}: {t.text!r}" + (f"  ({', '.join(t.spaces)})" if t.spaces else "")
