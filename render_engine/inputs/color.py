@@ -7,6 +7,7 @@ through the output profile.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import zlib
@@ -51,6 +52,11 @@ class IccProfile:
     @cached_property
     def data(self) -> bytes:
         return self.path.read_bytes()
+
+    @cached_property
+    def digest(self) -> str:
+        """SHA-256 of the profile's bytes: what caches of converted colours are keyed on."""
+        return hashlib.sha256(self.data).hexdigest()
 
     @cached_property
     def deflated(self) -> bytes:

@@ -48,6 +48,7 @@ from ..inputs.photo_decode import decoded_crop
 from ..layout.plan import BackgroundItem, ImageItem, Item, Layout, ShapeItem, SvgItem, TextItem
 from ..model.design import CMYK, RGB, LinearGradient
 from ..model.paint import Gradient, Pattern, ResolvedPaint
+from ..model.templates import template_key
 
 Window = tuple[int, int, int, int]  # x0, y0, x1, y1 on the print canvas (pixels)
 
@@ -84,7 +85,7 @@ def proof_lut(engine: Engine, profile_id: str, flat: bool) -> np.ndarray:
         arr = np.ndarray(buffer=out.write_to_memory(), dtype=np.uint8, shape=(512, 512, out.bands))
         return np.ascontiguousarray(arr[:, :, :3].reshape(-1, 3))
 
-    return _LUTS.get(("lut", id(engine), profile_id, flat), build)
+    return _LUTS.get(("lut", engine.icc.cmyk_profile(profile_id).digest, flat), build)
 
 
 def packed_lut(engine: Engine, profile_id: str, flat: bool) -> np.ndarray:
@@ -95,7 +96,7 @@ def packed_lut(engine: Engine, profile_id: str, flat: bool) -> np.ndarray:
         lut = proof_lut(engine, profile_id, flat).astype(np.uint32)
         return np.ascontiguousarray(lut[:, 0] | (lut[:, 1] << 8) | (lut[:, 2] << 16) | np.uint32(0xFF000000))
 
-    return _LUTS.get(("packed", id(engine), profile_id, flat), build)
+    return _LUTS.get(("packed", engine.icc.cmyk_profile(profile_id).digest, flat), build)
 
 
 _QUANT = ((np.arange(256, dtype=np.uint32) * (LUT_LEVELS - 1) + 127) // 255).astype(np.uint32)
@@ -347,7 +348,7 @@ def item_tiles(item: Item, layout: Layout, dpi: float, engine: Engine, proof: bo
     t = layout.template
     # only fast-path photos are drawn for the window alone; other tiles serve every view
     win = window if _fast_path(item) else None
-    key = ("tile", t.id, id(t), round(dpi, 6), proof, win, _item_key(item), _file_key(item))
+    key = ("tile", template_key(t), round(dpi, 6), proof, win, _item_key(item), _file_key(item))
 
     def build() -> tuple[Tile, ...]:
         lut = None
@@ -432,4 +433,4 @@ def print_area_mask(layout: Layout, dpi: float) -> np.ndarray:
         arr = np.ndarray(buffer=m.write_to_memory(), dtype=np.uint8, shape=(h, w))
         return (arr / np.float32(255.0)).astype(np.float32)
 
-    return _MASKS.get(("mask", t.id, id(t), w, h), build)
+    return _MASKS.get(("mask", template_key(t), w, h), build)

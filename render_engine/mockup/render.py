@@ -32,7 +32,7 @@ from ..layout.prepared import Prepared
 from ..model.errors import DesignError, TemplateError
 from ..model.geometry import Rect
 from ..model.outputs import StepTimer
-from ..model.templates import Template
+from ..model.templates import Template, template_key
 from ..model.units import MM_PER_INCH
 from . import geometry
 from .print_cache import clear as clear_print_cache
@@ -59,7 +59,7 @@ def scenes_dir(engine: Engine) -> Path:
 
 
 def spec_for(template: Template) -> MockupSpec:
-    return _SPECS.get(("spec", template.id, id(template)), lambda: mockup_spec(template))
+    return _SPECS.get(("spec", template_key(template)), lambda: mockup_spec(template))
 
 
 @dataclass(frozen=True)
@@ -239,7 +239,7 @@ def build_scene(engine: Engine, template: Template, view: str, variant: str | No
 
 
 def scene_for(engine: Engine, template: Template, view: str, variant: str | None, width: int) -> Scene:
-    key = ("scene", str(scenes_dir(engine)), template.id, id(template), view, variant, width)
+    key = ("scene", str(scenes_dir(engine)), template_key(template), view, variant, width)
     return _SCENES.get(key, lambda: build_scene(engine, template, view, variant, width))
 
 

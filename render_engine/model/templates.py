@@ -6,8 +6,10 @@ the same space.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import weakref
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -211,3 +213,20 @@ def template_json_schema() -> dict[str, Any]:
     schema = Template.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     return schema
+
+
+_KEYS: dict[int, tuple[weakref.ref[Template], str]] = {}
+
+
+def template_key(template: Template) -> str:
+    """Identity of a template for process-wide caches (mockup scenes, masks, drawn tiles): its id and a digest
+    of its whole content. A template edited and reloaded gets a new key, and two loads of one file share
+    entries; ``id(template)``, used before, is reused by Python for another object after garbage collection.
+    The digest is computed once per template object (held by a weak reference)."""
+    entry = _KEYS.get(id(template))
+    if entry is not None and entry[0]() is template:
+        return entry[1]
+    key = f"{template.id}:{hashlib.sha256(template.model_dump_json().encode()).hexdigest()[:16]}"
+    ident = id(template)
+    _KEYS[ident] = (weakref.ref(template, lambda _ref: _KEYS.pop(ident, None)), key)
+    return key
