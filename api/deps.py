@@ -21,7 +21,7 @@ from render_engine.farm.routing import RegistryFile
 from render_engine.farm.settings import ApiKey, ServiceSettings
 from render_engine.farm.worker import Dispatcher, Services
 
-from .errors import ApiError
+from .errors import ApiError, Forbidden, Unauthorized
 from .metrics import Metrics
 from .render_cache import RenderCache
 
@@ -143,13 +143,13 @@ api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="A
 
 def _authenticate(state: AppState, presented: str | None) -> ApiKey:
     if not presented:
-        raise ApiError(401, "unauthorized", "missing X-API-Key header")
+        raise Unauthorized("missing X-API-Key header")
     found: ApiKey | None = None
     for k in state.keys:  # compare against every key in constant time
         if hmac.compare_digest(k.key.encode(), presented.encode("utf-8", "replace")):
             found = k
     if found is None:
-        raise ApiError(401, "unauthorized", "unknown API key")
+        raise Unauthorized("unknown API key")
     return found
 
 
@@ -159,7 +159,7 @@ def require(scope: str) -> Callable[[AppState, str | None], ApiKey]:
     def check(state: AppState, presented: str | None) -> ApiKey:
         key = _authenticate(state, presented)
         if scope not in key.scopes:
-            raise ApiError(403, "forbidden", f"this endpoint needs a {scope} key")
+            raise Forbidden(f"this endpoint needs a {scope} key")
         return key
 
     return check

@@ -42,6 +42,32 @@ class ApiError(RenderError):
         self.extra = extra  # more members of the JSON body (e.g. the preflight report of a refused job)
 
 
+class Unauthorized(ApiError):
+    """401: no key, or an unknown one."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(401, "unauthorized", message)
+
+
+class Forbidden(ApiError):
+    """403: a valid key that may not do this."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(403, "forbidden", message, field=field)
+
+
+class NotFound(ApiError):
+    """404: no such thing (or not one this key may see)."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(404, "not_found", message, field=field)
+
+
+class NoSuchJob(NotFound):
+    def __init__(self) -> None:
+        super().__init__("no such job", field="job_id")
+
+
 def storage_error(exc: OSError, what: str = "asset storage") -> ApiError:
     """Storage faults are the server's, not the client's: 507 when full, else 503; never a bare 500."""
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from render_engine.model.errors import TemplateError
 
 from ..deps import State, Storefront
-from ..errors import ERROR_RESPONSES, ApiError
+from ..errors import ERROR_RESPONSES, NotFound
 
 router = APIRouter(tags=["catalog"])
 
@@ -40,7 +40,7 @@ def get_template(template_id: str, state: State, key: Storefront) -> dict[str, A
     try:
         t = state.services.engine.templates.get(template_id)
     except TemplateError:
-        raise ApiError(404, "not_found", "no such template", field="template_id") from None
+        raise NotFound("no such template", field="template_id") from None
     return t.model_dump(mode="json")
 
 

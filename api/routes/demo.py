@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from render_engine.farm.settings import ApiKey, ServiceSettings
 
-from ..errors import ApiError
+from ..errors import NotFound
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def build_router(key: ApiKey) -> APIRouter:
     @router.get("/demo/{name}")
     def demo_file(name: str) -> Response:
         if name not in files:
-            raise ApiError(404, "not_found", "no such file", field="name")
+            raise NotFound("no such file", field="name")
         return Response(files[name], media_type=ASSETS[name], headers={**HEADERS, "Cache-Control": "no-cache"})
 
     return router

@@ -21,7 +21,7 @@ from render_engine.model.errors import AssetError
 
 from ..deps import PrintUnit, State, Storefront, api_key_header, get_state, require
 from ..door import admit
-from ..errors import ERROR_RESPONSES, ApiError
+from ..errors import ERROR_RESPONSES, ApiError, Forbidden, NoSuchJob, NotFound
 from ..intake import check_design
 from ..intake import output_profile as profile_of
 from ..routing import refresh, route_new_job
@@ -79,7 +79,7 @@ def _job(state: State, job_id: str, key: ApiKey | None = None) -> JobRecord:
     if rec is not None and key is not None and key.print_unit is not None and rec.print_unit != key.print_unit:
         rec = None
     if rec is None:
-        raise ApiError(404, "not_found", "no such job", field="job_id")
+        raise NoSuchJob()
     return rec
 
 
@@ -189,7 +189,7 @@ def download(job_id: str, name: str, state: State, key: AnyKey, request: Request
     if "print-unit" not in key.scopes:
         own = state.services.store.get(job_id) if JOB_ID.match(job_id) else None
         if own is None or own.owner != key.name:
-            raise ApiError(403, "forbidden", "a storefront key can only download its own jobs' files")
+            raise Forbidden("a storefront key can only download its own jobs' files")
     rec = _job(state, job_id, key)
     art = next((a for a in rec.artifacts if a["name"] == name), None) if rec.state == "ready" else None
     try:  # a local file, or an object in S3-compatible storage (render_engine/farm/storage.py)
@@ -199,7 +199,7 @@ def download(job_id: str, name: str, state: State, key: AnyKey, request: Request
             503, "storage_unavailable", "storage unreachable; retry later", headers={"Retry-After": "10"}
         ) from None
     if art is None or stored is None:
-        raise ApiError(404, "not_found", "no such file (the job may not be ready)", field="name")
+        raise NotFound("no such file (the job may not be ready)", field="name")
     etag = f'"{art["sha256"]}"'
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers={"ETag": etag})
@@ -234,7 +234,7 @@ def print_queue(
     filters of the page that returned it."""
     if key.print_unit is not None:  # a unit's own key: its own jobs only
         if print_unit not in (None, key.print_unit):
-            raise ApiError(403, "forbidden", "this key sees only its own print unit's jobs", field="print_unit")
+            raise Forbidden("this key sees only its own print unit's jobs", field="print_unit")
         print_unit = key.print_unit
     refresh(state)  # units switched off in the registry hand their jobs on first
     n = limit or state.services.settings.print_queue_page

@@ -24,7 +24,7 @@ from render_engine.farm.store_orders import Conflict
 from render_engine.farm.webhooks import deliver
 
 from ..deps import AppState, PrintUnit, State, Storefront
-from ..errors import ERROR_RESPONSES, ApiError
+from ..errors import ERROR_RESPONSES, ApiError, NoSuchJob
 from ..routing import reroute
 from ..schemas import JobOut
 
@@ -71,7 +71,7 @@ def announce(state: AppState, background: BackgroundTasks, rec: Any, kind: str) 
 def _own_job(state: AppState, job_id: str, key: ApiKey) -> None:
     rec = state.services.store.get(job_id)
     if rec is None or rec.owner != key.name:
-        raise ApiError(404, "not_found", "no such job", field="job_id")
+        raise NoSuchJob()
 
 
 def _review(state: AppState, job_id: str, key: ApiKey, body: ReviewIn, approve: bool, bg: BackgroundTasks) -> JobOut:
@@ -82,7 +82,7 @@ def _review(state: AppState, job_id: str, key: ApiKey, body: ReviewIn, approve: 
     except Conflict as exc:
         raise ApiError(409, "not_held", str(exc), field="job_id") from None
     if rec is None:
-        raise ApiError(404, "not_found", "no such job", field="job_id")
+        raise NoSuchJob()
     if approve:
         try:
             state.dispatcher.enqueue(rec)
@@ -133,7 +133,7 @@ def production(
     except Conflict as exc:
         raise ApiError(409, "invalid_transition", str(exc), field="state") from None
     if rec is None:
-        raise ApiError(404, "not_found", "no such job", field="job_id")
+        raise NoSuchJob()
     if rec.state == "queued":  # qc_failed with files "rerender": rendered again, then back in the print queue
         try:
             state.dispatcher.enqueue(rec)
@@ -156,7 +156,7 @@ def decline(job_id: JobId, body: DeclineIn, state: State, key: PrintUnit, backgr
     store = state.services.store
     rec = store.get(job_id)
     if rec is None or (key.print_unit is not None and rec.print_unit != key.print_unit):
-        raise ApiError(404, "not_found", "no such job", field="job_id")
+        raise NoSuchJob()
     if rec.print_unit is None:
         raise ApiError(409, "not_routed", "the job is not routed to a print unit", field="job_id")
     actor = key.name
@@ -166,6 +166,6 @@ def decline(job_id: JobId, body: DeclineIn, state: State, key: PrintUnit, backgr
     except Conflict as exc:
         raise ApiError(409, "invalid_transition", str(exc), field="job_id") from None
     if moved is None:
-        raise ApiError(404, "not_found", "no such job", field="job_id")
+        raise NoSuchJob()
     announce(state, background, moved, "routed")
     return JobOut.of(moved)

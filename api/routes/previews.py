@@ -24,7 +24,7 @@ from render_engine.farm.worker import body_hash
 from render_engine.pipeline import StepTimer
 
 from ..deps import AppState, State, Storefront
-from ..errors import ERROR_RESPONSES, ApiError, storage_error
+from ..errors import ERROR_RESPONSES, ApiError, NotFound, storage_error
 from ..intake import CheckedDesign, check_design, with_source_findings
 from ..render_cache import NAME, Entry
 from ..schemas import DesignRequest, ImageRef, PreflightOut, PreviewOut, PreviewRequest
@@ -188,7 +188,7 @@ def cached_image(name: str, state: State, key: Storefront, request: Request) -> 
         return Response(status_code=304, headers={"ETag": entry.etag})
     data = state.cache.read(entry) if entry is not None else None
     if entry is None or data is None:
-        raise ApiError(404, "not_found", "no such preview (it may have been evicted: POST again)", field="name")
+        raise NotFound("no such preview (it may have been evicted: POST again)", field="name")
     return Response(
         data,
         media_type=entry.meta["content_type"],

@@ -20,7 +20,7 @@ from render_engine.farm.sheets import plan_sheet, write_sheet
 from render_engine.farm.storage import sha256_file
 
 from ..deps import AppState, PrintUnit, State
-from ..errors import ERROR_RESPONSES, ApiError, storage_error
+from ..errors import ERROR_RESPONSES, ApiError, Forbidden, NotFound, storage_error
 from ..streaming import stored_file_response
 
 router = APIRouter(tags=["sheets"])
@@ -55,7 +55,7 @@ class SheetIn(BaseModel):
 def _unit(key: Any, asked: str | None) -> str | None:
     if key.print_unit is not None:
         if asked not in (None, key.print_unit):
-            raise ApiError(403, "forbidden", "this key imposes only its own print unit's jobs", field="print_unit")
+            raise Forbidden("this key imposes only its own print unit's jobs", field="print_unit")
         return str(key.print_unit)
     return asked
 
@@ -131,10 +131,10 @@ def sheet_file(sheet_id: SheetId, name: str, state: State, key: PrintUnit, reque
     meta = storage.open_artifact(sheet_id, "manifest.json") if name in FILES else None
     manifest = json.loads(b"".join(meta.iter_range())) if meta else None
     if manifest is None or (key.print_unit is not None and manifest.get("print_unit") != key.print_unit):
-        raise ApiError(404, "not_found", "no such sheet file", field="name")
+        raise NotFound("no such sheet file", field="name")
     stored = storage.open_artifact(sheet_id, name)
     if stored is None:
-        raise ApiError(404, "not_found", "no such sheet file", field="name")
+        raise NotFound("no such sheet file", field="name")
     return stored_file_response(
         request, stored, media_type=FILES[name], filename=f"sheet-{sheet_id}-{name}",
         headers={"Cache-Control": "private"},

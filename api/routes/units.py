@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from render_engine.farm.routing import local_midnight
 
 from ..deps import PrintUnit, State
-from ..errors import ERROR_RESPONSES, ApiError
+from ..errors import ERROR_RESPONSES, NotFound
 from ..routing import refresh
 
 router = APIRouter(tags=["print units"])
@@ -21,7 +21,7 @@ def print_units(state: State, key: PrintUnit) -> dict[str, Any]:
     """Every unit of the registry (a unit's own key: only its own) with ``routed_today`` (jobs routed to it
     since its local midnight, against ``daily_capacity``); the calendar and production days."""
     if state.units is None:
-        raise ApiError(404, "not_found", "no print-unit registry is configured (RENDER_ENGINE_PRINT_UNITS)")
+        raise NotFound("no print-unit registry is configured (RENDER_ENGINE_PRINT_UNITS)")
     refresh(state)
     registry = state.units.get()
     now = time.time()

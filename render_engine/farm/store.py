@@ -96,8 +96,14 @@ def asset_refs(obj: Any) -> list[str]:
     return sorted(found)
 
 
-class IdempotencyConflict(Exception):
+class IdempotencyConflict(RenderError):
     """The Idempotency-Key was used before with a different body."""
+
+    code = "idempotency_conflict"
+    http_status = 409
+
+    def __init__(self, message: str = "Idempotency-Key used with a different body") -> None:
+        super().__init__(message, field="Idempotency-Key")
 
 
 class JobStoreUnavailable(RenderError):

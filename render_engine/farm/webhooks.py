@@ -26,13 +26,17 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..model.errors import RenderError
 from .settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
 
-class WebhookRefused(ValueError):
+class WebhookRefused(RenderError, ValueError):
     """The URL may not be called (scheme, host, or an address inside the private network)."""
+
+    code = "invalid_request"
+    http_status = 422
 
 
 def check_url(url: str, allow_private: bool) -> str:

@@ -28,6 +28,8 @@ from typing import Any, Literal
 
 import pyvips
 
+from ..model.errors import AssetError, LimitExceeded
+
 # libvips class names of the loaders we use; unblocking a class unblocks its file/buffer/source variants
 ALLOWED_LOADERS = (
     "VipsForeignLoadJpeg",
@@ -69,11 +71,15 @@ _RECYCLE_AFTER = 200
 _START_TIMEOUT = 60.0
 
 
-class SvgBudgetExceeded(Exception):
-    """The helper did not answer within the budget (it has been killed)."""
+class SvgBudgetExceeded(LimitExceeded):
+    """The helper did not answer within the budget (it has been killed). Callers re-raise it naming the layer
+    (:func:`render_engine.inputs.assets.render_svg_pixels`)."""
+
+    def __init__(self, message: str = "SVG took longer than its render budget (too complex)") -> None:
+        super().__init__(message)
 
 
-class SvgRendererFailed(Exception):
+class SvgRendererFailed(AssetError):
     """The helper died (signal, OOM kill) or could not render the document; the message names the cause."""
 
 
