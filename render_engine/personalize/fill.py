@@ -1,0 +1,324 @@
+"""``fill(template, product, values, photos) -> Design``: a design template and a customer's values become a
+normal native design, which the pipeline renders like any other.
+
+Every value is checked before anything is built, and every problem comes back at once in one
+:class:`~render_engine.model.errors.DesignError` (``.problems``), each naming its slot: ``slots.name: at most
+18 characters``, ``slots.name.color: …``, ``photos.main: …``.
+
+Values are a mapping ``slot -> value`` (text, or an ISO date for date slots) with style choices as
+``slot.font`` / ``slot.color`` / ``slot.size`` keys, or ``slot -> {"text": …, "font": …, "color": …,
+"size": …}``. Photos are ``slot -> path`` (relative to ``base_dir``, as a design's assets are) or ``slot ->
+{"asset_id": …}`` (resolved by the caller's asset loader, as the API's are).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..model.design import Design, validation_error_to_design_error
+from ..model.errors import DesignError, RenderError, did_you_mean, several
+from ..model.settings import Settings
+from .model import NEUTRAL_SCRIPTS, DateSlot, DesignTemplate, PhotoSlot, TextSlot, native_layer
+from .variables import substitute
+
+STYLE_OPTIONS = ("font", "color", "size")
+MM_PER_INCH = 25.4
+
+
+def grapheme_count(text: str) -> int:
+    """User-perceived characters (ICU grapheme clusters): "नमस्ते" is 3, not 6 code points."""
+    import icu
+
+    it = icu.BreakIterator.createCharacterInstance(icu.Locale.getRoot())
+    it.setText(text)
+    return sum(1 for _ in it)
+
+
+def scripts_of(text: str) -> list[str]:
+    """The Unicode scripts of ``text``'s letters, in order of appearance (ICU names), neutral ones left out."""
+    import icu
+
+    found: dict[str, None] = {}
+    for ch in text:
+        name = icu.Script.getScript(ord(ch)).getName()
+        if name not in NEUTRAL_SCRIPTS:
+            found[name] = None
+    return list(found)
+
+
+def _normalise(
+    values: Mapping[str, Any], template: DesignTemplate, problems: list[DesignError]
+) -> dict[str, dict[str, Any]]:
+    """``{slot: {"value": …, "font": …, "color": …, "size": …}}`` from either spelling of values."""
+    out: dict[str, dict[str, Any]] = {}
+    for key, value in values.items():
+        slot, _, option = str(key).partition(".")
+        field = f"slots.{str(key)[:80]}"
+        if slot not in template.slots:
+            names = ", ".join(k for k, s in template.slots.items() if not isinstance(s, PhotoSlot)) or "none"
+            hint = did_you_mean(slot, template.slots)
+            problems.append(DesignError(f"unknown slot{hint}; slots: {names}", field=field))
+            continue
+        if isinstance(template.slots[slot], PhotoSlot):
+            problems.append(DesignError("a photo slot: give the photo in photos, not values", field=field))
+            continue
+        entry = out.setdefault(slot, {})
+        if option:
+            if option not in STYLE_OPTIONS:
+                problems.append(DesignError(f"unknown option; options: {', '.join(STYLE_OPTIONS)}", field=field))
+                continue
+            entry[option] = value
+        elif isinstance(value, Mapping):
+            for k, v in value.items():
+                if k in ("text", "value"):
+                    entry["value"] = v
+                elif k in STYLE_OPTIONS:
+                    entry[k] = v
+                else:
+                    problems.append(
+                        DesignError(f"unknown option; options: text, {', '.join(STYLE_OPTIONS)}", field=f"{field}.{k}")
+                    )
+        else:
+            entry["value"] = value
+    return out
+
+
+def _text_value(name: str, slot: TextSlot, entry: dict[str, Any], problems: list[DesignError]) -> str | None:
+    field = f"slots.{name}"
+    value = entry.get("value")
+    if value is None:
+        if slot.default is not None:
+            return slot.default
+        if slot.required:
+            problems.append(DesignError(f"required ({slot.label})", field=field))
+        return None
+    if not isinstance(value, str):
+        problems.append(DesignError("must be text", field=field))
+        return None
+    if not value.strip():
+        if slot.required:
+            problems.append(DesignError(f"required ({slot.label}); it is blank", field=field))
+        return None
+    before = len(problems)
+    if any((ord(c) < 32 and c != "\n") or 0xD800 <= ord(c) <= 0xDFFF or ord(c) == 0x7F for c in value):
+        problems.append(DesignError("must not contain control characters", field=field))
+    if "\n" in value and not slot.multiline:
+        problems.append(DesignError("must be one line", field=field))
+    if slot.max_length is not None:
+        n = grapheme_count(value)
+        if n > slot.max_length:
+            problems.append(DesignError(f"at most {slot.max_length} characters (it has {n})", field=field))
+    if slot.scripts:
+        bad = [s for s in scripts_of(value) if s not in slot.scripts]
+        if bad:
+            problems.append(
+                DesignError(f"only {', '.join(slot.scripts)} letters (found {', '.join(bad)})", field=field)
+            )
+    return value if len(problems) == before else None
+
+
+def _date_value(name: str, slot: DateSlot, entry: dict[str, Any], problems: list[DesignError]) -> dt.date | None:
+    field = f"slots.{name}"
+    value = entry.get("value")
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if slot.default is not None:
+            return slot.default
+        if slot.required:
+            problems.append(DesignError(f"required ({slot.label})", field=field))
+        return None
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    problems.append(DesignError("a date as YYYY-MM-DD", field=field))
+    return None
+
+
+def _style(name: str, slot: TextSlot | DateSlot, entry: dict[str, Any], problems: list[DesignError]) -> dict[str, Any]:
+    """The customer's font / colour / size choices for a text slot, each checked against the slot's lists."""
+    chosen: dict[str, Any] = {}
+    for option in STYLE_OPTIONS:
+        if option not in entry:
+            continue
+        field = f"slots.{name}.{option}"
+        allowed: list[Any] = getattr(slot, {"font": "fonts", "color": "colors", "size": "sizes"}[option], [])
+        if not allowed:
+            problems.append(DesignError(f"this slot offers no {option} choice", field=field))
+            continue
+        value = entry[option]
+        if option == "size":
+            try:
+                value = float(value)
+            except (TypeError, ValueError):
+                value = None
+            ok = value is not None and any(abs(value - s) < 1e-6 for s in allowed)
+        elif option == "color":
+            ok = isinstance(value, str) and value.lower() in [c.lower() for c in allowed]
+            value = value.lower() if ok else value
+        else:
+            ok = value in allowed
+        if not ok:
+            shown = ", ".join(f"{a:g}" if isinstance(a, float) else str(a) for a in allowed)
+            problems.append(DesignError(f"one of {shown}", field=field))
+            continue
+        chosen[option] = value
+    return chosen
+
+
+def _photo_dpi(info_size: tuple[int, int], layer: dict[str, Any]) -> tuple[float, float, float]:
+    """(effective DPI, box width mm, box height mm) of a photo of ``info_size`` px in an image layer."""
+    box = layer["box"]
+    bw, bh = float(box["width"]), float(box["height"])
+    iw, ih = info_size
+    along = (iw * MM_PER_INCH / bw, ih * MM_PER_INCH / bh)
+    fit = layer.get("fit", "cover")
+    return (max(along) if fit == "contain" else min(along)), bw, bh
+
+
+def _photos(
+    template: DesignTemplate,
+    product: str,
+    photos: Mapping[str, Any],
+    base_dir: Path,
+    placeholders: bool,
+    settings: Settings,
+    problems: list[DesignError],
+) -> dict[str, dict[str, str]]:
+    """``{slot: {"asset": relative path} | {"asset_id": id}}`` for the photos given, each checked."""
+    from ..inputs.assets import probe_image, resolve_path
+
+    out: dict[str, dict[str, str]] = {}
+    for key, value in photos.items():
+        field = f"photos.{str(key)[:80]}"
+        slot = template.slots.get(key)
+        if not isinstance(slot, PhotoSlot):
+            names = ", ".join(k for k, s in template.slots.items() if isinstance(s, PhotoSlot)) or "none"
+            problems.append(DesignError(f"unknown photo slot; photo slots: {names}", field=field))
+            continue
+        if isinstance(value, Mapping):
+            asset_id = value.get("asset_id")
+            if not isinstance(asset_id, str) or set(value) != {"asset_id"}:
+                problems.append(DesignError("a photo is a file path or {\"asset_id\": …}", field=field))
+                continue
+            out[key] = {"asset_id": asset_id}  # checked by the caller's loader (and preflight's DPI check)
+            continue
+        if not isinstance(value, str | os.PathLike):
+            problems.append(DesignError("a photo is a file path or {\"asset_id\": …}", field=field))
+            continue
+        rel = os.fspath(value)
+        try:
+            path = resolve_path(base_dir, rel, field)
+            info = probe_image(path, field, settings)
+        except RenderError as exc:
+            problems.append(DesignError(exc.message, field=field, local_detail=exc.local_detail))
+            continue
+        for raw in template.products[product].layers:
+            if raw.get("slot") != key:
+                continue
+            dpi, bw, bh = _photo_dpi((info.width, info.height), raw)
+            if dpi + 1e-6 < slot.min_dpi:
+                need_w = round(bw / MM_PER_INCH * slot.min_dpi)
+                need_h = round(bh / MM_PER_INCH * slot.min_dpi)
+                problems.append(
+                    DesignError(
+                        f"{dpi:.0f} dpi in its {bw:g} x {bh:g} mm box on {product}; at least {slot.min_dpi} dpi "
+                        f"(a photo of about {need_w} x {need_h} px)",
+                        field=field,
+                    )
+                )
+                break
+        out[key] = {"asset": Path(os.path.relpath(path, base_dir.resolve())).as_posix()}
+    for name, slot in template.slots.items():
+        if isinstance(slot, PhotoSlot) and slot.required and name not in photos and not placeholders:
+            problems.append(DesignError(f"required ({slot.label})", field=f"photos.{name}"))
+    return out
+
+
+def fill(
+    template: DesignTemplate,
+    product: str,
+    values: Mapping[str, Any] | None = None,
+    photos: Mapping[str, Any] | None = None,
+    *,
+    base_dir: str | os.PathLike[str] | None = None,
+    placeholders: bool = False,
+    settings: Settings | None = None,
+    order_id: str | None = None,
+) -> Design:
+    """The native design of ``template`` on ``product`` filled with ``values`` and ``photos``.
+
+    Raises one :class:`DesignError` listing every problem (``.problems``, each naming ``slots.<name>``,
+    ``slots.<name>.<option>`` or ``photos.<name>``). ``placeholders=True`` (storefront thumbnails) fills an
+    empty photo slot with its placeholder art and an empty required text slot with its label, instead of
+    refusing. Photo paths are relative to ``base_dir`` (default: the current folder), as the returned design's
+    assets are: render it with the same ``base_dir``.
+    """
+    if product not in template.products:
+        raise DesignError(
+            f"design template '{template.id}' is not made for this product; it fits: {', '.join(template.products)}",
+            field="product",
+        )
+    problems: list[DesignError] = []
+    base = Path(base_dir) if base_dir is not None else Path.cwd()
+    entries = _normalise(values or {}, template, problems)
+    texts: dict[str, str | dt.date] = {}
+    styles: dict[str, dict[str, Any]] = {}
+    for name, slot in template.slots.items():
+        entry = entries.get(name, {})
+        if isinstance(slot, TextSlot):
+            if placeholders and entry.get("value") is None and slot.default is None:
+                entry = {**entry, "value": slot.label}
+            text = _text_value(name, slot, entry, problems)
+            texts[name] = text or ""
+            styles[name] = _style(name, slot, entry, problems)
+        elif isinstance(slot, DateSlot):
+            if placeholders and entry.get("value") is None and slot.default is None:
+                entry = {**entry, "value": "2026-12-31"}
+            date = _date_value(name, slot, entry, problems)
+            texts[name] = date if date is not None else ""
+            styles[name] = _style(name, slot, entry, problems)
+    chosen = _photos(template, product, photos or {}, base, placeholders, settings or Settings(), problems)
+    if problems:
+        raise several(problems)
+    layers: list[dict[str, Any]] = []
+    for raw in template.products[product].layers:
+        layer = native_layer(raw)
+        if raw.get("type") == "text":
+            layer["text"] = substitute(str(raw["text"]), texts, template.language)
+            if not layer["text"].strip():
+                continue  # an empty optional slot: nothing to print
+            names = template.text_slots(raw)
+            style_slot = raw.get("style_slot") or (names[0] if len(names) == 1 else None)
+            style = styles.get(style_slot, {}) if style_slot else {}
+            if "font" in style:
+                layer["font"] = {**layer.get("font", {}), "family": style["font"]}
+            if "color" in style:
+                layer["color"] = style["color"]
+            if "size" in style:
+                layer["size"] = style["size"]
+        photo_slot = raw.get("slot")
+        if photo_slot is not None:
+            if photo_slot in chosen:
+                layer.update(chosen[photo_slot])
+            else:
+                art = template.slots[photo_slot]
+                if not (placeholders and isinstance(art, PhotoSlot) and art.placeholder_svg):
+                    continue  # an empty optional photo slot: the layer is left out
+                layer = {"type": "svg", "svg": art.placeholder_svg, "box": raw["box"], "fit": "contain"}
+        layers.append(layer)
+    meta: dict[str, Any] = {"title": template.name[:200]}
+    if order_id is not None:
+        meta["order_id"] = order_id
+    try:
+        return Design.model_validate({"version": 1, "template": product, "layers": layers, "meta": meta})
+    except ValidationError as exc:
+        raise validation_error_to_design_error(exc) from None
