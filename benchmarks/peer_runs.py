@@ -1,9 +1,10 @@
 """The R/C/T workloads (issue 22): real-looking orders through the public Python API, side by side with the
 hand-written pyvips + img2pdf peer (``--compare-peer``), interleaved in one run.
 
-* **R (warm)** — two long-lived worker processes, one for the engine (``render_engine.render_design`` /
-  ``render_mockup``) and one for the peer, each warmed up with one render; then the parent hands them the
-  designs *alternately* (engine, peer, peer, engine, …), so both see the same machine load. Medians.
+* **R (warm)** — two long-lived worker processes for all R orders, one for the engine
+  (``render_engine.render_design`` / ``render_mockup``) and one for the peer; per order each is warmed up with
+  one render, then the parent hands them the designs *alternately* (engine, peer, peer, engine, …), so both
+  see the same machine load. Medians.
 * **C (cold)** — one fresh process per render: ``python -m render_engine.cli render DESIGN --out DIR``
   (as a print unit's script runs ``render-engine render``) against ``python -m
   benchmarks.baselines.pyvips_img2pdf DESIGN OUT.pdf``, alternating; wall time, CPU (user + sys) and peak
@@ -51,7 +52,7 @@ def _paired_child(kind: RendererKind, jobs: Any, out: Any) -> None:
 
         render = make_renderer(kind)
         while (job := jobs.get()) is not None:
-            out.put(("sample", timed_render(render, job)))
+            out.put(("sample", (timed_render(render, job), peak_rss_kb())))
         out.put(("done", peak_rss_kb()))
     except BaseException:
         out.put(("crash", traceback.format_exc()))
@@ -63,13 +64,15 @@ class _Worker:
         self.proc = _CTX.Process(target=_paired_child, args=(kind, self.jobs, self.out), daemon=True)
         self.proc.start()
 
-    def render(self, job: Job) -> Sample:
+    def render(self, job: Job) -> tuple[Sample, int]:
+        """One render: its sample and the worker's peak RSS (kB) so far."""
         self.jobs.put(job)
         kind, value = self.out.get(timeout=600)
         if kind == "crash":
             raise RuntimeError(value)
-        assert isinstance(value, Sample)
-        return value
+        sample, rss = value
+        assert isinstance(sample, Sample)
+        return sample, int(rss)
 
     def close(self) -> int:
         self.jobs.put(None)
@@ -78,37 +81,53 @@ class _Worker:
         return int(value) if kind == "done" else 0
 
 
-def run_warm(ctx: Context, order: Order, progress: Progress, peer: bool) -> Row:
-    """One warm engine process (and one warm peer process), renders interleaved."""
+def run_warm(ctx: Context, order: Order, progress: Progress, workers: dict[str, _Worker]) -> Row:
+    """Renders of one order, interleaved between the warm engine worker and (with --compare-peer) the warm
+    peer worker. The first render of each is the warm-up for this order (its fonts, profiles, code paths)."""
     n = ctx.runs + 1
+    peer = "peer" in workers and not order.fabric
     designs = order_designs(ctx, order, n)
-    peer_designs = order_designs(ctx, order, n, "-peer") if peer and not order.fabric else []
+    peer_designs = order_designs(ctx, order, n, "-peer") if peer else []
+    impls = ["ours", "peer"] if peer else ["ours"]
     settle(ctx.wait_idle_s, progress)
-    progress.start(f"{order.key} {order.name}" + (" (engine/peer interleaved)" if peer_designs else ""),
-                   n * (2 if peer_designs else 1))  # fmt: skip
-    workers = {"ours": _Worker("api")}
-    if peer_designs:
-        workers["peer"] = _Worker("peer")
-    samples: dict[str, list[Sample]] = {k: [] for k in workers}
+    progress.start(f"{order.key} {order.name}" + (" (engine/peer interleaved)" if peer else ""), n * len(impls))
+    samples: dict[str, list[Sample]] = {k: [] for k in impls}
+    rss = dict.fromkeys(impls, 0)
     try:
         for i in range(n):
-            order_now = list(workers) if i % 2 == 0 else list(reversed(workers))
-            for impl in order_now:
+            for impl in impls if i % 2 == 0 else list(reversed(impls)):
                 d = designs[i] if impl == "ours" else peer_designs[i]
-                s = workers[impl].render(_job(ctx, order, d, impl))
-                if i > 0:  # the first render of each is the warm-up
+                s, rss[impl] = workers[impl].render(_job(ctx, order, d, impl))
+                if i > 0:
                     samples[impl].append(s)
                 progress.advance(1)
-        rss = {k: w.close() for k, w in workers.items()}
     except (RuntimeError, OSError) as exc:
         progress.finish("FAILED")
         return Row(order.key, order.key[0], order.name, order.inputs, "error", reason=f"{order.key}: {exc}")
     ours = summarize(samples["ours"], rss["ours"])
-    base = summarize(samples["peer"], rss["peer"]) if "peer" in samples else None
+    base = summarize(samples["peer"], rss["peer"]) if peer else None
     failed = next((s.error for v in samples.values() for s in v if s.error), None)
     progress.finish(f"p50 {ours.p50_s * 1000:8.1f} ms" + (f"  peer {base.p50_s * 1000:8.1f} ms" if base else ""))
-    return Row(order.key, order.key[0], order.name, order.inputs, "error" if failed else "ok",
-               reason=failed, ours=ours, baseline=base, baseline_label=PEER if base else "baseline")  # fmt: skip
+    return Row(
+        order.key, order.key[0], order.name, order.inputs, "error" if failed else "ok", reason=failed, ours=ours,
+        baseline=base, baseline_label=PEER if base else "baseline",
+    )  # fmt: skip
+
+
+def run_orders(ctx: Context, progress: Progress, peer: bool) -> list[Row]:
+    """Every R order in the same two warm processes (one engine, one peer), as a render service sees a mix of
+    orders; RSS is each worker's peak up to the end of that row."""
+    workers = {"ours": _Worker("api")}
+    if peer:
+        workers["peer"] = _Worker("peer")
+    try:
+        return [run_warm(ctx, order, progress, workers) for order in ORDERS.values()]
+    finally:
+        for w in workers.values():
+            try:
+                w.close()
+            except Exception:  # a crashed worker has nothing to say
+                w.proc.kill()
 
 
 # ------------------------------------------------------------------------------------------ cold process
@@ -224,7 +243,7 @@ def scaling(row: Row) -> float | None:
 def run_peer_suite(ctx: Context, selected: list[str], progress: Progress, peer: bool) -> list[Row]:
     rows: list[Row] = []
     if "R" in selected:
-        rows += [run_warm(ctx, order, progress, peer) for order in ORDERS.values()]
+        rows += run_orders(ctx, progress, peer)
     if "C" in selected:
         rows.append(run_cold(ctx, progress, peer))
     if "T" in selected:
