@@ -624,3 +624,17 @@ def test_postgres_readers_survive_another_process_adding_a_column(postgres_url: 
             assert rec is not None and rec.id == jid
         finally:
             store.close()
+
+
+def test_a_qc_photo_is_kept_as_long_as_its_job(store: JobStore) -> None:
+    photo = "ab" * 32
+    jid = _ready(store)
+    store.report_production(jid, "accepted", "pu", {}, None)
+    store.report_production(jid, "qc_failed", "pu", {"reason": "smudged", "photo_asset_id": photo}, None)
+    deleted: list[str] = []
+    assert not store.delete_asset_if_unused(photo, lambda: deleted.append(photo) or True)  # the job uses it
+    assert deleted == []
+    store.report_production(jid, "accepted", "pu", {}, None)
+    store.report_production(jid, "qc_failed", "pu", {"reason": "smudged", "photo_asset_id": photo}, None)  # again
+    assert store.ack(jid) is not None and store.delete(jid)
+    assert store.delete_asset_if_unused(photo, lambda: True)  # the job is gone: the photo may go

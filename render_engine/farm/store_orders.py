@@ -78,6 +78,9 @@ class OrderStore:
     def _lock_job(self, c: Any, job_id: str) -> None:
         raise NotImplementedError
 
+    def _lock_asset(self, c: Any, asset_id: str, *, exclusive: bool) -> None:
+        raise NotImplementedError
+
     def _record(self, c: Any, job_id: str) -> Any:
         """The job's record read inside transaction ``c`` (a ``JobRecord``), or None."""
         raise NotImplementedError
@@ -161,6 +164,13 @@ class OrderStore:
             else:
                 args = (new, now, now, job_id)
             c.execute(f"UPDATE jobs SET {sets} WHERE id = ?", args)
+            photo = data.get("photo_asset_id")
+            if isinstance(photo, str):  # the fault's photo is kept as long as the job (asset retention)
+                self._lock_asset(c, photo, exclusive=False)
+                if not c.execute(
+                    "SELECT 1 FROM job_assets WHERE job_id = ? AND asset_id = ?", (job_id, photo)
+                ).fetchone():
+                    c.execute("INSERT INTO job_assets (job_id, asset_id) VALUES (?, ?)", (job_id, photo))
             if new == "qc_failed":
                 data = {**data, "reprint": rec.reprints + 1}
             self.add_event(c, job_id, new, actor, data, now)
