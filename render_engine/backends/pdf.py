@@ -228,6 +228,7 @@ def _set_paint(page: _Page, paint: ResolvedPaint, conv: ColorConverter, role: Ro
         page.op(_cmyk_ops(conv.flat(paint, role), stroke))
         return
     paint = srgb_interpolated(paint)
+    conv.warm([c.rgb for _o, c, _a in paint.stops if isinstance(c, RGB)])  # one transform for every stop
     key = f"P{len(page.patterns)}"
     page.patterns[key] = shading_pattern(page.pdf, paint, [conv.flat(c, role) for _o, c, _a in paint.stops], page.base)
     if paint.translucent:

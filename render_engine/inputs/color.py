@@ -205,6 +205,25 @@ class ColorConverter:
                 self._cache[rgb] = hit
         return hit
 
+    def warm(self, colours: list[tuple[int, int, int]]) -> None:
+        """Convert the uncached ``colours`` (as :meth:`rgb` would) in one transform: a gradient's many stops
+        cost one littleCMS transform, not one each."""
+        todo = sorted({c for c in colours if c not in self._cache})
+        if len(todo) < 2:
+            return
+        img = pyvips.Image.new_from_memory(bytes(v for c in todo for v in c), len(todo), 1, 3, "uchar")
+        out = img.copy(interpretation="srgb").icc_transform(
+            str(self.profile.path),
+            input_profile=self.srgb,
+            intent=self.rules.flat_intent,
+            black_point_compensation=True,
+        )
+        px = bytes(out.cast("uchar").write_to_memory())
+        bands = out.bands
+        with self._lock:
+            for i, c in enumerate(todo):
+                self._cache[c] = tuple(round(px[i * bands + j] / 255, 4) for j in range(4))
+
     def image(self, img: pyvips.Image, *, flat: bool = False) -> pyvips.Image:
         """sRGB uchar image -> CMYK uchar through the output profile (photo intent, or the flat intent)."""
         intent = self.rules.flat_intent if flat else self.rules.photo_intent
