@@ -536,6 +536,9 @@ def needs_raster(data: bytes) -> bool:
     return False
 
 
+# a CairoSVG page outside these sizes (pt) cannot be mapped onto a layer box (division by ~0, overflow)
+_MIN_FORM_PT, _MAX_FORM_PT = 1e-3, 1e7
+
 # operators that paint with something other than a flat colour, or change colour space: not recolourable
 _SVG_UNSUPPORTED = frozenset({"cs", "CS", "sc", "SC", "scn", "SCN", "sh", "BI", "ID", "EI", "Do", "d0", "d1"})
 
@@ -557,6 +560,9 @@ def _svg_form(page: _Page, item: SvgItem, conv: ColorConverter) -> tuple[str, tu
     with asset_errors(field, "SVG"):
         src = pikepdf.open(io.BytesIO(raw))
     with src:
+        if len(src.pages) != 1:  # CairoSVG writes no page at all for a document of a huge size (width="1e30")
+            log.warning("CairoSVG gave %s %d pages; placing it as a raster", field, len(src.pages))
+            return None
         sp = src.pages[0]
         res = sp.obj.get("/Resources", Dictionary())
         if set(res.keys()) - {"/ExtGState"}:
@@ -581,6 +587,11 @@ def _svg_form(page: _Page, item: SvgItem, conv: ColorConverter) -> tuple[str, tu
             out.append(inst)
         box = [float(v) for v in sp.MediaBox]
         w, h = box[2] - box[0], box[3] - box[1]
+        if not (_MIN_FORM_PT < w < _MAX_FORM_PT and _MIN_FORM_PT < h < _MAX_FORM_PT):
+            # CairoSVG's page for a degenerate size (a viewBox or width of 1e-300, or 1e30) cannot be scaled
+            # onto the layer's box: librsvg draws it into the box as a raster instead
+            log.warning("CairoSVG gave %s a %gx%g pt page; placing it as a raster", field, w, h)
+            return None
         form = Stream(
             page.pdf,
             pikepdf.unparse_content_stream(out),

@@ -51,7 +51,8 @@ def contrast_ratio(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
 def _behind(layout: Layout, item: TextItem, icc: IccCatalog) -> list[tuple[int, int, int]] | None:
     """The flat colours the text sits on, or None when an image/clip-art/translucent layer is behind it."""
     b = item.block.bounds
-    assert b is not None
+    if b is None:  # no ink at all (only spaces, newlines or zero-width characters): nothing to contrast
+        return None
     profile = layout.template.output.icc_profile
     colours: list[tuple[int, int, int]] = []
     covered = False

@@ -1,0 +1,97 @@
+"""A second adversarial pass (#15): edge cases of valid-looking designs and of the public Python API's arguments
+that crashed with untyped errors (a 500 at the API, a job failed ``internal_error``, a raw ``TypeError`` from
+``render_design``). Each is checked on the real API app (FastAPI TestClient) or the real pipeline."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+import pytest
+
+from render_engine import RenderError, render_design
+from render_engine.farm.settings import ServiceSettings
+
+pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
+
+SF = "storefront-key-for-tests-0001"
+JSON = {"X-API-Key": SF, "Content-Type": "application/json"}
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "mug-11oz-photo-name.json"
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory, engine: Any) -> Iterator[Any]:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    settings = ServiceSettings(storage_root=tmp_path_factory.mktemp("hostile-edges"), redis_url=None,
+                               api_keys=f"storefront:{SF}")  # fmt: skip
+    with TestClient(create_app(settings, engine=engine)) as c:
+        yield c
+
+
+def coaster(*layers: dict[str, Any]) -> dict[str, Any]:
+    return {"version": 1, "template": "coaster-95-round", "layers": list(layers)}
+
+
+def text(t: str, **kw: Any) -> dict[str, Any]:
+    return {"type": "text", "text": t, "font": {"family": "noto-sans"}, "size": 20, "color": "#264653",
+            "box": {"x": 10, "y": 30, "width": 75, "height": 30}, **kw}  # fmt: skip
+
+
+# ------------------------------------------------------------------------------ text that lays out no ink
+
+INKLESS = {
+    "spaces": text("     "),
+    "newlines": text("\n" * 4999),
+    "zero-width joiners": text("\u200d" * 4900),
+    "zero-width mix": text("\u200b\u200c\u200d\u2060"),
+    "newlines on an arc": text("\n\n\n", arc={"radius": 30}),
+    "joiners on a path": text("\u200d\u200d", path={"d": "M0 0 L80 0"}),
+}
+
+
+@pytest.mark.parametrize("name", list(INKLESS))
+def test_text_with_no_ink_is_checked_and_previewed_not_a_500(client: Any, name: str) -> None:
+    """Preflight's contrast check asserted the text had an ink box: a text layer of only spaces, newlines or
+    zero-width characters answered 500 on /v1/preflight, /v1/previews and /v1/jobs."""
+    body = {"design": coaster({"type": "background", "color": "#ffffff"}, INKLESS[name])}
+    r = client.post("/v1/preflight", json=body, headers=JSON)
+    assert r.status_code == 200, r.text[:300]
+    report = r.json()
+    assert not any(f["code"] == "text.low_contrast" for f in report["findings"])  # nothing to contrast
+    p = client.post("/v1/previews", json=body, headers=JSON)
+    assert p.status_code == 200 and p.headers["content-type"] == "image/jpeg", p.text[:300]
+
+
+# ----------------------------------------------------------------------------- SVG of a degenerate size
+
+NS = 'xmlns="http://www.w3.org/2000/svg"'
+DEGENERATE_SVGS = {
+    "viewBox 1e-300": f'<svg {NS} viewBox="0 0 1e-300 1e-300"><rect width="10" height="10" fill="red"/></svg>',
+    "width 1e-300": f'<svg {NS} viewBox="0 0 10 10" width="1e-300" height="1e-300"><rect width="9" height="9"/></svg>',
+    "width 1e30": f'<svg {NS} viewBox="0 0 10 10" width="1e30" height="1e30"><rect width="10" height="10"/></svg>',
+}
+
+
+@pytest.mark.parametrize("name", list(DEGENERATE_SVGS))
+def test_svg_whose_cairosvg_page_is_degenerate_renders_to_pdf_or_is_refused(name: str, engine: Any) -> None:
+    """CairoSVG gives such a document a 0 x 0 pt page; the PDF backend divided the layer's box by it
+    (ZeroDivisionError: the job failed ``internal_error`` while the preview rendered). Now the layer is placed
+    as librsvg's raster, or the SVG is refused at intake with a typed error."""
+    svg = {"type": "svg", "svg": DEGENERATE_SVGS[name], "box": {"x": 10, "y": 10, "width": 40, "height": 40}}
+    design = coaster({"type": "background", "color": "#ffffff"}, svg)
+    try:
+        out = render_design(design, format="pdf", engine=engine)
+    except RenderError as exc:  # refused: typed, naming the layer
+        assert exc.field and exc.field.startswith("layers[1]"), exc
+        return
+    with pikepdf.open(io.BytesIO(out.data)) as pdf:
+        assert len(pdf.pages) == 1
+        trim = [float(v) for v in pdf.pages[0].TrimBox]
+        assert abs((trim[2] - trim[0]) * 25.4 / 72 - 95) < 0.5  # the coaster's 95 mm trim
