@@ -38,12 +38,18 @@ _EXPORTS: dict[str, str] = {
     "render_design": "render_engine.public",
     "render_mockup": "render_engine.public",
     "preflight": "render_engine.public",
+    "personalize": "render_engine.public",
+    "fill_design_template": "render_engine.public",
+    "design_templates": "render_engine.public",
+    "load_design_template": "render_engine.public",
+    "DesignTemplate": "render_engine.personalization.model",
 }
 
 __all__ = [
     "AssetError",
     "Design",
     "DesignError",
+    "DesignTemplate",
     "Engine",
     "FontError",
     "LimitExceeded",
@@ -55,7 +61,11 @@ __all__ = [
     "TemplateError",
     "__version__",
     "default_engine",
+    "design_templates",
+    "fill_design_template",
     "load_design",
+    "load_design_template",
+    "personalize",
     "preflight",
     "render_design",
     "render_mockup",
@@ -75,7 +85,19 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load on f
         TemplateError,
     )
     from .model.settings import Settings
-    from .public import Rendered, default_engine, load_design, preflight, render_design, render_mockup
+    from .personalization.model import DesignTemplate
+    from .public import (
+        Rendered,
+        default_engine,
+        design_templates,
+        fill_design_template,
+        load_design,
+        load_design_template,
+        personalize,
+        preflight,
+        render_design,
+        render_mockup,
+    )
 
 
 def __getattr__(name: str) -> Any:

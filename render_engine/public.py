@@ -392,3 +392,74 @@ def preflight(
     finally:
         if loaded.scratch is not None:
             shutil.rmtree(loaded.scratch, ignore_errors=True)
+
+
+# ------------------------------------------------------------------------------------------ design templates
+
+
+def load_design_template(template: Any) -> Any:
+    """A :class:`~render_engine.personalization.DesignTemplate` from itself, a library id (``templates_design/``)
+    or a ``.json`` path; :class:`TemplateError` naming the problem otherwise."""
+    from .personalization import DesignTemplate, catalog, load_design_template_file
+
+    if isinstance(template, DesignTemplate):
+        return template
+    if isinstance(template, os.PathLike) or (isinstance(template, str) and template.endswith(".json")):
+        return load_design_template_file(Path(template))
+    if not isinstance(template, str):
+        raise DesignError("a design template is an id, a .json path or a DesignTemplate", field="design_template")
+    return catalog().get(template)
+
+
+def design_templates(
+    *, product: str | None = None, occasion: str | None = None, language: str | None = None
+) -> list[Any]:
+    """The library's design templates (``templates_design/``) fitting ``product``, tagged ``occasion``, in
+    ``language`` (each filter optional), by id."""
+    from .personalization import catalog
+
+    return catalog().find(product=product, occasion=occasion, language=language)
+
+
+def fill_design_template(
+    template: Any,
+    product: str,
+    values: Mapping[str, Any] | None = None,
+    photos: Mapping[str, Any] | None = None,
+    *,
+    base_dir: str | os.PathLike[str] | None = None,
+    placeholders: bool = False,
+) -> Design:
+    """A design template (id, path or object) filled into a native :class:`Design` for ``product``; one
+    :class:`DesignError` lists every slot problem (``slots.name: at most 18 characters``). Photo paths are
+    relative to ``base_dir`` (default: the current folder); render the design with the same ``base_dir``."""
+    from .personalization import fill
+
+    return fill(load_design_template(template), product, values, photos, base_dir=base_dir, placeholders=placeholders)
+
+
+def personalize(
+    template: Any,
+    product: str,
+    values: Mapping[str, Any] | None = None,
+    photos: Mapping[str, Any] | None = None,
+    out: str | os.PathLike[str] | None = None,
+    *,
+    format: PrintFormat | None = None,
+    dpi: float | None = None,
+    engine: Engine | None = None,
+    base_dir: str | os.PathLike[str] | None = None,
+    placeholders: bool = False,
+) -> Rendered:
+    """Fill a design template and render the print file, as ``render-engine personalize`` does: the
+    :func:`render_design` of :func:`fill_design_template`. Photos are paths (absolute or relative to the current
+    folder, or to ``base_dir`` when given) or ``{"asset_id": …}``."""
+    from .personalization import fill
+    from .personalization.fill import photos_relative
+
+    base, rel = photos_relative(photos or {}, base_dir)
+    settings = (engine or default_engine()).settings
+    design = fill(load_design_template(template), product, values, rel, base_dir=base, settings=settings,
+                  placeholders=placeholders)  # fmt: skip
+    return render_design(design, out, format=format, dpi=dpi, engine=engine, base_dir=base)
+

@@ -49,7 +49,7 @@ RANKS = {  # render_engine.<first part> -> rank; a module may import its own ran
     "checks": 5,
     "mockup": 5,
     "fabric": 5,
-    "personalize": 5,  # design templates filled into native designs (a step in front of the pipeline)
+    "personalization": 5,  # design templates filled into native designs (a step in front of the pipeline)
     "farm": 6,
     "public": 7,
     "cli": 8,

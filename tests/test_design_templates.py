@@ -17,9 +17,9 @@ import pytest
 from render_engine import preflight, render_design
 from render_engine.model.design import TextLayer
 from render_engine.model.errors import DesignError, TemplateError
-from render_engine.personalize import DesignTemplate, catalog, fill, parse_design_template
-from render_engine.personalize.fill import grapheme_count
-from render_engine.personalize.variables import format_date, substitute, variables
+from render_engine.personalization import DesignTemplate, catalog, fill, parse_design_template
+from render_engine.personalization.fill import grapheme_count
+from render_engine.personalization.variables import format_date, substitute, variables
 
 REPO = Path(__file__).resolve().parents[1]
 LIBRARY = REPO / "templates_design"
@@ -294,7 +294,7 @@ def test_template_art_stays_in_the_library(tmp_path: Path) -> None:
 
 
 def test_template_schema_is_current() -> None:
-    from render_engine.personalize import design_template_json_schema
+    from render_engine.personalization import design_template_json_schema
 
     on_disk = json.loads((REPO / "docs" / "design-template.schema.json").read_text(encoding="utf-8"))
     assert on_disk == design_template_json_schema(), "run: python -m render_engine.cli design-templates --schema"
@@ -338,3 +338,50 @@ def test_template_dict_is_not_mutated_by_parsing() -> None:
     before = copy.deepcopy(data)
     parse_design_template(data, LIBRARY)
     assert data["products"] == before["products"]
+
+
+# ------------------------------------------------------------------------------------------ the library
+
+
+def sample_values(t: DesignTemplate) -> dict[str, str]:
+    """A value for every text and date slot that its constraints accept."""
+    from render_engine.personalization import DateSlot, TextSlot
+
+    out: dict[str, str] = {}
+    for name, slot in t.slots.items():
+        if isinstance(slot, DateSlot):
+            out[name] = "2026-11-08"
+        elif isinstance(slot, TextSlot):
+            sample = {"Han": "李", "Devanagari": "आशा"}.get(slot.scripts[0] if slot.scripts else "", "Asha")
+            if name in ("age", "years"):
+                sample = "7"
+            out[name] = sample[: slot.max_length or None]
+    return out
+
+
+LIBRARY_CASES = [(t.id, p) for t in catalog(LIBRARY).templates.values() for p in t.products]
+
+
+def test_library_covers_the_brief() -> None:
+    lib = catalog(LIBRARY).templates.values()
+    assert len(lib) >= 8
+    assert len({p for t in lib for p in t.products}) >= 4
+    occasions = {o for t in lib for o in t.occasions}
+    wanted = {"diwali", "rakhi", "valentines", "birthday", "anniversary", "christmas", "spring-festival", "corporate"}
+    assert wanted <= occasions
+    assert {t.language for t in lib} >= {"en", "hi", "zh-Hans"}
+
+
+@pytest.mark.parametrize(("template_id", "product"), LIBRARY_CASES)
+def test_every_library_template_renders_on_every_product(template_id: str, product: str, tmp_path: Path) -> None:
+    t = catalog(LIBRARY).get(template_id)
+    photos = {k: PHOTO for k, s in t.slots.items() if s.type == "photo"}
+    design = fill(t, product, sample_values(t), photos, base_dir=REPO)
+    rendered = render_design(design, base_dir=REPO, format="png", dpi=20)
+    assert rendered.pixels is not None and min(rendered.pixels) > 10
+    report = preflight(design, base_dir=REPO)
+    blockers = [f for f in report.findings if f.severity == "blocker"]
+    assert not blockers, [(f.code, f.layer, f.message) for f in blockers]
+    # the previews' placeholder fill is valid too
+    preview = fill(t, product, {}, {}, placeholders=True)
+    assert preview.template == product

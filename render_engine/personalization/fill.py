@@ -276,7 +276,7 @@ def fill(
         entry = entries.get(name, {})
         if isinstance(slot, TextSlot):
             if placeholders and entry.get("value") is None and slot.default is None:
-                entry = {**entry, "value": slot.label}
+                entry = {**entry, "value": slot.label[: slot.max_length or None]}
             text = _text_value(name, slot, entry, problems)
             texts[name] = text or ""
             styles[name] = _style(name, slot, entry, problems)
@@ -322,3 +322,17 @@ def fill(
         return Design.model_validate({"version": 1, "template": product, "layers": layers, "meta": meta})
     except ValidationError as exc:
         raise validation_error_to_design_error(exc) from None
+
+
+def photos_relative(
+    photos: Mapping[str, Any], base_dir: str | os.PathLike[str] | None
+) -> tuple[Path, dict[str, Any]]:
+    """``(base_dir, photos)`` for :func:`fill`: with ``base_dir`` given, unchanged; without, file photos
+    (absolute, or relative to the current folder) become relative to the folder that holds them all."""
+    if base_dir is not None:
+        return Path(base_dir), dict(photos)
+    files = {k: Path(os.fspath(v)).absolute() for k, v in photos.items() if isinstance(v, str | os.PathLike)}
+    if not files:
+        return Path.cwd(), dict(photos)
+    base = Path(os.path.commonpath([p.parent for p in files.values()]))
+    return base, {k: (files[k].relative_to(base).as_posix() if k in files else v) for k, v in photos.items()}
