@@ -53,9 +53,12 @@ def output_format(prep: Prepared, requested: Format | None) -> Format:
     return requested or prep.layout.template.output.default_format
 
 
-def check_dpi(dpi: float, engine: Engine) -> None:
-    if not (1 <= dpi <= engine.settings.max_dpi):
+def check_dpi(dpi: object, engine: Engine) -> float:
+    """``dpi`` as a float, or a :class:`DesignError` naming ``dpi``: a real number (not a bool or a string)
+    from 1 to ``max_dpi``. 0 is refused like any other out-of-range value, never taken as "the default"."""
+    if isinstance(dpi, bool) or not isinstance(dpi, int | float) or not (1 <= dpi <= engine.settings.max_dpi):
         raise DesignError(f"dpi must be between 1 and {engine.settings.max_dpi}", field="dpi")
+    return float(dpi)
 
 
 def render_design(
@@ -104,8 +107,7 @@ def render_prepared(
     timer = timer or StepTimer()
     t = prep.layout.template
     fmt = output_format(prep, fmt)
-    dpi = float(dpi or t.dpi.target)
-    check_dpi(dpi, engine)
+    dpi = check_dpi(t.dpi.target if dpi is None else dpi, engine)
     pixels: tuple[int, int] | None = None
     with svg_total_budget(engine.settings.max_svg_render_seconds_total), decode_failures(prep):
         if fmt == "png":

@@ -98,6 +98,17 @@ _fabric_dirs: dict[int, tuple[weakref.ref[Design], Path]] = {}
 _fabric_lock = threading.Lock()
 
 
+def _engine(engine: object) -> Engine:
+    """``engine`` or the default one; anything else is a :class:`DesignError` naming ``engine``."""
+    from .engine import Engine
+
+    if engine is None:
+        return default_engine()
+    if not isinstance(engine, Engine):
+        raise DesignError(f"engine is a render_engine.Engine, not {type(engine).__name__}", field="engine")
+    return engine
+
+
 def _forget_fabric_dir(key: int, folder: Path) -> None:
     with _fabric_lock:
         _fabric_dirs.pop(key, None)
@@ -172,6 +183,10 @@ def _load(
     keep_fabric_assets: bool,
     unsupported: str = "refuse",
 ) -> _Loaded:
+    if base_dir is not None and not isinstance(base_dir, str | os.PathLike):
+        raise DesignError(f"base_dir is a folder path, not {type(base_dir).__name__}", field="base_dir")
+    if template is not None and not isinstance(template, str):
+        raise DesignError(f"template is a template id, not {type(template).__name__}", field="template")
     if isinstance(source, Design):
         _check_template(source, template)
         folder = fabric_assets_dir(source)
@@ -228,7 +243,7 @@ def load_design(
     pixel size (``canvas-<w>x<h>``, docs/fabric.md). ``unsupported="approximate"`` draws Fabric properties
     the engine cannot draw yet as closely as it can instead of refusing them (see :func:`render_design`).
     """
-    eng = engine or default_engine()
+    eng = _engine(engine)
     return _load(
         source,
         base_dir=base_dir,
@@ -281,9 +296,11 @@ def render_design(
     """
     from .backends.pdf import PdfOptions
     from .model.outputs import StepTimer
-    from .pipeline import render_prepared
+    from .pipeline import check_dpi, render_prepared
 
-    eng = engine or default_engine()
+    eng = _engine(engine)
+    if dpi is not None:  # arguments before any work
+        check_dpi(dpi, eng)
     timer = StepTimer()
     with timer.step("parse"):
         loaded = _load(
@@ -359,7 +376,10 @@ def render_mockup(
 
     if format not in ("jpeg", "webp", "png"):
         raise DesignError("mockup format is 'jpeg', 'webp' or 'png'", field="format")
-    eng = engine or default_engine()
+    from .mockup.render import check_width
+
+    eng = _engine(engine)
+    check_width(width)  # arguments before any work
     loaded = _load(design, base_dir=base_dir, template=None, canvas_size=None, engine=eng, keep_fabric_assets=False)
     try:
         data = mockup(_prepare(loaded, eng), eng, view=view, variant=variant, width=width, fmt=format)
@@ -385,7 +405,7 @@ def preflight(
     exception — only an invalid design or a hard safety limit raises. See docs/preflight.md for the codes."""
     from .checks.preflight import preflight as run_checks
 
-    eng = engine or default_engine()
+    eng = _engine(engine)
     loaded = _load(design, base_dir=base_dir, template=None, canvas_size=None, engine=eng, keep_fabric_assets=False)
     try:
         return run_checks(_prepare(loaded, eng), eng)

@@ -5,6 +5,9 @@ that crashed with untyped errors (a 500 at the API, a job failed ``internal_erro
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +15,7 @@ from typing import Any
 import pikepdf
 import pytest
 
-from render_engine import RenderError, render_design
+from render_engine import DesignError, RenderError, load_design, preflight, render_design, render_mockup
 from render_engine.farm.settings import ServiceSettings
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
@@ -95,3 +98,41 @@ def test_svg_whose_cairosvg_page_is_degenerate_renders_to_pdf_or_is_refused(name
         assert len(pdf.pages) == 1
         trim = [float(v) for v in pdf.pages[0].TrimBox]
         assert abs((trim[2] - trim[0]) * 25.4 / 72 - 95) < 0.5  # the coaster's 95 mm trim
+
+
+# ------------------------------------------------------------------ public Python API: hostile arguments
+
+FABRIC = {"version": "6.9.1", "objects": [{"type": "Rect", "left": 10, "top": 10, "width": 50, "height": 50}]}
+BAD_ARGUMENTS: dict[str, tuple[Any, str]] = {
+    # name: (call, the field the DesignError names)
+    "dpi 0 (was silently the template's default)": (lambda e: render_design(EXAMPLE, dpi=0, engine=e), "dpi"),
+    "dpi as a string": (lambda e: render_design(EXAMPLE, dpi="300", format="png", engine=e), "dpi"),
+    "dpi True": (lambda e: render_design(EXAMPLE, dpi=True, format="png", engine=e), "dpi"),
+    "canvas size a string": (lambda e: render_design(FABRIC, canvas_size="1x1", engine=e), "canvas"),
+    "canvas size of 3": (lambda e: render_design(FABRIC, canvas_size=(1, 2, 3), engine=e), "canvas"),
+    "mockup width a string": (lambda e: render_mockup(EXAMPLE, width="800", engine=e), "width"),
+    "engine not an Engine": (lambda e: preflight(EXAMPLE, engine="fast"), "engine"),
+    "base_dir not a path": (lambda e: preflight(EXAMPLE, base_dir=5, engine=e), "base_dir"),
+    "template not a string": (lambda e: load_design(EXAMPLE, template=5, engine=e), "template"),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_ARGUMENTS))
+def test_public_api_refuses_bad_arguments_with_a_typed_error_before_any_work(name: str, engine: Any) -> None:
+    """Each raised a raw TypeError / AttributeError from deep inside (or, dpi=0, rendered at the default DPI)."""
+    call, field = BAD_ARGUMENTS[name]
+    t0 = time.monotonic()
+    with pytest.raises(DesignError) as info:
+        call(engine)
+    assert info.value.field == field, info.value
+    assert time.monotonic() - t0 < 2.0  # refused before layout or drawing
+
+
+def test_cli_dpi_zero_is_refused_not_rendered_at_the_default(tmp_path: Path) -> None:
+    r = subprocess.run(
+        [sys.executable, "-m", "render_engine.cli", "render", str(EXAMPLE), "--out", str(tmp_path), "--dpi=0"],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
+    )  # fmt: skip
+    assert r.returncode == 1, r.stderr
+    assert "dpi: dpi must be between 1 and" in r.stderr and "Traceback" not in r.stderr
+    assert not list(tmp_path.iterdir())  # nothing written

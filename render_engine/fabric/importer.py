@@ -69,6 +69,12 @@ def canvas_size_of(data: Any, options: FabricOptions | None = None) -> tuple[flo
     opts = options or FabricOptions()
     root, prefix = fabric_root(data)
     size: tuple[float, float] | None = opts.canvas_size
+    if size is not None and not (
+        isinstance(size, tuple | list)
+        and len(size) == 2
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in size)
+    ):
+        raise DesignError("canvas size is (width, height) in px, two numbers", field="canvas")
     if size is None and root is not data and data.get("canvas") is not None:
         c = data["canvas"]
         if not isinstance(c, dict):

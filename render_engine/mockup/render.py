@@ -296,6 +296,12 @@ def _vips(frame: np.ndarray) -> pyvips.Image:
     return pyvips.Image.new_from_memory(frame, w, h, 3, "uchar").copy(interpretation="srgb")
 
 
+def check_width(width: object) -> None:
+    """A mockup width is a number of px from MIN_WIDTH to MAX_WIDTH: else a :class:`DesignError` naming it."""
+    if isinstance(width, bool) or not isinstance(width, int | float) or not (MIN_WIDTH <= width <= MAX_WIDTH):
+        raise DesignError(f"mockup width must be between {MIN_WIDTH} and {MAX_WIDTH} px", field="width")
+
+
 def render_frame(
     prepared: Prepared,
     engine: Engine,
@@ -308,8 +314,7 @@ def render_frame(
 ) -> np.ndarray:
     """The mockup as an RGB uint8 array (height, width, 3): steps scene, draw, warp."""
     timer = timer or StepTimer()
-    if not (MIN_WIDTH <= width <= MAX_WIDTH):
-        raise DesignError(f"mockup width must be between {MIN_WIDTH} and {MAX_WIDTH} px", field="width")
+    check_width(width)
     template = prepared.layout.template
     with timer.step("scene"):
         spec = spec_for(template)
