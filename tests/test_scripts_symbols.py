@@ -17,7 +17,7 @@ import pyvips
 from render_engine import render_design
 from render_engine.engine import Engine
 from render_engine.inputs.fonts import FontCatalog
-from render_engine.layout.shaping import assign_faces, bidi_levels, itemize, shape
+from render_engine.layout.shaping import assign_faces, bidi_levels, itemize, shape, wants_emoji
 from render_engine.layout.text import layout_text
 from render_engine.model.design import Box, FontRef, TextLayer
 
@@ -147,7 +147,9 @@ def test_latin_text_never_touches_the_fallback_faces(fonts: FontCatalog) -> None
 def test_symbols_have_a_face_and_a_real_glyph(fonts: FontCatalog, sym: str) -> None:
     block = layout_text(_layer(f"I {sym} you"), fonts, "layers[0]")
     fams = {fam for c, fam in block.fallback if c == sym}
-    assert fams and fams <= {"noto-sans-symbols2", "noto-sans-symbols"}
+    # emoji-presentation characters (☕ ⚽) take the colour emoji face, the others a symbols face
+    assert fams == ({"twemoji"} if wants_emoji(sym, 0) else fams & {"noto-sans-symbols2", "noto-sans-symbols"})
+    assert fams
     assert all(g.gid != 0 for g in block.glyphs)
 
 

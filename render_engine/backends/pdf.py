@@ -337,7 +337,7 @@ def _background(page: _Page, item: BackgroundItem, conv: ColorConverter) -> None
 
 
 def _text(page: _Page, item: TextItem, conv: ColorConverter) -> None:
-    if item.block.outline.empty:
+    if item.block.outline.empty and not item.block.color_glyphs:
         return
     if item.opacity < 1:
         page.op(f"/{page.gstate(ca=item.opacity, CA=item.opacity)} gs")

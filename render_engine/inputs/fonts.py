@@ -76,6 +76,31 @@ class FontFace:
         ext = self.hb_font.get_font_extents("ltr")
         return float(ext.ascender), float(-ext.descender), float(ext.line_gap)
 
+    @cached_property
+    def has_color(self) -> bool:
+        """Does the face paint glyphs in colour (COLRv0 layers with a CPAL palette)?"""
+        return bool(self.hb_face.has_color_layers)
+
+    @cached_property
+    def palette(self) -> tuple[str, ...]:
+        """The first CPAL palette as ``#rrggbb`` (read with fontTools: only the CPAL table is parsed)."""
+        from fontTools.ttLib import TTFont
+
+        font = TTFont(self.path, lazy=True)
+        return tuple(c.hex()[:7].lower() for c in font["CPAL"].palettes[0])
+
+    def color_layers(self, gid: int) -> tuple[tuple[int, str | None], ...]:
+        """A colour glyph's layers bottom to top: (glyph id, ``#rrggbb``, or None for the text colour).
+        Empty for a glyph (or face) without colour layers."""
+        if not self.has_color:
+            return ()
+        layers = self.hb_face.get_glyph_color_layers(gid)
+        pal = self.palette
+        return tuple(
+            (int(lay.glyph), None if lay.color_index == 0xFFFF or lay.color_index >= len(pal) else pal[lay.color_index])
+            for lay in layers
+        )
+
     def has_char(self, cp: int) -> bool:
         return self.hb_font.get_nominal_glyph(cp) is not None
 

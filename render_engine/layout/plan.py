@@ -110,9 +110,13 @@ class TextItem:
     @property
     def paint_runs(self) -> tuple[tuple[ResolvedPaint, Path], ...]:
         """What to fill with which colour: every backend draws these."""
-        if not self.runs:
-            return ((self.color, self.block.outline),)
-        return tuple((self.color if c is None else c, p) for c, p in self.runs)
+        runs = ((self.color, self.block.outline),) if not self.runs else tuple(
+            (self.color if c is None else c, p) for c, p in self.runs
+        )
+        # colour glyphs (emoji layers) over the text, in their palette colours
+        return runs + tuple(
+            (self.color if c is None else RGB(hex=c), p) for c, p in self.block.color_glyphs
+        )
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,15 @@ def is_cursive(ch: str) -> bool:
     return any(lo <= cp <= hi for lo, hi in _CURSIVE_RANGES)
 
 
+def wants_emoji(text: str, i: int) -> bool:
+    """Is ``text[i]`` shown as an emoji: emoji presentation by default (UTS #51 Emoji_Presentation, e.g.
+    😀 ☕ 🇮 🏽) or asked for with VARIATION SELECTOR-16 after it (♥️, 1️⃣)?"""
+    cp = ord(text[i])
+    if i + 1 < len(text) and text[i + 1] == "\ufe0f":
+        return True
+    return cp >= 0x231A and bool(icu.Char.hasBinaryProperty(cp, icu.UProperty.EMOJI_PRESENTATION))
+
+
 def assign_faces(text: str, faces: list[FontFace]) -> tuple[list[FontFace], set[str]]:
     """Pick a face per character: the first in ``faces`` (primary, then fallbacks) that has it.
 
@@ -72,7 +81,11 @@ def assign_faces(text: str, faces: list[FontFace]) -> tuple[list[FontFace], set[
         if i > 0 and cp in _SHARED_INDIC and out[i - 1].has_char(cp):
             out.append(out[i - 1])
             continue
-        chosen = next((f for f in faces if f.has_char(cp)), None)
+        chosen = None
+        if wants_emoji(text, i):  # a colour face first, if one in the chain has it
+            chosen = next((f for f in faces if f.has_color and f.has_char(cp)), None)
+        if chosen is None:
+            chosen = next((f for f in faces if f.has_char(cp)), None)
         if chosen is None:
             if cat in _INHERIT_CATEGORIES:  # a default-ignorable HarfBuzz hides; not a missing glyph
                 chosen = out[i - 1] if i > 0 else primary
@@ -263,4 +276,5 @@ __all__ = [
     "require_coverage",
     "shape",
     "visual_order",
+    "wants_emoji",
 ]

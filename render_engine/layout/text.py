@@ -14,6 +14,7 @@ from ..inputs.fonts import FontCatalog, FontFace
 from ..model.design import TextLayer
 from ..model.geometry import Matrix, Path, Rect
 from ..model.units import pt_to_mm
+from .color_glyphs import color_layer_paths
 from .onpath import Curve, arc_matrix, path_matrix, path_start
 from .shaping import (
     Run,
@@ -65,6 +66,8 @@ class TextBlock:
     bounds: Rect | None
     # the outline split by paint: (span index whose colour/stroke applies, or -1 for the layer's, outline)
     color_runs: tuple[tuple[int, Path], ...] = ()
+    # colour glyphs (emoji) as layers over the text: (``#rrggbb``, or None for the text colour, outline)
+    color_glyphs: tuple[tuple[str | None, Path], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -451,6 +454,8 @@ def layout_text(layer: TextLayer, catalog: FontCatalog, field: str) -> TextBlock
     faces = {f.face_id: f for p in paras for f in p.faces}
     parts = [faces[g.face_id].outline(g.gid).transformed(g.matrix) for g in glyphs]
     outline = Path(tuple(op for part in parts for op in part.ops))
+    colour_layers = color_layer_paths((faces[g.face_id], g.gid, g.matrix) for g in glyphs)
+    bounds_path = Path(outline.ops + tuple(op for _, p in colour_layers for op in p.ops))
     color_runs: list[tuple[int, Path]] = []
     for key in sorted({g.color_span for g in glyphs}):
         ops = tuple(op for g, part in zip(glyphs, parts, strict=True) if g.color_span == key for op in part.ops)
@@ -470,6 +475,7 @@ def layout_text(layer: TextLayer, catalog: FontCatalog, field: str) -> TextBlock
         overflow=not fits,
         fallback=tuple(fallback),
         outline=outline,
-        bounds=outline.bounds(),
+        bounds=bounds_path.bounds(),
         color_runs=tuple(color_runs),
+        color_glyphs=colour_layers,
     )
