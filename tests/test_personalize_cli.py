@@ -99,3 +99,35 @@ def test_public_api(photo: Path, tmp_path: Path) -> None:
     with pytest.raises(render_engine.DesignError) as exc:
         render_engine.fill_design_template("valentine-hearts", "mug-11oz", {"name1": "A" * 15})
     assert [p.field for p in exc.value.problems] == ["slots.name1", "slots.name2"]
+
+
+def test_cli_merge_validates_every_row_first(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = tmp_path / "rows.csv"
+    rows.write_text(
+        "name,title,logo\nAsha Rao,Engineer,logo.jpg\n,Manager,logo.jpg\nA very long name for a mug badge,,nope.jpg\n"
+    )
+    shutil.copy(REPO / "examples" / "assets" / "landscape.jpg", tmp_path / "logo.jpg")
+    out = tmp_path / "out"
+    assert main(["merge", "corporate-logo-name", str(rows), "--product", "mug-11oz", "--out", str(out)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "error: rows[2].slots.name: required (Employee name)"
+    assert err[1] == "error: rows[3].slots.name: at most 28 characters (it has 32)"
+    assert err[2].startswith("error: rows[3].photos.logo: asset file not found") and len(err) == 3
+    assert not out.exists()  # nothing rendered while a row is bad
+
+
+def test_cli_merge_renders_each_row_with_a_manifest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import hashlib
+
+    rows = tmp_path / "rows.json"
+    rows.write_text(json.dumps([{"name": "Asha", "age": "7"}, {"name": "Ravi", "age": "10", "name.color": "#06d6a0"}]))
+    out = tmp_path / "out"
+    code = main(["merge", "birthday-name-tee", str(rows), "--product", "tshirt-front-dtg", "--out", str(out),
+                 "--dpi", "20", "--quiet"])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert [r["row"] for r in manifest["rows"]] == [1, 2]
+    for entry in manifest["rows"]:
+        (f,) = entry["files"]
+        assert hashlib.sha256((out / f["name"]).read_bytes()).hexdigest() == f["sha256"]
+    assert manifest["rows"][0]["files"][0]["sha256"] != manifest["rows"][1]["files"][0]["sha256"]

@@ -27,7 +27,10 @@ from ..pipeline import prepare, render_file
 # commands whose parsers (and modules) load only when asked for: a fresh `render-engine render` process
 # imports neither the API server, the render farm nor the mockup scenes
 JOBS_COMMANDS = ("serve", "worker")  # render_engine/cli/farm.py
-LIGHT_COMMANDS = ("render", "validate", "preflight", "templates", "fonts", "schema", "personalize", "design-templates")
+LIGHT_COMMANDS = (
+    *("render", "validate", "preflight", "templates", "fonts", "schema"),
+    *("personalize", "merge", "design-templates"),  # render_engine/cli/personalize.py
+)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 STRICT_HELP = "exit 1 when a design has preflight warnings (they are printed on stderr either way)"
@@ -96,7 +99,7 @@ def _parser(full: bool = True) -> argparse.ArgumentParser:
     sub.add_parser("fonts", help="list bundled font families")
     from .personalize import add_parsers as add_personalize_parsers
 
-    add_personalize_parsers(sub)  # personalize, design-templates (render_engine/cli/personalize.py)
+    add_personalize_parsers(sub)  # personalize, merge, design-templates (render_engine/cli/personalize.py)
     s = sub.add_parser("schema", help="print the design JSON Schema")
     s.add_argument("--out", type=Path, help="write to this file instead of stdout")
     if full:
@@ -131,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
             from .mockup import run as run_mockup
 
             return run_mockup(engine, args)
-        if args.command in ("personalize", "design-templates"):
+        if args.command in ("personalize", "design-templates", "merge"):
             from .personalize import run as run_personalize
 
             return run_personalize(engine, args)

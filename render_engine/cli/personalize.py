@@ -34,6 +34,15 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--placeholders", action="store_true", help="fill empty slots with placeholders (previews)")
     p.add_argument("--design-json", action="store_true", help="also write the filled native design JSON")
 
+    m = sub.add_parser("merge", help="fill a design template from each row of a CSV / JSON file and render them all")
+    m.add_argument("template", help="a design template id or a .json file")
+    m.add_argument("rows", type=Path, help="rows: .csv (header = slot names) or .json (a list of objects)")
+    m.add_argument("--product", required=True, help="product template id, one the design template fits")
+    m.add_argument("--out", type=Path, default=Path("out"), help="output folder (default: ./out)")
+    m.add_argument("--format", choices=["png", "pdf"], help="output format (default: the product's)")
+    m.add_argument("--dpi", type=float, help="output resolution (default: the product's target DPI)")
+    m.add_argument("--quiet", action="store_true", help="no progress lines")
+
     d = sub.add_parser("design-templates", help="list design templates (ready designs with slots)")
     d.add_argument("--product", help="only templates that fit this product")
     d.add_argument("--occasion", help="only templates tagged with this occasion")
@@ -56,7 +65,30 @@ def _pairs(items: list[str], what: str, problems: list[str]) -> dict[str, str]:
 def run(engine: Engine, args: argparse.Namespace) -> int:
     if args.command == "design-templates":
         return _list(args)
+    if args.command == "merge":
+        return _merge(engine, args)
     return _personalize(engine, args)
+
+
+def _merge(engine: Engine, args: argparse.Namespace) -> int:
+    from ..personalization.merge import fill_rows, read_rows, render_rows
+    from ..public import load_design_template
+
+    template = load_design_template(args.template)
+    rows = read_rows(args.rows)
+    base = args.rows.parent
+    designs = fill_rows(template, args.product, rows, base, engine)  # raises one error listing every row
+    t0 = time.perf_counter()
+
+    def progress(n: int, path: Path) -> None:
+        if not args.quiet:
+            print(f"[{n}/{len(designs)}] {path.name}", file=sys.stderr)
+
+    manifest = render_rows(designs, engine, base, args.out, fmt=args.format, dpi=args.dpi, progress=progress)
+    secs = time.perf_counter() - t0
+    rendered = len(manifest["rows"])
+    print(f"{rendered} rows rendered to {args.out} in {secs:.1f} s; manifest: {args.out / 'manifest.json'}")
+    return EXIT_OK
 
 
 def _personalize(engine: Engine, args: argparse.Namespace) -> int:

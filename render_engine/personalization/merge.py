@@ -1,0 +1,105 @@
+"""Data merge: one design template x rows (CSV or JSON) -> one print file per row and a manifest.
+
+Every row is filled (validated) before anything renders; every problem of every row comes back in one
+:class:`DesignError` whose problems are named ``rows[<n>].slots.<name>`` (``n`` counts data rows from 1, the
+CSV header not counted). CSV columns are slot names (``name``, ``name.color``); a photo slot's column holds a
+file path relative to the rows file's folder.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..engine import Engine
+from ..model.design import Design
+from ..model.errors import DesignError, several
+from .fill import fill
+from .model import DesignTemplate, PhotoSlot
+
+MAX_ROWS = 10_000
+
+
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    """The rows of a ``.csv`` (header = slot names) or ``.json`` (a list of objects) file; empty cells are
+    left out (the slot's default or requiredness applies)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DesignError(f"cannot read rows file ({exc.strerror})", field="rows") from None
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            raise DesignError("not valid JSON", field="rows") from None
+        if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+            raise DesignError("a JSON rows file is a list of objects", field="rows")
+        rows = data
+    else:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise DesignError("a CSV rows file is UTF-8", field="rows") from None
+        rows = [{k: v for k, v in r.items() if k and v not in (None, "")} for r in csv.DictReader(io.StringIO(text))]
+    if not rows:
+        raise DesignError("no rows", field="rows")
+    if len(rows) > MAX_ROWS:
+        raise DesignError(f"at most {MAX_ROWS} rows (it has {len(rows)})", field="rows")
+    return rows
+
+
+def fill_rows(
+    template: DesignTemplate, product: str, rows: list[dict[str, Any]], base_dir: Path, engine: Engine
+) -> list[Design]:
+    """One design per row; one :class:`DesignError` listing every row's problems (``rows[3].slots.name``)."""
+    photo_slots = {k for k, s in template.slots.items() if isinstance(s, PhotoSlot)}
+    designs: list[Design] = []
+    problems: list[DesignError] = []
+    for n, row in enumerate(rows, 1):
+        photos = {k: v for k, v in row.items() if k in photo_slots}
+        values = {k: v for k, v in row.items() if k not in photo_slots}
+        try:
+            designs.append(fill(template, product, values, photos, base_dir=base_dir, settings=engine.settings,
+                                order_id=f"row-{n}"))  # fmt: skip
+        except DesignError as exc:
+            for p in exc.problems or (exc,):
+                problems.append(DesignError(p.message, field=f"rows[{n}].{p.field}" if p.field else f"rows[{n}]"))
+    if problems:
+        raise several(problems)
+    return designs
+
+
+def render_rows(
+    designs: list[Design],
+    engine: Engine,
+    base_dir: Path,
+    out_dir: Path,
+    *,
+    fmt: str | None = None,
+    dpi: float | None = None,
+    progress: Callable[[int, Path], None] | None = None,
+) -> dict[str, Any]:
+    """Render each design to ``out_dir/row-<n>.<fmt>`` and write ``manifest.json`` (row -> files -> SHA-256);
+    returns the manifest."""
+    from ..pipeline import prepare, render_prepared
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    entries = []
+    for n, design in enumerate(designs, 1):
+        prep = prepare(design, engine, base_dir)
+        kind = fmt or prep.layout.template.output.default_format
+        path = out_dir / f"row-{n:05d}.{kind}"
+        render_prepared(prep, engine, path, fmt=kind, dpi=dpi)  # type: ignore[arg-type]
+        data = path.read_bytes()
+        entries.append({"row": n, "files": [{"name": path.name, "bytes": len(data),
+                                              "sha256": hashlib.sha256(data).hexdigest()}]})  # fmt: skip
+        if progress is not None:
+            progress(n, path)
+    manifest = {"version": 1, "product": designs[0].template if designs else None, "rows": entries}
+    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return manifest
