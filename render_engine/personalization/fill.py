@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -192,11 +192,14 @@ def _photos(
     placeholders: bool,
     settings: Settings,
     problems: list[DesignError],
+    asset_loader: Callable[[str], Path] | None = None,
+    allow_files: bool = True,
 ) -> dict[str, dict[str, str]]:
     """``{slot: {"asset": relative path} | {"asset_id": id}}`` for the photos given, each checked."""
     from ..inputs.assets import probe_image, resolve_path
 
     out: dict[str, dict[str, str]] = {}
+    wanted = 'a file path or {"asset_id": …}' if allow_files else '{"asset_id": …}'
     for key, value in photos.items():
         field = f"photos.{str(key)[:80]}"
         slot = template.slots.get(key)
@@ -207,20 +210,27 @@ def _photos(
         if isinstance(value, Mapping):
             asset_id = value.get("asset_id")
             if not isinstance(asset_id, str) or set(value) != {"asset_id"}:
-                problems.append(DesignError("a photo is a file path or {\"asset_id\": …}", field=field))
+                problems.append(DesignError(f"a photo is {wanted}", field=field))
                 continue
-            out[key] = {"asset_id": asset_id}  # checked by the caller's loader (and preflight's DPI check)
+            out[key] = {"asset_id": asset_id}
+            if asset_loader is None:
+                continue  # checked when the design is resolved (and by preflight's resolution check)
+            try:
+                info = probe_image(asset_loader(asset_id), field, settings)
+            except RenderError as exc:
+                problems.append(DesignError(exc.message, field=field))
+                continue
+        elif not isinstance(value, str | os.PathLike) or not allow_files:
+            problems.append(DesignError(f"a photo is {wanted}", field=field))
             continue
-        if not isinstance(value, str | os.PathLike):
-            problems.append(DesignError("a photo is a file path or {\"asset_id\": …}", field=field))
-            continue
-        rel = os.fspath(value)
-        try:
-            path = resolve_path(base_dir, rel, field)
-            info = probe_image(path, field, settings)
-        except RenderError as exc:
-            problems.append(DesignError(exc.message, field=field, local_detail=exc.local_detail))
-            continue
+        else:
+            try:
+                path = resolve_path(base_dir, os.fspath(value), field)
+                info = probe_image(path, field, settings)
+            except RenderError as exc:
+                problems.append(DesignError(exc.message, field=field, local_detail=exc.local_detail))
+                continue
+            out[key] = {"asset": Path(os.path.relpath(path, base_dir.resolve())).as_posix()}
         for raw in template.products[product].layers:
             if raw.get("slot") != key:
                 continue
@@ -236,7 +246,6 @@ def _photos(
                     )
                 )
                 break
-        out[key] = {"asset": Path(os.path.relpath(path, base_dir.resolve())).as_posix()}
     for name, slot in template.slots.items():
         if isinstance(slot, PhotoSlot) and slot.required and name not in photos and not placeholders:
             problems.append(DesignError(f"required ({slot.label})", field=f"photos.{name}"))
@@ -253,6 +262,8 @@ def fill(
     placeholders: bool = False,
     settings: Settings | None = None,
     order_id: str | None = None,
+    asset_loader: Callable[[str], Path] | None = None,
+    allow_files: bool = True,
 ) -> Design:
     """The native design of ``template`` on ``product`` filled with ``values`` and ``photos``.
 
@@ -260,7 +271,8 @@ def fill(
     ``slots.<name>.<option>`` or ``photos.<name>``). ``placeholders=True`` (storefront thumbnails) fills an
     empty photo slot with its placeholder art and an empty required text slot with its label, instead of
     refusing. Photo paths are relative to ``base_dir`` (default: the current folder), as the returned design's
-    assets are: render it with the same ``base_dir``.
+    assets are: render it with the same ``base_dir``. ``asset_loader`` (asset id -> local file) lets asset-id
+    photos be probed and resolution-checked too; ``allow_files=False`` (the HTTP API) accepts asset ids only.
     """
     if product not in template.products:
         raise DesignError(
@@ -286,7 +298,8 @@ def fill(
             date = _date_value(name, slot, entry, problems)
             texts[name] = date if date is not None else ""
             styles[name] = _style(name, slot, entry, problems)
-    chosen = _photos(template, product, photos or {}, base, placeholders, settings or Settings(), problems)
+    chosen = _photos(template, product, photos or {}, base, placeholders, settings or Settings(), problems,
+                     asset_loader, allow_files)  # fmt: skip
     if problems:
         raise several(problems)
     layers: list[dict[str, Any]] = []

@@ -1,0 +1,76 @@
+"""Design templates (issue #19): the library with its slot definitions, and filling one into a native design.
+
+``POST /v1/design-templates/{id}/fill`` answers the native design JSON a storefront then posts to
+``/v1/previews``, ``/v1/preflight`` or ``/v1/jobs`` like any other design; every slot problem comes back at
+once in one 422 (``problems``, each naming ``slots.<name>`` or ``photos.<name>``). Photos are asset ids of
+this API's asset store (``POST /v1/assets``), probed and checked against the slot's minimum DPI.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from render_engine.model.errors import TemplateError
+from render_engine.personalization import catalog, fill
+
+from ..deps import State, Storefront
+from ..errors import ERROR_RESPONSES, NotFound
+
+router = APIRouter(tags=["design templates"])
+
+
+class FillRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    product: str = Field(max_length=64, description="A product template id the design template fits.")
+    values: dict[str, Any] = Field(
+        default_factory=dict,
+        max_length=200,
+        description='Slot values: {"name": "Asha", "name.color": "#118ab2"} or {"name": {"text": …, "font": …}}.',
+    )
+    photos: dict[str, dict[str, str]] = Field(
+        default_factory=dict, max_length=50, description='Photo slots: {"photo": {"asset_id": "<sha256>"}}.'
+    )
+    placeholders: bool = Field(False, description="Fill empty slots with placeholders (thumbnails).")
+
+
+@router.get("/design-templates", responses=ERROR_RESPONSES)
+def list_design_templates(
+    state: State,
+    key: Storefront,
+    product: Annotated[str | None, Query(max_length=64)] = None,
+    occasion: Annotated[str | None, Query(max_length=40)] = None,
+    language: Annotated[str | None, Query(max_length=16)] = None,
+) -> dict[str, list[dict[str, Any]]]:
+    """The design templates fitting ``product``, tagged ``occasion``, in ``language``: slot definitions
+    (constraints included), products, occasions, language."""
+    found = catalog().find(product=product, occasion=occasion, language=language)
+    return {"design_templates": [t.summary() for t in found]}
+
+
+@router.get("/design-templates/{template_id}", responses=ERROR_RESPONSES)
+def get_design_template(template_id: str, state: State, key: Storefront) -> dict[str, Any]:
+    """One design template's summary (slots, products, occasions, language)."""
+    try:
+        return catalog().get(template_id).summary()
+    except TemplateError:
+        raise NotFound("no such design template", field="template_id") from None
+
+
+@router.post("/design-templates/{template_id}/fill", responses=ERROR_RESPONSES)
+def fill_design_template(template_id: str, body: FillRequest, state: State, key: Storefront) -> dict[str, Any]:
+    """The native design of the template on ``product`` with ``values`` and ``photos`` (422 listing every slot
+    problem otherwise)."""
+    try:
+        template = catalog().get(template_id)
+    except TemplateError:
+        raise NotFound("no such design template", field="template_id") from None
+    svc = state.services
+    design = fill(
+        template, body.product, body.values, body.photos, base_dir=svc.empty_dir(), placeholders=body.placeholders,
+        settings=svc.engine.settings, asset_loader=svc.storage.asset_path, allow_files=False,
+    )  # fmt: skip
+    return {"design": design.model_dump(mode="json", exclude_defaults=True) | {"version": 1}}
