@@ -16,8 +16,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from render_engine import __version__
 from render_engine.engine import Engine
+from render_engine.farm.dispatch import LocalDispatcher, RqDispatcher
+from render_engine.farm.services import Dispatcher, Services
 from render_engine.farm.settings import ServiceSettings
-from render_engine.farm.worker import Dispatcher, LocalDispatcher, RqDispatcher, Services
 
 from . import errors
 from .deps import AppState

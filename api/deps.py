@@ -18,8 +18,8 @@ from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 
 from render_engine.farm.routing import RegistryFile
+from render_engine.farm.services import Dispatcher, Services
 from render_engine.farm.settings import ApiKey, ServiceSettings
-from render_engine.farm.worker import Dispatcher, Services
 
 from .errors import ApiError, Forbidden, Unauthorized
 from .metrics import Metrics

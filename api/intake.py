@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from render_engine.checks.preflight import Finding, PreflightReport
+from render_engine.farm.services import Services
 from render_engine.farm.storage import sha256_file
-from render_engine.farm.worker import Services
 from render_engine.inputs.assets import looks_like_svg, probe_image, verify_image
 from render_engine.model.design import ImageLayer, SvgLayer, parse_design
 from render_engine.model.errors import AssetError, DesignError, RenderError

@@ -19,9 +19,11 @@ from typing import Any
 import pytest
 import pyvips
 
+from render_engine.farm.dispatch import LocalDispatcher
+from render_engine.farm.jobs import render_job
+from render_engine.farm.services import Services
 from render_engine.farm.settings import ServiceSettings
 from render_engine.farm.store import JobRecord
-from render_engine.farm.worker import LocalDispatcher, Services, render_job
 from render_engine.testing.farm import coaster_design, small_photo
 from tests.redis_support import delete_keys, new_prefix, redis_server
 
@@ -75,7 +77,7 @@ def test_an_image_that_cannot_decode_fails_the_job_at_once_with_its_field(tmp_pa
 def test_an_unexpected_renderer_exception_fails_at_once_but_infrastructure_faults_are_retried(
     tmp_path: Path, engine: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from render_engine.farm import worker
+    from render_engine.farm import jobs
 
     svc = Services.build(ServiceSettings(storage_root=tmp_path / "s", api_keys=""), engine)
     good = _store_asset(svc, small_photo(), tmp_path)
@@ -86,7 +88,7 @@ def test_an_unexpected_renderer_exception_fails_at_once_but_infrastructure_fault
         def boom(*a: Any, _e: BaseException = exc, **k: Any) -> Any:
             raise _e
 
-        monkeypatch.setattr(worker, "render_prepared", boom)
+        monkeypatch.setattr(jobs, "render_prepared", boom)
         if retried:
             with pytest.raises(type(exc)):
                 render_job(svc, rec.id)
@@ -126,12 +128,12 @@ def test_embedded_worker_backoff_of_a_failing_job_does_not_block_the_thread(
 ) -> None:
     """An infrastructure fault is retried after its backoff (5 s here), but the render thread does not sleep
     through it: the job queued behind renders meanwhile."""
-    from render_engine.farm import worker
+    from render_engine.farm import dispatch
 
     svc = Services.build(ServiceSettings(storage_root=tmp_path / "s", api_keys="", retry_intervals=(5,)), engine)
     photo = _store_asset(svc, small_photo(), tmp_path)
     flaky, good = _job(svc, photo, "flaky"), _job(svc, photo, "good")
-    real = worker.render_job
+    real = dispatch.render_job
     calls: list[float] = []
 
     def render(svc_: Services, job_id: str) -> str:
@@ -140,7 +142,7 @@ def test_embedded_worker_backoff_of_a_failing_job_does_not_block_the_thread(
             raise OSError(5, "I/O error")  # the storage hiccups once
         return real(svc_, job_id)
 
-    monkeypatch.setattr(worker, "render_job", render)
+    monkeypatch.setattr(dispatch, "render_job", render)
     d = LocalDispatcher(svc, threads=1)
     assert d.enqueue(flaky) and d.enqueue(good)
     d.start()
@@ -155,7 +157,7 @@ def test_embedded_worker_backoff_of_a_failing_job_does_not_block_the_thread(
 
 def test_rq_worker_a_bad_job_fails_once_and_the_next_starts_at_once(tmp_path: Path, engine: Any) -> None:
     """The same with real Redis and a real ``render-engine worker`` process (RQ ``Retry`` configured)."""
-    from render_engine.farm.worker import RqDispatcher
+    from render_engine.farm.dispatch import RqDispatcher
 
     with redis_server() as url:
         prefix = new_prefix()

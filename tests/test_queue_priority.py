@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
+from render_engine.farm.dispatch import RqDispatcher
+from render_engine.farm.services import Services
 from render_engine.farm.settings import ServiceSettings
-from render_engine.farm.worker import RqDispatcher, Services
 
 REQUEST = {"design": {"version": 1, "template": "coaster-95-round", "layers": []}, "outputs": {"formats": ["png"]}}
 

@@ -14,9 +14,10 @@ from typing import Any, ClassVar
 
 import pytest
 
+from render_engine.farm.jobs import render_job
+from render_engine.farm.services import Services
 from render_engine.farm.settings import ServiceSettings
 from render_engine.farm.webhooks import WebhookRefused, check_url
-from render_engine.farm.worker import Services, render_job
 
 SECRET = "test-webhook-secret-0123456789"
 

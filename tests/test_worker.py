@@ -31,17 +31,13 @@ from typing import Any
 
 import pytest
 
+from render_engine.farm.dispatch import LocalDispatcher
+from render_engine.farm.jobs import render_job
+from render_engine.farm.maintenance import collect_assets, purge_expired, reconcile
+from render_engine.farm.services import Services
 from render_engine.farm.settings import ServiceSettings
 from render_engine.farm.storage import Storage, make_storage
 from render_engine.farm.store import JobStore, open_job_store
-from render_engine.farm.worker import (
-    LocalDispatcher,
-    Services,
-    collect_assets,
-    purge_expired,
-    reconcile,
-    render_job,
-)
 from render_engine.testing.farm import SMALL_PHOTO_ACCEPTED, coaster_design, mug_design, small_photo
 from tests.pg_support import postgres_server, private_schema
 from tests.redis_support import delete_keys, new_prefix, redis_server
@@ -376,7 +372,7 @@ def test_invalid_design_fails_once_with_its_reason(svc: Services) -> None:
 
 
 def test_transient_error_propagates_for_retry(svc: Services, monkeypatch: pytest.MonkeyPatch) -> None:
-    from render_engine.farm import worker
+    from render_engine.farm import jobs
 
     def boom(*a: Any, **k: Any) -> Any:
         raise OSError("disk hiccup")
@@ -385,7 +381,7 @@ def test_transient_error_propagates_for_retry(svc: Services, monkeypatch: pytest
         {"design": {"version": 1, "template": "coaster-95-round", "layers": []}, "outputs": {"formats": ["png"]}},
         "standard", "t", "h", None,
     )
-    monkeypatch.setattr(worker, "render_prepared", boom)
+    monkeypatch.setattr(jobs, "render_prepared", boom)
     with pytest.raises(OSError):
         render_job(svc, rec.id)
     got = svc.store.get(rec.id)
@@ -402,7 +398,7 @@ def test_embedded_worker_keeps_a_job_whose_failure_the_store_cannot_record(
 ) -> None:
     """Every attempt fails while the job store's disk is full, and so does recording the failure: the render
     thread survives, and the job (still in flight in the store) renders once the store answers again."""
-    from render_engine.farm import worker
+    from render_engine.farm import dispatch
     from render_engine.farm.store import JobStoreUnavailable
 
     svc = Services.build(
@@ -410,7 +406,7 @@ def test_embedded_worker_keeps_a_job_whose_failure_the_store_cannot_record(
     )
     req = {"design": {"version": 1, "template": "coaster-95-round", "layers": []}, "outputs": {"formats": ["png"]}}
     rec, _ = svc.store.create(req, "standard", "t", "h", None)
-    real_render, real_fail = worker.render_job, svc.store.fail
+    real_render, real_fail = dispatch.render_job, svc.store.fail
     outage = {"on": True}
 
     def render(svc_: Services, job_id: str) -> str:
@@ -424,7 +420,7 @@ def test_embedded_worker_keeps_a_job_whose_failure_the_store_cannot_record(
             raise JobStoreUnavailable("the job store is full", full=True)
         real_fail(job_id, err)
 
-    monkeypatch.setattr(worker, "render_job", render)
+    monkeypatch.setattr(dispatch, "render_job", render)
     monkeypatch.setattr(svc.store, "fail", fail)
     d = LocalDispatcher(svc, threads=1)
     d.start()

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from render_engine.farm.worker import Services
+from render_engine.farm.services import Services
 from render_engine.inputs.assets import load_svg, looks_like_svg, probe_image, sniff_format, verify_image
 from render_engine.model.errors import AssetError, LimitExceeded
 

@@ -11,12 +11,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import FileResponse
 
+from render_engine.farm.dispatch import body_hash
 from render_engine.farm.orders import timeline
+from render_engine.farm.services import Services
 from render_engine.farm.settings import ApiKey
 from render_engine.farm.storage import UNKNOWN_ASSET
 from render_engine.farm.store import IdempotencyConflict, JobRecord
 from render_engine.farm.webhooks import WebhookRefused, check_url
-from render_engine.farm.worker import Services, body_hash
 from render_engine.model.errors import AssetError
 
 from ..deps import PrintUnit, State, Storefront, api_key_header, get_state, require

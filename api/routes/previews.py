@@ -19,8 +19,8 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from render_engine import __version__
+from render_engine.farm.dispatch import body_hash
 from render_engine.farm.orders import text_echo_hash
-from render_engine.farm.worker import body_hash
 from render_engine.pipeline import StepTimer
 
 from ..deps import AppState, State, Storefront

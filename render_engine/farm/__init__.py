@@ -5,8 +5,13 @@ neither Redis nor FastAPI.
 
 Where things happen:
 
-- :mod:`.worker` — :func:`~.worker.render_job` (a job's print files, preflight, proof and mockup), the
-  dispatchers (RQ, an embedded thread), the reconciler and maintenance (retention, sweeps).
+- :mod:`.services` — :class:`~.services.Services` (settings, engine, storage, job store) and the
+  :class:`~.services.Dispatcher` protocol.
+- :mod:`.jobs` — :func:`~.jobs.render_job`: a job's print files, preflight, proof and mockup, published
+  atomically; failure classes (what is retried).
+- :mod:`.dispatch` — the RQ and the embedded (thread) dispatchers.
+- :mod:`.maintenance` — the reconciler, job retention, asset collection.
+- :mod:`.worker` — the RQ worker loop (``render-engine worker``): warm-up, fork guard, reconciler thread.
 - :mod:`.store` — the durable job store (SQLite or PostgreSQL): a ``202`` means the record is committed.
 - :mod:`.storage` — content-addressed assets and per-job artifacts (local folder or S3-compatible).
 - :mod:`.webhooks` — signed completion webhooks.

@@ -44,7 +44,7 @@ class RedisStepSink:
         self.key = key
 
     def observe(self, pipeline: str, seconds: Mapping[str, float]) -> None:
-        """One job pipeline's step timings (what ``render_engine.farm.worker.report_steps`` reports)."""
+        """One job pipeline's step timings (what ``render_engine.farm.jobs.report_steps`` reports)."""
         hists: Histograms = {}
         for step, v in seconds.items():
             add_observation(hists, pipeline, step, float(v))  # the same bucketing as the API's own histograms
