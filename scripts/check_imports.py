@@ -18,6 +18,9 @@ and tests/test_import_rules.py):
    ``testing``: a module never imports a package ranked above its own, and every module of the engine is in
    one of them (a new top-level module or package gets a rank here, and a line in docs/architecture.md).
 
+5. **Size**: a module over ``MAX_LINES`` lines says why at the top (its docstring has a paragraph starting
+   "Why one module over 500 lines"), or is split.
+
 Exit status 0 when every rule holds, 1 with one line per violation (``path:line: ...``). ``--graph`` prints
 the module graph instead (``module -> imported module``), for docs/architecture.md.
 """
@@ -38,6 +41,8 @@ FORBIDDEN = {  # importer top package -> top packages it must not import
     "tests": {"benchmarks"},
 }
 TESTS_OF_BENCHMARKS = {"tests.test_benchmarks_smoke"}
+MAX_LINES = 500
+SIZE_REASON = "Why one module over 500 lines"
 TOP_LAYER = "render_engine.cli"  # may import the API (``serve``)
 RANKS = {  # render_engine.<first part> -> rank; a module may import its own rank and below (docs/architecture.md)
     "model": 0,
@@ -109,6 +114,11 @@ def check(graph_only: bool = False, root: Path = ROOT) -> list[str]:
     everything = {**known, **source_files(("tests",), root)}
     problems: list[str] = []
     graph: dict[str, set[str]] = {m: set() for m in known}
+    for path in known.values():
+        text = path.read_text(encoding="utf-8")
+        if text.count("\n") > MAX_LINES and SIZE_REASON not in (ast.get_docstring(ast.parse(text)) or ""):
+            where = path.relative_to(root)
+            problems.append(f"{where}: over {MAX_LINES} lines without a reason at its top ({SIZE_REASON} ...)")
     for m in known:
         if m.startswith("render_engine.") and rank(m) is None:
             problems.append(f"{known[m].relative_to(root)}: {m} is in no layer (scripts/check_imports.py RANKS)")

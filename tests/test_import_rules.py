@@ -63,3 +63,20 @@ def test_it_finds_cycles_private_names_and_upward_imports(tmp_path: Path) -> Non
     assert "render_engine/stray.py: render_engine.stray is in no layer" in text
     assert "render_engine/cli" not in text
     assert len(problems) == 7, problems
+
+
+def test_long_modules_need_a_written_reason(tmp_path: Path) -> None:
+    body = "x = 1\n" * 510
+    _write(
+        tmp_path,
+        {
+            "render_engine/__init__.py": "",
+            "render_engine/model/__init__.py": "",
+            "render_engine/model/long.py": '"""A long module."""\n' + body,
+            "render_engine/model/explained.py": '"""Long.\n\nWhy one module over 500 lines: a reason."""\n' + body,
+        },
+    )
+    problems = _checker().check(root=tmp_path)
+    assert problems == [
+        "render_engine/model/long.py: over 500 lines without a reason at its top (Why one module over 500 lines ...)"
+    ]

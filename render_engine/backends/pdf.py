@@ -14,6 +14,10 @@ Colour rules (docs/color.md):
 
 The content stream is written directly with pikepdf (qpdf), so every operator and colour space is ours and
 the bytes are deterministic: no wall-clock dates, /ID derived from the content.
+
+Why one module over 500 lines: one page's content stream and resources (fonts, images, shadings, ExtGStates)
+are built by a single writer whose per-item functions share that state; gradients and patterns are in
+:mod:`.pdf_paint`, placed image pixels in :mod:`.imaging`.
 """
 
 from __future__ import annotations

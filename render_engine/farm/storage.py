@@ -17,6 +17,10 @@ Either way the job store's ``ready`` record, written after :meth:`Storage.publis
 marker: the API serves only the artifacts a ready record lists, with the checksums recorded there.
 Third-party storage errors become :class:`StorageError` (an ``OSError``) at this boundary, so workers retry
 them and the API answers 503, exactly as for a local disk fault.
+
+Why one module over 500 lines: two implementations of one contract (atomic publish, staging, retention,
+the asset cache) kept side by side so a change to the contract is made in both at once; split into
+``storage/local.py`` and ``storage/s3.py`` if a third backend appears.
 """
 
 from __future__ import annotations

@@ -16,6 +16,9 @@ Concurrency: every state change is one conditional ``UPDATE`` (``WHERE state IN 
 two processes racing on a job cannot both win. Creating a job under an idempotency key and publishing a job's
 artifacts (:meth:`JobStore.locked`) need more than one statement: SQLite serialises them with its database
 write lock, PostgreSQL with an advisory lock on the key and a row lock (``FOR UPDATE``) on the job.
+
+Why one module over 500 lines: one SQL contract in two dialects (SQLite and PostgreSQL) sharing their
+statements and transaction rules; order-related tables are in :mod:`.store_orders`.
 """
 
 from __future__ import annotations

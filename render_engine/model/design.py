@@ -4,6 +4,10 @@ Geometry is in millimetres in the template's *trim* coordinate space: the origin
 of the trim box, x grows right, y grows down, and the bleed lies outside it (negative coordinates and
 coordinates beyond the trim size are legal and reach into the bleed). Layers draw in order, first at the
 bottom. ``docs/design.schema.json`` is generated from these models (``render-engine schema``).
+
+Why one module over 500 lines: it is the design JSON's schema — one discriminated union of layer types whose
+JSON Schema (``docs/design.schema.json``) is generated from this module; the shared building blocks
+(:mod:`.design_base`) and paint (:mod:`.paint`) are already modules of their own.
 """
 
 from __future__ import annotations
