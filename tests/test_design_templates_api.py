@@ -90,3 +90,16 @@ def test_fill_lists_every_slot_problem(client: Any) -> None:
     assert r.status_code == 422 and r.json()["field"] == "photos.photo"
     r = client.post("/v1/design-templates/birthday-balloons/fill", json={"product": "poster-24x36"}, headers=S)
     assert r.status_code == 422 and r.json()["field"] == "product"
+
+
+def test_thumbnail_is_a_mockup_with_placeholders(client: Any) -> None:
+    import pyvips
+
+    listed = client.get("/v1/design-templates", params={"occasion": "christmas"}, headers=S).json()["design_templates"]
+    url = listed[0]["thumbnails"]["coaster-95-round"]
+    assert url == "/v1/design-templates/christmas-tree/thumbnail?product=coaster-95-round"
+    r = client.get(url + "&width=200", headers=S)
+    assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg"
+    assert pyvips.Image.new_from_buffer(r.content, "").width == 200
+    r = client.get("/v1/design-templates/christmas-tree/thumbnail?product=poster-24x36", headers=S)
+    assert r.status_code == 422 and r.json()["field"] == "product"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from render_engine.model.errors import TemplateError
@@ -48,14 +48,53 @@ def list_design_templates(
     """The design templates fitting ``product``, tagged ``occasion``, in ``language``: slot definitions
     (constraints included), products, occasions, language."""
     found = catalog().find(product=product, occasion=occasion, language=language)
-    return {"design_templates": [t.summary() for t in found]}
+    return {"design_templates": [_with_thumbnails(t.summary()) for t in found]}
+
+
+def _with_thumbnails(summary: dict[str, Any]) -> dict[str, Any]:
+    """``thumbnails``: product -> the URL of its placeholder-filled mockup."""
+    tid = summary["id"]
+    urls = {p: f"/v1/design-templates/{tid}/thumbnail?product={p}" for p in summary["products"]}
+    return summary | {"thumbnails": urls}
+
+
+@router.get(
+    "/design-templates/{template_id}/thumbnail",
+    response_class=Response,
+    responses={**ERROR_RESPONSES, 200: {"content": {"image/jpeg": {}}, "description": "the mockup (JPEG)"}},
+)
+def design_template_thumbnail(
+    template_id: str,
+    state: State,
+    key: Storefront,
+    product: Annotated[str, Query(max_length=64)],
+    width: Annotated[int, Query(ge=50, le=1200)] = 400,
+) -> Response:
+    """The template on ``product``'s mockup scene with placeholders in its slots (JPEG), for a storefront's
+    template picker. Rendered through the preview gate (429 when every preview slot is busy)."""
+    from render_engine.mockup import render_mockup
+    from render_engine.pipeline import prepare
+
+    try:
+        template = catalog().get(template_id)
+    except TemplateError:
+        raise NotFound("no such design template", field="template_id") from None
+    svc = state.services
+    design = fill(template, product, {}, {}, placeholders=True, base_dir=svc.empty_dir(), settings=svc.engine.settings)
+
+    def build() -> bytes:
+        prep = prepare(design, svc.engine, svc.empty_dir(), asset_loader=svc.storage.asset_path)
+        return render_mockup(prep, svc.engine, width=width, fmt="jpeg")
+
+    data = state.gate.run(build)
+    return Response(data, media_type="image/jpeg", headers={"Cache-Control": "public, max-age=3600"})
 
 
 @router.get("/design-templates/{template_id}", responses=ERROR_RESPONSES)
 def get_design_template(template_id: str, state: State, key: Storefront) -> dict[str, Any]:
     """One design template's summary (slots, products, occasions, language)."""
     try:
-        return catalog().get(template_id).summary()
+        return _with_thumbnails(catalog().get(template_id).summary())
     except TemplateError:
         raise NotFound("no such design template", field="template_id") from None
 
