@@ -8,7 +8,7 @@ The data folders stay at the top of the repository (``templates_print/``, ``font
 
 from setuptools import find_packages, setup
 
-DATA_DIRS = ("templates_print", "templates_design", "fonts", "icc_profiles", "mockups")
+DATA_DIRS = ("templates_print", "templates_design", "fonts", "icc_profiles", "mockups", "dictionaries")
 
 setup(
     packages=[

@@ -26,6 +26,7 @@ from .print_area import check_print_area
 from .report import SEVERITIES, CheckContext, Finding, PreflightReport, Severity, TextEcho, summary_lines
 from .resolution import check_resolution
 from .safe_zone import check_safe_zone
+from .spelling import check_spelling
 from .strokes import check_strokes
 from .text import check_text, contrast_ratio, space_problems
 
@@ -56,6 +57,7 @@ CHECKS: tuple[Check, ...] = (
     check_print_area,
     check_images,
     check_text,
+    check_spelling,
     check_strokes,
     check_color,
 )

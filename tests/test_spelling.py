@@ -1,0 +1,36 @@
+"""``text.spelling``: hunspell en_US (spylls) over message text, names and ALL-CAPS left alone."""
+
+from __future__ import annotations
+
+from render_engine import preflight
+from render_engine.checks.preflight import PreflightReport
+from render_engine.checks.spelling import spelling_suggestions
+from render_engine.engine import Engine
+
+
+def _report(engine: Engine, *texts: str) -> PreflightReport:
+    layers = [{"type": "text", "text": t, "font": {"family": "noto-sans"}, "size": 14, "color": "#000000",
+               "box": {"x": 10, "y": 20 + 25 * i, "width": 100, "height": 20}} for i, t in enumerate(texts)]
+    return preflight({"version": 1, "template": "card-5x7", "layers": layers}, engine=engine)
+
+
+def test_a_typo_is_flagged_with_the_right_suggestion(engine: Engine) -> None:
+    rep = _report(engine, "Happy Brithday")
+    found = [f for f in rep.findings if f.code == "text.spelling"]
+    assert len(found) == 1 and found[0].severity == "warning" and found[0].layer == 0
+    assert found[0].measured == ["Brithday"]
+    assert "Birthday" in found[0].extra["words"][0]["suggestions"]
+    assert "Birthday" in found[0].message
+
+
+def test_names_and_all_caps_are_not_flagged(engine: Engine) -> None:
+    rep = _report(engine, "Grandma Rose", "Aarav", "MAX", "Love you Priya and Jonas, from Mia")
+    assert not [f for f in rep.findings if f.code == "text.spelling"]
+
+
+def test_lower_case_typos_are_flagged_and_words_are_checked_once() -> None:
+    assert spelling_suggestions("happy") is None
+    found = spelling_suggestions("beautifull")
+    assert found is not None and "beautiful" in found
+    assert spelling_suggestions("Rohan") is None, "a capitalised unknown word without a swap is a name"
+    assert spelling_suggestions("BRITHDAY") is None
