@@ -582,9 +582,9 @@ def test_fabric_preflight_preview_and_job(client: Any, asset_id: str) -> None:
          422, "invalid_design", "fabric_options"),
         ({"design": coaster(), "dialect": "svg"}, 422, "invalid_request", "dialect"),
         # a font coverage error (the importer's or the layout's after translation) names the Fabric object
-        ({"dialect": "fabric", "design": fabric_coaster(fabric_text("\u0b95\u0bcd" * 3))},
+        ({"dialect": "fabric", "design": fabric_coaster(fabric_text("\U00013000" * 3))},
          422, "font_error", "design.fabric.objects[0]"),
-        ({"dialect": "fabric", "design": fabric_coaster(fabric_text(), fabric_text("\u0b95\u0bcd" * 3))},
+        ({"dialect": "fabric", "design": fabric_coaster(fabric_text(), fabric_text("\U00013000" * 3))},
          422, "font_error", "design.fabric.objects[1]"),
     ],
 )
