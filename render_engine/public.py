@@ -474,12 +474,15 @@ def personalize(
     """Fill a design template and render the print file, as ``render-engine personalize`` does: the
     :func:`render_design` of :func:`fill_design_template`. Photos are paths (absolute or relative to the current
     folder, or to ``base_dir`` when given) or ``{"asset_id": …}``."""
-    from .personalization import fill
-    from .personalization.fill import photos_relative
+    from .model.errors import RenderError
+    from .personalization.fill import fill_with_sources, photos_relative, slot_error
 
     base, rel = photos_relative(photos or {}, base_dir)
     settings = (engine or default_engine()).settings
-    design = fill(load_design_template(template), product, values, rel, base_dir=base, settings=settings,
-                  placeholders=placeholders)  # fmt: skip
-    return render_design(design, out, format=format, dpi=dpi, engine=engine, base_dir=base)
+    design, sources = fill_with_sources(load_design_template(template), product, values, rel, base_dir=base,
+                                        settings=settings, placeholders=placeholders)  # fmt: skip
+    try:
+        return render_design(design, out, format=format, dpi=dpi, engine=engine, base_dir=base)
+    except RenderError as exc:  # a layout / font problem of a filled layer names its slot
+        raise slot_error(exc, sources) from None
 

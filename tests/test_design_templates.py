@@ -385,3 +385,16 @@ def test_every_library_template_renders_on_every_product(template_id: str, produ
     # the previews' placeholder fill is valid too
     preview = fill(t, product, {}, {}, placeholders=True)
     assert preview.template == product
+
+
+def test_layout_errors_name_the_slot(tpl: DesignTemplate) -> None:
+    from render_engine import personalize
+    from render_engine.personalization.fill import fill_with_sources
+
+    values = {"name": "Asha", "note": "hi"}
+    design, sources = fill_with_sources(tpl, "mug-11oz", values, {"photo": PHOTO}, base_dir=REPO)
+    assert sources == ("products.mug-11oz.layers[0]", "photos.photo", "slots.name", "slots.note")
+    assert len(design.layers) == len(sources)
+    with pytest.raises(DesignError) as exc:  # no bundled font has a plane-15 private-use character
+        personalize(tpl, "mug-11oz", {"name": "Asha\U000f0000"}, {"photo": PHOTO}, base_dir=REPO, dpi=20)
+    assert exc.value.field == "slots.name" and "no bundled font can print U+F0000" in exc.value.message

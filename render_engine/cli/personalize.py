@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..engine import Engine
-from ..model.errors import DesignError
+from ..model.errors import DesignError, RenderError
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -92,8 +92,7 @@ def _merge(engine: Engine, args: argparse.Namespace) -> int:
 
 
 def _personalize(engine: Engine, args: argparse.Namespace) -> int:
-    from ..personalization import fill
-    from ..personalization.fill import photos_relative
+    from ..personalization.fill import fill_with_sources, photos_relative, slot_error
     from ..pipeline import prepare, render_prepared
     from ..public import load_design_template
 
@@ -107,9 +106,12 @@ def _personalize(engine: Engine, args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     template = load_design_template(args.template)
     base, rel = photos_relative(photos, None)
-    design = fill(template, args.product, values, rel, base_dir=base, settings=engine.settings,
-                  placeholders=args.placeholders)  # fmt: skip
-    prep = prepare(design, engine, base)
+    design, sources = fill_with_sources(template, args.product, values, rel, base_dir=base, settings=engine.settings,
+                                        placeholders=args.placeholders)  # fmt: skip
+    try:
+        prep = prepare(design, engine, base)
+    except RenderError as exc:  # a layout / font problem of a filled layer names its slot
+        raise slot_error(exc, sources) from None
     fmt = args.format or prep.layout.template.output.default_format
     args.out.mkdir(parents=True, exist_ok=True)
     stem = f"{template.id}-{args.product}"

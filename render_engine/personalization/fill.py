@@ -252,7 +252,13 @@ def _photos(
     return out
 
 
-def fill(
+def fill(template: DesignTemplate, product: str, values: Mapping[str, Any] | None = None,
+         photos: Mapping[str, Any] | None = None, **options: Any) -> Design:  # fmt: skip
+    """The native design of ``template`` on ``product`` (:func:`fill_with_sources`, without the sources)."""
+    return fill_with_sources(template, product, values, photos, **options)[0]
+
+
+def fill_with_sources(
     template: DesignTemplate,
     product: str,
     values: Mapping[str, Any] | None = None,
@@ -264,8 +270,10 @@ def fill(
     order_id: str | None = None,
     asset_loader: Callable[[str], Path] | None = None,
     allow_files: bool = True,
-) -> Design:
-    """The native design of ``template`` on ``product`` filled with ``values`` and ``photos``.
+) -> tuple[Design, tuple[str, ...]]:
+    """The native design of ``template`` on ``product`` filled with ``values`` and ``photos``, and for each of
+    its layers where it came from (``slots.name``, ``photos.photo`` or the template's
+    ``products.<id>.layers[<i>]``): :func:`slot_error` names those in errors found later (layout, fonts).
 
     Raises one :class:`DesignError` listing every problem (``.problems``, each naming ``slots.<name>``,
     ``slots.<name>.<option>`` or ``photos.<name>``). ``placeholders=True`` (storefront thumbnails) fills an
@@ -303,13 +311,16 @@ def fill(
     if problems:
         raise several(problems)
     layers: list[dict[str, Any]] = []
-    for raw in template.products[product].layers:
+    sources: list[str] = []
+    for i, raw in enumerate(template.products[product].layers):
         layer = native_layer(raw)
+        source = f"products.{product}.layers[{i}]"
         if raw.get("type") == "text":
             layer["text"] = substitute(str(raw["text"]), texts, template.language)
             if not layer["text"].strip():
                 continue  # an empty optional slot: nothing to print
             names = template.text_slots(raw)
+            source = f"slots.{names[0]}" if names else source
             style_slot = raw.get("style_slot") or (names[0] if len(names) == 1 else None)
             style = styles.get(style_slot, {}) if style_slot else {}
             if "font" in style:
@@ -320,6 +331,7 @@ def fill(
                 layer["size"] = style["size"]
         photo_slot = raw.get("slot")
         if photo_slot is not None:
+            source = f"photos.{photo_slot}"
             if photo_slot in chosen:
                 layer.update(chosen[photo_slot])
             else:
@@ -328,18 +340,36 @@ def fill(
                     continue  # an empty optional photo slot: the layer is left out
                 layer = {"type": "svg", "svg": art.placeholder_svg, "box": raw["box"], "fit": "contain"}
         layers.append(layer)
+        sources.append(source)
     meta: dict[str, Any] = {"title": template.name[:200]}
     if order_id is not None:
         meta["order_id"] = order_id
     try:
-        return Design.model_validate({"version": 1, "template": product, "layers": layers, "meta": meta})
+        design = Design.model_validate({"version": 1, "template": product, "layers": layers, "meta": meta})
     except ValidationError as exc:
-        raise validation_error_to_design_error(exc) from None
+        raise slot_error(validation_error_to_design_error(exc), sources) from None
+    return design, tuple(sources)
 
 
-def photos_relative(
-    photos: Mapping[str, Any], base_dir: str | os.PathLike[str] | None
-) -> tuple[Path, dict[str, Any]]:
+def slot_error(err: RenderError, sources: tuple[str, ...] | list[str]) -> RenderError:
+    """``err`` (and each of its problems) with a field ``layers[<i>]…`` of a filled design renamed to where
+    that layer came from: ``slots.name`` (``layers[4].text: no bundled font has …`` → ``slots.name: …``)."""
+    import re
+
+    def rename(field: str | None) -> str | None:
+        m = re.match(r"^layers\[(\d+)\]", field or "")
+        if m is None or int(m.group(1)) >= len(sources):
+            return field
+        source = sources[int(m.group(1))]
+        return source + (field or "")[m.end() :] if source.startswith("products.") else source
+
+    err.field = rename(err.field)
+    for p in err.problems:
+        p.field = rename(p.field)
+    return err
+
+
+def photos_relative(photos: Mapping[str, Any], base_dir: str | os.PathLike[str] | None) -> tuple[Path, dict[str, Any]]:
     """``(base_dir, photos)`` for :func:`fill`: with ``base_dir`` given, unchanged; without, file photos
     (absolute, or relative to the current folder) become relative to the folder that holds them all."""
     if base_dir is not None:
