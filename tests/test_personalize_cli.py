@@ -105,6 +105,7 @@ def test_cli_merge_validates_every_row_first(tmp_path: Path, capsys: pytest.Capt
     rows = tmp_path / "rows.csv"
     rows.write_text(
         "name,title,logo\nAsha Rao,Engineer,logo.jpg\n,Manager,logo.jpg\nA very long name for a mug badge,,nope.jpg\n"
+        "Ravi,Boss\U000f0000,logo.jpg\n"
     )
     shutil.copy(REPO / "examples" / "assets" / "landscape.jpg", tmp_path / "logo.jpg")
     out = tmp_path / "out"
@@ -112,7 +113,8 @@ def test_cli_merge_validates_every_row_first(tmp_path: Path, capsys: pytest.Capt
     err = capsys.readouterr().err.splitlines()
     assert err[0] == "error: rows[2].slots.name: required (Employee name)"
     assert err[1] == "error: rows[3].slots.name: at most 28 characters (it has 32)"
-    assert err[2].startswith("error: rows[3].photos.logo: asset file not found") and len(err) == 3
+    assert err[2].startswith("error: rows[3].photos.logo: asset file not found")
+    assert err[3].startswith("error: rows[4].slots.title: no bundled font can print U+F0000") and len(err) == 4
     assert not out.exists()  # nothing rendered while a row is bad
 
 

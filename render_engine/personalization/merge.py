@@ -18,8 +18,8 @@ from typing import Any
 
 from ..engine import Engine
 from ..model.design import Design
-from ..model.errors import DesignError, several
-from .fill import fill
+from ..model.errors import DesignError, RenderError, several
+from .fill import fill_with_sources, slot_error
 from .model import DesignTemplate, PhotoSlot
 
 MAX_ROWS = 10_000
@@ -56,17 +56,25 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
 def fill_rows(
     template: DesignTemplate, product: str, rows: list[dict[str, Any]], base_dir: Path, engine: Engine
 ) -> list[Design]:
-    """One design per row; one :class:`DesignError` listing every row's problems (``rows[3].slots.name``)."""
+    """One design per row, each filled and laid out (fonts, layout) once to find every problem before anything
+    renders; one :class:`DesignError` listing every row's problems (``rows[3].slots.name``)."""
     photo_slots = {k for k, s in template.slots.items() if isinstance(s, PhotoSlot)}
     designs: list[Design] = []
     problems: list[DesignError] = []
+    from ..pipeline import prepare
+
     for n, row in enumerate(rows, 1):
         photos = {k: v for k, v in row.items() if k in photo_slots}
         values = {k: v for k, v in row.items() if k not in photo_slots}
         try:
-            designs.append(fill(template, product, values, photos, base_dir=base_dir, settings=engine.settings,
-                                order_id=f"row-{n}"))  # fmt: skip
-        except DesignError as exc:
+            design, sources = fill_with_sources(template, product, values, photos, base_dir=base_dir,
+                                                settings=engine.settings, order_id=f"row-{n}")  # fmt: skip
+            try:
+                prepare(design, engine, base_dir)  # fonts, layout: what would fail mid-batch fails now
+            except RenderError as exc:
+                raise slot_error(exc, sources) from None
+            designs.append(design)
+        except RenderError as exc:
             for p in exc.problems or (exc,):
                 problems.append(DesignError(p.message, field=f"rows[{n}].{p.field}" if p.field else f"rows[{n}]"))
     if problems:
