@@ -6,6 +6,7 @@ in-process render thread consumes the same job function (the embedded default of
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +16,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from render_engine import __version__
+from render_engine.checks.spelling import load_dictionary
 from render_engine.engine import Engine
 from render_engine.farm.dispatch import LocalDispatcher, RqDispatcher
 from render_engine.farm.services import Dispatcher, Services
@@ -81,6 +83,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # the spelling dictionary takes ~2-3 s to read: load it beside start-up, not in the first preview
+        threading.Thread(target=load_dictionary, name="spelling-dictionary", daemon=True).start()
         if local is not None:
             local.start()
         try:

@@ -6,6 +6,7 @@ from render_engine import preflight
 from render_engine.checks.preflight import PreflightReport
 from render_engine.checks.spelling import spelling_suggestions
 from render_engine.engine import Engine
+from tests.conftest import ROOT
 
 
 def _report(engine: Engine, *texts: str) -> PreflightReport:
@@ -34,3 +35,24 @@ def test_lower_case_typos_are_flagged_and_words_are_checked_once() -> None:
     assert found is not None and "beautiful" in found
     assert spelling_suggestions("Rohan") is None, "a capitalised unknown word without a swap is a name"
     assert spelling_suggestions("BRITHDAY") is None
+
+
+def test_suggestions_are_the_dictionary_words_one_edit_away_most_likely_first() -> None:
+    assert spelling_suggestions("gardner") == spelling_suggestions("gardner")  # deterministic
+    assert (spelling_suggestions("gardner") or ())[:1] == ("gardener",), spelling_suggestions("gardner")
+    assert (spelling_suggestions("anniversery") or ())[:1] == ("anniversary",)
+    assert (spelling_suggestions("teh") or ())[:1] == ("the",), "a swap of neighbours ranks first"
+    assert spelling_suggestions("Brithday") == ("Birthday",), "a name-like word offers only its swap"
+
+
+def test_the_render_clis_quick_warnings_skip_the_dictionary(engine: Engine) -> None:
+    from render_engine.checks.preflight import preflight as run_checks
+    from render_engine.model.design import parse_design
+    from render_engine.pipeline import prepare
+
+    d = {"version": 1, "template": "card-5x7", "layers": [
+        {"type": "text", "text": "Happy Brithday", "font": {"family": "noto-sans"}, "size": 14, "color": "#000000",
+         "box": {"x": 10, "y": 20, "width": 100, "height": 20}}]}
+    prep = prepare(parse_design(d), engine, ROOT)
+    assert "text.spelling" in [f.code for f in run_checks(prep, engine).findings]
+    assert "text.spelling" not in [f.code for f in run_checks(prep, engine, color=False, spelling=False).findings]

@@ -65,9 +65,10 @@ CHECKS: tuple[Check, ...] = (
 returns its findings. A new check is a module with one such function, added here."""
 
 
-def preflight(prepared: Prepared, engine: Engine, *, color: bool = True) -> PreflightReport:
-    """Run every check over the prepared layout. ``color=False`` skips the (pixel-reading) colour checks."""
-    ctx = CheckContext(prepared, engine, color)
+def preflight(prepared: Prepared, engine: Engine, *, color: bool = True, spelling: bool = True) -> PreflightReport:
+    """Run every check over the prepared layout. ``color=False`` skips the (pixel-reading) colour checks,
+    ``spelling=False`` the spelling check (which loads a dictionary once per process)."""
+    ctx = CheckContext(prepared, engine, color, spelling)
     layout = prepared.layout
     findings = [finding for check in CHECKS for finding in check(ctx)]
     texts = tuple(

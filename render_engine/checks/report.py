@@ -21,12 +21,13 @@ SEVERITIES: tuple[Severity, ...] = ("blocker", "warning", "info")
 
 @dataclass(frozen=True)
 class CheckContext:
-    """What every check reads: the prepared design, the engine (ICC profiles), and whether the pixel-reading
-    colour checks run."""
+    """What every check reads: the prepared design, the engine (ICC profiles), whether the pixel-reading
+    colour checks run, and whether the spelling check (a dictionary load per process) runs."""
 
     prepared: Prepared
     engine: Engine
     color: bool = True
+    spelling: bool = True
 
     @property
     def layout(self) -> Layout:

@@ -49,8 +49,10 @@ class PreflightWarnings:
         from ..checks.preflight import preflight
 
         # color=False: the gamut check decodes every image a second time (and loads OpenCV, Pillow and their
-        # ICC transforms: ~0.25 s in a fresh process); `render-engine preflight` runs it
-        shown = [f for f in preflight(prep, self.engine, color=False).findings if f.severity != "info"]
+        # ICC transforms: ~0.25 s in a fresh process); spelling=False: the dictionary takes ~2-3 s to load in
+        # a fresh process, and spelling is the storefront's question; `render-engine preflight` runs both
+        report = preflight(prep, self.engine, color=False, spelling=False)
+        shown = [f for f in report.findings if f.severity != "info"]
         for f in shown:
             where = f"layers[{f.layer}]" if f.layer is not None else "design"
             print(f"{path}: {f.severity.upper()} {where}: {f.message} [{f.code}]", file=sys.stderr)

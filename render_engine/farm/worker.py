@@ -83,10 +83,12 @@ def warm_up(svc: Services) -> None:
     import importlib
 
     from ..checks.color import color_transforms
+    from ..checks.spelling import load_dictionary
 
     engine = svc.engine
     for mod in WARM_MODULES:
         importlib.import_module(mod)
+    load_dictionary()  # pure-Python data (~2-3 s to read): once here, not in every horse's preflight
     fonts = engine.fonts
     for fam in fonts.families.values():
         for style in fam.styles:
