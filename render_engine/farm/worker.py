@@ -20,6 +20,7 @@ from .jobs import rq_render_job, use_services
 from .maintenance import StoreGuard, maintain, reconcile
 from .services import Services
 from .settings import ServiceSettings
+from .storage import S3Storage
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,11 @@ def warm_up(svc: Services) -> None:
     for mod in WARM_MODULES:
         importlib.import_module(mod)
     load_dictionary()  # pure-Python data (~2-3 s to read): once here, not in every horse's preflight
+    if isinstance(svc.storage, S3Storage):
+        # boto3/botocore import lazily and much (service models, handlers): done here, before any fork. A
+        # horse forked while a thread of this process (maintenance's S3 deletes) held an import lock waited
+        # forever for it in its first S3 upload (seen: a horse stuck in _ModuleLock.acquire in _make_client)
+        svc.storage.client()
     fonts = engine.fonts
     for fam in fonts.families.values():
         for style in fam.styles:
