@@ -94,7 +94,7 @@ def test_the_api_quickstart_runs_verbatim(served: tuple[int, subprocess.Popen[st
         trim = [float(v) for v in pdf.pages[0].TrimBox]
     assert abs((trim[2] - trim[0]) * 25.4 / 72 - 228.6) < 0.1  # the 11 oz mug's wrap, in mm
     # the server log names the job on its worker lines; /demo explains why it is off (keys, no demo key)
-    assert re.search(rf"render_engine.farm.worker: job ready job_id={job.group(1)}$", log.read_text(), flags=re.M)
+    assert re.search(rf"render_engine\.farm\.jobs: job ready job_id={job.group(1)}$", log.read_text(), flags=re.M)
     demo = httpx.get(f"http://127.0.0.1:{port}/demo", timeout=5)
     assert demo.status_code == 404 and "RENDER_ENGINE_DEMO_KEY" in demo.text
     assert "/demo is off" in log.read_text()
