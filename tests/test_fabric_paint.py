@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,7 @@ from render_engine.model.errors import DesignError
 from render_engine.model.units import MM_PER_PT
 from render_engine.pipeline import prepare
 from tests.conftest import ROOT
+from tests.pdf_support import box_reduced, ghostscript_png, rgb
 
 CORPUS = ROOT / "tests" / "fabric_corpus"
 REFS = CORPUS / "filter_refs"
@@ -341,33 +341,8 @@ def test_corpus_design_prints_as_it_previews(engine: Engine, tmp_path: Path, nam
             assert str(page.obj.Group.CS) == "/DeviceCMYK"
     preview = draw_raster(layout, DPI, engine.icc, transparent=False, soft_proof=True)
     want = np.ndarray(buffer=preview.write_to_memory(), dtype=np.uint8, shape=(preview.height, preview.width, 3))
-    png = tmp_path / "gs.png"
-    icc = ROOT / "icc_profiles" / "FOGRA39L-coated-300.icc"
-    r = subprocess.run(
-        [
-            "gs",
-            "-q",
-            "-dNOPAUSE",
-            "-dBATCH",
-            "-dSAFER",
-            "-sDEVICE=png16m",
-            f"-r{DPI}",
-            "-dGraphicsAlphaBits=4",
-            "-dTextAlphaBits=4",
-            f"-sDefaultCMYKProfile={icc}",
-            "-dRenderIntent=1",
-            f"-sOutputFile={png}",
-            str(path),
-        ],
-        capture_output=True,
-        text=True,
-    )
-    assert r.returncode == 0, r.stderr
-    with Image.open(png) as im:
-        got = np.asarray(im.convert("RGB"))
-    size = (want.shape[1] // 4, want.shape[0] // 4)  # box-filtered 4x: Ghostscript point-samples images
-    a = np.asarray(Image.fromarray(want).resize(size, Image.Resampling.BOX))
-    b = np.asarray(Image.fromarray(got).resize(size, Image.Resampling.BOX))
+    got = rgb(ghostscript_png(path, tmp_path / "gs.png", DPI))
+    a, b = box_reduced(want, 4), box_reduced(got, 4)  # box-filtered 4x: Ghostscript point-samples images
     ssim = structural_similarity(a, b, channel_axis=2, data_range=255)
     print(f"{name}: SSIM print vs preview = {ssim:.4f}")
     assert ssim >= PDF_SSIM_FLOOR.get(name, 0.97)

@@ -11,14 +11,11 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pikepdf
 import pytest
-from PIL import Image
 from skimage.metrics import structural_similarity
 
 from render_engine.engine import Engine
@@ -26,7 +23,7 @@ from render_engine.fabric import FabricOptions, import_fabric, load_fabric_json
 from render_engine.model.design import TextLayer
 from render_engine.model.units import MM_PER_PT
 from render_engine.pipeline import render_design
-from tests.conftest import ROOT
+from tests.pdf_support import box_reduced, ghostscript_png, rgb
 
 CORPUS = Path(__file__).resolve().parent / "fabric_corpus"
 TEXT_DESIGNS = ["text_path", "superscript", "styled_sizes", "rtl", "cjk_wrap", "gradient_text"]
@@ -136,18 +133,8 @@ def test_corpus_text_prints_as_cmyk_outlines_like_its_preview(engine: Engine, tm
     preview = tmp_path / "preview.png"
     # both rasterised at 2 x 150 DPI and box-filtered to 150 (Ghostscript does not anti-alias a shading's clip)
     render_design(imp.design, engine, preview, base_dir=tmp_path, fmt="png", dpi=2 * dpi, soft_proof=True)
-    png = tmp_path / "gs.png"
-    profile = ROOT / "icc_profiles" / "FOGRA39L-coated-300.icc"
-    r = subprocess.run(
-        ["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=png16m", f"-r{2 * dpi}", "-dGraphicsAlphaBits=4",
-         f"-sDefaultCMYKProfile={profile}", "-dRenderIntent=1", f"-sOutputFile={png}", str(pdf_path)],
-        capture_output=True, text=True,
-    )  # fmt: skip
-    assert r.returncode == 0, r.stderr
-    with Image.open(preview) as a, Image.open(png) as b:
-        size = (a.width // 2, a.height // 2)
-        want = np.asarray(a.convert("RGB").resize(size, Image.Resampling.BOX))
-        got = np.asarray(b.convert("RGB").resize(size, Image.Resampling.BOX))
+    png = ghostscript_png(pdf_path, tmp_path / "gs.png", 2 * dpi, text_alpha=False)
+    want, got = box_reduced(rgb(preview), 2), box_reduced(rgb(png), 2)
     ssim = structural_similarity(want, got, channel_axis=2, data_range=255)
     print(f"{name}: print vs preview SSIM {ssim:.4f} at {dpi} DPI")
     assert ssim >= 0.97

@@ -8,7 +8,6 @@ masks, no RGB) and rasterised by Ghostscript to compare with the soft-proofed ra
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,8 @@ from render_engine.model.design import parse_design
 from render_engine.model.errors import DesignError
 from render_engine.pipeline import render_file
 from tests import fixtures
-from tests.conftest import ROOT, design, write_design
+from tests.conftest import design, write_design
+from tests.pdf_support import box_reduced, ghostscript_png, rgb
 
 MUG_BLEED = 2.0  # mug-11oz: 228.6 x 88.9 mm trim, 2 mm bleed
 
@@ -316,30 +316,8 @@ def test_gradients_are_cmyk_shadings_not_pixels(showcase_pdf: Path) -> None:
 def test_gradient_pdf_looks_like_the_preview(engine: Engine, showcase_pdf: Path, tmp_path: Path) -> None:
     dpi = 150
     raster = render_file(write_design(tmp_path, SHOWCASE), engine, tmp_path, fmt="png", dpi=dpi, soft_proof=True).path
-    png = tmp_path / "gs.png"
-    profile = ROOT / "icc_profiles" / "FOGRA39L-coated-300.icc"
-    r = subprocess.run(
-        [
-            "gs",
-            "-q",
-            "-dNOPAUSE",
-            "-dBATCH",
-            "-dSAFER",
-            "-sDEVICE=png16m",
-            f"-r{dpi}",
-            "-dGraphicsAlphaBits=4",
-            "-dTextAlphaBits=4",
-            f"-sDefaultCMYKProfile={profile}",
-            "-dRenderIntent=1",
-            f"-sOutputFile={png}",
-            str(showcase_pdf),
-        ],
-        capture_output=True,
-        text=True,
-    )
-    assert r.returncode == 0, r.stderr
-    with Image.open(raster) as a, Image.open(png) as b:
-        want, got = np.asarray(a.convert("RGB")), np.asarray(b.convert("RGB"))
+    png = ghostscript_png(showcase_pdf, tmp_path / "gs.png", dpi)
+    want, got = rgb(raster), rgb(png)
     ssim = structural_similarity(want, got, channel_axis=2, data_range=255)
     print(f"paint showcase: SSIM print vs preview = {ssim:.4f}")
     assert ssim >= 0.97
@@ -398,31 +376,9 @@ def test_pattern_is_a_tiling_pattern_in_the_pdf(engine: Engine, tmp_path: Path) 
         (tile,) = pat.Resources.XObject.values()
         assert str(tile.ColorSpace) == "/DeviceCMYK" and (int(tile.Width), int(tile.Height)) == (20, 20)
     raster = render_file(write_design(tmp_path, d), engine, tmp_path, fmt="png", dpi=150, soft_proof=True).path
-    png = tmp_path / "gs.png"
-    profile = ROOT / "icc_profiles" / "FOGRA39L-coated-300.icc"
-    r = subprocess.run(
-        [
-            "gs",
-            "-q",
-            "-dNOPAUSE",
-            "-dBATCH",
-            "-dSAFER",
-            "-sDEVICE=png16m",
-            "-r150",
-            "-dGraphicsAlphaBits=4",
-            f"-sDefaultCMYKProfile={profile}",
-            "-dRenderIntent=1",
-            f"-sOutputFile={png}",
-            str(pdf_path),
-        ],
-        capture_output=True,
-        text=True,
-    )
-    assert r.returncode == 0, r.stderr
-    with Image.open(raster) as a, Image.open(png) as b:
-        size = (a.width // 4, a.height // 4)  # box-filtered 4x: Ghostscript point-samples images (test_pdf)
-        want = np.asarray(a.convert("RGB").resize(size, Image.Resampling.BOX))
-        got = np.asarray(b.convert("RGB").resize(size, Image.Resampling.BOX))
+    png = ghostscript_png(pdf_path, tmp_path / "gs.png", 150, text_alpha=False)
+    # box-filtered 4x: Ghostscript point-samples images (test_pdf)
+    want, got = box_reduced(rgb(raster), 4), box_reduced(rgb(png), 4)
     ssim = structural_similarity(want, got, channel_axis=2, data_range=255)
     print(f"pattern: SSIM print vs preview = {ssim:.4f}")
     assert ssim >= 0.97

@@ -19,7 +19,8 @@ from skimage.metrics import structural_similarity
 
 from render_engine.engine import Engine
 from render_engine.pipeline import render_file
-from tests.conftest import EXAMPLES, ROOT
+from tests.conftest import EXAMPLES
+from tests.pdf_support import box_reduced, ghostscript_png, rgb
 
 pytestmark = pytest.mark.skipif(shutil.which("gs") is None, reason="Ghostscript is installed by scripts/check.sh")
 
@@ -195,15 +196,8 @@ def test_pdf_looks_like_the_raster_preview(
 ) -> None:
     raster = render_file(EXAMPLES / example, engine, tmp_path, fmt="png", dpi=DPI, soft_proof=True).path
     pdf_path = _without_cut_layer(pdfs[example], tmp_path / "view.pdf")
-    profile = ROOT / "icc_profiles" / "FOGRA39L-coated-300.icc"
-    png = tmp_path / "gs.png"
-    r = _gs(["-sDEVICE=png16m", f"-r{DPI}", "-dGraphicsAlphaBits=4", "-dTextAlphaBits=4",
-             f"-sDefaultCMYKProfile={profile}", "-dRenderIntent=1", f"-sOutputFile={png}", str(pdf_path)])
-    assert r.returncode == 0, r.stderr
-    with Image.open(raster) as a, Image.open(png) as b:
-        size = (a.width // 4, a.height // 4)
-        want = np.asarray(a.convert("RGB").resize(size, Image.Resampling.BOX))
-        got = np.asarray(b.convert("RGB").resize(size, Image.Resampling.BOX))
+    png = ghostscript_png(pdf_path, tmp_path / "gs.png", DPI)
+    want, got = box_reduced(rgb(raster), 4), box_reduced(rgb(png), 4)
     ssim = structural_similarity(want, got, channel_axis=2, data_range=255)
     floor = SSIM_FLOOR.get(example, 0.97)
     print(f"{example}: SSIM print vs preview = {ssim:.4f}")

@@ -11,14 +11,11 @@ from __future__ import annotations
 import math
 import re
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pikepdf
 import pytest
-from PIL import Image
 from skimage.metrics import structural_similarity
 
 from render_engine.engine import Engine
@@ -31,7 +28,8 @@ from render_engine.model.errors import DesignError
 from render_engine.model.geometry import Matrix
 from render_engine.model.units import pt_to_mm
 from render_engine.pipeline import prepare, render_file
-from tests.conftest import ROOT, design, write_design
+from tests.conftest import design, write_design
+from tests.pdf_support import box_reduced, ghostscript_png, rgb
 
 
 @pytest.fixture(scope="module")
@@ -323,19 +321,8 @@ def test_rich_text_print_looks_like_the_preview(engine: Engine, tmp_path: Path) 
     dpi = 150
     raster = render_file(src, engine, tmp_path / "png", fmt="png", dpi=dpi * 2, soft_proof=True).path
     pdf_path = render_file(src, engine, tmp_path / "pdf", fmt="pdf").path
-    png = tmp_path / "gs.png"
-    profile = ROOT / "icc_profiles" / "FOGRA39L-coated-300.icc"
-    r = subprocess.run(
-        ["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=png16m", f"-r{dpi * 2}",
-         "-dGraphicsAlphaBits=4", f"-sDefaultCMYKProfile={profile}", "-dRenderIntent=1",
-         f"-sOutputFile={png}", str(pdf_path)],
-        capture_output=True, text=True,
-    )  # fmt: skip
-    assert r.returncode == 0, r.stderr
-    with Image.open(raster) as a, Image.open(png) as b:
-        size = (a.width // 2, a.height // 2)
-        want = np.asarray(a.convert("RGB").resize(size, Image.Resampling.BOX))
-        got = np.asarray(b.convert("RGB").resize(size, Image.Resampling.BOX))
+    png = ghostscript_png(pdf_path, tmp_path / "gs.png", dpi * 2, text_alpha=False)
+    want, got = box_reduced(rgb(raster), 2), box_reduced(rgb(png), 2)
     ssim = structural_similarity(want, got, channel_axis=2, data_range=255)
     print(f"rich text: SSIM print vs preview at {dpi} DPI = {ssim:.4f}")
     assert ssim >= 0.97
