@@ -30,10 +30,7 @@ from __future__ import annotations
 import json
 import math
 import os
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -44,6 +41,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfdoc import PDFArray, PDFCatalog, PDFDictionary, PDFName, PDFStream, PDFString
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
+
+from .steps import Steps
 
 ROOT = Path(__file__).resolve().parents[2]
 MM_PER_INCH = 25.4
@@ -57,21 +56,6 @@ DEFAULT_DPI = 300.0
 def _dir(env: str, default: str) -> Path:
     packaged = ROOT / "render_engine" / "data" / default  # an installed wheel carries the data there (setup.py)
     return Path(os.environ.get(env, str(packaged if packaged.is_dir() else ROOT / default)))
-
-
-@dataclass
-class Steps:
-    """Per-step wall time, the same idea as the engine's StepTimer."""
-
-    seconds: dict[str, float] = field(default_factory=dict)
-
-    @contextmanager
-    def step(self, name: str) -> Iterator[None]:
-        t0 = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - t0
 
 
 @dataclass(frozen=True)

@@ -25,16 +25,14 @@ from __future__ import annotations
 
 import json
 import os
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
 import pyvips
+
+from .steps import Steps
 
 ROOT = Path(__file__).resolve().parents[2]
 MM_PER_INCH = 25.4
@@ -48,19 +46,6 @@ class Unsupported(ValueError):
 
 def _dir(env: str, default: str) -> Path:
     return Path(os.environ.get(env, str(ROOT / default)))
-
-
-@dataclass
-class Steps:
-    seconds: dict[str, float] = field(default_factory=dict)
-
-    @contextmanager
-    def step(self, name: str) -> Iterator[None]:
-        t0 = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - t0
 
 
 def _hex(value: str) -> tuple[int, int, int]:
