@@ -15,7 +15,7 @@ import pikepdf
 import pytest
 
 from render_engine.farm.settings import ServiceSettings
-from render_engine.farm.sheets import MARK_LENGTH_MM, QR_MODULE_MM, plan_sheet, qr_matrix
+from render_engine.farm.sheets import MARK_LENGTH_MM, QR_MODULE_MM, job_qr, plan_sheet
 from render_engine.model.units import mm_to_pt
 from tests.test_api import PU, SF, coaster, wait_ready
 
@@ -56,7 +56,7 @@ def test_plan_fills_a_grid_of_cells_that_never_overlap() -> None:
         assert a[0] >= 10 and a[1] >= 10 and a[0] + a[2] <= 310 and a[1] + a[3] <= 440  # inside the margins
         for b in boxes[i + 1:]:
             assert a[0] + a[2] <= b[0] or b[0] + b[2] <= a[0] or a[1] + a[3] <= b[1] or b[1] + b[3] <= a[1]
-    qr = qr_matrix(ids[0])
+    qr = job_qr(ids[0]).dark
     assert len(qr) * QR_MODULE_MM == pytest.approx(plan.items[0].qr[2])
     assert all(not any(row) for row in qr[:4]) and any(qr[4])  # a 4-module quiet zone
 

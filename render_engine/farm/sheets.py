@@ -23,6 +23,7 @@ from typing import Any
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
+from ..model.qr import QrCode, dark_runs, qr_code
 from ..model.units import mm_to_pt
 
 MARK_ZONE_MM = 5.0  # around each item's bleed box: crop marks start 1 mm outside the bleed, 3.5 mm long
@@ -55,16 +56,13 @@ class SheetPlan:
     utilisation: float  # trim area of the items / sheet area
 
 
-def qr_matrix(text: str) -> list[list[bool]]:
-    """The QR code of ``text`` (byte mode, error correction M), quiet zone included, rows top to bottom."""
-    import segno
-
-    qr = segno.make(text, error="m", micro=False, mode="byte")
-    return [[bool(v) for v in row] for row in qr.matrix_iter(scale=1, border=QR_QUIET)]
+def job_qr(text: str) -> QrCode:
+    """The QR code of ``text`` (byte mode, error correction M), quiet zone included."""
+    return qr_code(text, "m", QR_QUIET, mode="byte")
 
 
 def qr_size_mm(text: str) -> float:
-    return len(qr_matrix(text)) * QR_MODULE_MM
+    return job_qr(text).size * QR_MODULE_MM
 
 
 def plan_sheet(
@@ -116,17 +114,9 @@ def _qr_ops(text: str, x: float, y_top: float, page_h: float) -> list[str]:
     """The QR code as filled rectangles (horizontal runs of dark modules), 100 % K, in pt."""
     m = mm_to_pt(QR_MODULE_MM)
     ops = ["q 0 0 0 1 k"]
-    for r, row in enumerate(qr_matrix(text)):
+    for r, start, n in dark_runs(job_qr(text)):
         y = mm_to_pt(page_h - y_top) - (r + 1) * m
-        c = 0
-        while c < len(row):
-            if not row[c]:
-                c += 1
-                continue
-            start = c
-            while c < len(row) and row[c]:
-                c += 1
-            ops.append(f"{_n(mm_to_pt(x) + start * m)} {_n(y)} {_n((c - start) * m)} {_n(m)} re")
+        ops.append(f"{_n(mm_to_pt(x) + start * m)} {_n(y)} {_n(n * m)} {_n(m)} re")
     ops += ["f", "Q"]
     return ops
 
