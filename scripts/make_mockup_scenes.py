@@ -17,6 +17,9 @@ What is drawn, per product kind (see docs/mockups.md for the geometry each scene
 * flat goods (poster in a frame, canvas with its right wrap visible, card standing on a table, phone case,
   coaster): a wall or table, a soft drop shadow, the product's own silhouette (its cut path warped by the
   same homography the renderer uses) and product details (frame, cork edge, camera module).
+* book / notebook (closed, lying on a table): the front board and the spine of the cover sheet computed at
+  the template's smallest page count; the faces are given relative to the panels (``book.mockup_panels``),
+  so a thicker book's cover maps to the same scene.
 * t-shirt: a garment silhouette with a fold height field; its gradient gives a displacement map (R/G) and
   the shading/highlight maps; one base image per garment colour (white, black, heather grey).
 """
@@ -39,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from render_engine.mockup import geometry  # noqa: E402
 from render_engine.mockup.spec import MockupSpec  # noqa: E402
-from render_engine.model.templates import Template, load_template_file  # noqa: E402
+from render_engine.model.templates import Template, cover_template, load_template_file  # noqa: E402
 
 SS = 2  # supersampling factor
 Arr = NDArray[np.float64]
@@ -513,6 +516,56 @@ def make_tee(t: Template, out: Path) -> dict[str, Any]:
     }
 
 
+# ---------------------------------------------------------------------------------------------------- books
+
+
+def make_book(t: Template, out: Path) -> dict[str, Any]:
+    """A closed book on a table: the front board, the spine to its left, the page block's edge below."""
+    W, H = 1000, 900
+    assert t.book is not None
+    cover, g = cover_template(t, t.book.pages.min)
+    front, spine = g.panels["front"], g.panels["spine"]
+    hp = 600.0
+    wp = hp * front.w / front.h
+    x0, y0 = 500 - wp / 2 + 20, 110.0
+    fc = [(x0, y0), (x0 + wp, y0 + 14), (x0 + wp - 10, y0 + hp + 10), (x0 - 8, y0 + hp)]
+    sw = 34.0
+    sc = [(x0 - sw, y0 + 8), fc[0], fc[3], (x0 - 8 - sw, y0 + hp + 6)]
+    faces_rel = [face((0, 0, front.w, front.h), fc), face((0, 0, spine.w, spine.h), sc)]
+    faces_abs = [face((front.x, front.y, front.w, front.h), fc), face((spine.x, spine.y, spine.w, spine.h), sc)]
+    cov_ss, _x, _y, _v = silhouette(cover, faces_abs, W, H)
+    bg = wall(W, H, (196, 170, 140), (168, 140, 110), seed=23)  # a wooden table
+    block = poly_mask([fc[3], fc[2], (fc[2][0] + 4, fc[2][1] + 16), (fc[3][0] + 2, fc[3][1] + 16)], W, H)
+    block = np.maximum(block, poly_mask([fc[1], (fc[1][0] + 6, fc[1][1] + 8), (fc[2][0] + 4, fc[2][1] + 16), fc[2]],
+                                        W, H))  # fmt: skip
+    sh = shadow_of(np.maximum(cov_ss, block), 16, 20, 12)
+    bg = bg * (1 - 0.4 * sh[..., None])
+    _sx, sy = grid(W, H)
+    lines = 236 + 10 * np.sin(sy * 1.7)  # the page edges
+    bg = over(bg, np.repeat(lines[..., None], 3, axis=2), block)
+    spine_m = poly_mask(sc, W, H)
+    shade = np.where(spine_m > 0.5, 0.8, 1.0) * np.clip(1.0 - 0.06 * smoothstep(100, 800, sy), 0, 1)
+    shade = np.where(cov_ss > 0, shade, 1.0)
+    high = np.zeros_like(shade)
+    product = np.array([float(int(t.product_color[i : i + 2], 16)) for i in (1, 3, 5)])
+    base = over(bg, product * shade[..., None], cov_ss)
+    b = MockupSpecBuilder(W, H)
+    b.files["base.png"] = down(base)
+    b.files["shade.png"] = down(shade * 255)
+    b.files["highlight.png"] = down(high)
+    b.files["mask.png"] = down(cov_ss * 255)
+    b.write(out)
+    return {
+        "size": [W, H],
+        "mapping": {"kind": "quad", "faces": faces_rel},
+        "views": {"closed": {"base": "base.png", "label": "book closed"}},
+        "default_view": "closed",
+        "shade": "shade.png",
+        "highlight": "highlight.png",
+        "mask": "mask.png",
+    }
+
+
 # ---------------------------------------------------------------------------------------------------- main
 
 MUGS = {"mug-11oz": (82.0, 95.0), "mug-15oz": (87.0, 111.0)}
@@ -526,11 +579,15 @@ def make_scene(path: Path) -> None:
         section = make_mug(t, out, dia, hgt)
     elif t.kind == "apparel":
         section = make_tee(t, out)
+    elif t.kind in ("book", "notebook"):
+        section = make_book(t, out)
     else:
         section = make_flat(t, out)
     MockupSpec.model_validate(section)
     data = json.loads(path.read_text(encoding="utf-8"))
     data["mockup"] = section
+    if t.book is not None:
+        data["book"]["mockup_panels"] = ["front", "spine"]
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     size = sum(p.stat().st_size for p in out.glob("*.png"))
     print(f"{t.id:22} {section['mapping']['kind']:9} {len(section['views'])} view(s)  {size / 1e3:7.0f} kB")

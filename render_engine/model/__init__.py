@@ -9,6 +9,8 @@ Where things happen:
   resolution against a layer's box, pure (no pixels).
 - :mod:`.templates` — product templates (``templates_print/*.json``): trim, bleed, safe area, masks, DPI,
   output format and colour, mockup scene.
+- :mod:`.cover` — book covers computed from the page count: spine from the paper table, panels (back, spine,
+  front, hinges, wrap) and fold lines in mm; layer boxes relative to a panel.
 - :mod:`.geometry` — rectangles, affine matrices and outline paths in mm, shared by every backend.
 - :mod:`.units` — mm / pt / px conversions, in one place.
 - :mod:`.errors` — the one error tree (:class:`~.errors.RenderError` and its subclasses, with code, HTTP

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from .cover import BookSpec, CoverGeometry, cover_geometry, gutter_band
 from .errors import TemplateError, did_you_mean
 
 TEMPLATE_ID = r"^[a-z0-9][a-z0-9-]{0,63}$"
@@ -78,7 +79,7 @@ class OutputSpec(_Model):
 class Template(_Model):
     id: Annotated[str, Field(pattern=TEMPLATE_ID)]
     name: str
-    kind: Literal["mug", "poster", "canvas", "card", "phone-case", "coaster", "apparel", "sticker"]
+    kind: Literal["mug", "poster", "canvas", "card", "phone-case", "coaster", "apparel", "sticker", "book", "notebook"]
     spec_source: str = Field(description="Where the sizes come from (vendor spec), for reviewers.")
     trim: Size
     bleed_mm: Annotated[float, Field(ge=0, le=50)]
@@ -91,6 +92,15 @@ class Template(_Model):
     product_color: str = Field("#ffffff", pattern=r"^#[0-9a-fA-F]{6}$")
     output: OutputSpec
     mockup: dict[str, Any] = Field(default_factory=dict, description="Mockup scenes (see the mockup issue).")
+    book: BookSpec | None = Field(
+        None, description="A bound book: trim is one interior page; the cover is computed (model/cover.py)."
+    )
+
+    @model_validator(mode="after")
+    def _book_kind(self) -> Template:
+        if (self.book is not None) != (self.kind in ("book", "notebook")):
+            raise ValueError("kind book / notebook and a 'book' section go together")
+        return self
 
     @property
     def trim_w(self) -> float:
@@ -121,6 +131,53 @@ class Template(_Model):
         if self.cut_path:
             names.append("cut_path")
         return names
+
+
+def cover_template(template: Template, pages: int, paper: str | None = None) -> tuple[Template, CoverGeometry]:
+    """The flat cover sheet of a book template at ``pages`` pages, as a single-surface template (trim = the
+    sheet, bleed and safe margin = the book's cover values, ``regions`` = the panels), and its geometry."""
+    book = _book(template)
+    g = cover_geometry(book, template.trim_w, template.trim_h, pages, paper)
+    regions = {n: Region(x=r.x, y=r.y, width_mm=r.w, height_mm=r.h, description=f"cover panel {n}")
+               for n, r in g.panels.items()}  # fmt: skip
+    return template.model_copy(
+        update={
+            "name": f"{template.name}: cover, {pages} pages",
+            "trim": Size(width_mm=g.width, height_mm=g.height),
+            "bleed_mm": book.cover_bleed_mm,
+            "safe_margin_mm": book.cover_safe_mm,
+            "regions": regions,
+            "mockup": _mockup_on_panels(template.mockup, book.mockup_panels, g),
+        }
+    ), g
+
+
+def _mockup_on_panels(mockup: dict[str, Any], panels: tuple[str, ...], g: CoverGeometry) -> dict[str, Any]:
+    """The scene's faces, given relative to cover panels (``book.mockup_panels``), moved to the sheet."""
+    faces = mockup.get("mapping", {}).get("faces") if panels else None
+    if not faces:
+        return mockup
+    moved = []
+    for f, name in zip(faces, panels, strict=False):
+        r = g.panel(name)
+        x, y, w, h = f["rect_mm"]
+        moved.append({**f, "rect_mm": [x + r.x, y + r.y, w, h] if name != "spine" else [r.x, y + r.y, r.w, h]})
+    return {**mockup, "mapping": {**mockup["mapping"], "faces": moved + list(faces[len(moved) :])}}
+
+
+def interior_page_template(template: Template, page_number: int) -> Template:
+    """Interior page ``page_number`` (1-based) of a book template, with its binding-edge band as the region
+    ``gutter`` (odd pages are bound on the left, even pages on the right)."""
+    book = _book(template)
+    r = gutter_band(book, template.trim_w, template.trim_h, page_number)
+    gutter = Region(x=r.x, y=r.y, width_mm=r.w, height_mm=r.h, description="binding edge (gutter)")
+    return template.model_copy(update={"regions": {**template.regions, "gutter": gutter}})
+
+
+def _book(template: Template) -> BookSpec:
+    if template.book is None:
+        raise TemplateError(f"template {template.id} is not a book", field="template")
+    return template.book
 
 
 def _rect_d(x: float, y: float, w: float, h: float) -> str:
