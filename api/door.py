@@ -66,6 +66,7 @@ def admit(
         seen = a.preview.etag.strip('"')
         again = PreviewRequest(
             design=body.design, dialect=body.dialect, fabric_options=body.fabric_options,
+            design_template=body.design_template, product=body.product, values=body.values, photos=body.photos,
             width=a.preview.width, view=a.preview.view, variant=a.preview.variant,
         )  # fmt: skip
         if preview_entry(state, again, a.preview.format, checked).meta["sha256"] != seen:

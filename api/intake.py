@@ -33,13 +33,15 @@ from render_engine.farm.services import Services
 from render_engine.farm.storage import sha256_file
 from render_engine.inputs.assets import looks_like_svg, probe_image, verify_image
 from render_engine.model.design import ImageLayer, SvgLayer, parse_design
-from render_engine.model.errors import AssetError, DesignError, RenderError
+from render_engine.model.errors import AssetError, DesignError, RenderError, TemplateError, did_you_mean
 from render_engine.pipeline import Prepared, StepTimer, check_dpi, prepare
 
 from .errors import storage_error
 
 if TYPE_CHECKING:
     from render_engine.fabric import FabricOptions, Unsupported
+
+    from .schemas import DesignRequest
 
 LAYER_FIELD = re.compile(r"^layers\[(\d+)\]")
 log = logging.getLogger(__name__)
@@ -68,6 +70,7 @@ class CheckedDesign:
     prepared: Prepared
     native: dict[str, Any]  # the native design JSON: what a job stores and a worker renders
     source: Source | None  # None for native input
+    personalization: dict[str, Any] | None = None  # {design_template, product, values, photos} when filled
 
 
 def _prefixed(field: str | None) -> str:
@@ -199,6 +202,62 @@ def check_design(
     if dpi is not None:
         check_dpi(dpi, svc.engine)
     return CheckedDesign(prep, native, source)
+
+
+def check_request(
+    svc: Services, body: DesignRequest, *, dpi: float | None = None, timer: StepTimer | None = None
+) -> CheckedDesign:
+    """:func:`check_design` of the request's ``design``, or of its ``design_template`` filled with ``values``
+    and ``photos`` on ``product`` (:func:`check_template`)."""
+    if body.design_template is not None:
+        if body.design is not None:
+            raise DesignError("send a design or a design_template, not both", field="design_template")
+        return check_template(svc, body, dpi=dpi, timer=timer)
+    given = [f for f in ("product", "values", "photos") if getattr(body, f) is not None]
+    if given:
+        raise DesignError("applies with design_template only", field=given[0])
+    if body.design is None:
+        raise DesignError("required: a design, or a design_template with product and values", field="design")
+    return check_design(
+        svc, body.design, dialect=body.dialect, font_fallback=body.font_fallback, unsupported=body.unsupported,
+        dpi=dpi, timer=timer,
+    )  # fmt: skip
+
+
+def check_template(
+    svc: Services, body: DesignRequest, *, dpi: float | None = None, timer: StepTimer | None = None
+) -> CheckedDesign:
+    """The design template filled (every slot problem at once: ``slots.name: at most 18 characters``,
+    ``photos.photo: …``), then checked as a native design; problems found after filling (fonts, layout) name
+    the slot their layer came from. Photos are asset ids of this API's asset store."""
+    from render_engine.personalization import catalog
+    from render_engine.personalization.fill import fill_with_sources, slot_error
+
+    timer = timer or StepTimer()
+    if body.dialect != "native" or body.fabric_options is not None:
+        raise DesignError("a design template is filled natively: leave dialect and fabric_options out",
+                          field="dialect")  # fmt: skip
+    if body.product is None:
+        raise DesignError("required with design_template: the product to print on", field="product")
+    try:
+        template = catalog().get(str(body.design_template))
+    except TemplateError:
+        hint = did_you_mean(str(body.design_template), catalog().templates)
+        raise DesignError(f"no such design template{hint}", field="design_template") from None
+    with timer.step("fill"):
+        design, sources = fill_with_sources(
+            template, body.product, body.values or {}, body.photos or {}, base_dir=svc.empty_dir(),
+            settings=svc.engine.settings, asset_loader=svc.storage.asset_path, allow_files=False,
+        )  # fmt: skip
+    native = design.model_dump(mode="json", exclude_defaults=True) | {"version": 1}
+    try:
+        checked = check_design(svc, native, dpi=dpi, timer=timer)
+    except RenderError as exc:
+        for err in (exc, *exc.problems):
+            if err.field and err.field.startswith("design."):
+                err.field = err.field.removeprefix("design.")
+        raise slot_error(exc, sources) from None
+    return dataclasses.replace(checked, personalization=body.personalization())
 
 
 def output_profile(checked: CheckedDesign) -> str:

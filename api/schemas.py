@@ -50,16 +50,46 @@ class FabricParams(BaseModel):
     )
 
 
+TEMPLATE_FIELDS = ("design_template", "product", "values", "photos")
+
+
 class DesignRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    design: dict[str, Any] = Field(
+    design: dict[str, Any] | None = Field(
+        None,
         description="A design document (docs/design.schema.json), or with dialect 'fabric' the Fabric.js "
-        "wrapper {canvas, canvas_covers, template, fabric} (docs/fabric.md)."
+        "wrapper {canvas, canvas_covers, template, fabric} (docs/fabric.md). Or, instead of a design, a "
+        "design_template with product, values and photos.",
+    )
+    design_template: str | None = Field(
+        None, max_length=64, description="A design template id (GET /v1/design-templates), filled with values."
+    )
+    product: str | None = Field(None, max_length=64, description="With design_template: the product to print on.")
+    values: dict[str, Any] | None = Field(
+        None,
+        max_length=200,
+        description='With design_template: slot values, {"name": "Asha", "name.color": "#118ab2"} (as /fill takes).',
+    )
+    photos: dict[str, dict[str, str]] | None = Field(
+        None, max_length=50, description='With design_template: photo slots, {"photo": {"asset_id": "<sha256>"}}.'
     )
     dialect: Literal["native", "fabric"] = Field(
         "native", description="How to read 'design': native design JSON, or Fabric.js canvas JSON."
     )
     fabric_options: FabricParams | None = Field(None, description="Fabric import options (dialect 'fabric' only).")
+
+    def dump(self) -> dict[str, Any]:
+        """The body as JSON, template fields left out when unset (and ``design`` when a template is used):
+        a design body dumps (and hashes: cache keys, Idempotency-Key) as it did before templates existed."""
+        unset = {f for f in ("design", *TEMPLATE_FIELDS) if getattr(self, f) is None}
+        return self.model_dump(mode="json", exclude=unset)
+
+    def personalization(self) -> dict[str, Any] | None:
+        """``{design_template, product, values, photos}`` when the body names a design template."""
+        if self.design_template is None:
+            return None
+        return {"design_template": self.design_template, "product": self.product, "values": self.values or {},
+                "photos": self.photos or {}}  # fmt: skip
 
     @property
     def font_fallback(self) -> str | None:
@@ -225,6 +255,9 @@ class JobOut(BaseModel):
     reprints: int = 0
     timeline: list[EventOut] | None = Field(None, description="GET /v1/jobs/{id} only: every event, oldest first.")
     source: SourceOut | None = Field(None, description="Set when the design was submitted as Fabric.js JSON.")
+    personalization: dict[str, Any] | None = Field(
+        None, description="Set when the job was a design template filled: {design_template, product, values, photos}."
+    )
     artifacts: list[ArtifactOut] = []
     error: ErrorOut | None = None
 
@@ -253,6 +286,7 @@ class JobOut(BaseModel):
             production=rec.production,
             reprints=rec.reprints,
             source=SourceOut(**rec.request["source"]) if isinstance(rec.request.get("source"), dict) else None,
+            personalization=rec.request.get("personalization"),
             artifacts=[ArtifactOut(**a, url=f"/v1/jobs/{rec.id}/files/{a['name']}") for a in rec.artifacts],
             error=ErrorOut(**rec.error) if rec.error and rec.state == "failed" else None,
         )

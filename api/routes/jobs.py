@@ -23,10 +23,10 @@ from render_engine.model.errors import AssetError
 from ..deps import PrintUnit, State, Storefront, api_key_header, get_state, require
 from ..door import admit
 from ..errors import ERROR_RESPONSES, ApiError, Forbidden, NoSuchJob, NotFound
-from ..intake import check_design
+from ..intake import check_request
 from ..intake import output_profile as profile_of
 from ..routing import refresh, route_new_job
-from ..schemas import EventOut, JobAccepted, JobOut, JobRequest, PrintQueueOut
+from ..schemas import TEMPLATE_FIELDS, EventOut, JobAccepted, JobOut, JobRequest, PrintQueueOut
 from ..streaming import stored_file_response
 
 router = APIRouter(tags=["jobs"])
@@ -42,6 +42,7 @@ def request_for_hash(body: JobRequest) -> dict[str, Any]:
     body hashes the same as before those fields existed (a retry across an upgrade is still a replay)."""
     defaults: dict[str, Any] = {
         "dialect": "native", "fabric_options": None, "print_unit": None, "accept": [], "approval": None, "due_by": None,
+        "design": None, "design_template": None, "product": None, "values": None, "photos": None,
     }
     return body.model_dump(mode="json", exclude={k for k, v in defaults.items() if getattr(body, k) == v})
 
@@ -118,19 +119,15 @@ def create_job(
             )
         response.status_code = 200
         return JobAccepted(job_id=rec.id, state=rec.state, url=f"/v1/jobs/{rec.id}")
-    checked = check_design(
-        svc,
-        body.design,
-        dialect=body.dialect,
-        font_fallback=body.font_fallback,
-        unsupported=body.unsupported,
-        dpi=body.outputs.dpi,
-    )
+    checked = check_request(svc, body, dpi=body.outputs.dpi)  # a design, or a design template filled
     # what the worker renders: the native design (a Fabric one translated, its data-URL images now assets)
     # plus facts the print queue filters on
     verdict, approval = admit(state, body, checked, key)  # 422 on unaccepted blockers, 409 on a stale approval
-    request = {k: v for k, v in request.items() if k not in ("dialect", "fabric_options", "approval", "accept")}
+    dropped = ("dialect", "fabric_options", "approval", "accept", *TEMPLATE_FIELDS)
+    request = {k: v for k, v in request.items() if k not in dropped}
     request["design"] = checked.native
+    if checked.personalization is not None:  # the template and the values it was filled with
+        request["personalization"] = checked.personalization
     request["output_profile"] = profile_of(checked)
     request["preflight"] = verdict.to_dict()
     if approval is not None:

@@ -25,7 +25,7 @@ from render_engine.pipeline import StepTimer
 
 from ..deps import AppState, State, Storefront
 from ..errors import ERROR_RESPONSES, ApiError, NotFound, storage_error
-from ..intake import CheckedDesign, check_design, with_source_findings
+from ..intake import CheckedDesign, check_request, with_source_findings
 from ..render_cache import NAME, Entry
 from ..schemas import DesignRequest, ImageRef, PreflightOut, PreviewOut, PreviewRequest
 
@@ -62,19 +62,12 @@ def negotiate(accept: str | None) -> tuple[bool, ImageFormat | None]:
 
 
 def _check(state: AppState, body: DesignRequest, timer: StepTimer) -> CheckedDesign:
-    return check_design(
-        state.services,
-        body.design,
-        dialect=body.dialect,
-        font_fallback=body.font_fallback,
-        unsupported=body.unsupported,
-        timer=timer,
-    )
+    return check_request(state.services, body, timer=timer)
 
 
 def preview_key(body: PreviewRequest, fmt: ImageFormat) -> str:
     """The render cache key of a preview request (the same request from any API process: the same key)."""
-    return body_hash({"preview": body.model_dump(mode="json"), "fmt": fmt, "engine": __version__})
+    return body_hash({"preview": body.dump(), "fmt": fmt, "engine": __version__})
 
 
 def preview_entry(
@@ -240,7 +233,7 @@ def run_preflight(
 
         return JSONResponse(state.gate.run(build))
 
-    cache_key = body_hash({"proof": body.model_dump(mode="json"), "engine": __version__})
+    cache_key = body_hash({"proof": body.dump(), "engine": __version__})
 
     def build_proof() -> Entry:
         timer = StepTimer()
