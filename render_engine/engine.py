@@ -38,3 +38,12 @@ class Engine:
     @cached_property
     def icc(self) -> IccCatalog:
         return IccCatalog(self.settings.icc_dir, self.settings.extra_icc_dir)
+
+    @cached_property
+    def spelling_words(self) -> frozenset[str]:
+        """The shop's own words (``settings.spelling_words``), case-folded; empty without a file."""
+        path = self.settings.spelling_words
+        if path is None:
+            return frozenset()
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()  # a file: checked by Settings
+        return frozenset(w.casefold() for w in (line.split("#", 1)[0].strip() for line in lines) if w)

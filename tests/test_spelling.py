@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
 from render_engine import preflight
 from render_engine.checks.preflight import PreflightReport
 from render_engine.checks.spelling import spelling_suggestions
 from render_engine.engine import Engine
+from render_engine.model.settings import Settings
 from tests.conftest import ROOT
 
 
@@ -56,3 +62,25 @@ def test_the_render_clis_quick_warnings_skip_the_dictionary(engine: Engine) -> N
     prep = prepare(parse_design(d), engine, ROOT)
     assert "text.spelling" in [f.code for f in run_checks(prep, engine).findings]
     assert "text.spelling" not in [f.code for f in run_checks(prep, engine, color=False, spelling=False).findings]
+
+
+def test_the_shops_words_and_the_designs_confirmed_spellings_are_accepted(tmp_path: Path) -> None:
+    """A shop's word list (Settings.spelling_words) and the design's meta.words silence exactly those words, in
+    any case; other typos on the same line are still flagged."""
+    text = "Thanks from Giftlyy: colour me beautifull"
+    layers = [{"type": "text", "text": text, "font": {"family": "noto-sans"}, "size": 14, "color": "#000000",
+               "box": {"x": 10, "y": 20, "width": 100, "height": 20}}]  # fmt: skip
+
+    def flagged(engine: Engine, words: list[str]) -> list[str]:
+        design = {"version": 1, "template": "card-5x7", "layers": layers, "meta": {"words": words}}
+        return [w for f in preflight(design, engine=engine).findings if f.code == "text.spelling" for w in f.measured]
+
+    plain = Engine()
+    assert flagged(plain, []) == ["colour", "beautifull"]  # "Giftlyy" is a capitalised unknown word: a name
+    words = tmp_path / "shop-words.txt"
+    words.write_text("# our brand and house spellings\nColour\n  giftlyy  # the brand\n", encoding="utf-8")
+    shop = Engine(Settings(spelling_words=words))
+    assert flagged(shop, []) == ["beautifull"]
+    assert flagged(plain, ["BEAUTIFULL", "colour"]) == []
+    with pytest.raises(ValidationError, match="spelling_words"):
+        Settings(spelling_words=tmp_path / "missing.txt")

@@ -6,6 +6,9 @@ or two letters are left alone; an unknown capitalised word (a name such as "Aara
 flagged only when swapping two neighbouring letters gives a dictionary word ("Brithday" → "Birthday"), the
 typo that is almost never a name. Unknown lower-case words are flagged with suggestions.
 
+A shop's own words (``Settings.spelling_words``, a file) and a design's ``meta.words`` (spellings the customer
+confirmed) are accepted in any case.
+
 Suggestions are the dictionary words one edit away (a swap of neighbours first, then a missing, an extra
 and a changed letter), found by ~50 dictionary look-ups per letter (~50-80 ms a word) rather than spylls'
 ``suggest()`` (~0.5 s a word, which made every preview with a name slow). The dictionary is loaded once per
@@ -94,6 +97,7 @@ def check_spelling(ctx: CheckContext) -> list[Finding]:
         return []
     out: list[Finding] = []
     budget = _MAX_WORDS
+    own = ctx.engine.spelling_words | {w.casefold() for w in ctx.prepared.design.meta.words}
     for it in ctx.layout.items:
         if not isinstance(it, TextItem):
             continue
@@ -110,7 +114,7 @@ def check_spelling(ctx: CheckContext) -> list[Finding]:
         for word in dict.fromkeys(words):
             if budget <= 0:
                 break
-            if len(word) < 3 or word.isupper():
+            if len(word) < 3 or word.isupper() or word.casefold() in own:
                 continue
             found = spelling_suggestions(word)
             if found is not None:

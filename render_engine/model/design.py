@@ -503,6 +503,11 @@ class DesignMeta(Model):
     created: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")] | None = Field(
         None, description="UTC timestamp written as the PDF creation date; default 2000-01-01T00:00:00Z."
     )
+    words: Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Field(max_length=500)] = Field(
+        default_factory=list,
+        description="Spellings the customer or the shop confirmed (names, brand words, local spellings): the"
+        " spelling check accepts them in any case. Never printed.",
+    )
 
 
 class Design(Model):

@@ -11,7 +11,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -104,6 +104,19 @@ class Settings(BaseModel):
         ),
     )
     max_dpi: int = Field(1200, gt=0, description="Highest output resolution accepted.")
+    spelling_words: Path | None = Field(
+        None,
+        description="A shop's own words for the spelling check (brand and product names, local spellings): a UTF-8"
+        " text file, one word per line, '#' starts a comment. Added to each design's meta.words.",
+    )
+
+
+    @field_validator("spelling_words")
+    @classmethod
+    def _words_file(cls, v: Path | None) -> Path | None:
+        if v is not None and not v.is_file():
+            raise ValueError(f"spelling_words: {v} is not a file")
+        return v
 
 
 def default_settings() -> Settings:
