@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from ..layout.plan import TextItem
 from ..model.design import TextLayer
 from .bleed import check_bleed
+from .book import check_book
 from .faces import check_faces
 from .images import check_images
 from .ink import check_color
@@ -55,6 +56,7 @@ CHECKS: tuple[Check, ...] = (
     check_faces,
     check_bleed,
     check_print_area,
+    check_book,
     check_images,
     check_text,
     check_spelling,
