@@ -79,7 +79,9 @@ class OutputSpec(_Model):
 class Template(_Model):
     id: Annotated[str, Field(pattern=TEMPLATE_ID)]
     name: str
-    kind: Literal["mug", "poster", "canvas", "card", "phone-case", "coaster", "apparel", "sticker", "book", "notebook"]
+    kind: Literal[
+        "mug", "poster", "canvas", "card", "phone-case", "coaster", "apparel", "sticker", "book", "notebook", "calendar"
+    ]
     spec_source: str = Field(description="Where the sizes come from (vendor spec), for reviewers.")
     trim: Size
     bleed_mm: Annotated[float, Field(ge=0, le=50)]
