@@ -38,10 +38,10 @@ _EXPORTS: dict[str, str] = {
     "render_design": "render_engine.public",
     "render_mockup": "render_engine.public",
     "preflight": "render_engine.public",
-    "personalize": "render_engine.public",
-    "fill_design_template": "render_engine.public",
-    "design_templates": "render_engine.public",
-    "load_design_template": "render_engine.public",
+    "personalize": "render_engine.public_personalize",
+    "fill_design_template": "render_engine.public_personalize",
+    "design_templates": "render_engine.public_personalize",
+    "load_design_template": "render_engine.public_personalize",
     "DesignTemplate": "render_engine.personalization.model",
 }
 
@@ -86,18 +86,8 @@ if TYPE_CHECKING:  # for type checkers and IDEs; at run time the names load on f
     )
     from .model.settings import Settings
     from .personalization.model import DesignTemplate
-    from .public import (
-        Rendered,
-        default_engine,
-        design_templates,
-        fill_design_template,
-        load_design,
-        load_design_template,
-        personalize,
-        preflight,
-        render_design,
-        render_mockup,
-    )
+    from .public import Rendered, default_engine, load_design, preflight, render_design, render_mockup
+    from .public_personalize import design_templates, fill_design_template, load_design_template, personalize
 
 
 def __getattr__(name: str) -> Any:

@@ -27,7 +27,7 @@ import tempfile
 import threading
 import weakref
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
@@ -70,6 +70,12 @@ class Rendered:
     template: str = ""
     # Fabric input with unsupported="approximate": "field: reason; drawn …" per approximation
     warnings: tuple[str, ...] = ()
+    # multi-surface products (docs/products.md): the part this file is ("card", "front"), its pages, and for
+    # the whole design every part's file; the top-level fields then repeat the first part's
+    part: str | None = None
+    pages: int = 1
+    parts: tuple[Rendered, ...] = ()
+    surfaces: tuple[str, ...] = ()  # the surfaces (pages) in this file, in order
 
 
 # ------------------------------------------------------------------------------------------ engine
@@ -261,6 +267,17 @@ def _prepare(loaded: _Loaded, engine: Engine, timer: StepTimer | None = None) ->
     return prepare(loaded.design, engine, loaded.base_dir, timer)
 
 
+def _prepare_surface(loaded: _Loaded, engine: Engine, surface: str | None, page: int | None) -> Prepared:
+    """The prepared design, or for a multi-surface one the surface / page asked for (default: the first given)."""
+    from .parts import is_multi, prepare_parts
+
+    if not is_multi(loaded.design, engine):
+        if surface is not None or page is not None:
+            raise DesignError("this product has one surface", field="surface" if surface is not None else "page")
+        return _prepare(loaded, engine)
+    return prepare_parts(loaded.design, engine, loaded.base_dir).select(surface, page).prep
+
+
 # ------------------------------------------------------------------------------------------ outputs
 
 
@@ -313,6 +330,10 @@ def render_design(
             unsupported=unsupported,
         )
     try:
+        from .parts import is_multi
+
+        if is_multi(loaded.design, eng):
+            return _render_parts(loaded, eng, out, format, dpi, scale, soft_proof, marks, timer)
         prep = _prepare(loaded, eng, timer)
         fmt = _format(format, out, prep)
         if scale is not None:
@@ -343,6 +364,50 @@ def render_design(
     return Rendered(res.format, data, path, res.pixels, res.dpi, dict(res.timings), res.template, warnings)
 
 
+def _render_parts(
+    loaded: _Loaded,
+    eng: Engine,
+    out: str | os.PathLike[str] | None,
+    fmt: str | None,
+    dpi: float | None,
+    scale: float | None,
+    soft_proof: bool,
+    marks: bool,
+    timer: StepTimer,
+) -> Rendered:
+    """render_design of a multi-surface design: every part into the folder ``out`` (or a temporary one)."""
+    from .backends.pdf import PdfOptions
+    from .parts import prepare_parts, render_parts
+
+    if fmt is not None and fmt not in ("png", "pdf"):
+        raise DesignError("format is 'png' or 'pdf'", field="format")
+    if out is not None and Path(out).suffix.lower() in (".pdf", ".png"):
+        raise DesignError("this product prints several files (parts): out is a folder", field="out")
+    if scale is not None:
+        raise DesignError("scale is for single-surface designs; give dpi", field="scale")
+    prepared = prepare_parts(loaded.design, eng, loaded.base_dir, timer)
+    opts = PdfOptions(marks=marks)
+
+    def run(folder: Path, keep: bool) -> tuple[Rendered, ...]:
+        results = render_parts(prepared, eng, folder, fmt=fmt, dpi=dpi, timer=timer,  # type: ignore[arg-type]
+                               soft_proof=soft_proof, pdf_options=opts)  # fmt: skip
+        return tuple(
+            Rendered(r.format, r.path.read_bytes(), r.path if keep else None, r.pixels, r.dpi, dict(r.timings),
+                     r.template, part=r.part, pages=r.pages, surfaces=r.surfaces)
+            for r in results
+        )
+
+    if out is not None:
+        parts = run(Path(out), True)
+    else:
+        with tempfile.TemporaryDirectory(prefix="render-engine-") as tmp:
+            parts = run(Path(tmp), False)
+    warnings = tuple(f"{f}: {m}" for f, m in loaded.approximations)
+    first = parts[0]
+    return replace(first, parts=parts, pages=sum(p.pages for p in parts), warnings=warnings,
+                   timings=dict(timer.seconds))  # fmt: skip
+
+
 def _format(requested: str | None, out: str | os.PathLike[str] | None, prep: Prepared) -> PrintFormat:
     fmt = requested
     if fmt is None and out is not None:
@@ -365,11 +430,15 @@ def render_mockup(
     format: MockupFormat = "jpeg",
     engine: Engine | None = None,
     base_dir: str | os.PathLike[str] | None = None,
+    surface: str | None = None,
+    page: int | None = None,
 ) -> bytes:
     """The design on its product's photo-real mockup scene, encoded as JPEG (default), WebP or PNG.
 
     ``view`` / ``variant`` default to the scene's (``render-engine mockup`` lists them); ``width`` is in px
-    (50-2000). With ``out`` the image is also written there atomically.
+    (50-2000). With ``out`` the image is also written there atomically. For a multi-surface product
+    ``surface`` (a name: ``back``) or ``page`` (a number from 1) picks the surface shown on its own scene;
+    by default the first surface the design gives.
     """
     from .backends.writers import write_atomic
     from .mockup import render_mockup as mockup
@@ -382,7 +451,8 @@ def render_mockup(
     check_width(width)  # arguments before any work
     loaded = _load(design, base_dir=base_dir, template=None, canvas_size=None, engine=eng, keep_fabric_assets=False)
     try:
-        data = mockup(_prepare(loaded, eng), eng, view=view, variant=variant, width=width, fmt=format)
+        prep = _prepare_surface(loaded, eng, surface, page)
+        data = mockup(prep, eng, view=view, variant=variant, width=width, fmt=format)
     finally:
         if loaded.scratch is not None:
             shutil.rmtree(loaded.scratch, ignore_errors=True)
@@ -408,81 +478,13 @@ def preflight(
     eng = _engine(engine)
     loaded = _load(design, base_dir=base_dir, template=None, canvas_size=None, engine=eng, keep_fabric_assets=False)
     try:
+        from .parts import is_multi, prepare_parts
+
+        if is_multi(loaded.design, eng):  # every surface checked; findings carry surface, part and page
+            from .checks.surfaces import preflight_parts
+
+            return preflight_parts(prepare_parts(loaded.design, eng, loaded.base_dir), eng)
         return run_checks(_prepare(loaded, eng), eng)
     finally:
         if loaded.scratch is not None:
             shutil.rmtree(loaded.scratch, ignore_errors=True)
-
-
-# ------------------------------------------------------------------------------------------ design templates
-
-
-def load_design_template(template: Any) -> Any:
-    """A :class:`~render_engine.personalization.DesignTemplate` from itself, a library id (``templates_design/``)
-    or a ``.json`` path; :class:`TemplateError` naming the problem otherwise."""
-    from .personalization import DesignTemplate, catalog, load_design_template_file
-
-    if isinstance(template, DesignTemplate):
-        return template
-    if isinstance(template, os.PathLike) or (isinstance(template, str) and template.endswith(".json")):
-        return load_design_template_file(Path(template))
-    if not isinstance(template, str):
-        raise DesignError("a design template is an id, a .json path or a DesignTemplate", field="design_template")
-    return catalog().get(template)
-
-
-def design_templates(
-    *, product: str | None = None, occasion: str | None = None, language: str | None = None
-) -> list[Any]:
-    """The library's design templates (``templates_design/``) fitting ``product``, tagged ``occasion``, in
-    ``language`` (each filter optional), by id."""
-    from .personalization import catalog
-
-    return catalog().find(product=product, occasion=occasion, language=language)
-
-
-def fill_design_template(
-    template: Any,
-    product: str,
-    values: Mapping[str, Any] | None = None,
-    photos: Mapping[str, Any] | None = None,
-    *,
-    base_dir: str | os.PathLike[str] | None = None,
-    placeholders: bool = False,
-) -> Design:
-    """A design template (id, path or object) filled into a native :class:`Design` for ``product``; one
-    :class:`DesignError` lists every slot problem (``slots.name: at most 18 characters``). Photo paths are
-    relative to ``base_dir`` (default: the current folder); render the design with the same ``base_dir``."""
-    from .personalization import fill
-
-    return fill(load_design_template(template), product, values, photos, base_dir=base_dir, placeholders=placeholders)
-
-
-def personalize(
-    template: Any,
-    product: str,
-    values: Mapping[str, Any] | None = None,
-    photos: Mapping[str, Any] | None = None,
-    out: str | os.PathLike[str] | None = None,
-    *,
-    format: PrintFormat | None = None,
-    dpi: float | None = None,
-    engine: Engine | None = None,
-    base_dir: str | os.PathLike[str] | None = None,
-    placeholders: bool = False,
-) -> Rendered:
-    """Fill a design template and render the print file, as ``render-engine personalize`` does: the
-    :func:`render_design` of :func:`fill_design_template`. Photos are paths (absolute or relative to the current
-    folder, or to ``base_dir`` when given) or ``{"asset_id": …}``."""
-    from .model.errors import RenderError
-    from .personalization.fill import fill_with_sources, photos_relative, slot_error
-
-    base, rel = photos_relative(photos or {}, base_dir)
-    settings = (engine or default_engine()).settings
-    design, sources = fill_with_sources(load_design_template(template), product, values, rel, base_dir=base,
-                                        settings=settings, placeholders=placeholders)  # fmt: skip
-    try:
-        return render_design(design, out, format=format, dpi=dpi, engine=engine, base_dir=base)
-    except RenderError as exc:  # a layout / font problem of a filled layer names its slot
-        raise slot_error(exc, sources) from None
-

@@ -51,12 +51,14 @@ RANKS = {  # render_engine.<first part> -> rank; a module may import its own ran
     "engine": 2,
     "backends": 3,
     "pipeline": 4,
+    "parts": 4,  # multi-surface products: surfaces prepared by the pipeline, parts written (issue #18)
     "checks": 5,
     "mockup": 5,
     "fabric": 5,
     "personalization": 5,  # design templates filled into native designs (a step in front of the pipeline)
     "farm": 6,
     "public": 7,
+    "public_personalize": 7,  # the public API of design templates (beside public.py)
     "cli": 8,
     "testing": 9,  # fixtures for tests and benchmarks: nothing in the engine imports them
 }

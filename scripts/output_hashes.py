@@ -65,6 +65,25 @@ def proof_bytes(design: Design, base_dir: Path | None, out: Path) -> bytes:
     return out.read_bytes()
 
 
+def part_outputs(design: Design, base_dir: Path | None, out: Path, dpi: float) -> Iterator[tuple[str, bytes]]:
+    """A multi-surface design's outputs: every part's PNG (per page) and PDF, each surface's proof and the
+    contact sheet, and the mockup of every surface that has a scene."""
+    from render_engine.checks.surfaces import surface_reports, write_proofs
+    from render_engine.parts import prepare_parts
+
+    engine = default_engine()
+    for fmt in ("png", "pdf"):
+        for r in render_design(design, format=fmt, dpi=dpi if fmt == "png" else None, base_dir=base_dir).parts:  # type: ignore[arg-type]
+            yield f"{fmt}:{r.part}:{'+'.join(r.surfaces)}", r.data
+    prepared = prepare_parts(design, engine, base_dir or Path.cwd())
+    for path in write_proofs(surface_reports(prepared, engine), engine, out):
+        yield f"proof:{path.stem}", path.read_bytes()
+    for s in prepared.surfaces():
+        if s.ref.template.mockup:
+            mockup = render_mockup(design, base_dir=base_dir, surface=s.ref.surface, page=s.ref.page)
+            yield f"mockup:{s.ref.key}", mockup
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--dpi", type=float, default=100.0, help="PNG resolution (default 100)")
@@ -73,6 +92,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="output-hashes-") as tmp:
         for name, design, base in designs():
             if args.only and args.only not in name:
+                continue
+            if design.is_multi:
+                for kind, data in part_outputs(design, base, Path(tmp) / "parts", args.dpi):
+                    print(f"{name} {kind} {hashlib.sha256(data).hexdigest()} {len(data)}", flush=True)
                 continue
             outputs = {
                 "png": render_design(design, format="png", dpi=args.dpi, base_dir=base).data,

@@ -23,6 +23,17 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 
 
+def is_multi_surface(path: Path) -> bool:
+    """A design file addressing surfaces or pages (a multi-surface product, tests/test_surfaces.py)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return "surfaces" in data or "pages" in data
+
+
+#: the single-surface (v1) examples: one print file each, what the per-example tests of one file iterate
+V1_EXAMPLES = sorted(p for p in EXAMPLES.glob("*.json") if not is_multi_surface(p))
+MULTI_EXAMPLES = sorted(p for p in EXAMPLES.glob("*.json") if is_multi_surface(p))
+
+
 @pytest.fixture(scope="session")
 def engine() -> Engine:
     return Engine(Settings())

@@ -23,7 +23,7 @@ from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from render_engine.engine import Engine
 from render_engine.pipeline import render_file
-from tests.conftest import EXAMPLES, ROOT
+from tests.conftest import EXAMPLES, ROOT, V1_EXAMPLES
 
 GOLDEN = ROOT / "tests" / "golden"
 DPI = 40
@@ -38,7 +38,7 @@ def _rgb(path: Path) -> np.ndarray:
         return np.asarray(im.convert("RGB"))
 
 
-@pytest.mark.parametrize("example", sorted(p.name for p in EXAMPLES.glob("*.json")))
+@pytest.mark.parametrize("example", [p.name for p in V1_EXAMPLES])  # multi-surface: test_surfaces.py
 def test_example_matches_golden(engine: Engine, tmp_path: Path, example: str) -> None:
     out = render_file(EXAMPLES / example, engine, tmp_path, fmt="png", dpi=DPI).path
     golden = GOLDEN / f"{example.removesuffix('.json')}.png"

@@ -19,13 +19,13 @@ from skimage.metrics import structural_similarity
 
 from render_engine.engine import Engine
 from render_engine.pipeline import render_file
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, V1_EXAMPLES
 from tests.pdf_support import box_reduced, ghostscript_png, rgb
 
 pytestmark = pytest.mark.skipif(shutil.which("gs") is None, reason="Ghostscript is installed by scripts/check.sh")
 
 PT_PER_MM = 72 / 25.4
-CMYK_EXAMPLES = sorted(p.name for p in EXAMPLES.glob("*.json") if "tshirt" not in p.name)
+CMYK_EXAMPLES = [p.name for p in V1_EXAMPLES if "tshirt" not in p.name]  # multi-surface: test_surfaces.py
 DIE_CUT = ["coaster-95-round-arc.json", "phone-case-iphone15-photo.json"]
 
 

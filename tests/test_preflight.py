@@ -21,7 +21,7 @@ from render_engine.layout.plan import ImageItem, TextItem
 from render_engine.model.design import Design, load_design_file
 from render_engine.model.settings import Settings
 from render_engine.pipeline import Prepared, prepare
-from tests.conftest import EXAMPLES, design, write_design
+from tests.conftest import EXAMPLES, V1_EXAMPLES, design, write_design
 
 LANDSCAPE = EXAMPLES / "assets" / "landscape.jpg"  # 3600 x 2400
 
@@ -296,7 +296,7 @@ def test_ciede2000_matches_scikit_image() -> None:
 
 @pytest.mark.parametrize(
     "path",
-    sorted(EXAMPLES.glob("*.json")),
+    V1_EXAMPLES,  # multi-surface examples: tests/test_surfaces.py
     ids=lambda p: p.stem,
 )
 def test_bundled_examples_have_no_blockers(engine: Engine, path: Path) -> None:

@@ -802,6 +802,13 @@ def _label_outline(layout: Layout, fonts: FontCatalog, label: str, options: PdfO
     return layout_text(layer, fonts, "marks").outline
 
 
+def label_outline(prep: Prepared, engine: Engine, options: PdfOptions, suffix: str = "") -> VPath | None:
+    """The slug's job label (template, order, trim and bleed; ``suffix`` after it, e.g. the page number)."""
+    t, meta = prep.layout.template, prep.design.meta
+    text = f"{t.id}  {meta.order_id or ''}  trim {t.trim_w:g} x {t.trim_h:g} mm  bleed {t.bleed_mm:g} mm"
+    return _label_outline(prep.layout, engine.fonts, f"{text}  {suffix}" if suffix else text, options)
+
+
 def write_pdf(
     prep: Prepared, engine: Engine, out: Path, *, timer: StepTimer, options: PdfOptions | None = None
 ) -> Path:
@@ -815,10 +822,7 @@ def write_pdf(
     created = meta.created or DEFAULT_CREATED
     title = meta.title or f"{t.name}" + (f" - order {meta.order_id}" if meta.order_id else "")
     with timer.step("draw"):
-        label = None
-        if options.marks:
-            text = f"{t.id}  {meta.order_id or ''}  trim {t.trim_w:g} x {t.trim_h:g} mm  bleed {t.bleed_mm:g} mm"
-            label = _label_outline(layout, engine.fonts, text, options)
+        label = label_outline(prep, engine, options) if options.marks else None
         pdf = build_pdf(layout, conv, options, label)
         finish_pdfx(pdf, profile, title, created, PRODUCER)
     with timer.step("write"):

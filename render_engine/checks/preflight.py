@@ -21,6 +21,7 @@ from ..model.design import TextLayer
 from .bleed import check_bleed
 from .book import check_book
 from .faces import check_faces
+from .folds import check_folds
 from .images import check_images
 from .ink import check_color
 from .print_area import check_print_area
@@ -54,6 +55,7 @@ CHECKS: tuple[Check, ...] = (
     check_resolution,
     check_safe_zone,
     check_faces,
+    check_folds,
     check_bleed,
     check_print_area,
     check_book,

@@ -29,7 +29,7 @@ PROOF_DPI = 100.0
 SEVERITY_COLOURS = {"blocker": "#e00000", "warning": "#ff8c00", "info": "#1e6fd9"}
 
 
-def proof_overlay_svg(report: PreflightReport, prepared: Prepared, canvas: Canvas) -> bytes:
+def proof_overlay_svg(report: PreflightReport, prepared: Prepared, canvas: Canvas, number_from: int = 1) -> bytes:
     layout = prepared.layout
     t = layout.template
     b, trim, safe = layout.bleed, layout.trim, layout.safe
@@ -52,8 +52,16 @@ def proof_overlay_svg(report: PreflightReport, prepared: Prepared, canvas: Canva
         )
     if t.cut_path is not None:
         parts.append(f'<path d="{escape(t.cut_path.d)}" fill="none" stroke="#ff00ff" stroke-width="{2 * px_mm:.4f}"/>')
+    for fold in t.folds:  # dashed blue, like a score line on a dieline
+        x0, y0, x1, y1 = (
+            (fold.at_mm, b.y, fold.at_mm, b.y1) if fold.axis == "vertical" else (b.x, fold.at_mm, b.x1, fold.at_mm)
+        )
+        parts.append(
+            f'<path d="M{x0:.3f} {y0:.3f}L{x1:.3f} {y1:.3f}" fill="none" stroke="#0050ff" '
+            f'stroke-width="{1.5 * px_mm:.4f}" stroke-dasharray="{8 * px_mm:.4f} {4 * px_mm:.4f}"/>'
+        )
     label_mm = 12 * px_mm
-    for n, f in enumerate(report.findings, 1):
+    for n, f in enumerate(report.findings, number_from):
         r = f.region
         if r is None:
             continue
@@ -79,13 +87,15 @@ def proof_overlay_svg(report: PreflightReport, prepared: Prepared, canvas: Canva
     ).encode()
 
 
-def proof_image(report: PreflightReport, prepared: Prepared, engine: Engine, dpi: float = PROOF_DPI) -> pyvips.Image:
-    """The proof as a lazy RGB image of the bleed box at ``dpi``."""
+def proof_image(
+    report: PreflightReport, prepared: Prepared, engine: Engine, dpi: float = PROOF_DPI, number_from: int = 1
+) -> pyvips.Image:
+    """The proof as a lazy RGB image of the bleed box at ``dpi`` (findings numbered from ``number_from``)."""
     layout = prepared.layout
     canvas = Canvas.for_layout(layout, dpi)
     with svg_total_budget(engine.settings.max_svg_render_seconds_total):
         base = draw_raster(layout, dpi, engine.icc, transparent=False, soft_proof=True)
-    overlay = pyvips.Image.svgload_buffer(proof_overlay_svg(report, prepared, canvas), unlimited=False)
+    overlay = pyvips.Image.svgload_buffer(proof_overlay_svg(report, prepared, canvas, number_from), unlimited=False)
     if overlay.width != canvas.width or overlay.height != canvas.height:
         overlay = overlay.gravity("north-west", canvas.width, canvas.height)
     out = base.composite2(overlay.cast("uchar").copy(interpretation="srgb"), "over", compositing_space="srgb")

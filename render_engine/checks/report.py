@@ -50,6 +50,10 @@ class Finding:
     required: Any = None
     unit: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # multi-surface products: the surface ("back", "page-3"), its print file and its page in that file
+    surface: str | None = None
+    part: str | None = None
+    page: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -63,7 +67,14 @@ class Finding:
             "required": self.required,
             "unit": self.unit,
             **({"extra": self.extra} if self.extra else {}),
+            **({"surface": self.surface, "part": self.part, "page": self.page} if self.surface is not None else {}),
         }
+
+    @property
+    def where(self) -> str:
+        """``layer 2``, ``back layer 2``, ``page-3``: what the finding concerns, for one-line summaries."""
+        layer = f"layer {self.layer}" if self.layer is not None else "design"
+        return f"{self.surface} {layer}" if self.surface is not None else layer
 
 
 @dataclass(frozen=True)
@@ -75,9 +86,33 @@ class TextEcho:
     text: str
     lines: tuple[str, ...]
     spaces: tuple[str, ...] = ()
+    surface: str | None = None  # multi-surface products: the surface the text is on
 
     def to_dict(self) -> dict[str, Any]:
-        return {"layer": self.layer, "text": self.text, "lines": list(self.lines), "spaces": list(self.spaces)}
+        out = {"layer": self.layer, "text": self.text, "lines": list(self.lines), "spaces": list(self.spaces)}
+        return out if self.surface is None else {**out, "surface": self.surface}
+
+
+@dataclass(frozen=True)
+class SurfaceSummary:
+    """One surface of a multi-surface product in a preflight report: its geometry and its findings' counts."""
+
+    surface: str
+    label: str
+    part: str
+    page: int
+    template: str
+    trim: Rect
+    bleed: Rect
+    safe: Rect
+    counts: dict[str, int]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "surface": self.surface, "label": self.label, "part": self.part, "page": self.page,
+            "trim": rect_dict(self.trim), "bleed": rect_dict(self.bleed), "safe": rect_dict(self.safe),
+            "counts": self.counts,
+        }  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -88,6 +123,7 @@ class PreflightReport:
     trim: Rect
     bleed: Rect
     safe: Rect
+    surfaces: tuple[SurfaceSummary, ...] = ()  # multi-surface products: every surface (trim etc. are the first's)
 
     @property
     def ok(self) -> bool:
@@ -111,6 +147,7 @@ class PreflightReport:
             "safe": rect_dict(self.safe),
             "findings": [dict(f.to_dict(), id=n) for n, f in enumerate(self.findings, 1)],
             "texts": [t.to_dict() for t in self.texts],
+            **({"surfaces": [x.to_dict() for x in self.surfaces]} if self.surfaces else {}),
         }
 
 
@@ -132,9 +169,10 @@ def summary_lines(report: PreflightReport) -> Iterable[str]:
         f"{c['blocker']} blocker(s), {c['warning']} warning(s), {c['info']} info"
     )
     for n, f in enumerate(report.findings, 1):
-        layer = f"layer {f.layer}" if f.layer is not None else "design"
+        layer = f.where
         meas = f" [{f.measured} vs {f.required}{(' ' + f.unit) if f.unit else ''}]" if f.measured is not None else ""
         yield f"  {n:>2}. {f.severity.upper():7} {f.code:28} {layer:9} {f.message}{meas}"
     for t in report.texts:
         # the exact text (repr shows its spaces and line breaks), and any spacing a reader cannot see
-        yield f"  text layer {t.layer}: {t.text!r}" + (f"  ({', '.join(t.spaces)})" if t.spaces else "")
+        on = f"{t.surface} " if t.surface is not None else ""
+        yield f"  {on}text layer {t.layer}: {t.text!r}" + (f"  ({', '.join(t.spaces)})" if t.spaces else "")

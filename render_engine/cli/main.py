@@ -22,7 +22,9 @@ from ..model.design import design_json_schema, load_design_file
 from ..model.errors import RenderError
 from ..model.outputs import RenderResult
 from ..model.settings import Settings
-from ..pipeline import prepare, render_file
+from ..model.surface_plan import SurfaceRef
+from ..parts import is_multi, prepare_parts, render_file
+from ..pipeline import prepare
 
 # commands whose parsers (and modules) load only when asked for: a fresh `render-engine render` process
 # imports neither the API server, the render farm nor the mockup scenes
@@ -45,7 +47,7 @@ class PreflightWarnings:
         self.engine = engine
         self.designs = 0
 
-    def check(self, path: Path, prep: Prepared) -> None:
+    def check(self, path: Path, prep: Prepared, ref: SurfaceRef | None = None) -> None:
         from ..checks.preflight import preflight
 
         # color=False: the gamut check decodes every image a second time (and loads OpenCV, Pillow and their
@@ -55,6 +57,8 @@ class PreflightWarnings:
         shown = [f for f in report.findings if f.severity != "info"]
         for f in shown:
             where = f"layers[{f.layer}]" if f.layer is not None else "design"
+            if ref is not None:
+                where = f"{ref.field}.{where}" if f.layer is not None else ref.field
             print(f"{path}: {f.severity.upper()} {where}: {f.message} [{f.code}]", file=sys.stderr)
         self.designs += bool(shown)
 
@@ -178,8 +182,8 @@ def _render(engine: Engine, args: argparse.Namespace) -> int:
     total = len(args.designs)
     for n, path in enumerate(args.designs, 1):
         t0 = time.perf_counter()
-        def on_prepared(prep: Prepared, path: Path = path) -> None:
-            warnings.check(path, prep)
+        def on_prepared(prep: Prepared, ref: SurfaceRef | None = None, path: Path = path) -> None:
+            warnings.check(path, prep, ref)
 
         try:
             res = render_fabric_cli(path, engine, args, options, on_prepared) or render_file(
@@ -201,7 +205,9 @@ def _render(engine: Engine, args: argparse.Namespace) -> int:
             print(f"[{n}/{total}] WARNING {path}: {warning}", file=sys.stderr)
         if not args.quiet:
             dt = time.perf_counter() - t0
-            print(f"[{n}/{total}] {path.name} -> {res.path} ({dt:.2f} s)", file=sys.stderr)
+            files = ", ".join(f"{p.path.name}" + (f" ({p.pages} pages)" if p.pages > 1 else "") for p in res.parts)
+            where = f"{res.path}/ {files}" if files else f"{res.path}"
+            print(f"[{n}/{total}] {path.name} -> {where} ({dt:.2f} s)", file=sys.stderr)
     _summary(results, failures)
     strict = warnings.exit_code(args.strict)
     return EXIT_FAILED if failures else strict
@@ -211,9 +217,12 @@ def _summary(results: list[RenderResult], failures: list[tuple[Path, str]]) -> N
     if results:
         print(f"{'design':34} {'template':22} {'fmt':4} {'size':>16} {'MB':>7} {'seconds':>8}")
         for r in results:
-            size = f"{r.pixels[0]}x{r.pixels[1]}px" if r.pixels else f"{r.dpi:.0f} dpi"
             secs = sum(r.timings.values())
-            print(f"{r.design:34} {r.template:22} {r.format:4} {size:>16} {r.bytes / 1e6:7.2f} {secs:8.2f}")
+            for row in r.parts or (r,):
+                size = f"{row.pixels[0]}x{row.pixels[1]}px" if row.pixels else f"{row.dpi:.0f} dpi"
+                size += f" {row.pages}p" if row.part else ""
+                design = f"{r.design}:{row.part}" if row.part else r.design
+                print(f"{design:34} {r.template:22} {row.format:4} {size:>16} {row.bytes / 1e6:7.2f} {secs:8.2f}")
     print(f"{len(results)} rendered, {len(failures)} failed")
 
 
@@ -223,11 +232,21 @@ def _validate(engine: Engine, designs: list[Path], strict: bool = False) -> int:
     for path in designs:
         try:
             design = load_design_file(path)
-            prep = prepare(design, engine, path.parent)
+            if is_multi(design, engine):
+                prepared = prepare_parts(design, engine, path.parent)
+            else:
+                prep = prepare(design, engine, path.parent)
         except RenderError as exc:
             failed += 1
             for line in exc.lines():
                 print(f"{path}: INVALID {line}")
+            continue
+        if is_multi(design, engine):
+            layers = sum(len(s.ref.design.layers) for s in prepared.surfaces())
+            parts = ", ".join(f"{p.plan.name}.{p.plan.format}" for p in prepared.parts)
+            print(f"{path}: ok ({design.template}, {layers} layers on {prepared.page_count} surfaces; parts {parts})")
+            for s in prepared.surfaces():
+                warnings.check(path, s.prep, s.ref)
             continue
         print(f"{path}: ok ({design.template}, {len(design.layers)} layers)")
         warnings.check(path, prep)

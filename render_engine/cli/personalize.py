@@ -72,7 +72,7 @@ def run(engine: Engine, args: argparse.Namespace) -> int:
 
 def _merge(engine: Engine, args: argparse.Namespace) -> int:
     from ..personalization.merge import fill_rows, read_rows, render_rows
-    from ..public import load_design_template
+    from ..public_personalize import load_design_template
 
     template = load_design_template(args.template)
     rows = read_rows(args.rows)
@@ -94,7 +94,7 @@ def _merge(engine: Engine, args: argparse.Namespace) -> int:
 def _personalize(engine: Engine, args: argparse.Namespace) -> int:
     from ..personalization.fill import fill_with_sources, photos_relative, slot_error
     from ..pipeline import prepare, render_prepared
-    from ..public import load_design_template
+    from ..public_personalize import load_design_template
 
     usage: list[str] = []
     values = _pairs(args.values, "set", usage)

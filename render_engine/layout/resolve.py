@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..inputs.assets import AssetLoader, Focus, ImageInfo, SvgDoc, find_focus, load_svg, probe_image, resolve_path
 from ..model.design import Design, ImageLayer, SvgLayer, TextLayer
-from ..model.errors import AssetError, LimitExceeded
+from ..model.errors import AssetError, DesignError, LimitExceeded
 from ..model.templates import Template
 
 if TYPE_CHECKING:
@@ -29,10 +29,21 @@ class Resources:
 
 
 def resolve(
-    design: Design, engine: Engine, base_dir: Path, asset_loader: AssetLoader | None = None
+    design: Design,
+    engine: Engine,
+    base_dir: Path,
+    asset_loader: AssetLoader | None = None,
+    template: Template | None = None,
 ) -> Resources:
+    """``template`` overrides the design's (a surface's derived template, :mod:`render_engine.parts`)."""
     settings = engine.settings
-    template = engine.templates.get(design.template)
+    if template is None:
+        template = engine.templates.get(design.template)
+        if template.is_multi or design.is_multi:  # rendered surface by surface (render_engine.parts)
+            raise DesignError(
+                f"template {template.id} prints several surfaces or pages: render it through its parts",
+                field="surfaces" if design.surfaces or not design.pages else "pages",
+            )
     if len(design.layers) > settings.max_layers:
         raise LimitExceeded(f"{len(design.layers)} layers, over the limit of {settings.max_layers}", field="layers")
     images: dict[int, ImageInfo] = {}

@@ -150,7 +150,7 @@ def _array(img: pyvips.Image) -> np.ndarray:
 
 def build_scene(engine: Engine, template: Template, view: str, variant: str | None, width: int) -> Scene:
     spec = spec_for(template)
-    folder = scenes_dir(engine) / template.id
+    folder = scenes_dir(engine) / (spec.scene or template.id)
     x, y, ok, out_h = mapped_mm(spec, template, folder, view, width)
     dpi = preview_dpi(x, y, ok, template)
     ppm = dpi / MM_PER_INCH

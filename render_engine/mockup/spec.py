@@ -88,6 +88,11 @@ class MockupSpec(_Model):
     default_variant: str | None = None
     soft_proof: bool = Field(True, description="Show CMYK products through their output profile.")
     generator: str = Field("scripts/make_mockup_scenes.py", description="What made the PNGs.")
+    scene: str | None = Field(
+        None, pattern=r"^[a-z0-9][a-z0-9-]{0,63}$",
+        description="The folder under mockups/ holding the PNGs (default: the template id): a product reuses "
+        "another's scene (a folded card's front on the flat card's, a t-shirt's back on the front's).",
+    )  # fmt: skip
 
     @model_validator(mode="after")
     def _defaults_exist(self) -> MockupSpec:

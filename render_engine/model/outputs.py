@@ -42,3 +42,15 @@ class RenderResult:
     pixels: tuple[int, int] | None
     timings: dict[str, float]
     warnings: tuple[str, ...] = ()  # e.g. what a Fabric import approximated ("field: reason; drawn …")
+    # multi-surface products (render_engine.parts): a part's name and the surfaces (pages) in it, in order;
+    # for a whole design, its parts (``path`` is then their folder and ``bytes`` their sum)
+    part: str | None = None
+    surfaces: tuple[str, ...] = ()
+    parts: tuple[RenderResult, ...] = ()
+
+    @property
+    def pages(self) -> int:
+        """Pages (surfaces) in this file, or in all of a design's parts."""
+        if self.parts:
+            return sum(p.pages for p in self.parts)
+        return len(self.surfaces) or 1

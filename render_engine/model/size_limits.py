@@ -25,6 +25,15 @@ def check_native(data: Any, settings: Settings, prefix: str = "") -> None:
     """Layer count, text length (a layer's ``text`` and its spans') and inline SVG size of a native design."""
     if not isinstance(data, dict):
         return
+    surfaces, pages = data.get("surfaces"), data.get("pages")
+    if isinstance(surfaces, dict):
+        for name, surface in surfaces.items():
+            check_native(surface, settings, f"{prefix}surfaces.{name}.")
+    if isinstance(pages, list):
+        if len(pages) > settings.max_layers:
+            raise LimitExceeded(f"{len(pages)} pages, over the limit of {settings.max_layers}", field=f"{prefix}pages")
+        for i, page in enumerate(pages):
+            check_native(page, settings, f"{prefix}pages[{i}].")
     layers = data.get("layers")
     if not isinstance(layers, list):
         return

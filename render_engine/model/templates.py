@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .cover import BookSpec, CoverGeometry, cover_geometry, gutter_band
 from .errors import TemplateError, did_you_mean
+from .surfaces import PAGES, SURFACE_NAME, Fold, PagesSpec, PartSpec, SurfaceSpec
 
 TEMPLATE_ID = r"^[a-z0-9][a-z0-9-]{0,63}$"
 #: ``canvas-<w>x<h>``: a page of an editor canvas's own pixel size (``p`` for a decimal point: 466p7)
@@ -80,8 +81,9 @@ class Template(_Model):
     id: Annotated[str, Field(pattern=TEMPLATE_ID)]
     name: str
     kind: Literal[
-        "mug", "poster", "canvas", "card", "phone-case", "coaster", "apparel", "sticker", "book", "notebook", "calendar"
-    ]
+        "mug", "poster", "canvas", "card", "phone-case", "coaster", "apparel", "sticker",
+        "cushion", "keychain", "book", "calendar", "photo-print", "puzzle", "box", "notebook",
+    ]  # fmt: skip
     spec_source: str = Field(description="Where the sizes come from (vendor spec), for reviewers.")
     trim: Size
     bleed_mm: Annotated[float, Field(ge=0, le=50)]
@@ -97,12 +99,95 @@ class Template(_Model):
     book: BookSpec | None = Field(
         None, description="A bound book: trim is one interior page; the cover is computed (model/cover.py)."
     )
+    folds: Annotated[list[Fold], Field(max_length=16)] = Field(
+        default_factory=list, description="Fold lines of this (single) surface, for preflight (docs/products.md)."
+    )
+    surfaces: dict[Annotated[str, Field(pattern=SURFACE_NAME)], SurfaceSpec] = Field(
+        default_factory=dict,
+        description="Named print surfaces (front, back, inside…), each overriding the top-level geometry; "
+        "empty: the template is one implicit surface (docs/products.md).",
+    )
+    pages: PagesSpec | None = Field(None, description="A run of like pages and the page counts allowed.")
+    parts: Annotated[list[PartSpec], Field(max_length=64)] = Field(
+        default_factory=list,
+        description="Print files: which surfaces (or 'pages') each holds. Default: one part per surface, "
+        "and one 'pages' part.",
+    )
 
     @model_validator(mode="after")
     def _book_kind(self) -> Template:
         if (self.book is not None) != (self.kind in ("book", "notebook")):
             raise ValueError("kind book / notebook and a 'book' section go together")
         return self
+
+    @model_validator(mode="after")
+    def _surfaces(self) -> Template:
+        if not self.is_multi:
+            if self.parts:
+                raise ValueError("parts are for templates with surfaces or pages")
+            return self
+        if PAGES in self.surfaces:
+            raise ValueError(f"'{PAGES}' is not a surface name (it names the template's pages in parts)")
+        known = [*self.surfaces, *([PAGES] if self.pages else [])]
+        seen: set[str] = set()
+        for part in self.parts:
+            for name in part.surfaces:
+                if name not in known:
+                    raise ValueError(f"part {part.name!r} names {name!r}; the surfaces are: {', '.join(known)}")
+                if name in seen:
+                    raise ValueError(f"surface {name!r} is in two parts")
+                seen.add(name)
+        if len({p.name for p in self.parts}) != len(self.parts):
+            raise ValueError("part names must differ")
+        return self
+
+    @property
+    def is_multi(self) -> bool:
+        """True for a template with named surfaces or pages; False for a v1 single-surface template."""
+        return bool(self.surfaces) or self.pages is not None
+
+    def part_specs(self) -> list[PartSpec]:
+        """Every print file, in order: the declared parts, then a part of its own for each surface no part
+        names (and one for the pages)."""
+        named = {s for p in self.parts for s in p.surfaces}
+        rest = [PartSpec(name=s, surfaces=[s]) for s in self.surfaces if s not in named]
+        if self.pages is not None and PAGES not in named:
+            rest.append(PartSpec(name=PAGES, surfaces=[PAGES]))
+        return [*self.parts, *rest]
+
+    def surface_template(self, name: str) -> Template:
+        """The single-surface template of surface ``name`` (or of one page, for ``pages``): this template's
+        geometry with the surface's overrides, no surfaces of its own. Built and validated once (cached); a
+        v1 template is its own only surface. Raises :class:`TemplateError` naming ``surfaces.<name>.<field>``."""
+        if not self.is_multi:
+            return self
+        cache = self._derived
+        if name not in cache:
+            cache[name] = self._derive(name)
+        return cache[name]
+
+    @cached_property
+    def _derived(self) -> dict[str, Template]:
+        return {}
+
+    def _derive(self, name: str) -> Template:
+        if name == PAGES and self.pages is not None:
+            spec, where, first = self.pages.page, "pages.page", False
+        elif name in self.surfaces:
+            spec, where, first = self.surfaces[name], f"surfaces.{name}", name == next(iter(self.surfaces))
+        else:
+            raise TemplateError(f"template {self.id} has no surface {name!r}", field="surface")
+        data = self.model_dump(exclude={"surfaces", "pages", "parts", "mockup"})
+        data.update(spec.model_dump(exclude_none=True, exclude={"label", "mockup"}))
+        data["mockup"] = spec.mockup if spec.mockup is not None else (self.mockup if first else {})
+        if spec.label:
+            data["name"] = f"{self.name} - {spec.label}"
+        try:
+            return Template.model_validate(data)
+        except ValidationError as exc:
+            err = exc.errors(include_input=False, include_url=False)[0]
+            loc = ".".join(str(p) for p in err["loc"])
+            raise TemplateError(f"{self.id}: {where}: {err['msg']}", field=f"{where}.{loc}") from None
 
     @property
     def trim_w(self) -> float:
@@ -261,11 +346,22 @@ def load_template_file(path: Path) -> Template:
     except (OSError, ValueError) as exc:
         raise TemplateError(f"{path.name}: cannot read template ({type(exc).__name__})", field="template") from None
     try:
-        return Template.model_validate(data)
+        template = Template.model_validate(data)
     except ValidationError as exc:
         err = exc.errors(include_input=False, include_url=False)[0]
         loc = ".".join(str(p) for p in err["loc"])
         raise TemplateError(f"{path.name}: {err['msg']}", field=loc) from None
+    for name in [*template.surfaces, *([PAGES] if template.pages else [])]:
+        template.surface_template(name)  # every surface's overrides validate when the catalog loads
+    for i, part in enumerate(template.part_specs()):
+        outputs = {template.surface_template(s).output for s in part.surfaces}
+        formats = {o.default_format for o in outputs}
+        if formats == {"png"} and (len(part.surfaces) > 1 or part.surfaces == [PAGES]):
+            raise TemplateError(f"{path.name}: a PNG part holds exactly one surface", field=f"parts[{i}].surfaces")
+        if len(formats) > 1 or len({(o.color, o.icc_profile) for o in outputs}) > 1:
+            raise TemplateError(f"{path.name}: the surfaces of part {part.name!r} need one output format, colour "
+                                "and profile", field=f"parts[{i}].surfaces")  # fmt: skip
+    return template
 
 
 def template_json_schema() -> dict[str, Any]:

@@ -1,0 +1,149 @@
+"""A multi-surface design split into single-surface designs, grouped by print file (issue #18).
+
+:func:`plan_parts` checks a design against its template's surfaces, pages and parts — every problem at
+once, each naming its field (``surfaces.bak``, ``pages``) — and returns the parts in order, each with its
+surfaces in order. Each :class:`SurfaceRef` holds a plain v1 :class:`Design` (the surface's layers) and the
+surface's derived single-surface :class:`Template`, so the pipeline lays it out exactly as it lays out any
+design today; the ``field`` prefix puts errors back where the customer wrote them
+(``surfaces.back.layers[2].box.width``).
+
+Pure: no I/O, no pixels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .design import Design
+from .errors import DesignError, did_you_mean, several
+from .outputs import Format
+from .surfaces import PAGES
+from .templates import Template
+
+
+@dataclass(frozen=True)
+class SurfaceRef:
+    """One surface or page of a design: what it is called, where its errors point, what it draws."""
+
+    key: str  # "front", "inside", "page-3": unique in the design, used in file names and findings
+    field: str  # "surfaces.front", "pages[2]": the prefix of its errors' fields
+    label: str  # "Back", "Page 3"
+    surface: str | None  # the surface's name, None for a page
+    page: int | None  # 1-based page number within the pages run, None for a named surface
+    template: Template  # the derived single-surface template
+    design: Design  # a v1 design holding this surface's layers (empty: printed blank)
+    part: str
+
+    @property
+    def blank(self) -> bool:
+        return not self.design.layers
+
+
+@dataclass(frozen=True)
+class PartPlan:
+    """One print file and the surfaces (pages) in it, in reading order."""
+
+    name: str  # the file stem: card, front, interior
+    label: str
+    format: Format  # the part's own format (its first surface's template output)
+    surfaces: tuple[SurfaceRef, ...]
+
+    @property
+    def pages(self) -> int:
+        return len(self.surfaces)
+
+
+def _title(name: str) -> str:
+    return name.replace("-", " ").capitalize()
+
+
+def plan_parts(design: Design, template: Template) -> list[PartPlan]:
+    """The print files of a multi-surface design (only parts with at least one surface the design gives;
+    that part's other surfaces print blank), or one :class:`DesignError` listing every problem."""
+    problems: list[DesignError] = []
+    if not template.is_multi:
+        for key in ("surfaces", "pages"):
+            if getattr(design, key):
+                problems.append(
+                    DesignError(f"template {template.id} has one surface: put its layers in 'layers'", field=key)
+                )
+        raise several(problems)
+    names = [*template.surfaces, *([PAGES] if template.pages else [])]
+    if design.layers:
+        where = ", ".join(f"surfaces.{n}" if n != PAGES else "pages" for n in names)
+        problems.append(
+            DesignError(f"template {template.id} prints several surfaces: put layers under {where}", field="layers")
+        )
+    for name in design.surfaces:
+        if name not in template.surfaces:
+            known = ", ".join(template.surfaces) or "none (it has pages)"
+            problems.append(
+                DesignError(
+                    f"no such surface{did_you_mean(name, template.surfaces)}; the surfaces are: {known}",
+                    field=f"surfaces.{name}",
+                )
+            )
+    if template.pages is None and design.pages:
+        problems.append(DesignError(f"template {template.id} has no pages; use surfaces", field="pages"))
+    elif template.pages is not None and (design.pages or not design.surfaces):
+        count = template.pages.count
+        if not count.allows(len(design.pages)):
+            problems.append(
+                DesignError(f"{len(design.pages)} pages; this product takes {count.describe()}", field="pages")
+            )
+    if not design.surfaces and not design.pages and not problems:
+        problems.append(DesignError("nothing to print: give layers for at least one surface", field="surfaces"))
+    if problems:
+        raise several(problems)
+
+    parts: list[PartPlan] = []
+    for spec in template.part_specs():
+        refs: list[SurfaceRef] = []
+        for name in spec.surfaces:
+            if name == PAGES:
+                page_t = template.surface_template(PAGES)
+                for i, page in enumerate(design.pages):
+                    single = Design(version=1, template=design.template, layers=page.layers, meta=design.meta)
+                    refs.append(
+                        SurfaceRef(
+                            f"page-{i + 1}", f"pages[{i}]", f"Page {i + 1}", None, i + 1, page_t, single, spec.name
+                        )
+                    )
+                continue
+            given = design.surfaces.get(name)
+            single = Design(version=1, template=design.template, layers=given.layers if given else [], meta=design.meta)
+            label = template.surfaces[name].label or _title(name)
+            refs.append(
+                SurfaceRef(
+                    name, f"surfaces.{name}", label, name, None, template.surface_template(name), single, spec.name
+                )
+            )
+        if refs and any(not r.blank for r in refs):
+            fmt = refs[0].template.output.default_format
+            parts.append(PartPlan(spec.name, spec.label or _title(spec.name), fmt, tuple(refs)))
+    return parts
+
+
+def select_surface(parts: list[PartPlan], surface: str | None = None, page: int | None = None) -> SurfaceRef:
+    """The surface named ``surface`` or page number ``page`` (1-based) of a planned design, or the first
+    surface the design gives; a :class:`DesignError` naming ``surface`` / ``page`` otherwise."""
+    refs = [r for p in parts for r in p.surfaces]
+    if surface is not None and page is not None:
+        raise DesignError("give a surface or a page, not both", field="surface")
+    if surface is not None:
+        for r in refs:
+            if r.surface == surface:
+                return r
+        names = [r.surface for r in refs if r.surface]
+        raise DesignError(
+            f"no such surface{did_you_mean(surface, names)}; this design prints: {', '.join(names) or 'pages only'}",
+            field="surface",
+        )
+    if page is not None:
+        pages = [r for r in refs if r.page is not None]
+        if isinstance(page, bool) or not isinstance(page, int) or not 1 <= page <= len(pages):
+            raise DesignError(
+                f"page is a number from 1 to {len(pages)}" if pages else "this design has no pages", field="page"
+            )
+        return pages[page - 1]
+    return next((r for r in refs if not r.blank), refs[0])
