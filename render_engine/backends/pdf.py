@@ -716,8 +716,11 @@ def _xmp(title: str, created: str, doc_id: str, producer: str) -> bytes:
 <?xpacket end="w"?>""".encode()
 
 
-def finish_pdfx(pdf: pikepdf.Pdf, profile: IccProfile, title: str, created: str, producer: str) -> None:
-    """OutputIntent, Info, XMP and Trapped: the PDF/X-4 document-level requirements."""
+def finish_pdfx(
+    pdf: pikepdf.Pdf, profile: IccProfile, title: str, created: str, producer: str, content_hash: str | None = None
+) -> None:
+    """OutputIntent, Info, XMP and Trapped: the PDF/X-4 document-level requirements. The XMP document ID
+    derives from ``content_hash`` (default: SHA-256 of the pages' content streams)."""
     icc = Stream(pdf, b"", N=4)
     icc.write(profile.deflated, filter=Name.FlateDecode)  # compressed once per process, not per save
     intent = Dictionary(
@@ -731,7 +734,8 @@ def finish_pdfx(pdf: pikepdf.Pdf, profile: IccProfile, title: str, created: str,
     )
     pdf.Root.OutputIntents = Array([pdf.make_indirect(intent)])
     date = _pdf_date(created)
-    content_hash = hashlib.sha256(b"".join(bytes(p.Contents.read_bytes()) for p in pdf.pages)).hexdigest()
+    if content_hash is None:
+        content_hash = hashlib.sha256(b"".join(bytes(p.Contents.read_bytes()) for p in pdf.pages)).hexdigest()
     h = content_hash
     doc_id = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
     pdf.trailer.Info = pdf.make_indirect(
