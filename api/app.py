@@ -27,7 +27,7 @@ from .deps import AppState
 from .headers import SecurityHeadersMiddleware
 from .limits import BodyLimitMiddleware, JsonDepthMiddleware
 from .metrics import Metrics
-from .routes import assets, catalog, demo, design_templates, health, jobs, orders, previews, sheets, units
+from .routes import assets, batches, catalog, demo, design_templates, health, jobs, orders, previews, sheets, units
 
 
 class MetricsMiddleware:
@@ -109,6 +109,7 @@ def create_app(
     app.include_router(previews.router, prefix="/v1")
     app.include_router(catalog.router, prefix="/v1")
     app.include_router(design_templates.router, prefix="/v1")
+    app.include_router(batches.router, prefix="/v1")
     app.include_router(health.router)
     app.state.demo_key = demo_key  # `render-engine serve` prints a random one (no keys configured)
     app.include_router(demo.build_router(demo_key) if demo_key is not None else demo.build_disabled_router())

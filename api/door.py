@@ -13,26 +13,130 @@
    it was evicted. Either differing: 409 ``approval_mismatch`` naming the field.
 
 The verdict and the verified approval are recorded with the job (``GET /v1/jobs/{id}``, the print queue).
+
+:func:`admit_job` is the whole admission of one job — design (or design template) checked, the door's
+verdict, webhook URL, routing — shared by ``POST /v1/jobs`` and every row of ``POST /v1/batches``.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from render_engine.farm.dispatch import body_hash
 from render_engine.farm.orders import Verdict, verdict
+from render_engine.farm.services import Services
 from render_engine.farm.settings import ApiKey
+from render_engine.farm.storage import UNKNOWN_ASSET
+from render_engine.farm.webhooks import WebhookRefused, check_url
+from render_engine.model.errors import AssetError
 
 from .deps import AppState
 from .errors import ApiError
-from .intake import CheckedDesign, with_source_findings
-from .schemas import JobRequest, PreviewRequest
+from .intake import CheckedDesign, check_request, with_source_findings
+from .intake import output_profile as profile_of
+from .routing import route_new_job
+from .schemas import TEMPLATE_FIELDS, JobRequest, PreviewRequest
+
+
+def request_for_hash(body: JobRequest) -> dict[str, Any]:
+    """The body as the Idempotency-Key compares it. Optional fields at their defaults are left out, so a
+    body hashes the same as before those fields existed (a retry across an upgrade is still a replay)."""
+    defaults: dict[str, Any] = {
+        "dialect": "native",
+        "fabric_options": None,
+        "print_unit": None,
+        "accept": [],
+        "approval": None,
+        "due_by": None,
+        "design": None,
+        "design_template": None,
+        "product": None,
+        "values": None,
+        "photos": None,
+    }
+    return body.model_dump(mode="json", exclude={k for k, v in defaults.items() if getattr(body, k) == v})
+
+
+@dataclass(frozen=True)
+class Admitted:
+    """A job the door accepts, before it is recorded: what the store keeps and how it was decided."""
+
+    request: dict[str, Any]  # the stored request: the native design the worker renders, and facts to filter on
+    digest: str  # body_hash of the request as the client sent it (Idempotency-Key)
+    verdict: Verdict
+    approval: dict[str, Any] | None
+    print_unit: str | None
+    due_by: float
+    routing: dict[str, Any]
+    checked: CheckedDesign
+
+    def event(self) -> dict[str, Any]:
+        """The job's first timeline entry."""
+        v = self.verdict
+        return {"preflight": {"codes": v.codes, "accepted": v.accepted, "held_for": v.held_for},
+                "approval": self.approval is not None, "routing": self.routing}  # fmt: skip
+
+
+def assets_stored(svc: Services, design: dict[str, Any]) -> Callable[[list[str]], None]:
+    """The job store's last check, under the assets' locks: every asset the design uses is still in storage
+    (the asset collector may have deleted one since the design was validated)."""
+
+    def check(asset_ids: list[str]) -> None:
+        for asset_id in asset_ids:
+            if not svc.storage.asset_exists(asset_id):
+                layers = design.get("layers") or []
+                i = next((n for n, layer in enumerate(layers) if layer.get("asset_id") == asset_id), None)
+                raise AssetError(UNKNOWN_ASSET, field=f"design.layers[{i}].asset_id" if i is not None else "design")
+
+    return check
+
+
+def admit_job(state: AppState, body: JobRequest, key: ApiKey, *, approved: dict[str, Any] | None = None) -> Admitted:
+    """Everything ``POST /v1/jobs`` checks before it writes a record; raises the first refusal (4xx).
+    ``approved``: an approval given for a whole batch (see :func:`admit`)."""
+    svc = state.services
+    request = request_for_hash(body)
+    digest = body_hash(request)
+    checked = check_request(svc, body, dpi=body.outputs.dpi)  # a design, or a design template filled
+    # what the worker renders: the native design (a Fabric one translated, its data-URL images now assets)
+    # plus facts the print queue filters on
+    v, approval = admit(state, body, checked, key, approved=approved)  # 422 blockers, 409 a stale approval
+    dropped = ("dialect", "fabric_options", "approval", "accept", *TEMPLATE_FIELDS)
+    request = {k: val for k, val in request.items() if k not in dropped}
+    request["design"] = checked.native
+    if checked.personalization is not None:  # the template and the values it was filled with
+        request["personalization"] = checked.personalization
+    request["output_profile"] = profile_of(checked)
+    request["preflight"] = v.to_dict()
+    if approval is not None:
+        request["approval"] = approval
+    if checked.source is not None:
+        request["source"] = checked.source.to_dict()
+    if body.webhook_url is not None:
+        if not svc.settings.webhook_secret:
+            raise ApiError(422, "invalid_request", "webhooks need a configured webhook secret", field="webhook_url")
+        try:
+            check_url(body.webhook_url, svc.settings.webhook_allow_private)
+        except WebhookRefused as exc:
+            raise ApiError(422, "invalid_request", str(exc), field="webhook_url") from None
+    unit, due, routing = route_new_job(state, body, checked.prepared.layout.template.id, time.time())
+    return Admitted(request, digest, v, approval, unit, due, routing, checked)
 
 
 def admit(
-    state: AppState, body: JobRequest, checked: CheckedDesign, key: ApiKey
+    state: AppState,
+    body: JobRequest,
+    checked: CheckedDesign,
+    key: ApiKey,
+    *,
+    approved: dict[str, Any] | None = None,
 ) -> tuple[Verdict, dict[str, Any] | None]:
-    """The door's verdict and the verified approval (None when the request carries none); raises the refusal."""
+    """The door's verdict and the verified approval (None when the request carries none); raises the refusal.
+    ``approved`` (a batch's rows: no customer saw a per-row preview): who approved the whole list, recorded as
+    the approval instead of a verified text hash and preview."""
     from render_engine.checks.preflight import preflight
 
     settings = state.services.settings
@@ -46,6 +150,8 @@ def admit(
             field="design",
             extra={"preflight": {**report, "text_hash": v.text_hash}},
         )
+    if approved is not None:
+        return v, {**approved, "verified_at": time.time(), "verified_by": key.name}
     a = body.approval
     if settings.require_approval and report["texts"] and (a is None or a.text_hash is None):
         raise ApiError(

@@ -258,6 +258,7 @@ class JobOut(BaseModel):
     personalization: dict[str, Any] | None = Field(
         None, description="Set when the job was a design template filled: {design_template, product, values, photos}."
     )
+    batch: dict[str, Any] | None = Field(None, description="Set for a batch's job: {id, row} (POST /v1/batches).")
     artifacts: list[ArtifactOut] = []
     error: ErrorOut | None = None
 
@@ -287,9 +288,95 @@ class JobOut(BaseModel):
             reprints=rec.reprints,
             source=SourceOut(**rec.request["source"]) if isinstance(rec.request.get("source"), dict) else None,
             personalization=rec.request.get("personalization"),
+            batch={"id": rec.batch_id, "row": rec.batch_row} if rec.batch_id else None,
             artifacts=[ArtifactOut(**a, url=f"/v1/jobs/{rec.id}/files/{a['name']}") for a in rec.artifacts],
             error=ErrorOut(**rec.error) if rec.error and rec.state == "failed" else None,
         )
+
+
+class BatchApproval(BaseModel):
+    """Who approved a batch's rows (a corporate order's list is approved as a whole, not row by row)."""
+
+    model_config = ConfigDict(extra="forbid")
+    approved_by: str = Field(min_length=1, max_length=200, description="The shop's reference of who approved.")
+    approved_at: datetime | None = None
+
+
+class BatchRequest(BaseModel):
+    """``POST /v1/batches``: one design template x rows -> one print job per row."""
+
+    model_config = ConfigDict(extra="forbid")
+    design_template: str = Field(max_length=64, description="A design template id (GET /v1/design-templates).")
+    product: str = Field(max_length=64, description="The product every row prints on.")
+    rows: list[dict[str, Any]] | None = Field(
+        None,
+        max_length=10_000,
+        description='One object per piece: slot -> value ({"name": "Asha", "title": "CTO"}); a photo slot\'s '
+        'value is an asset id ("<sha256>" or {"asset_id": …}). Exactly one of rows and csv.',
+    )
+    csv: str | None = Field(
+        None,
+        max_length=2_000_000,
+        description="CSV text instead of rows: a header of slot names, one line per piece; empty cells are left out.",
+    )
+    values: dict[str, Any] = Field(
+        default_factory=dict, max_length=200, description="Values every row shares (a row's own value wins)."
+    )
+    photos: dict[str, dict[str, str]] = Field(
+        default_factory=dict, max_length=50, description='Photos every row shares: {"logo": {"asset_id": …}}.'
+    )
+    skip_invalid: bool = Field(
+        False,
+        description="false (default): any invalid row refuses the whole batch (one 422 listing every problem); "
+        "true: invalid rows are skipped and recorded with their problems, the others are printed.",
+    )
+    outputs: Outputs = Outputs()
+    priority: Literal["express", "standard"] = "standard"
+    print_unit: str | None = Field(None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    accept: list[AcceptFinding] = Field([], max_length=50, description="Preflight codes accepted for every row.")
+    approval: BatchApproval | None = Field(
+        None, description="Who approved the rows (satisfies require_approval for the batch's jobs; recorded)."
+    )
+    due_by: datetime | None = None
+
+
+class BatchAccepted(BaseModel):
+    batch_id: str
+    state: str
+    url: str
+    rows: int = Field(description="Rows received.")
+    jobs: int = Field(description="Jobs created (one per valid row).")
+    skipped: int = Field(description="Invalid rows left out (skip_invalid).")
+
+
+class BatchRowOut(BaseModel):
+    row: int = Field(description="1-based, in the order of rows / the CSV's lines after its header.")
+    job_id: str
+    state: Literal["held", "queued", "rendering", "ready", "failed", "expired"] = Field(
+        description="The job's state ('expired': its record was deleted by retention)."
+    )
+    artifacts: list[ArtifactOut] = []
+    error: ErrorOut | None = None
+
+
+class BatchSkippedOut(BaseModel):
+    row: int
+    problems: list[ErrorOut]
+
+
+class BatchOut(BaseModel):
+    id: str
+    design_template: str
+    product: str
+    created_at: datetime
+    state: Literal["held", "rendering", "ready", "partial", "failed"] = Field(
+        description="rendering: some job queued or rendering; held: the rest wait for review; ready: every job "
+        "ready; failed: every job failed; partial: done, some failed."
+    )
+    rows: int = Field(description="Rows received.")
+    counts: dict[str, int] = Field(description="Jobs per state, plus 'skipped' rows.")
+    jobs: list[BatchRowOut] = Field(description="Per row: its job, state, files (the manifest) and error.")
+    skipped: list[BatchSkippedOut] = []
 
 
 class JobAccepted(BaseModel):

@@ -353,6 +353,73 @@ def test_farm_survives_redis_flush_and_sigkill(
         delete_keys(redis_url, prefix)
 
 
+def test_batch_of_rows_survives_a_worker_sigkill(
+    redis_url: str, tmp_path: Path, storage_settings: dict[str, str]
+) -> None:
+    """POST /v1/batches (a corporate template x 12 names, issue #19) while no worker runs; two workers start,
+    one is SIGKILLed mid-render: every row's job still finishes with exactly one set of files, the batch
+    reports 12 ready, and re-posting it with its Idempotency-Key creates nothing."""
+    if storage_settings.get("storage") == "s3" and "job_store_url" not in storage_settings:
+        pytest.skip("S3 storage alone adds nothing for batches over the local and the S3 + PostgreSQL layouts")
+    from fastapi.testclient import TestClient
+    from redis import Redis
+
+    from api.app import create_app
+    from tests.test_batches_api import logo_png
+
+    prefix = new_prefix()
+    root = tmp_path / "storage"
+    settings = ServiceSettings(
+        storage_root=root, redis_url=redis_url, queue_prefix=prefix, api_keys=f"storefront:{SF},print-unit:{PU}",
+        **storage_settings,  # type: ignore[arg-type]
+    )  # fmt: skip
+    workers: list[subprocess.Popen[bytes]] = []
+    try:
+        with TestClient(create_app(settings)) as c:
+            h = {"X-API-Key": SF, "Idempotency-Key": "corporate-order-1"}
+            logo = c.post("/v1/assets", content=logo_png(), headers=h).json()["asset_id"]
+            names = ["Asha Rao", "Ravi Iyer", "Mei Lin", "Omar Haddad", "Zoë Müller", "Kenji Sato", "Priya Nair",
+                     "Lars Berg", "Ana Souza", "Tom Okafor", "Li Wei", "Sara Cohen"]  # fmt: skip
+            body = {"design_template": "corporate-logo-name", "product": "mug-11oz",
+                    "rows": [{"name": n, "title": "Engineer"} for n in names], "values": {"company": "Acme Tiles"},
+                    "photos": {"logo": {"asset_id": logo}}, "outputs": {"formats": ["pdf", "png"]}}  # fmt: skip
+            r = c.post("/v1/batches", json=body, headers=h)
+            assert r.status_code == 202, r.text
+            batch_id = r.json()["batch_id"]
+            rows = c.get(f"/v1/batches/{batch_id}", headers=h).json()["jobs"]
+            ids = [j["job_id"] for j in rows]
+            assert len(ids) == 12 and [j["row"] for j in rows] == list(range(1, 13))
+            workers = [
+                _start_worker(_worker_env(redis_url, root, prefix, storage_settings, n), f"{prefix}{n}",
+                              tmp_path / f"worker-{n}.log")
+                for n in "ab"
+            ]  # fmt: skip
+            store = open_job_store(settings.job_store_url, root)
+            killed = _kill_mid_render(Redis.from_url(redis_url), prefix, workers, store, set(ids[2:]))
+            assert killed is not None, "no worker was ever seen rendering a batch job"
+            states = _wait_final(c, ids, timeout=120)
+            logs = "\n".join(p.read_text(errors="replace")[-2000:] for p in tmp_path.glob("worker-*.log"))
+            summary = {j: s["state"] for j, s in states.items()}
+            assert all(s["state"] == "ready" for s in states.values()), (summary, logs)
+            assert states[killed]["attempts"] >= 2, "the killed render was not re-run"
+            out = c.get(f"/v1/batches/{batch_id}", headers=h).json()
+            assert out["state"] == "ready" and out["counts"] == {"ready": 12, "skipped": 0}
+            storage = make_storage(settings)
+            _check_one_set_each(c, storage, states, {j: ["preflight.json", "print.pdf", "print.png", "proof.png"]
+                                                     for j in ids})  # fmt: skip
+            _only_these_jobs_stored(storage, settings, ids)
+            manifest = {j["row"]: {a["name"]: a["sha256"] for a in j["artifacts"]} for j in out["jobs"]}
+            assert all(manifest[n + 1] == {a["name"]: a["sha256"] for a in states[j]["artifacts"]}
+                       for n, j in enumerate(ids))  # fmt: skip
+            assert len({m["print.pdf"] for m in manifest.values()}) == 12
+            again = c.post("/v1/batches", json=body, headers=h)
+            assert again.status_code == 200 and again.json()["batch_id"] == batch_id
+            assert sum(store.counts().values()) == 12
+    finally:
+        _stop_workers(workers)
+        delete_keys(redis_url, prefix)
+
+
 # --- the job function without Redis ---------------------------------------------------------------------
 
 

@@ -4,29 +4,21 @@ from __future__ import annotations
 
 import logging
 import re
-import time
-from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import FileResponse
 
 from render_engine.farm.dispatch import body_hash
 from render_engine.farm.orders import timeline
-from render_engine.farm.services import Services
 from render_engine.farm.settings import ApiKey
-from render_engine.farm.storage import UNKNOWN_ASSET
 from render_engine.farm.store import IdempotencyConflict, JobRecord
-from render_engine.farm.webhooks import WebhookRefused, check_url
-from render_engine.model.errors import AssetError
 
 from ..deps import PrintUnit, State, Storefront, api_key_header, get_state, require
-from ..door import admit
+from ..door import admit_job, assets_stored, request_for_hash
 from ..errors import ERROR_RESPONSES, ApiError, Forbidden, NoSuchJob, NotFound
-from ..intake import check_request
-from ..intake import output_profile as profile_of
-from ..routing import refresh, route_new_job
-from ..schemas import TEMPLATE_FIELDS, EventOut, JobAccepted, JobOut, JobRequest, PrintQueueOut
+from ..routing import refresh
+from ..schemas import EventOut, JobAccepted, JobOut, JobRequest, PrintQueueOut
 from ..streaming import stored_file_response
 
 router = APIRouter(tags=["jobs"])
@@ -35,16 +27,6 @@ log = logging.getLogger(__name__)
 IDEM_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 PROFILE = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
-
-
-def request_for_hash(body: JobRequest) -> dict[str, Any]:
-    """The body as the Idempotency-Key compares it. Optional fields at their defaults are left out, so a
-    body hashes the same as before those fields existed (a retry across an upgrade is still a replay)."""
-    defaults: dict[str, Any] = {
-        "dialect": "native", "fabric_options": None, "print_unit": None, "accept": [], "approval": None, "due_by": None,
-        "design": None, "design_template": None, "product": None, "values": None, "photos": None,
-    }
-    return body.model_dump(mode="json", exclude={k for k, v in defaults.items() if getattr(body, k) == v})
 
 
 async def either_scope(request: Request, presented: Annotated[str | None, Depends(api_key_header)]) -> ApiKey:
@@ -59,20 +41,6 @@ async def either_scope(request: Request, presented: Annotated[str | None, Depend
 
 
 AnyKey = Annotated[ApiKey, Depends(either_scope)]
-
-
-def _assets_stored(svc: Services, design: dict[str, Any]) -> Callable[[list[str]], None]:
-    """The job store's last check, under the assets' locks: every asset the design uses is still in storage
-    (the asset collector may have deleted one since the design was validated)."""
-
-    def check(asset_ids: list[str]) -> None:
-        for asset_id in asset_ids:
-            if not svc.storage.asset_exists(asset_id):
-                layers = design.get("layers") or []
-                i = next((n for n, layer in enumerate(layers) if layer.get("asset_id") == asset_id), None)
-                raise AssetError(UNKNOWN_ASSET, field=f"design.layers[{i}].asset_id" if i is not None else "design")
-
-    return check
 
 
 def _job(state: State, job_id: str, key: ApiKey | None = None) -> JobRecord:
@@ -108,8 +76,7 @@ def create_job(
         raise ApiError(
             422, "invalid_request", "Idempotency-Key must be 1-200 printable ASCII characters", field="Idempotency-Key"
         )
-    request = request_for_hash(body)
-    digest = body_hash(request)
+    digest = body_hash(request_for_hash(body))
     idem = f"{key.name}:{idempotency_key}" if idempotency_key else None
     if idem is not None and (found := svc.store.find_idem(idem)) is not None:
         rec, old_digest = found  # a replay: no second validation, no second job
@@ -119,35 +86,20 @@ def create_job(
             )
         response.status_code = 200
         return JobAccepted(job_id=rec.id, state=rec.state, url=f"/v1/jobs/{rec.id}")
-    checked = check_request(svc, body, dpi=body.outputs.dpi)  # a design, or a design template filled
-    # what the worker renders: the native design (a Fabric one translated, its data-URL images now assets)
-    # plus facts the print queue filters on
-    verdict, approval = admit(state, body, checked, key)  # 422 on unaccepted blockers, 409 on a stale approval
-    dropped = ("dialect", "fabric_options", "approval", "accept", *TEMPLATE_FIELDS)
-    request = {k: v for k, v in request.items() if k not in dropped}
-    request["design"] = checked.native
-    if checked.personalization is not None:  # the template and the values it was filled with
-        request["personalization"] = checked.personalization
-    request["output_profile"] = profile_of(checked)
-    request["preflight"] = verdict.to_dict()
-    if approval is not None:
-        request["approval"] = approval
-    if checked.source is not None:
-        request["source"] = checked.source.to_dict()
-    if body.webhook_url is not None:
-        if not svc.settings.webhook_secret:
-            raise ApiError(422, "invalid_request", "webhooks need a configured webhook secret", field="webhook_url")
-        try:
-            check_url(body.webhook_url, svc.settings.webhook_allow_private)
-        except WebhookRefused as exc:
-            raise ApiError(422, "invalid_request", str(exc), field="webhook_url") from None
-    unit, due, routing = route_new_job(state, body, checked.prepared.layout.template.id, time.time())
+    # checked design, the door's verdict (422 on unaccepted blockers, 409 on a stale approval), routing
+    job = admit_job(state, body, key)
     try:
         rec, created = svc.store.create(
-            request, body.priority, key.name, digest, idem, check_assets=_assets_stored(svc, checked.native),
-            state=verdict.state, print_unit=unit, due_by=due,
-            event={"preflight": {"codes": verdict.codes, "accepted": verdict.accepted, "held_for": verdict.held_for},
-                   "approval": approval is not None, "routing": routing},
+            job.request,
+            body.priority,
+            key.name,
+            digest,
+            idem,
+            check_assets=assets_stored(svc, job.request["design"]),
+            state=job.verdict.state,
+            print_unit=job.print_unit,
+            due_by=job.due_by,
+            event=job.event(),
         )
     except IdempotencyConflict:
         raise ApiError(
@@ -226,6 +178,9 @@ def print_queue(
     print_unit: Annotated[
         str | None, Query(pattern=PROFILE, description="Only jobs routed to this print unit (JobRequest.print_unit)")
     ] = None,
+    batch: Annotated[
+        str | None, Query(pattern=r"^[0-9a-f]{32}$", description="Only the jobs of this batch (POST /v1/batches)")
+    ] = None,
 ) -> PrintQueueOut:
     """Ready jobs no print unit has taken yet (reprints after ``qc_failed`` again), express first, then by
     ``due_by``, then oldest; page with ``cursor``. Filters combine (AND); the cursor is only valid with the
@@ -240,7 +195,7 @@ def print_queue(
     if cursor:
         rank, due, fin, jid = cursor.split(":")
         after = (int(rank), float(due), float(fin), jid)
-    recs = state.services.store.print_queue(n, after, template, output_profile, print_unit)
+    recs = state.services.store.print_queue(n, after, template, output_profile, print_unit, batch)
     nxt = None
     if len(recs) == n:
         nxt = ":".join(repr(v) if isinstance(v, float) else str(v) for v in recs[-1].queue_key())

@@ -38,6 +38,8 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from ..model.errors import RenderError
+from .store_base import IdempotencyConflict, asset_refs
+from .store_batches import BatchStore, batch_schema
 from .store_orders import DUE_SORT, NO_DUE, PRIORITY_RANK, OrderStore, order_schema
 
 State = Literal["held", "queued", "rendering", "ready", "failed"]
@@ -82,33 +84,6 @@ def schema(real: str) -> list[str]:
     return [f"CREATE TABLE IF NOT EXISTS jobs ({_COLUMNS.format(real=real)})", *_INDEXES, _ASSETS_TABLE, _ASSETS_INDEX]
 
 
-def asset_refs(obj: Any) -> list[str]:
-    """Every ``asset_id`` string anywhere in a job request (the native design's image layers), sorted."""
-    found: set[str] = set()
-    stack = [obj]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            for k, v in node.items():
-                if k == "asset_id" and isinstance(v, str):
-                    found.add(v)
-                else:
-                    stack.append(v)
-        elif isinstance(node, list):
-            stack.extend(node)
-    return sorted(found)
-
-
-class IdempotencyConflict(RenderError):
-    """The Idempotency-Key was used before with a different body."""
-
-    code = "idempotency_conflict"
-    http_status = 409
-
-    def __init__(self, message: str = "Idempotency-Key used with a different body") -> None:
-        super().__init__(message, field="Idempotency-Key")
-
-
 class JobStoreUnavailable(RenderError):
     """The job store cannot be written or read right now: its disk is full (``SQLITE_FULL``, what ENOSPC
     becomes; PostgreSQL's ``disk_full``), read-only, failing (``SQLITE_IOERR``: EFBIG, EIO...), locked for
@@ -148,6 +123,8 @@ class JobRecord:
     production: str | None = None  # the last production state a print unit reported (store_orders)
     production_at: float | None = None
     reprints: int = 0
+    batch_id: str | None = None  # the bulk order (store_batches) the job is a row of
+    batch_row: int | None = None
 
     def queue_key(self) -> tuple[int, float, float, str]:
         """Where the job sorts in the print queue (and its page cursor): priority rank, due date, age."""
@@ -177,6 +154,8 @@ class JobRecord:
             production=row["production"],
             production_at=row["production_at"],
             reprints=row["reprints"],
+            batch_id=row["batch_id"],
+            batch_row=row["batch_row"],
         )
 
 
@@ -214,7 +193,7 @@ class Publication:
         )
 
 
-class JobStore(OrderStore, ABC):
+class JobStore(OrderStore, BatchStore, ABC):
     """The job store's operations, written once in portable SQL; subclasses open transactions and lock."""
 
     @abstractmethod
@@ -284,8 +263,6 @@ class JobStore(OrderStore, ABC):
         """
         now = time.time()
         refs = asset_refs(request)
-        if print_unit is None and isinstance(request.get("print_unit"), str):
-            print_unit = request["print_unit"]  # routed by the storefront
         with self._conn(immediate=True) as c:
             if idem_key is not None:
                 self._lock_idem(c, idem_key)
@@ -294,22 +271,55 @@ class JobStore(OrderStore, ABC):
                     if row["body_hash"] != body_hash:
                         raise IdempotencyConflict
                     return JobRecord.from_row(row), False
-            for asset_id in refs:
-                self._lock_asset(c, asset_id, exclusive=False)
-            if check_assets is not None and refs:
-                check_assets(refs)
-            job_id = uuid.uuid4().hex
-            c.execute(
-                "INSERT INTO jobs (id, state, priority, request, idem_key, body_hash, owner, created_at, updated_at,"
-                " print_unit, due_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (job_id, state, priority, json.dumps(request), idem_key, body_hash, owner, now, now, print_unit,
-                 due_by),
-            )
-            self.add_event(c, job_id, state, owner, event or {}, now)
-            for asset_id in refs:
-                c.execute("INSERT INTO job_assets (job_id, asset_id) VALUES (?, ?)", (job_id, asset_id))
+            self.lock_assets(c, refs, check_assets)
+            job_id = self._insert_job(c, request, priority, owner, body_hash, idem_key=idem_key, state=state,
+                                      print_unit=print_unit, due_by=due_by, event=event, now=now)  # fmt: skip
             row = c.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
         return JobRecord.from_row(row), True
+
+    def _job_from_row(self, row: Mapping[str, Any]) -> JobRecord:
+        return JobRecord.from_row(row)
+
+    def lock_assets(self, c: Tx, refs: list[str], check_assets: Callable[[list[str]], None] | None) -> None:
+        """Lock (shared) the assets a new job uses, then ``check_assets(refs)`` under those locks."""
+        for asset_id in refs:
+            self._lock_asset(c, asset_id, exclusive=False)
+        if check_assets is not None and refs:
+            check_assets(refs)
+
+    def _insert_job(
+        self,
+        c: Tx,
+        request: dict[str, Any],
+        priority: str,
+        owner: str,
+        body_hash: str,
+        *,
+        idem_key: str | None = None,
+        state: str = "queued",
+        print_unit: str | None = None,
+        due_by: float | None = None,
+        event: dict[str, Any] | None = None,
+        now: float | None = None,
+        batch: tuple[str, int] | None = None,
+    ) -> str:
+        """One job row, its first timeline event and its asset references, inside transaction ``c`` (the
+        caller holds the assets' locks: :meth:`lock_assets`); returns the new job's id."""
+        now = time.time() if now is None else now
+        if print_unit is None and isinstance(request.get("print_unit"), str):
+            print_unit = request["print_unit"]  # routed by the storefront
+        job_id = uuid.uuid4().hex
+        batch_id, batch_row = batch or (None, None)
+        c.execute(
+            "INSERT INTO jobs (id, state, priority, request, idem_key, body_hash, owner, created_at, updated_at,"
+            " print_unit, due_by, batch_id, batch_row) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (job_id, state, priority, json.dumps(request), idem_key, body_hash, owner, now, now, print_unit,
+             due_by, batch_id, batch_row),
+        )  # fmt: skip
+        self.add_event(c, job_id, state, owner, event or {}, now)
+        for asset_id in asset_refs(request):
+            c.execute("INSERT INTO job_assets (job_id, asset_id) VALUES (?, ?)", (job_id, asset_id))
+        return job_id
 
     def delete_asset_if_unused(self, asset_id: str, delete: Callable[[], bool]) -> bool:
         """Call ``delete()`` (remove the asset from storage; it may decline) when no job in the store uses the
@@ -391,6 +401,7 @@ class JobStore(OrderStore, ABC):
         template: str | None = None,
         output_profile: str | None = None,
         print_unit: str | None = None,
+        batch: str | None = None,
     ) -> list[JobRecord]:
         """Ready and not acknowledged (reprints after ``qc_failed`` again), in production order: express
         first, then the earliest ``due_by`` (none: last), then the oldest; keyset pagination on
@@ -398,7 +409,8 @@ class JobStore(OrderStore, ABC):
 
         Filters match what the API recorded: ``design.template``, ``output_profile`` (the template's ICC
         output profile when the job was accepted) in the request, and the job's ``print_unit`` (where it is
-        routed now; jobs without one match only when this filter is not given).
+        routed now; jobs without one match only when this filter is not given), and ``batch``: the jobs of one
+        bulk order.
         """
         q = "SELECT * FROM jobs WHERE state = 'ready' AND acked_at IS NULL"
         args: list[Any] = []
@@ -410,6 +422,9 @@ class JobStore(OrderStore, ABC):
         if print_unit is not None:
             q += " AND print_unit = ?"
             args.append(print_unit)
+        if batch is not None:  # one bulk order's jobs (store_batches)
+            q += " AND batch_id = ?"
+            args.append(batch)
         key = f"{PRIORITY_RANK}, {DUE_SORT}, finished_at, id"
         if after is not None:
             rank, due, fin, jid = after
@@ -507,6 +522,8 @@ class SqliteJobStore(JobStore):
                     c.execute(stmt)
                 cols = {r[1] for r in c.execute("PRAGMA table_info(jobs)").fetchall()}
                 for stmt in order_schema("REAL", cols, "json_extract(request, '$.print_unit')"):
+                    c.execute(stmt)
+                for stmt in batch_schema("REAL", cols):
                     c.execute(stmt)
                 if new is None:  # a store from before asset references were recorded: record its jobs' now
                     c.execute(
@@ -623,6 +640,8 @@ class PostgresJobStore(JobStore):
             }
             for stmt in order_schema("DOUBLE PRECISION", cols, "(request::jsonb #>> '{print_unit}')"):
                 c.execute(stmt)
+            for stmt in batch_schema("DOUBLE PRECISION", cols):
+                c.execute(stmt)
             if new:  # a store from before asset references were recorded: record its jobs' now
                 c.execute(
                     "INSERT INTO job_assets (job_id, asset_id) SELECT j.id, v #>> '{}' FROM jobs j,"
@@ -663,8 +682,11 @@ class PostgresJobStore(JobStore):
                     # prepare_threshold None: no server-side prepared statements. A process that adds columns
                     # (a newer version's migration, store_orders) would otherwise break every older process's
                     # prepared "SELECT *" ("cached plan must not change result type": seen in a rolling start)
-                    kwargs={"row_factory": dict_row, "connect_timeout": max(1, int(self.timeout)),
-                            "prepare_threshold": None},
+                    kwargs={
+                        "row_factory": dict_row,
+                        "connect_timeout": max(1, int(self.timeout)),
+                        "prepare_threshold": None,
+                    },
                     open=False,
                     name="render-engine-jobs",
                 )

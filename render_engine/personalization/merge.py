@@ -45,12 +45,21 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise DesignError("a CSV rows file is UTF-8", field="rows") from None
-        rows = [{k: v for k, v in r.items() if k and v not in (None, "")} for r in csv.DictReader(io.StringIO(text))]
+        rows = csv_rows(text)
     if not rows:
         raise DesignError("no rows", field="rows")
     if len(rows) > MAX_ROWS:
         raise DesignError(f"at most {MAX_ROWS} rows (it has {len(rows)})", field="rows")
     return rows
+
+
+def csv_rows(text: str, field: str = "rows") -> list[dict[str, Any]]:
+    """The rows of CSV text (a header of slot names, then one row per piece); empty cells are left out."""
+    try:
+        reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
+        return [{k: v for k, v in r.items() if k and isinstance(v, str) and v != ""} for r in reader]
+    except csv.Error as exc:
+        raise DesignError(f"not valid CSV ({exc})", field=field) from None
 
 
 def fill_rows(

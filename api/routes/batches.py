@@ -1,0 +1,232 @@
+"""Bulk orders (issue #19): ``POST /v1/batches`` — one design template x rows (JSON or CSV) -> one print job
+per row; ``GET /v1/batches/{id}`` — its status, per row its job, state and files.
+
+Every row is admitted exactly as ``POST /v1/jobs`` admits a job (:func:`api.door.admit_job`: the template
+filled, the design checked, the door's preflight verdict, routing) before anything is written; problems are
+named ``rows[<n>].slots.<name>`` (``n`` counts rows from 1). Then the batch and all its jobs are written in one
+transaction (:meth:`~render_engine.farm.store_batches.BatchStore.create_batch`) and each queued job is
+enqueued: from there a batch job is an ordinary job (retries, the reconciler after a worker or Redis loss, the
+print queue — ``?batch=`` filters it — and retention).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Response
+from pydantic import ValidationError
+
+from render_engine.farm.dispatch import body_hash
+from render_engine.farm.store import IdempotencyConflict
+from render_engine.farm.store_batches import BatchJob, BatchRecord
+from render_engine.model.design import error_message, field_path
+from render_engine.model.errors import RenderError, TemplateError, did_you_mean
+from render_engine.personalization import PhotoSlot, catalog
+from render_engine.personalization.merge import csv_rows
+
+from ..deps import State, Storefront
+from ..door import admit_job, assets_stored
+from ..errors import ERROR_RESPONSES, ApiError, NotFound
+from ..schemas import (
+    ArtifactOut,
+    BatchAccepted,
+    BatchOut,
+    BatchRequest,
+    BatchRowOut,
+    BatchSkippedOut,
+    ErrorOut,
+    JobRequest,
+)
+from .jobs import IDEM_KEY, AnyKey
+
+router = APIRouter(tags=["batches"])
+log = logging.getLogger(__name__)
+
+BATCH_ID = re.compile(r"^[0-9a-f]{32}$")
+MAX_REPORTED = 1000  # problems listed in one 422 (the message counts them all)
+
+
+def _problem(row: int, field: str | None, message: str, code: str = "invalid_design") -> dict[str, Any]:
+    return {"code": code, "message": message, "field": f"rows[{row}].{field}" if field else f"rows[{row}]"}
+
+
+def _rows(body: BatchRequest) -> list[dict[str, Any]]:
+    if (body.rows is None) == (body.csv is None):
+        raise ApiError(422, "invalid_request", "send the rows as rows (JSON) or csv, exactly one", field="rows")
+    rows = body.rows if body.rows is not None else csv_rows(body.csv or "", field="csv")
+    if not rows:
+        raise ApiError(422, "invalid_request", "no rows", field="rows" if body.csv is None else "csv")
+    if len(rows) > 10_000:
+        raise ApiError(422, "invalid_request", f"at most 10000 rows (it has {len(rows)})", field="csv")
+    return rows
+
+
+def _job_body(body: BatchRequest, row: dict[str, Any], photo_slots: set[str]) -> dict[str, Any]:
+    """The ``POST /v1/jobs`` body of one row: the shared values and photos, the row's own over them."""
+    values, photos = dict(body.values), dict(body.photos)
+    for k, v in row.items():
+        if k in photo_slots:
+            photos[k] = {"asset_id": v} if isinstance(v, str) else v
+        else:
+            values[k] = v
+    return {
+        "design_template": body.design_template, "product": body.product, "values": values, "photos": photos,
+        "outputs": body.outputs.model_dump(mode="json"), "priority": body.priority, "print_unit": body.print_unit,
+        "accept": [a.model_dump(mode="json") for a in body.accept],
+        "due_by": body.due_by.isoformat() if body.due_by else None,
+    }  # fmt: skip
+
+
+@router.post(
+    "/batches",
+    status_code=202,
+    response_model=BatchAccepted,
+    responses={
+        **ERROR_RESPONSES,
+        200: {"model": BatchAccepted, "description": "Idempotent replay: the batch created earlier with this key"},
+        409: {"description": "Idempotency-Key reused with a different body"},
+    },
+)
+def create_batch(
+    body: BatchRequest,
+    state: State,
+    key: Storefront,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(description="Same key + same body -> the same batch")] = None,
+) -> BatchAccepted:
+    """Validate every row (one 422 listing every problem as ``rows[n].slots.x``, unless ``skip_invalid``),
+    record the batch and one job per valid row durably, then enqueue them: a 202 means they will finish."""
+    svc = state.services
+    if idempotency_key is not None and not IDEM_KEY.match(idempotency_key):
+        raise ApiError(
+            422, "invalid_request", "Idempotency-Key must be 1-200 printable ASCII characters", field="Idempotency-Key"
+        )
+    digest = body_hash(body.model_dump(mode="json"))
+    idem = f"{key.name}:{idempotency_key}" if idempotency_key else None
+    if idem is not None and (found := svc.store.find_batch_idem(idem)) is not None:
+        batch, old = found  # a replay: no second validation, no second set of jobs
+        if old != digest:
+            raise ApiError(409, "idempotency_conflict", "Idempotency-Key used with a different body",
+                           field="Idempotency-Key")  # fmt: skip
+        response.status_code = 200
+        return _accepted(batch)
+    try:
+        template = catalog().get(body.design_template)
+    except TemplateError:
+        hint = did_you_mean(body.design_template, catalog().templates)
+        raise ApiError(422, "invalid_design", f"no such design template{hint}", field="design_template") from None
+    if body.product not in template.products:
+        raise ApiError(422, "invalid_design", f"design template '{template.id}' is not made for this product; it fits: "
+                       f"{', '.join(template.products)}", field="product")  # fmt: skip
+    if svc.settings.require_approval and body.approval is None:
+        raise ApiError(422, "approval_required", "this shop requires approval: send approval.approved_by (who "
+                       "approved the rows)", field="approval.approved_by")  # fmt: skip
+    approved = body.approval.model_dump(mode="json") | {"batch": True} if body.approval else None
+    photo_slots = {k for k, s in template.slots.items() if isinstance(s, PhotoSlot)}
+
+    jobs: list[BatchJob] = []
+    skipped: list[dict[str, Any]] = []
+    problems: list[dict[str, Any]] = []
+    for n, row in enumerate(_rows(body), 1):
+        found_here: list[dict[str, Any]] = []
+        try:
+            job_body = JobRequest.model_validate(_job_body(body, row, photo_slots))
+            job = admit_job(state, job_body, key, approved=approved)
+            jobs.append(BatchJob(n, job.request, body_hash(job.request), job.verdict.state, job.print_unit,
+                                 job.due_by, job.event()))  # fmt: skip
+        except ValidationError as exc:
+            for err in exc.errors():
+                found_here.append(_problem(n, field_path(tuple(err.get("loc", ()))) or None, error_message(err),
+                                           "invalid_request"))  # fmt: skip
+        except RenderError as exc:
+            for p in exc.problems or (exc,):
+                found_here.append(_problem(n, p.field, p.message, exc.code))
+        if found_here:
+            problems += found_here
+            skipped.append({"row": n, "problems": found_here})
+    if problems and not body.skip_invalid:
+        raise ApiError(
+            422, "invalid_rows",
+            f"{len(skipped)} of {len(jobs) + len(skipped)} rows have problems ({len(problems)} in all); nothing was "
+            "accepted (fix them, or send skip_invalid: true)",
+            field=problems[0]["field"], extra={"problems": problems[:MAX_REPORTED], "rows_invalid": len(skipped)},
+        )  # fmt: skip
+    if not jobs:
+        raise ApiError(422, "invalid_rows", "every row has problems: nothing to print", field="rows",
+                       extra={"problems": problems[:MAX_REPORTED], "rows_invalid": len(skipped)})  # fmt: skip
+    summary = {"design_template": template.id, "product": body.product, "rows": len(jobs) + len(skipped),
+               "outputs": body.outputs.model_dump(mode="json"), "priority": body.priority}  # fmt: skip
+
+    try:  # every asset of the batch checked at once, under its lock (an error names the first row's layer)
+        batch, created = svc.store.create_batch(
+            summary, jobs, skipped, body.priority, key.name, digest, idem,
+            check_assets=assets_stored(svc, jobs[0].request["design"]),
+        )  # fmt: skip
+    except IdempotencyConflict:
+        raise ApiError(409, "idempotency_conflict", "Idempotency-Key used with a different body",
+                       field="Idempotency-Key") from None  # fmt: skip
+    if not created:
+        response.status_code = 200
+        return _accepted(batch)
+    for rec in svc.store.batch_jobs(batch.id):
+        if rec.state != "queued":
+            continue  # held: waits for its review
+        try:
+            state.dispatcher.enqueue(rec)
+        except Exception:  # the records are durable: the reconciler enqueues them when Redis is back
+            log.warning("enqueue failed; left to the reconciler", extra={"job_id": rec.id}, exc_info=True)
+    log.info("batch accepted", extra={"batch_id": batch.id, "jobs": len(jobs), "skipped": len(skipped)})
+    return _accepted(batch)
+
+
+def _accepted(batch: BatchRecord) -> BatchAccepted:
+    n_jobs = len(batch.job_ids)
+    rows = int(batch.request.get("rows", n_jobs))
+    return BatchAccepted(
+        batch_id=batch.id, state="accepted", url=f"/v1/batches/{batch.id}", rows=rows, jobs=n_jobs,
+        skipped=len(batch.skipped),
+    )  # fmt: skip
+
+
+def _batch_state(counts: dict[str, int]) -> str:
+    if counts.get("queued") or counts.get("rendering"):
+        return "rendering"
+    if counts.get("held"):
+        return "held"
+    if not counts.get("failed"):
+        return "ready"
+    return "failed" if not counts.get("ready") else "partial"
+
+
+@router.get("/batches/{batch_id}", response_model=BatchOut, responses=ERROR_RESPONSES)
+def get_batch(batch_id: str, state: State, key: AnyKey) -> BatchOut:
+    """Counts per state, and per row its job id, state, files (name, size, SHA-256, URL: the batch's manifest)
+    and error; skipped rows with their problems. Storefront keys see their own batches; print-unit keys all."""
+    store = state.services.store
+    batch = store.get_batch(batch_id) if BATCH_ID.match(batch_id) else None
+    if batch is not None and "print-unit" not in key.scopes and batch.owner != key.name:
+        batch = None
+    if batch is None:
+        raise NotFound("no such batch", field="batch_id")
+    recs = {r.id: r for r in store.batch_jobs(batch.id)}
+    rows: list[BatchRowOut] = []
+    counts: dict[str, int] = {}
+    for row, job_id in batch.job_ids:
+        rec = recs.get(job_id)
+        st = rec.state if rec is not None else "expired"
+        counts[st] = counts.get(st, 0) + 1
+        out = BatchRowOut(row=row, job_id=job_id, state=st)
+        if rec is not None:
+            out.artifacts = [ArtifactOut(**a, url=f"/v1/jobs/{job_id}/files/{a['name']}") for a in rec.artifacts]
+            out.error = ErrorOut(**rec.error) if rec.error and rec.state == "failed" else None
+        rows.append(out)
+    counts["skipped"] = len(batch.skipped)
+    return BatchOut(
+        id=batch.id, design_template=batch.request["design_template"], product=batch.request["product"],
+        created_at=datetime.fromtimestamp(batch.created_at, UTC), state=_batch_state(counts),
+        rows=int(batch.request.get("rows", len(rows))), counts=counts, jobs=rows,
+        skipped=[BatchSkippedOut(row=s["row"], problems=[ErrorOut(**p) for p in s["problems"]]) for s in batch.skipped],
+    )  # fmt: skip

@@ -1,0 +1,171 @@
+"""The job store's batches (a mixin of :class:`~render_engine.farm.store.JobStore`, same SQL contract on SQLite
+and PostgreSQL): a bulk order — one design template × rows — recorded with one job per accepted row.
+
+Tables and columns (added to older stores on open):
+
+* ``batches``: the batch (``id``, ``owner``, ``idem_key`` unique per API key, ``body_hash``, ``created_at``,
+  ``request``: the template, product, outputs and every row's job id, ``skipped``: rows left out with their
+  problems);
+* ``jobs.batch_id`` / ``jobs.batch_row``: the batch a job belongs to and its row (1-based, the rows' order).
+
+A batch and all its jobs are written in one transaction (:meth:`BatchStore.create_batch`): either every row's
+job is durable or none is, so a crash between validating and answering leaves no half batch, and the
+reconciler enqueues whatever Redis lost, row by row, like any job. Batch jobs are ordinary jobs: the worker,
+retries, the print queue, retention and webhooks treat them as any other.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .store_base import IdempotencyConflict, asset_refs
+
+BATCH_COLUMNS = (("batch_id", "TEXT"), ("batch_row", "INTEGER"))
+BATCHES_TABLE = (
+    "CREATE TABLE IF NOT EXISTS batches (id TEXT PRIMARY KEY, owner TEXT NOT NULL, idem_key TEXT UNIQUE,"
+    " body_hash TEXT NOT NULL, created_at {real} NOT NULL, request TEXT NOT NULL, skipped TEXT NOT NULL)"
+)
+BATCH_INDEX = "CREATE INDEX IF NOT EXISTS jobs_batch ON jobs (batch_id, batch_row)"
+
+
+def batch_schema(real: str, existing: set[str]) -> list[str]:
+    """Statements that bring a store up to the batch schema; ``existing``: the ``jobs`` columns already there."""
+    out = [f"ALTER TABLE jobs ADD COLUMN {n} {t}" for n, t in BATCH_COLUMNS if n not in existing]
+    return [*out, BATCHES_TABLE.format(real=real), BATCH_INDEX]
+
+
+@dataclass
+class BatchRecord:
+    id: str
+    owner: str
+    created_at: float
+    request: dict[str, Any]  # design_template, product, outputs, priority, rows, jobs: [[row, job_id], ...]
+    skipped: list[dict[str, Any]] = field(default_factory=list)  # [{row, problems: [{field, message, code}]}]
+
+    @property
+    def job_ids(self) -> list[tuple[int, str]]:
+        """(row, job id) of every accepted row, in row order."""
+        return [(int(r), str(j)) for r, j in self.request.get("jobs", [])]
+
+    @classmethod
+    def from_row(cls, row: Any) -> BatchRecord:
+        return cls(
+            id=row["id"],
+            owner=row["owner"],
+            created_at=row["created_at"],
+            request=json.loads(row["request"]),
+            skipped=json.loads(row["skipped"]),
+        )
+
+
+@dataclass(frozen=True)
+class BatchJob:
+    """One accepted row as the store writes it (the fields :meth:`JobStore.create` takes for a job)."""
+
+    row: int
+    request: dict[str, Any]
+    body_hash: str
+    state: str = "queued"
+    print_unit: str | None = None
+    due_by: float | None = None
+    event: dict[str, Any] = field(default_factory=dict)
+
+
+class BatchStore:
+    """Batch operations of the job store (see the module docstring)."""
+
+    # provided by JobStore
+    def _conn(self, immediate: bool = False) -> contextlib.AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    def _lock_idem(self, c: Any, key: str) -> None:
+        raise NotImplementedError
+
+    def lock_assets(self, c: Any, refs: list[str], check_assets: Callable[[list[str]], None] | None) -> None:
+        raise NotImplementedError
+
+    def _insert_job(
+        self,
+        c: Any,
+        request: dict[str, Any],
+        priority: str,
+        owner: str,
+        body_hash: str,
+        *,
+        idem_key: str | None = None,
+        state: str = "queued",
+        print_unit: str | None = None,
+        due_by: float | None = None,
+        event: dict[str, Any] | None = None,
+        now: float | None = None,
+        batch: tuple[str, int] | None = None,
+    ) -> str:
+        raise NotImplementedError
+
+    def _job_from_row(self, row: Any) -> Any:
+        """A ``JobRecord`` of a ``jobs`` row."""
+        raise NotImplementedError
+
+    def create_batch(
+        self,
+        request: dict[str, Any],
+        jobs: list[BatchJob],
+        skipped: list[dict[str, Any]],
+        priority: str,
+        owner: str,
+        body_hash: str,
+        idem_key: str | None,
+        check_assets: Callable[[list[str]], None] | None = None,
+    ) -> tuple[BatchRecord, bool]:
+        """Insert the batch and one job per row in one transaction; returns (batch, created). The same
+        ``idem_key`` with the same ``body_hash`` -> the existing batch; with another: ``IdempotencyConflict``."""
+        now = time.time()
+        with self._conn(immediate=True) as c:
+            if idem_key is not None:
+                self._lock_idem(c, f"batch:{idem_key}")
+                row = c.execute("SELECT * FROM batches WHERE idem_key = ?", (idem_key,)).fetchone()
+                if row is not None:
+                    if row["body_hash"] != body_hash:
+                        raise IdempotencyConflict
+                    return BatchRecord.from_row(row), False
+            self.lock_assets(c, sorted({a for job in jobs for a in asset_refs(job.request)}), check_assets)
+            batch_id = uuid.uuid4().hex
+            ids: list[list[Any]] = []
+            for job in jobs:
+                job_id = self._insert_job(
+                    c, job.request, priority, owner, job.body_hash, state=job.state, print_unit=job.print_unit,
+                    due_by=job.due_by, event={**job.event, "batch": {"id": batch_id, "row": job.row}}, now=now,
+                    batch=(batch_id, job.row),
+                )  # fmt: skip
+                ids.append([job.row, job_id])
+            stored = {**request, "jobs": ids}
+            c.execute(
+                "INSERT INTO batches (id, owner, idem_key, body_hash, created_at, request, skipped)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (batch_id, owner, idem_key, body_hash, now, json.dumps(stored), json.dumps(skipped)),
+            )
+            row = c.execute("SELECT * FROM batches WHERE id = ?", (batch_id,)).fetchone()
+        return BatchRecord.from_row(row), True
+
+    def get_batch(self, batch_id: str) -> BatchRecord | None:
+        with self._conn() as c:
+            row = c.execute("SELECT * FROM batches WHERE id = ?", (batch_id,)).fetchone()
+        return BatchRecord.from_row(row) if row else None
+
+    def find_batch_idem(self, idem_key: str) -> tuple[BatchRecord, str] | None:
+        """The batch created with this idempotency key, and its body hash."""
+        with self._conn() as c:
+            row = c.execute("SELECT * FROM batches WHERE idem_key = ?", (idem_key,)).fetchone()
+        return (BatchRecord.from_row(row), row["body_hash"]) if row else None
+
+    def batch_jobs(self, batch_id: str) -> list[Any]:
+        """The batch's jobs still in the store (``JobRecord``), in row order (retention may have deleted some)."""
+        with self._conn() as c:
+            rows = c.execute("SELECT * FROM jobs WHERE batch_id = ? ORDER BY batch_row", (batch_id,)).fetchall()
+        return [self._job_from_row(r) for r in rows]
