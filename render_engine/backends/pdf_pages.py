@@ -11,7 +11,7 @@ contents, the same whatever the number of workers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +20,7 @@ from .pdf_stream import DEFAULT_WORKERS, write_layout_pages
 
 if TYPE_CHECKING:
     from ..engine import Engine
+    from ..layout.plan import Layout
     from ..layout.prepared import Prepared
     from ..model.outputs import StepTimer
 
@@ -48,7 +49,7 @@ def write_pdf_pages(
         labels = [label_outline(prep, engine, options, f"p{i + 1}/{len(pages)}") for i, prep in enumerate(pages)]
     with timer.step("draw"):  # drawing and writing overlap (pages stream into the file as they are drawn)
         write_layout_pages(
-            [lambda prep=prep: prep.layout for prep in pages],
+            [_layout_of(prep) for prep in pages],
             engine,
             out,
             icc_profile=first.output.icc_profile,
@@ -59,3 +60,7 @@ def write_pdf_pages(
             labels=labels,
         )
     return out
+
+
+def _layout_of(prep: Prepared) -> Callable[[], Layout]:
+    return lambda: prep.layout
