@@ -129,10 +129,10 @@ EXPECTED = [
     ShapeLayer,
     ShapeLayer,
     ShapeLayer,
-    SvgLayer,
-    SvgLayer,
-    SvgLayer,
-    SvgLayer,
+    ShapeLayer,  # triangle, polygon, polyline and path: native path shapes (vector paints in the PDF)
+    ShapeLayer,
+    ShapeLayer,
+    ShapeLayer,
     TextLayer,
     TextLayer,
     TextLayer,
@@ -255,10 +255,14 @@ def test_canvas_covers_bleed(engine: Engine, tmp_path: Path) -> None:
             [_obj("Text", text="x", path={"type": "Path", "path": [["M", 0, 0]]}, pathSide="up")],
             "fabric.objects[0].pathSide",
         ),
-        ([_obj("Text", text="x", fill={"type": "pattern", "source": "x"})], "fabric.objects[0].fill"),
+        ([_obj("Text", text="x", fill={"type": "pattern", "source": "x"})], "fabric.objects[0].fill.source"),
         ([_obj("Text", text="x", fill={"type": "linear", "coords": {}})], "fabric.objects[0].fill.colorStops"),
         ([_obj("Rect", fill={"type": "pattern", "source": "x"})], "fabric.objects[0].fill.source"),  # not a data URL
-        ([_obj("Triangle", fill={"type": "pattern", "source": "x"})], "fabric.objects[0].fill.type"),  # svg layer
+        ([_obj("Triangle", fill={"type": "pattern", "source": "x"})], "fabric.objects[0].fill.source"),
+        (
+            [_obj("Triangle", shadow={"blur": 4}, fill={"type": "pattern", "source": "x"})],
+            "fabric.objects[0].fill.source",  # an svg layer's <pattern>
+        ),
         ([_obj("Rect", globalCompositeOperation="xor")], "fabric.objects[0].globalCompositeOperation"),
         ([_obj("Sprite")], "fabric.objects[0].type"),
         (
@@ -289,8 +293,12 @@ def test_gradients_and_filters(engine: Engine, tmp_path: Path) -> None:
     assert isinstance(layer, ShapeLayer) and layer.fill is not None and not isinstance(layer.fill, RGB)
     stops = layer.fill.stops
     assert [(s.offset, s.color.hex, s.opacity) for s in stops] == [(0, "#ff0000", 0.25), (1, "#0000ff", 1)]
-    # a shape the native model cannot draw keeps the gradient in its svg layer
+    # a triangle is a native path shape with the gradient as a vector paint
     (tri,) = _import(engine, _canvas(_obj("Triangle", fill=grad, strokeWidth=0)), tmp_path).design.layers
+    assert isinstance(tri, ShapeLayer) and tri.shape == "path" and tri.fill.type == "linear"  # type: ignore[union-attr]
+    # a shadowed shape keeps the gradient in its svg layer
+    shadow = {"color": "#000", "blur": 4}
+    (tri,) = _import(engine, _canvas(_obj("Triangle", fill=grad, strokeWidth=0, shadow=shadow)), tmp_path).design.layers
     assert isinstance(tri, SvgLayer) and tri.svg is not None
     assert 'stop-opacity="0.25"' in tri.svg and tri.svg.index("#ff0000") < tri.svg.index("#0000ff")
     data = _load("filters")

@@ -36,11 +36,24 @@ CASES = [
 SSIM_MIN = 0.97
 OFF_MAX = 0.01  # share of pixels whose largest channel difference exceeds 32 levels
 # measured causes, per design and scale: a 3 px glyph outline at 1x (cairo hints stems, we do not); a photo
-# upscaled 2-3x by different kernels (libvips vs cairo)
-OFF_MAX_AT = {("tshirt_slogan", 1): 0.045, ("mug_photo_name", 1): 0.016}
-# refused today, each naming its field, with the owner of the drawing feature: (field, reason). Empty: every
-# design renders (pattern fills, blend modes and gradient text were here until they were mapped)
-KNOWN_GAPS: dict[str, tuple[str, str]] = {}
+# upscaled 2-3x by different kernels (libvips vs cairo); a serif textbox whose stems cairo hints (1.1 %); dashed
+# text strokes whose dash phase Fabric restarts per character (2.2 %)
+OFF_MAX_AT = {
+    ("tshirt_slogan", 1): 0.045,
+    ("mug_photo_name", 1): 0.016,
+    ("textbox_styles_lines", 1): 0.015,
+    ("borders_arcs_pattern_text", 1): 0.025,
+    ("borders_arcs_pattern_text", 2): 0.025,
+}
+# Fabric's reference cannot show colour emoji: node-canvas's cairo 1.16 draws a COLR font's (empty) base glyphs
+# and finds no other emoji font, so its render has tofu boxes or nothing where the engine draws Twemoji.
+# Scored with its own floor (measured 0.942 / 3.8 % at 1x, 0.961 / 3.2 % at 2x), elsewhere it matches like the rest.
+SSIM_MIN_AT = {"emoji_text": 0.93}
+OFF_MAX_AT.update({("emoji_text", 1): 0.045, ("emoji_text", 2): 0.04})
+# refused today, each naming its field, with the owner of the drawing feature: (field, reason)
+KNOWN_GAPS: dict[str, tuple[str, str]] = {
+    "knockout_text": ("globalCompositeOperation", "destination-out erases what is drawn before it"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +94,8 @@ def test_storefront_canvas_matches_fabric(shop_engine: Engine, version: str, nam
         a, b = _on_white(ours), _on_white(ref)
         ssim = structural_similarity(a, b, channel_axis=2)
         off = float((np.abs(a.astype(int) - b.astype(int)).max(axis=2) > 32).mean())
-        assert ssim >= SSIM_MIN and off <= OFF_MAX_AT.get((name, scale), OFF_MAX), (scale, ssim, off)
+        floor, most_off = SSIM_MIN_AT.get(name, SSIM_MIN), OFF_MAX_AT.get((name, scale), OFF_MAX)
+        assert ssim >= floor and off <= most_off, (scale, ssim, off)
 
 
 def test_corpus_covers_fabric_5_6_and_7() -> None:

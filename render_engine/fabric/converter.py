@@ -9,6 +9,7 @@ it came from (:attr:`Converter.layer_origin`, reported as :attr:`.FabricImport.s
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 from typing import Any
@@ -126,6 +127,19 @@ class Converter:
                 if not refuse:
                     self.approximations.append((field, f"{exc.message}; drawn {instead}"))
 
+    def _image_stroke(self, node: Node, layers: list[dict[str, Any]]) -> None:
+        """Fabric strokes an image's own rect (width x height, centred), over it or under it by paintFirst."""
+        obj = node.obj
+        if obj.get("stroke") in (None, "") or num(obj, "strokeWidth", 1.0, node.where) <= 0:
+            return
+        keys = ("width", "height", "stroke", "strokeWidth", "strokeDashArray", "strokeDashOffset", "strokeLineCap",
+                "strokeLineJoin", "strokeMiterLimit", "strokeUniform", "scaleX", "scaleY", "clipPath")  # fmt: skip
+        rect = {"type": "rect", "fill": None, **{k: obj[k] for k in keys if k in obj}}
+        drawn: list[dict[str, Any]] = []
+        vector(self, dataclasses.replace(node, obj=rect, kind="rect"), drawn)
+        at = len(layers) - 1 if obj.get("paintFirst") == "stroke" and layers else len(layers)
+        layers[at:at] = drawn
+
     def _object(
         self,
         obj: Any,
@@ -176,6 +190,7 @@ class Converter:
             text(self, node, layers)
         elif kind == "image":
             image(self, node, layers)
+            self._image_stroke(node, layers)
         else:
             vector(self, node, layers)
         if blend != "normal":  # the whole object (shadow and background included) composites with it

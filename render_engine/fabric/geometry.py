@@ -19,7 +19,7 @@ from typing import Any
 from ..model.errors import DesignError
 from ..model.geometry import Matrix
 from ..model.geometry import Path as VPath
-from .parse import num
+from .parse import num, path_d, points
 from .svg import Bounds, fmt
 
 _ORIGINS = {"left": -0.5, "top": -0.5, "center": 0.0, "right": 0.5, "bottom": 0.5}
@@ -239,3 +239,45 @@ def cmds_d(cmds: Cmds, m: Matrix) -> str:
         pts = [m.apply((args[i], args[i + 1])) for i in range(0, len(args), 2)]
         out.append(op + " ".join(f"{fmt(x)} {fmt(y)}" for x, y in pts))
     return " ".join(out)
+
+
+def is_arc(obj: Mapping[str, Any], where: str) -> bool:
+    """Whether a circle is an arc (startAngle/endAngle, degrees, not a whole turn)."""
+    start, end = num(obj, "startAngle", 0.0, where), num(obj, "endAngle", 360.0, where)
+    return (end - start) % 360 != 0
+
+
+def arc_outline(obj: Mapping[str, Any], where: str) -> list[list[Any]]:
+    """Canvas ``arc(0, 0, radius, start, end, counterClockwise)`` as cubic Béziers (at most 90° each); a fill
+    closes it with the chord, as Canvas 2D does."""
+    r = num(obj, "radius", 0.0, where)
+    a0, a1 = math.radians(num(obj, "startAngle", 0.0, where)), math.radians(num(obj, "endAngle", 360.0, where))
+    ccw = bool(obj.get("counterClockwise"))
+    sweep = (a1 - a0) % (2 * math.pi) if not ccw else -((a0 - a1) % (2 * math.pi))
+    n = max(1, math.ceil(abs(sweep) / (math.pi / 2) - 1e-9))
+    step = sweep / n
+    k = 4 / 3 * math.tan(step / 4)
+    cmds: list[list[Any]] = [["M", r * math.cos(a0), r * math.sin(a0)]]
+    for i in range(n):
+        t0, t1 = a0 + i * step, a0 + (i + 1) * step
+        c0, s0, c1, s1 = math.cos(t0), math.sin(t0), math.cos(t1), math.sin(t1)
+        cmds.append(["C", r * (c0 - k * s0), r * (s0 + k * c0), r * (c1 + k * s1), r * (s1 - k * c1), r * c1, r * s1])
+    return cmds
+
+
+def outline(obj: Mapping[str, Any], where: str, kind: str) -> list[list[Any]]:
+    """A triangle's, polygon's, polyline's, path's or circle arc's outline as path commands in its centred
+    local px."""
+    if kind == "circle":
+        return arc_outline(obj, where)
+    w, h = dims(obj, where, kind)
+    if kind in ("triangle", "polygon", "polyline"):
+        pts = [(-w / 2, h / 2), (0.0, -h / 2), (w / 2, h / 2)] if kind == "triangle" else centred(points(obj, where))
+        cmds: list[list[Any]] = [["M", *pts[0]], *(["L", x, y] for x, y in pts[1:])]
+        return [*cmds, ["Z"]] if kind != "polyline" else cmds
+    raw = obj.get("path")
+    path_d(raw, f"{where}.path")  # validates
+    assert isinstance(raw, list)
+    bx, by, bw, bh = path_bounds(raw)
+    pox, poy = bx + bw / 2, by + bh / 2  # Fabric's pathOffset
+    return [[c[0], *(float(v) - (pox if i % 2 == 0 else poy) for i, v in enumerate(c[1:]))] for c in raw]

@@ -37,22 +37,20 @@ TYPES = {
     "image": "image",
     "fabricimage": "image",
     "group": "group",
+    "activeselection": "group",  # a selection saved with the canvas: drawn as the group it is
 }
 TEXT_TYPES = {"text", "i-text", "textbox"}
 
 # Properties that change how an object prints, with the values we can honour. Anything else is an error.
-# (globalCompositeOperation: .compositing; strokeUniform and strokeDashOffset: .shapes for vector objects)
+# (globalCompositeOperation: .compositing; strokeUniform and dashes: .shapes for vector objects, .text for text)
 DEFAULTS_ALL: dict[str, tuple[Any, ...]] = {
     # Fabric 6+ polylines / polygons measured from their stroke outline (changes where they sit)
     "exactBoundingBox": (False, None),
 }
 DEFAULTS_TEXT: dict[str, tuple[Any, ...]] = {
-    "strokeUniform": (False, None),
-    "strokeDashOffset": (0, None),
     "direction": ("ltr", "rtl", "inherit", None),
-    "strokeDashArray": (None, []),
 }
-DEFAULTS_IMAGE: dict[str, tuple[Any, ...]] = {"stroke": (None, "")}  # an image's stroke is not drawn yet
+DEFAULTS_IMAGE: dict[str, tuple[Any, ...]] = {}
 DEFAULTS_GROUP: dict[str, tuple[Any, ...]] = {}
 
 _RGB_FN = re.compile(

@@ -21,7 +21,7 @@ from ..model.geometry import Matrix
 from ..model.units import MM_PER_PT
 from . import svg
 from .effects import clip_defs, own_clips, shadow_filter
-from .geometry import centred, decompose, dims, path_bounds, transformed_bounds
+from .geometry import centred, decompose, dims, is_arc, outline, path_bounds, transformed_bounds
 from .paints import native_gradient, native_pattern
 from .parse import TEXT_TYPES, color, line_style, num, path_d, points
 from .svg import fmt
@@ -61,6 +61,8 @@ def gradient(obj: Mapping[str, Any], key: str, where: str, w: float, h: float, p
     g = obj[key]
     at = f"{where}.{key}"
     kind = g.get("type")
+    if kind == "pattern":
+        return pattern_def(g, key, at, w, h, pre)
     if kind not in ("linear", "radial"):
         raise DesignError("patterns are not supported yet; gradients are linear or radial", field=f"{at}.type")
     coords = g.get("coords")
@@ -104,6 +106,23 @@ def gradient(obj: Mapping[str, Any], key: str, where: str, w: float, h: float, p
     return el + body + end
 
 
+def pattern_def(g: Mapping[str, Any], key: str, at: str, w: float, h: float, pre: str) -> str:
+    """A Fabric pattern as an SVG ``<pattern>`` in the object's local (centred) space: one tile is the source
+    image at its pixel size from (-w/2 + offsetX, -h/2 + offsetY), then ``patternTransform``; a direction
+    that does not repeat gets a tile far larger than the image, so the image shows once along it."""
+    p = native_pattern(g, at, (-w / 2, -h / 2), Matrix())  # validates; its transform: tile px -> local px
+    tw, th, repeat = p["width"], p["height"], p["repeat"]
+    big = 1e6
+    cw = tw if repeat in ("repeat", "repeat-x") else big
+    ch = th if repeat in ("repeat", "repeat-y") else big
+    tf = f"{pre} matrix({' '.join(fmt(v) for v in p['transform'])})".strip()
+    return (
+        f'<pattern id="{key}" patternUnits="userSpaceOnUse" x="0" y="0" width="{fmt(cw)}" height="{fmt(ch)}" '
+        f'patternTransform="{tf}"><image href="{p["image"]}" x="0" y="0" width="{fmt(tw)}" height="{fmt(th)}"/>'
+        "</pattern>"
+    )
+
+
 def vector(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
     """A vector object as a native ``shape`` layer where one draws the same thing, else an ``svg`` layer."""
     obj, where, kind = node.obj, node.where, node.kind
@@ -112,13 +131,15 @@ def vector(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
         p = dataclasses.replace(p, fill=None)  # Fabric strokes a line and never fills it
     if p.fill is None and p.stroke is None:
         return  # nothing visible (Fabric draws nothing either)
-    if kind == "circle":
-        start, end = num(obj, "startAngle", 0.0, where), num(obj, "endAngle", 360.0, where)
-        if (end - start) % 360 != 0 or end == start:
-            raise DesignError("circle arcs (startAngle/endAngle) are not supported yet", field=f"{where}.endAngle")
+    arc = kind == "circle" and is_arc(obj, where)
     native = None
     if not node.clips and not conv.force_svg:
-        native = native_shape(conv, node, p)
+        native = native_outline(conv, node, p) if kind in _OUTLINES or arc else native_shape(conv, node, p)
+    if native is None and arc:
+        raise DesignError(
+            "a circle arc (startAngle/endAngle) is drawn only without clipPath, shadow or group effects",
+            field=f"{where}.endAngle",
+        )
     if native is not None:
         conv.add(layers, native, where)
         return
@@ -188,6 +209,68 @@ def native_shape(conv: Converter, node: Node, p: Paint) -> dict[str, Any] | None
             layer["corner_radius"] = rx * dec.sx
     if fill is not None:
         layer["fill"] = paint_of(fill, "fill")
+    return layer
+
+
+_OUTLINES = frozenset({"triangle", "polygon", "polyline", "path"})
+
+
+def native_outline(conv: Converter, node: Node, p: Paint) -> dict[str, Any] | None:
+    """A triangle, polygon, polyline or path as a native ``path`` shape (flat, gradient or pattern paint,
+    vector in the PDF) when it draws the same thing, else None (-> svg layer). The outline is carried to
+    trim mm through the object's whole matrix (skew included); a stroke needs a matrix without skew whose
+    scale is uniform (or ``strokeUniform``), since a native stroke has one width."""
+    obj, where, m = node.obj, node.where, node.m
+    if obj.get("clipPath") or obj.get("shadow"):
+        return None
+    alphas = {a for c, a in ((p.fill, p.fill_alpha), (p.stroke, p.stroke_alpha)) if c is not None}
+    if len(alphas) != 1:
+        return None
+    alpha = alphas.pop()
+    uniform = bool(obj.get("strokeUniform"))
+    unit = conv.k
+    if p.stroke is not None:
+        dec = decompose(m.then(Matrix.scale(conv.k)))
+        if dec is None or (not uniform and abs(dec.sx - dec.sy) > 1e-9 * max(dec.sx, dec.sy)):
+            return None
+        unit = conv.k if uniform else dec.sx
+    to_page = m.then(conv.page)
+    cmds = outline(obj, where, node.kind)
+    pts = [to_page.apply((c[i], c[i + 1])) for c in cmds for i in range(1, len(c) - 1, 2)]
+    if not pts:
+        return None
+    x0, y0 = min(q[0] for q in pts), min(q[1] for q in pts)
+    x1, y1 = max(q[0] for q in pts), max(q[1] for q in pts)
+    if x1 - x0 <= 1e-6 or y1 - y0 <= 1e-6:
+        return None  # a straight line: the svg layer draws it
+    parts = []
+    for c in cmds:
+        xy = [to_page.apply((c[i], c[i + 1])) for i in range(1, len(c) - 1, 2)]
+        parts.append(c[0] + " ".join(f"{x - x0:.6f} {y - y0:.6f}" for x, y in xy))
+    w, h = dims(obj, where, node.kind)
+
+    def paint_of(value: str, key: str) -> Any:
+        if not value.startswith("url("):
+            return value
+        if obj[key].get("type") == "pattern":
+            return native_pattern(obj[key], f"{where}.{key}", (-w / 2, -h / 2), to_page)
+        return native_gradient(obj[key], f"{where}.{key}", (w, h), (-w / 2, -h / 2), to_page)
+
+    layer: dict[str, Any] = {
+        "type": "shape",
+        "shape": "path",
+        "box": {"x": x0, "y": y0, "width": x1 - x0, "height": y1 - y0},
+        "d": " ".join(parts),
+        "fill_rule": "evenodd" if obj.get("fillRule") == "evenodd" else "nonzero",
+        "opacity": round(node.opacity * alpha, 6),
+    }
+    if p.fill is not None:
+        layer["fill"] = paint_of(p.fill, "fill")
+    if p.stroke is not None:
+        layer["stroke"] = {"color": paint_of(p.stroke, "stroke"), "width": p.width * unit / MM_PER_PT}
+        layer["stroke"].update(stroke_style(obj, where, unit))
+        if obj.get("paintFirst") == "stroke":
+            layer["paint_order"] = "stroke"
     return layer
 
 

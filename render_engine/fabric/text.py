@@ -13,6 +13,7 @@ picture), or inside a group composited as one — is drawn as those outlines in 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +28,7 @@ from .effects import local_svg, own_clips
 from .fonts import font_family, font_style, font_weight
 from .geometry import decompose, inverse, local_bounds
 from .parse import color, line_style, num
-from .shapes import background_color, gradient
+from .shapes import background_color, dash_array, gradient, object_scaling
 from .styles import CharStyle, char_styles, spans
 from .svg import fmt
 from .text_paint import gradient_paint, is_gradient, per_character_spans, representative
@@ -151,6 +152,16 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
     sw = num(obj, "strokeWidth", 1.0, where)
     if sw <= 0:
         stroke = None
+    # strokeUniform: Fabric strokes in canvas px whatever the object's scaling (the dashes too)
+    ux, uy = object_scaling(node) if stroke and obj.get("strokeUniform") else (1.0, 1.0)
+    uscale = math.sqrt(ux * uy) if ux > 0 and uy > 0 else 1.0
+    dash = [v / uscale for v in dash_array(obj, where)] if stroke else []
+    dash_attr = (
+        f' stroke-dasharray="{" ".join(fmt(v) for v in dash)}"'
+        f' stroke-dashoffset="{fmt(num(obj, "strokeDashOffset", 0.0, where) / uscale)}"'
+        if dash
+        else ""
+    )
     base = CharStyle(
         fill,
         fa,
@@ -296,14 +307,17 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
             own = layer_spans[k].get("stroke") if k >= 0 else None
             if own is not None and not with_spans:
                 continue
-            colour, width, alpha_ = (own["color"], own["width"] * MM_PER_PT / s, 1.0) if own else (stroke, sw, sa)
+            own_stroke = (own["color"], own["width"] * MM_PER_PT / s, 1.0) if own else None
+            colour, width, alpha_ = own_stroke or (stroke, sw / uscale, sa)
             if colour is None or run.empty:
                 continue
             out += (
                 f'<path d="{run.transformed(to_local).svg_d()}" fill="none" stroke="{colour}" '
                 f'stroke-width="{fmt(width)}"'
                 + (f' stroke-opacity="{fmt(alpha_)}"' if alpha_ < 1 else "")
-                + f' stroke-linejoin="{join}" stroke-linecap="{cap}" stroke-miterlimit="{limit}"/>'
+                + f' stroke-linejoin="{join}" stroke-linecap="{cap}" stroke-miterlimit="{limit}"'
+                + ("" if own else dash_attr)
+                + "/>"
             )
         return out if "<path" in out else ""
 

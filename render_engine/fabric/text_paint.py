@@ -20,15 +20,20 @@ from ..inputs.fonts import FontCatalog
 from ..layout.text import TextBlock
 from ..model.errors import DesignError
 from ..model.geometry import Matrix
+from .paints import native_pattern
 from .parse import color, num
 
 
 def is_gradient(value: Any) -> bool:
-    return isinstance(value, dict) and value.get("type") in ("linear", "radial")
+    """A Fabric gradient or pattern (a paint that is not one colour)."""
+    return isinstance(value, dict) and value.get("type") in ("linear", "radial", "pattern")
 
 
 def representative(g: Mapping[str, Any], where: str) -> str:
-    """One colour standing for the gradient (the mean of its stops), where one colour is needed."""
+    """One colour standing for the gradient (the mean of its stops) or pattern (the mean of its tile), where
+    one colour is needed."""
+    if g.get("type") == "pattern":
+        return _tile_mean(g, where)
     rgbs = []
     for j, st in enumerate(g.get("colorStops") or []):
         hex_, _a = color(st.get("color") if isinstance(st, dict) else None, f"{where}.colorStops[{j}].color")
@@ -40,10 +45,24 @@ def representative(g: Mapping[str, Any], where: str) -> str:
     return f"#{r:02x}{gg:02x}{b:02x}"
 
 
+def _tile_mean(p: Mapping[str, Any], where: str) -> str:
+    import base64
+
+    import pyvips
+
+    tile = native_pattern(p, where, (0.0, 0.0), Matrix())  # validates the source
+    raw = base64.b64decode(str(tile["image"]).split(",", 1)[1])
+    im = pyvips.Image.new_from_buffer(raw, "").colourspace("srgb")
+    bands = [round(im.extract_band(i).avg()) for i in range(3)] if im.bands >= 3 else [round(im.avg())] * 3
+    return "#" + "".join(f"{max(0, min(255, v)):02x}" for v in bands)
+
+
 def gradient_paint(g: Mapping[str, Any], where: str, w: float, h: float, to_page: Matrix) -> dict[str, Any]:
-    """The native paint (JSON) of Fabric gradient ``g`` on an object ``w`` x ``h`` px whose local
+    """The native paint (JSON) of Fabric gradient or pattern ``g`` on an object ``w`` x ``h`` px whose local
     (centred) px map to page mm by ``to_page``."""
     kind = g.get("type")
+    if kind == "pattern":
+        return native_pattern(g, where, (-w / 2, -h / 2), to_page)
     coords = g.get("coords")
     if not isinstance(coords, dict):
         raise DesignError("a gradient needs coords", field=f"{where}.coords")

@@ -375,6 +375,8 @@ const designs = {
       new F.Text('Hello', { left: 250, top: 200, originX: 'center', originY: 'center', fontFamily: 'Noto Sans', fontSize: 50, fill: '#154360' }),
     ],
   }),
+  // Fabric 6 and 7 only: more combinations (storefront_more.js)
+  ...require('./storefront_more.js')({ F, fabric, createCanvas, photo, star, TL }),
 };
 
 async function main() {
