@@ -24,7 +24,7 @@ from .layout.plan import plan_layout
 from .layout.prepared import Prepared
 from .layout.resolve import resolve
 from .model.design import Design, load_design_file
-from .model.errors import DesignError, OutputError
+from .model.errors import DesignError, OutputError, RenderError
 from .model.outputs import Format, RenderResult, StepTimer
 from .model.templates import Template
 
@@ -45,10 +45,16 @@ def prepare(
     """resolve + layout: everything before pixels. Raises typed errors naming the field. ``template``
     replaces the design's (one surface of a multi-surface product: :mod:`render_engine.parts`)."""
     timer = timer or StepTimer()
-    with timer.step("resolve"):
-        res = resolve(design, engine, base_dir, asset_loader, template)
-    with timer.step("layout"):
-        layout = plan_layout(design, res, engine.fonts)
+    try:
+        with timer.step("resolve"):
+            res = resolve(design, engine, base_dir, asset_loader, template)
+        with timer.step("layout"):
+            layout = plan_layout(design, res, engine.fonts)
+    except RenderError as err:  # a field of a layer a calendar made names the calendar layer
+        err.field = design.source_field(err.field)
+        for p in err.problems:
+            p.field = design.source_field(p.field)
+        raise
     return Prepared(design, res, layout)
 
 

@@ -15,6 +15,7 @@ What is drawn, per product kind (see docs/mockups.md for the geometry each scene
   RGBA *occluder* so it is drawn in front of the print. Views: front (print centre), left and right (the
   handle turned toward the camera on that side).
 * flat goods (poster in a frame, canvas with its right wrap visible, card standing on a table, phone case,
+  wall calendar hanging by its wire-O hanger on a nail (the wire drawn as an occluder over the print),
   coaster): a wall or table, a soft drop shadow, the product's own silhouette (its cut path warped by the
   same homography the renderer uses) and product details (frame, cork edge, camera module).
 * book / notebook (closed, lying on a table): the front board and the spine of the cover sheet computed at
@@ -334,7 +335,7 @@ def face(rect: tuple[float, float, float, float], corners: Sequence[tuple[float,
 
 def make_flat(t: Template, out: Path) -> dict[str, Any]:
     W = 1000
-    H = 1000 if t.kind in ("poster", "phone-case") else 900
+    H = 1000 if t.kind in ("poster", "phone-case", "calendar") else 900
     tw, th = t.trim_w, t.trim_h
     extra: dict[str, Any] = {}
     if t.kind == "poster":
@@ -353,6 +354,8 @@ def make_flat(t: Template, out: Path) -> dict[str, Any]:
         faces = [face((0, 0, tw, th), [(340, 150), (640, 172), (636, 762), (344, 790)])]
     elif t.kind == "phone-case":
         faces = [face((0, 0, tw, th), [(365, 135), (640, 150), (628, 880), (352, 868)])]
+    elif t.kind == "calendar":  # hanging on a nail by its wire-O hanger, seen nearly face on
+        faces = [face((0, 0, tw, th), [(318, 200), (682, 204), (680, 716), (320, 720)])]
     else:  # coaster, seen from above at an angle on a table
         faces = [face((0, 0, tw, th), [(300, 270), (700, 270), (790, 660), (210, 660)])]
 
@@ -387,6 +390,9 @@ def make_flat(t: Template, out: Path) -> dict[str, Any]:
         _ = side
     elif t.kind == "card":
         shade = np.clip(1.0 - 0.08 * smoothstep(150, 800, sy), 0, 1)
+    elif t.kind == "calendar":  # the sheet bows slightly away from the wall below the wire
+        shade = np.where(cov_ss > 0, np.clip(1.0 - 0.06 * smoothstep(200, 720, sy), 0, 1), 1.0)
+        extra["views"] = {"front": {"base": "base.png", "label": "front", "occluder": "occluder.png"}}
     elif t.kind == "phone-case":
         edge = shadow_of(cov_ss, 0, 0, 0.7)
         shade = np.where(cov_ss > 0, np.clip(0.85 + 0.15 * smoothstep(0.55, 0.95, edge), 0, 1), 1.0)
@@ -402,6 +408,10 @@ def make_flat(t: Template, out: Path) -> dict[str, Any]:
         base = camera_module(t, faces, base, W, H)
 
     b = MockupSpecBuilder(W, H)
+    if t.kind == "calendar":
+        wire = wire_o(sx, sy, (318, 200), (682, 204))
+        b.files["occluder.png"] = down_rgba(wire)  # the loops over the print
+        base = over(base, wire[..., :3], wire[..., 3] / 255)  # and the hanger and nail above it on the wall
     b.files["base.png"] = down(base)
     b.files["shade.png"] = down(shade * 255)
     b.files["highlight.png"] = down(np.clip(high, 0, 255))
@@ -417,6 +427,33 @@ def make_flat(t: Template, out: Path) -> dict[str, Any]:
         "mask": "mask.png",
         **extra,
     }
+
+
+def wire_o(sx: Arr, sy: Arr, left: tuple[float, float], right: tuple[float, float]) -> Arr:
+    """RGBA (supersampled) of a wire-O binding along the sheet's top edge from ``left`` to ``right`` (3:1 pitch,
+    8.47 mm: the loops through the punched holes) and the hanger wire up to a nail, drawn over the print."""
+    (x0, y0), (x1, y1) = left, right
+    ppm = (x1 - x0) / 210.0
+    pitch = 25.4 / 3 * ppm
+    slope = (y1 - y0) / (x1 - x0)
+    edge_y = y0 + (sx - x0) * slope  # the sheet's top edge under each pixel
+    inside = (sx > x0 + 6 * ppm) & (sx < x1 - 6 * ppm) & (np.abs(sx - (x0 + x1) / 2) > 14 * ppm)
+    phase = np.abs(((sx - x0) / pitch) % 1.0 - 0.5)  # 0 at a loop's centre line
+    loop = inside & (phase < 0.11) & (sy > edge_y - 6 * ppm) & (sy < edge_y + 5.5 * ppm)
+    cov = loop.astype(np.float64)
+    # hanger: two wires from the binding's centre gap up to a nail
+    cx, nail_y = (x0 + x1) / 2, y0 - 55.0
+    for side in (-1, 1):
+        ax, ay, bx, by = cx + side * 12 * ppm, y0 + (cx - x0) * slope - 2, cx, nail_y
+        t = np.clip(((sx - ax) * (bx - ax) + (sy - ay) * (by - ay)) / ((bx - ax) ** 2 + (by - ay) ** 2), 0, 1)
+        dist = np.hypot(sx - (ax + t * (bx - ax)), sy - (ay + t * (by - ay)))
+        cov = np.maximum(cov, smoothstep(1.6, 0.6, dist))
+    nail = smoothstep(5.0, 3.5, np.hypot(sx - cx, sy - nail_y))
+    cov = np.maximum(cov, nail)
+    light = 0.5 + 0.5 * smoothstep(-2, 2, (sy - edge_y))  # loops lit from above, darker behind the sheet
+    col = np.stack([62 + 40 * light, 62 + 40 * light, 66 + 42 * light], axis=-1)
+    col = np.where(nail[..., None] > 0, np.array([120.0, 116.0, 110.0]), col)
+    return np.concatenate([col, cov[..., None] * 255], axis=2)
 
 
 def camera_module(t: Template, faces: list[dict[str, Any]], base: Arr, w: int, h: int) -> Arr:

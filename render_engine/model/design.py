@@ -12,12 +12,14 @@ JSON Schema (``docs/design.schema.json``) is generated from this module; the sha
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import math
+import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from .design_base import CMYK as CMYK
 from .design_base import HEX_COLOR as HEX_COLOR
@@ -25,6 +27,9 @@ from .design_base import MAX_MM, RGB, Color, Degrees, Mm, Model, Opacity, Positi
 from .errors import DesignError, several
 from .json_input import load_json
 from .paint import BlendMode, Paint
+
+if TYPE_CHECKING:
+    from .calendar_grid import Grid
 from .settings import Settings
 from .size_limits import check_native
 
@@ -489,10 +494,137 @@ class QrLayer(Model):
         return self
 
 
+class Holiday(Model):
+    date: dt.date = Field(description="ISO date (YYYY-MM-DD); only the calendar month's own dates are drawn.")
+    label: Annotated[str, Field(max_length=60)] = Field("", description="Printed small in the day's cell.")
+
+    @field_validator("label")
+    @classmethod
+    def _plain(cls, v: str) -> str:
+        if "\x00" in v or any(0xD800 <= ord(c) <= 0xDFFF for c in v):
+            raise ValueError("label must not contain NUL characters or unpaired surrogates")
+        return v
+
+
+class CalendarLayer(Model):
+    """A month of a calendar: the localised title, the weekday heads and the day grid in ``box``. Parsed into
+    text and shape layers (:meth:`as_layers`, geometry in :mod:`render_engine.model.calendar_grid`), so
+    everything downstream draws and checks it as ordinary text and lines."""
+
+    type: Literal["calendar"]
+    year: Annotated[int, Field(ge=1583, le=9999, description="Gregorian year.")]
+    month: Annotated[int, Field(ge=1, le=12, description="1 = January.")]
+    box: Box
+    locale: Literal["en", "hi", "zh-Hans"] = Field("en", description="Language of month and weekday names.")
+    week_start: Literal["monday", "sunday", "saturday"] = "monday"
+    rows: Literal["auto", "six"] = Field("auto", description="'auto': 4 to 6 rows as the month needs; 'six': always 6.")
+    holidays: Annotated[list[Holiday], Field(max_length=400)] = Field(
+        default_factory=list, description="Days marked in 'holiday_color' (a year's list may be given to every month)."
+    )
+    font: FontRef | None = Field(
+        None, description="Title, weekday and holiday label face; default: one that has the locale's script."
+    )
+    number_font: FontRef = FontRef(family="noto-sans")
+    title: bool = True
+    title_size: Annotated[float, Field(gt=0, le=400)] = 28.0
+    weekday_size: Annotated[float, Field(gt=0, le=200)] = 10.0
+    day_size: Annotated[float, Field(gt=0, le=400)] = 14.0
+    label_size: Annotated[float, Field(gt=0, le=100)] = 6.0
+    day_position: Literal["top_left", "top_right", "center"] = "top_left"
+    color: Paint = Field(RGB(hex="#000000"), description="Title, heads and day numbers.")
+    weekend_color: Paint | None = Field(None, description="Saturday and Sunday heads and numbers.")
+    holiday_color: Paint = Field(RGB(hex="#c62828"), description="Holiday numbers and labels.")
+    holiday_fill: Paint | None = Field(None, description="Fills the cell of a holiday.")
+    grid: Stroke | None = Field(
+        Stroke(color=RGB(hex="#9e9e9e"), width=0.5), description="Lines around the day cells (null: none)."
+    )
+
+    @model_validator(mode="after")
+    def _fits(self) -> CalendarLayer:
+        seen: set[dt.date] = set()
+        for h in self.holidays:
+            if h.date in seen:
+                raise ValueError(f"holiday {h.date.isoformat()} is listed twice")
+            seen.add(h.date)
+        self.grid_plan()  # ValueError when the bands leave no room for the days
+        return self
+
+    def grid_plan(self) -> Grid:
+        """Where the title, heads and days go (:func:`render_engine.model.calendar_grid.plan_grid`)."""
+        from .calendar_grid import plan_grid
+
+        b = self.box
+        return plan_grid(
+            (b.x, b.y, b.width, b.height), self.year, self.month, self.locale, self.week_start,
+            title_pt=self.title_size if self.title else None, head_pt=self.weekday_size, six_rows=self.rows == "six",
+        )  # fmt: skip
+
+    def as_layers(self) -> list[tuple[str, TextLayer | ShapeLayer]]:
+        """The month as native layers, bottom first: holiday fills, grid lines, title, heads, numbers, labels;
+        each with the field of this layer it draws (``font`` for a text in that face, ``number_font``, ``grid``,
+        ``holiday_fill``), so a problem found later names that field."""
+        from .calendar_grid import WEEKEND, grid_lines_d, month_title
+        from .units import pt_to_mm
+
+        g = self.grid_plan()
+        font = self.font or FontRef(family={"hi": "noto-sans-devanagari", "zh-Hans": "droid-sans-fallback"}.get(
+            self.locale, "noto-sans"))  # fmt: skip
+        marked = {h.date.day: h.label for h in self.holidays if (h.date.year, h.date.month) == (self.year, self.month)}
+
+        def text(s: str, box: tuple[float, float, float, float], size: float, colour: Paint, face: FontRef,
+                 align: str = "center", valign: str = "middle", **more: Any) -> TextLayer:  # fmt: skip
+            x, y, w, h = box
+            return TextLayer(
+                type="text", text=s, font=face, size=size, color=colour, box=Box(x=x, y=y, width=w, height=h),
+                align=align, valign=valign, **({"wrap": False} | more),
+            )  # fmt: skip
+
+        def tint(weekday: int) -> Paint:
+            return self.weekend_color if self.weekend_color is not None and weekday in WEEKEND else self.color
+
+        out: list[tuple[str, TextLayer | ShapeLayer]] = []
+        gx, gy, gw, gh = g.grid
+        if self.holiday_fill is not None and marked:
+            d = "".join(
+                f"M{c.x - gx:.4f} {c.y - gy:.4f}h{c.w:.4f}v{c.h:.4f}h{-c.w:.4f}Z" for c in g.cells if c.day in marked
+            )
+            out.append(("holiday_fill", ShapeLayer(type="shape", shape="path", box=Box(x=gx, y=gy, width=gw,
+                        height=gh), d=d, fill=self.holiday_fill)))  # fmt: skip
+        if self.grid is not None:
+            out.append(("grid", ShapeLayer(type="shape", shape="path", box=Box(x=gx, y=gy, width=gw, height=gh),
+                                           d=grid_lines_d(g), stroke=self.grid)))  # fmt: skip
+        if g.title is not None:
+            out.append(("font", text(month_title(self.year, self.month, self.locale), g.title, self.title_size,
+                                     self.color, font, valign="top", shrink_to_fit=True)))  # fmt: skip
+        for wd, name, band in g.heads:
+            out.append(("font", text(name, band, self.weekday_size, tint(wd), font, shrink_to_fit=True)))
+        number_h = pt_to_mm(self.day_size) * 1.5
+        for c in g.cells:
+            pad = min(c.w, c.h) * 0.08
+            colour = self.holiday_color if c.day in marked else tint(c.weekday)
+            if self.day_position == "center":  # the upper half when a holiday label takes the lower one
+                box, align = (c.x, c.y, c.w, c.h / 2 if marked.get(c.day) else c.h), "center"
+            else:
+                box = (c.x + pad, c.y + pad, c.w - 2 * pad, min(number_h, c.h - 2 * pad))
+                align = "left" if self.day_position == "top_left" else "right"
+            out.append(("number_font", text(str(c.day), box, self.day_size, colour, self.number_font, align,
+                                            shrink_to_fit=True)))  # fmt: skip
+        for c in g.cells:
+            label = marked.get(c.day, "")
+            if not label:
+                continue
+            pad = min(c.w, c.h) * 0.08
+            box = (c.x + pad, c.y + c.h / 2, c.w - 2 * pad, c.h / 2 - pad)
+            out.append(("font", text(label, box, self.label_size, self.holiday_color, font, valign="bottom",
+                                     shrink_to_fit=True, wrap=True, min_size=min(4.0, self.label_size))))  # fmt: skip
+        return out
+
+
 Layer = Annotated[
-    BackgroundLayer | ImageLayer | TextLayer | SvgLayer | ShapeLayer | QrLayer, Field(discriminator="type")
+    BackgroundLayer | ImageLayer | TextLayer | SvgLayer | ShapeLayer | QrLayer | CalendarLayer,
+    Field(discriminator="type"),
 ]
-LAYER_TYPES = frozenset({"background", "image", "text", "svg", "shape", "qr"})
+LAYER_TYPES = frozenset({"background", "image", "text", "svg", "shape", "qr", "calendar"})
 
 
 class DesignMeta(Model):
@@ -519,7 +651,9 @@ def _qr_shapes(layers: list[Any]) -> list[Any] | None:
 
 
 class SurfaceDesign(Model):
-    """The layers on one surface or page of a multi-surface product (coordinates in that surface's trim mm)."""
+    """The layers on one surface or page of a multi-surface product (coordinates in that surface's trim mm).
+    Its ``calendar`` layers expand in the v1 :class:`Design` :mod:`.surface_plan` makes of it (so a problem
+    found later in a generated layer still names the calendar's field)."""
 
     layers: Annotated[list[Layer], Field(max_length=1000)]
 
@@ -549,15 +683,57 @@ class Design(Model):
     )
     meta: DesignMeta = DesignMeta()
 
+    _sources: tuple[str, ...] = PrivateAttr(default=())
+
     @model_validator(mode="after")
-    def _qr_as_shapes(self) -> Design:
-        layers = _qr_shapes(self.layers)
-        return self if layers is None else self.model_copy(update={"layers": layers})
+    def _expand(self) -> Design:
+        """``qr`` layers become the path shapes they draw (same index), ``calendar`` layers the text and shape
+        layers of their month (in their place; later layers move up): nothing downstream knows either. A
+        surface's or page's calendars expand here too, in the v1 design :mod:`.surface_plan` makes of it."""
+        if not any(isinstance(layer, QrLayer | CalendarLayer) for layer in self.layers):
+            return self
+        layers, sources = expand_layers(self.layers)
+        # in place: a validator's other return value is dropped when the design is built with Design(...)
+        # (as surface_plan builds each surface's), so a copy would leave the calendar layers unexpanded
+        self.__dict__["layers"] = layers
+        self._sources = sources
+        return self
+
+    def source_field(self, field: str | None) -> str | None:
+        """A field ``layers[<i>]…`` of the expanded layers renamed to where the layer came from: a layer a
+        calendar made names the calendar (``layers[2].font.family`` of a day number ->
+        ``layers[1].number_font.family``), a later layer its index in the design as written."""
+        m = re.match(r"^layers\[(\d+)\]", field or "")
+        if field is None or m is None or int(m.group(1)) >= len(self._sources):
+            return field
+        source, _, part = self._sources[int(m.group(1))].partition(":")
+        rest = field[m.end() :]
+        if not part:
+            return source + rest
+        if "font" not in part:
+            return f"{source}.{part}"  # grid lines, holiday fills
+        return f"{source}.{part}{rest[len('.font'):]}" if rest.startswith(".font") else source
 
     @property
     def is_multi(self) -> bool:
         """True when the design addresses surfaces or pages (a multi-surface product's design)."""
         return bool(self.surfaces) or bool(self.pages)
+
+
+def expand_layers(layers: list[Any]) -> tuple[list[Any], tuple[str, ...]]:
+    """``layers`` with ``qr`` and ``calendar`` layers replaced by the native layers they draw, and for each
+    resulting layer the ``layers[<i>]`` it came from (``layers[<i>]:<field>`` for a calendar's)."""
+    out: list[Any] = []
+    sources: list[str] = []
+    for i, layer in enumerate(layers):
+        if isinstance(layer, CalendarLayer):
+            for part, made in layer.as_layers():
+                out.append(made)
+                sources.append(f"layers[{i}]:{part}")
+        else:
+            out.append(layer.as_shape() if isinstance(layer, QrLayer) else layer)
+            sources.append(f"layers[{i}]")
+    return out, tuple(sources)
 
 
 def field_path(loc: tuple[Any, ...]) -> str:

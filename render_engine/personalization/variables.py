@@ -13,6 +13,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from ..model.date_names import MONTHS, WEEKDAYS
+
 #: ``{{ slot | filter | filter:argument }}``
 VARIABLE = re.compile(r"\{\{\s*([a-z][a-z0-9_]{0,31})\s*((?:\|\s*[a-z]+(?::[^|}]*)?\s*)*)\}\}")
 FILTER = re.compile(r"\|\s*([a-z]+)(?::([^|}]*))?")
@@ -20,31 +22,6 @@ CASE_FILTERS = ("upper", "lower", "title")
 FILTERS = (*CASE_FILTERS, "date")
 DATE_TOKENS = re.compile(r"%(-?[a-zA-Z%])")
 DATE_CODES = frozenset({"d", "-d", "m", "-m", "B", "b", "Y", "y", "A", "a", "%"})
-
-MONTHS = {
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-    "hi": ["जनवरी", "फ़रवरी", "मार्च", "अप्रैल", "मई", "जून", "जुलाई", "अगस्त", "सितंबर", "अक्तूबर", "नवंबर", "दिसंबर"],
-    "zh": ["一月", "二月", "三月", "四月", "五月", "六月", "七月", "八月", "九月", "十月", "十一月", "十二月"],
-}
-WEEKDAYS = {  # Monday first, as date.weekday()
-    "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
-    "hi": ["सोमवार", "मंगलवार", "बुधवार", "गुरुवार", "शुक्रवार", "शनिवार", "रविवार"],
-    "zh": ["星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"],
-}
-
 
 @dataclass(frozen=True)
 class Variable:
