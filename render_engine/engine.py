@@ -37,7 +37,10 @@ class Engine:
 
     @cached_property
     def icc(self) -> IccCatalog:
-        return IccCatalog(self.settings.icc_dir, self.settings.extra_icc_dir)
+        s = self.settings
+        return IccCatalog(
+            s.icc_dir, s.extra_icc_dir, lut=s.color_lut, cache_dir=s.color_cache_dir, disk_cache=True
+        )
 
     @cached_property
     def spelling_words(self) -> frozenset[str]:

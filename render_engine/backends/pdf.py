@@ -27,6 +27,7 @@ import io
 import logging
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -456,7 +457,11 @@ def _encode_images(page: _Page, conv: ColorConverter, quality: int) -> None:
     if not page.images:
         return
     rgbs = [img for _, img in page.images]
-    if len(rgbs) == 1:
+    table = conv.page_table(rgbs)  # a warm process: the exact sRGB -> CMYK table, no transform to build
+    cmyks: Iterable[pyvips.Image]
+    if table is not None:
+        cmyks = (table.convert(img) for img in rgbs)  # one image materialised at a time
+    elif len(rgbs) == 1:
         cmyks = [conv.image(rgbs[0])]
     else:
         cell_w, cell_h = max(i.width for i in rgbs), max(i.height for i in rgbs)

@@ -95,6 +95,9 @@ def warm_up(svc: Services) -> None:
         # horse forked while a thread of this process (maintenance's S3 deletes) held an import lock waited
         # forever for it in its first S3 upload (seen: a horse stuck in _ModuleLock.acquire in _make_client)
         svc.storage.client()
+    # the exact sRGB -> CMYK table of the default output profile, when stored (inputs/color_lut.py): mapped
+    # once here, shared by every horse, used from a horse's first PDF page
+    engine.icc.converter(None).preload_table()
     fonts = engine.fonts
     for fam in fonts.families.values():
         for style in fam.styles:
