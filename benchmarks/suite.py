@@ -335,7 +335,13 @@ def _paint_rows(ctx: Context, progress: Progress, with_baseline: bool) -> list[R
     return run_paint_cost(ctx, progress)
 
 
+def _merge_rows(ctx: Context, progress: Progress, with_baseline: bool) -> list[Row]:
+    from .merge_bench import run_merge  # W9 (issue 19): its own module
+
+    return run_merge(ctx, progress)
+
+
 _RUNNERS: dict[str, Callable[[Context, Progress, bool], list[Row]]] = {
     "W1": _w1, "W2": _w2, "W3": _w3, "W4": _w4, "W5": _w5, "W6": _w6, "W7": _w7,
-    "R": _peer_rows("R"), "C": _peer_rows("C"), "T": _peer_rows("T"), "P": _paint_rows,
+    "R": _peer_rows("R"), "C": _peer_rows("C"), "T": _peer_rows("T"), "P": _paint_rows, "W9": _merge_rows,
 }  # fmt: skip

@@ -1,4 +1,4 @@
-"""The workloads (W1-W7), their targets, and the inputs and render jobs each one needs.
+"""The workloads (W1-W7, W9; R, C, T, P), their targets, and the inputs and render jobs each one needs.
 
 Every input is generated here, deterministically: photos from :mod:`render_engine.testing.synth` (cached), one
 distinct copy per render (see :mod:`benchmarks.inputs`), and design JSON files written into the run's
@@ -107,6 +107,9 @@ ROWS: tuple[RowDef, ...] = (
     # issue 17: storefront paint (gradients, a pattern, text on a path) vs the same design in flat colours
     RowDef("P1", "P", "mug-paint-pdf", "mug: photo + 3 gradients + SVG pattern + gradient path text vs flat, PDF",
            (Target("ratio_p50", "<=", 1.3, "p50 <= 1.3x the flat design"),)),
+    # issue 19: a corporate bulk order, one design template x 100 rows through the public API (merge_bench.py)
+    RowDef("W9", "W9", "merge-corporate-pdf", "corporate-logo-name x 100 rows (names, one shared logo), mug PDF each",
+           (Target("throughput_per_s", ">=", 3.5, ">= 3.5 pieces/s on one core (W5-mug's 7/s on 2 cores)"),)),
 )  # fmt: skip
 WORKLOAD_IDS = tuple(dict.fromkeys(r.workload for r in ROWS))
 

@@ -21,7 +21,7 @@ from tests.redis_support import redis_server
 
 ROOT = Path(__file__).resolve().parent.parent
 ROW_KEYS = ["W1", "W2", "W3", "W3-edit", "W4", "W5-mixed", "W5-mug", "W6", "W7-fork", "W7-nofork",
-            "R1", "R2", "R3", "R4", "R5", "R6", "R7", "C1", "T1", "T1-vips1", "P1"]  # fmt: skip
+            "R1", "R2", "R3", "R4", "R5", "R6", "R7", "C1", "T1", "T1-vips1", "P1", "W9"]  # fmt: skip
 SUMMARY_KEYS = {
     "runs", "errors", "p50_s", "p95_s", "throughput_per_s", "cpu_s", "cpu_total_s", "peak_rss_mb", "output_bytes",
     "steps", "workers", "wall_s", "serial_sum_s", "parallel_efficiency",

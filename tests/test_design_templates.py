@@ -367,7 +367,8 @@ def test_library_covers_the_brief() -> None:
     assert len(lib) >= 8
     assert len({p for t in lib for p in t.products}) >= 4
     occasions = {o for t in lib for o in t.occasions}
-    wanted = {"diwali", "rakhi", "valentines", "birthday", "anniversary", "christmas", "spring-festival", "corporate"}
+    wanted = {"diwali", "rakhi", "valentines", "birthday", "anniversary", "christmas", "spring-festival", "corporate",
+              "holi", "mothers-day", "fathers-day", "eid"}
     assert wanted <= occasions
     assert {t.language for t in lib} >= {"en", "hi", "zh-Hans"}
 

@@ -1,0 +1,162 @@
+"""W9: a corporate bulk order through the public API (issue #19) — one design template x 100 rows -> 100 print
+files.
+
+The library's ``corporate-logo-name`` template on the 11oz mug (CMYK PDF/X-4), one shared 600 px logo and a
+different employee name and title per row, as ``render-engine merge`` or a ``POST /v1/batches`` worker would
+print them: first every row is filled (validated) with :func:`render_engine.fill_design_template`, then each
+piece is rendered with :func:`render_engine.personalize` in one warm process (a spawned child; the first
+piece is the warm-up and is not counted). The row reports the median time per piece, the validation pass per
+row, and the peak RSS after the last piece (and after the 100th when there are more: the issue wants RSS after
+1000 rows within 10 % of RSS after 100).
+
+    render-bench --workloads W9              # or: python -m benchmarks.merge_bench [--rows N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import multiprocessing as mp
+import statistics
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from .progress import Progress
+from .results import Row, Sample, summarize
+from .runner import peak_rss_kb, settle
+from .workloads import FULL, Context
+
+_CTX = mp.get_context("spawn")
+KEY = "W9"
+NAME = "merge-corporate-pdf"
+TEMPLATE, PRODUCT = "corporate-logo-name", "mug-11oz"
+INPUTS = f"design template {TEMPLATE} x N rows (name + title, one shared 600 px logo), {PRODUCT} CMYK PDF per row"
+FIRST = ("Asha", "Ravi", "Mei", "Omar", "Zoë", "Kenji", "Priya", "Lars", "Ana", "Tom", "Li", "Sara", "José")
+LAST = ("Rao", "Iyer", "Lin", "Haddad", "Müller", "Sato", "Nair", "Berg", "Souza", "Okafor", "Wei", "Cohen")
+TITLES = ("Engineer", "Sales Lead", "Chief Financial Officer", "Designer", "Operations", "Head of People")
+
+
+def rows(n: int) -> list[dict[str, str]]:
+    """``n`` deterministic rows: every name differs."""
+    return [
+        {"name": f"{FIRST[i % len(FIRST)]} {LAST[(i // len(FIRST)) % len(LAST)]}", "title": TITLES[i % len(TITLES)]}
+        for i in range(n)
+    ]
+
+
+def logo_png(path: Path) -> Path:
+    """A 600 px square logo (a ring and a bar): 254 dpi in the template's 60 mm box."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (600, 600), "white")
+    d = ImageDraw.Draw(img)
+    d.ellipse((60, 60, 540, 540), outline=(11, 57, 84), width=60)
+    d.rectangle((270, 150, 330, 450), fill=(231, 111, 81))
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    path.write_bytes(buf.getvalue())
+    return path
+
+
+def _child(folder: str, n: int, out: Any) -> None:
+    try:
+        import render_engine
+
+        base = Path(folder)
+        photos = {"logo": "logo.png"}
+        values = [{**r, "company": "Acme Tiles"} for r in rows(n)]
+        t0 = time.perf_counter()
+        for v in values:  # every row validated before anything renders (what merge and /v1/batches do)
+            render_engine.fill_design_template(TEMPLATE, PRODUCT, v, photos, base_dir=base)
+        out.put(("validated", time.perf_counter() - t0))
+        for i, v in enumerate(values):
+            c0, w0 = time.process_time(), time.perf_counter()
+            try:
+                done = render_engine.personalize(TEMPLATE, PRODUCT, v, photos, base / f"row-{i + 1:05d}.pdf",
+                                                 format="pdf", base_dir=base)  # fmt: skip
+                sample = Sample(time.perf_counter() - w0, time.process_time() - c0, len(done.data), dict(done.timings))
+            except Exception as exc:
+                sample = Sample(time.perf_counter() - w0, time.process_time() - c0, 0, {}, f"{exc!r}")
+            out.put(("sample", sample))
+            if i + 1 == 100 and n > 100:
+                out.put(("rss100", peak_rss_kb()))
+        out.put(("done", peak_rss_kb()))
+    except BaseException:
+        out.put(("crash", traceback.format_exc()))
+
+
+def run_merge(ctx: Context, progress: Progress, n_rows: int | None = None) -> list[Row]:
+    """The W9 row: median seconds per piece (the warm-up piece left out), peak RSS after the last."""
+    n = n_rows or (100 if ctx.sizes == FULL else 3)
+    folder = ctx.scratch / "w9"
+    folder.mkdir(parents=True, exist_ok=True)
+    logo_png(folder / "logo.png")
+    settle(ctx.wait_idle_s, progress)
+    progress.start(f"{KEY} {NAME} ({n} rows)", n)
+    out = _CTX.Queue()
+    proc = _CTX.Process(target=_child, args=(str(folder), n, out), daemon=True)
+    t_start = time.perf_counter()
+    proc.start()
+    samples: list[Sample] = []
+    validated = float("nan")
+    rss100 = 0
+    try:
+        while True:
+            tag, value = out.get(timeout=600)
+            if tag == "crash":
+                raise RuntimeError(value)
+            if tag == "validated":
+                validated = float(value)
+            elif tag == "rss100":
+                rss100 = int(value)
+            elif tag == "sample":
+                samples.append(value)
+                progress.advance(1)
+            else:
+                rss = int(value)
+                break
+        proc.join(timeout=30)
+    except (RuntimeError, OSError) as exc:
+        progress.finish("FAILED")
+        return [Row(KEY, KEY, NAME, INPUTS, "error", reason=f"{KEY}: {exc}")]
+    wall = time.perf_counter() - t_start
+    timed = samples[1:] if len(samples) > 1 else samples  # the first piece warms the process up
+    ours = summarize(timed, rss)
+    failed = next((s.error for s in samples if s.error), None)
+    note = (f"{n} rows: validated in {validated:.2f} s ({validated / n * 1000:.1f} ms a row); "
+            f"{n} pieces in {wall:.1f} s end to end (process start, validation, warm-up included)")  # fmt: skip
+    if rss100:  # the issue: RSS after 1000 rows within 10 % of RSS after 100
+        note += f"; peak RSS after 100 pieces {rss100 / 1024:.0f} MB, after {n} {rss / 1024:.0f} MB"
+    progress.finish(f"p50 {ours.p50_s * 1000:8.1f} ms a piece  RSS {ours.peak_rss_mb:6.0f} MB  {note}")
+    return [Row(KEY, KEY, NAME, INPUTS, "error" if failed else "ok", reason=failed or note, ours=ours)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run W9 alone and print the medians (the full report: ``render-bench --workloads W9``)."""
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.merge_bench", description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=100)
+    args = ap.parse_args(argv)
+    from .inputs import PhotoCache
+
+    with tempfile.TemporaryDirectory(prefix="render-bench-w9-") as tmp:
+        inputs = Path(tempfile.gettempdir()) / "render-bench-inputs"
+        ctx = Context(scratch=Path(tmp), photos=PhotoCache(inputs), sizes=FULL, templates={}, runs=1, workers=1,
+                      batch_size=1, calibration_runs=1, wait_idle_s=0.0, compare_peer=False)  # fmt: skip
+        (row,) = run_merge(ctx, Progress(enabled=True), args.rows)
+        if row.ours is None:
+            print(row.reason)
+            return 1
+        pdfs = sorted(Path(tmp, "w9").glob("row-*.pdf"))
+        print(f"{KEY} {args.rows} rows -> {len(pdfs)} PDFs; per piece p50 {row.ours.p50_s * 1000:.1f} ms, "
+              f"p95 {row.ours.p95_s * 1000:.1f} ms, mean {statistics.fmean(row.ours.walls_s) * 1000:.1f} ms, "
+              f"CPU p50 {row.ours.cpu_s * 1000:.0f} ms; {row.ours.throughput_per_s:.2f} pieces/s on one core; "
+              f"peak RSS {row.ours.peak_rss_mb:.0f} MB; {row.reason}")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
