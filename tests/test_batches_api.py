@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -165,3 +166,34 @@ def test_csv_rows_and_idempotent_reposts(client: Any, logo: str) -> None:
     assert [v["name"] for v in values] == ["Asha Rao", "Lin, Mei", "Omar"] and "title" not in values[2]
     r = client.post("/v1/batches", json={**body, "csv": "name\n" + "x" * 40 + "\n"}, headers=S)
     assert r.status_code == 422 and r.json()["field"] == "rows[1].slots.name"
+
+
+def test_a_csv_file_upload_is_the_same_batch(client: Any, logo: str) -> None:
+    options = {k: v for k, v in batch(logo, []).items() if k != "rows"}
+    csv_text = "name,title\nAsha Rao,Chief Engineer\nOmar Haddad,\n"
+    h = {**S, "Idempotency-Key": "corp-upload-1"}
+    files = {"file": ("staff.csv", csv_text.encode("utf-8-sig"), "text/csv"), "options": (None, json.dumps(options))}
+    r = client.post("/v1/batches/upload", files=files, headers=h)
+    assert r.status_code == 202, r.text
+    # the same key with the JSON form of the same batch is a replay: one body, two spellings
+    again = client.post("/v1/batches", json={**options, "csv": csv_text}, headers=h)
+    assert again.status_code == 200 and again.json()["batch_id"] == r.json()["batch_id"]
+    out = wait_batch(client, r.json()["batch_id"])
+    assert out["state"] == "ready" and [j["row"] for j in out["jobs"]] == [1, 2]
+
+    def upload(data: bytes, opts: str) -> Any:
+        return client.post("/v1/batches/upload", files={"file": ("s.csv", data, "text/csv"), "options": (None, opts)},
+                           headers=S)  # fmt: skip
+
+    r = upload(b"name\n" + b"x" * 40 + b"\n", json.dumps(options))
+    assert r.status_code == 422 and r.json()["field"] == "rows[1].slots.name"
+    r = upload(b"name\nA\n", "{")
+    assert r.status_code == 422 and r.json()["field"] == "options"
+    r = upload(b"name\nA\n", json.dumps({**options, "product": 7}))
+    assert r.status_code == 422 and r.json()["field"] == "options.product"
+    r = upload(b"name\nA\n", json.dumps({**options, "rows": []}))
+    assert r.status_code == 422 and r.json()["field"] == "options.rows"
+    r = upload(b"\xff\xfe", json.dumps(options))
+    assert r.status_code == 422 and r.json()["field"] == "file"
+    r = client.post("/v1/batches/upload", json=options, headers=S)
+    assert r.status_code == 415

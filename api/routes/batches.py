@@ -11,13 +11,16 @@ print queue — ``?batch=`` filters it — and retention).
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Request, Response
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from render_engine.farm.dispatch import body_hash
 from render_engine.farm.store import IdempotencyConflict
@@ -180,6 +183,70 @@ def create_batch(
             log.warning("enqueue failed; left to the reconciler", extra={"job_id": rec.id}, exc_info=True)
     log.info("batch accepted", extra={"batch_id": batch.id, "jobs": len(jobs), "skipped": len(skipped)})
     return _accepted(batch)
+
+
+@router.post(
+    "/batches/upload",
+    status_code=202,
+    response_model=BatchAccepted,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file", "options"],
+                        "properties": {
+                            "file": {"type": "string", "format": "binary", "description": "The rows: CSV, UTF-8"},
+                            "options": {"type": "string", "description": "JSON: POST /v1/batches' other fields"},
+                        },
+                    }
+                }
+            },
+        }
+    },
+    responses={**ERROR_RESPONSES, 200: {"model": BatchAccepted, "description": "Idempotent replay"}},
+)
+async def upload_batch(
+    request: Request,
+    state: State,
+    key: Storefront,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(description="Same key + same body -> the same batch")] = None,
+) -> BatchAccepted:
+    """A CSV file upload (multipart ``file``) with the other fields of ``POST /v1/batches`` as JSON in the
+    ``options`` part: the same batch as posting ``{**options, "csv": <the file's text>}``."""
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise ApiError(415, "unsupported_media_type", "send multipart/form-data with parts file and options")
+    form = await request.form(max_files=1, max_fields=2)
+    try:
+        upload, options = form.get("file"), form.get("options")
+        if not isinstance(upload, UploadFile):
+            raise ApiError(422, "invalid_request", "the rows go in a 'file' part (CSV)", field="file")
+        try:
+            text = (await upload.read()).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ApiError(422, "invalid_request", "the CSV file is UTF-8", field="file") from None
+        try:
+            fields = json.loads(options) if isinstance(options, str) else None
+        except ValueError:
+            fields = None
+        if not isinstance(fields, dict):
+            raise ApiError(422, "invalid_request", "options is a JSON object of POST /v1/batches' fields",
+                           field="options")  # fmt: skip
+        if "rows" in fields or "csv" in fields:
+            raise ApiError(422, "invalid_request", "the rows come from the file", field="options.rows")
+        try:
+            body = BatchRequest.model_validate({**fields, "csv": text})
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = field_path(tuple(err.get("loc", ())))
+            raise ApiError(422, "invalid_request", error_message(err),
+                           field="file" if where == "csv" else f"options.{where}") from None  # fmt: skip
+    finally:
+        await form.close()
+    return await run_in_threadpool(create_batch, body, state, key, response, idempotency_key)
 
 
 def _accepted(batch: BatchRecord) -> BatchAccepted:
