@@ -157,7 +157,7 @@ def _post_jobs(settings: Any, engine: Any, spec: FarmSpec, run_tag: str) -> tupl
     return ids, kinds
 
 
-def _worker_env(url: str, root: Path, prefix: str) -> dict[str, str]:
+def worker_env(url: str, root: Path, prefix: str) -> dict[str, str]:
     """The caller's environment minus any farm configuration of its own, plus this run's."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RENDER_ENGINE_") and k != "REDIS_URL"}
     env.update(REDIS_URL=url, RENDER_ENGINE_STORAGE_ROOT=str(root), RENDER_ENGINE_QUEUE_PREFIX=prefix)
@@ -165,7 +165,7 @@ def _worker_env(url: str, root: Path, prefix: str) -> dict[str, str]:
     return env
 
 
-def _wait_all(
+def wait_all(
     procs: list[subprocess.Popen[bytes]], timeout: float, poll: Callable[[], None] | None = None
 ) -> tuple[dict[int, int], float, int, float]:
     """Reap every worker with ``wait4`` (its rusage includes the work horses it reaped), calling ``poll`` about
@@ -230,7 +230,7 @@ def run_farm(spec: FarmSpec, engine: Any, tick: Callable[[int], None] | None = N
         logs = [Path(tmp) / f"worker-{n}.log" for n in range(spec.workers)]
         try:
             ids, kinds = _post_jobs(settings, engine, spec, prefix)
-            env = _worker_env(url, root, prefix)
+            env = worker_env(url, root, prefix)
             mode = [] if spec.fork else ["--no-fork"]
             t0_wall, t0 = time.time(), time.perf_counter()
             for n, log in enumerate(logs):
@@ -249,7 +249,7 @@ def run_farm(spec: FarmSpec, engine: Any, tick: Callable[[int], None] | None = N
                     tick(ready - seen[0])
                     seen[0] = ready
 
-            codes, cpu, peak, t_end = _wait_all(procs, WORKER_TIMEOUT_S, poll)
+            codes, cpu, peak, t_end = wait_all(procs, WORKER_TIMEOUT_S, poll)
             poll()
             wall = t_end - t0
             recs = {j: store.get(j) for j in ids}

@@ -10,11 +10,13 @@ row, and the peak RSS after the last piece (and after the 100th when there are m
 1000 rows within 10 % of RSS after 100).
 
     render-bench --workloads W9              # or: python -m benchmarks.merge_bench [--rows N]
+    python -m benchmarks.merge_bench --farm --rows 100   # POST /v1/batches, 2 workers on Redis drain it
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import multiprocessing as mp
 import statistics
@@ -135,11 +137,96 @@ def run_merge(ctx: Context, progress: Progress, n_rows: int | None = None) -> li
     return [Row(KEY, KEY, NAME, INPUTS, "error" if failed else "ok", reason=failed or note, ours=ours)]
 
 
+def run_merge_farm(n: int, workers: int = 2, fork: bool = True) -> dict[str, Any]:
+    """The same order through the farm: ``POST /v1/batches`` (the API in-process, as W7 posts its jobs) with
+    ``n`` rows, then ``workers`` ``render-engine worker --burst`` processes on real Redis (database 14) drain
+    it. Returns the posting time, the farm's wall time (workers' start to the last exit), pieces per second,
+    the per-piece render time from the job records (``finished_at - started_at``) and the workers' peak RSS."""
+    import shutil
+    import subprocess
+    import warnings
+
+    from render_engine.farm.settings import ServiceSettings
+    from render_engine.farm.store import open_job_store
+    from render_engine.testing.farm import delete_keys
+
+    from .farm_load import PU_KEY, ROOT, SF_KEY, WORKER_TIMEOUT_S, new_prefix, redis_problem, redis_url, wait_all
+    from .farm_load import worker_env as farm_env
+
+    url = redis_url()
+    if (problem := redis_problem(url)) is not None:
+        raise RuntimeError(f"needs Redis at {url}: {problem}")
+    prefix = new_prefix()
+    with tempfile.TemporaryDirectory(prefix="render-bench-w9-farm-") as tmp:
+        root = Path(tmp) / "storage"
+        settings = ServiceSettings(
+            storage_root=root, storage="local", job_store_url=None, redis_url=url, queue_prefix=prefix,
+            api_keys=f"storefront:{SF_KEY},print-unit:{PU_KEY}",
+        )  # fmt: skip
+        procs: list[subprocess.Popen[bytes]] = []
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                from fastapi.testclient import TestClient
+
+                from api.app import create_app
+
+                with TestClient(create_app(settings)) as c:
+                    h = {"X-API-Key": SF_KEY}
+                    up = c.post("/v1/assets", content=logo_png(Path(tmp) / "logo.png").read_bytes(), headers=h)
+                    logo = {"asset_id": up.json()["asset_id"]}
+                    body = {"design_template": TEMPLATE, "product": PRODUCT, "rows": rows(n),
+                            "values": {"company": "Acme Tiles"}, "photos": {"logo": logo},
+                            "outputs": {"formats": ["pdf"], "proof": False}}  # fmt: skip
+                    t0 = time.perf_counter()
+                    r = c.post("/v1/batches", json=body, headers=h)
+                    posted = time.perf_counter() - t0
+                    if r.status_code != 202:
+                        raise RuntimeError(f"POST /v1/batches: HTTP {r.status_code}: {r.text[:300]}")
+                    ids = [j["job_id"] for j in c.get(f"/v1/batches/{r.json()['batch_id']}", headers=h).json()["jobs"]]
+            env = farm_env(url, root, prefix)
+            t0 = time.perf_counter()
+            for k in range(workers):
+                with open(Path(tmp) / f"worker-{k}.log", "wb") as err:
+                    procs.append(subprocess.Popen(
+                        [sys.executable, "-m", "render_engine.cli", "worker", "--burst", "--name", f"w9-{k}",
+                         *([] if fork else ["--no-fork"]), "--log-level", "WARNING"],
+                        env=env, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=err,
+                    ))  # fmt: skip
+            codes, cpu, peak, t_end = wait_all(procs, WORKER_TIMEOUT_S)
+            store = open_job_store(None, root)
+            recs = [store.get(j) for j in ids]
+        finally:
+            with contextlib.suppress(Exception):
+                delete_keys(url, prefix)
+            shutil.rmtree(root, ignore_errors=True)
+    took = [
+        r.finished_at - r.started_at
+        for r in recs
+        if r is not None and r.state == "ready" and r.started_at is not None and r.finished_at is not None
+    ]
+    wall = t_end - t0
+    return {"rows": n, "workers": workers, "fork": fork, "post_s": posted, "wall_s": wall, "ready": len(took),
+            "pieces_per_s": len(took) / wall, "render_p50_s": statistics.median(took) if took else float("nan"),
+            "cpu_s": cpu, "peak_rss_mb": peak / 1024, "exit_codes": sorted(set(codes.values()))}  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run W9 alone and print the medians (the full report: ``render-bench --workloads W9``)."""
     ap = argparse.ArgumentParser(prog="python -m benchmarks.merge_bench", description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=100)
+    ap.add_argument("--farm", action="store_true", help="through POST /v1/batches and 2 workers on Redis instead")
+    ap.add_argument("--no-fork", action="store_true", help="--farm with `render-engine worker --no-fork`")
     args = ap.parse_args(argv)
+    if args.farm:
+        got = run_merge_farm(args.rows, fork=not args.no_fork)
+        print(f"{KEY} farm: {got['rows']} rows posted in {got['post_s']:.1f} s; {got['ready']} ready in "
+              f"{got['wall_s']:.1f} s on {got['workers']} workers{'' if got['fork'] else ' (--no-fork)'} "
+              f"({got['pieces_per_s']:.2f} pieces/s, "
+              f"{got['pieces_per_s'] / got['workers']:.2f} per worker); render p50 "
+              f"{got['render_p50_s'] * 1000:.0f} ms a piece; worker CPU {got['cpu_s']:.1f} s; peak RSS "
+              f"{got['peak_rss_mb']:.0f} MB; exits {got['exit_codes']}")  # fmt: skip
+        return 0 if got["ready"] == got["rows"] else 1
     from .inputs import PhotoCache
 
     with tempfile.TemporaryDirectory(prefix="render-bench-w9-") as tmp:
