@@ -35,7 +35,7 @@ from render_engine.model.errors import AssetError
 
 from .deps import AppState
 from .errors import ApiError
-from .intake import CheckedDesign, check_request, with_source_findings
+from .intake import CheckedDesign, check_request, review_report
 from .intake import output_profile as profile_of
 from .routing import route_new_job
 from .schemas import TEMPLATE_FIELDS, JobRequest, PreviewRequest
@@ -110,6 +110,8 @@ def admit_job(state: AppState, body: JobRequest, key: ApiKey, *, approved: dict[
     if checked.personalization is not None:  # the template and the values it was filled with
         request["personalization"] = checked.personalization
     request["output_profile"] = profile_of(checked)
+    if (parts := checked.parts_summary()) is not None:  # the print queue shows page count and parts
+        request["parts"] = parts
     request["preflight"] = v.to_dict()
     if approval is not None:
         request["approval"] = approval
@@ -137,10 +139,8 @@ def admit(
     """The door's verdict and the verified approval (None when the request carries none); raises the refusal.
     ``approved`` (a batch's rows: no customer saw a per-row preview): who approved the whole list, recorded as
     the approval instead of a verified text hash and preview."""
-    from render_engine.checks.preflight import preflight
-
     settings = state.services.settings
-    report = with_source_findings(preflight(checked.prepared, state.services.engine), checked).to_dict()
+    report = review_report(checked, state.services.engine).to_dict()  # every surface of a multi-surface design
     v = verdict(report, [(a.code, a.reason) for a in body.accept], settings.hold_codes)
     if v.refused:
         raise ApiError(

@@ -34,11 +34,13 @@ from render_engine.farm.storage import sha256_file
 from render_engine.inputs.assets import looks_like_svg, probe_image, verify_image
 from render_engine.model.design import ImageLayer, SvgLayer, parse_design
 from render_engine.model.errors import AssetError, DesignError, RenderError, TemplateError, did_you_mean
+from render_engine.parts import PreparedParts, is_multi, prepare_parts
 from render_engine.pipeline import Prepared, StepTimer, check_dpi, prepare
 
 from .errors import storage_error
 
 if TYPE_CHECKING:
+    from render_engine.engine import Engine
     from render_engine.fabric import FabricOptions, Unsupported
 
     from .schemas import DesignRequest
@@ -67,10 +69,45 @@ class Source:
 
 @dataclass(frozen=True)
 class CheckedDesign:
-    prepared: Prepared
+    prepared: Prepared  # a multi-surface design: its first given surface (the default preview)
     native: dict[str, Any]  # the native design JSON: what a job stores and a worker renders
     source: Source | None  # None for native input
     personalization: dict[str, Any] | None = None  # {design_template, product, values, photos} when filled
+    parts: PreparedParts | None = None  # a multi-surface design: every surface prepared, by part (issue #18)
+
+    def surface(self, surface: str | None = None, page: int | None = None) -> Prepared:
+        """The prepared surface a preview shows: by name or page number (1-based) on a multi-surface product;
+        a v1 design has only one (asking for another is a 422 naming ``surface`` / ``page``)."""
+        if self.parts is not None:
+            return self.parts.select(surface, page).prep
+        if surface is not None or page is not None:
+            raise DesignError("this product has one surface", field="surface" if surface is not None else "page")
+        return self.prepared
+
+    def parts_summary(self) -> list[dict[str, Any]] | None:
+        """``[{name, format, pages, surfaces}]`` per print file of a multi-surface design (None for v1): what
+        a job records so the print queue shows page counts and parts before anything is rendered."""
+        if self.parts is None:
+            return None
+        return [
+            {"name": p.plan.name, "format": p.plan.format, "pages": p.plan.pages,
+             "surfaces": [s.ref.key for s in p.surfaces]}
+            for p in self.parts.parts
+        ]  # fmt: skip
+
+
+def review_report(checked: CheckedDesign, engine: Engine) -> PreflightReport:
+    """The preflight report of the whole design (every surface of a multi-surface one, findings tagged with
+    their surface), plus the Fabric approximations: what the door, previews and ``/v1/preflight`` judge."""
+    from render_engine.checks.preflight import preflight
+
+    if checked.parts is not None:
+        from render_engine.checks.surfaces import preflight_parts
+
+        report = preflight_parts(checked.parts, engine)
+    else:
+        report = preflight(checked.prepared, engine)
+    return with_source_findings(report, checked)
 
 
 def _prefixed(field: str | None) -> str:
@@ -187,13 +224,22 @@ def check_design(
     try:
         with timer.step("parse"):
             design = parse_design(native, svc.engine.settings)
-        for i, layer in enumerate(design.layers):
-            if isinstance(layer, ImageLayer | SvgLayer) and layer.asset_id is not None:
-                try:
-                    svc.storage.asset_path(layer.asset_id)
-                except AssetError as exc:
-                    raise AssetError(exc.message, field=f"layers[{i}].asset_id") from None
-        prep = prepare(design, svc.engine, svc.empty_dir(), timer=timer, asset_loader=svc.storage.asset_path)
+        surfaces = [("", design.layers)]
+        surfaces += [(f"surfaces.{name}.", s.layers) for name, s in design.surfaces.items()]
+        surfaces += [(f"pages[{n}].", s.layers) for n, s in enumerate(design.pages)]
+        for where, layers in surfaces:
+            for i, layer in enumerate(layers):
+                if isinstance(layer, ImageLayer | SvgLayer) and layer.asset_id is not None:
+                    try:
+                        svc.storage.asset_path(layer.asset_id)
+                    except AssetError as exc:
+                        raise AssetError(exc.message, field=f"{where}layers[{i}].asset_id") from None
+        parts = None
+        if is_multi(design, svc.engine):  # every surface resolved and laid out (issue #18)
+            parts = prepare_parts(design, svc.engine, svc.empty_dir(), timer, svc.storage.asset_path)
+            prep = parts.select().prep
+        else:
+            prep = prepare(design, svc.engine, svc.empty_dir(), timer=timer, asset_loader=svc.storage.asset_path)
     except RenderError as exc:
         exc.field = source_field(exc.field, source)
         for problem in exc.problems:  # every problem of the design (a schema error lists them all)
@@ -201,7 +247,7 @@ def check_design(
         raise
     if dpi is not None:
         check_dpi(dpi, svc.engine)
-    return CheckedDesign(prep, native, source)
+    return CheckedDesign(prep, native, source, parts=parts)
 
 
 def check_request(

@@ -153,6 +153,16 @@ class PreviewRequest(DesignRequest):
     width: int = Field(800, ge=50, le=2000, description="Mockup width in pixels.")
     view: str | None = Field(None, max_length=64)
     variant: str | None = Field(None, max_length=64)
+    surface: str | None = Field(
+        None, max_length=64, description="Multi-surface products: the surface to show ('back', 'inside')."
+    )
+    page: int | None = Field(None, ge=1, le=1000, description="Multi-page products: the page to show (from 1).")
+
+    def dump(self) -> dict[str, Any]:
+        """As :meth:`DesignRequest.dump`; ``surface`` and ``page`` only when given (cache keys of earlier
+        requests stay as they were)."""
+        out = super().dump()
+        return {k: v for k, v in out.items() if k not in ("surface", "page") or v is not None}
 
 
 class SourceOut(BaseModel):
@@ -216,6 +226,15 @@ class ArtifactOut(BaseModel):
     sha256: str
     content_type: str
     url: str
+    part: str | None = Field(None, description="Multi-surface products: the part this print file is ('card', 'back').")
+    pages: int | None = Field(None, description="Multi-surface products: pages (surfaces) in this print file.")
+
+
+class PartOut(BaseModel):
+    name: str = Field(description="The part: the print file's stem (card -> card.pdf, back -> back.png).")
+    format: Literal["pdf", "png"]
+    pages: int
+    surfaces: list[str] = Field(description="The surfaces (pages) in the file, in order.")
 
 
 class VerdictOut(BaseModel):
@@ -259,6 +278,8 @@ class JobOut(BaseModel):
         None, description="Set when the job was a design template filled: {design_template, product, values, photos}."
     )
     batch: dict[str, Any] | None = Field(None, description="Set for a batch's job: {id, row} (POST /v1/batches).")
+    pages: int | None = Field(None, description="Multi-surface products: pages (surfaces) over all print files.")
+    parts: list[PartOut] | None = Field(None, description="Multi-surface products: the print files by part.")
     artifacts: list[ArtifactOut] = []
     error: ErrorOut | None = None
 
@@ -289,6 +310,8 @@ class JobOut(BaseModel):
             source=SourceOut(**rec.request["source"]) if isinstance(rec.request.get("source"), dict) else None,
             personalization=rec.request.get("personalization"),
             batch={"id": rec.batch_id, "row": rec.batch_row} if rec.batch_id else None,
+            pages=sum(p["pages"] for p in parts) if isinstance(parts := rec.request.get("parts"), list) else None,
+            parts=[PartOut(**p) for p in parts] if isinstance(parts, list) else None,
             artifacts=[ArtifactOut(**a, url=f"/v1/jobs/{rec.id}/files/{a['name']}") for a in rec.artifacts],
             error=ErrorOut(**rec.error) if rec.error and rec.state == "failed" else None,
         )

@@ -124,6 +124,30 @@ def prepare_parts(
     return PreparedParts(design, tuple(parts))
 
 
+def prepare_surface(
+    design: Design,
+    engine: Engine,
+    base_dir: Path,
+    timer: StepTimer | None = None,
+    asset_loader: AssetLoader | None = None,
+    *,
+    surface: str | None = None,
+    page: int | None = None,
+) -> Prepared:
+    """One surface ready to draw (a preview, a mockup): the surface by name or the page by number of a
+    multi-surface design (by default the first it gives; only that surface is resolved and laid out), or a
+    v1 design's only one (a ``surface`` / ``page`` asked of it is a :class:`DesignError` naming it)."""
+    if not is_multi(design, engine):
+        if surface is not None or page is not None:
+            raise DesignError("this product has one surface", field="surface" if surface is not None else "page")
+        return prepare(design, engine, base_dir, timer, asset_loader)
+    ref = select_surface(plan_parts(design, engine.templates.get(design.template)), surface, page)
+    try:
+        return prepare(ref.design, engine, base_dir, timer, asset_loader, ref.template)
+    except RenderError as exc:
+        raise _prefixed(exc, ref.field) from None
+
+
 def render_parts(
     prepared: PreparedParts,
     engine: Engine,

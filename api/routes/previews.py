@@ -25,7 +25,7 @@ from render_engine.pipeline import StepTimer
 
 from ..deps import AppState, State, Storefront
 from ..errors import ERROR_RESPONSES, ApiError, NotFound, storage_error
-from ..intake import CheckedDesign, check_request, with_source_findings
+from ..intake import CheckedDesign, check_request, review_report
 from ..render_cache import NAME, Entry
 from ..schemas import DesignRequest, ImageRef, PreflightOut, PreviewOut, PreviewRequest
 
@@ -75,7 +75,6 @@ def preview_entry(
 ) -> Entry:
     """The preview image of ``body`` in the render cache: found there, or rendered (through the gate) and put
     there. ``checked``: the design already resolved and laid out (``POST /v1/jobs`` checking an approval)."""
-    from render_engine.checks.preflight import preflight
     from render_engine.mockup import render_mockup
 
     cache_key = preview_key(body, fmt)
@@ -86,11 +85,11 @@ def preview_entry(
         timer = StepTimer()
         chk = checked or _check(state, body, timer)
         img = render_mockup(
-            chk.prepared, state.services.engine, view=body.view, variant=body.variant, width=body.width,
-            fmt=fmt, timer=timer,
+            chk.surface(body.surface, body.page), state.services.engine, view=body.view, variant=body.variant,
+            width=body.width, fmt=fmt, timer=timer,
         )
-        with timer.step("preflight"):
-            report = with_source_findings(preflight(chk.prepared, state.services.engine), chk)
+        with timer.step("preflight"):  # the whole design: every surface of a multi-surface one
+            report = review_report(chk, state.services.engine)
         head = pyvips.Image.new_from_buffer(img, "")  # header only: the size for the JSON variant
         meta = {
             "content_type": MEDIA[fmt], "width": head.width, "height": head.height,
@@ -209,14 +208,14 @@ def run_preflight(
     """Design -> preflight report (findings with severities, safe/trim/bleed boxes, echoed text lines); with
     ``?proof=true`` also the proof image the job worker stores as ``proof.png``, as a cache URL."""
     try:
-        from render_engine.checks.preflight import preflight
         from render_engine.checks.proof import write_proof
+        from render_engine.checks.surfaces import write_proof_sheet
     except ImportError:
         raise ApiError(501, "not_implemented", "preflight is not available in this build") from None
 
     def report_of(checked: CheckedDesign, timer: StepTimer) -> tuple[Any, dict[str, Any]]:
         with timer.step("preflight"):
-            report = with_source_findings(preflight(checked.prepared, state.services.engine), checked)
+            report = review_report(checked, state.services.engine)
         out = report.to_dict()
         out["text_hash"] = text_echo_hash(out["texts"])
         if checked.source is not None:
@@ -242,7 +241,10 @@ def run_preflight(
 
         def write(path: Path) -> dict[str, Any]:
             with timer.step("proof"):  # the job worker's proof.png function, unchanged
-                w, h = write_proof(report, checked.prepared, state.services.engine, path)
+                if checked.parts is not None:  # the contact sheet of every surface, as a job's proof.png
+                    w, h = write_proof_sheet(checked.parts, state.services.engine, path)
+                else:
+                    w, h = write_proof(report, checked.prepared, state.services.engine, path)
             return {"width": w, "height": h}
 
         try:

@@ -123,3 +123,15 @@ def _cell(proof: pyvips.Image, label: str, scale: float) -> pyvips.Image:
         .extract_band(0, n=3)
         .cast("uchar")
     )
+
+
+def write_proof_sheet(prepared: PreparedParts, engine: Engine, out: Path, dpi: float = PROOF_DPI) -> tuple[int, int]:
+    """Only the contact sheet of every surface's proof, written to ``out``: (width, height) in px."""
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="render-engine-proofs-") as tmp:
+        sheet = write_proofs(surface_reports(prepared, engine), engine, Path(tmp), dpi)[0]
+        shutil.copyfile(sheet, out)
+    img = pyvips.Image.new_from_file(str(out))
+    return img.width, img.height

@@ -14,7 +14,7 @@ from ..mockup.render import MAX_WIDTH, MIN_WIDTH, MockupFormat, render_mockup
 from ..model.design import load_design_file
 from ..model.errors import DesignError
 from ..model.outputs import StepTimer
-from ..pipeline import prepare
+from ..parts import prepare_surface
 
 FORMATS: dict[str, MockupFormat] = {".jpg": "jpeg", ".jpeg": "jpeg", ".webp": "webp", ".png": "png"}
 
@@ -29,6 +29,8 @@ def add_parsers(sub: Any) -> None:
     m.add_argument("--format", choices=["jpeg", "webp", "png"], help="default: from the file extension")
     m.add_argument("--quality", type=int, default=85, help="JPEG/WebP quality (default 85)")
     m.add_argument("--no-proof", action="store_true", help="show sRGB colours, not through the print profile")
+    m.add_argument("--surface", help="multi-surface products: the surface to show (back, inside, sleeve-left)")
+    m.add_argument("--page", type=int, help="multi-page products: the page to show (from 1)")
 
     g = sub.add_parser("gallery", help="render every example on every mockup view into an HTML page")
     g.add_argument("designs", nargs="*", type=Path, help="design JSON files (default: examples/*.json)")
@@ -52,7 +54,7 @@ def _mockup(engine: Engine, args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     timer = StepTimer()
     design = load_design_file(args.design)
-    prep = prepare(design, engine, args.design.parent, timer)
+    prep = prepare_surface(design, engine, args.design.parent, timer, surface=args.surface, page=args.page)
     data = render_mockup(
         prep,
         engine,

@@ -11,6 +11,7 @@ from ..checks.proof import write_proof
 from ..engine import Engine
 from ..model.design import load_design_file
 from ..model.errors import RenderError
+from ..parts import is_multi, prepare_parts
 from ..pipeline import prepare
 
 
@@ -18,11 +19,25 @@ def run(engine: Engine, path: FsPath, proof: FsPath | None = None, as_json: bool
     """``render-engine preflight``: 0 when there are no blockers, 1 with blockers or an invalid design (one
     line on stderr, no traceback)."""
     try:
-        prepared = prepare(load_design_file(path), engine, path.parent)
-        report = preflight(prepared, engine)
+        design = load_design_file(path)
         proof_size = None
-        if proof is not None:
-            proof_size = write_proof(report, prepared, engine, proof)
+        if is_multi(design, engine):  # every surface; the proof is the contact sheet, with a proof per surface
+            from ..checks.surfaces import merge_reports, surface_reports, write_proofs
+
+            reports = surface_reports(prepare_parts(design, engine, path.parent), engine)
+            report = merge_reports(design.template, reports)
+            if proof is not None:
+                written = write_proofs(reports, engine, proof.parent / proof.stem)
+                proof.write_bytes(written[0].read_bytes())
+                import pyvips
+
+                sheet = pyvips.Image.new_from_file(str(proof))
+                proof_size = (sheet.width, sheet.height)
+        else:
+            prepared = prepare(design, engine, path.parent)
+            report = preflight(prepared, engine)
+            if proof is not None:
+                proof_size = write_proof(report, prepared, engine, proof)
     except RenderError as exc:
         for line in exc.lines():
             print(f"{path}: INVALID {line}", file=sys.stderr)

@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from ..layout.prepared import Prepared
-from ..model.design import parse_design
+from ..model.design import Design, parse_design
 from ..model.errors import RenderError
 from ..model.outputs import Format, StepTimer
+from ..parts import is_multi, prepare_parts, render_parts
 from ..pipeline import prepare, render_prepared
 from .services import CONTENT_TYPES, Services, artifact_name
 from .settings import ServiceSettings
@@ -70,12 +71,14 @@ def render_job(svc: Services, job_id: str) -> str:
     try:
         with _lease(svc, job_id), svc.storage.tmp_dir() as tmp:
             files = _render_all(svc, rec, tmp, steps)
+            parts = artifact_parts(rec)
             artifacts = [
                 {
                     "name": name,
                     "bytes": path.stat().st_size,
                     "sha256": sha256_file(path),
                     "content_type": CONTENT_TYPES[name.rsplit(".", 1)[1]],
+                    **({"part": parts[name][0], "pages": parts[name][1]} if name in parts else {}),
                 }
                 for name, path in files.items()
             ]
@@ -198,6 +201,8 @@ def _render_all(
     steps = {} if steps is None else steps
     design = parse_design(rec.request["design"], svc.engine.settings)
     outputs = rec.request.get("outputs") or {}
+    if is_multi(design, svc.engine):
+        return _render_parts(svc, rec, design, outputs, tmp, steps)
     prepared = StepTimer()
     prep = prepare(design, svc.engine, svc.empty_dir(), timer=prepared, asset_loader=svc.storage.asset_path)
     steps["job_prepare"] = prepared.seconds  # resolve + layout once, drawn by every artifact below
@@ -214,6 +219,60 @@ def _render_all(
     files.update(_review_artifacts(svc, prep, outputs, tmp, review))
     steps["job_review"] = review.seconds
     return files
+
+
+def _render_parts(
+    svc: Services,
+    rec: JobRecord,
+    design: Design,
+    outputs: dict[str, Any],
+    tmp: Path,
+    steps: dict[str, dict[str, float]],
+) -> dict[str, Path]:
+    """A multi-surface design's artifacts (issue #18): one print file per part (``card.pdf`` with a page per
+    surface, ``front.png``, ``back.png``; with ``outputs.formats`` every part in each format asked for, a PNG
+    per page of a multi-page part), ``preflight.json`` over every surface (findings carry surface, part and
+    page), ``proof.png`` (the contact sheet) and ``proof-<surface>.png`` per surface, ``mockup.jpg`` of the
+    first surface the design gives on request."""
+    from ..checks.surfaces import merge_reports, surface_reports, write_proofs
+
+    timer = StepTimer()
+    prepared = prepare_parts(design, svc.engine, svc.empty_dir(), timer, svc.storage.asset_path)
+    steps["job_prepare"] = timer.seconds
+    files: dict[str, Path] = {}
+    for fmt in outputs.get("formats") or [None]:
+        timer = StepTimer()
+        for r in render_parts(prepared, svc.engine, tmp / "parts", fmt=fmt, dpi=outputs.get("dpi"), name=rec.id,
+                              timer=timer):
+            files[r.path.name] = r.path
+        steps[f"job_{fmt or 'parts'}"] = timer.seconds
+    review = StepTimer()
+    with review.step("preflight"):
+        reports = surface_reports(prepared, svc.engine)
+        report = merge_reports(design.template, reports)
+    path = tmp / "preflight.json"
+    path.write_text(json.dumps(report.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    files["preflight.json"] = path
+    if outputs.get("proof", True):
+        with review.step("proof"):
+            files.update((p.name, p) for p in write_proofs(reports, svc.engine, tmp / "proofs"))
+    if outputs.get("mockup", False):
+        from ..mockup.render import render_mockup
+
+        with review.step("mockup"):
+            (tmp / "mockup.jpg").write_bytes(render_mockup(prepared.select().prep, svc.engine, width=800))
+        files["mockup.jpg"] = tmp / "mockup.jpg"
+    steps["job_review"] = review.seconds
+    return files
+
+
+def artifact_parts(rec: JobRecord) -> dict[str, tuple[str, int]]:
+    """File name -> (part, pages) of a multi-surface job's print files, from the parts its request recorded."""
+    out: dict[str, tuple[str, int]] = {}
+    for p in rec.request.get("parts") or []:
+        if isinstance(p, dict) and isinstance(p.get("name"), str):
+            out[f"{p['name']}.{p.get('format')}"] = (p["name"], int(p.get("pages") or 1))
+    return out
 
 
 def _review_artifacts(

@@ -25,6 +25,7 @@ TEMPLATE_ID = r"^[a-z0-9][a-z0-9-]{0,63}$"
 #: ``canvas-<w>x<h>``: a page of an editor canvas's own pixel size (``p`` for a decimal point: 466p7)
 CANVAS_TEMPLATE_ID = re.compile(r"^canvas-(\d{1,5}(?:p\d{1,4})?)x(\d{1,5}(?:p\d{1,4})?)$")
 CANVAS_DPI = 96.0  # CSS px: one canvas px is 1/96 in (0.2646 mm, 0.75 pt)
+RESERVED_PART_NAMES = frozenset({"print", "preflight", "proof", "mockup"})  # a job's other artifacts
 MAX_CANVAS_PX = 18000  # 4.76 m: within the 5000 mm of any template
 
 
@@ -139,6 +140,9 @@ class Template(_Model):
                 seen.add(name)
         if len({p.name for p in self.parts}) != len(self.parts):
             raise ValueError("part names must differ")
+        for name in [p.name for p in self.parts] + list(self.surfaces):  # a job's other files: print, proof-<s>…
+            if name in RESERVED_PART_NAMES or name.startswith(("proof-", "mockup-")):
+                raise ValueError(f"{name!r} names a job's review file; call the surface or part otherwise")
         return self
 
     @property
@@ -161,14 +165,10 @@ class Template(_Model):
         v1 template is its own only surface. Raises :class:`TemplateError` naming ``surfaces.<name>.<field>``."""
         if not self.is_multi:
             return self
-        cache = self._derived
+        cache = _derived_cache(self)
         if name not in cache:
             cache[name] = self._derive(name)
         return cache[name]
-
-    @cached_property
-    def _derived(self) -> dict[str, Template]:
-        return {}
 
     def _derive(self, name: str) -> Template:
         if name == PAGES and self.pages is not None:
@@ -371,6 +371,19 @@ def template_json_schema() -> dict[str, Any]:
 
 
 _KEYS: dict[int, tuple[weakref.ref[Template], str]] = {}
+_DERIVED: dict[int, tuple[weakref.ref[Template], dict[str, Template]]] = {}
+
+
+def _derived_cache(template: Template) -> dict[str, Template]:
+    """The derived surface templates of one template object (held by a weak reference, as :func:`template_key`
+    does): not an attribute, so a ``model_copy`` of the template with other values never inherits them."""
+    entry = _DERIVED.get(id(template))
+    if entry is not None and entry[0]() is template:
+        return entry[1]
+    ident = id(template)
+    cache: dict[str, Template] = {}
+    _DERIVED[ident] = (weakref.ref(template, lambda _ref: _DERIVED.pop(ident, None)), cache)
+    return cache
 
 
 def template_key(template: Template) -> str:
