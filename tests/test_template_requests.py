@@ -127,3 +127,19 @@ def test_a_template_job_records_its_template_and_values_and_passes_the_approval_
     assert {a["name"] for a in job["artifacts"]} >= {"print.pdf", "preflight.json"}
     pdf = client.get(f"/v1/jobs/{job['id']}/files/print.pdf", headers=S)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_a_batch_in_a_shop_requiring_approval_names_who_approved_the_rows(client: Any, photo_id: str) -> None:
+    body = {"design_template": "birthday-balloons", "product": "mug-11oz", "photos": {"photo": {"asset_id": photo_id}},
+            "rows": [{"name": "Asha"}, {"name": "Ravi"}], "outputs": {"formats": ["png"], "dpi": 60}}  # fmt: skip
+    r = client.post("/v1/batches", json=body, headers=S)  # no per-row text hash is possible: who approved the list
+    assert r.status_code == 422 and r.json()["code"] == "approval_required", r.text
+    assert r.json()["field"] == "approval.approved_by"
+    approval = {"approved_by": "acme-hr-ticket-991", "approved_at": "2026-12-07T05:00:00Z"}
+    r = client.post("/v1/batches", json={**body, "approval": approval}, headers=S)
+    assert r.status_code == 202, r.text
+    rows = client.get(f"/v1/batches/{r.json()['batch_id']}", headers=S).json()["jobs"]
+    for row in rows:
+        job = client.get(f"/v1/jobs/{row['job_id']}", headers=S).json()
+        assert job["approval"]["approved_by"] == "acme-hr-ticket-991" and job["approval"]["batch"] is True
+        assert job["approval"]["verified_by"] == "storefront-0"
