@@ -157,3 +157,24 @@ def test_numbers_inside_hebrew_keep_left_to_right_order() -> None:
     text = "ab \u05d0\u05d1 12 \u05d2\u05d3 cd"  # "ab" HEBREW(alef bet) 12 HEBREW(gimel dalet) "cd"
     order = visual_order(bidi_levels(text))
     assert "".join(text[i] for i in order) == "ab \u05d3\u05d2 12 \u05d1\u05d0 cd"
+
+
+def test_line_breaks_of_plain_words_match_icu_without_loading_it() -> None:
+    # issue 22: names of ASCII letters, digits and spaces take a fast path (no ICU import in a fresh process);
+    # it must give ICU's own UAX #14 answer
+    import random
+
+    import icu
+
+    from render_engine.layout.shaping import line_breaks
+
+    def by_icu(text: str) -> list[int]:
+        it = icu.BreakIterator.createLineInstance(icu.Locale.getRoot())
+        it.setText(icu.UnicodeString(text))
+        return sorted({int(b) for b in it if int(b) > 0})
+
+    rng = random.Random(22)
+    samples = ["Emma", "Grandma Rose", "Mug 12", "A  B", "x1y2 3z", "2026", "Jean Luc 3"]
+    samples += ["".join(rng.choice("aZ09 ") for _ in range(rng.randint(1, 16))) for _ in range(3000)]
+    for text in samples:
+        assert line_breaks(text) == by_icu(text), text

@@ -301,6 +301,8 @@ _CJK_MIX = frozenset({"Hani", "Hira", "Kana", "Hang", "Bopo", "Latn"})  # Japane
 def _mixed_scripts(layer: int, text: str, region: Rect) -> list[Finding]:
     """Words whose letters come from more than one script (e.g. a Cyrillic 'А' inside 'Anna'): usually a
     look-alike pasted from another keyboard, which prints but is not what the customer typed."""
+    if text.isascii():
+        return []  # every ASCII letter is Latin (and ICU need not load in a fresh `render` process)
     import icu
 
     bad: list[tuple[str, list[str]]] = []

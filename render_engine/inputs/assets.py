@@ -19,7 +19,6 @@ from lxml import etree
 from ..model.errors import AssetError, LimitExceeded, asset_errors
 from ..model.settings import Settings
 from .safety import SvgBudgetExceeded, SvgRendererFailed, render_svg_bounded, svg_time_left
-from .svg_sanitise import parse_untrusted, parse_view_box, sanitise, serialise, verify_self_contained
 
 # formats we accept, sniffed from the bytes (never the file name), each decoded by its own libvips loader
 LOADERS = {"jpeg": "jpegload", "png": "pngload", "webp": "webpload", "heif": "heifload", "tiff": "tiffload"}
@@ -285,6 +284,9 @@ def load_svg(raw: bytes, field: str, settings: Settings) -> SvgDoc:
     scripts, no external or dangling references, no reference cycles. The result parses on its own (it is
     re-parsed to make sure), or the input is refused with an :class:`AssetError` / :class:`LimitExceeded`
     naming ``field``."""
+    # the sanitiser (and tinycss2) load with the first SVG: a design without one never needs them
+    from .svg_sanitise import parse_untrusted, sanitise, serialise, verify_self_contained
+
     if len(raw) > settings.max_svg_bytes:
         raise LimitExceeded(f"SVG is larger than {settings.max_svg_bytes} bytes", field=field)
     root = parse_untrusted(raw, field, settings)
@@ -345,6 +347,8 @@ def _bounded(
 
 def svg_with_root_attributes(data: bytes, **attributes: str) -> bytes:
     """A sanitised SVG document with attributes of its root <svg> replaced (for placing it in a viewport)."""
+    from .svg_sanitise import serialise
+
     root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
     for name, value in attributes.items():
         root.set(name, value)
@@ -373,6 +377,8 @@ def _check_svg_complexity(root: etree._Element, field: str, settings: Settings) 
 
 def _intrinsic_size(root: etree._Element) -> tuple[float, float]:
     """From the (sanitised, so well-formed or absent) viewBox, else width/height; (0, 0) when neither."""
+    from .svg_sanitise import parse_view_box
+
     vb = parse_view_box(root.get("viewBox") or "")
     if vb is not None:
         return vb[2], vb[3]

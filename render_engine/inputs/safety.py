@@ -22,7 +22,6 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Literal
 
@@ -90,6 +89,8 @@ class _Helper:
         env = dict(os.environ)
         root = str(Path(__file__).resolve().parents[2])
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+        from multiprocessing.connection import Connection  # ~10 ms: loaded with the first SVG only
+
         try:
             self.proc = subprocess.Popen(
                 [sys.executable, "-c", f"import render_engine.inputs.safety as s; s._helper_main({r_req}, {w_rep})"],
@@ -254,6 +255,8 @@ def render_svg_bounded(
 
 def _helper_main(rfd: int, wfd: int) -> None:
     """The helper process: render requests one at a time until the parent closes the pipe (or dies)."""
+    from multiprocessing.connection import Connection
+
     recv = Connection(rfd, writable=False)
     send = Connection(wfd, readable=False)
     parent = os.getppid()

@@ -6,11 +6,11 @@ UTF-16 units). Sizes are applied later by :mod:`render_engine.layout.text`.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-import icu
 import uharfbuzz as hb
 
 from ..inputs.fonts import FontFace
@@ -60,7 +60,11 @@ def wants_emoji(text: str, i: int) -> bool:
     cp = ord(text[i])
     if i + 1 < len(text) and text[i + 1] == "\ufe0f":
         return True
-    return cp >= 0x231A and bool(icu.Char.hasBinaryProperty(cp, icu.UProperty.EMOJI_PRESENTATION))
+    if cp < 0x231A:
+        return False
+    import icu  # ICU loads on the first text that needs it (~12 ms of a fresh process): see _SIMPLE_WORDS
+
+    return bool(icu.Char.hasBinaryProperty(cp, icu.UProperty.EMOJI_PRESENTATION))
 
 
 def assign_faces(text: str, faces: list[FontFace]) -> tuple[list[FontFace], set[str]]:
@@ -118,6 +122,8 @@ def bidi_levels(text: str, base: int | None = None) -> list[int]:
         return []
     if base != 1 and all(ord(c) < 0x0590 for c in text):
         return [0] * len(text)  # fast path: nothing right-to-left can occur
+    import icu
+
     b = icu.Bidi()
     b.setPara(icu.UnicodeString(text), icu.Bidi.DEFAULT_LTR if base is None else base)
     u16 = b.getLevels()
@@ -134,6 +140,8 @@ def paragraph_level(text: str, base: int | None = None) -> int:
         return base
     if not text or all(ord(c) < 0x0590 for c in text):
         return 0
+    import icu
+
     b = icu.Bidi()
     b.setPara(icu.UnicodeString(text), icu.Bidi.DEFAULT_LTR)
     return int(b.getParaLevel())
@@ -162,10 +170,21 @@ def visual_order(levels: list[int]) -> list[int]:
     return order
 
 
+_SIMPLE_WORDS = re.compile(r"[A-Za-z0-9]+(?: +[A-Za-z0-9]+)*")
+_AFTER_SPACES = re.compile(r" +")
+
+
 def line_breaks(text: str) -> list[int]:
     """Line-break opportunities (UAX #14 via ICU) as code point offsets, ending with len(text)."""
     if not text:
         return [0]
+    if _SIMPLE_WORDS.fullmatch(text):
+        # ASCII letters and digits in words separated by spaces (most names): UAX #14 never breaks inside
+        # such a word (LB23, LB25, LB28: AL x AL, AL x NU, NU x AL, NU x NU) and breaks after each run of
+        # spaces (LB7, LB18), so ICU need not be loaded; tests compare this with ICU
+        return [m.end() for m in _AFTER_SPACES.finditer(text)] + [len(text)]
+    import icu
+
     it = icu.BreakIterator.createLineInstance(icu.Locale.getRoot())
     it.setText(icu.UnicodeString(text))
     m = _utf16_to_cp(text)
@@ -176,6 +195,8 @@ def grapheme_breaks(text: str) -> list[int]:
     """Grapheme cluster boundaries (code point offsets), ending with len(text)."""
     if not text:
         return [0]
+    import icu
+
     it = icu.BreakIterator.createCharacterInstance(icu.Locale.getRoot())
     it.setText(icu.UnicodeString(text))
     m = _utf16_to_cp(text)
