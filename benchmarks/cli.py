@@ -132,7 +132,8 @@ def _run(args: argparse.Namespace, selected: list[str]) -> Report:
     if args.vips_concurrency:
         os.environ["VIPS_CONCURRENCY"] = str(args.vips_concurrency)  # inherited by the spawned workers
     settings = Settings()
-    templates = {t.id: geometry_of(t) for t in TemplateCatalog(settings.templates_dir).templates.values()}
+    catalog = TemplateCatalog(settings.templates_dir).templates.values()
+    templates = {t.id: geometry_of(t) for t in catalog if not t.is_multi}  # W5's one-surface designs; W8: books
     scratch = args.keep or Path(tempfile.mkdtemp(prefix="render-bench-"))
     config = {
         "runs": args.runs,

@@ -44,6 +44,9 @@ def _public_api() -> Render:
         if job.width is not None:
             out = job.out_dir / f"{stem}.jpg"
             return len(render_mockup(job.design, out, width=job.width, engine=engine)), {}
+        if job.parts:  # cover.pdf + interior.pdf into a folder
+            rendered = render_design(job.design, job.out_dir / stem, engine=engine)
+            return sum(len(p.data) for p in rendered.parts), dict(rendered.timings)
         fmt = job.fmt or "pdf"
         rendered = render_design(job.design, job.out_dir / f"{stem}.{fmt}", format=fmt, dpi=job.dpi, engine=engine)
         return len(rendered.data), dict(rendered.timings)

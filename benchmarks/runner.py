@@ -39,6 +39,7 @@ class Job:
     fmt: Literal["png", "pdf"] | None = None  # None: the template's default
     dpi: float | None = None  # None: the template's target DPI
     width: int | None = None  # mockup width in pixels
+    parts: bool = False  # a multi-part product (a book): the files go into out_dir/<design stem>/
 
 
 @dataclass(frozen=True)

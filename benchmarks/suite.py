@@ -20,7 +20,7 @@ from .farm_load import FarmRun
 from .progress import Progress
 from .renderers import mockup_missing
 from .results import Row, Summary, summarize
-from .runner import BatchSpec, ChildCrashed, Job, RendererKind, SerialSpec, run_batch, run_serial, settle
+from .runner import BatchSpec, Case, ChildCrashed, Job, RendererKind, SerialSpec, run_batch, run_serial, settle
 from .workloads import (
     QUICK,
     ROWS,
@@ -166,6 +166,20 @@ def _w5(ctx: Context, progress: Progress, with_baseline: bool) -> list[Row]:
     mug_spec = BatchSpec("engine", warm, tuple(mug_batch_jobs(ctx)), ctx.workers)
     mug = _batch(ctx, mug_spec, ["mug"] * len(mug_spec.jobs), medians, cal_errors, progress, "W5 batch-mug")
     return [_row(mixed_def, mixed), _row(mug_def, mug)]
+
+
+def _w8(ctx: Context, progress: Progress, with_baseline: bool) -> list[Row]:
+    """The photo book at 40 pages (ctx.runs timed renders), then 20 and 100 pages (2 each: memory)."""
+    from .books import book_designs
+
+    rows = []
+    few = min(2, ctx.runs)
+    for key, pages, runs in (("W8", 40, ctx.runs), ("W8-20p", 20, few), ("W8-100p", 100, few)):
+        designs = book_designs(ctx, key.lower(), runs + 1, pages)
+        jobs = [Job(d, ctx.out_dir(key, "ours"), parts=True) for d in designs]
+        spec = SerialSpec("api", (Case(key, jobs[0], tuple(jobs[1:])),))
+        rows.append(_row(_row_def(key), _serial(ctx, spec, progress, f"{key} {pages} pages")))
+    return rows
 
 
 def _single_render_medians(
@@ -342,6 +356,6 @@ def _merge_rows(ctx: Context, progress: Progress, with_baseline: bool) -> list[R
 
 
 _RUNNERS: dict[str, Callable[[Context, Progress, bool], list[Row]]] = {
-    "W1": _w1, "W2": _w2, "W3": _w3, "W4": _w4, "W5": _w5, "W6": _w6, "W7": _w7,
+    "W1": _w1, "W2": _w2, "W3": _w3, "W4": _w4, "W5": _w5, "W6": _w6, "W7": _w7, "W8": _w8,
     "R": _peer_rows("R"), "C": _peer_rows("C"), "T": _peer_rows("T"), "P": _paint_rows, "W9": _merge_rows,
 }  # fmt: skip

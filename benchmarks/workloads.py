@@ -104,6 +104,14 @@ ROWS: tuple[RowDef, ...] = (
     RowDef("T1-vips1", "T", "throughput-2p", "R1's PDF on 2 processes, VIPS_CONCURRENCY=1",
            (Target("scaling", ">=", 1.8, "2p >= 1.8x 1p"),
             Target("ratio_throughput", ">=", 1.5, "2p >= 1.5x the peer's"))),
+    # issue 18: a photo book (cover.pdf + interior.pdf) through the public API; memory against the page count
+    RowDef("W8", "W8", "photo-book-40p",
+           "8x8 in hardcover photo book, 40 pages, 40 different 12-MP photos -> cover.pdf + interior.pdf",
+           (Target("p50_s", "<=", 8.0, "p50 <= 8 s (2 cores)"),
+            Target("peak_rss_mb", "<=", 400.0, "peak RSS <= 400 MB"))),
+    RowDef("W8-20p", "W8", "photo-book-20p", "W8 with 20 pages (the memory comparison)"),
+    RowDef("W8-100p", "W8", "photo-book-100p", "W8 with 100 pages: peak RSS must not grow with the page count",
+           (Target("peak_rss_mb", "<=", 400.0, "peak RSS <= 400 MB"),)),
     # issue 17: storefront paint (gradients, a pattern, text on a path) vs the same design in flat colours
     RowDef("P1", "P", "mug-paint-pdf", "mug: photo + 3 gradients + SVG pattern + gradient path text vs flat, PDF",
            (Target("ratio_p50", "<=", 1.3, "p50 <= 1.3x the flat design"),)),
@@ -136,6 +144,7 @@ class Sizes:
     preview_width: int
     farm_coasters: int  # W7 jobs per farm run: small coasters (PNG, 150 DPI) ...
     farm_mugs: int  # ... and 11oz mugs (PDF + PNG, with mug_photo at mug_dpi) spread among them
+    book_photo: PhotoSpec  # W8: the size of the photo book's 40 photos
 
 
 FULL = Sizes(
@@ -149,6 +158,7 @@ FULL = Sizes(
     preview_width=800,
     farm_coasters=40,
     farm_mugs=4,
+    book_photo=PhotoSpec(4000, 3000),  # 12 MP
 )  # fmt: skip
 QUICK = Sizes(
     mug_photo=PhotoSpec(400, 300, seed=1),
@@ -161,6 +171,7 @@ QUICK = Sizes(
     preview_width=200,
     farm_coasters=4,
     farm_mugs=1,
+    book_photo=PhotoSpec(400, 300),
 )  # fmt: skip
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..inputs.assets import AssetLoader, Focus, ImageInfo, SvgDoc, find_focus, load_svg, probe_image, resolve_path
+from ..model.cover import anchor_layers
 from ..model.design import Design, ImageLayer, SvgLayer, TextLayer
 from ..model.errors import AssetError, DesignError, LimitExceeded
 from ..model.templates import Template
@@ -46,6 +47,7 @@ def resolve(
             )
     if len(design.layers) > settings.max_layers:
         raise LimitExceeded(f"{len(design.layers)} layers, over the limit of {settings.max_layers}", field="layers")
+    anchor_layers(design.layers, None)  # a box still on a cover panel here has no cover (DesignError)
     images: dict[int, ImageInfo] = {}
     focus: dict[int, Focus] = {}
     svgs: dict[int, SvgDoc] = {}

@@ -24,7 +24,7 @@ design's own space, so a layer box can be given relative to a panel (:func:`plac
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -32,6 +32,8 @@ from .errors import DesignError, did_you_mean
 from .geometry import Rect
 
 PanelName = Literal["wrap_left", "back", "hinge_back", "spine", "hinge_front", "front", "wrap_right"]
+#: the surface of a book template whose trim is computed (the cover sheet)
+COVER = "cover"
 #: the panels a design layer may be placed relative to (the visible faces of the closed book)
 ANCHOR_PANELS = ("back", "spine", "front", "hinge_back", "hinge_front")
 
@@ -73,7 +75,9 @@ class BookSpec(_Model):
     """How a book is bound and how big its cover is, as data (``template.book``)."""
 
     binding: Literal["hardcover", "softcover"]
-    pages: PageCounts
+    pages: PageCounts | None = Field(
+        None, description="Page counts the cover is made for; default: the template's pages.count (interior)."
+    )
     papers: Annotated[dict[str, Paper], Field(min_length=1)] = Field(description="Paper name -> caliper per leaf (µm).")
     default_paper: str
     spine_allowance_mm: Annotated[float, Field(ge=0, le=50)] = Field(
@@ -157,8 +161,11 @@ class CoverGeometry:
 
 def check_page_count(book: BookSpec, pages: int, field: str = "pages") -> None:
     """A :class:`DesignError` naming ``field`` unless ``pages`` is one of the book's page counts."""
-    if isinstance(pages, bool) or not isinstance(pages, int) or not book.pages.allowed(pages):
-        raise DesignError(f"a book of this product has {book.pages.describe()} pages", field=field)
+    counts = book.pages
+    if counts is None:
+        raise DesignError("this book has no page counts (book.pages)", field=field)
+    if isinstance(pages, bool) or not isinstance(pages, int) or not counts.allowed(pages):
+        raise DesignError(f"a book of this product has {counts.describe()} pages", field=field)
 
 
 def paper_caliper_um(book: BookSpec, paper: str | None, field: str = "paper") -> tuple[str, float]:
@@ -244,3 +251,23 @@ def gutter_band(book: BookSpec, page_w: float, page_h: float, page_number: int) 
     right-hand (recto) pages bound on their left edge, even pages left-hand (verso) bound on their right."""
     g = min(book.gutter_mm, page_w)
     return Rect(0.0, 0.0, g, page_h) if page_number % 2 else Rect(page_w - g, 0.0, g, page_h)
+
+
+def anchor_layers(layers: list[Any], geometry: CoverGeometry | None, where: str = "layers") -> list[Any]:
+    """The layers with every box given relative to a cover panel (``box.panel``) moved to the sheet's trim
+    coordinates (a copy; others unchanged). Without a cover (``geometry`` None) a panel is a
+    :class:`DesignError` naming ``<where>[i].box.panel``."""
+    out = []
+    for i, layer in enumerate(layers):
+        box = getattr(layer, "box", None)
+        panel = getattr(box, "panel", None)
+        if box is None or panel is None:
+            out.append(layer)
+            continue
+        if geometry is None:
+            raise DesignError("box.panel places a layer on a book cover's panel; this surface has none",
+                              field=f"{where}[{i}].box.panel")  # fmt: skip
+        r = place_box(geometry, panel, box.origin, box.x, box.y, box.width, box.height)
+        moved = box.model_copy(update={"x": r.x, "y": r.y, "panel": None, "origin": "top_left"})
+        out.append(layer.model_copy(update={"box": moved}))
+    return out

@@ -45,12 +45,22 @@ class Point(Model):
 
 
 class Box(Model):
-    """A rectangle in trim coordinates (mm)."""
+    """A rectangle in trim coordinates (mm), or relative to a book cover's panel (``panel``)."""
 
     x: Mm
     y: Mm
     width: PositiveMm
     height: PositiveMm
+    panel: Literal["back", "spine", "front", "hinge_back", "hinge_front"] | None = Field(
+        None,
+        description="Book covers: x and y are relative to this panel of the computed cover sheet, so the layer "
+        "follows the panel when the page count changes the spine (model/cover.py).",
+    )
+    origin: Literal["top_left", "center"] = Field(
+        "top_left",
+        description="With a panel: top_left = x, y is the box's corner from the panel's corner; center = x, y is "
+        "the box centre's offset from the panel centre (a spine title with x 0 stays centred on the spine).",
+    )
 
 
 class NormRect(Model):

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .cover import COVER, CoverGeometry, anchor_layers
 from .design import Design
 from .errors import DesignError, did_you_mean, several
 from .outputs import Format
 from .surfaces import PAGES
-from .templates import Template
+from .templates import Template, cover_template, interior_page_template
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,10 @@ def plan_parts(design: Design, template: Template) -> list[PartPlan]:
             if name == PAGES:
                 page_t = template.surface_template(PAGES)
                 for i, page in enumerate(design.pages):
-                    single = Design(version=1, template=design.template, layers=page.layers, meta=design.meta)
+                    if template.book is not None:  # a book's page: its gutter on the binding side
+                        page_t = interior_page_template(template, i + 1)
+                    layers = anchor_layers(page.layers, None, f"pages[{i}].layers")  # no panels on pages
+                    single = Design(version=1, template=design.template, layers=layers, meta=design.meta)
                     refs.append(
                         SurfaceRef(
                             f"page-{i + 1}", f"pages[{i}]", f"Page {i + 1}", None, i + 1, page_t, single, spec.name
@@ -111,17 +115,22 @@ def plan_parts(design: Design, template: Template) -> list[PartPlan]:
                     )
                 continue
             given = design.surfaces.get(name)
-            single = Design(version=1, template=design.template, layers=given.layers if given else [], meta=design.meta)
+            surface_t, cover = _surface_template(template, name, design)
+            layers = anchor_layers(given.layers, cover, f"surfaces.{name}.layers") if given else []
+            single = Design(version=1, template=design.template, layers=layers, meta=design.meta)
             label = template.surfaces[name].label or _title(name)
-            refs.append(
-                SurfaceRef(
-                    name, f"surfaces.{name}", label, name, None, template.surface_template(name), single, spec.name
-                )
-            )
+            refs.append(SurfaceRef(name, f"surfaces.{name}", label, name, None, surface_t, single, spec.name))
         if refs and any(not r.blank for r in refs):
             fmt = refs[0].template.output.default_format
             parts.append(PartPlan(spec.name, spec.label or _title(spec.name), fmt, tuple(refs)))
     return parts
+
+
+def _surface_template(template: Template, name: str, design: Design) -> tuple[Template, CoverGeometry | None]:
+    """A surface's template; a book's cover is computed from the design's page count (model/cover.py)."""
+    if template.book is None or name != COVER:
+        return template.surface_template(name), None
+    return cover_template(template, len(design.pages) if design.pages else None)
 
 
 def select_surface(parts: list[PartPlan], surface: str | None = None, page: int | None = None) -> SurfaceRef:

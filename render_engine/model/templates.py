@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .cover import BookSpec, CoverGeometry, cover_geometry, gutter_band
+from .cover import COVER, BookSpec, CoverGeometry, PageCounts, cover_geometry, gutter_band
 from .errors import TemplateError, did_you_mean
 from .surfaces import PAGES, SURFACE_NAME, Fold, PagesSpec, PartSpec, SurfaceSpec
 
@@ -220,11 +220,19 @@ class Template(_Model):
         return names
 
 
-def cover_template(template: Template, pages: int, paper: str | None = None) -> tuple[Template, CoverGeometry]:
+def cover_template(
+    template: Template, pages: int | None = None, paper: str | None = None
+) -> tuple[Template, CoverGeometry]:
     """The flat cover sheet of a book template at ``pages`` pages, as a single-surface template (trim = the
-    sheet, bleed and safe margin = the book's cover values, ``regions`` = the panels), and its geometry."""
+    sheet, bleed and safe margin = the book's cover values, ``regions`` = the panels), and its geometry.
+    For a multi-surface book it is the ``cover`` surface's derived template, resized. ``pages`` None: the
+    smallest page count (a cover-only product such as a notebook has exactly one)."""
     book = _book(template)
+    if pages is None:
+        pages = book.pages.min if book.pages is not None else 0  # none: cover_geometry names the problem
     g = cover_geometry(book, template.trim_w, template.trim_h, pages, paper)
+    if COVER in template.surfaces:
+        template = template.surface_template(COVER)
     regions = {n: Region(x=r.x, y=r.y, width_mm=r.w, height_mm=r.h, description=f"cover panel {n}")
                for n, r in g.panels.items()}  # fmt: skip
     return template.model_copy(
@@ -254,17 +262,25 @@ def _mockup_on_panels(mockup: dict[str, Any], panels: tuple[str, ...], g: CoverG
 
 def interior_page_template(template: Template, page_number: int) -> Template:
     """Interior page ``page_number`` (1-based) of a book template, with its binding-edge band as the region
-    ``gutter`` (odd pages are bound on the left, even pages on the right)."""
+    ``gutter`` (odd pages are bound on the left, even pages on the right). For a multi-surface book it is the
+    derived page template with the band added."""
     book = _book(template)
+    if template.pages is not None:
+        template = template.surface_template(PAGES)
     r = gutter_band(book, template.trim_w, template.trim_h, page_number)
     gutter = Region(x=r.x, y=r.y, width_mm=r.w, height_mm=r.h, description="binding edge (gutter)")
     return template.model_copy(update={"regions": {**template.regions, "gutter": gutter}})
 
 
 def _book(template: Template) -> BookSpec:
-    if template.book is None:
+    """The book section, its page counts defaulting to the interior's (``pages.count``)."""
+    book = template.book
+    if book is None:
         raise TemplateError(f"template {template.id} is not a book", field="template")
-    return template.book
+    if book.pages is None and template.pages is not None:
+        c = template.pages.count
+        book = book.model_copy(update={"pages": PageCounts(min=max(2, c.min), max=max(2, c.max), step=c.step)})
+    return book
 
 
 def _rect_d(x: float, y: float, w: float, h: float) -> str:
