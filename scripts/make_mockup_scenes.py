@@ -363,7 +363,7 @@ def make_flat(t: Template, out: Path) -> dict[str, Any]:
     wall_top, wall_bot = ((232, 229, 224), (212, 208, 200))
     if t.kind in ("coaster", "phone-case"):
         wall_top, wall_bot = ((196, 170, 140), (168, 140, 110))  # a wooden table
-    bg = wall(W, H, wall_top, wall_bot, seed=21)
+    bg = wall(W, H, wall_top, wall_bot, seed=21, grain=FLAT_GRAIN)
     if t.kind in ("coaster", "phone-case"):
         grain = noise(H * SS, W * SS, 5, 0)
         grain = blur(grain, 0.5) * 0.0 + np.sin(grid(W, H)[1] * 0.35 + blur(grain, 30 * SS) * 40) * 6
@@ -456,6 +456,12 @@ def wire_o(sx: Arr, sy: Arr, left: tuple[float, float], right: tuple[float, floa
     return np.concatenate([col, cov[..., None] * 255], axis=2)
 
 
+#: fine noise of flat goods' wall/table (1.2: the committed scenes); smaller makes a smaller base.png
+FLAT_GRAIN = 1.2
+#: template id -> lenses (x, y, radius in case mm); phone-case table rows set theirs (make_product_scenes.py)
+LENSES: dict[str, list[tuple[float, float, float]]] = {}
+
+
 def camera_module(t: Template, faces: list[dict[str, Any]], base: Arr, w: int, h: int) -> Arr:
     """The phone's camera bump seen through the case's camera opening."""
     cam = t.masks.get("camera")
@@ -470,9 +476,9 @@ def camera_module(t: Template, faces: list[dict[str, Any]], base: Arr, w: int, h
     m, ppm = mm_mask(cam.d, False, bleed, 6.0)
     cov = np.where(valid, sample_mm(m, ppm, bleed, x_mm, y_mm), 0.0)
     base = over(base, rgb((52, 54, 58), h * SS, w * SS), cov)
-    for lx, ly in ((16.5, 12.0), (16.5, 30.0), (32.0, 21.0)):
-        lens = (((x_mm - lx) ** 2 + (y_mm - ly) ** 2) < 5.5**2) & valid
-        ring = (((x_mm - lx) ** 2 + (y_mm - ly) ** 2) < 6.5**2) & valid
+    for lx, ly, lr in LENSES.get(t.id, ((16.5, 12.0, 5.5), (16.5, 30.0, 5.5), (32.0, 21.0, 5.5))):
+        lens = (((x_mm - lx) ** 2 + (y_mm - ly) ** 2) < lr**2) & valid
+        ring = (((x_mm - lx) ** 2 + (y_mm - ly) ** 2) < (lr + 1.0) ** 2) & valid
         base = over(base, rgb((120, 122, 128), h * SS, w * SS), ring.astype(np.float64) * cov)
         base = over(base, rgb((16, 18, 24), h * SS, w * SS), lens.astype(np.float64) * cov)
     return base
@@ -618,6 +624,10 @@ def make_scene(path: Path) -> None:
         section = make_tee(t, out)
     elif t.kind in ("book", "notebook"):
         section = make_book(t, out)
+    elif t.kind in ("photo-print", "sticker", "puzzle", "box"):  # issue #18's flat products
+        from make_product_scenes import make_product
+
+        section = make_product(t, out)
     else:
         section = make_flat(t, out)
     MockupSpec.model_validate(section)

@@ -175,7 +175,11 @@ def test_colour_names_for_preflight_words() -> None:
 def test_listings_have_column_headers() -> None:
     t = _cli("templates").stdout.splitlines()
     assert t[0].split()[:2] == ["id", "trim"] and "bleed mm" in t[0] and t[0].rstrip().endswith("name")
-    assert len(t) == 1 + len(list((ROOT / "templates_print").glob("*.json")))
+    from render_engine.model.templates import TemplateCatalog
+
+    # one line per template: every file, and every row of the product tables (templates_print/tables/)
+    assert len(t) == 1 + len(TemplateCatalog(ROOT / "templates_print").templates)
+    assert len(t) > 1 + len(list((ROOT / "templates_print").glob("*.json")))
     f = _cli("fonts").stdout.splitlines()
     assert f[0].split()[:3] == ["id", "family", "scripts"]
 

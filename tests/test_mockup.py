@@ -86,8 +86,13 @@ def test_every_template_has_a_scene_with_its_files(engine: Engine) -> None:
             assert path.is_file(), f"{t.id}: {name} missing"
             img = pyvips.Image.new_from_file(str(path))
             assert (img.width, img.height) == tuple(spec.size), f"{t.id}: {name} is not the scene size"
-    total = sum(p.stat().st_size for p in MOCKUPS.rglob("*.png"))
-    assert total < 5_000_000, f"scene assets are {total / 1e6:.1f} MB"
+    # the wheel carries every scene: a budget per scene that scales with the catalogue (issue #18 takes it
+    # from 8 products to 25+), and a cap on any one scene (the t-shirt's three garment colours: 1.1 MB)
+    folders = [d for d in MOCKUPS.iterdir() if d.is_dir()]
+    sizes = {d.name: sum(p.stat().st_size for p in d.rglob("*.png")) for d in folders}
+    assert max(sizes.values()) < 1_500_000, max(sizes.items(), key=lambda kv: kv[1])
+    mean = sum(sizes.values()) / len(sizes)
+    assert mean < 400_000, f"scene assets average {mean / 1e3:.0f} kB per scene"
 
 
 # ---------------------------------------------------------------------------------------------- geometry

@@ -42,6 +42,7 @@ from ..inputs.fonts import FontCatalog
 from ..layout.plan import PLAIN_STROKE, BackgroundItem, ImageItem, Layout, ShapeItem, StrokeStyle, SvgItem, TextItem
 from ..layout.text import layout_text
 from ..model.design import RGB, Box, FontRef, TextLayer
+from ..model.dielines import DIELINE_ORDER, DIELINE_SPOTS, Dieline
 from ..model.errors import AssetError, LimitExceeded, asset_errors
 from ..model.geometry import IDENTITY, Matrix, Rect
 from ..model.geometry import Path as VPath
@@ -170,6 +171,9 @@ def build_pdf(
         _white_underbase(page, layout)
     if t.cut_path is not None:
         _cut_contour(page, layout, options)
+    lines = t.finishing_lines()
+    if lines:
+        _dielines(page, lines)
     if options.marks:
         _crop_marks(page, layout, label_outline)
     _encode_images(page, converter, options.jpeg_quality)
@@ -637,6 +641,26 @@ def _cut_contour(page: _Page, layout: Layout, options: PdfOptions) -> None:
     page.op(f"/OC /{oc} BDC q /{gs} gs /CSCut CS 1 SCN 0.25 w")  # 0.25 mm hairline
     page.op(_path_ops(path))
     page.op("S Q EMC")
+
+
+def _dielines(page: _Page, dielines: list[Dieline]) -> None:
+    """Each dieline kind in its own spot colour and optional-content layer (model/dielines.py), a 0.25 mm
+    overprinting hairline; ``cut`` lines share the ``CutContour`` colour and layer of the cut path."""
+    gs = page.gstate(OP=True, op=True, OPM=1)
+    for kind in DIELINE_ORDER:
+        lines = [dl for dl in dielines if dl.kind == kind]
+        if not lines:
+            continue
+        spot, alt = DIELINE_SPOTS[kind]
+        cs = "CSCut" if spot == "CutContour" else "CS" + re.sub(r"[^A-Za-z0-9]", "", spot)
+        if cs not in page.colorspaces:
+            page.colorspaces[cs] = _separation(page.pdf, spot, alt)
+        oc = next((k for k, v in page.properties.items() if str(v.get("/Name")) == spot), None) or _layer(page, spot)
+        page.op(f"/OC /{oc} BDC q /{gs} gs /{cs} CS 1 SCN 0.25 w")
+        for dl in lines:
+            page.op(_path_ops(VPath.from_svg(dl.d)))
+            page.op("S")
+        page.op("Q EMC")
 
 
 def offset_path(path: VPath, offset_mm: float) -> VPath:

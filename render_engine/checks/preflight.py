@@ -20,6 +20,7 @@ from ..layout.plan import TextItem
 from ..model.design import TextLayer
 from .bleed import check_bleed
 from .book import check_book
+from .dielines import check_dielines
 from .faces import check_faces
 from .folds import check_folds
 from .images import check_images
@@ -54,6 +55,7 @@ Check = Callable[[CheckContext], list[Finding]]
 CHECKS: tuple[Check, ...] = (
     check_resolution,
     check_safe_zone,
+    check_dielines,
     check_faces,
     check_folds,
     check_bleed,

@@ -26,6 +26,14 @@ if TYPE_CHECKING:
     from .preflight import PreflightReport
 
 PROOF_DPI = 100.0
+#: dieline kind -> (guide colour, dash pattern in proof px or None): cut solid magenta like the cut path
+DIELINE_GUIDES: dict[str, tuple[str, tuple[float, float] | None]] = {
+    "cut": ("#ff00ff", None),
+    "perforation": ("#ff00ff", (3.0, 3.0)),
+    "kiss-cut": ("#00b050", None),
+    "crease": ("#00a0e0", (8.0, 4.0)),
+    "fold": ("#00a0e0", (8.0, 4.0)),
+}
 SEVERITY_COLOURS = {"blocker": "#e00000", "warning": "#ff8c00", "info": "#1e6fd9"}
 
 
@@ -59,6 +67,12 @@ def proof_overlay_svg(report: PreflightReport, prepared: Prepared, canvas: Canva
         parts.append(
             f'<path d="M{x0:.3f} {y0:.3f}L{x1:.3f} {y1:.3f}" fill="none" stroke="#0050ff" '
             f'stroke-width="{1.5 * px_mm:.4f}" stroke-dasharray="{8 * px_mm:.4f} {4 * px_mm:.4f}"/>'
+        )
+    for dl in t.dielines:  # finishing lines as guides: their spot colours' screen stand-ins, dashed where they bend
+        colour, dash = DIELINE_GUIDES[dl.kind]
+        dashes = f' stroke-dasharray="{dash[0] * px_mm:.4f} {dash[1] * px_mm:.4f}"' if dash else ""
+        parts.append(
+            f'<path d="{escape(dl.d)}" fill="none" stroke="{colour}" stroke-width="{2 * px_mm:.4f}"{dashes}/>'
         )
     label_mm = 12 * px_mm
     for n, f in enumerate(report.findings, number_from):

@@ -255,11 +255,13 @@ def _validate(engine: Engine, designs: list[Path], strict: bool = False) -> int:
 
 
 def _templates(engine: Engine) -> int:
-    print(f"{'id':22} {'trim mm (w x h)':>17} {'bleed mm':>9} {'dpi':>4}  {'output':10} name")
-    for t in engine.templates.templates.values():
+    templates = engine.templates.templates
+    w = max([22, *(len(tid) for tid in templates)])
+    print(f"{'id':{w}} {'trim mm (w x h)':>17} {'bleed mm':>9} {'dpi':>4}  {'output':10} name")
+    for t in templates.values():
         trim = f"{t.trim.width_mm:.1f} x {t.trim.height_mm:.1f}"
         out = f"{t.output.default_format}/{t.output.color}"
-        print(f"{t.id:22} {trim:>17} {t.bleed_mm:>9.1f} {t.dpi.target:>4}  {out:10} {t.name}")
+        print(f"{t.id:{w}} {trim:>17} {t.bleed_mm:>9.1f} {t.dpi.target:>4}  {out:10} {t.name}")
     return EXIT_OK
 
 

@@ -64,6 +64,9 @@ class SurfaceSpec(_Model):
     product_color: str | None = Field(None, pattern=r"^#[0-9a-fA-F]{6}$")
     output: dict[str, Any] | None = None
     folds: Annotated[list[Fold], Field(max_length=16)] | None = None
+    dielines: list[dict[str, Any]] | None = Field(
+        None, description="This surface's dielines (model/dielines.py), replacing the top level's."
+    )
     mockup: dict[str, Any] | None = Field(
         None,
         description="This surface's mockup scene (a t-shirt's back view); default: none, except the first "

@@ -18,7 +18,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .cover import COVER, BookSpec, CoverGeometry, PageCounts, cover_geometry, gutter_band
+from .dielines import Dieline, TuckBoxSpec, expand_generated, expand_one
 from .errors import TemplateError, did_you_mean
+from .product_tables import expand_table
 from .surfaces import PAGES, SURFACE_NAME, Fold, PagesSpec, PartSpec, SurfaceSpec
 
 TEMPLATE_ID = r"^[a-z0-9][a-z0-9-]{0,63}$"
@@ -58,6 +60,7 @@ class PathSpec(_Model):
 
 class CutPath(PathSpec):
     offset_mm: float = Field(0.0, description="Grow (+) or shrink (-) the cut line relative to 'd'.")
+    generate: Annotated[TuckBoxSpec, Field(description="Generated outline (model/dielines.py).")] | None = None
 
 
 class Region(_Model):
@@ -93,6 +96,11 @@ class Template(_Model):
     print_area: PathSpec | None = Field(None, description="Printable outline where it is not the whole bleed box.")
     cut_path: CutPath | None = Field(None, description="Die-cut line for die-cut goods.")
     masks: dict[str, PathSpec] = Field(default_factory=dict, description="Named regions, e.g. camera holes.")
+    dielines: list[Dieline] = Field(
+        default_factory=list,
+        description="Cut, crease, fold, kiss-cut and perforation lines, each kind a named spot colour on its own "
+        "PDF layer (model/dielines.py); 'generate' makes jigsaw and grid lines from a few numbers.",
+    )
     regions: dict[str, Region] = Field(default_factory=dict, description="Named rectangles, e.g. a canvas face.")
     product_color: str = Field("#ffffff", pattern=r"^#[0-9a-fA-F]{6}$")
     output: OutputSpec
@@ -188,6 +196,28 @@ class Template(_Model):
             err = exc.errors(include_input=False, include_url=False)[0]
             loc = ".".join(str(p) for p in err["loc"])
             raise TemplateError(f"{self.id}: {where}: {err['msg']}", field=f"{where}.{loc}") from None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _generated_dielines(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("trim"), dict):
+            w, h = data["trim"].get("width_mm"), data["trim"].get("height_mm")
+            if isinstance(w, (int, float)) and isinstance(h, (int, float)):
+                if data.get("dielines"):
+                    data = {**data, "dielines": expand_generated(data["dielines"], float(w), float(h))}
+                if isinstance(data.get("cut_path"), dict):
+                    data = {**data, "cut_path": expand_one(data["cut_path"], float(w), float(h))}
+        return data
+
+    def finishing_lines(self) -> list[Dieline]:
+        """What the print PDF draws as spot-colour lines: the dielines, then each ``fold`` of ``folds`` (a card's
+        score) as a ``fold`` dieline across the trim. Gutters, spines and hinges are not lines on the sheet."""
+        lines = list(self.dielines)
+        for f in self.folds:
+            if f.kind == "fold":
+                d = f"M{f.at_mm:g} 0V{self.trim_h:g}" if f.axis == "vertical" else f"M0 {f.at_mm:g}H{self.trim_w:g}"
+                lines.append(Dieline(kind="fold", d=d, description=f.label or "fold"))
+        return lines
 
     @property
     def trim_w(self) -> float:
@@ -287,9 +317,13 @@ def _rect_d(x: float, y: float, w: float, h: float) -> str:
     return f"M{x} {y}H{x + w}V{y + h}H{x}Z"
 
 
+TABLES_DIR = "tables"  # product tables (model/product_tables.py): one file, a template per row
+
+
 @dataclass(frozen=True)
 class TemplateCatalog:
-    """Every template file in a directory, loaded and validated once."""
+    """Every template file in a directory, plus every row of its product tables (``tables/*.json``), loaded
+    and validated once."""
 
     directory: Path
 
@@ -303,6 +337,12 @@ class TemplateCatalog:
             if t.id != path.stem:
                 raise TemplateError(f"{path.name}: id '{t.id}' must equal the file name", field="id")
             out[t.id] = t
+        for path in sorted((self.directory / TABLES_DIR).glob("*.json")):
+            for data in expand_table(path):
+                t = _validated(data, f"{path.name}: {data.get('id')}")
+                if t.id in out:
+                    raise TemplateError(f"{path.name}: template id '{t.id}' is defined twice", field="id")
+                out[t.id] = t
         return out
 
     def get(self, template_id: str) -> Template:
@@ -361,21 +401,25 @@ def load_template_file(path: Path) -> Template:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise TemplateError(f"{path.name}: cannot read template ({type(exc).__name__})", field="template") from None
+    return _validated(data, path.name)
+
+
+def _validated(data: Any, where: str) -> Template:
     try:
         template = Template.model_validate(data)
     except ValidationError as exc:
         err = exc.errors(include_input=False, include_url=False)[0]
         loc = ".".join(str(p) for p in err["loc"])
-        raise TemplateError(f"{path.name}: {err['msg']}", field=loc) from None
+        raise TemplateError(f"{where}: {err['msg']}", field=loc) from None
     for name in [*template.surfaces, *([PAGES] if template.pages else [])]:
         template.surface_template(name)  # every surface's overrides validate when the catalog loads
     for i, part in enumerate(template.part_specs()):
         outputs = {template.surface_template(s).output for s in part.surfaces}
         formats = {o.default_format for o in outputs}
         if formats == {"png"} and (len(part.surfaces) > 1 or part.surfaces == [PAGES]):
-            raise TemplateError(f"{path.name}: a PNG part holds exactly one surface", field=f"parts[{i}].surfaces")
+            raise TemplateError(f"{where}: a PNG part holds exactly one surface", field=f"parts[{i}].surfaces")
         if len(formats) > 1 or len({(o.color, o.icc_profile) for o in outputs}) > 1:
-            raise TemplateError(f"{path.name}: the surfaces of part {part.name!r} need one output format, colour "
+            raise TemplateError(f"{where}: the surfaces of part {part.name!r} need one output format, colour "
                                 "and profile", field=f"parts[{i}].surfaces")  # fmt: skip
     return template
 
