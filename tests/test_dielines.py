@@ -232,3 +232,27 @@ def test_a_bad_generator_is_a_template_error_naming_its_field(tmp_path: Path) ->
     assert exc.value.field.startswith("dielines.0.generate") and exc.value.field.endswith("rows")
     ok = Template.model_validate({**data, "dielines": []})
     assert ok.dielines == []
+
+
+def test_a_cards_fold_line_is_a_fold_separation_on_its_own_layer(engine: Engine, tmp_path: Path) -> None:
+    """The folded card's straight fold (Template.folds, at 127 mm of its 254 mm spread) is drawn as the
+    ``Fold`` spot colour on every page of card.pdf, inked along the fold and nowhere else."""
+    from render_engine.parts import prepare_parts, render_parts
+
+    prepared = prepare_parts(load_design_file(EXAMPLES / "card-folded-5x7-birthday.json"), engine, EXAMPLES)
+    (card,) = render_parts(prepared, engine, tmp_path)
+    with pikepdf.open(card.path) as pdf:
+        assert "Fold" in [str(o.Name) for o in pdf.Root.OCProperties.OCGs]
+        for page in pdf.pages:
+            seps = {str(cs[1])[1:] for cs in page.Resources.ColorSpace.values() if cs[0] == "/Separation"}
+            assert "Fold" in seps
+    with pikepdf.open(card.path) as pdf, pikepdf.new() as one:
+        one.pages.append(pdf.pages[0])
+        one.save(tmp_path / "page1.pdf")
+    dpi = 50
+    fold = _plates(tmp_path / "page1.pdf", tmp_path, dpi)["Fold"]
+    bleed = 3.175
+    cols = np.nonzero(fold.max(axis=0) > 0.5)[0]
+    assert len(cols) and abs((cols.mean() + 0.5) / dpi * 25.4 - bleed - 127.0) < 0.6, "one line at x = 127 mm"
+    rows = np.nonzero(fold.max(axis=1) > 0.5)[0]
+    assert (rows.max() - rows.min()) / dpi * 25.4 > 177.8 - 1.5, "across the whole trim height"
