@@ -28,7 +28,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from render_engine.checks.preflight import Finding, PreflightReport
+from render_engine.checks.preflight import PreflightReport
+from render_engine.checks.report import with_approximations
 from render_engine.farm.services import Services
 from render_engine.farm.storage import sha256_file
 from render_engine.inputs.assets import looks_like_svg, probe_image, verify_image
@@ -314,16 +315,6 @@ def output_profile(checked: CheckedDesign) -> str:
 def with_source_findings(report: PreflightReport, checked: CheckedDesign) -> PreflightReport:
     """The preflight report plus a ``fabric.approximated`` warning per property a Fabric import approximated
     (``fabric_options.unsupported: "approximate"``), naming the request field."""
-    if checked.source is None or not checked.source.approximations:
+    if checked.source is None:
         return report
-    extra = tuple(
-        Finding(
-            "fabric.approximated",
-            "warning",
-            "drawn approximately: the engine cannot draw this Fabric property yet",
-            f"{field}: {message}",
-            extra={"field": field},
-        )
-        for field, message in checked.source.approximations
-    )
-    return dataclasses.replace(report, findings=report.findings + extra)
+    return with_approximations(report, checked.source.approximations)

@@ -470,21 +470,28 @@ def preflight(
     *,
     engine: Engine | None = None,
     base_dir: str | os.PathLike[str] | None = None,
+    unsupported: Literal["refuse", "approximate"] = "refuse",
 ) -> PreflightReport:
     """Check a design for print problems (resolution, safe zone, bleed, text, colour...): a report, not an
-    exception — only an invalid design or a hard safety limit raises. See docs/preflight.md for the codes."""
+    exception — only an invalid design or a hard safety limit raises. See docs/preflight.md for the codes.
+    Fabric input: ``unsupported="approximate"`` checks what :func:`render_design` with it draws, plus a
+    ``fabric.approximated`` warning per property drawn approximately; by default such a property is an error."""
     from .checks.preflight import preflight as run_checks
+    from .checks.report import with_approximations
 
     eng = _engine(engine)
-    loaded = _load(design, base_dir=base_dir, template=None, canvas_size=None, engine=eng, keep_fabric_assets=False)
+    opts = {"template": None, "canvas_size": None, "keep_fabric_assets": False, "unsupported": unsupported}
+    loaded = _load(design, base_dir=base_dir, engine=eng, **opts)  # type: ignore[arg-type]
     try:
         from .parts import is_multi, prepare_parts
 
         if is_multi(loaded.design, eng):  # every surface checked; findings carry surface, part and page
             from .checks.surfaces import preflight_parts
 
-            return preflight_parts(prepare_parts(loaded.design, eng, loaded.base_dir), eng)
-        return run_checks(_prepare(loaded, eng), eng)
+            report = preflight_parts(prepare_parts(loaded.design, eng, loaded.base_dir), eng)
+        else:
+            report = run_checks(_prepare(loaded, eng), eng)
+        return with_approximations(report, loaded.approximations)
     finally:
         if loaded.scratch is not None:
             shutil.rmtree(loaded.scratch, ignore_errors=True)

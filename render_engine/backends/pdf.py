@@ -49,7 +49,7 @@ from ..model.geometry import Path as VPath
 from ..model.paint import PDF_BLEND, Gradient, Pattern, ResolvedPaint
 from ..model.units import MM_PER_INCH, mm_to_pt
 from .imaging import placed_pixels
-from .pdf_paint import opacity_mask, shading_pattern, srgb_interpolated
+from .pdf_paint import has_sharp_join, opacity_mask, shading_pattern, srgb_interpolated
 from .writers import write_atomic
 
 log = logging.getLogger(__name__)
@@ -282,8 +282,11 @@ def _set_pattern(page: _Page, pat: Pattern, conv: ColorConverter, stroke: bool) 
     page.op(f"/Pattern {'CS' if stroke else 'cs'} /{pk} {'SCN' if stroke else 'scn'}")
 
 
-def _stroke_style(page: _Page, style: StrokeStyle) -> None:
+def _stroke_style(page: _Page, style: StrokeStyle, stroked: VPath | None) -> None:
+    """The stroke's caps, joins, miter limit and dashes; ``stroked``: the path when it is stroked."""
     if style == PLAIN_STROKE:
+        if stroked is not None and has_sharp_join(stroked, style.miter_limit):  # PDF's default limit is 10
+            page.op(f"{_n(style.miter_limit)} M")
         return
     cap = {"butt": 0, "round": 1, "square": 2}[style.cap]
     join = {"miter": 0, "round": 1, "bevel": 2}[style.join]
@@ -375,7 +378,7 @@ def _shape(page: _Page, item: ShapeItem, conv: ColorConverter, options: PdfOptio
     if item.stroke_first or isinstance(item.fill, Gradient | Pattern) or isinstance(item.stroke, Gradient | Pattern):
         _shape_parts(page, item, conv)
         return
-    _stroke_style(page, item.style)
+    _stroke_style(page, item.style, item.path if item.stroke is not None else None)
     page.op(_path_ops(item.path))
     paint = ""
     if item.fill is not None:
@@ -405,7 +408,7 @@ def _shape_parts(page: _Page, item: ShapeItem, conv: ColorConverter) -> None:
             role = conv.stroke_role(item.stroke_width_mm)
             reach = item.stroke_width_mm * max(2.0, item.style.miter_limit) + 1.0
             _set_paint(page, item.stroke, conv, role, True, _padded(item.path, reach))
-            _stroke_style(page, item.style)
+            _stroke_style(page, item.style, item.path)
             page.op(f"{_n(item.stroke_width_mm)} w")
             page.op(_path_ops(item.path))
             page.op("S")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 from collections.abc import Sequence
 
 import pikepdf
@@ -24,6 +25,7 @@ from pikepdf import Array, Dictionary, Name, Stream
 
 from ..model.design import RGB
 from ..model.geometry import Matrix, Rect
+from ..model.geometry import Path as VPath
 from ..model.paint import Gradient
 
 SRGB_STEPS = 16  # pieces per sRGB segment: the print follows the preview's sRGB interpolation within ~1 %
@@ -110,3 +112,53 @@ def opacity_mask(pdf: pikepdf.Pdf, g: Gradient, bbox: Rect) -> Dictionary:
         Group=Dictionary(S=Name.Transparency, CS=Name.DeviceGray, I=True),
     )
     return Dictionary(Type=Name.Mask, S=Name.Luminosity, G=pdf.make_indirect(form))
+
+
+def has_sharp_join(path: VPath, limit: float) -> bool:
+    """Whether a mitred join of ``path`` is longer than ``limit`` stroke widths (a corner sharper than
+    2·asin(1/limit)): PDF's default miter limit is 10, SVG's and Fabric's 4, so such a path needs ``4 M``."""
+    cos_max = 1.0 / limit  # miter length / width = 1 / cos(turn / 2)
+
+    def unit(dx: float, dy: float) -> tuple[float, float] | None:
+        n = math.hypot(dx, dy)
+        return (dx / n, dy / n) if n > 1e-12 else None
+
+    def sharp(a: tuple[float, float] | None, b: tuple[float, float] | None) -> bool:
+        if a is None or b is None:
+            return False
+        cos_turn = max(-1.0, min(1.0, a[0] * b[0] + a[1] * b[1]))
+        return math.sqrt((1 + cos_turn) / 2) < cos_max  # cos(turn / 2)
+
+    start = cur = (0.0, 0.0)
+    first_out: tuple[float, float] | None = None
+    last_in: tuple[float, float] | None = None
+    for op, pts in path.ops:
+        if op == "M":
+            start = cur = pts[0]
+            first_out = last_in = None
+            continue
+        if op == "Z":
+            seg = unit(start[0] - cur[0], start[1] - cur[1])
+            if seg is not None:
+                if sharp(last_in, seg):
+                    return True
+                last_in = seg
+            if sharp(last_in, first_out):
+                return True
+            cur, first_out, last_in = start, None, None
+            continue
+        chain = [cur, *pts]
+        d_out = next((unit(q[0] - cur[0], q[1] - cur[1]) for q in pts if unit(q[0] - cur[0], q[1] - cur[1])), None)
+        end = pts[-1]
+        d_in = next(
+            (unit(end[0] - q[0], end[1] - q[1]) for q in reversed(chain[:-1]) if unit(end[0] - q[0], end[1] - q[1])),
+            None,
+        )
+        if d_out is None:
+            continue
+        if last_in is None:
+            first_out = d_out
+        elif sharp(last_in, d_out):
+            return True
+        last_in, cur = d_in, end
+    return False

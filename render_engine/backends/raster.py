@@ -200,7 +200,7 @@ def _image(item: ImageItem, c: Canvas) -> Tile | None:
     x0, y0, w, h = c.span(item.dest)
     field = f"layers[{item.layer}]"
     upright = not item.rotation % 360 and item.transform is None
-    img = placed_pixels(item.info, item.crop, w, h, field, sequential=upright)
+    img = placed_pixels(item.info, item.crop, w, h, field, sequential=upright, pixelated=item.pixelated)
     plain = upright and item.opacity >= 1 and item.clip is None and item.page_clip is None and not item.extra_clips
     if plain:  # opaque RGB tiles are inserted, not composited
         return img.copy(interpretation="srgb"), x0, y0

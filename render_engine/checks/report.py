@@ -3,7 +3,8 @@ the :class:`CheckContext` every check reads, and the human summary."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -176,3 +177,19 @@ def summary_lines(report: PreflightReport) -> Iterable[str]:
         # the exact text (repr shows its spaces and line breaks), and any spacing a reader cannot see
         on = f"{t.surface} " if t.surface is not None else ""
         yield f"  {on}text layer {t.layer}: {t.text!r}" + (f"  ({', '.join(t.spaces)})" if t.spaces else "")
+
+
+def with_approximations(report: PreflightReport, approximations: Sequence[tuple[str, str]]) -> PreflightReport:
+    """``report`` plus a ``fabric.approximated`` warning per (field, what was drawn) of a Fabric import with
+    ``unsupported="approximate"``."""
+    extra = tuple(
+        Finding(
+            "fabric.approximated",
+            "warning",
+            "drawn approximately: the engine cannot draw this Fabric property yet",
+            f"{f}: {message}",
+            extra={"field": f},
+        )
+        for f, message in approximations
+    )
+    return dataclasses.replace(report, findings=report.findings + extra) if extra else report

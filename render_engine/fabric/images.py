@@ -55,7 +55,8 @@ def image(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
             raise DesignError("skewed SVG images are not supported", field=f"{where}.skewX")
         _svg_image(conv, node, layers, src, dec)
         return
-    layer: dict[str, Any] = {"type": "image", "fit": "stretch"}
+    # Fabric's Node render (node-canvas/cairo) enlarges an image as squares of its pixels: the preview does too
+    layer: dict[str, Any] = {"type": "image", "fit": "stretch", "rendering": "pixelated"}
     img_path: Path | None = None
     if src.startswith("data:"):
         img_path = _write_data_url(conv, src, f"{where}.src")

@@ -76,6 +76,7 @@ class ImageItem:
     transform: Matrix | None = None  # page mm -> page mm after the rotation (skew, mirroring, ...)
     blend: str = "normal"
     extra_clips: tuple[Path, ...] = ()  # more clips like ``clip``, all intersected
+    pixelated: bool = False  # raster preview: enlarge as squares of source pixels (ImageLayer.rendering)
 
     @property
     def placement(self) -> Matrix:
@@ -279,7 +280,7 @@ def _image_item(i: int, layer: ImageLayer, info: ImageInfo, focus: Focus | None,
     transform = None if layer.transform is None else Matrix(*layer.transform)
     return ImageItem(
         i, info, crop, box, dest, layer.rotation, layer.opacity, clip, page_clip, focus, transform, layer.blend,
-        extra,
+        extra, layer.rendering == "pixelated",
     )
 
 

@@ -197,6 +197,12 @@ class ImageLayer(Model):
         description="More clips, intersected with 'clip' (an object's own clip, its groups', the canvas's).",
     )
     blend: Blend = "normal"
+    rendering: Literal["smooth", "pixelated"] = Field(
+        "smooth",
+        description="How the raster preview enlarges the image: 'smooth' (Lanczos), or 'pixelated' (each source "
+        "pixel a square, its edges box-filtered: what Fabric draws through node-canvas/cairo). The PDF keeps the "
+        "source pixels either way.",
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> ImageLayer:
@@ -435,6 +441,7 @@ class ShapeLayer(Model):
     @classmethod
     def _drawable(cls, v: str | None) -> str | None:
         return None if v is None else check_path_data(v)
+
     start: Point | None = Field(None, description="For line.")
     end: Point | None = Field(None, description="For line.")
     corner_radius: Annotated[float, Field(ge=0, le=MAX_MM)] = 0.0
