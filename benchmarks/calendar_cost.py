@@ -89,11 +89,26 @@ def _inputs(ctx: Context, n: int) -> dict[str, list[Path]]:
     return out
 
 
+def _render_calendar() -> Any:
+    """The public API on a multi-page design: ``render_design(design, folder)`` writes ``calendar.pdf``."""
+    from render_engine import Engine, Settings, render_design
+
+    engine = Engine(Settings())
+
+    def render(job: Job) -> tuple[int, dict[str, float]]:
+        folder = job.out_dir / job.design.name.removesuffix(".json")
+        rendered = render_design(job.design, folder, format=job.fmt, dpi=job.dpi, engine=engine)
+        files = rendered.parts or (rendered,)
+        if [(f.part, f.pages) for f in files] != [("calendar", 13)]:
+            raise RuntimeError(f"expected one 13-page calendar.pdf, got {[(f.part, f.pages) for f in files]}")
+        return sum(len(f.data) for f in files), dict(rendered.timings)
+
+    return render
+
+
 def _child(jobs: Any, out: Any) -> None:
     try:
-        from .renderers import make_renderer
-
-        render = make_renderer("api")
+        render = _render_calendar()
         while (job := jobs.get()) is not None:
             out.put(("sample", timed_render(render, job)))
         out.put(("done", peak_rss_kb()))
@@ -114,7 +129,7 @@ def run_calendar(ctx: Context, progress: Progress) -> list[Row]:
     try:
         for i in range(n):
             for key in ("K1", "K2") if i % 2 == 0 else ("K2", "K1"):
-                jobs.put(Job(designs[key][i], ctx.out_dir(key, "ours"), fmt="pdf"))
+                jobs.put(Job(designs[key][i], ctx.out_dir(key, "ours"), fmt="pdf", dpi=ctx.sizes.mug_dpi))
                 tag, value = out.get(timeout=900)
                 if tag == "crash":
                     raise RuntimeError(value)

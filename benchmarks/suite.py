@@ -355,7 +355,14 @@ def _merge_rows(ctx: Context, progress: Progress, with_baseline: bool) -> list[R
     return run_merge(ctx, progress)
 
 
+def _calendar_rows(ctx: Context, progress: Progress, with_baseline: bool) -> list[Row]:
+    from .calendar_cost import run_calendar  # K1, K2 (issue 18): its own module
+
+    return run_calendar(ctx, progress)
+
+
 _RUNNERS: dict[str, Callable[[Context, Progress, bool], list[Row]]] = {
     "W1": _w1, "W2": _w2, "W3": _w3, "W4": _w4, "W5": _w5, "W6": _w6, "W7": _w7, "W8": _w8,
     "R": _peer_rows("R"), "C": _peer_rows("C"), "T": _peer_rows("T"), "P": _paint_rows, "W9": _merge_rows,
+    "K": _calendar_rows,
 }  # fmt: skip

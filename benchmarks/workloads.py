@@ -118,6 +118,11 @@ ROWS: tuple[RowDef, ...] = (
     # issue 19: a corporate bulk order, one design template x 100 rows through the public API (merge_bench.py)
     RowDef("W9", "W9", "merge-corporate-pdf", "corporate-logo-name x 100 rows (names, one shared logo), mug PDF each",
            (Target("throughput_per_s", ">=", 3.5, ">= 3.5 pieces/s on one core (W5-mug's 7/s on 2 cores)"),)),
+    # issue 18: a wall calendar, 13 pages with generated month grids (benchmarks/calendar_cost.py)
+    RowDef("K1", "K", "calendar-grids", "wall calendar A4, 13 pages: cover title + 12 full-page month grids, PDF",
+           (Target("p50_s", "<=", 3.0, "p50 <= 3 s"),)),
+    RowDef("K2", "K", "calendar-photos", "wall calendar A4, 13 pages: a 12-MP photo on every page + 12 grids, PDF",
+           (Target("p50_s", "<=", 3.0, "p50 <= 3 s"),)),
 )  # fmt: skip
 WORKLOAD_IDS = tuple(dict.fromkeys(r.workload for r in ROWS))
 

@@ -21,7 +21,8 @@ from tests.redis_support import redis_server
 
 ROOT = Path(__file__).resolve().parent.parent
 ROW_KEYS = ["W1", "W2", "W3", "W3-edit", "W4", "W5-mixed", "W5-mug", "W6", "W7-fork", "W7-nofork",
-            "R1", "R2", "R3", "R4", "R5", "R6", "R7", "C1", "T1", "T1-vips1", "P1", "W9"]  # fmt: skip
+            "R1", "R2", "R3", "R4", "R5", "R6", "R7", "C1", "T1", "T1-vips1",
+            "W8", "W8-20p", "W8-100p", "P1", "W9", "K1", "K2"]  # fmt: skip
 SUMMARY_KEYS = {
     "runs", "errors", "p50_s", "p95_s", "throughput_per_s", "cpu_s", "cpu_total_s", "peak_rss_mb", "output_bytes",
     "steps", "workers", "wall_s", "serial_sum_s", "parallel_efficiency",
@@ -163,7 +164,7 @@ def test_compare_prints_ratios_between_two_result_files(quick_run: tuple[Path, d
 
 
 def test_unknown_workload_is_a_usage_error(tmp_path: Path) -> None:
-    proc = bench("--workloads", "W9", tmp=tmp_path)
+    proc = bench("--workloads", "W99", tmp=tmp_path)
     assert proc.returncode == 2 and "unknown workload" in proc.stderr
 
 
