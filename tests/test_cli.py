@@ -46,6 +46,22 @@ def test_no_partial_file_is_left_behind_on_failure(tmp_path: Path) -> None:
     assert not out.exists() or not any(out.iterdir()), "nothing, not even a temp file, is left"
 
 
+def test_a_cold_pdf_render_loads_no_pixel_statistics_libraries(tmp_path: Path) -> None:
+    # issue 22 (cold start): the preflight warnings `render` prints are geometric; numpy, OpenCV and Pillow
+    # belong to the colour check (`render-engine preflight`) and are not loaded for a photo-and-name PDF
+    args = ["render", str(EXAMPLES / "mug-11oz-photo-name.json"), "--out", str(tmp_path), "--quiet"]
+    code = (
+        "import sys\n"
+        "from render_engine.cli.main import main\n"
+        f"rc = main({args!r})\n"
+        "print(rc, sorted(m for m in ('numpy', 'cv2', 'PIL') if m in sys.modules))\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[-1] == "0 []"
+    assert (tmp_path / "mug-11oz-photo-name.pdf").stat().st_size > 0
+
+
 def test_render_png_at_a_chosen_dpi(tmp_path: Path) -> None:
     r = _cli("render", str(EXAMPLES / "mug-11oz-photo-name.json"), "--format", "png", "--dpi", "100",
              "--out", str(tmp_path))

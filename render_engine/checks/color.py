@@ -17,6 +17,7 @@ import numpy as np
 
 from ..inputs.assets import ImageInfo
 from ..inputs.photo_decode import decoded_crop
+from .thresholds import GAMUT_DE
 
 if TYPE_CHECKING:
     from PIL import ImageCms
@@ -26,8 +27,6 @@ if TYPE_CHECKING:
 
 THUMB_PX = 256
 """Colour checks look at each placed photo downscaled to at most this many pixels on its long side."""
-GAMUT_DE = 5.0
-"""ΔE2000 of the sRGB → CMYK → sRGB round trip above which a pixel counts as out of gamut."""
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..layout.plan import ImageItem
 from ..model.errors import RenderError
 from .regions import printed_images
@@ -57,6 +55,8 @@ def _semi_transparent_share(it: ImageItem) -> float:
     """Share of pixels with 0 < alpha < 255 in the visible crop (on a <= 128 px thumbnail)."""
     if not it.info.has_alpha:
         return 0.0
+    import numpy as np
+
     from ..inputs.assets import open_image
 
     try:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from ..model.errors import RenderError
-from .color import GAMUT_DE
 from .regions import printed_images
 from .report import CheckContext, Finding, Severity, rounded
-from .thresholds import (
+from .thresholds import (  # the pixel statistics (.color: numpy, OpenCV) load only when colour is checked
+    GAMUT_DE,
     GAMUT_SHARE_INFO,
     GAMUT_SHARE_WARN,
 )

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ..layout.plan import ShapeItem, SvgItem
 from ..model.geometry import Path, Rect
 from .regions import flatten, inside, item_bounds, points_rect
 from .report import CheckContext, Finding, rounded
 
+if TYPE_CHECKING:
+    import numpy as np
+
 
 def _sample_grid(r: Rect, n: int = 24) -> np.ndarray:
+    import numpy as np  # only for shapes and clip-art: a photo-and-text design never loads it
+
     xs = r.x + (np.arange(n) + 0.5) * r.w / n
     ys = r.y + (np.arange(n) + 0.5) * r.h / n
     return np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
@@ -32,6 +37,8 @@ def check_print_area(ctx: CheckContext) -> list[Finding]:
             continue
         pts = _sample_grid(b)
         if isinstance(it, ShapeItem):  # inside the outline, or its vertices for lines and open strokes
+            import numpy as np
+
             filled = pts[inside(it.path, pts)]
             pts = filled if len(filled) else np.concatenate(flatten(it.path) or [pts])
         outside = ~inside(area, pts)

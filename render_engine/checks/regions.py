@@ -4,11 +4,13 @@ and point-in-outline tests (even-odd or non-zero, as the backends fill them)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ..layout.plan import BackgroundItem, ImageItem, Item, Layout, SvgItem, TextItem
 from ..model.geometry import Path, Rect, rotated_bounds
+
+if TYPE_CHECKING:  # numpy loads on the first point test: a design without masks, cut paths or shapes never needs it
+    import numpy as np
 
 
 def item_bounds(it: Item) -> Rect | None:
@@ -35,6 +37,8 @@ def intersection(a: Rect, b: Rect) -> Rect | None:
 
 def flatten(path: Path, steps: int = 6) -> list[np.ndarray]:
     """The path as closed polygons (curves sampled with ``steps`` segments), each an (n, 2) array."""
+    import numpy as np
+
     polys: list[list[tuple[float, float]]] = []
     cur: list[tuple[float, float]] = []
     for op, pts in path.ops:
@@ -69,6 +73,8 @@ def inside(path: Path, pts: np.ndarray) -> np.ndarray:
     """Point-in-outline test of ``pts`` (n, 2) against the flattened path, with the path's own fill rule as
     the backends fill it: even-odd when ``path.evenodd``, else non-zero winding — so where two contours of one
     glyph overlap (a stroke crossing a bowl in many script fonts) the overlap is ink, not a hole."""
+    import numpy as np
+
     res = np.zeros(len(pts), dtype=bool)
     if len(pts) == 0:
         return res
@@ -90,6 +96,8 @@ def inside(path: Path, pts: np.ndarray) -> np.ndarray:
 
 def ink_points(item: TextItem, n: int = 48) -> np.ndarray:
     """Sample points (mm) inside the text's glyph outlines: a grid over its bounds, kept where there is ink."""
+    import numpy as np
+
     b = item.block.bounds
     if b is None or item.block.outline.empty:
         return np.zeros((0, 2))

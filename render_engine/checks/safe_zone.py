@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ..layout.plan import TextItem
 from ..model.geometry import Path, Rect
@@ -11,6 +11,9 @@ from .report import CheckContext, Finding, rounded
 from .thresholds import (
     GEOM_TOL_MM,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def check_safe_zone(ctx: CheckContext) -> list[Finding]:

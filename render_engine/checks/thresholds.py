@@ -12,6 +12,8 @@ EDGE_TOL_MM = 1.0
 """An image edge within this distance inside the trim edge counts as 'touching' the trim edge."""
 GEOM_TOL_MM = 0.05
 """Geometric slack (mm) for safe-zone and bleed comparisons."""
+GAMUT_DE = 5.0
+"""ΔE2000 of the sRGB → CMYK → sRGB round trip above which a pixel counts as out of gamut."""
 GAMUT_SHARE_INFO = 0.01
 GAMUT_SHARE_WARN = 0.10
 """Out-of-gamut share of an image's pixels reported as info (≥ 1 %) or warning (≥ 10 %)."""
