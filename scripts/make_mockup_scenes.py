@@ -633,6 +633,8 @@ def make_scene(path: Path) -> None:
     MockupSpec.model_validate(section)
     data = json.loads(path.read_text(encoding="utf-8"))
     data["mockup"] = section
+    if t.kind == "calendar" and "pages" in data:  # every month hangs on the wall as the cover does
+        data["pages"].setdefault("page", {})["mockup"] = section
     if t.book is not None:
         data["book"]["mockup_panels"] = ["front", "spine"]
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

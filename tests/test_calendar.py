@@ -276,3 +276,20 @@ def test_options_six_rows_centre_numbers_and_weekend_colour() -> None:
     sat, mon = texts["2"], texts["4"]  # 2 January 2027 is a Saturday, the 4th a Monday
     assert sat.color.hex == "#1565c0" and mon.color.hex == "#000000" and texts["Sun"].color.hex == "#1565c0"
     assert sat.align == "center"
+
+
+def test_every_page_hangs_on_the_wall_in_its_mockup(engine: Engine) -> None:
+    """The cover and each month show on the hanging-calendar scene; the month pages differ where the grid is."""
+    import io
+
+    from render_engine import render_mockup
+
+    shots = {
+        key: np.asarray(Image.open(io.BytesIO(render_mockup(CAL_EXAMPLE, width=400, format="png", engine=engine,
+                                                            **arg))).convert("RGB")).astype(int)
+        for key, arg in (("cover", {"surface": "cover"}), ("jan", {"page": 1}), ("feb", {"page": 2}))
+    }  # fmt: skip
+    assert {s.shape for s in shots.values()} == {(400, 400, 3)}
+    lower = slice(230, 290), slice(150, 250)  # the grid's part of the sheet (scene 1000 px -> 400 px)
+    assert np.abs(shots["jan"][lower] - shots["feb"][lower]).mean() > 1, "January and February grids differ"
+    assert np.abs(shots["cover"][lower] - shots["jan"][lower]).mean() > 5, "the cover has no grid"
