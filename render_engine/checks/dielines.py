@@ -6,8 +6,7 @@ report ``layout.text_on_fold``."""
 from __future__ import annotations
 
 from itertools import pairwise
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ..layout.plan import TextItem
 from ..model.dielines import BENDING_KINDS
@@ -15,12 +14,17 @@ from ..model.geometry import Path, Rect
 from .regions import ink_points, inside
 from .report import CheckContext, Finding, rounded
 
+if TYPE_CHECKING:  # numpy loads with the first bending dieline: most products have none (issue 22, cold start)
+    import numpy as np
+
 #: text ink closer than this to a fold or crease counts as on it (half a typical 3 mm no-text band)
 FOLD_CLEARANCE_MM = 1.5
 
 
 def polylines(path: Path, steps: int = 8) -> list[np.ndarray]:
     """The path as open polylines (closed subpaths end at their start point), each an (n, 2) array."""
+    import numpy as np
+
     out: list[list[tuple[float, float]]] = []
     cur: list[tuple[float, float]] = []
     for op, pts in path.ops:
@@ -51,6 +55,8 @@ def polylines(path: Path, steps: int = 8) -> list[np.ndarray]:
 
 def distance_to_polyline(pts: np.ndarray, line: np.ndarray) -> np.ndarray:
     """Each point's distance (mm) to the nearest segment of ``line``."""
+    import numpy as np
+
     a, b = line[:-1][None], line[1:][None]  # (1, m, 2)
     p = pts[:, None, :]  # (n, 1, 2)
     ab = b - a
@@ -62,6 +68,8 @@ def distance_to_polyline(pts: np.ndarray, line: np.ndarray) -> np.ndarray:
 
 def densify(line: np.ndarray, within: Rect, step_mm: float = 0.2) -> np.ndarray:
     """Points every ``step_mm`` along ``line``, kept where they fall inside ``within``."""
+    import numpy as np
+
     out = [line[:1]]
     for a, b in pairwise(line):
         n = max(1, int(np.ceil(np.hypot(*(b - a)) / step_mm)))
@@ -78,6 +86,8 @@ def check_dielines(ctx: CheckContext) -> list[Finding]:
     bends = [(dl, polylines(Path.from_svg(dl.d))) for dl in layout.template.dielines if dl.kind in BENDING_KINDS]
     if not bends:
         return []
+    import numpy as np
+
     out: list[Finding] = []
     for it in layout.items:
         if not isinstance(it, TextItem) or it.opacity <= 0:
