@@ -195,3 +195,29 @@ def test_every_new_example_renders_a_mockup(engine: Engine, example: str) -> Non
     prep = prepare(load_design_file(EXAMPLES / example), engine, EXAMPLES)
     jpeg = render_mockup(prep, engine, width=300, fmt="jpeg")
     assert jpeg[:3] == b"\xff\xd8\xff" and len(jpeg) > 3000
+
+
+def test_a_bad_table_row_is_a_template_error_naming_its_field(tmp_path: Path) -> None:
+    from render_engine.model.errors import TemplateError
+
+    raw: dict[str, Any] = json.loads(TABLE.read_text())
+    folder = tmp_path / "templates"
+    (folder / "tables").mkdir(parents=True)
+    bad = json.loads(json.dumps(raw))
+    bad["models"]["pixel-9"]["camera"]["x"] = 70.0  # 70 + 58 mm wide: past the 76 mm case
+    (folder / "tables" / "phone-cases.json").write_text(json.dumps(bad))
+    with pytest.raises(TemplateError) as exc:
+        _ = TemplateCatalog(folder).templates
+    assert exc.value.field == "models.pixel-9.camera" and "76 x 156.8 mm" in str(exc.value)
+    bad = json.loads(json.dumps(raw))
+    bad["models"]["galaxy-s24"]["body_mm"] = [70.6]
+    (folder / "tables" / "phone-cases.json").write_text(json.dumps(bad))
+    with pytest.raises(TemplateError) as exc:
+        _ = TemplateCatalog(folder).templates
+    assert exc.value.field.startswith("models.galaxy-s24.body_mm")
+    (folder / "tables" / "phone-cases.json").write_text(json.dumps(raw))
+    same = json.loads((ROOT / "templates_print" / "phone-case-iphone15.json").read_text())
+    (folder / "phone-case-iphone-16.json").write_text(json.dumps({**same, "id": "phone-case-iphone-16"}))
+    with pytest.raises(TemplateError) as exc:  # a file and a table row may not share an id
+        _ = TemplateCatalog(folder).templates
+    assert "phone-case-iphone-16" in str(exc.value) and "twice" in str(exc.value)

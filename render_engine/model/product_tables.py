@@ -96,7 +96,10 @@ def phone_case_template(table: PhoneCaseTable, model_id: str) -> dict[str, Any]:
     w, h = row.body_mm[0] + 2 * c.wall_mm, row.body_mm[1] + 2 * c.wall_mm
     cam = row.camera
     if cam.x + cam.width_mm > w or cam.y + cam.height_mm > h:
-        raise TemplateError(f"phone-case table: models.{model_id}.camera lies outside the case", field="camera")
+        raise TemplateError(
+            f"phone-case table: models.{model_id}.camera lies outside the {w:g} x {h:g} mm case",
+            field=f"models.{model_id}.camera",
+        )
     outline = rounded_rect_d(0, 0, w, h, row.corner_radius_mm)
     hole = rounded_rect_d(cam.x, cam.y, cam.width_mm, cam.height_mm, cam.radius_mm)
     tid = f"{table.family}-{model_id}"
