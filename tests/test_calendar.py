@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -293,3 +294,31 @@ def test_every_page_hangs_on_the_wall_in_its_mockup(engine: Engine) -> None:
     lower = slice(230, 290), slice(150, 250)  # the grid's part of the sheet (scene 1000 px -> 400 px)
     assert np.abs(shots["jan"][lower] - shots["feb"][lower]).mean() > 1, "January and February grids differ"
     assert np.abs(shots["cover"][lower] - shots["jan"][lower]).mean() > 5, "the cover has no grid"
+
+
+@pytest.mark.filterwarnings("ignore:Using `httpx`")
+def test_api_previews_a_month_and_names_a_bad_field(engine: Engine, tmp_path: Path) -> None:
+    """Through the HTTP API: a page of the calendar previews as an image; a bad month is a 422 naming the page
+    and field, never a 500."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from render_engine.farm.settings import ServiceSettings
+
+    key = "storefront-key-for-tests-0001"
+    settings = ServiceSettings(storage_root=tmp_path, redis_url=None, api_keys=f"storefront:{key}")
+    pages = [{"layers": [{"type": "background", "color": "#ffffff"},
+                         _calendar(month=m, locale="zh-Hans", box={"x": 10, "y": 20, "width": 190, "height": 260})]}
+             for m in range(1, 13)]  # fmt: skip
+    design_json = {"version": 1, "template": "calendar-wall-a4", "pages": pages}
+    headers = {"X-API-Key": key, "Accept": "image/png"}
+    with TestClient(create_app(settings, engine=engine)) as client:
+        ok = client.post("/v1/previews", json={"design": design_json, "width": 300, "page": 2}, headers=headers)
+        assert ok.status_code == 200, ok.text
+        assert Image.open(io.BytesIO(ok.content)).size[0] == 300
+        pages[1]["layers"][1]["month"] = 13
+        bad = client.post("/v1/previews", json={"design": design_json, "width": 300, "page": 2}, headers=headers)
+    assert bad.status_code == 422
+    body = bad.json()
+    fields = [p["field"] for p in body.get("problems") or [body]]
+    assert any(f.endswith("pages[1].layers[1].month") for f in fields), body
