@@ -173,7 +173,8 @@ def admit(
         again = PreviewRequest(
             design=body.design, dialect=body.dialect, fabric_options=body.fabric_options,
             design_template=body.design_template, product=body.product, values=body.values, photos=body.photos,
-            width=a.preview.width, view=a.preview.view, variant=a.preview.variant,
+            width=a.preview.width, view=a.preview.view, variant=a.preview.variant, surface=a.preview.surface,
+            page=a.preview.page,
         )  # fmt: skip
         if preview_entry(state, again, a.preview.format, checked).meta["sha256"] != seen:
             stale.append("approval.preview.etag")
@@ -194,7 +195,9 @@ def admit(
     record: dict[str, Any] = {
         "text_hash": a.text_hash,
         "preview_etag": seen,
-        "preview": a.preview.model_dump(mode="json", exclude={"etag"}) if a.preview else None,
+        "preview": a.preview.model_dump(mode="json", exclude={"etag", *(k for k in ("surface", "page")
+                                                                          if getattr(a.preview, k) is None)})
+        if a.preview else None,
         "approved_by": a.approved_by,
         "approved_at": a.approved_at.isoformat() if a.approved_at else None,
         "verified_at": time.time(),

@@ -117,6 +117,8 @@ class PreviewSeen(BaseModel):
     view: str | None = Field(None, max_length=64)
     variant: str | None = Field(None, max_length=64)
     format: Literal["jpeg", "webp", "png"] = "jpeg"
+    surface: str | None = Field(None, max_length=64, description="Multi-surface products: the surface previewed.")
+    page: int | None = Field(None, ge=1, le=1000, description="Multi-page products: the page previewed.")
 
 
 class Approval(BaseModel):

@@ -247,6 +247,48 @@ def test_demo_page_end_to_end(server: str, photos: dict[str, Path]) -> None:
         assert shirt == api_preview(key)
         page.screenshot(path=str(SHOTS / "07-tshirt-black.png"))
 
+        # 8. a t-shirt's back (docs/products.md): the Side picker puts the design on that surface and the preview
+        # shows that surface (the API's preview of the same request, byte for byte)
+        assert page.is_hidden("#side-label")
+        n = shown()
+        page.select_option("#template", "tshirt-dtg")
+        wait_preview(n)
+        sides = page.eval_on_selector_all("#side option", "os => os.map(o => o.value)")
+        assert sides == ["front", "back", "sleeve-left"] and page.is_visible("#side-label")
+        n = shown()
+        page.select_option("#side", "back")
+        back = wait_preview(n)
+        req = page.evaluate("window.demo.lastRequest")
+        assert req["surface"] == "back" and list(req["design"]["surfaces"]) == ["back"]
+        assert "layers" not in req["design"]
+        assert back == api_preview(key)
+        page.screenshot(path=str(SHOTS / "08-tshirt-back.png"))
+
+        # 9. a folded card's inside: ordered, it is one two-page card.pdf
+        n = shown()
+        page.select_option("#template", "card-folded-5x7")
+        wait_preview(n)
+        n = shown()
+        page.select_option("#side", "inside")
+        wait_preview(n)
+        assert page.evaluate("window.demo.lastRequest.surface") == "inside"
+        page.screenshot(path=str(SHOTS / "09-card-inside.png"))
+        page.check("#confirm")
+        assert page.is_enabled("#order"), page.text_content("#order-hint")
+        before = page.evaluate("window.demo.job.id")  # the mug ordered in step 6
+        page.click("#order")
+        wait_js("id => window.demo.job.id !== id && ['ready', 'failed'].includes(window.demo.job.state)", before,
+                timeout=180)  # fmt: skip
+        assert page.evaluate("window.demo.job.state") == "ready", page.text_content("#job")
+        link = page.wait_for_selector('#files a[data-name="card.pdf"]', timeout=60_000)
+        head = page.evaluate(
+            "async a => Array.from(new Uint8Array(await (await fetch(a.href)).arrayBuffer()).slice(0, 5))", link
+        )
+        assert bytes(head) == b"%PDF-"
+        assert page.evaluate("window.demo.job.parts") == [
+            {"name": "card", "format": "pdf", "pages": 2, "surfaces": ["outside", "inside"]}
+        ]
+
         browser.close()
     assert not errors, errors
     assert not outside, f"the page fetched from elsewhere: {outside}"

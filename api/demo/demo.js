@@ -18,7 +18,7 @@ const el = {
   size: $("size"), color: $("color"), view: $("view"), variant: $("variant"), variantLabel: $("variant-label"),
   preview: $("preview"), placeholder: $("preview-placeholder"), previewStatus: $("preview-status"),
   findings: $("findings"), echo: $("echo"), confirm: $("confirm"), order: $("order"), orderHint: $("order-hint"),
-  job: $("job"), files: $("files"),
+  job: $("job"), files: $("files"), side: $("side"), sideLabel: $("side-label"),
 };
 
 // Shared with the browser tests (tests/test_demo_browser.py): what the last preview showed.
@@ -89,8 +89,29 @@ function option(select, value, label) {
 
 // ---------------------------------------------------------------------------------------------- the design
 
+// Multi-surface products (docs/products.md): the design goes on the side picked (a t-shirt's back, a card's
+// inside); a surface overrides the template's geometry and mockup where it says so.
+function side() {
+  const t = demo.template;
+  return t && t.surfaces && Object.keys(t.surfaces).length ? el.side.value || Object.keys(t.surfaces)[0] : null;
+}
+
+function surfaceOf(t) {
+  const name = side();
+  const s = name ? t.surfaces[name] : {};
+  const first = !name || name === Object.keys(t.surfaces)[0];
+  return {
+    trim: s.trim || t.trim,
+    bleed_mm: s.bleed_mm ?? t.bleed_mm,
+    safe_margin_mm: s.safe_margin_mm ?? t.safe_margin_mm,
+    output: s.output || t.output,
+    mockup: s.mockup || (first ? t.mockup : null),
+  };
+}
+
 function rect(t) {
-  const w = t.trim.width_mm, h = t.trim.height_mm, b = t.bleed_mm, s = t.safe_margin_mm;
+  const g = surfaceOf(t);
+  const w = g.trim.width_mm, h = g.trim.height_mm, b = g.bleed_mm, s = g.safe_margin_mm;
   return {
     bleed: { x: -b, y: -b, width: w + 2 * b, height: h + 2 * b },
     safe: { x: s, y: s, width: w - 2 * s, height: h - 2 * s },
@@ -102,7 +123,8 @@ function buildDesign() {
   if (!t) return null;
   const { bleed, safe } = rect(t);
   // Opaque products get a background in the product colour; DTG (transparent) prints leave the garment bare.
-  const transparent = t.output && t.output.color === "rgba";
+  const out = surfaceOf(t).output;
+  const transparent = out && out.color === "rgba";
   const layers = transparent ? [] : [{ type: "background", color: t.product_color || "#ffffff" }];
   if (demo.asset) {
     // The photo covers the whole bleed box; the engine picks the crop (faces, else saliency).
@@ -117,7 +139,18 @@ function buildDesign() {
       color: el.color.value, box: safe, align: "center", valign: "middle", shrink_to_fit: true, min_size: 8,
     });
   }
-  return { version: 1, template: t.id, meta: { title: "storefront demo" }, layers };
+  const design = { version: 1, template: t.id, meta: { title: "storefront demo" } };
+  const name = side();
+  if (!name && !t.pages) return { ...design, layers };
+  if (name) design.surfaces = { [name]: { layers } };
+  if (t.pages) design.pages = Array.from({ length: t.pages.count.min }, () => ({ layers: [] }));  // blank pages
+  return design;
+}
+
+function designLayers(design) {
+  // every layer of the design, whichever surface it is on (the echo of its texts)
+  const on = Object.values(design.surfaces || {}).concat(design.pages || []);
+  return (design.layers || []).concat(...on.map((s) => s.layers));
 }
 
 function previewRequest() {
@@ -125,6 +158,7 @@ function previewRequest() {
   if (!design) return null;
   const req = { design, width: PREVIEW_WIDTH, view: el.view.value || null };
   if (el.variant.value) req.variant = el.variant.value;
+  if (side()) req.surface = side();
   return req;
 }
 
@@ -272,7 +306,7 @@ function showFindings(report, error) {
 
 function showEcho(report, design) {
   el.echo.replaceChildren();
-  const texts = report ? report.texts.map((t) => t.text) : design.layers.filter((l) => l.type === "text").map((l) => l.text);
+  const texts = report ? report.texts.map((t) => t.text) : designLayers(design).filter((l) => l.type === "text").map((l) => l.text);
   // exactly as it will print; spacing nobody can see in it is said in words
   const notes = report ? report.texts.filter((t) => t.spaces && t.spaces.length).map((t) => `(${t.spaces.join(", ")})`) : [];
   el.echo.textContent = texts.concat(notes).join("\n");
@@ -308,6 +342,7 @@ async function placeOrder() {
   const approval = { text_hash: demo.preflight.text_hash };
   if (demo.previewEtag) {
     approval.preview = { etag: demo.previewEtag, width: req.width, view: req.view || null, variant: req.variant || null };
+    if (req.surface) approval.preview.surface = req.surface;
   }
   const body = { design, priority: "standard", approval };
   const text = JSON.stringify(body);
@@ -401,7 +436,14 @@ async function selectTemplate() {
   if (!demo.colorChosen) el.color.value = contrastingColor(t.product_color);
   el.job.textContent = "";
   el.files.replaceChildren();
-  const m = t.mockup || { views: {}, variants: {} };
+  el.side.replaceChildren();
+  for (const [name, s] of Object.entries(t.surfaces || {})) option(el.side, name, s.label || name);
+  el.sideLabel.hidden = !el.side.options.length;
+  selectSide();
+}
+
+function selectSide() {
+  const m = surfaceOf(demo.template).mockup || { views: {}, variants: {} };
   el.view.replaceChildren();
   for (const [name, v] of Object.entries(m.views || {})) option(el.view, name, v.label || name);
   // The front view shows the middle of the print, where the text goes; else the template's default.
@@ -422,6 +464,7 @@ async function init() {
   for (const f of fonts) option(el.font, f.id, `${f.family} (${f.scripts.join(", ")})`);
   el.font.value = fonts.some((f) => f.id === "dancing-script") ? "dancing-script" : fonts[0].id;
   el.template.addEventListener("change", selectTemplate);
+  el.side.addEventListener("change", selectSide);
   el.photo.addEventListener("change", uploadPhoto);
   for (const input of [el.text, el.size, el.color]) input.addEventListener("input", schedulePreview);
   el.color.addEventListener("input", () => { demo.colorChosen = true; });

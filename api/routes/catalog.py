@@ -16,7 +16,8 @@ router = APIRouter(tags=["catalog"])
 
 @router.get("/templates", responses=ERROR_RESPONSES)
 def list_templates(state: State, key: Storefront) -> dict[str, list[dict[str, Any]]]:
-    """Every product template: id, name, kind, trim size, bleed, DPI, output format and colour."""
+    """Every product template: id, name, kind, trim size, bleed, DPI, output format and colour; for a
+    multi-surface product its surfaces (label, trim), page counts and parts (print files)."""
     out = []
     for t in state.services.engine.templates.templates.values():
         out.append(
@@ -29,9 +30,20 @@ def list_templates(state: State, key: Storefront) -> dict[str, list[dict[str, An
                 "safe_margin_mm": t.safe_margin_mm,
                 "dpi": t.dpi.model_dump(),
                 "output": t.output.model_dump(),
+                **(_parts(t) if t.is_multi else {}),
             }
         )
     return {"templates": out}
+
+
+def _parts(t: Any) -> dict[str, Any]:
+    """A multi-surface product's surfaces, page counts and print files (docs/products.md)."""
+    return {
+        "surfaces": {n: {"label": s.label, "trim_mm": {"width": d.trim_w, "height": d.trim_h}}
+                     for n, s in t.surfaces.items() for d in [t.surface_template(n)]},
+        "pages": t.pages.count.model_dump() if t.pages is not None else None,
+        "parts": [{"name": p.name, "surfaces": p.surfaces} for p in t.part_specs()],
+    }  # fmt: skip
 
 
 @router.get("/templates/{template_id}", responses=ERROR_RESPONSES)
