@@ -46,7 +46,8 @@ def _public_api() -> Render:
             return len(render_mockup(job.design, out, width=job.width, engine=engine)), {}
         if job.parts:  # cover.pdf + interior.pdf into a folder
             rendered = render_design(job.design, job.out_dir / stem, engine=engine)
-            return sum(len(p.data) for p in rendered.parts), dict(rendered.timings)
+            sizes = (p.path.stat().st_size for p in rendered.parts if p.path is not None)  # not .data: no re-read
+            return sum(sizes), dict(rendered.timings)
         fmt = job.fmt or "pdf"
         rendered = render_design(job.design, job.out_dir / f"{stem}.{fmt}", format=fmt, dpi=job.dpi, engine=engine)
         return len(rendered.data), dict(rendered.timings)

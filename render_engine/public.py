@@ -59,10 +59,10 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Rendered:
-    """One print file: its bytes, and where it was written when ``out`` was given."""
+    """One print file: its bytes (:attr:`data`), and where it was written when ``out`` was given."""
 
     format: PrintFormat
-    data: bytes
+    _data: bytes | None  # None: the bytes stay in ``path`` until asked for (a book's interior part)
     path: Path | None  # the written file (``out``), None when only bytes were asked for
     pixels: tuple[int, int] | None  # PNG width x height in px; None for PDF
     dpi: float
@@ -76,6 +76,16 @@ class Rendered:
     pages: int = 1
     parts: tuple[Rendered, ...] = ()
     surfaces: tuple[str, ...] = ()  # the surfaces (pages) in this file, in order
+
+    @property
+    def data(self) -> bytes:
+        """The file's bytes. A part written to ``out`` is read from its file on each use rather than held:
+        a 100-page photo book's interior is hundreds of MB, and rendering streams it to disk page by page."""
+        if self._data is not None:
+            return self._data
+        if self.path is None:
+            return b""  # the whole design's summary of a multi-part render kept no file of its own
+        return self.path.read_bytes()
 
 
 # ------------------------------------------------------------------------------------------ engine
@@ -392,8 +402,8 @@ def _render_parts(
         results = render_parts(prepared, eng, folder, fmt=fmt, dpi=dpi, timer=timer,  # type: ignore[arg-type]
                                soft_proof=soft_proof, pdf_options=opts)  # fmt: skip
         return tuple(
-            Rendered(r.format, r.path.read_bytes(), r.path if keep else None, r.pixels, r.dpi, dict(r.timings),
-                     r.template, part=r.part, pages=r.pages, surfaces=r.surfaces)
+            Rendered(r.format, None if keep else r.path.read_bytes(), r.path if keep else None, r.pixels, r.dpi,
+                     dict(r.timings), r.template, part=r.part, pages=r.pages, surfaces=r.surfaces)
             for r in results
         )
 

@@ -150,3 +150,17 @@ def test_book_examples_render_and_the_closed_book_mockup_shows_the_front(tmp_pat
     # the front board's centre shows the cover's blue, not the table
     r, g, b = img.getpixel((img.width * 530 // 1000, img.height * 200 // 900))
     assert b > r + 30, (r, g, b)
+
+
+def test_a_face_on_the_spine_or_in_the_gutter_is_a_warning() -> None:
+    """examples/assets/portrait.jpg has one frontal face (the auto-crop detector finds it)."""
+    photo = {"type": "image", "asset": "assets/portrait.jpg", "fit": "cover", "crop": "auto"}
+    design = _book(20)
+    design["surfaces"]["cover"]["layers"].append(
+        {**photo, "box": {"panel": "spine", "origin": "center", "x": 0, "y": 0, "width": 90, "height": 110}}
+    )
+    design["pages"][0]["layers"].append({**photo, "box": {"x": -3.175, "y": 20, "width": 40, "height": 50}})
+    report = preflight(design, base_dir=ROOT / "examples")
+    by_code = {(f.code, f.to_dict().get("surface")) for f in report.findings}
+    assert ("book.face_on_fold", "cover") in by_code, sorted(by_code)
+    assert ("book.face_in_gutter", "page-1") in by_code, sorted(by_code)

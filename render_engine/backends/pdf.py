@@ -69,6 +69,9 @@ class PdfOptions:
     slug_mm: float = 12.0
     cut_offset_mm: float | None = None  # overrides the template's cut path offset
     white_underbase: bool | None = None  # None: the template decides
+    # photos above this many pixels go through streaming littleCMS, not the exact table (color_lut.py), which
+    # materialises each image as RGBX and CMYK: pages drawn side by side (pdf_stream) bound their memory so
+    lut_max_pixels: int | None = None
 
 
 @dataclass
@@ -176,7 +179,7 @@ def build_pdf(
         _dielines(page, lines)
     if options.marks:
         _crop_marks(page, layout, label_outline)
-    _encode_images(page, converter, options.jpeg_quality)
+    _encode_images(page, converter, options.jpeg_quality, options.lut_max_pixels)
 
     content = "\n".join(page.ops).encode("ascii")
     resources = Dictionary()
@@ -456,7 +459,7 @@ def _image_xobject(page: _Page, img: pyvips.Image, conv: ColorConverter, quality
     return key
 
 
-def _encode_images(page: _Page, conv: ColorConverter, quality: int) -> None:
+def _encode_images(page: _Page, conv: ColorConverter, quality: int, lut_max_pixels: int | None = None) -> None:
     """sRGB -> CMYK and JPEG for the page's image XObjects. littleCMS builds a transform per ``icc_transform``
     call (~12 ms for the FOGRA39 profile, more than converting a placed clip-art), so the page's images go
     through *one* call: stacked lazily (``arrayjoin``, one cell each), converted, cut apart again; each
@@ -464,7 +467,7 @@ def _encode_images(page: _Page, conv: ColorConverter, quality: int) -> None:
     if not page.images:
         return
     rgbs = [img for _, img in page.images]
-    table = conv.page_table(rgbs)  # a warm process: the exact sRGB -> CMYK table, no transform to build
+    table = conv.page_table(rgbs, lut_max_pixels)  # a warm process: the exact sRGB -> CMYK table
     cmyks: Iterable[pyvips.Image]
     if table is not None:
         cmyks = (table.convert(img) for img in rgbs)  # one image materialised at a time

@@ -24,6 +24,7 @@ import hashlib
 import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -40,6 +41,9 @@ if TYPE_CHECKING:
 
 #: pages drawn at once by default: the 2-core machines this runs on (each page already uses libvips threads)
 DEFAULT_WORKERS = 2
+#: with pages side by side, larger photos convert through streaming littleCMS instead of the exact table (it
+#: materialises RGBX + CMYK, ~72 MB for a full-bleed 9-MP book page: W8 peaked at 525-624 MB, 240 MB without)
+PAGES_LUT_MAX_PIXELS = 4_000_000
 
 Ref = tuple[int, int]
 
@@ -217,6 +221,8 @@ def write_layout_pages(
     if not pages:
         raise ValueError("a PDF needs at least one page")
     options = options or PdfOptions()
+    if workers > 1 and options.lut_max_pixels is None:
+        options = replace(options, lut_max_pixels=PAGES_LUT_MAX_PIXELS)
     profile = engine.icc.cmyk_profile(icc_profile)
     conv = engine.icc.converter(profile.id, options.colors)
     ahead = max(1, workers)

@@ -10,6 +10,7 @@ A layout of any other template yields nothing.
 * ``book.spine_text_overflow`` (warning): spine text reaching past the spine's edges (less the margin).
 * ``book.text_on_fold`` (warning): other cover text across a fold or hinge line, in a hinge groove or on the
   turn-in wrap folded under the board.
+* ``book.face_on_fold`` (warning): a detected face (auto-crop photos) across a fold or hinge line or on the spine.
 * ``book.text_in_gutter`` / ``book.face_in_gutter`` (warning): interior text or a detected face in the gutter.
 """
 
@@ -83,6 +84,23 @@ def _cover(ctx: CheckContext, rects: dict[str, Rect]) -> list[Finding]:
                     extra={"where": where},
                 )
             )
+    for img, _bounds in printed_images(ctx.layout):
+        for face in face_rects(img):
+            crossed = [what for what, x in folds if face.x + GEOM_TOL_MM < x < face.x1 - GEOM_TOL_MM]
+            on = [n for n in ("spine", "hinge_back", "hinge_front") if n in rects and intersection(face, rects[n])]
+            if crossed or on:
+                where = ", ".join(dict.fromkeys([*crossed, *(n.replace("_", " ") for n in on)]))
+                out.append(
+                    Finding(
+                        "book.face_on_fold",
+                        "warning",
+                        "A face in this photo sits on the spine or where the cover bends. Move the photo.",
+                        f"detected face {face.x:.1f},{face.y:.1f} {face.w:.1f}x{face.h:.1f} mm: {where}",
+                        img.layer,
+                        face,
+                        extra={"where": where},
+                    )
+                )
     return out
 
 

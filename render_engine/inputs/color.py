@@ -270,12 +270,15 @@ class ColorConverter:
         uses it; runs no libvips operation."""
         return self._lut.preload()
 
-    def page_table(self, imgs: list[pyvips.Image]) -> ExactLut | None:
+    def page_table(self, imgs: list[pyvips.Image], max_pixels: int | None = None) -> ExactLut | None:
         """The exact table (:mod:`.color_lut`) for a page's sRGB uchar images in the photo intent: its
         ``convert`` gives byte for byte what :meth:`image` gives, without building a littleCMS transform.
         None when this page goes through littleCMS (the process's first page, tables off, an image too
-        large)."""
-        return self._lut.for_page(self.image, max((i.width * i.height for i in imgs), default=0))
+        large, or larger than ``max_pixels``: the table materialises an image twice, littleCMS streams)."""
+        largest = max((i.width * i.height for i in imgs), default=0)
+        if max_pixels is not None and largest > max_pixels:
+            return None
+        return self._lut.for_page(self.image, largest)
 
     # ------------------------------------------------------------------------------------ soft proof
 
