@@ -76,16 +76,8 @@ class Rendered:
     pages: int = 1
     parts: tuple[Rendered, ...] = ()
     surfaces: tuple[str, ...] = ()  # the surfaces (pages) in this file, in order
-
-    @property
-    def data(self) -> bytes:
-        """The file's bytes. A part written to ``out`` is read from its file on each use rather than held:
-        a 100-page photo book's interior is hundreds of MB, and rendering streams it to disk page by page."""
-        if self._data is not None:
-            return self._data
-        if self.path is None:
-            return b""  # the whole design's summary of a multi-part render kept no file of its own
-        return self.path.read_bytes()
+    # the file's bytes; a part written to ``out`` is read from it on each use, not held (a book interior)
+    data = property(lambda self: self._data if self._data is not None else self.path.read_bytes() if self.path else b"")
 
 
 # ------------------------------------------------------------------------------------------ engine
