@@ -223,13 +223,9 @@ def test_canvas_covers_bleed(engine: Engine, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("objects", "field"),
     [
-        (
-            [{"type": "Group", "objects": [_obj("Text", text="x", shadow={"color": "#000", "blur": 5})]}],
-            "fabric.objects[0].objects[0].shadow",
-        ),
         ([_obj("Rect"), _obj("Circle", radius=5, clipPath={"type": "Textbox"})], "fabric.objects[1].clipPath.type"),
         ([_obj("Text", text="x", clipPath={"type": "Text"})], "fabric.objects[0].clipPath.type"),
-        ([_obj("Rect", backgroundColor="#ff0", shadow={"blur": 5})], "fabric.objects[0].backgroundColor"),
+        ([_obj("Image", src="x.png", backgroundColor="#ff0", shadow={"blur": 5})], "fabric.objects[0].backgroundColor"),
         (
             [_obj("Rect", clipPath={"type": "Rect", "width": 5, "height": 5, "clipPath": {"type": "Rect"}})],
             "fabric.objects[0].clipPath.clipPath",

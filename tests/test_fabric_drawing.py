@@ -91,3 +91,18 @@ def test_preflight_can_approximate_like_render_design() -> None:
     found = [f for f in report.findings if f.code == "fabric.approximated"]
     assert [f.extra["field"] for f in found] == ["objects[0].globalCompositeOperation"]
     assert all(f.severity == "warning" for f in found)
+
+
+def test_pattern_source_file_next_to_the_design(tmp_path: Path) -> None:
+    tile = pyvips.Image.black(4, 4).draw_rect(255, 0, 0, 2, 2, fill=True).cast("uchar")
+    tile.bandjoin([tile, tile]).write_to_file(str(tmp_path / "tile.png"))
+    pat = {"type": "pattern", "repeat": "repeat"}
+    rect = {"type": "Rect", "left": 0, "top": 0, "width": 40, "height": 40, "strokeWidth": 0}
+    doc = {"version": "6.9.1", "width": 40, "height": 40, "objects": [dict(rect, fill=dict(pat, source="tile.png"))]}
+    png = pyvips.Image.new_from_buffer(render_design(doc, base_dir=tmp_path, format="png").data, "")
+    px = np.ndarray(buffer=png[0].write_to_memory(), dtype=np.uint8, shape=(40, 40))
+    assert px[1, 1] == 255 and px[1, 3] == 0 and px[5, 5] == 255  # the 4 px tile repeats from the origin
+    bad = [dict(rect, fill=dict(pat, source=s)) for s in ("../tile.png", "https://example.com/t.png")]
+    with pytest.raises(DesignError) as exc:
+        render_design({"version": "6.9.1", "width": 40, "height": 40, "objects": bad}, base_dir=tmp_path / "sub")
+    assert [p.field for p in exc.value.problems] == ["objects[0].fill.source", "objects[1].fill.source"]

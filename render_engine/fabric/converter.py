@@ -21,7 +21,7 @@ from . import svg
 from .compositing import blend_of
 from .geometry import object_matrix
 from .groups import group
-from .images import image
+from .images import image, pattern_sources_inlined
 from .options import FabricOptions
 from .parse import (
     DEFAULTS_ALL,
@@ -167,6 +167,7 @@ class Converter:
         eraser = obj.get("eraser")  # Fabric 5's EraserBrush: erased strokes kept with the object
         if isinstance(eraser, dict) and eraser.get("objects"):
             raise DesignError("Fabric 5's eraser (erased strokes) is not supported", field=f"{where}.eraser")
+        obj = pattern_sources_inlined(self, obj, where)  # a pattern tile file next to the design
         opacity = parent_opacity * num(obj, "opacity", 1.0, where)
         if not 0 <= opacity <= 1:
             raise DesignError("opacity must be between 0 and 1", field=f"{where}.opacity")

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, unquote_to_bytes
 
-from ..model.errors import DesignError, LimitExceeded
+from ..model.errors import DesignError, LimitExceeded, asset_errors
 from ..model.geometry import Matrix
 from .effects import clip_path, local_svg, own_clips, to_local
 from .filters import apply_filters
@@ -242,6 +242,36 @@ def _copy_local_file(conv: Converter, src: str, where: str) -> Path:
     target = conv.asset_dir / f"fabric-image-{conv.n_assets}{path.suffix.lower()[:8]}"
     shutil.copyfile(path, target)
     return target
+
+
+def pattern_sources_inlined(conv: Converter, obj: dict[str, Any], where: str) -> dict[str, Any]:
+    """``obj`` with each pattern fill / stroke whose ``source`` is a file next to the design (relative path
+    or ``file://``, confined to :attr:`.FabricOptions.image_dir` like an image ``src``) given as a PNG / JPEG
+    data URL (other formats are converted to PNG). URLs are never fetched: the pattern keeps them (an error)."""
+    out = obj
+    for key in ("fill", "stroke"):
+        pat: Any = obj.get(key)
+        src = pat.get("source") if isinstance(pat, dict) and pat.get("type") == "pattern" else None
+        if not isinstance(src, str) or not src or src.startswith("data:"):
+            continue
+        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", src) and not src.startswith("file://"):
+            continue
+        import pyvips
+
+        at = f"{where}.{key}.source"
+        path = _copy_local_file(conv, src, at)
+        with asset_errors(at, "pattern image"):
+            img = pyvips.Image.new_from_file(str(path), fail_on="error")
+            raw = path.read_bytes()
+            loader = str(img.get("vips-loader"))
+            if loader.startswith("jpeg"):
+                mime = "jpeg"
+            elif loader.startswith("png"):
+                mime = "png"
+            else:
+                mime, raw = "png", img.pngsave_buffer()
+        out = dict(out, **{key: dict(pat, source=f"data:image/{mime};base64,{base64.b64encode(raw).decode()}")})
+    return out
 
 
 _SHADOW_PX = 512  # the alpha that casts a shadow, at most this many px on its long side (it is blurred anyway)

@@ -95,7 +95,11 @@ def native_pattern(p: Mapping[str, Any], at: str, origin: tuple[float, float], t
     src = p.get("source")
     m = re.match(r"^data:image/(png|jpeg|jpg);base64,", src[:40]) if isinstance(src, str) else None
     if m is None or not isinstance(src, str):
-        raise DesignError("a pattern's source must be a PNG or JPEG data: URL", field=f"{at}.source")
+        raise DesignError(
+            "a pattern's source is a PNG or JPEG data: URL or an image file next to the design "
+            "(URLs are never fetched)",
+            field=f"{at}.source",
+        )
     try:
         raw = base64.b64decode(src[m.end() :], validate=True)
         tile = pyvips.Image.new_from_buffer(raw, "")  # the header only: nothing is decoded here

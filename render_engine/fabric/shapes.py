@@ -213,6 +213,7 @@ def native_shape(conv: Converter, node: Node, p: Paint) -> dict[str, Any] | None
 
 
 _OUTLINES = frozenset({"triangle", "polygon", "polyline", "path"})
+_VECTOR = _OUTLINES | {"rect", "circle", "ellipse", "line"}
 
 
 def native_outline(conv: Converter, node: Node, p: Paint) -> dict[str, Any] | None:
@@ -391,6 +392,18 @@ def svg_shape(conv: Converter, node: Node, p: Paint) -> dict[str, Any]:
     painted = f"{el} {' '.join(a for a in attrs if a)}/>"
     body = svg.transformed(svg.clipped(painted, clip_ids), m)
     shadow = obj.get("shadow")
+    bg_el = ""
+    if shadow and not node.in_group and obj.get("backgroundColor") not in (None, ""):
+        # under the object, casting the shadow with it (Fabric draws both into the object's own cache)
+        bcol, balpha = color(obj.get("backgroundColor"), f"{where}.backgroundColor")
+        if bcol is not None:
+            hx, hy = (w + sw) / 2 * ux, (h + sw) / 2 * uy  # in the (strokeUniform pre-scaled) space of ``m``
+            rect = f'<rect x="{fmt(-hx)}" y="{fmt(-hy)}" width="{fmt(2 * hx)}" height="{fmt(2 * hy)}" fill="{bcol}"'
+            rect += f' fill-opacity="{fmt(balpha)}"/>' if balpha < 1 else "/>"
+            bg_el = svg.transformed(svg.clipped(rect, clip_ids), m)
+            bb = transformed_bounds(m, (-hx, -hy, hx, hy), 1.0)
+            bounds = (min(bounds[0], bb[0]), min(bounds[1], bb[1]), max(bounds[2], bb[2]), max(bounds[3], bb[3]))
+            body = bg_el + body
     if shadow:
         # Fabric (a canvas shadow) blurs and offsets in canvas space, scaled by the object's scaling;
         # an object drawn through its own cache (top level) casts the stroke's shadow too
@@ -407,8 +420,9 @@ def svg_shape(conv: Converter, node: Node, p: Paint) -> dict[str, Any]:
             sh_el = ""
         filt, bounds = shadow_filter(shadow, f"{where}.shadow", m_obj, bounds)
         defs += filt
-        if sh_el:
-            body = svg.filtered(svg.transformed(svg.clipped(sh_el, clip_ids), m), "shadow") + body
+        if sh_el or bg_el:
+            cast = bg_el + (svg.transformed(svg.clipped(sh_el, clip_ids), m) if sh_el else "")
+            body = svg.filtered(cast, "shadow") + body
     return conv.svg_layer(bounds, defs, body, node.opacity)
 
 
@@ -427,7 +441,9 @@ def background_color(conv: Converter, node: Node, layers: list[dict[str, Any]]) 
     the object, under it, clipped with it. It casts the object's shadow only when the object is drawn
     through its own cache (top level), together with the object: supported for text, an error otherwise."""
     obj, where, kind = node.obj, node.where, node.kind
-    if obj.get("shadow") and kind not in TEXT_TYPES:
+    if obj.get("shadow") and kind not in TEXT_TYPES and not node.in_group:
+        if kind in _VECTOR and (obj.get("fill") or obj.get("stroke")):  # drawn in its svg layer (svg_shape)
+            return
         raise DesignError("backgroundColor together with a shadow is not supported", field=f"{where}.backgroundColor")
     w, h = dims(obj, where, kind)
     sw = num(obj, "strokeWidth", 1.0 if kind != "group" else 0.0, where)

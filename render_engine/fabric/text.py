@@ -361,9 +361,13 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
                   max(bounds[3], h / 2 + pad))  # fmt: skip
     shadow = obj.get("shadow")
     obj_bg, obj_bg_alpha = color(obj.get("backgroundColor"), f"{where}.backgroundColor")
-    if shadow:
-        if node.in_group:
-            raise DesignError("a shadow on text inside a group is not supported", field=f"{where}.shadow")
+    if shadow and node.in_group:
+        # no cache of its own inside a group: Fabric casts the shadow from each glyph fill and stroke, not from
+        # the backgrounds (_renderBackground / _renderTextLinesBackground remove it)
+        body = (stroke_el + glyphs_el()) if stroke_first else (glyphs_el() + stroke_el)
+        sh = local_svg(conv, path_el + body + rects_el(after), bounds, m, where, opacity, all_clips, shadow)
+        conv.add(layers, sh, f"{where}.shadow")
+    elif shadow:
         bg_el = ""
         if obj_bg is not None:  # Fabric's object background casts the shadow too (drawn in the cache)
             bx, by = (w + sw) / 2, (h + sw) / 2

@@ -171,6 +171,18 @@ module.exports = ({ F, fabric, createCanvas, photo, star, TL }) => {
         }),
       ],
     }),
+    group_shadows_backgrounds: () => ({
+      width: 600, height: 400, background: '#fbfcfc',
+      objects: [
+        new F.Group([
+          new F.Rect({ left: 0, top: 0, width: 300, height: 160, fill: '#d6eaf8', originX: 'center', originY: 'center', strokeWidth: 0 }),
+          new F.Text('Team Spirit', { left: 0, top: -20, originX: 'center', originY: 'center', fontFamily: 'Noto Sans', fontWeight: 'bold', fontSize: 44, fill: '#1b4f72', shadow: new F.Shadow({ color: 'rgba(0,0,0,0.4)', blur: 4, offsetX: 3, offsetY: 3 }) }),
+          new F.Rect({ left: 0, top: 45, width: 120, height: 30, fill: '#f5b041', backgroundColor: '#ffffff', strokeWidth: 0, originX: 'center', originY: 'center', shadow: new F.Shadow({ color: 'rgba(0,0,0,0.3)', blur: 6, offsetX: 2, offsetY: 2 }) }),
+        ], { left: 190, top: 120, originX: 'center', originY: 'center', angle: -5 }),
+        new F.Circle({ left: 470, top: 120, radius: 60, originX: 'center', originY: 'center', fill: '#e74c3c', strokeWidth: 0, backgroundColor: '#fdebd0', shadow: new F.Shadow({ color: 'rgba(0,0,0,0.35)', blur: 10, offsetX: 5, offsetY: 5 }) }),
+        new F.Text('with a shadow', { left: 300, top: 320, originX: 'center', originY: 'center', fontFamily: 'Noto Serif', fontSize: 40, fill: '#512e5f', backgroundColor: '#f4ecf7', shadow: new F.Shadow({ color: 'rgba(0,0,0,0.3)', blur: 5, offsetX: 3, offsetY: 3 }) }),
+      ],
+    }),
     knockout_text: () => ({
       width: 500, height: 300,
       objects: [
