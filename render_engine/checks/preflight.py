@@ -21,6 +21,7 @@ from ..model.design import TextLayer
 from .bleed import check_bleed
 from .book import check_book
 from .dielines import check_dielines
+from .emoji import check_emoji
 from .faces import check_faces
 from .folds import check_folds
 from .images import check_images
@@ -63,6 +64,7 @@ CHECKS: tuple[Check, ...] = (
     check_book,
     check_images,
     check_text,
+    check_emoji,
     check_spelling,
     check_strokes,
     check_color,

@@ -51,6 +51,7 @@ class FontFace:
     weight: int
     style: str
     path: Path
+    emoji: bool = False  # an emoji face by catalogue category (colour or monochrome)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _outlines: dict[int, OutlinePath] = field(default_factory=dict, repr=False)
 
@@ -145,6 +146,9 @@ class FontCatalog:
                 styles=styles,
             )
         self.fallback: tuple[str, ...] = tuple(data.get("fallback", ()))
+        # the face that prints emoji in one colour (templates with ``text.emoji`` "monochrome"/"forbidden")
+        mono = data.get("monochrome_emoji")
+        self.monochrome_emoji: str | None = mono if mono in self.families else None
         self._by_name = {family_key(f.family): f.id for f in self.families.values()}
         self._faces: dict[str, FontFace] = {}
         self._lock = threading.Lock()
@@ -171,7 +175,10 @@ class FontCatalog:
         with self._lock:
             face = self._faces.get(face_id)
             if face is None:
-                face = FontFace(face_id, family_id, fam.family, best.weight, best.style, self.directory / best.file)
+                face = FontFace(
+                    face_id, family_id, fam.family, best.weight, best.style, self.directory / best.file,
+                    emoji=fam.category.startswith("emoji"),
+                )
                 self._faces[face_id] = face
         return face
 
@@ -179,11 +186,18 @@ class FontCatalog:
         family_id, weight, style = face_id.split(":")
         return self.face_for(family_id, int(weight), style)
 
-    def fallback_faces(self, primary: FontFace) -> list[FontFace]:
+    def fallback_faces(self, primary: FontFace, emoji: str = "color") -> list[FontFace]:
+        """The primary face, then the catalogue's fallback chain. ``emoji`` is the template's emoji mode
+        (``text.emoji``): for "monochrome" and "forbidden" the monochrome emoji face comes before every
+        colour face, which stay last (an emoji it lacks prints as its colour glyph's silhouette)."""
         faces = [primary]
         for fid in self.fallback:
             if fid != primary.family_id and fid in self.families:
                 faces.append(self.face_for(fid, primary.weight, primary.style))
+        if emoji != "color" and self.monochrome_emoji is not None:
+            mono = self.face_for(self.monochrome_emoji, primary.weight, primary.style)
+            colour = [f for f in faces[1:] if f.has_color]
+            faces = [f for f in faces if f is not mono and (f is primary or not f.has_color)] + [mono] + colour
         return faces
 
     def describe(self) -> list[dict[str, Any]]:

@@ -14,13 +14,16 @@ from ..model.geometry import Matrix, Path
 
 
 def color_layer_paths(
-    glyphs: Iterable[tuple[FontFace, int, Matrix]],
+    glyphs: Iterable[tuple[FontFace, int, Matrix]], monochrome: bool = False
 ) -> tuple[tuple[str | None, Path], ...]:
     """(``#rrggbb`` or None for the text colour, page-mm outline) bottom to top, consecutive layers of one
-    colour merged into one path."""
+    colour merged into one path. ``monochrome``: every layer in the text colour, so a glyph prints as its
+    silhouette (the union of its layers: TrueType outer contours share one winding, so the nonzero fill of
+    the merged path covers every layer)."""
     out: list[tuple[str | None, Path]] = []
     for face, gid, matrix in glyphs:
-        for layer_gid, colour in face.color_layers(gid):
+        for layer_gid, palette_colour in face.color_layers(gid):
+            colour = None if monochrome else palette_colour
             path = face.outline(layer_gid).transformed(matrix)
             if out and out[-1][0] == colour:
                 out[-1] = (colour, Path(out[-1][1].ops + path.ops))

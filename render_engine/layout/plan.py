@@ -168,7 +168,7 @@ def plan_layout(design: Design, res: Resources, fonts: FontCatalog) -> Layout:
         elif isinstance(layer, ImageLayer):
             items.append(_image_item(i, layer, res.images[i], res.focus.get(i), t))
         elif isinstance(layer, TextLayer):
-            block = layout_text(layer, fonts, f"layers[{i}]")
+            block = layout_text(layer, fonts, f"layers[{i}]", t.text.emoji)
             tbox = _rect(layer.box)
             place = Matrix.rotate(layer.rotation, tbox.cx, tbox.cy) if layer.rotation % 360 else Matrix()
             runs: tuple[tuple[ResolvedPaint | None, Path], ...] = ()

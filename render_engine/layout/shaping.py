@@ -86,8 +86,8 @@ def assign_faces(text: str, faces: list[FontFace]) -> tuple[list[FontFace], set[
             out.append(out[i - 1])
             continue
         chosen = None
-        if wants_emoji(text, i):  # a colour face first, if one in the chain has it
-            chosen = next((f for f in faces if f.has_color and f.has_char(cp)), None)
+        if wants_emoji(text, i):  # an emoji face first (colour, or the monochrome one), if the chain has one
+            chosen = next((f for f in faces if (f.has_color or f.emoji) and f.has_char(cp)), None)
         if chosen is None:
             chosen = next((f for f in faces if f.has_char(cp)), None)
         if chosen is None:

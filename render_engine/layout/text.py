@@ -131,12 +131,12 @@ def _split_runs(runs: list[Run], scale: list[float]) -> list[Run]:
     return out
 
 
-def _prepare(layer: TextLayer, catalog: FontCatalog, field: str) -> tuple[list[_Para], FontFace]:
+def _prepare(layer: TextLayer, catalog: FontCatalog, field: str, emoji: str) -> tuple[list[_Para], FontFace]:
     primary = catalog.face(layer.font, field=f"{field}.font")
-    chains = {-1: catalog.fallback_faces(primary)}
+    chains = {-1: catalog.fallback_faces(primary, emoji)}
     for k, span in enumerate(layer.spans):
         if span.font is not None:
-            chains[k] = catalog.fallback_faces(catalog.face(span.font, field=f"{field}.spans[{k}].font"))
+            chains[k] = catalog.fallback_faces(catalog.face(span.font, field=f"{field}.spans[{k}].font"), emoji)
     font_keys = _span_keys(layer, "font")
     all_scale, all_shift, all_spacing = _span_values(layer)
     paras: list[_Para] = []
@@ -367,8 +367,11 @@ def _choose_size(layer: TextLayer, paras: list[_Para], path_len: float | None) -
     return size, lines, fits
 
 
-def layout_text(layer: TextLayer, catalog: FontCatalog, field: str) -> TextBlock:
-    paras, primary = _prepare(layer, catalog, field)
+def layout_text(layer: TextLayer, catalog: FontCatalog, field: str, emoji: str = "color") -> TextBlock:
+    """Shape and place a text layer. ``emoji`` is the product's emoji mode (template ``text.emoji``):
+    "color" prints colour glyphs in their palette; "monochrome" and "forbidden" print emoji in the text
+    colour, from the catalogue's monochrome emoji face (a colour glyph it lacks prints as its silhouette)."""
+    paras, primary = _prepare(layer, catalog, field, emoji)
     box = layer.box
     curve = None
     if layer.path is not None:
@@ -454,7 +457,9 @@ def layout_text(layer: TextLayer, catalog: FontCatalog, field: str) -> TextBlock
     faces = {f.face_id: f for p in paras for f in p.faces}
     parts = [faces[g.face_id].outline(g.gid).transformed(g.matrix) for g in glyphs]
     outline = Path(tuple(op for part in parts for op in part.ops))
-    colour_layers = color_layer_paths((faces[g.face_id], g.gid, g.matrix) for g in glyphs)
+    colour_layers = color_layer_paths(
+        ((faces[g.face_id], g.gid, g.matrix) for g in glyphs), monochrome=emoji != "color"
+    )
     bounds_path = Path(outline.ops + tuple(op for _, p in colour_layers for op in p.ops))
     color_runs: list[tuple[int, Path]] = []
     for key in sorted({g.color_span for g in glyphs}):

@@ -81,6 +81,15 @@ class OutputSpec(_Model):
     white_underbase: bool = Field(False, description="Product needs a White spot underbase (PDF).")
 
 
+class TextSpec(_Model):
+    emoji: Literal["color", "monochrome", "forbidden"] = Field(
+        "color",
+        description="How the print process handles emoji: color (palette colours, vector); monochrome "
+        "(one-colour processes such as engraving or one-screen printing: emoji in the text colour); "
+        "forbidden (preflight blocker text.emoji_not_printable; drawn as monochrome in previews).",
+    )
+
+
 class Template(_Model):
     id: Annotated[str, Field(pattern=TEMPLATE_ID)]
     name: str
@@ -104,6 +113,7 @@ class Template(_Model):
     regions: dict[str, Region] = Field(default_factory=dict, description="Named rectangles, e.g. a canvas face.")
     product_color: str = Field("#ffffff", pattern=r"^#[0-9a-fA-F]{6}$")
     output: OutputSpec
+    text: TextSpec = Field(TextSpec(), description="What the print process can do with text (emoji).")
     mockup: dict[str, Any] = Field(default_factory=dict, description="Mockup scenes (see the mockup issue).")
     book: BookSpec | None = Field(
         None, description="A bound book: trim is one interior page; the cover is computed (model/cover.py)."
