@@ -322,3 +322,19 @@ def test_api_previews_a_month_and_names_a_bad_field(engine: Engine, tmp_path: Pa
     body = bad.json()
     fields = [p["field"] for p in body.get("problems") or [body]]
     assert any(f.endswith("pages[1].layers[1].month") for f in fields), body
+
+
+def test_text_in_the_wire_o_zone_is_a_warning_naming_its_page(engine: Engine, tmp_path: Path) -> None:
+    """The top 11 mm hold the punched holes and the hanger (a 'binding' fold of the template): text there is a
+    layout.text_on_fold warning on that page only; the example keeps it clear."""
+    from render_engine import preflight
+
+    pages = [{"layers": [_calendar(month=m)]} for m in range(1, 13)]
+    pages[4]["layers"].append({"type": "text", "text": "Holiday trip", "font": {"family": "noto-sans"}, "size": 14,
+                               "box": {"x": 20, "y": 3, "width": 100, "height": 8}})  # fmt: skip
+    report = preflight({"version": 1, "template": "calendar-wall-a4", "pages": pages}, engine=engine, base_dir=tmp_path)
+    hits = [f for f in report.findings if f.code == "layout.text_on_fold"]
+    assert [(f.surface, f.severity) for f in hits] == [("page-5", "warning")]
+    assert "binding" in hits[0].message
+    clean = preflight(CAL_EXAMPLE, engine=engine)
+    assert not [f for f in clean.findings if f.code.startswith("layout.")]

@@ -39,7 +39,9 @@ class Fold(_Model):
         description="vertical: a line x = at_mm from top to bottom of the trim; horizontal: y = at_mm."
     )
     at_mm: Annotated[float, Field(ge=0, le=5000)] = Field(description="Position in the surface's trim mm.")
-    kind: Literal["fold", "gutter", "spine", "hinge"] = "fold"
+    kind: Literal["fold", "gutter", "spine", "hinge", "binding"] = Field(
+        "fold", description="'binding': a punched wire-O or spiral edge (a wall calendar's top), kept clear."
+    )
     clear_mm: Annotated[float, Field(ge=0, le=100)] = Field(
         3.0, description="Keep text and faces at least this far from the line (each side)."
     )
