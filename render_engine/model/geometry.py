@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from fontTools.pens.basePen import BasePen
-from fontTools.svgLib.path import parse_path
 
 Point = tuple[float, float]
 Op = tuple[str, tuple[Point, ...]]  # ("M"|"L"|"C"|"Z", points)
@@ -138,6 +137,8 @@ class Path:
     @staticmethod
     def from_svg(d: str, matrix: Matrix = IDENTITY, evenodd: bool = False) -> Path:
         rec = _Recorder(matrix)
+        from fontTools.svgLib.path import parse_path  # ~10 ms: only designs and templates with SVG paths
+
         parse_path(d, rec)
         return Path(tuple(rec.ops), evenodd)
 
