@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from render_engine.farm.step_metrics import STEP_BUCKETS, Histograms, add_observation, merge
+from render_engine.farm.store_orders import PRIORITIES
 
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -94,13 +95,13 @@ def order_lines(reprints: Mapping[str, int], figures: Mapping[str, Any]) -> str:
         "# HELP render_print_queue_age_seconds Age of the oldest ready job no print unit has taken, per priority.",
         "# TYPE render_print_queue_age_seconds gauge",
     ]
-    for p in ("express", "standard"):
+    for p in PRIORITIES:
         out.append(f'render_print_queue_age_seconds{{priority="{p}"}} {figures["queue_age"].get(p, 0.0):.3f}')
     out += [
         "# HELP render_print_queue_jobs Ready jobs no print unit has taken.",
         "# TYPE render_print_queue_jobs gauge",
     ]
-    for p in ("express", "standard"):
+    for p in PRIORITIES:
         out.append(f'render_print_queue_jobs{{priority="{p}"}} {figures["queue_len"].get(p, 0)}')
     out += [
         "# HELP render_jobs_at_risk Jobs not shipped whose due_by is within at_risk_hours.",

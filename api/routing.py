@@ -7,16 +7,19 @@
   declined it); none left: the job is unrouted (every unfiltered print queue shows it) and says why.
 * :func:`refresh` — called by the requests that read the registry: when the file changed and a unit went
   inactive, its jobs not yet taken are re-routed (one API process wins each job: conditional on the unit).
+  The farm's maintenance pass does the same without any request, and moves jobs off units over capacity
+  (:mod:`render_engine.farm.rerouting`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import time
 from typing import Any
 
-from render_engine.farm.routing import NoPrintUnit, Registry, choose_unit, due_by, local_midnight
+from render_engine.farm.rerouting import load_today
+from render_engine.farm.rerouting import reroute as farm_reroute
+from render_engine.farm.routing import Registry, choose_unit, due_by
 from render_engine.farm.store_orders import Conflict
 
 from .deps import AppState
@@ -29,11 +32,6 @@ DEFAULT = Registry()  # no registry configured: Monday-Friday, 3 (express 1) pro
 
 def registry_of(state: AppState) -> Registry | None:
     return state.units.get() if state.units is not None else None
-
-
-def _load(state: AppState, registry: Registry, now: float) -> dict[str, int]:
-    store = state.services.store
-    return {u.id: store.routed_count(u.id, local_midnight(u, now)) for u in registry.units if u.active}
 
 
 def route_new_job(
@@ -54,7 +52,8 @@ def route_new_job(
                 raise ApiError(422, "invalid_request", f"print unit {body.print_unit!r} {why}", field="print_unit")
             info = {"reason": "manual"}
         else:
-            spec, over = choose_unit(registry, template, _load(state, registry, now))
+            load = load_today(state.services.store, registry, now)
+            spec, over = choose_unit(registry, template, load, priority=body.priority, now=now)
             info = {"reason": "rules", **({"over_capacity": True} if over else {})}
         unit_id = spec.id
         due = due_by(registry, spec, template, body.priority, now)
@@ -66,25 +65,9 @@ def route_new_job(
 
 
 def reroute(state: AppState, job_id: str, from_unit: str | None, actor: str, reason: str) -> Any:
-    """Move a job away from ``from_unit`` to the next capable unit (see the module docstring)."""
-    store = state.services.store
-    registry = registry_of(state)
-    rec = store.get(job_id)
-    if rec is None:
-        return None
-    data: dict[str, Any] = {"reason": reason}
-    target: str | None = None
-    if registry is not None:
-        template = str((rec.request.get("design") or {}).get("template", ""))
-        exclude = frozenset(store.declined_by(job_id) | ({from_unit} if from_unit else set()))
-        try:
-            spec, over = choose_unit(registry, template, _load(state, registry, time.time()), exclude=exclude)
-            target = spec.id
-            if over:
-                data["over_capacity"] = True
-        except NoPrintUnit as exc:  # no capable unit left: unrouted, visible in every unfiltered queue
-            data["unroutable"] = str(exc)
-    return store.route(job_id, target, actor, data, only_if=from_unit)
+    """Move a job away from ``from_unit`` to the next capable unit, its due date derived again
+    (:func:`render_engine.farm.rerouting.reroute`)."""
+    return farm_reroute(state.services.store, registry_of(state), job_id, from_unit, actor, reason)
 
 
 def _active(registry: Registry, unit_id: str) -> bool:

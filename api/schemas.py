@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any, Literal
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from render_engine.farm.store import JobRecord
+
+Priority = Literal["same_day", "express", "standard"]
+DUE_HORIZON = timedelta(days=366)
+"""A given ``due_by`` further ahead than this is refused: no shop promises a print a year out, and a far date
+(9999-12-31) would sort a job after every real one and keep it out of every at-risk figure forever."""
+
+
+def _due_within_horizon(v: datetime | None) -> datetime | None:
+    if v is None:
+        return v
+    if v.tzinfo is None:
+        raise ValueError("due_by needs a time zone (e.g. 2026-12-24T14:00:00Z)")
+    if v - datetime.now(UTC) > DUE_HORIZON:
+        raise ValueError(f"due_by is more than {DUE_HORIZON.days} days ahead")
+    return v
+
+
+DueBy = Annotated[datetime | None, AfterValidator(_due_within_horizon)]
 
 
 class ErrorOut(BaseModel):
@@ -135,7 +153,11 @@ class Approval(BaseModel):
 
 class JobRequest(DesignRequest):
     outputs: Outputs = Outputs()
-    priority: Literal["express", "standard"] = Field("standard", description="express drains before standard.")
+    priority: Priority = Field(
+        "standard",
+        description="same_day, then express, drain before standard (same_day: refused after the unit's same-day "
+        "cut-off, docs/farm.md#same-day).",
+    )
     webhook_url: str | None = Field(
         None, max_length=2000, description="Called with a signed JSON summary when the job is ready or failed."
     )
@@ -148,7 +170,9 @@ class JobRequest(DesignRequest):
         [], max_length=50, description="Preflight codes the shop accepts knowingly (blockers or held warnings)."
     )
     approval: Approval | None = Field(None, description="What the customer confirmed: text hash and preview ETag.")
-    due_by: datetime | None = Field(None, description="Promised ship date; default: derived (docs/api.md#deadlines).")
+    due_by: DueBy = Field(
+        None, description="Promised ship date, at most 366 days ahead; default: derived (docs/api.md#deadlines)."
+    )
 
 
 class PreviewRequest(DesignRequest):
@@ -250,8 +274,10 @@ class VerdictOut(BaseModel):
 
 class EventOut(BaseModel):
     at: datetime
-    kind: str = Field(description="queued, held, approved, rejected, rendering, ready, failed, routed, accepted, "
-                      "printed, qc_failed, shipped")
+    kind: str = Field(
+        description="queued, held, approved, rejected, taken, rendering, ready, failed, routed, declined, accepted, "
+        "printed, qc_failed, shipped"
+    )
     actor: str | None = Field(None, description="The API key's name (and a person the request named).")
     data: dict[str, Any] = {}
 
@@ -259,9 +285,10 @@ class EventOut(BaseModel):
 class JobOut(BaseModel):
     id: str
     state: Literal["held", "queued", "rendering", "ready", "failed"]
-    priority: Literal["express", "standard"]
+    priority: Priority
     created_at: datetime
     updated_at: datetime
+    taken_at: datetime | None = Field(None, description="When a worker took the latest attempt off its queue.")
     started_at: datetime | None = None
     finished_at: datetime | None = None
     acked_at: datetime | None = None
@@ -297,6 +324,7 @@ class JobOut(BaseModel):
             priority=rec.priority,
             created_at=datetime.fromtimestamp(rec.created_at, UTC),
             updated_at=datetime.fromtimestamp(rec.updated_at, UTC),
+            taken_at=ts(rec.taken_at),
             started_at=ts(rec.started_at),
             finished_at=ts(rec.finished_at),
             acked_at=ts(rec.acked_at),
@@ -356,13 +384,13 @@ class BatchRequest(BaseModel):
         "true: invalid rows are skipped and recorded with their problems, the others are printed.",
     )
     outputs: Outputs = Outputs()
-    priority: Literal["express", "standard"] = "standard"
+    priority: Priority = "standard"
     print_unit: str | None = Field(None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
     accept: list[AcceptFinding] = Field([], max_length=50, description="Preflight codes accepted for every row.")
     approval: BatchApproval | None = Field(
         None, description="Who approved the rows (satisfies require_approval for the batch's jobs; recorded)."
     )
-    due_by: datetime | None = None
+    due_by: DueBy = None
 
 
 class BatchAccepted(BaseModel):

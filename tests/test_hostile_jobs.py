@@ -136,11 +136,11 @@ def test_embedded_worker_backoff_of_a_failing_job_does_not_block_the_thread(
     real = dispatch.render_job
     calls: list[float] = []
 
-    def render(svc_: Services, job_id: str) -> str:
+    def render(svc_: Services, job_id: str, taken: Any = None) -> str:
         if job_id == flaky.id and not calls:
             calls.append(time.monotonic())
             raise OSError(5, "I/O error")  # the storage hiccups once
-        return real(svc_, job_id)
+        return real(svc_, job_id, taken)
 
     monkeypatch.setattr(dispatch, "render_job", render)
     d = LocalDispatcher(svc, threads=1)

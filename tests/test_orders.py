@@ -209,7 +209,7 @@ def test_held_job_waits_for_an_audited_review(client: Any, hook_url: str) -> Non
     job = wait_ready(client, jid)
     assert job["state"] == "ready", job
     kinds = [e["kind"] for e in job["timeline"]]
-    assert kinds == ["held", "approved", "rendering", "ready"]
+    assert kinds == ["held", "approved", "taken", "rendering", "ready"]
     review = job["timeline"][1]
     assert review["actor"] == "storefront-0/ana" and review["data"] == {"reason": "4 pt is the brand's fine print"}
     assert review["at"] >= job["timeline"][0]["at"]
@@ -268,11 +268,11 @@ def test_production_states_reprints_timeline_webhooks_and_metrics(client: Any, h
     assert job["production"] == "shipped" and job["reprints"] == 1
     assert {a["name"]: a["sha256"] for a in job["artifacts"]} == first_files
     kinds = [e["kind"] for e in job["timeline"]]
-    assert kinds == ["queued", "rendering", "ready", "accepted", "printed", "qc_failed", "accepted", "printed",
-                     "shipped"]  # fmt: skip
-    qc = job["timeline"][5]
+    assert kinds == ["queued", "taken", "rendering", "ready", "accepted", "printed", "qc_failed", "accepted",
+                     "printed", "shipped"]  # fmt: skip
+    qc = job["timeline"][6]
     assert qc["data"] == {"reason": "colour_off", "note": "cyan cast", "photo_asset_id": photo, "reprint": 1}
-    assert job["timeline"][3]["actor"] == "print-unit-1/li"
+    assert job["timeline"][4]["actor"] == "print-unit-1/li"
 
     def order_events() -> list[tuple[dict[str, str], dict[str, Any]]]:  # the worker's "ready" one may come late
         calls = [(h, json.loads(b)) for h, b in _Hooks.calls]
@@ -282,7 +282,7 @@ def test_production_states_reprints_timeline_webhooks_and_metrics(client: Any, h
     while len(order_events()) < 7 and time.monotonic() < deadline:
         time.sleep(0.05)
     got = [g for _, g in order_events()]
-    assert [g["event"]["kind"] for g in got] == kinds[3:]  # one webhook per production state, in order
+    assert [g["event"]["kind"] for g in got] == kinds[4:]  # one webhook per production state, in order
     headers, _ = order_events()[-1]
     body = next(b for h, b in _Hooks.calls if h is headers)
     mac = hmac.new(SECRET.encode(), f"{headers['X-Render-Timestamp']}.".encode() + body, hashlib.sha256)

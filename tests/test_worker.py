@@ -476,10 +476,10 @@ def test_embedded_worker_keeps_a_job_whose_failure_the_store_cannot_record(
     real_render, real_fail = dispatch.render_job, svc.store.fail
     outage = {"on": True}
 
-    def render(svc_: Services, job_id: str) -> str:
+    def render(svc_: Services, job_id: str, taken: Any = None) -> str:
         if outage["on"]:
             raise JobStoreUnavailable("the job store is full", full=True)
-        return real_render(svc_, job_id)
+        return real_render(svc_, job_id, taken)
 
     def fail(job_id: str, err: dict) -> None:
         if outage["on"]:

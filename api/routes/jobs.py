@@ -168,7 +168,8 @@ def print_queue(
     key: PrintUnit,
     limit: Annotated[int | None, Query(ge=1, le=500)] = None,
     cursor: Annotated[
-        str | None, Query(max_length=120, pattern=r"^[01]:[0-9.e+]+:[0-9.e+]+:[0-9a-f]{32}$", description="next_cursor")
+        str | None,
+        Query(max_length=120, pattern=r"^[012]:[0-9.e+]+:[0-9.e+]+:[0-9a-f]{32}$", description="next_cursor"),
     ] = None,
     template: Annotated[str | None, Query(max_length=64, description="Only jobs for this product")] = None,
     output_profile: Annotated[

@@ -1,6 +1,6 @@
-"""Dispatchers: how an accepted job reaches a worker — :class:`RqDispatcher` (RQ queues on Redis, express
-and standard, JSON payloads, explicit ``job_timeout`` / ``retry`` / ``job_id``) or :class:`LocalDispatcher`
-(an embedded thread in the API process when there is no Redis)."""
+"""Dispatchers: how an accepted job reaches a worker — :class:`RqDispatcher` (RQ queues on Redis, same_day,
+express and standard, JSON payloads, explicit ``job_timeout`` / ``retry`` / ``job_id``) or
+:class:`LocalDispatcher` (an embedded thread in the API process when there is no Redis)."""
 
 from __future__ import annotations
 
@@ -15,11 +15,12 @@ from collections.abc import Iterator
 from datetime import UTC
 from typing import Any
 
-from .jobs import fail_timed_out, render_job, rq_render_job
+from .jobs import Taken, fail_timed_out, render_job, rq_render_job
 from .maintenance import maintain, reconcile
 from .services import Services
 from .step_metrics import Histograms, RedisStepSink
 from .store import JobRecord, JobStoreUnavailable
+from .store_orders import PRIORITIES
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +40,9 @@ class RqDispatcher:
         self.svc = svc
         self.redis = Redis.from_url(redis_url)
         names = svc.settings.queue_names
-        self.queues = {
-            "express": Queue(names[0], connection=self.redis, serializer=JSONSerializer),
-            "standard": Queue(names[1], connection=self.redis, serializer=JSONSerializer),
+        self.queues = {  # highest priority first (a worker polls them in this order)
+            p: Queue(name, connection=self.redis, serializer=JSONSerializer)
+            for p, name in zip(PRIORITIES, names, strict=True)
         }
         self._popped: dict[str, float] = {}  # rq id -> when this process first saw it popped but not started
         self.steps = RedisStepSink(self.redis, f"{svc.settings.queue_prefix}metrics:steps")
@@ -120,7 +121,8 @@ class RqDispatcher:
 
 
 class LocalDispatcher:
-    """The embedded default (no Redis): render threads in this process, ``express`` before ``standard``."""
+    """The embedded default (no Redis): render threads in this process, ``same_day``, then ``express``, before
+    ``standard``."""
 
     def __init__(self, svc: Services, threads: int = 1) -> None:
         self.svc = svc
@@ -160,17 +162,17 @@ class LocalDispatcher:
             return False
         with self._lock:
             self._mine.add(f"local-{rec.id}-a{rec.attempt + 1}")
-        self.q.put((0 if rec.priority == "express" else 1, seq, rec.id))
+        self.q.put((PRIORITIES.index(rec.priority), seq, rec.id))
         return True
 
-    def _render_with_timeout(self, job_id: str) -> str:
+    def _render_with_timeout(self, job_id: str, taken: Taken | None = None) -> str:
         """``render_job`` in its own thread, waited on for ``job_timeout`` s. A thread cannot be killed: on
         timeout the job is failed (so the late render can never publish) and the thread is left to finish."""
         box: list[BaseException | str] = []
 
         def run() -> None:
             try:
-                box.append(render_job(self.svc, job_id))
+                box.append(render_job(self.svc, job_id, taken))
             except BaseException as exc:
                 box.append(exc)
 
@@ -204,11 +206,12 @@ class LocalDispatcher:
         back on the queue after its backoff by a timer: this thread never sleeps through a backoff, so a job
         that keeps failing holds it for its own attempts only, never for the minutes of their intervals."""
         while not self._stop.is_set():
-            _, _, job_id = self.q.get()
+            rank, _, job_id = self.q.get()
             if not job_id:
                 return
+            taken = Taken(job_id, time.time(), threading.current_thread().name, PRIORITIES[rank])
             try:
-                self._render_with_timeout(job_id)  # "timeout" is final as well: no retry
+                self._render_with_timeout(job_id, taken)  # "timeout" is final as well: no retry
                 with self._lock:
                     self._tries.pop(job_id, None)
             except Exception:

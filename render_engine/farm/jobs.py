@@ -20,7 +20,7 @@ import os
 import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..layout.prepared import Prepared
 from ..model.design import Design, parse_design
@@ -58,14 +58,39 @@ def _lease(svc: Services, job_id: str) -> Iterator[None]:
         t.join(timeout=5)
 
 
-def render_job(svc: Services, job_id: str) -> str:
-    """Render one job (idempotent). Returns the final state; raises on transient failures (to retry)."""
+class Taken(NamedTuple):
+    """When and by whom a job was taken off its queue: the worker's dequeue, before its render starts (an RQ
+    worker forks a work horse in between, so the horse's own start time is later by the fork)."""
+
+    job_id: str
+    at: float
+    worker: str
+    queue: str
+
+
+_taken: Taken | None = None  # set by the RQ worker process just before it forks the job's work horse
+
+
+def note_taken(taken: Taken) -> None:
+    """Called by the RQ worker (:mod:`.worker`) as it takes a job; the horse it forks inherits the value."""
+    global _taken
+    _taken = taken
+
+
+def render_job(svc: Services, job_id: str, taken: Taken | None = None) -> str:
+    """Render one job (idempotent). Returns the final state; raises on transient failures (to retry).
+    ``taken``: when the worker took it off its queue (recorded as ``taken_at`` and a ``taken`` event)."""
     rec = svc.store.start(job_id, svc.settings.lease_seconds)
     if rec is None:
         existing = svc.store.get(job_id)
         state = existing.state if existing else "missing"
         log.info("job already %s; nothing to do", state, extra={"job_id": job_id})
         return state
+    if taken is not None and taken.job_id == job_id:
+        try:
+            svc.store.take(job_id, taken.at, taken.worker, taken.queue, rec.attempt)
+        except Exception:  # a record of when, never a reason to fail the render
+            log.warning("take time not recorded", extra={"job_id": job_id}, exc_info=True)
     log.info("rendering", extra={"job_id": job_id, "attempt": rec.attempt})
     steps: dict[str, dict[str, float]] = {}
     try:
@@ -325,4 +350,4 @@ def _process_services() -> Services:
 def rq_render_job(job_id: str) -> str:
     """The RQ entry point, with one JSON argument (also importable as ``render_engine.farm.worker.rq_render_job``,
     the path jobs enqueued before the farm was split into modules name)."""
-    return render_job(_process_services(), job_id)
+    return render_job(_process_services(), job_id, _taken)

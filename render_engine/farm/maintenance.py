@@ -1,7 +1,8 @@
 """Reconciler and maintenance: :func:`reconcile` re-enqueues accepted jobs Redis lost (flush, restart without
 persistence) and jobs whose worker died mid-render (lease expired), under a Redis lock so several workers do
 not race; :func:`maintain` runs after each reconciler pass: temp folders of dead renders, job retention
-(:func:`purge_expired`), asset retention (:func:`collect_assets`). Storage I/O runs outside the RQ worker's
+(:func:`purge_expired`), asset retention (:func:`collect_assets`), re-routing of jobs whose print unit is
+off, gone or over capacity (:func:`reroute_pass`, :mod:`.rerouting`). Storage I/O runs outside the RQ worker's
 fork guard; only job-store calls are inside it."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from .rerouting import rebalance, registry_file
 from .services import Dispatcher, Services
 from .store import JobRecord
 
@@ -116,9 +118,20 @@ def maintain(svc: Services, guard: StoreGuard = contextlib.nullcontext) -> None:
     global _last_asset_gc
     svc.storage.sweep_tmp(older_than=svc.settings.job_timeout + svc.settings.lease_seconds)
     purge_expired(svc, guard=guard)
+    reroute_pass(svc, guard=guard)
     if time.monotonic() - _last_asset_gc >= ASSET_GC_EVERY or _last_asset_gc == 0.0:
         _last_asset_gc = time.monotonic()
         collect_assets(svc, guard=guard)
+
+
+def reroute_pass(svc: Services, guard: StoreGuard = contextlib.nullcontext) -> dict[str, int]:
+    """Re-route jobs of print units switched off, gone or over capacity (:func:`.rerouting.rebalance`), with
+    due dates from the new unit's calendar. Nothing without a registry (``print_units``)."""
+    if svc.settings.print_units is None:
+        return {}
+    registry = registry_file(svc.settings.print_units).get()
+    with guard():
+        return rebalance(svc.store, registry)
 
 
 TRANSIENT_CODES = frozenset({"storage_error", "job_store_unavailable", "job_store_full"})

@@ -13,7 +13,14 @@ still gets the job (flagged ``over_capacity``); when no active unit makes the pr
 
 Due dates (:func:`due_by`): a job accepted after the unit's cut-off, or on a day it does not work, starts
 on its next work day; it is due at the cut-off time ``production_days`` work days after that start day
-(``express`` has its own, shorter count).
+(``express`` has its own, shorter count). A unit may have its own calendar (a site's holidays).
+
+Same day (``same_day`` priority): only units with a ``same_day`` service (its own cut-off, earlier than the
+normal one, and a ship-by time) take it, and only on a work day before that cut-off; the job is due at the
+ship-by time that day. After the cut-off the order is refused (:class:`SameDayUnavailable`, 422 naming
+``priority``): the customer paid for today, so turning it silently into tomorrow would break the promise —
+the storefront offers express instead. A same-day job re-routed after the cut-off (its unit went off) keeps
+its priority and is due at the new unit's next same-day ship-by time (``strict=False``).
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..model.errors import RenderError
 
@@ -45,6 +52,25 @@ class NoPrintUnit(RenderError):
 
     http_status = 422
     code = "no_print_unit"
+
+
+class SameDayUnavailable(RenderError):
+    """Same-day production cannot be promised: no unit offers it, or its cut-off has passed (422 ``priority``)."""
+
+    http_status = 422
+    code = "same_day_unavailable"
+
+
+class SameDay(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    cutoff: dt.time = Field(description="Local time until which a same-day order is taken (work days only).")
+    ship_by: dt.time = Field(description="Local time a same-day order is due (shipped) the same day.")
+
+    @model_validator(mode="after")
+    def _order(self) -> SameDay:
+        if self.ship_by <= self.cutoff:
+            raise ValueError("same_day.ship_by must be after same_day.cutoff")
+        return self
 
 
 class Calendar(BaseModel):
@@ -81,6 +107,8 @@ class PrintUnitSpec(BaseModel):
     timezone: str = "UTC"
     active: bool = True
     rank: int = Field(100, description="Lower is preferred (in-house before vendors, nearer before farther).")
+    same_day: SameDay | None = Field(None, description="The unit's same-day service; none: it takes no same_day.")
+    calendar: Calendar | None = Field(None, description="The unit's own calendar (default: the registry's).")
 
     @field_validator("timezone")
     @classmethod
@@ -101,6 +129,9 @@ class Registry(BaseModel):
     calendar: Calendar = Calendar()
     production_days: ProductionDays = ProductionDays()
     default_cutoff: dt.time = Field(dt.time(14, 0), description="Cut-off (UTC) of jobs no unit is chosen for.")
+    default_same_day: SameDay = Field(
+        SameDay(cutoff=dt.time(11, 0), ship_by=dt.time(17, 0)), description="Same day (UTC) of jobs with no unit."
+    )
     units: tuple[PrintUnitSpec, ...] = ()
 
     @field_validator("units")
@@ -116,7 +147,12 @@ class Registry(BaseModel):
 
     def days(self, template: str, priority: str) -> int:
         d = self.production_days
+        if priority == "same_day":
+            return 0
         return d.express if priority == "express" else d.by_template.get(template, d.standard)
+
+    def calendar_of(self, unit: PrintUnitSpec | None) -> Calendar:
+        return unit.calendar if unit is not None and unit.calendar is not None else self.calendar
 
 
 def load_registry(path: Path) -> Registry:
@@ -162,12 +198,46 @@ def local_midnight(unit: PrintUnitSpec, now: float) -> float:
     return local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
 
 
-def due_by(registry: Registry, unit: PrintUnitSpec | None, template: str, priority: str, now: float) -> float:
-    """When the job is promised to ship (see the module docstring)."""
+def same_day_open(registry: Registry, unit: PrintUnitSpec | None, now: float) -> bool:
+    """Whether ``unit`` (None: no unit) still takes a same-day order at ``now``."""
+    service = unit.same_day if unit is not None else registry.default_same_day
+    if service is None:
+        return False
+    local = dt.datetime.fromtimestamp(now, unit.zone if unit else ZoneInfo("UTC"))
+    return registry.calendar_of(unit).works(local.date()) and local.time() <= service.cutoff
+
+
+def _same_day_refusal(registry: Registry, units: list[PrintUnitSpec | None], now: float) -> SameDayUnavailable:
+    offers = [
+        f"{u.id if u else 'default'} until {s.cutoff:%H:%M} {u.timezone if u else 'UTC'}"
+        for u in units
+        if (s := (u.same_day if u is not None else registry.default_same_day)) is not None
+    ]
+    if not offers:
+        return SameDayUnavailable("no print unit for this product offers same-day production", field="priority")
+    return SameDayUnavailable(
+        f"same-day orders are taken on work days only, {'; '.join(offers)}; order express instead",
+        field="priority",
+    )
+
+
+def due_by(
+    registry: Registry, unit: PrintUnitSpec | None, template: str, priority: str, now: float, *, strict: bool = True
+) -> float:
+    """When the job is promised to ship (see the module docstring). ``strict``: a same-day job past its
+    cut-off is refused (:class:`SameDayUnavailable`); otherwise (re-routing) due the next same-day slot."""
     zone = unit.zone if unit else ZoneInfo("UTC")
     cutoff = unit.cutoff if unit else registry.default_cutoff
-    cal = registry.calendar
+    cal = registry.calendar_of(unit)
     local = dt.datetime.fromtimestamp(now, zone)
+    if priority == "same_day":
+        service = unit.same_day if unit is not None else registry.default_same_day
+        if strict and not same_day_open(registry, unit, now):
+            raise _same_day_refusal(registry, [unit], now)
+        if service is not None:
+            day = local.date() if same_day_open(registry, unit, now) else cal.next_workday(local.date())
+            return dt.datetime.combine(day, service.ship_by, tzinfo=zone).timestamp()
+        priority = "express"  # re-routed to a unit without same day: its fastest promise
     start = local.date()
     if not cal.works(start) or local.time() > cutoff:
         start = cal.next_workday(start)
@@ -178,12 +248,26 @@ def due_by(registry: Registry, unit: PrintUnitSpec | None, template: str, priori
 
 
 def choose_unit(
-    registry: Registry, template: str, load: Mapping[str, int], *, exclude: frozenset[str] = frozenset()
+    registry: Registry,
+    template: str,
+    load: Mapping[str, int],
+    *,
+    exclude: frozenset[str] = frozenset(),
+    priority: str = "standard",
+    now: float | None = None,
+    strict: bool = True,
 ) -> tuple[PrintUnitSpec, bool]:
-    """(unit, over_capacity) for a job of ``template``; ``load``: jobs routed to each unit today."""
+    """(unit, over_capacity) for a job of ``template``; ``load``: jobs routed to each unit today. A
+    ``same_day`` job goes only to units whose same-day service is open at ``now`` (none: refused when
+    ``strict``, else any capable unit with a same-day service, then any capable unit)."""
     capable = [u for u in registry.units if u.active and template in u.products and u.id not in exclude]
     if not capable:
         raise NoPrintUnit(f"no active print unit makes {template!r}", field="design.template")
+    if priority == "same_day" and now is not None:
+        open_now = [u for u in capable if same_day_open(registry, u, now)]
+        if not open_now and strict:
+            raise _same_day_refusal(registry, list(capable), now)
+        capable = open_now or [u for u in capable if u.same_day is not None] or capable
     left = {u.id: u.daily_capacity - load.get(u.id, 0) for u in capable}
     free = [u for u in capable if left[u.id] > 0]
     best = min(free or capable, key=lambda u: (u.rank, -left[u.id], u.id))

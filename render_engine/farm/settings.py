@@ -256,6 +256,7 @@ class ServiceSettings(BaseSettings):
         return parse_api_keys(self.api_keys)
 
     @property
-    def queue_names(self) -> tuple[str, str]:
-        """Highest priority first: an RQ worker listening on both always drains ``express`` first."""
-        return (f"{self.queue_prefix}express", f"{self.queue_prefix}standard")
+    def queue_names(self) -> tuple[str, str, str]:
+        """Highest priority first: an RQ worker listening on all three always drains ``same_day``, then
+        ``express``, before ``standard``."""
+        return (f"{self.queue_prefix}same_day", f"{self.queue_prefix}express", f"{self.queue_prefix}standard")

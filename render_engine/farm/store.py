@@ -40,10 +40,10 @@ from typing import Any, Literal, Protocol
 from ..model.errors import RenderError
 from .store_base import IdempotencyConflict, asset_refs
 from .store_batches import BatchStore, batch_schema
-from .store_orders import DUE_SORT, NO_DUE, PRIORITY_RANK, OrderStore, order_schema
+from .store_orders import DUE_SORT, NO_DUE, PRIORITIES, PRIORITY_RANK, OrderStore, order_schema
 
 State = Literal["held", "queued", "rendering", "ready", "failed"]
-Priority = Literal["express", "standard"]
+Priority = Literal["same_day", "express", "standard"]
 
 _COLUMNS = """
     id TEXT PRIMARY KEY,
@@ -125,11 +125,12 @@ class JobRecord:
     reprints: int = 0
     batch_id: str | None = None  # the bulk order (store_batches) the job is a row of
     batch_row: int | None = None
+    taken_at: float | None = None  # a worker took the latest attempt off its queue (store_orders.take)
 
     def queue_key(self) -> tuple[int, float, float, str]:
         """Where the job sorts in the print queue (and its page cursor): priority rank, due date, age."""
-        rank = 0 if self.priority == "express" else 1
-        return (rank, NO_DUE if self.due_by is None else self.due_by, self.finished_at or 0.0, self.id)
+        due = NO_DUE if self.due_by is None else self.due_by
+        return (PRIORITIES.index(self.priority), due, self.finished_at or 0.0, self.id)
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> JobRecord:
@@ -151,11 +152,8 @@ class JobRecord:
             error=json.loads(row["error"]) if row["error"] else None,
             print_unit=row["print_unit"],
             due_by=row["due_by"],
-            production=row["production"],
-            production_at=row["production_at"],
-            reprints=row["reprints"],
-            batch_id=row["batch_id"],
-            batch_row=row["batch_row"],
+            # the columns store_orders / store_batches added, by the same name
+            **{k: row[k] for k in ("production", "production_at", "reprints", "batch_id", "batch_row", "taken_at")},
         )
 
 
@@ -403,8 +401,8 @@ class JobStore(OrderStore, BatchStore, ABC):
         print_unit: str | None = None,
         batch: str | None = None,
     ) -> list[JobRecord]:
-        """Ready and not acknowledged (reprints after ``qc_failed`` again), in production order: express
-        first, then the earliest ``due_by`` (none: last), then the oldest; keyset pagination on
+        """Ready and not acknowledged (reprints after ``qc_failed`` again), in production order: same_day,
+        express, then standard, each by the earliest ``due_by`` (none: last), then the oldest; keyset pagination on
         ``queue_key`` (:meth:`JobRecord.queue_key`: rank, due, finished_at, id).
 
         Filters match what the API recorded: ``design.template``, ``output_profile`` (the template's ICC

@@ -6,7 +6,7 @@ Tables and columns (added to older stores on open):
 
 * ``jobs.print_unit`` (routing; was only in the request JSON), ``due_by``, ``production`` (the last state a
   print unit reported), ``production_at``, ``reprints`` (``qc_failed`` count), ``sheet_id`` (the gang sheet
-  the job was imposed on);
+  the job was imposed on), ``taken_at``/``taken_by`` (the worker that took the latest attempt off its queue);
 * ``job_events``: the audited timeline — one row per event (``seq`` per job), who (``actor``: the API key's
   name, plus a person the request names), when, and its data (reason, note, photo asset, unit...).
 
@@ -30,6 +30,8 @@ ORDER_COLUMNS = (
     ("production_at", "{real}"),
     ("reprints", "INTEGER NOT NULL DEFAULT 0"),
     ("sheet_id", "TEXT"),
+    ("taken_at", "{real}"),  # when a worker took the job's latest attempt off its queue (store_takes)
+    ("taken_by", "TEXT"),
 )
 EVENTS_TABLE = (
     "CREATE TABLE IF NOT EXISTS job_events (job_id TEXT NOT NULL, seq INTEGER NOT NULL, at {real} NOT NULL,"
@@ -40,7 +42,9 @@ ORDER_INDEXES = (
     "CREATE INDEX IF NOT EXISTS job_events_kind ON job_events (kind)",
     "CREATE INDEX IF NOT EXISTS jobs_due ON jobs (due_by)",  # /metrics: at risk, overdue
 )
-PRIORITY_RANK = "(CASE priority WHEN 'express' THEN 0 ELSE 1 END)"
+PRIORITIES = ("same_day", "express", "standard")
+"""Highest first: the print queue's order, the RQ queues' polling order, ``/metrics`` labels."""
+PRIORITY_RANK = "(CASE priority WHEN 'same_day' THEN 0 WHEN 'express' THEN 1 ELSE 2 END)"
 NO_DUE = 9.0e15  # sorts after every real due date
 DUE_SORT = f"COALESCE(due_by, {NO_DUE!r})"
 
@@ -94,6 +98,14 @@ class OrderStore:
             "INSERT INTO job_events (job_id, seq, at, kind, actor, data) VALUES (?, ?, ?, ?, ?, ?)",
             (job_id, int(row["n"]) + 1, time.time() if at is None else at, kind, actor, json.dumps(data)),
         )
+
+    def take(self, job_id: str, at: float, worker: str, queue: str, attempt: int) -> None:
+        """A worker took attempt ``attempt`` off queue ``queue`` at ``at`` (its dequeue time, recorded before
+        the render starts): ``taken_at``/``taken_by`` and a ``taken`` event on the timeline."""
+        with self._conn(immediate=True) as c:
+            self._lock_job(c, job_id)
+            c.execute("UPDATE jobs SET taken_at = ?, taken_by = ? WHERE id = ?", (at, worker, job_id))
+            self.add_event(c, job_id, "taken", worker, {"queue": queue, "attempt": attempt}, at=at)
 
     def events(self, job_id: str) -> list[dict[str, Any]]:
         """The job's stored timeline, oldest first: ``{seq, at, kind, actor, data}``."""
@@ -216,10 +228,14 @@ class OrderStore:
             "shipped_on_time": int(on_time["n"]),
         }
 
-    def route(self, job_id: str, unit: str | None, actor: str, data: dict[str, Any], *, only_if: str | None) -> Any:
+    def route(
+        self, job_id: str, unit: str | None, actor: str, data: dict[str, Any], *, only_if: str | None,
+        due_by: float | None = None,
+    ) -> Any:  # fmt: skip
         """Assign the job to ``unit`` (routing, re-routing, manual override) and record why. ``only_if``: the
         unit it must still be routed to (a re-route that lost a race changes nothing: Conflict). A job a unit
-        has already accepted keeps its unit (Conflict)."""
+        has already accepted keeps its unit (Conflict). ``due_by``: its new due date (the new unit's calendar
+        and cut-off), recorded on the timeline with the old one."""
         now = time.time()
         with self._conn(immediate=True) as c:
             self._lock_job(c, job_id)
@@ -231,6 +247,9 @@ class OrderStore:
             if rec.production not in (None, "qc_failed") or rec.state == "failed":
                 raise Conflict(f"job is {rec.production or rec.state}; it stays with its print unit", rec.state)
             c.execute("UPDATE jobs SET print_unit = ?, updated_at = ? WHERE id = ?", (unit, now, job_id))
+            if due_by is not None and due_by != rec.due_by:
+                c.execute("UPDATE jobs SET due_by = ? WHERE id = ?", (due_by, job_id))
+                data = {**data, "due_by": {"from": rec.due_by, "to": due_by}}
             self.add_event(c, job_id, "routed", actor, {**data, "from": rec.print_unit, "to": unit}, now)
             return self._record(c, job_id)
 
@@ -279,6 +298,16 @@ class OrderStore:
                 (unit,),
             ).fetchall()
         return [r["id"] for r in rows]
+
+    def routed_units(self) -> set[str]:
+        """Units that have jobs not yet taken (maintenance re-routes those of units no longer in the registry)."""
+        with self._conn() as c:
+            rows = c.execute(
+                "SELECT DISTINCT print_unit FROM jobs WHERE print_unit IS NOT NULL"
+                " AND state IN ('held', 'queued', 'rendering', 'ready')"
+                " AND (production IS NULL OR production = 'qc_failed')"
+            ).fetchall()
+        return {r["print_unit"] for r in rows}
 
     def claim_for_sheet(self, sheet_id: str, job_ids: list[str], actor: str) -> list[str]:
         """Put waiting jobs on a sheet: each one only if it is still ready, not taken and on no sheet (one
