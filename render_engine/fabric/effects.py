@@ -63,12 +63,40 @@ def clip_path(clip: Any, where: str, m: Matrix, out: Matrix, outer: Bounds) -> s
     if not isinstance(clip, dict):
         raise DesignError("a clipPath is a Fabric object", field=where)
     kind = kind_of(clip.get("type"))
-    if kind not in _CLIP_KINDS:
+    if kind not in _CLIP_KINDS and kind != "group":
         raise DesignError(
-            "a clipPath is a rect, circle, ellipse, triangle, polygon, polyline or path", field=f"{where}.type"
+            "a clipPath is a rect, circle, ellipse, triangle, polygon, polyline, path or a group of them",
+            field=f"{where}.type",
         )
     if clip.get("clipPath"):
         raise DesignError("nested clipPaths are not supported", field=f"{where}.clipPath")
+    cm = object_matrix(clip, where, kind)
+    if clip.get("absolutePositioned"):
+        try:
+            cm = cm.then(inverse(m))
+        except ValueError:
+            raise DesignError("the clipped object has no area", field=where) from None
+    full = cm.then(out)
+    if kind == "group":  # the union of its children's fill areas, each wound the same way (nonzero)
+        children = clip.get("objects")
+        if not isinstance(children, list) or not children:
+            raise DesignError("a group clipPath needs objects", field=f"{where}.objects")
+        parts: list[tuple[Cmds, Matrix]] = []
+        for j, child in enumerate(children):
+            at = f"{where}.objects[{j}]"
+            ckind = kind_of(child.get("type")) if isinstance(child, dict) else None
+            if ckind not in _CLIP_KINDS or child.get("clipPath"):
+                raise DesignError("a group clipPath holds rects, circles, ellipses, polygons, paths", field=at)
+            ccmds = _shape_cmds(child, at, str(ckind))
+            cfull = object_matrix(child, at, str(ckind)).then(full)
+            parts.append((_wound(ccmds, cfull), cfull))
+        return _inverted(clip, " ".join(cmds_d(c, f) for c, f in parts), parts, outer)
+    cmds = _shape_cmds(clip, where, str(kind))
+    return _inverted(clip, cmds_d(cmds, full), [(cmds, full)], outer)
+
+
+def _shape_cmds(clip: Mapping[str, Any], where: str, kind: str) -> Cmds:
+    """A clip shape's outline in its centred local px."""
     w, h = dims(clip, where, kind)
     cmds: Cmds
     if kind == "rect":
@@ -87,17 +115,40 @@ def clip_path(clip: Any, where: str, m: Matrix, out: Matrix, outer: Bounds) -> s
         bx, by, bw, bh = path_bounds(raw_cmds)
         pox, poy = bx + bw / 2, by + bh / 2
         cmds = [(c[0], [float(v) - (pox if i % 2 == 0 else poy) for i, v in enumerate(c[1:])]) for c in raw_cmds]
-    cm = object_matrix(clip, where, kind)
-    if clip.get("absolutePositioned"):
-        try:
-            cm = cm.then(inverse(m))
-        except ValueError:
-            raise DesignError("the clipped object has no area", field=where) from None
-    full = cm.then(out)
-    d = cmds_d(cmds, full)
+    return cmds
+
+
+def _area(cmds: Cmds, m: Matrix) -> float:
+    """Twice the signed area of the outline's points through ``m`` (> 0: clockwise with y down)."""
+    pts = [m.apply((a[i], a[i + 1])) for _op, a in cmds for i in range(0, len(a), 2)]
+    return sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(pts, pts[1:] + pts[:1], strict=True))
+
+
+def _wound(cmds: Cmds, m: Matrix) -> Cmds:
+    """``cmds`` running clockwise (y down) through ``m``: a single outline is reversed when it runs the other
+    way, so outlines drawn together make their union under the nonzero rule."""
+    if sum(1 for op, _a in cmds if op == "M") != 1 or cmds[0][0] != "M" or _area(cmds, m) >= 0:
+        return cmds
+    closed = cmds[-1][0] == "Z"
+    segs = [c for c in cmds[1:] if c[0] != "Z"]
+    ends = [cmds[0][1][:2]] + [c[1][-2:] for c in segs]
+    out: Cmds = [("M", list(ends[-1]))]
+    for k in range(len(segs) - 1, -1, -1):
+        op, a = segs[k]
+        prev = list(ends[k])
+        if op == "C":
+            out.append(("C", [a[2], a[3], a[0], a[1], *prev]))
+        elif op == "Q":
+            out.append(("Q", [a[0], a[1], *prev]))
+        else:
+            out.append(("L", prev))
+    return [*out, ("Z", [])] if closed else out
+
+
+def _inverted(clip: Mapping[str, Any], d: str, parts: list[tuple[Cmds, Matrix]], outer: Bounds) -> str:
+    """``d``, or for an ``inverted`` clip ``outer`` wound against the shapes with them as holes."""
     if clip.get("inverted"):
-        pts = [full.apply((a[i], a[i + 1])) for _op, a in cmds for i in range(0, len(a), 2)]
-        area = sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(pts, pts[1:] + pts[:1], strict=True))
+        area = sum(_area(c, f) for c, f in parts)
         x0, y0, x1, y1 = outer
         ring = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
         if area > 0:  # the shape runs clockwise (y down): the outer ring runs the other way

@@ -183,6 +183,28 @@ module.exports = ({ F, fabric, createCanvas, photo, star, TL }) => {
         new F.Text('with a shadow', { left: 300, top: 320, originX: 'center', originY: 'center', fontFamily: 'Noto Serif', fontSize: 40, fill: '#512e5f', backgroundColor: '#f4ecf7', shadow: new F.Shadow({ color: 'rgba(0,0,0,0.3)', blur: 5, offsetX: 3, offsetY: 3 }) }),
       ],
     }),
+    group_clip_photo: () => ({
+      // a photo masked by a group of shapes (two hearts' worth of circles and a triangle), and a rect with an
+      // inverted group clip (two holes)
+      width: 600, height: 400, background: '#ffffff',
+      objects: [
+        new F.Image(photo(240, 200, 0), {
+          left: 170, top: 200, originX: 'center', originY: 'center', scaleX: 1.4, scaleY: 1.4,
+          clipPath: new F.Group([
+            new F.Circle({ radius: 40, left: -38, top: -25, originX: 'center', originY: 'center' }),
+            new F.Circle({ radius: 40, left: 38, top: -25, originX: 'center', originY: 'center' }),
+            new F.Polygon([{ x: -76, y: -10 }, { x: 76, y: -10 }, { x: 0, y: 80 }], { left: 0, top: 25, originX: 'center', originY: 'center' }),
+          ]),
+        }),
+        new F.Rect({
+          left: 440, top: 200, width: 240, height: 180, originX: 'center', originY: 'center', fill: '#2e86c1', strokeWidth: 0,
+          clipPath: new F.Group([
+            new F.Circle({ radius: 35, left: -50, top: 0, originX: 'center', originY: 'center' }),
+            new F.Rect({ width: 60, height: 60, left: 50, top: 0, originX: 'center', originY: 'center', angle: 45 }),
+          ], { inverted: true }),
+        }),
+      ],
+    }),
     knockout_text: () => ({
       width: 500, height: 300,
       objects: [
