@@ -27,7 +27,20 @@ from .deps import AppState
 from .headers import SecurityHeadersMiddleware
 from .limits import BodyLimitMiddleware, JsonDepthMiddleware
 from .metrics import Metrics
-from .routes import assets, batches, catalog, demo, design_templates, health, jobs, orders, previews, sheets, units
+from .routes import (
+    assets,
+    batches,
+    catalog,
+    demo,
+    design_templates,
+    fonts,
+    health,
+    jobs,
+    orders,
+    previews,
+    sheets,
+    units,
+)
 
 
 class MetricsMiddleware:
@@ -108,6 +121,7 @@ def create_app(
     app.include_router(sheets.router, prefix="/v1")
     app.include_router(previews.router, prefix="/v1")
     app.include_router(catalog.router, prefix="/v1")
+    app.include_router(fonts.router, prefix="/v1")
     app.include_router(design_templates.router, prefix="/v1")
     app.include_router(batches.router, prefix="/v1")
     app.include_router(health.router)

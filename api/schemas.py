@@ -42,6 +42,21 @@ class AssetOut(BaseModel):
     bytes: int
 
 
+class FontOut(BaseModel):
+    font_id: str = Field(description="SHA-256 of the sanitised font as stored (the same upload twice: one file).")
+    family: str = Field(description="The family name read from the font (name ID 16, else 1).")
+    family_id: str = Field(
+        description="Name it in a design's font.family (or Fabric fontFamily): this storefront only."
+    )
+    weight: int
+    style: Literal["normal", "italic"]
+    format: Literal["ttf", "otf", "woff2"] = Field(description="Of the upload; a WOFF2 is stored decompressed.")
+    fs_type: int = Field(description="OS/2 fsType, the foundry's embedding permission.")
+    embedding: Literal["installable", "preview-print", "editable"]
+    glyphs: int
+    bytes: int = Field(description="Size of the stored (sanitised) font.")
+
+
 class Outputs(BaseModel):
     model_config = ConfigDict(extra="forbid")
     formats: list[Literal["pdf", "png"]] | None = Field(

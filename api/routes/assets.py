@@ -37,7 +37,7 @@ UPLOAD_BODY = {
 }
 
 
-async def _chunks(request: Request) -> AsyncIterator[bytes]:
+async def upload_chunks(request: Request) -> AsyncIterator[bytes]:
     ctype = request.headers.get("content-type", "")
     if ctype.startswith("multipart/form-data"):
         form = await request.form(max_files=1, max_fields=5)
@@ -88,7 +88,7 @@ async def upload_asset(request: Request, state: State, key: Storefront) -> Asset
     try:
         try:
             with os.fdopen(fd, "wb") as fh:
-                async for block in _chunks(request):
+                async for block in upload_chunks(request):
                     size += len(block)
                     if size > limit:
                         raise LimitExceeded(f"asset over the {limit} byte limit", field="body")

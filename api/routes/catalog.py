@@ -58,5 +58,18 @@ def get_template(template_id: str, state: State, key: Storefront) -> dict[str, A
 
 @router.get("/fonts", responses=ERROR_RESPONSES)
 def list_fonts(state: State, key: Storefront) -> dict[str, list[dict[str, Any]]]:
-    """Bundled font families with scripts, styles and licenses."""
-    return {"fonts": state.services.engine.fonts.describe()}
+    """Bundled font families with scripts, styles and licenses; ``storefront``: the families this storefront
+    uploaded (``POST /v1/fonts``)."""
+    from render_engine.inputs.font_folder import scan_font_folder
+
+    from .fonts import storefront_fonts_dir
+
+    folder = storefront_fonts_dir(state.services.settings, key)
+    own = scan_font_folder(folder) if folder.is_dir() else {}
+    uploaded: list[dict[str, Any]] = []
+    for fid, fam in sorted(own.items()):
+        styles = fam["styles"]
+        assert isinstance(styles, list)
+        kinds = [{"weight": s["weight"], "style": s["style"]} for s in styles]
+        uploaded.append({"id": fid, "family": fam["family"], "styles": kinds})
+    return {"fonts": state.services.engine.fonts.describe(), "storefront": uploaded}

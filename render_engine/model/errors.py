@@ -70,6 +70,13 @@ class AssetError(RenderError):
     http_status = 422
 
 
+class InvalidFont(AssetError):
+    """An uploaded font is not a sound TTF/OTF/WOFF2 (the OpenType Sanitizer refused it), or its licence
+    (OS/2 fsType) forbids embedding it in a print file."""
+
+    code = "invalid_font"
+
+
 class LimitExceeded(RenderError):
     """A hard safety limit (pixels, bytes, layers, text length...) was exceeded."""
 
