@@ -326,3 +326,30 @@ def test_public_api_returns_files_per_part_and_keeps_v1(tmp_path: Path) -> None:
     assert exc.value.field == "out"
     v1 = render_design(V1_EXAMPLES[0], format="png", dpi=20)
     assert v1.parts == () and v1.part is None and v1.pages == 1
+
+
+def test_a_photo_under_a_large_text_box_renders_on_every_garment_side(tmp_path: Path) -> None:
+    """A full-bleed, enlarged photo under a name set in the whole print area (the demo's t-shirt back): the text
+    tile blends over the page the photo was inserted into, reading the photo a second time; a sequential JPEG
+    decode failed there ("out of order read", every PNG of such a design, v1 products too)."""
+    photo = {
+        "type": "image",
+        "asset": "assets/landscape.jpg",
+        "box": {"x": 0, "y": 0, "width": 304.8, "height": 406.4},
+        "fit": "cover",
+        "crop": "auto",
+    }
+    name = {
+        "type": "text",
+        "text": "Grandma Rose",
+        "font": {"family": "dancing-script", "weight": 700},
+        "size": 44,
+        "box": {"x": 0, "y": 0, "width": 304.8, "height": 406.4},
+        "align": "center",
+        "valign": "middle",
+        "shrink_to_fit": True,
+    }
+    v1 = render_design({"version": 1, "template": "tshirt-front-dtg", "layers": [photo, name]}, base_dir=EXAMPLES)
+    back = render_design(_design("tshirt-dtg", back=[photo, name]), base_dir=EXAMPLES)
+    assert v1.pixels == back.pixels == (3600, 4800)
+    assert back.parts[0].part == "back" and back.data == v1.data  # same surface geometry: the same bytes

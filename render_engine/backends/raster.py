@@ -200,7 +200,9 @@ def _image(item: ImageItem, c: Canvas) -> Tile | None:
     x0, y0, w, h = c.span(item.dest)
     field = f"layers[{item.layer}]"
     upright = not item.rotation % 360 and item.transform is None
-    img = placed_pixels(item.info, item.crop, w, h, field, sequential=upright, pixelated=item.pixelated)
+    # random access: a photo inserted into the page is read again by every tile blended over it (text, shapes),
+    # and two readers drifting apart fail a sequential JPEG decode ("out of order read")
+    img = placed_pixels(item.info, item.crop, w, h, field, sequential=False, pixelated=item.pixelated)
     plain = upright and item.opacity >= 1 and item.clip is None and item.page_clip is None and not item.extra_clips
     if plain:  # opaque RGB tiles are inserted, not composited
         return img.copy(interpretation="srgb"), x0, y0
