@@ -164,3 +164,21 @@ def test_a_face_on_the_spine_or_in_the_gutter_is_a_warning() -> None:
     by_code = {(f.code, f.to_dict().get("surface")) for f in report.findings}
     assert ("book.face_on_fold", "cover") in by_code, sorted(by_code)
     assert ("book.face_in_gutter", "page-1") in by_code, sorted(by_code)
+
+
+def test_the_designs_paper_sizes_the_spine(tmp_path: Path) -> None:
+    """silk-200 is 200 gsm x bulk 0.90 = 0.180 mm a leaf: 48 pages -> 24 x 0.180 + 6 = 10.32 mm of spine."""
+    design = {**_book(48), "paper": "silk-200"}
+    r = render_design(design, tmp_path / "book")
+    cover = next(p for p in r.parts if p.part == "cover")
+    assert cover.path is not None
+    with pikepdf.open(cover.path) as pdf:
+        x0, _, x1, _ = _box_mm(pdf.pages[0], "/TrimBox")
+    spine = 24 * 200 * 0.90 / 1000 + 2 * 3.0
+    assert x1 - x0 == pytest.approx(2 * 0.8 * IN + 2 * (8 * IN - 0.16 * IN) + 2 * 0.4 * IN + spine, abs=0.1)
+    with pytest.raises(DesignError) as exc:
+        preflight({**_book(48), "paper": "silk-20"})
+    assert exc.value.field == "paper" and "did you mean silk-200" in str(exc.value)
+    with pytest.raises(DesignError) as exc:
+        preflight({"version": 1, "template": "mug-11oz", "paper": "silk-200", "layers": []})
+    assert exc.value.field == "paper"

@@ -48,6 +48,8 @@ def resolve(
     if len(design.layers) > settings.max_layers:
         raise LimitExceeded(f"{len(design.layers)} layers, over the limit of {settings.max_layers}", field="layers")
     anchor_layers(design.layers, None)  # a box still on a cover panel here has no cover (DesignError)
+    if design.paper is not None and template.book is None:
+        raise DesignError(f"template {template.id} is not a book: it has no paper to choose", field="paper")
     images: dict[int, ImageInfo] = {}
     focus: dict[int, Focus] = {}
     svgs: dict[int, SvgDoc] = {}

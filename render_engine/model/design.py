@@ -698,6 +698,10 @@ class Design(Model):
     pages: Annotated[list[SurfaceDesign], Field(max_length=1000)] = Field(
         default_factory=list, description="Layers per page of a multi-page product, in reading order."
     )
+    paper: Annotated[str | None, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")] = Field(
+        None, description="Book products: the interior paper, a name from the template's book.papers (its caliper "
+        "sizes the spine); default book.default_paper."
+    )
     meta: DesignMeta = DesignMeta()
 
     _sources: tuple[str, ...] = PrivateAttr(default=())

@@ -84,6 +84,12 @@ def plan_parts(design: Design, template: Template) -> list[PartPlan]:
                     field=f"surfaces.{name}",
                 )
             )
+    book = template.book
+    if design.paper is not None and book is None:
+        problems.append(DesignError(f"template {template.id} is not a book: it has no paper to choose", field="paper"))
+    elif design.paper is not None and book is not None and design.paper not in book.papers:
+        hint = did_you_mean(design.paper, book.papers)
+        problems.append(DesignError(f"unknown paper{hint}; papers: {', '.join(book.papers)}", field="paper"))
     if template.pages is None and design.pages:
         problems.append(DesignError(f"template {template.id} has no pages; use surfaces", field="pages"))
     elif template.pages is not None and (design.pages or not design.surfaces):
@@ -130,7 +136,7 @@ def _surface_template(template: Template, name: str, design: Design) -> tuple[Te
     """A surface's template; a book's cover is computed from the design's page count (model/cover.py)."""
     if template.book is None or name != COVER:
         return template.surface_template(name), None
-    return cover_template(template, len(design.pages) if design.pages else None)
+    return cover_template(template, len(design.pages) if design.pages else None, design.paper)
 
 
 def select_surface(parts: list[PartPlan], surface: str | None = None, page: int | None = None) -> SurfaceRef:
