@@ -22,13 +22,14 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from render_engine.files import atomic_path, prune_lru
 
 NAME = re.compile(r"^([0-9a-f]{64})\.(jpg|webp|png)$")
 MAX_ENTRIES = 1000
@@ -90,24 +91,21 @@ class RenderCache:
         name = f"{key}.{ext}"
         if not NAME.match(name):
             raise ValueError("bad cache entry name")
-        fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=f".{ext}", dir=self.root)
-        os.close(fd)
-        tmp = Path(tmp_name)
-        meta_tmp = tmp.with_suffix(".json")
-        try:
-            extra = write(tmp) or {}
-            h = hashlib.sha256()
-            with open(tmp, "rb") as fh:
-                while block := fh.read(1 << 20):
-                    h.update(block)
-            meta = {**meta, **extra, "sha256": h.hexdigest(), "bytes": tmp.stat().st_size}
-            with open(meta_tmp, "w", encoding="utf-8") as fh:
-                json.dump(meta, fh, sort_keys=True)
-            os.replace(meta_tmp, self.root / f"{name}.json")
-            os.replace(tmp, self.root / name)
-        finally:
-            tmp.unlink(missing_ok=True)
-            meta_tmp.unlink(missing_ok=True)
+        # not fsynced, left 0600 (see the module docstring); ``.tmp-*`` is what prune() sweeps when stale
+        with atomic_path(self.root / name, prefix=".tmp-", suffix=f".{ext}", fsync=False) as tmp:
+            meta_tmp = tmp.with_suffix(".json")
+            try:
+                extra = write(tmp) or {}
+                h = hashlib.sha256()
+                with open(tmp, "rb") as fh:
+                    while block := fh.read(1 << 20):
+                        h.update(block)
+                meta = {**meta, **extra, "sha256": h.hexdigest(), "bytes": tmp.stat().st_size}
+                with open(meta_tmp, "w", encoding="utf-8") as fh:
+                    json.dump(meta, fh, sort_keys=True)
+                os.replace(meta_tmp, self.root / f"{name}.json")  # metadata first, the image (on exit) last
+            finally:
+                meta_tmp.unlink(missing_ok=True)
         with self._lock:
             self._writes += 1
             prune = self._writes % PRUNE_EVERY == 0
@@ -131,7 +129,7 @@ class RenderCache:
 
     def prune(self) -> int:
         """Delete least recently used entries beyond ``max_entries`` and stale temp files; returns entries removed."""
-        entries: list[tuple[float, Path]] = []
+        entries: list[tuple[float, int, Path]] = []
         now = time.time()
         for p in self.root.iterdir():
             with contextlib.suppress(OSError):
@@ -139,16 +137,14 @@ class RenderCache:
                     if now - p.stat().st_mtime > STALE_TMP_SECONDS:
                         p.unlink()
                 elif NAME.match(p.name):
-                    entries.append((p.stat().st_mtime, p))
+                    entries.append((p.stat().st_mtime, 0, p))
                 elif p.suffix == ".json" and NAME.match(p.stem) and not (self.root / p.stem).exists():
                     stale = now - p.stat().st_mtime > STALE_TMP_SECONDS  # metadata of an entry never completed
                     if stale:
                         p.unlink()
-        entries.sort()
-        removed = 0
-        for _, img in entries[: max(0, len(entries) - self.max_entries)]:
-            with contextlib.suppress(OSError):
-                img.unlink()  # the image first: the entry stops being complete before its metadata goes
-                (self.root / f"{img.name}.json").unlink(missing_ok=True)
-                removed += 1
-        return removed
+
+        def remove(img: Path) -> None:
+            img.unlink()  # the image first: the entry stops being complete before its metadata goes
+            (self.root / f"{img.name}.json").unlink(missing_ok=True)
+
+        return prune_lru(entries, remove, max_count=self.max_entries)

@@ -13,7 +13,7 @@ and tests/test_import_rules.py):
    ``benchmarks`` or ``tests``; ``tests`` never import ``benchmarks`` (except the benchmark tests themselves,
    named in ``TESTS_OF_BENCHMARKS``).
 
-4. **Layers inside the engine**, lowest first (``RANKS``): ``model`` < ``inputs`` < ``layout``, ``engine`` <
+4. **Layers inside the engine**, lowest first (``RANKS``): ``model``, ``files`` < ``inputs`` < ``layout``, ``engine`` <
    ``backends`` < ``pipeline`` < ``checks``, ``mockup``, ``fabric`` < ``farm`` < ``public`` < ``cli`` <
    ``testing``: a module never imports a package ranked above its own, and every module of the engine is in
    one of them (a new top-level module or package gets a rank here, and a line in docs/architecture.md).
@@ -46,6 +46,7 @@ SIZE_REASON = "Why one module over 500 lines"
 TOP_LAYER = "render_engine.cli"  # may import the API (``serve``)
 RANKS = {  # render_engine.<first part> -> rank; a module may import its own rank and below (docs/architecture.md)
     "model": 0,
+    "files": 0,  # atomic temp-file-and-rename writing, fsync, mtime-LRU pruning (used by backends, farm, api)
     "inputs": 1,
     "layout": 2,
     "engine": 2,

@@ -6,14 +6,12 @@ A reader never sees a partial file: output appears under its final name only whe
 from __future__ import annotations
 
 import contextlib
-import functools
-import os
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyvips
 
+from .. import files
 from ..model.errors import OutputError
 
 # zlib level 3 with the "sub" row filter. Measured on the 11oz mug print (2747x1097, photo + text):
@@ -25,41 +23,20 @@ PNG_FILTER = "sub"
 
 @contextlib.contextmanager
 def atomic_path(final: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``final``; on success fsync it and rename it into place."""
+    """Yield a temporary path beside ``final`` (``.<name>.*.part``); on success fsync it, make it readable
+    under the umask and rename it into place (:func:`render_engine.files.atomic_path`)."""
+    started = False
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent)
-        os.close(fd)
+        with files.atomic_path(final, prefix=f".{final.name}.", suffix=".part", fsync=True, mode=files.PUBLIC) as tmp:
+            started = True
+            yield tmp
     except OSError as exc:
-        raise OutputError(f"cannot write to {final.parent} ({exc.strerror})", field="out") from None
-    tmp = Path(tmp_name)
-    try:
-        yield tmp
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; print units read as another user
-        os.replace(tmp, final)
-        with contextlib.suppress(OSError):
-            dfd = os.open(final.parent, os.O_RDONLY)
-            try:
-                os.fsync(dfd)
-            finally:
-                os.close(dfd)
-    except OSError as exc:
+        if not started:
+            raise OutputError(f"cannot write to {final.parent} ({exc.strerror})", field="out") from None
         raise OutputError(f"cannot write {final.name} ({exc.strerror})", field="out") from None
     except pyvips.Error:
         raise OutputError(f"cannot write {final.name} (encoder failed; disk full?)", field="out") from None
-    finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-
-
-@functools.cache
-def _umask() -> int:
-    """The process umask, read once (reading it means setting it, which is not thread-safe)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def write_atomic(final: Path, produce: Callable[[Path], None]) -> Path:

@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..files import atomic_path, fsync_dir, prune_lru
 from ..model.errors import AssetError
 
 if TYPE_CHECKING:
@@ -124,15 +125,6 @@ def sha256_file(path: Path, chunk: int = CHUNK) -> str:
     return h.hexdigest()
 
 
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def _check_name(name: str) -> None:
     if not ARTIFACT_NAME.match(name):
         raise ValueError(f"bad artifact name {name!r}")
@@ -209,7 +201,7 @@ class LocalStorage:
             os.utime(final)
         else:
             os.replace(tmp, final)
-            _fsync_dir(final.parent)
+            fsync_dir(final.parent)
         return sha256
 
     def asset_exists(self, asset_id: str) -> bool:
@@ -258,7 +250,7 @@ class LocalStorage:
         for name, src in files.items():
             _check_name(name)
             os.replace(src, final_dir / name)
-        _fsync_dir(final_dir)
+        fsync_dir(final_dir)
 
     def discard(self, job_id: str) -> None:
         """Remove whatever a failed job published (a timeout can strike between two renames)."""
@@ -450,11 +442,10 @@ class S3Storage:
                 os.utime(cached)  # recently used: the cache prunes least recently used first
             return cached
         cached.parent.mkdir(exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix="asset-", dir=self.root / "tmp")
-        tmp = Path(name)
-        try:
+        # fetched into tmp/ (``asset-*``: the sweep removes a killed worker's), fsynced, renamed into the cache
+        with atomic_path(cached, prefix="asset-", tmp_dir=self.root / "tmp", fsync=True, sync_dir=False) as tmp:
             h = hashlib.sha256()
-            with os.fdopen(fd, "wb") as fh:
+            with open(tmp, "wb") as fh:
                 try:
                     with _s3_errors("asset download"):
                         body = self.client().get_object(Bucket=self.bucket, Key=self._asset_key(asset_id))["Body"]
@@ -465,13 +456,8 @@ class S3Storage:
                     if _not_found(exc.__cause__):
                         raise AssetError(UNKNOWN_ASSET, field="asset_id") from None
                     raise
-                fh.flush()
-                os.fsync(fh.fileno())
             if h.hexdigest() != asset_id:
                 raise StorageError(errno.EIO, "S3 asset download: content does not match its SHA-256")
-            os.replace(tmp, cached)
-        finally:
-            tmp.unlink(missing_ok=True)
         return cached
 
     def put_asset(self, tmp: Path, sha256: str) -> str:
@@ -617,16 +603,7 @@ class S3Storage:
             with contextlib.suppress(OSError):
                 st = p.stat()
                 files.append((st.st_mtime, st.st_size, p))
-        total = sum(size for _, size, _ in files)
-        n = 0
-        for _, size, p in sorted(files, key=lambda f: f[0]):
-            if total <= self.cache_bytes:
-                break
-            with contextlib.suppress(OSError):
-                p.unlink()
-                total -= size
-                n += 1
-        return n
+        return prune_lru(files, Path.unlink, max_bytes=self.cache_bytes)
 
     def writable(self) -> bool:
         """The local scratch folder takes files and the bucket answers (short timeouts: /readyz)."""
