@@ -61,6 +61,52 @@ def test_plan_fills_a_grid_of_cells_that_never_overlap() -> None:
     assert all(not any(row) for row in qr[:4]) and any(qr[4])  # a 4-module quiet zone
 
 
+def test_plan_turns_items_when_that_fits_more() -> None:
+    ids = [f"{n:032x}" for n in range(10)]
+    upright = plan_sheet(200, 450, (75.6, 151.6), 3, ids, 10, 2, rotate=False)
+    turned = plan_sheet(200, 450, (75.6, 151.6), 3, ids, 10, 2)
+    assert (upright.capacity, turned.capacity) == (2, 4)  # one column upright; four rows turned
+    assert not any(p.rotated for p in upright.items) and all(p.rotated for p in turned.items)
+    assert turned.items[0].trim[2:] == (151.6, 75.6)
+    assert turned.utilisation == pytest.approx(2 * upright.utilisation)
+    boxes = [p.bleed for p in turned.items] + [(q[0], q[1], q[2], q[2]) for q in (p.qr for p in turned.items)]
+    for i, a in enumerate(boxes):
+        assert a[0] >= 10 and a[1] >= 10 and a[0] + a[2] <= 190 and a[1] + a[3] <= 440
+        for b in boxes[i + 1:]:
+            assert a[0] + a[2] <= b[0] or b[0] + b[2] <= a[0] or a[1] + a[3] <= b[1] or b[1] + b[3] <= a[1]
+    square = plan_sheet(320, 450, (95, 95), 3, ids, 10, 2)
+    assert not any(p.rotated for p in square.items)  # nothing to gain
+
+
+def test_turned_items_land_on_their_boxes(client: Any) -> None:
+    design = {"version": 1, "template": "phone-case-iphone15", "layers": [{"type": "background", "color": "#2a9d8f"}]}
+    ids = [client.post("/v1/jobs", json={"design": design, "outputs": {"formats": ["pdf"]}, "print_unit": "turn"},
+                       headers=S).json()["job_id"] for _ in range(4)]  # fmt: skip
+    for jid in ids:
+        assert wait_ready(client, jid)["state"] == "ready"
+    body = {"template": "phone-case-iphone15", "print_unit": "turn", "sheet": {"width_mm": 200, "height_mm": 450}}
+    r = client.post("/v1/sheets", json=body, headers=P)
+    assert r.status_code == 201, r.text
+    items = r.json()["items"]
+    assert [i["job_id"] for i in items] == ids and all(i["rotated"] for i in items)
+    pdf = pikepdf.open(io.BytesIO(client.get(r.json()["files"]["sheet.pdf"], headers=P).content))
+    page, H = pdf.pages[0], mm_to_pt(450)
+    ops = _ops(page)
+    cms = {str(operands[0]): [float(v) for v in ops[n - 1][0]] for n, (operands, op) in enumerate(ops) if op == "Do"}
+    for n, item in enumerate(items):
+        src = pikepdf.open(io.BytesIO(client.get(f"/v1/jobs/{item['job_id']}/files/print.pdf", headers=P).content))
+        x0, y0, x1, y1 = (float(v) for v in src.pages[0].trimbox)
+        a, b, c, d, e, f = cms[f"/Item{n}"]
+        assert (a, b, c, d) == (0, 1, -1, 0)  # a quarter turn, no scaling
+        corners = [(a * px + c * py + e, b * px + d * py + f) for px, py in ((x0, y0), (x1, y1))]
+        xs, ys = sorted(p[0] for p in corners), sorted(p[1] for p in corners)
+        x, y, w, h = item["trim_mm"]
+        assert xs == pytest.approx([mm_to_pt(x), mm_to_pt(x + w)], abs=0.01)
+        assert ys == pytest.approx([H - mm_to_pt(y + h), H - mm_to_pt(y)], abs=0.01)
+    r = client.post("/v1/sheets", json={**body, "allow_rotation": False}, headers=P)
+    assert r.status_code == 409  # all four are on the first sheet
+
+
 def _ops(page: pikepdf.Page) -> list[tuple[list[Any], str]]:
     return [(list(operands), str(op)) for operands, op in pikepdf.parse_content_stream(page)]
 

@@ -48,6 +48,9 @@ class SheetIn(BaseModel):
     max_items: int = Field(50, ge=1, le=500)
     margin_mm: float = Field(10.0, ge=0, le=100, description="Unprinted edge of the sheet (gripper).")
     gap_mm: float = Field(2.0, ge=0, le=100, description="Between cells.")
+    allow_rotation: bool = Field(
+        True, description="press_sheet: turn every item 90° when that fits more on the sheet (false: grain, nap)."
+    )
     dpi: float | None = Field(None, gt=0, le=1200, description="dtf_roll: the roll's DPI (default: the product's).")
     max_length_mm: float = Field(5000.0, gt=0, le=50_000, description="dtf_roll: longest roll.")
 
@@ -71,7 +74,8 @@ def make_sheet(body: SheetIn, state: State, key: PrintUnit) -> dict[str, Any]:
         return _roll(state, body, unit, key.name, template)
     trim = (template.trim.width_mm, template.trim.height_mm)
     size = body.sheet
-    fits = plan_sheet(size.width_mm, size.height_mm, trim, template.bleed_mm, [], body.margin_mm, body.gap_mm)
+    fits = plan_sheet(size.width_mm, size.height_mm, trim, template.bleed_mm, [], body.margin_mm, body.gap_mm,
+                      rotate=body.allow_rotation)  # fmt: skip
     room = min(fits.capacity, body.max_items)
     if room == 0:
         raise ApiError(422, "invalid_request", "not one item of this product fits on the sheet", field="sheet")
@@ -96,7 +100,7 @@ def _impose(
     svc = state.services
     trim = (template.trim.width_mm, template.trim.height_mm)
     plan = plan_sheet(body.sheet.width_mm, body.sheet.height_mm, trim, template.bleed_mm, claimed, body.margin_mm,
-                      body.gap_mm)  # fmt: skip
+                      body.gap_mm, rotate=body.allow_rotation)  # fmt: skip
     pdfs: dict[str, bytes] = {}
     for job_id in claimed:
         stored = svc.storage.open_artifact(job_id, "print.pdf")

@@ -2,7 +2,8 @@
 
 * :func:`plan_sheet` — pure geometry in mm (origin top-left of the sheet, y down, like designs): a grid of
   cells, each holding one item's bleed box, a crop-mark zone around it and, under it, a slug with the job
-  id's QR code. Items are never rotated or scaled. ``utilisation`` = the items' trim area / the sheet's area.
+  id's QR code. Items are never scaled; every item is turned 90° when that orientation fits more cells on the
+  sheet (``rotated`` in the manifest). ``utilisation`` = the items' trim area / the sheet's area.
 * :func:`build_sheet` — each item's ``print.pdf`` page becomes a Form XObject placed so its TrimBox lands on
   the planned trim (its content is copied untouched: vector text, CMYK images, the ``CutContour`` spot line
   and its optional-content layer, which the sheet's catalog lists); crop marks in registration colour
@@ -39,12 +40,14 @@ class Placement:
     trim: tuple[float, float, float, float]  # x, y, w, h in mm from the sheet's top-left
     bleed: tuple[float, float, float, float]
     qr: tuple[float, float, float]  # x, y, size in mm (quiet zone included)
+    rotated: bool = False  # turned 90° counter-clockwise: ``trim``/``bleed`` are the turned boxes on the sheet
 
     def to_dict(self) -> dict[str, Any]:
         def r(v: Sequence[float]) -> list[float]:
             return [round(x, 3) for x in v]
 
-        return {"job_id": self.job_id, "trim_mm": r(self.trim), "bleed_mm": r(self.bleed), "qr_mm": r(self.qr)}
+        return {"job_id": self.job_id, "trim_mm": r(self.trim), "bleed_mm": r(self.bleed), "qr_mm": r(self.qr),
+                "rotated": self.rotated}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -73,15 +76,28 @@ def plan_sheet(
     job_ids: Sequence[str],
     margin: float,
     gap: float,
+    *,
+    rotate: bool = True,
 ) -> SheetPlan:
-    """A grid of equal cells, filled row by row with ``job_ids`` (at most the cells there are)."""
-    tw, th = trim
-    bw, bh = tw + 2 * bleed, th + 2 * bleed
+    """A grid of equal cells, filled row by row with ``job_ids`` (at most the cells there are); the items
+    turned 90° when ``rotate`` and that fits more of them."""
     qr = qr_size_mm(job_ids[0] if job_ids else "0" * 32)
-    cell_w = max(bw + 2 * MARK_ZONE_MM, qr)
-    cell_h = bh + 2 * MARK_ZONE_MM + qr
-    cols = max(0, math.floor((width - 2 * margin + gap) / (cell_w + gap)))
-    rows = max(0, math.floor((height - 2 * margin + gap) / (cell_h + gap)))
+
+    def grid(tw: float, th: float) -> tuple[int, int, float, float]:
+        cell_w = max(tw + 2 * bleed + 2 * MARK_ZONE_MM, qr)
+        cell_h = th + 2 * bleed + 2 * MARK_ZONE_MM + qr
+        cols = max(0, math.floor((width - 2 * margin + gap) / (cell_w + gap)))
+        rows = max(0, math.floor((height - 2 * margin + gap) / (cell_h + gap)))
+        return cols, rows, cell_w, cell_h
+
+    tw, th = trim
+    cols, rows, cell_w, cell_h = grid(tw, th)
+    turned = grid(th, tw)
+    rotated = rotate and tw != th and turned[0] * turned[1] > cols * rows
+    if rotated:
+        tw, th = th, tw
+        cols, rows, cell_w, cell_h = turned
+    bw, bh = tw + 2 * bleed, th + 2 * bleed
     items = []
     for n, job_id in enumerate(job_ids[: cols * rows]):
         row, col = divmod(n, cols)
@@ -94,6 +110,7 @@ def plan_sheet(
                 trim=(bx + bleed, by + bleed, tw, th),
                 bleed=(bx, by, bw, bh),
                 qr=(x0 + (cell_w - qr) / 2, by + bh + MARK_ZONE_MM, qr),
+                rotated=rotated,
             )
         )
     used = len(items) * tw * th / (width * height) if width * height else 0.0
@@ -155,7 +172,7 @@ def build_sheet(plan: SheetPlan, item_pdfs: dict[str, bytes], bleed: float) -> t
     for n, item in enumerate(plan.items):
         src = pikepdf.open(io.BytesIO(item_pdfs[item.job_id]))
         src_page = src.pages[0]
-        tx0, ty0 = float(src_page.trimbox[0]), float(src_page.trimbox[1])
+        tx0, ty0, _tx1, ty1 = (float(v) for v in src_page.trimbox)
         form = sheet.copy_foreign(src_page.as_form_xobject())
         props = form.get("/Resources", Dictionary()).get("/Properties", Dictionary())
         for prop, oc in list(props.items()):
@@ -169,8 +186,12 @@ def build_sheet(plan: SheetPlan, item_pdfs: dict[str, bytes], bleed: float) -> t
         name = f"/Item{n}"
         xobjects[name] = form
         x, y, _, h = item.trim
-        dx, dy = mm_to_pt(x) - tx0, mm_to_pt(H - y - h) - ty0
-        ops.append(f"q 1 0 0 1 {_n(dx)} {_n(dy)} cm {name} Do Q")
+        if item.rotated:  # 90° counter-clockwise: the item's trim (tx0, ty0)-(tx1, ty1) onto the turned box
+            e, f = mm_to_pt(x) + ty1, mm_to_pt(H - y - h) - tx0
+            ops.append(f"q 0 1 -1 0 {_n(e)} {_n(f)} cm {name} Do Q")
+        else:
+            dx, dy = mm_to_pt(x) - tx0, mm_to_pt(H - y - h) - ty0
+            ops.append(f"q 1 0 0 1 {_n(dx)} {_n(dy)} cm {name} Do Q")
         qx, qy, _ = item.qr
         ops += _qr_ops(item.job_id, qx, qy, H)
     page.obj.Resources = Dictionary(
