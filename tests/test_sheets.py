@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import subprocess
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -105,6 +106,27 @@ def test_turned_items_land_on_their_boxes(client: Any) -> None:
         assert ys == pytest.approx([H - mm_to_pt(y + h), H - mm_to_pt(y)], abs=0.01)
     r = client.post("/v1/sheets", json={**body, "allow_rotation": False}, headers=P)
     assert r.status_code == 409  # all four are on the first sheet
+
+
+def test_retention_deletes_sheet_files_like_job_files(client: Any) -> None:
+    from render_engine.farm.maintenance import purge_expired
+
+    svc = client.app.state.render.services
+    jid = client.post("/v1/jobs", json={"design": coaster("Old"), "outputs": {"formats": ["pdf"]},
+                                        "print_unit": "retain"}, headers=S).json()["job_id"]  # fmt: skip
+    assert wait_ready(client, jid)["state"] == "ready"
+    r = client.post("/v1/sheets", json={"template": "coaster-95-round", "print_unit": "retain"}, headers=P)
+    assert r.status_code == 201
+    files = r.json()["files"]
+    assert client.get(files["sheet.pdf"], headers=P).status_code == 200
+    days = svc.settings.retention_days
+    assert purge_expired(svc, now=time.time() + days * 86400 - 3600) >= 0  # not yet: kept
+    assert client.get(files["sheet.pdf"], headers=P).status_code == 200
+    purge_expired(svc, now=time.time() + days * 86400 + 60)
+    assert client.get(files["sheet.pdf"], headers=P).status_code == 404
+    assert client.get(files["manifest.json"], headers=P).status_code == 404
+    assert r.json()["sheet_id"] not in svc.store.expired_sheets(time.time() + 10 * days * 86400, 10_000)
+    assert client.get(f"/v1/jobs/{jid}", headers=S).status_code == 404  # its (acknowledged) job went too
 
 
 def _ops(page: pikepdf.Page) -> list[tuple[list[Any], str]]:

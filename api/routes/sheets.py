@@ -114,6 +114,8 @@ def _impose(
         "utilisation": plan.utilisation, "items": [p.to_dict() for p in plan.items],
     }  # fmt: skip
     profile = svc.engine.icc.cmyk_profile(template.output.icc_profile)
+    # recorded before its files exist: retention deletes them like a job's (a record without files is harmless)
+    svc.store.record_sheet(sheet_id, "press_sheet", unit, len(plan.items))
     try:
         with svc.storage.tmp_dir() as tmp:
             files = {"sheet.pdf": tmp / "sheet.pdf", "manifest.json": tmp / "manifest.json"}
@@ -180,6 +182,7 @@ def _roll(state: AppState, body: SheetIn, unit: str | None, actor: str, template
                     "roll_sha256": sha256_file(files["roll.png"]),
                 }  # fmt: skip
                 files["manifest.json"].write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+                svc.store.record_sheet(sheet_id, "dtf_roll", unit, len(plan.items))
                 svc.storage.stage(files)
                 svc.storage.publish(sheet_id, files)
             except BaseException:

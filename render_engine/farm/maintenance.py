@@ -69,9 +69,9 @@ StoreGuard = Callable[[], contextlib.AbstractContextManager[Any]]
 
 
 def purge_expired(svc: Services, now: float | None = None, guard: StoreGuard = contextlib.nullcontext) -> int:
-    """Delete jobs past ``retention_days`` (acknowledged or failed): files first, then the record, so a
-    crash in between leaves a record whose files are gone (deleted again next pass), never files nobody
-    references. Returns how many jobs were deleted."""
+    """Delete jobs past ``retention_days`` (acknowledged or failed), and gang sheets / rolls made that long
+    ago: files first, then the record, so a crash in between leaves a record whose files are gone (deleted
+    again next pass), never files nobody references. Returns how many jobs and sheets were deleted."""
     days = svc.settings.retention_days
     if days <= 0:
         return 0
@@ -83,8 +83,14 @@ def purge_expired(svc: Services, now: float | None = None, guard: StoreGuard = c
         svc.storage.discard(job_id)
         with guard():
             n += svc.store.delete(job_id)
+    with guard():
+        sheets = svc.store.expired_sheets(before, PURGE_BATCH)
+    for sheet_id in sheets:  # gang sheets and rolls: files first, then the record, like jobs
+        svc.storage.discard(sheet_id)
+        with guard():
+            n += svc.store.delete_sheet(sheet_id)
     if n:
-        log.info("deleted %d jobs past their %g-day retention", n, days)
+        log.info("deleted %d jobs and sheets past their %g-day retention", n, days)
     return n
 
 

@@ -7,6 +7,8 @@ Tables and columns (added to older stores on open):
 * ``jobs.print_unit`` (routing; was only in the request JSON), ``due_by``, ``production`` (the last state a
   print unit reported), ``production_at``, ``reprints`` (``qc_failed`` count), ``sheet_id`` (the gang sheet
   the job was imposed on), ``taken_at``/``taken_by`` (the worker that took the latest attempt off its queue);
+* ``sheets``: every gang sheet and DTF roll made (id, kind, print unit, item count, when), so retention
+  deletes their files like a job's (:meth:`OrderStore.expired_sheets`);
 * ``job_events``: the audited timeline — one row per event (``seq`` per job), who (``actor``: the API key's
   name, plus a person the request names), when, and its data (reason, note, photo asset, unit...).
 
@@ -37,6 +39,10 @@ EVENTS_TABLE = (
     "CREATE TABLE IF NOT EXISTS job_events (job_id TEXT NOT NULL, seq INTEGER NOT NULL, at {real} NOT NULL,"
     " kind TEXT NOT NULL, actor TEXT, data TEXT NOT NULL, PRIMARY KEY (job_id, seq))"
 )
+SHEETS_TABLE = (
+    "CREATE TABLE IF NOT EXISTS sheets (id TEXT PRIMARY KEY, kind TEXT NOT NULL, print_unit TEXT,"
+    " items INTEGER NOT NULL, created_at {real} NOT NULL)"
+)
 ORDER_INDEXES = (
     "CREATE INDEX IF NOT EXISTS jobs_unit ON jobs (print_unit, state)",
     "CREATE INDEX IF NOT EXISTS job_events_kind ON job_events (kind)",
@@ -60,6 +66,7 @@ def order_schema(real: str, existing: set[str], json_print_unit: str) -> list[st
     if "print_unit" not in existing:
         out.append(f"UPDATE jobs SET print_unit = {json_print_unit} WHERE print_unit IS NULL")
     out.append(EVENTS_TABLE.format(real=real))
+    out.append(SHEETS_TABLE.format(real=real))
     out += ORDER_INDEXES
     return out
 
@@ -308,6 +315,26 @@ class OrderStore:
                 " AND (production IS NULL OR production = 'qc_failed')"
             ).fetchall()
         return {r["print_unit"] for r in rows}
+
+    def record_sheet(self, sheet_id: str, kind: str, print_unit: str | None, items: int) -> None:
+        """A sheet or roll whose files were published (retention deletes them ``retention_days`` later)."""
+        with self._conn(immediate=True) as c:
+            c.execute(
+                "INSERT INTO sheets (id, kind, print_unit, items, created_at) VALUES (?, ?, ?, ?, ?)",
+                (sheet_id, kind, print_unit, items, time.time()),
+            )
+
+    def expired_sheets(self, before: float, limit: int) -> list[str]:
+        """Sheets and rolls made before ``before``, oldest first."""
+        with self._conn() as c:
+            rows = c.execute(
+                "SELECT id FROM sheets WHERE created_at < ? ORDER BY created_at, id LIMIT ?", (before, limit)
+            ).fetchall()
+        return [r["id"] for r in rows]
+
+    def delete_sheet(self, sheet_id: str) -> bool:
+        with self._conn(immediate=True) as c:
+            return c.execute("DELETE FROM sheets WHERE id = ?", (sheet_id,)).rowcount > 0
 
     def claim_for_sheet(self, sheet_id: str, job_ids: list[str], actor: str) -> list[str]:
         """Put waiting jobs on a sheet: each one only if it is still ready, not taken and on no sheet (one
