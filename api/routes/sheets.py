@@ -16,7 +16,7 @@ from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from render_engine.farm.rolls import ROLL_WIDTH_MM, build_roll, plan_roll, png_size_mm
-from render_engine.farm.sheets import plan_sheet, write_sheet
+from render_engine.farm.sheets import plan_mixed_sheet, plan_sheet, write_sheet
 from render_engine.farm.storage import sha256_file
 
 from ..deps import AppState, PrintUnit, State
@@ -48,6 +48,11 @@ class SheetIn(BaseModel):
     max_items: int = Field(50, ge=1, le=500)
     margin_mm: float = Field(10.0, ge=0, le=100, description="Unprinted edge of the sheet (gripper).")
     gap_mm: float = Field(2.0, ge=0, le=100, description="Between cells.")
+    mix_products: bool = Field(
+        False,
+        description="press_sheet: also impose ready jobs of other products whose print settings match template's "
+        "(output: profile, colour, mirror, underbase; bleed), packed in rows by size.",
+    )
     allow_rotation: bool = Field(
         True, description="press_sheet: turn every item 90° when that fits more on the sheet (false: grain, nap)."
     )
@@ -72,6 +77,8 @@ def make_sheet(body: SheetIn, state: State, key: PrintUnit) -> dict[str, Any]:
     template = svc.engine.templates.get(body.template)
     if body.kind == "dtf_roll":
         return _roll(state, body, unit, key.name, template)
+    if body.mix_products:
+        return _mixed(state, body, unit, key.name, template)
     trim = (template.trim.width_mm, template.trim.height_mm)
     size = body.sheet
     fits = plan_sheet(size.width_mm, size.height_mm, trim, template.bleed_mm, [], body.margin_mm, body.gap_mm,
@@ -94,13 +101,42 @@ def make_sheet(body: SheetIn, state: State, key: PrintUnit) -> dict[str, Any]:
         raise
 
 
+def _mixed(state: AppState, body: SheetIn, unit: str | None, actor: str, template: Any) -> dict[str, Any]:
+    """Jobs of every product printed like ``template`` (same output spec and bleed), packed by size."""
+    svc = state.services
+    like = {t.id: t for t in svc.engine.templates.templates.values()
+            if t.output == template.output and t.bleed_mm == template.bleed_mm}  # fmt: skip
+    waiting = svc.store.print_queue(body.max_items * 4, None, output_profile=template.output.icc_profile,
+                                    print_unit=unit)  # fmt: skip
+    jobs = {r.id: like[t] for r in waiting if (t := (r.request.get("design") or {}).get("template")) in like
+            and any(a["name"] == "print.pdf" for a in r.artifacts)}  # fmt: skip
+    sizes = [(j, t.trim.width_mm, t.trim.height_mm, t.bleed_mm) for j, t in jobs.items()]
+    plan = plan_mixed_sheet(body.sheet.width_mm, body.sheet.height_mm, sizes, body.margin_mm, body.gap_mm)
+    ids = [p.job_id for p in plan.items][: body.max_items]
+    sheet_id = uuid.uuid4().hex
+    claimed = svc.store.claim_for_sheet(sheet_id, ids, actor) if ids else []
+    if not claimed:
+        raise ApiError(409, "nothing_to_impose", "no ready, untaken job printed like this product with a print.pdf",
+                       field="template")  # fmt: skip
+    try:
+        return _impose(state, body, unit, sheet_id, claimed, template, {j: jobs[j] for j in claimed})
+    except BaseException:
+        svc.store.release_sheet(sheet_id, actor, "sheet could not be made")
+        raise
+
+
 def _impose(
-    state: AppState, body: SheetIn, unit: str | None, sheet_id: str, claimed: list[str], template: Any
-) -> dict[str, Any]:
+    state: AppState, body: SheetIn, unit: str | None, sheet_id: str, claimed: list[str], template: Any,
+    mixed: dict[str, Any] | None = None,
+) -> dict[str, Any]:  # fmt: skip
     svc = state.services
     trim = (template.trim.width_mm, template.trim.height_mm)
-    plan = plan_sheet(body.sheet.width_mm, body.sheet.height_mm, trim, template.bleed_mm, claimed, body.margin_mm,
-                      body.gap_mm, rotate=body.allow_rotation)  # fmt: skip
+    if mixed is not None:  # the claimed jobs' own sizes, packed again (a job lost to a race leaves a gap)
+        sizes = [(j, mixed[j].trim.width_mm, mixed[j].trim.height_mm, mixed[j].bleed_mm) for j in claimed]
+        plan = plan_mixed_sheet(body.sheet.width_mm, body.sheet.height_mm, sizes, body.margin_mm, body.gap_mm)
+    else:
+        plan = plan_sheet(body.sheet.width_mm, body.sheet.height_mm, trim, template.bleed_mm, claimed,
+                          body.margin_mm, body.gap_mm, rotate=body.allow_rotation)  # fmt: skip
     pdfs: dict[str, bytes] = {}
     for job_id in claimed:
         stored = svc.storage.open_artifact(job_id, "print.pdf")
@@ -111,7 +147,8 @@ def _impose(
     manifest = {
         "sheet_id": sheet_id, "template": body.template, "print_unit": unit, "created": created,
         "sheet_mm": [body.sheet.width_mm, body.sheet.height_mm], "capacity": plan.capacity,
-        "utilisation": plan.utilisation, "items": [p.to_dict() for p in plan.items],
+        "utilisation": plan.utilisation,
+        "items": [{**p.to_dict(), **({"template": mixed[p.job_id].id} if mixed else {})} for p in plan.items],
     }  # fmt: skip
     profile = svc.engine.icc.cmyk_profile(template.output.icc_profile)
     # recorded before its files exist: retention deletes them like a job's (a record without files is harmless)

@@ -4,6 +4,9 @@
   cells, each holding one item's bleed box, a crop-mark zone around it and, under it, a slug with the job
   id's QR code. Items are never scaled; every item is turned 90° when that orientation fits more cells on the
   sheet (``rotated`` in the manifest). ``utilisation`` = the items' trim area / the sheet's area.
+* :func:`plan_mixed_sheet` — items of different sizes (products whose print settings match) packed in
+  shelves: cells left to right in print-queue order, a new row when the next does not fit; an item that
+  fits nowhere any more waits for the next sheet.
 * :func:`build_sheet` — each item's ``print.pdf`` page becomes a Form XObject placed so its TrimBox lands on
   the planned trim (its content is copied untouched: vector text, CMYK images, the ``CutContour`` spot line
   and its optional-content layer, which the sheet's catalog lists); crop marks in registration colour
@@ -117,6 +120,34 @@ def plan_sheet(
     return SheetPlan(width, height, cols * rows, tuple(items), round(used, 4))
 
 
+def plan_mixed_sheet(
+    width: float,
+    height: float,
+    items: Sequence[tuple[str, float, float, float]],
+    margin: float,
+    gap: float,
+) -> SheetPlan:
+    """``items``: (job id, trim width, trim height, bleed) in mm, in print-queue order; each gets a cell of its
+    own size (bleed box, crop-mark zone, QR code under it), packed in rows."""
+    placed: list[Placement] = []
+    x, y, row_h = margin, margin, 0.0
+    right, bottom = width - margin, height - margin
+    for job_id, tw, th, bleed in items:
+        qr = qr_size_mm(job_id)
+        bw, bh = tw + 2 * bleed, th + 2 * bleed
+        cw, ch = max(bw + 2 * MARK_ZONE_MM, qr), bh + 2 * MARK_ZONE_MM + qr
+        if x + cw > right + 1e-9 and x > margin:  # next row
+            x, y, row_h = margin, y + row_h + gap, 0.0
+        if x + cw > right + 1e-9 or y + ch > bottom + 1e-9:
+            continue  # does not fit here: it waits for the next sheet
+        bx, by = x + (cw - bw) / 2, y + MARK_ZONE_MM
+        placed.append(Placement(job_id, trim=(bx + bleed, by + bleed, tw, th), bleed=(bx, by, bw, bh),
+                                qr=(x + (cw - qr) / 2, by + bh + MARK_ZONE_MM, qr)))  # fmt: skip
+        x, row_h = x + cw + gap, max(row_h, ch)
+    used = sum(p.trim[2] * p.trim[3] for p in placed) / (width * height) if width * height else 0.0
+    return SheetPlan(width, height, len(placed), tuple(placed), round(used, 4))
+
+
 def _n(v: float) -> str:
     return f"{v:.4f}".rstrip("0").rstrip(".")
 
@@ -167,7 +198,7 @@ def build_sheet(plan: SheetPlan, item_pdfs: dict[str, bytes], bleed: float) -> t
     layers: dict[str, Any] = {}  # optional content group per layer name, shared by every item
     ops = ["q /CSAll CS 1 SCN 0.25 w"]
     for item in plan.items:
-        ops += _mark_ops(item.trim, bleed, H)
+        ops += _mark_ops(item.trim, item.trim[0] - item.bleed[0], H)  # each item's own bleed
     ops.append("Q")
     for n, item in enumerate(plan.items):
         src = pikepdf.open(io.BytesIO(item_pdfs[item.job_id]))
