@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from .inputs import Json, PhotoCache, tagged_copy, write_design
+from .jobs import Job
 from .progress import Progress
 from .results import Row, Sample, summarize
-from .runner import Job, peak_rss_kb, settle, timed_render
+from .runner import peak_rss_kb, settle, timed_render
 from .workloads import FULL, Context
 
 _CTX = mp.get_context("spawn")

@@ -26,10 +26,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from .jobs import Job, RendererKind
 from .orders import FORMATS, ORDERS, Order, order_designs
 from .progress import Progress
 from .results import Row, Sample, Summary, summarize
-from .runner import BatchSpec, Job, RendererKind, peak_rss_kb, run_batch, settle, timed_render
+from .runner import BatchSpec, peak_rss_kb, run_batch, settle, timed_render
 from .workloads import Context
 
 _CTX = mp.get_context("spawn")

@@ -1,4 +1,4 @@
-"""What a worker process calls to render one :class:`~benchmarks.runner.Job`: the engine, the Pillow +
+"""What a worker process calls to render one :class:`~benchmarks.jobs.Job`: the engine, the Pillow +
 ReportLab baseline, or the mockup hook. Each returns ``(output bytes, {step: seconds})``.
 
 A renderer is built once per process (catalogs, fonts, ICC transforms loaded once: a warm process) and
@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .runner import Job, RendererKind
+from .jobs import Job, RendererKind
 
 Render = Callable[[Job], tuple[int, dict[str, float]]]
 

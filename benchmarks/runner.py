@@ -20,26 +20,13 @@ import time
 import traceback
 from dataclasses import dataclass
 from multiprocessing.synchronize import Event
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
+from .jobs import Job, RendererKind
 from .progress import Progress
 from .results import Sample
 
-RendererKind = Literal["engine", "baseline", "mockup", "api", "peer"]
 _CTX = mp.get_context("spawn")  # a clean interpreter per child: no state inherited from the parent
-
-
-@dataclass(frozen=True)
-class Job:
-    """One render: a design JSON file and how to render it."""
-
-    design: Path
-    out_dir: Path
-    fmt: Literal["png", "pdf"] | None = None  # None: the template's default
-    dpi: float | None = None  # None: the template's target DPI
-    width: int | None = None  # mockup width in pixels
-    parts: bool = False  # a multi-part product (a book): the files go into out_dir/<design stem>/
 
 
 @dataclass(frozen=True)

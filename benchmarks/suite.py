@@ -17,10 +17,11 @@ from typing import Literal
 
 from . import farm_load
 from .farm_load import FarmRun
+from .jobs import Job, RendererKind
 from .progress import Progress
 from .renderers import mockup_missing
 from .results import Row, Summary, summarize
-from .runner import BatchSpec, Case, ChildCrashed, Job, RendererKind, SerialSpec, run_batch, run_serial, settle
+from .runner import BatchSpec, Case, ChildCrashed, SerialSpec, run_batch, run_serial, settle
 from .workloads import (
     QUICK,
     ROWS,

@@ -24,7 +24,8 @@ from .inputs import (
     tagged_copy,
     write_design,
 )
-from .runner import Case, Job
+from .jobs import Job
+from .runner import Case
 
 Metric = Literal[
     "p50_s", "p95_s", "peak_rss_mb", "speedup", "throughput_per_s", "parallel_efficiency",

@@ -34,7 +34,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("render_engine", "api")
+PACKAGES = ("render_engine", "api", "benchmarks")  # rule 1 covers benchmarks too
 FORBIDDEN = {  # importer top package -> top packages it must not import
     "render_engine": {"api", "benchmarks", "tests"},
     "api": {"benchmarks", "tests"},
