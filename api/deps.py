@@ -20,6 +20,7 @@ from fastapi.security import APIKeyHeader
 from render_engine.farm.routing import RegistryFile
 from render_engine.farm.services import Dispatcher, Services
 from render_engine.farm.settings import ApiKey, ServiceSettings
+from render_engine.model.deadline import DeadlinePassed, deadline
 
 from .errors import ApiError, Forbidden, Unauthorized
 from .metrics import Metrics
@@ -49,49 +50,67 @@ def preview_slots(settings: ServiceSettings) -> int:
 
 
 class PreviewGate:
-    """Bounded, never-queueing synchronous renders (previews, preflight).
+    """Bounded synchronous work (previews, preflight, job intake): at most ``slots`` at once, each bounded.
 
-    ``slots`` renders run at once; one more is refused at once with ``429`` + ``Retry-After`` (a
-    non-blocking acquire: requests never pile up behind a slow render). Each render runs in its own
-    thread and the request waits at most ``timeout`` seconds (then ``503``); a timed-out render keeps
-    its slot until it really ends, so abandoned work can never exceed ``slots`` either.
+    ``slots`` renders run at once; one more waits at most ``wait`` seconds for a slot (previews: 0, a
+    non-blocking acquire, so requests never pile up behind a slow render) and is then refused with ``429`` +
+    ``Retry-After``. Each render runs in its own thread and the request waits at most ``timeout`` seconds
+    (then ``503`` + ``Retry-After``). The render itself runs under a :func:`~render_engine.model.deadline.deadline`
+    of ``timeout``: abandoned work stops at its next check (one text line, a few dozen glyphs, one layer)
+    and gives its slot back, instead of holding it until it ends on its own (seconds to minutes for a costly
+    design). Work started from inside a gate thread (a job intake checking its approved preview) runs in
+    that thread, under the outer slot and deadline: a gate never waits for itself.
     """
 
-    def __init__(self, slots: int, timeout: float) -> None:
+    _inside = threading.local()  # set in gate threads: nested runs go straight through
+
+    def __init__(self, slots: int, timeout: float, wait: float = 0.0, what: str = "previews") -> None:
         self.slots = slots
         self.timeout = timeout
+        self.wait = wait
+        self.what = what
         self._sem = threading.BoundedSemaphore(slots)
         self.rejected = 0
         self.timed_out = 0
 
+    def _timeout(self) -> ApiError:
+        self.timed_out += 1
+        message = f"the work took longer than {self.timeout:g} s; retry later or simplify the design"
+        return ApiError(503, "render_timeout", message, headers={"Retry-After": "5"})
+
     def run(self, fn: Callable[[], T]) -> T:
-        if not self._sem.acquire(blocking=False):
+        if getattr(PreviewGate._inside, "active", False):
+            return fn()
+        got = self._sem.acquire(timeout=self.wait) if self.wait > 0 else self._sem.acquire(blocking=False)
+        if not got:
             self.rejected += 1
             raise ApiError(
-                429, "too_many_requests", f"{self.slots} previews are rendering; retry shortly",
+                429,
+                "too_many_requests",
+                f"{self.slots} {self.what} are running; retry shortly",
                 headers={"Retry-After": "1"},
             )
         box: list[Any] = []
         done = threading.Event()
 
         def work() -> None:
+            PreviewGate._inside.active = True
             try:
-                box.append((True, fn()))
+                with deadline(self.timeout):
+                    box.append((True, fn()))
             except BaseException as exc:  # handed to the request thread
                 box.append((False, exc))
             finally:
                 self._sem.release()
                 done.set()
 
-        threading.Thread(target=work, name="preview", daemon=True).start()
+        threading.Thread(target=work, name=self.what, daemon=True).start()
         if not done.wait(self.timeout):
-            self.timed_out += 1
-            raise ApiError(
-                503, "render_timeout", f"the render took longer than {self.timeout:g} s",
-                headers={"Retry-After": "5"},
-            )
+            raise self._timeout()
         ok, value = box[0]
         if not ok:
+            if isinstance(value, DeadlinePassed):  # the clock ran out between the wait and the last check
+                raise self._timeout() from None
             raise value
         return value
 
@@ -103,6 +122,7 @@ class AppState:
     keys: tuple[ApiKey, ...]
     metrics: Metrics = field(default_factory=Metrics)
     previews: PreviewGate | None = None
+    intake: PreviewGate | None = None  # POST /v1/jobs design checks: bounded like a preview, waits for a slot
     renders: RenderCache | None = None
     units: RegistryFile | None = None  # the print-unit registry (settings.print_units), if configured
 
@@ -113,6 +133,9 @@ class AppState:
             self.units.get()  # a broken registry stops the start, not the first order
         if self.previews is None:
             self.previews = PreviewGate(preview_slots(s), s.preview_timeout)
+        if self.intake is None:  # its own slots: a burst of previews never refuses a job (it waits instead)
+            self.intake = PreviewGate(preview_slots(s), s.preview_timeout, wait=min(10.0, s.preview_timeout),
+                                      what="job intakes")  # fmt: skip
         if self.renders is None:
             self.renders = RenderCache(s.storage_root / "cache" / "renders")
 
@@ -120,6 +143,11 @@ class AppState:
     def gate(self) -> PreviewGate:
         assert self.previews is not None
         return self.previews
+
+    @property
+    def intake_gate(self) -> PreviewGate:
+        assert self.intake is not None
+        return self.intake
 
     @property
     def cache(self) -> RenderCache:

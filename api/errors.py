@@ -114,6 +114,12 @@ async def validation_error_handler(request: Request, exc: Exception) -> JSONResp
     first: dict[str, Any] = dict(errors[0]) if errors else {}
     if first.get("type") == "json_invalid":
         return JSONResponse(error_body("invalid_json", _json_position(first, exc), None), status_code=422)
+    ctype = request.headers.get("content-type", "")
+    if any(tuple(e.get("loc", ())) == ("body",) for e in errors) and not is_json_media(ctype):
+        # FastAPI reads a body of another media type as bytes, then says "not a dictionary": the real
+        # problem is the header (a JSON body sent as text/plain or form data)
+        message = f"the body must be JSON sent as Content-Type: application/json (got {_media(ctype)[:60] or 'none'!r})"
+        return JSONResponse(error_body("unsupported_media_type", message, "Content-Type"), status_code=415)
     problems: dict[str | None, str] = {}  # every problem with its field (a union's alternatives: the first)
     for err in errors:
         loc = tuple(err.get("loc", ()))
@@ -125,6 +131,16 @@ async def validation_error_handler(request: Request, exc: Exception) -> JSONResp
     if more:
         body["problems"] = [{"code": "invalid_request", "message": m, "field": f} for f, m in problems.items()]
     return JSONResponse(body, status_code=422)
+
+
+def _media(ctype: str) -> str:
+    return ctype.split(";")[0].strip().lower()
+
+
+def is_json_media(ctype: str) -> bool:
+    """``application/json`` or any ``+json`` type (what FastAPI parses as JSON), parameters ignored."""
+    media = _media(ctype)
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
 def _json_position(err: dict[str, Any], exc: RequestValidationError) -> str:

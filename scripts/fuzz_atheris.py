@@ -7,6 +7,7 @@ time each. Complements the hypothesis tests in tests/test_hostile_input.py, whic
     python scripts/fuzz_atheris.py svg --seconds 60
     python scripts/fuzz_atheris.py svg_render --seconds 60
     python scripts/fuzz_atheris.py asset --seconds 60
+    python scripts/fuzz_atheris.py intake --seconds 60
 
 Targets and their contract (anything else escaping is a finding):
 
@@ -19,6 +20,11 @@ Targets and their contract (anything else escaping is a finding):
   print path places it: librsvg (raster) must draw it; CairoSVG (PDF, ``preserveAspectRatio`` on the root)
   draws it or fails with a typed error contained in its helper (the PDF backend then places librsvg's
   raster). Anything else escaping, or librsvg failing on an accepted document, is a finding.
+* ``intake``: what ``POST /v1/jobs`` does with a body before a job exists — strict JSON
+  (``check_json``), then a native design (``parse_design``) or Fabric canvas JSON (``load_fabric_json``,
+  seeded from tests/fabric_corpus), resolve + layout (``prepare``) and ``preflight`` — returns or raises a
+  :class:`RenderError` with a message (``JsonRefused`` for the JSON), each input within 10 s. The seeds
+  mutate into long words, huge numbers, deep nesting and odd text; a quadratic path shows as a timeout.
 * ``asset``: ``sniff_format`` + ``probe_image`` + a decode of the whole image return or raise
   :class:`AssetError` / :class:`LimitExceeded`, within 5 s.
 
@@ -31,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import re
 import sys
 import tempfile
@@ -43,6 +50,9 @@ import atheris
 ROOT = Path(__file__).resolve().parent.parent
 
 with atheris.instrument_imports(include=["render_engine"]):
+    from render_engine.checks.preflight import preflight
+    from render_engine.engine import Engine
+    from render_engine.fabric import is_fabric, load_fabric_json
     from render_engine.inputs.assets import (
         load_svg,
         open_image,
@@ -53,9 +63,11 @@ with atheris.instrument_imports(include=["render_engine"]):
         svg_with_root_attributes,
     )
     from render_engine.inputs.safety import harden_libvips
-    from render_engine.model.design import load_design_json
-    from render_engine.model.errors import AssetError, DesignError, LimitExceeded
+    from render_engine.model.design import load_design_json, parse_design
+    from render_engine.model.errors import AssetError, DesignError, LimitExceeded, RenderError
+    from render_engine.model.json_input import JsonRefused, check_json
     from render_engine.model.settings import Settings
+    from render_engine.pipeline import prepare
 
 SETTINGS = Settings(max_source_pixels=4_000_000)
 
@@ -116,6 +128,35 @@ def fuzz_svg_render(data: bytes) -> None:
         render_svg_pixels(wrapper + nested + b"</svg>", doc, "svg", size=(48, 32), crop=(0, 0, 48, 32))
 
 
+_ENGINE: list[Engine] = []  # one per process, warmed (fonts, ICC, dictionaries) before the first timed input
+
+
+def fuzz_intake(data: bytes) -> None:
+    if not _ENGINE:
+        _ENGINE.append(Engine(SETTINGS))
+        with contextlib.suppress(RenderError):
+            fuzz_intake((ROOT / "tests/fabric_corpus/blend_modes.fabric.json").read_bytes())
+    engine = _ENGINE[0]
+    t0 = time.perf_counter()
+    try:
+        raw = check_json(data)
+    except JsonRefused:
+        return
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            if is_fabric(raw):
+                design = load_fabric_json(raw, engine, Path(tmp)).design
+            else:
+                design = parse_design(raw, engine.settings)
+            base = Path(tmp) if is_fabric(raw) else ROOT / "examples"  # the examples' photos (the pixel limit)
+            preflight(prepare(design, engine, base), engine)
+    except RenderError as exc:
+        if not exc.message:
+            raise AssertionError("a RenderError without a message") from exc
+    if time.perf_counter() - t0 > 10.0:
+        raise AssertionError(f"one intake took {time.perf_counter() - t0:.1f} s")
+
+
 def fuzz_asset(data: bytes) -> None:
     sniff_format(data[:32])
     t0 = time.perf_counter()
@@ -138,6 +179,15 @@ def fuzz_asset(data: bytes) -> None:
 def seeds(target: str) -> list[bytes]:
     if target == "design":
         return [p.read_bytes() for p in sorted((ROOT / "examples").glob("*.json"))]
+    if target == "intake":
+        long_word = {"version": 1, "template": "coaster-95-round", "layers": [
+            {"type": "text", "text": "W" * 600, "font": {"family": "noto-sans"}, "size": 20,
+             "box": {"x": 10, "y": 30, "width": 75, "height": 30}}]}  # fmt: skip
+        return (
+            [p.read_bytes() for p in sorted((ROOT / "examples").glob("*.json"))]
+            + [p.read_bytes() for p in sorted((ROOT / "tests/fabric_corpus").glob("*.fabric.json"))[:12]]
+            + [json.dumps(long_word).encode()]
+        )
     if target in ("svg", "svg_render"):
         return [p.read_bytes() for p in sorted((ROOT / "examples/assets").glob("*.svg"))] + [
             b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 9 9">'
@@ -161,6 +211,7 @@ TARGETS: dict[str, Callable[[bytes], None]] = {
     "svg": fuzz_svg,
     "svg_render": fuzz_svg_render,
     "asset": fuzz_asset,
+    "intake": fuzz_intake,
 }
 
 

@@ -20,10 +20,10 @@ ROOT = Path(__file__).resolve().parent.parent
 SECONDS = 8
 
 
-MIN_RUNS = {"svg_render": 20}  # two helper-process renders per input: slower, so fewer in the same time
+MIN_RUNS = {"svg_render": 20, "intake": 20}  # helper-process renders, or layout + preflight per input: slower
 
 
-@pytest.mark.parametrize("target", ["design", "svg", "svg_render", "asset"])
+@pytest.mark.parametrize("target", ["design", "svg", "svg_render", "asset", "intake"])
 def test_coverage_guided_fuzzing_finds_no_crash(target: str, tmp_path: Path) -> None:
     pytest.importorskip("atheris")
     r = subprocess.run(

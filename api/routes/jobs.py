@@ -86,8 +86,10 @@ def create_job(
             )
         response.status_code = 200
         return JobAccepted(job_id=rec.id, state=rec.state, url=f"/v1/jobs/{rec.id}")
-    # checked design, the door's verdict (422 on unaccepted blockers, 409 on a stale approval), routing
-    job = admit_job(state, body, key)
+    # checked design, the door's verdict (422 on unaccepted blockers, 409 on a stale approval), routing;
+    # bounded like a preview (``preview_timeout``: 503 + Retry-After; a busy server waits up to 10 s for a slot,
+    # then 429): no job exists until the checks have passed, so a timed-out intake loses nothing
+    job = state.intake_gate.run(lambda: admit_job(state, body, key))
     try:
         rec, created = svc.store.create(
             job.request,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..layout.plan import ImageItem
-from ..model.errors import RenderError
+from ..model.errors import RenderError, asset_errors
 from .regions import printed_images
 from .report import CheckContext, Finding, rounded
 
@@ -66,7 +66,9 @@ def _semi_transparent_share(it: ImageItem) -> float:
         img = img.crop(left, top, max(1, min(img.width - left, round(cw))), max(1, min(img.height - top, round(ch))))
         if img.width > 128 or img.height > 128:
             img = img.resize(128 / max(img.width, img.height), kernel="nearest")
-        alpha = np.ndarray(buffer=img[3].write_to_memory(), dtype=np.uint8, shape=(img.height, img.width))
     except RenderError:
         return 0.0
+    # the first real decode (libvips is lazy): damaged pixel data is the layer's typed error, not a pyvips.Error
+    with asset_errors(f"layers[{it.layer}]", "image"):
+        alpha = np.ndarray(buffer=img[3].write_to_memory(), dtype=np.uint8, shape=(img.height, img.width))
     return float(((alpha > 0) & (alpha < 255)).mean())

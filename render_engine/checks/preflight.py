@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..layout.plan import TextItem
+from ..model.deadline import check as check_deadline
 from ..model.design import TextLayer
 from .bleed import check_bleed
 from .book import check_book
@@ -78,7 +79,10 @@ def preflight(prepared: Prepared, engine: Engine, *, color: bool = True, spellin
     ``spelling=False`` the spelling check (which loads a dictionary once per process)."""
     ctx = CheckContext(prepared, engine, color, spelling)
     layout = prepared.layout
-    findings = [finding for check in CHECKS for finding in check(ctx)]
+    findings: list[Finding] = []
+    for check in CHECKS:
+        check_deadline()
+        findings += check(ctx)
     texts = tuple(
         TextEcho(
             it.layer,

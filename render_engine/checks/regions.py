@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ..layout.plan import BackgroundItem, ImageItem, Item, Layout, SvgItem, TextItem
+from ..model.deadline import check as check_deadline
 from ..model.geometry import Path, Rect, rotated_bounds
 
 if TYPE_CHECKING:  # numpy loads on the first point test: a design without masks, cut paths or shapes never needs it
@@ -43,6 +44,7 @@ def flatten(path: Path, steps: int = 6) -> list[np.ndarray]:
     cur: list[tuple[float, float]] = []
     for op, pts in path.ops:
         if op == "M":
+            check_deadline()
             if len(cur) > 2:
                 polys.append(cur)
             cur = [pts[0]]
@@ -72,15 +74,30 @@ def flatten(path: Path, steps: int = 6) -> list[np.ndarray]:
 def inside(path: Path, pts: np.ndarray) -> np.ndarray:
     """Point-in-outline test of ``pts`` (n, 2) against the flattened path, with the path's own fill rule as
     the backends fill it: even-odd when ``path.evenodd``, else non-zero winding — so where two contours of one
-    glyph overlap (a stroke crossing a bowl in many script fonts) the overlap is ink, not a hole."""
+    glyph overlap (a stroke crossing a bowl in many script fonts) the overlap is ink, not a hole.
+
+    Each closed contour is tested only against the points inside its bounding box: outside it a contour's
+    winding number is 0 and a ray crosses it an even number of times, so the answer is the same as testing
+    every point against every edge — but a 5 000-glyph text costs (points per glyph box) x (edges), linear
+    in the glyphs, not (all points) x (all edges) (34 s for a 1 000-character word before)."""
     import numpy as np
 
     res = np.zeros(len(pts), dtype=bool)
     if len(pts) == 0:
         return res
-    x, y = pts[:, 0][:, None], pts[:, 1][:, None]
+    order = np.argsort(pts[:, 1], kind="stable")  # by y: a contour's rows are one slice (searchsorted)
+    sy = pts[order, 1]
     winding = np.zeros(len(pts), dtype=np.int64)
-    for poly in flatten(path):
+    for k, poly in enumerate(flatten(path)):
+        if k % 64 == 0:
+            check_deadline()
+        (x0, y0), (x1, y1) = poly.min(axis=0), poly.max(axis=0)
+        rows = order[np.searchsorted(sy, y0, "left") : np.searchsorted(sy, y1, "right")]
+        idx = rows[(pts[rows, 0] >= x0) & (pts[rows, 0] <= x1)]
+        if len(idx) == 0:
+            continue
+        px, py = pts[idx, 0], pts[idx, 1]
+        x, y = px[:, None], py[:, None]
         a = poly
         b = np.roll(poly, -1, axis=0)
         ax, ay, bx, by = a[:, 0][None], a[:, 1][None], b[:, 0][None], b[:, 1][None]
@@ -88,9 +105,9 @@ def inside(path: Path, pts: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):
             xi = ax + (y - ay) * (bx - ax) / (by - ay)
         right = x < xi  # the crossing lies on the ray from the point to the right
-        winding += np.count_nonzero(up & right, axis=1) - np.count_nonzero(down & right, axis=1)
+        winding[idx] += np.count_nonzero(up & right, axis=1) - np.count_nonzero(down & right, axis=1)
         if path.evenodd:
-            res ^= (np.count_nonzero((up | down) & right, axis=1) % 2).astype(bool)
+            res[idx] ^= (np.count_nonzero((up | down) & right, axis=1) % 2).astype(bool)
     return res if path.evenodd else winding != 0
 
 

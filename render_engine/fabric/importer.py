@@ -18,10 +18,10 @@ from typing import Any
 from ..engine import Engine
 from ..inputs.fonts import FontCatalog
 from ..model.design import Design, parse_design
-from ..model.errors import DesignError, several
+from ..model.errors import DesignError, LimitExceeded, several
 from ..model.geometry import Matrix
 from ..model.size_limits import check_fabric
-from ..model.templates import Template, canvas_template_id
+from ..model.templates import MAX_CANVAS_PX, Template, canvas_template_id
 from .converter import Converter
 from .options import FabricOptions
 from .parse import color, num
@@ -230,6 +230,14 @@ def load_fabric_json(
     tid = template_id or (data.get("template") if isinstance(data, dict) else None)
     if tid is not None and (not isinstance(tid, str) or not tid):
         raise DesignError("template is a template id", field="template")
-    if tid is None:
-        tid = canvas_template_id(*canvas_size_of(data, options))
+    if tid is None:  # the canvas is the page: its size is a page size, limited like one (before any work)
+        size = canvas_size_of(data, options)
+        for name, v in zip(("width", "height"), size, strict=True):
+            if not 1 <= v <= MAX_CANVAS_PX:
+                raise LimitExceeded(
+                    f"canvas {name} {v:.6g} px is outside the 1 to {MAX_CANVAS_PX} px a page of its own can be "
+                    '(name a product with "template" to scale the canvas onto it)',
+                    field=f"canvas.{name}",
+                )
+        tid = canvas_template_id(*size)
     return import_fabric(data, engine.templates.get(tid), engine.fonts, asset_dir, options)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from ..inputs.assets import Focus, ImageInfo, SvgDoc
 from ..inputs.fonts import FontCatalog
+from ..model.deadline import check as check_deadline
 from ..model.design import (
     CMYK,
     RGB,
@@ -162,6 +163,7 @@ def plan_layout(design: Design, res: Resources, fonts: FontCatalog) -> Layout:
     bleed = Rect(-t.bleed_mm, -t.bleed_mm, t.bleed_w, t.bleed_h)
     items: list[Item] = []
     for i, layer in enumerate(design.layers):
+        check_deadline()
         if isinstance(layer, BackgroundLayer):
             colour = None if layer.color is None else resolve_paint(layer.color, bleed, Matrix())
             items.append(BackgroundItem(i, bleed, colour, layer.gradient, layer.blend))

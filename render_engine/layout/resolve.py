@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..inputs.assets import AssetLoader, Focus, ImageInfo, SvgDoc, find_focus, load_svg, probe_image, resolve_path
 from ..model.cover import anchor_layers
+from ..model.deadline import check as check_deadline
 from ..model.design import Design, ImageLayer, SvgLayer, TextLayer
 from ..model.errors import AssetError, DesignError, LimitExceeded
 from ..model.templates import Template
@@ -54,6 +55,7 @@ def resolve(
     focus: dict[int, Focus] = {}
     svgs: dict[int, SvgDoc] = {}
     for i, layer in enumerate(design.layers):
+        check_deadline()
         where = f"layers[{i}]"
         if isinstance(layer, ImageLayer):
             path = _image_path(layer, base_dir, asset_loader, where)

@@ -8,9 +8,11 @@ their combined outline. Every backend draws exactly these glyphs, so preview, PN
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from ..inputs.fonts import FontCatalog, FontFace
+from ..model.deadline import check as check_deadline
 from ..model.design import TextLayer
 from ..model.geometry import Matrix, Path, Rect
 from ..model.units import pt_to_mm
@@ -87,6 +89,7 @@ class _Para:
     shift_em: tuple[float, ...]  # per character: baseline shift up, in em of the layer size
     wrap_adv_em: tuple[float, ...]  # per character: its width for line breaking (``measure``)
     rtl: bool  # a right-to-left paragraph
+    graphemes: tuple[int, ...] = ()  # grapheme cluster boundaries (ending with len(text)): over-long words
 
 
 def _span_keys(layer: TextLayer, *attrs: str) -> list[int]:
@@ -165,7 +168,8 @@ def _prepare(layer: TextLayer, catalog: FontCatalog, field: str, emoji: str) -> 
         wrap_adv = adv
         if layer.measure == "per_character" and max_em_wraps(layer):
             wrap_adv = tuple(_sized(paired_advances_em(ptext, runs), scale, spacing))
-        breaks = grapheme_breaks(ptext) if layer.wrap_by == "grapheme" else line_breaks(ptext)
+        graphemes = tuple(grapheme_breaks(ptext))
+        breaks = graphemes if layer.wrap_by == "grapheme" else tuple(line_breaks(ptext))
         paras.append(
             _Para(
                 ptext,
@@ -174,13 +178,14 @@ def _prepare(layer: TextLayer, catalog: FontCatalog, field: str, emoji: str) -> 
                 tuple(levels),
                 tuple(runs),
                 adv,
-                tuple(breaks),
+                breaks,
                 tuple(spacing),
                 tuple(not o for o in own),
                 tuple(scale),
                 tuple(all_shift[offset : offset + len(ptext)]),
                 wrap_adv,
                 paragraph_level(ptext, _BASE_LEVEL[layer.direction]) == 1,
+                graphemes,
             )
         )
         offset += len(raw) + 1
@@ -207,7 +212,11 @@ def _trim_end(text: str, a: int, b: int) -> int:
 
 
 def _wrap(para: _Para, max_em: float | None) -> list[tuple[int, int]]:
-    """Greedy line breaking at UAX #14 opportunities; over-long words break between graphemes."""
+    """Greedy line breaking at UAX #14 opportunities; over-long words break between graphemes.
+
+    Linear in the paragraph: widths are prefix sums and the grapheme boundaries are the paragraph's, found
+    once (each line of an over-long word scans only its own graphemes; re-segmenting the rest of the word
+    per line made a 5 000-character word cost seconds)."""
     n = len(para.text)
     if n == 0:
         return [(0, 0)]
@@ -220,10 +229,12 @@ def _wrap(para: _Para, max_em: float | None) -> list[tuple[int, int]]:
     def width(a: int, b: int) -> float:
         return prefix[_trim_end(para.text, a, b)] - prefix[a]
 
+    graphemes = para.graphemes or tuple(grapheme_breaks(para.text))
     lines: list[tuple[int, int]] = []
     start = 0
     last_fit = None
     for brk in para.breaks:
+        check_deadline()
         if width(start, brk) <= max_em + _EPS:
             last_fit = brk
             continue
@@ -232,15 +243,14 @@ def _wrap(para: _Para, max_em: float | None) -> list[tuple[int, int]]:
             start = last_fit
         # the segment start..brk alone may still be too wide: break it between graphemes
         while width(start, brk) > max_em + _EPS:
-            seg_breaks = [start + g for g in grapheme_breaks(para.text[start:brk])]
+            k = bisect_right(graphemes, start)
+            first = graphemes[k] if k < len(graphemes) and graphemes[k] <= brk else brk
             cut = start
-            for g in seg_breaks:
-                if width(start, g) <= max_em + _EPS:
-                    cut = g
-                else:
-                    break
+            while k < len(graphemes) and graphemes[k] <= brk and width(start, graphemes[k]) <= max_em + _EPS:
+                cut = graphemes[k]
+                k += 1
             if cut == start:
-                cut = seg_breaks[0]  # a single grapheme wider than the box: it gets its own line
+                cut = first  # a single grapheme wider than the box: it gets its own line
             if cut >= brk:
                 break
             lines.append((start, cut))
@@ -398,6 +408,7 @@ def layout_text(layer: TextLayer, catalog: FontCatalog, field: str, emoji: str =
     line_top = top
     first_baseline = 0.0
     for i, (para, a, b) in enumerate(lines):
+        check_deadline()
         shaped, width_em = _line_glyphs(para, a, b)
         width = width_em * em_mm
         k_line = scales[i]
@@ -455,7 +466,11 @@ def layout_text(layer: TextLayer, catalog: FontCatalog, field: str, emoji: str =
             glyphs.append(PlacedGlyph(face.face_id, g.gid, g.cluster, m.then(rot), color_keys[g.cluster]))
 
     faces = {f.face_id: f for p in paras for f in p.faces}
-    parts = [faces[g.face_id].outline(g.gid).transformed(g.matrix) for g in glyphs]
+    parts = []
+    for k, placed in enumerate(glyphs):
+        if k % 64 == 0:
+            check_deadline()
+        parts.append(faces[placed.face_id].outline(placed.gid).transformed(placed.matrix))
     outline = Path(tuple(op for part in parts for op in part.ops))
     colour_layers = color_layer_paths(
         ((faces[g.face_id], g.gid, g.matrix) for g in glyphs), monochrome=emoji != "color"

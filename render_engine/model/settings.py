@@ -73,6 +73,12 @@ class Settings(BaseModel):
 
     max_layers: int = Field(200, gt=0, description="Layers per design.")
     max_text_chars: int = Field(5000, gt=0, description="Characters per text layer.")
+    max_design_text_chars: int = Field(
+        10_000,
+        gt=0,
+        description="Characters of all text layers of one design together (layout and the ink checks cost "
+        "time per glyph: 200 layers at the per-layer limit took minutes to check).",
+    )
     max_combining_run: int = Field(
         20,
         gt=0,

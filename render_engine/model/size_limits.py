@@ -21,6 +21,21 @@ MAX_FABRIC_GROUP_DEPTH = 32
 """Groups inside groups in a Fabric canvas (the importer translates them recursively)."""
 
 
+def _add_design_text(total: int, text: Any, settings: Settings, field: str) -> int:
+    """``total`` plus this text's length; :class:`LimitExceeded` naming the text that crosses the design's
+    budget (``max_design_text_chars``: each layer within its own limit, 200 of them still cost minutes)."""
+    if not isinstance(text, str):
+        return total
+    total += len(text)
+    if total > settings.max_design_text_chars:
+        raise LimitExceeded(
+            f"the design's texts hold over {settings.max_design_text_chars} characters together (this one "
+            f"reaches {total}): split the design or shorten its texts",
+            field=field,
+        )
+    return total
+
+
 def check_native(data: Any, settings: Settings, prefix: str = "") -> None:
     """Layer count, text length (a layer's ``text`` and its spans') and inline SVG size of a native design."""
     if not isinstance(data, dict):
@@ -41,6 +56,7 @@ def check_native(data: Any, settings: Settings, prefix: str = "") -> None:
         raise LimitExceeded(
             f"{len(layers)} layers, over the limit of {settings.max_layers}", field=f"{prefix}layers"
         )
+    total = 0
     for i, layer in enumerate(layers):
         if not isinstance(layer, dict):
             continue
@@ -50,6 +66,7 @@ def check_native(data: Any, settings: Settings, prefix: str = "") -> None:
             raise LimitExceeded(
                 f"text has {len(text)} characters, over the limit of {settings.max_text_chars}", field=f"{where}.text"
             )
+        total = _add_design_text(total, text, settings, f"{where}.text")
         svg = layer.get("svg")
         if isinstance(svg, str) and len(svg) > settings.max_svg_bytes:
             raise LimitExceeded(f"SVG is larger than {settings.max_svg_bytes} bytes", field=f"{where}.svg")
@@ -67,7 +84,7 @@ def check_fabric(data: Any, settings: Settings, prefix: str = "") -> None:
     objects = root.get("objects")
     if not isinstance(objects, list):
         return
-    count = 0
+    count = total = 0
     stack: list[tuple[list[Any], str, int]] = [(objects, f"{prefix}objects", 1)]
     for key in ("backgroundImage", "overlayImage", "clipPath"):
         if isinstance(root.get(key), dict):
@@ -92,6 +109,7 @@ def check_fabric(data: Any, settings: Settings, prefix: str = "") -> None:
                     f"text has {len(text)} characters, over the limit of {settings.max_text_chars}",
                     field=f"{here}.text",
                 )
+            total = _add_design_text(total, text, settings, f"{here}.text")
             src = obj.get("src")
             big = isinstance(src, str) and len(src) > settings.max_svg_bytes * 4 // 3 + 256
             if big and str(src)[:24].lower().startswith("data:image/svg+xml"):
