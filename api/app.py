@@ -133,7 +133,7 @@ def create_app(
         return settings.max_body_bytes if path.startswith("/v1/assets") else settings.max_design_bytes
 
     app.add_middleware(JsonDepthMiddleware, max_depth=settings.max_json_depth)
-    app.add_middleware(BodyLimitMiddleware, limit_for=limit_for)
+    app.add_middleware(BodyLimitMiddleware, limit_for=limit_for, idle_timeout=settings.body_idle_timeout)
     app.add_middleware(MetricsMiddleware, metrics=state.metrics)
     app.add_middleware(SecurityHeadersMiddleware)  # outermost: every answer, errors from the limits included
     return app

@@ -82,6 +82,13 @@ class BodyTooLarge(StarletteHTTPException):
         super().__init__(413, f"request body over the {limit} byte limit")
 
 
+class BodyStalled(StarletteHTTPException):
+    """No piece of the request body arrived for ``seconds``: the client stalled (408, never a hang)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(408, f"the request body stalled: nothing arrived for {seconds:g} s (send the whole body)")
+
+
 def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
     return {"code": code, "message": message, "field": field}
 
@@ -165,7 +172,7 @@ async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     codes = {
         400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "limit_exceeded", 401: "unauthorized",
-        415: "unsupported_media_type",
+        415: "unsupported_media_type", 408: "request_timeout",
     }  # fmt: skip
     code = codes.get(exc.status_code, f"http_{exc.status_code}")
     message = exc.detail if isinstance(exc.detail, str) else "request failed"

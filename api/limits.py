@@ -4,6 +4,7 @@ streamed bytes are counted: a chunked upload cannot slip past by not declaring i
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Callable
@@ -12,13 +13,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from render_engine.model.json_input import JsonRefused, check_json
 
-from .errors import BodyTooLarge, error_body
+from .errors import BodyStalled, BodyTooLarge, error_body
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, limit_for: Callable[[Scope], int]) -> None:
+    """Body size limits, and an idle bound while the body streams in: a client that stops sending (a chunked
+    body cut off, a ``Content-Length`` larger than what it sends) gets ``408`` after ``idle_timeout`` seconds
+    without a piece instead of holding the request open forever. Once the body is complete, ``receive`` is
+    passed through unbounded (a long download listens on it for the client's disconnect)."""
+
+    def __init__(self, app: ASGIApp, limit_for: Callable[[Scope], int], idle_timeout: float = 15.0) -> None:
         self.app = app
         self.limit_for = limit_for
+        self.idle_timeout = idle_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -44,14 +51,23 @@ class BodyLimitMiddleware:
                     await self._reject(send, limit, 413 if declared > 0 else 400)
                     return
         seen = 0
+        complete = False
 
         async def counted() -> Message:
-            nonlocal seen
-            msg = await receive()
+            nonlocal seen, complete
+            if complete:
+                return await receive()
+            try:
+                msg = await asyncio.wait_for(receive(), self.idle_timeout)
+            except TimeoutError:
+                raise BodyStalled(self.idle_timeout) from None
             if msg["type"] == "http.request":
                 seen += len(msg.get("body", b""))
                 if seen > limit:
                     raise BodyTooLarge(limit)
+                complete = not msg.get("more_body", False)
+            else:
+                complete = True
             return msg
 
         await self.app(scope, counted, send)
@@ -118,6 +134,9 @@ class JsonDepthMiddleware:
                     break
         except BodyTooLarge as exc:  # raised by the size limit around us while we read
             await _send_json(send, 413, error_body("limit_exceeded", str(exc.detail)))
+            return
+        except BodyStalled as exc:  # the client stopped sending
+            await _send_json(send, 408, error_body("request_timeout", str(exc.detail), "body"))
             return
         body = b"".join(chunks)
         if json_depth_exceeds(body, self.max_depth):

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from .model.design import Design, parse_design
 from .model.errors import DesignError
-from .model.json_input import load_json
+from .model.json_input import load_json, read_input_file
 
 if TYPE_CHECKING:
     from .checks.preflight import PreflightReport
@@ -152,10 +152,7 @@ def _decode(source: Any) -> tuple[Any, Path | None]:
         text, folder = source, None
     elif isinstance(source, str | os.PathLike):
         path = Path(source)
-        try:
-            text = path.read_bytes()
-        except OSError as exc:
-            raise DesignError(f"cannot read design file ({exc.strerror})", field="design") from None
+        text = read_input_file(path)
         folder = path.parent
     else:
         raise DesignError(

@@ -383,3 +383,125 @@ def test_many_texts_each_within_the_layer_limit_are_refused_by_the_design_budget
         assert r.status_code == 413, r.text[:300]
         assert r.json()["field"] == field and "10000 characters together" in r.json()["message"], r.json()
         assert time.perf_counter() - t0 < 5.0
+
+
+# ------------------------------------------------------------------- HTTP framing, on a real server process
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """``render-engine serve`` in a process of its own (uvicorn parses the HTTP), body idle bound 1 s."""
+    import os
+    import subprocess
+    import sys
+    import urllib.request
+
+    from tests.net_support import free_port, wait_until_answers
+
+    port = free_port()
+    env = {**os.environ, "RENDER_ENGINE_STORAGE_ROOT": str(tmp_path_factory.mktemp("live")),
+           "RENDER_ENGINE_API_KEYS": f"storefront:{SF},print-unit:{PU}", "RENDER_ENGINE_REDIS_URL": "",
+           "RENDER_ENGINE_BODY_IDLE_TIMEOUT": "1"}  # fmt: skip
+    code = f"from render_engine.cli.main import main; raise SystemExit(main(['serve', '--port', '{port}']))"
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)  # fmt: skip
+
+    def answers() -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                return bool(r.status == 200)
+        except OSError:
+            return False
+
+    try:
+        wait_until_answers(answers, proc, "render-engine serve", timeout=120)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+def _raw(port: int, data: bytes, wait: float = 10.0) -> tuple[int, dict[str, str], bytes, float]:
+    """Send ``data`` as it is on a fresh connection; (status, headers, body, seconds) of the answer."""
+    import socket
+
+    t0 = time.perf_counter()
+    with socket.create_connection(("127.0.0.1", port), timeout=wait) as s:
+        s.sendall(data)
+        out = b""
+        while b"\r\n\r\n" not in out:
+            piece = s.recv(65536)
+            if not piece:
+                break
+            out += piece
+        head, _, body = out.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        headers = {k.strip().lower(): v.strip() for k, _, v in (ln.partition(":") for ln in lines[1:])}
+        want = int(headers.get("content-length", "-1"))
+        s.settimeout(2.0)
+        try:
+            while want < 0 or len(body) < want:
+                piece = s.recv(65536)
+                if not piece:
+                    break
+                body += piece
+        except TimeoutError:
+            pass
+    return int(lines[0].split()[1]), headers, body, time.perf_counter() - t0
+
+
+HEAD = f"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nX-API-Key: {SF}\r\nContent-Type: application/json\r\n".encode()
+STALLS = {
+    "chunked body cut off": HEAD + b'Transfer-Encoding: chunked\r\n\r\n10\r\n{"design"',
+    "chunk size larger than sent": HEAD + b"Transfer-Encoding: chunked\r\n\r\nFFFFFFFF\r\nhello\r\n",
+    "Content-Length larger than sent": HEAD + b"Content-Length: 100\r\n\r\n{}",
+}
+
+
+@pytest.mark.parametrize("name", list(STALLS))
+def test_a_stalled_request_body_is_a_408_not_a_hang(live_server: int, name: str) -> None:
+    import json
+
+    status, headers, body, seconds = _raw(live_server, STALLS[name])
+    assert status == 408 and headers["content-type"] == "application/json", (status, body[:200])
+    assert json.loads(body)["code"] == "request_timeout"
+    assert seconds < 8.0
+
+
+def test_http_that_does_not_parse_is_a_clean_400_from_the_server(live_server: int) -> None:
+    """Chunked framing that is not hex never reaches the app: uvicorn answers a plain-text 400 and closes
+    (docs/api.md says so); a clean 4xx, never a 5xx or a hang."""
+    junk = HEAD + b"Transfer-Encoding: chunked\r\n\r\nZZZ\r\nhi\r\n0\r\n\r\n"
+    status, _headers, _body, seconds = _raw(live_server, junk)
+    assert status == 400 and seconds < 5.0
+
+
+def test_the_server_answers_text_plain_json_with_415(live_server: int) -> None:
+    import json
+
+    raw = json.dumps({"design": coaster(text_layer("Hi"))}).encode()
+    head = f"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nX-API-Key: {SF}\r\nContent-Type: text/plain\r\n".encode()
+    status, _h, body, _s = _raw(live_server, head + f"Content-Length: {len(raw)}\r\n\r\n".encode() + raw)
+    assert status == 415 and json.loads(body)["field"] == "Content-Type"
+
+
+# ---------------------------------------------------------------------------------------------- the CLI
+
+
+def test_the_cli_refuses_pipes_and_devices_instead_of_reading_forever(tmp_path: Any) -> None:
+    """``render-engine validate fifo.json`` blocked forever on the pipe, and ``/dev/zero`` would have been read
+    until memory ran out: a design or rows file must be a regular file (one line each, exit 1, fast)."""
+    import os
+    import subprocess
+    import sys
+
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)
+    t0 = time.perf_counter()
+    r = subprocess.run([sys.executable, "-m", "render_engine.cli", "validate", str(fifo), "/dev/zero"],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert r.returncode == 1 and "Traceback" not in r.stderr + r.stdout
+    lines = (r.stderr + r.stdout).splitlines()
+    for name in ("fifo.json", "/dev/zero"):
+        assert any(name in ln and "not a regular file" in ln for ln in lines), lines
+    assert time.perf_counter() - t0 < 60

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..engine import Engine
 from ..layout.prepared import Prepared
 from ..model.errors import DesignError
-from ..model.json_input import load_json
+from ..model.json_input import load_json, read_input_file
 from ..model.outputs import Format, RenderResult, StepTimer
 from ..pipeline import render_design
 from .options import FabricOptions
@@ -27,11 +27,7 @@ if TYPE_CHECKING:
 
 def read_json_file(path: Path) -> Any:
     """The decoded JSON of a design file; unreadable or invalid JSON is a :class:`DesignError` on ``design``."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DesignError(f"cannot read design file ({exc.strerror})", field="design") from None
-    return load_json(raw)  # strict JSON, errors naming the position
+    return load_json(read_input_file(path))  # strict JSON, errors naming the position
 
 
 def render_fabric(

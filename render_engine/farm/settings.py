@@ -175,6 +175,12 @@ class ServiceSettings(BaseSettings):
         4, gt=0, description="Previews/preflights rendered at once per API process; excess gets 429 + Retry-After."
     )
     preview_timeout: float = Field(30.0, gt=0, description="Seconds one preview/preflight may take (503 after).")
+    body_idle_timeout: float = Field(
+        15.0,
+        gt=0,
+        description="Seconds a request body may stall between two pieces (a truncated chunked body, a "
+        "Content-Length larger than what is sent) before the request gets 408; downloads are not affected.",
+    )
     retry_intervals: tuple[int, ...] = Field((5, 30, 120), description="Backoff between RQ retries (transient errors).")
     result_ttl: int = Field(3600, ge=0, description="Seconds RQ keeps a finished job hash (the job store keeps state).")
     lease_seconds: float = Field(60.0, gt=0, description="A rendering job whose lease is this old is re-run.")

@@ -25,7 +25,7 @@ from .design_base import CMYK as CMYK
 from .design_base import HEX_COLOR as HEX_COLOR
 from .design_base import MAX_MM, RGB, Color, Degrees, Mm, Model, Opacity, PositiveMm
 from .errors import DesignError, several
-from .json_input import load_json
+from .json_input import load_json, read_input_file
 from .paint import BlendMode, Paint
 
 if TYPE_CHECKING:
@@ -827,11 +827,7 @@ def load_design_json(text: str | bytes) -> Design:
 
 
 def load_design_file(path: Path) -> Design:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DesignError(f"cannot read design file ({exc.strerror})", field="design") from None
-    return load_design_json(raw)
+    return load_design_json(read_input_file(path))
 
 
 def design_json_schema() -> dict[str, Any]:

@@ -13,10 +13,16 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
+import stat
+from pathlib import Path
 from typing import Any
 
 from .errors import DesignError
+
+MAX_INPUT_FILE_BYTES = 512 * 1024 * 1024
+"""The largest design / rows file a command reads (a Fabric canvas can carry its photos as data URLs)."""
 
 MAX_NUMBER_CHARS = 100
 """Digits in one JSON number: a design needs a handful; Python's own limit (4300 digits for integers) is
@@ -116,3 +122,20 @@ def load_json(raw: bytes | str, field: str = "design") -> Any:
         message = str(exc)
         raise DesignError(message if message.startswith("not valid JSON") else f"not valid JSON: {message}",
                           field=field) from None
+
+
+def read_input_file(path: Path, what: str = "design file", field: str = "design") -> bytes:
+    """The bytes of an input file the user named, or :class:`DesignError` on ``field``: a directory, a named
+    pipe, a device (``/dev/zero``: reading it never ends) or a socket is refused before it is opened, as is a
+    file over :data:`MAX_INPUT_FILE_BYTES`; an unreadable one names the OS's reason."""
+    try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            kind = "a directory" if stat.S_ISDIR(st.st_mode) else "not a regular file (a pipe, device or socket)"
+            raise DesignError(f"cannot read {what}: it is {kind}", field=field)
+        if st.st_size > MAX_INPUT_FILE_BYTES:
+            raise DesignError(f"{what} is over {MAX_INPUT_FILE_BYTES // 2**20} MB", field=field)
+        with open(path, "rb") as fh:
+            return fh.read(MAX_INPUT_FILE_BYTES + 1)
+    except OSError as exc:
+        raise DesignError(f"cannot read {what} ({exc.strerror})", field=field) from None

@@ -19,6 +19,7 @@ from typing import Any
 from ..engine import Engine
 from ..model.design import Design
 from ..model.errors import DesignError, RenderError, several
+from ..model.json_input import read_input_file
 from .fill import fill_with_sources, slot_error
 from .model import DesignTemplate, PhotoSlot
 
@@ -28,10 +29,7 @@ MAX_ROWS = 10_000
 def read_rows(path: Path) -> list[dict[str, Any]]:
     """The rows of a ``.csv`` (header = slot names) or ``.json`` (a list of objects) file; empty cells are
     left out (the slot's default or requiredness applies)."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DesignError(f"cannot read rows file ({exc.strerror})", field="rows") from None
+    raw = read_input_file(path, "rows file", "rows")
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(raw)
