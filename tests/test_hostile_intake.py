@@ -91,6 +91,53 @@ def _inside_brute_force(path: Path, pts: np.ndarray) -> np.ndarray:
     return res if path.evenodd else winding != 0
 
 
+def _flatten_scalar(path: Path, steps: int = 6) -> list[np.ndarray]:
+    """The curve flattening as it was: per-sample Python arithmetic."""
+    polys: list[list[tuple[float, float]]] = []
+    cur: list[tuple[float, float]] = []
+    for op, pts in path.ops:
+        if op == "M":
+            if len(cur) > 2:
+                polys.append(cur)
+            cur = [pts[0]]
+        elif op == "L":
+            cur.append(pts[0])
+        elif op == "C" and cur:
+            p0 = cur[-1]
+            p1, p2, p3 = pts
+            for k in range(1, steps + 1):
+                t = k / steps
+                mt = 1 - t
+                x = mt**3 * p0[0] + 3 * mt * mt * t * p1[0] + 3 * mt * t * t * p2[0] + t**3 * p3[0]
+                y = mt**3 * p0[1] + 3 * mt * mt * t * p1[1] + 3 * mt * t * t * p2[1] + t**3 * p3[1]
+                cur.append((x, y))
+        elif op == "Z" and cur:
+            if len(cur) > 2:
+                polys.append(cur)
+            cur = [cur[0]]
+    if len(cur) > 2:
+        polys.append(cur)
+    return [np.asarray(p, dtype=np.float64) for p in polys]
+
+
+@pytest.mark.parametrize("text", ["Wg@ 8&é", "漢字かな", "مرحبا", "ﷺ🙂", "Å̴̢̛͎", "Hello"])
+def test_flatten_and_transformed_equal_the_scalar_versions(engine: Engine, text: str) -> None:
+    """The numpy curve sampling and point transform give the same numbers as the per-point Python code."""
+    from render_engine.model.geometry import Matrix
+
+    layer = TextLayer.model_validate(text_layer(text, rotation=17))
+    block = layout_text(layer, engine.fonts, "layers[0]")
+    extra = Path.from_svg("M1 1 C2 5 7 -3 9 9 Z L4 4 C 1 1 2 2 3 3 C 4 4 5 5 6 7 Z M 0 0 L 1 0")
+    for path in (block.outline, extra, Path(())):
+        got, want = flatten(path), _flatten_scalar(path)
+        assert len(got) == len(want)
+        assert all(g.shape == w.shape and np.array_equal(g, w) for g, w in zip(got, want, strict=True))
+        m = Matrix(a=0.3, b=-0.7, c=1.1, d=0.2, e=-5.5, f=1e-3)
+        old = Path(tuple((op, tuple((m.a * x + m.c * y + m.e, m.b * x + m.d * y + m.f) for x, y in pts))
+                         for op, pts in path.ops), path.evenodd)  # fmt: skip
+        assert path.transformed(m) == old
+
+
 @pytest.mark.parametrize("text", ["Wg@ 8&é", "漢字かな", "مرحبا", "ﷺ🙂", "Å̴̢̛͎"])
 @pytest.mark.parametrize("evenodd", [False, True])
 def test_inside_equals_the_brute_force_test(engine: Engine, text: str, evenodd: bool) -> None:

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from fontTools.pens.basePen import BasePen
+
+if TYPE_CHECKING:  # numpy loads with the first transformed path (a cold render of no glyphs never needs it)
+    import numpy as np
 
 Point = tuple[float, float]
 Op = tuple[str, tuple[Point, ...]]  # ("M"|"L"|"C"|"Z", points)
@@ -194,14 +198,29 @@ class Path:
     def line(p0: Point, p1: Point) -> Path:
         return Path((("M", (p0,)), ("L", (p1,))))
 
+    @cached_property
+    def _points(self) -> tuple[np.ndarray, np.ndarray, tuple[tuple[str, int], ...]]:
+        """Every point's x and y as arrays, and (op, point count) per operation: a glyph outline is transformed
+        once per placed glyph (thousands for a long text), from this form built once per cached outline."""
+        import numpy as np
+
+        xs = np.fromiter((x for _, pts in self.ops for x, _ in pts), dtype=np.float64)
+        ys = np.fromiter((y for _, pts in self.ops for _, y in pts), dtype=np.float64)
+        return xs, ys, tuple((op, len(pts)) for op, pts in self.ops)
+
     def transformed(self, m: Matrix) -> Path:
+        """The path through ``m``. Each coordinate is ``a * x + c * y + e`` (``b * x + d * y + f``) in float64,
+        evaluated in the same order as :meth:`Matrix.apply`, so the points are bit-identical to it."""
         if m.is_identity():
             return self
-        a, b, c, d, e, f = m.a, m.b, m.c, m.d, m.e, m.f  # Matrix.apply inlined: glyph outlines have ~100k points
-        return Path(
-            tuple((op, tuple((a * x + c * y + e, b * x + d * y + f) for x, y in pts)) for op, pts in self.ops),
-            self.evenodd,
-        )
+        xs, ys, shape = self._points
+        pts = list(zip((m.a * xs + m.c * ys + m.e).tolist(), (m.b * xs + m.d * ys + m.f).tolist(), strict=True))
+        ops: list[Op] = []
+        i = 0
+        for op, n in shape:
+            ops.append((op, tuple(pts[i : i + n])))
+            i += n
+        return Path(tuple(ops), self.evenodd)
 
     def __add__(self, other: Path) -> Path:
         return Path(self.ops + other.ops, self.evenodd or other.evenodd)
