@@ -127,6 +127,11 @@ async def validation_error_handler(request: Request, exc: Exception) -> JSONResp
         # problem is the header (a JSON body sent as text/plain or form data)
         message = f"the body must be JSON sent as Content-Type: application/json (got {_media(ctype)[:60] or 'none'!r})"
         return JSONResponse(error_body("unsupported_media_type", message, "Content-Type"), status_code=415)
+    if any(tuple(e.get("loc", ())) == ("body",) and e.get("type") in ("model_attributes_type", "dict_type")
+           for e in errors):  # fmt: skip
+        # JSON, but an array, a string or null where the endpoint takes an object
+        return JSONResponse(error_body("invalid_request", "the body must be a JSON object ({...})", "body"),
+                            status_code=422)  # fmt: skip
     problems: dict[str | None, str] = {}  # every problem with its field (a union's alternatives: the first)
     for err in errors:
         loc = tuple(err.get("loc", ()))

@@ -277,7 +277,15 @@ def test_layout_stops_at_the_deadline_instead_of_running_to_the_end(engine: Engi
 
 @pytest.fixture(scope="module")
 def slow_client(tmp_path_factory: pytest.TempPathFactory, engine: Engine) -> Iterator[Any]:
-    """One slot, a 0.5 s bound: a 5 000-character CJK text (seconds of layout and preflight) cannot make it."""
+    """One slot, a 0.5 s bound: a 5 000-character CJK text (seconds of layout and preflight) cannot make it.
+    The mockup package and the coaster's scene are loaded first (once per process, seconds on a loaded
+    machine): a warm-up request would time out and hold the only slot while they load."""
+    from render_engine.mockup import render_mockup
+    from render_engine.model.design import parse_design
+    from render_engine.pipeline import prepare
+
+    render_mockup(prepare(parse_design(coaster(text_layer("Hi")), engine.settings), engine,
+                          tmp_path_factory.mktemp("warm")), engine)  # fmt: skip
     yield from _client(tmp_path_factory, engine, max_concurrent_previews=1, preview_timeout=0.5)
 
 
@@ -552,3 +560,11 @@ def test_the_cli_refuses_pipes_and_devices_instead_of_reading_forever(tmp_path: 
     for name in ("fifo.json", "/dev/zero"):
         assert any(name in ln and "not a regular file" in ln for ln in lines), lines
     assert time.perf_counter() - t0 < 60
+
+
+@pytest.mark.parametrize("raw", [b"[1, 2]", b"null", b'"design"', b"3"])
+@pytest.mark.parametrize("path", JSON_ROUTES)
+def test_a_json_body_that_is_not_an_object_says_so(client: Any, path: str, raw: bytes) -> None:
+    r = client.post(path, content=raw, headers={**S, "Content-Type": "application/json"})
+    assert r.status_code == 422, r.text[:300]
+    assert r.json()["field"] == "body" and "JSON object" in r.json()["message"], r.json()

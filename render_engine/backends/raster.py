@@ -19,6 +19,7 @@ import pyvips
 from ..inputs.assets import render_svg_pixels, svg_with_root_attributes
 from ..inputs.color import ColorConverter, IccCatalog, Role
 from ..layout.plan import PLAIN_STROKE, BackgroundItem, ImageItem, Layout, ShapeItem, StrokeStyle, SvgItem, TextItem
+from ..model.deadline import check as check_deadline
 from ..model.design import CMYK, RGB
 from ..model.errors import LimitExceeded, asset_errors
 from ..model.geometry import Matrix, Path, Rect, rotated_bounds
@@ -66,6 +67,7 @@ def draw_raster(
 
     tiles: list[tuple[Tile, str]] = []
     for item in layout.items:
+        check_deadline()
         tile: Tile | None
         if isinstance(item, BackgroundItem) and isinstance(item.color, Gradient | Pattern):
             tile = path_tile(canvas, Path.rect(item.rect), screen(item.color, "area"), None, 0.0, 1.0)

@@ -29,6 +29,7 @@ from ..inputs.lru import Lru
 from ..inputs.safety import svg_total_budget
 from ..layout.plan import Layout
 from ..layout.prepared import Prepared
+from ..model.deadline import check as check_deadline
 from ..model.errors import DesignError, TemplateError
 from ..model.geometry import Rect
 from ..model.outputs import StepTimer
@@ -322,8 +323,10 @@ def render_frame(
         scene = scene_for(engine, template, v, var, width)
     proof = spec.soft_proof if soft_proof is None else soft_proof
     proof = proof and template.output.color == "cmyk"
+    check_deadline()  # abandoned work (a request that timed out) stops between the steps
     with timer.step("draw"), svg_total_budget(engine.settings.max_svg_render_seconds_total):
         printed = draw_print(prepared.layout, scene.dpi, engine, soft_proof=proof, window=scene.window)
+    check_deadline()
     with timer.step("warp"):
         return composite(scene, printed)
 
@@ -362,6 +365,7 @@ def render_mockup(
     """
     timer = timer or StepTimer()
     frame = render_frame(prepared, engine, view=view, variant=variant, width=width, soft_proof=soft_proof, timer=timer)
+    check_deadline()
     with timer.step("encode"):
         return encode(frame, fmt, quality)
 

@@ -17,6 +17,8 @@ from fontTools.pens.basePen import BasePen
 if TYPE_CHECKING:  # numpy loads with the first transformed path (a cold render of no glyphs never needs it)
     import numpy as np
 
+from .deadline import check as check_deadline
+
 Point = tuple[float, float]
 Op = tuple[str, tuple[Point, ...]]  # ("M"|"L"|"C"|"Z", points)
 
@@ -245,7 +247,9 @@ class Path:
             return "0" if s in ("-0", "") else s
 
         parts: list[str] = []
-        for op, pts in self.ops:
+        for k, (op, pts) in enumerate(self.ops):
+            if k % 1024 == 0:
+                check_deadline()  # a long text's outline is hundreds of thousands of numbers
             parts.append(op + " ".join(f"{f(x)} {f(y)}" for x, y in pts))
         return "".join(parts)
 
