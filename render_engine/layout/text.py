@@ -212,11 +212,9 @@ def _trim_end(text: str, a: int, b: int) -> int:
 
 
 def _wrap(para: _Para, max_em: float | None) -> list[tuple[int, int]]:
-    """Greedy line breaking at UAX #14 opportunities; over-long words break between graphemes.
-
-    Linear in the paragraph: widths are prefix sums and the grapheme boundaries are the paragraph's, found
-    once (each line of an over-long word scans only its own graphemes; re-segmenting the rest of the word
-    per line made a 5 000-character word cost seconds)."""
+    """Greedy line breaking at UAX #14 opportunities; over-long words break between graphemes. Linear: prefix
+    sums, and the paragraph's grapheme boundaries found once (re-segmenting the rest of a word per line was
+    quadratic: seconds for a 5 000-character word)."""
     n = len(para.text)
     if n == 0:
         return [(0, 0)]

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 from fontTools.pens.basePen import BasePen
 
+from .deadline import check as check_deadline
+
 if TYPE_CHECKING:  # numpy loads with the first transformed path (a cold render of no glyphs never needs it)
     import numpy as np
-
-from .deadline import check as check_deadline
 
 Point = tuple[float, float]
 Op = tuple[str, tuple[Point, ...]]  # ("M"|"L"|"C"|"Z", points)
