@@ -147,6 +147,29 @@ def test_products_printed_alike_share_a_sheet(client: Any) -> None:
         assert (x1 - x0, y1 - y0) == pytest.approx((mm_to_pt(w), mm_to_pt(h)), abs=0.01)
     lines = [op for _, op in ops if op == "S"]
     assert len(lines) == 8 * 4  # crop marks at every item's corners
+    # the label in the bottom margin, drawn as outlines: on poppler's raster its ink spans the text's width
+    # as FreeType (Pillow) measures it in the same font at the same size
+    label = r.json()["label"]
+    assert label.startswith(f"sheet {r.json()['sheet_id']} | unit mixed | ")
+    assert label.endswith("4 items: coaster-95-round x2, phone-case-iphone15 x2")
+    sheet_pdf = client.get(r.json()["files"]["sheet.pdf"], headers=P).content
+    dpi = 300
+    png = subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-png", "-"], input=sheet_pdf,
+                         capture_output=True, check=True).stdout  # fmt: skip
+    import cv2
+    from PIL import ImageFont
+
+    from render_engine.farm.sheets import LABEL_PT
+
+    img = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_GRAYSCALE)
+    px = dpi / 25.4
+    band = img[int((450 - 10) * px) + 2 :, :]  # the bottom margin
+    cols = np.nonzero((band < 128).any(axis=0))[0]
+    face = client.app.state.render.services.engine.fonts.face_for("noto-sans", 400, "normal")
+    font = ImageFont.truetype(str(face.path), 1000)
+    expected = font.getlength(label) / 1000 * LABEL_PT / 72 * dpi
+    assert cols[0] == pytest.approx(10 * px, abs=3)  # starts at the left margin
+    assert cols[-1] - cols[0] == pytest.approx(expected, rel=0.02)
     queue = client.get("/v1/print-queue", params={"print_unit": "mixed"}, headers=P).json()["jobs"]
     assert [j["id"] for j in queue] == [ids[4]]
 

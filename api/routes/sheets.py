@@ -150,13 +150,21 @@ def _impose(
         "utilisation": plan.utilisation,
         "items": [{**p.to_dict(), **({"template": mixed[p.job_id].id} if mixed else {})} for p in plan.items],
     }  # fmt: skip
+    counts: dict[str, int] = {}
+    for p in plan.items:
+        t = mixed[p.job_id].id if mixed else body.template
+        counts[t] = counts.get(t, 0) + 1
+    label = (f"sheet {sheet_id} | unit {unit or '-'} | {created} | {len(plan.items)} items: "
+             + ", ".join(f"{t} x{n}" for t, n in counts.items()))  # fmt: skip
+    manifest["label"] = label
     profile = svc.engine.icc.cmyk_profile(template.output.icc_profile)
     # recorded before its files exist: retention deletes them like a job's (a record without files is harmless)
     svc.store.record_sheet(sheet_id, "press_sheet", unit, len(plan.items))
     try:
         with svc.storage.tmp_dir() as tmp:
             files = {"sheet.pdf": tmp / "sheet.pdf", "manifest.json": tmp / "manifest.json"}
-            write_sheet(files["sheet.pdf"], plan, pdfs, template.bleed_mm, profile, f"gang sheet {sheet_id}", created)
+            write_sheet(files["sheet.pdf"], plan, pdfs, template.bleed_mm, profile, f"gang sheet {sheet_id}", created,
+                        label=(label, _label_font(svc), body.margin_mm))  # fmt: skip
             manifest["sheet_sha256"] = sha256_file(files["sheet.pdf"])
             files["manifest.json"].write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
             svc.storage.stage(files)
@@ -182,6 +190,11 @@ def sheet_file(sheet_id: SheetId, name: str, state: State, key: PrintUnit, reque
         request, stored, media_type=FILES[name], filename=f"sheet-{sheet_id}-{name}",
         headers={"Cache-Control": "private"},
     )  # fmt: skip
+
+
+def _label_font(svc: Any) -> FsPath:
+    """The sheet label's font: the bundled Noto Sans (drawn as outlines, nothing embedded)."""
+    return FsPath(svc.engine.fonts.face_for("noto-sans", 400, "normal").path)
 
 
 def _roll(state: AppState, body: SheetIn, unit: str | None, actor: str, template: Any) -> dict[str, Any]:

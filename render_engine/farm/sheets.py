@@ -13,6 +13,10 @@
   (``All``) at every item's trim corners; the QR code (``segno``: modules as filled rectangles, 100 % K,
   a 4-module quiet zone, modules ≥ 0.3 mm) in the slug; the output intent of the product's profile.
 
+A label in the bottom margin names the sheet (id, unit, date, item counts): glyph outlines of a bundled
+font drawn as vector paths in 100 % K (nothing to embed), wrapped in ``/ActualText`` so text extraction
+(pdftotext, a search in a viewer) reads it.
+
 Which jobs go on a sheet, and that none goes on two, is the job store's business (``claim_for_sheet``).
 """
 
@@ -169,6 +173,52 @@ def _qr_ops(text: str, x: float, y_top: float, page_h: float) -> list[str]:
     return ops
 
 
+LABEL_PT = 6.0
+
+
+def _label_ops(text: str, font_path: Path, width: float, height: float, margin: float) -> list[str]:
+    """``text`` as filled glyph outlines, left-aligned in the bottom margin (shrunk to fit the width)."""
+    from fontTools.pens.basePen import BasePen
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(str(font_path), lazy=True)
+    glyphs, cmap, upem = font.getGlyphSet(), font.getBestCmap(), font["head"].unitsPerEm
+    names = [cmap.get(ord(ch), ".notdef") for ch in text]
+    advance = sum(glyphs[n].width for n in names) or 1
+    x0, room = mm_to_pt(margin), mm_to_pt(width - 2 * margin)
+    size = min(LABEL_PT, room * upem / advance)
+    scale = size / upem
+    base = mm_to_pt(max(1.0, margin * 0.4))  # baseline above the sheet's bottom edge
+    out: list[str] = []
+
+    class Pen(BasePen):
+        def __init__(self, dx: float) -> None:
+            super().__init__(glyphs)
+            self.dx = dx
+
+        def _pt(self, p: tuple[float, float]) -> str:
+            return f"{_n(self.dx + p[0] * scale)} {_n(base + p[1] * scale)}"
+
+        def _moveTo(self, p: tuple[float, float]) -> None:
+            out.append(f"{self._pt(p)} m")
+
+        def _lineTo(self, p: tuple[float, float]) -> None:
+            out.append(f"{self._pt(p)} l")
+
+        def _curveToOne(self, p1: tuple[float, float], p2: tuple[float, float], p3: tuple[float, float]) -> None:
+            out.append(f"{self._pt(p1)} {self._pt(p2)} {self._pt(p3)} c")
+
+        def _closePath(self) -> None:
+            out.append("h")
+
+    x = x0
+    for n in names:
+        glyphs[n].draw(Pen(x))
+        x += glyphs[n].width * scale
+    safe = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+    return [f"/Span <</ActualText ({safe})>> BDC q 0 0 0 1 k", *out, "f Q EMC"] if out else []
+
+
 def _mark_ops(trim: tuple[float, float, float, float], bleed: float, page_h: float) -> list[str]:
     x, y, w, h = trim
     gap = bleed + MARK_OFFSET_MM
@@ -181,7 +231,9 @@ def _mark_ops(trim: tuple[float, float, float, float], bleed: float, page_h: flo
     return ops
 
 
-def build_sheet(plan: SheetPlan, item_pdfs: dict[str, bytes], bleed: float) -> tuple[pikepdf.Pdf, list[Any]]:
+def build_sheet(
+    plan: SheetPlan, item_pdfs: dict[str, bytes], bleed: float, label: tuple[str, Path, float] | None = None
+) -> tuple[pikepdf.Pdf, list[Any]]:
     """The sheet as a pikepdf document (the caller adds the output intent and saves it) and the optional
     content groups its items brought, one per layer name (listed in the catalog: the operator switches every
     item's ``CutContour`` with one layer)."""
@@ -225,6 +277,8 @@ def build_sheet(plan: SheetPlan, item_pdfs: dict[str, bytes], bleed: float) -> t
             ops.append(f"q 1 0 0 1 {_n(dx)} {_n(dy)} cm {name} Do Q")
         qx, qy, _ = item.qr
         ops += _qr_ops(item.job_id, qx, qy, H)
+    if label is not None:  # (text, font file, margin mm)
+        ops += _label_ops(label[0], label[1], W, H, label[2])
     page.obj.Resources = Dictionary(
         XObject=xobjects, ColorSpace=Dictionary(CSAll=_registration(sheet))
     )
@@ -239,10 +293,10 @@ def build_sheet(plan: SheetPlan, item_pdfs: dict[str, bytes], bleed: float) -> t
 
 
 def write_sheet(path: Path, plan: SheetPlan, item_pdfs: dict[str, bytes], bleed: float, profile: Any,
-                title: str, created: str) -> None:
+                title: str, created: str, label: tuple[str, Path, float] | None = None) -> None:
     """Build, add the PDF/X-4 document parts (output intent, XMP, Info) and save deterministically."""
     from ..backends.pdf import PRODUCER, finish_pdfx, save_pdf
 
-    sheet, _ = build_sheet(plan, item_pdfs, bleed)
+    sheet, _ = build_sheet(plan, item_pdfs, bleed, label)
     finish_pdfx(sheet, profile, title, created, PRODUCER)
     save_pdf(sheet, path)
