@@ -163,6 +163,7 @@ def test_same_day_through_the_api_queue_order_and_metrics(app_client: tuple[Any,
 @pytest.mark.parametrize(
     "value",
     ["9999-12-31T00:00:00Z", (dt.datetime.now(dt.UTC) + dt.timedelta(days=400)).isoformat(), "2026-12-24T14:00:00"],
+    ids=["year-9999", "in-400-days", "no-zone"],  # ids fixed: pytest-xdist workers must collect the same names
 )
 def test_due_by_beyond_a_year_or_without_zone_is_refused_naming_the_field(
     app_client: tuple[Any, ZoneInfo], value: str
