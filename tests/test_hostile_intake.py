@@ -372,6 +372,7 @@ def _iso(dt: datetime) -> str:
         (_iso(datetime.now(UTC) + timedelta(days=400)), "days ahead"),
         ("2026-12-10T16:00:00", "time zone"),
     ],
+    ids=["year-9999", "in-400-days", "no-zone"],  # fixed ids: pytest-xdist workers must collect the same names
 )
 def test_due_by_outside_the_horizon_is_refused_naming_the_field(client: Any, due: str, says: str) -> None:
     """Refused by the request schema: before the design is checked, so before any job could exist."""
