@@ -24,8 +24,9 @@ from .layout.plan import plan_layout
 from .layout.prepared import Prepared
 from .layout.resolve import resolve
 from .model.design import Design, load_design_file
-from .model.errors import DesignError, OutputError, RenderError
+from .model.errors import DesignError, OutputError, RenderError, several
 from .model.outputs import Format, RenderResult, StepTimer
+from .model.spreads import refuse_spreads
 from .model.templates import Template
 
 if TYPE_CHECKING:
@@ -46,6 +47,8 @@ def prepare(
     replaces the design's (one surface of a multi-surface product: :mod:`render_engine.parts`)."""
     timer = timer or StepTimer()
     try:
+        if spread := refuse_spreads(design.layers, "layers"):  # surface_plan expands a book's spreads
+            raise several(spread)
         with timer.step("resolve"):
             res = resolve(design, engine, base_dir, asset_loader, template)
         with timer.step("layout"):

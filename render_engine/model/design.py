@@ -61,6 +61,13 @@ class Box(Model):
         description="With a panel: top_left = x, y is the box's corner from the panel's corner; center = x, y is "
         "the box centre's offset from the panel centre (a spine title with x 0 stays centred on the spine).",
     )
+    spread: bool = Field(
+        False,
+        description="Book pages: the layer spans the two-page spread that starts at this left-hand (even) page; "
+        "x is measured from the left page's trim edge across both pages (the right page starts at the page "
+        "width), and the layer is drawn on both facing pages, each clipped to its own bleed (a photo across "
+        "the gutter).",
+    )
 
 
 class NormRect(Model):

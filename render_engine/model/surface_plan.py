@@ -13,11 +13,13 @@ Pure: no I/O, no pixels.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from .cover import COVER, CoverGeometry, anchor_layers
 from .design import Design
 from .errors import DesignError, did_you_mean, several
 from .outputs import Format
+from .spreads import expand_spreads, refuse_spreads
 from .surfaces import PAGES
 from .templates import Template, cover_template, interior_page_template
 
@@ -98,10 +100,20 @@ def plan_parts(design: Design, template: Template) -> list[PartPlan]:
             problems.append(
                 DesignError(f"{len(design.pages)} pages; this product takes {count.describe()}", field="pages")
             )
+    for name, surface in design.surfaces.items():
+        problems += refuse_spreads(surface.layers, f"surfaces.{name}.layers")
     if not design.surfaces and not design.pages and not problems:
         problems.append(DesignError("nothing to print: give layers for at least one surface", field="surfaces"))
     if problems:
         raise several(problems)
+    page_layers: list[list[Any]] = []
+    if template.pages is not None and design.pages:
+        # no panels on pages
+        anchored = [anchor_layers(p.layers, None, f"pages[{i}].layers") for i, p in enumerate(design.pages)]
+        page_w = template.surface_template(PAGES).trim_w
+        page_layers, problems = expand_spreads(anchored, page_w, template.book is not None)
+        if problems:
+            raise several(problems)
 
     parts: list[PartPlan] = []
     for spec in template.part_specs():
@@ -109,11 +121,10 @@ def plan_parts(design: Design, template: Template) -> list[PartPlan]:
         for name in spec.surfaces:
             if name == PAGES:
                 page_t = template.surface_template(PAGES)
-                for i, page in enumerate(design.pages):
+                for i, on_page in enumerate(page_layers):  # spread layers on both facing pages (model/spreads.py)
                     if template.book is not None:  # a book's page: its gutter on the binding side
                         page_t = interior_page_template(template, i + 1)
-                    layers = anchor_layers(page.layers, None, f"pages[{i}].layers")  # no panels on pages
-                    single = Design(version=1, template=design.template, layers=layers, meta=design.meta)
+                    single = Design(version=1, template=design.template, layers=on_page, meta=design.meta)
                     refs.append(
                         SurfaceRef(
                             f"page-{i + 1}", f"pages[{i}]", f"Page {i + 1}", None, i + 1, page_t, single, spec.name
