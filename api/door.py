@@ -97,7 +97,7 @@ def assets_stored(svc: Services, design: dict[str, Any]) -> Callable[[list[str]]
 def admit_job(state: AppState, body: JobRequest, key: ApiKey, *, approved: dict[str, Any] | None = None) -> Admitted:
     """Everything ``POST /v1/jobs`` checks before it writes a record; raises the first refusal (4xx).
     ``approved``: an approval given for a whole batch (see :func:`admit`)."""
-    svc = state.services
+    svc = state.services.for_storefront(key.name)  # the storefront's uploaded fonts, if any
     request = request_for_hash(body)
     digest = body_hash(request)
     checked = check_request(svc, body, dpi=body.outputs.dpi)  # a design, or a design template filled
@@ -140,7 +140,8 @@ def admit(
     ``approved`` (a batch's rows: no customer saw a per-row preview): who approved the whole list, recorded as
     the approval instead of a verified text hash and preview."""
     settings = state.services.settings
-    report = review_report(checked, state.services.engine).to_dict()  # every surface of a multi-surface design
+    engine = state.services.for_storefront(key.name).engine  # with the storefront's uploaded fonts, if any
+    report = review_report(checked, engine).to_dict()  # every surface of a multi-surface design
     v = verdict(report, [(a.code, a.reason) for a in body.accept], settings.hold_codes)
     if v.refused:
         raise ApiError(
@@ -176,7 +177,7 @@ def admit(
             width=a.preview.width, view=a.preview.view, variant=a.preview.variant, surface=a.preview.surface,
             page=a.preview.page,
         )  # fmt: skip
-        if preview_entry(state, again, a.preview.format, checked).meta["sha256"] != seen:
+        if preview_entry(state, again, a.preview.format, checked, owner=key.name).meta["sha256"] != seen:
             stale.append("approval.preview.etag")
     if stale:
         what = {

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 from .inputs.color import IccCatalog
 from .inputs.fonts import FontCatalog
@@ -41,6 +42,14 @@ class Engine:
         return IccCatalog(
             s.icc_dir, s.extra_icc_dir, lut=s.color_lut, cache_dir=s.color_cache_dir, disk_cache=True
         )
+
+    def with_extra_fonts(self, folder: Path) -> Engine:
+        """This engine with a storefront's fonts folder added to the font catalogue (its uploaded families,
+        ``POST /v1/fonts``); the templates, ICC profiles and word list are this engine's, shared."""
+        other = Engine(self.settings.model_copy(update={"extra_fonts_dir": folder}))
+        for name in ("templates", "icc", "spelling_words"):
+            other.__dict__[name] = getattr(self, name)
+        return other
 
     @cached_property
     def spelling_words(self) -> frozenset[str]:

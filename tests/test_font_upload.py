@@ -149,3 +149,67 @@ def test_size_limit_and_auth(client: Any) -> None:
     assert r.status_code == 413, r.text
     assert client.post("/v1/fonts", content=FONT).status_code == 401
     assert client.post("/v1/fonts", content=b"", headers=B).status_code == 422
+
+
+def _renamed(raw: bytes, family: str) -> bytes:
+    """The font under another family name (name IDs 1, 4, 16; checksums recomputed by fontTools)."""
+    font = TTFont(io.BytesIO(raw))
+    for rec in font["name"].names:
+        if rec.nameID in (1, 16):
+            rec.string = family
+        elif rec.nameID == 4:
+            rec.string = f"{family} Regular"
+    buf = io.BytesIO()
+    font.save(buf)
+    return buf.getvalue()
+
+
+def _card(font: str) -> dict[str, Any]:
+    return {"design": {"version": 1, "template": "card-5x7", "layers": [
+        {"type": "background", "color": "#ffffff"},
+        {"type": "text", "text": "Happy Birthday Rose", "font": {"family": font}, "size": 36, "color": "#1d3557",
+         "box": {"x": 10, "y": 40, "width": 107, "height": 40}, "align": "center"}]}}
+
+
+def test_uploaded_family_renders_in_that_storefronts_designs_only(client: Any) -> None:
+    import numpy as np
+    import pyvips
+
+    brand = _renamed((ROOT / "fonts" / "lobster-two" / "LobsterTwo-Regular.otf").read_bytes(), "Shop Brand Script")
+    r = client.post("/v1/fonts", content=brand, headers=A)
+    assert r.status_code == 201 and r.json()["family_id"] == "shop-brand-script", r.text
+    ok = client.post("/v1/preflight", json=_card("shop-brand-script"), headers=A)
+    assert ok.status_code == 200, ok.text
+    other = client.post("/v1/preflight", json=_card("shop-brand-script"), headers=B)
+    assert other.status_code == 422 and other.json()["field"] == "design.layers[1].font.family", other.text
+
+    def pixels(body: dict[str, Any]) -> Any:
+        p = client.post("/v1/previews", json={**body, "width": 600}, headers={**A, "Accept": "image/png"})
+        assert p.status_code == 200, p.text
+        img = pyvips.Image.new_from_buffer(p.content, "")
+        return np.ndarray(buffer=img.write_to_memory(), dtype=np.uint8, shape=(img.height, img.width, img.bands))
+
+    mine, bundled, plain = pixels(_card("shop-brand-script")), pixels(_card("lobster-two")), pixels(_card("noto-sans"))
+    assert np.array_equal(mine, bundled), "the uploaded outlines are the ones drawn (Lobster Two under a new name)"
+    assert not np.array_equal(mine, plain)
+
+
+def test_a_job_of_that_storefront_prints_the_uploaded_font(client: Any, tmp_path: Path) -> None:
+    import subprocess
+    import time
+
+    brand = _renamed((ROOT / "fonts" / "lobster-two" / "LobsterTwo-Regular.otf").read_bytes(), "Shop Brand Script")
+    assert client.post("/v1/fonts", content=brand, headers=A).status_code == 201
+    r = client.post("/v1/jobs", json={**_card("shop-brand-script"), "outputs": {"formats": ["pdf"]}}, headers=A)
+    assert r.status_code in (200, 202), r.text
+    jid = r.json()["job_id"]
+    deadline = time.monotonic() + 60
+    while (job := client.get(f"/v1/jobs/{jid}", headers=A).json())["state"] not in ("ready", "failed"):
+        assert time.monotonic() < deadline, job
+        time.sleep(0.1)
+    assert job["state"] == "ready", job
+    pdf = client.get(f"/v1/jobs/{jid}/files/print.pdf", headers=A)
+    assert pdf.status_code == 200
+    (tmp_path / "p.pdf").write_bytes(pdf.content)
+    fonts = subprocess.run(["pdffonts", str(tmp_path / "p.pdf")], capture_output=True, text=True, check=True)
+    assert len(fonts.stdout.strip().splitlines()) == 2, "outlined: no font objects in the print file"

@@ -62,9 +62,7 @@ def list_fonts(state: State, key: Storefront) -> dict[str, list[dict[str, Any]]]
     uploaded (``POST /v1/fonts``)."""
     from render_engine.inputs.font_folder import scan_font_folder
 
-    from .fonts import storefront_fonts_dir
-
-    folder = storefront_fonts_dir(state.services.settings, key)
+    folder = state.services.storefront_fonts_dir(key.name)
     own = scan_font_folder(folder) if folder.is_dir() else {}
     uploaded: list[dict[str, Any]] = []
     for fid, fam in sorted(own.items()):

@@ -9,14 +9,12 @@ content-addressed in the storefront's own fonts folder, ``<storage_root>/fonts/<
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from pathlib import Path
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from render_engine.farm.settings import ApiKey, ServiceSettings
 from render_engine.inputs.font_upload import MAX_FONT_BYTES, SanitizedFont, sanitize_font
 from render_engine.model.errors import InvalidFont, LimitExceeded
 
@@ -41,12 +39,6 @@ FONT_BODY = {
         },
     }
 }
-
-
-def storefront_fonts_dir(settings: ServiceSettings, key: ApiKey) -> Path:
-    """The fonts folder of the storefront that ``key`` belongs to (keys of one name share it)."""
-    slug = re.sub(r"[^a-z0-9-]+", "-", key.name.casefold()).strip("-") or "storefront"
-    return settings.storage_root / "fonts" / slug
 
 
 def _store(folder: Path, font: SanitizedFont) -> None:
@@ -93,7 +85,7 @@ async def upload_font(request: Request, state: State, key: Storefront) -> FontOu
         raise InvalidFont("empty upload", field="body")
     font = await run_in_threadpool(sanitize_font, b"".join(chunks), "body")
     try:
-        await run_in_threadpool(_store, storefront_fonts_dir(state.services.settings, key), font)
+        await run_in_threadpool(_store, state.services.storefront_fonts_dir(key.name), font)
     except OSError as exc:
         raise storage_error(exc, "font storage") from None
     return _out(font)

@@ -61,35 +61,39 @@ def negotiate(accept: str | None) -> tuple[bool, ImageFormat | None]:
     return False, None
 
 
-def _check(state: AppState, body: DesignRequest, timer: StepTimer) -> CheckedDesign:
-    return check_request(state.services, body, timer=timer)
+def _check(state: AppState, body: DesignRequest, timer: StepTimer, owner: str | None = None) -> CheckedDesign:
+    return check_request(state.services.for_storefront(owner), body, timer=timer)
 
 
-def preview_key(body: PreviewRequest, fmt: ImageFormat) -> str:
-    """The render cache key of a preview request (the same request from any API process: the same key)."""
-    return body_hash({"preview": body.dump(), "fmt": fmt, "engine": __version__})
+def preview_key(body: PreviewRequest, fmt: ImageFormat, fonts: str = "") -> str:
+    """The render cache key of a preview request (the same request from any API process: the same key);
+    ``fonts``: the storefront's uploaded fonts (:meth:`Services.fonts_fingerprint`), "" without any."""
+    data = {"preview": body.dump(), "fmt": fmt, "engine": __version__}
+    return body_hash({**data, "fonts": fonts} if fonts else data)
 
 
 def preview_entry(
-    state: AppState, body: PreviewRequest, fmt: ImageFormat, checked: CheckedDesign | None = None
+    state: AppState, body: PreviewRequest, fmt: ImageFormat, checked: CheckedDesign | None = None,
+    owner: str | None = None,
 ) -> Entry:
     """The preview image of ``body`` in the render cache: found there, or rendered (through the gate) and put
     there. ``checked``: the design already resolved and laid out (``POST /v1/jobs`` checking an approval)."""
     from render_engine.mockup import render_mockup
 
-    cache_key = preview_key(body, fmt)
+    cache_key = preview_key(body, fmt, state.services.fonts_fingerprint(owner) if owner else "")
+    engine = state.services.for_storefront(owner).engine  # with the storefront's uploaded fonts, if any
 
     def build() -> Entry:
         import pyvips
 
         timer = StepTimer()
-        chk = checked or _check(state, body, timer)
+        chk = checked or _check(state, body, timer, owner)
         img = render_mockup(
-            chk.surface(body.surface, body.page), state.services.engine, view=body.view, variant=body.variant,
+            chk.surface(body.surface, body.page), engine, view=body.view, variant=body.variant,
             width=body.width, fmt=fmt, timer=timer,
         )
         with timer.step("preflight"):  # the whole design: every surface of a multi-surface one
-            report = review_report(chk, state.services.engine)
+            report = review_report(chk, engine)
         head = pyvips.Image.new_from_buffer(img, "")  # header only: the size for the JSON variant
         meta = {
             "content_type": MEDIA[fmt], "width": head.width, "height": head.height,
@@ -147,13 +151,13 @@ def preview(
         raise ApiError(501, "not_implemented", "mockup previews are not available in this build") from None
     want_json, accepted = negotiate(accept)
     fmt: ImageFormat = format or accepted or "jpeg"
-    entry = preview_entry(state, body, fmt)
+    entry = preview_entry(state, body, fmt, owner=key.name)
     if want_json:
         out = PreviewOut(preflight=entry.meta["preflight"], image=_image_ref(entry), source=entry.meta.get("source"))
         return JSONResponse(out.model_dump(mode="json"), headers={"Vary": "Accept"})
     data = state.cache.read(entry)
     if data is None:  # evicted between lookup and read (a full cache under load): render again
-        entry = preview_entry(state, body, fmt)
+        entry = preview_entry(state, body, fmt, owner=key.name)
         data = state.cache.read(entry)
         if data is None:
             raise ApiError(503, "storage_unavailable", "the render cache is thrashing; retry later",
@@ -213,9 +217,11 @@ def run_preflight(
     except ImportError:
         raise ApiError(501, "not_implemented", "preflight is not available in this build") from None
 
+    engine = state.services.for_storefront(key.name).engine  # with the storefront's uploaded fonts, if any
+
     def report_of(checked: CheckedDesign, timer: StepTimer) -> tuple[Any, dict[str, Any]]:
         with timer.step("preflight"):
-            report = review_report(checked, state.services.engine)
+            report = review_report(checked, engine)
         out = report.to_dict()
         out["text_hash"] = text_echo_hash(out["texts"])
         if checked.source is not None:
@@ -226,25 +232,27 @@ def run_preflight(
 
         def build() -> dict[str, Any]:
             timer = StepTimer()
-            _, out = report_of(_check(state, body, timer), timer)
+            _, out = report_of(_check(state, body, timer, key.name), timer)
             state.metrics.observe_steps("preflight", timer.seconds)
             return out
 
         return JSONResponse(state.gate.run(build))
 
-    cache_key = body_hash({"proof": body.dump(), "engine": __version__})
+    fonts = state.services.fonts_fingerprint(key.name)
+    proof_key = {"proof": body.dump(), "engine": __version__}
+    cache_key = body_hash({**proof_key, "fonts": fonts} if fonts else proof_key)
 
     def build_proof() -> Entry:
         timer = StepTimer()
-        checked = _check(state, body, timer)
+        checked = _check(state, body, timer, key.name)
         report, out = report_of(checked, timer)
 
         def write(path: Path) -> dict[str, Any]:
             with timer.step("proof"):  # the job worker's proof.png function, unchanged
                 if checked.parts is not None:  # the contact sheet of every surface, as a job's proof.png
-                    w, h = write_proof_sheet(checked.parts, state.services.engine, path)
+                    w, h = write_proof_sheet(checked.parts, engine, path)
                 else:
-                    w, h = write_proof(report, checked.prepared, state.services.engine, path)
+                    w, h = write_proof(report, checked.prepared, engine, path)
             return {"width": w, "height": h}
 
         try:

@@ -224,6 +224,7 @@ def _render_all(
     """Every artifact into ``tmp``; ``steps`` collects step timings per pipeline (``job_prepare``: resolve and
     layout, once per job; ``job_pdf``, ``job_png``: draw and write; ``job_review``: preflight, proof, mockup)."""
     steps = {} if steps is None else steps
+    svc = svc.for_storefront(rec.owner)  # its uploaded fonts (POST /v1/fonts), if it has any
     design = parse_design(rec.request["design"], svc.engine.settings)
     outputs = rec.request.get("outputs") or {}
     if is_multi(design, svc.engine):
