@@ -41,7 +41,7 @@ from numpy.typing import NDArray
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from render_engine.mockup import geometry  # noqa: E402
+from render_engine.mockup import scene_geometry  # noqa: E402
 from render_engine.mockup.spec import MockupSpec  # noqa: E402
 from render_engine.model.templates import Template, cover_template, load_template_file  # noqa: E402
 
@@ -306,7 +306,7 @@ def silhouette(t: Template, faces: list[dict[str, Any]], w: int, h: int) -> tupl
 
     q = Quad.model_validate({"kind": "quad", "faces": faces})
     sx, sy = grid(w, h)
-    x_mm, y_mm, valid = geometry.quad_inverse(q, sx, sy)
+    x_mm, y_mm, valid = scene_geometry.quad_inverse(q, sx, sy)
     bleed = (-t.bleed_mm, -t.bleed_mm, t.bleed_w, t.bleed_h)
     d = t.cut_path.d if t.cut_path else f"M0 0H{t.trim_w}V{t.trim_h}H0Z"
     m, ppm = mm_mask(d, False, bleed, 6.0)
@@ -471,7 +471,7 @@ def camera_module(t: Template, faces: list[dict[str, Any]], base: Arr, w: int, h
 
     q = Quad.model_validate({"kind": "quad", "faces": faces})
     sx, sy = grid(w, h)
-    x_mm, y_mm, valid = geometry.quad_inverse(q, sx, sy)
+    x_mm, y_mm, valid = scene_geometry.quad_inverse(q, sx, sy)
     bleed = (-t.bleed_mm, -t.bleed_mm, t.bleed_w, t.bleed_h)
     m, ppm = mm_mask(cam.d, False, bleed, 6.0)
     cov = np.where(valid, sample_mm(m, ppm, bleed, x_mm, y_mm), 0.0)

@@ -1,7 +1,7 @@
 """Mockup previews: geometry, colour, occlusion, determinism, catalog coverage and the CLI.
 
 Expected positions are recomputed here from each scene's *declared* geometry (the template's ``mockup``
-section), independently of ``render_engine.mockup.geometry``: the cylinder formula written out again, the
+section), independently of ``render_engine.mockup.scene_geometry``: the cylinder formula written out again, the
 homographies by OpenCV's ``getPerspectiveTransform``, the fold displacement by fixed-point iteration on the
 scene's displacement PNG. A scene pixel p maps to output pixel (p + 0.5) * f - 0.5, f = width / scene width.
 """

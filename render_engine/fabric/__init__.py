@@ -20,7 +20,7 @@ Where things happen:
   background, clipPath and paint order; :mod:`.options` — :class:`FabricOptions`.
 - :mod:`.converter` — the per-import state and the dispatch over object types; :mod:`.protocol` — what the
   per-type modules see of it (:class:`~.protocol.Converter`, :class:`~.protocol.Node`), so they do not import it.
-- :mod:`.geometry` — Fabric's transforms (origin, scale, flip, skew, angle, nesting) and shape outlines.
+- :mod:`.object_geometry` — Fabric's transforms (origin, scale, flip, skew, angle, nesting) and shape outlines.
 - :mod:`.shapes` — vector objects (native shapes or svg layers), gradients, ``backgroundColor``.
 - :mod:`.text`, :mod:`.styles`, :mod:`.fonts` — text layout mapping and decorations, per-character styles,
   font families, weights and styles.
@@ -28,7 +28,7 @@ Where things happen:
 - :mod:`.groups` — groups, and translucent / shadowed groups composited as one picture (Fabric's cache).
 - :mod:`.effects` — clipPaths and shadows; :mod:`.svg` — the SVG strings every ``svg`` layer is built from.
 - :mod:`.parse` — reading and validating Fabric values (numbers, colours, points, paths, unsupported props).
-- :mod:`.render` — rendering Fabric files and the ``render-engine render`` CLI options.
+- :mod:`.render_fabric` — rendering Fabric files and the ``render-engine render`` CLI options.
 """
 
 from __future__ import annotations
@@ -39,11 +39,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .importer import FabricImport, canvas_size_of, import_fabric, is_fabric, load_fabric_json
     from .options import DEFAULT_FONT_MAP, Covers, FabricOptions, Unsupported
-    from .render import add_render_arguments, read_json_file, render_cli, render_fabric, render_fabric_file
+    from .render_fabric import add_render_arguments, read_json_file, render_cli, render_fabric, render_fabric_file
     from .text import FONT_SIZE_FRACTION, FONT_SIZE_MULT
 
 # names load on first use (PEP 562): `render-engine render` of a native design needs only the CLI options
-# (.render) and never loads the importer (~0.2 s of imports in a fresh process)
+# (.render_fabric) and never loads the importer (~0.2 s of imports in a fresh process)
 _EXPORTS = {
     "DEFAULT_FONT_MAP": "options",
     "FONT_SIZE_FRACTION": "text",
@@ -52,15 +52,15 @@ _EXPORTS = {
     "FabricImport": "importer",
     "FabricOptions": "options",
     "Unsupported": "options",
-    "add_render_arguments": "render",
+    "add_render_arguments": "render_fabric",
     "canvas_size_of": "importer",
     "import_fabric": "importer",
     "is_fabric": "importer",
     "load_fabric_json": "importer",
-    "read_json_file": "render",
-    "render_cli": "render",
-    "render_fabric": "render",
-    "render_fabric_file": "render",
+    "read_json_file": "render_fabric",
+    "render_cli": "render_fabric",
+    "render_fabric": "render_fabric",
+    "render_fabric_file": "render_fabric",
 }
 
 

@@ -19,9 +19,9 @@ from ..model.errors import DesignError
 from ..model.geometry import Matrix
 from . import svg
 from .compositing import blend_of
-from .geometry import object_matrix
 from .groups import group
 from .images import image, pattern_sources_inlined
+from .object_geometry import object_matrix
 from .options import FabricOptions
 from .parse import (
     DEFAULTS_ALL,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ..model.errors import DesignError
 from ..model.geometry import Matrix
 from . import svg
-from .geometry import (
+from .object_geometry import (
     Cmds,
     centred,
     cmds_d,

@@ -16,7 +16,7 @@ from ..model.errors import DesignError
 from ..model.geometry import Matrix
 from . import svg
 from .effects import local_svg, own_clips
-from .geometry import inverse
+from .object_geometry import inverse
 from .parse import kind_of, num
 from .shapes import background_color
 from .svg import fmt

@@ -19,7 +19,7 @@ from ..model.errors import DesignError, LimitExceeded, asset_errors
 from ..model.geometry import Matrix
 from .effects import clip_path, local_svg, own_clips, to_local
 from .filters import apply_filters
-from .geometry import Decomposed, decompose
+from .object_geometry import Decomposed, decompose
 from .parse import num
 from .svg import fmt
 

@@ -21,7 +21,7 @@ from ..model.geometry import Matrix
 from ..model.units import MM_PER_PT
 from . import svg
 from .effects import clip_defs, own_clips, shadow_filter
-from .geometry import centred, decompose, dims, is_arc, outline, path_bounds, transformed_bounds
+from .object_geometry import centred, decompose, dims, is_arc, outline, path_bounds, transformed_bounds
 from .paints import native_gradient, native_pattern
 from .parse import TEXT_TYPES, color, line_style, num, path_d, points
 from .svg import fmt

@@ -10,7 +10,7 @@ from typing import Any
 from ..model.errors import DesignError
 from ..model.geometry import Matrix
 from ..model.geometry import Path as VPath
-from .geometry import path_bounds
+from .object_geometry import path_bounds
 from .parse import color, num, path_d
 from .svg import fmt
 

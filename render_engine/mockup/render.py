@@ -35,7 +35,7 @@ from ..model.geometry import Rect
 from ..model.outputs import StepTimer
 from ..model.templates import Template, template_key
 from ..model.units import MM_PER_INCH
-from . import geometry
+from . import scene_geometry
 from .print_cache import clear as clear_print_cache
 from .print_cache import draw_print, print_area_mask
 from .spec import Cylinder, Displace, MockupSpec, Quad, mockup_spec
@@ -117,16 +117,16 @@ def mapped_mm(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Trim mm shown at each output pixel (x, y, valid) and the output height."""
     sw, sh = spec.size
-    sx, sy, out_h = geometry.scene_grid(sw, sh, width)
+    sx, sy, out_h = scene_geometry.scene_grid(sw, sh, width)
     m = spec.mapping
     if isinstance(m, Cylinder):
-        x, y, ok = geometry.cylinder_inverse(m, template.trim_w, spec.views[view].yaw_deg, sx, sy)
+        x, y, ok = scene_geometry.cylinder_inverse(m, template.trim_w, spec.views[view].yaw_deg, sx, sy)
     elif isinstance(m, Quad):
-        x, y, ok = geometry.quad_inverse(m, sx, sy)
+        x, y, ok = scene_geometry.quad_inverse(m, sx, sy)
     else:
         assert isinstance(m, Displace)
         dmap = _load_array(folder / m.map)
-        x, y, ok = geometry.displace_inverse(m, dmap, template.trim_w, template.trim_h, sx, sy)
+        x, y, ok = scene_geometry.displace_inverse(m, dmap, template.trim_w, template.trim_h, sx, sy)
     return x, y, ok, out_h
 
 
