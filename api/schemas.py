@@ -13,6 +13,9 @@ Priority = Literal["same_day", "express", "standard"]
 DUE_HORIZON = timedelta(days=366)
 """A given ``due_by`` further ahead than this is refused: no shop promises a print a year out, and a far date
 (9999-12-31) would sort a job after every real one and keep it out of every at-risk figure forever."""
+DUE_GRACE = timedelta(days=1)
+"""A given ``due_by`` further in the past than this is refused: a date long gone (0001-01-01) would sort a job
+before every real one in the print queue. A day allows for clock skew and orders re-sent after an outage."""
 
 
 def _due_within_horizon(v: datetime | None) -> datetime | None:
@@ -22,6 +25,8 @@ def _due_within_horizon(v: datetime | None) -> datetime | None:
         raise ValueError("due_by needs a time zone (e.g. 2026-12-24T14:00:00Z)")
     if v - datetime.now(UTC) > DUE_HORIZON:
         raise ValueError(f"due_by is more than {DUE_HORIZON.days} days ahead")
+    if datetime.now(UTC) - v > DUE_GRACE:
+        raise ValueError("due_by is in the past (more than a day ago)")
     return v
 
 

@@ -371,8 +371,10 @@ def _iso(dt: datetime) -> str:
         ("9999-12-31T00:00:00Z", "days ahead"),
         (_iso(datetime.now(UTC) + timedelta(days=400)), "days ahead"),
         ("2026-12-10T16:00:00", "time zone"),
+        ("0001-01-01T00:00:00Z", "in the past"),
+        (_iso(datetime.now(UTC) - timedelta(days=3)), "in the past"),
     ],
-    ids=["year-9999", "in-400-days", "no-zone"],  # fixed ids: pytest-xdist workers must collect the same names
+    ids=["year-9999", "in-400-days", "no-zone", "year-1", "3-days-ago"],  # fixed ids: pytest-xdist workers must collect the same names
 )
 def test_due_by_outside_the_horizon_is_refused_naming_the_field(client: Any, due: str, says: str) -> None:
     """Refused by the request schema: before the design is checked, so before any job could exist."""
