@@ -374,7 +374,7 @@ def _iso(dt: datetime) -> str:
         ("0001-01-01T00:00:00Z", "in the past"),
         (_iso(datetime.now(UTC) - timedelta(days=3)), "in the past"),
     ],
-    ids=["year-9999", "in-400-days", "no-zone", "year-1", "3-days-ago"],  # fixed ids: pytest-xdist workers must collect the same names
+    ids=["year-9999", "in-400-days", "no-zone", "year-1", "3-days-ago"],  # fixed: xdist workers collect the same
 )
 def test_due_by_outside_the_horizon_is_refused_naming_the_field(client: Any, due: str, says: str) -> None:
     """Refused by the request schema: before the design is checked, so before any job could exist."""
