@@ -33,8 +33,8 @@ def _distance(fold: Fold, r: Rect) -> float:
 def check_folds(ctx: CheckContext) -> list[Finding]:
     layout = ctx.layout
     folds = layout.template.folds
-    if not folds:
-        return []
+    if not folds or (layout.template.book is not None and "spine" in layout.template.regions):
+        return []  # a book cover's spine edges and hinges: checks/book.py, with the book's own margins
     out: list[Finding] = []
     for fold in folds:
         band = fold_band(fold, layout.trim)

@@ -275,6 +275,10 @@ def cover_template(
         template = template.surface_template(COVER)
     regions = {n: Region(x=r.x, y=r.y, width_mm=r.w, height_mm=r.h, description=f"cover panel {n}")
                for n, r in g.panels.items()}  # fmt: skip
+    # the spine edges and hinges, drawn in the print PDF as the Fold spot colour (finishing_lines); the turn-in
+    # lines are the board edges the wrap folds round, not lines on the sheet; checks/book.py keeps text clear
+    folds = [Fold(axis="vertical" if f.axis == "x" else "horizontal", at_mm=f.pos, kind="fold", clear_mm=0,
+                  label=f.name) for f in g.folds if f.kind in ("fold", "hinge")]  # fmt: skip
     return template.model_copy(
         update={
             "name": f"{template.name}: cover, {pages} pages",
@@ -282,6 +286,7 @@ def cover_template(
             "bleed_mm": book.cover_bleed_mm,
             "safe_margin_mm": book.cover_safe_mm,
             "regions": regions,
+            "folds": [*template.folds, *folds],
             "mockup": _mockup_on_panels(template.mockup, book.mockup_panels, g),
         }
     ), g
