@@ -206,6 +206,7 @@ def test_held_job_waits_for_an_audited_review(client: Any, hook_url: str) -> Non
     assert r.status_code == 200 and r.json()["state"] in ("queued", "rendering", "ready"), r.text
     again = client.post(f"/v1/jobs/{jid}/approve", json={"reason": "twice"}, headers=S)
     assert again.status_code == 409 and again.json()["code"] == "not_held"
+    assert again.json()["field"] == "job_id" and again.json()["message"].endswith("only held jobs can be reviewed")
     job = wait_ready(client, jid)
     assert job["state"] == "ready", job
     kinds = [e["kind"] for e in job["timeline"]]
@@ -245,7 +246,9 @@ def test_production_states_reprints_timeline_webhooks_and_metrics(client: Any, h
     queue = lambda: [j["id"] for j in client.get("/v1/print-queue", headers=P).json()["jobs"]]  # noqa: E731
     assert jid in queue()
 
-    assert _report(client, jid, "printed").status_code == 409  # not accepted yet
+    r = _report(client, jid, "printed")  # not accepted yet: the store's Conflict, mapped by the one error handler
+    message = "a job that is waiting in the queue cannot become printed"
+    assert r.status_code == 409 and r.json() == {"code": "invalid_transition", "message": message, "field": "state"}
     assert _report(client, jid, "accepted", operator="li").json()["production"] == "accepted"
     assert jid not in queue()  # taken
     assert _report(client, jid, "accepted").status_code == 409

@@ -20,7 +20,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from render_engine.farm.orders import QC_REASONS, event_payload
 from render_engine.farm.settings import ApiKey
-from render_engine.farm.store_orders import Conflict
 from render_engine.farm.webhooks import deliver
 
 from ..deps import AppState, PrintUnit, State, Storefront
@@ -77,10 +76,7 @@ def _own_job(state: AppState, job_id: str, key: ApiKey) -> None:
 def _review(state: AppState, job_id: str, key: ApiKey, body: ReviewIn, approve: bool, bg: BackgroundTasks) -> JobOut:
     _own_job(state, job_id, key)
     actor = f"{key.name}/{body.reviewer}" if body.reviewer else key.name
-    try:
-        rec = state.services.store.review(job_id, approve, actor, {"reason": body.reason})
-    except Conflict as exc:
-        raise ApiError(409, "not_held", str(exc), field="job_id") from None
+    rec = state.services.store.review(job_id, approve, actor, {"reason": body.reason})  # Conflict: 409 not_held
     if rec is None:
         raise NoSuchJob()
     if approve:
@@ -128,10 +124,8 @@ def production(
         raise ApiError(422, "invalid_request", "; ".join(f"{f}: {m}" for f, m in problems), field=problems[0][0])
     data: dict[str, Any] = body.model_dump(exclude={"state", "operator"}, exclude_none=True)
     actor = f"{key.name}/{body.operator}" if body.operator else key.name
-    try:
-        rec = state.services.store.report_production(job_id, body.state, actor, data, unit=key.print_unit)
-    except Conflict as exc:
-        raise ApiError(409, "invalid_transition", str(exc), field="state") from None
+    # Conflict (a RenderError): 409 invalid_transition on "state"
+    rec = state.services.store.report_production(job_id, body.state, actor, data, unit=key.print_unit)
     if rec is None:
         raise NoSuchJob()
     if rec.state == "queued":  # qc_failed with files "rerender": rendered again, then back in the print queue
@@ -160,11 +154,9 @@ def decline(job_id: JobId, body: DeclineIn, state: State, key: PrintUnit, backgr
     if rec.print_unit is None:
         raise ApiError(409, "not_routed", "the job is not routed to a print unit", field="job_id")
     actor = key.name
-    try:
-        store.note_decline(job_id, rec.print_unit, actor, body.model_dump(exclude_none=True))
-        moved = reroute(state, job_id, rec.print_unit, actor, "declined")
-    except Conflict as exc:
-        raise ApiError(409, "invalid_transition", str(exc), field="job_id") from None
+    # Conflict (a RenderError): 409 invalid_transition on "job_id"
+    store.note_decline(job_id, rec.print_unit, actor, body.model_dump(exclude_none=True))
+    moved = reroute(state, job_id, rec.print_unit, actor, "declined")
     if moved is None:
         raise NoSuchJob()
     announce(state, background, moved, "routed")

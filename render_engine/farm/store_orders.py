@@ -23,6 +23,7 @@ import json
 import time
 from typing import Any
 
+from ..model.errors import RenderError
 from .orders import allowed
 
 ORDER_COLUMNS = (
@@ -71,11 +72,18 @@ def order_schema(real: str, existing: set[str], json_print_unit: str) -> list[st
     return out
 
 
-class Conflict(Exception):
-    """The job is not in a state that allows the change (409); ``state`` says what it is in."""
+class Conflict(RenderError):
+    """The job is not in a state that allows the change (409); ``state`` says what it is in. ``code`` and
+    ``field`` are what the API answers (its one RenderError handler): ``invalid_transition`` on ``job_id``
+    unless the raise says otherwise."""
 
-    def __init__(self, message: str, state: str | None) -> None:
-        super().__init__(message)
+    code = "invalid_transition"
+    http_status = 409
+
+    def __init__(self, message: str, state: str | None, *, code: str | None = None, field: str = "job_id") -> None:
+        super().__init__(message, field=field)
+        if code is not None:
+            self.code = code
         self.state = state
 
 
@@ -135,7 +143,7 @@ class OrderStore:
             if rec is None:
                 return None
             if rec.state != "held":
-                raise Conflict(f"job is {rec.state}; only held jobs can be reviewed", rec.state)
+                raise Conflict(f"job is {rec.state}; only held jobs can be reviewed", rec.state, code="not_held")
             if approve:
                 c.execute("UPDATE jobs SET state = 'queued', updated_at = ? WHERE id = ?", (now, job_id))
             else:
@@ -168,9 +176,11 @@ class OrderStore:
             if rec is None or (unit is not None and rec.print_unit != unit):
                 return None
             if rec.state != "ready":
-                raise Conflict(f"job is {rec.state}; production states follow a ready job", rec.state)
+                raise Conflict(f"job is {rec.state}; production states follow a ready job", rec.state, field="state")
             if not allowed(rec.production, new):
-                raise Conflict(f"a job that is {rec.production or 'waiting in the queue'} cannot become {new}", None)
+                raise Conflict(
+                    f"a job that is {rec.production or 'waiting in the queue'} cannot become {new}", None, field="state"
+                )
             sets = "production = ?, production_at = ?, updated_at = ?"
             if new == "accepted":
                 sets += ", acked_at = COALESCE(acked_at, ?)"
