@@ -184,7 +184,11 @@ def test_idempotency_replay_and_conflict(client: Any) -> None:
     again = client.post("/v1/jobs", json=body, headers=h)
     assert again.status_code == 200 and again.json()["job_id"] == first.json()["job_id"]
     other = client.post("/v1/jobs", json={**body, "priority": "express"}, headers=h)
-    assert other.status_code == 409 and other.json()["code"] == "idempotency_conflict"
+    assert other.status_code == 409 and other.json() == {
+        "code": "idempotency_conflict",
+        "message": "Idempotency-Key used with a different body",
+        "field": "Idempotency-Key",
+    }
     fresh = client.post("/v1/jobs", json=body, headers={**S, "Idempotency-Key": "order-43"})
     assert fresh.status_code == 202 and fresh.json()["job_id"] != first.json()["job_id"]
 

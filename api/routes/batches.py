@@ -112,8 +112,7 @@ def create_batch(
     if idem is not None and (found := svc.store.find_batch_idem(idem)) is not None:
         batch, old = found  # a replay: no second validation, no second set of jobs
         if old != digest:
-            raise ApiError(409, "idempotency_conflict", "Idempotency-Key used with a different body",
-                           field="Idempotency-Key")  # fmt: skip
+            raise IdempotencyConflict()
         response.status_code = 200
         return _accepted(batch)
     try:
@@ -163,14 +162,12 @@ def create_batch(
     summary = {"design_template": template.id, "product": body.product, "rows": len(jobs) + len(skipped),
                "outputs": body.outputs.model_dump(mode="json"), "priority": body.priority}  # fmt: skip
 
-    try:  # every asset of the batch checked at once, under its lock (an error names the first row's layer)
-        batch, created = svc.store.create_batch(
-            summary, jobs, skipped, body.priority, key.name, digest, idem,
-            check_assets=assets_stored(svc, jobs[0].request["design"]),
-        )  # fmt: skip
-    except IdempotencyConflict:
-        raise ApiError(409, "idempotency_conflict", "Idempotency-Key used with a different body",
-                       field="Idempotency-Key") from None  # fmt: skip
+    # every asset of the batch checked at once, under its lock (an error names the first row's layer);
+    # IdempotencyConflict (a RenderError): 409 idempotency_conflict on Idempotency-Key
+    batch, created = svc.store.create_batch(
+        summary, jobs, skipped, body.priority, key.name, digest, idem,
+        check_assets=assets_stored(svc, jobs[0].request["design"]),
+    )  # fmt: skip
     if not created:
         response.status_code = 200
         return _accepted(batch)

@@ -81,32 +81,26 @@ def create_job(
     if idem is not None and (found := svc.store.find_idem(idem)) is not None:
         rec, old_digest = found  # a replay: no second validation, no second job
         if old_digest != digest:
-            raise ApiError(
-                409, "idempotency_conflict", "Idempotency-Key used with a different body", field="Idempotency-Key"
-            )
+            raise IdempotencyConflict()
         response.status_code = 200
         return JobAccepted(job_id=rec.id, state=rec.state, url=f"/v1/jobs/{rec.id}")
     # checked design, the door's verdict (422 on unaccepted blockers, 409 on a stale approval), routing;
     # bounded like a preview (``preview_timeout``: 503 + Retry-After; a busy server waits up to 10 s for a slot,
     # then 429): no job exists until the checks have passed, so a timed-out intake loses nothing
     job = state.intake_gate.run(lambda: admit_job(state, body, key))
-    try:
-        rec, created = svc.store.create(
-            job.request,
-            body.priority,
-            key.name,
-            digest,
-            idem,
-            check_assets=assets_stored(svc, job.request["design"]),
-            state=job.verdict.state,
-            print_unit=job.print_unit,
-            due_by=job.due_by,
-            event=job.event(),
-        )
-    except IdempotencyConflict:
-        raise ApiError(
-            409, "idempotency_conflict", "Idempotency-Key used with a different body", field="Idempotency-Key"
-        ) from None
+    # IdempotencyConflict (a RenderError): 409 idempotency_conflict on Idempotency-Key
+    rec, created = svc.store.create(
+        job.request,
+        body.priority,
+        key.name,
+        digest,
+        idem,
+        check_assets=assets_stored(svc, job.request["design"]),
+        state=job.verdict.state,
+        print_unit=job.print_unit,
+        due_by=job.due_by,
+        event=job.event(),
+    )
     if not created:
         response.status_code = 200
     elif rec.state == "queued":  # a held job waits for its review (POST /v1/jobs/{id}/approve)
