@@ -147,7 +147,7 @@ class JsonDepthMiddleware:
         try:
             check_json(body)  # strict JSON, typed errors with the position (render_engine/model/json_input.py)
         except JsonRefused as exc:
-            await _send_json(send, 422, error_body("invalid_json", str(exc), "body"))
+            await _send_json(send, exc.http_status, error_body(exc.code, exc.message, "body"))
             return
         await self.app(scope, _replay([{"type": "http.request", "body": body, "more_body": False}], receive), send)
 

@@ -19,7 +19,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from .errors import DesignError
+from .errors import DesignError, RenderError
 
 MAX_INPUT_FILE_BYTES = 512 * 1024 * 1024
 """The largest design / rows file a command reads (a Fabric canvas can carry its photos as data URLs)."""
@@ -33,8 +33,13 @@ _LONG_NUMBER = re.compile(rb"[-+0-9.eE]{%d,}" % (MAX_NUMBER_CHARS + 1))
 _NON_FINITE = re.compile(rb"\b(?:NaN|-?Infinity)\b")
 
 
-class JsonRefused(ValueError):
-    """A body that is not strict JSON; ``message`` says why and where."""
+class JsonRefused(RenderError, ValueError):
+    """A body that is not strict JSON; ``message`` says why and where. In the one error tree (the API answers
+    ``422 invalid_json`` on ``body`` from ``code`` / ``http_status``); still a ``ValueError`` for callers that
+    catch that."""
+
+    code = "invalid_json"
+    http_status = 422
 
 
 def _where(raw: bytes, offset: int) -> str:
