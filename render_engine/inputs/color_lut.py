@@ -24,12 +24,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import tempfile
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyvips
+
+from ..files import atomic_path
 
 if TYPE_CHECKING:
     import numpy as np
@@ -168,14 +169,8 @@ def load_or_build(directory: Path | None, key: str, convert: Any, mapped: np.nda
         return None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.save(fh, table)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_path(path, prefix=path.name, suffix=".tmp", fsync=False) as tmp, open(tmp, "wb") as fh:
+            np.save(fh, table)  # a cache: rebuilt when missing or invalid, so not fsynced
     except OSError:
         log.warning("cannot store the colour table in %s; it lives in memory only", path.parent, exc_info=True)
     return ExactLut(table)
@@ -198,14 +193,8 @@ def stored_deflate(directory: Path | None, data: bytes, digest: str, level: int 
     packed = zlib.compress(data, level)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=name, suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(packed)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_path(path, prefix=name, suffix=".tmp", fsync=False) as tmp:
+            tmp.write_bytes(packed)  # a cache: checked on read, so not fsynced
     except OSError:
         log.debug("cannot store %s", path, exc_info=True)
     return packed
