@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import io
 import json
 import re
 from pathlib import Path
@@ -378,8 +379,17 @@ def test_every_library_template_renders_on_every_product(template_id: str, produ
     t = catalog(LIBRARY).get(template_id)
     photos = {k: PHOTO for k, s in t.slots.items() if s.type == "photo"}
     design = fill(t, product, sample_values(t), photos, base_dir=REPO)
-    rendered = render_design(design, base_dir=REPO, format="png", dpi=20)
-    assert rendered.pixels is not None and min(rendered.pixels) > 10
+    rendered = render_design(design, tmp_path / "out", base_dir=REPO, dpi=20)
+    files = rendered.parts or (rendered,)  # a multi-surface product: one file per part (card.pdf, front.png…)
+    for part in files:
+        if part.format == "png":
+            assert part.pixels is not None and min(part.pixels) > 10
+        else:
+            with pikepdf.open(io.BytesIO(part.data)) as pdf:
+                assert len(pdf.pages) == part.pages >= 1
+    if design.is_multi:  # every surface the layout fills is printed, in the part that holds it
+        printed = {s for part in files for s in part.surfaces}
+        assert set(design.surfaces) <= printed, (set(design.surfaces), printed)
     report = preflight(design, base_dir=REPO)
     blockers = [f for f in report.findings if f.severity == "blocker"]
     assert not blockers, [(f.code, f.layer, f.message) for f in blockers]
@@ -394,7 +404,8 @@ def test_layout_errors_name_the_slot(tpl: DesignTemplate) -> None:
 
     values = {"name": "Asha", "note": "hi"}
     design, sources = fill_with_sources(tpl, "mug-11oz", values, {"photo": PHOTO}, base_dir=REPO)
-    assert sources == ("products.mug-11oz.layers[0]", "photos.photo", "slots.name", "slots.note")
+    assert list(sources.values()) == ["products.mug-11oz.layers[0]", "photos.photo", "slots.name", "slots.note"]
+    assert list(sources) == [f"layers[{i}]" for i in range(4)]
     assert len(design.layers) == len(sources)
     with pytest.raises(DesignError) as exc:  # no bundled font has a plane-15 private-use character
         personalize(tpl, "mug-11oz", {"name": "Asha\U000f0000"}, {"photo": PHOTO}, base_dir=REPO, dpi=20)

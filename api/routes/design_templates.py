@@ -73,7 +73,7 @@ def design_template_thumbnail(
     """The template on ``product``'s mockup scene with placeholders in its slots (JPEG), for a storefront's
     template picker. Rendered through the preview gate (429 when every preview slot is busy)."""
     from render_engine.mockup import render_mockup
-    from render_engine.pipeline import prepare
+    from render_engine.parts import prepare_surface
 
     try:
         template = catalog().get(template_id)
@@ -83,7 +83,8 @@ def design_template_thumbnail(
     design = fill(template, product, {}, {}, placeholders=True, base_dir=svc.empty_dir(), settings=svc.engine.settings)
 
     def build() -> bytes:
-        prep = prepare(design, svc.engine, svc.empty_dir(), asset_loader=svc.storage.asset_path)
+        # a multi-surface product: its first surface the template fills (a card's outside, a shirt's front)
+        prep = prepare_surface(design, svc.engine, svc.empty_dir(), asset_loader=svc.storage.asset_path)
         return render_mockup(prep, svc.engine, width=width, fmt="jpeg")
 
     data = state.gate.run(build)

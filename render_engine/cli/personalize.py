@@ -93,7 +93,6 @@ def _merge(engine: Engine, args: argparse.Namespace) -> int:
 
 def _personalize(engine: Engine, args: argparse.Namespace) -> int:
     from ..personalization.fill import fill_with_sources, photos_relative, slot_error
-    from ..pipeline import prepare, render_prepared
     from ..public_personalize import load_design_template
 
     usage: list[str] = []
@@ -108,30 +107,48 @@ def _personalize(engine: Engine, args: argparse.Namespace) -> int:
     base, rel = photos_relative(photos, None)
     design, sources = fill_with_sources(template, args.product, values, rel, base_dir=base, settings=engine.settings,
                                         placeholders=args.placeholders)  # fmt: skip
-    try:
-        prep = prepare(design, engine, base)
-    except RenderError as exc:  # a layout / font problem of a filled layer names its slot
-        raise slot_error(exc, sources) from None
-    fmt = args.format or prep.layout.template.output.default_format
-    args.out.mkdir(parents=True, exist_ok=True)
-    stem = f"{template.id}-{args.product}"
-    out = args.out / f"{stem}.{fmt}"
     if args.dpi is not None and not args.dpi > 0:
         raise DesignError("--dpi must be positive", field="dpi")
-    render_prepared(prep, engine, out, fmt=fmt, dpi=args.dpi)
+    stem = f"{template.id}-{args.product}"
+    try:
+        out, report = _render(design, engine, base, args, stem)
+    except RenderError as exc:  # a layout / font problem of a filled layer names its slot
+        raise slot_error(exc, sources) from None
     if args.design_json:
         (args.out / f"{stem}.design.json").write_text(
             design.model_dump_json(indent=2, exclude_defaults=True) + "\n", encoding="utf-8"
         )
-    from ..checks.preflight import preflight
-
-    report = preflight(prep, engine, color=False)
     for f in report.findings:
         if f.severity != "info":
             where = f"layers[{f.layer}]" if f.layer is not None else "design"
+            where = f"{f.surface} {where}" if f.surface is not None else where
             print(f"{f.severity.upper()} {where}: {f.message} [{f.code}]", file=sys.stderr)
     print(f"{template.id} on {args.product} -> {out} ({time.perf_counter() - t0:.2f} s)")
     return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def _render(design: Any, engine: Engine, base: Path, args: argparse.Namespace, stem: str) -> tuple[str, Any]:
+    """Render the filled design into ``args.out`` and preflight it: ``(what was written, report)``. A
+    multi-surface product's parts go into the folder ``<stem>/`` (``card.pdf``, ``front.png``…)."""
+    from ..checks.preflight import preflight
+    from ..parts import is_multi, prepare_parts, render_parts
+    from ..pipeline import prepare, render_prepared
+
+    if is_multi(design, engine):
+        from ..checks.surfaces import merge_reports, surface_reports
+
+        prepared = prepare_parts(design, engine, base)
+        folder = args.out / stem
+        results = render_parts(prepared, engine, folder, fmt=args.format, dpi=args.dpi, name=stem)
+        report = merge_reports(design.template, surface_reports(prepared, engine, color=False))
+        files = ", ".join(r.path.name for r in results if r.path is not None)
+        return f"{folder}/ {files}", report
+    prep = prepare(design, engine, base)
+    fmt = args.format or prep.layout.template.output.default_format
+    args.out.mkdir(parents=True, exist_ok=True)
+    out = args.out / f"{stem}.{fmt}"
+    render_prepared(prep, engine, out, fmt=fmt, dpi=args.dpi)
+    return str(out), preflight(prep, engine, color=False)
 
 
 def _list(args: argparse.Namespace) -> int:

@@ -58,11 +58,25 @@ def inline_art(data: Any, folder: Path, name: str) -> Any:
         if isinstance(slot, dict) and slot.get("placeholder") is not None and "placeholder_svg" not in slot:
             slot["placeholder_svg"] = _art(folder, slot["placeholder"], f"slots.{slot_id}.placeholder", name)
     for pid, layout in (data.get("products") or {}).items():
-        layers = layout.get("layers") if isinstance(layout, dict) else None
-        for i, layer in enumerate(layers if isinstance(layers, list) else []):
-            if isinstance(layer, dict) and layer.get("type") == "svg" and "file" in layer:
-                layer["svg"] = _art(folder, layer.pop("file"), f"products.{pid}.layers[{i}].file", name)
+        for prefix, layers in _layer_lists(layout):
+            for i, layer in enumerate(layers):
+                if isinstance(layer, dict) and layer.get("type") == "svg" and "file" in layer:
+                    layer["svg"] = _art(folder, layer.pop("file"), f"products.{pid}.{prefix}layers[{i}].file", name)
     return data
+
+
+def _layer_lists(layout: Any) -> list[tuple[str, list[Any]]]:
+    """``(prefix, layers)`` of a product layout as decoded JSON: its ``layers``, each surface's and page's."""
+    if not isinstance(layout, dict):
+        return []
+    out = [("", layout.get("layers"))]
+    surfaces = layout.get("surfaces")
+    if isinstance(surfaces, dict):
+        out += [(f"surfaces.{n}.", s.get("layers")) for n, s in surfaces.items() if isinstance(s, dict)]
+    pages = layout.get("pages")
+    if isinstance(pages, list):
+        out += [(f"pages[{i}].", p.get("layers")) for i, p in enumerate(pages) if isinstance(p, dict)]
+    return [(prefix, layers) for prefix, layers in out if isinstance(layers, list)]
 
 
 def parse_design_template(data: Any, folder: Path, name: str = "design template") -> DesignTemplate:

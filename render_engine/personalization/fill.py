@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from ..model.design import Design, validation_error_to_design_error
 from ..model.errors import DesignError, RenderError, did_you_mean, several
 from ..model.settings import Settings
-from .model import NEUTRAL_SCRIPTS, DateSlot, DesignTemplate, PhotoSlot, TextSlot, native_layer
+from .model import NEUTRAL_SCRIPTS, DateSlot, DesignTemplate, PhotoSlot, TextSlot, assemble, native_layer
 from .variables import substitute
 
 STYLE_OPTIONS = ("font", "color", "size")
@@ -231,16 +231,17 @@ def _photos(
                 problems.append(DesignError(exc.message, field=field, local_detail=exc.local_detail))
                 continue
             out[key] = {"asset": Path(os.path.relpath(path, base_dir.resolve())).as_posix()}
-        for raw in template.products[product].layers:
+        for where, raw in template.products[product].all_layers():
             if raw.get("slot") != key:
                 continue
             dpi, bw, bh = _photo_dpi((info.width, info.height), raw)
             if dpi + 1e-6 < slot.min_dpi:
                 need_w = round(bw / MM_PER_INCH * slot.min_dpi)
                 need_h = round(bh / MM_PER_INCH * slot.min_dpi)
+                on = product if where.startswith("layers[") else f"{product} ({where.rsplit('.layers[', 1)[0]})"
                 problems.append(
                     DesignError(
-                        f"{dpi:.0f} dpi in its {bw:g} x {bh:g} mm box on {product}; at least {slot.min_dpi} dpi "
+                        f"{dpi:.0f} dpi in its {bw:g} x {bh:g} mm box on {on}; at least {slot.min_dpi} dpi "
                         f"(a photo of about {need_w} x {need_h} px)",
                         field=field,
                     )
@@ -270,10 +271,11 @@ def fill_with_sources(
     order_id: str | None = None,
     asset_loader: Callable[[str], Path] | None = None,
     allow_files: bool = True,
-) -> tuple[Design, tuple[str, ...]]:
+) -> tuple[Design, dict[str, str]]:
     """The native design of ``template`` on ``product`` filled with ``values`` and ``photos``, and for each of
-    its layers where it came from (``slots.name``, ``photos.photo`` or the template's
-    ``products.<id>.layers[<i>]``): :func:`slot_error` names those in errors found later (layout, fonts).
+    its layers (by design field: ``layers[2]``, ``surfaces.inside.layers[0]``) where it came from
+    (``slots.name``, ``photos.photo`` or the template's ``products.<id>.layers[<i>]``): :func:`slot_error` names
+    those in errors found later (layout, fonts).
 
     Raises one :class:`DesignError` listing every problem (``.problems``, each naming ``slots.<name>``,
     ``slots.<name>.<option>`` or ``photos.<name>``). ``placeholders=True`` (storefront thumbnails) fills an
@@ -310,57 +312,84 @@ def fill_with_sources(
                      asset_loader, allow_files)  # fmt: skip
     if problems:
         raise several(problems)
-    layers: list[dict[str, Any]] = []
-    sources: list[str] = []
-    for i, raw in enumerate(template.products[product].layers):
-        layer = native_layer(raw)
-        source = f"products.{product}.layers[{i}]"
-        if raw.get("type") == "text":
-            layer["text"] = substitute(str(raw["text"]), texts, template.language)
-            if not layer["text"].strip():
-                continue  # an empty optional slot: nothing to print
-            names = template.text_slots(raw)
-            source = f"slots.{names[0]}" if names else source
-            style_slot = raw.get("style_slot") or (names[0] if len(names) == 1 else None)
-            style = styles.get(style_slot, {}) if style_slot else {}
-            if "font" in style:
-                layer["font"] = {**layer.get("font", {}), "family": style["font"]}
-            if "color" in style:
-                layer["color"] = style["color"]
-            if "size" in style:
-                layer["size"] = style["size"]
-        photo_slot = raw.get("slot")
-        if photo_slot is not None:
-            source = f"photos.{photo_slot}"
-            if photo_slot in chosen:
-                layer.update(chosen[photo_slot])
-            else:
-                art = template.slots[photo_slot]
-                if not (placeholders and isinstance(art, PhotoSlot) and art.placeholder_svg):
-                    continue  # an empty optional photo slot: the layer is left out
-                layer = {"type": "svg", "svg": art.placeholder_svg, "box": raw["box"], "fit": "contain"}
-        layers.append(layer)
-        sources.append(source)
+    groups: list[tuple[str, list[dict[str, Any]]]] = []
+    sources: dict[str, str] = {}
+    for prefix, raws in template.products[product].groups():
+        layers: list[dict[str, Any]] = []
+        for i, raw in enumerate(raws):
+            layer, source = _filled_layer(template, raw, f"products.{product}.{prefix}layers[{i}]", texts, styles,
+                                          chosen, placeholders)  # fmt: skip
+            if layer is not None:
+                sources[f"{prefix}layers[{len(layers)}]"] = source
+                layers.append(layer)
+        groups.append((prefix, layers))
     meta: dict[str, Any] = {"title": template.name[:200]}
     if order_id is not None:
         meta["order_id"] = order_id
     try:
-        design = Design.model_validate({"version": 1, "template": product, "layers": layers, "meta": meta})
+        design = Design.model_validate({"version": 1, "template": product, **assemble(groups), "meta": meta})
     except ValidationError as exc:
         raise slot_error(validation_error_to_design_error(exc), sources) from None
-    return design, tuple(sources)
+    return design, sources
 
 
-def slot_error(err: RenderError, sources: tuple[str, ...] | list[str]) -> RenderError:
-    """``err`` (and each of its problems) with a field ``layers[<i>]…`` of a filled design renamed to where
-    that layer came from: ``slots.name`` (``layers[4].text: no bundled font has …`` → ``slots.name: …``)."""
+def _filled_layer(
+    template: DesignTemplate,
+    raw: dict[str, Any],
+    source: str,
+    texts: dict[str, str | dt.date],
+    styles: dict[str, dict[str, Any]],
+    chosen: dict[str, dict[str, str]],
+    placeholders: bool,
+) -> tuple[dict[str, Any] | None, str]:
+    """The native layer ``raw`` fills into (None: left out, an empty optional slot) and where it came from:
+    ``slots.name``, ``photos.photo`` or its template field ``source``."""
+    layer = native_layer(raw)
+    if raw.get("type") == "text":
+        layer["text"] = substitute(str(raw["text"]), texts, template.language)
+        if not layer["text"].strip():
+            return None, source  # an empty optional slot: nothing to print
+        names = template.text_slots(raw)
+        source = f"slots.{names[0]}" if names else source
+        style_slot = raw.get("style_slot") or (names[0] if len(names) == 1 else None)
+        style = styles.get(style_slot, {}) if style_slot else {}
+        if "font" in style:
+            layer["font"] = {**layer.get("font", {}), "family": style["font"]}
+        if "color" in style:
+            layer["color"] = style["color"]
+        if "size" in style:
+            layer["size"] = style["size"]
+    photo_slot = raw.get("slot")
+    if photo_slot is not None:
+        source = f"photos.{photo_slot}"
+        if photo_slot in chosen:
+            layer.update(chosen[photo_slot])
+        else:
+            art = template.slots[photo_slot]
+            if not (placeholders and isinstance(art, PhotoSlot) and art.placeholder_svg):
+                return None, source  # an empty optional photo slot: the layer is left out
+            layer = {"type": "svg", "svg": art.placeholder_svg, "box": raw["box"], "fit": "contain"}
+    return layer, source
+
+
+#: the layer a field of a filled design names: ``layers[4]``, ``surfaces.inside.layers[2]``, ``pages[3].layers[0]``
+LAYER_FIELD = r"^((?:surfaces\.[a-z][a-z0-9-]*\.|pages\[\d+\]\.)?layers\[\d+\])"
+
+
+def slot_error(err: RenderError, sources: Mapping[str, str] | Sequence[str]) -> RenderError:
+    """``err`` (and each of its problems) with a field naming a layer of a filled design (``layers[<i>]…``,
+    ``surfaces.inside.layers[<i>]…``) renamed to where that layer came from: ``slots.name``
+    (``layers[4].text: no bundled font has …`` → ``slots.name: …``) or the template's layer field.
+    ``sources`` is :func:`fill_with_sources`' mapping (a sequence: a single-surface design's, by index)."""
     import re
 
+    named = sources if isinstance(sources, Mapping) else {f"layers[{i}]": s for i, s in enumerate(sources)}
+
     def rename(field: str | None) -> str | None:
-        m = re.match(r"^layers\[(\d+)\]", field or "")
-        if m is None or int(m.group(1)) >= len(sources):
+        m = re.match(LAYER_FIELD, field or "")
+        if m is None or m.group(1) not in named:
             return field
-        source = sources[int(m.group(1))]
+        source = named[m.group(1)]
         return source + (field or "")[m.end() :] if source.startswith("products.") else source
 
     err.field = rename(err.field)

@@ -5,7 +5,9 @@ A template file (``templates_design/<id>.json``, schema ``docs/design-template.s
 - ``slots``: what a customer fills — ``text`` (a name, a message), ``date`` (ISO ``YYYY-MM-DD``) and
   ``photo`` slots, each with its constraints (required, max length, allowed scripts, font / colour / size
   choices, default value; a photo's minimum effective DPI and placeholder);
-- ``products``: product template id → the layers of that product's layout. Layers are native design layers
+- ``products``: product template id → that product's layout: ``layers`` for a single-surface product, or
+  ``surfaces`` (``{"outside": {"layers": [...]}, "inside": {...}}``) and/or ``pages`` (``[{"layers": [...]}]``)
+  for a multi-surface one, as a native design gives them (docs/products.md). Layers are native design layers
   (README "Design JSON") plus three template keys: ``locked`` (a storefront editor must not move or change
   it), ``slot`` on an image layer (the photo slot that fills it; it has no ``asset``), ``style_slot`` on a
   text layer (whose font / colour / size choices it takes; by default the one text slot its text names).
@@ -30,6 +32,7 @@ from .variables import variables
 SLOT_ID = r"^[a-z][a-z0-9_]{0,31}$"
 LANGUAGE = r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$"
 OCCASION = r"^[a-z][a-z0-9-]{0,39}$"
+SURFACE_NAME = r"^[a-z][a-z0-9-]{0,31}$"
 TEMPLATE_KEYS = ("locked", "slot", "style_slot")
 #: ICU script names always allowed besides a slot's ``scripts``: digits, punctuation, spaces, combining marks
 NEUTRAL_SCRIPTS = frozenset({"Common", "Inherited", "Unknown"})
@@ -97,10 +100,59 @@ class PhotoSlot(Model):
 Slot = Annotated[TextSlot | DateSlot | PhotoSlot, Field(discriminator="type")]
 
 
-class ProductLayout(Model):
-    """The layers of the template on one product (native layers plus ``locked`` / ``slot`` / ``style_slot``)."""
+class SurfaceLayout(Model):
+    """The layers of the template on one surface or page of a multi-surface product (that surface's trim mm)."""
 
     layers: Annotated[list[dict[str, Any]], Field(min_length=1, max_length=500)]
+
+
+class ProductLayout(Model):
+    """The template on one product: ``layers`` (a single-surface product) or ``surfaces`` / ``pages`` (a
+    multi-surface one), each layer a native layer plus ``locked`` / ``slot`` / ``style_slot``."""
+
+    layers: Annotated[list[dict[str, Any]], Field(max_length=500)] = Field(
+        default_factory=list, description="The layers on a single-surface product."
+    )
+    surfaces: dict[Annotated[str, Field(pattern=SURFACE_NAME)], SurfaceLayout] = Field(
+        default_factory=dict, description="Layers per named surface of a multi-surface product (outside, inside…)."
+    )
+    pages: Annotated[list[SurfaceLayout], Field(max_length=1000)] = Field(
+        default_factory=list, description="Layers per page of a multi-page product, in reading order."
+    )
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> ProductLayout:
+        if self.layers and (self.surfaces or self.pages):
+            raise ValueError("layers (a single-surface product) or surfaces / pages (a multi-surface one), not both")
+        if not (self.layers or self.surfaces or self.pages):
+            raise ValueError("layers, or surfaces / pages for a multi-surface product: at least one layer")
+        return self
+
+    def groups(self) -> list[tuple[str, list[dict[str, Any]]]]:
+        """``(prefix, layers)`` per surface the layout prints on, the prefix naming its design field:
+        ``("", layers)`` for a single-surface product, ``("surfaces.inside.", …)``, ``("pages[3].", …)``."""
+        if self.layers:
+            return [("", self.layers)]
+        named = [(f"surfaces.{n}.", s.layers) for n, s in self.surfaces.items()]
+        return named + [(f"pages[{i}].", p.layers) for i, p in enumerate(self.pages)]
+
+    def all_layers(self) -> list[tuple[str, dict[str, Any]]]:
+        """``(field, raw layer)`` of every layer: ``("surfaces.inside.layers[2]", {...})``."""
+        return [(f"{prefix}layers[{i}]", raw) for prefix, layers in self.groups() for i, raw in enumerate(layers)]
+
+
+def assemble(groups: list[tuple[str, list[Any]]]) -> dict[str, Any]:
+    """The ``layers`` / ``surfaces`` / ``pages`` of a native design from ``(prefix, layers)`` groups (as
+    :meth:`ProductLayout.groups` names them)."""
+    body: dict[str, Any] = {}
+    for prefix, layers in groups:
+        if not prefix:
+            body["layers"] = layers
+        elif prefix.startswith("surfaces."):
+            body.setdefault("surfaces", {})[prefix.split(".")[1]] = {"layers": layers}
+        else:
+            body.setdefault("pages", []).append({"layers": layers})
+    return body
 
 
 class DesignTemplate(Model):
@@ -126,8 +178,8 @@ class DesignTemplate(Model):
     def _consistent(self) -> DesignTemplate:
         used: set[str] = set()
         for pid, layout in self.products.items():
-            for i, raw in enumerate(layout.layers):
-                used |= check_layer(raw, self.slots, f"products.{pid}.layers[{i}]")
+            for where, raw in layout.all_layers():
+                used |= check_layer(raw, self.slots, f"products.{pid}.{where}")
             try:
                 sample_design(self, pid)
             except DesignError as exc:
@@ -211,16 +263,19 @@ def sample_design(template: DesignTemplate, product: str) -> Design:
             samples[name] = slot.default or SAMPLE_TEXT
         elif isinstance(slot, DateSlot):
             samples[name] = slot.default or SAMPLE_DATE
-    layers = []
-    for raw in template.products[product].layers:
-        layer = native_layer(raw)
-        if raw.get("type") == "text":
-            layer["text"] = substitute(str(raw.get("text", "")), samples, template.language)
-        if raw.get("slot") is not None:
-            layer["asset"] = "photo.jpg"
-        layers.append(layer)
+    groups = []
+    for prefix, raws in template.products[product].groups():
+        layers = []
+        for raw in raws:
+            layer = native_layer(raw)
+            if raw.get("type") == "text":
+                layer["text"] = substitute(str(raw.get("text", "")), samples, template.language)
+            if raw.get("slot") is not None:
+                layer["asset"] = "photo.jpg"
+            layers.append(layer)
+        groups.append((prefix, layers))
     try:
-        return Design.model_validate({"version": 1, "template": product, "layers": layers})
+        return Design.model_validate({"version": 1, "template": product, **assemble(groups)})
     except ValidationError as exc:
         raise validation_error_to_design_error(exc) from None
 
