@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -32,6 +31,7 @@ from render_engine.checks.preflight import PreflightReport
 from render_engine.checks.report import with_approximations
 from render_engine.farm.services import Services
 from render_engine.farm.storage import sha256_file
+from render_engine.files import fsync_file
 from render_engine.inputs.assets import looks_like_svg, probe_image, verify_image
 from render_engine.model.design import ImageLayer, SvgLayer, parse_design
 from render_engine.model.errors import AssetError, DesignError, RenderError, TemplateError, did_you_mean
@@ -170,8 +170,7 @@ def _import_into_assets(svc: Services, raw: dict[str, Any], options: FabricOptio
                     raise DesignError("image source could not be resolved", field=where)
                 info = probe_image(path, where, svc.engine.settings)  # sniffed, intact, within the pixel limit
                 verify_image(info, where)  # and every pixel decodes, as an upload's must
-                with open(path, "rb+") as fh:
-                    os.fsync(fh.fileno())
+                fsync_file(path)  # durable before the store renames it in
                 layer["asset_id"] = svc.storage.put_asset(path, sha256_file(path))
             elif isinstance(layer.get("asset_id"), str):
                 try:

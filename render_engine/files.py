@@ -6,8 +6,10 @@ Where they are used:
 - :func:`atomic_path` — the engine's outputs (``backends.writers``: fsynced, world-readable under the umask),
   the farm's asset cache (``farm.storage``: fsynced, temp files in ``tmp/`` where the sweep finds them) and the
   API's render cache (``api.render_cache``: deliberately *not* fsynced — an entry can always be rendered again).
-- the colour caches (``inputs.color_lut``: the exact CMYK table and the deflated output-intent profile; not
-  fsynced — checked on read, rebuilt when missing).
+  Also the colour caches (``inputs.color_lut``: the exact CMYK table and the deflated output-intent profile;
+  not fsynced — checked on read, rebuilt when missing).
+- :func:`fsync_file` / :func:`fsync_dir` — files staged in ``tmp/`` before ``Storage.put_asset`` renames them
+  (``api.intake``, ``api.routes.assets``), the local store's renames (``farm.storage``).
 - :func:`prune_lru` — the farm's asset cache (by total bytes) and the API's render cache (by entry count).
 
 Errors are plain :class:`OSError`: each caller says in its own words (and error class) what could not be

@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from render_engine.farm.services import Services
+from render_engine.files import fsync_file
 from render_engine.inputs.assets import load_svg, looks_like_svg, probe_image, sniff_format, verify_image
 from render_engine.model.errors import AssetError, LimitExceeded
 
@@ -59,10 +60,8 @@ def _store_svg(svc: Services, tmp: Path) -> AssetOut:
     doc = load_svg(tmp.read_bytes(), "body", svc.engine.settings)
     out = tmp.with_name(tmp.name + ".svg")
     try:
-        with open(out, "wb") as fh:
-            fh.write(doc.data)
-            fh.flush()
-            os.fsync(fh.fileno())
+        out.write_bytes(doc.data)
+        fsync_file(out)  # durable before the store renames it in
         asset_id = svc.storage.put_asset(out, hashlib.sha256(doc.data).hexdigest())
     except OSError as exc:
         raise storage_error(exc) from None
