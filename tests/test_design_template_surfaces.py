@@ -188,6 +188,31 @@ def test_cli_personalize_writes_every_part(tmp_path: Path, capsys: pytest.Captur
     assert code == 1 and len(err) == 1 and err[0].startswith("error: slots.message: no bundled font can print")
 
 
+def test_cli_merge_renders_each_row_as_its_parts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    import pyvips
+
+    from render_engine.cli import main
+
+    rows = tmp_path / "rows.csv"
+    rows.write_text("team,name,number\nRovers,Okafor,10\nRovers,Lee,7\n", encoding="utf-8")
+    code = main(["merge", TEE, str(rows), "--product", "tshirt-dtg", "--out", str(tmp_path / "out"), "--dpi", "20",
+                 "--quiet"])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    names = [[f["name"] for f in r["files"]] for r in manifest["rows"]]
+    assert names == [["row-00001/front.png", "row-00001/back.png"], ["row-00002/front.png", "row-00002/back.png"]]
+    backs = [pyvips.Image.new_from_file(str(tmp_path / "out" / n[1])) for n in names]
+    assert all((b.width, b.height) == (240, 320) for b in backs)
+    assert backs[0].avg() != backs[1].avg()  # each row's own name and number
+    rows.write_text("team,name,number\nRovers,Okafor,10\nRovers,Lee,123\n", encoding="utf-8")
+    code = main(["merge", TEE, str(rows), "--product", "tshirt-dtg", "--out", str(tmp_path / "bad")])
+    err = capsys.readouterr().err
+    assert code == 1 and "rows[2].slots.number: at most 2 characters (it has 3)" in err
+    assert not (tmp_path / "bad").exists()
+
+
 # ------------------------------------------------------------------------------------------ HTTP API
 
 SF = "storefront-key-for-tests-0001"

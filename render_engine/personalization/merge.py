@@ -68,6 +68,7 @@ def fill_rows(
     photo_slots = {k for k, s in template.slots.items() if isinstance(s, PhotoSlot)}
     designs: list[Design] = []
     problems: list[DesignError] = []
+    from ..parts import is_multi, prepare_parts
     from ..pipeline import prepare
 
     for n, row in enumerate(rows, 1):
@@ -77,7 +78,10 @@ def fill_rows(
             design, sources = fill_with_sources(template, product, values, photos, base_dir=base_dir,
                                                 settings=engine.settings, order_id=f"row-{n}")  # fmt: skip
             try:
-                prepare(design, engine, base_dir)  # fonts, layout: what would fail mid-batch fails now
+                if is_multi(design, engine):  # every surface of a multi-surface product (a card's outside, inside)
+                    prepare_parts(design, engine, base_dir)
+                else:
+                    prepare(design, engine, base_dir)  # fonts, layout: what would fail mid-batch fails now
             except RenderError as exc:
                 raise slot_error(exc, sources) from None
             designs.append(design)
@@ -99,20 +103,32 @@ def render_rows(
     dpi: float | None = None,
     progress: Callable[[int, Path], None] | None = None,
 ) -> dict[str, Any]:
-    """Render each design to ``out_dir/row-<n>.<fmt>`` and write ``manifest.json`` (row -> files -> SHA-256);
+    """Render each design to ``out_dir/row-<n>.<fmt>`` (a multi-surface product: its parts into the folder
+    ``out_dir/row-<n>/``, ``card.pdf``, ``front.png``…) and write ``manifest.json`` (row -> files -> SHA-256);
     returns the manifest."""
+    from ..parts import is_multi, prepare_parts, render_parts
     from ..pipeline import prepare, render_prepared
 
     out_dir.mkdir(parents=True, exist_ok=True)
     entries = []
     for n, design in enumerate(designs, 1):
-        prep = prepare(design, engine, base_dir)
-        kind = fmt or prep.layout.template.output.default_format
-        path = out_dir / f"row-{n:05d}.{kind}"
-        render_prepared(prep, engine, path, fmt=kind, dpi=dpi)  # type: ignore[arg-type]
-        data = path.read_bytes()
-        entries.append({"row": n, "files": [{"name": path.name, "bytes": len(data),
-                                              "sha256": hashlib.sha256(data).hexdigest()}]})  # fmt: skip
+        if is_multi(design, engine):
+            path = out_dir / f"row-{n:05d}"
+            results = render_parts(prepare_parts(design, engine, base_dir), engine, path, fmt=fmt,  # type: ignore[arg-type]
+                                   dpi=dpi, name=path.name)  # fmt: skip
+            paths = [r.path for r in results if r.path is not None]
+        else:
+            prep = prepare(design, engine, base_dir)
+            kind = fmt or prep.layout.template.output.default_format
+            path = out_dir / f"row-{n:05d}.{kind}"
+            render_prepared(prep, engine, path, fmt=kind, dpi=dpi)  # type: ignore[arg-type]
+            paths = [path]
+        files = []
+        for p in paths:
+            data = p.read_bytes()
+            name = p.relative_to(out_dir).as_posix()
+            files.append({"name": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()})
+        entries.append({"row": n, "files": files})
         if progress is not None:
             progress(n, path)
     manifest = {"version": 1, "product": designs[0].template if designs else None, "rows": entries}
