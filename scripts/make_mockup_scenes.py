@@ -624,7 +624,7 @@ def make_scene(path: Path) -> None:
         section = make_tee(t, out)
     elif t.kind in ("book", "notebook"):
         section = make_book(t, out)
-    elif t.kind in ("photo-print", "sticker", "puzzle", "box"):  # issue #18's flat products
+    elif t.kind in ("photo-print", "sticker", "puzzle", "box") or (t.kind == "card" and t.folds):  # issue #18
         from make_product_scenes import make_product
 
         section = make_product(t, out)

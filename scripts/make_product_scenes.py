@@ -7,6 +7,7 @@
 * sticker sheet, jigsaw, folding carton (``sticker``, ``puzzle``, ``box``): the coaster's wooden table,
   the product lying flat in the same perspective (aspect kept), its silhouette its cut path; the template's
   dielines are pressed into the shade map (piece cuts, kiss-cuts, creases show as thin dark grooves);
+* a folded card (``card`` with a ``fold``): its outside standing half open on a table, each panel a face;
 * phone cases of the table ``templates_print/tables/phone-cases.json``: the phone-case scene of
   make_mockup_scenes, with each model's lenses; the scene section is written into the table row.
 
@@ -146,7 +147,43 @@ def make_table(t: Template, out: Path) -> dict[str, Any]:
     return finish(t, out, faces, base.over(bg, body, cov), shade, high, cov, W, H)
 
 
+#: the folded card standing on a table, half open, seen from the outside corner: the fold (nearest the camera,
+#: tallest) at x 470, the back panel receding to the left, the front panel turned a little towards the camera
+FOLD_TOP, FOLD_BOTTOM = (470.0, 140.0), (470.0, 800.0)
+BACK_PANEL = [(255.0, 205.0), FOLD_TOP, FOLD_BOTTOM, (255.0, 730.0)]
+FRONT_PANEL = [FOLD_TOP, (760.0, 185.0), (760.0, 745.0), FOLD_BOTTOM]
+
+
+def make_folded_card(t: Template, out: Path) -> dict[str, Any]:
+    """A folded card standing on a table (its outside: back | front, folded at ``folds[0]``), each panel a
+    quad face of its own; the back panel, turned away from the light, darker."""
+    W, H = 1000, 900
+    fold = next(f.at_mm for f in t.folds if f.kind == "fold" and f.axis == "vertical")
+    faces = [
+        base.face((0, 0, fold, t.trim_h), BACK_PANEL),
+        base.face((fold, 0, t.trim_w - fold, t.trim_h), FRONT_PANEL),
+    ]
+    cov, _x, _y, _v = base.silhouette(t, faces, W, H)
+    bg = base.wall(W, H, (232, 229, 224), (212, 208, 200), seed=21, grain=GRAIN)
+    sx, sy = base.grid(W, H)
+    bg = np.where((sy > 760)[..., None], bg * 0.92, bg)  # the table top
+    bg = bg * (1 - 0.35 * base.shadow_of(cov, 16, 12, 10)[..., None])
+    back = base.poly_mask(BACK_PANEL, W, H)
+    shade = np.clip(1.0 - 0.06 * base.smoothstep(140, 800, sy), 0, 1) * np.where(back > 0.5, 0.8, 1.0)
+    shade = np.where(cov > 0, shade, 1.0)
+    # the crease catches the light along the fold
+    high = np.where(cov > 0, 30 * np.clip(1 - np.abs(sx - FOLD_TOP[0]) / 4, 0, 1), 0.0)
+    product = np.array([float(int(t.product_color[i : i + 2], 16)) for i in (1, 3, 5)])
+    body = product * shade[..., None] + high[..., None]
+    section = finish(t, out, faces, base.over(bg, body, cov), shade, high, cov, W, H)
+    section["views"] = {"standing": {"base": "base.png", "label": "standing folded"}}
+    section["default_view"] = "standing"
+    return section
+
+
 def make_product(t: Template, out: Path) -> dict[str, Any]:
+    if t.kind == "card" and any(f.kind == "fold" for f in t.folds):
+        return make_folded_card(t, out)
     return make_photo_print(t, out) if t.kind == "photo-print" else make_table(t, out)
 
 
