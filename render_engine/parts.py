@@ -73,7 +73,8 @@ def is_multi(design: Design, engine: Engine) -> bool:
 
 def _prefixed(exc: RenderError, prefix: str) -> RenderError:
     def one(e: RenderError) -> RenderError:
-        field = e.field if e.field == "template" else f"{prefix}.{e.field}" if e.field else prefix
+        absolute = e.field == "template" or (e.field or "").startswith("pages[")  # a spread layer's own page
+        field = e.field if absolute else f"{prefix}.{e.field}" if e.field else prefix
         out = type(e)(e.message, field=field, local_detail=e.local_detail)
         out.__cause__ = e.__cause__
         return out

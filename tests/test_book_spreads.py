@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 from render_engine import preflight, render_design
-from render_engine.model.errors import DesignError
+from render_engine.model.errors import DesignError, RenderError
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -108,3 +108,20 @@ def test_a_face_or_text_in_the_gutter_of_a_spread_is_a_warning_on_both_pages() -
     found = {(f.code, f.to_dict().get("surface")) for f in report.findings if f.code.startswith("book.")}
     assert {("book.face_in_gutter", "page-2"), ("book.face_in_gutter", "page-3")} <= found, sorted(found)
     assert {("book.text_in_gutter", "page-4"), ("book.text_in_gutter", "page-5")} <= found, sorted(found)
+
+
+def test_errors_on_the_facing_page_name_the_layers_as_written() -> None:
+    """Page 3 carries page 2's spread photo under its own layers; an error in its own first layer still names
+    pages[2].layers[0], and one in the carried photo names it on page 2, where it was written."""
+    design = _book()
+    design["pages"][2]["layers"] = [{"type": "image", "asset": "assets/missing.jpg", "box": {
+        "x": 20, "y": 20, "width": 50, "height": 50}}]  # fmt: skip
+    with pytest.raises(RenderError) as err:
+        preflight(design, base_dir=EXAMPLES)
+    fields = [p.field for p in err.value.problems] or [err.value.field]
+    assert fields == ["pages[2].layers[0].asset"], fields
+    from render_engine.model.spreads import source_fields
+
+    assert source_fields((), 3, ["pages[1].layers[0]"]) == ("pages[1].layers[0]", "layers[0]", "layers[1]")
+    assert source_fields(("layers[0]", "layers[1]:grid", "layers[2]"), 0, ["pages[1].layers[4]"]) == (
+        "pages[1].layers[4]", "layers[0]:grid", "layers[1]")  # fmt: skip

@@ -41,7 +41,8 @@ def refuse_spreads(layers: list[Any], where: str) -> list[DesignError]:
 def expand_spreads(pages: list[list[Any]], page_w: float, is_book: bool) -> tuple[list[list[Any]], list[DesignError]]:
     """Each page's layers with the spread layers of the page before it added at the bottom (moved one page
     width left), and every spread layer's flag cleared; plus the problems (a spread on a page that starts no
-    spread), each naming ``pages[i].layers[j].box.spread``."""
+    spread), each naming ``pages[i].layers[j].box.spread``. :func:`carried_from` tells where the added
+    layers came from."""
     problems: list[DesignError] = []
     out: list[list[Any]] = [list(layers) for layers in pages]
     carried: list[list[Any]] = [[] for _ in pages]
@@ -71,3 +72,27 @@ def expand_spreads(pages: list[list[Any]], page_w: float, is_book: bool) -> tupl
             moved = box.model_copy(update={"x": box.x - page_w, "spread": False})
             carried[i + 1].append(layer.model_copy(update={"box": moved}))
     return [carried[i] + out[i] for i in range(len(pages))], problems
+
+
+def carried_from(pages: list[list[Any]]) -> list[list[str]]:
+    """Per page, the fields of the spread layers :func:`expand_spreads` puts at its bottom, in order
+    (``pages[1].layers[0]``), so errors in them name the layer the customer wrote."""
+    return [
+        [f"pages[{i - 1}].layers[{j}]" for j, layer in enumerate(pages[i - 1]) if spread_box(layer) is not None]
+        if i % 2 == 0 and i > 0 else []
+        for i in range(len(pages))
+    ]  # fmt: skip
+
+
+def source_fields(sources: tuple[str, ...], count: int, carried: list[str]) -> tuple[str, ...]:
+    """A page design's layer sources (``Design._sources``, or one per layer when none were expanded:
+    ``count``) with the first ``len(carried)`` layers — the spread layers carried over — named where they
+    came from and the page's own layers renumbered as the customer wrote them."""
+    k = len(carried)
+    out = []
+    for src in sources or tuple(f"layers[{i}]" for i in range(count)):
+        head, _, rest = src.partition("]")
+        m = int(head[len("layers[") :])
+        out.append(f"{carried[m]}{rest}" if m < k else f"layers[{m - k}]{rest}")
+    return tuple(out)
+

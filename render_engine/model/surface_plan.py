@@ -19,7 +19,7 @@ from .cover import COVER, CoverGeometry, anchor_layers
 from .design import Design
 from .errors import DesignError, did_you_mean, several
 from .outputs import Format
-from .spreads import expand_spreads, refuse_spreads
+from .spreads import carried_from, expand_spreads, refuse_spreads, source_fields
 from .surfaces import PAGES
 from .templates import Template, cover_template, interior_page_template
 
@@ -107,11 +107,13 @@ def plan_parts(design: Design, template: Template) -> list[PartPlan]:
     if problems:
         raise several(problems)
     page_layers: list[list[Any]] = []
+    carried: list[list[str]] = []
     if template.pages is not None and design.pages:
         # no panels on pages
         anchored = [anchor_layers(p.layers, None, f"pages[{i}].layers") for i, p in enumerate(design.pages)]
         page_w = template.surface_template(PAGES).trim_w
         page_layers, problems = expand_spreads(anchored, page_w, template.book is not None)
+        carried = carried_from(anchored)
         if problems:
             raise several(problems)
 
@@ -125,6 +127,8 @@ def plan_parts(design: Design, template: Template) -> list[PartPlan]:
                     if template.book is not None:  # a book's page: its gutter on the binding side
                         page_t = interior_page_template(template, i + 1)
                     single = Design(version=1, template=design.template, layers=on_page, meta=design.meta)
+                    if carried[i]:  # errors name the spread layer where it was written, the page's own as written
+                        single._sources = source_fields(single._sources, len(on_page), carried[i])
                     refs.append(
                         SurfaceRef(
                             f"page-{i + 1}", f"pages[{i}]", f"Page {i + 1}", None, i + 1, page_t, single, spec.name
