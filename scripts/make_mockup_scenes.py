@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -490,14 +491,18 @@ TEE = (
     "M 390 95 C 430 125 570 125 610 95 L 760 150 L 905 330 L 800 420 L 745 350 L 752 1040 "
     "C 600 1058 400 1058 248 1040 L 255 350 L 200 420 L 95 330 L 240 150 Z"
 )
+#: seen from behind: the back neckline is shallow (the collar band runs just below the shoulder seam)
+TEE_BACK = TEE.replace("C 430 125 570 125 610 95", "C 440 106 560 106 610 95")
 VARIANTS = {"white": (242, 242, 240), "black": (30, 30, 33), "heather-grey": (150, 150, 153)}
 
 
-def make_tee(t: Template, out: Path) -> dict[str, Any]:
+def make_tee(t: Template, out: Path, back: bool = False) -> dict[str, Any]:
+    """The t-shirt on a plain wall, seen from the front (the inside of the collar at the back shows), or with
+    ``back`` from behind (shallow neckline, the collar band's stitching below it)."""
     W, H = 1000, 1100
     svg = (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{W * SS}" height="{H * SS}" viewBox="0 0 {W} {H}">'
-        f'<path d="{TEE}" fill="#fff"/></svg>'
+        f'<path d="{TEE_BACK if back else TEE}" fill="#fff"/></svg>'
     )
     img = pyvips.Image.svgload_buffer(svg.encode())[3]
     cov = np.ndarray(buffer=img.write_to_memory(), dtype=np.uint8, shape=(img.height, img.width)) / 255.0
@@ -515,6 +520,9 @@ def make_tee(t: Template, out: Path) -> dict[str, Any]:
     lam = np.clip(0.88 - 0.5 * (gx * -0.55 + gy * -0.45), 0, 1.2)
     # neckline: the inside of the collar at the back
     neck = np.exp(-(((sx - 500) / 105) ** 2 + ((sy - 100) / 30) ** 2) ** 2)
+    if back:  # no inside of the collar: a band seam following the neckline instead
+        band = np.exp(-(((sy - (95 + 11 * np.exp(-(((sx - 500) / 90) ** 2)) + 12)) / 2.5) ** 2))
+        neck = 0.5 * band * (np.abs(sx - 500) < 115)
     lam = lam * (1 - 0.35 * neck)
     shade = np.where(cov > 0, np.clip(lam, 0, 1), 1.0)
     high = np.where(cov > 0, np.clip(lam - 1.0, 0, 0.2) * 160, 0.0)
@@ -549,8 +557,9 @@ def make_tee(t: Template, out: Path) -> dict[str, Any]:
             "map": "displace.png",
             "strength": 6.0,
         },
-        "views": {"front": {"base": "base-white.png", "label": "front"}},
-        "default_view": "front",
+        "views": {"back": {"base": "base-white.png", "label": "back"}} if back else
+                 {"front": {"base": "base-white.png", "label": "front"}},
+        "default_view": "back" if back else "front",
         "shade": "shade.png",
         "highlight": "highlight.png",
         "mask": "mask.png",
@@ -632,7 +641,15 @@ def make_scene(path: Path) -> None:
         section = make_flat(t, out)
     MockupSpec.model_validate(section)
     data = json.loads(path.read_text(encoding="utf-8"))
+    if data.get("mockup", {}).get("scene"):  # it shows its first surface on another product's scene: kept
+        shutil.rmtree(out)
+        section = data["mockup"]
     data["mockup"] = section
+    if t.kind == "apparel" and "back" in data.get("surfaces", {}):  # the back on a t-shirt seen from behind
+        back = {**make_tee(t.surface_template("back"), ROOT / "mockups" / f"{t.id}-back", back=True),
+                "scene": f"{t.id}-back"}  # fmt: skip
+        MockupSpec.model_validate(back)
+        data["surfaces"]["back"]["mockup"] = back
     if t.kind == "calendar" and "pages" in data:  # every month hangs on the wall as the cover does
         data["pages"].setdefault("page", {})["mockup"] = section
     if t.book is not None:
