@@ -68,6 +68,27 @@ class NoSuchJob(NotFound):
         super().__init__("no such job", field="job_id")
 
 
+class NotReady(ApiError):
+    """409 ``not_ready``: the job (or a file it should have) is not ready for this yet."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(409, "not_ready", message, field=field)
+
+
+class NotRouted(ApiError):
+    """409 ``not_routed``: the job has no print unit to act for."""
+
+    def __init__(self) -> None:
+        super().__init__(409, "not_routed", "the job is not routed to a print unit", field="job_id")
+
+
+class NothingToImpose(ApiError):
+    """409 ``nothing_to_impose``: no ready, untaken job of the product to put on a sheet."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(409, "nothing_to_impose", message, field="template")
+
+
 def storage_error(exc: OSError, what: str = "asset storage") -> ApiError:
     """Storage faults are the server's, not the client's: 507 when full, else 503; never a bare 500."""
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):

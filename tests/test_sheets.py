@@ -224,6 +224,7 @@ def test_sheet_imposes_ready_jobs_once_with_marks_cutcontour_and_qr_codes(client
     assert [i["job_id"] for i in second["items"]] == [ids[6]]
     again = client.post("/v1/sheets", json=body, headers=P)
     assert again.status_code == 409 and again.json()["code"] == "nothing_to_impose"
+    assert again.json()["field"] == "template", again.text
 
     pdf = pikepdf.open(io.BytesIO(pdf_bytes))
     page = pdf.pages[0]

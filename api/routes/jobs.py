@@ -16,7 +16,7 @@ from render_engine.farm.store import IdempotencyConflict, JobRecord
 
 from ..deps import PrintUnit, State, Storefront, api_key_header, get_state, require
 from ..door import admit_job, assets_stored, request_for_hash
-from ..errors import ERROR_RESPONSES, ApiError, Forbidden, NoSuchJob, NotFound
+from ..errors import ERROR_RESPONSES, ApiError, Forbidden, NoSuchJob, NotFound, NotReady
 from ..routing import refresh
 from ..schemas import EventOut, JobAccepted, JobOut, JobRequest, PrintQueueOut
 from ..streaming import stored_file_response
@@ -204,7 +204,7 @@ def ack(job_id: str, state: State, key: PrintUnit) -> JobOut:
     """The print unit has the files: the job leaves the print queue. Idempotent."""
     rec = _job(state, job_id, key)
     if rec.state != "ready":
-        raise ApiError(409, "not_ready", f"job is {rec.state}; only ready jobs can be acknowledged", field="job_id")
+        raise NotReady(f"job is {rec.state}; only ready jobs can be acknowledged", field="job_id")
     acked = state.services.store.ack(job_id)
     assert acked is not None
     return JobOut.of(acked)

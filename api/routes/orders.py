@@ -23,7 +23,7 @@ from render_engine.farm.settings import ApiKey
 from render_engine.farm.webhooks import deliver
 
 from ..deps import AppState, PrintUnit, State, Storefront
-from ..errors import ERROR_RESPONSES, ApiError, NoSuchJob
+from ..errors import ERROR_RESPONSES, ApiError, NoSuchJob, NotRouted
 from ..routing import reroute
 from ..schemas import JobOut
 
@@ -152,7 +152,7 @@ def decline(job_id: JobId, body: DeclineIn, state: State, key: PrintUnit, backgr
     if rec is None or (key.print_unit is not None and rec.print_unit != key.print_unit):
         raise NoSuchJob()
     if rec.print_unit is None:
-        raise ApiError(409, "not_routed", "the job is not routed to a print unit", field="job_id")
+        raise NotRouted()
     actor = key.name
     # Conflict (a RenderError): 409 invalid_transition on "job_id"
     store.note_decline(job_id, rec.print_unit, actor, body.model_dump(exclude_none=True))

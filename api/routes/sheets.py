@@ -20,7 +20,7 @@ from render_engine.farm.sheets import plan_mixed_sheet, plan_sheet, write_sheet
 from render_engine.farm.storage import sha256_file
 
 from ..deps import AppState, PrintUnit, State
-from ..errors import ERROR_RESPONSES, ApiError, Forbidden, NotFound, storage_error
+from ..errors import ERROR_RESPONSES, ApiError, Forbidden, NotFound, NothingToImpose, NotReady, storage_error
 from ..streaming import stored_file_response
 
 router = APIRouter(tags=["sheets"])
@@ -116,8 +116,7 @@ def _mixed(state: AppState, body: SheetIn, unit: str | None, actor: str, templat
     sheet_id = uuid.uuid4().hex
     claimed = svc.store.claim_for_sheet(sheet_id, ids, actor) if ids else []
     if not claimed:
-        raise ApiError(409, "nothing_to_impose", "no ready, untaken job printed like this product with a print.pdf",
-                       field="template")  # fmt: skip
+        raise NothingToImpose("no ready, untaken job printed like this product with a print.pdf")
     try:
         return _impose(state, body, unit, sheet_id, claimed, template, {j: jobs[j] for j in claimed})
     except BaseException:
@@ -141,7 +140,7 @@ def _impose(
     for job_id in claimed:
         stored = svc.storage.open_artifact(job_id, "print.pdf")
         if stored is None:
-            raise ApiError(409, "not_ready", f"job {job_id} lost its print.pdf", field="template")
+            raise NotReady(f"job {job_id} lost its print.pdf", field="template")
         pdfs[job_id] = b"".join(stored.iter_range())
     created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     manifest = {
@@ -218,8 +217,7 @@ def _roll(state: AppState, body: SheetIn, unit: str | None, actor: str, template
             planned = plan_roll(sizes, ROLL_WIDTH_MM, body.gap_mm, body.max_length_mm)
             claimed = svc.store.claim_for_sheet(sheet_id, [i.job_id for i in planned.items], actor)
             if not claimed:
-                raise ApiError(409, "nothing_to_impose", "no ready, untaken job of this product with a print.png",
-                               field="template")  # fmt: skip
+                raise NothingToImpose("no ready, untaken job of this product with a print.png")
             try:
                 plan = plan_roll([s for s in sizes if s[0] in claimed], ROLL_WIDTH_MM, body.gap_mm, body.max_length_mm)
                 files = {"roll.png": tmp / "roll.png", "manifest.json": tmp / "manifest.json"}
