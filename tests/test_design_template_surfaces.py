@@ -260,3 +260,35 @@ def test_api_fill_and_direct_preflight(client: Any) -> None:
     # the listing's thumbnail of a multi-surface template is its placeholder mockup
     r = client.get(f"/v1/design-templates/{TEE}/thumbnail?product=tshirt-dtg&width=200", headers=S)
     assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg", r.text
+
+
+def test_api_job_from_a_multi_surface_template(client: Any) -> None:
+    from tests.test_api import wait_ready
+
+    body = {"design_template": TEE, "product": "tshirt-dtg", "values": TEAM, "outputs": {"dpi": 30}}
+    r = client.post("/v1/jobs", json=body, headers=S)
+    assert r.status_code == 202, r.text
+    job = wait_ready(client, r.json()["job_id"], timeout=60)
+    assert job["state"] == "ready", job
+    assert job["personalization"]["design_template"] == TEE and job["template"] == "tshirt-dtg"
+    files = {a["name"]: a for a in job["artifacts"]}
+    assert {"front.png", "back.png", "preflight.json"} <= set(files), sorted(files)
+    assert (files["front.png"]["part"], files["back.png"]["part"]) == ("front", "back")
+    png = client.get(f"/v1/jobs/{job['id']}/files/back.png", headers=S)
+    assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
+
+
+def test_api_batch_of_a_multi_surface_template(client: Any) -> None:
+    from tests.test_api import wait_ready
+
+    rows = [{"name": "Okafor", "number": "10"}, {"name": "Lee", "number": "123"}]
+    body = {"design_template": TEE, "product": "tshirt-dtg", "values": {"team": "Rovers"}, "rows": rows,
+            "outputs": {"dpi": 30}}  # fmt: skip
+    r = client.post("/v1/batches", json=body, headers=S)
+    assert r.status_code == 422 and r.json()["field"] == "rows[2].slots.number", r.text
+    rows[1]["number"] = "7"
+    r = client.post("/v1/batches", json=body, headers=S)
+    assert r.status_code == 202, r.text
+    for row in client.get(f"/v1/batches/{r.json()['batch_id']}", headers=S).json()["jobs"]:
+        job = wait_ready(client, row["job_id"], timeout=60)
+        assert job["state"] == "ready" and {"front.png", "back.png"} <= {a["name"] for a in job["artifacts"]}, job

@@ -3,7 +3,8 @@
 Every row is filled (validated) before anything renders; every problem of every row comes back in one
 :class:`DesignError` whose problems are named ``rows[<n>].slots.<name>`` (``n`` counts data rows from 1, the
 CSV header not counted). CSV columns are slot names (``name``, ``name.color``); a photo slot's column holds a
-file path relative to the rows file's folder.
+file path relative to the rows file's folder. A multi-surface product's row renders into the folder ``row-<n>/``
+(one file per part: ``card.pdf``, ``front.png``…).
 """
 
 from __future__ import annotations
