@@ -129,6 +129,17 @@ def test_slot_problems_after_filling_name_the_slot(tmp_path: Path) -> None:
     assert "on card-folded-5x7 (surfaces.outside); at least 150 dpi" in found["photos.photo"]
 
 
+def test_a_surface_the_product_lacks_names_the_template_field() -> None:
+    data = card_dict()
+    surfaces = data["products"]["card-folded-5x7"]["surfaces"]
+    surfaces["insdie"] = surfaces.pop("inside")
+    t = parse_design_template(data, LIBRARY)  # the template alone cannot know the product's surfaces
+    with pytest.raises(DesignError) as exc:
+        personalize(t, "card-folded-5x7", {"name": "Asha"}, {"photo": PHOTO}, base_dir=REPO, dpi=20)
+    assert exc.value.field == "products.card-folded-5x7.surfaces.insdie"
+    assert exc.value.message.startswith("no such surface (did you mean inside?)")
+
+
 def _ink(png: Path, box: tuple[float, float, float, float]) -> float:
     """Mean darkness (0-255) of a region given in fractions of the page (x0, y0, x1, y1)."""
     import pyvips

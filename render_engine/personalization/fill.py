@@ -315,6 +315,8 @@ def fill_with_sources(
     groups: list[tuple[str, list[dict[str, Any]]]] = []
     sources: dict[str, str] = {}
     for prefix, raws in template.products[product].groups():
+        if prefix:  # a surface or page the product may not have (surfaces.insdie) is the template's field
+            sources[prefix[:-1]] = f"products.{product}.{prefix[:-1]}"
         layers: list[dict[str, Any]] = []
         for i, raw in enumerate(raws):
             layer, source = _filled_layer(template, raw, f"products.{product}.{prefix}layers[{i}]", texts, styles,
@@ -388,7 +390,7 @@ def slot_error(err: RenderError, sources: Mapping[str, str] | Sequence[str]) -> 
     def rename(field: str | None) -> str | None:
         m = re.match(LAYER_FIELD, field or "")
         if m is None or m.group(1) not in named:
-            return field
+            return named.get(field or "", field)  # surfaces.insdie -> products.<id>.surfaces.insdie
         source = named[m.group(1)]
         return source + (field or "")[m.end() :] if source.startswith("products.") else source
 
