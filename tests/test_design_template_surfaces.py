@@ -268,6 +268,10 @@ def test_api_fill_and_direct_preflight(client: Any) -> None:
     bad = {**body, "values": {"name": "Asha", "message": "Hi \U000f0000"}}
     r = client.post("/v1/preflight", json={"design_template": CARD, **bad}, headers=S)
     assert r.status_code == 422 and r.json()["field"] == "slots.message", r.text
+    # the listing says which surfaces each multi-surface layout prints
+    listed = client.get(f"/v1/design-templates/{TEE}", headers=S).json()
+    assert listed["products"] == ["tshirt-dtg", "tshirt-front-dtg"]
+    assert listed["surfaces"] == {"tshirt-dtg": ["front", "back"]}
     # the listing's thumbnail of a multi-surface template is its placeholder mockup
     r = client.get(f"/v1/design-templates/{TEE}/thumbnail?product=tshirt-dtg&width=200", headers=S)
     assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg", r.text

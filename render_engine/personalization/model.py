@@ -196,14 +196,19 @@ class DesignTemplate(Model):
         return list(dict.fromkeys(names))
 
     def summary(self) -> dict[str, Any]:
-        """What a storefront lists: id, name, products, occasions, language and the slot definitions."""
+        """What a storefront lists: id, name, products, occasions, language, the slot definitions and, for the
+        multi-surface products, the surfaces each layout prints (``{"tshirt-dtg": ["front", "back"]}``; a run
+        of pages as ``pages[0]``…)."""
         slots = {
             k: s.model_dump(exclude={"placeholder_svg"}, exclude_none=True, mode="json") for k, s in self.slots.items()
         }
         return {
             "id": self.id, "name": self.name, "description": self.description, "occasions": self.occasions,
             "language": self.language, "variant_of": self.variant_of, "products": sorted(self.products),
-            "slots": slots,
+            "slots": slots, "surfaces": {
+                pid: [prefix[:-1].removeprefix("surfaces.") for prefix, _ in layout.groups()]
+                for pid, layout in sorted(self.products.items()) if not layout.layers
+            },
         }  # fmt: skip
 
 
