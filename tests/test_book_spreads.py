@@ -125,3 +125,18 @@ def test_errors_on_the_facing_page_name_the_layers_as_written() -> None:
     assert source_fields((), 3, ["pages[1].layers[0]"]) == ("pages[1].layers[0]", "layers[0]", "layers[1]")
     assert source_fields(("layers[0]", "layers[1]:grid", "layers[2]"), 0, ["pages[1].layers[4]"]) == (
         "pages[1].layers[4]", "layers[0]:grid", "layers[1]")  # fmt: skip
+
+
+def test_findings_on_the_facing_page_number_layers_as_written() -> None:
+    """Text across the gutter on page 4 (spread 4-5) and page 5's own text in its gutter: page 5's findings
+    name layer 0 for the carried spread text (its index on page 4) and layer 0 for its own text."""
+    text = {"type": "text", "font": {"family": "noto-sans"}, "size": 18, "wrap": False, "align": "center"}
+    design = _book()
+    design["pages"][3]["layers"] = [{**text, "text": "Across", "box": {"x": PAGE - 50, "y": 20, "width": 100,
+                                                                        "height": 12, "spread": True}}]  # fmt: skip
+    design["pages"][4]["layers"] = [{**text, "text": "Own", "box": {"x": 0, "y": 100, "width": 30, "height": 12}}]
+    report = preflight(design, base_dir=EXAMPLES)
+    on5 = sorted(f.layer for f in report.findings if f.code == "book.text_in_gutter" and f.surface == "page-5")
+    assert on5 == [0, 0], on5
+    texts5 = sorted((t.layer, t.text) for t in report.texts if t.surface == "page-5")
+    assert texts5 == [(0, "Across"), (0, "Own")], texts5

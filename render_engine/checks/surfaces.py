@@ -37,10 +37,27 @@ def surface_reports(
         for page, s in enumerate(part.surfaces, 1):
             r = preflight(s.prep, engine, color=color, spelling=spelling)
             tag = {"surface": s.ref.key, "part": part.plan.name, "page": page}
-            findings = tuple(dataclasses.replace(f, **tag) for f in r.findings)  # type: ignore[arg-type]
-            texts = tuple(dataclasses.replace(t, surface=s.ref.key) for t in r.texts)
+            k = s.ref.carried  # a spread layer carried onto this page: its index on the page that starts it
+            findings = tuple(
+                dataclasses.replace(f, **tag, layer=_own(f.layer, k, s.ref.design))  # type: ignore[arg-type]
+                for f in r.findings
+            )
+            texts = tuple(
+                dataclasses.replace(t, surface=s.ref.key, layer=_own(t.layer, k, s.ref.design) or 0) for t in r.texts
+            )
             out.append((s, dataclasses.replace(r, findings=findings, texts=texts)))
     return out
+
+
+def _own(layer: int | None, carried: int, design: object) -> int | None:
+    """A layer index of a page's laid-out design as the customer numbered it: the ``carried`` spread layers
+    first (their index on the page before, from the design's layer sources), the page's own moved up."""
+    if layer is None or not carried:
+        return layer
+    if layer >= carried:
+        return layer - carried
+    source = design.source_field(f"layers[{layer}]") or ""  # type: ignore[attr-defined]
+    return int(source.rsplit("[", 1)[1].rstrip("]")) if source.startswith("pages[") else layer
 
 
 def merge_reports(template: str, reports: list[tuple[PreparedSurface, PreflightReport]]) -> PreflightReport:

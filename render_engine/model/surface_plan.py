@@ -36,6 +36,7 @@ class SurfaceRef:
     template: Template  # the derived single-surface template
     design: Design  # a v1 design holding this surface's layers (empty: printed blank)
     part: str
+    carried: int = 0  # a book page's first layers: the spread layers of the page before it (model/spreads.py)
 
     @property
     def blank(self) -> bool:
@@ -131,7 +132,8 @@ def plan_parts(design: Design, template: Template) -> list[PartPlan]:
                         single._sources = source_fields(single._sources, len(on_page), carried[i])
                     refs.append(
                         SurfaceRef(
-                            f"page-{i + 1}", f"pages[{i}]", f"Page {i + 1}", None, i + 1, page_t, single, spec.name
+                            f"page-{i + 1}", f"pages[{i}]", f"Page {i + 1}", None, i + 1, page_t, single, spec.name,
+                            len(carried[i]),
                         )
                     )
                 continue
