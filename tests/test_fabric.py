@@ -251,6 +251,10 @@ def test_canvas_covers_bleed(engine: Engine, tmp_path: Path) -> None:
             [_obj("Text", text="x", path={"type": "Path", "path": [["M", 0, 0]]}, pathSide="up")],
             "fabric.objects[0].pathSide",
         ),
+        (  # a list where a name belongs: found by hypothesis (TypeError: unhashable type)
+            [_obj("Text", text="x", path={"type": "Path", "path": [["M", 0, 0]]}, pathAlign=[])],
+            "fabric.objects[0].pathAlign",
+        ),
         ([_obj("Text", text="x", fill={"type": "pattern", "source": "x"})], "fabric.objects[0].fill.source"),
         ([_obj("Text", text="x", fill={"type": "linear", "coords": {}})], "fabric.objects[0].fill.colorStops"),
         ([_obj("Rect", fill={"type": "pattern", "source": "x"})], "fabric.objects[0].fill.source"),  # not a data URL

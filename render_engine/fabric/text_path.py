@@ -55,7 +55,7 @@ def text_path(obj: Mapping[str, Any], where: str) -> TextPathSpec | None:
     if side not in ("left", "right"):
         raise DesignError("pathSide must be 'left' or 'right'", field=f"{where}.pathSide")
     align = obj.get("pathAlign", "baseline")
-    if align not in _PATH_ALIGN:
+    if not isinstance(align, str) or align not in _PATH_ALIGN:  # a list is not hashable: no dict lookup on it
         raise DesignError(f"pathAlign must be one of {', '.join(_PATH_ALIGN)}", field=f"{where}.pathAlign")
     el = ""  # Fabric draws a visible path (its own fill and stroke) under the text, centred like the text
     if raw.get("visible", True) is not False and num(raw, "opacity", 1.0, at) > 0:
