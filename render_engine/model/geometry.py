@@ -8,6 +8,7 @@ layout; the raster backend writes them as SVG path data, the PDF backend as PDF 
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -135,6 +136,11 @@ class _Recorder(BasePen):
         pass
 
 
+SCALAR_TRANSFORMS = 400
+"""Glyph transforms a process does without numpy before it loads numpy for the rest (see Path.transformed)."""
+_scalar_transforms = SCALAR_TRANSFORMS
+
+
 @dataclass(frozen=True)
 class Path:
     ops: tuple[Op, ...]
@@ -212,9 +218,17 @@ class Path:
 
     def transformed(self, m: Matrix) -> Path:
         """The path through ``m``. Each coordinate is ``a * x + c * y + e`` (``b * x + d * y + f``) in float64,
-        evaluated in the same order as :meth:`Matrix.apply`, so the points are bit-identical to it."""
+        evaluated in the same order as :meth:`Matrix.apply`, so the points are bit-identical to it.
+
+        The first :data:`SCALAR_TRANSFORMS` transforms of a process that has not loaded numpy run in plain Python
+        (a name on a mug: ~40 glyphs), so a cold ``render`` does not pay numpy's import (~60 ms); long texts
+        switch to the array form (2.8x faster a glyph)."""
+        global _scalar_transforms
         if m.is_identity():
             return self
+        if _scalar_transforms > 0 and "numpy" not in sys.modules:
+            _scalar_transforms -= 1
+            return Path(tuple((op, tuple(m.apply(p) for p in pts)) for op, pts in self.ops), self.evenodd)
         xs, ys, shape = self._points
         pts = list(zip((m.a * xs + m.c * ys + m.e).tolist(), (m.b * xs + m.d * ys + m.f).tolist(), strict=True))
         ops: list[Op] = []
