@@ -223,8 +223,12 @@ def test_canvas_covers_bleed(engine: Engine, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("objects", "field"),
     [
-        ([_obj("Rect"), _obj("Circle", radius=5, clipPath={"type": "Textbox"})], "fabric.objects[1].clipPath.type"),
-        ([_obj("Text", text="x", clipPath={"type": "Text"})], "fabric.objects[0].clipPath.type"),
+        ([_obj("Rect"), _obj("Circle", radius=5, clipPath={"type": "Textbox"})], "fabric.objects[1].clipPath.text"),
+        ([_obj("Text", text="x", clipPath={"type": "Sprite"})], "fabric.objects[0].clipPath.type"),
+        (
+            [_obj("Rect", clipPath={"type": "Text", "text": "x", "underline": True})],
+            "fabric.objects[0].clipPath.underline",
+        ),
         ([_obj("Image", src="x.png", backgroundColor="#ff0", shadow={"blur": 5})], "fabric.objects[0].backgroundColor"),
         (
             [_obj("Rect", clipPath={"type": "Rect", "width": 5, "height": 5, "clipPath": {"type": "Rect"}})],

@@ -39,6 +39,7 @@ from .protocol import Clip, Node
 from .shapes import background_color, vector
 from .svg import Bounds
 from .text import text
+from .text_clip import text_clip_outlined
 
 
 class Converter:
@@ -168,6 +169,7 @@ class Converter:
         if isinstance(eraser, dict) and eraser.get("objects"):
             raise DesignError("Fabric 5's eraser (erased strokes) is not supported", field=f"{where}.eraser")
         obj = pattern_sources_inlined(self, obj, where)  # a pattern tile file next to the design
+        obj = text_clip_outlined(self, obj, where)  # a text clipPath: its laid-out glyph outlines
         opacity = parent_opacity * num(obj, "opacity", 1.0, where)
         if not 0 <= opacity <= 1:
             raise DesignError("opacity must be between 0 and 1", field=f"{where}.opacity")

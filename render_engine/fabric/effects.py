@@ -27,7 +27,7 @@ from .object_geometry import (
     rect_cmds,
     transformed_bounds,
 )
-from .parse import color, kind_of, num, path_d, points
+from .parse import TEXT_TYPES, color, kind_of, num, path_d, points
 from .protocol import Clip
 from .svg import Bounds, fmt
 
@@ -35,6 +35,14 @@ if TYPE_CHECKING:
     from .protocol import Converter
 
 _CLIP_KINDS = ("rect", "circle", "ellipse", "triangle", "polygon", "polyline", "path")
+#: The key under which a text clipPath carries its laid-out glyph outlines (centred local px, :mod:`.text_clip`).
+OUTLINE = "__glyph_outline"
+
+
+def _clip_kind(clip: Mapping[str, Any]) -> str | None:
+    """The clip's kind when it can clip: a shape, or text with its outlines (set by :mod:`.text_clip`)."""
+    kind = kind_of(clip.get("type"))
+    return kind if kind in _CLIP_KINDS or (kind in TEXT_TYPES and OUTLINE in clip) else None
 
 
 def own_clips(obj: Mapping[str, Any], where: str, m: Matrix, clips: tuple[Clip, ...]) -> tuple[Clip, ...]:
@@ -62,10 +70,10 @@ def clip_path(clip: Any, where: str, m: Matrix, out: Matrix, outer: Bounds) -> s
     space; only its fill area counts (``forClipping``), but its strokeWidth still moves it."""
     if not isinstance(clip, dict):
         raise DesignError("a clipPath is a Fabric object", field=where)
-    kind = kind_of(clip.get("type"))
-    if kind not in _CLIP_KINDS and kind != "group":
+    kind = "group" if kind_of(clip.get("type")) == "group" else _clip_kind(clip)
+    if kind is None:
         raise DesignError(
-            "a clipPath is a rect, circle, ellipse, triangle, polygon, polyline, path or a group of them",
+            "a clipPath is a rect, circle, ellipse, triangle, polygon, polyline, path, text or a group of them",
             field=f"{where}.type",
         )
     if clip.get("clipPath"):
@@ -84,9 +92,9 @@ def clip_path(clip: Any, where: str, m: Matrix, out: Matrix, outer: Bounds) -> s
         parts: list[tuple[Cmds, Matrix]] = []
         for j, child in enumerate(children):
             at = f"{where}.objects[{j}]"
-            ckind = kind_of(child.get("type")) if isinstance(child, dict) else None
-            if ckind not in _CLIP_KINDS or child.get("clipPath"):
-                raise DesignError("a group clipPath holds rects, circles, ellipses, polygons, paths", field=at)
+            ckind = _clip_kind(child) if isinstance(child, dict) else None
+            if ckind is None or child.get("clipPath"):
+                raise DesignError("a group clipPath holds rects, circles, ellipses, polygons, paths, text", field=at)
             ccmds = _shape_cmds(child, at, str(ckind))
             cfull = object_matrix(child, at, str(ckind)).then(full)
             parts.append((_wound(ccmds, cfull), cfull))
@@ -97,6 +105,8 @@ def clip_path(clip: Any, where: str, m: Matrix, out: Matrix, outer: Bounds) -> s
 
 def _shape_cmds(clip: Mapping[str, Any], where: str, kind: str) -> Cmds:
     """A clip shape's outline in its centred local px."""
+    if OUTLINE in clip:
+        return list(clip[OUTLINE])
     w, h = dims(clip, where, kind)
     cmds: Cmds
     if kind == "rect":
@@ -119,9 +129,17 @@ def _shape_cmds(clip: Mapping[str, Any], where: str, kind: str) -> Cmds:
 
 
 def _area(cmds: Cmds, m: Matrix) -> float:
-    """Twice the signed area of the outline's points through ``m`` (> 0: clockwise with y down)."""
-    pts = [m.apply((a[i], a[i + 1])) for _op, a in cmds for i in range(0, len(a), 2)]
-    return sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(pts, pts[1:] + pts[:1], strict=True))
+    """Twice the signed area of the outline's points through ``m`` (> 0: clockwise with y down), each
+    subpath closed on itself (glyph outlines are many)."""
+    total = 0.0
+    subpaths: list[list[tuple[float, float]]] = []
+    for op, a in cmds:
+        if op == "M" or not subpaths:
+            subpaths.append([])
+        subpaths[-1].extend(m.apply((a[i], a[i + 1])) for i in range(0, len(a), 2))
+    for pts in subpaths:
+        total += sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(pts, pts[1:] + pts[:1], strict=True))
+    return total
 
 
 def _wound(cmds: Cmds, m: Matrix) -> Cmds:

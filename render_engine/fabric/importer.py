@@ -26,6 +26,7 @@ from .converter import Converter
 from .options import FabricOptions
 from .parse import color, num
 from .protocol import Clip
+from .text_clip import with_outline
 from .versions import normalise
 
 _CANVAS_UNSUPPORTED = ("overlay",)
@@ -149,6 +150,12 @@ def import_fabric(
     # the canvas clipPath (canvas space) clips the background colour, backgroundImage and objects — not the
     # overlayImage, which Fabric paints after applying it (StaticCanvas.renderCanvas)
     canvas_clip = root.get("clipPath")
+    if canvas_clip:
+        try:
+            canvas_clip = with_outline(conv, canvas_clip, f"{prefix}clipPath")
+        except DesignError as exc:
+            conv.problems.append(exc)
+            canvas_clip = None
     clips: tuple[Clip, ...] = ((canvas_clip, f"{prefix}clipPath", Matrix()),) if canvas_clip else ()
     for key in _CANVAS_UNSUPPORTED:
         if root.get(key) not in (None, "", False):

@@ -123,10 +123,13 @@ def _decorations(
     return before, after
 
 
-def text(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
+def text(conv: Converter, node: Node, layers: list[dict[str, Any]], outline: list[VPath] | None = None) -> None:
     """Text as a native text layer (spans for per-character fill and face), with Fabric's text background,
     decorations, stroke and shadow around it. Clipped text (or stroked translucent text, which Fabric
-    composites as one) is drawn as its laid-out outlines in one ``svg`` layer instead."""
+    composites as one) is drawn as its laid-out outlines in one ``svg`` layer instead.
+
+    With ``outline`` (a text clipPath, :mod:`.text_clip`) nothing is drawn: the glyph outlines, laid out in
+    the object's centred local px, are appended to it."""
     from ..layout.text import layout_text
     from ..model.design import FontRef, TextLayer
 
@@ -139,7 +142,7 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
     dec = decompose(m.then(Matrix.scale(conv.k)))
     # skewed, mirrored or non-uniformly scaled text has no native equivalent: it is laid out in its own
     # local px (1 px = 1 "mm", centred on the object) and drawn as outlines through the full matrix
-    outlines_only = dec is None or dec.mirrored or abs(dec.sx - dec.sy) > 1e-6 * dec.sx
+    outlines_only = outline is not None or dec is None or dec.mirrored or abs(dec.sx - dec.sy) > 1e-6 * dec.sx
     s = 1.0 if outlines_only or dec is None else dec.sx  # layout mm per text px
     angle = 0.0 if outlines_only or dec is None else dec.angle
     tpath = text_path(obj, where)
@@ -275,6 +278,9 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
     except ValidationError as exc:
         raise DesignError(validation_error_to_design_error(exc).message, field=where) from None
     flat = layout_text(native, conv.fonts, where)  # unrotated: decorations and backgrounds are measured here
+    if outline is not None:
+        outline.append(flat.outline)
+        return
     conv.text_lines[where] = tuple(ln.text for ln in flat.lines)
     box = layer["box"]
     rot = Matrix.rotate(angle, box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)

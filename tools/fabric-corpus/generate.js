@@ -718,6 +718,32 @@ const designs = {
       ],
     };
   },
+  text_clip: () => {
+    // a photo shaped by a word (text as the clipPath): centred bold text, an inverted one, an absolutely
+    // positioned textbox and a rotated, scaled image whose clip turns with it
+    const photo = photoCanvas();
+    const word = (opts) => new fabric.FabricText('LOVE', {
+      fontFamily: 'Noto Sans', fontWeight: 'bold', fontSize: 110, originX: 'center', originY: 'center', left: 0, top: 0,
+      ...opts,
+    });
+    return [
+      new fabric.FabricImage(photo, { left: 20, top: 20, scaleX: 3.5, scaleY: 1.6, clipPath: word({ scaleX: 1 / 3.5, scaleY: 1 / 1.6 }) }),
+      new fabric.FabricImage(photo, {
+        left: 30, top: 230, scaleX: 3.4, scaleY: 1.5, clipPath: word({ inverted: true, fontSize: 90, scaleX: 1 / 3.4, scaleY: 1 / 1.5 }),
+      }),
+      new fabric.FabricImage(photo, {
+        left: 20, top: 430, scaleX: 3.6, scaleY: 1.8,
+        clipPath: new fabric.Textbox('shaped by words', {
+          fontFamily: 'Noto Serif', fontWeight: 'bold', fontSize: 64, width: 420, textAlign: 'center',
+          left: 80, top: 470, absolutePositioned: true,
+        }),
+      }),
+      new fabric.FabricImage(photo, {
+        left: 330, top: 600, scaleX: 1.6, scaleY: 1.6, angle: -12, originX: 'center', originY: 'center',
+        clipPath: word({ fontSize: 60, angle: 10, scaleX: 1 / 1.6, scaleY: 1 / 1.6 }),
+      }),
+    ];
+  },
   patterns: () => {
     // pattern fills (Fabric's Pattern: the source image at its own pixel size, repeat modes, offset,
     // patternTransform) on a rect, a rotated ellipse, a stroked circle and the canvas background

@@ -1,0 +1,74 @@
+"""Text used as a clipPath (a photo shaped by a word): the text is laid out once, as the engine lays out any
+text, and its glyph outlines become the clip's path (:data:`OUTLINE`), so both backends clip with the same
+vector path — in the PDF a clipping path of outlines, no font.
+
+Fabric draws a clipPath with ``forClipping``: fill black, no stroke, no background, opacity 1
+(Object.drawObject / _setClippingProperties); so only the glyphs' fill area counts. What text adds besides
+its glyphs there (text backgrounds, decorations) is refused, naming the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from ..model.errors import DesignError
+from ..model.geometry import Matrix
+from .effects import OUTLINE
+from .object_geometry import Cmds
+from .parse import TEXT_TYPES, kind_of
+from .protocol import Node
+from .text import text
+
+if TYPE_CHECKING:
+    from ..model.geometry import Path as VPath
+    from .protocol import Converter
+
+_NOT_IN_CLIP = ("textBackgroundColor", "underline", "overline", "linethrough")
+
+
+def _styled(styles: Any) -> bool:
+    """Per-character styles (Fabric 5 or 6 form, any nesting) set a background or a decoration."""
+    if isinstance(styles, dict):
+        return any(styles.get(key) for key in _NOT_IN_CLIP) or any(_styled(v) for v in styles.values())
+    return isinstance(styles, list) and any(_styled(v) for v in styles)
+
+
+def _outline_cmds(conv: Converter, clip: Mapping[str, Any], where: str, kind: str) -> Cmds:
+    for key in _NOT_IN_CLIP:
+        if clip.get(key):
+            raise DesignError(f"{key} on a text clipPath is not supported", field=f"{where}.{key}")
+    if _styled(clip.get("styles")):
+        raise DesignError(
+            "text backgrounds and decorations on a text clipPath are not supported", field=f"{where}.styles"
+        )
+    black = {**clip, "fill": "#000000", "stroke": None, "shadow": None, "backgroundColor": None, "opacity": 1}
+    sink: list[VPath] = []
+    text(conv, Node(black, where, kind, Matrix(), 1.0), [], outline=sink)
+    cmds: Cmds = []
+    for path in sink:
+        for op, pts in path.ops:
+            cmds.append((op, [v for pt in pts for v in pt]))
+    return cmds
+
+
+def with_outline(conv: Converter, clip: Any, where: str) -> Any:
+    """``clip`` with its glyph outlines (a text clip, or a group clip's text children), else ``clip``."""
+    if not isinstance(clip, dict):
+        return clip
+    kind = kind_of(clip.get("type"))
+    if kind in TEXT_TYPES and OUTLINE not in clip:
+        return {**clip, OUTLINE: _outline_cmds(conv, clip, where, str(kind))}
+    children = clip.get("objects")
+    if kind == "group" and isinstance(children, list):
+        new = [with_outline(conv, c, f"{where}.objects[{j}]") for j, c in enumerate(children)]
+        if any(a is not b for a, b in zip(new, children, strict=True)):
+            return {**clip, "objects": new}
+    return clip
+
+
+def text_clip_outlined(conv: Converter, obj: Mapping[str, Any], where: str) -> Mapping[str, Any]:
+    """``obj`` with a text clipPath (or group clipPath holding text) carrying its laid-out glyph outlines."""
+    clip = obj.get("clipPath")
+    new = with_outline(conv, clip, f"{where}.clipPath")
+    return obj if new is clip else {**obj, "clipPath": new}

@@ -1,0 +1,142 @@
+"""Text as a Fabric clipPath (a photo shaped by a word): one vector clip of glyph outlines in both backends.
+
+Independent readers: the preview's pixels against the engine's own drawing of the same word as plain text
+(the photo must show exactly where the word is inked), pikepdf for the PDF's clipping path (``W n`` after path
+operators, no font resource for the clip).
+"""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pikepdf
+import pytest
+import pyvips
+from PIL import Image
+
+from render_engine.engine import Engine
+from render_engine.fabric import FabricOptions, import_fabric
+from render_engine.model.design import ImageLayer, SvgLayer
+from render_engine.model.errors import DesignError
+from render_engine.pipeline import render_design
+
+TEMPLATE = "tshirt-front-dtg"  # 600 x 800 canvas px; 50 DPI renders it 1:1
+RED = (200, 30, 30)
+
+
+def _photo() -> str:
+    rgb = pyvips.Image.black(300, 200).new_from_image(list(RED)).copy(interpretation="srgb")
+    return "data:image/png;base64," + base64.b64encode(rgb.pngsave_buffer()).decode()
+
+
+WORD: dict[str, Any] = {
+    "type": "Text",
+    "text": "LOVE",
+    "fontFamily": "Noto Sans",
+    "fontWeight": "bold",
+    "fontSize": 120,
+    "originX": "center",
+    "originY": "center",
+    "width": 300,
+    "height": 136,
+}
+
+
+def _canvas(*objects: dict[str, Any]) -> dict[str, Any]:
+    return {"canvas": {"width": 600, "height": 800}, "fabric": {"version": "6.9.1", "objects": list(objects)}}
+
+
+def _image(clip: dict[str, Any]) -> dict[str, Any]:
+    box = {"left": 150, "top": 300, "width": 300, "height": 200, "strokeWidth": 0}  # Fabric 6 images: no stroke
+    return {"type": "Image", "src": _photo(), **box, "clipPath": clip}
+
+
+def _render(engine: Engine, data: dict[str, Any], tmp_path: Path, fmt: str, name: str) -> tuple[Any, Path]:
+    imp = import_fabric(data, engine.templates.get(TEMPLATE), engine.fonts, tmp_path, FabricOptions())
+    out = tmp_path / f"{name}.{fmt}"
+    render_design(imp.design, engine, out, base_dir=tmp_path, fmt=fmt, dpi=50)  # type: ignore[arg-type]
+    return imp, out
+
+
+def _alpha(path: Path) -> np.ndarray:
+    return np.asarray(Image.open(path).convert("RGBA"))[:, :, 3].astype(float) / 255
+
+
+def _word_mask(engine: Engine, tmp_path: Path, **where: Any) -> np.ndarray:
+    """The same word drawn by the engine as ordinary black text at the clip's canvas position."""
+    _imp, png = _render(engine, _canvas({**WORD, "fill": "#000000", **where}), tmp_path, "png", "word")
+    return _alpha(png)
+
+
+def test_image_clipped_by_bold_text_shows_the_photo_only_inside_the_glyphs(engine: Engine, tmp_path: Path) -> None:
+    imp, png = _render(engine, _canvas(_image({**WORD, "left": 0, "top": 0})), tmp_path, "png", "clipped")
+    (layer,) = imp.design.layers
+    assert isinstance(layer, ImageLayer) and layer.clip is not None and layer.clip.shape == "path"
+    px = np.asarray(Image.open(png).convert("RGBA")).astype(int)
+    # the clip sits in the image's centred space: the word's centre is the image's centre (300, 400)
+    word = _word_mask(engine, tmp_path, left=300, top=400)
+    inside, outside = word > 0.99, word < 0.01
+    assert inside.sum() > 10_000  # a bold 120 px word
+    assert np.abs(px[inside][:, :3] - RED).max() <= 2 and px[inside][:, 3].min() >= 250
+    assert px[outside][:, 3].max() <= 3  # transparent everywhere else, the photo's rect and O's counter too
+    image_rect = np.zeros_like(word, dtype=bool)
+    image_rect[305:495, 155:445] = True
+    assert (image_rect & outside).sum() > 20_000  # most of the photo is clipped away
+    # the edge agrees too: the clipped photo's alpha is the word's coverage
+    assert np.abs(_alpha(png) - word).mean() < 0.002
+
+
+def test_text_clip_is_a_vector_clipping_path_in_the_pdf(engine: Engine, tmp_path: Path) -> None:
+    _imp, pdf_path = _render(engine, _canvas(_image({**WORD, "left": 0, "top": 0})), tmp_path, "pdf", "clipped")
+    with pikepdf.open(pdf_path) as pdf:
+        page = pdf.pages[0]
+        assert "/Font" not in page.Resources  # the clip is outlines, not text
+        ops = [str(op) for _operands, op in pikepdf.parse_content_stream(page)]
+        assert "Tj" not in ops and "TJ" not in ops
+        at = ops.index("W")
+        assert ops[at + 1] == "n"
+        clip_ops = ops[: at]
+        start = max(i for i, op in enumerate(clip_ops) if op in ("q", "cm", "Q")) + 1
+        path = clip_ops[start:]
+        assert path.count("m") == 5  # L, O (outer + counter), V, E
+        assert "c" in path and "h" in path  # the O's curves, closed subpaths
+        assert "Do" in ops[at:]  # the photo drawn inside the clip
+
+
+def test_inverted_and_absolute_text_clips(engine: Engine, tmp_path: Path) -> None:
+    inverted = {**WORD, "left": 0, "top": 0, "inverted": True}
+    _imp, png = _render(engine, _canvas(_image(inverted)), tmp_path, "png", "inv")
+    word = _word_mask(engine, tmp_path, left=300, top=400)
+    px = np.asarray(Image.open(png).convert("RGBA")).astype(int)
+    image_rect = np.zeros_like(word, dtype=bool)
+    image_rect[302:498, 152:448] = True
+    shown = image_rect & (word < 0.01)
+    assert np.abs(px[shown][:, :3] - RED).max() <= 2 and px[shown][:, 3].min() >= 250
+    assert px[word > 0.99][:, 3].max() <= 3  # the word is a hole in the photo
+    # absolutePositioned: the clip's left/top are canvas px (word centred at 320, 390), whatever the image
+    absolute = {**WORD, "left": 320, "top": 390, "absolutePositioned": True}
+    _imp, png = _render(engine, _canvas(_image(absolute)), tmp_path, "png", "abs")
+    word = _word_mask(engine, tmp_path, left=320, top=390)
+    assert np.abs(_alpha(png) - word * image_rect).mean() < 0.002
+
+
+def test_text_clip_in_a_group_clip_on_text_and_errors(engine: Engine, tmp_path: Path) -> None:
+    group_clip = {"type": "Group", "left": -150, "top": -100, "width": 300, "height": 200, "objects": [WORD]}
+    imp, _png = _render(engine, _canvas(_image(group_clip)), tmp_path, "png", "group")
+    (layer,) = imp.design.layers
+    assert isinstance(layer, ImageLayer) and layer.clip is not None
+    # a text object clipped by text: its clipped outlines are one svg layer with a <clipPath>
+    target = {**WORD, "text": "XXXX", "left": 300, "top": 400, "fill": "#0000ff", "clipPath": {**WORD, "left": 0}}
+    (svg_layer,) = import_fabric(_canvas(target), engine.templates.get(TEMPLATE), engine.fonts, tmp_path).design.layers
+    assert isinstance(svg_layer, SvgLayer) and svg_layer.svg is not None and "<clipPath" in svg_layer.svg
+    for bad, field in (
+        ({**WORD, "textBackgroundColor": "#fff"}, "fabric.objects[0].clipPath.textBackgroundColor"),
+        ({**WORD, "styles": {"0": {"1": {"underline": True}}}}, "fabric.objects[0].clipPath.styles"),
+        ({**WORD, "text": 5}, "fabric.objects[0].clipPath.text"),
+    ):
+        with pytest.raises(DesignError) as exc:
+            import_fabric(_canvas(_image(bad)), engine.templates.get(TEMPLATE), engine.fonts, tmp_path)
+        assert exc.value.field == field or any(p.field == field for p in exc.value.problems or ())
