@@ -51,9 +51,7 @@ OFF_MAX_AT = {
 SSIM_MIN_AT = {"emoji_text": 0.93}
 OFF_MAX_AT.update({("emoji_text", 1): 0.045, ("emoji_text", 2): 0.04})
 # refused today, each naming its field, with the owner of the drawing feature: (field, reason)
-KNOWN_GAPS: dict[str, tuple[str, str]] = {
-    "knockout_text": ("globalCompositeOperation", "destination-out erases what is drawn before it"),
-}
+KNOWN_GAPS: dict[str, tuple[str, str]] = {}
 
 
 @pytest.fixture(scope="module")

@@ -98,7 +98,7 @@ def test_text_clip_is_a_vector_clipping_path_in_the_pdf(engine: Engine, tmp_path
         assert "Tj" not in ops and "TJ" not in ops
         at = ops.index("W")
         assert ops[at + 1] == "n"
-        clip_ops = ops[: at]
+        clip_ops = ops[:at]
         start = max(i for i, op in enumerate(clip_ops) if op in ("q", "cm", "Q")) + 1
         path = clip_ops[start:]
         assert path.count("m") == 5  # L, O (outer + counter), V, E
@@ -140,3 +140,56 @@ def test_text_clip_in_a_group_clip_on_text_and_errors(engine: Engine, tmp_path: 
         with pytest.raises(DesignError) as exc:
             import_fabric(_canvas(_image(bad)), engine.templates.get(TEMPLATE), engine.fonts, tmp_path)
         assert exc.value.field == field or any(p.field == field for p in exc.value.problems or ())
+
+
+KNOCKOUT = {**WORD, "left": 0, "top": 0, "fill": "#000000", "globalCompositeOperation": "destination-out"}
+PANEL = {"type": "Rect", "left": -150, "top": -100, "width": 300, "height": 200, "fill": "#c81e1e", "strokeWidth": 0}
+
+
+def test_knockout_text_in_a_group_is_an_inverted_clip_on_the_layers_below(engine: Engine, tmp_path: Path) -> None:
+    after = {**PANEL, "left": 100, "top": -20, "width": 40, "height": 40, "fill": "#0000ff"}  # drawn after: kept
+    group = {"type": "Group", "left": 150, "top": 300, "width": 300, "height": 200, "objects": [PANEL, KNOCKOUT, after]}
+    imp, png = _render(engine, _canvas(group), tmp_path, "png", "knock")
+    assert imp.sources == ("fabric.objects[0].objects[0]", "fabric.objects[0].objects[2]")
+    px = np.asarray(Image.open(png).convert("RGBA")).astype(int)
+    word = _word_mask(engine, tmp_path, left=300, top=400)
+    panel = np.zeros_like(word, dtype=bool)
+    panel[302:498, 152:448] = True
+    panel[380:420, 400:440] = False  # the blue square drawn after the text
+    assert px[(word > 0.99) & panel][:, 3].max() <= 3  # the word is cut out of the panel
+    shown = panel & (word < 0.01)
+    assert np.abs(px[shown][:, :3] - (200, 30, 30)).max() <= 2 and px[shown][:, 3].min() >= 250
+    assert (px[385:415, 405:435, :3] == (0, 0, 255)).all()
+    _imp, pdf_path = _render(engine, _canvas(group), tmp_path, "pdf", "knock")
+    with pikepdf.open(pdf_path) as pdf:
+        page = pdf.pages[0]
+        streams = [page, *(x for x in page.Resources.XObject.values() if x.Subtype == "/Form")]
+        ops = [str(op) for s in streams for _operands, op in pikepdf.parse_content_stream(s)]
+        assert "W" in ops or "W*" in ops  # the panel drawn inside the word's inverted clipping path
+        assert "Tj" not in ops and "TJ" not in ops  # outlines, no text
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"opacity": 0.5}, {"fill": "rgba(0,0,0,0.5)"}, {"stroke": "#000", "strokeWidth": 2}, {"underline": True}],
+)
+def test_knockout_that_is_not_exactly_a_clip_is_still_refused(
+    engine: Engine, tmp_path: Path, change: dict[str, Any]
+) -> None:
+    group = {
+        "type": "Group",
+        "left": 150,
+        "top": 300,
+        "width": 300,
+        "height": 200,
+        "objects": [PANEL, {**KNOCKOUT, **change}],
+    }
+    with pytest.raises(DesignError) as exc:
+        import_fabric(_canvas(group), engine.templates.get(TEMPLATE), engine.fonts, tmp_path)
+    fields = [p.field for p in exc.value.problems or ()] or [exc.value.field]
+    assert "fabric.objects[0].objects[1].globalCompositeOperation" in fields
+    # on a canvas with a background colour the text would erase the background too: refused
+    canvas = _canvas(PANEL | {"left": 150, "top": 300}, KNOCKOUT | {"left": 300, "top": 400})
+    canvas["fabric"]["background"] = "#ffffff"
+    with pytest.raises(DesignError):
+        import_fabric(canvas, engine.templates.get(TEMPLATE), engine.fonts, tmp_path)

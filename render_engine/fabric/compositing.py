@@ -4,7 +4,9 @@ Canvas 2D names a blend mode (``multiply``, ``screen``, … ``luminosity``) or a
 blend modes are the PDF ones: they map straight onto the native layer ``blend`` (both backends; the PDF
 blends in the CMYK page group, as on press). Of the Porter-Duff operators, those whose result over an
 opaque backdrop is plain — ``source-atop`` draws like ``source-over`` and ``destination-over`` leaves the
-backdrop unchanged (nothing shows) — are drawn when the canvas has an opaque background colour; the rest
+backdrop unchanged (nothing shows) — are drawn when the canvas has an opaque background colour; knockout
+text (``destination-out`` on plain opaque text) becomes an inverted clip on the layers below it
+(:func:`.text_clip.knockouts`, before this is asked); the rest
 (``destination-in``/``-out``, ``source-in``/``-out``, ``xor``, ``lighter``, ``copy``, or ``source-atop``
 over a transparent canvas) erase or mask pixels already on the canvas, which neither a print PDF nor the
 native model can express: an error naming the field.

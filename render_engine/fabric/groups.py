@@ -20,6 +20,7 @@ from .object_geometry import inverse
 from .parse import kind_of, num
 from .shapes import background_color
 from .svg import fmt
+from .text_clip import knockouts
 
 if TYPE_CHECKING:
     from .protocol import Converter, Node
@@ -79,8 +80,13 @@ def group(conv: Converter, node: Node, parent_opacity: float, layers: list[dict[
         )
     if obj.get("backgroundColor") not in (None, ""):
         background_color(conv, node, layers)
+    # knockout text erases within the group's own cache: only a cached group without a background of its own
+    plain = cached and not conv.force_svg and obj.get("backgroundColor") in (None, "")
+    extra, cut = knockouts(conv, children, f"{where}.objects", m) if plain else ([()] * len(children), set())
     for j, child in enumerate(children):
-        conv.object(child, f"{where}.objects[{j}]", m, node.opacity, layers, in_group=True, clips=inner)
+        if j not in cut:
+            at = f"{where}.objects[{j}]"
+            conv.object(child, at, m, node.opacity, layers, in_group=True, clips=(*inner, *extra[j]))
 
 
 def _no_shadows(children: list[Any]) -> bool:

@@ -26,7 +26,7 @@ from .converter import Converter
 from .options import FabricOptions
 from .parse import color, num
 from .protocol import Clip
-from .text_clip import with_outline
+from .text_clip import knockouts, with_outline
 from .versions import normalise
 
 _CANVAS_UNSUPPORTED = ("overlay",)
@@ -197,8 +197,12 @@ def import_fabric(
     # Fabric paints: background colour, backgroundImage, objects, overlayImage (any Fabric object)
     if root.get("backgroundImage"):
         conv.object(root["backgroundImage"], f"{prefix}backgroundImage", Matrix(), 1.0, layers, clips=clips)
+    # knockout text erases what the canvas holds under it: exact when that is only the objects before it
+    plain = bg in (None, "") and not root.get("backgroundImage")
+    extra, cut = knockouts(conv, objects, f"{prefix}objects", Matrix()) if plain else ([()] * len(objects), set())
     for i, obj in enumerate(objects):  # matrices stay in canvas px
-        conv.object(obj, f"{prefix}objects[{i}]", Matrix(), 1.0, layers, clips=clips)
+        if i not in cut:
+            conv.object(obj, f"{prefix}objects[{i}]", Matrix(), 1.0, layers, clips=(*clips, *extra[i]))
     if root.get("overlayImage"):
         conv.object(root["overlayImage"], f"{prefix}overlayImage", Matrix(), 1.0, layers)
     if conv.problems:  # every problem of every object in one error

@@ -16,8 +16,8 @@ from ..model.errors import DesignError
 from ..model.geometry import Matrix
 from .effects import OUTLINE
 from .object_geometry import Cmds
-from .parse import TEXT_TYPES, kind_of
-from .protocol import Node
+from .parse import TEXT_TYPES, color, kind_of, num
+from .protocol import Clip, Node
 from .text import text
 
 if TYPE_CHECKING:
@@ -72,3 +72,44 @@ def text_clip_outlined(conv: Converter, obj: Mapping[str, Any], where: str) -> M
     clip = obj.get("clipPath")
     new = with_outline(conv, clip, f"{where}.clipPath")
     return obj if new is clip else {**obj, "clipPath": new}
+
+
+def _knockout(child: Any, where: str) -> bool:
+    """Plain opaque text with ``destination-out``: it erases exactly its glyphs' coverage from what is under it
+    in its group's cache (or the canvas), which an inverted clip of its outlines on those layers draws."""
+    if not isinstance(child, dict) or child.get("globalCompositeOperation") != "destination-out":
+        return False
+    if kind_of(child.get("type")) not in TEXT_TYPES or child.get("visible", True) is False:
+        return False
+    fill = child.get("fill")
+    if not isinstance(fill, str) or child.get("styles") or child.get("clipPath") or child.get("shadow"):
+        return False
+    try:
+        _hex, alpha = color(fill, f"{where}.fill")
+        opaque = _hex is not None and alpha >= 1 and num(child, "opacity", 1.0, where) >= 1
+    except DesignError:
+        return False
+    stroked = child.get("stroke") not in (None, "") and num(child, "strokeWidth", 1.0, where) > 0
+    painted = any(child.get(k) for k in (*_NOT_IN_CLIP, "backgroundColor"))
+    return opaque and not stroked and not painted
+
+
+def knockouts(
+    conv: Converter, children: list[Any], where: str, owner: Matrix
+) -> tuple[list[tuple[Clip, ...]], set[int]]:
+    """For each of ``children`` (of a container Fabric draws into its own cache, whose centred space ``owner``
+    maps to the canvas) the inverted clips of the knockout texts drawn after it, and those texts' indices
+    (they draw nothing else)."""
+    extra: list[tuple[Clip, ...]] = [() for _ in children]
+    cut: set[int] = set()
+    for j, child in enumerate(children):
+        at = f"{where}[{j}]"
+        if not _knockout(child, at):
+            continue
+        kind = str(kind_of(child.get("type")))
+        plain = {k: v for k, v in child.items() if k not in ("globalCompositeOperation", "absolutePositioned")}
+        clip = {**plain, OUTLINE: _outline_cmds(conv, plain, at, kind), "inverted": True}
+        cut.add(j)
+        for i in range(j):
+            extra[i] = (*extra[i], (clip, at, owner))
+    return extra, cut
