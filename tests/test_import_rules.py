@@ -80,3 +80,27 @@ def test_long_modules_need_a_written_reason(tmp_path: Path) -> None:
     assert problems == [
         "render_engine/model/long.py: over 500 lines without a reason at its top (Why one module over 500 lines ...)"
     ]
+
+
+def test_no_lazy_export_shares_its_name_with_a_submodule() -> None:
+    """A package that exports names on first use (PEP 562 ``__getattr__``) must not export a name that is also a
+    submodule: importing the submodule sets the package attribute to the module, and from then on the name is
+    the module (``render_fabric`` was a function until ``fabric/render_fabric.py`` got imported: 'module' object
+    is not callable, depending on test order)."""
+    import importlib
+    import pkgutil
+
+    import render_engine
+
+    clashes = []
+    packages = [render_engine.__name__] + [
+        m.name for m in pkgutil.walk_packages(render_engine.__path__, "render_engine.") if m.ispkg
+    ]
+    for name in packages:
+        pkg = importlib.import_module(name)
+        if "__getattr__" not in vars(pkg):
+            continue  # eager imports rebind the name after the submodule loads
+        exported = set(getattr(pkg, "__all__", ())) | set(getattr(pkg, "_EXPORTS", {}))
+        subs = {s.name for s in pkgutil.iter_modules(pkg.__path__)}
+        clashes += [f"{name}.{n}" for n in sorted(exported & subs)]
+    assert not clashes, f"lazy exports named like a submodule: {clashes}"

@@ -28,7 +28,7 @@ Where things happen:
 - :mod:`.groups` — groups, and translucent / shadowed groups composited as one picture (Fabric's cache).
 - :mod:`.effects` — clipPaths and shadows; :mod:`.svg` — the SVG strings every ``svg`` layer is built from.
 - :mod:`.parse` — reading and validating Fabric values (numbers, colours, points, paths, unsupported props).
-- :mod:`.render_fabric` — rendering Fabric files and the ``render-engine render`` CLI options.
+- :mod:`.file_render` — rendering Fabric files and the ``render-engine render`` CLI options.
 """
 
 from __future__ import annotations
@@ -39,11 +39,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .importer import FabricImport, canvas_size_of, import_fabric, is_fabric, load_fabric_json
     from .options import DEFAULT_FONT_MAP, Covers, FabricOptions, Unsupported
-    from .render_fabric import add_render_arguments, read_json_file, render_cli, render_fabric, render_fabric_file
+    from .file_render import add_render_arguments, read_json_file, render_cli, render_fabric, render_fabric_file
     from .text import FONT_SIZE_FRACTION, FONT_SIZE_MULT
 
 # names load on first use (PEP 562): `render-engine render` of a native design needs only the CLI options
-# (.render_fabric) and never loads the importer (~0.2 s of imports in a fresh process)
+# (.file_render) and never loads the importer (~0.2 s of imports in a fresh process)
 _EXPORTS = {
     "DEFAULT_FONT_MAP": "options",
     "FONT_SIZE_FRACTION": "text",
@@ -52,15 +52,15 @@ _EXPORTS = {
     "FabricImport": "importer",
     "FabricOptions": "options",
     "Unsupported": "options",
-    "add_render_arguments": "render_fabric",
+    "add_render_arguments": "file_render",
     "canvas_size_of": "importer",
     "import_fabric": "importer",
     "is_fabric": "importer",
     "load_fabric_json": "importer",
-    "read_json_file": "render_fabric",
-    "render_cli": "render_fabric",
-    "render_fabric": "render_fabric",
-    "render_fabric_file": "render_fabric",
+    "read_json_file": "file_render",
+    "render_cli": "file_render",
+    "render_fabric": "file_render",
+    "render_fabric_file": "file_render",
 }
 
 
