@@ -37,9 +37,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .file_render import add_render_arguments, read_json_file, render_cli, render_fabric, render_fabric_file
     from .importer import FabricImport, canvas_size_of, import_fabric, is_fabric, load_fabric_json
     from .options import DEFAULT_FONT_MAP, Covers, FabricOptions, Unsupported
-    from .file_render import add_render_arguments, read_json_file, render_cli, render_fabric, render_fabric_file
     from .text import FONT_SIZE_FRACTION, FONT_SIZE_MULT
 
 # names load on first use (PEP 562): `render-engine render` of a native design needs only the CLI options
