@@ -58,7 +58,7 @@ def test_urgent_jobs_arriving_mid_stream_are_taken_before_the_waiting_backlog(tm
         dispatcher = RqDispatcher(svc, url)
         workers: list[subprocess.Popen[bytes]] = []
         try:
-            backlog = [svc.store.create(REQUEST, "standard", "shop", f"s{n}", None)[0] for n in range(40)]
+            backlog = [svc.store.create(REQUEST, "standard", "shop", f"s{n}", None)[0] for n in range(150)]
             for rec in backlog:
                 assert dispatcher.enqueue(rec)
             workers = [start_worker(url, root, prefix, f"{prefix}{n}", tmp_path / f"w{n}.log") for n in "ab"]
@@ -71,7 +71,7 @@ def test_urgent_jobs_arriving_mid_stream_are_taken_before_the_waiting_backlog(tm
                 rec, _ = svc.store.create(REQUEST, priority, "shop", f"u{n}", None)  # type: ignore[arg-type]
                 assert dispatcher.enqueue(rec)
                 arrived[rec.id] = time.time()
-                time.sleep(0.7)  # mid-stream: the workers keep taking standard jobs in between
+                time.sleep(0.4)  # mid-stream: the workers keep taking standard jobs in between
             ids = [r.id for r in backlog] + list(arrived)
             while True:
                 recs = [svc.store.get(j) for j in ids]
@@ -90,12 +90,17 @@ def test_urgent_jobs_arriving_mid_stream_are_taken_before_the_waiting_backlog(tm
             (ev,) = [e for e in svc.store.events(rec.id) if e["kind"] == "taken"]
             assert ev["at"] == rec.taken_at and ev["actor"].startswith(prefix)
             assert ev["data"] == {"queue": f"{prefix}{rec.priority}", "attempt": 1}
+        # A take is noted in the worker process just after its BLPOP returned; a dequeue that returned before the
+        # urgent job's arrival can be noted up to ~0.7 s later at load 20 (measured on the 1 500-order peak day:
+        # 3 of 375 urgent jobs, each within 0.69 s). Any dequeue after the arrival pops the urgent queue first
+        # (BLPOP takes its keys in order), so a lower-priority take noted later than GRACE is a real overtaking.
+        grace = 1.5
         overtaken = [
-            (u.id, r.id)
+            (u.id, r.id, round(r.taken_at - arrived[u.id], 3))  # type: ignore[operator]
             for u in recs if u is not None and u.id in arrived
             for r in recs
             if r is not None and rank[r.priority] > rank[u.priority]
-            and arrived[u.id] < r.taken_at < u.taken_at  # type: ignore[operator]
+            and arrived[u.id] + grace < r.taken_at < u.taken_at  # type: ignore[operator]
         ]  # fmt: skip
         assert overtaken == []
         # and the backlog was still there: each urgent job was taken before standard jobs queued long before it
