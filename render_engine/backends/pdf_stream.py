@@ -84,16 +84,7 @@ class StreamingPdf:
         """Copy one page (and everything it references except its parent) into the file; ``ocgs`` are its
         document's optional-content groups, listed in the output catalog."""
         obj = page.obj if isinstance(page, pikepdf.Page) else page
-        mapping: dict[Ref, int] = {obj.objgen: self.page_nums[self.added]}
-        order: list[pikepdf.Object] = []
-
-        def number(o: pikepdf.Object) -> int:
-            key = o.objgen
-            if key not in mapping:
-                mapping[key] = self._reserve()
-                order.append(o)
-            return mapping[key]
-
+        number, order = self._numbering({obj.objgen: self.page_nums[self.added]})
         body = _serialise_dict(obj, number, replace={"/Parent": b"%d 0 R" % self.pages_root})
         self._object(self.page_nums[self.added], body)
         for o in ocgs:
@@ -103,6 +94,22 @@ class StreamingPdf:
         if "/Contents" in obj:
             self.digest.update(bytes(obj.Contents.read_bytes()))
         self.added += 1
+
+    def _numbering(
+        self, mapping: dict[Ref, int]
+    ) -> tuple[Callable[[pikepdf.Object], int], list[pikepdf.Object]]:
+        """An object-number function over ``mapping`` (source object -> output number, pre-seeded where a number
+        is already reserved) and the list of objects it numbered first, in order, for :meth:`_flush` to write."""
+        order: list[pikepdf.Object] = []
+
+        def number(o: pikepdf.Object) -> int:
+            key = o.objgen
+            if key not in mapping:
+                mapping[key] = self._reserve()
+                order.append(o)
+            return mapping[key]
+
+        return number, order
 
     def _flush(self, order: list[pikepdf.Object], number: Callable[[pikepdf.Object], int]) -> None:
         i = 0
@@ -126,16 +133,7 @@ class StreamingPdf:
         page tree, ``skeleton``'s Info, the xref table and the trailer (ID from the content hash)."""
         if self.added != len(self.page_nums):
             raise ValueError(f"{self.added} of {len(self.page_nums)} pages were added")
-        mapping: dict[Ref, int] = {}
-        order: list[pikepdf.Object] = []
-
-        def number(o: pikepdf.Object) -> int:
-            key = o.objgen
-            if key not in mapping:
-                mapping[key] = self._reserve()
-                order.append(o)
-            return mapping[key]
-
+        number, order = self._numbering({})
         root = skeleton.Root
         replace = {"/Pages": b"%d 0 R" % self.pages_root}
         if self.ocgs:
