@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from ..layout.plan import ShapeItem, SvgItem
 from ..model.geometry import Path, Rect
-from .regions import flatten, inside, item_bounds, points_rect
-from .report import CheckContext, Finding, rounded
+from .regions import flatten, inside, item_bounds, share_warning
+from .report import CheckContext, Finding
 
 if TYPE_CHECKING:
     import numpy as np
@@ -42,21 +42,16 @@ def check_print_area(ctx: CheckContext) -> list[Finding]:
             filled = pts[inside(it.path, pts)]
             pts = filled if len(filled) else np.concatenate(flatten(it.path) or [pts])
         outside = ~inside(area, pts)
-        share = float(outside.mean()) if len(pts) else 0.0
-        if share <= 0.01:
+        if not len(pts) or float(outside.mean()) <= 0.01:
             continue
         out.append(
-            Finding(
+            share_warning(
                 "template.outside_print_area",
-                "warning",
                 "Part of this element lies outside the printable area of the product and will not print.",
-                f"{share:.0%} of its samples fall outside the "
-                f"{'print-area outline' if t.print_area else 'bleed box'} of {t.id}",
+                f"of its samples fall outside the {'print-area outline' if t.print_area else 'bleed box'} of {t.id}",
                 it.layer,
-                points_rect(pts[outside]),
-                rounded(share * 100),
-                0.0,
-                "%",
+                pts,
+                outside,
             )
         )
     return out

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from ..layout.plan import BackgroundItem, ImageItem, Item, Layout, SvgItem, TextItem
 from ..model.deadline import check as check_deadline
 from ..model.geometry import Path, Rect, rotated_bounds
+from .report import Finding, rounded
 
 if TYPE_CHECKING:  # numpy loads on the first point test: a design without masks, cut paths or shapes never needs it
     import numpy as np
@@ -166,6 +167,19 @@ def points_rect(pts: np.ndarray) -> Rect:
     x0, y0 = pts.min(axis=0)
     x1, y1 = pts.max(axis=0)
     return Rect(float(x0), float(y0), float(x1 - x0), float(y1 - y0))
+
+
+def share_warning(
+    code: str, message: str, samples: str, layer: int, pts: np.ndarray, hit: np.ndarray, extra: dict | None = None
+) -> Finding:
+    """A warning that the samples ``pts[hit]`` of an element lie where they should not: the detail reads
+    "<share> <samples>" ("40% of the text's ink samples lie outside the cut path"), measured in % of all
+    samples, the region their bounds."""
+    share = float(hit.mean())
+    return Finding(
+        code, "warning", message, f"{share:.0%} {samples}", layer, points_rect(pts[hit]), rounded(share * 100), 0.0,
+        "%", extra or {},
+    )  # fmt: skip
 
 
 def printed_images(layout: Layout) -> Iterator[tuple[ImageItem, Rect]]:

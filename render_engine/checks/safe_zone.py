@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from ..layout.plan import TextItem
 from ..model.geometry import Path, Rect
-from .regions import ink_points, inside, intersection, points_rect
+from .regions import ink_points, inside, intersection, share_warning
 from .report import CheckContext, Finding, rounded
 from .thresholds import (
     GEOM_TOL_MM,
@@ -65,19 +65,15 @@ def check_safe_zone(ctx: CheckContext) -> list[Finding]:
             pts = ink_points(it) if pts is None else pts
             hit = inside(mpath, pts)
             if hit.any():
-                share = float(hit.mean())
                 out.append(
-                    Finding(
+                    share_warning(
                         "safe.text_over_mask",
-                        "warning",
                         f"Part of this text sits over the {name} opening, where nothing is printed.",
-                        f"{share:.0%} of the text's ink samples fall inside template mask '{name}' "
+                        f"of the text's ink samples fall inside template mask '{name}' "
                         f"({t.masks[name].description or 'no description'})",
                         it.layer,
-                        points_rect(pts[hit]),
-                        rounded(share * 100),
-                        0.0,
-                        "%",
+                        pts,
+                        hit,
                         {"mask": name},
                     )
                 )
@@ -85,18 +81,14 @@ def check_safe_zone(ctx: CheckContext) -> list[Finding]:
             pts = ink_points(it) if pts is None else pts
             outside = ~inside(cut, pts)
             if outside.any():
-                share = float(outside.mean())
                 out.append(
-                    Finding(
+                    share_warning(
                         "safe.text_crosses_cut",
-                        "warning",
                         "Part of this text crosses the cut line of the product and will be cut off.",
-                        f"{share:.0%} of the text's ink samples lie outside the cut path",
+                        "of the text's ink samples lie outside the cut path",
                         it.layer,
-                        points_rect(pts[outside]),
-                        rounded(share * 100),
-                        0.0,
-                        "%",
+                        pts,
+                        outside,
                     )
                 )
     return out
