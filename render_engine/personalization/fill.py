@@ -366,12 +366,24 @@ def _filled_layer(
         source = f"photos.{photo_slot}"
         if photo_slot in chosen:
             layer.update(chosen[photo_slot])
+            _face_crop(layer, template.slots[photo_slot])
         else:
             art = template.slots[photo_slot]
             if not (placeholders and isinstance(art, PhotoSlot) and art.placeholder_svg):
                 return None, source  # an empty optional photo slot: the layer is left out
             layer = {"type": "svg", "svg": art.placeholder_svg, "box": raw["box"], "fit": "contain"}
     return layer, source
+
+
+def _face_crop(layer: dict[str, Any], slot: Any) -> None:
+    """A photo slot's ``face_crop`` on a filled image layer: in a ``cover`` box without an explicit crop
+    rectangle, crop ``auto`` (faces kept in the box) when on, a centred crop when off."""
+    if not isinstance(slot, PhotoSlot) or layer.get("fit", "cover") != "cover" or isinstance(layer.get("crop"), dict):
+        return
+    if slot.face_crop:
+        layer["crop"] = "auto"
+    else:
+        layer.pop("crop", None)
 
 
 #: the layer a field of a filled design names: ``layers[4]``, ``surfaces.inside.layers[2]``, ``pages[3].layers[0]``
