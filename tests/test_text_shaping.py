@@ -178,3 +178,25 @@ def test_line_breaks_of_plain_words_match_icu_without_loading_it() -> None:
     samples += ["".join(rng.choice("aZ09 ") for _ in range(rng.randint(1, 16))) for _ in range(3000)]
     for text in samples:
         assert line_breaks(text) == by_icu(text), text
+
+
+def test_grapheme_breaks_of_printable_ascii_match_icu_without_loading_it() -> None:
+    # issue 22: printable ASCII takes a fast path (every character its own cluster); it must give ICU's answer,
+    # and text with a control, CR LF or anything past U+007E still goes to ICU
+    import random
+
+    import icu
+
+    from render_engine.layout.shaping import grapheme_breaks
+
+    def by_icu(text: str) -> list[int]:
+        it = icu.BreakIterator.createCharacterInstance(icu.Locale.getRoot())
+        it.setText(icu.UnicodeString(text))
+        return sorted({int(b) for b in it if int(b) > 0})
+
+    rng = random.Random(22)
+    printable = "".join(chr(c) for c in range(0x20, 0x7F))
+    samples = ["Emma", "Grandma Rose", " ", "~!@#$%^&*()_+{}|:\"<>?`-=[]\\;',./", "a\r\nb", "e\u0301", "\u2764\ufe0fx"]
+    samples += ["".join(rng.choice(printable) for _ in range(rng.randint(1, 24))) for _ in range(3000)]
+    for text in samples:
+        assert grapheme_breaks(text) == by_icu(text), repr(text)
