@@ -234,6 +234,8 @@ def _photos(
         for where, raw in template.products[product].all_layers():
             if raw.get("slot") != key:
                 continue
+            if "anchor" in raw:  # the box it has on this product
+                raw = _anchored(raw, raw, settings.templates_dir, product, where.rsplit("layers[", 1)[0], field)
             dpi, bw, bh = _photo_dpi((info.width, info.height), raw)
             if dpi + 1e-6 < slot.min_dpi:
                 need_w = round(bw / MM_PER_INCH * slot.min_dpi)
@@ -321,6 +323,8 @@ def fill_with_sources(
         for i, raw in enumerate(raws):
             layer, source = _filled_layer(template, raw, f"products.{product}.{prefix}layers[{i}]", texts, styles,
                                           chosen, placeholders)  # fmt: skip
+            if layer is not None and "anchor" in raw:
+                layer = _anchored(layer, raw, (settings or Settings()).templates_dir, product, prefix, source)
             if layer is not None:
                 sources[f"{prefix}layers[{len(layers)}]"] = source
                 layers.append(layer)
@@ -373,6 +377,18 @@ def _filled_layer(
                 return None, source  # an empty optional photo slot: the layer is left out
             layer = {"type": "svg", "svg": art.placeholder_svg, "box": raw["box"], "fit": "contain"}
     return layer, source
+
+
+def _anchored(layer: dict[str, Any], raw: dict[str, Any], templates_dir: Path, product: str, prefix: str,
+              source: str) -> dict[str, Any]:  # fmt: skip
+    """``layer`` with its anchored box placed on ``product`` (:mod:`.anchors`); a product the catalog lacks is
+    a DesignError naming ``product``."""
+    from .anchors import anchor_layer
+
+    try:
+        return anchor_layer(layer, raw, templates_dir, product, prefix, source)
+    except ValueError as exc:
+        raise DesignError(str(exc).split(": ", 1)[-1], field="product") from None
 
 
 def _face_crop(layer: dict[str, Any], slot: Any) -> None:

@@ -33,7 +33,7 @@ SLOT_ID = r"^[a-z][a-z0-9_]{0,31}$"
 LANGUAGE = r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$"
 OCCASION = r"^[a-z][a-z0-9-]{0,39}$"
 SURFACE_NAME = r"^[a-z][a-z0-9-]{0,31}$"
-TEMPLATE_KEYS = ("locked", "slot", "style_slot")
+TEMPLATE_KEYS = ("locked", "slot", "style_slot", "anchor")
 #: ICU script names always allowed besides a slot's ``scripts``: digits, punctuation, spaces, combining marks
 NEUTRAL_SCRIPTS = frozenset({"Common", "Inherited", "Unknown"})
 
@@ -126,9 +126,18 @@ class ProductLayout(Model):
     pages: Annotated[list[SurfaceLayout], Field(max_length=1000)] = Field(
         default_factory=list, description="Layers per page of a multi-page product, in reading order."
     )
+    same_as: Annotated[str, Field(pattern=TEMPLATE_ID)] | None = Field(
+        None,
+        description="Use another product's layout of this template (its layers placed with 'anchor' fit both "
+        "sizes); nothing else may be given.",
+    )
 
     @model_validator(mode="after")
     def _one_kind(self) -> ProductLayout:
+        if self.same_as is not None:
+            if self.layers or self.surfaces or self.pages:
+                raise ValueError("same_as uses another product's layout: give no layers, surfaces or pages")
+            return self
         if self.layers and (self.surfaces or self.pages):
             raise ValueError("layers (a single-surface product) or surfaces / pages (a multi-surface one), not both")
         if not (self.layers or self.surfaces or self.pages):
@@ -183,6 +192,13 @@ class DesignTemplate(Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> DesignTemplate:
+        for pid, layout in list(self.products.items()):
+            if layout.same_as is None:
+                continue
+            other = self.products.get(layout.same_as)
+            if other is None or other.same_as is not None:
+                raise ValueError(f"products.{pid}.same_as: a product of this template with its own layout")
+            self.products[pid] = other
         used: set[str] = set()
         for pid, layout in self.products.items():
             for where, raw in layout.all_layers():
@@ -249,6 +265,10 @@ def check_layer(raw: dict[str, Any], slots: dict[str, Any], where: str) -> set[s
             used.add(var.slot)
         if found and locked:
             raise ValueError(f"{where}: a locked layer cannot hold variables")
+    if "anchor" in raw:
+        from .anchors import check_anchor
+
+        check_anchor(raw["anchor"], where)
     style = raw.get("style_slot")
     if style is not None and (kind != "text" or not isinstance(slots.get(style), TextSlot)):
         raise ValueError(f"{where}.style_slot: a text layer naming a text slot of this template")
@@ -278,8 +298,14 @@ def sample_design(template: DesignTemplate, product: str) -> Design:
     groups = []
     for prefix, raws in template.products[product].groups():
         layers = []
-        for raw in raws:
+        for i, raw in enumerate(raws):
             layer = native_layer(raw)
+            if "anchor" in raw:
+                from ..model.settings import Settings
+                from .anchors import anchor_layer
+
+                where = f"products.{product}.{prefix}layers[{i}]"
+                layer = anchor_layer(layer, raw, Settings().templates_dir, product, prefix, where)
             if raw.get("type") == "text":
                 layer["text"] = substitute(str(raw.get("text", "")), samples, template.language)
             if raw.get("slot") is not None:
