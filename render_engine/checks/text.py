@@ -109,6 +109,11 @@ def check_text(ctx: CheckContext) -> list[Finding]:
                 avail, used, what = math.pi * layer.arc.radius, widest, "arc length"
             elif layer.path is not None:  # longer than its path: the text goes round onto its own start
                 avail, used, what = Curve(Path.from_svg(layer.path.d)).length, widest, "path length"
+            elif layer.writing_mode == "vertical-rl":  # lines are columns: their length runs down the box
+                if widest > it.box.h + 1e-4:
+                    avail, used, what = it.box.h, widest, "column height"
+                else:
+                    avail, used, what = it.box.w, len(block.lines) * pitch, "width"
             elif widest > it.box.w + 1e-4:
                 avail, used, what = it.box.w, widest, "width"
             else:

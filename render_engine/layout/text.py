@@ -1,5 +1,5 @@
 """Text layout in millimetres: line breaking, alignment, shrink-to-fit, per-span sizes and baselines, text
-on an arc or along a path.
+on an arc or along a path (vertical CJK columns: :mod:`.vertical`).
 
 The result is a list of positioned glyphs — (font face, glyph id, matrix from font units to page mm) — and
 their combined outline. Every backend draws exactly these glyphs, so preview, PNG and PDF agree.
@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from ..inputs.fonts import FontCatalog, FontFace
 from ..model.deadline import check as check_deadline
 from ..model.design import TextLayer
-from ..model.geometry import Matrix, Path, Rect
+from ..model.geometry import Matrix, Path
 from ..model.units import pt_to_mm
-from .color_glyphs import color_layer_paths
 from .onpath import Curve, arc_matrix, path_matrix, path_start
 from .shaping import (
     Run,
@@ -32,44 +31,13 @@ from .shaping import (
     shape,
     visual_order,
 )
+from .text_block import PlacedGlyph, TextBlock, TextLine, finish_block, span_keys
+from .vertical import layout_vertical
 
 _EPS = 1e-6
 _BASE_LEVEL = {"auto": None, "ltr": 0, "rtl": 1}  # paragraph bidi level by the layer's direction
 #: The characters justification stretches: the word separators Fabric.js stretches (space and tab).
 JUSTIFY_SPACES = frozenset(" \t")
-
-
-@dataclass(frozen=True)
-class PlacedGlyph:
-    face_id: str
-    gid: int
-    cluster: int  # index into the layer's text
-    matrix: Matrix  # font units (y up) -> page mm (y down)
-    color_span: int = -1  # index of the layer span whose colour this glyph takes; -1: the layer colour
-
-
-@dataclass(frozen=True)
-class TextLine:
-    text: str
-    width_mm: float
-    x_mm: float
-    baseline_mm: float
-    start: int = 0  # index of the line's first character in the layer text
-
-
-@dataclass(frozen=True)
-class TextBlock:
-    glyphs: tuple[PlacedGlyph, ...]
-    lines: tuple[TextLine, ...]
-    size_pt: float
-    overflow: bool  # does not fit its box even at the size used
-    fallback: tuple[tuple[str, str], ...]  # (character, family id) printed by a fallback font
-    outline: Path
-    bounds: Rect | None
-    # the outline split by paint: (span index whose colour/stroke applies, or -1 for the layer's, outline)
-    color_runs: tuple[tuple[int, Path], ...] = ()
-    # colour glyphs (emoji) as layers over the text: (``#rrggbb``, or None for the text colour, outline)
-    color_glyphs: tuple[tuple[str | None, Path], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,17 +58,6 @@ class _Para:
     wrap_adv_em: tuple[float, ...]  # per character: its width for line breaking (``measure``)
     rtl: bool  # a right-to-left paragraph
     graphemes: tuple[int, ...] = ()  # grapheme cluster boundaries (ending with len(text)): over-long words
-
-
-def _span_keys(layer: TextLayer, *attrs: str) -> list[int]:
-    """Per character of the layer text: the index of the span that sets any of ``attrs`` ('font', 'color',
-    'stroke', ...) for it, or -1 (the layer's own). Spans do not overlap (validated by the model)."""
-    keys = [-1] * len(layer.text)
-    for k, span in enumerate(layer.spans):
-        if any(getattr(span, attr) is not None for attr in attrs):
-            for i in range(span.start, min(span.end, len(keys))):
-                keys[i] = k
-    return keys
 
 
 def _span_values(layer: TextLayer) -> tuple[list[float], list[float], list[float | None]]:
@@ -140,7 +97,7 @@ def _prepare(layer: TextLayer, catalog: FontCatalog, field: str, emoji: str) -> 
     for k, span in enumerate(layer.spans):
         if span.font is not None:
             chains[k] = catalog.fallback_faces(catalog.face(span.font, field=f"{field}.spans[{k}].font"), emoji)
-    font_keys = _span_keys(layer, "font")
+    font_keys = span_keys(layer, "font")
     all_scale, all_shift, all_spacing = _span_values(layer)
     paras: list[_Para] = []
     offset = 0
@@ -379,6 +336,8 @@ def layout_text(layer: TextLayer, catalog: FontCatalog, field: str, emoji: str =
     """Shape and place a text layer. ``emoji`` is the product's emoji mode (template ``text.emoji``):
     "color" prints colour glyphs in their palette; "monochrome" and "forbidden" print emoji in the text
     colour, from the catalogue's monochrome emoji face (a colour glyph it lacks prints as its silhouette)."""
+    if layer.writing_mode == "vertical-rl":
+        return layout_vertical(layer, catalog, field, emoji)
     paras, primary = _prepare(layer, catalog, field, emoji)
     box = layer.box
     curve = None
@@ -400,7 +359,7 @@ def layout_text(layer: TextLayer, catalog: FontCatalog, field: str, emoji: str =
         top = box.y + box.height - block_h
     rot = Matrix.rotate(layer.rotation, box.x + box.width / 2, box.y + box.height / 2)
 
-    color_keys = _span_keys(layer, "color", "stroke")
+    color_keys = span_keys(layer, "color", "stroke")
     glyphs: list[PlacedGlyph] = []
     text_lines: list[TextLine] = []
     line_top = top
@@ -464,20 +423,6 @@ def layout_text(layer: TextLayer, catalog: FontCatalog, field: str, emoji: str =
             glyphs.append(PlacedGlyph(face.face_id, g.gid, g.cluster, m.then(rot), color_keys[g.cluster]))
 
     faces = {f.face_id: f for p in paras for f in p.faces}
-    parts = []
-    for k, placed in enumerate(glyphs):
-        if k % 64 == 0:
-            check_deadline()
-        parts.append(faces[placed.face_id].outline(placed.gid).transformed(placed.matrix))
-    outline = Path(tuple(op for part in parts for op in part.ops))
-    colour_layers = color_layer_paths(
-        ((faces[g.face_id], g.gid, g.matrix) for g in glyphs), monochrome=emoji != "color"
-    )
-    bounds_path = Path(outline.ops + tuple(op for _, p in colour_layers for op in p.ops))
-    color_runs: list[tuple[int, Path]] = []
-    for key in sorted({g.color_span for g in glyphs}):
-        ops = tuple(op for g, part in zip(glyphs, parts, strict=True) if g.color_span == key for op in part.ops)
-        color_runs.append((key, Path(ops)))
     fallback = sorted(
         {
             (p.text[i], p.faces[i].family_id)
@@ -486,14 +431,4 @@ def layout_text(layer: TextLayer, catalog: FontCatalog, field: str, emoji: str =
             if p.fallback[i] and not p.text[i].isspace()
         }
     )
-    return TextBlock(
-        glyphs=tuple(glyphs),
-        lines=tuple(text_lines),
-        size_pt=size,
-        overflow=not fits,
-        fallback=tuple(fallback),
-        outline=outline,
-        bounds=bounds_path.bounds(),
-        color_runs=tuple(color_runs),
-        color_glyphs=colour_layers,
-    )
+    return finish_block(glyphs, faces, text_lines, size, not fits, fallback, emoji)

@@ -386,6 +386,12 @@ class TextLayer(Model):
         default_factory=list,
         description="Character ranges in another colour, face, size, baseline, stroke or spacing; no overlaps.",
     )
+    writing_mode: Literal["horizontal-tb", "vertical-rl"] = Field(
+        "horizontal-tb",
+        description="'vertical-rl': CJK columns top to bottom, right to left (CSS writing-mode); Latin runs "
+        "turn 90° clockwise. 'align' places text along each column (left = top), 'valign' the columns across "
+        "the box (top = at its right edge). Not with 'arc' or 'path'; spans may not change size or baseline.",
+    )
     rotation: Degrees = 0.0
     opacity: Opacity = 1.0
     blend: Blend = "normal"
@@ -401,6 +407,12 @@ class TextLayer(Model):
             raise ValueError("a text span ends after the text")
         if self.arc is not None and self.path is not None:
             raise ValueError("a text layer takes 'arc' or 'path', not both")
+        if self.writing_mode == "vertical-rl":
+            if self.arc is not None or self.path is not None:
+                raise ValueError("vertical text ('writing_mode': 'vertical-rl') cannot also take 'arc' or 'path'")
+            if any(span.size is not None or span.baseline_shift for span in self.spans):
+                raise ValueError("in vertical text, spans may set colour, font, stroke and letter spacing, "
+                                 "not size or baseline_shift")
         return self
 
     @field_validator("text")
