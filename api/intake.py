@@ -24,7 +24,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from render_engine.checks.preflight import PreflightReport
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
 
     from .schemas import DesignRequest
 
-LAYER_FIELD = re.compile(r"^layers\[(\d+)\]")
+LAYER_FIELD = re.compile(r"^((?:surfaces\.[a-z][a-z0-9-]*\.|pages\[\d+\]\.)?)layers\[(\d+)\]")
 log = logging.getLogger(__name__)
 
 
@@ -58,14 +59,24 @@ class Source:
     notes: tuple[str, ...]
     layer_sources: tuple[str, ...]  # per native layer, its Fabric object ("fabric.objects[2]")
     approximations: tuple[tuple[str, str], ...] = ()  # unsupported="approximate": (request field, what was drawn)
+    # a canvas per surface / page: per native prefix ("surfaces.back.", "pages[2]."), each layer's Fabric object
+    surface_sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "dialect": self.dialect,
             "notes": list(self.notes),
             "layer_sources": list(self.layer_sources),
             "approximations": [{"field": f, "message": m} for f, m in self.approximations],
         }
+        if self.surface_sources:
+            out["surface_sources"] = {p.rstrip("."): list(s) for p, s in self.surface_sources.items()}
+        return out
+
+    def of_layer(self, prefix: str, i: int) -> str | None:
+        """The Fabric object of layer ``i`` of the native surface ``prefix`` ("" for a v1 design)."""
+        sources = self.surface_sources.get(prefix, ()) if prefix else self.layer_sources
+        return sources[i] if i < len(sources) else None
 
 
 @dataclass(frozen=True)
@@ -118,9 +129,9 @@ def _prefixed(field: str | None) -> str:
 def source_field(field: str | None, source: Source | None) -> str:
     """A field of the native design -> the request path the client knows."""
     if source is not None and field and (m := LAYER_FIELD.match(field)):
-        i = int(m.group(1))
-        if i < len(source.layer_sources):
-            return _prefixed(source.layer_sources[i])
+        found = source.of_layer(m.group(1), int(m.group(2)))
+        if found is not None:
+            return _prefixed(found)
     return _prefixed(field)
 
 
@@ -158,12 +169,14 @@ def _import_into_assets(svc: Services, raw: dict[str, Any], options: FabricOptio
                 f"the Fabric document could not be translated ({type(exc).__name__})", field="design"
             ) from None
         approximations = tuple((_prefixed(f), m) for f, m in imported.approximations)
-        source = Source("fabric", imported.notes, imported.sources, approximations)
+        source = Source("fabric", imported.notes, imported.sources, approximations, imported.surface_sources)
         native = imported.design.model_dump(mode="json", exclude_none=True)
-        for i, layer in enumerate(native["layers"]):
+        for prefix, i, layers in _layer_lists(native):
+            layer = layers[i]
             if layer.get("type") != "image":
                 continue
-            where = _prefixed(f"{source.layer_sources[i]}.src" if i < len(source.layer_sources) else f"layers[{i}]")
+            found = source.of_layer(prefix, i)
+            where = _prefixed(f"{found}.src" if found is not None else f"{prefix}layers[{i}]")
             if isinstance(layer.get("asset"), str):  # a data: URL the importer wrote into tmp
                 path = (tmp / layer.pop("asset")).resolve()
                 if path.parent != tmp.resolve() or not path.is_file():
@@ -180,8 +193,17 @@ def _import_into_assets(svc: Services, raw: dict[str, Any], options: FabricOptio
                 with open(path, "rb") as fh:
                     svg = looks_like_svg(fh.read(256))
                 if svg:  # an uploaded SVG: an svg layer (sanitised when resolved, like every SVG)
-                    native["layers"][i] = _svg_asset_layer(layer, where)
+                    layers[i] = _svg_asset_layer(layer, where)
     return native, source
+
+
+def _layer_lists(native: dict[str, Any]) -> list[tuple[str, int, list[dict[str, Any]]]]:
+    """(surface prefix, layer index, the list holding it) for every layer of a native design: its v1
+    ``layers``, then each surface's and page's."""
+    lists = [("", native.get("layers", []))]
+    lists += [(f"surfaces.{n}.", s["layers"]) for n, s in native.get("surfaces", {}).items()]
+    lists += [(f"pages[{i}].", p["layers"]) for i, p in enumerate(native.get("pages", []))]
+    return [(prefix, i, layers) for prefix, layers in lists for i in range(len(layers))]
 
 
 def _svg_asset_layer(layer: dict[str, Any], where: str) -> dict[str, Any]:

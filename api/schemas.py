@@ -223,6 +223,11 @@ class SourceOut(BaseModel):
         description="Per native layer, the Fabric object it came from ('fabric.objects[2]'): maps a preflight "
         "finding's 'layer' back to the editor object."
     )
+    surface_sources: dict[str, list[str]] | None = Field(
+        None,
+        description="A canvas per surface / page (docs/fabric.md): per surface ('surfaces.back', 'pages[2]'), the "
+        "Fabric object of each of its native layers ('surfaces.back.objects[3]').",
+    )
 
 
 class PreflightSummary(BaseModel):

@@ -16,8 +16,9 @@ Only canvas-editor state (selection, locks, controls, ids) is ignored.
 
 Where things happen:
 
-- :mod:`.importer` — :func:`import_fabric` / :func:`load_fabric_json`: the canvas, its template box,
-  background, clipPath and paint order; :mod:`.options` — :class:`FabricOptions`.
+- :mod:`.loader` — :func:`load_fabric_json` / :func:`is_fabric`: what callers use; :mod:`.importer` —
+  :func:`import_fabric`: one canvas, its template box, background, clipPath and paint order; :mod:`.surfaces`
+  — one canvas per surface / page of a multi-surface product; :mod:`.options` — :class:`FabricOptions`.
 - :mod:`.converter` — the per-import state and the dispatch over object types; :mod:`.protocol` — what the
   per-type modules see of it (:class:`~.protocol.Converter`, :class:`~.protocol.Node`), so they do not import it.
 - :mod:`.object_geometry` — Fabric's transforms (origin, scale, flip, skew, angle, nesting) and shape outlines.
@@ -38,7 +39,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .file_render import add_render_arguments, read_json_file, render_cli, render_fabric, render_fabric_file
-    from .importer import FabricImport, canvas_size_of, import_fabric, is_fabric, load_fabric_json
+    from .importer import FabricImport, canvas_size_of, import_fabric
+    from .loader import is_fabric, load_fabric_json
     from .options import DEFAULT_FONT_MAP, Covers, FabricOptions, Unsupported
     from .text import FONT_SIZE_FRACTION, FONT_SIZE_MULT
 
@@ -55,8 +57,8 @@ _EXPORTS = {
     "add_render_arguments": "file_render",
     "canvas_size_of": "importer",
     "import_fabric": "importer",
-    "is_fabric": "importer",
-    "load_fabric_json": "importer",
+    "is_fabric": "loader",
+    "load_fabric_json": "loader",
     "read_json_file": "file_render",
     "render_cli": "file_render",
     "render_fabric": "file_render",

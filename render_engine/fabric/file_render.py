@@ -23,6 +23,7 @@ from .options import FabricOptions
 
 if TYPE_CHECKING:
     from ..backends.pdf import PdfOptions
+    from ..parts import PreparedParts
 
 
 def read_json_file(path: Path) -> Any:
@@ -53,7 +54,7 @@ def render_fabric(
     ``scale=2`` gives a 2x PNG); ``dpi`` sets it directly. Data-URL and file images are written into a
     temporary folder for the render.
     """
-    from .importer import load_fabric_json  # loaded for Fabric input only (the CLI imports this module)
+    from .loader import load_fabric_json  # loaded for Fabric input only (the CLI imports this module)
 
     timer = timer or StepTimer()
     with tempfile.TemporaryDirectory(prefix="fabric-") as tmp:
@@ -67,6 +68,19 @@ def render_fabric(
             if dpi is not None:
                 raise DesignError("give either scale or dpi", field="scale")
             dpi = template.dpi.target * float(scale)
+        if design.is_multi:  # a canvas per surface / page: every part into the folder out/<stem>/ (.surfaces)
+            from ..parts import render_design_parts
+
+            def each(prepared: PreparedParts) -> None:
+                if on_prepared is not None:
+                    for s in prepared.surfaces():
+                        on_prepared(s.prep)
+
+            res = render_design_parts(
+                design, engine, out.with_suffix("") if out.suffix else out, base_dir=Path(tmp), fmt=fmt,
+                dpi=dpi, name=name, timer=timer, pdf_options=pdf_options, on_prepared=each,
+            )  # fmt: skip
+            return replace(res, warnings=tuple(f"{f}: {m}" for f, m in imported.approximations))
         res = render_design(
             design,
             engine,
@@ -106,13 +120,14 @@ def render_fabric_file(
     stem = path.name.removesuffix(".json").removesuffix(".fabric")
     # the output format decides the file name: the template's default unless asked
     out_fmt = fmt
-    if out_fmt is None:
-        tid = template_id or (data.get("template") if isinstance(data, dict) else None)
+    tid = template_id or (data.get("template") if isinstance(data, dict) else None)
+    multi = isinstance(tid, str) and tid and engine.templates.get(tid).is_multi
+    if out_fmt is None and not multi:  # a multi-surface product: each part in its own format, out/<stem>/
         out_fmt = engine.templates.get(tid).output.default_format if isinstance(tid, str) and tid else "png"
     return render_fabric(
         data,
         engine,
-        out_dir / f"{stem}.{out_fmt}",
+        out_dir / (stem if multi else f"{stem}.{out_fmt}"),
         template_id=template_id,
         options=opts,
         fmt=out_fmt,
@@ -171,7 +186,10 @@ def _canvas_size(text: str | None) -> tuple[float, float] | None:
 def _maybe_fabric(data: Any) -> bool:
     """A cheap pre-check (no importer import) that every Fabric document passes: a fresh `render-engine
     render` of a native design never loads the Fabric importer."""
-    return isinstance(data, dict) and ("objects" in data or "fabric" in data)
+    if not isinstance(data, dict):
+        return False
+    several = data.get("version") != 1 and ("surfaces" in data or "pages" in data)  # a canvas per surface
+    return "objects" in data or "fabric" in data or several
 
 
 def render_cli(
@@ -192,7 +210,7 @@ def render_cli(
             return None  # the native loader reports it
         if not _maybe_fabric(data):
             return None
-        from .importer import is_fabric
+        from .loader import is_fabric
 
         if not is_fabric(data):
             return None

@@ -1,5 +1,5 @@
-"""The entry point: :func:`import_fabric` turns a canvas (bare ``toJSON()`` or the request wrapper) into a
-native :class:`Design` for a template, and :func:`load_fabric_json` does so for a template named by id.
+""":func:`import_fabric` turns a canvas (bare ``toJSON()`` or the request wrapper) into a native
+:class:`Design` for a template (:func:`.loader.load_fabric_json` does so for a template named by id).
 
 The canvas is mapped uniformly onto the template's trim (or bleed) box in mm, so it must have that box's
 aspect ratio. Fabric paints the background colour, ``backgroundImage``, the objects and ``overlayImage``
@@ -9,19 +9,17 @@ order (:class:`.converter.Converter`).
 
 from __future__ import annotations
 
-import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..engine import Engine
 from ..inputs.fonts import FontCatalog
 from ..model.design import Design, parse_design
-from ..model.errors import DesignError, LimitExceeded, several
+from ..model.errors import DesignError, several
 from ..model.geometry import Matrix
-from ..model.size_limits import check_fabric
-from ..model.templates import MAX_CANVAS_PX, Template, canvas_template_id
+from ..model.templates import Template
 from .converter import Converter
 from .options import FabricOptions
 from .parse import color, num
@@ -43,10 +41,25 @@ class FabricImport:
     text_lines: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # unsupported="approximate": (Fabric field, what was drawn instead) per approximation; preflight warnings
     approximations: tuple[tuple[str, str], ...] = ()
+    # a multi-surface document (.surfaces): per native surface prefix ("surfaces.back.", "pages[2]."), the
+    # Fabric object of each of that surface's layers ("surfaces.back.objects[3]"); ``sources`` is then empty
+    surface_sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    n_assets: int = 0  # image files written into asset_dir (fabric-image-<n>.<ext>)
+
+    def source_of(self, field: str | None) -> str | None:
+        """The Fabric object a native field's layer came from (``layers[2].box`` -> ``objects[1]``,
+        ``surfaces.back.layers[0].x`` -> ``surfaces.back.objects[3]``), or None when it names no layer."""
+        m = re.match(r"^((?:surfaces\.[a-z][a-z0-9-]*\.|pages\[\d+\]\.)?)layers\[(\d+)\]", field or "")
+        if m is None:
+            return None
+        sources = self.surface_sources.get(m.group(1)) if m.group(1) else self.sources
+        i = int(m.group(2))
+        return sources[i] if sources is not None and i < len(sources) else None
 
 
-def is_fabric(data: Any) -> bool:
-    """Fabric canvas JSON (bare, or wrapped as ``{"canvas": …, "fabric": …}``) rather than a native design."""
+def is_canvas(data: Any) -> bool:
+    """One Fabric canvas (bare ``toJSON()``, or wrapped as ``{"canvas": …, "fabric": …}``) rather than a native
+    design (:func:`.loader.is_fabric` also knows a document of several canvases, :mod:`.surfaces`)."""
     if not isinstance(data, dict):
         return False
     if isinstance(data.get("fabric"), dict):
@@ -106,6 +119,8 @@ def import_fabric(
     fonts: FontCatalog,
     asset_dir: Path,
     options: FabricOptions | None = None,
+    *,
+    asset_start: int = 0,
 ) -> FabricImport:
     """Translate Fabric JSON into a native design for ``template``.
 
@@ -145,6 +160,7 @@ def import_fabric(
         )
     page = Matrix.scale(k).then(Matrix.translate(ox, oy))
     conv = Converter(fonts, asset_dir, opts, k, page, f"{prefix}objects")
+    conv.n_assets = asset_start  # several canvases into one folder (.surfaces): file names stay distinct
 
     layers: list[dict[str, Any]] = []
     # the canvas clipPath (canvas space) clips the background colour, backgroundImage and objects — not the
@@ -215,40 +231,15 @@ def import_fabric(
         where = conv.origin_of(exc.field)
         raise DesignError(exc.message, field=where) from None
     approximations = tuple(dict.fromkeys(conv.approximations))
-    return FabricImport(design, tuple(conv.notes), tuple(conv.layer_origin), dict(conv.text_lines), approximations)
+    return FabricImport(
+        design,
+        tuple(conv.notes),
+        tuple(conv.layer_origin),
+        dict(conv.text_lines),
+        approximations,
+        n_assets=conv.n_assets,
+    )
 
 
 def _number(v: Any) -> float:
     return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else 0.0
-
-
-def load_fabric_json(
-    data: Any,
-    engine: Engine,
-    asset_dir: Path,
-    template_id: str | None = None,
-    options: FabricOptions | None = None,
-) -> FabricImport:
-    """Import decoded Fabric JSON for a template named by ``template_id`` or by the wrapper's ``template``.
-
-    With neither, the canvas is rendered as it is: on a page of its own pixel size
-    (:func:`render_engine.model.templates.canvas_template`, id ``canvas-<w>x<h>``).
-    """
-    check_fabric(data, engine.settings)  # counts and lengths before any translation or text layout
-    options = options or FabricOptions()
-    if options.max_source_pixels is None:
-        options = dataclasses.replace(options, max_source_pixels=engine.settings.max_source_pixels)
-    tid = template_id or (data.get("template") if isinstance(data, dict) else None)
-    if tid is not None and (not isinstance(tid, str) or not tid):
-        raise DesignError("template is a template id", field="template")
-    if tid is None:  # the canvas is the page: its size is a page size, limited like one (before any work)
-        size = canvas_size_of(data, options)
-        for name, v in zip(("width", "height"), size, strict=True):
-            if not 1 <= v <= MAX_CANVAS_PX:
-                raise LimitExceeded(
-                    f"canvas {name} {v:.6g} px is outside the 1 to {MAX_CANVAS_PX} px a page of its own can be "
-                    '(name a product with "template" to scale the canvas onto it)',
-                    field=f"canvas.{name}",
-                )
-        tid = canvas_template_id(*size)
-    return import_fabric(data, engine.templates.get(tid), engine.fonts, asset_dir, options)
