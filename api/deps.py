@@ -123,6 +123,7 @@ class AppState:
     metrics: Metrics = field(default_factory=Metrics)
     previews: PreviewGate | None = None
     intake: PreviewGate | None = None  # POST /v1/jobs design checks: bounded like a preview, waits for a slot
+    batch_intake: PreviewGate | None = None  # POST /v1/batches: one batch checked at a time, ``batch_timeout``
     renders: RenderCache | None = None
     units: RegistryFile | None = None  # the print-unit registry (settings.print_units), if configured
 
@@ -136,6 +137,8 @@ class AppState:
         if self.intake is None:  # its own slots: a burst of previews never refuses a job (it waits instead)
             self.intake = PreviewGate(preview_slots(s), s.preview_timeout, wait=min(10.0, s.preview_timeout),
                                       what="job intakes")  # fmt: skip
+        if self.batch_intake is None:  # the gate's own bound is a margin: the rows stop at batch_timeout (413)
+            self.batch_intake = PreviewGate(1, s.batch_timeout + 5, wait=10.0, what="batch intakes")
         if self.renders is None:
             self.renders = RenderCache(s.storage_root / "cache" / "renders")
 
@@ -148,6 +151,11 @@ class AppState:
     def intake_gate(self) -> PreviewGate:
         assert self.intake is not None
         return self.intake
+
+    @property
+    def batch_gate(self) -> PreviewGate:
+        assert self.batch_intake is not None
+        return self.batch_intake
 
     @property
     def cache(self) -> RenderCache:

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 from collections.abc import Callable
 
+import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from render_engine.model.json_input import JsonRefused, check_json
+from render_engine.model.json_input import JsonRefused, check_json, nesting_exceeds
 
 from .errors import BodyStalled, BodyTooLarge, error_body
 
@@ -81,27 +81,10 @@ class BodyLimitMiddleware:
         await _send_json(send, status, body)
 
 
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_NOT_BRACKET = re.compile(rb"[^\[\]{}]")
-_INNERMOST = re.compile(rb"\[\]|\{\}")
-
-
 def json_depth_exceeds(raw: bytes, limit: int) -> bool:
-    """Whether ``raw`` nests arrays/objects deeper than ``limit``, found without parsing (a parser is what a
-    deep document attacks: recursion in the decoder, then in every validator that walks the result).
-
-    Strings are blanked, brackets kept, and innermost ``[]``/``{}`` pairs peeled ``limit`` times — each pass
-    is one C-level regex scan, so a 2 MB body costs milliseconds. Malformed input is left to the parser.
-    """
-    s = _NOT_BRACKET.sub(b"", _JSON_STRING.sub(b'""', raw))
-    for _ in range(limit):
-        if not s:
-            return False
-        peeled = _INNERMOST.sub(b"", s)  # one scan: exactly one level per pass
-        if peeled == s:
-            return False  # unbalanced: not JSON, the parser says so
-        s = peeled
-    return bool(s) and _INNERMOST.sub(b"", s) != s
+    """Whether the JSON body ``raw`` nests deeper than ``limit`` (:func:`~render_engine.model.json_input.
+    nesting_exceeds`: linear, no parsing)."""
+    return nesting_exceeds(raw, limit)
 
 
 class JsonDepthMiddleware:
@@ -139,17 +122,23 @@ class JsonDepthMiddleware:
             await _send_json(send, 408, error_body("request_timeout", str(exc.detail), "body"))
             return
         body = b"".join(chunks)
-        if json_depth_exceeds(body, self.max_depth):
-            await _send_json(
-                send, 413, error_body("limit_exceeded", f"JSON nested deeper than {self.max_depth} levels")
-            )
+        # off the event loop: a 2 MB body costs up to ~0.5 s of parsing (more under load), which would stall
+        # every other request, health checks included, if it ran here
+        refusal = await anyio.to_thread.run_sync(self._refusal, body)
+        if refusal is not None:
+            await _send_json(send, *refusal)
             return
+        await self.app(scope, _replay([{"type": "http.request", "body": body, "more_body": False}], receive), send)
+
+    def _refusal(self, body: bytes) -> tuple[int, dict[str, object]] | None:
+        """(status, error body) when ``body`` is too deep or not strict JSON, else None."""
+        if json_depth_exceeds(body, self.max_depth):
+            return 413, error_body("limit_exceeded", f"JSON nested deeper than {self.max_depth} levels", "body")
         try:
             check_json(body)  # strict JSON, typed errors with the position (render_engine/model/json_input.py)
         except JsonRefused as exc:
-            await _send_json(send, exc.http_status, error_body(exc.code, exc.message, "body"))
-            return
-        await self.app(scope, _replay([{"type": "http.request", "body": body, "more_body": False}], receive), send)
+            return exc.http_status, error_body(exc.code, exc.message, "body")
+        return None
 
 
 async def _send_json(send: Send, status: int, body: dict[str, object]) -> None:

@@ -114,7 +114,8 @@ def test_json_depth_scan() -> None:
     assert not json_depth_exceeds(b'{"a": [1, {"b": "[[[[[[[["}]}', 3)
     assert json_depth_exceeds(b'{"a": [1, {"b": [[]]}]}', 3)
     assert not json_depth_exceeds(b'{"a": [1, {"b": [[]]}]}', 5)
-    assert not json_depth_exceeds(b"[[[[[[[", 3)  # unbalanced: left to the parser
+    assert json_depth_exceeds(b"[[[[[[[", 3)  # unbalanced but deeper than the limit before it breaks: too deep
+    assert not json_depth_exceeds(b"[[]", 3)  # unbalanced and shallow: left to the parser
     assert not json_depth_exceeds(b'"\\"[[[[[[[[[[]]]]]]]]]]"', 3)  # brackets after an escaped quote
 
 

@@ -175,6 +175,19 @@ class ServiceSettings(BaseSettings):
         4, gt=0, description="Previews/preflights rendered at once per API process; excess gets 429 + Retry-After."
     )
     preview_timeout: float = Field(30.0, gt=0, description="Seconds one preview/preflight may take (503 after).")
+    max_batch_rows: int = Field(
+        1000,
+        gt=0,
+        le=10_000,
+        description="Rows one POST /v1/batches(/upload) may carry (413 limit_exceeded above, before any row is "
+        "checked): every row is admitted inside the request, ~15 ms a row on an idle core.",
+    )
+    batch_timeout: float = Field(
+        60.0,
+        gt=0,
+        description="Seconds the rows of one batch may take to be checked (413 limit_exceeded naming rows after, "
+        "nothing accepted); one batch is checked at a time per API process, the next waits up to 10 s (then 429).",
+    )
     body_idle_timeout: float = Field(
         15.0,
         gt=0,

@@ -20,7 +20,7 @@ from typing import Any
 from ..engine import Engine
 from ..model.design import Design
 from ..model.errors import DesignError, RenderError, several
-from ..model.json_input import read_input_file
+from ..model.json_input import load_json, read_input_file
 from .fill import fill_with_sources, slot_error
 from .model import DesignTemplate, PhotoSlot
 
@@ -32,10 +32,7 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
     left out (the slot's default or requiredness applies)."""
     raw = read_input_file(path, "rows file", "rows")
     if path.suffix.lower() == ".json":
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            raise DesignError("not valid JSON", field="rows") from None
+        data = load_json(raw, field="rows")  # strict: position of the fault, no NaN, duplicate keys, recursion
         if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
             raise DesignError("a JSON rows file is a list of objects", field="rows")
         rows = data
@@ -48,15 +45,29 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
     if not rows:
         raise DesignError("no rows", field="rows")
     if len(rows) > MAX_ROWS:
-        raise DesignError(f"at most {MAX_ROWS} rows (it has {len(rows)})", field="rows")
+        raise DesignError(f"over {MAX_ROWS} rows: split the file", field="rows")
     return rows
 
 
-def csv_rows(text: str, field: str = "rows") -> list[dict[str, Any]]:
-    """The rows of CSV text (a header of slot names, then one row per piece); empty cells are left out."""
+def csv_rows(text: str, field: str = "rows", limit: int = MAX_ROWS) -> list[dict[str, Any]]:
+    """The rows of CSV text (a header of slot names, then one row per piece); empty cells are left out.
+
+    Reading stops at ``limit`` + 1 rows (the caller refuses more: a 2 MB body of ``a\\n`` is a million rows,
+    not worth building); a header naming a column twice is refused (which of the two cells would a row mean?)."""
     try:
         reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
-        return [{k: v for k, v in r.items() if k and isinstance(v, str) and v != ""} for r in reader]
+        header = reader.fieldnames or []
+        seen: set[str] = set()
+        for i, name in enumerate(header):
+            if name and name in seen:
+                raise DesignError(f"the header names column {name[:64]!r} twice (column {i + 1})", field=field)
+            seen.add(name)
+        rows: list[dict[str, Any]] = []
+        for r in reader:
+            rows.append({k: v for k, v in r.items() if k and isinstance(v, str) and v != ""})
+            if len(rows) > limit:
+                break
+        return rows
     except csv.Error as exc:
         raise DesignError(f"not valid CSV ({exc})", field=field) from None
 

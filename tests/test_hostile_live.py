@@ -1,0 +1,281 @@
+"""A fourth adversarial pass (after #15) over what was added since: batches (JSON rows, CSV text, CSV uploads),
+request bodies that cost the server time before they are refused, and the CLI's rows files.
+
+Found and fixed here (each test names the defect it pins):
+
+* The JSON string scanner (``_STRING``: the depth scan and the strict-JSON checks) was quadratic in a body
+  with an unterminated string full of escaped quotes: every quote after the opening one started another scan
+  to the end — 40 KB of ``\\"`` held the event loop ~50 s; the depth scan peeled one level per regex pass
+  (``[`` x 10⁶: 4.5 s). Both are linear now, and the scan + strict parse run off the event loop.
+* A batch admitted up to 10 000 rows inside one request with no time bound (minutes): now at most
+  ``max_batch_rows`` (413 naming ``rows``/``csv``/``file`` before any row is checked), all rows under one
+  ``batch_timeout`` deadline (413 naming the row reached, nothing accepted), one batch checked at a time.
+* A CSV header naming a column twice was accepted (the last cell silently won): 422 naming the column.
+* The CLI's JSON rows file used Python's lax ``json.loads`` (NaN, duplicate keys, recursion).
+
+Live-server tests run ``render-engine serve`` in its own process (uvicorn parses the HTTP; tests/net_support.py).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from render_engine.farm.settings import ServiceSettings
+
+pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
+
+SF, PU = "storefront-key-for-tests-0001", "print-unit-key-for-tests-0001"
+S = {"X-API-Key": SF}
+BATCH = {"design_template": "christmas-tree", "product": "coaster-95-round", "outputs": {"formats": ["png"]}}
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """``render-engine serve`` in a process of its own, no embedded render thread (nothing here needs a render)."""
+    from tests.net_support import free_port, wait_until_answers
+
+    port = free_port()
+    env = {**os.environ, "RENDER_ENGINE_STORAGE_ROOT": str(tmp_path_factory.mktemp("live4")),
+           "RENDER_ENGINE_API_KEYS": f"storefront:{SF},print-unit:{PU}", "RENDER_ENGINE_REDIS_URL": "",
+           "RENDER_ENGINE_EMBEDDED_WORKERS": "0"}  # fmt: skip
+    code = f"from render_engine.cli.main import main; raise SystemExit(main(['serve', '--port', '{port}']))"
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)  # fmt: skip
+
+    def answers() -> bool:
+        try:
+            return call(port, "GET", "/healthz")[0] == 200
+        except OSError:
+            return False
+
+    try:
+        wait_until_answers(answers, proc, "render-engine serve", timeout=120)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+def call(
+    port: int, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, Any], float]:
+    """(status, JSON body or {}, seconds) of one request on a fresh connection."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    t0 = time.perf_counter()
+    c.request(method, path, body=body, headers={**S, **(headers or {})})
+    r = c.getresponse()
+    raw = r.read()
+    c.close()
+    try:
+        out = json.loads(raw) if raw else {}
+    except ValueError:
+        out = {"raw": raw[:200]}
+    return r.status, out if isinstance(out, dict) else {"value": out}, time.perf_counter() - t0
+
+
+def post_json(port: int, path: str, body: Any) -> tuple[int, dict[str, Any], float]:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return call(port, "POST", path, raw, {"Content-Type": "application/json"})
+
+
+def upload(port: int, data: bytes, options: dict[str, Any]) -> tuple[int, dict[str, Any], float]:
+    boundary = "----hostile4"
+    parts = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="rows.csv"\r\n'
+        f"Content-Type: text/csv\r\n\r\n".encode() + data + b"\r\n"
+        + f'--{boundary}\r\nContent-Disposition: form-data; name="options"\r\n\r\n'.encode()
+        + json.dumps(options).encode() + f"\r\n--{boundary}--\r\n".encode()
+    )  # fmt: skip
+    ctype = f"multipart/form-data; boundary={boundary}"
+    return call(port, "POST", "/v1/batches/upload", parts, {"Content-Type": ctype})
+
+
+# ------------------------------------------------------------------------------ bodies that cost time
+
+
+def test_the_json_string_scan_is_linear_for_unterminated_strings_of_escaped_quotes() -> None:
+    """``"\\"\\"\\"…`` never closes: with the closing quote required, each later quote restarted the scan to
+    the end (quadratic: 40 KB took ~22 s in the depth scan and ~31 s in the strict-JSON check)."""
+    from api.limits import json_depth_exceeds
+    from render_engine.model.json_input import JsonRefused, check_json
+
+    body = b'{"design": ["' + b'\\"' * 200_000  # 400 KB: hours with the old scan
+    t0 = time.perf_counter()
+    assert not json_depth_exceeds(body, 64)
+    with pytest.raises(JsonRefused, match="line 1 column"):
+        check_json(body + b"1" * 200)  # a long number: the strings are blanked to find its position
+    assert time.perf_counter() - t0 < 10
+    # positions in messages stay right after the strings are blanked (terminated or not)
+    with pytest.raises(JsonRefused, match="line 2 column 3"):
+        check_json(b'{"a": "x\\"y",\n  ' + b"9" * 101 + b', "b": "c')
+
+
+def test_the_depth_scan_counts_depth_in_one_pass_and_refuses_unbalanced_deep_bodies() -> None:
+    from api.limits import json_depth_exceeds
+
+    assert json_depth_exceeds(b"[" * 1_000_000 + b"]" * 1_000_000, 64)
+    assert json_depth_exceeds(b'{"a":' + b"[" * 65, 64)  # never closed, but deeper than the limit already
+    assert not json_depth_exceeds(b"[" + b"[]," * 500_000 + b"[]]", 64)  # wide, not deep
+    assert not json_depth_exceeds(b'["' + b"[" * 1000 + b'"]', 64)  # brackets in a string
+    assert not json_depth_exceeds(b'["\\"' + b"[" * 1000 + b'"]', 64)  # ... after an escaped quote
+
+
+def test_body_checks_run_off_the_event_loop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The depth scan and strict parse of a 2 MB body cost up to ~0.5 s (more under load): on the event loop,
+    every other request (health checks too) waited that long; a 10 000-layer body took 5-8 s to refuse."""
+    from fastapi.testclient import TestClient
+
+    import api.limits
+    from api.app import create_app
+
+    threads: list[str] = []
+    real = api.limits.check_json
+
+    def spy(raw: bytes) -> Any:
+        threads.append(threading.current_thread().name)
+        return real(raw)
+
+    monkeypatch.setattr(api.limits, "check_json", spy)
+    settings = ServiceSettings(storage_root=tmp_path, redis_url=None, api_keys=f"storefront:{SF}",
+                               embedded_workers=0)  # fmt: skip
+    with TestClient(create_app(settings)) as c:
+        loop_thread: list[str] = []
+        c.portal.call(lambda: loop_thread.append(threading.current_thread().name))  # type: ignore[union-attr]
+        r = c.post("/v1/jobs", json={"design": {"version": 1, "template": "coaster-95-round", "layers": []}}, headers=S)
+        assert r.status_code in (202, 422), r.text[:300]
+    assert threads and loop_thread and threads[0] != loop_thread[0], (threads, loop_thread)
+
+
+def test_a_10000_layer_body_is_refused_naming_the_field_while_the_server_keeps_answering(live: int) -> None:
+    layer = {"type": "text", "text": "x", "font": {"family": "noto-sans"}, "size": 20,
+             "box": {"x": 1, "y": 1, "width": 10, "height": 10}}  # fmt: skip
+    body = json.dumps({"design": {"version": 1, "template": "coaster-95-round", "layers": [layer] * 10_000}}).encode()
+    box: list[Any] = []
+    t = threading.Thread(target=lambda: box.append(post_json(live, "/v1/jobs", body)))
+    t.start()
+    health = []
+    while t.is_alive():
+        health.append(call(live, "GET", "/healthz")[0])
+        time.sleep(0.05)
+    t.join()
+    status, out, _ = box[0]
+    assert status == 413 and out["code"] == "limit_exceeded" and out["field"] == "design.layers", out
+    assert health and set(health) == {200}
+    # the pathological string body on the live server: a typed 422, not a minute of a blocked event loop
+    status, out, seconds = post_json(live, "/v1/jobs", b'{"design": ["' + b'\\"' * 50_000)
+    assert status == 422 and out["code"] == "invalid_json" and out["field"] == "body", out
+    assert seconds < 20
+
+
+# ------------------------------------------------------------------------------------------- batches
+
+
+@pytest.mark.parametrize("how", ["rows", "csv", "upload"])
+def test_a_batch_over_max_batch_rows_is_a_413_naming_its_field_before_any_row_is_checked(live: int, how: str) -> None:
+    n = 10_000
+    if how == "rows":
+        status, out, seconds = post_json(live, "/v1/batches", {**BATCH, "rows": [{"name": f"N{i}"} for i in range(n)]})
+    elif how == "csv":
+        csv_text = "name\n" + "".join(f"N{i}\n" for i in range(n))
+        status, out, seconds = post_json(live, "/v1/batches", {**BATCH, "csv": csv_text})
+    else:
+        status, out, seconds = upload(live, ("name\n" + "".join(f"N{i}\n" for i in range(n))).encode(), BATCH)
+    assert status == 413 and out["code"] == "limit_exceeded", out
+    assert out["field"] == {"rows": "rows", "csv": "csv", "upload": "file"}[how], out
+    assert "at most 1000" in out["message"] and "split" in out["message"], out
+    assert seconds < 20  # ~0.1 s; admitting 10 000 rows took minutes
+
+
+def test_a_batch_over_its_time_budget_is_refused_naming_the_row_reached_and_nothing_is_accepted(
+    tmp_path: Path,
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    settings = ServiceSettings(storage_root=tmp_path, redis_url=None, api_keys=f"storefront:{SF},print-unit:{PU}",
+                               embedded_workers=0, batch_timeout=0.3)  # fmt: skip
+    with TestClient(create_app(settings)) as c:
+        t0 = time.perf_counter()
+        r = c.post("/v1/batches", json={**BATCH, "rows": [{"name": f"N{i}"} for i in range(1000)]}, headers=S)
+        seconds = time.perf_counter() - t0
+        assert r.status_code == 413 and r.json()["code"] == "limit_exceeded", r.text[:300]
+        assert r.json()["field"] == "rows" and "reached row" in r.json()["message"], r.json()
+        assert seconds < 15
+        assert sum(c.app.state.render.services.store.counts().values()) == 0  # nothing accepted
+        ok = c.post("/v1/batches", json={**BATCH, "rows": [{"name": "Asha"}]}, headers=S)
+        assert ok.status_code == 202, ok.text[:300]  # the gate was given back
+
+
+@pytest.mark.parametrize(
+    ("name", "csv_text", "status", "field", "says"),
+    [
+        ("duplicate header", "name,name\nAsha,Ravi\n", 422, "csv", "twice"),
+        ("huge cell", "name\n" + "x" * 200_000 + "\n", 422, "csv", "field limit"),
+        ("only a header", "name\n", 422, "csv", "no rows"),
+        ("a NUL in a cell", "name\nAs\x00ha\n", 422, "rows[1].slots.name", ""),
+        ("too long for the slot", "name\n" + "W" * 500 + "\n", 422, "rows[1].slots.name", "at most"),
+        ("unknown column", "name,nickname\nAsha,A\n", 422, "rows[1]", ""),
+    ],
+)
+def test_hostile_csv_text_gets_a_422_naming_the_field(
+    live: int, name: str, csv_text: str, status: int, field: str, says: str
+) -> None:
+    st, out, _ = post_json(live, "/v1/batches", {**BATCH, "csv": csv_text})
+    assert st == status, (name, out)
+    named = [out.get("field")] + [p["field"] for p in out.get("problems", [])]
+    assert any(str(f).startswith(field) for f in named), (name, out)
+    assert says in json.dumps(out), (name, out)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "field"),
+    [
+        ("latin-1", "name\nZo\xeb\n".encode("latin-1"), "file"),
+        ("utf-16", "name\nAsha\n".encode("utf-16"), "file"),
+        ("binary", bytes(range(256)) * 20, "file"),
+        ("duplicate header", b"name,name\nA,B\n", "file"),
+    ],
+)
+def test_hostile_csv_uploads_get_a_422_naming_the_file(live: int, name: str, data: bytes, field: str) -> None:
+    st, out, _ = upload(live, data, BATCH)
+    assert st == 422 and out["field"] == field, (name, st, out)
+
+
+def test_formula_like_cells_are_printed_as_text_never_evaluated(live: int) -> None:
+    """``=cmd|…``, ``+1``, ``@SUM(…)``: a cell is the text printed; nothing evaluates or exports it."""
+    csv_text = "name\n\"=cmd|' /C calc'!A0\"\n+1\n@SUM(A1)\n-2\n"
+    st, out, _ = post_json(live, "/v1/batches", {**BATCH, "csv": csv_text})
+    assert st == 202 and out["jobs"] == 4, out
+    st, got, _ = call(live, "GET", f"/v1/batches/{out['batch_id']}")
+    assert st == 200 and got["rows"] == 4
+
+
+def test_the_cli_reads_json_rows_strictly_and_answers_in_one_line_per_problem(tmp_path: Path) -> None:
+    files = {
+        "nan.json": b'[{"name": NaN}]',
+        "dupe.json": b'[{"name": "A", "name": "B"}]',
+        "deep.json": b"[" * 100_000 + b"]" * 100_000,
+        "dup-header.csv": b"name,name\nA,B\n",
+    }
+    for fname, data in files.items():
+        (tmp_path / fname).write_bytes(data)
+        r = subprocess.run(
+            [sys.executable, "-m", "render_engine.cli", "merge", "christmas-tree", fname, "--product",
+             "coaster-95-round", "--out", "out"],
+            cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        text = r.stderr + r.stdout
+        assert r.returncode != 0 and "Traceback" not in text, (fname, text[-500:])
+        assert "rows" in text and "usage:" not in text, (fname, text[-500:])
