@@ -15,8 +15,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from render_engine.farm.pieces import Piece, imposable_files, plan_pieces, read_pieces
 from render_engine.farm.rolls import ROLL_WIDTH_MM, build_roll, plan_roll, png_size_mm
-from render_engine.farm.sheets import plan_mixed_sheet, plan_sheet, write_sheet
+from render_engine.farm.sheets import SheetPlan, plan_mixed_sheet, plan_sheet, write_sheet
 from render_engine.farm.storage import sha256_file
 
 from ..deps import AppState, PrintUnit, State
@@ -79,6 +80,8 @@ def make_sheet(body: SheetIn, state: State, key: PrintUnit) -> dict[str, Any]:
         return _roll(state, body, unit, key.name, template)
     if body.mix_products:
         return _mixed(state, body, unit, key.name, template)
+    if template.is_multi:  # a part file of several pages per job: each page a piece of its own (issue #18)
+        return _pieces(state, body, unit, key.name, template)
     trim = (template.trim.width_mm, template.trim.height_mm)
     size = body.sheet
     fits = plan_sheet(size.width_mm, size.height_mm, trim, template.bleed_mm, [], body.margin_mm, body.gap_mm,
@@ -142,6 +145,49 @@ def _impose(
         if stored is None:
             raise NotReady(f"job {job_id} lost its print.pdf", field="template")
         pdfs[job_id] = b"".join(stored.iter_range())
+    return _publish(state, body, unit, sheet_id, plan, pdfs, template, mixed)
+
+
+def _pieces(state: AppState, body: SheetIn, unit: str | None, actor: str, template: Any) -> dict[str, Any]:
+    """Jobs of a multi-surface product (render_engine/farm/pieces.py): every page of each job's part PDFs is a
+    piece on the sheet, labelled with its part, page and surface; a job's pieces all on this sheet or none."""
+    svc = state.services
+    size = body.sheet
+    waiting = svc.store.print_queue(body.max_items * 2, None, template=body.template, print_unit=unit)
+    found = [(r.id, f) for r in waiting if (f := imposable_files(r.artifacts, r.request.get("parts")))]
+    files: dict[str, bytes] = {}
+    pieces: list[Piece] = []
+    for job_id, names in found[: body.max_items]:
+        data = {n: svc.storage.open_artifact(job_id, n) for n in names}
+        if any(v is None for v in data.values()):
+            continue  # lost its files: not imposable (the print queue still shows it)
+        got = {n: b"".join(v.iter_range()) for n, v in data.items() if v is not None}
+        files.update((f"{job_id}/{n}", b) for n, b in got.items())
+        pieces += read_pieces(job_id, got, names)
+    args = (size.width_mm, size.height_mm)
+    plan = plan_pieces(*args, pieces, body.margin_mm, body.gap_mm, rotate=body.allow_rotation)
+    if pieces and not plan.items:
+        raise ApiError(422, "invalid_request", "not one job of this product fits on the sheet", field="sheet")
+    ids = list(dict.fromkeys(i.job_id for i in plan.items))
+    sheet_id = uuid.uuid4().hex
+    claimed = svc.store.claim_for_sheet(sheet_id, ids, actor) if ids else []
+    if not claimed:
+        raise NothingToImpose("no ready, untaken job of this product with a PDF print file")
+    try:  # the claimed jobs' pieces placed again (a job lost to a race leaves no gap)
+        plan = plan_pieces(*args, [p for p in pieces if p.job_id in claimed], body.margin_mm, body.gap_mm,
+                           rotate=body.allow_rotation)  # fmt: skip
+        return _publish(state, body, unit, sheet_id, plan, files, template)
+    except BaseException:
+        svc.store.release_sheet(sheet_id, actor, "sheet could not be made")
+        raise
+
+
+def _publish(
+    state: AppState, body: SheetIn, unit: str | None, sheet_id: str, plan: SheetPlan, pdfs: dict[str, bytes],
+    template: Any, mixed: dict[str, Any] | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """The sheet PDF and its manifest written and published under ``sheet_id``."""
+    svc = state.services
     created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     manifest = {
         "sheet_id": sheet_id, "template": body.template, "print_unit": unit, "created": created,
@@ -153,7 +199,9 @@ def _impose(
     for p in plan.items:
         t = mixed[p.job_id].id if mixed else body.template
         counts[t] = counts.get(t, 0) + 1
-    label = (f"sheet {sheet_id} | unit {unit or '-'} | {created} | {len(plan.items)} items: "
+    jobs = len({p.job_id for p in plan.items})
+    of_jobs = f" of {jobs} jobs" if jobs != len(plan.items) else ""
+    label = (f"sheet {sheet_id} | unit {unit or '-'} | {created} | {len(plan.items)} items{of_jobs}: "
              + ", ".join(f"{t} x{n}" for t, n in counts.items()))  # fmt: skip
     manifest["label"] = label
     profile = svc.engine.icc.cmyk_profile(template.output.icc_profile)
@@ -170,7 +218,7 @@ def _impose(
             svc.storage.publish(sheet_id, files)
     except OSError as exc:
         raise storage_error(exc, "storage") from None
-    log.info("gang sheet with %d jobs", len(claimed), extra={"sheet_id": sheet_id})
+    log.info("gang sheet with %d jobs", jobs, extra={"sheet_id": sheet_id})
     return {**manifest, "files": {n: f"/v1/sheets/{sheet_id}/files/{n}" for n in FILES}}
 
 

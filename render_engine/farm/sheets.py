@@ -48,13 +48,26 @@ class Placement:
     bleed: tuple[float, float, float, float]
     qr: tuple[float, float, float]  # x, y, size in mm (quiet zone included)
     rotated: bool = False  # turned 90° counter-clockwise: ``trim``/``bleed`` are the turned boxes on the sheet
+    # one page of a multi-part job's print file (issue #18, :mod:`.pieces`): which file and page, and the label
+    # printed beside the QR code ("keychain 2/2 back"); None: the job's print.pdf, page 1, no label
+    file: str | None = None
+    page: int = 0  # 0-based page of ``file``
+    label: str | None = None
+
+    @property
+    def source(self) -> str:
+        """The key of this item's PDF in ``build_sheet``'s ``item_pdfs``: the job id, or ``<job id>/<file>``."""
+        return self.job_id if self.file is None else f"{self.job_id}/{self.file}"
 
     def to_dict(self) -> dict[str, Any]:
         def r(v: Sequence[float]) -> list[float]:
             return [round(x, 3) for x in v]
 
-        return {"job_id": self.job_id, "trim_mm": r(self.trim), "bleed_mm": r(self.bleed), "qr_mm": r(self.qr),
-                "rotated": self.rotated}  # fmt: skip
+        out = {"job_id": self.job_id, "trim_mm": r(self.trim), "bleed_mm": r(self.bleed), "qr_mm": r(self.qr),
+               "rotated": self.rotated}  # fmt: skip
+        if self.file is not None:
+            out.update(file=self.file, page=self.page + 1, label=self.label)
+        return out
 
 
 @dataclass(frozen=True)
@@ -178,6 +191,27 @@ LABEL_PT = 6.0
 
 def _label_ops(text: str, font_path: Path, width: float, height: float, margin: float) -> list[str]:
     """``text`` as filled glyph outlines, left-aligned in the bottom margin (shrunk to fit the width)."""
+    base = mm_to_pt(max(1.0, margin * 0.4))  # baseline above the sheet's bottom edge
+    return _text_ops(text, font_path, mm_to_pt(margin), base, mm_to_pt(width - 2 * margin), LABEL_PT)
+
+
+ITEM_LABEL_PT = 5.0
+
+
+def _item_label_ops(item: Placement, font_path: Path, page_h: float) -> list[str]:
+    """A multi-part item's label (``keychain 2/2 back``) right of its QR code, in the cell's slug."""
+    qx, qy, qs = item.qr
+    x = qx + qs + 1.0
+    room = item.bleed[0] + item.bleed[2] + MARK_ZONE_MM - x
+    if item.label is None or room <= 2:
+        return []
+    base = mm_to_pt(page_h - qy - qs / 2) - ITEM_LABEL_PT / 3  # about the QR code's middle
+    return _text_ops(item.label, font_path, mm_to_pt(x), base, mm_to_pt(room), ITEM_LABEL_PT)
+
+
+def _text_ops(text: str, font_path: Path, x0: float, base: float, room: float, max_pt: float) -> list[str]:
+    """``text`` as filled glyph outlines in 100 % K from ``x0`` on the baseline ``base`` (pt), at ``max_pt`` or
+    smaller to fit ``room`` pt, wrapped in ``/ActualText`` so text extraction reads it."""
     from fontTools.pens.basePen import BasePen
     from fontTools.ttLib import TTFont
 
@@ -185,10 +219,8 @@ def _label_ops(text: str, font_path: Path, width: float, height: float, margin: 
     glyphs, cmap, upem = font.getGlyphSet(), font.getBestCmap(), font["head"].unitsPerEm
     names = [cmap.get(ord(ch), ".notdef") for ch in text]
     advance = sum(glyphs[n].width for n in names) or 1
-    x0, room = mm_to_pt(margin), mm_to_pt(width - 2 * margin)
-    size = min(LABEL_PT, room * upem / advance)
+    size = min(max_pt, room * upem / advance)
     scale = size / upem
-    base = mm_to_pt(max(1.0, margin * 0.4))  # baseline above the sheet's bottom edge
     out: list[str] = []
 
     class Pen(BasePen):
@@ -252,9 +284,11 @@ def build_sheet(
     for item in plan.items:
         ops += _mark_ops(item.trim, item.trim[0] - item.bleed[0], H)  # each item's own bleed
     ops.append("Q")
+    sources: dict[str, pikepdf.Pdf] = {}  # a multi-part job's file is opened once for all its pages
     for n, item in enumerate(plan.items):
-        src = pikepdf.open(io.BytesIO(item_pdfs[item.job_id]))
-        src_page = src.pages[0]
+        if item.source not in sources:
+            sources[item.source] = pikepdf.open(io.BytesIO(item_pdfs[item.source]))
+        src_page = sources[item.source].pages[item.page]
         tx0, ty0, _tx1, ty1 = (float(v) for v in src_page.trimbox)
         form = sheet.copy_foreign(src_page.as_form_xobject())
         props = form.get("/Resources", Dictionary()).get("/Properties", Dictionary())
@@ -277,6 +311,8 @@ def build_sheet(
             ops.append(f"q 1 0 0 1 {_n(dx)} {_n(dy)} cm {name} Do Q")
         qx, qy, _ = item.qr
         ops += _qr_ops(item.job_id, qx, qy, H)
+        if item.label is not None and label is not None:
+            ops += _item_label_ops(item, label[1], H)
     if label is not None:  # (text, font file, margin mm)
         ops += _label_ops(label[0], label[1], W, H, label[2])
     page.obj.Resources = Dictionary(
