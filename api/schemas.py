@@ -108,8 +108,9 @@ class DesignRequest(BaseModel):
         max_length=200,
         description='With design_template: slot values, {"name": "Asha", "name.color": "#118ab2"} (as /fill takes).',
     )
-    photos: dict[str, dict[str, str]] | None = Field(
-        None, max_length=50, description='With design_template: photo slots, {"photo": {"asset_id": "<sha256>"}}.'
+    photos: dict[str, dict[str, str] | Annotated[list[dict[str, str]], Field(max_length=1000)]] | None = Field(
+        None, max_length=50, description='With design_template: photo slots, {"photo": {"asset_id": "<sha256>"}}; '
+        'a photos slot takes a list of them, in order.'
     )
     dialect: Literal["native", "fabric"] = Field(
         "native", description="How to read 'design': native design JSON, or Fabric.js canvas JSON."
@@ -400,7 +401,7 @@ class BatchRequest(BaseModel):
     values: dict[str, Any] = Field(
         default_factory=dict, max_length=200, description="Values every row shares (a row's own value wins)."
     )
-    photos: dict[str, dict[str, str]] = Field(
+    photos: dict[str, dict[str, str] | Annotated[list[dict[str, str]], Field(max_length=1000)]] = Field(
         default_factory=dict, max_length=50, description='Photos every row shares: {"logo": {"asset_id": …}}.'
     )
     skip_invalid: bool = Field(

@@ -377,7 +377,8 @@ def test_library_covers_the_brief() -> None:
 @pytest.mark.parametrize(("template_id", "product"), LIBRARY_CASES)
 def test_every_library_template_renders_on_every_product(template_id: str, product: str, tmp_path: Path) -> None:
     t = catalog(LIBRARY).get(template_id)
-    photos = {k: PHOTO for k, s in t.slots.items() if s.type == "photo"}
+    photos: dict[str, Any] = {k: PHOTO for k, s in t.slots.items() if s.type == "photo"}
+    photos |= {k: [PHOTO] * s.min_count for k, s in t.slots.items() if s.type == "photos"}  # photos flowing on pages
     design = fill(t, product, sample_values(t), photos, base_dir=REPO)
     rendered = render_design(design, tmp_path / "out", base_dir=REPO, dpi=20)
     files = rendered.parts or (rendered,)  # a multi-surface product: one file per part (card.pdf, front.png…)

@@ -31,8 +31,9 @@ class FillRequest(BaseModel):
         max_length=200,
         description='Slot values: {"name": "Asha", "name.color": "#118ab2"} or {"name": {"text": …, "font": …}}.',
     )
-    photos: dict[str, dict[str, str]] = Field(
-        default_factory=dict, max_length=50, description='Photo slots: {"photo": {"asset_id": "<sha256>"}}.'
+    photos: dict[str, dict[str, str] | Annotated[list[dict[str, str]], Field(max_length=1000)]] = Field(
+        default_factory=dict, max_length=50,
+        description='Photo slots: {"photo": {"asset_id": "<sha256>"}}; a photos slot: a list of them, in order.',
     )
     placeholders: bool = Field(False, description="Fill empty slots with placeholders (thumbnails).")
 

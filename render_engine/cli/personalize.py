@@ -27,7 +27,7 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--set", action="append", default=[], metavar="SLOT=VALUE", dest="values",
                    help="a slot value (repeatable); style choices as SLOT.font=, SLOT.color=, SLOT.size=")  # fmt: skip
     p.add_argument("--photo", action="append", default=[], metavar="SLOT=FILE", dest="photos",
-                   help="a photo for a photo slot (repeatable)")  # fmt: skip
+                   help="a photo for a photo slot (repeatable; once per photo of a photos slot)")  # fmt: skip
     p.add_argument("--out", type=Path, default=Path("out"), help="output folder (default: ./out)")
     p.add_argument("--format", choices=["png", "pdf"], help="output format (default: the product's)")
     p.add_argument("--dpi", type=float, help="output resolution (default: the product's target DPI)")
@@ -97,13 +97,18 @@ def _personalize(engine: Engine, args: argparse.Namespace) -> int:
 
     usage: list[str] = []
     values = _pairs(args.values, "set", usage)
-    photos = _pairs(args.photos, "photo", usage)
+    photos: dict[str, Any] = _pairs(args.photos, "photo", usage)
+    listed: dict[str, list[str]] = {}  # a photos slot: --photo photos=a.jpg --photo photos=b.jpg, in order
+    for item in args.photos:
+        key, _, value = item.partition("=")
+        listed.setdefault(key, []).append(value)
     if usage:
         for line in usage:
             print(f"error: {line}", file=sys.stderr)
         return EXIT_FAILED
     t0 = time.perf_counter()
     template = load_design_template(args.template)
+    photos |= {k: v for k, v in listed.items() if getattr(template.slots.get(k), "type", "") == "photos"}
     base, rel = photos_relative(photos, None)
     design, sources = fill_with_sources(template, args.product, values, rel, base_dir=base, settings=engine.settings,
                                         placeholders=args.placeholders)  # fmt: skip

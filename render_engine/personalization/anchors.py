@@ -77,7 +77,7 @@ def anchored_box(box: dict[str, Any], anchor: dict[str, Any], area: tuple[float,
 
 
 @functools.lru_cache(maxsize=4)
-def _catalog(directory: Path) -> Any:
+def product_catalog(directory: Path) -> Any:
     from ..model.templates import TemplateCatalog
 
     return TemplateCatalog(directory)
@@ -89,10 +89,10 @@ def product_areas(templates_dir: Path, product: str, prefix: str, to: str) -> tu
     from ..model.surfaces import PAGES
 
     try:
-        t = _catalog(Path(templates_dir)).get(product)
+        t = product_catalog(Path(templates_dir)).get(product)
         if prefix.startswith("surfaces."):
             t = t.surface_template(prefix.split(".")[1])
-        elif prefix.startswith("pages["):
+        elif prefix.startswith("pages[") or prefix == "flow.":
             t = t.surface_template(PAGES)
     except RenderError as exc:
         raise ValueError(f"products.{product}: {exc.message} (anchored layers need the product's size)") from None

@@ -76,6 +76,9 @@ def _layer_lists(layout: Any) -> list[tuple[str, list[Any]]]:
     pages = layout.get("pages")
     if isinstance(pages, list):
         out += [(f"pages[{i}].", p.get("layers")) for i, p in enumerate(pages) if isinstance(p, dict)]
+    flow = layout.get("flow")
+    if isinstance(flow, dict):
+        out.append(("flow.", flow.get("layers")))
     return [(prefix, layers) for prefix, layers in out if isinstance(layers, list)]
 
 

@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from ..model.design import Design, validation_error_to_design_error
 from ..model.errors import DesignError, RenderError, did_you_mean, several
 from ..model.settings import Settings
-from .model import NEUTRAL_SCRIPTS, DateSlot, DesignTemplate, PhotoSlot, TextSlot, assemble, native_layer
+from .model import NEUTRAL_SCRIPTS, DateSlot, DesignTemplate, PhotoSlot, PhotosSlot, TextSlot, assemble, native_layer
 from .variables import substitute
 
 STYLE_OPTIONS = ("font", "color", "size")
@@ -61,11 +61,11 @@ def _normalise(
         slot, _, option = str(key).partition(".")
         field = f"slots.{str(key)[:80]}"
         if slot not in template.slots:
-            names = ", ".join(k for k, s in template.slots.items() if not isinstance(s, PhotoSlot)) or "none"
+            names = ", ".join(k for k, s in template.slots.items() if isinstance(s, TextSlot | DateSlot)) or "none"
             hint = did_you_mean(slot, template.slots)
             problems.append(DesignError(f"unknown slot{hint}; slots: {names}", field=field))
             continue
-        if isinstance(template.slots[slot], PhotoSlot):
+        if isinstance(template.slots[slot], PhotoSlot | PhotosSlot):
             problems.append(DesignError("a photo slot: give the photo in photos, not values", field=field))
             continue
         entry = out.setdefault(slot, {})
@@ -200,39 +200,35 @@ def _photos(
 
     out: dict[str, dict[str, str]] = {}
     wanted = 'a file path or {"asset_id": …}' if allow_files else '{"asset_id": …}'
-    for key, value in photos.items():
-        field = f"photos.{str(key)[:80]}"
-        slot = template.slots.get(key)
-        if not isinstance(slot, PhotoSlot):
-            names = ", ".join(k for k, s in template.slots.items() if isinstance(s, PhotoSlot)) or "none"
-            problems.append(DesignError(f"unknown photo slot; photo slots: {names}", field=field))
-            continue
+
+    def one(key: str, value: Any, field: str, slot: PhotoSlot | PhotosSlot, layers_of: str) -> None:
+        info = None
         if isinstance(value, Mapping):
             asset_id = value.get("asset_id")
             if not isinstance(asset_id, str) or set(value) != {"asset_id"}:
                 problems.append(DesignError(f"a photo is {wanted}", field=field))
-                continue
+                return
             out[key] = {"asset_id": asset_id}
             if asset_loader is None:
-                continue  # checked when the design is resolved (and by preflight's resolution check)
+                return  # checked when the design is resolved (and by preflight's resolution check)
             try:
                 info = probe_image(asset_loader(asset_id), field, settings)
             except RenderError as exc:
                 problems.append(DesignError(exc.message, field=field))
-                continue
+                return
         elif not isinstance(value, str | os.PathLike) or not allow_files:
             problems.append(DesignError(f"a photo is {wanted}", field=field))
-            continue
+            return
         else:
             try:
                 path = resolve_path(base_dir, os.fspath(value), field)
                 info = probe_image(path, field, settings)
             except RenderError as exc:
                 problems.append(DesignError(exc.message, field=field, local_detail=exc.local_detail))
-                continue
+                return
             out[key] = {"asset": Path(os.path.relpath(path, base_dir.resolve())).as_posix()}
         for where, raw in template.products[product].all_layers():
-            if raw.get("slot") != key:
+            if raw.get("slot") != layers_of:
                 continue
             if "anchor" in raw:  # the box it has on this product
                 raw = _anchored(raw, raw, settings.templates_dir, product, where.rsplit("layers[", 1)[0], field)
@@ -249,8 +245,28 @@ def _photos(
                     )
                 )
                 break
+
+    for key, value in photos.items():
+        field = f"photos.{str(key)[:80]}"
+        slot = template.slots.get(key)
+        if isinstance(slot, PhotosSlot):
+            if not isinstance(value, list | tuple):
+                problems.append(DesignError(f"a list of photos, each {wanted}", field=field))
+                continue
+            if not (slot.min_count <= len(value) <= slot.max_count) and (value or slot.required):
+                problems.append(DesignError(f"{slot.min_count} to {slot.max_count} photos (it has {len(value)})",
+                                            field=field))  # fmt: skip
+                continue
+            for i, item in enumerate(value):
+                one(f"{key}[{i}]", item, f"{field}[{i}]", slot, f"{key}[]")
+            continue
+        if not isinstance(slot, PhotoSlot):
+            names = ", ".join(k for k, s in template.slots.items() if isinstance(s, PhotoSlot | PhotosSlot)) or "none"
+            problems.append(DesignError(f"unknown photo slot; photo slots: {names}", field=field))
+            continue
+        one(key, value, field, slot, key)
     for name, slot in template.slots.items():
-        if isinstance(slot, PhotoSlot) and slot.required and name not in photos and not placeholders:
+        if isinstance(slot, PhotoSlot | PhotosSlot) and slot.required and name not in photos and not placeholders:
             problems.append(DesignError(f"required ({slot.label})", field=f"photos.{name}"))
     return out
 
@@ -314,17 +330,21 @@ def fill_with_sources(
                      asset_loader, allow_files)  # fmt: skip
     if problems:
         raise several(problems)
+    from .flow import flowed_groups
+
+    templates_dir = (settings or Settings()).templates_dir
+    counts = {k: len(v) for k, v in (photos or {}).items() if isinstance(v, list | tuple)}
     groups: list[tuple[str, list[dict[str, Any]]]] = []
     sources: dict[str, str] = {}
-    for prefix, raws in template.products[product].groups():
+    for prefix, written, raws in flowed_groups(template, product, counts, templates_dir):
         if prefix:  # a surface or page the product may not have (surfaces.insdie) is the template's field
-            sources[prefix[:-1]] = f"products.{product}.{prefix[:-1]}"
+            sources[prefix[:-1]] = f"products.{product}.{written[:-1]}"
         layers: list[dict[str, Any]] = []
         for i, raw in enumerate(raws):
-            layer, source = _filled_layer(template, raw, f"products.{product}.{prefix}layers[{i}]", texts, styles,
+            layer, source = _filled_layer(template, raw, f"products.{product}.{written}layers[{i}]", texts, styles,
                                           chosen, placeholders)  # fmt: skip
             if layer is not None and "anchor" in raw:
-                layer = _anchored(layer, raw, (settings or Settings()).templates_dir, product, prefix, source)
+                layer = _anchored(layer, raw, templates_dir, product, prefix, source)
             if layer is not None:
                 sources[f"{prefix}layers[{len(layers)}]"] = source
                 layers.append(layer)
@@ -368,12 +388,12 @@ def _filled_layer(
     photo_slot = raw.get("slot")
     if photo_slot is not None:
         source = f"photos.{photo_slot}"
+        art = template.slots[str(photo_slot).split("[")[0]]  # photos[3]: the 4th photo of slot photos
         if photo_slot in chosen:
             layer.update(chosen[photo_slot])
-            _face_crop(layer, template.slots[photo_slot])
+            _face_crop(layer, art)
         else:
-            art = template.slots[photo_slot]
-            if not (placeholders and isinstance(art, PhotoSlot) and art.placeholder_svg):
+            if not (placeholders and isinstance(art, PhotoSlot | PhotosSlot) and art.placeholder_svg):
                 return None, source  # an empty optional photo slot: the layer is left out
             layer = {"type": "svg", "svg": art.placeholder_svg, "box": raw["box"], "fit": "contain"}
     return layer, source
@@ -394,7 +414,9 @@ def _anchored(layer: dict[str, Any], raw: dict[str, Any], templates_dir: Path, p
 def _face_crop(layer: dict[str, Any], slot: Any) -> None:
     """A photo slot's ``face_crop`` on a filled image layer: in a ``cover`` box without an explicit crop
     rectangle, crop ``auto`` (faces kept in the box) when on, a centred crop when off."""
-    if not isinstance(slot, PhotoSlot) or layer.get("fit", "cover") != "cover" or isinstance(layer.get("crop"), dict):
+    if not isinstance(slot, PhotoSlot | PhotosSlot) or layer.get("fit", "cover") != "cover":
+        return
+    if isinstance(layer.get("crop"), dict):
         return
     if slot.face_crop:
         layer["crop"] = "auto"
@@ -433,8 +455,21 @@ def photos_relative(photos: Mapping[str, Any], base_dir: str | os.PathLike[str] 
     (absolute, or relative to the current folder) become relative to the folder that holds them all."""
     if base_dir is not None:
         return Path(base_dir), dict(photos)
-    files = {k: Path(os.fspath(v)).absolute() for k, v in photos.items() if isinstance(v, str | os.PathLike)}
-    if not files:
+    def is_file(v: Any) -> bool:
+        return isinstance(v, str | os.PathLike)
+
+    def files_of(v: Any) -> list[Path]:
+        items = v if isinstance(v, list | tuple) else [v]
+        return [Path(os.fspath(p)).absolute() for p in items if is_file(p)]
+
+    every = [p for v in photos.values() for p in files_of(v)]
+    if not every:
         return Path.cwd(), dict(photos)
-    base = Path(os.path.commonpath([p.parent for p in files.values()]))
-    return base, {k: (files[k].relative_to(base).as_posix() if k in files else v) for k, v in photos.items()}
+    base = Path(os.path.commonpath([p.parent for p in every]))
+
+    def rel(v: Any) -> Any:
+        if isinstance(v, list | tuple):
+            return [rel(p) for p in v]
+        return Path(os.fspath(v)).absolute().relative_to(base).as_posix() if is_file(v) else v
+
+    return base, {k: rel(v) for k, v in photos.items()}

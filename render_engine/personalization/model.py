@@ -104,7 +104,23 @@ class PhotoSlot(Model):
     )
 
 
-Slot = Annotated[TextSlot | DateSlot | PhotoSlot, Field(discriminator="type")]
+class PhotosSlot(Model):
+    """A list of photos flowing over the image layers that name ``<slot>[]`` (a photo book's pages, a calendar's
+    months), in reading order: surfaces, then pages, then as many repeats of the layout's ``flow`` page as the
+    rest need (docs: templates_design/README.md)."""
+
+    type: Literal["photos"]
+    label: Annotated[str, Field(min_length=1, max_length=80)]
+    required: bool = Field(True, description="At least min_count photos (else an empty list is allowed).")
+    min_count: Annotated[int, Field(ge=1, le=1000)] = 1
+    max_count: Annotated[int, Field(ge=1, le=1000)] = 200
+    min_dpi: Annotated[int, Field(ge=1, le=2400)] = 150
+    face_crop: bool = Field(True, description="As a photo slot's: crop each photo around its faces.")
+    placeholder: Annotated[str, Field(max_length=256)] | None = None
+    placeholder_svg: Annotated[str, Field(max_length=200_000)] | None = None
+
+
+Slot = Annotated[TextSlot | DateSlot | PhotoSlot | PhotosSlot, Field(discriminator="type")]
 
 
 class SurfaceLayout(Model):
@@ -126,6 +142,12 @@ class ProductLayout(Model):
     pages: Annotated[list[SurfaceLayout], Field(max_length=1000)] = Field(
         default_factory=list, description="Layers per page of a multi-page product, in reading order."
     )
+    flow: SurfaceLayout | None = Field(
+        None,
+        description="A page repeated after 'pages' for the photos of a photos slot (its image layers name "
+        "'<slot>[]') that the fixed layers do not take; the run is padded with it (photo layers left out) to a "
+        "page count the product allows.",
+    )
     same_as: Annotated[str, Field(pattern=TEMPLATE_ID)] | None = Field(
         None,
         description="Use another product's layout of this template (its layers placed with 'anchor' fit both "
@@ -135,12 +157,14 @@ class ProductLayout(Model):
     @model_validator(mode="after")
     def _one_kind(self) -> ProductLayout:
         if self.same_as is not None:
-            if self.layers or self.surfaces or self.pages:
+            if self.layers or self.surfaces or self.pages or self.flow:
                 raise ValueError("same_as uses another product's layout: give no layers, surfaces or pages")
             return self
+        if self.flow is not None and self.layers:
+            raise ValueError("flow repeats a page of a multi-page product: give pages / surfaces, not layers")
         if self.layers and (self.surfaces or self.pages):
             raise ValueError("layers (a single-surface product) or surfaces / pages (a multi-surface one), not both")
-        if not (self.layers or self.surfaces or self.pages):
+        if not (self.layers or self.surfaces or self.pages or self.flow):
             raise ValueError("layers, or surfaces / pages for a multi-surface product: at least one layer")
         return self
 
@@ -153,8 +177,10 @@ class ProductLayout(Model):
         return named + [(f"pages[{i}].", p.layers) for i, p in enumerate(self.pages)]
 
     def all_layers(self) -> list[tuple[str, dict[str, Any]]]:
-        """``(field, raw layer)`` of every layer: ``("surfaces.inside.layers[2]", {...})``."""
-        return [(f"{prefix}layers[{i}]", raw) for prefix, layers in self.groups() for i, raw in enumerate(layers)]
+        """``(field, raw layer)`` of every layer: ``("surfaces.inside.layers[2]", {...})``, the flow page's as
+        ``flow.layers[i]``."""
+        groups = self.groups() + ([("flow.", self.flow.layers)] if self.flow is not None else [])
+        return [(f"{prefix}layers[{i}]", raw) for prefix, layers in groups for i, raw in enumerate(layers)]
 
 
 def assemble(groups: list[tuple[str, list[Any]]]) -> dict[str, Any]:
@@ -230,6 +256,7 @@ class DesignTemplate(Model):
             "language": self.language, "variant_of": self.variant_of, "products": sorted(self.products),
             "slots": slots, "surfaces": {
                 pid: [prefix[:-1].removeprefix("surfaces.") for prefix, _ in layout.groups()]
+                + (["flow"] if layout.flow is not None else [])
                 for pid, layout in sorted(self.products.items()) if not layout.layers
             },
         }  # fmt: skip
@@ -243,7 +270,13 @@ def check_layer(raw: dict[str, Any], slots: dict[str, Any], where: str) -> set[s
     if not isinstance(locked, bool):
         raise ValueError(f"{where}.locked: true or false")
     slot = raw.get("slot")
-    if slot is not None:
+    if isinstance(slot, str) and slot.endswith("[]"):  # the next photo of a photos slot
+        if kind != "image" or not isinstance(slots.get(slot[:-2]), PhotosSlot):
+            raise ValueError(f"{where}.slot: '{slot}' names the next photo of a photos slot, on an image layer")
+        if "asset" in raw or "asset_id" in raw:
+            raise ValueError(f"{where}: a slot image takes its photo from the slot, not 'asset'")
+        used.add(slot[:-2])
+    elif slot is not None:
         if kind != "image":
             raise ValueError(f"{where}.slot: only image layers take a photo slot")
         if not isinstance(slots.get(slot), PhotoSlot):
@@ -296,7 +329,9 @@ def sample_design(template: DesignTemplate, product: str) -> Design:
         elif isinstance(slot, DateSlot):
             samples[name] = slot.default or SAMPLE_DATE
     groups = []
-    for prefix, raws in template.products[product].groups():
+    layout = template.products[product]
+    extra = [(f"pages[{len(layout.pages)}].", layout.flow.layers)] if layout.flow is not None else []
+    for prefix, raws in layout.groups() + extra:
         layers = []
         for i, raw in enumerate(raws):
             layer = native_layer(raw)
