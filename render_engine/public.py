@@ -437,10 +437,11 @@ def render_mockup(
     ``view`` / ``variant`` default to the scene's (``render-engine mockup`` lists them); ``width`` is in px
     (50-2000). With ``out`` the image is also written there atomically. For a multi-surface product
     ``surface`` (a name: ``back``) or ``page`` (a number from 1) picks the surface shown on its own scene;
-    by default the first surface the design gives.
+    by default the first surface the design gives; ``view="open"``: a book open at the spread of ``page``.
     """
     from .backends.writers import write_atomic
     from .mockup import render_mockup as mockup
+    from .mockup.spread import spread_mockup as spread
 
     if format not in ("jpeg", "webp", "png"):
         raise DesignError("mockup format is 'jpeg', 'webp' or 'png'", field="format")
@@ -450,8 +451,11 @@ def render_mockup(
     check_width(width)  # arguments before any work
     loaded = _load(design, base_dir=base_dir, template=None, canvas_size=None, engine=eng, keep_fabric_assets=False)
     try:
-        prep = _prepare_surface(loaded, eng, surface, page)
-        data = mockup(prep, eng, view=view, variant=variant, width=width, fmt=format)
+        if view == "open":  # a book open at the spread of `page` (mockup/spread.py)
+            data = spread(loaded.design, eng, loaded.base_dir, page=page, surface=surface, width=width, fmt=format)
+        else:
+            prep = _prepare_surface(loaded, eng, surface, page)
+            data = mockup(prep, eng, view=view, variant=variant, width=width, fmt=format)
     finally:
         if loaded.scratch is not None:
             shutil.rmtree(loaded.scratch, ignore_errors=True)

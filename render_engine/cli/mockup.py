@@ -11,6 +11,7 @@ from typing import Any
 from ..engine import Engine
 from ..mockup.gallery import write_bytes
 from ..mockup.render import MAX_WIDTH, MIN_WIDTH, MockupFormat, render_mockup
+from ..mockup.spread import OPEN_VIEW, spread_mockup
 from ..model.design import load_design_file
 from ..model.errors import DesignError
 from ..model.outputs import StepTimer
@@ -24,7 +25,7 @@ def add_parsers(sub: Any) -> None:
     m.add_argument("design", type=Path, help="design JSON file")
     m.add_argument("--out", type=Path, required=True, help="output file (.jpg, .webp or .png)")
     m.add_argument("--width", type=int, default=800, help=f"output width in px ({MIN_WIDTH}-{MAX_WIDTH}, default 800)")
-    m.add_argument("--view", help="scene view (e.g. front, left, right; default: the scene's)")
+    m.add_argument("--view", help="scene view (front, left…; a book: open, at the spread of --page; default: scene's)")
     m.add_argument("--variant", help="product variant (e.g. garment colour: white, black, heather-grey)")
     m.add_argument("--format", choices=["jpeg", "webp", "png"], help="default: from the file extension")
     m.add_argument("--quality", type=int, default=85, help="JPEG/WebP quality (default 85)")
@@ -54,6 +55,14 @@ def _mockup(engine: Engine, args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     timer = StepTimer()
     design = load_design_file(args.design)
+    if args.view == OPEN_VIEW:  # a book open at a spread: two pages on one scene
+        proof = False if args.no_proof else None
+        data = spread_mockup(design, engine, args.design.parent, page=args.page, surface=args.surface,
+                             width=args.width, fmt=fmt, quality=args.quality, soft_proof=proof,
+                             timer=timer)  # fmt: skip
+        write_bytes(args.out, data)
+        print(f"{args.out} ({len(data) / 1000:.0f} kB, {(time.perf_counter() - t0) * 1000:.0f} ms)", file=sys.stderr)
+        return 0
     prep = prepare_surface(design, engine, args.design.parent, timer, surface=args.surface, page=args.page)
     data = render_mockup(
         prep,
