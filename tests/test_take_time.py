@@ -2,7 +2,8 @@
 SQLite job store render a standard backlog; express and same-day jobs arrive mid-stream. Every job records
 ``taken_at`` (the worker's dequeue, before it forks the work horse) and a ``taken`` event naming the worker
 and queue; no lower-priority job is taken between an urgent job's arrival (its enqueue returned) and its
-own take — the overtaking rule measured on the record, not assumed from RQ's polling order."""
+own take — measured exactly on the Redis order of the push and take scripts (farm/taking.py) that each
+``taken`` event records, not assumed from RQ's polling order and with no grace window."""
 
 from __future__ import annotations
 
@@ -84,26 +85,29 @@ def test_urgent_jobs_arriving_mid_stream_are_taken_before_the_waiting_backlog(tm
             delete_keys(url, prefix)
         assert all(r is not None and r.state == "ready" for r in recs)
         rank = {p: n for n, p in enumerate(PRIORITIES)}
+        order: dict[str, dict[str, Any]] = {}
         for rec in recs:
             assert rec is not None and rec.taken_at is not None and rec.started_at is not None
-            assert rec.created_at <= rec.taken_at <= rec.started_at
             (ev,) = [e for e in svc.store.events(rec.id) if e["kind"] == "taken"]
             assert ev["at"] == rec.taken_at and ev["actor"].startswith(prefix)
-            assert ev["data"] == {"queue": f"{prefix}{rec.priority}", "attempt": 1}
-        # A take is noted in the worker process just after its BLPOP returned; a dequeue that returned before the
-        # urgent job's arrival can be noted up to ~0.7 s later at load 20 (measured on the 1 500-order peak day:
-        # 3 of 375 urgent jobs, each within 0.69 s). Any dequeue after the arrival pops the urgent queue first
-        # (BLPOP takes its keys in order), so a lower-priority take noted later than GRACE is a real overtaking.
-        grace = 1.5
+            data = ev["data"]
+            assert {k: data[k] for k in ("queue", "attempt")} == {"queue": f"{prefix}{rec.priority}", "attempt": 1}
+            # both stamped by Redis (TIME in the push and take scripts): arrival after the record, take after it
+            assert rec.created_at - 0.05 <= data["arrived_at"] <= rec.taken_at <= rec.started_at
+            assert data["arrived_seq"] < data["seq"]
+            order[rec.id] = data
+        seqs = [d["seq"] for d in order.values()] + [d["arrived_seq"] for d in order.values()]
+        assert len(set(seqs)) == len(seqs)  # one farm-wide order of pushes and takes
+        # Exact, no grace window: a lower-priority job taken after an urgent job arrived (its push) and before
+        # that job's own take, in Redis' own order of the push and take scripts.
         overtaken = [
-            (u.id, r.id, round(r.taken_at - arrived[u.id], 3))  # type: ignore[operator]
+            (u.id, r.id)
             for u in recs if u is not None and u.id in arrived
             for r in recs
             if r is not None and rank[r.priority] > rank[u.priority]
-            and arrived[u.id] + grace < r.taken_at < u.taken_at  # type: ignore[operator]
+            and order[u.id]["arrived_seq"] < order[r.id]["seq"] < order[u.id]["seq"]
         ]  # fmt: skip
         assert overtaken == []
         # and the backlog was still there: each urgent job was taken before standard jobs queued long before it
         for jid in arrived:
-            u = next(r for r in recs if r is not None and r.id == jid)
-            assert any(r.priority == "standard" and r.taken_at > u.taken_at for r in recs if r is not None)  # type: ignore[operator]
+            assert any(order[r.id]["seq"] > order[jid]["seq"] for r in backlog)

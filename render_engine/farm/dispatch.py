@@ -34,14 +34,17 @@ class RqDispatcher:
 
     def __init__(self, svc: Services, redis_url: str) -> None:
         from redis import Redis
-        from rq import Queue
         from rq.serializers import JSONSerializer
+
+        from .taking import stamped_queue_class
 
         self.svc = svc
         self.redis = Redis.from_url(redis_url)
         names = svc.settings.queue_names
+        # pushes and takes stamped inside Redis (.taking): the take script pops in this order
+        self.queue_class = stamped_queue_class(svc.settings.queue_prefix)
         self.queues = {  # highest priority first (a worker polls them in this order)
-            p: Queue(name, connection=self.redis, serializer=JSONSerializer)
+            p: self.queue_class(name, connection=self.redis, serializer=JSONSerializer)
             for p, name in zip(PRIORITIES, names, strict=True)
         }
         self._popped: dict[str, float] = {}  # rq id -> when this process first saw it popped but not started

@@ -66,6 +66,9 @@ class Taken(NamedTuple):
     at: float
     worker: str
     queue: str
+    seq: int | None = None  # the take's and the job's arrival's places in the farm's Redis order (.taking)
+    arrived_seq: int | None = None
+    arrived_at: float | None = None
 
 
 _taken: Taken | None = None  # set by the RQ worker process just before it forks the job's work horse
@@ -88,7 +91,9 @@ def render_job(svc: Services, job_id: str, taken: Taken | None = None) -> str:
         return state
     if taken is not None and taken.job_id == job_id:
         try:
-            svc.store.take(job_id, taken.at, taken.worker, taken.queue, rec.attempt)
+            order = {"seq": taken.seq, "arrived_seq": taken.arrived_seq, "arrived_at": taken.arrived_at}
+            extra = {k: v for k, v in order.items() if v is not None}
+            svc.store.take(job_id, taken.at, taken.worker, taken.queue, rec.attempt, extra)
         except Exception:  # a record of when, never a reason to fail the render
             log.warning("take time not recorded", extra={"job_id": job_id}, exc_info=True)
     log.info("rendering", extra={"job_id": job_id, "attempt": rec.attempt})

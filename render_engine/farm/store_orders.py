@@ -114,13 +114,16 @@ class OrderStore:
             (job_id, int(row["n"]) + 1, time.time() if at is None else at, kind, actor, json.dumps(data)),
         )
 
-    def take(self, job_id: str, at: float, worker: str, queue: str, attempt: int) -> None:
+    def take(
+        self, job_id: str, at: float, worker: str, queue: str, attempt: int, extra: dict[str, Any] | None = None
+    ) -> None:
         """A worker took attempt ``attempt`` off queue ``queue`` at ``at`` (its dequeue time, recorded before
-        the render starts): ``taken_at``/``taken_by`` and a ``taken`` event on the timeline."""
+        the render starts): ``taken_at``/``taken_by`` and a ``taken`` event on the timeline (its data: the
+        queue, the attempt and ``extra``: the Redis order of the take and of the job's arrival, farm.taking)."""
         with self._conn(immediate=True) as c:
             self._lock_job(c, job_id)
             c.execute("UPDATE jobs SET taken_at = ?, taken_by = ? WHERE id = ?", (at, worker, job_id))
-            self.add_event(c, job_id, "taken", worker, {"queue": queue, "attempt": attempt}, at=at)
+            self.add_event(c, job_id, "taken", worker, {"queue": queue, "attempt": attempt, **(extra or {})}, at=at)
 
     def events(self, job_id: str) -> list[dict[str, Any]]:
         """The job's stored timeline, oldest first: ``{seq, at, kind, actor, data}``."""
@@ -247,19 +250,20 @@ class OrderStore:
 
     def route(
         self, job_id: str, unit: str | None, actor: str, data: dict[str, Any], *, only_if: str | None,
-        due_by: float | None = None,
+        due_by: float | None = None, only_unrouted: bool = False,
     ) -> Any:  # fmt: skip
         """Assign the job to ``unit`` (routing, re-routing, manual override) and record why. ``only_if``: the
-        unit it must still be routed to (a re-route that lost a race changes nothing: Conflict). A job a unit
-        has already accepted keeps its unit (Conflict). ``due_by``: its new due date (the new unit's calendar
-        and cut-off), recorded on the timeline with the old one."""
+        unit it must still be routed to (a re-route that lost a race changes nothing: Conflict);
+        ``only_unrouted``: it must still have no unit. A job a unit has already accepted keeps its unit
+        (Conflict). ``due_by``: its new due date (the new unit's calendar and cut-off), recorded on the
+        timeline with the old one."""
         now = time.time()
         with self._conn(immediate=True) as c:
             self._lock_job(c, job_id)
             rec = self._record(c, job_id)
             if rec is None:
                 return None
-            if only_if is not None and rec.print_unit != only_if:
+            if (only_if is not None and rec.print_unit != only_if) or (only_unrouted and rec.print_unit is not None):
                 raise Conflict("the job was routed elsewhere meanwhile", rec.state)
             if rec.production not in (None, "qc_failed") or rec.state == "failed":
                 raise Conflict(f"job is {rec.production or rec.state}; it stays with its print unit", rec.state)
@@ -313,6 +317,16 @@ class OrderStore:
                 "SELECT id FROM jobs WHERE print_unit = ? AND state IN ('held', 'queued', 'rendering', 'ready')"
                 " AND (production IS NULL OR production = 'qc_failed') ORDER BY created_at, id",
                 (unit,),
+            ).fetchall()
+        return [r["id"] for r in rows]
+
+    def unrouted_jobs(self, limit: int = 500) -> list[str]:
+        """Open jobs no print unit has (none was capable when they were routed): routed again once one is."""
+        with self._conn() as c:
+            rows = c.execute(
+                "SELECT id FROM jobs WHERE print_unit IS NULL AND state IN ('held', 'queued', 'rendering', 'ready')"
+                " AND (production IS NULL OR production = 'qc_failed') ORDER BY created_at, id LIMIT ?",
+                (limit,),
             ).fetchall()
         return [r["id"] for r in rows]
 

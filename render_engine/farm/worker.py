@@ -112,23 +112,22 @@ def warm_up(svc: Services) -> None:
 
 
 def taking(base: type[Any]) -> type[Any]:
-    """An RQ worker class that notes when it takes each job off its queue (:func:`.jobs.note_taken`) before
-    it forks the work horse, which records it with the job (``taken_at``, a ``taken`` event)."""
+    """An RQ worker class that notes when it took each job off its queue (:func:`.jobs.note_taken`) before it
+    forks the work horse, which records it with the job (``taken_at``, a ``taken`` event). The take itself is
+    stamped inside Redis by the queue class's take script (:mod:`.taking`: Redis ``TIME`` and the farm's
+    order of pushes and takes); a job pushed without a stamp is noted at this process's clock."""
 
     class TakingWorker(base):
-        _popped_at = 0.0
-
-        def reorder_queues(self, reference_queue: Any) -> Any:
-            # RQ calls this the moment its dequeue (BLPOP over the queues in order, then the job's hash)
-            # returned, before its heartbeat and logging (Redis calls that took up to ~0.7 s at load 20)
-            self._popped_at = time.time()
-            return super().reorder_queues(reference_queue=reference_queue)
-
         def execute_job(self, job: Any, queue: Any) -> Any:
             job_id = str(job.args[0]) if job.args else ""
-            at = self._popped_at or time.time()
-            self._popped_at = 0.0
-            note_taken(Taken(job_id, at, str(self.name), str(queue.name)))
+            pop = getattr(self.queue_class, "pop_take", None)
+            take = pop(job.id) if pop is not None else None
+            if take is None:
+                note_taken(Taken(job_id, time.time(), str(self.name), str(queue.name)))
+            else:
+                arrived = take.arrived
+                note_taken(Taken(job_id, take.taken.at, str(self.name), str(queue.name), take.taken.seq,
+                                 arrived.seq if arrived else None, arrived.at if arrived else None))  # fmt: skip
             return super().execute_job(job, queue)
 
     TakingWorker.__name__ = TakingWorker.__qualname__ = f"Taking{base.__name__}"
@@ -174,6 +173,7 @@ def run_worker(
     worker = worker_cls(
         list(dispatcher.queues.values()),
         connection=dispatcher.redis,
+        queue_class=dispatcher.queue_class,
         serializer=JSONSerializer,
         name=name,
         job_monitoring_interval=settings.job_monitoring_interval,
