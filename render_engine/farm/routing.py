@@ -7,7 +7,8 @@ capacity, cut-off time and time zone, active flag, rank. It is read again when t
 is switched off by editing its ``active`` flag (its open jobs are then re-routed: :func:`reroute_inactive`).
 
 Routing (:func:`choose_unit`): units that are active and make the product -> those with capacity left today
-(jobs routed to them since their local midnight) -> the best ``rank`` (then most capacity left). A unit
+(jobs routed to them since their local midnight) -> those working today (their calendar; a unit closed
+today only when none of the others works) -> the best ``rank`` (then most capacity left). A unit
 that declined the job is never chosen again for it. When every capable unit is full the best-ranked one
 still gets the job (flagged ``over_capacity``); when no active unit makes the product the job is refused.
 
@@ -270,5 +271,13 @@ def choose_unit(
         capable = open_now or [u for u in capable if u.same_day is not None] or capable
     left = {u.id: u.daily_capacity - load.get(u.id, 0) for u in capable}
     free = [u for u in capable if left[u.id] > 0]
-    best = min(free or capable, key=lambda u: (u.rank, -left[u.id], u.id))
+    pool = free or capable
+    if now is not None:  # a unit closed today (its calendar) only when no unit in the pool works today
+        pool = [u for u in pool if works_today(registry, u, now)] or pool
+    best = min(pool, key=lambda u: (u.rank, -left[u.id], u.id))
     return best, not free
+
+
+def works_today(registry: Registry, unit: PrintUnitSpec, now: float) -> bool:
+    """Whether ``now`` falls on a work day of the unit's calendar, in its time zone."""
+    return registry.calendar_of(unit).works(dt.datetime.fromtimestamp(now, unit.zone).date())
