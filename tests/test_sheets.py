@@ -16,7 +16,7 @@ import pikepdf
 import pytest
 
 from render_engine.farm.settings import ServiceSettings
-from render_engine.farm.sheets import MARK_LENGTH_MM, QR_MODULE_MM, job_qr, plan_sheet
+from render_engine.farm.sheets import MARK_LENGTH_MM, QR_MODULE_MM, job_qr, plan_mixed_sheet, plan_sheet
 from render_engine.model.units import mm_to_pt
 from tests.test_api import PU, SF, coaster, wait_ready
 
@@ -147,19 +147,32 @@ def test_products_printed_alike_share_a_sheet(client: Any) -> None:
         assert (x1 - x0, y1 - y0) == pytest.approx((mm_to_pt(w), mm_to_pt(h)), abs=0.01)
     lines = [op for _, op in ops if op == "S"]
     assert len(lines) == 8 * 4  # crop marks at every item's corners
-    # the label in the bottom margin, drawn as outlines: on poppler's raster its ink spans the text's width
-    # as FreeType (Pillow) measures it in the same font at the same size
+    # the label in the bottom margin is real text: pdftotext reads it back, in an embedded subset of Noto Sans,
+    # filled 100 % K; on poppler's raster its ink spans the text's width as FreeType (Pillow) measures it
     label = r.json()["label"]
     assert label.startswith(f"sheet {r.json()['sheet_id']} | unit mixed | ")
     assert label.endswith("4 items: coaster-95-round x2, phone-case-iphone15 x2")
     sheet_pdf = client.get(r.json()["files"]["sheet.pdf"], headers=P).content
+    text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=sheet_pdf, capture_output=True, check=True)
+    assert label in text.stdout.decode()
+    (font,) = page.Resources.Font.values()
+    assert font.Subtype == "/TrueType" and str(font.BaseFont).endswith("+NotoSans-Regular")
+    assert len(str(font.BaseFont).lstrip("/").split("+")[0]) == 6  # a subset's tag
+    assert len(font.FontDescriptor.FontFile2.read_bytes()) < 40_000  # the label's glyphs only
+    bt = [op for _, op in ops].index("BT")
+    label_ops = [(operands, op) for operands, op in ops[bt:] if op in ("k", "Tf", "Tj", "ET")]
+    assert [op for _, op in label_ops] == ["Tf", "k", "Tj", "ET"]
+    assert [float(v) for v in label_ops[1][0]] == [0, 0, 0, 1]  # 100 % K
+    assert bytes(label_ops[2][0][0]).decode() == label
+    pdffonts = subprocess.run(["pdffonts", "-"], input=sheet_pdf, capture_output=True, check=True).stdout.decode()
+    assert "TrueType" in pdffonts.splitlines()[2] and " yes yes " in pdffonts.splitlines()[2]  # emb, sub
     dpi = 300
     png = subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-png", "-"], input=sheet_pdf,
                          capture_output=True, check=True).stdout  # fmt: skip
     import cv2
     from PIL import ImageFont
 
-    from render_engine.farm.sheets import LABEL_PT
+    from render_engine.farm.sheet_label import LABEL_PT
 
     img = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_GRAYSCALE)
     px = dpi / 25.4
@@ -172,6 +185,51 @@ def test_products_printed_alike_share_a_sheet(client: Any) -> None:
     assert cols[-1] - cols[0] == pytest.approx(expected, rel=0.02)
     queue = client.get("/v1/print-queue", params={"print_unit": "mixed"}, headers=P).json()["jobs"]
     assert [j["id"] for j in queue] == [ids[4]]
+
+
+def test_mixed_sheets_turn_items_when_that_fits_more(client: Any) -> None:
+    """3 phone inserts and a coaster on a 200 x 560 mm sheet: never turned, 3 fit (the third phone waits); as
+    designed with turning when needed, 3; laid flat, all 4 — the turned phones' trim boxes read back from the
+    PDF's matrices."""
+
+    def job(template: str) -> str:
+        design = {"version": 1, "template": template, "layers": [{"type": "background", "color": "#e76f51"}]}
+        body = {"design": design, "outputs": {"formats": ["pdf"]}, "print_unit": "mixturn"}
+        return str(client.post("/v1/jobs", json=body, headers=S).json()["job_id"])
+
+    ids = [job("phone-case-iphone15"), job("phone-case-iphone15"), job("phone-case-iphone15"), job("coaster-95-round")]
+    for jid in ids:
+        assert wait_ready(client, jid)["state"] == "ready"
+    body = {"template": "coaster-95-round", "print_unit": "mixturn", "mix_products": True,
+            "sheet": {"width_mm": 200, "height_mm": 560}}  # fmt: skip
+    upright = plan_mixed_sheet(200, 560, [(j, 75.6, 151.6, 3) for j in ids[:3]] + [(ids[3], 95, 95, 3)], 10, 2,
+                               rotate=False)  # fmt: skip
+    assert [p.job_id for p in upright.items] == [ids[0], ids[1], ids[3]]  # never turned: the third phone waits
+    r = client.post("/v1/sheets", json=body, headers=P)
+    assert r.status_code == 201, r.text
+    items = r.json()["items"]
+    assert [(i["job_id"], i["rotated"]) for i in items] == [(ids[0], True), (ids[1], True), (ids[2], True),
+                                                            (ids[3], False)]  # fmt: skip
+    assert [i["trim_mm"][2:] for i in items] == [[151.6, 75.6]] * 3 + [[95, 95]]
+    assert r.json()["label"].endswith("4 items: phone-case-iphone15 x3, coaster-95-round x1")
+    pdf = pikepdf.open(io.BytesIO(client.get(r.json()["files"]["sheet.pdf"], headers=P).content))
+    ops, H = _ops(pdf.pages[0]), mm_to_pt(560)
+    cms = {str(operands[0]): [float(v) for v in ops[n - 1][0]] for n, (operands, op) in enumerate(ops) if op == "Do"}
+    for n, item in enumerate(items):
+        src = pikepdf.open(io.BytesIO(client.get(f"/v1/jobs/{item['job_id']}/files/print.pdf", headers=P).content))
+        x0, y0, x1, y1 = (float(v) for v in src.pages[0].trimbox)
+        a, b, c, d, e, f = cms[f"/Item{n}"]
+        assert (a, b, c, d) == ((0, 1, -1, 0) if item["rotated"] else (1, 0, 0, 1))
+        corners = [(a * px + c * py + e, b * px + d * py + f) for px, py in ((x0, y0), (x1, y1))]
+        xs, ys = sorted(p[0] for p in corners), sorted(p[1] for p in corners)
+        x, y, w, h = item["trim_mm"]
+        assert xs == pytest.approx([mm_to_pt(x), mm_to_pt(x + w)], abs=0.01)
+        assert ys == pytest.approx([H - mm_to_pt(y + h), H - mm_to_pt(y)], abs=0.01)
+    boxes = [i["bleed_mm"] for i in items]
+    for n, a_ in enumerate(boxes):
+        assert a_[0] >= 10 and a_[1] >= 10 and a_[0] + a_[2] <= 190 and a_[1] + a_[3] <= 550
+        for b_ in boxes[n + 1:]:
+            assert a_[0] + a_[2] <= b_[0] or b_[0] + b_[2] <= a_[0] or a_[1] + a_[3] <= b_[1] or b_[1] + b_[3] <= a_[1]
 
 
 def test_retention_deletes_sheet_files_like_job_files(client: Any) -> None:

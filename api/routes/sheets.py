@@ -17,7 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from render_engine.farm.pieces import Piece, imposable_files, plan_pieces, read_pieces
 from render_engine.farm.rolls import ROLL_WIDTH_MM, build_roll, plan_roll, png_size_mm
-from render_engine.farm.sheets import SheetPlan, plan_mixed_sheet, plan_sheet, write_sheet
+from render_engine.farm.sheet_label import label_text
+from render_engine.farm.sheets import SheetPlan, item_counts, plan_mixed_sheet, plan_sheet, printed_alike, write_sheet
 from render_engine.farm.storage import sha256_file
 
 from ..deps import AppState, PrintUnit, State
@@ -107,14 +108,14 @@ def make_sheet(body: SheetIn, state: State, key: PrintUnit) -> dict[str, Any]:
 def _mixed(state: AppState, body: SheetIn, unit: str | None, actor: str, template: Any) -> dict[str, Any]:
     """Jobs of every product printed like ``template`` (same output spec and bleed), packed by size."""
     svc = state.services
-    like = {t.id: t for t in svc.engine.templates.templates.values()
-            if t.output == template.output and t.bleed_mm == template.bleed_mm}  # fmt: skip
+    like = printed_alike(svc.engine.templates.templates, template)
     waiting = svc.store.print_queue(body.max_items * 4, None, output_profile=template.output.icc_profile,
                                     print_unit=unit)  # fmt: skip
     jobs = {r.id: like[t] for r in waiting if (t := (r.request.get("design") or {}).get("template")) in like
             and any(a["name"] == "print.pdf" for a in r.artifacts)}  # fmt: skip
     sizes = [(j, t.trim.width_mm, t.trim.height_mm, t.bleed_mm) for j, t in jobs.items()]
-    plan = plan_mixed_sheet(body.sheet.width_mm, body.sheet.height_mm, sizes, body.margin_mm, body.gap_mm)
+    plan = plan_mixed_sheet(body.sheet.width_mm, body.sheet.height_mm, sizes, body.margin_mm, body.gap_mm,
+                            rotate=body.allow_rotation)  # fmt: skip
     ids = [p.job_id for p in plan.items][: body.max_items]
     sheet_id = uuid.uuid4().hex
     claimed = svc.store.claim_for_sheet(sheet_id, ids, actor) if ids else []
@@ -135,7 +136,8 @@ def _impose(
     trim = (template.trim.width_mm, template.trim.height_mm)
     if mixed is not None:  # the claimed jobs' own sizes, packed again (a job lost to a race leaves a gap)
         sizes = [(j, mixed[j].trim.width_mm, mixed[j].trim.height_mm, mixed[j].bleed_mm) for j in claimed]
-        plan = plan_mixed_sheet(body.sheet.width_mm, body.sheet.height_mm, sizes, body.margin_mm, body.gap_mm)
+        plan = plan_mixed_sheet(body.sheet.width_mm, body.sheet.height_mm, sizes, body.margin_mm, body.gap_mm,
+                                rotate=body.allow_rotation)  # fmt: skip
     else:
         plan = plan_sheet(body.sheet.width_mm, body.sheet.height_mm, trim, template.bleed_mm, claimed,
                           body.margin_mm, body.gap_mm, rotate=body.allow_rotation)  # fmt: skip
@@ -195,14 +197,9 @@ def _publish(
         "utilisation": plan.utilisation,
         "items": [{**p.to_dict(), **({"template": mixed[p.job_id].id} if mixed else {})} for p in plan.items],
     }  # fmt: skip
-    counts: dict[str, int] = {}
-    for p in plan.items:
-        t = mixed[p.job_id].id if mixed else body.template
-        counts[t] = counts.get(t, 0) + 1
+    counts = item_counts(plan, {p.job_id: mixed[p.job_id].id if mixed else body.template for p in plan.items})
     jobs = len({p.job_id for p in plan.items})
-    of_jobs = f" of {jobs} jobs" if jobs != len(plan.items) else ""
-    label = (f"sheet {sheet_id} | unit {unit or '-'} | {created} | {len(plan.items)} items{of_jobs}: "
-             + ", ".join(f"{t} x{n}" for t, n in counts.items()))  # fmt: skip
+    label = label_text(sheet_id, unit, created, counts, jobs=jobs)
     manifest["label"] = label
     profile = svc.engine.icc.cmyk_profile(template.output.icc_profile)
     # recorded before its files exist: retention deletes them like a job's (a record without files is harmless)
@@ -240,7 +237,7 @@ def sheet_file(sheet_id: SheetId, name: str, state: State, key: PrintUnit, reque
 
 
 def _label_font(svc: Any) -> FsPath:
-    """The sheet label's font: the bundled Noto Sans (drawn as outlines, nothing embedded)."""
+    """The sheet label's font: the bundled Noto Sans (a subset embedded as real text: farm/sheet_label.py)."""
     return FsPath(svc.engine.fonts.face_for("noto-sans", 400, "normal").path)
 
 

@@ -76,7 +76,7 @@ def _place(
     else:
         keys = [f"{p.job_id}#{n}" for n, p in enumerate(pieces)]
         plan = plan_mixed_sheet(width, height, [(k, *p.trim, p.bleed) for k, p in zip(keys, pieces, strict=True)],
-                                margin, gap)  # fmt: skip
+                                margin, gap, rotate=rotate)  # fmt: skip
         by_key = dict(zip(keys, pieces, strict=True))
         placed = [(item, by_key[item.job_id]) for item in plan.items]
     items = tuple(

@@ -6,16 +6,18 @@
   sheet (``rotated`` in the manifest). ``utilisation`` = the items' trim area / the sheet's area.
 * :func:`plan_mixed_sheet` — items of different sizes (products whose print settings match) packed in
   shelves: cells left to right in print-queue order, a new row when the next does not fit; an item that
-  fits nowhere any more waits for the next sheet.
+  fits nowhere any more waits for the next sheet. Items may turn 90°: the packing as designed, laid flat
+  and stood up are compared and the one placing the most items kept.
 * :func:`build_sheet` — each item's ``print.pdf`` page becomes a Form XObject placed so its TrimBox lands on
   the planned trim (its content is copied untouched: vector text, CMYK images, the ``CutContour`` spot line
   and its optional-content layer, which the sheet's catalog lists); crop marks in registration colour
   (``All``) at every item's trim corners; the QR code (``segno``: modules as filled rectangles, 100 % K,
   a 4-module quiet zone, modules ≥ 0.3 mm) in the slug; the output intent of the product's profile.
 
-A label in the bottom margin names the sheet (id, unit, date, item counts): glyph outlines of a bundled
-font drawn as vector paths in 100 % K (nothing to embed), wrapped in ``/ActualText`` so text extraction
-(pdftotext, a search in a viewer) reads it.
+A label in the bottom margin names the sheet (id, unit, date, item counts): real text in a subset of a
+bundled font, embedded, 100 % K (:mod:`.sheet_label`), so pdftotext and a viewer's search read it.
+:func:`printed_alike` and :func:`item_counts` decide which products share a mixed sheet and what the label
+counts (the API route only claims jobs and stores files).
 
 Which jobs go on a sheet, and that none goes on two, is the job store's business (``claim_for_sheet``).
 """
@@ -23,7 +25,7 @@ Which jobs go on a sheet, and that none goes on two, is the job store's business
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,7 @@ from pikepdf import Array, Dictionary, Name
 
 from ..model.qr import QrCode, dark_runs, qr_code
 from ..model.units import mm_to_pt
+from .sheet_label import FONT_RESOURCE, label_font, label_ops, pdf_string, text_ops
 
 MARK_ZONE_MM = 5.0  # around each item's bleed box: crop marks start 1 mm outside the bleed, 3.5 mm long
 MARK_OFFSET_MM = 1.0
@@ -137,32 +140,80 @@ def plan_sheet(
     return SheetPlan(width, height, cols * rows, tuple(items), round(used, 4))
 
 
+def _shelves(
+    width: float, height: float, items: Sequence[tuple[str, float, float, float]], margin: float, gap: float,
+    prefer: str,
+) -> list[Placement]:
+    """Shelf packing in print-queue order. ``prefer``: each item's first orientation — ``upright`` (as
+    designed), ``flat`` (wider than tall) or ``tall`` — the other one tried when the first does not fit;
+    ``never``: as designed only."""
+    placed: list[Placement] = []
+    x, y, row_h = margin, margin, 0.0
+    right, bottom = width - margin, height - margin
+    for job_id, tw, th, bleed in items:
+        qr = qr_size_mm(job_id)
+        turn_first = (prefer == "flat" and th > tw) or (prefer == "tall" and tw > th)
+        turns = [turn_first, not turn_first] if tw != th and prefer != "never" else [False]
+
+        cells = {}  # orientation -> (trim w, trim h, cell w, cell h)
+        for t in turns:
+            w, h = (th, tw) if t else (tw, th)
+            cells[t] = (w, h, max(w + 2 * bleed + 2 * MARK_ZONE_MM, qr), h + 2 * bleed + 2 * MARK_ZONE_MM + qr)
+        turned = next((t for t in turns if x + cells[t][2] <= right + 1e-9 and y + cells[t][3] <= bottom + 1e-9), None)
+        if turned is None and x > margin:  # a new row
+            ny = y + row_h + gap
+            turned = next((t for t in turns if margin + cells[t][2] <= right + 1e-9
+                           and ny + cells[t][3] <= bottom + 1e-9), None)  # fmt: skip
+            if turned is not None:
+                x, y, row_h = margin, ny, 0.0
+        if turned is None:
+            continue  # does not fit here: it waits for the next sheet
+        w, h, cw, ch = cells[turned]
+        bw, bh = w + 2 * bleed, h + 2 * bleed
+        bx, by = x + (cw - bw) / 2, y + MARK_ZONE_MM
+        placed.append(Placement(job_id, trim=(bx + bleed, by + bleed, w, h), bleed=(bx, by, bw, bh),
+                                qr=(x + (cw - qr) / 2, by + bh + MARK_ZONE_MM, qr), rotated=turned))  # fmt: skip
+        x, row_h = x + cw + gap, max(row_h, ch)
+    return placed
+
+
 def plan_mixed_sheet(
     width: float,
     height: float,
     items: Sequence[tuple[str, float, float, float]],
     margin: float,
     gap: float,
+    *,
+    rotate: bool = True,
 ) -> SheetPlan:
     """``items``: (job id, trim width, trim height, bleed) in mm, in print-queue order; each gets a cell of its
-    own size (bleed box, crop-mark zone, QR code under it), packed in rows."""
-    placed: list[Placement] = []
-    x, y, row_h = margin, margin, 0.0
-    right, bottom = width - margin, height - margin
-    for job_id, tw, th, bleed in items:
-        qr = qr_size_mm(job_id)
-        bw, bh = tw + 2 * bleed, th + 2 * bleed
-        cw, ch = max(bw + 2 * MARK_ZONE_MM, qr), bh + 2 * MARK_ZONE_MM + qr
-        if x + cw > right + 1e-9 and x > margin:  # next row
-            x, y, row_h = margin, y + row_h + gap, 0.0
-        if x + cw > right + 1e-9 or y + ch > bottom + 1e-9:
-            continue  # does not fit here: it waits for the next sheet
-        bx, by = x + (cw - bw) / 2, y + MARK_ZONE_MM
-        placed.append(Placement(job_id, trim=(bx + bleed, by + bleed, tw, th), bleed=(bx, by, bw, bh),
-                                qr=(x + (cw - qr) / 2, by + bh + MARK_ZONE_MM, qr)))  # fmt: skip
-        x, row_h = x + cw + gap, max(row_h, ch)
-    used = sum(p.trim[2] * p.trim[3] for p in placed) / (width * height) if width * height else 0.0
+    own size (bleed box, crop-mark zone, QR code under it), packed in rows. With ``rotate``, three packings
+    are tried — items as designed, laid flat, stood up (each item turned 90° when its preferred orientation
+    does not fit where it would go and the other does) — and the one placing the most items is kept (then the
+    most trim area; ties: as designed)."""
+    prefs = ("upright", "flat", "tall") if rotate else ("never",)
+    plans = [_shelves(width, height, items, margin, gap, p) for p in prefs]
+
+    def area(ps: list[Placement]) -> float:
+        return sum(p.trim[2] * p.trim[3] for p in ps)
+
+    placed = max(plans, key=lambda ps: (len(ps), round(area(ps), 6)))  # first of equals: as designed
+    used = area(placed) / (width * height) if width * height else 0.0
     return SheetPlan(width, height, len(placed), tuple(placed), round(used, 4))
+
+
+def printed_alike(templates: Any, template: Any) -> dict[str, Any]:
+    """Products that may share a mixed sheet with ``template``: the same output spec (profile, colour,
+    mirror, underbase) and bleed. ``templates``: the engine's template catalog (id -> template)."""
+    return {t.id: t for t in templates.values() if t.output == template.output and t.bleed_mm == template.bleed_mm}
+
+
+def item_counts(plan: SheetPlan, template_of: Mapping[str, str]) -> dict[str, int]:
+    """Items per product on the sheet, in sheet order (the label's and the manifest's counts)."""
+    counts: dict[str, int] = {}
+    for p in plan.items:
+        counts[template_of[p.job_id]] = counts.get(template_of[p.job_id], 0) + 1
+    return counts
 
 
 def _n(v: float) -> str:
@@ -186,69 +237,20 @@ def _qr_ops(text: str, x: float, y_top: float, page_h: float) -> list[str]:
     return ops
 
 
-LABEL_PT = 6.0
-
-
-def _label_ops(text: str, font_path: Path, width: float, height: float, margin: float) -> list[str]:
-    """``text`` as filled glyph outlines, left-aligned in the bottom margin (shrunk to fit the width)."""
-    base = mm_to_pt(max(1.0, margin * 0.4))  # baseline above the sheet's bottom edge
-    return _text_ops(text, font_path, mm_to_pt(margin), base, mm_to_pt(width - 2 * margin), LABEL_PT)
-
-
 ITEM_LABEL_PT = 5.0
 
 
-def _item_label_ops(item: Placement, font_path: Path, page_h: float) -> list[str]:
-    """A multi-part item's label (``keychain 2/2 back``) right of its QR code, in the cell's slug."""
+def _item_label_ops(item: Placement, widths: list[float], page_h: float) -> list[str]:
+    """A multi-part item's label (``keychain 2/2 back``) right of its QR code, in the cell's slug: real text
+    in the sheet's label font, also marked with its ``/ActualText``."""
     qx, qy, qs = item.qr
     x = qx + qs + 1.0
     room = item.bleed[0] + item.bleed[2] + MARK_ZONE_MM - x
     if item.label is None or room <= 2:
         return []
     base = mm_to_pt(page_h - qy - qs / 2) - ITEM_LABEL_PT / 3  # about the QR code's middle
-    return _text_ops(item.label, font_path, mm_to_pt(x), base, mm_to_pt(room), ITEM_LABEL_PT)
-
-
-def _text_ops(text: str, font_path: Path, x0: float, base: float, room: float, max_pt: float) -> list[str]:
-    """``text`` as filled glyph outlines in 100 % K from ``x0`` on the baseline ``base`` (pt), at ``max_pt`` or
-    smaller to fit ``room`` pt, wrapped in ``/ActualText`` so text extraction reads it."""
-    from fontTools.pens.basePen import BasePen
-    from fontTools.ttLib import TTFont
-
-    font = TTFont(str(font_path), lazy=True)
-    glyphs, cmap, upem = font.getGlyphSet(), font.getBestCmap(), font["head"].unitsPerEm
-    names = [cmap.get(ord(ch), ".notdef") for ch in text]
-    advance = sum(glyphs[n].width for n in names) or 1
-    size = min(max_pt, room * upem / advance)
-    scale = size / upem
-    out: list[str] = []
-
-    class Pen(BasePen):
-        def __init__(self, dx: float) -> None:
-            super().__init__(glyphs)
-            self.dx = dx
-
-        def _pt(self, p: tuple[float, float]) -> str:
-            return f"{_n(self.dx + p[0] * scale)} {_n(base + p[1] * scale)}"
-
-        def _moveTo(self, p: tuple[float, float]) -> None:
-            out.append(f"{self._pt(p)} m")
-
-        def _lineTo(self, p: tuple[float, float]) -> None:
-            out.append(f"{self._pt(p)} l")
-
-        def _curveToOne(self, p1: tuple[float, float], p2: tuple[float, float], p3: tuple[float, float]) -> None:
-            out.append(f"{self._pt(p1)} {self._pt(p2)} {self._pt(p3)} c")
-
-        def _closePath(self) -> None:
-            out.append("h")
-
-    x = x0
-    for n in names:
-        glyphs[n].draw(Pen(x))
-        x += glyphs[n].width * scale
-    safe = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-    return [f"/Span <</ActualText ({safe})>> BDC q 0 0 0 1 k", *out, "f Q EMC"] if out else []
+    ops = text_ops(item.label, widths, mm_to_pt(x), base, mm_to_pt(room), ITEM_LABEL_PT)
+    return [f"/Span <</ActualText ({pdf_string(item.label)})>> BDC", *ops, "EMC"]
 
 
 def _mark_ops(trim: tuple[float, float, float, float], bleed: float, page_h: float) -> list[str]:
@@ -311,13 +313,15 @@ def build_sheet(
             ops.append(f"q 1 0 0 1 {_n(dx)} {_n(dy)} cm {name} Do Q")
         qx, qy, _ = item.qr
         ops += _qr_ops(item.job_id, qx, qy, H)
-        if item.label is not None and label is not None:
-            ops += _item_label_ops(item, label[1], H)
-    if label is not None:  # (text, font file, margin mm)
-        ops += _label_ops(label[0], label[1], W, H, label[2])
-    page.obj.Resources = Dictionary(
-        XObject=xobjects, ColorSpace=Dictionary(CSAll=_registration(sheet))
-    )
+    resources = Dictionary(XObject=xobjects, ColorSpace=Dictionary(CSAll=_registration(sheet)))
+    if label is not None:  # (text, font file, margin mm): real text in an embedded subset font
+        texts = [label[0], *(item.label for item in plan.items if item.label is not None)]
+        font, widths = label_font(sheet, label[1], "".join(texts))
+        resources.Font = Dictionary({FONT_RESOURCE: font})
+        for item in plan.items:
+            ops += _item_label_ops(item, widths, H)
+        ops += label_ops(label[0], widths, W, label[2])
+    page.obj.Resources = resources
     page.obj.Contents = sheet.make_stream("\n".join(ops).encode())
     ocgs = list(layers.values())
     if ocgs:
