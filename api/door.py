@@ -142,7 +142,8 @@ def admit(
     settings = state.services.settings
     engine = state.services.for_storefront(key.name).engine  # with the storefront's uploaded fonts, if any
     report = review_report(checked, engine).to_dict()  # every surface of a multi-surface design
-    v = verdict(report, [(a.code, a.reason) for a in body.accept], settings.hold_codes)
+    holds = key.hold_codes if key.hold_codes is not None else settings.hold_codes  # the storefront's own, if set
+    v = verdict(report, [(a.code, a.reason) for a in body.accept], holds)
     if v.refused:
         raise ApiError(
             422,

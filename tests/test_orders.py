@@ -352,3 +352,36 @@ def test_qc_failed_with_a_rerender_renders_again_then_queues_the_reprint(client:
     assert qc["data"] == {"reason": "colour_off", "files": "rerender", "reprint": 1}
     assert _report(client, jid, "printed", files="same").status_code == 422
     assert _report(client, jid, "accepted").status_code == 200
+
+
+def test_hold_codes_are_per_storefront(tmp_path: Any, engine: Any) -> None:
+    """The deployment's hold_codes are every storefront's default; a storefront key's own "hold_codes" replace
+    them for that shop only (one shop reviews fine print by hand, another prints it, a third holds spelling)."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    keys = [
+        {"name": "shop-default", "key": "shop-default-key-0123456789", "scopes": ["storefront"]},
+        {"name": "shop-prints", "key": "shop-prints-key-0123456789", "scopes": ["storefront"], "hold_codes": []},
+        {"name": "shop-spells", "key": "shop-spells-key-0123456789", "scopes": ["storefront"],
+         "hold_codes": ["text.spelling"]},
+    ]  # fmt: skip
+    settings = ServiceSettings(storage_root=tmp_path, redis_url=None, api_keys=json.dumps(keys), hold_codes=(HELD,))
+    d = coaster("tiny print")
+    d["layers"][1]["size"] = 4  # warning text.too_small
+    with TestClient(create_app(settings, engine=engine)) as c:
+        states = {}
+        for k in keys:
+            r = c.post("/v1/jobs", json={"design": d}, headers={"X-API-Key": str(k["key"])})
+            assert r.status_code == 202, r.text
+            states[k["name"]] = (r.json()["state"], c.get(f"/v1/jobs/{r.json()['job_id']}",
+                                                          headers={"X-API-Key": str(k["key"])}).json())  # fmt: skip
+    assert states["shop-default"][0] == "held" and states["shop-default"][1]["preflight"]["held_for"] == [HELD]
+    assert states["shop-prints"][0] == "queued" and states["shop-spells"][0] == "queued"
+    with pytest.raises(ValueError, match="'shop-x': hold_codes must be a list of preflight codes"):
+        ServiceSettings(storage_root=tmp_path, redis_url=None, api_keys=json.dumps(
+            [{"name": "shop-x", "key": "shop-x-key-0123456789", "scopes": ["storefront"], "hold_codes": "text"}]))
+    with pytest.raises(ValueError, match="hold_codes are for storefront keys"):
+        ServiceSettings(storage_root=tmp_path, redis_url=None, api_keys=json.dumps(
+            [{"name": "unit", "key": "unit-key-0123456789xx", "scopes": ["print-unit"], "hold_codes": []}]))

@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SCOPES = ("storefront", "print-unit")
 UNIT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+HOLD_CODE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")  # a preflight finding code, e.g. text.spelling
 
 
 @dataclass(frozen=True)
@@ -29,11 +30,14 @@ class ApiKey:
     key: str
     scopes: frozenset[str]
     print_unit: str | None = None  # a print-unit key bound to one unit sees and changes only that unit's jobs
+    hold_codes: tuple[str, ...] | None = None  # a storefront's own held preflight codes (None: the deployment's)
 
 
 def parse_api_keys(raw: str) -> tuple[ApiKey, ...]:
     """``'storefront:KEY1,print-unit:KEY2'`` or JSON ``[{"name": .., "key": .., "scopes": [..]}]`` (a print-unit
-    key may add ``"print_unit": "<unit id>"``: it then sees and reports only that unit's jobs).
+    key may add ``"print_unit": "<unit id>"``: it then sees and reports only that unit's jobs; a storefront key
+    may add ``"hold_codes": [...]``: the preflight codes that hold that storefront's jobs for review, instead
+    of the deployment's ``hold_codes``).
 
     In the short form the scope doubles as the name (``storefront#2`` style names are not needed: several
     keys may share a scope).
@@ -48,7 +52,15 @@ def parse_api_keys(raw: str) -> tuple[ApiKey, ...]:
             unit = item.get("print_unit")
             if unit is not None and (not isinstance(unit, str) or not UNIT_ID.match(unit)):
                 raise ValueError(f"API key {item.get('name', n)!r}: print_unit must be a print unit id")
-            keys.append(ApiKey(str(item.get("name", f"key{n}")), str(item["key"]), scopes, unit))
+            holds = item.get("hold_codes")
+            if holds is not None and (
+                not isinstance(holds, list) or not all(isinstance(c, str) and HOLD_CODE.match(c) for c in holds)
+            ):
+                raise ValueError(f"API key {item.get('name', n)!r}: hold_codes must be a list of preflight codes")
+            if holds is not None and "storefront" not in scopes:
+                raise ValueError(f"API key {item.get('name', n)!r}: hold_codes are for storefront keys")
+            keys.append(ApiKey(str(item.get("name", f"key{n}")), str(item["key"]), scopes, unit,
+                               tuple(holds) if holds is not None else None))  # fmt: skip
     else:
         for n, part in enumerate(p.strip() for p in raw.split(",") if p.strip()):
             scope, sep, key = part.partition(":")
@@ -231,7 +243,8 @@ class ServiceSettings(BaseSettings):
         (),
         description=(
             "Preflight codes (usually warnings, e.g. [\"text.spelling\"]) that hold a job for manual review"
-            " (state 'held': POST /v1/jobs/{id}/approve or /reject) unless the request accepts them."
+            " (state 'held': POST /v1/jobs/{id}/approve or /reject) unless the request accepts them. The default of"
+            " every storefront; a storefront key's own \"hold_codes\" (JSON api_keys) replaces it for that shop."
         ),
     )
     require_approval: bool = Field(
