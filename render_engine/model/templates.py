@@ -275,10 +275,10 @@ def cover_template(
         template = template.surface_template(COVER)
     regions = {n: Region(x=r.x, y=r.y, width_mm=r.w, height_mm=r.h, description=f"cover panel {n}")
                for n, r in g.panels.items()}  # fmt: skip
-    # the spine edges and hinges, drawn in the print PDF as the Fold spot colour (finishing_lines); the turn-in
-    # lines are the board edges the wrap folds round, not lines on the sheet; checks/book.py keeps text clear
+    # the spine edges, hinges and a case's turn-ins (the board edges the wrap folds round), drawn in the print PDF
+    # as the Fold spot colour (finishing_lines); checks/book.py keeps text clear of them
     folds = [Fold(axis="vertical" if f.axis == "x" else "horizontal", at_mm=f.pos, kind="fold", clear_mm=0,
-                  label=f.name) for f in g.folds if f.kind in ("fold", "hinge")]  # fmt: skip
+                  label=f.name) for f in g.folds]  # fmt: skip
     return template.model_copy(
         update={
             "name": f"{template.name}: cover, {pages} pages",
