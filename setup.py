@@ -17,7 +17,7 @@ setup(
     ],
     package_dir={f"render_engine.data.{name}": name for name in DATA_DIRS},
     package_data={
-        "render_engine": ["py.typed"],
+        "render_engine": ["py.typed", "locale/*/LC_MESSAGES/*.mo"],  # preflight messages (checks/messages.py)
         "api": ["demo/*.html", "demo/*.js", "demo/*.css"],  # the /demo page (api/routes/demo.py)
         **{f"render_engine.data.{name}": ["**/*"] for name in DATA_DIRS},
     },

@@ -254,6 +254,7 @@ class PreflightOut(BaseModel):
 
     model_config = ConfigDict(extra="allow")
     version: int
+    lang: str | None = Field(None, description="Language of the messages when not English (hi, zh-Hans).")
     template: str
     ok: bool
     counts: dict[str, int]

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from render_engine import __version__
+from render_engine.checks.messages import negotiate as negotiate_language
 from render_engine.farm.dispatch import body_hash
 from render_engine.farm.orders import text_echo_hash
 from render_engine.pipeline import StepTimer
@@ -208,9 +209,15 @@ def run_preflight(
     state: State,
     key: Storefront,
     proof: Annotated[bool, Query(description="Also render the numbered proof image (JSON gets its URL)")] = False,
+    accept_language: Annotated[
+        str | None,
+        Header(description="Language of the findings' messages: en (default), hi, zh-Hans (zh, zh-CN); codes, "
+               "fields and details stay English. The answer's Content-Language says which was used."),
+    ] = None,
 ) -> JSONResponse:
     """Design -> preflight report (findings with severities, safe/trim/bleed boxes, echoed text lines); with
-    ``?proof=true`` also the proof image the job worker stores as ``proof.png``, as a cache URL."""
+    ``?proof=true`` also the proof image the job worker stores as ``proof.png``, as a cache URL. Messages in
+    the language ``Accept-Language`` asks for (render_engine/checks/messages.py)."""
     try:
         from render_engine.checks.proof import write_proof
         from render_engine.checks.surfaces import write_proof_sheet
@@ -218,11 +225,13 @@ def run_preflight(
         raise ApiError(501, "not_implemented", "preflight is not available in this build") from None
 
     engine = state.services.for_storefront(key.name).engine  # with the storefront's uploaded fonts, if any
+    lang = negotiate_language(accept_language)
+    lang_header = {"Content-Language": lang, "Vary": "Accept-Language"}
 
     def report_of(checked: CheckedDesign, timer: StepTimer) -> tuple[Any, dict[str, Any]]:
         with timer.step("preflight"):
             report = review_report(checked, engine)
-        out = report.to_dict()
+        out = report.to_dict(lang)
         out["text_hash"] = text_echo_hash(out["texts"])
         if checked.source is not None:
             out["source"] = checked.source.to_dict()
@@ -236,10 +245,10 @@ def run_preflight(
             state.metrics.observe_steps("preflight", timer.seconds)
             return out
 
-        return JSONResponse(state.gate.run(build))
+        return JSONResponse(state.gate.run(build), headers=lang_header)
 
     fonts = state.services.fonts_fingerprint(key.name)
-    proof_key = {"proof": body.dump(), "engine": __version__}
+    proof_key = {"proof": body.dump(), "engine": __version__, **({"lang": lang} if lang != "en" else {})}
     cache_key = body_hash({**proof_key, "fonts": fonts} if fonts else proof_key)
 
     def build_proof() -> Entry:
@@ -263,4 +272,5 @@ def run_preflight(
         return entry
 
     entry = state.cache.get(cache_key, "png") or state.gate.run(build_proof)
-    return JSONResponse({**entry.meta["report"], "proof": _image_ref(entry).model_dump(mode="json")})
+    return JSONResponse({**entry.meta["report"], "proof": _image_ref(entry).model_dump(mode="json")},
+                        headers=lang_header)

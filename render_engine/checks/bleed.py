@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..layout.plan import ImageItem
+from .messages import Msg, joined
 from .regions import intersection, item_bounds
 from .report import CheckContext, Finding, Severity, rounded
 from .thresholds import (
@@ -42,13 +43,13 @@ def check_bleed(ctx: CheckContext) -> list[Finding]:
             continue
         worst = max(missing.values())
         severity: Severity = "blocker" if worst >= t.bleed_mm - GEOM_TOL_MM else "warning"
-        names = ", ".join(missing)
         out.append(
             Finding(
                 "bleed.missing",
                 severity,
-                f"This image ends at the edge of the product ({names}) instead of running past it, so a thin "
-                "white line may show after cutting. Stretch it past the edge.",
+                Msg("This image ends at the edge of the product ({edges}) instead of running past it, so a thin "
+                    "white line may show after cutting. Stretch it past the edge.",
+                    edges=joined(", ", list(missing))),
                 f"image extent {r.x:.2f},{r.y:.2f} {r.w:.2f}x{r.h:.2f} mm stops short of the bleed box by "
                 + ", ".join(f"{s} {m:.2f} mm" for s, m in missing.items())
                 + f" (bleed {t.bleed_mm:g} mm); auto-fix: extend by mirroring the edge",

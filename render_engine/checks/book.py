@@ -20,6 +20,7 @@ from ..layout.plan import TextItem
 from ..model.geometry import Rect
 from ..model.templates import Region
 from .faces import face_rects
+from .messages import Msg
 from .regions import intersection, printed_images
 from .report import CheckContext, Finding, rounded
 from .thresholds import GEOM_TOL_MM
@@ -76,8 +77,8 @@ def _cover(ctx: CheckContext, rects: dict[str, Rect]) -> list[Finding]:
                 Finding(
                     "book.text_on_fold",
                     "warning",
-                    "This text sits where the cover folds or wraps around the board; part of it will be bent or "
-                    "hidden. Move it onto the front, back or spine.",
+                    Msg("This text sits where the cover folds or wraps around the board; part of it will be bent or "
+                    "hidden. Move it onto the front, back or spine."),
                     f"text bounds {b.x:.1f},{b.y:.1f} {b.w:.1f}x{b.h:.1f} mm: {where}",
                     it.layer,
                     b,
@@ -94,7 +95,7 @@ def _cover(ctx: CheckContext, rects: dict[str, Rect]) -> list[Finding]:
                     Finding(
                         "book.face_on_fold",
                         "warning",
-                        "A face in this photo sits on the spine or where the cover bends. Move the photo.",
+                        Msg("A face in this photo sits on the spine or where the cover bends. Move the photo."),
                         f"detected face {face.x:.1f},{face.y:.1f} {face.w:.1f}x{face.h:.1f} mm: {where}",
                         img.layer,
                         face,
@@ -110,7 +111,8 @@ def _spine_text(it: TextItem, b: Rect, spine: Rect, min_mm: float, margin: float
             Finding(
                 "book.spine_too_narrow",
                 "blocker",
-                f"The spine is only {spine.w:.1f} mm wide: too narrow for text. Remove the spine text or add pages.",
+                Msg("The spine is only {width:.1f} mm wide: too narrow for text. Remove the spine text or add pages.",
+                    width=spine.w),
                 f"spine {spine.w:.2f} mm < {min_mm:g} mm, the narrowest spine this product prints text on",
                 it.layer,
                 b,
@@ -126,7 +128,7 @@ def _spine_text(it: TextItem, b: Rect, spine: Rect, min_mm: float, margin: float
         Finding(
             "book.spine_text_overflow",
             "warning",
-            "The spine text is wider than the spine and will wrap onto the front or back cover. Make it smaller.",
+            Msg("The spine text is wider than the spine and will wrap onto the front or back cover. Make it smaller."),
             f"text {b.w:.2f} mm across, {b.x:.1f}..{b.x1:.1f} mm; the spine is {spine.w:.2f} mm "
             f"({spine.x:.1f}..{spine.x1:.1f}) with {margin:g} mm kept clear at each edge",
             it.layer,
@@ -146,8 +148,8 @@ def _gutter(ctx: CheckContext, gutter: Rect) -> list[Finding]:
                 Finding(
                     "book.text_in_gutter",
                     "warning",
-                    "This text runs into the gutter, where the pages are bound; it will be hard to read. Move it "
-                    "away from the binding edge.",
+                    Msg("This text runs into the gutter, where the pages are bound; it will be hard to read. Move it "
+                    "away from the binding edge."),
                     f"text bounds {b.x:.1f},{b.y:.1f} {b.w:.1f}x{b.h:.1f} mm reach the {gutter.w:g} mm gutter",
                     it.layer,
                     b,
@@ -160,7 +162,7 @@ def _gutter(ctx: CheckContext, gutter: Rect) -> list[Finding]:
                     Finding(
                         "book.face_in_gutter",
                         "warning",
-                        "A face in this photo sits in the gutter, where the pages are bound. Move the photo.",
+                        Msg("A face in this photo sits in the gutter, where the pages are bound. Move the photo."),
                         f"detected face {face.x:.1f},{face.y:.1f} {face.w:.1f}x{face.h:.1f} mm reaches the "
                         f"{gutter.w:g} mm gutter",
                         img.layer,

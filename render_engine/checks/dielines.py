@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from ..layout.plan import TextItem
 from ..model.dielines import BENDING_KINDS
 from ..model.geometry import Path, Rect
+from .messages import Msg
 from .regions import ink_points, inside
 from .report import CheckContext, Finding, rounded
 
@@ -114,8 +115,8 @@ def check_dielines(ctx: CheckContext) -> list[Finding]:
                     Finding(
                         "layout.text_on_fold",
                         "warning",
-                        f"This text sits on a {dl.kind} line of the product, where the paper bends: move it "
-                        f"at least {FOLD_CLEARANCE_MM:g} mm away.",
+                        Msg("This text sits on a {kind} line of the product, where the paper bends: move it "
+                            "at least {clear:g} mm away.", kind=Msg(dl.kind), clear=FOLD_CLEARANCE_MM),
                         f"{int(close.sum())} of {len(pts)} ink samples lie within {reach:.2f} mm of the "
                         f"{dl.kind} line ({dl.description or dl.spot})"
                         + ("; the line crosses the letters" if crossed else f"; nearest {nearest:.2f} mm"),

@@ -13,6 +13,7 @@ from __future__ import annotations
 from ..layout.plan import TextItem
 from ..layout.shaping import wants_emoji
 from ..model.design import TextLayer
+from .messages import Msg
 from .report import CheckContext, Finding
 
 
@@ -54,7 +55,7 @@ def check_emoji(ctx: CheckContext) -> list[Finding]:
             Finding(
                 "text.emoji_not_printable",
                 "blocker",
-                f"This product cannot print emoji ({shown}). Remove them or choose another product.",
+                Msg("This product cannot print emoji ({emoji}). Remove them or choose another product.", emoji=shown),
                 f"layers[{it.layer}].text: {len(found)} emoji ("
                 + ", ".join(" ".join(f"U+{ord(c):04X}" for c in e) for e in found)
                 + f"); template '{layout.template.id}' has text.emoji = forbidden",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..layout.plan import ImageItem
 from ..model.geometry import Rect
+from .messages import Msg
 from .regions import intersection, printed_images
 from .report import CheckContext, Finding, rounded
 from .thresholds import (
@@ -45,7 +46,7 @@ def check_faces(ctx: CheckContext) -> list[Finding]:
                 Finding(
                     "safe.face_outside",
                     "warning",
-                    "A face in this photo is close to the edge and may be cut off. Move or zoom the photo.",
+                    Msg("A face in this photo is close to the edge and may be cut off. Move or zoom the photo."),
                     f"detected face {face.x:.1f},{face.y:.1f} {face.w:.1f}x{face.h:.1f} mm extends {past:.2f} mm "
                     "outside the safe area",
                     it.layer,

@@ -12,6 +12,7 @@ from ..layout.plan import TextItem
 from ..model.geometry import Rect
 from ..model.surfaces import Fold
 from .faces import face_rects
+from .messages import Msg
 from .regions import intersection, printed_images
 from .report import CheckContext, Finding, rounded
 
@@ -50,7 +51,8 @@ def check_folds(ctx: CheckContext) -> list[Finding]:
                 Finding(
                     "layout.text_on_fold",
                     "warning",
-                    f"This text sits on the {fold.kind} and will bend or disappear into it. Move it to one side.",
+                    Msg("This text sits on the {fold} and will bend or disappear into it. Move it to one side.",
+                        fold=Msg(fold.kind)),
                     f"text bounds come within {dist:.1f} mm of the {where} (keep {fold.clear_mm:g} mm clear)",
                     it.layer,
                     hit,
@@ -69,7 +71,8 @@ def check_folds(ctx: CheckContext) -> list[Finding]:
                     Finding(
                         "layout.face_on_fold",
                         "warning",
-                        f"A face in this photo sits on the {fold.kind}. Move the photo so the face is on one side.",
+                        Msg("A face in this photo sits on the {fold}. Move the photo so the face is on one side.",
+                            fold=Msg(fold.kind)),
                         f"detected face {face.x:.1f},{face.y:.1f} {face.w:.1f}x{face.h:.1f} mm meets the {where}",
                         img.layer,
                         hit,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..layout.plan import ImageItem
 from ..model.errors import RenderError, asset_errors
+from .messages import Msg
 from .regions import printed_images
 from .report import CheckContext, Finding, rounded
 
@@ -23,7 +24,7 @@ def check_images(ctx: CheckContext) -> list[Finding]:
                 Finding(
                     "image.converted",
                     "info",
-                    "This photo was converted for printing; colours may look slightly different.",
+                    Msg("This photo was converted for printing; colours may look slightly different."),
                     f"{kind} {it.info.format.upper()} normalised to 8-bit sRGB before placement",
                     it.layer,
                     bounds,
@@ -38,7 +39,7 @@ def check_images(ctx: CheckContext) -> list[Finding]:
                     Finding(
                         "image.semi_transparent_dtg",
                         "warning",
-                        "See-through parts of this image print as a coarse dot pattern on fabric.",
+                        Msg("See-through parts of this image print as a coarse dot pattern on fabric."),
                         f"{share:.0%} of the placed image is partly transparent (layer opacity {it.opacity:g}); "
                         "DTG prints partial alpha as a halftone",
                         it.layer,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..model.errors import RenderError
+from .messages import Msg
 from .regions import printed_images
 from .report import CheckContext, Finding, Severity, rounded
 from .thresholds import (  # the pixel statistics (.color: numpy, OpenCV) load only when colour is checked
@@ -29,7 +30,7 @@ def check_color(ctx: CheckContext) -> list[Finding]:
                 Finding(
                     "image.decode_failed",
                     "blocker",
-                    "This photo could not be read. Please upload it again.",
+                    Msg("This photo could not be read. Please upload it again."),
                     f"{exc.code}: {exc.message}",
                     it.layer,
                     bounds,
@@ -42,7 +43,7 @@ def check_color(ctx: CheckContext) -> list[Finding]:
                 Finding(
                     "color.total_ink",
                     "warning",
-                    "Some dark areas of this photo use more ink than the press allows; they will be adjusted.",
+                    Msg("Some dark areas of this photo use more ink than the press allows; they will be adjusted."),
                     f"max total area coverage {stats.max_tac:.0f}% through {prof.id} (perceptual), limit {limit:g}%",
                     it.layer,
                     bounds,
@@ -58,7 +59,7 @@ def check_color(ctx: CheckContext) -> list[Finding]:
                 Finding(
                     "color.out_of_gamut",
                     sev,
-                    "Some bright colours in this photo cannot be printed exactly and will look a little duller.",
+                    Msg("Some bright colours in this photo cannot be printed exactly and will look a little duller."),
                     f"{share:.1%} of pixels change by ΔE2000 > {GAMUT_DE:g} in the sRGB → {prof.id} → sRGB "
                     f"round trip (max ΔE2000 {stats.max_de:.1f})",
                     it.layer,

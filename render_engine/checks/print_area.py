@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from ..layout.plan import ShapeItem, SvgItem
 from ..model.geometry import Path, Rect
+from .messages import Msg
 from .regions import flatten, inside, item_bounds, share_warning
 from .report import CheckContext, Finding
 
@@ -47,7 +48,7 @@ def check_print_area(ctx: CheckContext) -> list[Finding]:
         out.append(
             share_warning(
                 "template.outside_print_area",
-                "Part of this element lies outside the printable area of the product and will not print.",
+                Msg("Part of this element lies outside the printable area of the product and will not print."),
                 f"of its samples fall outside the {'print-area outline' if t.print_area else 'bleed box'} of {t.id}",
                 it.layer,
                 pts,

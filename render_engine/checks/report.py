@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..model.geometry import Rect
+from .messages import Msg, translate
 
 if TYPE_CHECKING:
     from ..engine import Engine
@@ -56,11 +57,12 @@ class Finding:
     part: str | None = None
     page: int | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, lang: str = "en") -> dict[str, Any]:
+        """JSON of the finding; ``message`` in ``lang`` (:data:`~.messages.LANGUAGES`), the rest as it is."""
         return {
             "code": self.code,
             "severity": self.severity,
-            "message": self.message,
+            "message": translate(self.message, lang),
             "detail": self.detail,
             "layer": self.layer,
             "region": rect_dict(self.region),
@@ -137,16 +139,18 @@ class PreflightReport:
     def codes(self) -> list[str]:
         return [f.code for f in self.findings]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, lang: str = "en") -> dict[str, Any]:
+        """JSON of the report; finding messages in ``lang`` (named by ``lang`` when not English)."""
         return {
             "version": 1,
+            **({"lang": lang} if lang != "en" else {}),
             "template": self.template,
             "ok": self.ok,
             "counts": self.counts,
             "trim": rect_dict(self.trim),
             "bleed": rect_dict(self.bleed),
             "safe": rect_dict(self.safe),
-            "findings": [dict(f.to_dict(), id=n) for n, f in enumerate(self.findings, 1)],
+            "findings": [dict(f.to_dict(lang), id=n) for n, f in enumerate(self.findings, 1)],
             "texts": [t.to_dict() for t in self.texts],
             **({"surfaces": [x.to_dict() for x in self.surfaces]} if self.surfaces else {}),
         }
@@ -162,8 +166,8 @@ def rounded(v: float, nd: int = 1) -> float:
     return round(float(v), nd)
 
 
-def summary_lines(report: PreflightReport) -> Iterable[str]:
-    """A human summary: one line per finding, then the texts to confirm."""
+def summary_lines(report: PreflightReport, lang: str = "en") -> Iterable[str]:
+    """A human summary: one line per finding (its message in ``lang``), then the texts to confirm."""
     c = report.counts
     yield (
         f"preflight {report.template}: {'OK' if report.ok else 'BLOCKED'} — "
@@ -172,7 +176,7 @@ def summary_lines(report: PreflightReport) -> Iterable[str]:
     for n, f in enumerate(report.findings, 1):
         layer = f.where
         meas = f" [{f.measured} vs {f.required}{(' ' + f.unit) if f.unit else ''}]" if f.measured is not None else ""
-        yield f"  {n:>2}. {f.severity.upper():7} {f.code:28} {layer:9} {f.message}{meas}"
+        yield f"  {n:>2}. {f.severity.upper():7} {f.code:28} {layer:9} {translate(f.message, lang)}{meas}"
     for t in report.texts:
         # the exact text (repr shows its spaces and line breaks), and any spacing a reader cannot see
         on = f"{t.surface} " if t.surface is not None else ""
@@ -186,7 +190,7 @@ def with_approximations(report: PreflightReport, approximations: Sequence[tuple[
         Finding(
             "fabric.approximated",
             "warning",
-            "drawn approximately: the engine cannot draw this Fabric property yet",
+            Msg("drawn approximately: the engine cannot draw this Fabric property yet"),
             f"{f}: {message}",
             extra={"field": f},
         )

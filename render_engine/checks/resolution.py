@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from ..model.units import MM_PER_INCH
+from .messages import Msg
 from .regions import printed_images
 from .report import CheckContext, Finding, rounded
 from .thresholds import (
@@ -39,8 +40,9 @@ def check_resolution(ctx: CheckContext) -> list[Finding]:
                 Finding(
                     "image.resolution_too_low",
                     "blocker",
-                    "This photo's resolution is too low for its size and will print blurry. Use a larger "
-                    f"photo or place it smaller (at most {max_w / 10:.1f} x {max_h / 10:.1f} cm for sharp print).",
+                    Msg("This photo's resolution is too low for its size and will print blurry. Use a larger "
+                        "photo or place it smaller (at most {w:.1f} x {h:.1f} cm for sharp print).",
+                        w=max_w / 10, h=max_h / 10),
                     f"{where}; template minimum {dpi.minimum} DPI",
                     it.layer,
                     bounds,
@@ -55,8 +57,8 @@ def check_resolution(ctx: CheckContext) -> list[Finding]:
                 Finding(
                     "image.resolution_low",
                     "warning",
-                    "This photo may print slightly soft at this size. A larger photo, or placing it smaller "
-                    f"(at most {max_w / 10:.1f} x {max_h / 10:.1f} cm), gives the sharpest print.",
+                    Msg("This photo may print slightly soft at this size. A larger photo, or placing it smaller "
+                        "(at most {w:.1f} x {h:.1f} cm), gives the sharpest print.", w=max_w / 10, h=max_h / 10),
                     f"{where}; template target {dpi.target} DPI",
                     it.layer,
                     bounds,
@@ -72,7 +74,7 @@ def check_resolution(ctx: CheckContext) -> list[Finding]:
                 Finding(
                     "image.upscaled",
                     "warning",
-                    "This photo is enlarged a lot: details will look blocky or blurred.",
+                    Msg("This photo is enlarged a lot: details will look blocky or blurred."),
                     f"enlarged {upscale:.1f}x to reach {dpi.target} DPI (limit {UPSCALE_WARN:g}x); {where}",
                     it.layer,
                     bounds,

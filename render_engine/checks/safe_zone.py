@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from ..layout.plan import TextItem
 from ..model.geometry import Path, Rect
+from .messages import Msg
 from .regions import ink_points, inside, intersection, share_warning
 from .report import CheckContext, Finding, rounded
 from .thresholds import (
@@ -40,13 +41,10 @@ def check_safe_zone(ctx: CheckContext) -> list[Finding]:
                 Finding(
                     "safe.text_outside",
                     "warning",
-                    "Part of this text may be cut off"
-                    + (
-                        " — it reaches past the edge of the product."
-                        if beyond_trim
-                        else " or sit too close to the edge."
-                    )
-                    + " Move it further inside.",
+                    Msg("Part of this text may be cut off — it reaches past the edge of the product. Move it "
+                        "further inside.")
+                    if beyond_trim
+                    else Msg("Part of this text may be cut off or sit too close to the edge. Move it further inside."),
                     f"text bounds {b.x:.1f},{b.y:.1f} {b.w:.1f}x{b.h:.1f} mm extend {past:.2f} mm outside the safe "
                     f"area (trim inset by {t.safe_margin_mm:g} mm){'; crosses the trim edge' if beyond_trim else ''}",
                     it.layer,
@@ -68,7 +66,7 @@ def check_safe_zone(ctx: CheckContext) -> list[Finding]:
                 out.append(
                     share_warning(
                         "safe.text_over_mask",
-                        f"Part of this text sits over the {name} opening, where nothing is printed.",
+                        Msg("Part of this text sits over the {name} opening, where nothing is printed.", name=name),
                         f"of the text's ink samples fall inside template mask '{name}' "
                         f"({t.masks[name].description or 'no description'})",
                         it.layer,
@@ -84,7 +82,7 @@ def check_safe_zone(ctx: CheckContext) -> list[Finding]:
                 out.append(
                     share_warning(
                         "safe.text_crosses_cut",
-                        "Part of this text crosses the cut line of the product and will be cut off.",
+                        Msg("Part of this text crosses the cut line of the product and will be cut off."),
                         "of the text's ink samples lie outside the cut path",
                         it.layer,
                         pts,

@@ -29,6 +29,7 @@ from typing import Any
 from ..layout.plan import TextItem
 from ..model.design import TextLayer
 from ..model.settings import bundled_dir
+from .messages import Msg
 from .report import CheckContext, Finding
 
 _WORD = re.compile(r"(?<![\w@.#/])[A-Za-z]+(?:'[A-Za-z]+)*(?![\w@/])")
@@ -125,8 +126,9 @@ def check_spelling(ctx: CheckContext) -> list[Finding]:
                 Finding(
                     "text.spelling",
                     "warning",
-                    "Please check the spelling of: "
-                    + "; ".join(f"{w}" + (f" (did you mean {', '.join(s[:3])}?)" if s else "") for w, s in bad),
+                    Msg("Please check the spelling of: {words}", words=[
+                        Msg("{word} (did you mean {suggestions}?)", word=w, suggestions=", ".join(s[:3])) if s
+                        else Msg("{word}", word=w) for w, s in bad]),
                     "not in the en_US dictionary: " + ", ".join(w for w, _ in bad),
                     it.layer,
                     it.block.bounds or it.box,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..layout.plan import ShapeItem
 from ..model.units import pt_to_mm
+from .messages import Msg
 from .report import CheckContext, Finding, rounded
 from .thresholds import (
     MIN_STROKE_PT,
@@ -21,7 +22,7 @@ def check_strokes(ctx: CheckContext) -> list[Finding]:
                     Finding(
                         "shape.hairline",
                         "warning",
-                        "This line is very thin and may not be visible in print.",
+                        Msg("This line is very thin and may not be visible in print."),
                         f"stroke {pt:.3f} pt, minimum {MIN_STROKE_PT:g} pt",
                         it.layer,
                         it.path.bounds(),

@@ -12,6 +12,7 @@ from ..model.design import CMYK, RGB, TextLayer
 from ..model.geometry import Path, Rect
 from ..model.paint import paint_colours
 from ..model.units import pt_to_mm
+from .messages import Msg, joined
 from .regions import item_bounds
 from .report import CheckContext, Finding, rounded
 from .thresholds import (
@@ -122,9 +123,10 @@ def check_text(ctx: CheckContext) -> list[Finding]:
                 Finding(
                     "text.overflow",
                     "warning",
-                    "This text does not fit in its box"
-                    + (" even at the smallest allowed size" if layer.shrink_to_fit else "")
-                    + ". Shorten it or make the box larger.",
+                    Msg("This text does not fit in its box even at the smallest allowed size. Shorten it or make "
+                        "the box larger.")
+                    if layer.shrink_to_fit
+                    else Msg("This text does not fit in its box. Shorten it or make the box larger."),
                     f"{what} needed {used:.1f} mm, available {avail:.1f} mm at {block.size_pt:g} pt "
                     f"({len(block.lines)} lines)",
                     it.layer,
@@ -142,8 +144,8 @@ def check_text(ctx: CheckContext) -> list[Finding]:
                 Finding(
                     "text.fallback_font",
                     "info",
-                    f"Some characters ({chars if len(chars) <= 12 else chars[:12] + '…'}) are not in the chosen "
-                    "font and print in a similar font instead.",
+                    Msg("Some characters ({chars}) are not in the chosen font and print in a similar font instead.",
+                        chars=chars if len(chars) <= 12 else chars[:12] + "…"),
                     f"primary font family '{layer.font.family}'; covered by fallback: "
                     + ", ".join(f"{c!r} {_cp(c)} → {f}" for c, f in block.fallback),
                     it.layer,
@@ -164,7 +166,7 @@ def check_text(ctx: CheckContext) -> list[Finding]:
                 Finding(
                     "text.too_small",
                     "warning",
-                    f"This text is very small ({block.size_pt:g} pt) and may be hard to read in print.",
+                    Msg("This text is very small ({size:g} pt) and may be hard to read in print.", size=block.size_pt),
                     f"printed at {block.size_pt:g} pt, minimum {MIN_TEXT_PT:g} pt",
                     it.layer,
                     region,
@@ -205,14 +207,17 @@ def check_text(ctx: CheckContext) -> list[Finding]:
     return out
 
 
-def _contrast_words(fg: tuple[int, int, int], behind: list[tuple[int, int, int]], ratio: float, layout: Layout) -> str:
+def _contrast_words(fg: tuple[int, int, int], behind: list[tuple[int, int, int]], ratio: float, layout: Layout) -> Msg:
     """'White text on a white mug will not be visible.': the colours by name, the product by its noun."""
     bg = min(behind, key=lambda c: contrast_ratio(fg, c))
     t = layout.template
-    where = product_noun(t.kind) if bg == _hex_rgb(t.product_color) else "background"
+    where = product_noun(t.kind) if bg == _hex_rgb(t.product_color) else Msg("background")
     bg_name = colour_name(bg)
-    outcome = "will not be visible" if ratio < 1.15 else "will be very hard to see"
-    return f"{colour_name(fg).capitalize()} text on {article(bg_name)} {bg_name} {where} {outcome}."
+    fg_name = colour_name(fg)
+    words = {"Fg": fg_name.capitalized(), "a": article(bg_name), "bg": bg_name, "where": where}
+    if ratio < 1.15:
+        return Msg("{Fg} text on {a} {bg} {where} will not be visible.", **words)
+    return Msg("{Fg} text on {a} {bg} {where} will be very hard to see.", **words)
 
 
 def space_problems(text: str) -> list[str]:
@@ -236,7 +241,7 @@ def _whitespace(layer: int, text: str, region: Rect) -> list[Finding]:
         Finding(
             "text.spaces",
             "warning",
-            f"Please check the spacing in this text ({', '.join(problems)}).",
+            Msg("Please check the spacing in this text ({problems}).", problems=joined(", ", problems)),
             f"{', '.join(problems)} in {text!r}",
             layer,
             region,
@@ -267,19 +272,19 @@ def _invisible(layer: int, text: str, region: Rect) -> list[Finding]:
             "text.bidi_control",
             "warning",
             bidi,
-            "This text contains hidden direction-control characters that can change the order letters print in.",
+            Msg("This text contains hidden direction-control characters that can change the order letters print in."),
         ),
         (
             "text.invisible_characters",
             "warning",
             hidden,
-            "This text contains invisible characters (often pasted by accident).",
+            Msg("This text contains invisible characters (often pasted by accident)."),
         ),
         (
             "text.joiners",
             "info",
             joiners,
-            "This text contains zero-width joiners; they are normal in some languages and emoji.",
+            Msg("This text contains zero-width joiners; they are normal in some languages and emoji."),
         ),
     ):
         if not chars:
@@ -322,8 +327,8 @@ def _mixed_scripts(layer: int, text: str, region: Rect) -> list[Finding]:
         Finding(
             "text.mixed_scripts",
             "warning",
-            "Some words mix letters from different alphabets (for example a Cyrillic 'А' that looks like a Latin "
-            "'A'). Please check the spelling.",
+            Msg("Some words mix letters from different alphabets (for example a Cyrillic 'А' that looks like a Latin "
+            "'A'). Please check the spelling."),
             "; ".join(f"{w!r}: {', '.join(sc)}" for w, sc in bad),
             layer,
             region,

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import colorsys
 
+from .messages import Msg
+
 PRODUCT_NOUNS = {"phone-case": "phone case", "apparel": "garment"}
 """A template ``kind`` as a shopper says it (others are said as they are: mug, poster, canvas, card...)."""
 
@@ -16,28 +18,30 @@ _HUES = ((15, "red"), (40, "orange"), (68, "yellow"), (165, "green"), (195, "tea
 """Upper hue bound (degrees) of each name."""
 
 
-def colour_name(rgb: tuple[int, int, int]) -> str:
+def colour_name(rgb: tuple[int, int, int]) -> Msg:
     """'white', 'dark grey', 'light blue', 'brown'...: a basic colour name for an sRGB colour."""
     r, g, b = (c / 255 for c in rgb)
     hue, light, _ = colorsys.rgb_to_hls(r, g, b)
     chroma = max(r, g, b) - min(r, g, b)
     if light >= 0.93 and chroma < 0.12:
-        return "white"
+        return Msg("white")
     if light <= 0.1:
-        return "black"
+        return Msg("black")
     if chroma < 0.12:
-        return "light grey" if light > 0.75 else "dark grey" if light < 0.3 else "grey"
+        return Msg("light grey" if light > 0.75 else "dark grey" if light < 0.3 else "grey")
     degrees = hue * 360
     name = next(n for bound, n in _HUES if degrees < bound)
     if name == "orange" and light < 0.4:
-        return "brown"
+        return Msg("brown")
     if name in ("red", "pink") and light > 0.75:
-        return "pink" if name == "red" else "light pink"
-    return f"light {name}" if light > 0.75 else f"dark {name}" if light < 0.3 else name
+        return Msg("pink" if name == "red" else "light pink")
+    if light > 0.75:
+        return Msg("light {colour}", colour=Msg(name))
+    return Msg("dark {colour}", colour=Msg(name)) if light < 0.3 else Msg(name)
 
 
 def product_noun(kind: str) -> str:
-    return PRODUCT_NOUNS.get(kind, kind)
+    return Msg(PRODUCT_NOUNS.get(kind, kind))
 
 
 def article(word: str) -> str:

@@ -69,6 +69,18 @@ class PreflightWarnings:
         return EXIT_OK
 
 
+def lang_arg(value: str) -> str:
+    """``--lang``: en, hi or zh-Hans (also zh, zh-CN, hi-IN ...)."""
+    import argparse
+
+    from ..checks.messages import LANGUAGES, language_of
+
+    lang = language_of(value)
+    if lang is None:
+        raise argparse.ArgumentTypeError(f"unknown language {value!r} (choose from {', '.join(LANGUAGES)})")
+    return lang
+
+
 def _parser(full: bool = True) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="render-engine", description="Render personalised-gift designs to print files.")
     p.add_argument("--version", action="version", version=f"render-engine {__version__}")
@@ -100,6 +112,8 @@ def _parser(full: bool = True) -> argparse.ArgumentParser:
     pf.add_argument("design", type=Path)
     pf.add_argument("--proof", type=Path, help="write a proof PNG with the findings outlined")
     pf.add_argument("--json", action="store_true", help="print the JSON report instead of a summary")
+    pf.add_argument("--lang", type=lang_arg, default="en", metavar="LANG",
+                    help="language of the finding messages: en (default), hi, zh-Hans")
 
     sub.add_parser("templates", help="list product templates")
     sub.add_parser("fonts", help="list bundled font families")
@@ -135,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "preflight":
             from .preflight import run as run_preflight
 
-            return run_preflight(engine, args.design, args.proof, args.json)
+            return run_preflight(engine, args.design, args.proof, args.json, args.lang)
         if args.command in ("mockup", "gallery"):
             from .mockup import run as run_mockup
 

@@ -1,4 +1,4 @@
-"""``render-engine preflight DESIGN.json [--proof proof.png] [--json]`` (wired into :mod:`render_engine.cli`)."""
+"""``render-engine preflight DESIGN.json [--proof P.png] [--json] [--lang hi]`` (see :mod:`render_engine.cli`)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from ..parts import is_multi, prepare_parts
 from ..pipeline import prepare
 
 
-def run(engine: Engine, path: FsPath, proof: FsPath | None = None, as_json: bool = False) -> int:
+def run(engine: Engine, path: FsPath, proof: FsPath | None = None, as_json: bool = False, lang: str = "en") -> int:
     """``render-engine preflight``: 0 when there are no blockers, 1 with blockers or an invalid design (one
-    line on stderr, no traceback)."""
+    line on stderr, no traceback). Finding messages in ``lang``; codes, fields and details stay English."""
     try:
         design = load_design_file(path)
         proof_size = None
@@ -46,10 +46,10 @@ def run(engine: Engine, path: FsPath, proof: FsPath | None = None, as_json: bool
         print(f"{path}: internal error ({type(exc).__name__})", file=sys.stderr)
         return 1
     if as_json:
-        sys.stdout.write(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(report.to_dict(lang), indent=2, ensure_ascii=False) + "\n")
     else:
         print(f"{path}:")
-        for line in summary_lines(report):
+        for line in summary_lines(report, lang):
             print(line)
         if proof is not None and proof_size is not None:
             print(f"  proof: {proof} ({proof_size[0]}x{proof_size[1]} px)")
