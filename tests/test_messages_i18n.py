@@ -146,3 +146,17 @@ def test_cli_preflight_lang(tmp_path: Path) -> None:
     assert zh.returncode == 0 and json.loads(zh.stdout)["lang"] == "zh-Hans"
     bad = subprocess.run([*cmd, "--lang", "fr"], capture_output=True, text=True, cwd=ROOT)
     assert bad.returncode == 2 and "unknown language 'fr'" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_every_finding_message_is_translatable() -> None:
+    """A check's message is a Msg (so the catalogues list it), never a bare literal or f-string."""
+    import ast
+
+    bare = []
+    for path in sorted((ROOT / "render_engine").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("Finding", "share_warning"):
+                index = 2 if getattr(node.func, "id", None) == "Finding" else 1
+                if len(node.args) > index and isinstance(node.args[index], (ast.Constant, ast.JoinedStr, ast.BinOp)):
+                    bare.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert bare == [], "wrap these messages in Msg(...) and run scripts/compile_messages.py"
