@@ -202,7 +202,14 @@ async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
     }  # fmt: skip
     code = codes.get(exc.status_code, f"http_{exc.status_code}")
     message = exc.detail if isinstance(exc.detail, str) else "request failed"
-    return JSONResponse(error_body(code, message), status_code=exc.status_code, headers=exc.headers)
+    # the body's own limits name it; a multipart form over its part/file limits names the form (starlette)
+    named = isinstance(exc, BodyTooLarge | BodyStalled) or (exc.status_code == 400 and _multipart(request))
+    field = "body" if named else None
+    return JSONResponse(error_body(code, message, field), status_code=exc.status_code, headers=exc.headers)
+
+
+def _multipart(request: Request) -> bool:
+    return request.headers.get("content-type", "").lower().startswith("multipart/")
 
 
 async def unhandled_error_handler(request: Request, exc: Exception) -> JSONResponse:

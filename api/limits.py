@@ -74,9 +74,9 @@ class BodyLimitMiddleware:
 
     async def _reject(self, send: Send, limit: int, status: int) -> None:
         body = (
-            error_body("limit_exceeded", f"request body over the {limit} byte limit")
+            error_body("limit_exceeded", f"request body over the {limit} byte limit", "body")
             if status == 413
-            else error_body("bad_request", "invalid Content-Length")
+            else error_body("bad_request", "invalid Content-Length", "Content-Length")
         )
         await _send_json(send, status, body)
 
@@ -116,7 +116,7 @@ class JsonDepthMiddleware:
                 if not msg.get("more_body", False):
                     break
         except BodyTooLarge as exc:  # raised by the size limit around us while we read
-            await _send_json(send, 413, error_body("limit_exceeded", str(exc.detail)))
+            await _send_json(send, 413, error_body("limit_exceeded", str(exc.detail), "body"))
             return
         except BodyStalled as exc:  # the client stopped sending
             await _send_json(send, 408, error_body("request_timeout", str(exc.detail), "body"))
@@ -131,7 +131,15 @@ class JsonDepthMiddleware:
         await self.app(scope, _replay([{"type": "http.request", "body": body, "more_body": False}], receive), send)
 
     def _refusal(self, body: bytes) -> tuple[int, dict[str, object]] | None:
-        """(status, error body) when ``body`` is too deep or not strict JSON, else None."""
+        """(status, error body) when ``body`` is not UTF-8, too deep or not strict JSON, else None (bytes
+        that are not text are refused as such first: a font or an image sent as JSON is not "nested too deep")."""
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            try:
+                check_json(body)  # the typed not-UTF-8 error with its position (a BOM'd UTF-8 body passes)
+            except JsonRefused as exc:
+                return exc.http_status, error_body(exc.code, exc.message, "body")
         if json_depth_exceeds(body, self.max_depth):
             return 413, error_body("limit_exceeded", f"JSON nested deeper than {self.max_depth} levels", "body")
         try:

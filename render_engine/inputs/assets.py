@@ -7,6 +7,7 @@ photo) and reduced-size where the placement allows it (JPEG shrink-on-load).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from typing import Any, Literal
 import pyvips
 from lxml import etree
 
-from ..model.errors import AssetError, LimitExceeded, asset_errors
+from ..model.errors import AssetError, LimitExceeded, RenderError, asset_errors
 from ..model.settings import Settings
 from .safety import SvgBudgetExceeded, SvgRendererFailed, render_svg_bounded, svg_time_left
 
@@ -126,6 +127,34 @@ def verify_image(info: ImageInfo, field: str) -> None:
     finds the culprit with it (:func:`render_engine.pipeline.render_prepared`). Raises :class:`AssetError`."""
     with asset_errors(field, "image"):
         _load(info.path, info.format, fail_on="error", access="sequential").avg()
+
+
+_TILES_VERIFIED: dict[bytes, bool] = {}  # sha256 of a pattern tile -> it decodes (bounded: cleared at 256)
+MAX_TILE_PIXELS = 16_000_000
+"""Largest pattern tile (width x height, from its header): the backends refuse larger ones too."""
+
+
+def verify_pattern_tile(data_url: str, field: str) -> None:
+    """Decode a pattern paint's tile (a base64 PNG/JPEG data URL the schema checked) strictly, every pixel, as
+    :func:`verify_image` does for image layers: the renderers decode it lazily, so a damaged tile failed only
+    while a preview or print file was written (a bare libvips error: 500). :class:`AssetError` /
+    :class:`LimitExceeded` naming ``field``; verdicts are remembered by content hash."""
+    import base64
+    import hashlib
+
+    raw = base64.b64decode(data_url[data_url.index(",") + 1 :])
+    key = hashlib.sha256(raw).digest()
+    if key in _TILES_VERIFIED:
+        return
+    with asset_errors(field, "pattern image"):
+        tile = pyvips.Image.new_from_buffer(raw, "", fail_on="error")
+        if tile.width * tile.height > MAX_TILE_PIXELS:
+            raise LimitExceeded(f"a pattern tile may have at most {MAX_TILE_PIXELS // 1_000_000} megapixels",
+                                field=field)  # fmt: skip
+        tile.avg()
+    if len(_TILES_VERIFIED) >= 256:
+        _TILES_VERIFIED.clear()
+    _TILES_VERIFIED[key] = True
 
 
 def _intact(path: Path, fmt: str) -> bool:
@@ -276,7 +305,9 @@ class SvgDoc:
 
 
 _XLINK = "{http://www.w3.org/1999/xlink}href"
-_LEN = re.compile(r"^\s*([0-9.]+)\s*(px|pt|mm|cm|in)?\s*$")
+_NUM = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_LEN = re.compile(rf"^\s*({_NUM})\s*(px|pt|mm|cm|in)?\s*$")
+_ANY_VIEW_BOX = re.compile(rf"^\s*{_NUM}[\s,]+{_NUM}[\s,]+({_NUM})[\s,]+({_NUM})\s*$")
 
 
 def load_svg(raw: bytes, field: str, settings: Settings) -> SvgDoc:
@@ -291,10 +322,11 @@ def load_svg(raw: bytes, field: str, settings: Settings) -> SvgDoc:
         raise LimitExceeded(f"SVG is larger than {settings.max_svg_bytes} bytes", field=field)
     root = parse_untrusted(raw, field, settings)
     _check_svg_complexity(root, field, settings)
+    declared = _declared_size(root)  # before the sanitiser drops a viewBox out of range
     root = sanitise(root, field, settings)
     width, height = _intrinsic_size(root)
-    if not (0 < width < 1e7 and 0 < height < 1e7):
-        raise AssetError("SVG has no usable size (give it a viewBox or width/height)", field=field)
+    if not (0 < width < MAX_SVG_SIDE and 0 < height < MAX_SVG_SIDE):
+        raise _svg_size_error(declared, field)
     if not root.get("viewBox"):
         root.set("viewBox", f"0 0 {width:g} {height:g}")
     data = serialise(root)
@@ -375,6 +407,34 @@ def _check_svg_complexity(root: etree._Element, field: str, settings: Settings) 
             raise LimitExceeded("SVG <use> elements may not reference other <use> elements", field=field)
 
 
+MAX_SVG_SIDE = 1e7
+"""Largest intrinsic SVG width or height in user units (CairoSVG makes a page of that many points)."""
+
+
+def _declared_size(root: etree._Element) -> tuple[str, float, float] | None:
+    """(where, width, height) as the document states them, unchecked (nan: not a number); None: no size."""
+    vb = _ANY_VIEW_BOX.match(root.get("viewBox") or "")
+    if vb is not None:
+        return "viewBox", float(vb.group(1)), float(vb.group(2))
+    if root.get("width") is None and root.get("height") is None:
+        return None
+    w, h = _LEN.match(root.get("width", "") or ""), _LEN.match(root.get("height", "") or "")
+    return "width/height", float(w.group(1)) if w else math.nan, float(h.group(1)) if h else math.nan
+
+
+def _svg_size_error(declared: tuple[str, float, float] | None, field: str) -> RenderError:
+    """Why a document's size is unusable, in words: too large (413), not a positive number, or not given."""
+    if declared is None:
+        return AssetError("SVG has no size: give it a viewBox or a width and height", field=field)
+    where, w, h = declared
+    if w >= MAX_SVG_SIDE or h >= MAX_SVG_SIDE:  # inf included
+        size = f"{w:.6g} x {h:.6g} units" if math.isfinite(w) and math.isfinite(h) else "larger than any page"
+        return LimitExceeded(f"SVG is {size} (its {where}); at most {MAX_SVG_SIDE:.0e} units a side: scale the "
+                             "drawing down", field=field)  # fmt: skip
+    return AssetError(f"SVG's {where} is not a positive size: give it a viewBox or a positive width and height",
+                      field=field)  # fmt: skip
+
+
 def _intrinsic_size(root: etree._Element) -> tuple[float, float]:
     """From the (sanitised, so well-formed or absent) viewBox, else width/height; (0, 0) when neither."""
     from .svg_sanitise import parse_view_box
@@ -384,8 +444,5 @@ def _intrinsic_size(root: etree._Element) -> tuple[float, float]:
         return vb[2], vb[3]
     w, h = _LEN.match(root.get("width", "") or ""), _LEN.match(root.get("height", "") or "")
     if w and h:
-        try:
-            return float(w.group(1)), float(h.group(1))
-        except ValueError:  # "1.2.3"
-            return 0.0, 0.0
+        return float(w.group(1)), float(h.group(1))
     return 0.0, 0.0

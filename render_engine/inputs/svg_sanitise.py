@@ -79,8 +79,14 @@ def parse_untrusted(raw: bytes, field: str, settings: Settings) -> etree._Elemen
     )
     try:
         root = etree.fromstring(raw, parser)
-    except etree.XMLSyntaxError:
-        raise AssetError("SVG is not well-formed XML", field=field) from None
+    except etree.XMLSyntaxError as exc:
+        # libxml2 stops at 256 levels (a resource limit, not a syntax error): say what is wrong, the depth
+        if _tag_depth(raw, settings.max_svg_depth) > settings.max_svg_depth:
+            deep = f"SVG nests elements deeper than {settings.max_svg_depth} levels"
+            raise LimitExceeded(deep, field=field) from None
+        line, col = exc.position if exc.position else (0, 0)
+        where = f" (line {line}, column {col})" if line else ""
+        raise AssetError(f"SVG is not well-formed XML{where}", field=field) from None
     except ValueError:  # e.g. a str with an encoding declaration, or NUL bytes
         raise AssetError("SVG is not well-formed XML", field=field) from None
     if root is None or not isinstance(root.tag, str) or etree.QName(root).localname != "svg":
@@ -90,6 +96,26 @@ def parse_untrusted(raw: bytes, field: str, settings: Settings) -> etree._Elemen
     if _depth(root) > settings.max_svg_depth:
         raise LimitExceeded(f"SVG nests elements deeper than {settings.max_svg_depth} levels", field=field)
     return root
+
+
+_TAG = re.compile(rb"<(/?)[A-Za-z_:][^<>]*?(/?)>")
+
+
+def _tag_depth(raw: bytes | str, stop: int) -> int:
+    """Element nesting of a document the parser refused, from its tags alone (linear; comments and CDATA are
+    not told apart: this only picks the message). Stops counting once past ``stop``."""
+    data = raw.encode("utf-8", "replace") if isinstance(raw, str) else raw
+    depth = deepest = 0
+    for m in _TAG.finditer(data):
+        if m.group(1):
+            depth -= 1
+        elif not m.group(2):
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > stop:
+                    break
+    return deepest
 
 
 def _depth(root: etree._Element) -> int:

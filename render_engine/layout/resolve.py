@@ -7,15 +7,29 @@ headers, subject focus for auto-crops, sanitised SVG — or raises a typed error
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..inputs.assets import AssetLoader, Focus, ImageInfo, SvgDoc, find_focus, load_svg, probe_image, resolve_path
+from pydantic import BaseModel
+
+from ..inputs.assets import (
+    AssetLoader,
+    Focus,
+    ImageInfo,
+    SvgDoc,
+    find_focus,
+    load_svg,
+    probe_image,
+    resolve_path,
+    verify_pattern_tile,
+)
 from ..model.cover import anchor_layers
 from ..model.deadline import check as check_deadline
 from ..model.design import Design, ImageLayer, SvgLayer, TextLayer
 from ..model.errors import AssetError, DesignError, LimitExceeded
+from ..model.paint import PatternPaint
 from ..model.templates import Template
 
 if TYPE_CHECKING:
@@ -55,6 +69,8 @@ def resolve(
     focus: dict[int, Focus] = {}
     svgs: dict[int, SvgDoc] = {}
     for i, layer in enumerate(design.layers):
+        for at, pattern in pattern_paints(layer, f"layers[{i}]"):
+            verify_pattern_tile(pattern.image, f"{at}.image")
         check_deadline()
         where = f"layers[{i}]"
         if isinstance(layer, ImageLayer):
@@ -99,6 +115,19 @@ def resolve(
                 )
             engine.fonts.family_id(layer.font.family, field=f"{where}.font.family")
     return Resources(template, images, focus, svgs)
+
+
+def pattern_paints(obj: object, where: str) -> Iterator[tuple[str, PatternPaint]]:
+    """Every pattern paint inside a layer (its fill, stroke, spans, ...) with its field path."""
+    if isinstance(obj, PatternPaint):
+        yield where, obj
+    elif isinstance(obj, BaseModel):
+        for name in type(obj).model_fields:
+            yield from pattern_paints(getattr(obj, name), f"{where}.{name}")
+    elif isinstance(obj, list | tuple) and obj and isinstance(obj[0], BaseModel | list | tuple):
+        for k, item in enumerate(obj):  # (a list of numbers or strings holds no paint: not walked)
+            if isinstance(item, BaseModel | list | tuple):
+                yield from pattern_paints(item, f"{where}[{k}]")
 
 
 def longest_combining_run(text: str) -> int:

@@ -1,0 +1,138 @@
+"""Hostile files (SVG, pattern tiles, fonts, binary bodies) against a live ``render-engine serve``: every
+refusal a 4xx JSON naming the field and the real reason, never a 5xx.
+
+Found and fixed here:
+
+* A 1e9-px SVG (width/height or viewBox) said "no usable size", a 300- or 5 000-deep SVG "not well-formed XML"
+  (libxml2 stops at 256 levels): now ``413`` "x units; at most 1e+07 a side" and ``413`` "nests elements
+  deeper than 48 levels"; a negative size, no size and broken XML say so (the last with line and column).
+* A pattern tile (a Fabric ``Pattern`` source or a native ``pattern`` paint) whose pixels cannot decode got
+  through intake and failed while the preview was drawn: ``500 internal_error``. Tiles are decoded strictly
+  in the resolve step: 422 naming the paint's ``image``.
+* A binary body sent as ``application/json`` (a font) was "JSON nested deeper than 64 levels": now the
+  typed not-UTF-8 error; the body-size 413 and multipart-limit 400 named no field: now ``body``.
+"""
+
+from __future__ import annotations
+
+import base64
+import glob
+import json
+from typing import Any
+
+import pytest
+import pyvips
+
+from tests.live_support import call, live, post_json
+from tests.test_hostile_jobs import damaged_png
+
+__all__ = ["live"]
+pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
+
+SVG = '<svg xmlns="http://www.w3.org/2000/svg"{attrs}>{body}</svg>'
+
+
+def svg_design(svg: str) -> dict[str, Any]:
+    layer = {"type": "svg", "svg": svg, "box": {"x": 10, "y": 10, "width": 50, "height": 50}}
+    return {"design": {"version": 1, "template": "coaster-95-round", "layers": [layer]}}
+
+
+SVG_CASES = [
+    ("1e9 px width/height", SVG.format(attrs=' width="1000000000" height="1000000000"', body="<rect/>"), 413,
+     "1e+09 x 1e+09 units (its width/height)"),
+    ("1e9 in exponent form", SVG.format(attrs=' width="1e9" height="10"', body="<rect/>"), 413, "1e+09 x 10 units"),
+    ("1e9 viewBox only", SVG.format(attrs=' viewBox="0 0 1000000000 1000000000"', body="<rect/>"), 413,
+     "(its viewBox)"),
+    ("infinite height", SVG.format(attrs=' width="10" height="1e999"', body="<rect/>"), 413, "larger than any page"),
+    ("300 deep", SVG.format(attrs=' width="10" height="10"', body="<g>" * 300 + "</g>" * 300), 413,
+     "deeper than 48 levels"),
+    ("5000 deep", SVG.format(attrs=' width="10" height="10"', body="<g>" * 5000 + "</g>" * 5000), 413,
+     "deeper than 48 levels"),
+    ("60 deep", SVG.format(attrs=' width="10" height="10"', body="<g>" * 60 + "</g>" * 60), 413,
+     "deeper than 48 levels"),
+    ("negative size", SVG.format(attrs=' width="-10" height="-10"', body="<rect/>"), 422, "not a positive size"),
+    ("no size", SVG.format(attrs="", body="<rect/>"), 422, "has no size"),
+    ("broken XML", SVG.format(attrs=' width="10" height="10"', body="<g>"), 422, "not well-formed XML (line 1, column"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "svg", "status", "says"), SVG_CASES, ids=[c[0] for c in SVG_CASES])
+@pytest.mark.parametrize("path", ["/v1/previews", "/v1/preflight", "/v1/jobs"])
+def test_svg_refusals_name_the_real_reason(live: int, path: str, name: str, svg: str, status: int, says: str) -> None:
+    st, out, _ = post_json(live, path, svg_design(svg))
+    assert st == status, (name, st, out)
+    assert out["field"] == "design.layers[0].svg" and says in out["message"], (name, out)
+
+
+def test_an_svg_in_exponent_form_within_limits_is_drawn(live: int) -> None:
+    svg = SVG.format(attrs=' width="1e2" height="5e1"', body='<rect width="50" height="20"/>')
+    st, _out, _ = post_json(live, "/v1/preflight", svg_design(svg))
+    assert st == 200
+
+
+def _data_url(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+@pytest.mark.parametrize("path", ["/v1/previews", "/v1/preflight", "/v1/jobs"])
+def test_a_pattern_tile_that_cannot_decode_is_a_422_naming_it_not_a_500(live: int, path: str) -> None:
+    tile = _data_url(damaged_png())
+    fabric = {"dialect": "fabric", "design": {
+        "canvas": {"width": 400, "height": 400}, "canvas_covers": "trim", "template": "coaster-95-round",
+        "fabric": {"version": "6.9.1", "objects": [{"type": "Rect", "left": 0, "top": 0, "width": 400, "height": 400,
+                                                    "fill": {"type": "pattern", "source": tile}}]}}}  # fmt: skip
+    st, out, _ = post_json(live, path, fabric)
+    assert st == 422 and out["code"] == "invalid_asset", out
+    assert out["field"] == "design.fabric.objects[0]" and "pattern image could not be decoded" in out["message"], out
+    native = {"design": {"version": 1, "template": "coaster-95-round", "layers": [
+        {"type": "shape", "shape": "rect", "box": {"x": 0, "y": 0, "width": 95, "height": 95},
+         "fill": {"type": "pattern", "image": tile, "width": 10, "height": 10}}]}}  # fmt: skip
+    st, out, _ = post_json(live, path, native)
+    assert st == 422 and out["field"] == "design.layers[0].fill.image", out
+    good = _data_url(pyvips.Image.xyz(8, 8)[0].cast("uchar").pngsave_buffer())
+    native["design"]["layers"][0]["fill"]["image"] = good
+    st, out, _ = post_json(live, "/v1/preflight", native)
+    assert st == 200, out
+
+
+# ----------------------------------------------------------------------------------- fonts and bodies
+
+
+def _font() -> bytes:
+    return open(sorted(glob.glob("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"))[0], "rb").read()
+
+
+def test_malformed_fonts_are_refused_naming_the_body(live: int) -> None:
+    import random
+
+    ttf = _font()
+    rnd = random.Random(7)
+    cases = {"empty": b"", "garbage": bytes(range(256)) * 40, "half": ttf[: len(ttf) // 2], "header": ttf[:12],
+             "tables 65535": ttf[:4] + b"\xff\xff" + ttf[6:], "woff1": b"wOFF" + bytes(100),
+             "woff2 header": b"wOF2" + bytes(100), "svg": b"<svg/>"}  # fmt: skip
+    for i in range(6):
+        b = bytearray(ttf)
+        for _ in range(50):
+            b[rnd.randrange(len(b))] = rnd.randrange(256)
+        cases[f"bit flips {i}"] = bytes(b)
+    for name, data in cases.items():
+        st, out, _ = call(live, "POST", "/v1/fonts", data, {"Content-Type": "font/ttf"})
+        assert st in (413, 422) and out["field"] == "body" and out["message"], (name, st, out)
+
+
+def test_a_binary_body_sent_as_json_is_not_called_deeply_nested(live: int) -> None:
+    st, out, _ = call(live, "POST", "/v1/fonts", _font(), {"Content-Type": "application/json"})
+    assert st == 422 and out["code"] == "invalid_json" and "not UTF-8" in out["message"], out
+    st, out, _ = call(live, "POST", "/v1/jobs", "[é".encode("latin-1") * 100, {"Content-Type": "application/json"})
+    assert st == 422 and "not UTF-8" in out["message"], out
+
+
+def test_body_limits_name_the_body(live: int) -> None:
+    st, out, _ = post_json(live, "/v1/jobs", json.dumps({"design": {"x": "a" * 2_100_000}}).encode())
+    assert st == 413 and out["field"] == "body", out
+    ttf = _font()
+    two = (b"--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.ttf\"\r\n\r\n" + ttf
+           + b"\r\n--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"b.ttf\"\r\n\r\n" + ttf
+           + b"\r\n--x--\r\n")  # fmt: skip
+    st, out, _ = call(live, "POST", "/v1/fonts", two, {"Content-Type": "multipart/form-data; boundary=x"})
+    assert 400 <= st < 500 and out["field"] == "body", out
