@@ -233,6 +233,11 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]], outline: lis
     # so centred and right-aligned lines would sit half / one charSpacing further left
     trailing = cs / 1000 * fs * s
     off += trailing / 2 if native_align == "center" else trailing if native_align == "right" else 0.0
+    if (wrap or native_align == "justify") and w > 0:
+        # Fabric wraps a textbox's lines and justifies them to its width less that last charSpacing
+        # (Textbox._wrapLine, enlargeSpaces): the box is one charSpacing wider, its left edge where Fabric's is
+        box_w, off = w + cs / 1000 * fs, trailing / 2
+        bw = box_w * s
     # the box centre, off the object's centre along its own axes (the box turns about it with the text)
     cx, cy = pm.apply((off / s if s else 0.0, (y0 + y1) / 2))
     if tpath is not None:  # the box is the path's bounding box, centred on the object as Fabric's is
