@@ -2,37 +2,68 @@
 
     parse -> resolve -> layout -> draw -> write
 
-``PRINT_STEPS`` names them in order; :class:`StepTimer` records how long each took so the benchmark CLI
-can point a regression at its step. libvips is lazy: ``draw`` only builds the image graph, and decoding,
-resizing, compositing and encoding all happen inside ``write``.
+``PRINT_STEPS`` (:mod:`.steps`) is that list, as the functions this module's entry points iterate. One
+pipeline for every product: a v1 design is its one-surface case (one surface, one output file, its errors as
+they are); a multi-surface or multi-page product (docs/products.md) is planned into parts by ``parse``, every
+surface goes through resolve and layout, and each part's print file through draw and write (a PDF part is one
+page per surface: :mod:`.backends.pdf_pages`; a PNG part the surface's PNG). Pages are drawn and written one
+file at a time: a layout holds no pixels, so memory does not grow with the page count.
+
+libvips is lazy: ``draw`` only builds the image graph, and decoding, resizing, compositing and encoding all
+happen inside ``write``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pyvips
-
-from .backends.writers import write_png
 from .engine import Engine
-from .inputs.assets import AssetLoader, verify_image
-from .inputs.safety import svg_total_budget
-from .layout.plan import plan_layout
-from .layout.prepared import Prepared
-from .layout.resolve import resolve
-from .model.design import Design, load_design_file
-from .model.errors import DesignError, OutputError, RenderError, several
+from .inputs.assets import AssetLoader
+from .layout.prepared import Prepared, PreparedPart, PreparedParts
+from .model.design import Design
 from .model.outputs import Format, RenderResult, StepTimer
-from .model.spreads import refuse_spreads
+from .model.surface_plan import PartPlan, SurfaceRef
 from .model.templates import Template
+from .steps import (
+    OUTPUT_STEPS,
+    PREPARE_STEPS,
+    PRINT_STEPS,
+    Output,
+    Run,
+    check_dpi,
+    decode_failures,
+    is_multi,
+    prepared_parts,
+    prepared_surface,
+    run_output,
+    run_prepare,
+)
 
 if TYPE_CHECKING:
     from .backends.pdf import PdfOptions
 
-PRINT_STEPS = ("parse", "resolve", "layout", "draw", "write")
+__all__ = [
+    "OUTPUT_STEPS",
+    "PREPARE_STEPS",
+    "PRINT_STEPS",
+    "Prepared",
+    "RenderResult",
+    "StepTimer",
+    "check_dpi",
+    "decode_failures",
+    "is_multi",
+    "output_format",
+    "prepare",
+    "prepare_parts",
+    "render_design",
+    "render_design_file",
+    "render_design_parts",
+    "render_file",
+    "render_parts",
+    "render_prepared",
+]
 
 
 def prepare(
@@ -43,34 +74,27 @@ def prepare(
     asset_loader: AssetLoader | None = None,
     template: Template | None = None,
 ) -> Prepared:
-    """resolve + layout: everything before pixels. Raises typed errors naming the field. ``template``
-    replaces the design's (one surface of a multi-surface product: :mod:`render_engine.parts`)."""
-    timer = timer or StepTimer()
-    try:
-        if spread := refuse_spreads(design.layers, "layers"):  # surface_plan expands a book's spreads
-            raise several(spread)
-        with timer.step("resolve"):
-            res = resolve(design, engine, base_dir, asset_loader, template)
-        with timer.step("layout"):
-            layout = plan_layout(design, res, engine.fonts)
-    except RenderError as err:  # a field of a layer a calendar made names the calendar layer
-        err.field = design.source_field(err.field)
-        for p in err.problems:
-            p.field = design.source_field(p.field)
-        raise
-    return Prepared(design, res, layout)
+    """resolve + layout of a v1 design: everything before pixels. Raises typed errors naming the field.
+    ``template`` replaces the design's (one surface of a multi-surface product: :mod:`render_engine.parts`)."""
+    run = Run(engine, base_dir, timer or StepTimer(), asset_loader, design=design, template=template)
+    return prepared_surface(run_prepare(run).surfaces[0])
+
+
+def prepare_parts(
+    design: Design,
+    engine: Engine,
+    base_dir: Path,
+    timer: StepTimer | None = None,
+    asset_loader: AssetLoader | None = None,
+) -> PreparedParts:
+    """Plan the parts and prepare every surface (resolve + layout): one error lists every problem of every
+    surface (a hard limit stops at once)."""
+    run = Run(engine, base_dir, timer or StepTimer(), asset_loader, design=design, multi=True)
+    return prepared_parts(run_prepare(run))
 
 
 def output_format(prep: Prepared, requested: Format | None) -> Format:
     return requested or prep.layout.template.output.default_format
-
-
-def check_dpi(dpi: object, engine: Engine) -> float:
-    """``dpi`` as a float, or a :class:`DesignError` naming ``dpi``: a real number (not a bool or a string)
-    from 1 to ``max_dpi``. 0 is refused like any other out-of-range value, never taken as "the default"."""
-    if isinstance(dpi, bool) or not isinstance(dpi, int | float) or not (1 <= dpi <= engine.settings.max_dpi):
-        raise DesignError(f"dpi must be between 1 and {engine.settings.max_dpi}", field="dpi")
-    return float(dpi)
 
 
 def render_design(
@@ -120,60 +144,189 @@ def render_prepared(
     t = prep.layout.template
     fmt = output_format(prep, fmt)
     dpi = check_dpi(t.dpi.target if dpi is None else dpi, engine)
-    pixels: tuple[int, int] | None = None
-    with svg_total_budget(engine.settings.max_svg_render_seconds_total), decode_failures(prep):
-        if fmt == "png":
-            img = _draw_png(prep, engine, dpi, soft_proof, timer)
-            with timer.step("write"):
-                write_png(img, out, engine.icc.srgb_profile_data())
-            pixels = (img.width, img.height)
-        else:
-            from .backends.pdf import write_pdf
+    done = run_output(Output(out, fmt, (prep,), dpi, soft_proof, pdf_options), engine, timer)
+    return _result(done, name, timer)
 
-            write_pdf(prep, engine, out, timer=timer, options=pdf_options)
+
+def _result(out: Output, name: str, timer: StepTimer) -> RenderResult:
+    t = out.pages[0].layout.template
     return RenderResult(
         design=name,
         template=t.id,
-        format=fmt,
-        path=out,
-        bytes=out.stat().st_size,
-        dpi=dpi,
-        pixels=pixels,
+        format=out.format,
+        path=out.path,
+        bytes=out.path.stat().st_size,
+        dpi=out.dpi,
+        pixels=out.pixels,
         timings=dict(timer.seconds),
     )
 
 
-@contextmanager
-def decode_failures(prep: Prepared) -> Iterator[None]:
-    """libvips decodes lazily: a damaged image (a PNG chunk CRC, corrupt entropy data) the header probe
-    passed fails only while an output is written: a bare ``pyvips.Error``, or the writer's
-    :class:`OutputError` ("encoder failed; disk full?", status 500, which the farm retries). Find the image
-    layer that cannot decode (:func:`~render_engine.inputs.assets.verify_image`) and raise its typed
-    :class:`AssetError`, so the caller answers 422 and a job fails at once instead of being retried for
-    minutes; when every image decodes, the original error stands."""
-    try:
-        yield
-    except (pyvips.Error, OutputError):
-        for i, info in sorted(prep.resources.images.items()):
-            layer = prep.design.layers[i]
-            verify_image(info, f"layers[{i}].{'asset_id' if getattr(layer, 'asset_id', None) else 'asset'}")
-        raise
+def render_parts(
+    prepared: PreparedParts,
+    engine: Engine,
+    out_dir: Path,
+    *,
+    fmt: Format | None = None,
+    dpi: float | None = None,
+    timer: StepTimer | None = None,
+    soft_proof: bool = False,
+    pdf_options: PdfOptions | None = None,
+    name: str = "design",
+    only: Callable[[PartPlan], bool] | None = None,
+) -> list[RenderResult]:
+    """Write every part into ``out_dir`` (created): ``<part>.pdf`` with one page per surface, or
+    ``<part>.png``. ``fmt`` forces a format: PNG for a part of several pages writes ``<part>-<surface>.png``
+    per page (previews, tests), PDF writes the part as a PDF. ``only`` filters the parts."""
+    timer = timer or StepTimer()
+    if dpi is not None:
+        check_dpi(dpi, engine)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results: list[RenderResult] = []
+    for part in prepared.parts:
+        if only is not None and not only(part.plan):
+            continue
+        for out, refs in _outputs(part, engine, out_dir, fmt, dpi, soft_proof, pdf_options):
+            results.append(_part_result(_result(run_output(out, engine, timer), name, timer), part.plan, refs))
+    return results
 
 
-def _draw_png(prep: Prepared, engine: Engine, dpi: float, soft_proof: bool, timer: StepTimer) -> pyvips.Image:
-    from .backends.raster import draw_raster  # the PDF path never loads the raster backend
+def _outputs(
+    part: PreparedPart,
+    engine: Engine,
+    out_dir: Path,
+    fmt: Format | None,
+    dpi: float | None,
+    soft_proof: bool,
+    pdf_options: PdfOptions | None,
+) -> list[tuple[Output, tuple[SurfaceRef, ...]]]:
+    """The print files of one part: a PNG per surface (``<part>.png``, or ``<part>-<surface>.png`` when the
+    part has several), or one PDF of every surface (``<part>.pdf``, one page each)."""
+    plan = part.plan
+    if (fmt or plan.format) == "png":
+        outs: list[tuple[Output, tuple[SurfaceRef, ...]]] = []
+        for s in part.surfaces:
+            stem = plan.name if len(part.surfaces) == 1 else f"{plan.name}-{s.ref.key}"
+            t = s.prep.layout.template
+            png_dpi = check_dpi(t.dpi.target if dpi is None else dpi, engine)
+            outs.append((Output(out_dir / f"{stem}.png", "png", (s.prep,), png_dpi, soft_proof), (s.ref,)))
+        return outs
+    pages = tuple(s.prep for s in part.surfaces)
+    t = pages[0].layout.template
+    pdf_dpi = check_dpi(t.dpi.target, engine) if len(pages) == 1 else float(t.dpi.target)
+    out = Output(out_dir / f"{plan.name}.pdf", "pdf", pages, pdf_dpi, pdf_options=pdf_options)
+    return [(out, tuple(s.ref for s in part.surfaces))]
 
-    t = prep.layout.template
-    with timer.step("draw"):
-        img = draw_raster(
-            prep.layout,
-            dpi,
-            engine.icc,
-            transparent=t.output.color == "rgba",
-            max_pixels=engine.settings.max_output_pixels,
+
+def _part_result(res: RenderResult, plan: PartPlan, refs: tuple[SurfaceRef, ...]) -> RenderResult:
+    return RenderResult(
+        res.design,
+        res.template,
+        res.format,
+        res.path,
+        res.bytes,
+        res.dpi,
+        res.pixels,
+        res.timings,
+        res.warnings,
+        part=plan.name,
+        surfaces=tuple(r.key for r in refs),
+    )
+
+
+def render_design_parts(
+    design: Design,
+    engine: Engine,
+    out_dir: Path,
+    *,
+    base_dir: Path,
+    fmt: Format | None = None,
+    dpi: float | None = None,
+    name: str = "design",
+    timer: StepTimer | None = None,
+    asset_loader: AssetLoader | None = None,
+    soft_proof: bool = False,
+    pdf_options: PdfOptions | None = None,
+    on_prepared: Callable[[PreparedParts], None] | None = None,
+) -> RenderResult:
+    """prepare + render every part of a multi-surface design into ``out_dir``: a :class:`RenderResult`
+    whose ``parts`` are the files (its own ``path`` is the folder, ``bytes`` their sum)."""
+    timer = timer or StepTimer()
+    prepared = prepare_parts(design, engine, base_dir, timer, asset_loader)
+    if on_prepared is not None:
+        on_prepared(prepared)
+    return _whole(prepared, engine, out_dir, fmt, dpi, name, timer, soft_proof, pdf_options)
+
+
+def _whole(
+    prepared: PreparedParts,
+    engine: Engine,
+    out_dir: Path,
+    fmt: Format | None,
+    dpi: float | None,
+    name: str,
+    timer: StepTimer,
+    soft_proof: bool,
+    pdf_options: PdfOptions | None,
+) -> RenderResult:
+    parts = render_parts(
+        prepared, engine, out_dir, fmt=fmt, dpi=dpi, timer=timer, soft_proof=soft_proof, pdf_options=pdf_options,
+        name=name,
+    )  # fmt: skip
+    first = parts[0]
+    return RenderResult(
+        name,
+        prepared.design.template,
+        first.format,
+        out_dir,
+        sum(p.bytes for p in parts),
+        first.dpi,
+        first.pixels,
+        dict(timer.seconds),
+        parts=tuple(parts),
+    )
+
+
+def render_design_file(
+    path: Path,
+    engine: Engine,
+    out_dir: Path,
+    *,
+    fmt: Format | None = None,
+    dpi: float | None = None,
+    soft_proof: bool = False,
+    pdf_options: PdfOptions | None = None,
+    on_prepared: Callable[[Prepared, SurfaceRef | None], None] | None = None,
+    multi: bool | None = None,
+) -> RenderResult:
+    """A design file through every step, ``parse`` first. A v1 design writes ``out_dir/<stem>.<fmt>``; a
+    multi-surface one its parts into ``out_dir/<stem>/`` (``card.pdf``, ``front.png``). ``on_prepared`` sees
+    each surface's layout before any pixels (and its :class:`SurfaceRef`, None for v1). ``multi=False``
+    renders only v1 designs (a multi-surface one is an error naming its parts)."""
+    timer = StepTimer()
+    run = run_prepare(Run(engine, path.parent, timer, source=path, multi=multi))
+    stem = path.name.removesuffix(".json")
+    if run.plans is None:
+        prep = prepared_surface(run.surfaces[0])
+        if on_prepared is not None:
+            on_prepared(prep, None)
+        fmt = output_format(prep, fmt)
+        return render_prepared(
+            prep,
+            engine,
+            out_dir / f"{stem}.{fmt}",
+            fmt=fmt,
+            dpi=dpi,
+            name=path.name,
+            timer=timer,
             soft_proof=soft_proof,
+            pdf_options=pdf_options,
         )
-        return img.fliphor() if t.output.mirror else img
+    prepared = prepared_parts(run)
+    if on_prepared is not None:
+        for s in prepared.surfaces():
+            on_prepared(s.prep, s.ref)
+    return _whole(prepared, engine, out_dir / stem, fmt, dpi, path.name, timer, soft_proof, pdf_options)
 
 
 def render_file(
@@ -187,22 +340,9 @@ def render_file(
     pdf_options: PdfOptions | None = None,
     on_prepared: Callable[[Prepared], None] | None = None,
 ) -> RenderResult:
-    timer = StepTimer()
-    with timer.step("parse"):
-        design = load_design_file(path)
-    stem = path.name.removesuffix(".json")
-    prep_fmt = fmt or engine.templates.get(design.template).output.default_format
-    out = out_dir / f"{stem}.{prep_fmt}"
-    return render_design(
-        design,
-        engine,
-        out,
-        base_dir=path.parent,
-        fmt=prep_fmt,
-        dpi=dpi,
-        name=path.name,
-        timer=timer,
-        soft_proof=soft_proof,
-        pdf_options=pdf_options,
-        on_prepared=on_prepared,
-    )
+    """A v1 design file rendered to ``out_dir/<stem>.<fmt>`` (:func:`render_design_file` with ``multi=False``)."""
+    each = (lambda prep, _ref: on_prepared(prep)) if on_prepared is not None else None
+    return render_design_file(
+        path, engine, out_dir, fmt=fmt, dpi=dpi, soft_proof=soft_proof, pdf_options=pdf_options, on_prepared=each,
+        multi=False,
+    )  # fmt: skip

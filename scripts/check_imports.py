@@ -52,6 +52,7 @@ RANKS = {  # render_engine.<first part> -> rank; a module may import its own ran
     "engine": 2,
     "backends": 3,
     "pipeline": 4,
+    "steps": 4,  # the print steps as functions (parse, resolve, layout, draw, write) the pipeline iterates
     "parts": 4,  # multi-surface products: surfaces prepared by the pipeline, parts written (issue #18)
     "checks": 5,
     "mockup": 5,

@@ -848,10 +848,8 @@ def label_outline(prep: Prepared, engine: Engine, options: PdfOptions, suffix: s
     return _label_outline(prep.layout, engine.fonts, f"{text}  {suffix}" if suffix else text, options)
 
 
-def write_pdf(
-    prep: Prepared, engine: Engine, out: Path, *, timer: StepTimer, options: PdfOptions | None = None
-) -> Path:
-    """Draw the prepared layout as PDF/X-4 and write it atomically to ``out``."""
+def draw_pdf(prep: Prepared, engine: Engine, options: PdfOptions | None = None) -> pikepdf.Pdf:
+    """The prepared layout drawn as a PDF/X-4 document in memory (the pipeline's draw step for a one-page PDF)."""
     options = options or PdfOptions()
     layout = prep.layout
     t = layout.template
@@ -860,10 +858,23 @@ def write_pdf(
     meta = prep.design.meta
     created = meta.created or DEFAULT_CREATED
     title = meta.title or f"{t.name}" + (f" - order {meta.order_id}" if meta.order_id else "")
-    with timer.step("draw"):
-        label = label_outline(prep, engine, options) if options.marks else None
-        pdf = build_pdf(layout, conv, options, label)
-        finish_pdfx(pdf, profile, title, created, PRODUCER)
-    with timer.step("write"):
-        write_atomic(out, lambda tmp: save_pdf(pdf, tmp))
+    label = label_outline(prep, engine, options) if options.marks else None
+    pdf = build_pdf(layout, conv, options, label)
+    finish_pdfx(pdf, profile, title, created, PRODUCER)
+    return pdf
+
+
+def write_drawn_pdf(pdf: pikepdf.Pdf, out: Path) -> Path:
+    """A drawn PDF written atomically to ``out`` (the pipeline's write step)."""
+    write_atomic(out, lambda tmp: save_pdf(pdf, tmp))
     return out
+
+
+def write_pdf(
+    prep: Prepared, engine: Engine, out: Path, *, timer: StepTimer, options: PdfOptions | None = None
+) -> Path:
+    """Draw the prepared layout as PDF/X-4 and write it atomically to ``out``."""
+    with timer.step("draw"):
+        pdf = draw_pdf(prep, engine, options)
+    with timer.step("write"):
+        return write_drawn_pdf(pdf, out)

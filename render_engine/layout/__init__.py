@@ -9,7 +9,8 @@ Where things happen:
   crops, clips, shaped text), all in mm.
 - :mod:`.text`, :mod:`.shaping`, :mod:`.onpath` — text layout (line breaking, alignment, shrink-to-fit,
   text along a path or an arc) over HarfBuzz shaping with font fallback and bidi.
-- :mod:`.prepared` — :class:`~.prepared.Prepared`: design + resources + layout, what every later step reads.
+- :mod:`.prepared` — :class:`~.prepared.Prepared`: design + resources + layout, what every later step reads
+  (:class:`~.prepared.PreparedParts`: the same for every surface of a multi-surface design).
 
 :func:`render_engine.pipeline.prepare` runs resolve and layout; builds on :mod:`~render_engine.model` and
 :mod:`~render_engine.inputs`.
