@@ -2,10 +2,11 @@
 
 A local file goes out through Starlette's ``FileResponse`` (sendfile, single and multiple ranges). An object
 in S3-compatible storage is streamed from the store in 1 MiB chunks; one ``bytes=`` range gets a ``206``
-(fetched from the store as that range only), an unsatisfiable one a ``416``, and a header this does not
-serve (several ranges, another unit, malformed, or an ``If-Range`` that no longer matches) the whole file,
-which RFC 9110 allows a server to do with any ``Range``. Chunks are read in a worker thread (Starlette runs
-a plain iterator in its thread pool).
+(fetched from the store as that range only), an unsatisfiable one (here or on the local disk) a ``416`` with
+the JSON error body every other error has (:class:`Unsatisfiable`, code ``range_not_satisfiable``), and a
+header this does not serve (several ranges, another unit, malformed, or an ``If-Range`` that no longer
+matches) the whole file, which RFC 9110 allows a server to do with any ``Range``. Chunks are read in a
+worker thread (Starlette runs a plain iterator in its thread pool).
 """
 
 from __future__ import annotations
@@ -17,11 +18,23 @@ from fastapi.responses import FileResponse, StreamingResponse
 
 from render_engine.farm.storage import StoredFile
 
+from .errors import ApiError
+
 ONE_RANGE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.IGNORECASE)
 
 
-class Unsatisfiable(Exception):
-    pass
+class Unsatisfiable(ApiError):
+    """416 ``range_not_satisfiable`` (field ``Range``): the one range asked for starts past the end of the file;
+    ``Content-Range: bytes */<size>`` says how long it is (RFC 9110 15.5.17)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(
+            416,
+            "range_not_satisfiable",
+            f"the range starts past the end of the file ({size} bytes)",
+            field="Range",
+            headers={"Content-Range": f"bytes */{size}"},
+        )
 
 
 def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
@@ -38,14 +51,14 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     if not first:  # suffix: the last N bytes
         n = int(last)
         if n == 0:
-            raise Unsatisfiable
+            raise Unsatisfiable(size)
         return max(size - n, 0), size
     start = int(first)
     end = size if not last else min(int(last) + 1, size)
     if last and int(last) < start:
         return None  # invalid: ignored
     if start >= size:
-        raise Unsatisfiable
+        raise Unsatisfiable(size)
     return start, end
 
 
@@ -53,14 +66,13 @@ def stored_file_response(
     request: Request, stored: StoredFile, *, media_type: str, filename: str, headers: dict[str, str]
 ) -> Response:
     if stored.path is not None:
+        if request.headers.get("if-range") is None:  # Starlette serves the ranges; an unsatisfiable one is ours
+            parse_range(request.headers.get("range"), stored.size)
         return FileResponse(stored.path, media_type=media_type, filename=filename, headers=headers)
     headers = {**headers, "Accept-Ranges": "bytes", "Content-Disposition": f'attachment; filename="{filename}"'}
     if_range = request.headers.get("if-range")
     wanted = request.headers.get("range") if if_range is None or if_range == headers.get("ETag") else None
-    try:
-        span = parse_range(wanted, stored.size)
-    except Unsatisfiable:
-        return Response(status_code=416, headers={"Content-Range": f"bytes */{stored.size}"})
+    span = parse_range(wanted, stored.size)  # Unsatisfiable: the JSON 416 (api/errors.py's handler)
     if span is None:
         headers["Content-Length"] = str(stored.size)
         return StreamingResponse(stored.iter_range(0, stored.size), media_type=media_type, headers=headers)

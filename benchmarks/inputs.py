@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from render_engine.files import PUBLIC, atomic_path
 from render_engine.model.templates import Template
 from render_engine.testing import synth
 
@@ -60,19 +61,24 @@ class PhotoCache:
         """An RGBA clip-art PNG (:func:`render_engine.testing.synth.clipart`), generated once."""
         path = self.root / f"clipart-{width}x{height}.png"
         if not path.is_file():
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
-            synth.save_png(synth.clipart(width, height), tmp)
-            os.replace(tmp, path)
+            with _cached(path) as tmp:
+                synth.save_png(synth.clipart(width, height), tmp)
         return path
 
     def photo(self, spec: PhotoSpec) -> Path:
         path = self.root / spec.filename
         if not path.is_file():
             make = synth.portrait if spec.kind == "portrait" else synth.landscape
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
-            synth.save_jpeg(make(spec.width, spec.height, seed=spec.seed), tmp, quality=PHOTO_QUALITY)
-            os.replace(tmp, path)
+            with _cached(path) as tmp:
+                synth.save_jpeg(make(spec.width, spec.height, seed=spec.seed), tmp, quality=PHOTO_QUALITY)
         return path
+
+
+def _cached(path: Path) -> AbstractContextManager[Path]:
+    """A temp file beside ``path`` renamed to it when written (:func:`render_engine.files.atomic_path`): a
+    cache, so not fsynced; world-readable like any file this process writes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return atomic_path(path, prefix=f".{path.name}.", suffix=".part", fsync=False, mode=PUBLIC)
 
 
 def tagged_copy(src: Path, dst: Path, tag: str) -> Path:

@@ -8,6 +8,9 @@ Where they are used:
   API's render cache (``api.render_cache``: deliberately *not* fsynced — an entry can always be rendered again).
   Also the colour caches (``inputs.color_lut``: the exact CMYK table and the deflated output-intent profile;
   not fsynced — checked on read, rebuilt when missing).
+  The benchmarks' photo cache (``benchmarks.inputs``: not fsynced, world-readable).
+- :func:`temp_path` — a temp file removed whatever happens, for a file staged before someone else renames it
+  (an upload before ``Storage.put_asset``: ``api.routes.assets``); :func:`atomic_path` is built on it.
 - :func:`fsync_file` / :func:`fsync_dir` — files staged in ``tmp/`` before ``Storage.put_asset`` renames them
   (``api.intake``, ``api.routes.assets``), the local store's renames (``farm.storage``).
 - :func:`prune_lru` — the farm's asset cache (by total bytes) and the API's render cache (by entry count).
@@ -69,10 +72,7 @@ def atomic_path(
     (``fsync``), set its ``mode`` (``PUBLIC``: 0o666 under the umask; None: leave mkstemp's 0600), rename it
     to ``final`` and fsync the folder (``sync_dir``, default ``fsync``). The temp file is removed whatever
     happens. A reader never sees a partial file under ``final``."""
-    fd, tmp_name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=final.parent if tmp_dir is None else tmp_dir)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with temp_path(final.parent if tmp_dir is None else tmp_dir, prefix=prefix, suffix=suffix) as tmp:
         yield tmp
         if fsync:
             fsync_file(tmp)
@@ -81,6 +81,18 @@ def atomic_path(
         os.replace(tmp, final)
         if fsync if sync_dir is None else sync_dir:
             fsync_dir(final.parent)
+
+
+@contextlib.contextmanager
+def temp_path(folder: Path, *, prefix: str, suffix: str = "") -> Iterator[Path]:
+    """Yield a new empty temp file (``mkstemp`` in ``folder``: mode 0600, named ``prefix…suffix`` so cleanup
+    code finds stale ones); it is removed when the block ends, whatever happens (after a rename that moved
+    it, there is nothing left to remove)."""
+    fd, tmp_name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=folder)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink()

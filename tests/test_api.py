@@ -218,6 +218,9 @@ def test_job_download_range_print_queue_and_ack(client: Any, asset_id: str) -> N
     part = client.get(png["url"], headers={**P, "Range": "bytes=100-199"})
     assert part.status_code == 206 and part.content == full.content[100:200]
     assert part.headers["content-range"] == f"bytes 100-199/{png['bytes']}"
+    past = client.get(png["url"], headers={**P, "Range": f"bytes={png['bytes']}-"})  # JSON like every error
+    assert past.status_code == 416 and past.headers["content-range"] == f"bytes */{png['bytes']}"
+    assert past.json()["code"] == "range_not_satisfiable" and past.json()["field"] == "Range"
     assert client.get(png["url"], headers={**P, "If-None-Match": f'"{png["sha256"]}"'}).status_code == 304
     assert client.get(f"/v1/jobs/{jid}/files/../jobs.sqlite3", headers=P).status_code == 404
     assert client.get(f"/v1/jobs/{jid}/files/print.tiff", headers=P).status_code == 404

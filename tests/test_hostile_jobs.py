@@ -81,8 +81,11 @@ def test_an_unexpected_renderer_exception_fails_at_once_but_infrastructure_fault
 
     svc = Services.build(ServiceSettings(storage_root=tmp_path / "s", api_keys=""), engine)
     good = _store_asset(svc, small_photo(), tmp_path)
+    from render_engine.farm.storage import StorageError
+
     for exc, retried in ((RecursionError(), False), (ValueError("x"), False), (OSError(28, "full"), True),
-                         (ConnectionError(), True), (MemoryError(), True)):  # fmt: skip
+                         (ConnectionError(), True), (MemoryError(), True), (StorageError(5, "S3 put: SlowDown"), True),
+                         (FileNotFoundError(2, "gone"), False), (PermissionError(13, "denied"), False)):  # fmt: skip
         rec = _job(svc, good, type(exc).__name__)
 
         def boom(*a: Any, _e: BaseException = exc, **k: Any) -> Any:

@@ -308,6 +308,11 @@ def test_api_over_s3_streams_artifacts_with_ranges(s3_endpoint: str, tmp_path: P
         assert tail.status_code == 206 and tail.content == full.content[-10:]
         past = c.get(png["url"], headers={**h, "Range": f"bytes={png['bytes']}-"})
         assert past.status_code == 416 and past.headers["content-range"] == f"bytes */{png['bytes']}"
+        assert past.json() == {
+            "code": "range_not_satisfiable",
+            "message": f"the range starts past the end of the file ({png['bytes']} bytes)",
+            "field": "Range",
+        }
         stale = c.get(png["url"], headers={**h, "Range": "bytes=0-9", "If-Range": '"an-old-etag"'})
         assert stale.status_code == 200 and stale.content == full.content
         assert c.get(png["url"], headers={**h, "If-None-Match": f'"{png["sha256"]}"'}).status_code == 304

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
-import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from render_engine.farm.services import Services
-from render_engine.files import fsync_file
+from render_engine.files import fsync_file, temp_path
 from render_engine.inputs.assets import load_svg, looks_like_svg, probe_image, sniff_format, verify_image
 from render_engine.model.errors import AssetError, LimitExceeded
 
@@ -58,15 +58,13 @@ def _store_svg(svc: Services, tmp: Path) -> AssetOut:
     Fabric ``data:image/svg+xml``), and the *sanitised* document is what is stored and content-addressed;
     it is sanitised again whenever a design uses it."""
     doc = load_svg(tmp.read_bytes(), "body", svc.engine.settings)
-    out = tmp.with_name(tmp.name + ".svg")
     try:
-        out.write_bytes(doc.data)
-        fsync_file(out)  # durable before the store renames it in
-        asset_id = svc.storage.put_asset(out, hashlib.sha256(doc.data).hexdigest())
+        with temp_path(tmp.parent, prefix="upload-", suffix=".svg") as out:
+            out.write_bytes(doc.data)
+            fsync_file(out)  # durable before the store renames it in
+            asset_id = svc.storage.put_asset(out, hashlib.sha256(doc.data).hexdigest())
     except OSError as exc:
         raise storage_error(exc) from None
-    finally:
-        out.unlink(missing_ok=True)
     w, h = max(1, round(doc.width)), max(1, round(doc.height))
     return AssetOut(asset_id=asset_id, format="svg", width=w, height=h, bytes=len(doc.data))
 
@@ -79,14 +77,10 @@ async def upload_asset(request: Request, state: State, key: Storefront) -> Asset
     limit = svc.settings.max_asset_bytes
     h = hashlib.sha256()
     size = 0
-    try:
-        fd, name = tempfile.mkstemp(prefix="upload-", dir=svc.storage.root / "tmp")
-    except OSError as exc:
-        raise storage_error(exc) from None
-    tmp = Path(name)
-    try:
+    with contextlib.ExitStack() as stack:
         try:
-            with os.fdopen(fd, "wb") as fh:
+            tmp = stack.enter_context(temp_path(svc.storage.root / "tmp", prefix="upload-"))
+            with open(tmp, "wb") as fh:
                 async for block in upload_chunks(request):
                     size += len(block)
                     if size > limit:
@@ -114,6 +108,4 @@ async def upload_asset(request: Request, state: State, key: Storefront) -> Asset
             asset_id = svc.storage.put_asset(tmp, h.hexdigest())
         except OSError as exc:
             raise storage_error(exc) from None
-    finally:
-        tmp.unlink(missing_ok=True)
     return AssetOut(asset_id=asset_id, format=info.format, width=info.width, height=info.height, bytes=size)

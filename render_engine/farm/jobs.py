@@ -6,7 +6,8 @@ atomically.
 
 An invalid design (a :class:`RenderError` with a 4xx status: bad input, a limit, an image that cannot
 decode) fails the job once with its reason, and so does any exception that is not an infrastructure fault
-(:func:`infrastructure_errors`: storage, network, memory, Redis, job store): only those propagate, so RQ
+(:func:`infrastructure_fault`: a :func:`~render_engine.model.errors.transient` fault — storage, network,
+memory — Redis, the job store): only those propagate, so RQ
 (or the embedded worker) retries them with backoff. RQ payloads are JSON: the job id only
 (:func:`rq_render_job`); rendered bytes never go to Redis."""
 
@@ -24,7 +25,7 @@ from typing import Any, NamedTuple
 
 from ..layout.prepared import Prepared
 from ..model.design import Design, parse_design
-from ..model.errors import RenderError
+from ..model.errors import RenderError, transient
 from ..model.outputs import Format, StepTimer
 from ..parts import is_multi, prepare_parts, render_parts
 from ..pipeline import prepare, render_prepared
@@ -129,7 +130,7 @@ def render_job(svc: Services, job_id: str, taken: Taken | None = None) -> str:
         if isinstance(exc, _timeout_types()):  # RQ's job_timeout fired in this work horse: final, no retry
             fail_timed_out(svc, job_id)
             return "failed"
-        if not isinstance(exc, infrastructure_errors()):
+        if not infrastructure_fault(exc):
             # not the machine's fault: the same design fails the same way again (a decoder or renderer error
             # no typed check caught yet, a bug). Retrying only holds a worker for minutes: fail it now.
             log.error("job failed: render raised %s", type(exc).__name__, extra={"job_id": job_id}, exc_info=True)
@@ -182,21 +183,25 @@ def notify(svc: Services, job_id: str) -> None:
     log.info("webhook %s", "delivered" if delivered else "not delivered", extra={"job_id": job_id})
 
 
+def infrastructure_fault(exc: BaseException) -> bool:
+    """A fault of the machine, not of the job, which a retry can outlive: a
+    :func:`~render_engine.model.errors.transient` one (a :class:`~render_engine.model.errors.Transient` such
+    as the object store's ``StorageError``, a connection or timeout, memory, an ``OSError`` of the disk or
+    network failing or full — not ``ENOENT``/``EACCES``-like ones, which a retry meets again) or Redis.
+    Together with a :class:`RenderError` of status >= 500 (job store unavailable, output not writable) these
+    are the only failures retried; a :class:`RenderError` < 500 (bad input, a limit) and anything else fail
+    the job at once."""
+    return transient(exc) or isinstance(exc, _redis_errors())
+
+
 @functools.cache
-def infrastructure_errors() -> tuple[type[BaseException], ...]:
-    """Faults of the machine, not of the job, which a retry can outlive: storage and network I/O (``OSError``,
-    which includes connection errors and timeouts), memory, Redis. Together with a :class:`RenderError` of
-    status >= 500 (job store unavailable, output not writable) these are the only failures retried; a
-    :class:`RenderError` < 500 (bad input, a limit) and anything else fail the job at once."""
-    types: list[type[BaseException]] = [OSError, MemoryError]
+def _redis_errors() -> tuple[type[BaseException], ...]:
     try:
         from redis.exceptions import ConnectionError as RedisConnectionError
         from redis.exceptions import TimeoutError as RedisTimeoutError
-
-        types += [RedisConnectionError, RedisTimeoutError]
     except ImportError:
-        pass
-    return tuple(types)
+        return ()
+    return (RedisConnectionError, RedisTimeoutError)
 
 
 def _timeout_types() -> tuple[type[BaseException], ...]:

@@ -15,8 +15,8 @@ Two implementations of :class:`Storage`, picked by :func:`make_storage` from the
 
 Either way the job store's ``ready`` record, written after :meth:`Storage.publish` returns, is the ready
 marker: the API serves only the artifacts a ready record lists, with the checksums recorded there.
-Third-party storage errors become :class:`StorageError` (an ``OSError``) at this boundary, so workers retry
-them and the API answers 503, exactly as for a local disk fault.
+Third-party storage errors become :class:`StorageError` (a :class:`Transient` ``OSError``) at this boundary, so
+workers retry them and the API answers 503, exactly as for a local disk fault.
 
 Why one module over 500 lines: two implementations of one contract (atomic publish, staging, retention,
 the asset cache) kept side by side so a change to the contract is made in both at once; split into
@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..files import atomic_path, fsync_dir, prune_lru
-from ..model.errors import AssetError
+from ..model.errors import AssetError, Transient
 
 if TYPE_CHECKING:
     from .settings import ServiceSettings
@@ -55,8 +55,9 @@ CHUNK = 1 << 20
 UNKNOWN_ASSET = "unknown asset id (upload it with POST /v1/assets)"
 
 
-class StorageError(OSError):
-    """The object store failed (unreachable, denied, throttled past retries): transient, like a disk fault."""
+class StorageError(Transient, OSError):
+    """The object store failed (unreachable, denied, throttled past retries): :class:`Transient`, like a disk
+    fault (the workers retry it). Still an ``OSError``: the API answers it as any storage fault (507/503)."""
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ that is safe to show (it never echoes raw invalid input back).
 from __future__ import annotations
 
 import difflib
+import errno
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
@@ -89,6 +90,31 @@ class OutputError(RenderError):
 
     code = "output_error"
     http_status = 500
+
+
+class Transient(Exception):
+    """A fault of the machine, not of the job, which a retry can outlive: an object store unreachable or
+    throttled past its own retries (``farm.storage.StorageError``, which is an ``OSError`` too). The farm's
+    workers retry it (:func:`transient`); the API answers 503/507, never 4xx."""
+
+
+#: ``OSError`` numbers a retry can outlive: the disk or network failing, full or busy for now. Others
+#: (``ENOENT``, ``EACCES``, ``EISDIR``, ``EINVAL``...) are a missing file or a wrong setting: the same job
+#: fails the same way again, so it fails at once.
+_TRANSIENT_NAMES = (
+    "EIO ENOSPC EDQUOT EFBIG EROFS EAGAIN EBUSY EINTR ENOMEM EMFILE ENFILE ETIMEDOUT ESTALE ENOLCK EPIPE "
+    "ECONNRESET ECONNREFUSED ECONNABORTED EHOSTUNREACH ENETUNREACH ENETDOWN"
+)
+TRANSIENT_ERRNOS = frozenset(getattr(errno, n) for n in _TRANSIENT_NAMES.split() if hasattr(errno, n))
+
+
+def transient(exc: BaseException) -> bool:
+    """Whether a retry can outlive ``exc``: a :class:`Transient`, a connection or timeout error, memory, or
+    an ``OSError`` whose number is in :data:`TRANSIENT_ERRNOS` (or that has none: a library's own I/O
+    failure, kept retried as before). Never by message text."""
+    if isinstance(exc, Transient | MemoryError | ConnectionError | TimeoutError):
+        return True
+    return isinstance(exc, OSError) and (exc.errno is None or exc.errno in TRANSIENT_ERRNOS)
 
 
 def several(problems: list[DesignError]) -> DesignError:
