@@ -16,7 +16,6 @@ retries, the print queue, retention and webhooks treat them as any other.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import time
 import uuid
@@ -24,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .store_base import IdempotencyConflict, asset_refs
+from .store_base import IdempotencyConflict, StoreCore, asset_refs
 
 BATCH_COLUMNS = (("batch_id", "TEXT"), ("batch_row", "INTEGER"))
 BATCHES_TABLE = (
@@ -77,40 +76,9 @@ class BatchJob:
     event: dict[str, Any] = field(default_factory=dict)
 
 
-class BatchStore:
-    """Batch operations of the job store (see the module docstring)."""
-
-    # provided by JobStore
-    def _conn(self, immediate: bool = False) -> contextlib.AbstractContextManager[Any]:
-        raise NotImplementedError
-
-    def _lock_idem(self, c: Any, key: str) -> None:
-        raise NotImplementedError
-
-    def lock_assets(self, c: Any, refs: list[str], check_assets: Callable[[list[str]], None] | None) -> None:
-        raise NotImplementedError
-
-    def _insert_job(
-        self,
-        c: Any,
-        request: dict[str, Any],
-        priority: str,
-        owner: str,
-        body_hash: str,
-        *,
-        idem_key: str | None = None,
-        state: str = "queued",
-        print_unit: str | None = None,
-        due_by: float | None = None,
-        event: dict[str, Any] | None = None,
-        now: float | None = None,
-        batch: tuple[str, int] | None = None,
-    ) -> str:
-        raise NotImplementedError
-
-    def _job_from_row(self, row: Any) -> Any:
-        """A ``JobRecord`` of a ``jobs`` row."""
-        raise NotImplementedError
+class BatchStore(StoreCore):
+    """Batch operations of the job store (see the module docstring); what they use of the store is
+    :class:`~.store_base.StoreCore`."""
 
     def create_batch(
         self,

@@ -18,13 +18,13 @@ expects, so two print units or two reviewers racing cannot both win; the loser i
 
 from __future__ import annotations
 
-import contextlib
 import json
 import time
 from typing import Any
 
 from ..model.errors import RenderError
 from .orders import allowed
+from .store_base import StoreCore
 
 ORDER_COLUMNS = (
     ("print_unit", "TEXT"),
@@ -87,22 +87,9 @@ class Conflict(RenderError):
         self.state = state
 
 
-class OrderStore:
-    """Order operations of the job store (see the module docstring)."""
-
-    # provided by JobStore
-    def _conn(self, immediate: bool = False) -> contextlib.AbstractContextManager[Any]:
-        raise NotImplementedError
-
-    def _lock_job(self, c: Any, job_id: str) -> None:
-        raise NotImplementedError
-
-    def _lock_asset(self, c: Any, asset_id: str, *, exclusive: bool) -> None:
-        raise NotImplementedError
-
-    def _record(self, c: Any, job_id: str) -> Any:
-        """The job's record read inside transaction ``c`` (a ``JobRecord``), or None."""
-        raise NotImplementedError
+class OrderStore(StoreCore):
+    """Order operations of the job store (see the module docstring); what they use of the store is
+    :class:`~.store_base.StoreCore`."""
 
     def add_event(
         self, c: Any, job_id: str, kind: str, actor: str | None, data: dict[str, Any], at: float | None = None
