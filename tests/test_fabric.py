@@ -231,7 +231,12 @@ def test_canvas_covers_bleed(engine: Engine, tmp_path: Path) -> None:
         ),
         ([_obj("Image", src="x.png", backgroundColor="#ff0", shadow={"blur": 5})], "fabric.objects[0].backgroundColor"),
         (
-            [_obj("Rect", clipPath={"type": "Rect", "width": 5, "height": 5, "clipPath": {"type": "Rect"}})],
+            [
+                _obj(
+                    "Rect",
+                    clipPath={"type": "Rect", "width": 5, "height": 5, "inverted": True, "clipPath": {"type": "Rect"}},
+                )
+            ],
             "fabric.objects[0].clipPath.clipPath",
         ),
         ([_obj("Image", src="asset:photo-1", filters=[{"type": "Grayscale"}])], "fabric.objects[0].filters"),

@@ -34,24 +34,30 @@ def _names(version: str) -> list[str]:
 KNOWN_REFUSED: dict[str, str] = {
     **{
         f"gco_{op}_{bg}": "objects[1].globalCompositeOperation"
-        for op in ("copy", "destination-atop", "destination-in", "destination-out", "lighter", "source-in",
-                   "source-out", "xor")
+        for op in (
+            "copy",
+            "destination-atop",
+            "destination-in",
+            "destination-out",
+            "lighter",
+            "source-in",
+            "source-out",
+            "xor",
+        )
         for bg in ("clear", "white")
-    },  # fmt: skip
+    },
     "gco_destination-over_clear": "objects[1].globalCompositeOperation",
     "gco_source-atop_clear": "objects[1].globalCompositeOperation",
-    **{f"gco_image_{op}": "objects[1].globalCompositeOperation" for op in ("destination-in", "destination-out",
-                                                                            "source-atop", "xor")},
+    **{
+        f"gco_image_{op}": "objects[1].globalCompositeOperation"
+        for op in ("destination-in", "destination-out", "source-atop", "xor")
+    },
     **{f"gco_text_{op}": "objects[1].globalCompositeOperation" for op in ("destination-in", "destination-out", "xor")},
     **{
         f"gco_in_group_{op}": "objects[0].objects[1].globalCompositeOperation"
         for op in ("destination-in", "destination-out", "multiply", "screen", "xor")
     },
     "group_blend_translucent": "objects[1].objects[0].globalCompositeOperation",
-    "clip_canvas_nested": "clipPath.clipPath",
-    "clip_group_of_shapes_nested": "objects[0].clipPath.clipPath",
-    **{f"clip_nested_{k}": "objects[0].clipPath.clipPath" for k in ("image", "path", "rect", "text")},
-    "clip_text_clip_nested": "objects[0].clipPath.clipPath",
     "filter_resize": "objects[0].resizeFilter",
     "path_text_background": "objects[0].textBackgroundColor",
     "path_text_style_background": "objects[0].textBackgroundColor",

@@ -128,8 +128,10 @@ def group_shadow_with_images(conv: Converter, node: Node, children: list[Any], l
             place = Matrix.rotate(layer.get("rotation", 0.0), bw / 2, bh / 2).then(Matrix.translate(box["x"], box["y"]))
             place = place.then(to_px)  # the image box (mm from its corner) -> canvas px
             clip = layer.get("clip")
-            shape_d = clip["d"] if isinstance(clip, dict) and clip.get("shape") == "path" else (
-                f"M0 0H{fmt(bw)}V{fmt(bh)}H0Z"
+            shape_d = (
+                clip["d"]
+                if isinstance(clip, dict) and clip.get("shape") == "path"
+                else (f"M0 0H{fmt(bw)}V{fmt(bh)}H0Z")
             )
             el = f'<path d="{shape_d}" fill="#000" fill-opacity="{fmt(layer.get("opacity", 1.0))}"/>'
             parts.append(svg.transformed(el, place))

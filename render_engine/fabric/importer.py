@@ -21,6 +21,7 @@ from ..model.errors import DesignError, several
 from ..model.geometry import Matrix
 from ..model.templates import Template
 from .converter import Converter
+from .effects import clip_chain
 from .options import FabricOptions
 from .parse import color, num
 from .protocol import Clip
@@ -172,7 +173,12 @@ def import_fabric(
         except DesignError as exc:
             conv.problems.append(exc)
             canvas_clip = None
-    clips: tuple[Clip, ...] = ((canvas_clip, f"{prefix}clipPath", Matrix()),) if canvas_clip else ()
+    clips: tuple[Clip, ...] = ()
+    if canvas_clip:
+        try:
+            clips = clip_chain(canvas_clip, f"{prefix}clipPath", Matrix())
+        except DesignError as exc:
+            conv.problems.append(exc)
     for key in _CANVAS_UNSUPPORTED:
         if root.get(key) not in (None, "", False):
             problem = DesignError(f"canvas {key} is not supported yet", field=f"{prefix}{key}")

@@ -268,6 +268,7 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]], outline: lis
             "start_offset": tpath.start_offset * s,
             "side": tpath.side,
             "vertical_align": tpath.align,
+            "lines": "same_path",  # Fabric draws every line on the curve itself
         }
     if obj.get("direction") == "rtl":
         layer["direction"] = "rtl"

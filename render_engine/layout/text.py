@@ -379,6 +379,8 @@ def layout_text(layer: TextLayer, catalog: FontCatalog, field: str, emoji: str =
         if i == 0:
             first_baseline = baseline
         line_off = i * pitch if uniform else baseline - first_baseline  # from the first line, for arc/path
+        if layer.path is not None and layer.path.lines == "same_path":
+            line_off = 0.0
         line_top += pitch * k_line
         last_of_para = i + 1 == len(lines) or lines[i + 1][0] is not para
         align = layer.align if not last_of_para or layer.align != "justify" else layer.align_last

@@ -270,7 +270,8 @@ class TextPath(Model):
 
     The layer's ``align`` places each line along the path (left: from the start, center, right: ending at
     the path's end); text longer than the path wraps around to its start, as Fabric does (preflight
-    reports it as overflow). Further lines sit one line pitch further below the path.
+    reports it as overflow). Further lines sit one line pitch further below the path (``lines: "stacked"``)
+    or all on the path itself (``"same_path"``, as Fabric draws multi-line text on a path).
     """
 
     d: Annotated[str, Field(min_length=1, max_length=20_000)] = Field(
@@ -288,6 +289,11 @@ class TextPath(Model):
         "baseline",
         description="What of each glyph sits on the path: its baseline, the middle of the font's ascent and "
         "descent, its ascent line (the text hangs below) or its descent line (the text stands above).",
+    )
+    lines: Literal["stacked", "same_path"] = Field(
+        "stacked",
+        description="Further lines: 'stacked' one line pitch below the one before; 'same_path': every line on "
+        "the path itself, each aligned along it by its own width (Fabric's multi-line text on a path).",
     )
 
     @field_validator("d")

@@ -377,6 +377,7 @@ const designs = {
   }),
   // Fabric 6 and 7 only: more combinations (storefront_more.js)
   ...require('./storefront_more.js')({ F, fabric, createCanvas, photo, star, TL }),
+  ...require('./storefront_refusals.js')({ F, fabric, createCanvas, photo, star, TL }),
 };
 
 async function main() {

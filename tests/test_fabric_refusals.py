@@ -1,0 +1,100 @@
+"""What the Fabric importer used to refuse, now drawn: the mapping (structure), and the storefront corpus
+designs for it (tests/fabric_corpus/storefront/v6, tools/fabric-corpus/storefront_refusals.js) as CMYK print
+PDFs read back (no RGB, boxes, output intent) and rasterised by Ghostscript against the soft-proofed preview.
+
+Fidelity against Fabric's own renders (1x and 2x, Fabric 6 and 7) is scored with the rest of the storefront
+corpus in tests/test_fabric_storefront.py; the whole refusal sweep in tests/test_fabric_sweep.py.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pikepdf
+import pytest
+from skimage.metrics import structural_similarity
+
+from render_engine.backends.pdf import PdfOptions, build_pdf, finish_pdfx, save_pdf
+from render_engine.backends.raster import draw_raster
+from render_engine.engine import Engine
+from render_engine.fabric import load_fabric_json
+from render_engine.model.design import ImageLayer, SvgLayer, TextLayer
+from render_engine.model.errors import DesignError
+from render_engine.pipeline import prepare
+from tests.conftest import ROOT
+from tests.pdf_support import box_reduced, ghostscript_png, rgb
+
+STOREFRONT = ROOT / "tests" / "fabric_corpus" / "storefront" / "v6"
+DPI = 150
+
+
+def _load(engine: Engine, name: str, tmp_path: Path) -> Any:
+    return load_fabric_json(json.loads((STOREFRONT / f"{name}.json").read_text()), engine, tmp_path)
+
+
+def _canvas(*objects: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"version": "6.9.1", "width": 200, "height": 100, "objects": list(objects), **extra}
+
+
+def test_nested_clip_paths_intersect(engine: Engine, tmp_path: Path) -> None:
+    """A clipPath's own clipPath clips with it (their intersection), on images, vector objects and the canvas."""
+    inner = {"type": "Rect", "left": 0, "top": 0, "width": 40, "height": 200, "originX": "center", "originY": "center"}
+    clip = {"type": "Circle", "radius": 40, "left": 0, "top": 0, "originX": "center", "originY": "center",
+            "clipPath": inner}  # fmt: skip
+    imp = _load(engine, "nested_clip_photo", tmp_path)
+    image = next(x for x in imp.design.layers if isinstance(x, ImageLayer))
+    assert image.clip is not None and len(image.clips) >= 3  # the canvas chain (2), then the photo's own (2)
+    rect = {"type": "Rect", "left": 100, "top": 50, "width": 150, "height": 80, "originX": "center",
+            "originY": "center", "fill": "#ff0000", "clipPath": clip}  # fmt: skip
+    res = load_fabric_json(_canvas(rect), engine, tmp_path)
+    svg = next(x for x in res.design.layers if isinstance(x, SvgLayer))
+    assert svg.svg is not None and svg.svg.count("<clipPath") == 2
+    inverted = dict(clip, inverted=True)
+    with pytest.raises(DesignError) as exc:
+        load_fabric_json(_canvas(dict(rect, clipPath=inverted)), engine, tmp_path)
+    assert [p.field for p in exc.value.problems or (exc.value,)] == ["objects[0].clipPath.clipPath"]
+
+
+def test_multi_line_path_text_sits_on_the_curve(engine: Engine, tmp_path: Path) -> None:
+    """Fabric draws every line of text on a path on the curve itself (Text._renderChars translates each
+    character to its own point on the path and ignores the line's top); the native layer says so."""
+    imp = _load(engine, "multiline_path_text", tmp_path)
+    texts = [x for x in imp.design.layers if isinstance(x, TextLayer)]
+    assert len(texts) == 2 and all(t.path is not None and t.path.lines == "same_path" for t in texts)
+    assert imp.text_lines["objects[1]"] == ("one", "two words", "three")
+
+
+def _cmyk(layout: Any) -> Any:
+    t = layout.template
+    out = t.output.model_copy(update={"color": "cmyk", "icc_profile": "fogra39l-coated"})
+    return dataclasses.replace(layout, template=t.model_copy(update={"output": out}))
+
+
+@pytest.mark.skipif(shutil.which("gs") is None, reason="Ghostscript is installed by scripts/check.sh")
+@pytest.mark.parametrize("name", ["nested_clip_photo", "multiline_path_text"])
+def test_storefront_designs_print_as_they_preview(engine: Engine, tmp_path: Path, name: str) -> None:
+    imp = _load(engine, name, tmp_path)
+    layout = _cmyk(prepare(imp.design, engine, tmp_path).layout)
+    profile = engine.icc.cmyk_profile("fogra39l-coated")
+    pdf = build_pdf(layout, engine.icc.converter(profile.id), PdfOptions())
+    finish_pdfx(pdf, profile, name, "2000-01-01T00:00:00Z", "test")
+    path = tmp_path / f"{name}.pdf"
+    save_pdf(pdf, path)
+    with pikepdf.open(path) as doc:
+        page = doc.pages[0]
+        assert "/OutputIntents" in doc.Root and "/TrimBox" in page.obj and "/BleedBox" in page.obj
+        text = json.dumps(str(page.obj.Resources))
+        assert "DeviceRGB" not in text and "CalRGB" not in text
+        for xobj in page.Resources.get("/XObject", {}).values():
+            assert xobj.get("/ColorSpace") in (None, pikepdf.Name.DeviceCMYK, pikepdf.Name.DeviceGray)
+    preview = draw_raster(layout, DPI, engine.icc, transparent=False, soft_proof=True)
+    want = np.ndarray(buffer=preview.write_to_memory(), dtype=np.uint8, shape=(preview.height, preview.width, 3))
+    got = rgb(ghostscript_png(path, tmp_path / "gs.png", DPI))
+    ssim = structural_similarity(box_reduced(want, 4), box_reduced(got, 4), channel_axis=2, data_range=255)
+    print(f"{name}: SSIM print vs preview = {ssim:.4f}")
+    assert ssim >= 0.97
