@@ -26,6 +26,13 @@ case "$where" in
   "$tmp/venv/"*) ;;
   *) echo "check_wheel: render_engine was imported from $where, not from the installed wheel" >&2; exit 1 ;;
 esac
+# pip byte-compiles what it installs (even under PYTHONDONTWRITEBYTECODE=1): a fresh `render-engine render` must
+# not compile the render path from source (~150 ms a process, issue 22)
+pkg="$(dirname "$where")"
+for mod in engine pipeline model/design backends/pdf backends/pdf_images; do
+  compgen -G "$pkg/$(dirname "$mod")/__pycache__/$(basename "$mod").cpython-*.pyc" >/dev/null \
+    || { echo "check_wheel: no bytecode installed for render_engine/$mod.py" >&2; exit 1; }
+done
 "$tmp/venv/bin/render-engine" templates >/dev/null
 "$tmp/venv/bin/render-engine" render "$repo/examples/mug-11oz-photo-name.json" --out "$tmp/out" --dpi 60 --quiet
 "$tmp/venv/bin/render-engine" mockup "$repo/examples/mug-11oz-photo-name.json" --out "$tmp/out/mug.jpg" --width 300

@@ -27,7 +27,6 @@ import io
 import logging
 import math
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -47,8 +46,8 @@ from ..model.errors import AssetError, LimitExceeded, asset_errors
 from ..model.geometry import IDENTITY, Matrix, Rect
 from ..model.geometry import Path as VPath
 from ..model.paint import PDF_BLEND, Gradient, Pattern, ResolvedPaint
-from ..model.units import MM_PER_INCH, mm_to_pt
-from .imaging import placed_pixels
+from ..model.units import mm_to_pt
+from .pdf_images import PageImages, Placed, encode_images, image_xobject, placed_now
 from .pdf_paint import has_sharp_join, opacity_mask, shading_pattern, srgb_interpolated
 from .writers import write_atomic
 
@@ -87,7 +86,7 @@ class _Page:
     properties: dict[str, Dictionary] = field(default_factory=dict)
     patterns: dict[str, Dictionary | Stream] = field(default_factory=dict)
     base: Matrix = IDENTITY  # page mm -> default user space (pattern matrices are relative to it)
-    images: list[tuple[Stream, pyvips.Image]] = field(default_factory=list)  # XObjects still to encode
+    images: list[tuple[Stream, Placed]] = field(default_factory=list)  # XObjects still to encode
 
     def op(self, s: str) -> None:
         self.ops.append(s)
@@ -153,21 +152,27 @@ def build_pdf(
     page = _Page(pdf, base=base)
     page.op(_cm(base))
 
-    for item in layout.items:
-        page.op("q")
-        if item.blend != "normal":  # blends in the page group's CMYK, as on press
-            page.op(f"/{page.gstate(BM=Name('/' + PDF_BLEND[item.blend]))} gs")
-        if isinstance(item, BackgroundItem):
-            _background(page, item, converter)
-        elif isinstance(item, ImageItem):
-            _image(page, item, converter, options, t.dpi.target)
-        elif isinstance(item, TextItem):
-            _text(page, item, converter)
-        elif isinstance(item, ShapeItem):
-            _shape(page, item, converter, options)
-        elif isinstance(item, SvgItem):
-            _svg(page, item, converter, options, t.dpi.target)
-        page.op("Q")
+    images = PageImages(  # every image layer's work starts now, on threads
+        layout.items, converter, t.dpi.target, options.downsample_above, options.jpeg_quality, options.lut_max_pixels
+    )
+    try:
+        for item in layout.items:
+            page.op("q")
+            if item.blend != "normal":  # blends in the page group's CMYK, as on press
+                page.op(f"/{page.gstate(BM=Name('/' + PDF_BLEND[item.blend]))} gs")
+            if isinstance(item, BackgroundItem):
+                _background(page, item, converter)
+            elif isinstance(item, ImageItem):
+                _image(page, item, images)
+            elif isinstance(item, TextItem):
+                _text(page, item, converter)
+            elif isinstance(item, ShapeItem):
+                _shape(page, item, converter, options)
+            elif isinstance(item, SvgItem):
+                _svg(page, item, converter, options, t.dpi.target)
+            page.op("Q")
+    finally:
+        images.close()
 
     underbase = t.output.white_underbase if options.white_underbase is None else options.white_underbase
     if underbase:
@@ -179,7 +184,8 @@ def build_pdf(
         _dielines(page, lines)
     if options.marks:
         _crop_marks(page, layout, label_outline)
-    _encode_images(page, converter, options.jpeg_quality, options.lut_max_pixels)
+    encode_images(page.images, converter, options.jpeg_quality, options.lut_max_pixels, images)
+    page.images.clear()
 
     content = "\n".join(page.ops).encode("ascii")
     resources = Dictionary()
@@ -261,7 +267,7 @@ def _set_pattern(page: _Page, pat: Pattern, conv: ColorConverter, stroke: bool) 
         if tile.width * tile.height > 16_000_000:
             raise LimitExceeded("a pattern tile may have at most 16 megapixels", field="paint")
         tile = to_srgb(tile).cast("uchar")
-    key = _image_xobject(page, tile, conv, 90)
+    key = _image_xobject(page, placed_now(tile))
     w, h = pat.size
     far = max(w, h) * 1e4
     xstep = w if pat.repeat in ("repeat", "repeat-x") else far
@@ -424,74 +430,20 @@ def _clip(page: _Page, path: VPath | None) -> None:
         page.op("W* n" if path.evenodd else "W n")
 
 
-def _image_xobject(page: _Page, img: pyvips.Image, conv: ColorConverter, quality: int) -> str:
-    """Add an sRGB(A) uchar image as a CMYK JPEG XObject (alpha as a greyscale soft mask). The colour is
-    converted and encoded by :func:`_encode_images`, for every image of the page at once."""
-    alpha = img[3] if img.bands == 4 else None
-    rgb = img.extract_band(0, n=3) if img.bands >= 3 else img
-    xobj = Stream(
-        page.pdf,
-        b"",
-        Type=Name.XObject,
-        Subtype=Name.Image,
-        Width=rgb.width,
-        Height=rgb.height,
-        ColorSpace=Name.DeviceCMYK,
-        BitsPerComponent=8,
-        Filter=Name.DCTDecode,
-        Decode=Array([1, 0, 1, 0, 1, 0, 1, 0]),  # libvips writes Adobe-style inverted CMYK JPEG
-    )
-    if alpha is not None:
-        smask = Stream(  # stored raw here; qpdf Flate-compresses it on save
-            page.pdf,
-            bytes(alpha.cast("uchar").write_to_memory()),
-            Type=Name.XObject,
-            Subtype=Name.Image,
-            Width=alpha.width,
-            Height=alpha.height,
-            ColorSpace=Name.DeviceGray,
-            BitsPerComponent=8,
-        )
+def _image_xobject(page: _Page, placed: Placed) -> str:
+    """Add placed pixels as a CMYK JPEG XObject (alpha as a greyscale soft mask). The colour is converted and
+    encoded by :func:`~.pdf_images.encode_images` (or was, ahead, on a thread: :class:`~.pdf_images.PageImages`)."""
+    xobj, smask = image_xobject(page.pdf, placed)
+    if smask is not None:
         xobj.SMask = page.pdf.make_indirect(smask)
     key = f"Im{len(page.xobjects)}"
     page.xobjects[key] = ref = page.pdf.make_indirect(xobj)
-    page.images.append((ref, rgb.copy(interpretation="srgb")))
+    page.images.append((ref, placed))
     return key
 
 
-def _encode_images(page: _Page, conv: ColorConverter, quality: int, lut_max_pixels: int | None = None) -> None:
-    """sRGB -> CMYK and JPEG for the page's image XObjects. littleCMS builds a transform per ``icc_transform``
-    call (~12 ms for the FOGRA39 profile, more than converting a placed clip-art), so the page's images go
-    through *one* call: stacked lazily (``arrayjoin``, one cell each), converted, cut apart again; each
-    encode then pulls only its own cell's pixels."""
-    if not page.images:
-        return
-    rgbs = [img for _, img in page.images]
-    table = conv.page_table(rgbs, lut_max_pixels)  # a warm process: the exact sRGB -> CMYK table
-    cmyks: Iterable[pyvips.Image]
-    if table is not None:
-        cmyks = (table.convert(img) for img in rgbs)  # one image materialised at a time
-    elif len(rgbs) == 1:
-        cmyks = [conv.image(rgbs[0])]
-    else:
-        cell_w, cell_h = max(i.width for i in rgbs), max(i.height for i in rgbs)
-        stacked = conv.image(pyvips.Image.arrayjoin(rgbs, across=1, hspacing=cell_w, vspacing=cell_h))
-        cmyks = [stacked.crop(0, n * cell_h, img.width, img.height) for n, img in enumerate(rgbs)]
-    for (xobj, _), cmyk in zip(page.images, cmyks, strict=True):
-        # no optimize_coding: libjpeg then buffers every coefficient of the image (~400 MB for 24 MP CMYK)
-        xobj.write(cmyk.jpegsave_buffer(Q=quality, keep="none", subsample_mode="off"), filter=Name.DCTDecode)
-    page.images.clear()
-
-
-def _image(page: _Page, item: ImageItem, conv: ColorConverter, options: PdfOptions, target_dpi: int) -> None:
-    cw, ch = item.crop[2], item.crop[3]
-    # pixels to store: the source's own resolution, unless far above the target DPI
-    native_w = cw
-    target_w = item.dest.w / MM_PER_INCH * target_dpi
-    out_w = native_w if native_w <= target_w * options.downsample_above else target_w
-    scale = out_w / cw
-    w, h = max(1, round(cw * scale)), max(1, round(ch * scale))
-    img = placed_pixels(item.info, item.crop, w, h, f"layers[{item.layer}]")
+def _image(page: _Page, item: ImageItem, images: PageImages) -> None:
+    placed = images.result(item)
     if item.opacity < 1:
         page.op(f"/{page.gstate(ca=item.opacity, CA=item.opacity)} gs")
     _clip(page, item.page_clip)
@@ -501,7 +453,7 @@ def _image(page: _Page, item: ImageItem, conv: ColorConverter, options: PdfOptio
     _clip(page, item.clip)
     for extra in item.extra_clips:  # clips intersect: each narrows the clipping path
         _clip(page, extra)
-    key = _image_xobject(page, img.cast("uchar"), conv, options.jpeg_quality)
+    key = _image_xobject(page, placed)
     d = item.dest
     # image space is the unit square, y up: map it onto the destination rectangle (y down)
     page.op(_cm(Matrix(a=d.w, d=-d.h, e=d.x, f=d.y + d.h)))
@@ -530,7 +482,7 @@ def _svg(page: _Page, item: SvgItem, conv: ColorConverter, options: PdfOptions, 
     tile = svg_tile(flat, Canvas(d, target_dpi, 1, 1), visible_only=False)
     if tile is None:
         return
-    key = _image_xobject(page, tile[0], conv, options.jpeg_quality)
+    key = _image_xobject(page, placed_now(tile[0]))
     page.op(_cm(Matrix(a=d.w, d=-d.h, e=d.x, f=d.y + d.h)))
     page.op(f"/{key} Do")
 

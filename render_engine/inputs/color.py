@@ -275,7 +275,10 @@ class ColorConverter:
         ``convert`` gives byte for byte what :meth:`image` gives, without building a littleCMS transform.
         None when this page goes through littleCMS (the process's first page, tables off, an image too
         large, or larger than ``max_pixels``: the table materialises an image twice, littleCMS streams)."""
-        largest = max((i.width * i.height for i in imgs), default=0)
+        return self.page_table_for(max((i.width * i.height for i in imgs), default=0), max_pixels)
+
+    def page_table_for(self, largest: int, max_pixels: int | None = None) -> ExactLut | None:
+        """:meth:`page_table` for a page whose largest image has ``largest`` pixels (counts the page)."""
         if max_pixels is not None and largest > max_pixels:
             return None
         return self._lut.for_page(self.image, largest)

@@ -1,0 +1,72 @@
+"""A PDF page's image layers are prepared on threads (render_engine/backends/pdf_images.py, issue 22): the photo
+and the clip-art decode, convert and encode side by side, and the bytes stay exactly what the one-thread path
+wrote."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from render_engine import Engine, render_design
+from render_engine.backends import imaging, pdf_images
+from render_engine.model.settings import Settings
+from render_engine.testing import synth
+
+
+def _design(folder: Path) -> dict[str, object]:
+    synth.save_jpeg(synth.landscape(900, 600), folder / "photo.jpg")
+    synth.save_png(synth.clipart(400, 310), folder / "clipart.png")
+    return {
+        "version": 1,
+        "template": "mug-11oz",
+        "layers": [
+            {"type": "image", "asset": "photo.jpg", "box": {"x": -2, "y": -2, "width": 232.6, "height": 92.9}},
+            {"type": "image", "asset": "clipart.png", "box": {"x": 150, "y": 12, "width": 60, "height": 47}},
+            {
+                "type": "text",
+                "text": "Emma",
+                "font": {"family": "noto-sans"},
+                "size": 30,
+                "box": {"x": 12, "y": 52, "width": 120, "height": 28},
+            },
+        ],
+    }
+
+
+def test_photo_and_clipart_bytes_are_the_same_ahead_on_threads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    design = _design(tmp_path)
+    threads: set[str] = set()
+    placed = imaging.placed_pixels
+
+    def spy(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        threads.add(threading.current_thread().name)
+        return placed(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pdf_images, "placed_pixels", spy)
+    outs = {}
+    for lut in (False, True):
+        engine = Engine(Settings(color_lut=lut, color_cache_dir=tmp_path / "luts"))
+        for n in range(2):  # the second page of a warm process converts through the table, ahead on threads
+            out = tmp_path / f"{lut}-{n}.pdf"
+            render_design(design, out, format="pdf", engine=engine, base_dir=tmp_path)
+            outs[lut, n] = out.read_bytes()
+    assert outs[True, 1] == outs[False, 0] == outs[False, 1] == outs[True, 0]
+    assert threads and all(t.startswith("pdf-image") for t in threads), threads
+    with pikepdf.open(tmp_path / "True-1.pdf") as pdf:
+        xobjects = list(pdf.pages[0].Resources.XObject.values())
+        assert len(xobjects) == 2 and sum("/SMask" in x for x in xobjects) == 1  # the clip-art keeps its alpha
+        assert all(x.Filter == pikepdf.Name.DCTDecode and x.ColorSpace == pikepdf.Name.DeviceCMYK for x in xobjects)
+
+
+def test_an_image_error_names_its_layer(tmp_path: Path) -> None:
+    from render_engine.model.errors import RenderError
+
+    design = _design(tmp_path)
+    data = (tmp_path / "clipart.png").read_bytes()
+    (tmp_path / "clipart.png").write_bytes(data[: len(data) // 2])  # truncated: the header reads, the pixels fail
+    with pytest.raises(RenderError) as info:
+        render_design(design, tmp_path / "x.pdf", format="pdf", engine=Engine(Settings()), base_dir=tmp_path)
+    assert "layers[1]" in str(info.value.field)
