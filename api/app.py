@@ -29,6 +29,7 @@ from .limits import BodyLimitMiddleware, JsonDepthMiddleware
 from .metrics import Metrics
 from .routes import (
     assets,
+    batch_files,
     batches,
     catalog,
     demo,
@@ -124,6 +125,7 @@ def create_app(
     app.include_router(fonts.router, prefix="/v1")
     app.include_router(design_templates.router, prefix="/v1")
     app.include_router(batches.router, prefix="/v1")
+    app.include_router(batch_files.router, prefix="/v1")
     app.include_router(health.router)
     app.state.demo_key = demo_key  # `render-engine serve` prints a random one (no keys configured)
     app.include_router(demo.build_router(demo_key) if demo_key is not None else demo.build_disabled_router())

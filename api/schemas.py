@@ -405,6 +405,12 @@ class BatchRequest(BaseModel):
     photos: dict[str, dict[str, str] | Annotated[list[dict[str, str]], Field(max_length=1000)]] = Field(
         default_factory=dict, max_length=50, description='Photos every row shares: {"logo": {"asset_id": …}}.'
     )
+    webhook_url: str | None = Field(
+        None,
+        max_length=2048,
+        description="Called once when every row's job is final (ready or failed): a signed POST of the batch's "
+        "state, counts and files_url (docs/api.md).",
+    )
     skip_invalid: bool = Field(
         False,
         description="false (default): any invalid row refuses the whole batch (one 422 listing every problem); "
@@ -457,6 +463,7 @@ class BatchOut(BaseModel):
     counts: dict[str, int] = Field(description="Jobs per state, plus 'skipped' rows.")
     jobs: list[BatchRowOut] = Field(description="Per row: its job, state, files (the manifest) and error.")
     skipped: list[BatchSkippedOut] = []
+    files_url: str = Field(description="A zip of every ready row's files and a manifest.json (GET).")
 
 
 class JobAccepted(BaseModel):

@@ -24,7 +24,8 @@ from starlette.datastructures import UploadFile
 
 from render_engine.farm.dispatch import body_hash
 from render_engine.farm.store import IdempotencyConflict
-from render_engine.farm.store_batches import BatchJob, BatchRecord
+from render_engine.farm.store_batches import BatchJob, BatchRecord, batch_state
+from render_engine.farm.webhooks import WebhookRefused, check_url
 from render_engine.model.deadline import DeadlinePassed, deadline
 from render_engine.model.deadline import check as check_deadline
 from render_engine.model.design import error_message, field_path
@@ -134,6 +135,13 @@ def create_batch(
         raise ApiError(422, "approval_required", "this shop requires approval: send approval.approved_by (who "
                        "approved the rows)", field="approval.approved_by")  # fmt: skip
     approved = body.approval.model_dump(mode="json") | {"batch": True} if body.approval else None
+    if body.webhook_url is not None:  # checked as a job's is (api/door.py)
+        if not svc.settings.webhook_secret:
+            raise ApiError(422, "invalid_request", "webhooks need a configured webhook secret", field="webhook_url")
+        try:
+            check_url(body.webhook_url, svc.settings.webhook_allow_private)
+        except WebhookRefused as exc:
+            raise ApiError(422, "invalid_request", str(exc), field="webhook_url") from None
     photo_slots = {k for k, s in template.slots.items() if isinstance(s, PhotoSlot)}
 
     rows = _rows(body, svc.settings.max_batch_rows)
@@ -152,7 +160,8 @@ def create_batch(
         raise ApiError(422, "invalid_rows", "every row has problems: nothing to print", field="rows",
                        extra={"problems": problems[:MAX_REPORTED], "rows_invalid": len(skipped)})  # fmt: skip
     summary = {"design_template": template.id, "product": body.product, "rows": len(jobs) + len(skipped),
-               "outputs": body.outputs.model_dump(mode="json"), "priority": body.priority}  # fmt: skip
+               "outputs": body.outputs.model_dump(mode="json"), "priority": body.priority,
+               **({"webhook_url": body.webhook_url} if body.webhook_url else {})}  # fmt: skip
 
     # every asset of the batch checked at once, under its lock (an error names the first row's layer);
     # IdempotencyConflict (a RenderError): 409 idempotency_conflict on Idempotency-Key
@@ -292,16 +301,6 @@ def _accepted(batch: BatchRecord) -> BatchAccepted:
     )  # fmt: skip
 
 
-def _batch_state(counts: dict[str, int]) -> str:
-    if counts.get("queued") or counts.get("rendering"):
-        return "rendering"
-    if counts.get("held"):
-        return "held"
-    if not counts.get("failed"):
-        return "ready"
-    return "failed" if not counts.get("ready") else "partial"
-
-
 @router.get("/batches/{batch_id}", response_model=BatchOut, responses=ERROR_RESPONSES)
 def get_batch(batch_id: str, state: State, key: AnyKey) -> BatchOut:
     """Counts per state, and per row its job id, state, files (name, size, SHA-256, URL: the batch's manifest)
@@ -327,7 +326,8 @@ def get_batch(batch_id: str, state: State, key: AnyKey) -> BatchOut:
     counts["skipped"] = len(batch.skipped)
     return BatchOut(
         id=batch.id, design_template=batch.request["design_template"], product=batch.request["product"],
-        created_at=datetime.fromtimestamp(batch.created_at, UTC), state=_batch_state(counts),
+        created_at=datetime.fromtimestamp(batch.created_at, UTC), state=batch_state(counts),
+        files_url=f"/v1/batches/{batch.id}/files.zip",
         rows=int(batch.request.get("rows", len(rows))), counts=counts, jobs=rows,
         skipped=[BatchSkippedOut(row=s["row"], problems=[ErrorOut(**p) for p in s["problems"]]) for s in batch.skipped],
     )  # fmt: skip

@@ -167,6 +167,10 @@ def report_steps(svc: Services, job_id: str, steps: Mapping[str, Mapping[str, fl
 def notify(svc: Services, job_id: str) -> None:
     """Call the job's completion webhook, if it has one (after the state is recorded; never changes it)."""
     rec = svc.store.get(job_id)
+    if rec is not None and rec.batch_id is not None:
+        from .batch_notice import notify_batch
+
+        notify_batch(svc, rec.batch_id)
     url = rec.request.get("webhook_url") if rec else None
     if rec is None or not url:
         return

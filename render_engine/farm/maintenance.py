@@ -69,9 +69,10 @@ StoreGuard = Callable[[], contextlib.AbstractContextManager[Any]]
 
 
 def purge_expired(svc: Services, now: float | None = None, guard: StoreGuard = contextlib.nullcontext) -> int:
-    """Delete jobs past ``retention_days`` (acknowledged or failed), and gang sheets / rolls made that long
-    ago: files first, then the record, so a crash in between leaves a record whose files are gone (deleted
-    again next pass), never files nobody references. Returns how many jobs and sheets were deleted."""
+    """Delete jobs past ``retention_days`` (acknowledged or failed), gang sheets / rolls made that long ago,
+    and batches created that long ago whose jobs are all gone: files first, then the record, so a crash in
+    between leaves a record whose files are gone (deleted again next pass), never files nobody references.
+    Returns how many jobs, sheets and batches were deleted."""
     days = svc.settings.retention_days
     if days <= 0:
         return 0
@@ -89,6 +90,9 @@ def purge_expired(svc: Services, now: float | None = None, guard: StoreGuard = c
         svc.storage.discard(sheet_id)
         with guard():
             n += svc.store.delete_sheet(sheet_id)
+    with guard():  # a batch goes with its last job (its rows' files went with the jobs)
+        for batch_id in svc.store.expired_batches(before, PURGE_BATCH):
+            n += svc.store.delete_batch(batch_id)
     if n:
         log.info("deleted %d jobs and sheets past their %g-day retention", n, days)
     return n

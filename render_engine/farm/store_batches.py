@@ -6,7 +6,11 @@ Tables and columns (added to older stores on open):
 * ``batches``: the batch (``id``, ``owner``, ``idem_key`` unique per API key, ``body_hash``, ``created_at``,
   ``request``: the template, product, outputs and every row's job id, ``skipped``: rows left out with their
   problems);
-* ``jobs.batch_id`` / ``jobs.batch_row``: the batch a job belongs to and its row (1-based, the rows' order).
+* ``jobs.batch_id`` / ``jobs.batch_row``: the batch a job belongs to and its row (1-based, the rows' order);
+* ``batch_notices``: the batch whose completion webhook was claimed (one row per batch: the first worker to
+  see every row final inserts it and delivers; any other finds it there and does not).
+
+Retention: a batch record goes once every one of its jobs has (:meth:`BatchStore.expired_batches`).
 
 A batch and all its jobs are written in one transaction (:meth:`BatchStore.create_batch`): either every row's
 job is durable or none is, so a crash between validating and answering leaves no half batch, and the
@@ -31,12 +35,26 @@ BATCHES_TABLE = (
     " body_hash TEXT NOT NULL, created_at {real} NOT NULL, request TEXT NOT NULL, skipped TEXT NOT NULL)"
 )
 BATCH_INDEX = "CREATE INDEX IF NOT EXISTS jobs_batch ON jobs (batch_id, batch_row)"
+NOTICES_TABLE = "CREATE TABLE IF NOT EXISTS batch_notices (batch_id TEXT PRIMARY KEY, at {real} NOT NULL)"
+FINAL = frozenset({"ready", "failed"})
 
 
 def batch_schema(real: str, existing: set[str]) -> list[str]:
     """Statements that bring a store up to the batch schema; ``existing``: the ``jobs`` columns already there."""
     out = [f"ALTER TABLE jobs ADD COLUMN {n} {t}" for n, t in BATCH_COLUMNS if n not in existing]
-    return [*out, BATCHES_TABLE.format(real=real), BATCH_INDEX]
+    return [*out, BATCHES_TABLE.format(real=real), BATCH_INDEX, NOTICES_TABLE.format(real=real)]
+
+
+def batch_state(counts: dict[str, int]) -> str:
+    """A batch's state from its jobs' counts per state: rendering while any is queued or rendering, held while
+    any waits for review, then ready (none failed), failed (none ready) or partial."""
+    if counts.get("queued") or counts.get("rendering"):
+        return "rendering"
+    if counts.get("held"):
+        return "held"
+    if not counts.get("failed"):
+        return "ready"
+    return "failed" if not counts.get("ready") else "partial"
 
 
 @dataclass
@@ -131,6 +149,41 @@ class BatchStore(StoreCore):
         with self._conn() as c:
             row = c.execute("SELECT * FROM batches WHERE idem_key = ?", (idem_key,)).fetchone()
         return (BatchRecord.from_row(row), row["body_hash"]) if row else None
+
+    def batch_counts(self, batch_id: str) -> dict[str, int]:
+        """How many of the batch's jobs (still in the store) are in each state (one indexed query)."""
+        with self._conn() as c:
+            rows = c.execute(
+                "SELECT state, COUNT(*) AS n FROM jobs WHERE batch_id = ? GROUP BY state", (batch_id,)
+            ).fetchall()
+        return {r["state"]: int(r["n"]) for r in rows}
+
+    def claim_batch_notice(self, batch_id: str) -> bool:
+        """True for the one caller that records the batch's completion notice first (it delivers the webhook)."""
+        with self._conn(immediate=True) as c:
+            cur = c.execute(
+                "INSERT INTO batch_notices (batch_id, at) VALUES (?, ?) ON CONFLICT DO NOTHING", (batch_id, time.time())
+            )
+            return bool(cur.rowcount == 1)
+
+    def expired_batches(self, before: float, limit: int) -> list[str]:
+        """Batches created before ``before`` none of whose jobs is left (retention deleted them all)."""
+        with self._conn() as c:
+            rows = c.execute(
+                "SELECT id FROM batches b WHERE created_at < ? AND NOT EXISTS"
+                " (SELECT 1 FROM jobs j WHERE j.batch_id = b.id) ORDER BY created_at, id LIMIT ?",
+                (before, limit),
+            ).fetchall()
+        return [r["id"] for r in rows]
+
+    def delete_batch(self, batch_id: str) -> bool:
+        """Remove a batch record whose jobs are all gone (its idempotency key becomes free); False otherwise."""
+        with self._conn(immediate=True) as c:
+            if c.execute("SELECT 1 FROM jobs WHERE batch_id = ? LIMIT 1", (batch_id,)).fetchone() is not None:
+                return False
+            cur = c.execute("DELETE FROM batches WHERE id = ?", (batch_id,))
+            c.execute("DELETE FROM batch_notices WHERE batch_id = ?", (batch_id,))
+            return bool(cur.rowcount == 1)
 
     def batch_jobs(self, batch_id: str) -> list[Any]:
         """The batch's jobs still in the store (``JobRecord``), in row order (retention may have deleted some)."""
