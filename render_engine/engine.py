@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .inputs.color import IccCatalog
-from .inputs.fonts import FontCatalog
+from .inputs.font_catalog import FontCatalog
 from .inputs.safety import harden_libvips
 from .model.settings import Settings
 from .model.templates import TemplateCatalog

@@ -16,7 +16,7 @@ import pyvips
 
 from render_engine import render_design
 from render_engine.engine import Engine
-from render_engine.inputs.fonts import FontCatalog
+from render_engine.inputs.font_catalog import FontCatalog
 from render_engine.layout.shaping import assign_faces, shape
 from render_engine.layout.text import layout_text
 from render_engine.model.design import Box, FontRef, TextLayer

@@ -19,7 +19,7 @@ import pyvips
 
 from render_engine import preflight, render_design
 from render_engine.engine import Engine
-from render_engine.inputs.fonts import FontCatalog
+from render_engine.inputs.font_catalog import FontCatalog
 from render_engine.layout.color_glyphs import color_layer_paths
 from render_engine.layout.shaping import assign_faces, shape
 from render_engine.layout.text import layout_text

@@ -20,7 +20,7 @@ from skimage.metrics import structural_similarity
 from render_engine.cli import main
 from render_engine.engine import Engine
 from render_engine.fabric import FabricOptions, load_fabric_json, render_fabric
-from render_engine.inputs.fonts import FontCatalog
+from render_engine.inputs.font_catalog import FontCatalog
 from render_engine.model.design import ShapeLayer, TextLayer
 from render_engine.model.errors import DesignError
 from render_engine.model.settings import Settings, bundled_dir

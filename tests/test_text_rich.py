@@ -19,7 +19,7 @@ import pytest
 from skimage.metrics import structural_similarity
 
 from render_engine.engine import Engine
-from render_engine.inputs.fonts import FontCatalog
+from render_engine.inputs.font_catalog import FontCatalog
 from render_engine.layout.plan import TextItem
 from render_engine.layout.shaping import shape
 from render_engine.layout.text import PlacedGlyph, layout_text

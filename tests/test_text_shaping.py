@@ -11,7 +11,7 @@ import unicodedata
 import pytest
 
 from render_engine.engine import Engine
-from render_engine.inputs.fonts import FontCatalog
+from render_engine.inputs.font_catalog import FontCatalog
 from render_engine.layout.shaping import bidi_levels, shape, visual_order
 from render_engine.layout.text import layout_text
 from render_engine.model.design import Box, FontRef, TextLayer

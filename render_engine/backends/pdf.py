@@ -37,7 +37,7 @@ from pikepdf import Array, Dictionary, Name, Stream
 
 from ..inputs.assets import render_svg_pdf, svg_with_root_attributes
 from ..inputs.color import CMYKValue, ColorConverter, ColorRules, IccProfile, Role
-from ..inputs.fonts import FontCatalog
+from ..inputs.font_catalog import FontCatalog
 from ..layout.plan import PLAIN_STROKE, BackgroundItem, ImageItem, Layout, ShapeItem, StrokeStyle, SvgItem, TextItem
 from ..layout.text import layout_text
 from ..model.design import RGB, Box, FontRef, TextLayer

@@ -8,7 +8,7 @@ Where things happen:
 - :mod:`.report` — the report model: findings (code, severity, measured vs required), echoed texts, JSON,
   the human summary; :class:`~.report.CheckContext`, what every check reads.
 - One module per check: :mod:`.resolution`, :mod:`.safe_zone`, :mod:`.faces`, :mod:`.bleed`,
-  :mod:`.print_area`, :mod:`.images`, :mod:`.text`, :mod:`.strokes`, :mod:`.ink` (total ink and gamut),
+  :mod:`.print_area`, :mod:`.images`, :mod:`.text_legibility`, :mod:`.strokes`, :mod:`.ink` (total ink and gamut),
   :mod:`.dielines` (text on a crease or fold dieline).
 - :mod:`.thresholds` — the numbers the checks compare against; :mod:`.words` — colour and product words for
   messages; :mod:`.regions` — item extents and the point-in-outline test (the path's own fill rule).

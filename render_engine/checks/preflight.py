@@ -33,7 +33,7 @@ from .resolution import check_resolution
 from .safe_zone import check_safe_zone
 from .spelling import check_spelling
 from .strokes import check_strokes
-from .text import check_text, contrast_ratio, space_problems
+from .text_legibility import check_text, contrast_ratio, space_problems
 
 if TYPE_CHECKING:
     from ..engine import Engine

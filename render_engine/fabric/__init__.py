@@ -23,8 +23,8 @@ Where things happen:
   per-type modules see of it (:class:`~.protocol.Converter`, :class:`~.protocol.Node`), so they do not import it.
 - :mod:`.object_geometry` — Fabric's transforms (origin, scale, flip, skew, angle, nesting) and shape outlines.
 - :mod:`.shapes` — vector objects (native shapes or svg layers), gradients, ``backgroundColor``.
-- :mod:`.text`, :mod:`.styles`, :mod:`.fonts` — text layout mapping and decorations, per-character styles,
-  font families, weights and styles.
+- :mod:`.text_objects`, :mod:`.styles`, :mod:`.font_properties` — text layout mapping and decorations,
+  per-character styles, font families, weights and styles.
 - :mod:`.images`, :mod:`.filters` — image objects (data URLs, crop, mirroring) and their pixel filters.
 - :mod:`.groups` — groups, and translucent / shadowed groups composited as one picture (Fabric's cache).
 - :mod:`.effects` — clipPaths and shadows; :mod:`.svg` — the SVG strings every ``svg`` layer is built from.
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from .importer import FabricImport, canvas_size_of, import_fabric
     from .loader import is_fabric, load_fabric_json
     from .options import DEFAULT_FONT_MAP, Covers, FabricOptions, Unsupported
-    from .text import FONT_SIZE_FRACTION, FONT_SIZE_MULT
+    from .text_objects import FONT_SIZE_FRACTION, FONT_SIZE_MULT
 
 # names load on first use (PEP 562): `render-engine render` of a native design needs only the CLI options
 # (.file_render) and never loads the importer (~0.2 s of imports in a fresh process)

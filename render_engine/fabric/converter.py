@@ -2,7 +2,7 @@
 
 :class:`Converter` walks the object tree (:meth:`Converter.object`): it checks the properties every object
 shares (type, visibility, opacity, the properties we cannot honour yet), computes the object's canvas
-matrix and hands it on — groups to :mod:`.groups`, text to :mod:`.text`, images to :mod:`.images`, every
+matrix and hands it on — groups to :mod:`.groups`, text to :mod:`.text_objects`, images to :mod:`.images`, every
 other vector object to :mod:`.shapes`. Each appends native layers and records, per layer, the Fabric object
 it came from (:attr:`Converter.layer_origin`, reported as :attr:`.FabricImport.sources`).
 """
@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..inputs.fonts import FontCatalog
+from ..inputs.font_catalog import FontCatalog
 from ..model.errors import DesignError
 from ..model.geometry import Matrix
 from . import svg
@@ -38,8 +38,8 @@ from .parse import (
 from .protocol import Clip, Node
 from .shapes import background_color, vector
 from .svg import Bounds
-from .text import text
 from .text_clip import text_clip_outlined
+from .text_objects import text
 
 
 class Converter:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..inputs.fonts import FontCatalog
+from ..inputs.font_catalog import FontCatalog
 from ..model.design import Design, parse_design
 from ..model.errors import DesignError, several
 from ..model.geometry import Matrix

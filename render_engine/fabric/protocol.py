@@ -1,5 +1,5 @@
-"""What the per-type translations (:mod:`.shapes`, :mod:`.text`, :mod:`.images`, :mod:`.groups`,
-:mod:`.effects`, :mod:`.fonts`, :mod:`.styles`) see of the import: a :class:`Node` to translate and the
+"""What the per-type translations (:mod:`.shapes`, :mod:`.text_objects`, :mod:`.images`, :mod:`.groups`,
+:mod:`.effects`, :mod:`.font_properties`, :mod:`.styles`) see of the import: a :class:`Node` to translate and the
 :class:`Converter` they append layers to and recurse through.
 
 :class:`.converter.Converter` implements the protocol and dispatches to those modules; they depend on this
@@ -18,7 +18,7 @@ from .options import FabricOptions
 from .svg import Bounds
 
 if TYPE_CHECKING:
-    from ..inputs.fonts import FontCatalog
+    from ..inputs.font_catalog import FontCatalog
 
 #: A clipPath that applies to an object: (the clip object, its field, the canvas matrix of the object that
 #: owns it — the object itself or one of its groups).

@@ -5,7 +5,7 @@ Fabric 6 writes ``[{start, end, style}]`` (indices count graphemes, line breaks 
 ``setSuperscript``/``setSubscript`` write, with a ``fontSize`` 0.6 of the character's), stroke, decorations
 and text background may vary per character (:class:`CharStyle`); the native text layer carries fill, face,
 size, baseline shift and stroke as ``spans`` (:func:`spans`), decorations and backgrounds are drawn by
-:mod:`.text`. Per-character ``charSpacing`` is ignored, as Fabric ignores it (it spaces with the object's).
+:mod:`.text_objects`. Per-character ``charSpacing`` is ignored, as Fabric ignores it (it spaces with the object's).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..model.errors import DesignError
-from .fonts import font_family, font_style, font_weight
+from .font_properties import font_family, font_style, font_weight
 from .parse import color, num
 
 if TYPE_CHECKING:
@@ -184,7 +184,7 @@ def spans(
 ) -> list[dict[str, Any]]:
     """Native text spans for the characters whose fill, face, size, baseline or stroke differs from the
     layer's (``layer_color``, ``base``); ``pt_per_px`` converts Fabric's px to the layer's pt. A character
-    stroke equal to the object's is left to the object's stroke (drawn by :mod:`.text`)."""
+    stroke equal to the object's is left to the object's stroke (drawn by :mod:`.text_objects`)."""
     out: list[dict[str, Any]] = []
 
     def stroke_of(c: CharStyle) -> tuple[str, float] | None:

@@ -18,7 +18,7 @@ from .effects import OUTLINE
 from .object_geometry import Cmds
 from .parse import TEXT_TYPES, color, kind_of, num
 from .protocol import Clip, Node
-from .text import text
+from .text_objects import text
 
 if TYPE_CHECKING:
     from ..model.geometry import Path as VPath

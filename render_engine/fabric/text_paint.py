@@ -16,7 +16,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from ..inputs.fonts import FontCatalog
+from ..inputs.font_catalog import FontCatalog
 from ..layout.text import TextBlock
 from ..model.errors import DesignError
 from ..model.geometry import Matrix

@@ -1,5 +1,5 @@
 """Fabric's text on a path: the text object's ``path`` (a Path object), ``pathStartOffset``, ``pathSide`` and
-``pathAlign``, read into what the native text layer's ``path`` needs (:mod:`.text` builds the layer)."""
+``pathAlign``, read into what the native text layer's ``path`` needs (:mod:`.text_objects` builds the layer)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ Where things happen:
   reduced-size decode, subject focus for auto-crops) and SVG sanitising.
 - :mod:`.svg_sanitise` — SVG rebuilt from values (no DTD / entities / external references) before any renderer.
 - :mod:`.safety` — hardening of libvips and the SVG render sandbox (a helper process with time budgets).
-- :mod:`.fonts` — the bundled font catalog and loaded faces (never a path from a request); :mod:`.font_folder`
+- :mod:`.font_catalog` — the bundled font catalog and loaded faces (never a path from a request); :mod:`.font_folder`
   — a storefront's own fonts folder added to it.
 - :mod:`.color` — the ICC profile catalog and colour conversions (littleCMS).
 - :mod:`.photo_decode` — decoded photo crops shared by previews and preflight's colour check.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..inputs.fonts import FontFace
+from ..inputs.font_catalog import FontFace
 from ..model.geometry import Matrix, Path
 
 

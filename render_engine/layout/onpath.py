@@ -13,7 +13,7 @@ import math
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from ..inputs.fonts import FontFace
+from ..inputs.font_catalog import FontFace
 from ..model.design import TextLayer
 from ..model.geometry import Matrix, Path
 

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 
 from ..inputs.assets import Focus, ImageInfo, SvgDoc
-from ..inputs.fonts import FontCatalog
+from ..inputs.font_catalog import FontCatalog
 from ..model.deadline import check as check_deadline
 from ..model.design import (
     CMYK,

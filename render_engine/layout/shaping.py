@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import uharfbuzz as hb
 
-from ..inputs.fonts import FontFace
+from ..inputs.font_catalog import FontFace
 from ..model.errors import FontError
 
 # Characters that take the font of the character before them, so clusters never split across fonts.

@@ -11,7 +11,7 @@ import math
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from ..inputs.fonts import FontCatalog, FontFace
+from ..inputs.font_catalog import FontCatalog, FontFace
 from ..model.deadline import check as check_deadline
 from ..model.design import TextLayer
 from ..model.geometry import Matrix, Path

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from ..inputs.fonts import FontFace
+from ..inputs.font_catalog import FontFace
 from ..model.deadline import check as check_deadline
 from ..model.design import TextLayer
 from ..model.geometry import Matrix, Path, Rect

@@ -23,7 +23,7 @@ from itertools import accumulate
 
 import uharfbuzz as hb
 
-from ..inputs.fonts import FontCatalog, FontFace
+from ..inputs.font_catalog import FontCatalog, FontFace
 from ..model.deadline import check as check_deadline
 from ..model.design import TextLayer
 from ..model.geometry import Matrix

@@ -25,7 +25,7 @@ from ..model.geometry import Matrix, Rect
 from ..model.geometry import Path as VPath
 from ..model.units import MM_PER_PT
 from .effects import local_svg, own_clips
-from .fonts import font_family, font_style, font_weight
+from .font_properties import font_family, font_style, font_weight
 from .object_geometry import decompose, inverse, local_bounds
 from .parse import color, line_style, num
 from .shapes import background_color, dash_array, gradient, object_scaling
