@@ -10,63 +10,40 @@ import hashlib
 import hmac
 import io
 import json
-import threading
 import time
 import zipfile
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 
-from render_engine.farm.settings import ServiceSettings
 from tests.test_batches_api import logo_png
+from tests.toolkit import PRINT_UNIT, STOREFRONT, STOREFRONT_2, S, WebhookReceiver, api_client
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
 
-SF, SF2, PU = "storefront-key-for-tests-0001", "storefront-key-for-tests-0002", "print-unit-key-for-tests-0001"
-S = {"X-API-Key": SF}
+SF, SF2, PU = STOREFRONT, STOREFRONT_2, PRINT_UNIT
 SECRET = "batch-webhook-secret-0123456789"
 
 
-class _Receiver(BaseHTTPRequestHandler):
-    calls: ClassVar[list[tuple[dict[str, str], bytes]]] = []
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        type(self).calls.append((dict(self.headers), body))
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
-def receiver() -> Iterator[str]:
-    server = HTTPServer(("127.0.0.1", 0), _Receiver)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/batch-done"
-    server.shutdown()
+def receiver() -> Iterator[WebhookReceiver]:
+    with WebhookReceiver("/batch-done") as r:
+        yield r
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory, engine: Any) -> Iterator[Any]:
-    from fastapi.testclient import TestClient
-
-    from api.app import create_app
-
-    settings = ServiceSettings(
-        storage_root=tmp_path_factory.mktemp("batchfiles"), redis_url=None, retention_days=30,
-        api_keys=f"storefront:{SF},storefront:{SF2},print-unit:{PU}", max_asset_bytes=4_000_000,
+    with api_client(
+        tmp_path_factory.mktemp("batchfiles"), engine, retention_days=30, max_asset_bytes=4_000_000,
+        api_keys=f"storefront:{SF},storefront:{SF2},print-unit:{PU}",
         webhook_secret=SECRET, webhook_allow_private=True, webhook_backoff=0.05,
-    )  # fmt: skip
-    with TestClient(create_app(settings, engine=engine)) as c:
+    ) as c:  # fmt: skip
         yield c
 
 
 @pytest.fixture(scope="module")
-def done(client: Any, receiver: str) -> dict[str, Any]:
+def done(client: Any, receiver: WebhookReceiver) -> dict[str, Any]:
     """A 3-row batch (one row skipped as invalid) with a webhook, rendered."""
     r = client.post("/v1/assets", content=logo_png(), headers=S)
     logo = r.json()["asset_id"]
@@ -74,7 +51,7 @@ def done(client: Any, receiver: str) -> dict[str, Any]:
             "photos": {"logo": {"asset_id": logo}}, "outputs": {"formats": ["png", "pdf"], "proof": False},
             "rows": [{"name": "Asha Rao"}, {"name": "x" * 40}, {"name": "Mei Lin", "title": "Designer"},
                      {"name": "Omar Haddad"}],
-            "skip_invalid": True, "webhook_url": receiver}  # fmt: skip
+            "skip_invalid": True, "webhook_url": receiver.url}  # fmt: skip
     r = client.post("/v1/batches", json=body, headers=S)
     assert r.status_code == 202, r.text
     batch_id = r.json()["batch_id"]
@@ -84,7 +61,7 @@ def done(client: Any, receiver: str) -> dict[str, Any]:
         if out["state"] not in ("rendering", "held") or time.monotonic() > deadline:
             break
         time.sleep(0.1)
-    while not _Receiver.calls and time.monotonic() < deadline:
+    while not receiver.calls and time.monotonic() < deadline:
         time.sleep(0.05)
     return out
 
@@ -111,10 +88,12 @@ def test_the_zip_holds_every_rows_files_and_a_manifest(client: Any, done: dict[s
     assert client.get("/v1/batches/" + "0" * 32 + "/files.zip", headers=S).status_code == 404
 
 
-def test_the_webhook_is_called_once_signed_when_the_last_row_is_final(done: dict[str, Any]) -> None:
+def test_the_webhook_is_called_once_signed_when_the_last_row_is_final(
+    done: dict[str, Any], receiver: WebhookReceiver
+) -> None:
     time.sleep(0.5)  # a second delivery would have arrived by now
-    assert len(_Receiver.calls) == 1
-    headers, body = _Receiver.calls[0]
+    assert len(receiver.calls) == 1
+    headers, body = receiver.calls[0]
     ts = headers["X-Render-Timestamp"]
     mac = hmac.new(SECRET.encode(), f"{ts}.".encode() + body, hashlib.sha256).hexdigest()
     assert headers["X-Render-Signature"] == f"sha256={mac}"

@@ -21,6 +21,7 @@ from render_engine.model.design import TextLayer
 from render_engine.model.errors import DesignError, TemplateError
 from render_engine.personalization import catalog, fill, parse_design_template
 from render_engine.personalization.fill import fill_with_sources
+from tests.toolkit import SMALL_LIMITS, S, api_client
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
 
@@ -226,22 +227,9 @@ def test_cli_merge_renders_each_row_as_its_parts(tmp_path: Path, capsys: pytest.
 
 # ------------------------------------------------------------------------------------------ HTTP API
 
-SF = "storefront-key-for-tests-0001"
-S = {"X-API-Key": SF}
-
-
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory, engine: Any) -> Iterator[Any]:
-    from fastapi.testclient import TestClient
-
-    from api.app import create_app
-    from render_engine.farm.settings import ServiceSettings
-
-    settings = ServiceSettings(
-        storage_root=tmp_path_factory.mktemp("api"), redis_url=None, api_keys=f"storefront:{SF}",
-        max_body_bytes=5_000_000, max_asset_bytes=4_000_000,
-    )  # fmt: skip
-    with TestClient(create_app(settings, engine=engine)) as c:
+    with api_client(tmp_path_factory.mktemp("api"), engine, **SMALL_LIMITS) as c:
         yield c
 
 

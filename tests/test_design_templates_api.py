@@ -9,34 +9,22 @@ from typing import Any
 
 import pytest
 
-from render_engine.farm.settings import ServiceSettings
+from tests.toolkit import SMALL_LIMITS, S, api_client, upload_asset
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
 
 ROOT = Path(__file__).resolve().parent.parent
-SF = "storefront-key-for-tests-0001"
-S = {"X-API-Key": SF}
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory, engine: Any) -> Iterator[Any]:
-    from fastapi.testclient import TestClient
-
-    from api.app import create_app
-
-    settings = ServiceSettings(
-        storage_root=tmp_path_factory.mktemp("api"), redis_url=None, api_keys=f"storefront:{SF}",
-        max_body_bytes=5_000_000, max_asset_bytes=4_000_000,
-    )  # fmt: skip
-    with TestClient(create_app(settings, engine=engine)) as c:
+    with api_client(tmp_path_factory.mktemp("api"), engine, **SMALL_LIMITS) as c:
         yield c
 
 
 @pytest.fixture(scope="module")
 def photo_id(client: Any) -> str:
-    r = client.post("/v1/assets", content=(ROOT / "examples/assets/portrait.jpg").read_bytes(), headers=S)
-    assert r.status_code == 201, r.text
-    return str(r.json()["asset_id"])
+    return upload_asset(client, ROOT / "examples/assets/portrait.jpg")
 
 
 def test_list_filters_and_slot_definitions(client: Any) -> None:

@@ -9,18 +9,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 
 from render_engine.farm.orders import text_echo_hash
 from render_engine.farm.settings import ServiceSettings
 from tests.test_api import PHOTO, PU, SF, P, S, coaster, wait_ready
+from tests.toolkit import WebhookReceiver
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
 
@@ -28,25 +27,10 @@ SECRET = "orders-webhook-secret-0123456789"
 HELD = "text.too_small"  # a warning this shop reviews by hand
 
 
-class _Hooks(BaseHTTPRequestHandler):
-    calls: ClassVar[list[tuple[dict[str, str], bytes]]] = []
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        type(self).calls.append((dict(self.headers), body))
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
-def hook_url() -> Iterator[str]:
-    server = HTTPServer(("127.0.0.1", 0), _Hooks)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/hook"
-    server.shutdown()
+def hooks() -> Iterator[WebhookReceiver]:
+    with WebhookReceiver() as r:
+        yield r
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -181,13 +165,13 @@ def test_a_changed_design_is_refused_against_the_approval(client: Any) -> None:
     assert r.status_code == 202, r.text
 
 
-def test_held_job_waits_for_an_audited_review(client: Any, hook_url: str) -> None:
+def test_held_job_waits_for_an_audited_review(client: Any, hooks: WebhookReceiver) -> None:
     d = coaster("tiny print")
     d["layers"][1]["size"] = 4  # below the template's minimum text size: warning text.too_small
     report = client.post("/v1/preflight", json={"design": d}, headers=S).json()
     assert HELD in [f["code"] for f in report["findings"]] and report["ok"] is True
-    _Hooks.calls.clear()
-    r = client.post("/v1/jobs", json={"design": d, "webhook_url": hook_url}, headers=S)
+    hooks.calls.clear()
+    r = client.post("/v1/jobs", json={"design": d, "webhook_url": hooks.url}, headers=S)
     assert r.status_code == 202 and r.json()["state"] == "held", r.text
     jid = r.json()["job_id"]
     time.sleep(0.3)  # the render thread would have taken a queued job by now
@@ -226,9 +210,9 @@ def test_held_job_waits_for_an_audited_review(client: Any, hook_url: str) -> Non
     assert [e["kind"] for e in rejected["timeline"]] == ["held", "rejected"]
 
     deadline = time.monotonic() + 10
-    while len(_Hooks.calls) < 2 and time.monotonic() < deadline:
+    while len(hooks.calls) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
-    events = [json.loads(b) for _, b in _Hooks.calls]
+    events = [json.loads(b) for _, b in hooks.calls]
     approved = next(e for e in events if e.get("event", {}).get("kind") == "approved")
     assert approved["job_id"] == jid and approved["event"]["actor"] == "storefront-0/ana"
     assert any(e["state"] == "ready" and e["job_id"] == jid for e in events)  # the worker's own webhook
@@ -238,11 +222,11 @@ def _report(client: Any, jid: str, state: str, **kw: Any) -> Any:
     return client.post(f"/v1/jobs/{jid}/production", json={"state": state, **kw}, headers=P)
 
 
-def test_production_states_reprints_timeline_webhooks_and_metrics(client: Any, hook_url: str) -> None:
-    jid = client.post("/v1/jobs", json={"design": coaster("Press"), "webhook_url": hook_url}, headers=S).json()[
+def test_production_states_reprints_timeline_webhooks_and_metrics(client: Any, hooks: WebhookReceiver) -> None:
+    jid = client.post("/v1/jobs", json={"design": coaster("Press"), "webhook_url": hooks.url}, headers=S).json()[
         "job_id"]
     assert wait_ready(client, jid)["state"] == "ready"
-    _Hooks.calls.clear()
+    hooks.calls.clear()
     queue = lambda: [j["id"] for j in client.get("/v1/print-queue", headers=P).json()["jobs"]]  # noqa: E731
     assert jid in queue()
 
@@ -278,7 +262,7 @@ def test_production_states_reprints_timeline_webhooks_and_metrics(client: Any, h
     assert job["timeline"][4]["actor"] == "print-unit-1/li"
 
     def order_events() -> list[tuple[dict[str, str], dict[str, Any]]]:  # the worker's "ready" one may come late
-        calls = [(h, json.loads(b)) for h, b in _Hooks.calls]
+        calls = [(h, json.loads(b)) for h, b in hooks.calls]
         return [(h, g) for h, g in calls if "event" in g and g["job_id"] == jid]
 
     deadline = time.monotonic() + 10
@@ -287,7 +271,7 @@ def test_production_states_reprints_timeline_webhooks_and_metrics(client: Any, h
     got = [g for _, g in order_events()]
     assert [g["event"]["kind"] for g in got] == kinds[4:]  # one webhook per production state, in order
     headers, _ = order_events()[-1]
-    body = next(b for h, b in _Hooks.calls if h is headers)
+    body = next(b for h, b in hooks.calls if h is headers)
     mac = hmac.new(SECRET.encode(), f"{headers['X-Render-Timestamp']}.".encode() + body, hashlib.sha256)
     assert headers["X-Render-Signature"] == "sha256=" + mac.hexdigest()
     assert got[2]["reprints"] == 1 and got[-1]["production"] == "shipped"

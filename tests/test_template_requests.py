@@ -12,36 +12,26 @@ from typing import Any
 
 import pytest
 
-from render_engine.farm.settings import ServiceSettings
 from tests.test_api import wait_ready
+from tests.toolkit import PRINT_UNIT, SMALL_LIMITS, STOREFRONT, S, api_client, upload_asset
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
 
 ROOT = Path(__file__).resolve().parent.parent
-SF, PU = "storefront-key-for-tests-0001", "print-unit-key-for-tests-0001"
-S = {"X-API-Key": SF}
+SF, PU = STOREFRONT, PRINT_UNIT
 J = {**S, "Accept": "application/json"}
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory, engine: Any) -> Iterator[Any]:
-    from fastapi.testclient import TestClient
-
-    from api.app import create_app
-
-    settings = ServiceSettings(
-        storage_root=tmp_path_factory.mktemp("tpl"), redis_url=None, api_keys=f"storefront:{SF},print-unit:{PU}",
-        max_body_bytes=5_000_000, max_asset_bytes=4_000_000, require_approval=True,
-    )  # fmt: skip
-    with TestClient(create_app(settings, engine=engine)) as c:
+    keys = f"storefront:{SF},print-unit:{PU}"
+    with api_client(tmp_path_factory.mktemp("tpl"), engine, api_keys=keys, require_approval=True, **SMALL_LIMITS) as c:
         yield c
 
 
 @pytest.fixture(scope="module")
 def photo_id(client: Any) -> str:
-    r = client.post("/v1/assets", content=(ROOT / "examples/assets/portrait.jpg").read_bytes(), headers=S)
-    assert r.status_code == 201, r.text
-    return str(r.json()["asset_id"])
+    return upload_asset(client, ROOT / "examples/assets/portrait.jpg")
 
 
 def birthday(photo_id: str, name: str = "Asha") -> dict[str, Any]:

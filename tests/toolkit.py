@@ -1,0 +1,82 @@
+"""What many test files need, written once: the API keys tests use, an API client over a fresh storage root,
+an uploaded asset's id, and a local webhook receiver.
+
+    from tests.toolkit import STOREFRONT, S, api_client, upload_asset, WebhookReceiver
+
+Each helper runs the real thing (FastAPI's TestClient over ``create_app``, a real HTTP server on 127.0.0.1):
+nothing here fakes a reader, a queue or a network.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+
+STOREFRONT = "storefront-key-for-tests-0001"
+STOREFRONT_2 = "storefront-key-for-tests-0002"
+PRINT_UNIT = "print-unit-key-for-tests-0001"
+S = {"X-API-Key": STOREFRONT}  # a storefront's request headers
+P = {"X-API-Key": PRINT_UNIT}  # a print unit's
+SMALL_LIMITS = {"max_body_bytes": 5_000_000, "max_asset_bytes": 4_000_000}  # test-sized request limits
+
+
+@contextmanager
+def api_client(
+    root: Path, engine: Any, *, api_keys: str = f"storefront:{STOREFRONT}", **settings: Any
+) -> Iterator[Any]:
+    """A TestClient of the app over ``root`` (no Redis: the embedded render thread), with ``api_keys`` and
+    any other :class:`~render_engine.farm.settings.ServiceSettings` field (``**SMALL_LIMITS``: test-sized
+    request limits)."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from render_engine.farm.settings import ServiceSettings
+
+    config = ServiceSettings(storage_root=root, redis_url=None, api_keys=api_keys, **settings)
+    with TestClient(create_app(config, engine=engine)) as c:
+        yield c
+
+
+def upload_asset(client: Any, data: bytes | Path, headers: dict[str, str] | None = None) -> str:
+    """``POST /v1/assets`` (a storefront's key by default); the asset id, or the test fails with the answer."""
+    body = data.read_bytes() if isinstance(data, Path) else data
+    r = client.post("/v1/assets", content=body, headers=headers or S)
+    assert r.status_code == 201, r.text
+    return str(r.json()["asset_id"])
+
+
+class WebhookReceiver:
+    """A real HTTP server on 127.0.0.1 recording every POST (headers, body) in ``calls``; it answers 204, or
+    503 to the first ``fail_first`` calls. ``url`` is where to send them."""
+
+    def __init__(self, path: str = "/hook", fail_first: int = 0) -> None:
+        self.calls: list[tuple[dict[str, str], bytes]] = []
+        self.fail_first = fail_first
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            server_version: ClassVar[str] = "test-receiver"
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.calls.append((dict(self.headers), body))
+                self.send_response(503 if len(receiver.calls) <= receiver.fail_first else 204)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_port}{path}"
+
+    def __enter__(self) -> WebhookReceiver:
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
