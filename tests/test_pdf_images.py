@@ -54,7 +54,7 @@ def test_photo_and_clipart_bytes_are_the_same_ahead_on_threads(tmp_path: Path, m
             render_design(design, out, format="pdf", engine=engine, base_dir=tmp_path)
             outs[lut, n] = out.read_bytes()
     assert outs[True, 1] == outs[False, 0] == outs[False, 1] == outs[True, 0]
-    assert threads and all(t.startswith("pdf-image") for t in threads), threads
+    assert threads and all(t.startswith("render-ahead") for t in threads), threads
     with pikepdf.open(tmp_path / "True-1.pdf") as pdf:
         xobjects = list(pdf.pages[0].Resources.XObject.values())
         assert len(xobjects) == 2 and sum("/SMask" in x for x in xobjects) == 1  # the clip-art keeps its alpha

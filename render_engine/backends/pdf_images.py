@@ -5,7 +5,7 @@ in C without the GIL: the photo's JPEG entropy decode (serial in libjpeg), the c
 in zlib), the exact colour table's gather (numpy) and the CMYK JPEG encode (serial in libjpeg). Done one after
 the other, as the page met them, a mug with a photo and a clip-art kept about one core busy (issue 22: ~0.2 s
 of CPU took ~0.22 s of wall time on two idle cores). :class:`PageImages` therefore starts every image layer's
-work when the page starts, on a small shared thread pool, while the page's text and shapes are written:
+work when the page starts, on the shared thread pool (:mod:`.ahead`), while the page's text and shapes are written:
 
 * each image's placed pixels (:func:`~.imaging.placed_pixels`: shrink-on-load, crop, one resize; a transparent
   source materialised once, its alpha dropped when fully opaque);
@@ -25,10 +25,8 @@ compute it). An error in an image's work is raised where the draw loop reaches t
 
 from __future__ import annotations
 
-import contextvars
-import threading
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -37,6 +35,7 @@ from pikepdf import Array, Name, Stream
 
 from ..layout.plan import ImageItem, Item
 from ..model.units import MM_PER_INCH
+from . import ahead
 from .imaging import placed_pixels
 
 if TYPE_CHECKING:
@@ -44,20 +43,6 @@ if TYPE_CHECKING:
 
     from ..inputs.color import ColorConverter
     from ..inputs.color_lut import ExactLut
-
-# two threads: the machines this runs on have few cores, and libvips adds its own worker threads per image
-_POOL_THREADS = 2
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def _executor() -> ThreadPoolExecutor:
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(_POOL_THREADS, thread_name_prefix="pdf-image")
-        return _pool
-
 
 def placed_size(item: ImageItem, target_dpi: int, downsample_above: float) -> tuple[int, int]:
     """Pixels an image layer stores: the source's own resolution, unless far above the target DPI."""
@@ -117,11 +102,9 @@ class PageImages:
         self.table: ExactLut | None = None
         if images:
             self.table = conv.page_table_for(max(w * h for w, h in sizes), lut_max_pixels)
-        pool = _executor()
-        self._jobs: dict[int, Future[Placed]] = {}
-        for item, (w, h) in zip(images, sizes, strict=True):
-            ctx = contextvars.copy_context()  # a deadline set by the caller holds in the thread too
-            self._jobs[id(item)] = pool.submit(ctx.run, self._work, item, w, h)
+        self._jobs: dict[int, Future[Placed]] = {
+            id(item): ahead.submit(self._work, item, w, h) for item, (w, h) in zip(images, sizes, strict=True)
+        }
 
     def _work(self, item: ImageItem, w: int, h: int) -> Placed:
         img = placed_pixels(item.info, item.crop, w, h, f"layers[{item.layer}]").cast("uchar")
@@ -138,8 +121,7 @@ class PageImages:
     def close(self) -> None:
         """Wait for work nobody collected (the page failed before reaching the layer), so no thread keeps
         decoding for a page that is gone; its errors are not raised again."""
-        for job in self._jobs.values():
-            job.cancel() or job.exception()
+        ahead.settle(list(self._jobs.values()))
         self._jobs.clear()
 
 

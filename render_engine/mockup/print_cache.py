@@ -36,6 +36,7 @@ import cv2
 import numpy as np
 import pyvips
 
+from ..backends import ahead
 from ..backends.common import Canvas
 from ..backends.common import Tile as RasterTile
 from ..backends.raster import draw_raster, path_tile  # path_tile: the backend's per-item vector tile
@@ -395,7 +396,14 @@ def draw_print(layout: Layout, dpi: float, engine: Engine, *, soft_proof: bool, 
         arr[:, :, :3] = ((arr[:, :, :3].astype(np.uint16) * a + 127) // 255).astype(np.uint8)
         return arr
     acc = np.full((wy1 - wy0, wx1 - wx0, 4), 0 if t.output.color == "rgba" else 255, dtype=np.uint8)
-    for tile in (t for item in layout.items for t in item_tiles(item, layout, dpi, engine, proof, window)):
+    # every item is drawn at once on the shared pool (a photo's decode beside a clip-art's: issue 22), then
+    # composited here in layer order; an error is raised for the first failing layer, as drawn one by one
+    jobs = [ahead.submit(item_tiles, item, layout, dpi, engine, proof, window) for item in layout.items]
+    try:
+        drawn = [job.result() for job in jobs]
+    finally:
+        ahead.settle(jobs)
+    for tile in (t for tiles in drawn for t in tiles):
         th, tw = tile.rgba.shape[:2]
         x0, y0 = max(wx0, tile.x), max(wy0, tile.y)
         x1, y1 = min(wx1, tile.x + tw), min(wy1, tile.y + th)

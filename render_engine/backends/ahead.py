@@ -1,0 +1,48 @@
+"""Work started ahead on a shared thread pool: a page's image layers (PDF), a preview's items (mockup).
+
+libvips, zlib, libjpeg and numpy release the GIL, so a photo's decode and a clip-art's decode run side by side
+on two cores instead of one after the other (issue 22). One pool per process, as many threads as cores (at
+least two): concurrent renders (API threads, pages drawn side by side) share it, and the cores bound the
+work anyway. A job runs in a copy of the submitter's context, so a deadline set by the caller
+(:mod:`render_engine.model.deadline`) holds in the thread too. Jobs never wait for other jobs (no deadlock).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import ParamSpec, TypeVar
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+_pool: ThreadPoolExecutor | None = None
+_lock = threading.Lock()
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool
+    with _lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max(2, os.cpu_count() or 2), thread_name_prefix="render-ahead")
+        return _pool
+
+
+def submit(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+    """Run ``fn(*args, **kwargs)`` on the pool, in a copy of the current context."""
+    ctx = contextvars.copy_context()
+
+    def job() -> T:
+        return ctx.run(fn, *args, **kwargs)
+
+    return _executor().submit(job)
+
+
+def settle(jobs: list[Future[T]]) -> None:
+    """Wait for jobs whose results nobody will collect (the caller failed first); their errors are dropped."""
+    for job in jobs:
+        if not job.cancel():
+            job.exception()
