@@ -33,7 +33,9 @@ def test_list_filters_and_slot_definitions(client: Any) -> None:
     listed = r.json()["design_templates"]
     assert {t["id"] for t in listed} == {"diwali-diya", "diwali-diya-hi"}
     r = client.get("/v1/design-templates", params={"language": "zh"}, headers=S)
-    (couplet,) = r.json()["design_templates"]
+    zh = {t["id"]: t for t in r.json()["design_templates"]}
+    assert set(zh) == {"spring-festival-couplet", "chinese-new-year-2027"}
+    couplet = zh["spring-festival-couplet"]
     assert couplet["slots"]["family"] == {
         "type": "text", "label": "姓氏 / Family name", "required": True, "default": "王", "max_length": 2,
         "multiline": False, "scripts": ["Han"], "fonts": [], "colors": [], "sizes": [],
@@ -84,7 +86,7 @@ def test_thumbnail_is_a_mockup_with_placeholders(client: Any) -> None:
     import pyvips
 
     listed = client.get("/v1/design-templates", params={"occasion": "christmas"}, headers=S).json()["design_templates"]
-    url = listed[0]["thumbnails"]["coaster-95-round"]
+    url = {t["id"]: t for t in listed}["christmas-tree"]["thumbnails"]["coaster-95-round"]
     assert url == "/v1/design-templates/christmas-tree/thumbnail?product=coaster-95-round"
     r = client.get(url + "&width=200", headers=S)
     assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg"

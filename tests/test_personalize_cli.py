@@ -76,7 +76,7 @@ def test_cli_bad_input_is_one_line(argv: list[str], line: str, capsys: pytest.Ca
 def test_cli_design_templates(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["design-templates", "--occasion", "diwali", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
-    assert {t["id"] for t in listed} == {"diwali-diya", "diwali-diya-hi"}
+    assert {t["id"] for t in listed} == {"diwali-diya", "diwali-diya-hi", "diwali-folded-card"}
     hindi = next(t for t in listed if t["id"] == "diwali-diya-hi")
     assert hindi["language"] == "hi" and hindi["slots"]["name"]["scripts"] == ["Devanagari", "Latin"]
     assert "placeholder_svg" not in json.dumps(listed)
