@@ -49,6 +49,10 @@ def add_parsers(sub: Any) -> None:
     d.add_argument("--language", help="only templates in this language (en, hi, zh…)")
     d.add_argument("--json", action="store_true", help="print the templates and their slot definitions as JSON")
     d.add_argument("--schema", type=Path, metavar="FILE", help="write the design-template JSON Schema to FILE")
+    d.add_argument("--from-fabric", type=Path, metavar="CANVAS", help="make a template of a Fabric canvas JSON "
+                   "(texts with {{variables}}, images marked slot/placeholder) for --product; with --id, --write")
+    d.add_argument("--id", dest="template_id", help="the new template's id (--from-fabric)")
+    d.add_argument("--write", type=Path, metavar="FILE", help="where the new template goes (--from-fabric)")
 
 
 def _pairs(items: list[str], what: str, problems: list[str]) -> dict[str, str]:
@@ -62,9 +66,30 @@ def _pairs(items: list[str], what: str, problems: list[str]) -> dict[str, str]:
     return out
 
 
+def _from_fabric(engine: Engine, args: argparse.Namespace) -> int:
+    from ..personalization.from_fabric import design_template_from_fabric
+
+    given = (("product", args.product), ("id", args.template_id), ("write", args.write))
+    missing = [f"--{n}" for n, v in given if not v]
+    if missing:
+        print(f"error: --from-fabric needs {', '.join(missing)}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        data = json.loads(args.from_fabric.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        print(f"error: {args.from_fabric}: cannot read ({type(exc).__name__})", file=sys.stderr)
+        return EXIT_FAILED
+    tpl, raw = design_template_from_fabric(data, args.product, engine, template_id=args.template_id,
+                                           name=args.template_id.replace("-", " ").capitalize())  # fmt: skip
+    args.write.write_text(json.dumps(raw, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    slots = ", ".join(f"{k}({s.type})" for k, s in tpl.slots.items())
+    print(f"{args.write}: design template {tpl.id} on {args.product}; slots: {slots}")
+    return EXIT_OK
+
+
 def run(engine: Engine, args: argparse.Namespace) -> int:
     if args.command == "design-templates":
-        return _list(args)
+        return _from_fabric(engine, args) if args.from_fabric is not None else _list(args)
     if args.command == "merge":
         return _merge(engine, args)
     return _personalize(engine, args)
