@@ -215,3 +215,45 @@ def test_the_cli_reads_json_rows_strictly_and_answers_in_one_line_per_problem(tm
         text = r.stderr + r.stdout
         assert r.returncode != 0 and "Traceback" not in text, (fname, text[-500:])
         assert "rows" in text and "usage:" not in text, (fname, text[-500:])
+
+
+# ------------------------------------------------------------------------- multi-surface and page designs
+
+
+def _cal(**kw: Any) -> dict[str, Any]:
+    return {"type": "calendar", "year": 2027, "month": 1, "box": {"x": 10, "y": 155, "width": 190, "height": 132},
+            "locale": "en", **kw}  # fmt: skip
+
+
+def _pages(template: str, n: int, *layers: dict[str, Any]) -> dict[str, Any]:
+    return {"design": {"version": 1, "template": template, "pages": [{"layers": list(layers)} for _ in range(n)]}}
+
+
+PAGE_CASES = [
+    ("10 000 calendar pages", _pages("calendar-wall-a4", 10_000, _cal()), 413, "design.pages", "over the limit"),
+    ("10 000 book pages", _pages("photo-book-8x8-hardcover", 10_000), 413, "design.pages", "over the limit"),
+    ("book 21 pages", _pages("photo-book-8x8-hardcover", 21), 422, "design.pages", "in steps of 2"),
+    ("book 0 pages", _pages("photo-book-8x8-hardcover", 0), 422, "design.pages", "20 to 100 pages"),
+    ("calendar year 99999", _pages("calendar-wall-a4", 12, _cal(year=99999)), 422, "design.pages[0].layers[0].year",
+     "9999"),
+    ("calendar year 1e308", _pages("calendar-wall-a4", 12, _cal(year=1e308)), 422, "design.pages[0].layers[0].year",
+     ""),
+    ("calendar locale", _pages("calendar-wall-a4", 12, _cal(locale="../../etc/passwd")), 422,
+     "design.pages[0].layers[0].locale", "'en'"),
+    ("calendar 1 000 holidays", _pages("calendar-wall-a4", 12, _cal(holidays=[{"date": "2027-01-01", "label": "x"}]
+                                                                         * 1_000)), 422,
+     "design.pages[0].layers[0].holidays", "at most 400"),
+    ("10 000 surfaces", {"design": {"version": 1, "template": "card-folded-5x7",
+                                    "surfaces": {f"s{i}": {"layers": []} for i in range(10_000)}}}, 413,
+     "design.surfaces", "10000 surfaces, over the limit"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "body", "status", "field", "says"), PAGE_CASES, ids=[c[0] for c in PAGE_CASES])
+def test_page_and_surface_bombs_are_refused_naming_the_field(
+    live: int, name: str, body: dict[str, Any], status: int, field: str, says: str
+) -> None:
+    """10 000 surfaces answered 10 000 "no such surface" problems after 3 s: now one 413 before any check."""
+    st, out, seconds = post_json(live, "/v1/preflight", body)
+    assert st == status and out["field"] == field and says in out["message"], (name, st, out)
+    assert seconds < 30

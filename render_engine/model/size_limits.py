@@ -42,6 +42,10 @@ def check_native(data: Any, settings: Settings, prefix: str = "") -> None:
         return
     surfaces, pages = data.get("surfaces"), data.get("pages")
     if isinstance(surfaces, dict):
+        if len(surfaces) > settings.max_layers:  # a product has a handful; 10 000 made 10 000 "no such surface"
+            raise LimitExceeded(
+                f"{len(surfaces)} surfaces, over the limit of {settings.max_layers}", field=f"{prefix}surfaces"
+            )
         for name, surface in surfaces.items():
             check_native(surface, settings, f"{prefix}surfaces.{name}.")
     if isinstance(pages, list):
