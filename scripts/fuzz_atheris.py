@@ -8,6 +8,7 @@ time each. Complements the hypothesis tests in tests/test_hostile_input.py, whic
     python scripts/fuzz_atheris.py svg_render --seconds 60
     python scripts/fuzz_atheris.py asset --seconds 60
     python scripts/fuzz_atheris.py intake --seconds 60
+    python scripts/fuzz_atheris.py bodies --seconds 60
 
 Targets and their contract (anything else escaping is a finding):
 
@@ -25,6 +26,10 @@ Targets and their contract (anything else escaping is a finding):
   seeded from tests/fabric_corpus), resolve + layout (``prepare``) and ``preflight`` — returns or raises a
   :class:`RenderError` with a message (``JsonRefused`` for the JSON), each input within 10 s. The seeds
   mutate into long words, huge numbers, deep nesting and odd text; a quadratic path shows as a timeout.
+* ``bodies``: the scans every API body meets before parsing, and batch CSV. ``nesting_exceeds`` agrees with
+  the real depth of any input ``json.loads`` accepts; ``check_json`` returns or raises ``JsonRefused``;
+  ``csv_rows`` returns at most ``limit`` + 1 rows or raises :class:`DesignError` — and the input tiled 200
+  times is scanned within 3 s (a quadratic path, as the string scan of ``"\\"\\"…`` was, shows there).
 * ``asset``: ``sniff_format`` + ``probe_image`` + a decode of the whole image return or raise
   :class:`AssetError` / :class:`LimitExceeded`, within 5 s.
 
@@ -65,8 +70,9 @@ with atheris.instrument_imports(include=["render_engine"]):
     from render_engine.inputs.safety import harden_libvips
     from render_engine.model.design import load_design_json, parse_design
     from render_engine.model.errors import AssetError, DesignError, LimitExceeded, RenderError
-    from render_engine.model.json_input import JsonRefused, check_json
+    from render_engine.model.json_input import JsonRefused, check_json, nesting_exceeds
     from render_engine.model.settings import Settings
+    from render_engine.personalization.merge import csv_rows
     from render_engine.pipeline import prepare
 
 SETTINGS = Settings(max_source_pixels=4_000_000)
@@ -157,6 +163,44 @@ def fuzz_intake(data: bytes) -> None:
         raise AssertionError(f"one intake took {time.perf_counter() - t0:.1f} s")
 
 
+def _depth(value: object) -> int:
+    stack, deepest = [(value, 0)], 0
+    while stack:
+        v, d = stack.pop()
+        if isinstance(v, dict | list):
+            deepest = max(deepest, d + 1)
+            stack.extend((c, d + 1) for c in (v.values() if isinstance(v, dict) else v))
+    return deepest
+
+
+def fuzz_bodies(data: bytes) -> None:
+    try:
+        parsed = json.loads(data)
+    except (ValueError, RecursionError):
+        parsed = None
+    else:
+        if nesting_exceeds(data, 8) != (_depth(parsed) > 8):
+            raise AssertionError(f"nesting_exceeds disagrees with the parsed depth {_depth(parsed)}")
+    with contextlib.suppress(JsonRefused):
+        check_json(data)
+    text = data.decode("utf-8", "replace")
+    try:
+        rows = csv_rows(text, field="csv", limit=50)
+        if len(rows) > 51:
+            raise AssertionError(f"csv_rows read {len(rows)} rows past its limit")
+    except DesignError:
+        pass
+    big = data * 200
+    t0 = time.perf_counter()
+    nesting_exceeds(big, 64)
+    with contextlib.suppress(JsonRefused):
+        check_json(big + b"1" * 120)  # a long number: the strings are blanked to find its position
+    with contextlib.suppress(DesignError):
+        csv_rows(text * 200, field="csv", limit=50)
+    if time.perf_counter() - t0 > 3.0:
+        raise AssertionError(f"scanning the input x200 took {time.perf_counter() - t0:.1f} s")
+
+
 def fuzz_asset(data: bytes) -> None:
     sniff_format(data[:32])
     t0 = time.perf_counter()
@@ -188,6 +232,9 @@ def seeds(target: str) -> list[bytes]:
             + [p.read_bytes() for p in sorted((ROOT / "tests/fabric_corpus").glob("*.fabric.json"))[:12]]
             + [json.dumps(long_word).encode()]
         )
+    if target == "bodies":
+        return [b'{"design": ["' + b'\\"' * 200, b"[" * 70 + b"]" * 70, b'{"a": [1, {"b": "[[["}], "c": NaN}',
+                b"name,title\nAsha,\"CTO, \"\"x\"\"\"\n\"unclosed\n", b"name,name\nA,B\n"]
     if target in ("svg", "svg_render"):
         return [p.read_bytes() for p in sorted((ROOT / "examples/assets").glob("*.svg"))] + [
             b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 9 9">'
@@ -212,6 +259,7 @@ TARGETS: dict[str, Callable[[bytes], None]] = {
     "svg_render": fuzz_svg_render,
     "asset": fuzz_asset,
     "intake": fuzz_intake,
+    "bodies": fuzz_bodies,
 }
 
 

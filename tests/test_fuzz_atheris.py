@@ -23,7 +23,7 @@ SECONDS = 8
 MIN_RUNS = {"svg_render": 20, "intake": 20}  # helper-process renders, or layout + preflight per input: slower
 
 
-@pytest.mark.parametrize("target", ["design", "svg", "svg_render", "asset", "intake"])
+@pytest.mark.parametrize("target", ["design", "svg", "svg_render", "asset", "intake", "bodies"])
 def test_coverage_guided_fuzzing_finds_no_crash(target: str, tmp_path: Path) -> None:
     pytest.importorskip("atheris")
     r = subprocess.run(
