@@ -1,16 +1,45 @@
-"""A few Prometheus metrics, hand-formatted (text exposition format 0.0.4): no extra dependency."""
+"""A few Prometheus metrics, hand-formatted (text exposition format 0.0.4): no extra dependency.
+
+Why not ``prometheus_client`` (weighed for issue #16; not clearly better here): the metrics that matter most,
+the render step histograms, are shared by RQ workers on several machines through one Redis hash
+(:mod:`render_engine.farm.step_metrics`) — prometheus_client's multiprocess mode shares mmap files on one host
+only, so a custom collector reading Redis would remain, and it would emit the same lines this module does. What
+it would add — ``_created`` series on every counter and histogram (a change to the exposition scrapers and
+dashboards see), process metrics, OpenMetrics negotiation — is not asked for, and label escaping is not needed:
+every label value comes from a fixed set (route templates, HTTP method tokens, which cannot hold a quote, a backslash
+or a newline, pipeline and step names, states, queues). One histogram writer (:func:`histogram_lines`) and one
+bucketing loop (:func:`~render_engine.farm.step_metrics.observe_into`) serve every histogram; metric names are
+a contract (docs/api.md) and stay.
+"""
 
 from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
-from render_engine.farm.step_metrics import STEP_BUCKETS, Histograms, add_observation, merge
+from render_engine.farm.step_metrics import STEP_BUCKETS, Histograms, add_observation, merge, observe_into
 from render_engine.farm.store_orders import PRIORITIES
 
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+K = TypeVar("K")
+
+
+def histogram_lines(
+    name: str, hists: Mapping[K, list[float]], labels: Callable[[K], str], buckets: tuple[float, ...]
+) -> list[str]:
+    """Exposition lines of one histogram family (without its HELP/TYPE), series sorted by key: per series a
+    cumulative ``_bucket`` line per bound and ``+Inf``, then ``_sum`` and ``_count``."""
+    out: list[str] = []
+    for key, h in sorted(hists.items()):
+        lab = labels(key)
+        for i, b in enumerate(buckets):
+            out.append(f'{name}_bucket{{{lab},le="{b}"}} {int(h[i])}')
+        out.append(f'{name}_bucket{{{lab},le="+Inf"}} {int(h[-1])}')
+        out.append(f"{name}_sum{{{lab}}} {h[-2]:.6f}")
+        out.append(f"{name}_count{{{lab}}} {int(h[-1])}")
+    return out
 
 
 class Metrics:
@@ -34,12 +63,7 @@ class Metrics:
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         with self._lock:
             self.requests[(method, route, status)] += 1
-            h = self.latency.setdefault(route, [0.0] * (len(BUCKETS) + 2))
-            for i, b in enumerate(BUCKETS):
-                if seconds <= b:
-                    h[i] += 1
-            h[-2] += seconds
-            h[-1] += 1
+            observe_into(self.latency, route, seconds, BUCKETS)
 
     def render(self, jobs: dict[str, int], depth: dict[str, int], farm_steps: Histograms | None = None) -> str:
         """The exposition text; ``farm_steps`` (the RQ workers' job steps, from Redis) are added to the step
@@ -55,25 +79,18 @@ class Metrics:
                 "# HELP render_http_request_duration_seconds Request latency.",
                 "# TYPE render_http_request_duration_seconds histogram",
             ]
-            for r, h in sorted(self.latency.items()):
-                for i, b in enumerate(BUCKETS):
-                    out.append(f'render_http_request_duration_seconds_bucket{{route="{r}",le="{b}"}} {int(h[i])}')
-                out.append(f'render_http_request_duration_seconds_bucket{{route="{r}",le="+Inf"}} {int(h[-1])}')
-                out.append(f'render_http_request_duration_seconds_sum{{route="{r}"}} {h[-2]:.6f}')
-                out.append(f'render_http_request_duration_seconds_count{{route="{r}"}} {int(h[-1])}')
+            out += histogram_lines(
+                "render_http_request_duration_seconds", self.latency, lambda r: f'route="{r}"', BUCKETS
+            )
             out += [
                 "# HELP render_step_duration_seconds Render step durations: this process's renders and, with"
                 " REDIS_URL, every RQ worker's jobs.",
                 "# TYPE render_step_duration_seconds histogram",
             ]
             steps = merge({k: list(v) for k, v in self.steps.items()}, farm_steps or {})
-            for (p, st), h in sorted(steps.items()):
-                lab = f'pipeline="{p}",step="{st}"'
-                for i, b in enumerate(STEP_BUCKETS):
-                    out.append(f"render_step_duration_seconds_bucket{{{lab},le=\"{b}\"}} {int(h[i])}")
-                out.append(f'render_step_duration_seconds_bucket{{{lab},le="+Inf"}} {int(h[-1])}')
-                out.append(f"render_step_duration_seconds_sum{{{lab}}} {h[-2]:.6f}")
-                out.append(f"render_step_duration_seconds_count{{{lab}}} {int(h[-1])}")
+            out += histogram_lines(
+                "render_step_duration_seconds", steps, lambda k: f'pipeline="{k[0]}",step="{k[1]}"', STEP_BUCKETS
+            )
         out += ["# HELP render_jobs Jobs in the durable store by state.", "# TYPE render_jobs gauge"]
         for state in ("held", "queued", "rendering", "ready", "failed"):
             out.append(f'render_jobs{{state="{state}"}} {jobs.get(state, 0)}')

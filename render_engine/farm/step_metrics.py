@@ -19,13 +19,19 @@ Histograms = dict[tuple[str, str], list[float]]
 """(pipeline, step) -> cumulative count per bucket of :data:`STEP_BUCKETS`, then sum, then count."""
 
 
-def add_observation(hists: Histograms, pipeline: str, step: str, seconds: float) -> None:
-    h = hists.setdefault((pipeline, step), [0.0] * (len(STEP_BUCKETS) + 2))
-    for i, b in enumerate(STEP_BUCKETS):
+def observe_into(hists: dict[Any, list[float]], key: Any, seconds: float, buckets: tuple[float, ...]) -> None:
+    """One observation added to the histogram ``hists[key]`` (cumulative count per bucket, then sum, count):
+    the one bucketing loop of every histogram here and in the API (``api/metrics.py``)."""
+    h = hists.setdefault(key, [0.0] * (len(buckets) + 2))
+    for i, b in enumerate(buckets):
         if seconds <= b:
             h[i] += 1
     h[-2] += seconds
     h[-1] += 1
+
+
+def add_observation(hists: Histograms, pipeline: str, step: str, seconds: float) -> None:
+    observe_into(hists, (pipeline, step), seconds, STEP_BUCKETS)
 
 
 def merge(into: Histograms, other: Histograms) -> Histograms:
