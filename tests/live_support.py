@@ -15,7 +15,9 @@ from typing import Any
 
 import pytest
 
-SF, PU = "storefront-key-for-tests-0001", "print-unit-key-for-tests-0001"
+from tests.toolkit import PRINT_UNIT, STOREFRONT
+
+SF, PU = STOREFRONT, PRINT_UNIT
 S = {"X-API-Key": SF}
 
 

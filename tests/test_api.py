@@ -17,11 +17,12 @@ from typing import Any
 import pytest
 
 from render_engine.farm.settings import ServiceSettings, parse_api_keys
+from tests.toolkit import PRINT_UNIT, STOREFRONT
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
 
 ROOT = Path(__file__).resolve().parent.parent
-SF, PU = "storefront-key-for-tests-0001", "print-unit-key-for-tests-0001"
+SF, PU = STOREFRONT, PRINT_UNIT
 S = {"X-API-Key": SF}
 P = {"X-API-Key": PU}
 PHOTO = (ROOT / "examples/assets/landscape.jpg").read_bytes()

@@ -16,10 +16,11 @@ from typing import Any
 import pytest
 
 from render_engine.farm.settings import ServiceSettings
+from tests.toolkit import PRINT_UNIT, STOREFRONT, STOREFRONT_2
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
 
-SF, SF2, PU = "storefront-key-for-tests-0001", "storefront-key-for-tests-0002", "print-unit-key-for-tests-0001"
+SF, SF2, PU = STOREFRONT, STOREFRONT_2, PRINT_UNIT
 S = {"X-API-Key": SF}
 P = {"X-API-Key": PU}
 

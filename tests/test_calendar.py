@@ -28,6 +28,7 @@ from render_engine.model.units import MM_PER_INCH, PT_PER_INCH
 from render_engine.parts import prepare_parts, render_parts
 from render_engine.pipeline import prepare, render_design
 from tests.conftest import EXAMPLES, ROOT, design
+from tests.toolkit import STOREFRONT
 
 BOX = {"x": 10, "y": 155, "width": 190, "height": 132}
 CAL_EXAMPLE = EXAMPLES / "calendar-wall-a4-2027.json"
@@ -305,7 +306,7 @@ def test_api_previews_a_month_and_names_a_bad_field(engine: Engine, tmp_path: Pa
     from api.app import create_app
     from render_engine.farm.settings import ServiceSettings
 
-    key = "storefront-key-for-tests-0001"
+    key = STOREFRONT
     settings = ServiceSettings(storage_root=tmp_path, redis_url=None, api_keys=f"storefront:{key}")
     pages = [{"layers": [{"type": "background", "color": "#ffffff"},
                          _calendar(month=m, locale="zh-Hans", box={"x": 10, "y": 20, "width": 190, "height": 260})]}

@@ -23,10 +23,11 @@ from render_engine.engine import Engine
 from render_engine.fabric import is_fabric, load_fabric_json
 from render_engine.model.errors import DesignError
 from render_engine.model.templates import cover_template
+from tests.toolkit import STOREFRONT
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
 MM = 72 / 25.4
-S = {"X-API-Key": "storefront-key-for-tests-0001"}
+S = {"X-API-Key": STOREFRONT}
 
 
 def _rect(left: float, top: float, w: float, h: float, fill: str, **extra: Any) -> dict[str, Any]:

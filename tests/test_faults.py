@@ -28,11 +28,12 @@ import pytest
 from render_engine.farm.settings import ServiceSettings
 from tests.net_support import free_port
 from tests.redis_support import TEST_DB
+from tests.toolkit import PRINT_UNIT, STOREFRONT
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
 
 ROOT = Path(__file__).resolve().parent.parent
-SF, PU = "storefront-key-for-tests-0001", "print-unit-key-for-tests-0001"
+SF, PU = STOREFRONT, PRINT_UNIT
 S, P = {"X-API-Key": SF}, {"X-API-Key": PU}
 KEYS = f"storefront:{SF},print-unit:{PU}"
 HOOKED = [sys.executable, "-c", "import tests.fault_hooks as h; h.main()"]

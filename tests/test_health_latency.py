@@ -17,11 +17,12 @@ import api.deps as deps
 from api.errors import ApiError
 from render_engine.engine import Engine
 from render_engine.farm.settings import ServiceSettings
+from tests.toolkit import PRINT_UNIT, STOREFRONT
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
 
-SF = "storefront-key-for-tests-0001"
-PU = "print-unit-key-for-tests-0001"
+SF = STOREFRONT
+PU = PRINT_UNIT
 
 
 @pytest.fixture

@@ -22,11 +22,12 @@ from hypothesis import strategies as st
 
 from render_engine.farm.settings import ServiceSettings
 from tests.test_hostile_jobs import damaged_png
+from tests.toolkit import PRINT_UNIT, STOREFRONT
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
 
 ROOT = Path(__file__).resolve().parent.parent
-SF, PU = "storefront-key-for-tests-0001", "print-unit-key-for-tests-0001"
+SF, PU = STOREFRONT, PRINT_UNIT
 S = {"X-API-Key": SF}
 JSON = {**S, "Content-Type": "application/json"}
 

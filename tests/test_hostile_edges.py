@@ -17,10 +17,11 @@ import pytest
 
 from render_engine import DesignError, RenderError, load_design, preflight, render_design, render_mockup
 from render_engine.farm.settings import ServiceSettings
+from tests.toolkit import STOREFRONT
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
 
-SF = "storefront-key-for-tests-0001"
+SF = STOREFRONT
 JSON = {"X-API-Key": SF, "Content-Type": "application/json"}
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "mug-11oz-photo-name.json"

@@ -28,10 +28,11 @@ from render_engine.layout.text import layout_text
 from render_engine.model.deadline import DeadlinePassed, check, deadline
 from render_engine.model.design import TextLayer
 from render_engine.model.geometry import Path
+from tests.toolkit import PRINT_UNIT, STOREFRONT
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
 
-SF, PU = "storefront-key-for-tests-0001", "print-unit-key-for-tests-0001"
+SF, PU = STOREFRONT, PRINT_UNIT
 S = {"X-API-Key": SF}
 
 

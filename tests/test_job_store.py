@@ -27,6 +27,7 @@ from render_engine.farm.store import (
     open_job_store,
 )
 from tests.pg_support import postgres_server, private_schema, private_server
+from tests.toolkit import STOREFRONT
 
 REQUEST = {"design": {"template": "coaster-95-round", "layers": [], "version": 1}, "outputs": {"formats": ["png"]}}
 
@@ -277,7 +278,7 @@ def test_database_outage_is_503_json_and_the_api_recovers_when_it_returns(tmp_pa
     from api.app import create_app
     from render_engine.farm.settings import ServiceSettings
 
-    sf = "storefront-key-for-tests-0001"
+    sf = STOREFRONT
     h = {"X-API-Key": sf}
     body = {"design": {"version": 1, "template": "coaster-95-round", "layers": []}, "outputs": {"formats": ["png"]}}
     with private_server() as pg:

@@ -20,10 +20,11 @@ from render_engine.inputs.assets import open_image, probe_image
 from render_engine.layout.resolve import longest_combining_run
 from render_engine.model.errors import LimitExceeded
 from render_engine.model.settings import Settings
+from tests.toolkit import STOREFRONT
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
 
-SF = "storefront-key-for-tests-0001"
+SF = STOREFRONT
 S = {"X-API-Key": SF}
 
 

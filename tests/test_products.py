@@ -27,6 +27,7 @@ from render_engine.model.product_tables import load_table
 from render_engine.model.templates import TemplateCatalog
 from render_engine.pipeline import render_file
 from tests.conftest import EXAMPLES, ROOT
+from tests.toolkit import STOREFRONT
 
 pytestmark = [
     pytest.mark.skipif(shutil.which("gs") is None, reason="Ghostscript is installed by scripts/check.sh"),
@@ -83,7 +84,7 @@ def test_the_api_lists_and_serves_table_templates(engine: Engine, tmp_path: Path
     from api.app import create_app
     from render_engine.farm.settings import ServiceSettings
 
-    key = "storefront-key-for-tests-0001"
+    key = STOREFRONT
     settings = ServiceSettings(storage_root=tmp_path, redis_url=None, api_keys=f"storefront:{key}")
     with TestClient(create_app(settings, engine=engine)) as c:
         ids = {t["id"] for t in c.get("/v1/templates", headers={"X-API-Key": key}).json()["templates"]}

@@ -23,6 +23,7 @@ from render_engine.farm.settings import ServiceSettings
 from render_engine.farm.storage import LocalStorage, S3Storage, Storage, StorageError, make_storage, sha256_file
 from render_engine.model.errors import AssetError
 from tests.s3_support import keys, moto_s3, new_bucket
+from tests.toolkit import PRINT_UNIT, STOREFRONT
 
 ROOT = Path(__file__).resolve().parent.parent
 JOB = "0123456789abcdef0123456789abcdef"
@@ -260,7 +261,7 @@ def test_api_over_s3_streams_artifacts_with_ranges(s3_endpoint: str, tmp_path: P
 
     from api.app import create_app
 
-    sf, pu = "storefront-key-for-tests-0001", "print-unit-key-for-tests-0001"
+    sf, pu = STOREFRONT, PRINT_UNIT
     settings = s3_settings(s3_endpoint, tmp_path / "api", redis_url=None, api_keys=f"storefront:{sf},print-unit:{pu}")
     photo = (ROOT / "examples/assets/portrait.jpg").read_bytes()
     design = {

@@ -14,10 +14,11 @@ import pytest
 from PIL import Image
 
 from render_engine.farm.settings import ServiceSettings
+from tests.toolkit import PRINT_UNIT, STOREFRONT
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
 
-SF, PU = "storefront-key-for-tests-0001", "print-unit-key-for-tests-0001"
+SF, PU = STOREFRONT, PRINT_UNIT
 S, P = {"X-API-Key": SF}, {"X-API-Key": PU}
 
 

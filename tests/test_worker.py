@@ -42,11 +42,12 @@ from render_engine.testing.farm import SMALL_PHOTO_ACCEPTED, coaster_design, mug
 from tests.pg_support import postgres_server, private_schema
 from tests.redis_support import delete_keys, new_prefix, redis_server
 from tests.s3_support import keys, moto_s3, new_bucket
+from tests.toolkit import PRINT_UNIT, STOREFRONT
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
 
 ROOT = Path(__file__).resolve().parent.parent
-SF, PU = "storefront-key-for-tests-0001", "print-unit-key-for-tests-0001"
+SF, PU = STOREFRONT, PRINT_UNIT
 N_JOBS = 8
 
 
