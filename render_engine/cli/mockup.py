@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -37,6 +38,8 @@ def add_parsers(sub: Any) -> None:
     g.add_argument("designs", nargs="*", type=Path, help="design JSON files (default: examples/*.json)")
     g.add_argument("--out", type=Path, required=True, help="output folder (index.html + images)")
     g.add_argument("--width", type=int, default=800)
+    g.add_argument("--design-templates", nargs="*", metavar="ID", help="the design-template library instead "
+                   "(these ids; none: all), each on every product it fits, its slots showing placeholders")
 
 
 def run(engine: Engine, args: argparse.Namespace) -> int:
@@ -82,11 +85,32 @@ def _mockup(engine: Engine, args: argparse.Namespace) -> int:
     return 0
 
 
+def _template_designs(ids: list[str], folder: Path) -> list[Path]:
+    """Every (or each named) library template filled with placeholders on every product it fits, written as
+    design JSON (self-contained: placeholders are inline SVG) for the gallery."""
+    from ..personalization import catalog, fill
+
+    lib = catalog()
+    chosen = [lib.get(i) for i in ids] if ids else list(lib.templates.values())
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for t in chosen:
+        for product in t.products:
+            design = fill(t, product, {}, {}, placeholders=True, base_dir=folder)
+            path = folder / f"{t.id}--{product}.json"
+            body = design.model_dump(mode="json", exclude_defaults=True) | {"version": 1}
+            write_bytes(path, json.dumps(body, ensure_ascii=False).encode("utf-8"))
+            out.append(path)
+    return out
+
+
 def _gallery(engine: Engine, args: argparse.Namespace) -> int:
     from ..mockup.gallery import build_gallery
 
     designs = args.designs
-    if not designs:
+    if args.design_templates is not None:
+        designs = _template_designs(args.design_templates, args.out / "designs")
+    elif not designs:
         root = Path(engine.settings.templates_dir).parent / "examples"
         designs = sorted(root.glob("*.json"))
     entries = build_gallery(engine, designs, args.out, width=args.width)

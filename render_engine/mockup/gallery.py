@@ -9,7 +9,7 @@ from pathlib import Path
 from ..backends.writers import write_atomic
 from ..engine import Engine
 from ..model.design import load_design_file
-from ..pipeline import prepare
+from ..parts import prepare_surface
 from .render import render_mockup, views_of
 
 
@@ -42,7 +42,7 @@ def build_gallery(engine: Engine, designs: list[Path], out: Path, *, width: int 
         stem = path.name.removesuffix(".json")
         try:
             design = load_design_file(path)
-            prep = prepare(design, engine, path.parent)
+            prep = prepare_surface(design, engine, path.parent)  # a multi-surface design: its first surface
             pairs = views_of(prep.layout.template)
         except RenderError as exc:
             entries.append(GalleryEntry(path.name, "?", "-", None, None, str(exc)))
