@@ -18,9 +18,9 @@ import pytest
 from PIL import Image
 
 from render_engine.farm.pieces import Piece, plan_pieces
-from render_engine.farm.settings import ServiceSettings
 from render_engine.model.units import mm_to_pt
 from tests.test_api import PU, SF, wait_ready
+from tests.toolkit import api_client
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
 S, P = {"X-API-Key": SF}, {"X-API-Key": PU}
@@ -29,13 +29,7 @@ RED, BLUE = (230, 30, 40), (20, 60, 200)
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory, engine: Any) -> Iterator[Any]:
-    from fastapi.testclient import TestClient
-
-    from api.app import create_app
-
-    settings = ServiceSettings(storage_root=tmp_path_factory.mktemp("pieces"), redis_url=None,
-                               api_keys=f"storefront:{SF},print-unit:{PU}")  # fmt: skip
-    with TestClient(create_app(settings, engine=engine)) as c:
+    with api_client(tmp_path_factory.mktemp("pieces"), engine, api_keys=f"storefront:{SF},print-unit:{PU}") as c:
         yield c
 
 

@@ -20,9 +20,8 @@ import pyvips
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from render_engine.farm.settings import ServiceSettings
 from tests.test_hostile_jobs import damaged_png
-from tests.toolkit import PRINT_UNIT, STOREFRONT
+from tests.toolkit import PRINT_UNIT, STOREFRONT, api_client
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
 
@@ -34,13 +33,7 @@ JSON = {**S, "Content-Type": "application/json"}
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory, engine: Any) -> Iterator[Any]:
-    from fastapi.testclient import TestClient
-
-    from api.app import create_app
-
-    settings = ServiceSettings(storage_root=tmp_path_factory.mktemp("hostile-api"), redis_url=None,
-                               api_keys=f"storefront:{SF},print-unit:{PU}")  # fmt: skip
-    with TestClient(create_app(settings, engine=engine)) as c:
+    with api_client(tmp_path_factory.mktemp("hostile-api"), engine, api_keys=f"storefront:{SF},print-unit:{PU}") as c:
         yield c
 
 

@@ -16,8 +16,7 @@ import pikepdf
 import pytest
 
 from render_engine import DesignError, RenderError, load_design, preflight, render_design, render_mockup
-from render_engine.farm.settings import ServiceSettings
-from tests.toolkit import STOREFRONT
+from tests.toolkit import STOREFRONT, api_client
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
 
@@ -29,13 +28,7 @@ EXAMPLE = ROOT / "examples" / "mug-11oz-photo-name.json"
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory, engine: Any) -> Iterator[Any]:
-    from fastapi.testclient import TestClient
-
-    from api.app import create_app
-
-    settings = ServiceSettings(storage_root=tmp_path_factory.mktemp("hostile-edges"), redis_url=None,
-                               api_keys=f"storefront:{SF}")  # fmt: skip
-    with TestClient(create_app(settings, engine=engine)) as c:
+    with api_client(tmp_path_factory.mktemp("hostile-edges"), engine, api_keys=f"storefront:{SF}") as c:
         yield c
 
 
