@@ -136,3 +136,38 @@ def test_body_limits_name_the_body(live: int) -> None:
            + b"\r\n--x--\r\n")  # fmt: skip
     st, out, _ = call(live, "POST", "/v1/fonts", two, {"Content-Type": "multipart/form-data; boundary=x"})
     assert 400 <= st < 500 and out["field"] == "body", out
+
+
+# ------------------------------------------------------------------------------------------------ the CLI
+
+
+def test_the_cli_names_the_same_reasons_in_one_line_each(tmp_path: Any) -> None:
+    import subprocess
+    import sys
+
+    svg = SVG.format(attrs=' width="10" height="10"', body="<g>" * 5000 + "</g>" * 5000)
+    tile = _data_url(damaged_png())
+    files = {
+        "svg-deep.json": (svg_design(svg)["design"], "layers[0].svg: SVG nests elements deeper than 48 levels"),
+        "svg-huge.json": (svg_design(SVG.format(attrs=' width="1e9" height="1e9"', body=""))["design"],
+                          "layers[0].svg: SVG is 1e+09 x 1e+09 units"),
+        "pattern.json": ({"version": 1, "template": "coaster-95-round", "layers": [
+            {"type": "shape", "shape": "rect", "box": {"x": 0, "y": 0, "width": 95, "height": 95},
+             "fill": {"type": "pattern", "image": tile, "width": 10, "height": 10}}]},
+            "layers[0].fill.image: pattern image could not be decoded"),
+        "surfaces.json": ({"version": 1, "template": "card-folded-5x7",
+                           "surfaces": {f"s{i}": {"layers": []} for i in range(10_000)}},
+                          "surfaces: 10000 surfaces, over the limit"),
+        "fabric.json": ({"canvas": {"width": 400, "height": 400}, "template": "coaster-95-round",
+                         "fabric": {"version": "6.9.1", "objects": []}}, "design: a Fabric canvas"),
+    }  # fmt: skip
+    for name, (doc, _says) in files.items():
+        (tmp_path / name).write_text(json.dumps(doc), encoding="utf-8")
+    (tmp_path / "quadratic.json").write_bytes(b'{"version": ["' + b'\\"' * 100_000)
+    files["quadratic.json"] = ({}, "design: not valid JSON at line 1 column 14")
+    for name, (_doc, says) in files.items():
+        r = subprocess.run([sys.executable, "-m", "render_engine.cli", "preflight", name], cwd=tmp_path,
+                           capture_output=True, text=True, timeout=120)  # fmt: skip
+        lines = [ln for ln in (r.stderr + r.stdout).splitlines() if ln.strip()]
+        assert r.returncode == 1 and "Traceback" not in r.stderr, (name, r.stderr[-500:])
+        assert len(lines) == 1 and says in lines[0], (name, lines)
