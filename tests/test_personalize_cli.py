@@ -95,7 +95,8 @@ def test_public_api(photo: Path, tmp_path: Path) -> None:
     values = {"name1": "Asha", "name2": "Ravi"}
     design = render_engine.fill_design_template("valentine-hearts", "coaster-95-round", values)
     assert design.template == "coaster-95-round"
-    assert [t.id for t in render_engine.design_templates(language="zh")] == ["spring-festival-couplet"]
+    zh = [t.id for t in render_engine.design_templates(language="zh")]
+    assert zh == ["chinese-new-year-2027", "spring-festival-couplet"]
     with pytest.raises(render_engine.DesignError) as exc:
         render_engine.fill_design_template("valentine-hearts", "mug-11oz", {"name1": "A" * 15})
     assert [p.field for p in exc.value.problems] == ["slots.name1", "slots.name2"]
