@@ -22,7 +22,8 @@ from skimage.metrics import structural_similarity
 from render_engine.backends.pdf import PdfOptions, build_pdf, finish_pdfx, save_pdf
 from render_engine.backends.raster import draw_raster
 from render_engine.engine import Engine
-from render_engine.fabric import load_fabric_json
+from render_engine.fabric import import_fabric, load_fabric_json
+from render_engine.fabric.flatten import composite, flatten_dpi
 from render_engine.model.design import ImageLayer, SvgLayer, TextLayer
 from render_engine.model.errors import DesignError
 from render_engine.pipeline import prepare
@@ -69,6 +70,28 @@ def test_multi_line_path_text_sits_on_the_curve(engine: Engine, tmp_path: Path) 
     assert imp.text_lines["objects[1]"] == ("one", "two words", "three")
 
 
+def test_porter_duff_operators_flatten_their_context(engine: Engine, tmp_path: Path) -> None:
+    """A Porter-Duff operator is drawn by flattening its compositing context (a cached group, or the canvas)
+    into one image at the flattening resolution; the note says so. Pixels follow the Canvas 2D formula."""
+    imp = _load(engine, "composite_masks", tmp_path)
+    kinds = [type(x).__name__ for x in imp.design.layers]
+    assert kinds[0] == "BackgroundLayer" and kinds.count("ImageLayer") == 4, kinds  # one image per flattened group
+    assert sum("flattened" in n for n in imp.notes) == 4
+    assert flatten_dpi(engine.templates.get(imp.design.template), 0.2646) == pytest.approx(192, abs=0.2)
+    src = np.array([[[1.0, 0.0, 0.0, 0.5]]])
+    dst = np.array([[[0.0, 0.0, 1.0, 1.0]]])
+    assert composite(src, dst, "destination-out")[0, 0, 3] == pytest.approx(0.5)  # dst * (1 - as)
+    assert composite(src, dst, "source-atop")[0, 0].tolist() == pytest.approx([0.5, 0.0, 0.5, 1.0])
+    assert composite(src, dst, "xor")[0, 0, 3] == pytest.approx(0.5)  # as(1-ad) + ad(1-as)
+    assert composite(src, dst, "destination-in")[0, 0].tolist() == pytest.approx([0.0, 0.0, 1.0, 0.5])
+    # without the engine (import_fabric called on its own) it cannot draw: an error naming the field
+    data = json.loads((STOREFRONT / "composite_masks.json").read_text())
+    with pytest.raises(DesignError) as exc:
+        import_fabric(data, engine.templates.get(imp.design.template), engine.fonts, tmp_path)
+    fields = [p.field for p in exc.value.problems or (exc.value,)]
+    assert "objects[0].objects[1].globalCompositeOperation" in fields
+
+
 def _cmyk(layout: Any) -> Any:
     t = layout.template
     out = t.output.model_copy(update={"color": "cmyk", "icc_profile": "fogra39l-coated"})
@@ -76,7 +99,7 @@ def _cmyk(layout: Any) -> Any:
 
 
 @pytest.mark.skipif(shutil.which("gs") is None, reason="Ghostscript is installed by scripts/check.sh")
-@pytest.mark.parametrize("name", ["nested_clip_photo", "multiline_path_text"])
+@pytest.mark.parametrize("name", ["nested_clip_photo", "multiline_path_text", "composite_masks"])
 def test_storefront_designs_print_as_they_preview(engine: Engine, tmp_path: Path, name: str) -> None:
     imp = _load(engine, name, tmp_path)
     layout = _cmyk(prepare(imp.design, engine, tmp_path).layout)
@@ -92,6 +115,9 @@ def test_storefront_designs_print_as_they_preview(engine: Engine, tmp_path: Path
         assert "DeviceRGB" not in text and "CalRGB" not in text
         for xobj in page.Resources.get("/XObject", {}).values():
             assert xobj.get("/ColorSpace") in (None, pikepdf.Name.DeviceCMYK, pikepdf.Name.DeviceGray)
+        if name == "composite_masks":  # the flattened groups: CMYK images
+            images = [x for x in page.Resources.XObject.values() if x.get("/Subtype") == "/Image"]
+            assert len(images) >= 4 and all(x.ColorSpace == pikepdf.Name.DeviceCMYK for x in images)
     preview = draw_raster(layout, DPI, engine.icc, transparent=False, soft_proof=True)
     want = np.ndarray(buffer=preview.write_to_memory(), dtype=np.uint8, shape=(preview.height, preview.width, 3))
     got = rgb(ghostscript_png(path, tmp_path / "gs.png", DPI))

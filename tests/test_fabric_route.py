@@ -131,7 +131,7 @@ def _bad_canvas() -> dict[str, Any]:
         "fabric": {
             "version": "6.9.1",
             "objects": [
-                {"type": "Rect", **base, "globalCompositeOperation": "xor", "clipPath": {"type": "Image"}},
+                {"type": "Rect", **base, "globalCompositeOperation": "plus-darker", "clipPath": {"type": "Image"}},
                 {"type": "Rect", **base},
                 {"type": "Sprite", **base},
                 {

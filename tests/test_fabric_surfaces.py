@@ -89,7 +89,7 @@ def test_two_sided_invitation_renders_one_two_page_pdf(engine: Engine, tmp_path:
 def test_every_problem_of_every_canvas_names_its_surface(engine: Engine, tmp_path: Path) -> None:
     doc = invitation()
     doc["surfaces"]["back"]["objects"] += [_rect(0, 0, 5, 5, "#000")] * 2 + [
-        _rect(0, 0, 5, 5, "#000", globalCompositeOperation="xor")
+        _rect(0, 0, 5, 5, "#000", globalCompositeOperation="plus-darker")
     ]
     doc["surfaces"]["front"]["objects"].append({"type": "Textbox", "text": "Hi", "fontFamily": "No Such Face"})
     with pytest.raises(DesignError) as err:
@@ -119,7 +119,7 @@ def test_cli_renders_the_parts_and_reports_one_line_per_problem(
     good.write_text(json.dumps(invitation()))
     doc = invitation()
     doc["surfaces"]["back"]["objects"] += [_rect(0, 0, 5, 5, "#000")] * 2 + [
-        _rect(0, 0, 5, 5, "#000", globalCompositeOperation="xor")
+        _rect(0, 0, 5, 5, "#000", globalCompositeOperation="plus-darker")
     ]
     bad.write_text(json.dumps(doc))
     assert main(["render", str(good), "--out", str(tmp_path / "out")]) == 0
@@ -243,7 +243,7 @@ def test_api_preflight_preview_and_job_of_canvases_per_surface(client: Any) -> N
 def test_api_errors_name_the_canvas_of_the_surface(client: Any) -> None:
     doc = _tee()
     doc["surfaces"]["back"]["objects"] += [_rect(0, 0, 5, 5, "#000")] * 2 + [
-        _rect(0, 0, 5, 5, "#000", globalCompositeOperation="xor")
+        _rect(0, 0, 5, 5, "#000", globalCompositeOperation="plus-darker")
     ]
     r = client.post("/v1/preflight", json={"design": doc, "dialect": "fabric"}, headers=S)
     assert r.status_code == 422, r.text

@@ -32,32 +32,6 @@ def _names(version: str) -> list[str]:
 
 # still refused (design -> the field the refusal names); the sweep asserts exactly these and no others
 KNOWN_REFUSED: dict[str, str] = {
-    **{
-        f"gco_{op}_{bg}": "objects[1].globalCompositeOperation"
-        for op in (
-            "copy",
-            "destination-atop",
-            "destination-in",
-            "destination-out",
-            "lighter",
-            "source-in",
-            "source-out",
-            "xor",
-        )
-        for bg in ("clear", "white")
-    },
-    "gco_destination-over_clear": "objects[1].globalCompositeOperation",
-    "gco_source-atop_clear": "objects[1].globalCompositeOperation",
-    **{
-        f"gco_image_{op}": "objects[1].globalCompositeOperation"
-        for op in ("destination-in", "destination-out", "source-atop", "xor")
-    },
-    **{f"gco_text_{op}": "objects[1].globalCompositeOperation" for op in ("destination-in", "destination-out", "xor")},
-    **{
-        f"gco_in_group_{op}": "objects[0].objects[1].globalCompositeOperation"
-        for op in ("destination-in", "destination-out", "multiply", "screen", "xor")
-    },
-    "group_blend_translucent": "objects[1].objects[0].globalCompositeOperation",
     "filter_resize": "objects[0].resizeFilter",
     "path_text_background": "objects[0].textBackgroundColor",
     "path_text_style_background": "objects[0].textBackgroundColor",

@@ -28,6 +28,8 @@ Where things happen:
 - :mod:`.images`, :mod:`.filters` — image objects (data URLs, crop, mirroring) and their pixel filters.
 - :mod:`.groups` — groups, and translucent / shadowed groups composited as one picture (Fabric's cache).
 - :mod:`.effects` — clipPaths and shadows; :mod:`.svg` — the SVG strings every ``svg`` layer is built from.
+- :mod:`.compositing` — ``globalCompositeOperation``; :mod:`.flatten` — Porter-Duff operators (and translucent
+  groups whose children blend) drawn by the raster backend and placed as one image, as a RIP flattens.
 - :mod:`.parse` — reading and validating Fabric values (numbers, colours, points, paths, unsupported props).
 - :mod:`.file_render` — rendering Fabric files and the ``render-engine render`` CLI options.
 """

@@ -19,14 +19,16 @@ from typing import Any, get_args
 
 from ..model.errors import DesignError
 from ..model.paint import BlendMode
+from .flatten import PORTER_DUFF
 
 BLEND_MODES = frozenset(get_args(BlendMode)) - {"normal"}
 _OVER_OPAQUE = {"source-atop": "normal", "destination-over": None}
 
 
-def blend_of(obj: Mapping[str, Any], where: str, opaque_canvas: bool) -> str | None:
+def blend_of(obj: Mapping[str, Any], where: str, opaque_canvas: bool, can_flatten: bool = False) -> str | None:
     """The native blend mode for the object, or None when it draws nothing (``destination-over`` on an
-    opaque canvas); an error for an operator we cannot draw faithfully."""
+    opaque canvas), or — ``can_flatten`` — a Porter-Duff operator the importer draws by flattening
+    (:mod:`.flatten`); an error for an operator we cannot draw faithfully."""
     op = obj.get("globalCompositeOperation")
     if op is not None and not isinstance(op, str):  # a list or object is not hashable: no set lookup on it
         raise DesignError("globalCompositeOperation is a string", field=f"{where}.globalCompositeOperation")
@@ -35,9 +37,11 @@ def blend_of(obj: Mapping[str, Any], where: str, opaque_canvas: bool) -> str | N
     if op in BLEND_MODES:
         return str(op)
     field = f"{where}.globalCompositeOperation"
+    if op in _OVER_OPAQUE and opaque_canvas:
+        return _OVER_OPAQUE[str(op)]
+    if can_flatten and op in PORTER_DUFF:
+        return str(op)
     if op in _OVER_OPAQUE:
-        if opaque_canvas:
-            return _OVER_OPAQUE[str(op)]
         raise DesignError(f"'{op}' is drawn only on a canvas with an opaque background colour", field=field)
     raise DesignError(
         "unsupported globalCompositeOperation: blend modes (multiply, screen, overlay, darken, lighten, "

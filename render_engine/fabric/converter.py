@@ -12,13 +12,15 @@ from __future__ import annotations
 import dataclasses
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..inputs.font_catalog import FontCatalog
 from ..model.errors import DesignError
 from ..model.geometry import Matrix
+from ..model.templates import Template
 from . import svg
 from .compositing import blend_of
+from .flatten import PORTER_DUFF, flatten
 from .groups import group
 from .images import image, pattern_sources_inlined
 from .object_geometry import object_matrix
@@ -41,14 +43,28 @@ from .svg import Bounds
 from .text_clip import text_clip_outlined
 from .text_objects import text
 
+if TYPE_CHECKING:
+    from ..engine import Engine
+
 
 class Converter:
     """Translates the objects of one Fabric canvas into native layers (``layers`` lists passed in)."""
 
     def __init__(
-        self, fonts: FontCatalog, asset_dir: Path, opts: FabricOptions, k: float, page: Matrix, root: str
+        self,
+        fonts: FontCatalog,
+        asset_dir: Path,
+        opts: FabricOptions,
+        k: float,
+        page: Matrix,
+        root: str,
+        engine: Engine | None = None,
+        template: Template | None = None,
     ) -> None:
         self.fonts = fonts
+        self.engine = engine  # draws what is flattened (.flatten); None: Porter-Duff operators are refused
+        self.template = template
+        self.contexts = [0]  # where the current compositing context (the canvas, a cached group) starts
         self.page = page  # canvas px -> trim mm
         self.asset_dir = asset_dir
         self.opts = opts
@@ -174,8 +190,18 @@ class Converter:
         if not 0 <= opacity <= 1:
             raise DesignError("opacity must be between 0 and 1", field=f"{where}.opacity")
         m = object_matrix(obj, where, kind).then(parent)
-        blend = blend_of(obj, where, self.opaque_canvas)
+        can_flatten = self.engine is not None and not self.force_svg
+        # over an opaque canvas (not inside a cached group's own, transparent, cache) source-atop is plain
+        blend = blend_of(obj, where, self.opaque_canvas and len(self.contexts) == 1, can_flatten)
         if opacity == 0 or blend is None:
+            return
+        if blend in PORTER_DUFF:  # drawn with what lies under it in its context, as one image
+            source: list[dict[str, Any]] = []
+            n_origin = len(self.layer_origin)
+            plain = {**obj, "globalCompositeOperation": "source-over"}
+            self._object(plain, where, parent, parent_opacity, source, in_group, clips)
+            del self.layer_origin[n_origin:]
+            flatten(self, layers, self.contexts[-1], source, blend, where)
             return
         if blend != "normal" and self.force_svg:
             raise DesignError(

@@ -16,6 +16,7 @@ from ..model.errors import DesignError
 from ..model.geometry import Matrix
 from . import svg
 from .effects import local_svg, own_clips
+from .flatten import flatten_group
 from .object_geometry import inverse
 from .parse import kind_of, num
 from .shapes import background_color
@@ -67,6 +68,22 @@ def group(conv: Converter, node: Node, parent_opacity: float, layers: list[dict[
         node = dataclasses.replace(node, obj={k: v for k, v in obj.items() if k != "shadow"})
         obj = node.obj
         shadow = None
+    if own_opacity < 1 and not shadow and cached and not conv.force_svg and conv.engine and _composites(children):
+        # children that blend or composite with each other inside a translucent cached group: Fabric
+        # composites them in the group's cache, then the cache with the group's opacity — flattened
+        sub: list[dict[str, Any]] = []
+        n_origin = len(conv.layer_origin)
+        conv.contexts.append(0)
+        try:
+            if obj.get("backgroundColor") not in (None, ""):
+                background_color(conv, dataclasses.replace(node, opacity=1.0), sub)
+            for j, child in enumerate(children):
+                conv.object(child, f"{where}.objects[{j}]", m, 1.0, sub, in_group=True, clips=inner)
+        finally:
+            conv.contexts.pop()
+        del conv.layer_origin[n_origin:]
+        flatten_group(conv, sub, layers, parent_opacity * own_opacity, where)
+        return
     if (own_opacity < 1 or shadow) and cached and not conv.force_svg and without_images(children):
         # Fabric draws a cached group into its cache, then the cache with the group's opacity:
         # overlapping children do not show through each other. One svg layer composites the same way.
@@ -83,10 +100,28 @@ def group(conv: Converter, node: Node, parent_opacity: float, layers: list[dict[
     # knockout text erases within the group's own cache: only a cached group without a background of its own
     plain = cached and not conv.force_svg and obj.get("backgroundColor") in (None, "")
     extra, cut = knockouts(conv, children, f"{where}.objects", m) if plain else ([()] * len(children), set())
-    for j, child in enumerate(children):
-        if j not in cut:
-            at = f"{where}.objects[{j}]"
-            conv.object(child, at, m, node.opacity, layers, in_group=True, clips=(*inner, *extra[j]))
+    if cached:  # Porter-Duff operators of its children composite within the group's cache (.flatten)
+        conv.contexts.append(len(layers))
+    try:
+        for j, child in enumerate(children):
+            if j not in cut:
+                at = f"{where}.objects[{j}]"
+                conv.object(child, at, m, node.opacity, layers, in_group=True, clips=(*inner, *extra[j]))
+    finally:
+        if cached:
+            conv.contexts.pop()
+
+
+def _composites(children: list[Any]) -> bool:
+    """A child (or a child of a child group) sets a globalCompositeOperation other than source-over."""
+    for c in children:
+        if not isinstance(c, dict):
+            continue
+        if c.get("globalCompositeOperation") not in (None, "source-over"):
+            return True
+        if isinstance(c.get("objects"), list) and _composites(c["objects"]):
+            return True
+    return False
 
 
 def _no_shadows(children: list[Any]) -> bool:

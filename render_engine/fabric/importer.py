@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..inputs.font_catalog import FontCatalog
 from ..model.design import Design, parse_design
@@ -27,6 +27,9 @@ from .parse import color, num
 from .protocol import Clip
 from .text_clip import knockouts, with_outline
 from .versions import normalise
+
+if TYPE_CHECKING:
+    from ..engine import Engine
 
 _CANVAS_UNSUPPORTED = ("overlay",)
 
@@ -122,6 +125,7 @@ def import_fabric(
     options: FabricOptions | None = None,
     *,
     asset_start: int = 0,
+    engine: Engine | None = None,
 ) -> FabricImport:
     """Translate Fabric JSON into a native design for ``template``.
 
@@ -160,7 +164,7 @@ def import_fabric(
             field="canvas",
         )
     page = Matrix.scale(k).then(Matrix.translate(ox, oy))
-    conv = Converter(fonts, asset_dir, opts, k, page, f"{prefix}objects")
+    conv = Converter(fonts, asset_dir, opts, k, page, f"{prefix}objects", engine, template)
     conv.n_assets = asset_start  # several canvases into one folder (.surfaces): file names stay distinct
 
     layers: list[dict[str, Any]] = []

@@ -59,4 +59,4 @@ def load_fabric_json(
                     field=f"canvas.{name}",
                 )
         tid = canvas_template_id(*size)
-    return import_fabric(data, engine.templates.get(tid), engine.fonts, asset_dir, options)
+    return import_fabric(data, engine.templates.get(tid), engine.fonts, asset_dir, options, engine=engine)

@@ -18,7 +18,9 @@ from .options import FabricOptions
 from .svg import Bounds
 
 if TYPE_CHECKING:
+    from ..engine import Engine
     from ..inputs.font_catalog import FontCatalog
+    from ..model.templates import Template
 
 #: A clipPath that applies to an object: (the clip object, its field, the canvas matrix of the object that
 #: owns it — the object itself or one of its groups).
@@ -52,6 +54,9 @@ class Converter(Protocol):
     n_assets: int
     text_lines: dict[str, tuple[str, ...]]
     force_svg: int  # > 0 while translating a group composited as one svg: no native layers
+    engine: Engine | None  # draws what is flattened (.flatten)
+    template: Template | None
+    contexts: list[int]  # where each open compositing context (the canvas, cached groups) starts in its layers
 
     def origin_of(self, field: str | None) -> str: ...
 

@@ -134,7 +134,7 @@ def import_surfaces(
         try:
             check_fabric(canvas, engine.settings)
             surface_t = _surface_template(template, name, len(pages), paper)
-            one = import_fabric(canvas, surface_t, engine.fonts, asset_dir, opts, asset_start=n_assets)
+            one = import_fabric(canvas, surface_t, engine.fonts, asset_dir, opts, asset_start=n_assets, engine=engine)
         except RenderError as exc:
             _reprefix(exc, where)
             problems.extend(exc.problems or (exc,))

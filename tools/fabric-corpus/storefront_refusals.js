@@ -4,6 +4,31 @@
 'use strict';
 
 module.exports = ({ F, photo, TL }) => ({
+  composite_masks: () => ({
+    // Porter-Duff masking as editors use it, each drawn by flattening: a photo masked to a circle by a
+    // destination-in circle in its (cached) group, a texture kept inside a heart by source-atop, an eraser
+    // stroke (a destination-out path) through a banner, and a translucent group whose sticker multiplies
+    width: 600, height: 400, background: '#f4f6f7',
+    objects: [
+      new F.Group([
+        new F.Image(photo(240, 200, 0), { left: 0, top: 0, originX: 'center', originY: 'center' }),
+        new F.Circle({ left: 0, top: 0, radius: 85, originX: 'center', originY: 'center', fill: '#000000', globalCompositeOperation: 'destination-in' }),
+      ], { left: 140, top: 130, originX: 'center', originY: 'center', objectCaching: true }),
+      new F.Group([
+        new F.Path('M 100 180 C 20 120 0 80 20 50 C 40 15 85 15 100 50 C 115 15 160 15 180 50 C 200 80 180 120 100 180 Z', { left: 0, top: 0, originX: 'center', originY: 'center', fill: '#c0392b' }),
+        new F.Image(photo(200, 200, 2), { left: 0, top: 0, originX: 'center', originY: 'center', opacity: 0.7, globalCompositeOperation: 'source-atop' }),
+      ], { left: 430, top: 130, originX: 'center', originY: 'center', objectCaching: true }),
+      new F.Group([
+        new F.Rect({ left: 0, top: 0, width: 420, height: 90, originX: 'center', originY: 'center', fill: '#1a5276', rx: 12, ry: 12 }),
+        new F.Text('ERASED', { left: 0, top: 0, originX: 'center', originY: 'center', fontFamily: 'Bebas Neue', fontSize: 70, fill: '#f9e79f' }),
+        new F.Path('M -200 30 Q -100 -40 0 10 T 200 -20', { left: -10, top: 0, originX: 'center', originY: 'center', fill: '', stroke: '#000000', strokeWidth: 14, strokeLineCap: 'round', globalCompositeOperation: 'destination-out' }),
+      ], { left: 300, top: 310, originX: 'center', originY: 'center', objectCaching: true }),
+      new F.Group([
+        new F.Circle({ left: 0, top: 0, radius: 40, originX: 'center', originY: 'center', fill: '#f5b041' }),
+        new F.Rect({ left: 20, top: 10, width: 60, height: 40, originX: 'center', originY: 'center', fill: '#5dade2', globalCompositeOperation: 'multiply' }),
+      ], { left: 540, top: 330, originX: 'center', originY: 'center', opacity: 0.8, objectCaching: true }),
+    ],
+  }),
   nested_clip_photo: () => ({
     // a photo in a circle that is itself cut by a rounded rect (a "pill" window), a rect clipped by a rotated
     // rect whose own clip is an inverted circle (a bite), and a canvas clipPath with a nested clipPath
