@@ -109,8 +109,10 @@ class PageImages:
     def _work(self, item: ImageItem, w: int, h: int) -> Placed:
         img = placed_pixels(item.info, item.crop, w, h, f"layers[{item.layer}]").cast("uchar")
         rgb, alpha = split_alpha(img)
-        cmyk = self.table.convert(rgb) if self.table is not None else self.conv.image(rgb)
-        jpeg = encode_jpeg(cmyk, self.quality)
+        if self.table is not None:  # converted, encoded and let go (ExactLut.jpeg)
+            jpeg = self.table.jpeg(rgb, Q=self.quality, keep="none", subsample_mode="off")
+        else:
+            jpeg = encode_jpeg(self.conv.image(rgb), self.quality)
         return Placed(rgb, None if alpha is None else bytes(alpha.cast("uchar").write_to_memory()), jpeg)
 
     def result(self, item: ImageItem) -> Placed:
@@ -180,8 +182,8 @@ def encode_images(
     else:
         table = conv.page_table_for(max(i.width * i.height for i in rgbs), lut_max_pixels)
     if table is not None:
-        for xobj, img in todo:  # one image materialised at a time
-            xobj.write(encode_jpeg(table.convert(img), quality), filter=Name.DCTDecode)
+        for xobj, img in todo:  # one image materialised at a time, let go once encoded
+            xobj.write(table.jpeg(img, Q=quality, keep="none", subsample_mode="off"), filter=Name.DCTDecode)
         return
     if len(rgbs) == 1:
         cmyks = [conv.image(rgbs[0])]

@@ -42,8 +42,10 @@ if TYPE_CHECKING:
 #: pages drawn at once by default: the 2-core machines this runs on (each page already uses libvips threads)
 DEFAULT_WORKERS = 2
 #: with pages side by side, larger photos convert through streaming littleCMS instead of the exact table (it
-#: materialises RGBX + CMYK, ~72 MB for a full-bleed 9-MP book page: W8 peaked at 525-624 MB, 240 MB without)
-PAGES_LUT_MAX_PIXELS = 4_000_000
+#: materialises RGBX + CMYK, ~72 MB for a full-bleed 9-MP book page: W8 peaked at 525-624 MB, 240 MB without).
+#: 5 MP takes in K2's calendar photos (214 x 138 mm at 300 DPI: 4.12 MP): K2 CPU 3.9-4.8 -> 2.9-3.5 s, same
+#: bytes, peak RSS 314 -> 518 MB (benchmarks/README.md); a W8 page's 9-MP photo stays on littleCMS
+PAGES_LUT_MAX_PIXELS = 5_000_000
 
 Ref = tuple[int, int]
 

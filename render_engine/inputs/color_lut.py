@@ -103,12 +103,26 @@ class ExactLut:
 
     def convert(self, img: pyvips.Image) -> pyvips.Image:
         """An sRGB uchar image (3 bands) -> CMYK uchar, materialised (4 bytes a pixel)."""
+        return self._convert(img)[1]
+
+    def jpeg(self, img: pyvips.Image, **save: Any) -> bytes:
+        """:meth:`convert` then ``jpegsave_buffer(**save)``, and the converted pixels let go: the memory image
+        is invalidated, which drops the operations made on it from libvips' operation cache (which otherwise
+        keeps up to 100 of them, each holding its photo's CMYK buffer alive)."""
+        mem, cmyk = self._convert(img)
+        try:
+            return bytes(cmyk.jpegsave_buffer(**save))
+        finally:
+            mem.invalidate()
+
+    def _convert(self, img: pyvips.Image) -> tuple[pyvips.Image, pyvips.Image]:
         import numpy as np
 
         rgbx = img.bandjoin(0).cast("uchar").write_to_memory()
         idx = np.frombuffer(rgbx, dtype="<u4")
         out = np.take(self.table, idx)
-        return pyvips.Image.new_from_memory(out.data, img.width, img.height, 4, "uchar").copy(interpretation="cmyk")
+        mem = pyvips.Image.new_from_memory(out.data, img.width, img.height, 4, "uchar")
+        return mem, mem.copy(interpretation="cmyk")
 
 
 def _lcms(convert: Any, colours: np.ndarray) -> np.ndarray:
