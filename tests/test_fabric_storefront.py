@@ -45,6 +45,10 @@ OFF_MAX_AT = {
     ("borders_arcs_pattern_text", 1): 0.025,
     ("borders_arcs_pattern_text", 2): 0.025,
 }
+# Fabric 5's references (node-canvas 2.11 under Fabric 5.3) differ from 6's by up to 21 levels along every
+# upscaled photo edge and stroked glyph: two designs measure 1.2 % (sticker_printable_area) and 1.1 %
+# (multiply_texture) at 1x against Fabric 5, 0.77 % and 0.74 % against Fabric 6 and 7.
+OFF_MAX_V5 = {("sticker_printable_area", 1): 0.0125, ("multiply_texture", 1): 0.0115}
 # Fabric's reference cannot show colour emoji: node-canvas's cairo 1.16 draws a COLR font's (empty) base glyphs
 # and finds no other emoji font, so its render has tofu boxes or nothing where the engine draws Twemoji.
 # Scored with its own floor (measured 0.942 / 3.8 % at 1x, 0.961 / 3.2 % at 2x), elsewhere it matches like the rest.
@@ -93,6 +97,8 @@ def test_storefront_canvas_matches_fabric(shop_engine: Engine, version: str, nam
         ssim = structural_similarity(a, b, channel_axis=2)
         off = float((np.abs(a.astype(int) - b.astype(int)).max(axis=2) > 32).mean())
         floor, most_off = SSIM_MIN_AT.get(name, SSIM_MIN), OFF_MAX_AT.get((name, scale), OFF_MAX)
+        if version == "v5":
+            most_off = OFF_MAX_V5.get((name, scale), most_off)
         assert ssim >= floor and off <= most_off, (scale, ssim, off)
 
 

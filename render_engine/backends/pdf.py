@@ -47,6 +47,7 @@ from ..model.geometry import IDENTITY, Matrix, Rect
 from ..model.geometry import Path as VPath
 from ..model.paint import PDF_BLEND, Gradient, Pattern, ResolvedPaint
 from ..model.units import mm_to_pt
+from .common import needs_raster
 from .pdf_images import PageImages, Placed, encode_images, image_xobject, placed_now
 from .pdf_paint import has_sharp_join, opacity_mask, shading_pattern, srgb_interpolated
 from .writers import write_atomic
@@ -485,26 +486,6 @@ def _svg(page: _Page, item: SvgItem, conv: ColorConverter, options: PdfOptions, 
     key = _image_xobject(page, placed_now(tile[0]))
     page.op(_cm(Matrix(a=d.w, d=-d.h, e=d.x, f=d.y + d.h)))
     page.op(f"/{key} Do")
-
-
-# paint servers and masks: CairoSVG draws a document that uses one with shadings, patterns or soft masks,
-# which the Form path refuses (operators and resources below)
-_PAINT_SERVER = re.compile(
-    rb"<(?:[\w-]+:)?(?:linearGradient|radialGradient|pattern|mask)\b[^>]*?\sid=[\"']([^\"']+)[\"']"
-)
-_IMAGE = re.compile(rb"<(?:[\w-]+:)?image\b")
-
-
-def needs_raster(data: bytes) -> bool:
-    """Whether a (sanitised) SVG document references a gradient, pattern or mask, or holds an image: then it
-    is placed as a raster without asking CairoSVG first (~0.1 s in the helper whose output would be refused)."""
-    if _IMAGE.search(data):
-        return True
-    for m in _PAINT_SERVER.finditer(data):
-        ref = m.group(1)
-        if any(f"url({q}#".encode() + ref + f"{q})".encode() in data for q in ("", "'", '"')):
-            return True
-    return False
 
 
 # a CairoSVG page outside these sizes (pt) cannot be mapped onto a layer box (division by ~0, overflow)

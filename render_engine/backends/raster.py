@@ -25,7 +25,7 @@ from ..model.errors import LimitExceeded, asset_errors
 from ..model.geometry import Matrix, Path, Rect, rotated_bounds
 from ..model.paint import Gradient, Pattern
 from ..model.units import mm_to_px, pixels_per_mm
-from .common import Canvas, Tile
+from .common import Canvas, Tile, needs_raster
 from .imaging import placed_pixels, with_alpha
 from .raster_paint import ScreenPaint, composite, pattern_image, screen_paint, svg_paint
 
@@ -62,7 +62,14 @@ def draw_raster(
             return proof.proof_flat(color, role)
         return icc.to_srgb(color, layout.template.output.icc_profile)
 
+    proofed: dict[int, Pattern] = {}
+
     def screen(p: object, role: Role) -> ScreenPaint:
+        if proof is not None and isinstance(p, Pattern):  # the tile as the PDF prints it (photo intent)
+            hit = proofed.get(id(p))
+            if hit is None:
+                hit = proofed[id(p)] = _proofed_pattern(p, proof)
+            p = hit
         return screen_paint(p, lambda col: paint(col, role))  # type: ignore[arg-type]
 
     tiles: list[tuple[Tile, str]] = []
@@ -112,14 +119,32 @@ def draw_raster(
             )
         else:
             tile = svg_tile(item, canvas)
-            if tile is not None and proof is not None:  # the PDF keeps SVG flat colours: the flat intent
-                tile = (proof.proof_image(tile[0], flat=True), tile[1], tile[2])
+            if tile is not None and proof is not None:
+                # the PDF keeps SVG flat colours (the flat intent); an SVG with paint servers, images or
+                # filters it places as a CMYK image (the photo intent, pdf._svg)
+                flat = not (needs_raster(item.doc.data) or b"<filter" in item.doc.data)
+                tile = (proof.proof_image(tile[0], flat=flat), tile[1], tile[2])
         if tile is not None:
             tiles.append((tile, item.blend))
 
     out = compose(canvas, tiles, transparent)
     ppm = pixels_per_mm(dpi)
     return out.copy(interpretation="srgb", xres=ppm, yres=ppm)
+
+
+def _proofed_pattern(pat: Pattern, proof: ColorConverter) -> Pattern:
+    """``pat`` with its tile shown as it will print: through the output profile (the PDF places the tile as
+    a CMYK image, :func:`..backends.pdf._set_pattern`) and back to sRGB."""
+    from dataclasses import replace
+
+    from ..inputs.assets import to_srgb
+
+    with asset_errors("paint", "pattern image"):
+        tile = pyvips.Image.new_from_buffer(pat.image, "", fail_on="error")
+        if tile.width * tile.height > 16_000_000:
+            raise LimitExceeded("a pattern tile may have at most 16 megapixels", field="paint")
+        tile = to_srgb(tile).cast("uchar")
+    return replace(pat, image=proof.proof_image(tile).pngsave_buffer(compression=1))
 
 
 def compose(canvas: Canvas, tiles: list[tuple[Tile, str]], transparent: bool) -> pyvips.Image:

@@ -421,8 +421,13 @@ def svg_shape(conv: Converter, node: Node, p: Paint) -> dict[str, Any]:
         filt, bounds = shadow_filter(shadow, f"{where}.shadow", m_obj, bounds)
         defs += filt
         if sh_el or bg_el:
-            cast = bg_el + (svg.transformed(svg.clipped(sh_el, clip_ids), m) if sh_el else "")
-            body = svg.filtered(cast, "shadow") + body
+            cast = svg.filtered(bg_el + (svg.transformed(svg.clipped(sh_el, clip_ids), m) if sh_el else ""), "shadow")
+            if node.opacity < 1:
+                # a canvas draws the shadow and then the object, each with the object's globalAlpha: the
+                # shadow shows through a translucent object (not under one translucent picture of both)
+                op = fmt(node.opacity)
+                return conv.svg_layer(bounds, defs, f'<g opacity="{op}">{cast}</g><g opacity="{op}">{body}</g>', 1.0)
+            body = cast + body
     return conv.svg_layer(bounds, defs, body, node.opacity)
 
 

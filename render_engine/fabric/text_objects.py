@@ -260,6 +260,10 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]], outline: lis
     }
     if align_last is not None:
         layer["align_last"] = align_last
+    if cs != 0 or tpath is not None:
+        # Fabric paints letter-spaced text (and text on a path) one character at a time
+        # (Text._renderChars): each in its own form, advanced by its width kerned against the one before
+        layer["shaping"] = "per_character"
     if sized and tpath is None:
         layer["line_ascent"] = FONT_SIZE_MULT * (1 - FONT_SIZE_FRACTION)
     if tpath is not None:

@@ -58,6 +58,7 @@ class _Para:
     wrap_adv_em: tuple[float, ...]  # per character: its width for line breaking (``measure``)
     rtl: bool  # a right-to-left paragraph
     graphemes: tuple[int, ...] = ()  # grapheme cluster boundaries (ending with len(text)): over-long words
+    pair_em: tuple[float, ...] = ()  # ``shaping: per_character``: each character's kerned width (span size in)
 
 
 def _span_values(layer: TextLayer) -> tuple[list[float], list[float], list[float | None]]:
@@ -123,8 +124,14 @@ def _prepare(layer: TextLayer, catalog: FontCatalog, field: str, emoji: str) -> 
         ]
         adv = tuple(_sized(char_advances_em(ptext, runs), scale, spacing))
         wrap_adv = adv
-        if layer.measure == "per_character" and max_em_wraps(layer):
-            wrap_adv = tuple(_sized(paired_advances_em(ptext, runs), scale, spacing))
+        pair: tuple[float, ...] = ()
+        if layer.shaping == "per_character" or (layer.measure == "per_character" and max_em_wraps(layer)):
+            pair = tuple(_sized(paired_advances_em(ptext, runs), scale, [0.0] * len(ptext)))
+            wrap_adv = tuple(a + sp for a, sp in zip(pair, spacing, strict=True))
+        if layer.shaping == "per_character":
+            adv = wrap_adv
+        else:
+            pair = ()
         graphemes = tuple(grapheme_breaks(ptext))
         breaks = graphemes if layer.wrap_by == "grapheme" else tuple(line_breaks(ptext))
         paras.append(
@@ -143,6 +150,7 @@ def _prepare(layer: TextLayer, catalog: FontCatalog, field: str, emoji: str) -> 
                 wrap_adv,
                 paragraph_level(ptext, _BASE_LEVEL[layer.direction]) == 1,
                 graphemes,
+                pair,
             )
         )
         offset += len(raw) + 1
@@ -226,6 +234,21 @@ class _LineGlyph:
     scale: float  # glyph size / layer size
 
 
+def _graphemes_in(para: _Para, s: int, e: int) -> list[tuple[int, int]]:
+    """The grapheme clusters of ``para.text[s:e]`` as (start, end) pairs."""
+    out, start = [], s
+    for end in para.graphemes or grapheme_breaks(para.text):
+        if end <= s:
+            continue
+        end = min(end, e)
+        if end > start:
+            out.append((start, end))
+        start = end
+        if end >= e:
+            break
+    return out
+
+
 def _line_glyphs(para: _Para, a: int, b: int) -> tuple[list[_LineGlyph], float]:
     """Shape one line and return its glyphs in visual order, and its width in layer em."""
     b = _trim_end(para.text, a, b)
@@ -254,6 +277,18 @@ def _line_glyphs(para: _Para, a: int, b: int) -> tuple[list[_LineGlyph], float]:
     for s, e, face, rtl in groups:
         upem = face.upem
         k_ = para.scale[s]
+        if para.pair_em and not rtl:  # one character at a time, each kerned against the one before
+            for ga, gb in _graphemes_in(para, s, e):
+                alone = shape(face, para.text[ga:gb], rtl)
+                # the kerning against the one before moves the character itself (Fabric's _renderChars)
+                pen = x + para.pair_em[ga] - sum(g.x_advance for g in alone) / upem * k_
+                for g in alone:
+                    li = ga + g.cluster
+                    dy = g.y_offset / upem * k_ + para.shift_em[li]
+                    out.append(_LineGlyph(face, g.gid, pen, g.x_offset / upem * k_, dy, para.offset + li, k_))
+                    pen += g.x_advance / upem * k_
+                x += para.pair_em[ga] + para.spacing_em[ga]
+            continue
         glyphs = shape(face, para.text[s:e], rtl)
         for k, g in enumerate(glyphs):
             li = s + g.cluster

@@ -383,6 +383,12 @@ class TextLayer(Model):
         "its own kerned against the one before, as canvas editors (Fabric.js) measure; they differ for "
         "joining scripts such as Arabic.",
     )
+    shaping: Literal["run", "per_character"] = Field(
+        "run",
+        description="How glyphs are chosen and placed: runs of text shaped together (default: ligatures, "
+        "contextual forms), or each character shaped on its own and advanced by its width kerned against the "
+        "one before, as canvas editors (Fabric.js) paint letter-spaced text, one character at a time.",
+    )
     line_ascent: Annotated[float | None, Field(gt=0, le=10)] = Field(
         None,
         description="Where each baseline sits below the top of its line, in em of the line's largest size "

@@ -40,14 +40,15 @@ def score(job: tuple[str, int]) -> tuple[str, int, float, float, str]:
     from render_engine import render_design
 
     path, scale = Path(job[0]), job[1]
+    name = f"{path.parent.name}/{path.stem}"
     ref = path.with_name(f"{path.stem}@{scale}x.png")
     try:
         res = render_design(path, scale=scale)
     except Exception as exc:
-        return path.stem, scale, 0.0, 1.0, f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+        return name, scale, 0.0, 1.0, f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
     ours = Image.open(io.BytesIO(res.data))
     ssim, off = compare(ours, Image.open(ref))
-    return path.stem, scale, ssim, off, ""
+    return name, scale, ssim, off, ""
 
 
 def main(argv: list[str] | None = None) -> int:

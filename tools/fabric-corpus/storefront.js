@@ -108,10 +108,10 @@ const star = (cx, cy, r1, r2, n) => {
   return pts;
 };
 
-// name -> () => {width, height, background?, objects, clipPath?, backgroundImage?, overlayImage?, v5?: bool}
+// name -> () => {width, height, background?, objects, clipPath?, backgroundImage?, overlayImage?}
 const designs = {
   mug_photo_name: () => ({
-    width: 900, height: 350, background: '#ffffff', v5: true,
+    width: 900, height: 350, background: '#ffffff',
     objects: [
       new F.Image(photo(300, 175, 0), { ...TL, left: 0, top: 0, scaleX: 3, scaleY: 2 }),
       new F.Text('Grandma Rose', {
@@ -121,7 +121,7 @@ const designs = {
     ],
   }),
   tshirt_slogan: () => ({
-    width: 500, height: 600, v5: true,
+    width: 500, height: 600,
     objects: [
       new F.Textbox('BORN TO\nRIDE\nFOREVER WILD', {
         ...TL, left: 40, top: 120, width: 420, fontFamily: 'Bebas Neue', fontSize: 96, textAlign: 'center',
@@ -132,7 +132,7 @@ const designs = {
     ],
   }),
   birthday_card: () => ({
-    width: 700, height: 500, background: '#fef9e7', v5: true,
+    width: 700, height: 500, background: '#fef9e7',
     objects: [
       ...[[80, 70, '#e74c3c'], [620, 90, '#3498db'], [110, 420, '#27ae60'], [600, 430, '#f39c12'], [350, 60, '#8e44ad']].map(
         ([x, y, c], i) => new F.Circle({ left: x, top: y, radius: 18 + i * 4, fill: c, originX: 'center', originY: 'center', strokeWidth: 0, opacity: 0.8 }),
@@ -191,7 +191,7 @@ const designs = {
     ],
   }),
   badge_group: () => ({
-    width: 500, height: 500, v5: true,
+    width: 500, height: 500,
     objects: [
       new F.Group([
         new F.Circle({ left: 0, top: 0, radius: 150, fill: '#154360', stroke: '#f1c40f', strokeWidth: 10, originX: 'center', originY: 'center' }),
@@ -201,7 +201,7 @@ const designs = {
     ],
   }),
   wedding_invite: () => ({
-    width: 600, height: 800, background: '#fdfefe', v5: true,
+    width: 600, height: 800, background: '#fdfefe',
     objects: [
       new F.Path('M 60 140 C 200 60 400 220 540 140', { fill: '', stroke: '#b7950b', strokeWidth: 3 }),
       new F.Path('M 60 680 C 200 760 400 600 540 680', { fill: '', stroke: '#b7950b', strokeWidth: 3 }),
@@ -218,7 +218,7 @@ const designs = {
     ],
   }),
   pet_tag: () => ({
-    width: 400, height: 400, v5: true,
+    width: 400, height: 400,
     objects: [
       new F.Ellipse({ left: 200, top: 200, rx: 180, ry: 150, originX: 'center', originY: 'center', fill: '#d5f5e3', stroke: '#196f3d', strokeWidth: 6 }),
       new F.Polygon(star(200, 110, 40, 17, 5), { fill: '#f5b041', stroke: '#9c640c', strokeWidth: 2 }),
@@ -248,7 +248,7 @@ const designs = {
     b.filters = [new F.filters.Sepia(), new F.filters.Brightness({ brightness: 0.1 })];
     b.applyFilters();
     return {
-      width: 620, height: 320, background: '#ffffff', v5: true,
+      width: 620, height: 320, background: '#ffffff',
       objects: [a, b, new F.Text('then & now', { left: 310, top: 290, originX: 'center', originY: 'center', fontFamily: 'Noto Serif', fontSize: 26, fill: '#333333' })],
     };
   },
@@ -280,7 +280,7 @@ const designs = {
     ],
   }),
   styled_message: () => ({
-    width: 700, height: 400, background: '#ffffff', v5: true,
+    width: 700, height: 400, background: '#ffffff',
     objects: [
       new F.Textbox('Congratulations Jamie on your graduation from Riverside High!', {
         ...TL, left: 50, top: 60, width: 600, fontFamily: 'Noto Sans', fontSize: 40, textAlign: 'center', fill: '#17202a', lineHeight: 1.2,
@@ -375,7 +375,7 @@ const designs = {
       new F.Text('Hello', { left: 250, top: 200, originX: 'center', originY: 'center', fontFamily: 'Noto Sans', fontSize: 50, fill: '#154360' }),
     ],
   }),
-  // Fabric 6 and 7 only: more combinations (storefront_more.js)
+  // more combinations (storefront_more.js)
   ...require('./storefront_more.js')({ F, fabric, createCanvas, photo, star, TL }),
   ...require('./storefront_refusals.js')({ F, fabric, createCanvas, photo, star, TL }),
 };
@@ -385,7 +385,6 @@ async function main() {
   const manifest = { fabric_version: fabric.version, major: MAJOR, designs: {} };
   for (const [name, make] of Object.entries(designs)) {
     const made = make();
-    if (MAJOR === 5 && !made.v5) continue;
     const canvas = new fabric.StaticCanvas(null, { width: made.width, height: made.height, enableRetinaScaling: false });
     if (made.background) canvas.backgroundColor = made.background;
     made.objects.forEach((o) => canvas.add(o));

@@ -1,4 +1,4 @@
-// More storefront canvases (required by storefront.js, Fabric 6 and 7 only): the combinations real shop
+// More storefront canvases (required by storefront.js; Fabric 5, 6 and 7): the combinations real shop
 // editors save that the first set did not have — nested groups, a filtered and clipped photo, styles across
 // wrapped lines, a gradient path, patterned polygons and shadowed patterned shapes, shadows and opacity,
 // flips, skews and strokeUniform, a background photo under an overlay frame, Porter-Duff erasing.
