@@ -30,6 +30,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     env = {**os.environ, "RENDER_ENGINE_STORAGE_ROOT": str(tmp_path_factory.mktemp("live4")),
            "RENDER_ENGINE_API_KEYS": f"storefront:{SF},print-unit:{PU}", "RENDER_ENGINE_REDIS_URL": "",
            "RENDER_ENGINE_EMBEDDED_WORKERS": "0"}  # fmt: skip
+    env.pop("PYTEST_CURRENT_TEST", None)  # a long parametrized test id there made exec fail (E2BIG)
     code = f"from render_engine.cli.main import main; raise SystemExit(main(['serve', '--port', '{port}']))"
     proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)  # fmt: skip

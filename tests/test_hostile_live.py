@@ -150,8 +150,9 @@ def test_a_batch_over_its_time_budget_is_refused_naming_the_row_reached_and_noth
         assert r.json()["field"] == "rows" and "reached row" in r.json()["message"], r.json()
         assert seconds < 15
         assert sum(c.app.state.render.services.store.counts().values()) == 0  # nothing accepted
-        ok = c.post("/v1/batches", json={**BATCH, "rows": [{"name": "Asha"}]}, headers=S)
-        assert ok.status_code == 202, ok.text[:300]  # the gate was given back
+        again = c.post("/v1/batches", json={**BATCH, "rows": [{"name": "Asha"}]}, headers=S)
+        # the gate was given back: checked at once (accepted, or over 0.3 s on a loaded machine), never 429
+        assert again.status_code in (202, 413) and again.json().get("code") != "too_many_requests", again.text
 
 
 @pytest.mark.parametrize(
@@ -164,6 +165,7 @@ def test_a_batch_over_its_time_budget_is_refused_naming_the_row_reached_and_noth
         ("too long for the slot", "name\n" + "W" * 500 + "\n", 422, "rows[1].slots.name", "at most"),
         ("unknown column", "name,nickname\nAsha,A\n", 422, "rows[1]", ""),
     ],
+    ids=["duplicate header", "huge cell", "only a header", "NUL", "too long", "unknown column"],
 )
 def test_hostile_csv_text_gets_a_422_naming_the_field(
     live: int, name: str, csv_text: str, status: int, field: str, says: str
@@ -183,6 +185,7 @@ def test_hostile_csv_text_gets_a_422_naming_the_field(
         ("binary", bytes(range(256)) * 20, "file"),
         ("duplicate header", b"name,name\nA,B\n", "file"),
     ],
+    ids=["latin-1", "utf-16", "binary", "duplicate header"],
 )
 def test_hostile_csv_uploads_get_a_422_naming_the_file(live: int, name: str, data: bytes, field: str) -> None:
     st, out, _ = upload(live, data, BATCH)
