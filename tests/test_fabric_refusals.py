@@ -92,6 +92,25 @@ def test_porter_duff_operators_flatten_their_context(engine: Engine, tmp_path: P
     assert "objects[0].objects[1].globalCompositeOperation" in fields
 
 
+def test_per_character_gradients_are_span_paints(engine: Engine, tmp_path: Path) -> None:
+    """A gradient in a character style fills those characters in the object's gradient space (as the object's
+    own fill would): a native span paint, a PDF shading; a gradient stroke likewise the span stroke's paint."""
+    imp = _load(engine, "gradient_chars", tmp_path)
+    sale, fruit = [x for x in imp.design.layers if isinstance(x, TextLayer)]
+    assert [(s.start, s.end, s.color.type) for s in sale.spans] == [(0, 6, "linear")]  # type: ignore[union-attr]
+    paints = {(s.start, s.end): s for s in fruit.spans}
+    assert paints[(6, 11)].color.type == "linear"  # type: ignore[union-attr]
+    stroke = paints[(27, 31)].stroke
+    assert stroke is not None and stroke.color.type == "linear"  # type: ignore[union-attr]
+    # on clipped text (one svg layer of outlines) it is still an error naming the style
+    data = json.loads((STOREFRONT / "gradient_chars.json").read_text())
+    data["objects"][0]["clipPath"] = {"type": "Rect", "width": 400, "height": 100, "originX": "center",
+                                      "originY": "center"}  # fmt: skip
+    with pytest.raises(DesignError) as exc:
+        load_fabric_json(data, engine, tmp_path)
+    assert "objects[0].styles[0].style.fill" in [p.field for p in exc.value.problems or (exc.value,)]
+
+
 def _cmyk(layout: Any) -> Any:
     t = layout.template
     out = t.output.model_copy(update={"color": "cmyk", "icc_profile": "fogra39l-coated"})
@@ -99,7 +118,7 @@ def _cmyk(layout: Any) -> Any:
 
 
 @pytest.mark.skipif(shutil.which("gs") is None, reason="Ghostscript is installed by scripts/check.sh")
-@pytest.mark.parametrize("name", ["nested_clip_photo", "multiline_path_text", "composite_masks"])
+@pytest.mark.parametrize("name", ["nested_clip_photo", "multiline_path_text", "composite_masks", "gradient_chars"])
 def test_storefront_designs_print_as_they_preview(engine: Engine, tmp_path: Path, name: str) -> None:
     imp = _load(engine, name, tmp_path)
     layout = _cmyk(prepare(imp.design, engine, tmp_path).layout)
@@ -115,6 +134,9 @@ def test_storefront_designs_print_as_they_preview(engine: Engine, tmp_path: Path
         assert "DeviceRGB" not in text and "CalRGB" not in text
         for xobj in page.Resources.get("/XObject", {}).values():
             assert xobj.get("/ColorSpace") in (None, pikepdf.Name.DeviceCMYK, pikepdf.Name.DeviceGray)
+        if name == "gradient_chars":  # the per-character gradients: DeviceCMYK shadings
+            shadings = [p.Shading for p in page.Resources.get("/Pattern", {}).values() if "/Shading" in p]
+            assert len(shadings) >= 2 and all(x.ColorSpace == pikepdf.Name.DeviceCMYK for x in shadings)
         if name == "composite_masks":  # the flattened groups: CMYK images
             images = [x for x in page.Resources.XObject.values() if x.get("/Subtype") == "/Image"]
             assert len(images) >= 4 and all(x.ColorSpace == pikepdf.Name.DeviceCMYK for x in images)

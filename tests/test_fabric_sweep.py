@@ -44,15 +44,16 @@ KNOWN_REFUSED: dict[str, str] = {
     "shadow_group_children_shadows": "objects[0].shadow",
     "shadow_nested_group": "objects[0].objects[0].shadow",
     "style_decoration_thickness": "objects[0].styles[0].style.textDecorationThickness",
-    "style_fill_gradient": "objects[0].styles[0].style.fill",
-    "style_fill_gradient_px": "objects[0].styles[0].style.fill",
-    "style_fill_pattern": "objects[0].styles[0].style.fill",
-    "style_stroke_gradient": "objects[0].styles[0].style.stroke",
     "style_transparent_fill": "objects[0].styles",
     "text_clip_underline": "objects[0].clipPath.underline",
     "text_clip_with_background": "objects[0].clipPath.textBackgroundColor",
     "text_justify_left_multiline_plain": "objects[0].textAlign",
 }
+
+
+# Fabric 5's toObject() copies a per-character Pattern as a plain object whose canvas source is serialised as
+# {"_context2d": ...}: the tile's pixels are not in the JSON, so there is nothing to draw (an error naming it)
+KNOWN_REFUSED_IN = {"v5": {"style_fill_pattern": "objects[0].styles[0].style.fill"}}
 
 
 @pytest.fixture(scope="module")
@@ -69,11 +70,12 @@ def test_sweep_imports_without_refusals(engine: Engine, tmp_path: Path, version:
             load_fabric_json(data, engine, tmp_path)
         except DesignError as exc:
             refused[name] = [str(p.field) for p in exc.problems or (exc,)]
-    unexpected = {n: f for n, f in refused.items() if n not in KNOWN_REFUSED}
+    known = {**KNOWN_REFUSED, **KNOWN_REFUSED_IN.get(version, {})}
+    unexpected = {n: f for n, f in refused.items() if n not in known}
     assert not unexpected, unexpected
     for name, fields in refused.items():
-        assert KNOWN_REFUSED[name] in fields, (name, fields)
-    now_drawn = set(KNOWN_REFUSED) - set(refused) & set(_names(version))
+        assert known[name] in fields, (name, fields)
+    now_drawn = set(known) - set(refused) & set(_names(version))
     assert not now_drawn, f"drawn now: remove from KNOWN_REFUSED: {sorted(now_drawn)}"
 
 

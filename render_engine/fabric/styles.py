@@ -11,13 +11,15 @@ size, baseline shift and stroke as ``spans`` (:func:`spans`), decorations and ba
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..model.errors import DesignError
 from .font_properties import font_family, font_style, font_weight
 from .parse import color, num
+from .text_paint import is_gradient, representative
 
 if TYPE_CHECKING:
     from .protocol import Converter
@@ -53,6 +55,8 @@ class CharStyle:
     stroke_alpha: float = 0.0
     stroke_width: float = 1.0  # px
     deco: str | None = None  # textDecorationColor (Fabric 7.3+); None: the fill's colour
+    paint: str | None = None  # a per-character gradient or pattern fill (its JSON; ``fill`` stands for it)
+    stroke_paint: str | None = None  # a per-character gradient or pattern stroke (its JSON)
 
 
 def has_styles(styles: Any) -> bool:
@@ -133,8 +137,11 @@ def _style_delta(conv: Converter, obj: Mapping[str, Any], st: Mapping[str, Any],
     different size, baseline or stroke per character are errors naming the characters."""
     delta: dict[str, Any] = {}
     for key, val in st.items():
-        if key == "fill":
-            delta["fill"], delta["fill_alpha"] = color(val, f"{at}.fill")
+        if key == "fill" and is_gradient(val):  # drawn as the span's paint in the object's gradient space
+            delta["fill"], delta["fill_alpha"] = representative(val, f"{at}.fill"), 1.0
+            delta["paint"] = json.dumps({**val, "__at": f"{at}.fill"}, sort_keys=True)
+        elif key == "fill":
+            delta["fill"], delta["fill_alpha"], delta["paint"] = (*color(val, f"{at}.fill"), None)
         elif key == "fontWeight":
             delta["weight"] = font_weight(val, f"{at}.fontWeight")
         elif key == "fontStyle":
@@ -152,8 +159,11 @@ def _style_delta(conv: Converter, obj: Mapping[str, Any], st: Mapping[str, Any],
             delta["size"] = size
         elif key == "deltaY":
             delta["dy"] = num(st, "deltaY", 0.0, at)
+        elif key == "stroke" and is_gradient(val):  # the span stroke's paint, in the object's gradient space
+            delta["stroke"], delta["stroke_alpha"] = representative(val, f"{at}.stroke"), 1.0
+            delta["stroke_paint"] = json.dumps({**val, "__at": f"{at}.stroke"}, sort_keys=True)
         elif key == "stroke":
-            delta["stroke"], delta["stroke_alpha"] = color(val, f"{at}.stroke")
+            delta["stroke"], delta["stroke_alpha"], delta["stroke_paint"] = (*color(val, f"{at}.stroke"), None)
         elif key == "strokeWidth":
             delta["stroke_width"] = max(0.0, num(st, "strokeWidth", 1.0, at))
         elif key == "textDecorationColor":
@@ -181,19 +191,31 @@ def spans(
     where: str,
     pt_per_px: float = 0.0,
     layer_alpha: float = 1.0,
+    paint_of: Callable[[dict[str, Any], str], dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """Native text spans for the characters whose fill, face, size, baseline or stroke differs from the
     layer's (``layer_color``, ``base``); ``pt_per_px`` converts Fabric's px to the layer's pt. A character
-    stroke equal to the object's is left to the object's stroke (drawn by :mod:`.text_objects`)."""
+    stroke equal to the object's is left to the object's stroke (drawn by :mod:`.text_objects`). ``paint_of``
+    makes the native paint of a per-character gradient or pattern (None: such a character is an error)."""
     out: list[dict[str, Any]] = []
 
-    def stroke_of(c: CharStyle) -> tuple[str, float] | None:
-        return (c.stroke, c.stroke_width) if c.stroke and c.stroke_width > 0 else None
+    def stroke_of(c: CharStyle) -> tuple[str, float, str | None] | None:
+        return (c.stroke, c.stroke_width, c.stroke_paint) if c.stroke and c.stroke_width > 0 else None
+
+    def paint(raw_json: str) -> dict[str, Any]:
+        raw = json.loads(raw_json)
+        at = raw.pop("__at")
+        if paint_of is None:
+            raise DesignError(
+                "a per-character gradient or pattern on clipped, skewed, mirrored or path text is not supported",
+                field=at,
+            )
+        return paint_of(raw, at)
 
     def key_of(c: CharStyle) -> tuple[Any, ...]:
         fill = c.fill if c.fill is not None else layer_color
         alpha = c.fill_alpha if c.fill is not None else layer_alpha
-        return (fill, c.family, c.weight, c.style, c.size, c.dy, stroke_of(c), alpha)
+        return (fill, c.family, c.weight, c.style, c.size, c.dy, stroke_of(c), alpha, c.paint)
 
     layer_key = key_of(dataclasses.replace(base, fill=layer_color, fill_alpha=layer_alpha))
     prev: tuple[Any, ...] | None = None
@@ -206,7 +228,9 @@ def spans(
             out[-1]["end"] = i + 1
             continue
         span: dict[str, Any] = {"start": i, "end": i + 1}
-        if key[7] < layer_alpha and layer_alpha > 0 and key[0] is not None:
+        if c.paint is not None:  # a per-character gradient or pattern
+            span["color"] = paint(c.paint)
+        elif key[7] < layer_alpha and layer_alpha > 0 and key[0] is not None:
             # a more translucent character than the layer: a one-stop paint carries the relative opacity
             stop = {"offset": 0, "color": key[0], "opacity": round(key[7] / layer_alpha, 6)}
             span["color"] = {"type": "linear", "stops": [stop]}
@@ -223,7 +247,10 @@ def spans(
         if c.dy:
             span["baseline_shift"] = -c.dy * pt_per_px
         if key[6] != layer_key[6] and key[6] is not None:
-            span["stroke"] = {"color": key[6][0], "width": key[6][1] * pt_per_px}
+            span["stroke"] = {
+                "color": paint(key[6][2]) if key[6][2] else key[6][0],
+                "width": key[6][1] * pt_per_px,
+            }
         if len(span) == 2:  # only the object's stroke differs (none here): nothing for the native layer
             prev = None
             continue

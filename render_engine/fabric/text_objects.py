@@ -280,7 +280,23 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]], outline: lis
         layer["wrap_by"] = "grapheme"
     if wrap:
         layer["measure"] = "per_character"  # Fabric wraps on per-character widths (Textbox._measureWord)
-    layer_spans = spans(conv, chars, content, text_color, base, where, s / MM_PER_PT, alpha)
+    # per-character gradients and patterns: Fabric fills each in the object's gradient space, as the object's
+    # own fill (Text._renderChar → handleFiller); the native layer takes them as span paints
+    svg_mode = (
+        outlines_only
+        or bool(own_clips(obj, where, m, node.clips))
+        or conv.force_svg
+        or (stroke is not None and bool(filled) and opacity < 1)
+    )
+    to_page = m.then(conv.page)
+
+    def paint_of(g: dict[str, Any], at: str) -> dict[str, Any]:
+        return gradient_paint(g, at, w, h, to_page)
+
+    layer_spans = spans(
+        conv, chars, content, text_color, base, where, s / MM_PER_PT, alpha,
+        None if svg_mode or tpath is not None else paint_of,
+    )  # fmt: skip
     if layer_spans:
         layer["spans"] = layer_spans
     try:
@@ -325,6 +341,8 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]], outline: lis
                 continue
             own_stroke = (own["color"], own["width"] * MM_PER_PT / s, 1.0) if own else None
             colour, width, alpha_ = own_stroke or (stroke, sw / uscale, sa)
+            if isinstance(colour, dict):  # a per-character gradient stroke on unfilled text: its first stop
+                colour = (colour.get("stops") or [{"color": "#000000"}])[0]["color"]
             if colour is None or run.empty:
                 continue
             out += (

@@ -4,6 +4,28 @@
 'use strict';
 
 module.exports = ({ F, photo, TL }) => ({
+  gradient_chars: () => {
+    // per-character gradient fills and a gradient stroke, as a storefront's "colour this word" tool saves them
+    const pct = (a, b) => new F.Gradient({
+      type: 'linear', gradientUnits: 'percentage', coords: { x1: 0, y1: 0, x2: 1, y2: 0 },
+      colorStops: [{ offset: 0, color: a }, { offset: 1, color: b }],
+    });
+    const range = (a, b, style) => Object.fromEntries([...Array(b - a).keys()].map((i) => [a + i, style]));
+    return {
+      width: 600, height: 400, background: '#fdfefe',
+      objects: [
+        new F.IText('SUMMER SALE', {
+          left: 300, top: 110, originX: 'center', originY: 'center', fontFamily: 'Bebas Neue', fontSize: 110, fill: '#1b2631',
+          styles: { 0: range(0, 6, { fill: pct('#f39c12', '#c0392b') }) },
+        }),
+        new F.Textbox('Fresh fruit every morning from our farm', {
+          ...TL, left: 50, top: 200, width: 500, fontFamily: 'Noto Sans', fontWeight: 'bold', fontSize: 40, fill: '#145a32', textAlign: 'center',
+          styles: { 0: { ...range(6, 11, { fill: new F.Gradient({ type: 'linear', coords: { x1: 0, y1: 0, x2: 500, y2: 0 }, colorStops: [{ offset: 0, color: '#e74c3c' }, { offset: 1, color: '#8e44ad' }] }) }),
+            ...range(27, 31, { stroke: pct('#1abc9c', '#2980b9'), strokeWidth: 2 }) } },
+        }),
+      ],
+    };
+  },
   composite_masks: () => ({
     // Porter-Duff masking as editors use it, each drawn by flattening: a photo masked to a circle by a
     // destination-in circle in its (cached) group, a texture kept inside a heart by source-atop, an eraser

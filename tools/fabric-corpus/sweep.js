@@ -29,6 +29,8 @@ for (const [file, family, weight, style] of [
   ['noto-sans/NotoSans-Regular.ttf', 'Noto Sans', 'normal', 'normal'],
   ['noto-sans/NotoSans-Bold.ttf', 'Noto Sans', 'bold', 'normal'],
   ['noto-serif/NotoSerif-Regular.ttf', 'Noto Serif', 'normal', 'normal'],
+  ['noto-serif/NotoSerif-Bold.ttf', 'Noto Serif', 'bold', 'normal'],
+  ['noto-sans/NotoSans-Italic.ttf', 'Noto Sans', 'normal', 'italic'],
   ['noto-sans-hebrew/NotoSansHebrew-Regular.ttf', 'Noto Sans Hebrew', 'normal', 'normal'],
   ['droid-sans-fallback/DroidSansFallbackFull.ttf', 'Droid Sans Fallback', 'normal', 'normal'],
 ]) {
@@ -379,10 +381,12 @@ add('shape_radial_pattern_transform', () => ({
   objects: [new F.Ellipse({ left: 80, top: 60, rx: 60, ry: 40, ...C, fill: new F.Gradient({ type: 'radial', gradientUnits: 'percentage', coords: { x1: 0.3, y1: 0.3, r1: 0.05, x2: 0.5, y2: 0.5, r2: 0.6 }, colorStops: [{ offset: 0, color: '#ffffff' }, { offset: 1, color: '#2e86c1' }] }) })],
 }));
 
-// a Pattern inside per-character styles is not serialised by Fabric's toObject (its source is a canvas):
-// written as the data URL an object-level Pattern.toObject() gives
-const canvasAsDataURL = (key, value) => (value && typeof value.toDataURL === 'function' && typeof value.getContext === 'function'
-  ? value.toDataURL() : value);
+// a Pattern inside per-character styles is not serialised by Fabric's toObject (JSON.stringify walks the
+// Pattern and its canvas source): written as Pattern.toObject() writes an object's fill pattern
+const canvasAsDataURL = (key, value) => {
+  if (value instanceof F.Pattern) return value.toObject();
+  return value && typeof value.toDataURL === 'function' && typeof value.getContext === 'function' ? value.toDataURL() : value;
+};
 
 async function main() {
   fs.mkdirSync(OUT, { recursive: true });
