@@ -19,8 +19,6 @@ import stat
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from .errors import DesignError, RenderError
 
 MAX_INPUT_FILE_BYTES = 512 * 1024 * 1024
@@ -59,6 +57,8 @@ def _blank_strings(raw: bytes) -> bytes:
 
 
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_OPENING = frozenset(b"[{")
+_NUMPY_FROM = 20_000  # brackets; below this the loop takes < 2 ms
 
 
 def nesting_exceeds(raw: bytes, limit: int) -> bool:
@@ -68,10 +68,20 @@ def nesting_exceeds(raw: bytes, limit: int) -> bool:
     Strings are blanked, every other byte but brackets dropped, and the running depth is a cumulative sum
     (numpy): linear, a few milliseconds for a 2 MB body whatever its shape. An unbalanced body that still goes
     deeper than ``limit`` counts as too deep; one that does not is left to the parser."""
-    brackets = np.frombuffer(_STRING.sub(b'""', raw).translate(None, _NOT_BRACKETS), dtype=np.uint8)
+    brackets = _STRING.sub(b'""', raw).translate(None, _NOT_BRACKETS)
     if len(brackets) <= limit:
         return False
-    step = np.where((brackets == ord("[")) | (brackets == ord("{")), 1, -1).astype(np.int32)
+    if len(brackets) < _NUMPY_FROM:  # an ordinary design: plain Python, so a cold render need not load numpy
+        depth = 0
+        for b in brackets:
+            depth += 1 if b in _OPENING else -1
+            if depth > limit:
+                return True
+        return False
+    import numpy as np
+
+    arr = np.frombuffer(brackets, dtype=np.uint8)
+    step = np.where((arr == ord("[")) | (arr == ord("{")), 1, -1).astype(np.int32)
     return bool(np.cumsum(step, dtype=np.int32).max() > limit)
 
 
