@@ -253,10 +253,6 @@ def test_canvas_covers_bleed(engine: Engine, tmp_path: Path) -> None:
         ([_obj("Text", text="x", fontFamily="Noto Sans", path="M 0 0 L 10 0")], "fabric.objects[0].path"),
         ([_obj("Text", text="x", fontFamily="Noto Sans", path={"type": "Path"})], "fabric.objects[0].path.path"),
         (
-            [_obj("Text", text="x", underline=True, path={"type": "Path", "path": [["M", 0, 0], ["L", 50, 0]]})],
-            "fabric.objects[0].underline",
-        ),
-        (
             [_obj("Text", text="x", path={"type": "Path", "path": [["M", 0, 0]]}, pathSide="up")],
             "fabric.objects[0].pathSide",
         ),

@@ -111,6 +111,23 @@ def test_per_character_gradients_are_span_paints(engine: Engine, tmp_path: Path)
     assert "objects[0].styles[0].style.fill" in [p.field for p in exc.value.problems or (exc.value,)]
 
 
+def test_path_text_decorations_turn_with_each_character(engine: Engine, tmp_path: Path) -> None:
+    """On a path Fabric draws an underline / background piece per character in the character's frame: each
+    is a native path shape (a quad turned with the character), its centre near the glyph's on the curve."""
+    imp = _load(engine, "path_text_decorations", tmp_path)
+    pieces = {
+        what: [x for x, o in zip(imp.design.layers, imp.sources, strict=True) if o.endswith(what)]
+        for what in ("underline", "textBackgroundColor", "linethrough", "overline")
+    }
+    assert len(pieces["underline"]) == len("Best Grandpa Ever")  # a piece per character, spaces too (Fabric)
+    assert len(pieces["textBackgroundColor"]) == len("HAPPY BIRTHDAY")
+    assert len(pieces["linethrough"]) == len(pieces["overline"]) == len("crossed")
+    for layer in pieces["underline"]:
+        assert layer.shape == "path" and layer.d is not None and layer.d.count("L") == 3
+    tilts = [(p.box.height / p.box.width) for p in pieces["underline"]]
+    assert max(tilts) > 0.5 > min(tilts)  # steep at the arch's ends, flat at its top: turned per character
+
+
 def _cmyk(layout: Any) -> Any:
     t = layout.template
     out = t.output.model_copy(update={"color": "cmyk", "icc_profile": "fogra39l-coated"})
@@ -118,7 +135,9 @@ def _cmyk(layout: Any) -> Any:
 
 
 @pytest.mark.skipif(shutil.which("gs") is None, reason="Ghostscript is installed by scripts/check.sh")
-@pytest.mark.parametrize("name", ["nested_clip_photo", "multiline_path_text", "composite_masks", "gradient_chars"])
+@pytest.mark.parametrize(
+    "name", ["nested_clip_photo", "multiline_path_text", "composite_masks", "gradient_chars", "path_text_decorations"]
+)
 def test_storefront_designs_print_as_they_preview(engine: Engine, tmp_path: Path, name: str) -> None:
     imp = _load(engine, name, tmp_path)
     layout = _cmyk(prepare(imp.design, engine, tmp_path).layout)

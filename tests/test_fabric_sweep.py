@@ -33,11 +33,6 @@ def _names(version: str) -> list[str]:
 # still refused (design -> the field the refusal names); the sweep asserts exactly these and no others
 KNOWN_REFUSED: dict[str, str] = {
     "filter_resize": "objects[0].resizeFilter",
-    "path_text_background": "objects[0].textBackgroundColor",
-    "path_text_style_background": "objects[0].textBackgroundColor",
-    "path_text_linethrough_overline": "objects[0].overline",
-    "path_text_underline": "objects[0].underline",
-    "path_text_style_underline": "objects[0].underline",
     "path_text_style_gradient": "objects[0].styles[0].style.fill",
     "shadow_circle_arc": "objects[0].endAngle",
     "shadow_clipped_arc": "objects[0].endAngle",

@@ -33,6 +33,7 @@ from .styles import CharStyle, char_styles, spans
 from .svg import fmt
 from .text_paint import gradient_paint, is_gradient, per_character_spans, representative
 from .text_path import text_path
+from .text_path_decor import path_decorations
 
 if TYPE_CHECKING:
     from ..layout.text import TextBlock, TextLine
@@ -313,10 +314,11 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]], outline: lis
 
     fs_mm, spacing_mm = fs * s, cs / 1000 * fs * s
     thick_mm = fs_mm * num(obj, "textDecorationThickness", 66.667, where) / 1000
-    before, after = _decorations(flat, chars, alpha, fs_mm, spacing_mm, thick_mm)
-    if tpath is not None and (before or after):  # Fabric turns them with each character along the path
-        what = (before + after)[0][3]
-        raise DesignError(f"'{what}' on text on a path is not supported yet", field=f"{where}.{what}")
+    if tpath is None:
+        before, after = _decorations(flat, chars, alpha, fs_mm, spacing_mm, thick_mm)
+    else:  # Fabric draws them per character, turned with it along the path
+        thickness = num(obj, "textDecorationThickness", 66.667, where)
+        before, after = path_decorations(flat, conv.fonts, chars, s, tpath.align, fs, thickness, alpha)
 
     # unrotated layout coordinates -> the object's local px
     to_local = Matrix() if outlines_only else rot.then(inverse(m.then(conv.page)))
@@ -421,6 +423,15 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]], outline: lis
 
     def native_rects(items: _Rects) -> None:
         for p, col, a, what in items:
+            if tpath is not None:  # a character's rect turned along the path: a native path shape
+                q = p.transformed(rot)
+                qb = q.bounds()
+                assert qb is not None
+                d = q.transformed(Matrix.translate(-qb.x, -qb.y)).svg_d()
+                box = {"x": qb.x, "y": qb.y, "width": max(qb.w, 1e-3), "height": max(qb.h, 1e-3)}
+                shape = {"type": "shape", "shape": "path", "box": box, "d": d, "fill": col}
+                conv.add(layers, {**shape, "opacity": round(opacity * a, 6)}, f"{where}.{what}")
+                continue
             b = p.bounds()
             assert b is not None
             ccx, ccy = rot.apply((b.x + b.w / 2, b.y + b.h / 2))

@@ -4,6 +4,24 @@
 'use strict';
 
 module.exports = ({ F, photo, TL }) => ({
+  path_text_decorations: () => ({
+    // decorations and text backgrounds on text on a path: Fabric draws each character's piece in its frame
+    width: 600, height: 400, background: '#ffffff',
+    objects: [
+      new F.IText('Best Grandpa Ever', {
+        left: 300, top: 120, originX: 'center', originY: 'center', fontFamily: 'Noto Serif', fontSize: 40, fill: '#1a5276',
+        underline: true, path: new F.Path('M 80 200 Q 300 20 520 200', { visible: false }),
+      }),
+      new F.IText('HAPPY BIRTHDAY', {
+        left: 300, top: 300, originX: 'center', originY: 'center', fontFamily: 'Noto Sans', fontWeight: 'bold', fontSize: 36,
+        fill: '#ffffff', textBackgroundColor: '#e74c3c', path: new F.Path('M 90 260 C 200 380 400 380 510 260', { visible: false }),
+      }),
+      new F.IText('crossed', {
+        left: 300, top: 200, originX: 'center', originY: 'center', fontFamily: 'Dancing Script', fontSize: 44, fill: '#7d3c98',
+        linethrough: true, overline: true, path: new F.Path('M 200 230 L 400 190', { visible: false }),
+      }),
+    ],
+  }),
   gradient_chars: () => {
     // per-character gradient fills and a gradient stroke, as a storefront's "colour this word" tool saves them
     const pct = (a, b) => new F.Gradient({
