@@ -32,7 +32,6 @@ def _names(version: str) -> list[str]:
 
 # still refused (design -> the field the refusal names); the sweep asserts exactly these and no others
 KNOWN_REFUSED: dict[str, str] = {
-    "filter_resize": "objects[0].resizeFilter",
     "path_text_style_gradient": "objects[0].styles[0].style.fill",
     "shadow_circle_arc": "objects[0].endAngle",
     "shadow_clipped_arc": "objects[0].endAngle",

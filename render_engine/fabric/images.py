@@ -38,8 +38,12 @@ def image(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
     filters = obj.get("filters") or []
     if not isinstance(filters, list):
         raise DesignError("filters is a list", field=f"{where}.filters")
-    if obj.get("resizeFilter"):
-        raise DesignError("image resizeFilter is not supported", field=f"{where}.resizeFilter")
+    rf = obj.get("resizeFilter")
+    if rf:  # Fabric's Resize filter only chooses how a downscaled image is resampled (bilinear, hermite,
+        # sliceHack, lanczos): the engine resamples every image itself at the output resolution (libvips)
+        if not isinstance(rf, dict) or str(rf.get("type", "")).lower() != "resize":
+            raise DesignError("resizeFilter is a Resize filter", field=f"{where}.resizeFilter")
+        conv.notes.append(f"{where}.resizeFilter: the image is resampled by the engine at the output resolution")
     src = obj.get("src")
     if not isinstance(src, str) or not src:
         raise DesignError("an image needs a 'src'", field=f"{where}.src")
