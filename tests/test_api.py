@@ -554,7 +554,7 @@ def test_fabric_preflight_preview_and_job(client: Any, asset_id: str) -> None:
     ("body", "status", "code", "field"),
     [
         # an unsupported Fabric property names the object
-        ({"dialect": "fabric", "design": fabric_coaster(fabric_text(globalCompositeOperation="xor"))},
+        ({"dialect": "fabric", "design": fabric_coaster(fabric_text(globalCompositeOperation="plus-darker"))},
          422, "invalid_design", "design.fabric.objects[0].globalCompositeOperation"),
         # asset:<id> must be in this API's asset store
         ({"dialect": "fabric", "design": fabric_coaster(fabric_image("asset:" + "e" * 64))},
@@ -618,7 +618,7 @@ def test_fabric_canvas_without_template_is_checked_at_its_own_size(client: Any) 
 
 
 def test_fabric_problems_all_in_one_422_or_approximated_as_warnings(client: Any) -> None:
-    doc = fabric_coaster(fabric_text(globalCompositeOperation="xor", direction="sideways"), {"type": "Sprite"})
+    doc = fabric_coaster(fabric_text(globalCompositeOperation="plus-darker", direction="sideways"), {"type": "Sprite"})
     r = client.post("/v1/preflight", json={"design": doc, "dialect": "fabric"}, headers=S)
     assert r.status_code == 422, r.text
     fields = {p["field"] for p in r.json()["problems"]}

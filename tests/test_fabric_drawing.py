@@ -82,7 +82,7 @@ def test_preflight_can_approximate_like_render_design() -> None:
     doc = {
         "version": "6.9.1", "width": 400, "height": 300,
         "objects": [{"type": "Rect", "left": 10, "top": 10, "width": 50, "height": 50, "fill": "#ff0000",
-                     "globalCompositeOperation": "xor"}],
+                     "globalCompositeOperation": "plus-darker"}],
     }  # fmt: skip
     with pytest.raises(DesignError) as exc:
         preflight(doc)
