@@ -171,10 +171,12 @@ def _import_fabric(
     unsupported: str,
 ) -> FabricImport:
     from .fabric import FabricOptions, load_fabric_json
+    from .fabric.options import DEFAULT_FONT_FALLBACK
 
     if unsupported not in ("refuse", "approximate"):
         raise DesignError("unsupported is 'refuse' or 'approximate'", field="unsupported")
-    opts = FabricOptions(canvas_size=canvas_size, image_dir=image_dir, unsupported=unsupported)  # type: ignore[arg-type]
+    opts = FabricOptions(canvas_size=canvas_size, image_dir=image_dir, unsupported=unsupported,  # type: ignore[arg-type]
+                         font_fallback=DEFAULT_FONT_FALLBACK)  # an unknown fontFamily prints as Fabric draws it
     return load_fabric_json(data, engine, folder, template, opts)
 
 
@@ -211,7 +213,10 @@ def _load(
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise
-    approx = imported.approximations
+    # an unknown fontFamily printed in the fallback face is reported like an approximation (warnings, preflight)
+    fonts = tuple((n.partition(": ")[0], n.partition(": ")[2]) for n in imported.notes
+                  if ".fontFamily: no bundled font" in n)
+    approx = tuple(imported.approximations) + fonts
     if not any(scratch.iterdir()):  # no embedded images: nothing to keep
         shutil.rmtree(scratch, ignore_errors=True)
         return _Loaded(design, base, None, approx)

@@ -139,3 +139,28 @@ def test_bad_input_is_a_design_error(tmp_path: Path) -> None:
     assert exc2.value.field == "design" and not (tmp_path / "x.pdf").exists()
     with pytest.raises(RenderError):
         render_design(COASTER, format="tiff")  # type: ignore[arg-type]
+
+
+def test_an_unknown_fabric_font_prints_in_the_default_sans_and_is_reported(tmp_path: Path) -> None:
+    """Fabric draws an unknown fontFamily in the default sans-serif face: the Python API and the CLI print it in
+    Noto Sans (as the same text with fontFamily 'Noto Sans' prints) and say so; the CLI's --font-fallback none
+    refuses it naming the field."""
+    def canvas(family: str) -> dict[str, object]:
+        return {"version": "6.9.1", "width": 400, "height": 160, "objects": [
+            {"type": "Textbox", "version": "6.9.1", "left": 10, "top": 10, "width": 380, "text": "Hello Grandma",
+             "fontFamily": family, "fontSize": 40, "fill": "#000000"}]}
+
+    unknown = render_design(canvas("Montserrat"), format="png", dpi=40)
+    assert unknown.data == render_design(canvas("Noto Sans"), format="png", dpi=40).data
+    assert any("objects[0].fontFamily" in w and "noto-sans" in w for w in unknown.warnings)
+    report = preflight(canvas("Montserrat"))
+    assert [f.extra.get("field") for f in report.findings if f.code == "fabric.approximated"] == [
+        "objects[0].fontFamily"]
+    path = tmp_path / "canvas.json"
+    path.write_text(json.dumps(canvas("Montserrat")), encoding="utf-8")
+    cli = [sys.executable, "-m", "render_engine.cli", "render", str(path), "--out", str(tmp_path / "out"),
+           "--format", "png", "--dpi", "40"]
+    ok = subprocess.run(cli, capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    strict = subprocess.run([*cli, "--font-fallback", "none"], capture_output=True, text=True)
+    assert strict.returncode == 1 and "objects[0].fontFamily" in strict.stderr and "Traceback" not in strict.stderr

@@ -19,7 +19,7 @@ from ..model.errors import DesignError
 from ..model.json_input import load_json, read_input_file
 from ..model.outputs import Format, RenderResult, StepTimer
 from ..pipeline import render_design
-from .options import FabricOptions
+from .options import DEFAULT_FONT_FALLBACK, FabricOptions
 
 if TYPE_CHECKING:
     from ..backends.pdf import PdfOptions
@@ -171,7 +171,11 @@ def add_render_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--canvas-covers", choices=["trim", "bleed"], help="Fabric input: the canvas is the trim box (default) or bleed"
     )
-    g.add_argument("--font-fallback", metavar="FAMILY", help="Fabric input: bundled family for unknown fontFamily")
+    g.add_argument(
+        "--font-fallback", metavar="FAMILY", default=DEFAULT_FONT_FALLBACK,
+        help="Fabric input: bundled family an unknown fontFamily prints in (default: %(default)s, the sans-serif "
+        "face Fabric's canvas falls back to; 'none': an unknown family is an error)",
+    )
 
 
 def _canvas_size(text: str | None) -> tuple[float, float] | None:
@@ -217,7 +221,7 @@ def render_cli(
     opts = FabricOptions(
         canvas_size=_canvas_size(args.canvas_size),
         covers=args.canvas_covers,
-        font_fallback=args.font_fallback,
+        font_fallback=None if str(args.font_fallback).lower() == "none" else args.font_fallback,
         unsupported=args.unsupported,
     )
     return render_fabric_file(

@@ -38,6 +38,14 @@ DEFAULT_FONT_MAP: Mapping[str, str] = {
 }
 
 
+#: The face an unknown ``fontFamily`` prints in where the caller does not choose (the public Python API and
+#: the CLI): Fabric's canvas draws an unknown family in the platform's default sans-serif face (node-canvas:
+#: fontconfig's, DejaVu Sans on Debian), so a storefront's design renders as its editor showed it instead of
+#: being refused; the substitution is reported in the import's notes. The HTTP API stays strict unless the
+#: request sets ``fabric_options.font_fallback``.
+DEFAULT_FONT_FALLBACK = "noto-sans"
+
+
 @dataclass(frozen=True)
 class FabricOptions:
     """How a Fabric canvas lands on a template.
