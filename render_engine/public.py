@@ -161,15 +161,8 @@ def _decode(source: Any) -> tuple[Any, Path | None]:
     return load_json(text), folder  # strict JSON: a DesignError naming the reason and position
 
 
-def _import_fabric(
-    data: Any,
-    engine: Engine,
-    template: str | None,
-    canvas_size: tuple[float, float] | None,
-    folder: Path,
-    image_dir: Path,
-    unsupported: str,
-) -> FabricImport:
+def _import_fabric(data: Any, engine: Engine, template: str | None, canvas_size: tuple[float, float] | None,
+                   folder: Path, image_dir: Path, unsupported: str) -> FabricImport:
     from .fabric import FabricOptions, load_fabric_json
     from .fabric.options import DEFAULT_FONT_FALLBACK
 
@@ -213,10 +206,7 @@ def _load(
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise
-    # an unknown fontFamily printed in the fallback face is reported like an approximation (warnings, preflight)
-    fonts = tuple((n.partition(": ")[0], n.partition(": ")[2]) for n in imported.notes
-                  if ".fontFamily: no bundled font" in n)
-    approx = tuple(imported.approximations) + fonts
+    approx = imported.approximations
     if not any(scratch.iterdir()):  # no embedded images: nothing to keep
         shutil.rmtree(scratch, ignore_errors=True)
         return _Loaded(design, base, None, approx)

@@ -50,6 +50,7 @@ class Converter(Protocol):
     k: float  # mm per canvas px
     root: str
     notes: list[str]
+    approximations: list[tuple[str, str]]  # (field, what was drawn instead)
     layer_origin: list[str]  # layer index -> Fabric object path
     n_assets: int
     text_lines: dict[str, tuple[str, ...]]
