@@ -91,11 +91,13 @@ def test_every_problem_of_every_canvas_names_its_surface(engine: Engine, tmp_pat
     doc["surfaces"]["back"]["objects"] += [_rect(0, 0, 5, 5, "#000")] * 2 + [
         _rect(0, 0, 5, 5, "#000", globalCompositeOperation="plus-darker")
     ]
-    doc["surfaces"]["front"]["objects"].append({"type": "Textbox", "text": "Hi", "fontFamily": "No Such Face"})
+    # (an unknown fontFamily is no longer a problem for render_design: it prints in the default sans face)
+    doc["surfaces"]["front"]["objects"].append(_rect(0, 0, 5, 5, "#000", globalCompositeOperation="plus-darker"))
     with pytest.raises(DesignError) as err:
         render_design(doc, tmp_path / "o")
     fields = {p.field for p in err.value.problems}
-    assert fields == {"surfaces.back.objects[3].globalCompositeOperation", "surfaces.front.objects[1].fontFamily"}
+    assert fields == {"surfaces.back.objects[3].globalCompositeOperation",
+                      "surfaces.front.objects[1].globalCompositeOperation"}
     # a surface the product does not have, named as written; a canvas that is not one
     doc = invitation()
     doc["surfaces"]["bak"] = doc["surfaces"].pop("back")

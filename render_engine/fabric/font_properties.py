@@ -35,14 +35,15 @@ def font_family(conv: Converter, name: Any, where: str) -> str:
                 return conv.fonts.family_id(candidate, field=f"{where}.fontFamily")
             except FontError:
                 continue
-    if conv.opts.font_fallback is not None:
-        fid = conv.fonts.family_id(conv.opts.font_fallback, field="font_fallback")
-        conv.notes.append(f"{where}.fontFamily: no bundled font for this family; printed with {fid}")
-        # reported like an approximation too: Rendered.warnings and a fabric.approximated preflight warning
-        conv.approximations.append((f"{where}.fontFamily", f"no bundled font for this family; printed with {fid}"))
-        return fid
     first = name.split(",")[0].strip().strip("'\"").strip()
     hint = did_you_mean(first, [*conv.fonts.families, *(f.family for f in conv.fonts.families.values())])
+    if conv.opts.font_fallback is not None:
+        fid = conv.fonts.family_id(conv.opts.font_fallback, field="font_fallback")
+        said = f"no bundled font for this family{hint}; printed with {fid}"
+        conv.notes.append(f"{where}.fontFamily: {said}")
+        # reported like an approximation too: Rendered.warnings and a fabric.approximated preflight warning
+        conv.approximations.append((f"{where}.fontFamily", said))
+        return fid
     raise FontError(
         f"no bundled font for this family{hint}; map it in the Fabric font table or configure a fallback "
         "(render-engine fonts lists the bundled families)",
