@@ -27,11 +27,19 @@ from .shaping import (
     line_breaks,
     paired_advances_em,
     paragraph_level,
-    require_coverage,
     shape,
     visual_order,
 )
-from .text_block import PlacedGlyph, TextBlock, TextLine, finish_block, span_keys
+from .text_block import (
+    PlacedGlyph,
+    TextBlock,
+    TextLine,
+    choose_size,
+    face_chains,
+    finish_block,
+    paragraph_faces,
+    span_keys,
+)
 from .vertical import layout_vertical
 
 _EPS = 1e-6
@@ -93,28 +101,13 @@ def _split_runs(runs: list[Run], scale: list[float]) -> list[Run]:
 
 
 def _prepare(layer: TextLayer, catalog: FontCatalog, field: str, emoji: str) -> tuple[list[_Para], FontFace]:
-    primary = catalog.face(layer.font, field=f"{field}.font")
-    chains = {-1: catalog.fallback_faces(primary, emoji)}
-    for k, span in enumerate(layer.spans):
-        if span.font is not None:
-            chains[k] = catalog.fallback_faces(catalog.face(span.font, field=f"{field}.spans[{k}].font"), emoji)
-    font_keys = span_keys(layer, "font")
+    primary, chains, font_keys = face_chains(layer, catalog, field, emoji)
     all_scale, all_shift, all_spacing = _span_values(layer)
     paras: list[_Para] = []
     offset = 0
     for raw in layer.text.split("\n"):
         ptext = raw[:-1] if raw.endswith("\r") else raw  # "\r\n" ends a line too; indices stay the layer's
-        keys = font_keys[offset : offset + len(ptext)]
-        faces: list[FontFace] = []
-        own: list[bool] = []
-        start = 0
-        for i in range(1, len(ptext) + 1):  # runs of one font: each covered by its own chain
-            if i == len(ptext) or keys[i] != keys[start]:
-                chain = chains[keys[start]]
-                part = require_coverage(ptext[start:i], chain, f"{field}.text")
-                faces += part
-                own += [f is chain[0] for f in part]
-                start = i
+        faces, fallback = paragraph_faces(ptext, font_keys[offset : offset + len(ptext)], chains, field)
         levels = bidi_levels(ptext, _BASE_LEVEL[layer.direction])
         scale = all_scale[offset : offset + len(ptext)]
         runs = _split_runs(itemize(ptext, faces, levels), scale)
@@ -144,7 +137,7 @@ def _prepare(layer: TextLayer, catalog: FontCatalog, field: str, emoji: str) -> 
                 adv,
                 breaks,
                 tuple(spacing),
-                tuple(not o for o in own),
+                tuple(fallback),
                 tuple(scale),
                 tuple(all_shift[offset : offset + len(ptext)]),
                 wrap_adv,
@@ -345,28 +338,6 @@ def _measure(para: _Para, a: int, b: int) -> float:
     return sum(para.adv_em[a:b])
 
 
-def _choose_size(layer: TextLayer, paras: list[_Para], path_len: float | None) -> tuple[float, list, bool]:
-    lines, fits = _block(layer, paras, layer.size, path_len)
-    if fits or not layer.shrink_to_fit or layer.min_size >= layer.size:
-        return layer.size, lines, fits
-    lo_lines, lo_fits = _block(layer, paras, layer.min_size, path_len)
-    if not lo_fits:
-        return layer.min_size, lo_lines, False
-    lo, hi = layer.min_size, layer.size  # lo fits, hi does not
-    while hi - lo > 0.05:
-        mid = (lo + hi) / 2
-        m_lines, m_fits = _block(layer, paras, mid, path_len)
-        if m_fits:
-            lo, lo_lines = mid, m_lines
-        else:
-            hi = mid
-    size = math.floor(lo * 10) / 10  # a tenth of a point, rounded down so it still fits
-    if size < layer.min_size:
-        size = lo
-    lines, fits = _block(layer, paras, size, path_len)
-    return size, lines, fits
-
-
 def layout_text(layer: TextLayer, catalog: FontCatalog, field: str, emoji: str = "color") -> TextBlock:
     """Shape and place a text layer. ``emoji`` is the product's emoji mode (template ``text.emoji``):
     "color" prints colour glyphs in their palette; "monochrome" and "forbidden" print emoji in the text
@@ -378,7 +349,8 @@ def layout_text(layer: TextLayer, catalog: FontCatalog, field: str, emoji: str =
     curve = None
     if layer.path is not None:
         curve = Curve(Path.from_svg(layer.path.d, Matrix.translate(box.x, box.y)))
-    size, lines, fits = _choose_size(layer, paras, curve.length if curve is not None else None)
+    path_len = curve.length if curve is not None else None
+    size, lines, fits = choose_size(layer, lambda size: _block(layer, paras, size, path_len))
     em_mm = pt_to_mm(size)
     asc, desc, _gap = primary.extents
     asc_mm, desc_mm = asc / primary.upem * em_mm, desc / primary.upem * em_mm

@@ -3,14 +3,19 @@ layout; every backend draws exactly these glyphs, so preview, PNG and PDF agree)
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
-from ..inputs.font_catalog import FontFace
+from ..inputs.font_catalog import FontCatalog, FontFace
 from ..model.deadline import check as check_deadline
 from ..model.design import TextLayer
 from ..model.geometry import Matrix, Path, Rect
 from .color_glyphs import color_layer_paths
+from .shaping import require_coverage
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -86,3 +91,58 @@ def finish_block(glyphs: Sequence[PlacedGlyph], faces: Mapping[str, FontFace], l
         color_runs=tuple(color_runs),
         color_glyphs=colour_layers,
     )
+
+
+def face_chains(
+    layer: TextLayer, catalog: FontCatalog, field: str, emoji: str
+) -> tuple[FontFace, dict[int, list[FontFace]], list[int]]:
+    """(the layer's face, a fallback chain per span that sets a font (-1: the layer's), per character the span
+    whose chain covers it)."""
+    primary = catalog.face(layer.font, field=f"{field}.font")
+    chains = {-1: catalog.fallback_faces(primary, emoji)}
+    for k, span in enumerate(layer.spans):
+        if span.font is not None:
+            chains[k] = catalog.fallback_faces(catalog.face(span.font, field=f"{field}.spans[{k}].font"), emoji)
+    return primary, chains, span_keys(layer, "font")
+
+
+def paragraph_faces(
+    text: str, keys: Sequence[int], chains: Mapping[int, list[FontFace]], field: str
+) -> tuple[list[FontFace], list[bool]]:
+    """A face per character of one paragraph (runs of one span font, each covered by its chain; a character no
+    face has is a FontError naming ``field``.text), and whether it is a fallback face, not its span's own."""
+    faces: list[FontFace] = []
+    fallback: list[bool] = []
+    start = 0
+    for i in range(1, len(text) + 1):
+        if i == len(text) or keys[i] != keys[start]:
+            chain = chains[keys[start]]
+            part = require_coverage(text[start:i], chain, f"{field}.text")
+            faces += part
+            fallback += [f is not chain[0] for f in part]
+            start = i
+    return faces, fallback
+
+
+def choose_size(layer: TextLayer, attempt: Callable[[float], tuple[T, bool]]) -> tuple[float, T, bool]:
+    """Shrink-to-fit: the layer size if ``attempt(size)`` fits (or shrinking is off), else the largest size down
+    to ``min_size`` (a tenth of a point, rounded down) that fits; returns (size, its layout, fits)."""
+    lines, fits = attempt(layer.size)
+    if fits or not layer.shrink_to_fit or layer.min_size >= layer.size:
+        return layer.size, lines, fits
+    lo_lines, lo_fits = attempt(layer.min_size)
+    if not lo_fits:
+        return layer.min_size, lo_lines, False
+    lo, hi = layer.min_size, layer.size  # lo fits, hi does not
+    while hi - lo > 0.05:
+        mid = (lo + hi) / 2
+        m_lines, m_fits = attempt(mid)
+        if m_fits:
+            lo, lo_lines = mid, m_lines
+        else:
+            hi = mid
+    size = math.floor(lo * 10) / 10  # a tenth of a point, rounded down so it still fits
+    if size < layer.min_size:
+        size = lo
+    lines, fits = attempt(size)
+    return size, lines, fits

@@ -28,8 +28,17 @@ from ..model.deadline import check as check_deadline
 from ..model.design import TextLayer
 from ..model.geometry import Matrix
 from ..model.units import pt_to_mm
-from .shaping import grapheme_breaks, line_breaks, require_coverage, shape
-from .text_block import PlacedGlyph, TextBlock, TextLine, finish_block, span_keys
+from .shaping import grapheme_breaks, line_breaks, shape
+from .text_block import (
+    PlacedGlyph,
+    TextBlock,
+    TextLine,
+    choose_size,
+    face_chains,
+    finish_block,
+    paragraph_faces,
+    span_keys,
+)
 
 _EPS = 1e-6
 #: Punctuation and its vertical presentation form (FE10–FE19, FE30–FE48: 、→︑ 。→︒ 「→﹁ （→︵ …→︙). The form is
@@ -90,29 +99,6 @@ class _Segment:
     end: int
     face: FontFace
     upright: bool
-
-
-def _faces(layer: TextLayer, text: str, catalog: FontCatalog, field: str,
-           emoji: str) -> tuple[list[FontFace], list[bool]]:
-    """A face per character of ``text`` (the layer text with vertical forms): span fonts, then their fallback
-    chains; and whether it is a fallback face."""
-    primary = catalog.face(layer.font, field=f"{field}.font")
-    chains = {-1: catalog.fallback_faces(primary, emoji)}
-    for k, span in enumerate(layer.spans):
-        if span.font is not None:
-            chains[k] = catalog.fallback_faces(catalog.face(span.font, field=f"{field}.spans[{k}].font"), emoji)
-    keys = span_keys(layer, "font")
-    faces: list[FontFace] = []
-    fallback: list[bool] = []
-    start = 0
-    for i in range(1, len(text) + 1):
-        if i == len(text) or keys[i] != keys[start] or text[i] == "\n":
-            chain = chains[keys[start]]
-            part = require_coverage(text[start:i], chain, f"{field}.text")
-            faces += part
-            fallback += [face is not chain[0] for face in part]
-            start = i
-    return faces, fallback
 
 
 def _segments(text: str, faces: list[FontFace], a: int, b: int) -> list[_Segment]:
@@ -203,32 +189,14 @@ def _fit(layer: TextLayer, adv: list[float], size: float) -> tuple[list[_Column]
     return cols, fits and all(c.length_em * em <= layer.box.height + 1e-4 for c in cols)
 
 
-def _choose_size(layer: TextLayer, adv: list[float]) -> tuple[float, list[_Column], bool]:
-    cols, fits = _fit(layer, adv, layer.size)
-    if fits or not layer.shrink_to_fit or layer.min_size >= layer.size:
-        return layer.size, cols, fits
-    lo_cols, lo_fits = _fit(layer, adv, layer.min_size)
-    if not lo_fits:
-        return layer.min_size, lo_cols, False
-    lo, hi = layer.min_size, layer.size
-    while hi - lo > 0.05:
-        mid = (lo + hi) / 2
-        m_cols, m_fits = _fit(layer, adv, mid)
-        if m_fits:
-            lo, lo_cols = mid, m_cols
-        else:
-            hi = mid
-    size = max(layer.min_size, int(lo * 10) / 10)
-    cols, fits = _fit(layer, adv, size)
-    return size, cols, fits
-
-
 def layout_vertical(layer: TextLayer, catalog: FontCatalog, field: str, emoji: str = "color") -> TextBlock:
-    primary = catalog.face(layer.font, field=f"{field}.font")
-    text = vertical_text(layer.text, catalog.fallback_faces(primary, emoji))
-    faces, is_fallback = _faces(layer, text, catalog, field, emoji)
+    primary, chains, keys = face_chains(layer, catalog, field, emoji)
+    text = vertical_text(layer.text, chains[-1])  # the layer text with vertical forms (same indices)
+    faces, is_fallback = [primary] * len(text), [False] * len(text)  # line breaks keep the layer's face
+    for a, b in _paragraphs(text):
+        faces[a:b], is_fallback[a:b] = paragraph_faces(text[a:b], keys[a:b], chains, field)
     adv = _advances(layer, text, faces)
-    size, cols, fits = _choose_size(layer, adv)
+    size, cols, fits = choose_size(layer, lambda size: _fit(layer, adv, size))
     em = pt_to_mm(size)
     pitch = em * layer.line_height
     box = layer.box
