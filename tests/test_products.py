@@ -222,3 +222,32 @@ def test_a_bad_table_row_is_a_template_error_naming_its_field(tmp_path: Path) ->
     with pytest.raises(TemplateError) as exc:  # a file and a table row may not share an id
         _ = TemplateCatalog(folder).templates
     assert "phone-case-iphone-16" in str(exc.value) and "twice" in str(exc.value)
+
+
+def test_a_product_with_its_own_file_loads_without_the_rest_of_the_catalog(tmp_path: Path) -> None:
+    # issue 22 (cold start): `render-engine render` of a mug reads and validates the mug's file only; the whole
+    # catalog (every file, every table row, their dielines) loads when listed, and still refuses a broken file
+    from render_engine.model.errors import TemplateError
+
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    shutil.copy(ROOT / "templates_print" / "mug-11oz.json", folder)
+    (folder / "broken.json").write_text("{not json")
+    catalog = TemplateCatalog(folder)
+    mug = catalog.get("mug-11oz")
+    assert mug.id == "mug-11oz" and catalog.get("mug-11oz") is mug
+    assert "templates" not in catalog.__dict__, "the catalog was loaded for one product"
+    with pytest.raises(TemplateError) as exc:
+        _ = catalog.templates
+    assert "broken.json: cannot read template" in str(exc.value)
+    (folder / "broken.json").unlink()
+    assert catalog.templates["mug-11oz"] is mug  # one id, one object
+    renamed = TemplateCatalog(folder)
+    (folder / "mug-12oz.json").write_text((folder / "mug-11oz.json").read_text())
+    with pytest.raises(TemplateError) as exc:  # the id is still checked against the file name
+        renamed.get("mug-12oz")
+    assert exc.value.field == "id" and "must equal the file name" in str(exc.value)
+    (folder / "mug-12oz.json").unlink()
+    with pytest.raises(TemplateError) as exc:  # an id is a file name only when it is a template id
+        TemplateCatalog(folder).get("mug-11oz\n")
+    assert "unknown template" in str(exc.value)

@@ -9,8 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -24,6 +25,7 @@ from .product_tables import expand_table
 from .surfaces import PAGES, SURFACE_NAME, Fold, PagesSpec, PartSpec, SurfaceSpec
 
 TEMPLATE_ID = r"^[a-z0-9][a-z0-9-]{0,63}$"
+_TEMPLATE_ID = re.compile(TEMPLATE_ID)
 #: ``canvas-<w>x<h>``: a page of an editor canvas's own pixel size (``p`` for a decimal point: 466p7)
 CANVAS_TEMPLATE_ID = re.compile(r"^canvas-(\d{1,5}(?:p\d{1,4})?)x(\d{1,5}(?:p\d{1,4})?)$")
 CANVAS_DPI = 96.0  # CSS px: one canvas px is 1/96 in (0.2646 mm, 0.75 pt)
@@ -338,9 +340,16 @@ TABLES_DIR = "tables"  # product tables (model/product_tables.py): one file, a t
 @dataclass(frozen=True)
 class TemplateCatalog:
     """Every template file in a directory, plus every row of its product tables (``tables/*.json``), loaded
-    and validated once."""
+    and validated once.
+
+    :meth:`get` of a product that has its own file reads and validates that file alone (a fresh ``render-engine
+    render`` needs one template, not the ~25 of the catalog and their generated dielines: issue 22); the
+    whole catalog loads on first use of :attr:`templates` (listings, table rows, unknown ids), reusing the
+    templates already read, so one id is one object."""
 
     directory: Path
+    _files: dict[str, Template] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
     @cached_property
     def templates(self) -> dict[str, Template]:
@@ -348,9 +357,7 @@ class TemplateCatalog:
         if not self.directory.is_dir():
             raise TemplateError(f"template directory {self.directory} does not exist", field="template")
         for path in sorted(self.directory.glob("*.json")):
-            t = load_template_file(path)
-            if t.id != path.stem:
-                raise TemplateError(f"{path.name}: id '{t.id}' must equal the file name", field="id")
+            t = self._file(path)
             out[t.id] = t
         for path in sorted((self.directory / TABLES_DIR).glob("*.json")):
             for data in expand_table(path):
@@ -360,7 +367,21 @@ class TemplateCatalog:
                 out[t.id] = t
         return out
 
+    def _file(self, path: Path) -> Template:
+        with self._lock:
+            t = self._files.get(path.stem)
+            if t is None:
+                t = load_template_file(path)
+                if t.id != path.stem:
+                    raise TemplateError(f"{path.name}: id '{t.id}' must equal the file name", field="id")
+                self._files[path.stem] = t
+            return t
+
     def get(self, template_id: str) -> Template:
+        if "templates" not in self.__dict__ and _TEMPLATE_ID.fullmatch(template_id):
+            path = self.directory / f"{template_id}.json"
+            if path.is_file():  # the product's own file, without loading the rest of the catalog
+                return self._file(path)
         try:
             return self.templates[template_id]
         except KeyError:
