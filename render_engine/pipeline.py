@@ -39,10 +39,12 @@ from .steps import (
     prepared_surface,
     run_output,
     run_prepare,
+    start_pdf_images,
 )
 
 if TYPE_CHECKING:
-    from .backends.pdf import PdfOptions
+    from .backends.pdf_images import PageImages
+    from .backends.pdf_options import PdfOptions
 
 __all__ = [
     "OUTPUT_STEPS",
@@ -119,11 +121,17 @@ def render_design(
     """
     timer = timer or StepTimer()
     prep = prepare(design, engine, base_dir, timer, asset_loader)
-    if on_prepared is not None:
-        on_prepared(prep)
-    return render_prepared(
-        prep, engine, out, fmt=fmt, dpi=dpi, name=name, timer=timer, soft_proof=soft_proof, pdf_options=pdf_options
-    )
+    ahead = start_pdf_images(prep, engine, fmt, dpi, pdf_options) if on_prepared is not None else None
+    try:
+        if on_prepared is not None:
+            on_prepared(prep)
+        return render_prepared(
+            prep, engine, out, fmt=fmt, dpi=dpi, name=name, timer=timer, soft_proof=soft_proof,
+            pdf_options=pdf_options, ahead=ahead,
+        )  # fmt: skip
+    finally:
+        if ahead is not None:
+            ahead.close()
 
 
 def render_prepared(
@@ -137,14 +145,16 @@ def render_prepared(
     timer: StepTimer | None = None,
     soft_proof: bool = False,
     pdf_options: PdfOptions | None = None,
+    ahead: PageImages | None = None,
 ) -> RenderResult:
     """draw + write of a layout :func:`prepare` computed: several outputs of one design (a job's PDF, PNG and
-    proof) share one resolve and one layout."""
+    proof) share one resolve and one layout. ``ahead``: a PDF's image work already started
+    (:func:`~render_engine.steps.start_pdf_images`; the caller closes it)."""
     timer = timer or StepTimer()
     t = prep.layout.template
     fmt = output_format(prep, fmt)
     dpi = check_dpi(t.dpi.target if dpi is None else dpi, engine)
-    done = run_output(Output(out, fmt, (prep,), dpi, soft_proof, pdf_options), engine, timer)
+    done = run_output(Output(out, fmt, (prep,), dpi, soft_proof, pdf_options, ahead=ahead), engine, timer)
     return _result(done, name, timer)
 
 
@@ -308,20 +318,27 @@ def render_design_file(
     stem = path.name.removesuffix(".json")
     if run.plans is None:
         prep = prepared_surface(run.surfaces[0])
-        if on_prepared is not None:
-            on_prepared(prep, None)
-        fmt = output_format(prep, fmt)
-        return render_prepared(
-            prep,
-            engine,
-            out_dir / f"{stem}.{fmt}",
-            fmt=fmt,
-            dpi=dpi,
-            name=path.name,
-            timer=timer,
-            soft_proof=soft_proof,
-            pdf_options=pdf_options,
-        )
+        # the images start before on_prepared's preflight (the command line's) and the PDF writer's imports
+        ahead = start_pdf_images(prep, engine, fmt, dpi, pdf_options) if on_prepared is not None else None
+        try:
+            if on_prepared is not None:
+                on_prepared(prep, None)
+            fmt = output_format(prep, fmt)
+            return render_prepared(
+                prep,
+                engine,
+                out_dir / f"{stem}.{fmt}",
+                fmt=fmt,
+                dpi=dpi,
+                name=path.name,
+                timer=timer,
+                soft_proof=soft_proof,
+                pdf_options=pdf_options,
+                ahead=ahead,
+            )
+        finally:
+            if ahead is not None:
+                ahead.close()
     prepared = prepared_parts(run)
     if on_prepared is not None:
         for s in prepared.surfaces():

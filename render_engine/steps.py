@@ -38,7 +38,8 @@ from .model.surface_plan import PartPlan, SurfaceRef, plan_parts
 from .model.templates import Template
 
 if TYPE_CHECKING:
-    from .backends.pdf import PdfOptions
+    from .backends.pdf_images import PageImages
+    from .backends.pdf_options import PdfOptions
 
 
 def is_multi(design: Design, engine: Engine) -> bool:
@@ -212,6 +213,7 @@ class Output:
     pdf_options: PdfOptions | None = None
     drawn: Callable[[Path], tuple[int, int] | None] | None = None
     pixels: tuple[int, int] | None = None
+    ahead: PageImages | None = None  # a one-page PDF's image work, started before draw (start_pdf_images)
 
 
 def draw(out: Output, engine: Engine) -> Output:
@@ -229,7 +231,7 @@ def draw(out: Output, engine: Engine) -> Output:
     if len(out.pages) == 1:
         from .backends.pdf import draw_pdf, write_drawn_pdf
 
-        doc = draw_pdf(out.pages[0], engine, out.pdf_options)
+        doc = draw_pdf(out.pages[0], engine, out.pdf_options, out.ahead)
         return replace(out, drawn=lambda path: (write_drawn_pdf(doc, path), None)[1])
     from .backends.pdf_pages import write_pdf_pages
 
@@ -237,6 +239,35 @@ def draw(out: Output, engine: Engine) -> Output:
         write_pdf_pages(out.pages, engine, path, timer=StepTimer(), options=out.pdf_options)
 
     return replace(out, drawn=pages)
+
+
+def start_pdf_images(
+    prep: Prepared, engine: Engine, fmt: Format | None, dpi: float | None, options: PdfOptions | None
+) -> PageImages | None:
+    """A one-page PDF's image work (placed pixels, CMYK, JPEG: :class:`~.backends.pdf_images.PageImages`)
+    started on threads as soon as the layout is known, so that it runs while the caller's preflight and the
+    PDF writer's imports (pikepdf) hold the interpreter: a fresh ``render-engine render`` overlaps them instead
+    of doing one after the other (issue 22). ``draw`` takes the work (:class:`Output` ``ahead``); the caller
+    closes it when the render fails before. None when there is nothing to start (not a PDF, no image layer)
+    or when the output's settings are in error (raised again, as before, by the steps that check them)."""
+    from .backends.pdf_images import PageImages
+    from .backends.pdf_options import PdfOptions
+    from .layout.plan import ImageItem
+
+    layout = prep.layout
+    if not any(isinstance(item, ImageItem) for item in layout.items):
+        return None
+    try:
+        if (fmt or layout.template.output.default_format) != "pdf":  # pipeline.output_format
+            return None
+        t = layout.template
+        check_dpi(t.dpi.target if dpi is None else dpi, engine)
+        options = options or PdfOptions()
+        conv = engine.icc.converter(engine.icc.cmyk_profile(t.output.icc_profile).id, options.colors)
+    except RenderError:
+        return None
+    return PageImages(layout.items, conv, t.dpi.target, options.downsample_above, options.jpeg_quality,
+                      options.lut_max_pixels)  # fmt: skip
 
 
 def write(out: Output, engine: Engine) -> Output:

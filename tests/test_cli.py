@@ -50,15 +50,26 @@ def test_a_cold_pdf_render_loads_no_pixel_statistics_libraries(tmp_path: Path) -
     # issue 22 (cold start): the preflight warnings `render` prints are geometric; numpy, OpenCV and Pillow
     # belong to the colour check (`render-engine preflight`) and are not loaded for a photo-and-name PDF
     args = ["render", str(EXAMPLES / "mug-11oz-photo-name.json"), "--out", str(tmp_path), "--quiet"]
+    # nor a product's sibling templates; and the page's image work starts before preflight and pikepdf load,
+    # so the decodes overlap them
     code = (
         "import sys\n"
+        "from render_engine.backends import pdf_images\n"
+        "from render_engine.model import templates\n"
+        "init, read, seen = pdf_images.PageImages.__init__, templates.load_template_file, []\n"
+        "def spy(self, *a, **k):\n"
+        "    seen.append(sorted(m for m in ('pikepdf', 'render_engine.checks.preflight') if m in sys.modules))\n"
+        "    init(self, *a, **k)\n"
+        "pdf_images.PageImages.__init__ = spy\n"
+        "files = []\n"
+        "templates.load_template_file = lambda path: files.append(path.name) or read(path)\n"
         "from render_engine.cli.main import main\n"
         f"rc = main({args!r})\n"
-        "print(rc, sorted(m for m in ('numpy', 'cv2', 'PIL') if m in sys.modules))\n"
+        "print(rc, sorted(m for m in ('numpy', 'cv2', 'PIL') if m in sys.modules), files, seen)\n"
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.splitlines()[-1] == "0 []"
+    assert r.stdout.splitlines()[-1] == "0 [] ['mug-11oz.json'] [[]]"
     assert (tmp_path / "mug-11oz-photo-name.pdf").stat().st_size > 0
 
 

@@ -70,3 +70,46 @@ def test_an_image_error_names_its_layer(tmp_path: Path) -> None:
     with pytest.raises(RenderError) as info:
         render_design(design, tmp_path / "x.pdf", format="pdf", engine=Engine(Settings()), base_dir=tmp_path)
     assert "layers[1]" in str(info.value.field)
+
+
+def test_images_started_before_preflight_give_the_same_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # issue 22 (cold start): with an on_prepared callback (the command line's preflight) the page's image work
+    # starts before it, and draw takes that work instead of starting it again; bytes as without
+    from render_engine.model.design import parse_design
+    from render_engine.pipeline import render_design as pipeline_render
+
+    design = parse_design(_design(tmp_path))
+    made: list[object] = []
+    init = pdf_images.PageImages.__init__
+
+    def counting(self: pdf_images.PageImages, *args: object, **kwargs: object) -> None:
+        made.append(self)
+        init(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pdf_images.PageImages, "__init__", counting)
+    seen: list[int] = []
+    outs = []
+    for n, callback in enumerate((None, lambda prep: seen.append(len(made)))):
+        engine = Engine(Settings(color_lut=False))
+        out = tmp_path / f"{n}.pdf"
+        pipeline_render(design, engine, out, base_dir=tmp_path, on_prepared=callback)
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
+    assert len(made) == 2 and seen == [2], "one PageImages per render; the second started before on_prepared"
+
+
+def test_work_started_for_other_items_is_not_taken(tmp_path: Path) -> None:
+    from render_engine.backends.pdf import PdfOptions, build_pdf
+    from render_engine.model.design import parse_design
+    from render_engine.pipeline import prepare
+
+    engine = Engine(Settings(color_lut=False))
+    prep = prepare(parse_design(_design(tmp_path)), engine, tmp_path)
+    t, options = prep.layout.template, PdfOptions()
+    conv = engine.icc.converter(engine.icc.cmyk_profile(t.output.icc_profile).id, options.colors)
+    args = (conv, t.dpi.target, options.downsample_above, options.jpeg_quality, options.lut_max_pixels)
+    other = pdf_images.PageImages(list(prep.layout.items), *args)  # equal items, another list
+    assert not other.made_for(prep.layout.items, *args) and other.made_for(other._made_for[0], *args)
+    pdf = build_pdf(prep.layout, conv, options, None, other)
+    assert not other._jobs, "the foreign work was closed"
+    assert len(pdf.pages[0].Resources.XObject) == 2

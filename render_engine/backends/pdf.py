@@ -36,7 +36,7 @@ import pyvips
 from pikepdf import Array, Dictionary, Name, Stream
 
 from ..inputs.assets import render_svg_pdf, svg_with_root_attributes
-from ..inputs.color import CMYKValue, ColorConverter, ColorRules, IccProfile, Role
+from ..inputs.color import CMYKValue, ColorConverter, IccProfile, Role
 from ..inputs.font_catalog import FontCatalog
 from ..layout.plan import PLAIN_STROKE, BackgroundItem, ImageItem, Layout, ShapeItem, StrokeStyle, SvgItem, TextItem
 from ..layout.text import layout_text
@@ -49,6 +49,7 @@ from ..model.paint import PDF_BLEND, Gradient, Pattern, ResolvedPaint
 from ..model.units import mm_to_pt
 from .common import needs_raster
 from .pdf_images import PageImages, Placed, encode_images, image_xobject, placed_now
+from .pdf_options import PdfOptions
 from .pdf_paint import has_sharp_join, opacity_mask, shading_pattern, srgb_interpolated
 from .writers import write_atomic
 
@@ -58,20 +59,6 @@ if TYPE_CHECKING:
     from ..engine import Engine
     from ..layout.prepared import Prepared
     from ..model.outputs import StepTimer
-
-
-@dataclass(frozen=True)
-class PdfOptions:
-    colors: ColorRules = field(default_factory=ColorRules)  # intents, pure-K text, rich black (shared)
-    jpeg_quality: int = 90
-    downsample_above: float = 1.25  # downsample photos above target DPI x this factor...
-    marks: bool = False  # crop marks and a job label in a slug outside the bleed
-    slug_mm: float = 12.0
-    cut_offset_mm: float | None = None  # overrides the template's cut path offset
-    white_underbase: bool | None = None  # None: the template decides
-    # photos above this many pixels go through streaming littleCMS, not the exact table (color_lut.py), which
-    # materialises each image as RGBX and CMYK: pages drawn side by side (pdf_stream) bound their memory so
-    lut_max_pixels: int | None = None
 
 
 @dataclass
@@ -140,8 +127,14 @@ def _separation(pdf: pikepdf.Pdf, name: str, alt: CMYKValue) -> Array:
 
 
 def build_pdf(
-    layout: Layout, converter: ColorConverter, options: PdfOptions, label_outline: VPath | None = None
+    layout: Layout,
+    converter: ColorConverter,
+    options: PdfOptions,
+    label_outline: VPath | None = None,
+    ahead: PageImages | None = None,
 ) -> pikepdf.Pdf:
+    """The page as a PDF document in memory; ``ahead``: its image work, if started before (used when it was
+    started for this layout's items and these options, else closed and started again)."""
     t = layout.template
     pdf = pikepdf.new()
     slug = options.slug_mm if options.marks else 0.0
@@ -153,9 +146,13 @@ def build_pdf(
     page = _Page(pdf, base=base)
     page.op(_cm(base))
 
-    images = PageImages(  # every image layer's work starts now, on threads
-        layout.items, converter, t.dpi.target, options.downsample_above, options.jpeg_quality, options.lut_max_pixels
-    )
+    work = (layout.items, converter, t.dpi.target, options.downsample_above, options.jpeg_quality,
+            options.lut_max_pixels)  # fmt: skip
+    if ahead is None or not ahead.made_for(*work):
+        if ahead is not None:
+            ahead.close()
+        ahead = PageImages(*work)  # every image layer's work starts now, on threads
+    images = ahead
     try:
         for item in layout.items:
             page.op("q")
@@ -781,8 +778,11 @@ def label_outline(prep: Prepared, engine: Engine, options: PdfOptions, suffix: s
     return _label_outline(prep.layout, engine.fonts, f"{text}  {suffix}" if suffix else text, options)
 
 
-def draw_pdf(prep: Prepared, engine: Engine, options: PdfOptions | None = None) -> pikepdf.Pdf:
-    """The prepared layout drawn as a PDF/X-4 document in memory (the pipeline's draw step for a one-page PDF)."""
+def draw_pdf(
+    prep: Prepared, engine: Engine, options: PdfOptions | None = None, ahead: PageImages | None = None
+) -> pikepdf.Pdf:
+    """The prepared layout drawn as a PDF/X-4 document in memory (the pipeline's draw step for a one-page PDF;
+    ``ahead``: the page's image work started early, :func:`render_engine.steps.start_pdf_images`)."""
     options = options or PdfOptions()
     layout = prep.layout
     t = layout.template
@@ -792,7 +792,7 @@ def draw_pdf(prep: Prepared, engine: Engine, options: PdfOptions | None = None) 
     created = meta.created or DEFAULT_CREATED
     title = meta.title or f"{t.name}" + (f" - order {meta.order_id}" if meta.order_id else "")
     label = label_outline(prep, engine, options) if options.marks else None
-    pdf = build_pdf(layout, conv, options, label)
+    pdf = build_pdf(layout, conv, options, label, ahead)
     finish_pdfx(pdf, profile, title, created, PRODUCER)
     return pdf
 

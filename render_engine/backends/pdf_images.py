@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pyvips
-from pikepdf import Array, Name, Stream
 
 from ..layout.plan import ImageItem, Item
 from ..model.units import MM_PER_INCH
@@ -40,9 +39,11 @@ from .imaging import placed_pixels
 
 if TYPE_CHECKING:
     import pikepdf
+    from pikepdf import Stream
 
     from ..inputs.color import ColorConverter
     from ..inputs.color_lut import ExactLut
+
 
 def placed_size(item: ImageItem, target_dpi: int, downsample_above: float) -> tuple[int, int]:
     """Pixels an image layer stores: the source's own resolution, unless far above the target DPI."""
@@ -94,6 +95,7 @@ class PageImages:
     ) -> None:
         self.quality = quality
         self.conv = conv
+        self._made_for = (items, conv, target_dpi, downsample_above, quality, lut_max_pixels)
         images = [i for i in items if isinstance(i, ImageItem)]
         sizes = [placed_size(i, target_dpi, downsample_above) for i in images]
         # the table decision counts the page (the first page of a process stays on littleCMS): made once, here
@@ -115,6 +117,21 @@ class PageImages:
             jpeg = encode_jpeg(self.conv.image(rgb), self.quality)
         return Placed(rgb, None if alpha is None else bytes(alpha.cast("uchar").write_to_memory()), jpeg)
 
+    def made_for(
+        self,
+        items: Sequence[Item],
+        conv: ColorConverter,
+        target_dpi: int,
+        downsample_above: float,
+        quality: int,
+        lut_max_pixels: int | None,
+    ) -> bool:
+        """Whether this work is a page's with these items (the same list) and settings: a page whose images
+        were started ahead (:func:`render_engine.steps.start_pdf_images`) takes them only then."""
+        mine = self._made_for
+        return (mine[0] is items and mine[1] is conv and mine[2:] == (target_dpi, downsample_above, quality,
+                                                                       lut_max_pixels))  # fmt: skip
+
     def result(self, item: ImageItem) -> Placed:
         """The layer's pixels (and JPEG when encoded ahead); raises the layer's error where the draw loop
         reaches it."""
@@ -129,6 +146,8 @@ class PageImages:
 
 def image_xobject(pdf: pikepdf.Pdf, placed: Placed) -> tuple[Stream, Stream | None]:
     """A CMYK JPEG image XObject for ``placed`` (its stream filled by :func:`encode_images`) and its soft mask."""
+    from pikepdf import Array, Name, Stream  # not at import: a page's image work starts before pikepdf loads
+
     rgb = placed.rgb
     xobj = Stream(
         pdf,
@@ -168,6 +187,8 @@ def encode_images(
     ``icc_transform`` call (~12 ms for the FOGRA39 profile, more than converting a placed clip-art), so those
     images go through *one* call: stacked lazily (``arrayjoin``, one cell each), converted, cut apart again;
     each encode then pulls only its own cell's pixels."""
+    from pikepdf import Name
+
     todo: list[tuple[Stream, pyvips.Image]] = []
     for xobj, placed in images:
         if placed.jpeg is not None:

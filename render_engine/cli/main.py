@@ -186,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _render(engine: Engine, args: argparse.Namespace) -> int:
-    from ..backends.pdf import PdfOptions
+    from ..backends.pdf_options import PdfOptions
     from ..fabric import render_cli as render_fabric_cli
 
     options = PdfOptions(marks=args.marks)

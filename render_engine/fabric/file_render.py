@@ -22,7 +22,7 @@ from ..pipeline import render_design
 from .options import DEFAULT_FONT_FALLBACK, FabricOptions
 
 if TYPE_CHECKING:
-    from ..backends.pdf import PdfOptions
+    from ..backends.pdf_options import PdfOptions
     from ..parts import PreparedParts
 
 

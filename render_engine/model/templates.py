@@ -21,7 +21,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from .cover import COVER, BookSpec, CoverGeometry, PageCounts, cover_geometry, gutter_band
 from .dielines import Dieline, TuckBoxSpec, expand_generated, expand_one
 from .errors import TemplateError, did_you_mean
-from .product_tables import expand_table
 from .surfaces import PAGES, SURFACE_NAME, Fold, PagesSpec, PartSpec, SurfaceSpec
 
 TEMPLATE_ID = r"^[a-z0-9][a-z0-9-]{0,63}$"
@@ -359,6 +358,8 @@ class TemplateCatalog:
         for path in sorted(self.directory.glob("*.json")):
             t = self._file(path)
             out[t.id] = t
+        from .product_tables import expand_table  # its models are built on import: only when the catalog loads
+
         for path in sorted((self.directory / TABLES_DIR).glob("*.json")):
             for data in expand_table(path):
                 t = _validated(data, f"{path.name}: {data.get('id')}")
