@@ -23,6 +23,7 @@ from render_engine.farm.services import Dispatcher, Services
 from render_engine.farm.settings import ServiceSettings
 
 from . import errors
+from .batch_validation import BatchValidator
 from .deps import AppState
 from .headers import SecurityHeadersMiddleware
 from .limits import BodyLimitMiddleware, JsonDepthMiddleware
@@ -94,6 +95,7 @@ def create_app(
     # jobs the embedded worker renders in this process report their step timings to /metrics (RQ workers
     # are other processes: they log them, see docs/api.md)
     services.on_steps = state.metrics.observe_steps
+    state.validator = BatchValidator(state)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -101,9 +103,11 @@ def create_app(
         threading.Thread(target=load_dictionary, name="spelling-dictionary", daemon=True).start()
         if local is not None:
             local.start()
+        state.validator.start()  # large batches' rows, checked off the request (and any a dead process left)
         try:
             yield
         finally:
+            state.validator.stop()
             if local is not None:
                 local.stop()
 

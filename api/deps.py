@@ -126,6 +126,7 @@ class AppState:
     batch_intake: PreviewGate | None = None  # POST /v1/batches: one batch checked at a time, ``batch_timeout``
     renders: RenderCache | None = None
     units: RegistryFile | None = None  # the print-unit registry (settings.print_units), if configured
+    validator: Any = None  # api.batch_validation.BatchValidator: checks large batches off the request
 
     def __post_init__(self) -> None:
         s = self.services.settings

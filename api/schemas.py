@@ -390,7 +390,6 @@ class BatchRequest(BaseModel):
     product: str = Field(max_length=64, description="The product every row prints on.")
     rows: list[dict[str, Any]] | None = Field(
         None,
-        max_length=10_000,
         description='One object per piece: slot -> value ({"name": "Asha", "title": "CTO"}); a photo slot\'s '
         'value is an asset id ("<sha256>" or {"asset_id": …}). Exactly one of rows and csv.',
     )
@@ -455,14 +454,20 @@ class BatchOut(BaseModel):
     design_template: str
     product: str
     created_at: datetime
-    state: Literal["held", "rendering", "ready", "partial", "failed"] = Field(
-        description="rendering: some job queued or rendering; held: the rest wait for review; ready: every job "
+    state: Literal["validating", "invalid", "held", "rendering", "ready", "partial", "failed"] = Field(
+        description="validating: the rows are being checked (a batch over batch_sync_rows rows; counts.checked "
+        "of rows so far); invalid: some rows have problems (every one listed in skipped) and nothing prints; "
+        "rendering: some job queued or rendering; held: the rest wait for review; ready: every job "
         "ready; failed: every job failed; partial: done, some failed."
     )
     rows: int = Field(description="Rows received.")
-    counts: dict[str, int] = Field(description="Jobs per state, plus 'skipped' rows.")
+    counts: dict[str, int] = Field(
+        description="Jobs per state, plus 'skipped' rows (validating: 'checked' rows; invalid: 'invalid' rows)."
+    )
     jobs: list[BatchRowOut] = Field(description="Per row: its job, state, files (the manifest) and error.")
-    skipped: list[BatchSkippedOut] = []
+    skipped: list[BatchSkippedOut] = Field(
+        default_factory=list, description="Rows left out with their problems (invalid: every problem of every row)."
+    )
     files_url: str = Field(description="A zip of every ready row's files and a manifest.json (GET).")
 
 

@@ -102,6 +102,57 @@ def test_the_webhook_is_called_once_signed_when_the_last_row_is_final(
                        "url": f"/v1/batches/{done['id']}", "files_url": done["files_url"]}  # fmt: skip
 
 
+def test_the_zip_is_built_once_and_kept(client: Any, done: dict[str, Any]) -> None:
+    """The first download after the batch is final stores the zip (storage: batch-<id>/files.zip); later
+    ones stream those bytes, even when a row's own file is gone meanwhile (nothing is rebuilt)."""
+    svc = client.app.state.render.services
+    first = client.get(done["files_url"], headers=S).content
+    stored = svc.storage.open_artifact(f"batch-{done['id']}", "files.zip")
+    assert stored is not None and stored.path is not None and stored.path.read_bytes() == first
+    job_id = done["jobs"][0]["job_id"]
+    (svc.storage.job_dir(job_id) / "print.png").unlink()  # a row's file gone: a rebuilt zip would lack it
+    again = client.get(done["files_url"], headers=S)
+    assert again.status_code == 200 and again.content == first
+    part = client.get(done["files_url"], headers={**S, "Range": "bytes=0-3"})
+    assert part.status_code == 206 and part.content == first[:4] == b"PK\x03\x04"
+
+
+def test_the_batch_webhook_fires_when_the_reconciler_fails_the_last_row(
+    client: Any, receiver: WebhookReceiver, done: dict[str, Any]
+) -> None:
+    """Both rows' workers died on every attempt (rendering, lease expired, not in any queue): the reconciler
+    fails each once it is out of attempts; the second failure makes the batch final and its webhook goes,
+    once (the next reconciler pass sends nothing)."""
+    from render_engine.farm.dispatch import LocalDispatcher
+    from render_engine.farm.maintenance import reconcile
+    from render_engine.farm.store_batches import BatchJob
+
+    svc = client.app.state.render.services
+    req = {"design": {"version": 1, "template": "coaster-95-round", "layers": []}, "outputs": {"formats": ["png"]}}
+    rows = [BatchJob(n, req, f"h{n}") for n in (1, 2)]
+    summary = {"design_template": "corporate-logo-name", "product": "card-5x7", "rows": 2, "webhook_url": receiver.url}
+    batch, _ = svc.store.create_batch(summary, rows, [], "standard", STOREFRONT, "d" * 64, None)
+    for _, job_id in batch.job_ids:
+        for attempt in range(svc.settings.max_attempts):
+            assert svc.store.set_enqueued(job_id, f"dead-{job_id}-{attempt}", attempt)
+            assert svc.store.start(job_id, lease=-1.0) is not None  # its worker dies: the lease is over at once
+
+    class Dead(LocalDispatcher):
+        def rq_status(self, rq_id: str) -> str | None:
+            return None
+
+    before = len(receiver.calls)
+    assert reconcile(svc, Dead(svc, threads=0), grace=0.0)["failed"] == 2
+    end = time.monotonic() + 30
+    while len(receiver.calls) == before and time.monotonic() < end:
+        time.sleep(0.05)
+    reconcile(svc, Dead(svc, threads=0), grace=0.0)
+    time.sleep(0.3)
+    calls = [json.loads(b) for _, b in receiver.calls[before:]]
+    assert calls == [{"batch_id": batch.id, "state": "failed", "counts": {"failed": 2, "skipped": 0}, "rows": 2,
+                      "url": f"/v1/batches/{batch.id}", "files_url": f"/v1/batches/{batch.id}/files.zip"}]
+
+
 def test_a_bad_webhook_url_is_refused_before_any_row(client: Any) -> None:
     body = {"design_template": "corporate-logo-name", "product": "card-5x7", "rows": [{"name": "A"}],
             "webhook_url": "ftp://example.com/x"}  # fmt: skip

@@ -111,7 +111,9 @@ def test_cli_merge_validates_every_row_first(tmp_path: Path, capsys: pytest.Capt
     shutil.copy(REPO / "examples" / "assets" / "landscape.jpg", tmp_path / "logo.jpg")
     out = tmp_path / "out"
     assert main(["merge", "corporate-logo-name", str(rows), "--product", "mug-11oz", "--out", str(out)]) == 1
-    err = capsys.readouterr().err.splitlines()
+    lines = capsys.readouterr().err.splitlines()
+    err = [line for line in lines if line.startswith("error:")]
+    assert lines[0].startswith("check  [") and lines[-1] == err[-1]  # progress while checking, then the errors
     assert err[0] == "error: rows[2].slots.name: required (Employee name)"
     assert err[1] == "error: rows[3].slots.name: at most 28 characters (it has 32)"
     assert err[2].startswith("error: rows[3].photos.logo: asset file not found")

@@ -25,16 +25,18 @@ from starlette.datastructures import UploadFile
 from render_engine.farm.dispatch import body_hash
 from render_engine.farm.store import IdempotencyConflict
 from render_engine.farm.store_batches import BatchJob, BatchRecord, batch_state
+from render_engine.farm.store_intake import Intake
 from render_engine.farm.webhooks import WebhookRefused, check_url
 from render_engine.model.deadline import DeadlinePassed, deadline
 from render_engine.model.deadline import check as check_deadline
 from render_engine.model.design import error_message, field_path
 from render_engine.model.errors import RenderError, TemplateError, did_you_mean
-from render_engine.personalization import PhotoSlot, catalog
+from render_engine.personalization import DesignTemplate, catalog
 from render_engine.personalization.merge import csv_rows
 
+from ..batch_rows import admit_row
 from ..deps import State, Storefront
-from ..door import admit_job, assets_stored
+from ..door import assets_stored
 from ..errors import ERROR_RESPONSES, ApiError, NotFound
 from ..schemas import (
     ArtifactOut,
@@ -44,7 +46,6 @@ from ..schemas import (
     BatchRowOut,
     BatchSkippedOut,
     ErrorOut,
-    JobRequest,
 )
 from .jobs import IDEM_KEY, AnyKey
 
@@ -53,10 +54,6 @@ log = logging.getLogger(__name__)
 
 BATCH_ID = re.compile(r"^[0-9a-f]{32}$")
 MAX_REPORTED = 1000  # problems listed in one 422 (the message counts them all)
-
-
-def _problem(row: int, field: str | None, message: str, code: str = "invalid_design") -> dict[str, Any]:
-    return {"code": code, "message": message, "field": f"rows[{row}].{field}" if field else f"rows[{row}]"}
 
 
 def _rows(body: BatchRequest, limit: int) -> list[dict[str, Any]]:
@@ -73,22 +70,6 @@ def _rows(body: BatchRequest, limit: int) -> list[dict[str, Any]]:
         raise ApiError(413, "limit_exceeded", f"{counted}: a batch takes at most {limit}; split the rows into "
                        "several batches", field=field)  # fmt: skip
     return rows
-
-
-def _job_body(body: BatchRequest, row: dict[str, Any], photo_slots: set[str]) -> dict[str, Any]:
-    """The ``POST /v1/jobs`` body of one row: the shared values and photos, the row's own over them."""
-    values, photos = dict(body.values), dict(body.photos)
-    for k, v in row.items():
-        if k in photo_slots:
-            photos[k] = {"asset_id": v} if isinstance(v, str) else v
-        else:
-            values[k] = v
-    return {
-        "design_template": body.design_template, "product": body.product, "values": values, "photos": photos,
-        "outputs": body.outputs.model_dump(mode="json"), "priority": body.priority, "print_unit": body.print_unit,
-        "accept": [a.model_dump(mode="json") for a in body.accept],
-        "due_by": body.due_by.isoformat() if body.due_by else None,
-    }  # fmt: skip
 
 
 @router.post(
@@ -123,6 +104,12 @@ def create_batch(
             raise IdempotencyConflict()
         response.status_code = 200
         return _accepted(batch)
+    if idem is not None and (staged := svc.store.find_intake_idem(idem)) is not None:
+        intake, old = staged
+        if old != digest:
+            raise IdempotencyConflict()
+        response.status_code = 200
+        return _accepted_intake(svc, intake)
     try:
         template = catalog().get(body.design_template)
     except TemplateError:
@@ -142,12 +129,22 @@ def create_batch(
             check_url(body.webhook_url, svc.settings.webhook_allow_private)
         except WebhookRefused as exc:
             raise ApiError(422, "invalid_request", str(exc), field="webhook_url") from None
-    photo_slots = {k for k, s in template.slots.items() if isinstance(s, PhotoSlot)}
-
     rows = _rows(body, svc.settings.max_batch_rows)
+    summary = {"design_template": template.id, "product": body.product, "rows": len(rows),
+               "outputs": body.outputs.model_dump(mode="json"), "priority": body.priority,
+               **({"webhook_url": body.webhook_url} if body.webhook_url else {})}  # fmt: skip
+    if len(rows) > svc.settings.batch_sync_rows:  # stored now, checked off the request (api/batch_validation.py)
+        spec = {"body": body.model_dump(mode="json", exclude={"rows", "csv"}), "approved": approved}
+        intake, created = svc.store.stage_batch(spec, summary, rows, key.name, digest, idem)
+        if not created:
+            response.status_code = 200
+        elif state.validator is not None:
+            state.validator.wake()
+        log.info("batch stored for validation", extra={"batch_id": intake.id, "rows": len(rows)})
+        return _accepted_intake(svc, intake)
     # one batch checked at a time per process (a second waits up to 10 s, then 429), every row under one deadline
     jobs, skipped, problems = state.batch_gate.run(
-        lambda: _admit_rows(state, body, key, rows, photo_slots, approved, svc.settings.batch_timeout)
+        lambda: _admit_rows(state, body, template, key, rows, approved, svc.settings.batch_timeout)
     )
     if problems and not body.skip_invalid:
         raise ApiError(
@@ -159,9 +156,6 @@ def create_batch(
     if not jobs:
         raise ApiError(422, "invalid_rows", "every row has problems: nothing to print", field="rows",
                        extra={"problems": problems[:MAX_REPORTED], "rows_invalid": len(skipped)})  # fmt: skip
-    summary = {"design_template": template.id, "product": body.product, "rows": len(jobs) + len(skipped),
-               "outputs": body.outputs.model_dump(mode="json"), "priority": body.priority,
-               **({"webhook_url": body.webhook_url} if body.webhook_url else {})}  # fmt: skip
 
     # every asset of the batch checked at once, under its lock (an error names the first row's layer);
     # IdempotencyConflict (a RenderError): 409 idempotency_conflict on Idempotency-Key
@@ -184,9 +178,9 @@ def create_batch(
 
 
 def _admit_rows(
-    state: Any, body: BatchRequest, key: Any, rows: list[dict[str, Any]], photo_slots: set[str],
+    state: Any, body: BatchRequest, template: DesignTemplate, key: Any, rows: list[dict[str, Any]],
     approved: dict[str, Any] | None, seconds: float,
-) -> tuple[list[BatchJob], list[dict[str, Any]], list[dict[str, Any]]]:
+) -> tuple[list[BatchJob], list[dict[str, Any]], list[dict[str, Any]]]:  # fmt: skip
     """Admit every row as ``POST /v1/jobs`` would: (jobs, skipped rows, problems). All of it within ``seconds``
     (:func:`~render_engine.model.deadline.deadline`, checked between rows and inside each row's checks): past it
     the request is a 413 on ``rows`` naming the row reached, and nothing is accepted."""
@@ -198,21 +192,9 @@ def _admit_rows(
         with deadline(seconds):
             for n, row in enumerate(rows, 1):
                 check_deadline()
-                found_here: list[dict[str, Any]] = []
-                try:
-                    job_body = JobRequest.model_validate(_job_body(body, row, photo_slots))
-                    job = admit_job(state, job_body, key, approved=approved)
-                    jobs.append(BatchJob(n, job.request, body_hash(job.request), job.verdict.state, job.print_unit,
-                                         job.due_by, job.event()))  # fmt: skip
-                except ValidationError as exc:
-                    for err in exc.errors():
-                        found_here.append(_problem(n, field_path(tuple(err.get("loc", ()))) or None,
-                                                   error_message(err), "invalid_request"))  # fmt: skip
-                except DeadlinePassed:
-                    raise
-                except RenderError as exc:
-                    for p in exc.problems or (exc,):
-                        found_here.append(_problem(n, p.field, p.message, exc.code))
+                job, found_here = admit_row(state, body, template, key, n, row, approved)
+                if job is not None:
+                    jobs.append(job)
                 if found_here:
                     problems += found_here
                     skipped.append({"row": n, "problems": found_here})
@@ -292,6 +274,15 @@ async def upload_batch(
         raise
 
 
+def _accepted_intake(svc: Any, intake: Intake) -> BatchAccepted:
+    """A batch stored for validation: ``validating`` (or what its validation found: ``invalid``; accepted:
+    the batch's own answer)."""
+    if intake.state == "accepted" and (batch := svc.store.get_batch(intake.id)) is not None:
+        return _accepted(batch)
+    return BatchAccepted(batch_id=intake.id, state=intake.state, url=f"/v1/batches/{intake.id}", rows=intake.total,
+                         jobs=0, skipped=len(intake.report))  # fmt: skip
+
+
 def _accepted(batch: BatchRecord) -> BatchAccepted:
     n_jobs = len(batch.job_ids)
     rows = int(batch.request.get("rows", n_jobs))
@@ -310,6 +301,9 @@ def get_batch(batch_id: str, state: State, key: AnyKey) -> BatchOut:
     if batch is not None and "print-unit" not in key.scopes and batch.owner != key.name:
         batch = None
     if batch is None:
+        intake = store.get_intake(batch_id) if BATCH_ID.match(batch_id) else None
+        if intake is not None and ("print-unit" in key.scopes or intake.owner == key.name):
+            return _intake_out(intake)
         raise NotFound("no such batch", field="batch_id")
     recs = {r.id: r for r in store.batch_jobs(batch.id)}
     rows: list[BatchRowOut] = []
@@ -330,4 +324,18 @@ def get_batch(batch_id: str, state: State, key: AnyKey) -> BatchOut:
         files_url=f"/v1/batches/{batch.id}/files.zip",
         rows=int(batch.request.get("rows", len(rows))), counts=counts, jobs=rows,
         skipped=[BatchSkippedOut(row=s["row"], problems=[ErrorOut(**p) for p in s["problems"]]) for s in batch.skipped],
+    )  # fmt: skip
+
+
+def _intake_out(intake: Intake) -> BatchOut:
+    """A batch whose rows are being checked (``validating``: ``counts.checked`` of ``rows``) or were found
+    ``invalid``: ``skipped`` is then the report, every row's problems (``rows[n].slots.x``), and nothing prints."""
+    summary = intake.summary
+    counts = {"checked": intake.checked} if intake.state == "validating" else {"invalid": len(intake.report)}
+    return BatchOut(
+        id=intake.id, design_template=summary["design_template"], product=summary["product"],
+        created_at=datetime.fromtimestamp(intake.created_at, UTC),
+        state="validating" if intake.state == "validating" else "invalid",
+        files_url=f"/v1/batches/{intake.id}/files.zip", rows=intake.total, counts=counts, jobs=[],
+        skipped=[BatchSkippedOut(row=s["row"], problems=[ErrorOut(**p) for p in s["problems"]]) for s in intake.report],
     )  # fmt: skip

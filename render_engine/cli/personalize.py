@@ -96,23 +96,48 @@ def run(engine: Engine, args: argparse.Namespace) -> int:
 
 
 def _merge(engine: Engine, args: argparse.Namespace) -> int:
-    from ..personalization.merge import fill_rows, read_rows, render_rows
+    """Every row checked first (one error line per problem, nothing written), then rendered one at a time;
+    a progress bar on stderr (a line every 5 % when stderr is not a terminal) and a summary table."""
+    import resource
+
+    from ..personalization.merge import check_rows, read_rows, render_rows
     from ..public_personalize import load_design_template
 
     template = load_design_template(args.template)
     rows = read_rows(args.rows)
     base = args.rows.parent
-    designs = fill_rows(template, args.product, rows, base, engine)  # raises one error listing every row
-    t0 = time.perf_counter()
+    tty = sys.stderr.isatty()
+    step = max(1, len(rows) // 20)
+    times: dict[str, tuple[float, float]] = {}
 
-    def progress(n: int, path: Path) -> None:
-        if not args.quiet:
-            print(f"[{n}/{len(designs)}] {path.name}", file=sys.stderr)
+    def progress(phase: str, n: int, total: int) -> None:
+        if args.quiet or (not tty and n % step and n != total):
+            return
+        width = 30
+        bar = "#" * (width * n // total) + "-" * (width - width * n // total)
+        verb = "checked" if phase == "check" else "rendered"
+        line = f"{phase:6} [{bar}] {n}/{total} rows {verb}"
+        print(f"\r{line}" if tty else line, end="\n" if not tty or n == total else "", file=sys.stderr, flush=True)
 
-    manifest = render_rows(designs, engine, base, args.out, fmt=args.format, dpi=args.dpi, progress=progress)
-    secs = time.perf_counter() - t0
-    rendered = len(manifest["rows"])
-    print(f"{rendered} rows rendered to {args.out} in {secs:.1f} s; manifest: {args.out / 'manifest.json'}")
+    def timed(phase: str, fn: Any) -> Any:
+        w0, c0 = time.perf_counter(), time.process_time()
+        try:
+            return fn()
+        finally:
+            times[phase] = (time.perf_counter() - w0, time.process_time() - c0)
+
+    timed("check", lambda: check_rows(template, args.product, rows, base, engine, progress))
+    manifest = timed("render", lambda: render_rows(template, args.product, rows, engine, base, args.out,
+                                                   fmt=args.format, dpi=args.dpi, progress=progress))  # fmt: skip
+    n = len(manifest["rows"])
+    files = sum(len(r["files"]) for r in manifest["rows"])
+    size = sum(f["bytes"] for r in manifest["rows"] for f in r["files"])
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    print(f"{'phase':8} {'rows':>6} {'wall s':>8} {'CPU s':>8} {'CPU ms/row':>11}")
+    for phase, (wall, cpu) in times.items():
+        print(f"{phase:8} {n:6d} {wall:8.1f} {cpu:8.1f} {1000 * cpu / max(n, 1):11.1f}")
+    print(f"{n} rows rendered to {args.out}: {files} files, {size / 1e6:.1f} MB, peak RSS {peak:.0f} MB; "
+          f"manifest: {args.out / 'manifest.json'}")  # fmt: skip
     return EXIT_OK
 
 

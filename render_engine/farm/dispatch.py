@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from datetime import UTC
 from typing import Any
 
-from .jobs import Taken, fail_timed_out, render_job, rq_render_job
+from .jobs import Taken, fail_timed_out, notify, render_job, rq_render_job
 from .maintenance import maintain, reconcile
 from .services import Services
 from .step_metrics import Histograms, RedisStepSink
@@ -253,6 +253,7 @@ class LocalDispatcher:
             rec = self.svc.store.get(job_id)
             err = (rec.error if rec else None) or {"code": "internal_error", "message": "render failed"}
             self.svc.store.fail(job_id, err)
+            notify(self.svc, job_id)  # the job's webhook, and its batch's if this was the last row
         except JobStoreUnavailable:
             wait = max(self.svc.settings.retry_intervals, default=5)
             log.error("job store unavailable; job re-queued in %s s", wait, extra={"job_id": job_id})

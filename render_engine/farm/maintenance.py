@@ -48,6 +48,7 @@ def reconcile(svc: Services, dispatcher: Dispatcher, *, grace: float = RECONCILE
             err = rec.error or {"code": "internal_error", "message": "render failed after retries", "field": None}
             svc.store.fail(rec.id, err)
             stats["failed"] += 1
+            _batch_final(svc, rec)
         elif lost or died or gave_up:
             if rec.attempt >= svc.settings.max_attempts:
                 svc.store.fail(
@@ -55,10 +56,23 @@ def reconcile(svc: Services, dispatcher: Dispatcher, *, grace: float = RECONCILE
                     {"code": "internal_error", "message": f"gave up after {rec.attempt} attempts", "field": None},
                 )
                 stats["failed"] += 1
+                _batch_final(svc, rec)
             elif dispatcher.enqueue(rec):
                 log.warning("re-enqueued job (%s)", "lost" if lost else "worker died", extra={"job_id": rec.id})
                 stats["requeued"] += 1
     return stats
+
+
+def _batch_final(svc: Services, rec: JobRecord) -> None:
+    """The webhooks of a job the reconciler failed (a dead worker's, out of attempts): the job's own, and, for
+    a batch's row, the batch's when this was its last row to become final (once per batch, whoever gets
+    there first: a worker finishing a row, or this)."""
+    from .jobs import notify
+
+    try:
+        notify(svc, rec.id)
+    except Exception:  # the job is failed all the same; a webhook is not worth a reconciler pass
+        log.warning("webhook after a reconciler failure failed", extra={"job_id": rec.id}, exc_info=True)
 
 
 PURGE_BATCH = 500  # jobs deleted per maintenance pass at most (a pass stays short; the next one goes on)
@@ -90,9 +104,15 @@ def purge_expired(svc: Services, now: float | None = None, guard: StoreGuard = c
         svc.storage.discard(sheet_id)
         with guard():
             n += svc.store.delete_sheet(sheet_id)
-    with guard():  # a batch goes with its last job (its rows' files went with the jobs)
-        for batch_id in svc.store.expired_batches(before, PURGE_BATCH):
+    with guard():  # a batch goes with its last job (its rows' files went with the jobs), its zip first
+        batches = svc.store.expired_batches(before, PURGE_BATCH)
+    for batch_id in batches:
+        svc.storage.discard(f"batch-{batch_id}")
+        with guard():
             n += svc.store.delete_batch(batch_id)
+    with guard():  # batches found invalid, and the intake records of batches gone
+        for batch_id in svc.store.expired_intakes(before, PURGE_BATCH):
+            n += svc.store.delete_intake(batch_id)
     if n:
         log.info("deleted %d jobs and sheets past their %g-day retention", n, days)
     return n

@@ -188,17 +188,26 @@ class ServiceSettings(BaseSettings):
     )
     preview_timeout: float = Field(30.0, gt=0, description="Seconds one preview/preflight may take (503 after).")
     max_batch_rows: int = Field(
-        1000,
+        10_000,
         gt=0,
         le=10_000,
         description="Rows one POST /v1/batches(/upload) may carry (413 limit_exceeded above, before any row is "
-        "checked): every row is admitted inside the request, ~15 ms a row on an idle core.",
+        "checked).",
+    )
+    batch_sync_rows: int = Field(
+        100,
+        ge=0,
+        le=10_000,
+        description="Batches of at most this many rows are checked inside the request (a 422 lists every problem "
+        "at once); larger ones are stored and answered 202 'validating', their rows checked off the request by "
+        "the API processes' batch validator (~15 ms a row on an idle core; GET /v1/batches/{id} follows it).",
     )
     batch_timeout: float = Field(
         60.0,
         gt=0,
-        description="Seconds the rows of one batch may take to be checked (413 limit_exceeded naming rows after, "
-        "nothing accepted); one batch is checked at a time per API process, the next waits up to 10 s (then 429).",
+        description="Seconds the rows of one batch checked inside the request (batch_sync_rows) may take (413 "
+        "limit_exceeded naming rows after, nothing accepted); one such batch is checked at a time per API process, "
+        "the next waits up to 10 s (then 429).",
     )
     body_idle_timeout: float = Field(
         15.0,

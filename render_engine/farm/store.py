@@ -36,6 +36,7 @@ from typing import Any
 
 from .store_base import IdempotencyConflict
 from .store_batches import batch_schema
+from .store_intake import intake_schema
 from .store_jobs import JobStore
 from .store_orders import order_schema
 from .store_records import Cursor, JobRecord, JobStoreUnavailable, Priority, Publication, State, Tx, schema
@@ -96,7 +97,7 @@ class SqliteJobStore(JobStore):
                 cols = {r[1] for r in c.execute("PRAGMA table_info(jobs)").fetchall()}
                 for stmt in order_schema("REAL", cols, "json_extract(request, '$.print_unit')"):
                     c.execute(stmt)
-                for stmt in batch_schema("REAL", cols):
+                for stmt in [*batch_schema("REAL", cols), *intake_schema("REAL")]:
                     c.execute(stmt)
                 if new is None:  # a store from before asset references were recorded: record its jobs' now
                     c.execute(
@@ -179,6 +180,10 @@ class _PgTx:
         cursor: Cursor = self.conn.execute(sql.replace("?", "%s"), args)
         return cursor
 
+    def executemany(self, sql: str, rows: list[Any], /) -> None:
+        with self.conn.cursor() as cur:
+            cur.executemany(sql.replace("?", "%s"), rows)
+
 
 class PostgresJobStore(JobStore):
     """PostgreSQL through psycopg 3: one connection pool per process.
@@ -213,7 +218,7 @@ class PostgresJobStore(JobStore):
             }
             for stmt in order_schema("DOUBLE PRECISION", cols, "(request::jsonb #>> '{print_unit}')"):
                 c.execute(stmt)
-            for stmt in batch_schema("DOUBLE PRECISION", cols):
+            for stmt in [*batch_schema("DOUBLE PRECISION", cols), *intake_schema("DOUBLE PRECISION")]:
                 c.execute(stmt)
             if new:  # a store from before asset references were recorded: record its jobs' now
                 c.execute(

@@ -16,11 +16,12 @@ from typing import Any, Literal
 
 from .store_base import IdempotencyConflict, asset_refs
 from .store_batches import BatchStore
+from .store_intake import IntakeStore
 from .store_orders import DUE_SORT, PRIORITY_RANK, OrderStore
 from .store_records import JobRecord, JobStoreUnavailable, Priority, Publication, Tx
 
 
-class JobStore(OrderStore, BatchStore, ABC):
+class JobStore(OrderStore, BatchStore, IntakeStore, ABC):
     """The job store's operations, written once in portable SQL; subclasses open transactions and lock."""
 
     @abstractmethod

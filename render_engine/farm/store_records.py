@@ -142,6 +142,8 @@ class Tx(Protocol):
 
     def execute(self, sql: str, args: tuple[Any, ...] | list[Any] = (), /) -> Cursor: ...
 
+    def executemany(self, sql: str, rows: list[Any], /) -> Any: ...
+
 
 class Publication:
     """The job's record held for publishing (:meth:`JobStore.locked`): nobody else can change it meanwhile."""

@@ -22,9 +22,26 @@ from ..model.design import Design
 from ..model.errors import DesignError, RenderError, several
 from ..model.json_input import load_json, read_input_file
 from .fill import fill_with_sources, slot_error
-from .model import DesignTemplate, PhotoSlot
+from .model import DesignTemplate, PhotoSlot, PhotosSlot
 
 MAX_ROWS = 10_000
+LIST_SEPARATOR = "|"  # a CSV cell of a photos slot: several photos, "a.jpg|b.jpg" (asset ids or files)
+
+
+def split_row(template: DesignTemplate, row: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A row's (values, photos): a photo slot's cell is its photo; a ``photos`` slot's cell lists its photos
+    separated by ``|`` (a JSON row may give a list); every other column is a value."""
+    values: dict[str, Any] = {}
+    photos: dict[str, Any] = {}
+    for k, v in row.items():
+        slot = template.slots.get(k)
+        if isinstance(slot, PhotosSlot):
+            photos[k] = [p.strip() for p in v.split(LIST_SEPARATOR) if p.strip()] if isinstance(v, str) else v
+        elif isinstance(slot, PhotoSlot):
+            photos[k] = v
+        else:
+            values[k] = v
+    return values, photos
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:
@@ -72,58 +89,88 @@ def csv_rows(text: str, field: str = "rows", limit: int = MAX_ROWS) -> list[dict
         raise DesignError(f"not valid CSV ({exc})", field=field) from None
 
 
-def fill_rows(
-    template: DesignTemplate, product: str, rows: list[dict[str, Any]], base_dir: Path, engine: Engine
-) -> list[Design]:
-    """One design per row, each filled and laid out (fonts, layout) once to find every problem before anything
-    renders; one :class:`DesignError` listing every row's problems (``rows[3].slots.name``)."""
-    photo_slots = {k for k, s in template.slots.items() if isinstance(s, PhotoSlot)}
-    designs: list[Design] = []
-    problems: list[DesignError] = []
+Progress = Callable[[str, int, int], None]
+"""``progress(phase, n, total)``: ``phase`` is ``"check"`` or ``"render"``, ``n`` rows of ``total`` done."""
+
+
+def _fill_row(
+    template: DesignTemplate, product: str, n: int, row: dict[str, Any], base_dir: Path, engine: Engine
+) -> Design:
+    """Row ``n`` filled and laid out once (fonts, layout: what would fail mid-batch fails now); a problem
+    names its slot (``slots.name``, ``photos.logo``)."""
     from ..parts import is_multi, prepare_parts
     from ..pipeline import prepare
 
+    values, photos = split_row(template, row)
+    design, sources = fill_with_sources(template, product, values, photos, base_dir=base_dir,
+                                        settings=engine.settings, order_id=f"row-{n}")  # fmt: skip
+    try:
+        if is_multi(design, engine):  # every surface of a multi-surface product (a card's outside, inside)
+            prepare_parts(design, engine, base_dir)
+        else:
+            prepare(design, engine, base_dir)
+    except RenderError as exc:
+        raise slot_error(exc, sources) from None
+    return design
+
+
+def check_rows(
+    template: DesignTemplate,
+    product: str,
+    rows: list[dict[str, Any]],
+    base_dir: Path,
+    engine: Engine,
+    progress: Progress | None = None,
+) -> None:
+    """Fill and lay out every row to find every problem before anything renders; one :class:`DesignError`
+    listing every row's problems (``rows[3].slots.name``). Nothing is kept: 10 000 rows check in the memory of
+    one (the designs are filled again when rendered, ~2 ms a row)."""
+    problems: list[DesignError] = []
     for n, row in enumerate(rows, 1):
-        photos = {k: v for k, v in row.items() if k in photo_slots}
-        values = {k: v for k, v in row.items() if k not in photo_slots}
         try:
-            design, sources = fill_with_sources(template, product, values, photos, base_dir=base_dir,
-                                                settings=engine.settings, order_id=f"row-{n}")  # fmt: skip
-            try:
-                if is_multi(design, engine):  # every surface of a multi-surface product (a card's outside, inside)
-                    prepare_parts(design, engine, base_dir)
-                else:
-                    prepare(design, engine, base_dir)  # fonts, layout: what would fail mid-batch fails now
-            except RenderError as exc:
-                raise slot_error(exc, sources) from None
-            designs.append(design)
+            _fill_row(template, product, n, row, base_dir, engine)
         except RenderError as exc:
             for p in exc.problems or (exc,):
                 problems.append(DesignError(p.message, field=f"rows[{n}].{p.field}" if p.field else f"rows[{n}]"))
+        if progress is not None:
+            progress("check", n, len(rows))
     if problems:
         raise several(problems)
-    return designs
+
+
+def fill_rows(
+    template: DesignTemplate, product: str, rows: list[dict[str, Any]], base_dir: Path, engine: Engine
+) -> list[Design]:
+    """One design per row (all checked first: :func:`check_rows`)."""
+    check_rows(template, product, rows, base_dir, engine)
+    return [fill_with_sources(template, product, *split_row(template, row), base_dir=base_dir,
+                              settings=engine.settings, order_id=f"row-{n}")[0]
+            for n, row in enumerate(rows, 1)]  # fmt: skip
 
 
 def render_rows(
-    designs: list[Design],
+    template: DesignTemplate,
+    product: str,
+    rows: list[dict[str, Any]],
     engine: Engine,
     base_dir: Path,
     out_dir: Path,
     *,
     fmt: str | None = None,
     dpi: float | None = None,
-    progress: Callable[[int, Path], None] | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Render each design to ``out_dir/row-<n>.<fmt>`` (a multi-surface product: its parts into the folder
-    ``out_dir/row-<n>/``, ``card.pdf``, ``front.png``…) and write ``manifest.json`` (row -> files -> SHA-256);
-    returns the manifest."""
+    """Render each (checked) row to ``out_dir/row-<n>.<fmt>`` (a multi-surface product: its parts into the
+    folder ``out_dir/row-<n>/``, ``card.pdf``, ``front.png``…), one row in memory at a time, and write
+    ``manifest.json`` (row -> files -> SHA-256); returns the manifest."""
     from ..parts import is_multi, prepare_parts, render_parts
     from ..pipeline import prepare, render_prepared
 
     out_dir.mkdir(parents=True, exist_ok=True)
     entries = []
-    for n, design in enumerate(designs, 1):
+    for n, row in enumerate(rows, 1):
+        design = fill_with_sources(template, product, *split_row(template, row), base_dir=base_dir,
+                                   settings=engine.settings, order_id=f"row-{n}")[0]  # fmt: skip
         if is_multi(design, engine):
             path = out_dir / f"row-{n:05d}"
             results = render_parts(prepare_parts(design, engine, base_dir), engine, path, fmt=fmt,  # type: ignore[arg-type]
@@ -137,12 +184,13 @@ def render_rows(
             paths = [path]
         files = []
         for p in paths:
-            data = p.read_bytes()
+            with p.open("rb") as f:
+                h = hashlib.file_digest(f, "sha256")
             name = p.relative_to(out_dir).as_posix()
-            files.append({"name": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()})
+            files.append({"name": name, "bytes": p.stat().st_size, "sha256": h.hexdigest()})
         entries.append({"row": n, "files": files})
         if progress is not None:
-            progress(n, path)
-    manifest = {"version": 1, "product": designs[0].template if designs else None, "rows": entries}
+            progress("render", n, len(rows))
+    manifest = {"version": 1, "product": product if rows else None, "rows": entries}
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return manifest

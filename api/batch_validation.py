@@ -1,0 +1,154 @@
+"""The validator of large batches (issue #19): a thread in every API process that checks the rows of
+batches stored ``validating`` by ``POST /v1/batches`` (over ``batch_sync_rows`` rows) off the request.
+
+It claims one intake at a time under a lease (:meth:`~render_engine.farm.store_intake.IntakeStore.claim_intake`),
+admits its rows in chunks of :data:`CHUNK` exactly as ``POST /v1/jobs`` admits a job
+(:func:`api.batch_rows.admit_row`), writing each chunk's results and renewing the lease in one transaction.
+When every row is checked: problems and no ``skip_invalid`` -> the batch is ``invalid`` with every problem
+(``rows[n].slots.x``), nothing rendered; otherwise the batch and one job per valid row are created in one
+transaction and the queued jobs enqueued (a crash before that: the reconciler enqueues them, as any job).
+
+A process killed mid-validation leaves its lease to expire (``lease_seconds``); the next claim, by any API
+process (each looks every ``reconcile_interval``, and at once when a batch is posted to it), goes on from the
+first unchecked row.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from typing import Any
+
+from render_engine.farm.store_batches import BatchJob
+from render_engine.farm.store_intake import Intake, RowResult
+from render_engine.model.deadline import DeadlinePassed, deadline
+from render_engine.model.errors import RenderError, TemplateError
+from render_engine.personalization import catalog
+
+from .batch_rows import admit_row, problem
+from .deps import AppState
+from .door import assets_stored
+from .schemas import BatchRequest
+
+log = logging.getLogger(__name__)
+
+CHUNK = 50  # rows per transaction (and lease renewal)
+
+
+def _job_fields(job: BatchJob) -> dict[str, Any]:
+    return {"request": job.request, "body_hash": job.body_hash, "state": job.state, "print_unit": job.print_unit,
+            "due_by": job.due_by, "event": job.event}  # fmt: skip
+
+
+class BatchValidator:
+    """See the module docstring. :meth:`run_once` validates one intake to its end (tests call it directly)."""
+
+    def __init__(self, state: AppState) -> None:
+        self.state = state
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.row_seconds: list[float] = []  # CPU seconds per row checked by this process (the last 10 000)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="batch-validator", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _loop(self) -> None:
+        interval = self.state.services.settings.reconcile_interval
+        while not self._stop.is_set():
+            try:
+                busy = self.run_once() is not None
+            except Exception:
+                log.exception("batch validation pass failed")
+                busy = False
+            if not busy:
+                self._wake.wait(interval)
+                self._wake.clear()
+
+    def run_once(self) -> str | None:
+        """Claim one intake whose lease is free and validate it to the end; its id, or None when none waits."""
+        svc = self.state.services
+        lease = svc.settings.lease_seconds
+        intake = svc.store.claim_intake(lease)
+        if intake is None:
+            return None
+        log.info("validating batch", extra={"batch_id": intake.id, "rows": intake.total, "checked": intake.checked})
+        try:
+            self._validate(intake, lease)
+        except (RenderError, TemplateError) as exc:  # the template or the key is gone: the batch cannot be made
+            svc.store.reject_intake(intake.id, [{"row": 0, "problems": [{"code": exc.code, "message": str(exc),
+                                                                         "field": exc.field or "rows"}]}])  # fmt: skip
+        return intake.id
+
+    def _validate(self, intake: Intake, lease: float) -> None:
+        svc = self.state.services
+        spec = intake.spec
+        body = BatchRequest.model_validate(spec["body"])
+        template = catalog().get(body.design_template)
+        key = next((k for k in self.state.keys if k.name == intake.owner), None)
+        if key is None:
+            raise RenderError("the API key that posted this batch is no longer configured", field="rows")
+        approved = spec.get("approved")
+        row_timeout = svc.settings.preview_timeout
+        while rows := svc.store.unchecked_rows(intake.id, CHUNK):
+            results = []
+            for n, row in rows:
+                c0 = time.process_time()
+                try:
+                    with deadline(row_timeout):
+                        job, found = admit_row(self.state, body, template, key, n, row, approved)
+                except DeadlinePassed:
+                    job, found = None, [problem(n, None, f"checking this row took longer than {row_timeout:g} s",
+                                                "limit_exceeded")]  # fmt: skip
+                self.row_seconds.append(time.process_time() - c0)
+                results.append(RowResult(n, _job_fields(job) if job is not None else None, found or None))
+            del self.row_seconds[:-10_000]
+            svc.store.record_rows(intake.id, results, lease)
+            if self._stop.is_set():
+                return  # the lease runs out; another process (or this one restarted) goes on
+        problems = svc.store.row_problems(intake.id)
+        valid = intake.total - len(problems)
+        if (problems and not body.skip_invalid) or valid == 0:
+            if svc.store.reject_intake(intake.id, problems):
+                log.info("batch invalid", extra={"batch_id": intake.id, "rows_invalid": len(problems)})
+                self._notify_invalid(intake, len(problems))
+            return
+        try:
+            ids = svc.store.accept_intake(intake.id, problems, body.priority, check_assets=assets_stored(svc, {}))
+        except RenderError as exc:  # an asset deleted since its row was checked
+            svc.store.reject_intake(intake.id, [{"row": 0, "problems": [{"code": exc.code, "message": str(exc),
+                                                                         "field": "photos"}]}])  # fmt: skip
+            return
+        if ids is None:
+            return  # another validator finished it
+        for rec in svc.store.batch_jobs(intake.id):
+            if rec.state != "queued":
+                continue
+            try:
+                self.state.dispatcher.enqueue(rec)
+            except Exception:  # durable: the reconciler enqueues it when Redis is back
+                log.warning("enqueue failed; left to the reconciler", extra={"job_id": rec.id}, exc_info=True)
+        log.info("batch accepted", extra={"batch_id": intake.id, "jobs": len(ids), "skipped": len(problems)})
+
+    def _notify_invalid(self, intake: Intake, invalid: int) -> None:
+        """The batch's webhook (if it has one) says it is invalid: nothing will print."""
+        svc = self.state.services
+        url = intake.summary.get("webhook_url")
+        if not url or not svc.store.claim_batch_notice(intake.id):
+            return
+        from render_engine.farm.webhooks import deliver
+
+        payload = {"batch_id": intake.id, "state": "invalid", "counts": {"invalid": invalid}, "rows": intake.total,
+                   "url": f"/v1/batches/{intake.id}"}  # fmt: skip
+        with contextlib.suppress(Exception):
+            deliver(svc.settings, str(url), payload)
