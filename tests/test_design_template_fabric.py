@@ -95,3 +95,33 @@ def test_cli_writes_the_template_file(tmp_path: Path, capsys: pytest.CaptureFixt
     assert set(load_design_template_file(out).slots) == {"photo", "name"}
     assert main(["design-templates", "--from-fabric", str(src)]) != 0
     assert "needs --product, --id, --write" in capsys.readouterr().err
+
+
+@pytest.mark.filterwarnings("ignore:Using `httpx`")
+def test_the_api_route_makes_a_template_and_names_each_bad_object(tmp_path: Path, engine: Any) -> None:
+    """``POST /v1/design-templates/from-fabric``: the template JSON (validated; it fills through the fill
+    route's own parser) and its slots; a canvas with unmarked images: one 422 naming fabric.objects[i]."""
+    from render_engine.personalization.catalog import default_directory, parse_design_template
+    from tests.toolkit import STOREFRONT, S, api_client
+
+    plain = {k: v for k, v in PHOTO.items() if k not in ("slot", "slotLabel")}
+    with api_client(tmp_path, engine, api_keys=f"storefront:{STOREFRONT}") as c:
+        good = {"id": "shop-birthday", "product": "card-5x7", "occasions": ["birthday"],
+                **canvas(BG, PHOTO, text("Happy birthday {{name|upper}}!", 400, maxLength=16))}  # fmt: skip
+        r = c.post("/v1/design-templates/from-fabric", json=good, headers=S)
+        assert r.status_code == 200, r.text
+        out = r.json()
+        assert {k: s["type"] for k, s in out["slots"].items()} == {"photo": "photo", "name": "text"}
+        assert out["slots"]["name"]["max_length"] == 16
+        tpl = parse_design_template(out["design_template"], default_directory(), "shop-birthday.json")
+        assert tpl.id == "shop-birthday" and tpl.occasions == ["birthday"] and list(tpl.products) == ["card-5x7"]
+        bad = {**good, **canvas(BG, plain, PHOTO, {**plain, "top": 380}, text("Hi {{name|nope}}", 400))}
+        r = c.post("/v1/design-templates/from-fabric", json=bad, headers=S)
+        assert r.status_code == 422, r.text
+        fields = [p["field"] for p in r.json().get("problems", [])] or [r.json()["field"]]
+        assert fields[:2] == ["fabric.objects[1]", "fabric.objects[3]"], r.json()
+        assert any(f.startswith("fabric.objects[4]") for f in fields), r.json()
+        r = c.post("/v1/design-templates/from-fabric", json={**good, "product": "mug-12oz"}, headers=S)
+        assert r.status_code in (404, 422) and r.json()["field"] in ("product", "template"), r.text
+        r = c.post("/v1/design-templates/from-fabric", json={**good, "id": "Bad Id"}, headers=S)
+        assert r.status_code == 422 and r.json()["field"] == "id", r.text

@@ -38,6 +38,42 @@ class FillRequest(BaseModel):
     placeholders: bool = Field(False, description="Fill empty slots with placeholders (thumbnails).")
 
 
+class FromFabricRequest(BaseModel):
+    """``POST /v1/design-templates/from-fabric``: a storefront editor's canvas made a design template."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$", description="The new template's id.")
+    name: str | None = Field(None, min_length=1, max_length=80, description="Its name (default: from the id).")
+    product: str = Field(max_length=64, description="The product the canvas was designed on.")
+    occasions: list[Annotated[str, Field(max_length=40)]] = Field(default_factory=list, max_length=20)
+    language: str = Field("en", max_length=16)
+    canvas: dict[str, Any] | None = Field(None, description='The canvas size: {"width": 500, "height": 700} (px).')
+    fabric: dict[str, Any] = Field(
+        description='canvas.toJSON(["slot", "placeholder", "slotLabel", "maxLength"]): texts with {{variables}} '
+        'become slots, images marked "slot" / "placeholder" photo slots, unselectable objects locked.'
+    )
+
+
+@router.post("/design-templates/from-fabric", responses=ERROR_RESPONSES)
+def design_template_from_fabric(body: FromFabricRequest, state: State, key: Storefront) -> dict[str, Any]:
+    """The design template a Fabric canvas makes (the template file's JSON, validated as a library file is)
+    and its slots; nothing is stored. Every problem in one 422, each naming its Fabric object
+    (``fabric.objects[3]``: an image that is no photo slot; ``fabric.objects[5].text``: a bad variable)."""
+    from render_engine.personalization.from_fabric import design_template_from_fabric as make
+
+    svc = state.services.for_storefront(key.name)
+    data = {"fabric": body.fabric, **({"canvas": body.canvas} if body.canvas is not None else {})}
+    name = body.name or body.id.replace("-", " ").capitalize()
+
+    def build() -> tuple[Any, dict[str, Any]]:
+        return make(data, body.product, svc.engine, template_id=body.id, name=name,
+                    occasions=tuple(body.occasions), language=body.language)  # fmt: skip
+
+    tpl, raw = state.gate.run(build)
+    return {"design_template": raw, "slots": tpl.summary()["slots"]}
+
+
 @router.get("/design-templates", responses=ERROR_RESPONSES)
 def list_design_templates(
     state: State,
