@@ -294,6 +294,113 @@ def test_demo_page_end_to_end(server: str, photos: dict[str, Path]) -> None:
     assert not outside, f"the page fetched from elsewhere: {outside}"
 
 
+@needs_chromium
+def test_demo_template_picker(server: str) -> None:
+    """The template picker (#19): the design templates that fit the product (as GET /v1/design-templates
+    lists them; another product, another list); picking one shows a field per slot with its constraints;
+    the preview is the template filled with what the shopper types (the API's preview of the same request,
+    byte for byte), changes with the typed name, and a slot error (required, too long) is shown at its
+    field, holding the order back; a photo uploaded into the photo slot clears its error."""
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    errors: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 and r.status != 422
+                else None)  # fmt: skip
+        page.set_default_timeout(20_000)
+
+        def wait_js(predicate: str, arg: Any = None, timeout: float = 30.0) -> None:
+            deadline = time.monotonic() + timeout
+            while not page.evaluate(predicate, arg):
+                assert time.monotonic() < deadline, f"timed out waiting for {predicate}"
+                time.sleep(0.05)
+
+        def settled_preview(after: int) -> bytes:
+            wait_js("n => window.demo.previews > n && !document.body.classList.contains('busy')", after)
+            return base64.b64decode(page.evaluate(PREVIEW_B64))
+
+        def slot_error(name: str) -> str:
+            return page.text_content(f'.slot-error[data-slot="{name}"]') or ""
+
+        page.goto(f"{server}/demo")
+        wait_js("() => window.demo && window.demo.ready && window.demo.previews > 0")
+        key = page.get_attribute('meta[name="render-engine-key"]', "content") or ""
+
+        def listed(product: str) -> list[str]:
+            r = httpx.get(f"{server}/v1/design-templates", params={"product": product}, headers={"X-API-Key": key})
+            return [t["id"] for t in r.json()["design_templates"]]
+
+        options = lambda: page.eval_on_selector_all("#design option", "os => os.map(o => o.value)")  # noqa: E731
+        assert options() == ["", *listed("mug-11oz")] and "birthday-balloons" in options()
+        n = page.evaluate("window.demo.previews")
+        page.select_option("#template", "card-5x7")
+        settled_preview(n)
+        assert options() == ["", *listed("card-5x7")] and options() != ["", *listed("mug-11oz")]
+        n = page.evaluate("window.demo.previews")
+        page.select_option("#template", "mug-11oz")
+        settled_preview(n)
+
+        # the design template: a field per slot, with its constraints; the empty required ones are marked
+        n = page.evaluate("window.demo.previews")
+        page.select_option("#design", "birthday-balloons")
+        empty = settled_preview(n)
+        assert page.is_hidden("#free") and page.is_visible("#slot-name")
+        assert "up to 18 characters" in (page.text_content('label:has(#slot-name) .hint') or "")
+        fonts = page.eval_on_selector_all("#slot-name-font option", "os => os.map(o => o.value)")
+        assert fonts == ["", "lobster-two", "dancing-script", "bebas-neue"]
+        assert slot_error("name").startswith("required") and slot_error("photo").startswith("required")
+        assert page.is_disabled("#order") and "marked fields" in (page.text_content("#order-hint") or "")
+        page.screenshot(path=str(SHOTS / "10-template-picked.png"))
+
+        # typing a name: the preview is the template filled with it, and changes with it
+        n = page.evaluate("window.demo.previews")
+        page.locator("#slot-name").press_sequentially("Asha", delay=20)
+        wait_js("() => JSON.stringify(window.demo.lastRequest.design).includes('Asha')")
+        asha = settled_preview(n)
+        assert asha != empty and slot_error("name") == ""
+        req = page.evaluate("window.demo.lastRequest")
+        r = httpx.post(f"{server}/v1/previews", json=req, headers={"X-API-Key": key, "Accept": "image/jpeg"},
+                       timeout=60)  # fmt: skip
+        assert r.status_code == 200 and r.content == asha
+        n = page.evaluate("window.demo.previews")
+        page.fill("#slot-name", "Ravi")
+        wait_js("() => JSON.stringify(window.demo.lastRequest.design).includes('Ravi')")
+        ravi = settled_preview(n)
+        assert ravi not in (asha, empty)
+        page.select_option("#slot-name-color", "#118ab2")
+        wait_js("() => JSON.stringify(window.demo.lastRequest.design).includes('#118ab2')")
+
+        # too long for the slot: the API's message at the field, the last good preview kept, no order
+        page.fill("#slot-name", "Maximilian Alexander")
+        wait_js("() => (document.querySelector('.slot-error[data-slot=name]').textContent || '').includes('at most')")
+        assert slot_error("name") == "at most 18 characters (it has 20)"
+        assert "invalid" in (page.get_attribute("#slot-name", "class") or "")
+        assert page.is_disabled("#order")
+        page.screenshot(path=str(SHOTS / "11-template-slot-error.png"))
+
+        # the photo slot: an upload fills it, every error clears, and the order can go
+        n = page.evaluate("window.demo.previews")
+        page.fill("#slot-name", "Ravi")
+        page.set_input_files("#slot-photo", str(ROOT / "examples" / "assets" / "portrait.jpg"))
+        wait_js("() => !!window.demo.slotPhotos.photo")
+        wait_js("n => window.demo.previews > n && !document.body.classList.contains('busy') && "
+                "Object.keys(window.demo.slotErrors).length === 0", n, timeout=60)  # fmt: skip
+        design = page.evaluate("window.demo.lastRequest.design")
+        assert any(layer.get("asset_id") == page.evaluate("window.demo.slotPhotos.photo.asset_id")
+                   for layer in design["layers"])  # fmt: skip
+        assert slot_error("photo") == ""
+        if page.evaluate("window.demo.preflight.ok"):
+            page.check("#confirm")
+            assert page.is_enabled("#order"), page.text_content("#order-hint")
+        page.screenshot(path=str(SHOTS / "12-template-filled.png"))
+        browser.close()
+    assert not errors, errors
+
+
 # ------------------------------------------------------------------------------- demo key and download rules
 
 

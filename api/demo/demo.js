@@ -5,6 +5,8 @@
 //   POST /v1/previews + POST /v1/preflight               live mockup + findings (debounced, aborted when stale)
 //   POST /v1/jobs (Idempotency-Key), GET /v1/jobs/{id}   order and job state
 //   GET /v1/jobs/{id}/files/{name}                       print files (a storefront key may read its own jobs')
+//   GET /v1/design-templates?product=                    ready designs for the product (the template picker)
+//   POST /v1/design-templates/{id}/fill                  a design template filled with the shopper's slots
 "use strict";
 
 const API_KEY = document.querySelector('meta[name="render-engine-key"]').content;
@@ -19,6 +21,7 @@ const el = {
   preview: $("preview"), placeholder: $("preview-placeholder"), previewStatus: $("preview-status"),
   findings: $("findings"), echo: $("echo"), confirm: $("confirm"), order: $("order"), orderHint: $("order-hint"),
   job: $("job"), files: $("files"), side: $("side"), sideLabel: $("side-label"),
+  design: $("design"), designNote: $("design-note"), slots: $("slots"), free: $("free"),
 };
 
 // Shared with the browser tests (tests/test_demo_browser.py): what the last preview showed.
@@ -32,6 +35,10 @@ const demo = (window.demo = {
   error: null,           // the API error of the last preview attempt (e.g. font_error), else null
   ready: false,          // catalog loaded
   colorChosen: false,    // the shopper picked a text colour (else it follows the product)
+  designTemplates: [],   // GET /v1/design-templates?product=<the product>
+  designTemplate: null,  // the design template picked (its summary: slots with their constraints), or null
+  slotPhotos: {},        // photo slot -> {asset_id} (a photos slot: a list of them)
+  slotErrors: {},        // slot -> the API's message for it (from POST /v1/design-templates/{id}/fill)
 });
 
 let inflight = null;     // AbortController of the preview + preflight in flight
@@ -50,6 +57,7 @@ class ApiError extends Error {
     this.status = status;
     this.code = body && body.code;
     this.field = body && body.field;
+    this.problems = (body && body.problems) || [];
   }
 }
 
@@ -172,14 +180,16 @@ function schedulePreview() {
 
 async function runPreview() {
   timer = 0;
-  const req = previewRequest();
-  if (!req) return;
+  if (!demo.template) return;
   if (inflight) inflight.abort();  // a newer edit wins: the stale request is cancelled, not just ignored
   const ctl = (inflight = new AbortController());
   const mine = ++seq;
+  let req = null;
   document.body.classList.add("busy");
   el.previewStatus.textContent = "Updating preview…";
   try {
+    req = demo.designTemplate ? await templateRequest(ctl.signal, mine) : previewRequest();
+    if (!req || mine !== seq) return;
     const [img, report] = await Promise.all([
       api("/v1/previews", { method: "POST", json: req, headers: { Accept: "image/jpeg" }, signal: ctl.signal, as: "blob" }),
       api("/v1/preflight", { method: "POST", json: { design: req.design }, signal: ctl.signal }),
@@ -216,7 +226,7 @@ async function runPreview() {
     el.preview.classList.add("stale");
     el.previewStatus.textContent = "The preview could not be made (the image shows the last design that worked).";
     showFindings(null, e);
-    showEcho(null, req.design);
+    showEcho(null, req ? req.design : { layers: [] });
   } finally {
     if (mine === seq) {
       document.body.classList.remove("busy");
@@ -326,6 +336,7 @@ function updateOrderButton() {
   const report = demo.preflight;
   let hint = "";
   if (inflight || timer || (!report && !demo.error)) hint = "Waiting for the preview…";
+  else if (Object.keys(demo.slotErrors).length) hint = "Fill in the marked fields first.";
   else if (!report) hint = "Fix the problems marked in red first.";
   else if (!report.ok) hint = "Fix the problems marked in red first.";
   else if (report.texts.length && !el.confirm.checked) hint = "Confirm the spelling to order.";
@@ -439,6 +450,7 @@ async function selectTemplate() {
   el.side.replaceChildren();
   for (const [name, s] of Object.entries(t.surfaces || {})) option(el.side, name, s.label || name);
   el.sideLabel.hidden = !el.side.options.length;
+  await loadDesignTemplates();
   selectSide();
 }
 
@@ -456,6 +468,170 @@ function selectSide() {
   schedulePreview();
 }
 
+// ---------------------------------------------------------------------------------------------- design templates
+
+// The template picker (docs/demo.md): the ready designs that fit the product; picking one replaces the free
+// photo + text controls by one field per slot, with the slot's constraints (length, fonts, colours, dates,
+// photos). The design shown is the template filled by the API; its slot errors are shown next to each field.
+async function loadDesignTemplates() {
+  const { design_templates: found } = await api(`/v1/design-templates?product=${encodeURIComponent(el.template.value)}`);
+  demo.designTemplates = found;
+  const keep = el.design.value;
+  el.design.replaceChildren();
+  option(el.design, "", "Your own (photo + text)");
+  for (const t of found) option(el.design, t.id, `${t.name} (${t.language})`);
+  el.design.value = found.some((t) => t.id === keep) ? keep : "";
+  selectDesign();
+}
+
+function selectDesign() {
+  const t = demo.designTemplates.find((d) => d.id === el.design.value) || null;
+  const changed = (t && t.id) !== (demo.designTemplate && demo.designTemplate.id);
+  demo.designTemplate = t;
+  el.free.hidden = !!t;
+  el.slots.hidden = !t;
+  el.designNote.hidden = !t;
+  el.designNote.textContent = t ? (t.description || `${Object.keys(t.slots).length} fields to fill`) : "";
+  if (!changed) return;
+  demo.slotPhotos = {};
+  demo.slotErrors = {};
+  el.slots.replaceChildren();
+  if (t) for (const [name, slot] of Object.entries(t.slots)) el.slots.append(slotField(name, slot));
+}
+
+function constraintHint(slot) {
+  const parts = [];
+  if (slot.max_length) parts.push(`up to ${slot.max_length} characters`);
+  if (slot.scripts && slot.scripts.length) parts.push(slot.scripts.join(" or "));
+  if (slot.type === "photo" || slot.type === "photos") parts.push(`at least ${slot.min_dpi} dpi`);
+  if (slot.type === "photos") parts.push(`${slot.min_count}–${slot.max_count} photos`);
+  if (!slot.required) parts.push("optional");
+  return parts.join(" · ");
+}
+
+function choice(name, what, list, label) {
+  const sel = document.createElement("select");
+  sel.id = `slot-${name}-${what}`;
+  sel.dataset.slot = name;
+  sel.dataset.style = what;
+  option(sel, "", `${label}: as designed`);
+  for (const v of list) option(sel, String(v), what === "font" ? ((demo.fonts.find((f) => f.id === v) || {}).family || v) : String(v));
+  sel.addEventListener("change", schedulePreview);
+  return sel;
+}
+
+function slotField(name, slot) {
+  const box = document.createElement("div");
+  box.className = "slot";
+  const label = document.createElement("label");
+  label.textContent = slot.label + (slot.required ? " *" : "");
+  const hint = document.createElement("span");
+  hint.className = "hint";
+  hint.textContent = constraintHint(slot);
+  let input;
+  if (slot.type === "photo" || slot.type === "photos") {
+    input = document.createElement("input");
+    input.type = "file";
+    input.accept = "image/jpeg,image/png,image/webp,image/heic,image/avif,image/tiff";
+    input.multiple = slot.type === "photos";
+    input.addEventListener("change", () => uploadSlotPhotos(name, slot, input));
+  } else {
+    input = document.createElement("input");
+    input.type = slot.type === "date" ? "date" : "text";
+    input.placeholder = slot.default || "";
+    input.spellcheck = true;
+    input.addEventListener("input", schedulePreview);
+  }
+  input.id = `slot-${name}`;
+  input.dataset.slot = name;
+  label.append(hint, input);
+  box.append(label);
+  if (slot.type === "text") {
+    const row = document.createElement("div");
+    row.className = "row";
+    if (slot.fonts && slot.fonts.length) row.append(choice(name, "font", slot.fonts, "Font"));
+    if (slot.colors && slot.colors.length) row.append(choice(name, "color", slot.colors, "Colour"));
+    if (slot.sizes && slot.sizes.length) row.append(choice(name, "size", slot.sizes, "Size"));
+    if (row.children.length) box.append(row);
+  }
+  const err = document.createElement("p");
+  err.className = "slot-error";
+  err.dataset.slot = name;
+  err.setAttribute("aria-live", "polite");
+  box.append(err);
+  return box;
+}
+
+async function uploadSlotPhotos(name, slot, input) {
+  const err = el.slots.querySelector(`.slot-error[data-slot="${name}"]`);
+  err.textContent = "Uploading…";
+  try {
+    const ids = [];
+    for (const file of input.files) {
+      const a = await api("/v1/assets", { method: "POST", body: file, headers: { "Content-Type": "application/octet-stream" } });
+      ids.push({ asset_id: a.asset_id });
+    }
+    demo.slotPhotos[name] = slot.type === "photos" ? ids : ids[0];
+    err.textContent = "";
+    schedulePreview();
+  } catch (e) {
+    err.textContent = `Upload refused: ${e.message}`;
+  }
+}
+
+function slotInputs() {
+  const values = {};
+  for (const input of el.slots.querySelectorAll("input[type=text], input[type=date]")) {
+    if (input.value !== "") values[input.dataset.slot] = input.value;
+  }
+  for (const sel of el.slots.querySelectorAll("select[data-style]")) {
+    if (sel.value !== "") values[`${sel.dataset.slot}.${sel.dataset.style}`] = sel.dataset.style === "size" ? Number(sel.value) : sel.value;
+  }
+  return { values, photos: { ...demo.slotPhotos } };
+}
+
+function showSlotErrors() {
+  for (const err of el.slots.querySelectorAll(".slot-error")) {
+    const msg = demo.slotErrors[err.dataset.slot];
+    if (err.textContent !== "Uploading…") err.textContent = msg || "";
+    const input = el.slots.querySelector(`#slot-${err.dataset.slot}`);
+    if (input) input.classList.toggle("invalid", !!msg);
+  }
+}
+
+// The template filled with the shopper's fields -> the preview request. Fields still empty or wrong are
+// reported by slot, and the preview then shows the template with its placeholders (and default texts) there.
+async function templateRequest(signal, mine) {
+  const t = demo.designTemplate;
+  const { values, photos } = slotInputs();
+  const path = `/v1/design-templates/${encodeURIComponent(t.id)}/fill`;
+  const body = { product: el.template.value, values, photos };
+  const errors = {};
+  let design;
+  try {
+    design = (await api(path, { method: "POST", json: body, signal })).design;
+  } catch (e) {
+    if (e.name === "AbortError" || e.status !== 422) throw e;
+    for (const p of e.problems.length ? e.problems : [e]) {
+      const slot = String(p.field || "").split(".")[1] || "";
+      const key = slot.replace(/\[\d+\]$/, "");
+      if (key && !errors[key]) errors[key] = p.message;
+    }
+    // with placeholders in the empty fields; a field that is wrong (too long, a character the template's
+    // fonts cannot print) is still an error: that preview fails and the last good one stays
+    design = (await api(path, { method: "POST", json: { ...body, placeholders: true }, signal })).design;
+  } finally {
+    if (mine === seq) {
+      demo.slotErrors = errors;
+      showSlotErrors();
+    }
+  }
+  const req = { design, width: PREVIEW_WIDTH, view: el.view.value || null };
+  if (el.variant.value) req.variant = el.variant.value;
+  if (side()) req.surface = side();
+  return req;
+}
+
 async function init() {
   const [{ templates }, { fonts }] = await Promise.all([api("/v1/templates"), api("/v1/fonts")]);
   demo.fonts = fonts;
@@ -469,6 +645,7 @@ async function init() {
   for (const input of [el.text, el.size, el.color]) input.addEventListener("input", schedulePreview);
   el.color.addEventListener("input", () => { demo.colorChosen = true; });
   for (const input of [el.font, el.view, el.variant]) input.addEventListener("change", schedulePreview);
+  el.design.addEventListener("change", () => { selectDesign(); schedulePreview(); });
   el.confirm.addEventListener("change", updateOrderButton);
   el.order.addEventListener("click", placeOrder);
   await selectTemplate();
