@@ -32,11 +32,13 @@ from render_engine.farm.settings import ApiKey
 from render_engine.farm.storage import UNKNOWN_ASSET
 from render_engine.farm.webhooks import WebhookRefused, check_url
 from render_engine.model.errors import AssetError
+from render_engine.production.review import review
 
 from .deps import AppState
 from .errors import ApiError
-from .intake import CheckedDesign, check_request, review_report
+from .intake import CheckedDesign, check_request
 from .intake import output_profile as profile_of
+from .previewing import preview_entry
 from .routing import route_new_job
 from .schemas import TEMPLATE_FIELDS, JobRequest, PreviewRequest
 
@@ -141,7 +143,7 @@ def admit(
     the approval instead of a verified text hash and preview."""
     settings = state.services.settings
     engine = state.services.for_storefront(key.name).engine  # with the storefront's uploaded fonts, if any
-    report = review_report(checked, engine).to_dict()  # every surface of a multi-surface design
+    report = review(checked.reviewed(), engine).to_dict()  # every surface of a multi-surface design
     holds = key.hold_codes if key.hold_codes is not None else settings.hold_codes  # the storefront's own, if set
     v = verdict(report, [(a.code, a.reason) for a in body.accept], holds)
     if v.refused:
@@ -169,8 +171,6 @@ def admit(
         stale.append("approval.text_hash")
     seen: str | None = None
     if a.preview is not None:
-        from .routes.previews import preview_entry
-
         seen = a.preview.etag.strip('"')
         again = PreviewRequest(
             design=body.design, dialect=body.dialect, fabric_options=body.fabric_options,

@@ -28,8 +28,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from render_engine.checks.preflight import PreflightReport
-from render_engine.checks.report import with_approximations
 from render_engine.farm.services import Services
 from render_engine.farm.storage import sha256_file
 from render_engine.files import fsync_file
@@ -38,11 +36,11 @@ from render_engine.model.design import ImageLayer, SvgLayer, parse_design
 from render_engine.model.errors import AssetError, DesignError, RenderError, TemplateError, did_you_mean
 from render_engine.parts import PreparedParts, is_multi, prepare_parts
 from render_engine.pipeline import Prepared, StepTimer, check_dpi, prepare
+from render_engine.production.review import Reviewed
 
 from .errors import storage_error
 
 if TYPE_CHECKING:
-    from render_engine.engine import Engine
     from render_engine.fabric import FabricOptions, Unsupported
 
     from .schemas import DesignRequest
@@ -96,6 +94,12 @@ class CheckedDesign:
             raise DesignError("this product has one surface", field="surface" if surface is not None else "page")
         return self.prepared
 
+    def reviewed(self) -> Reviewed:
+        """What :func:`render_engine.production.review` judges: every surface, plus the properties a Fabric
+        import approximated (each a ``fabric.approximated`` warning naming the request field)."""
+        approximations = self.source.approximations if self.source is not None else ()
+        return Reviewed(self.prepared, self.parts, approximations)
+
     def parts_summary(self) -> list[dict[str, Any]] | None:
         """``[{name, format, pages, surfaces}]`` per print file of a multi-surface design (None for v1): what
         a job records so the print queue shows page counts and parts before anything is rendered."""
@@ -106,20 +110,6 @@ class CheckedDesign:
              "surfaces": [s.ref.key for s in p.surfaces]}
             for p in self.parts.parts
         ]  # fmt: skip
-
-
-def review_report(checked: CheckedDesign, engine: Engine) -> PreflightReport:
-    """The preflight report of the whole design (every surface of a multi-surface one, findings tagged with
-    their surface), plus the Fabric approximations: what the door, previews and ``/v1/preflight`` judge."""
-    from render_engine.checks.preflight import preflight
-
-    if checked.parts is not None:
-        from render_engine.checks.surfaces import preflight_parts
-
-        report = preflight_parts(checked.parts, engine)
-    else:
-        report = preflight(checked.prepared, engine)
-    return with_source_findings(report, checked)
 
 
 def _prefixed(field: str | None) -> str:
@@ -331,11 +321,3 @@ def check_template(
 def output_profile(checked: CheckedDesign) -> str:
     """The ICC output profile the print file is separated for (recorded with a job: print-queue filter)."""
     return checked.prepared.layout.template.output.icc_profile
-
-
-def with_source_findings(report: PreflightReport, checked: CheckedDesign) -> PreflightReport:
-    """The preflight report plus a ``fabric.approximated`` warning per property a Fabric import approximated
-    (``fabric_options.unsupported: "approximate"``), naming the request field."""
-    if checked.source is None:
-        return report
-    return with_approximations(report, checked.source.approximations)

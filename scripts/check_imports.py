@@ -14,7 +14,7 @@ and tests/test_import_rules.py):
    named in ``TESTS_OF_BENCHMARKS``).
 
 4. **Layers inside the engine**, lowest first (``RANKS``): ``model``, ``files`` < ``inputs`` < ``layout``, ``engine`` <
-   ``backends`` < ``pipeline`` < ``checks``, ``mockup``, ``fabric`` < ``farm`` < ``public`` < ``cli`` <
+   ``backends`` < ``pipeline`` < ``checks``, ``mockup``, ``fabric`` < ``production`` < ``farm`` < ``public`` < ``cli`` <
    ``testing``: a module never imports a package ranked above its own, and every module of the engine is in
    one of them (a new top-level module or package gets a rank here, and a line in docs/architecture.md).
 
@@ -58,11 +58,12 @@ RANKS = {  # render_engine.<first part> -> rank; a module may import its own ran
     "mockup": 5,
     "fabric": 5,
     "personalization": 5,  # design templates filled into native designs (a step in front of the pipeline)
-    "farm": 6,
-    "public": 7,
-    "public_personalize": 7,  # the public API of design templates (beside public.py)
-    "cli": 8,
-    "testing": 9,  # fixtures for tests and benchmarks: nothing in the engine imports them
+    "production": 6,  # what an order and a preview produce: render + preflight + proof + mockup, composed once
+    "farm": 7,
+    "public": 8,
+    "public_personalize": 8,  # the public API of design templates (beside public.py)
+    "cli": 9,
+    "testing": 10,  # fixtures for tests and benchmarks: nothing in the engine imports them
 }
 
 

@@ -17,20 +17,21 @@ import time
 from pathlib import Path
 from typing import Any
 
-from render_engine.farm import jobs, storage
+from render_engine.farm import storage
+from render_engine.production import order
 
 _slow = float(os.environ.get("FAULT_SLOW_PNG", "0") or 0)
 _log = os.environ.get("FAULT_PUBLISH_LOG")
 
 if _slow > 0:
-    _real_render = jobs.render_prepared
+    _real_render = order.render_prepared
 
     def _slow_render(prep: Any, engine: Any, out: Path, **kw: Any) -> Any:
         if out.suffix == ".png":
             time.sleep(_slow)
         return _real_render(prep, engine, out, **kw)
 
-    jobs.render_prepared = _slow_render
+    order.render_prepared = _slow_render
 
 if _log:
     _log_path: str = _log

@@ -199,16 +199,16 @@ def test_read_only_storage_fails_jobs_with_a_reason_and_503s_uploads(tmp_path: P
 def test_embedded_job_over_its_time_limit_fails_with_timeout(
     tmp_path: Path, embedded: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from render_engine.farm import jobs
+    from render_engine.production import order
 
-    real = jobs.render_prepared
+    real = order.render_prepared
 
     def slow(prep: Any, engine: Any, out: Path, **kw: Any) -> Any:
         if out.suffix == ".png":
             time.sleep(2.5)
         return real(prep, engine, out, **kw)
 
-    monkeypatch.setattr(jobs, "render_prepared", slow)
+    monkeypatch.setattr(order, "render_prepared", slow)
     root = tmp_path / "root"
     c = embedded(root, job_timeout=1)
     r = c.post("/v1/jobs", json=job_body(1, ("pdf", "png")), headers=S)

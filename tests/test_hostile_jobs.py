@@ -77,7 +77,7 @@ def test_an_image_that_cannot_decode_fails_the_job_at_once_with_its_field(tmp_pa
 def test_an_unexpected_renderer_exception_fails_at_once_but_infrastructure_faults_are_retried(
     tmp_path: Path, engine: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from render_engine.farm import jobs
+    from render_engine.production import order
 
     svc = Services.build(ServiceSettings(storage_root=tmp_path / "s", api_keys=""), engine)
     good = _store_asset(svc, small_photo(), tmp_path)
@@ -91,7 +91,7 @@ def test_an_unexpected_renderer_exception_fails_at_once_but_infrastructure_fault
         def boom(*a: Any, _e: BaseException = exc, **k: Any) -> Any:
             raise _e
 
-        monkeypatch.setattr(jobs, "render_prepared", boom)
+        monkeypatch.setattr(order, "render_prepared", boom)
         if retried:
             with pytest.raises(type(exc)):
                 render_job(svc, rec.id)

@@ -440,7 +440,7 @@ def test_invalid_design_fails_once_with_its_reason(svc: Services) -> None:
 
 
 def test_transient_error_propagates_for_retry(svc: Services, monkeypatch: pytest.MonkeyPatch) -> None:
-    from render_engine.farm import jobs
+    from render_engine.production import order
 
     def boom(*a: Any, **k: Any) -> Any:
         raise OSError("disk hiccup")
@@ -449,7 +449,7 @@ def test_transient_error_propagates_for_retry(svc: Services, monkeypatch: pytest
         {"design": {"version": 1, "template": "coaster-95-round", "layers": []}, "outputs": {"formats": ["png"]}},
         "standard", "t", "h", None,
     )
-    monkeypatch.setattr(jobs, "render_prepared", boom)
+    monkeypatch.setattr(order, "render_prepared", boom)
     with pytest.raises(OSError):
         render_job(svc, rec.id)
     got = svc.store.get(rec.id)

@@ -1,10 +1,10 @@
 """Synchronous design checks for the storefront: mockup previews, preflight reports and proof images.
 
-Both reuse the print path's parse -> resolve -> layout (:func:`api.intake.check_design`, native or Fabric
-input), then :func:`render_engine.mockup.render_mockup` / :func:`render_engine.checks.preflight.preflight` /
-:func:`render_engine.checks.proof.write_proof` (the function the job worker uses for ``proof.png``). Rendered
-images go into the content-hash cache (:mod:`api.render_cache`); identical requests are answered from it
-without rendering, and ``GET /v1/previews/{name}`` serves its entries with an ``ETag``. Renders go through
+The routes negotiate and stream; :mod:`api.previewing` checks the design (:func:`api.intake.check_design`,
+native or Fabric input) and builds through the engine's one composition (:mod:`render_engine.production`:
+the preview, the review report, the proof a job stores as ``proof.png``). Rendered images go into the
+content-hash cache (:mod:`api.render_cache`); identical requests are answered from it without rendering, and
+``GET /v1/previews/{name}`` serves its entries with an ``ETag``. Renders go through
 the app's :class:`~api.deps.PreviewGate`: at most ``max_concurrent_previews`` at once (excess: ``429``
 with ``Retry-After``), each bounded by ``preview_timeout`` (``503``). Step timings go to ``/metrics``.
 """
@@ -12,29 +12,21 @@ with ``Retry-After``), each bounded by ``preview_timeout`` (``503``). Step timin
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from render_engine import __version__
 from render_engine.checks.messages import negotiate as negotiate_language
-from render_engine.farm.dispatch import body_hash
-from render_engine.farm.orders import text_echo_hash
-from render_engine.pipeline import StepTimer
 
-from ..deps import AppState, State, Storefront
-from ..errors import ERROR_RESPONSES, ApiError, NotFound, storage_error
-from ..intake import CheckedDesign, check_request, review_report
+from ..deps import State, Storefront
+from ..errors import ERROR_RESPONSES, ApiError, NotFound
+from ..previewing import MEDIA, ImageFormat, preflight_json, preview_entry, proof_entry
 from ..render_cache import NAME, Entry
 from ..schemas import DesignRequest, ImageRef, PreflightOut, PreviewOut, PreviewRequest
 
 router = APIRouter(tags=["previews"])
 
-ImageFormat = Literal["jpeg", "webp", "png"]
-MEDIA: dict[str, str] = {"jpeg": "image/jpeg", "webp": "image/webp", "png": "image/png"}
-EXT: dict[str, str] = {"jpeg": "jpg", "webp": "webp", "png": "png"}
 JSON_MEDIA = "application/json"
 
 
@@ -60,56 +52,6 @@ def negotiate(accept: str | None) -> tuple[bool, ImageFormat | None]:
             if media == m:
                 return False, fmt  # type: ignore[return-value]
     return False, None
-
-
-def _check(state: AppState, body: DesignRequest, timer: StepTimer, owner: str | None = None) -> CheckedDesign:
-    return check_request(state.services.for_storefront(owner), body, timer=timer)
-
-
-def preview_key(body: PreviewRequest, fmt: ImageFormat, fonts: str = "") -> str:
-    """The render cache key of a preview request (the same request from any API process: the same key);
-    ``fonts``: the storefront's uploaded fonts (:meth:`Services.fonts_fingerprint`), "" without any."""
-    data = {"preview": body.dump(), "fmt": fmt, "engine": __version__}
-    return body_hash({**data, "fonts": fonts} if fonts else data)
-
-
-def preview_entry(
-    state: AppState, body: PreviewRequest, fmt: ImageFormat, checked: CheckedDesign | None = None,
-    owner: str | None = None,
-) -> Entry:
-    """The preview image of ``body`` in the render cache: found there, or rendered (through the gate) and put
-    there. ``checked``: the design already resolved and laid out (``POST /v1/jobs`` checking an approval)."""
-    from render_engine.mockup import render_mockup
-
-    cache_key = preview_key(body, fmt, state.services.fonts_fingerprint(owner) if owner else "")
-    engine = state.services.for_storefront(owner).engine  # with the storefront's uploaded fonts, if any
-
-    def build() -> Entry:
-        import pyvips
-
-        timer = StepTimer()
-        chk = checked or _check(state, body, timer, owner)
-        img = render_mockup(
-            chk.surface(body.surface, body.page), engine, view=body.view, variant=body.variant,
-            width=body.width, fmt=fmt, timer=timer,
-        )
-        with timer.step("preflight"):  # the whole design: every surface of a multi-surface one
-            report = review_report(chk, engine)
-        head = pyvips.Image.new_from_buffer(img, "")  # header only: the size for the JSON variant
-        meta = {
-            "content_type": MEDIA[fmt], "width": head.width, "height": head.height,
-            "preflight": {"ok": report.ok, "counts": report.counts, "codes": report.codes(),
-                          "text_hash": text_echo_hash(report.to_dict()["texts"])},
-            "source": chk.source.to_dict() if chk.source else None,
-        }
-        try:
-            entry = state.cache.put_bytes(cache_key, EXT[fmt], img, meta)
-        except OSError as exc:
-            raise storage_error(exc, "the render cache") from None
-        state.metrics.observe_steps("preview", timer.seconds)
-        return entry
-
-    return state.cache.get(cache_key, EXT[fmt]) or state.gate.run(build)
 
 
 def _image_ref(entry: Entry) -> ImageRef:
@@ -219,58 +161,15 @@ def run_preflight(
     ``?proof=true`` also the proof image the job worker stores as ``proof.png``, as a cache URL. Messages in
     the language ``Accept-Language`` asks for (render_engine/checks/messages.py)."""
     try:
-        from render_engine.checks.proof import write_proof
-        from render_engine.checks.surfaces import write_proof_sheet
+        import render_engine.checks.proof
+        import render_engine.checks.surfaces  # noqa: F401 - the build may lack them
     except ImportError:
         raise ApiError(501, "not_implemented", "preflight is not available in this build") from None
 
-    engine = state.services.for_storefront(key.name).engine  # with the storefront's uploaded fonts, if any
     lang = negotiate_language(accept_language)
     lang_header = {"Content-Language": lang, "Vary": "Accept-Language"}
-
-    def report_of(checked: CheckedDesign, timer: StepTimer) -> tuple[Any, dict[str, Any]]:
-        with timer.step("preflight"):
-            report = review_report(checked, engine)
-        out = report.to_dict(lang)
-        out["text_hash"] = text_echo_hash(out["texts"])
-        if checked.source is not None:
-            out["source"] = checked.source.to_dict()
-        return report, out
-
     if not proof:
-
-        def build() -> dict[str, Any]:
-            timer = StepTimer()
-            _, out = report_of(_check(state, body, timer, key.name), timer)
-            state.metrics.observe_steps("preflight", timer.seconds)
-            return out
-
-        return JSONResponse(state.gate.run(build), headers=lang_header)
-
-    fonts = state.services.fonts_fingerprint(key.name)
-    proof_key = {"proof": body.dump(), "engine": __version__, **({"lang": lang} if lang != "en" else {})}
-    cache_key = body_hash({**proof_key, "fonts": fonts} if fonts else proof_key)
-
-    def build_proof() -> Entry:
-        timer = StepTimer()
-        checked = _check(state, body, timer, key.name)
-        report, out = report_of(checked, timer)
-
-        def write(path: Path) -> dict[str, Any]:
-            with timer.step("proof"):  # the job worker's proof.png function, unchanged
-                if checked.parts is not None:  # the contact sheet of every surface, as a job's proof.png
-                    w, h = write_proof_sheet(checked.parts, engine, path)
-                else:
-                    w, h = write_proof(report, checked.prepared, engine, path)
-            return {"width": w, "height": h}
-
-        try:
-            entry = state.cache.put(cache_key, "png", write, {"content_type": "image/png", "report": out})
-        except OSError as exc:
-            raise storage_error(exc, "the render cache") from None
-        state.metrics.observe_steps("preflight", timer.seconds)
-        return entry
-
-    entry = state.cache.get(cache_key, "png") or state.gate.run(build_proof)
+        return JSONResponse(preflight_json(state, body, key.name, lang), headers=lang_header)
+    entry = proof_entry(state, body, key.name, lang)
     return JSONResponse({**entry.meta["report"], "proof": _image_ref(entry).model_dump(mode="json")},
                         headers=lang_header)

@@ -7,8 +7,9 @@ Where things happen:
 
 - :mod:`.services` — :class:`~.services.Services` (settings, engine, storage, job store) and the
   :class:`~.services.Dispatcher` protocol.
-- :mod:`.jobs` — :func:`~.jobs.render_job`: a job's print files, preflight, proof and mockup, published
-  atomically; failure classes (what is retried).
+- :mod:`.jobs` — :func:`~.jobs.render_job`: a job's artifacts (composed by
+  :func:`render_engine.production.produce_order`) under a lease, hashed, published atomically; failure
+  classes (what is retried).
 - :mod:`.dispatch` — the RQ and the embedded (thread) dispatchers.
 - :mod:`.maintenance` — the reconciler, job retention, asset collection.
 - :mod:`.worker` — the RQ worker loop (``render-engine worker``): warm-up, fork guard, reconciler thread.

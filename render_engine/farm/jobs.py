@@ -15,21 +15,17 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import logging
 import os
 import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from ..layout.prepared import Prepared
-from ..model.design import Design, parse_design
+from ..model.design import parse_design
 from ..model.errors import RenderError, transient
-from ..model.outputs import Format, StepTimer
-from ..parts import is_multi, prepare_parts, render_parts
-from ..pipeline import prepare, render_prepared
-from .services import CONTENT_TYPES, Services, artifact_name
+from ..production.order import OrderSpec, produce_order
+from .services import CONTENT_TYPES, Services
 from .settings import ServiceSettings
 from .storage import sha256_file
 from .store import JobRecord
@@ -235,75 +231,16 @@ def fail_timed_out(svc: Services, job_id: str) -> None:
 def _render_all(
     svc: Services, rec: JobRecord, tmp: Path, steps: dict[str, dict[str, float]] | None = None
 ) -> dict[str, Path]:
-    """Every artifact into ``tmp``; ``steps`` collects step timings per pipeline (``job_prepare``: resolve and
-    layout, once per job; ``job_pdf``, ``job_png``: draw and write; ``job_review``: preflight, proof, mockup)."""
-    steps = {} if steps is None else steps
+    """Every artifact of the job into ``tmp`` (:func:`~render_engine.production.order.produce_order`: print
+    files, ``preflight.json``, proofs, mockup); ``steps`` collects step timings per pipeline (``job_prepare``:
+    resolve and layout, once per job; ``job_pdf``, ``job_png``, ``job_parts``: draw and write; ``job_review``:
+    preflight, proof, mockup)."""
     svc = svc.for_storefront(rec.owner)  # its uploaded fonts (POST /v1/fonts), if it has any
     design = parse_design(rec.request["design"], svc.engine.settings)
-    outputs = rec.request.get("outputs") or {}
-    if is_multi(design, svc.engine):
-        return _render_parts(svc, rec, design, outputs, tmp, steps)
-    prepared = StepTimer()
-    prep = prepare(design, svc.engine, svc.empty_dir(), timer=prepared, asset_loader=svc.storage.asset_path)
-    steps["job_prepare"] = prepared.seconds  # resolve + layout once, drawn by every artifact below
-    formats: list[Format] = outputs.get("formats") or [prep.layout.template.output.default_format]
-    files: dict[str, Path] = {}
-    for fmt in formats:
-        name = artifact_name(fmt)
-        out = tmp / name
-        timer = StepTimer()
-        render_prepared(prep, svc.engine, out, fmt=fmt, dpi=outputs.get("dpi"), name=rec.id, timer=timer)
-        steps[f"job_{fmt}"] = timer.seconds
-        files[name] = out
-    review = StepTimer()
-    files.update(_review_artifacts(svc, prep, outputs, tmp, review))
-    steps["job_review"] = review.seconds
-    return files
-
-
-def _render_parts(
-    svc: Services,
-    rec: JobRecord,
-    design: Design,
-    outputs: dict[str, Any],
-    tmp: Path,
-    steps: dict[str, dict[str, float]],
-) -> dict[str, Path]:
-    """A multi-surface design's artifacts (issue #18): one print file per part (``card.pdf`` with a page per
-    surface, ``front.png``, ``back.png``; with ``outputs.formats`` every part in each format asked for, a PNG
-    per page of a multi-page part), ``preflight.json`` over every surface (findings carry surface, part and
-    page), ``proof.png`` (the contact sheet) and ``proof-<surface>.png`` per surface, ``mockup.jpg`` of the
-    first surface the design gives on request."""
-    from ..checks.surfaces import merge_reports, surface_reports, write_proofs
-
-    timer = StepTimer()
-    prepared = prepare_parts(design, svc.engine, svc.empty_dir(), timer, svc.storage.asset_path)
-    steps["job_prepare"] = timer.seconds
-    files: dict[str, Path] = {}
-    for fmt in outputs.get("formats") or [None]:
-        timer = StepTimer()
-        for r in render_parts(prepared, svc.engine, tmp / "parts", fmt=fmt, dpi=outputs.get("dpi"), name=rec.id,
-                              timer=timer):
-            files[r.path.name] = r.path
-        steps[f"job_{fmt or 'parts'}"] = timer.seconds
-    review = StepTimer()
-    with review.step("preflight"):
-        reports = surface_reports(prepared, svc.engine)
-        report = merge_reports(design.template, reports)
-    path = tmp / "preflight.json"
-    path.write_text(json.dumps(report.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    files["preflight.json"] = path
-    if outputs.get("proof", True):
-        with review.step("proof"):
-            files.update((p.name, p) for p in write_proofs(reports, svc.engine, tmp / "proofs"))
-    if outputs.get("mockup", False):
-        from ..mockup.render import render_mockup
-
-        with review.step("mockup"):
-            (tmp / "mockup.jpg").write_bytes(render_mockup(prepared.select().prep, svc.engine, width=800))
-        files["mockup.jpg"] = tmp / "mockup.jpg"
-    steps["job_review"] = review.seconds
-    return files
+    return produce_order(
+        design, svc.engine, tmp, OrderSpec.of(rec.request.get("outputs")), base_dir=svc.empty_dir(),
+        asset_loader=svc.storage.asset_path, name=rec.id, steps=steps,
+    )  # fmt: skip
 
 
 def artifact_parts(rec: JobRecord) -> dict[str, tuple[str, int]]:
@@ -313,34 +250,6 @@ def artifact_parts(rec: JobRecord) -> dict[str, tuple[str, int]]:
         if isinstance(p, dict) and isinstance(p.get("name"), str):
             out[f"{p['name']}.{p.get('format')}"] = (p["name"], int(p.get("pages") or 1))
     return out
-
-
-def _review_artifacts(
-    svc: Services, prep: Prepared, outputs: dict[str, Any], tmp: Path, timer: StepTimer | None = None
-) -> dict[str, Path]:
-    """What the order was checked against, stored with the print files: ``preflight.json`` always,
-    ``proof.png`` (the numbered proof image) unless ``outputs.proof`` is false, ``mockup.jpg`` on request."""
-    from ..checks.preflight import preflight
-    from ..checks.proof import write_proof
-
-    timer = timer or StepTimer()
-    with timer.step("preflight"):
-        report = preflight(prep, svc.engine)
-    files: dict[str, Path] = {}
-    path = tmp / "preflight.json"
-    path.write_text(json.dumps(report.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    files["preflight.json"] = path
-    if outputs.get("proof", True):
-        with timer.step("proof"):
-            write_proof(report, prep, svc.engine, tmp / "proof.png")
-        files["proof.png"] = tmp / "proof.png"
-    if outputs.get("mockup", False):
-        from ..mockup.render import render_mockup
-
-        with timer.step("mockup"):
-            (tmp / "mockup.jpg").write_bytes(render_mockup(prep, svc.engine, width=800))
-        files["mockup.jpg"] = tmp / "mockup.jpg"
-    return files
 
 
 _services: Services | None = None

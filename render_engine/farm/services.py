@@ -90,10 +90,6 @@ class Services:
         return d
 
 
-def artifact_name(fmt: str) -> str:
-    return f"print.{fmt}"
-
-
 class Dispatcher(Protocol):
     """Where accepted jobs go: :class:`~.dispatch.RqDispatcher` or :class:`~.dispatch.LocalDispatcher`."""
 
