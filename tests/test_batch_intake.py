@@ -180,3 +180,76 @@ def test_csv_rows_carry_a_photos_list(client: Any) -> None:
     rec = client.app.state.render.services.store.get(row["job_id"])
     found = [m for m in json.dumps(rec.request["design"]).split('"asset_id": "')[1:]]
     assert [m[:64] for m in found] == ids  # cover, then January to December
+
+
+def test_a_validation_survives_its_api_process_being_sigkilled(tmp_path: Any) -> None:
+    """Two real ``render-engine serve`` processes over one PostgreSQL job store: the first is SIGKILLed while
+    its validator is inside a 600-row batch; the second takes the batch over when the lease runs out, from
+    the first unchecked row, and creates each row's job exactly once."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import httpx
+
+    from tests.net_support import free_port, wait_until_answers
+
+    def serve(url: str, log: Any) -> tuple[subprocess.Popen[bytes], str]:
+        port = free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("RENDER_ENGINE_") and k != "REDIS_URL"}
+        env.update(RENDER_ENGINE_STORAGE_ROOT=str(tmp_path / "storage"), RENDER_ENGINE_JOB_STORE_URL=url,
+                   RENDER_ENGINE_API_KEYS=f"storefront:{STOREFRONT}", RENDER_ENGINE_EMBEDDED_WORKERS="0",
+                   RENDER_ENGINE_LEASE_SECONDS="3", RENDER_ENGINE_RECONCILE_INTERVAL="0.5")  # fmt: skip
+        env.pop("PYTEST_CURRENT_TEST", None)
+        proc = subprocess.Popen([sys.executable, "-m", "render_engine.cli", "serve", "--port", str(port)], env=env,
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+        base = f"http://127.0.0.1:{port}"
+
+        def answers() -> bool:
+            try:
+                return httpx.get(f"{base}/readyz", timeout=2).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_until_answers(answers, proc, "render-engine serve", timeout=120)
+        return proc, base
+
+    n = 600
+    body = {"design_template": "christmas-tree", "product": "coaster-95-round", "outputs": {"formats": ["png"]},
+            "rows": [{"name": f"Guest {i:03d}"} for i in range(n)]}  # fmt: skip
+    procs: list[subprocess.Popen[bytes]] = []
+    with postgres_server() as pg, private_schema(pg) as url, open(tmp_path / "serve.log", "wb") as log:
+        try:
+            first, a = serve(url, log)
+            procs.append(first)
+            r = httpx.post(f"{a}/v1/batches", json=body, headers=S, timeout=120)
+            assert r.status_code == 202 and r.json()["state"] == "validating", r.text
+            batch_url = r.json()["url"]
+            end = time.monotonic() + 300
+            while (checked := httpx.get(f"{a}{batch_url}", headers=S).json()["counts"].get("checked", 0)) < 50:
+                assert time.monotonic() < end, "the validator never got going"
+                time.sleep(0.05)
+            os.killpg(first.pid, signal.SIGKILL)  # mid-batch: a chunk's results written, most rows not
+            first.wait(30)
+            assert checked < n
+            second, b = serve(url, log)
+            procs.append(second)
+            end = time.monotonic() + 600
+            while (out := httpx.get(f"{b}{batch_url}", headers=S, timeout=30).json())["state"] == "validating":
+                assert time.monotonic() < end, out["counts"]
+                time.sleep(0.2)
+            assert out["state"] == "rendering", out["state"]
+            rows = [j["row"] for j in out["jobs"]]
+            assert rows == list(range(1, n + 1)) and out["skipped"] == []
+            assert len({j["job_id"] for j in out["jobs"]}) == n
+            import psycopg
+
+            with psycopg.connect(url) as c:  # one job per row in the store: none created twice
+                counted = c.execute("SELECT COUNT(*), COUNT(DISTINCT batch_row) FROM jobs").fetchone()
+            assert counted == (n, n)
+        finally:
+            for p in procs:
+                if p.poll() is None:
+                    os.killpg(p.pid, signal.SIGTERM)
+                    p.wait(30)
