@@ -99,13 +99,16 @@ class Settings(BaseModel):
     max_svg_render_seconds: float = Field(
         10.0,
         gt=0,
-        description="Wall time of one SVG render (librsvg / CairoSVG, in a helper process killed when it runs out).",
+        description=(
+            "CPU time of one SVG render (librsvg / CairoSVG, in a helper process killed when it runs out, or after"
+            " 6x this of wall time)."
+        ),
     )
     max_svg_render_seconds_total: float = Field(
         30.0,
         gt=0,
         description=(
-            "Wall time all SVG renders of one output (a print file, a preview, a proof) may take together:"
+            "Helper CPU time all SVG renders of one output (a print file, a preview, a proof) may take together:"
             " many clip-art layers, or tiles of one, each within max_svg_render_seconds cannot add up to more."
         ),
     )

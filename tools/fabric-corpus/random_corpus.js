@@ -25,6 +25,13 @@ const opt = (name, dflt) => {
 const COUNT = Number(opt('count', '30'));
 const SEED = Number(opt('seed', '1'));
 const ONLY = opt('only', '');
+// --profile shop: bigger canvases (2000 x 800 mug wraps, 1080 x 1080 social posts, ...), every Latin face of the
+// bundled catalogue (Kalam too; now and then a Devanagari or Chinese name), high-resolution photos scaled down,
+// and what storefront editors add (text on a curve, label backgrounds, outlined and glowing text, clip-art groups,
+// badge groups, patterns, frames, a multiply texture). The default profile ("classic") is unchanged.
+const PROFILE = opt('profile', 'classic');
+if (!['classic', 'shop'].includes(PROFILE)) throw new Error(`unknown --profile ${PROFILE}`);
+const SHOP = PROFILE === 'shop';
 const DIRS = { 5: path.join(__dirname, 'v5'), 6: __dirname, 7: path.join(__dirname, 'v7') };
 if (!DIRS[MAJOR]) throw new Error('usage: node random_corpus.js 5|6|7 [--count N] [--seed S] [--out DIR]');
 const from = (mod) => require(require.resolve(mod, { paths: [DIRS[MAJOR]] }));
@@ -36,7 +43,9 @@ const FONTS = path.join(REPO, 'fonts');
 // the bundled faces, registered as a storefront registers its web fonts (faces.txt: file|family|weight|style)
 const FACES = fs.readFileSync(path.join(__dirname, 'faces.txt'), 'utf8').split('\n').filter(Boolean).map((l) => l.split('|'));
 for (const [file, family, weight, style] of FACES) registerFont(path.join(FONTS, file), { family, weight, style });
-const FAMILIES = [...new Set(FACES.map((f) => f[1]))];
+const SHOP_ONLY = ['Kalam', 'Ma Shan Zheng'];
+const FAMILIES = [...new Set(FACES.map((f) => f[1]))].filter((f) => SHOP || !SHOP_ONLY.includes(f));
+const LATIN = FAMILIES.filter((f) => f !== 'Ma Shan Zheng');
 const hasFace = (family, weight, style) => FACES.some((f) => f[1] === family && f[2] === weight && f[3] === style);
 
 const fabric = MAJOR === 5 ? from('fabric').fabric : from('fabric/node');
@@ -222,7 +231,7 @@ function photoObject(W, H, seed) {
 }
 
 function nameText(W, H, y) {
-  const family = pick(FAMILIES);
+  const family = pick(SHOP ? LATIN : FAMILIES);
   const fs_ = randi(28, Math.min(110, Math.round(W / 6)));
   let text = pick(chance(0.6) ? NAMES : LINES);
   if (chance(0.15)) text = `${pick(NAMES)}\n${pick(LINES)}`;
@@ -260,12 +269,12 @@ function nameText(W, H, y) {
   return t;
 }
 
-function paragraph(W, H, y) {
-  const family = pick(FAMILIES);
+function paragraph(W, H, y, U = 1) {
+  const family = pick(SHOP ? LATIN : FAMILIES);
   const width = randi(Math.round(W * 0.4), Math.round(W * 0.85));
   const text = pick(PARAS);
   const o = {
-    ...face(family), fontSize: randi(16, 38), width, fill: pick(PALETTE.filter((c) => c !== '#ffffff')),
+    ...face(family), fontSize: Math.round(randi(16, 38) * U), width, fill: pick(PALETTE.filter((c) => c !== '#ffffff')),
     textAlign: pick(['left', 'center', 'right', 'justify', 'justify-left', 'justify-center']),
     lineHeight: r1(rand(0.9, 1.8)), ...origin(r1((W - width) / 2 + rand(-0.05, 0.05) * W), r1(y)),
   };
@@ -362,11 +371,217 @@ function design(i) {
   return made;
 }
 
+
+// ------------------------------------------------------------------------------------------ --profile shop
+const SHOP_PRODUCTS = {
+  mugwrap: { w: 2000, h: 800 }, social: { w: 1080, h: 1080 }, tee: { w: 1000, h: 1200 }, card5x7: { w: 1050, h: 1470 },
+  mug: { w: 900, h: 350 }, phone: { w: 600, h: 1200 }, sticker: { w: 800, h: 800 },
+};
+const DEVANAGARI = ['प्रिया', 'शुभ दीपावली', 'जन्मदिन मुबारक'];
+const HANZI = ['新年快乐', '福', '恭喜发财'];
+
+function tile(size, bg, fg, kind) {
+  const c = createCanvas(size, size);
+  const t = c.getContext('2d');
+  t.fillStyle = bg;
+  t.fillRect(0, 0, size, size);
+  t.fillStyle = fg;
+  if (kind === 0) {
+    t.beginPath();
+    t.arc(size / 2, size / 2, size / 4, 0, Math.PI * 2);
+    t.fill();
+  } else if (kind === 1) {
+    t.fillRect(0, 0, size / 2, size / 2);
+    t.fillRect(size / 2, size / 2, size / 2, size / 2);
+  } else {
+    t.fillRect(0, 0, size, size / 3);
+  }
+  return c;
+}
+
+function shopPhoto(W, H, seed, U) {
+  // an uploaded photo: 800-2400 px, scaled down onto the canvas (what customers upload)
+  const w = randi(800, 2400);
+  const h = Math.round(w * rand(0.6, 1.4));
+  const shown = rand(0.25, 0.6) * Math.min(W, H * 1.5);
+  const sc = Math.round((shown / w) * 1000) / 1000;
+  const img = new F.Image(photo(w, h, seed), { ...origin(r1(rand(0.15, 0.75) * W), r1(rand(0.1, 0.6) * H)), scaleX: sc, scaleY: sc });
+  if (chance(0.25)) img.angle = randi(-10, 10);
+  if (chance(0.15)) img.flipX = true;
+  if (chance(0.5)) {
+    const k = R();
+    img.clipPath = k < 0.4
+      ? new F.Circle({ radius: Math.min(w, h) / 2 - 4, originX: 'center', originY: 'center', left: 0, top: 0 })
+      : k < 0.8
+        ? new F.Rect({ width: w - 6, height: h - 6, rx: randi(20, 160), ry: 0, originX: 'center', originY: 'center', left: 0, top: 0 })
+        : new F.Path(SVG_ART[0], { originX: 'center', originY: 'center', left: 0, top: 0, scaleX: Math.min(w, h) / 200, scaleY: Math.min(w, h) / 200 });
+    if (img.clipPath.ry === 0) img.clipPath.ry = img.clipPath.rx;
+  }
+  if (chance(0.35)) {
+    const all = [
+      () => new F.filters.Grayscale(), () => new F.filters.Sepia(),
+      () => new F.filters.Brightness({ brightness: r1(rand(-0.15, 0.2)) }),
+      () => new F.filters.Contrast({ contrast: r1(rand(-0.2, 0.3)) }),
+      () => new F.filters.Saturation({ saturation: r1(rand(-0.5, 0.6)) }),
+    ];
+    img.filters = [pick(all)()];
+    img.applyFilters();
+  }
+  if (chance(0.2)) Object.assign(img, { stroke: pick(PALETTE), strokeWidth: randi(4, 20) });
+  if (chance(0.25)) img.shadow = new F.Shadow({ color: 'rgba(0,0,0,0.4)', blur: randi(5, 30) * U, offsetX: randi(-8, 8) * U, offsetY: randi(0, 12) * U });
+  return img;
+}
+
+function shopText(W, H, y, U) {
+  const f = pick(LATIN);
+  let text = pick(chance(0.6) ? NAMES : LINES);
+  let fam = face(f);
+  const r = R();
+  if (r < 0.06) fam = { fontFamily: 'Kalam', fontWeight: pick(['normal', 'bold']), fontStyle: 'normal' }, text = pick(DEVANAGARI);
+  else if (r < 0.1) fam = { fontFamily: 'Ma Shan Zheng', fontWeight: 'normal', fontStyle: 'normal' }, text = pick(HANZI);
+  if (chance(0.2)) text = text.toUpperCase();
+  const fs_ = randi(Math.round(30 * U), Math.round(Math.min(160 * U, W / 6)));
+  const o = {
+    ...fam, fontSize: fs_, fill: pick(PALETTE), textAlign: pick(['left', 'center']),
+    originX: 'center', originY: 'center', left: r1(W / 2 + rand(-0.2, 0.2) * W), top: r1(y),
+  };
+  const style = pick(['plain', 'outline', 'glow', 'shadow', 'label', 'curve', 'spaced', 'gradient', 'plain']);
+  if (style === 'outline') Object.assign(o, { stroke: pick(PALETTE), strokeWidth: r1(rand(2, 8) * U), paintFirst: 'stroke', strokeLineJoin: 'round' });
+  if (style === 'glow') o.shadow = new F.Shadow({ color: pick(['#ffffff', '#f4d03f', 'rgba(255,105,180,0.9)']), blur: randi(8, 25) * U, offsetX: 0, offsetY: 0 });
+  if (style === 'shadow') o.shadow = new F.Shadow({ color: 'rgba(0,0,0,0.35)', blur: randi(2, 10) * U, offsetX: randi(2, 6) * U, offsetY: randi(2, 6) * U });
+  if (style === 'label') Object.assign(o, { textBackgroundColor: pick(['#fdebd0', '#17202a', 'rgba(255,255,255,0.7)', '#f4d03f']) });
+  if (style === 'spaced') o.charSpacing = randi(150, 600);
+  if (style === 'curve') {
+    const span = Math.min(W * 0.7, fs_ * text.length * 0.7);
+    const rise = span * rand(0.15, 0.35);
+    o.path = new F.Path(`M 0 ${r1(rise)} Q ${r1(span / 2)} ${r1(-rise)} ${r1(span)} ${r1(rise)}`, { visible: false });
+    o.pathAlign = pick(['baseline', 'center']);
+    o.textAlign = 'center';
+  }
+  if (chance(0.15)) o.angle = randi(-12, 12);
+  if (chance(0.1)) o.underline = true;
+  if (chance(0.08)) o.opacity = r1(rand(0.6, 0.95));
+  const T = chance(0.6) ? F.IText : F.Text;
+  const t = new T(text, o);
+  if (style === 'gradient') {
+    t.set('fill', new F.Gradient({
+      type: 'linear', gradientUnits: 'percentage', coords: { x1: 0, y1: 0, x2: chance(0.7) ? 1 : 0, y2: chance(0.3) ? 1 : 0 },
+      colorStops: [{ offset: 0, color: pick(PALETTE) }, { offset: 1, color: pick(PALETTE) }],
+    }));
+  }
+  return t;
+}
+
+function clipartGroup(W, H, U) {
+  // SVG clip-art as editors load it (loadSVGFromString -> a group of paths): a flower, balloons or hearts
+  const kind = randi(0, 2);
+  const parts = [];
+  if (kind === 0) {
+    for (let i = 0; i < 6; i++) {
+      parts.push(new F.Ellipse({ rx: 18, ry: 40, left: 0, top: -40, originX: 'center', originY: 'center', fill: pick(PALETTE), angle: i * 60 }));
+      const p = parts[parts.length - 1];
+      const a = (i * Math.PI) / 3;
+      p.left = r1(Math.sin(a) * 40);
+      p.top = r1(-Math.cos(a) * 40);
+    }
+    parts.push(new F.Circle({ radius: 18, left: 0, top: 0, originX: 'center', originY: 'center', fill: '#f4d03f', stroke: '#784212', strokeWidth: 2 }));
+  } else if (kind === 1) {
+    for (let i = 0; i < 3; i++) {
+      parts.push(new F.Path('M 0 70 Q -8 90 6 110', { left: -40 + i * 40, top: 70, fill: '', stroke: '#566573', strokeWidth: 2, originX: 'center', originY: 'top' }));
+      parts.push(new F.Ellipse({ rx: 24, ry: 30, left: -40 + i * 40, top: 30 + (i % 2) * 12, originX: 'center', originY: 'center', fill: pick(PALETTE), stroke: '#17202a', strokeWidth: 1 }));
+    }
+  } else {
+    for (let i = 0; i < 4; i++) {
+      parts.push(new F.Path(SVG_ART[0], { left: r1(rand(-60, 60)), top: r1(rand(-40, 40)), scaleX: 0.35, scaleY: 0.35, originX: 'center', originY: 'center', fill: pick(PALETTE), angle: randi(-30, 30) }));
+    }
+  }
+  const sc = r1(rand(0.8, 2.5) * U);
+  const g = new F.Group(parts, { ...origin(r1(rand(0.1, 0.9) * W), r1(rand(0.1, 0.9) * H)), scaleX: sc, scaleY: sc });
+  if (chance(0.25)) g.angle = randi(-20, 20);
+  if (chance(0.15)) g.opacity = r1(rand(0.5, 0.9));
+  return g;
+}
+
+function badge(W, H, U) {
+  // a badge: a shape with a word on it, grouped (editors' "sticker" elements)
+  const s = randi(90, 180) * U;
+  const shapeO = chance(0.5)
+    ? new F.Circle({ radius: s / 2, fill: pick(PALETTE), stroke: '#ffffff', strokeWidth: 4 * U, originX: 'center', originY: 'center', left: 0, top: 0 })
+    : new F.Rect({ width: s * 1.6, height: s * 0.6, rx: s * 0.3, ry: s * 0.3, fill: pick(PALETTE), originX: 'center', originY: 'center', left: 0, top: 0, strokeWidth: 0 });
+  const word = new F.Text(pick(['SALE', 'NEW', 'Best', 'No. 1', 'Love', '2026', 'VIP']), {
+    ...face(pick(LATIN)), fontSize: r1(s * 0.32), fill: '#ffffff', originX: 'center', originY: 'center', left: 0, top: 0,
+  });
+  const g = new F.Group([shapeO, word], { ...origin(r1(rand(0.15, 0.85) * W), r1(rand(0.15, 0.85) * H)) });
+  if (chance(0.5)) g.angle = randi(-25, 25);
+  if (chance(0.2)) g.shadow = new F.Shadow({ color: 'rgba(0,0,0,0.35)', blur: randi(4, 14) * U, offsetX: 3 * U, offsetY: 4 * U });
+  return g;
+}
+
+function patterned(W, H, U) {
+  const s = randi(120, 400) * U;
+  const src = tile(randi(12, 36), pick(PASTEL), pick(PALETTE), randi(0, 2));
+  const o = { ...origin(r1(rand(0.1, 0.8) * W), r1(rand(0.1, 0.8) * H)), fill: new F.Pattern({ source: src, repeat: 'repeat' }) };
+  if (chance(0.5)) return new F.Rect({ ...o, width: s, height: r1(s * rand(0.3, 0.8)), rx: chance(0.5) ? 16 : 0, ry: 16, strokeWidth: 0 });
+  return new F.Circle({ ...o, radius: s / 2, stroke: pick(PALETTE), strokeWidth: randi(0, 6) });
+}
+
+function frame(W, H, U) {
+  // a decorative frame: double rounded border, sometimes dashed
+  const m = Math.min(W, H) * rand(0.03, 0.06);
+  const o = { originX: 'left', originY: 'top', fill: '', rx: randi(0, 40) * U, strokeUniform: false };
+  o.ry = o.rx;
+  const outer = new F.Rect({ ...o, left: m, top: m, width: r1(W - 2 * m), height: r1(H - 2 * m), stroke: pick(PALETTE), strokeWidth: randi(3, 10) * U });
+  if (chance(0.4)) outer.strokeDashArray = [randi(10, 30) * U, randi(6, 16) * U];
+  return outer;
+}
+
+
+function shopDesign(i) {
+  R = rng(SEED * 100003 + i * 7919 + 17);
+  const product = pick(Object.keys(SHOP_PRODUCTS));
+  const { w: W, h: H } = SHOP_PRODUCTS[product];
+  const U = Math.max(1, Math.min(W, H) / 500);
+  const made = { name: `${product}_${String(i).padStart(3, '0')}`, width: W, height: H, objects: [] };
+  const bg = R();
+  if (product !== 'tee') {
+    if (bg < 0.35) made.background = pick(PASTEL);
+    else if (bg < 0.6) made.objects.push(new F.Rect({ originX: 'left', originY: 'top', left: 0, top: 0, width: W, height: H, strokeWidth: 0, fill: gradient(W, H) }));
+    else if (bg < 0.8) {
+      const img = new F.Image(photo(Math.round(W / 2), Math.round(H / 2), i), { originX: 'left', originY: 'top', left: 0, top: 0, scaleX: 2, scaleY: 2 });
+      made.objects.push(img);
+      if (chance(0.4)) {
+        const tex = new F.Image(tile(64, '#f8f9f9', '#d5d8dc', 2), { originX: 'left', originY: 'top', left: 0, top: 0, scaleX: W / 64, scaleY: H / 64, opacity: 0.6 });
+        tex.globalCompositeOperation = 'multiply';
+        made.objects.push(tex);
+      }
+    } else made.background = '#ffffff';
+  }
+  if (product === 'sticker' && chance(0.4)) made.clipPath = new F.Circle({ radius: W / 2 - 10, originX: 'center', originY: 'center', left: W / 2, top: H / 2 });
+  if (chance(0.2)) made.objects.push(frame(W, H, U));
+  const n = randi(2, 7);
+  for (let k = 0; k < n; k++) {
+    const r = R();
+    if (r < 0.25) made.objects.push(shopPhoto(W, H, i + k, U));
+    else if (r < 0.35) made.objects.push(shape(W, H));
+    else if (r < 0.5) made.objects.push(clipartGroup(W, H, U));
+    else if (r < 0.58) made.objects.push(badge(W, H, U));
+    else if (r < 0.65) made.objects.push(patterned(W, H, U));
+    else if (r < 0.75) {
+      const c = clipart(W, H, i + k);
+      c.set({ scaleX: c.scaleX * U, scaleY: c.scaleY * U });
+      made.objects.push(c);
+    } else made.objects.push(paragraph(W, H, rand(0.1, 0.6) * H, U));
+  }
+  made.objects.push(shopText(W, H, rand(0.2, 0.8) * H, U));
+  if (chance(0.5)) made.objects.push(shopText(W, H, rand(0.1, 0.9) * H, U));
+  return made;
+}
+
 async function main() {
   fs.mkdirSync(OUT, { recursive: true });
-  const manifest = { fabric_version: fabric.version, major: MAJOR, seed: SEED, designs: {} };
+  const manifest = { fabric_version: fabric.version, major: MAJOR, seed: SEED, profile: PROFILE, designs: {} };
   for (let i = 0; i < COUNT; i++) {
-    const made = design(i);
+    const made = SHOP ? shopDesign(i) : design(i);
     if (ONLY && !ONLY.split(',').includes(made.name)) continue;
     const canvas = new fabric.StaticCanvas(null, { width: made.width, height: made.height, enableRetinaScaling: false });
     if (made.background) canvas.backgroundColor = made.background;
