@@ -136,3 +136,16 @@ def test_cli_merge_renders_each_row_with_a_manifest(tmp_path: Path, capsys: pyte
         (f,) = entry["files"]
         assert hashlib.sha256((out / f["name"]).read_bytes()).hexdigest() == f["sha256"]
     assert manifest["rows"][0]["files"][0]["sha256"] != manifest["rows"][1]["files"][0]["sha256"]
+
+
+def test_cli_merge_reads_a_photos_list_from_a_csv_cell(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A ``photos`` slot's cell lists its photos separated by '|' (a calendar's 13): each row gets its list,
+    checked as a whole (13 to 13 photos), the count named at rows[n].photos.photos."""
+    shutil.copy(REPO / "examples" / "assets" / "poster-photo.jpg", tmp_path / "p.jpg")
+    rows = tmp_path / "rows.csv"
+    rows.write_text("title,photos\nThe Raos," + "|".join(["p.jpg"] * 13) + "\nThe Lins,p.jpg | p.jpg\n")
+    code = main(["merge", "family-calendar-2027", str(rows), "--product", "calendar-wall-a4", "--out",
+                 str(tmp_path / "out"), "--quiet"])  # fmt: skip
+    err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
+    assert code == 1 and err == ["error: rows[2].photos.photos: 13 to 13 photos (it has 2)"], err
+    assert not (tmp_path / "out").exists()
