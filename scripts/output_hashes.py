@@ -13,7 +13,9 @@ Run it on main before a restructuring and on the branch after; the two listings 
     python scripts/output_hashes.py > after.txt           # on the branch
     diff before.txt after.txt && echo identical
 
-PNG is rendered at ``--dpi`` (default 100: the poster at its 300 DPI target is 78 megapixels, which proves
+``--pixels`` hashes what a PNG *shows* instead of its bytes (Pillow's decode: mode, size, pixels, ICC profile,
+resolution), for a change of the PNG encoder that keeps every pixel (issue 22: the strip encoder). PNG is
+rendered at ``--dpi`` (default 100: the poster at its 300 DPI target is 78 megapixels, which proves
 nothing more about byte identity and takes minutes on a shared machine); PDF at the template's own settings.
 ``--only NAME`` restricts to designs whose name contains NAME.
 """
@@ -84,18 +86,37 @@ def part_outputs(design: Design, base_dir: Path | None, out: Path, dpi: float) -
             yield f"mockup:{s.ref.key}", mockup
 
 
+def png_pixels(data: bytes) -> bytes:
+    """What a PNG shows, decoded by Pillow (not libvips, which wrote it): a stable summary to hash."""
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as im:
+        im.load()
+        head = f"{im.mode} {im.size} {im.info.get('dpi')}\n".encode()
+        return head + hashlib.sha256(im.info.get("icc_profile", b"")).digest() + im.tobytes()
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--dpi", type=float, default=100.0, help="PNG resolution (default 100)")
     ap.add_argument("--only", help="only designs whose name contains this")
+    ap.add_argument("--pixels", action="store_true", help="hash PNGs' decoded pixels, not their bytes")
     args = ap.parse_args(argv)
+
+    def line(name: str, kind: str, data: bytes) -> str:
+        if args.pixels and data.startswith(b"\x89PNG\r\n\x1a\n"):
+            return f"{name} {kind} {hashlib.sha256(png_pixels(data)).hexdigest()} pixels"
+        return f"{name} {kind} {hashlib.sha256(data).hexdigest()} {len(data)}"
+
     with tempfile.TemporaryDirectory(prefix="output-hashes-") as tmp:
         for name, design, base in designs():
             if args.only and args.only not in name:
                 continue
             if design.is_multi:
                 for kind, data in part_outputs(design, base, Path(tmp) / "parts", args.dpi):
-                    print(f"{name} {kind} {hashlib.sha256(data).hexdigest()} {len(data)}", flush=True)
+                    print(line(name, kind, data), flush=True)
                 continue
             outputs = {
                 "png": render_design(design, format="png", dpi=args.dpi, base_dir=base).data,
@@ -104,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
                 "mockup": render_mockup(design, base_dir=base),
             }
             for kind, data in outputs.items():
-                print(f"{name} {kind} {hashlib.sha256(data).hexdigest()} {len(data)}", flush=True)
+                print(line(name, kind, data), flush=True)
     return 0
 
 

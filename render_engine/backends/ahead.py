@@ -21,6 +21,7 @@ T = TypeVar("T")
 
 _pool: ThreadPoolExecutor | None = None
 _lock = threading.Lock()
+_local = threading.local()
 
 
 def _executor() -> ThreadPoolExecutor:
@@ -36,9 +37,17 @@ def submit(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> Future[T]:
     ctx = contextvars.copy_context()
 
     def job() -> T:
+        _local.on_pool = True
         return ctx.run(fn, *args, **kwargs)
 
     return _executor().submit(job)
+
+
+def on_pool() -> bool:
+    """True in a pool job: work that would wait for pool jobs of its own runs them inline instead, so a job
+    never waits for the pool it occupies (a preview's items are drawn on the pool, some through the raster
+    backend, which prepares its images ahead when called from anywhere else)."""
+    return bool(getattr(_local, "on_pool", False))
 
 
 def settle(jobs: list[Future[T]]) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import quoteattr
 
@@ -25,8 +26,9 @@ from ..model.errors import LimitExceeded, asset_errors
 from ..model.geometry import Matrix, Path, Rect, rotated_bounds
 from ..model.paint import Gradient, Pattern
 from ..model.units import mm_to_px, pixels_per_mm
+from . import ahead
 from .common import Canvas, Tile, needs_raster
-from .imaging import placed_pixels, with_alpha
+from .imaging import MATERIALISE_MAX_PIXELS, placed_pixels, with_alpha
 from .raster_paint import ScreenPaint, composite, pattern_image, screen_paint, svg_paint
 
 if TYPE_CHECKING:
@@ -72,6 +74,24 @@ def draw_raster(
             p = hit
         return screen_paint(p, lambda col: paint(col, role))  # type: ignore[arg-type]
 
+    placed = _placed_ahead(layout, canvas)
+    try:
+        tiles = _tiles(layout, canvas, paint, screen, proof, placed)
+    finally:
+        ahead.settle(list(placed.values()))
+    out = compose(canvas, tiles, transparent)
+    ppm = pixels_per_mm(dpi)
+    return out.copy(interpretation="srgb", xres=ppm, yres=ppm)
+
+
+def _tiles(
+    layout: Layout,
+    canvas: Canvas,
+    paint: ColourFn,
+    screen: Callable[[object, Role], ScreenPaint],
+    proof: ColorConverter | None,
+    placed: dict[int, Future[pyvips.Image]],
+) -> list[tuple[Tile, str]]:
     tiles: list[tuple[Tile, str]] = []
     for item in layout.items:
         check_deadline()
@@ -81,7 +101,8 @@ def draw_raster(
         elif isinstance(item, BackgroundItem):
             tile = _background(item, canvas, paint)
         elif isinstance(item, ImageItem):
-            tile = _image(item, canvas)
+            job = placed.pop(id(item), None)
+            tile = _image(item, canvas, None if job is None else job.result())
             if tile is not None and proof is not None:
                 tile = (proof.proof_image(tile[0]), tile[1], tile[2])
         elif isinstance(item, TextItem):  # one tile per colour (text spans), then the strokes over them
@@ -126,10 +147,7 @@ def draw_raster(
                 tile = (proof.proof_image(tile[0], flat=flat), tile[1], tile[2])
         if tile is not None:
             tiles.append((tile, item.blend))
-
-    out = compose(canvas, tiles, transparent)
-    ppm = pixels_per_mm(dpi)
-    return out.copy(interpretation="srgb", xres=ppm, yres=ppm)
+    return tiles
 
 
 def _proofed_pattern(pat: Pattern, proof: ColorConverter) -> Pattern:
@@ -223,13 +241,36 @@ def gradient_lut(stops: list[tuple[float, tuple[int, int, int]]]) -> np.ndarray:
 # ------------------------------------------------------------------------------------------------- images
 
 
-def _image(item: ImageItem, c: Canvas) -> Tile | None:
+def _placed_ahead(layout: Layout, c: Canvas) -> dict[int, Future[pyvips.Image]]:
+    """Every image layer's placed pixels started on the shared pool (:mod:`.ahead`) when the page starts, so
+    the photo's decode + resize and a clip-art's decode + resample run side by side (issue 22); none when
+    called from a pool job (a preview's item), which must not wait for the pool it occupies."""
+    if ahead.on_pool():
+        return {}
+    return {id(i): ahead.submit(_placed, i, c) for i in layout.items if isinstance(i, ImageItem)}
+
+
+def _placed(item: ImageItem, c: Canvas) -> pyvips.Image:
+    """An image layer's placed pixels. Up to :data:`MATERIALISE_MAX_PIXELS` they are computed into memory
+    here (the JPEG decoded top to bottom, resized as its rows arrive); a larger placement stays lazy, decoded
+    for random access: a photo inserted into the page is read again by every tile blended over it (text,
+    shapes), and two readers drifting apart fail a sequential JPEG decode ("out of order read")."""
+    _x, _y, w, h = c.span(item.dest)
+    small = w * h <= MATERIALISE_MAX_PIXELS
+    img = placed_pixels(item.info, item.crop, w, h, f"layers[{item.layer}]", sequential=small, pixelated=item.pixelated)
+    if small:
+        with asset_errors(f"layers[{item.layer}]", "image"):
+            img = img.copy_memory()
+    return img
+
+
+def _image(item: ImageItem, c: Canvas, img: pyvips.Image | None = None) -> Tile | None:
+    """``img``: the layer's placed pixels when prepared ahead (:func:`_placed_ahead`)."""
     x0, y0, w, h = c.span(item.dest)
     field = f"layers[{item.layer}]"
     upright = not item.rotation % 360 and item.transform is None
-    # random access: a photo inserted into the page is read again by every tile blended over it (text, shapes),
-    # and two readers drifting apart fail a sequential JPEG decode ("out of order read")
-    img = placed_pixels(item.info, item.crop, w, h, field, sequential=False, pixelated=item.pixelated)
+    if img is None:
+        img = _placed(item, c)
     plain = upright and item.opacity >= 1 and item.clip is None and item.page_clip is None and not item.extra_clips
     if plain:  # opaque RGB tiles are inserted, not composited
         return img.copy(interpretation="srgb"), x0, y0

@@ -41,6 +41,7 @@ FORMAT_VERSION = 1
 LUT_MAX_PIXELS = 12_000_000  # RGBX in + CMYK out: 8 bytes a pixel, ~96 MB at the limit
 SIDE = 4096  # the table as a 4096 x 4096 image: one pixel per colour
 CHECK_COLOURS = 4096  # colours spot-checked against littleCMS when a table is loaded
+GATHER_PIXELS = 1 << 18  # pixels looked up at once while an image's rows arrive (1 MB of RGBX)
 
 
 def default_dir() -> Path:
@@ -116,11 +117,37 @@ class ExactLut:
             mem.invalidate()
 
     def _convert(self, img: pyvips.Image) -> tuple[pyvips.Image, pyvips.Image]:
+        """The lookup runs as the rows arrive: libvips computes the image (decode, resize) on its threads and
+        hands the RGBX rows over in order (``rawsave_target``); every ~1 MB of them is looked up at once
+        (numpy releases the GIL), so the gather overlaps the decode instead of following it (issue 22)."""
         import numpy as np
 
-        rgbx = img.bandjoin(0).cast("uchar").write_to_memory()
-        idx = np.frombuffer(rgbx, dtype="<u4")
-        out = np.take(self.table, idx)
+        n = img.width * img.height
+        rgbx = np.empty(n, dtype="<u4")
+        raw = rgbx.view(np.uint8)
+        out = np.empty(n, dtype=self.table.dtype)
+        at = [0, 0]  # bytes received, pixels looked up
+
+        def lookup(upto: int) -> None:
+            done = at[1]
+            # indices are R | G << 8 | B << 16 < 2**24 = len(table): "clip" never clips, and writes into out
+            np.take(self.table, rgbx[done:upto], out=out[done:upto], mode="clip")
+            at[1] = upto
+
+        def on_write(chunk: bytes) -> int:
+            end = at[0] + len(chunk)
+            raw[at[0] : end] = np.frombuffer(chunk, np.uint8)
+            at[0] = end
+            if end // 4 - at[1] >= GATHER_PIXELS:
+                lookup(end // 4)
+            return len(chunk)
+
+        target = pyvips.TargetCustom()
+        target.on_write(on_write)
+        img.bandjoin(0).cast("uchar").rawsave_target(target)
+        if at[0] != 4 * n:
+            raise pyvips.Error("colour table: the image delivered the wrong number of pixels")
+        lookup(n)
         mem = pyvips.Image.new_from_memory(out.data, img.width, img.height, 4, "uchar")
         return mem, mem.copy(interpretation="cmyk")
 
