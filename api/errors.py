@@ -82,13 +82,6 @@ class NotRouted(ApiError):
         super().__init__(409, "not_routed", "the job is not routed to a print unit", field="job_id")
 
 
-class NothingToImpose(ApiError):
-    """409 ``nothing_to_impose``: no ready, untaken job of the product to put on a sheet."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(409, "nothing_to_impose", message, field="template")
-
-
 def storage_error(exc: OSError, what: str = "asset storage") -> ApiError:
     """Storage faults are the server's, not the client's: 507 when full, else 503; never a bare 500."""
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):

@@ -13,6 +13,8 @@ Where things happen:
 - :mod:`.dispatch` — the RQ and the embedded (thread) dispatchers.
 - :mod:`.maintenance` — the reconciler, job retention, asset collection.
 - :mod:`.worker` — the RQ worker loop (``render-engine worker``): warm-up, fork guard, reconciler thread.
+- :mod:`.imposition` — :func:`~.imposition.make_sheet`: gang sheets and DTF rolls from ready jobs (claim,
+  impose with :mod:`.sheets` / :mod:`.pieces` / :mod:`.rolls`, publish; released if it cannot be made).
 - :mod:`.store` — the durable job store (SQLite or PostgreSQL): a ``202`` means the record is committed.
 - :mod:`.storage` — content-addressed assets and per-job artifacts (local folder or S3-compatible).
 - :mod:`.webhooks` — signed completion webhooks.
