@@ -21,6 +21,8 @@ import threading
 import time
 from typing import Any
 
+from pydantic import ValidationError
+
 from render_engine.farm.store_batches import BatchJob
 from render_engine.farm.store_intake import Intake, RowResult
 from render_engine.model.deadline import DeadlinePassed, deadline
@@ -88,6 +90,10 @@ class BatchValidator:
         except (RenderError, TemplateError) as exc:  # the template or the key is gone: the batch cannot be made
             svc.store.reject_intake(intake.id, [{"row": 0, "problems": [{"code": exc.code, "message": str(exc),
                                                                          "field": exc.field or "rows"}]}])  # fmt: skip
+        except ValidationError as exc:  # stored by another version whose request this one no longer reads
+            message = f"the stored batch request is not valid any more ({exc.error_count()} problems)"
+            problem = {"code": "invalid_request", "message": message, "field": "rows"}
+            svc.store.reject_intake(intake.id, [{"row": 0, "problems": [problem]}])
         return intake.id
 
     def _validate(self, intake: Intake, lease: float) -> None:
