@@ -10,8 +10,10 @@ job also renders its review artifacts (``preflight.json``, ``proof.png``). Then 
 start until the last one exits (queues empty). Every job must then be ``ready`` in the job store.
 
 Measured per job from the store records: ``finished_at - started_at`` (the render, its artifacts' publish
-and the record's update, as the worker sees it; queue wait excluded). Per step: the workers' own
-``render steps`` log lines (INFO, the production default). CPU time and peak RSS of each worker *including
+and the record's update, as the worker sees it; queue wait excluded). Per step: the farm's step histograms
+in Redis (``<prefix>metrics:steps``, :class:`render_engine.farm.step_metrics.RedisStepSink`: what the
+workers report and the API's ``/metrics`` exports), read when the workers have exited: sum and count per
+step, so a step's figure is its mean over the run's jobs. CPU time and peak RSS of each worker *including
 its work horses* come from ``wait4()``. Only this run's Redis keys are deleted afterwards.
 """
 
@@ -45,7 +47,6 @@ SF_KEY = "render-bench-storefront-key-0001"
 PU_KEY = "render-bench-print-unit-key-0001"
 COASTER_DPI = 150
 WORKER_TIMEOUT_S = 600.0  # a farm run that has not drained by then is an error (and its workers are killed)
-STEPS_RE = re.compile(r"render steps (job_\w+) (.*?) pid=\d+")
 
 
 # ----------------------------------------------------------------------------------------------- Redis
@@ -100,7 +101,7 @@ class FarmRun:
     samples: list[Sample]  # one per job: finished_at - started_at; an error when the job is not ready
     wall_s: float  # the first worker's start to the last worker's exit
     kinds: dict[str, list[float]]  # "coaster"/"mug" -> per-job render seconds
-    steps: dict[str, list[float]]  # "png.write" ... -> seconds, every occurrence in the workers' logs
+    steps: dict[str, tuple[float, float]]  # "png.write" ... -> (seconds summed, count) from the farm's histograms
     startup_s: float  # worker start -> the first job's started_at (imports, warm-up, reconciler pass)
     drain_s: float  # the last job's finished_at -> the last worker's exit
     cpu_s: float  # user + system CPU of every worker and its work horses
@@ -202,15 +203,15 @@ def wait_all(
     return codes, cpu, peak, last
 
 
-def _parse_steps(log_text: str) -> dict[str, list[float]]:
-    out: dict[str, list[float]] = {}
-    for m in STEPS_RE.finditer(log_text):
-        pipeline = m.group(1).removeprefix("job_")
-        for part in m.group(2).split():
-            name, _, value = part.partition("=")
-            with contextlib.suppress(ValueError):
-                out.setdefault(f"{pipeline}.{name}", []).append(float(value))
-    return out
+def read_steps(url: str, prefix: str) -> dict[str, tuple[float, float]]:
+    """The farm's step histograms in Redis (what the workers observed for this run's queue prefix) as
+    ``"png.write" -> (seconds summed, count)``; pipelines ``job_<x>`` become ``<x>``."""
+    from redis import Redis
+
+    from render_engine.farm.step_metrics import RedisStepSink
+
+    hists = RedisStepSink(Redis.from_url(url), f"{prefix}metrics:steps").read()
+    return {f"{pipeline.removeprefix('job_')}.{step}": (h[-2], h[-1]) for (pipeline, step), h in sorted(hists.items())}
 
 
 def run_farm(spec: FarmSpec, engine: Any, tick: Callable[[int], None] | None = None) -> FarmRun:
@@ -253,6 +254,7 @@ def run_farm(spec: FarmSpec, engine: Any, tick: Callable[[int], None] | None = N
             poll()
             wall = t_end - t0
             recs = {j: store.get(j) for j in ids}
+            steps = read_steps(url, prefix)  # before this run's keys are deleted
             log_text = "\n".join(p.read_text(errors="replace") for p in logs)
         finally:
             for p in procs:
@@ -294,7 +296,7 @@ def run_farm(spec: FarmSpec, engine: Any, tick: Callable[[int], None] | None = N
         samples=samples,
         wall_s=wall,
         kinds=per_kind,
-        steps=_parse_steps(log_text),
+        steps=steps,
         startup_s=(min(started) - t0_wall) if started else float("nan"),
         drain_s=(t0_wall + wall - max(finished)) if finished else float("nan"),
         cpu_s=cpu,

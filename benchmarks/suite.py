@@ -325,7 +325,9 @@ def _w7_row(key: str, runs: list[FarmRun], failure: str | None) -> Row:
         **{f"job.{kind}": med([t for run in runs for t in run.kinds[kind]]) for kind in ("coaster", "mug")},
     }
     names = list(dict.fromkeys(n for run in runs for n in run.steps))
-    steps.update({n: med([t for run in runs for t in run.steps.get(n, [])]) for n in names})
+    for n in names:  # the mean over every round's jobs, from the farm's step histograms (sum, count)
+        total, count = (sum(v) for v in zip(*(run.steps.get(n, (0.0, 0.0)) for run in runs), strict=True))
+        steps[n] = total / count if count else math.nan
     jobs = len(samples)
     summary = replace(summary, cpu_s=cpu / jobs if jobs else math.nan, cpu_total_s=cpu, steps=steps)
     reruns = [a for run in runs for a in run.reruns]
