@@ -114,7 +114,7 @@ ROWS: tuple[RowDef, ...] = (
     RowDef("W8-100p", "W8", "photo-book-100p", "W8 with 100 pages: peak RSS must not grow with the page count",
            (Target("peak_rss_mb", "<=", 400.0, "peak RSS <= 400 MB"),)),
     # issue 17: storefront paint (gradients, a pattern, text on a path) vs the same design in flat colours
-    RowDef("P1", "P", "mug-paint-pdf", "mug: photo + 3 gradients + SVG pattern + gradient path text vs flat, PDF",
+    RowDef("P1", "P", "mug-paint-pdf", "mug: photo + 3 gradients + pattern paint + gradient path text vs flat, PDF",
            (Target("ratio_p50", "<=", 1.3, "p50 <= 1.3x the flat design"),)),
     # issue 19: a corporate bulk order, one design template x 100 rows through the public API (merge_bench.py)
     RowDef("W9", "W9", "merge-corporate-pdf", "corporate-logo-name x 100 rows (names, one shared logo), mug PDF each",
