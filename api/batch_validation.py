@@ -137,13 +137,16 @@ class BatchValidator:
             return
         if ids is None:
             return  # another validator finished it
-        for rec in svc.store.batch_jobs(intake.id):
-            if rec.state != "queued":
-                continue
-            try:
-                self.state.dispatcher.enqueue(rec)
-            except Exception:  # durable: the reconciler enqueues it when Redis is back
-                log.warning("enqueue failed; left to the reconciler", extra={"job_id": rec.id}, exc_info=True)
+        after = 0
+        while page := svc.store.batch_jobs(intake.id, after=after, limit=CHUNK):  # a page in memory at a time
+            after = page[-1].batch_row
+            for rec in page:
+                if rec.state != "queued":
+                    continue
+                try:
+                    self.state.dispatcher.enqueue(rec)
+                except Exception:  # durable: the reconciler enqueues it when Redis is back
+                    log.warning("enqueue failed; left to the reconciler", extra={"job_id": rec.id}, exc_info=True)
         log.info("batch accepted", extra={"batch_id": intake.id, "jobs": len(ids), "skipped": len(problems)})
 
     def _notify_invalid(self, intake: Intake, invalid: int) -> None:

@@ -79,7 +79,7 @@ def batch_files(batch_id: str, request: Request, state: State, key: AnyKey) -> R
 def _build(svc: Any, batch: Any, cache_id: str) -> None:
     """Write the zip (rows in order, fixed timestamps: the same bytes whoever builds it) and publish it to
     storage as ``<cache_id>/files.zip``; 409 while a row is not final."""
-    recs = {r.id: r for r in svc.store.batch_jobs(batch.id)}
+    recs = {r.id: r for r in svc.store.batch_job_states(batch.id)}
     busy = [row for row, job_id in batch.job_ids if job_id in recs and recs[job_id].state not in FINAL]
     if busy:
         raise NotReady(f"{len(busy)} rows are not rendered yet (first: row {busy[0]}); try again when the batch "

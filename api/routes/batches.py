@@ -305,7 +305,7 @@ def get_batch(batch_id: str, state: State, key: AnyKey) -> BatchOut:
         if intake is not None and ("print-unit" in key.scopes or intake.owner == key.name):
             return _intake_out(intake)
         raise NotFound("no such batch", field="batch_id")
-    recs = {r.id: r for r in store.batch_jobs(batch.id)}
+    recs = {r.id: r for r in store.batch_job_states(batch.id)}
     rows: list[BatchRowOut] = []
     counts: dict[str, int] = {}
     for row, job_id in batch.job_ids:

@@ -82,6 +82,17 @@ class BatchRecord:
 
 
 @dataclass(frozen=True)
+class BatchJobState:
+    """What a batch's status and zip need of one row's job (:meth:`BatchStore.batch_job_states`)."""
+
+    id: str
+    row: int
+    state: str
+    artifacts: list[dict[str, Any]]
+    error: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
 class BatchJob:
     """One accepted row as the store writes it (the fields :meth:`JobStore.create` takes for a job)."""
 
@@ -185,8 +196,27 @@ class BatchStore(StoreCore):
             c.execute("DELETE FROM batch_notices WHERE batch_id = ?", (batch_id,))
             return bool(cur.rowcount == 1)
 
-    def batch_jobs(self, batch_id: str) -> list[Any]:
-        """The batch's jobs still in the store (``JobRecord``), in row order (retention may have deleted some)."""
+    def batch_jobs(self, batch_id: str, after: int = 0, limit: int | None = None) -> list[Any]:
+        """The batch's jobs still in the store (``JobRecord``), in row order (retention may have deleted some);
+        ``after`` / ``limit``: a page of them (rows after that row number)."""
+        page = " LIMIT ?" if limit is not None else ""
+        args: tuple[Any, ...] = (batch_id, after, limit) if limit is not None else (batch_id, after)
         with self._conn() as c:
-            rows = c.execute("SELECT * FROM jobs WHERE batch_id = ? ORDER BY batch_row", (batch_id,)).fetchall()
+            rows = c.execute(
+                f"SELECT * FROM jobs WHERE batch_id = ? AND batch_row > ? ORDER BY batch_row{page}", args
+            ).fetchall()
         return [self._job_from_row(r) for r in rows]
+
+    def batch_job_states(self, batch_id: str) -> list[BatchJobState]:
+        """Each of the batch's jobs still in the store as its state, files and error only (no request: a
+        10 000-row batch's designs and preflight reports are ~200 MB of JSON), in row order."""
+        with self._conn() as c:
+            rows = c.execute(
+                "SELECT id, batch_row, state, artifacts, error FROM jobs WHERE batch_id = ? ORDER BY batch_row",
+                (batch_id,),
+            ).fetchall()
+        return [
+            BatchJobState(r["id"], int(r["batch_row"]), r["state"], json.loads(r["artifacts"]),
+                          json.loads(r["error"]) if r["error"] else None)
+            for r in rows
+        ]  # fmt: skip
