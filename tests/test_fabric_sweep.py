@@ -31,23 +31,12 @@ def _names(version: str) -> list[str]:
 
 
 # still refused (design -> the field the refusal names); the sweep asserts exactly these and no others
-KNOWN_REFUSED: dict[str, str] = {
-    "path_text_style_gradient": "objects[0].styles[0].style.fill",
-    "shadow_circle_arc": "objects[0].endAngle",
-    "shadow_clipped_arc": "objects[0].endAngle",
-    "shadow_group_children_shadows": "objects[0].shadow",
-    "shadow_nested_group": "objects[0].objects[0].shadow",
-    "style_decoration_thickness": "objects[0].styles[0].style.textDecorationThickness",
-    "style_transparent_fill": "objects[0].styles",
-    "text_clip_underline": "objects[0].clipPath.underline",
-    "text_clip_with_background": "objects[0].clipPath.textBackgroundColor",
-    "text_justify_left_multiline_plain": "objects[0].textAlign",
-}
+KNOWN_REFUSED: dict[str, str] = {}
 
 
-# Fabric 5's toObject() copies a per-character Pattern as a plain object whose canvas source is serialised as
-# {"_context2d": ...}: the tile's pixels are not in the JSON, so there is nothing to draw (an error naming it)
-KNOWN_REFUSED_IN = {"v5": {"style_fill_pattern": "objects[0].styles[0].style.fill"}}
+# version-specific refusals (Fabric 5's per-character Pattern saved without its tile is drawn as Fabric loads
+# it: black, tests/test_fabric_sweep_drawn.py)
+KNOWN_REFUSED_IN: dict[str, dict[str, str]] = {}
 
 
 @pytest.fixture(scope="module")

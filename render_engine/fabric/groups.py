@@ -10,6 +10,7 @@ each child instead (noted).
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import TYPE_CHECKING, Any
 
 from ..model.errors import DesignError
@@ -55,12 +56,16 @@ def group(conv: Converter, node: Node, parent_opacity: float, layers: list[dict[
     own_opacity = num(obj, "opacity", 1.0, where)
     cached = not node.in_group or bool(own)  # Fabric (in a browser) caches top-level and clipped groups
     shadow = obj.get("shadow")
+    bg_shadow = None
     if shadow and not (cached and not conv.force_svg and _no_shadows(children)):
-        raise DesignError(
-            "a shadow on a group is supported on a top-level (or clipped) group whose children cast no shadows "
-            "of their own",
-            field=f"{where}.shadow",
-        )
+        # Fabric draws this group uncached (a child casts a shadow, or it sits in a group): the group's
+        # _setShadow leaves the shadow on the context and each child without a shadow of its own draws with
+        # it (a child's _setShadow returns early), the group's background too — every child casts it
+        bg_shadow = inherited_shadow(shadow, m, f"{where}.shadow")
+        children = [c if not isinstance(c, dict) or c.get("shadow") else {**c, "shadow": bg_shadow} for c in children]
+        obj = {k: v for k, v in obj.items() if k != "shadow"}
+        node = dataclasses.replace(node, obj=obj)
+        shadow = None
     if shadow and not without_images(children):
         # a cached group holding images (a photo in a frame): the whole group casts the shadow, under it;
         # the children are then drawn one by one (an image cannot join an svg layer)
@@ -96,7 +101,7 @@ def group(conv: Converter, node: Node, parent_opacity: float, layers: list[dict[
             "they show through each other, unlike Fabric"
         )
     if obj.get("backgroundColor") not in (None, ""):
-        background_color(conv, node, layers)
+        background_color(conv, node, layers, shadow=bg_shadow)
     # knockout text erases within the group's own cache: only a cached group without a background of its own
     plain = cached and not conv.force_svg and obj.get("backgroundColor") in (None, "")
     extra, cut = knockouts(conv, children, f"{where}.objects", m) if plain else ([()] * len(children), set())
@@ -110,6 +115,24 @@ def group(conv: Converter, node: Node, parent_opacity: float, layers: list[dict[
     finally:
         if cached:
             conv.contexts.pop()
+
+
+def inherited_shadow(shadow: Any, m: Matrix, where: str) -> dict[str, Any]:
+    """A group's shadow as its children inherit it from the context: blur and offsets already scaled by the
+    group's total scaling (``m``, as the group's ``_setShadow`` did), so ``nonScaling`` for the child."""
+    if not isinstance(shadow, dict):
+        raise DesignError("shadow is a Fabric Shadow object {color, blur, offsetX, offsetY}", field=where)
+    sx = math.hypot(m.a, m.b)
+    sy = abs(m.a * m.d - m.b * m.c) / sx if sx else 0.0
+    if shadow.get("nonScaling"):
+        sx, sy = 1.0, 1.0
+    return {
+        **shadow,
+        "blur": num(shadow, "blur", 0.0, where) * (sx + sy) / 2,
+        "offsetX": num(shadow, "offsetX", 0.0, where) * sx,
+        "offsetY": num(shadow, "offsetY", 0.0, where) * sy,
+        "nonScaling": True,
+    }
 
 
 def _composites(children: list[Any]) -> bool:

@@ -2,9 +2,9 @@
 :class:`Design` for a template (:func:`.loader.load_fabric_json` does so for a template named by id).
 
 The canvas is mapped uniformly onto the template's trim (or bleed) box in mm, so it must have that box's
-aspect ratio. Fabric paints the background colour, ``backgroundImage``, the objects and ``overlayImage``
-in that order, the canvas ``clipPath`` clipping all but the last; each becomes native layers in the same
-order (:class:`.converter.Converter`).
+aspect ratio. Fabric paints the background colour, ``backgroundImage``, the objects, the ``overlay`` colour and
+``overlayImage`` in that order, the canvas ``clipPath`` clipping all but the last two; each becomes native
+layers in the same order (:class:`.converter.Converter`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from .versions import normalise
 if TYPE_CHECKING:
     from ..engine import Engine
 
-_CANVAS_UNSUPPORTED = ("overlay",)
+_CANVAS_UNSUPPORTED: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -190,6 +190,18 @@ def import_fabric(
                 conv.approximations.append((problem.field or key, f"{problem.message}; left out"))
             else:
                 conv.problems.append(problem)
+    def canvas_rect(paint: Any) -> dict[str, Any]:
+        """A rect over the whole bleed box filled with the canvas's ``background`` / ``overlay`` paint."""
+        bx, by = (-template.bleed_mm - ox) / k, (-template.bleed_mm - oy) / k
+        fill: Any = paint
+        if isinstance(paint, dict) and paint.get("gradientUnits") != "percentage":
+            # a gradient / pattern in canvas px (Fabric fills the canvas from its origin): the rect starts at
+            # the bleed box's corner, so shift the paint by as much
+            fill = dict(paint, offsetX=_number(paint.get("offsetX")) - bx, offsetY=_number(paint.get("offsetY")) - by)
+        size = {"width": template.bleed_w / k, "height": template.bleed_h / k}
+        return {"type": "rect", "originX": "left", "originY": "top", "left": bx, "top": by, **size, "fill": fill,
+                "strokeWidth": 0}  # fmt: skip
+
     bg = root.get("background")
     if bg not in (None, ""):
         # the background colour (or gradient) is a rect under everything: an object, so problems are collected
@@ -201,25 +213,7 @@ def import_fabric(
             conv.add(layers, {"type": "background", "color": flat[0]}, f"{prefix}background")
             conv.opaque_canvas = True  # Porter-Duff operators over it (.compositing)
         else:
-            bx, by = (-template.bleed_mm - ox) / k, (-template.bleed_mm - oy) / k
-            bw_px, bh_px = template.bleed_w / k, template.bleed_h / k
-            fill: Any = bg
-            if isinstance(bg, dict) and bg.get("gradientUnits") != "percentage":
-                # a gradient / pattern in canvas px (Fabric fills the canvas from its origin): the rect starts at
-                # the bleed box's corner, so shift the paint by as much
-                fill = dict(bg, offsetX=_number(bg.get("offsetX")) - bx, offsetY=_number(bg.get("offsetY")) - by)
-            rect = {
-                "type": "rect",
-                "originX": "left",
-                "originY": "top",
-                "left": bx,
-                "top": by,
-                "width": bw_px,
-                "height": bh_px,
-                "fill": fill,
-                "strokeWidth": 0,
-            }
-            conv.object(rect, f"{prefix}background", Matrix(), 1.0, layers, clips=clips)
+            conv.object(canvas_rect(bg), f"{prefix}background", Matrix(), 1.0, layers, clips=clips)
     # Fabric paints: background colour, backgroundImage, objects, overlayImage (any Fabric object)
     if root.get("backgroundImage"):
         conv.object(root["backgroundImage"], f"{prefix}backgroundImage", Matrix(), 1.0, layers, clips=clips)
@@ -229,6 +223,10 @@ def import_fabric(
     for i, obj in enumerate(objects):  # matrices stay in canvas px
         if i not in cut:
             conv.object(obj, f"{prefix}objects[{i}]", Matrix(), 1.0, layers, clips=(*clips, *extra[i]))
+    # then the overlay colour (or gradient / pattern) over everything and the overlayImage, neither clipped by
+    # the canvas clipPath (StaticCanvas._renderOverlay after drawClipPathOnCanvas)
+    if root.get("overlay") not in (None, ""):
+        conv.object(canvas_rect(root["overlay"]), f"{prefix}overlay", Matrix(), 1.0, layers)
     if root.get("overlayImage"):
         conv.object(root["overlayImage"], f"{prefix}overlayImage", Matrix(), 1.0, layers)
     if conv.problems:  # every problem of every object in one error

@@ -57,6 +57,9 @@ _RGB_FN = re.compile(
     r"^rgba?\(\s*([\d.]+%?)\s*[, ]\s*([\d.]+%?)\s*[, ]\s*([\d.]+%?)\s*(?:[,/]\s*([\d.]+%?)\s*)?\)$", re.I
 )
 _PATH_ARITY = {"M": 2, "L": 2, "C": 6, "Q": 4, "Z": 0}
+_HSL_FN = re.compile(
+    r"^hsla?\(\s*(\d{0,3}\.?\d+)\s*,\s*(\d{0,3}\.?\d+)%\s*,\s*(\d{0,3}\.?\d+)%\s*(?:,\s*(\d+(?:\.\d+)?)\s*)?\)$", re.I
+)
 
 
 def kind_of(raw_type: Any) -> str | None:
@@ -93,8 +96,16 @@ def color(value: Any, where: str) -> tuple[str | None, float]:
         raise DesignError("gradients and patterns are not supported yet; use a flat colour", field=where)
     s = value.strip()
     m = _RGB_FN.match(s)
+    hsl = _HSL_FN.match(s)
     try:
-        if m:
+        if hsl:  # Fabric's Color.sourceFromHsl: hue in degrees, saturation and lightness in %
+            import colorsys
+
+            hue, sat, light = (float(v) for v in hsl.groups()[:3])
+            rgb = colorsys.hls_to_rgb((hue % 360) / 360, min(light, 100) / 100, min(sat, 100) / 100)
+            r, g, b = (max(0, min(255, round(c * 255))) for c in rgb)
+            alpha = 1.0 if hsl.group(4) is None else float(hsl.group(4))
+        elif m:
             ch = [float(p[:-1]) * 2.55 if p.endswith("%") else float(p) for p in m.groups()[:3]]
             a = m.group(4)
             alpha = 1.0 if a is None else (float(a[:-1]) / 100 if a.endswith("%") else float(a))

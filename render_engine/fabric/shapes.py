@@ -135,11 +135,6 @@ def vector(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
     native = None
     if not node.clips and not conv.force_svg:
         native = native_outline(conv, node, p) if kind in _OUTLINES or arc else native_shape(conv, node, p)
-    if native is None and arc:
-        raise DesignError(
-            "a circle arc (startAngle/endAngle) is drawn only without clipPath, shadow or group effects",
-            field=f"{where}.endAngle",
-        )
     if native is not None:
         conv.add(layers, native, where)
         return
@@ -320,9 +315,19 @@ def svg_shape(conv: Converter, node: Node, p: Paint) -> dict[str, Any]:
         rx, ry = num(obj, "rx", 0.0, where) * ux, num(obj, "ry", 0.0, where) * uy
         sw_, sh_ = w * ux, h * uy
         el = f'<rect x="{fmt(-sw_ / 2)}" y="{fmt(-sh_ / 2)}" width="{fmt(sw_)}" height="{fmt(sh_)}"'
-        if rx or ry:
+        if sw_ == 0 or sh_ == 0:  # Fabric strokes a 0-wide / 0-high rect's outline as a line (SVG draws no rect)
+            el = f'<path d="M{fmt(-sw_ / 2)} {fmt(-sh_ / 2)}h{fmt(sw_)}v{fmt(sh_)}h{fmt(-sw_)}z"'
+        elif rx or ry:
             el += f' rx="{fmt(rx)}" ry="{fmt(ry)}"'
         local = [(-sw_ / 2, -sh_ / 2), (sw_ / 2, sh_ / 2)]
+    elif kind == "circle" and is_arc(obj, where):
+        # an arc: Canvas 2D's arc() as Béziers (a fill closes it with the chord, as SVG's implicit close does)
+        scaled = [
+            [c[0], *(float(v) * (ux if i % 2 == 0 else uy) for i, v in enumerate(c[1:]))]
+            for c in outline(obj, where, kind)
+        ]
+        el = f'<path d="{path_d(scaled, f"{where}.path")}"'
+        local = [(-w / 2 * ux, -h / 2 * uy), (w / 2 * ux, h / 2 * uy)]
     elif kind in ("ellipse", "circle"):
         el = f'<ellipse cx="0" cy="0" rx="{fmt(w / 2 * ux)}" ry="{fmt(h / 2 * uy)}"'
         local = [(-w / 2 * ux, -h / 2 * uy), (w / 2 * ux, h / 2 * uy)]
@@ -441,10 +446,11 @@ def object_scaling(node: Node) -> tuple[float, float]:
     return sx, abs(m.a * m.d - m.b * m.c) / sx if sx else 0.0
 
 
-def background_color(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
+def background_color(conv: Converter, node: Node, layers: list[dict[str, Any]], shadow: Any = None) -> None:
     """Fabric's ``_renderBackground``: a rect of (width + strokeWidth) x (height + strokeWidth) centred on
     the object, under it, clipped with it. It casts the object's shadow only when the object is drawn
-    through its own cache (top level), together with the object: supported for text, an error otherwise."""
+    through its own cache (top level), together with the object: supported for text, an error otherwise
+    (``shadow``: an uncached group's, which its background casts on its own)."""
     obj, where, kind = node.obj, node.where, node.kind
     if obj.get("shadow") and kind not in TEXT_TYPES and not node.in_group:
         if kind in _VECTOR and (obj.get("fill") or obj.get("stroke")):  # drawn in its svg layer (svg_shape)
@@ -462,6 +468,8 @@ def background_color(conv: Converter, node: Node, layers: list[dict[str, Any]]) 
         "strokeWidth": 0,
         "clipPath": obj.get("clipPath"),  # Fabric clips the object's cache, background included
     }
+    if shadow is not None:  # an uncached group's background casts the shadow its group left on the context
+        rect["shadow"] = shadow
     if isinstance(rect["fill"], dict):
         raise DesignError("backgroundColor is a CSS colour", field=f"{where}.backgroundColor")
     color(rect["fill"], f"{where}.backgroundColor")  # names the field on a bad colour

@@ -27,9 +27,7 @@ if TYPE_CHECKING:
 #: The text decorations, each a per-character flag.
 DECORATIONS = ("underline", "linethrough", "overline")
 # per-character style properties accepted when they equal the object's own value, with Fabric's defaults
-_STYLE_SAME: dict[str, Any] = {
-    "textDecorationThickness": 66.667,
-}
+_STYLE_SAME: dict[str, Any] = {}
 # per-character properties Fabric stores but never draws per character (it uses the object's)
 _STYLE_IGNORED = frozenset({"charSpacing"})
 _MAX_STYLED_CHARS = 200_000  # per text object: style ranges may not add up to more characters than this
@@ -57,6 +55,7 @@ class CharStyle:
     deco: str | None = None  # textDecorationColor (Fabric 7.3+); None: the fill's colour
     paint: str | None = None  # a per-character gradient or pattern fill (its JSON; ``fill`` stands for it)
     stroke_paint: str | None = None  # a per-character gradient or pattern stroke (its JSON)
+    thickness: float = 66.667  # textDecorationThickness, thousandths of the object's fontSize
 
 
 def has_styles(styles: Any) -> bool:
@@ -140,6 +139,12 @@ def _style_delta(conv: Converter, obj: Mapping[str, Any], st: Mapping[str, Any],
         if key == "fill" and is_gradient(val):  # drawn as the span's paint in the object's gradient space
             delta["fill"], delta["fill_alpha"] = representative(val, f"{at}.fill"), 1.0
             delta["paint"] = json.dumps({**val, "__at": f"{at}.fill"}, sort_keys=True)
+        elif key == "fill" and isinstance(val, dict) and not isinstance(val.get("source"), str):
+            # Fabric 5's toObject() copies a per-character Pattern as a plain object without its tile's pixels
+            # ({"source": {"_context2d": …}}); Fabric loading it sets that object as the fillStyle, which the
+            # canvas ignores: the characters are drawn in the context's black
+            delta["fill"], delta["fill_alpha"], delta["paint"] = "#000000", 1.0, None
+            conv.notes.append(f"{at}.fill: a pattern saved without its tile, drawn black as Fabric loads it")
         elif key == "fill":
             delta["fill"], delta["fill_alpha"], delta["paint"] = (*color(val, f"{at}.fill"), None)
         elif key == "fontWeight":
@@ -168,6 +173,8 @@ def _style_delta(conv: Converter, obj: Mapping[str, Any], st: Mapping[str, Any],
             delta["stroke_width"] = max(0.0, num(st, "strokeWidth", 1.0, at))
         elif key == "textDecorationColor":
             delta["deco"] = color(val, f"{at}.textDecorationColor")[0]
+        elif key == "textDecorationThickness":  # Fabric 6+: thousandths of the object's fontSize
+            delta["thickness"] = max(0.0, num(st, key, 66.667, at))
         elif key in _STYLE_IGNORED:
             continue
         elif key in _STYLE_SAME and val == obj.get(key, _STYLE_SAME[key]):
@@ -176,7 +183,7 @@ def _style_delta(conv: Converter, obj: Mapping[str, Any], st: Mapping[str, Any],
             raise DesignError(
                 f"per-character '{key}' is not supported ({chars}); supported: fill, fontWeight, fontStyle, "
                 "fontFamily, fontSize, deltaY, stroke, strokeWidth, underline, linethrough, overline, "
-                "textBackgroundColor, textDecorationColor",
+                "textBackgroundColor, textDecorationColor, textDecorationThickness",
                 field=f"{at}.{key}",
             )
     return delta
@@ -214,7 +221,8 @@ def spans(
 
     def key_of(c: CharStyle) -> tuple[Any, ...]:
         fill = c.fill if c.fill is not None else layer_color
-        alpha = c.fill_alpha if c.fill is not None else layer_alpha
+        # a character without a fill of its own is transparent (char_styles gave it the object's otherwise)
+        alpha = c.fill_alpha if c.fill is not None else 0.0
         return (fill, c.family, c.weight, c.style, c.size, c.dy, stroke_of(c), alpha, c.paint)
 
     layer_key = key_of(dataclasses.replace(base, fill=layer_color, fill_alpha=layer_alpha))

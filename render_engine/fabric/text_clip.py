@@ -3,8 +3,9 @@ text, and its glyph outlines become the clip's path (:data:`OUTLINE`), so both b
 vector path — in the PDF a clipping path of outlines, no font.
 
 Fabric draws a clipPath with ``forClipping``: fill black, no stroke, no background, opacity 1
-(Object.drawObject / _setClippingProperties); so only the glyphs' fill area counts. What text adds besides
-its glyphs there (text backgrounds, decorations) is refused, naming the field.
+(Object.drawObject / _setClippingProperties); so the glyphs' fill area counts, and what Text._render adds
+around them — text backgrounds and decorations, which it still paints — as rects wound as the glyphs are
+(their union; a translucent background clips as an opaque one).
 """
 
 from __future__ import annotations
@@ -27,21 +28,7 @@ if TYPE_CHECKING:
 _NOT_IN_CLIP = ("textBackgroundColor", "underline", "overline", "linethrough")
 
 
-def _styled(styles: Any) -> bool:
-    """Per-character styles (Fabric 5 or 6 form, any nesting) set a background or a decoration."""
-    if isinstance(styles, dict):
-        return any(styles.get(key) for key in _NOT_IN_CLIP) or any(_styled(v) for v in styles.values())
-    return isinstance(styles, list) and any(_styled(v) for v in styles)
-
-
 def _outline_cmds(conv: Converter, clip: Mapping[str, Any], where: str, kind: str) -> Cmds:
-    for key in _NOT_IN_CLIP:
-        if clip.get(key):
-            raise DesignError(f"{key} on a text clipPath is not supported", field=f"{where}.{key}")
-    if _styled(clip.get("styles")):
-        raise DesignError(
-            "text backgrounds and decorations on a text clipPath are not supported", field=f"{where}.styles"
-        )
     black = {**clip, "fill": "#000000", "stroke": None, "shadow": None, "backgroundColor": None, "opacity": 1}
     sink: list[VPath] = []
     text(conv, Node(black, where, kind, Matrix(), 1.0), [], outline=sink)

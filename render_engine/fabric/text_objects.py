@@ -34,6 +34,7 @@ from .svg import fmt
 from .text_paint import gradient_paint, is_gradient, per_character_spans, representative
 from .text_path import text_path
 from .text_path_decor import path_decorations
+from .text_pieces import alignment, clip_oriented, path_span_paints, wrapped
 
 if TYPE_CHECKING:
     from ..layout.text import TextBlock, TextLine
@@ -43,35 +44,12 @@ if TYPE_CHECKING:
 FONT_SIZE_MULT = 1.13  # a line's height is fontSize * 1.13 * lineHeight
 FONT_SIZE_FRACTION = 0.222  # the baseline sits this fraction of a line's height above its bottom
 
-_ALIGNS = {"left": "left", "center": "center", "right": "right", "start": "left", "end": "right"}
-# Fabric's justify values -> how the last line of a paragraph aligns ('justify' stretches it too)
-_JUSTIFY = {"justify": "justify", "justify-left": "left", "justify-center": "center", "justify-right": "right"}
 # Fabric's Text.offsets (fractions of fontSize from the baseline) and where the thickness is anchored
 _DECORATIONS = {"underline": (0.1, 0.0), "linethrough": (-0.28167, 0.5), "overline": (-0.81333, 1.0)}
 
 #: Something Fabric paints as a rect around text: (path in page mm before rotation, colour, alpha, what —
 #: the property it comes from).
 _Rects = list[tuple[VPath, str, float, str]]
-
-
-def _alignment(align: Any, kind: str, wrap: bool, n_lines: int, where: str) -> tuple[str, str | None]:
-    """Fabric's ``textAlign`` as the native ``align`` and ``align_last`` (None: the native default)."""
-    align_last: str | None = None
-    if isinstance(align, str) and align in _ALIGNS:
-        native_align = _ALIGNS[align]
-    elif isinstance(align, str) and align in _JUSTIFY:
-        native_align, align_last = "justify", _JUSTIFY[align]
-        if not wrap and n_lines == 1:  # one line of plain text: nothing to stretch, it is its own width
-            native_align, align_last = ("left" if align == "justify" else align_last), None
-        elif not wrap and align != "justify":
-            raise DesignError(
-                f"'{align}' on multi-line {kind} (Fabric justifies every line but the last, across line "
-                "breaks) is not supported; use a textbox or 'justify'",
-                field=f"{where}.textAlign",
-            )
-    else:
-        raise DesignError(f"textAlign must be one of {', '.join([*_ALIGNS, *_JUSTIFY])}", field=f"{where}.textAlign")
-    return native_align, align_last
 
 
 def _segments(
@@ -100,7 +78,7 @@ def _segments(
 
 
 def _decorations(
-    flat: TextBlock, chars: list[CharStyle], alpha: float, fs_mm: float, spacing_mm: float, thick_mm: float
+    flat: TextBlock, chars: list[CharStyle], alpha: float, fs_mm: float, spacing_mm: float
 ) -> tuple[_Rects, _Rects]:
     """What Fabric paints, in order, around the glyphs (Text._render): text backgrounds and underlines
     before them, overlines and line-throughs after."""
@@ -115,9 +93,11 @@ def _decorations(
     for kind_ in ("underline", "overline", "linethrough"):
         off_, aligner = _DECORATIONS[kind_]
         for line in flat.lines:
-            segs = _segments(flat, line, chars, lambda c, k=kind_: (getattr(c, k), c.deco or c.fill), spacing_mm)
-            for x0, x1, (on, col) in segs:
-                if on and col is not None and x1 > x0:
+            key = lambda c, k=kind_: (getattr(c, k), c.deco or c.fill, c.thickness)  # noqa: E731
+            for x0, x1, (on, col, thickness) in _segments(flat, line, chars, key, spacing_mm):
+                if on and col is not None and x1 > x0 and thickness > 0:
+                    # Fabric: fontSize (the object's) x a run's textDecorationThickness / 1000
+                    thick_mm = fs_mm * thickness / 1000
                     y = line.baseline_mm + off_ * fs_mm - aligner * thick_mm
                     deco = (VPath.rect(Rect(x0, y, x1 - x0, thick_mm)), col, alpha, kind_)
                     (before if kind_ == "underline" else after).append(deco)
@@ -182,6 +162,7 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]], outline: lis
         sa,
         sw,
         color(obj.get("textDecorationColor"), f"{where}.textDecorationColor")[0],
+        thickness=max(0.0, num(obj, "textDecorationThickness", 66.667, where)),
     )
     chars = char_styles(conv, obj, where, content, base)
     inked = [c for ch, c in zip(content, chars, strict=True) if not ch.isspace()]
@@ -189,15 +170,13 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]], outline: lis
     stroked = stroke is not None or any(c.stroke and c.stroke_width > 0 for c in inked)
     if not filled and not stroked and not any(c.bg for c in chars) and not obj.get("backgroundColor"):
         return  # nothing Fabric would draw
-    if filled and len(filled) != len(inked):
-        raise DesignError("a transparent fill on some characters only is not supported", field=f"{where}.styles")
     text_color = base.fill or (filled[0].fill if filled else None)
     # the layer's opacity is the most opaque character's; more translucent characters get span paints
     alpha = max(c.fill_alpha for c in filled) if filled else 0.0
     raw_align = obj.get("textAlign", "left")
     if tpath is not None and isinstance(raw_align, str) and raw_align.startswith("justify"):
         raw_align = "left"  # Fabric does not justify along a path ("todo" in Text._measureLine)
-    native_align, align_last = _alignment(raw_align, kind, wrap, content.count("\n") + 1, where)
+    native_align, align_last = alignment(raw_align, kind, wrap, content.count("\n") + 1, where)
 
     lh = num(obj, "lineHeight", 1.16, where)
     cs = num(obj, "charSpacing", 0.0, where)
@@ -261,12 +240,21 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]], outline: lis
     }
     if align_last is not None:
         layer["align_last"] = align_last
+        if not wrap and align_last != "justify":
+            # Text / IText justify every line but the very last (Text.isEndOfWrapping), across line breaks
+            layer["justify_across_breaks"] = True
     if cs != 0 or tpath is not None:
         # Fabric paints letter-spaced text (and text on a path) one character at a time
         # (Text._renderChars): each in its own form, advanced by its width kerned against the one before
         layer["shaping"] = "per_character"
     if sized and tpath is None:
         layer["line_ascent"] = FONT_SIZE_MULT * (1 - FONT_SIZE_FRACTION)
+    if kind == "textbox" and tpath is not None and w > 0:
+        # Fabric still wraps a textbox on a path at its own width (Textbox._splitText), then draws every line
+        # on the curve: wrapped as the textbox would be, each break a line break (same length: the styles hold)
+        box_wrap = {**layer["box"], "width": (w + cs / 1000 * fs) * s}
+        content = wrapped(conv, {**layer, "box": box_wrap, "wrap": True, "measure": "per_character"}, where)
+        layer["text"] = content
     if tpath is not None:
         layer["path"] = {
             "d": tpath.d_mm(s),
@@ -291,13 +279,19 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]], outline: lis
     )
     to_page = m.then(conv.page)
 
+    # on a path Fabric sets each character's fill in the character's own frame (turned along the path): the
+    # paint is placed per character once the layout is known (pending: the placeholder paint -> the gradient)
+    pending: dict[int, tuple[dict[str, Any], str]] = {}
+
     def paint_of(g: dict[str, Any], at: str) -> dict[str, Any]:
-        return gradient_paint(g, at, w, h, to_page)
+        paint = gradient_paint(g, at, w, h, to_page)
+        if tpath is not None:
+            pending[id(paint)] = (g, at)
+        return paint
 
     layer_spans = spans(
-        conv, chars, content, text_color, base, where, s / MM_PER_PT, alpha,
-        None if svg_mode or tpath is not None else paint_of,
-    )  # fmt: skip
+        conv, chars, content, text_color, base, where, s / MM_PER_PT, alpha, None if svg_mode else paint_of
+    )
     if layer_spans:
         layer["spans"] = layer_spans
     try:
@@ -307,18 +301,26 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]], outline: lis
     flat = layout_text(native, conv.fonts, where)  # unrotated: decorations and backgrounds are measured here
     if outline is not None:
         outline.append(flat.outline)
+        # drawn for clipping (fill black) Fabric still paints text backgrounds and decorations: part of the clip
+        if tpath is None:
+            before, after = _decorations(flat, chars, 1.0, fs * s, cs / 1000 * fs * s)
+        else:
+            before, after = path_decorations(flat, conv.fonts, chars, s, tpath.align, fs, 1.0)
+        outline += [clip_oriented(p, flat.outline) for p, _c, a, _what in (*before, *after) if a > 0]
         return
     conv.text_lines[where] = tuple(ln.text for ln in flat.lines)
     box = layer["box"]
     rot = Matrix.rotate(angle, box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    if pending:
+        layer["spans"] = path_span_paints(
+            layer["spans"], pending, flat, conv, rot.then(inverse(to_page)), w, h, to_page
+        )
 
     fs_mm, spacing_mm = fs * s, cs / 1000 * fs * s
-    thick_mm = fs_mm * num(obj, "textDecorationThickness", 66.667, where) / 1000
     if tpath is None:
-        before, after = _decorations(flat, chars, alpha, fs_mm, spacing_mm, thick_mm)
+        before, after = _decorations(flat, chars, alpha, fs_mm, spacing_mm)
     else:  # Fabric draws them per character, turned with it along the path
-        thickness = num(obj, "textDecorationThickness", 66.667, where)
-        before, after = path_decorations(flat, conv.fonts, chars, s, tpath.align, fs, thickness, alpha)
+        before, after = path_decorations(flat, conv.fonts, chars, s, tpath.align, fs, alpha)
 
     # unrotated layout coordinates -> the object's local px
     to_local = Matrix() if outlines_only else rot.then(inverse(m.then(conv.page)))

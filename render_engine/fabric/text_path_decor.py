@@ -59,7 +59,6 @@ def path_decorations(
     mm_per_px: float,
     align: str,
     font_size_px: float,
-    thickness: float,
     alpha: float,
 ) -> tuple[list[tuple[VPath, str, float, str]], list[tuple[VPath, str, float, str]]]:
     """(before, after) the glyphs, as :func:`.text_objects._decorations` gives them: text backgrounds and
@@ -87,14 +86,14 @@ def path_decorations(
             bg_h = line_size.get(line_of.get(i, 0), c.size) * _FONT_SIZE_MULT * mm_per_px
             before.append((quad(frame, -w / 2, -bg_h * (1 - _FONT_SIZE_FRACTION), w, bg_h), c.bg, c.bg_alpha,
                            "textBackgroundColor"))  # fmt: skip
-    thick = font_size_px * thickness / 1000 * mm_per_px
     for kind in ("underline", "overline", "linethrough"):
         off, aligner = _DECORATIONS[kind]
         for i, frame, w in frames:
             c = chars[i]
             fill = first_fill.get(line_of.get(i, 0))
-            if not getattr(c, kind) or c.fill is None or fill is None:
+            if not getattr(c, kind) or c.fill is None or fill is None or c.thickness <= 0:
                 continue
+            thick = font_size_px * c.thickness / 1000 * mm_per_px  # the object's fontSize, the character's
             y = off * c.size * mm_per_px + c.dy * mm_per_px - aligner * thick
             rect = (quad(frame, -w / 2, y, w, thick), c.deco or fill, alpha, kind)
             (before if kind == "underline" else after).append(rect)

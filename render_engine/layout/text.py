@@ -389,7 +389,7 @@ def layout_text(layer: TextLayer, catalog: FontCatalog, field: str, emoji: str =
         if layer.path is not None and layer.path.lines == "same_path":
             line_off = 0.0
         line_top += pitch * k_line
-        last_of_para = i + 1 == len(lines) or lines[i + 1][0] is not para
+        last_of_para = i + 1 == len(lines) or (lines[i + 1][0] is not para and not layer.justify_across_breaks)
         align = layer.align if not last_of_para or layer.align != "justify" else layer.align_last
         # justification: Fabric's and CSS's — the spaces of the line take the missing width in equal parts
         spaces = [j for j in range(a, _trim_end(para.text, a, b)) if para.text[j] in JUSTIFY_SPACES]

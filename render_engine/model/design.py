@@ -354,6 +354,11 @@ class TextLayer(Model):
     align_last: Literal["left", "center", "right", "justify"] = Field(
         "left", description="With align 'justify': how a paragraph's last line (every line without wrap) aligns."
     )
+    justify_across_breaks: bool = Field(
+        False,
+        description="With align 'justify': only the text's very last line takes align_last; every other line"
+        " stretches, line breaks included (Fabric's Text and IText).",
+    )
     valign: Literal["top", "middle", "bottom"] = "top"
     line_height: Annotated[float, Field(gt=0, le=10)] = 1.2
     letter_spacing: Annotated[float, Field(ge=-0.5, le=2)] = Field(

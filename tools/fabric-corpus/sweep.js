@@ -381,6 +381,81 @@ add('shape_radial_pattern_transform', () => ({
   objects: [new F.Ellipse({ left: 80, top: 60, rx: 60, ry: 40, ...C, fill: new F.Gradient({ type: 'radial', gradientUnits: 'percentage', coords: { x1: 0.3, y1: 0.3, r1: 0.05, x2: 0.5, y2: 0.5, r2: 0.6 }, colorStops: [{ offset: 0, color: '#ffffff' }, { offset: 1, color: '#2e86c1' }] }) })],
 }));
 
+// --- what storefronts save besides toJSON()'s defaults: legacy type names, defaults left out, nulls, strings
+// Fabric reads (shadows, hsl colours, raw SVG path data), mirrors by negative scale, canvas images/overlays.
+// `patch` edits the saved JSON the way an editor or an older Fabric writes it; the reference is then Fabric
+// loading that JSON (loadFromJSON), so it is only kept when Fabric itself draws it.
+const lower = (json) => { json.objects.forEach((o) => { o.type = { IText: 'i-text', FabricText: 'text', Text: 'text' }[o.type] || o.type.toLowerCase(); }); return json; };
+add('saved_type_names_lowercase', () => ({
+  objects: [new F.Rect({ left: 10, top: 10, width: 50, height: 30, fill: '#2e86c1' }), new F.Circle({ left: 100, top: 10, radius: 18, fill: '#f5b041' }),
+    new F.IText('i-text', { left: 10, top: 60, fontFamily: 'Noto Sans', fontSize: 20, fill: '#6c3483' }), new F.Textbox('a textbox wraps', { left: 90, top: 55, width: 60, fontFamily: 'Noto Sans', fontSize: 14, fill: '#117864' })],
+  patch: lower,
+}));
+add('saved_without_defaults', () => ({
+  objects: [new F.Rect({ left: 10, top: 10, width: 60, height: 40 }), new F.Text('Default', { left: 80, top: 20, fontFamily: 'Noto Sans', fontSize: 22 }),
+    new F.Circle({ left: 30, top: 60, radius: 20, stroke: '#c0392b' }), new F.Polygon([{ x: 0, y: 0 }, { x: 40, y: 10 }, { x: 20, y: 40 }], { left: 100, top: 65 })],
+  withoutDefaults: true,
+}));
+add('saved_nulls', () => ({
+  objects: [new F.Rect({ left: 20, top: 20, width: 60, height: 40, fill: '#48c9b0' }), new F.Rect({ left: 90, top: 50, width: 50, height: 50, fill: '#e74c3c', stroke: '#000', strokeWidth: 3 })],
+  patch: (json) => { Object.assign(json.objects[0], { stroke: null, strokeDashArray: null, shadow: null, clipPath: null, backgroundColor: null, skewX: null, angle: null });
+    Object.assign(json.objects[1], { fill: null, strokeLineCap: null, strokeLineJoin: null, strokeMiterLimit: null }); return json; },
+}));
+add('saved_invisible_objects', () => ({
+  objects: [new F.Rect({ left: 10, top: 10, width: 140, height: 100, fill: '#000', visible: false }), label('Shown', { fontSize: 30 }), new F.Circle({ left: 100, top: 70, radius: 30, fill: '#e74c3c', visible: false }),
+    new F.Group([new F.Rect({ left: 0, top: 0, width: 40, height: 20, fill: '#2e86c1', visible: false }), new F.Rect({ left: 50, top: 0, width: 40, height: 20, fill: '#2e86c1' })], { left: 20, top: 85 })],
+}));
+add('saved_negative_scale', () => ({
+  objects: [new F.Rect({ left: 70, top: 10, width: 50, height: 30, fill: '#2e86c1', scaleX: -1.2 }), new F.Text('Mirror', { left: 90, top: 50, fontFamily: 'Noto Sans', fontSize: 24, fill: '#6c3483', scaleX: -1 }),
+    img({ left: 150, top: 85, originX: 'left', originY: 'top', scaleX: -0.5, scaleY: 0.3 }), new F.Triangle({ left: 20, top: 115, width: 30, height: 30, fill: '#f5b041', scaleY: -1, angle: 15 })],
+}));
+add('saved_zero_sizes', () => ({
+  objects: [new F.Rect({ left: 20, top: 20, width: 0, height: 0, fill: '#e74c3c', stroke: '#1b2631', strokeWidth: 4 }), new F.Rect({ left: 40, top: 20, width: 50, height: 0, stroke: '#1b2631', strokeWidth: 2 }),
+    new F.IText('', { left: 40, top: 60, fontFamily: 'Noto Sans', fontSize: 20 }), new F.Group([], { left: 80, top: 80 }), new F.Rect({ left: 100, top: 60, width: 40, height: 40, fill: '#48c9b0', scaleX: 0 }), label('zero', { left: 120, top: 100, fontSize: 16 })],
+}));
+add('saved_huge_and_tiny_scale', () => ({
+  objects: [new F.Rect({ left: 80, top: 60, width: 1, height: 1, ...C, fill: '#fdebd0', scaleX: 150, scaleY: 110 }), new F.Circle({ left: 80, top: 60, radius: 2000, ...C, fill: '#5dade2', scaleX: 0.02, scaleY: 0.02 }),
+    label('Big', { fontSize: 2, scaleX: 12, scaleY: 12 })],
+}));
+add('saved_path_svg_data', () => ({
+  objects: [new F.Path('M 10 10 A 30 20 0 0 1 70 50 L 10 50 z', { left: 15, top: 10, fill: '#2e86c1', stroke: '#1b2631', strokeWidth: 2 }),
+    new F.Path('M 90 20 h 50 v 30 c -10 10 -40 10 -50 0 s 10 -20 0 -30 z', { left: 90, top: 60, fill: '#f5b041' })],
+  // an older editor (or Fabric < 4) keeps the path data as written: a string with arcs, relative commands
+  patch: (json) => { json.objects[0].path = 'M 10 10 A 30 20 0 0 1 70 50 L 10 50 z'; json.objects[1].path = [['M', 90, 20], ['h', 50], ['v', 30], ['c', -10, 10, -40, 10, -50, 0], ['s', 10, -20, 0, -30], ['z']]; return json; },
+}));
+add('saved_strings_fabric_reads', () => ({
+  objects: [new F.Rect({ left: 15, top: 15, width: 60, height: 40, fill: 'hsla(200, 60%, 50%, 0.8)', shadow: shadow() }),
+    new F.Rect({ left: 10, top: 75, width: 40, height: 30, fill: '', stroke: 'rgba(26, 51, 153, 0.9)', strokeWidth: 4 }),
+    new F.Circle({ left: 95, top: 30, radius: 25, fill: 'hsl(30, 90%, 55%)', shadow: shadow() }), label('hsl', { left: 80, top: 95, fill: 'hsl(280, 50%, 40%)' })],
+  patch: (json) => { json.objects[0].shadow = 'rgba(0,0,0,0.45) 3px 3px 4px'; json.objects[2].shadow = '2px 4px 6px #c0392b'; return json; },
+}));
+add('saved_polyline_line_ellipse', () => ({
+  objects: [new F.Polyline([{ x: 10, y: 100 }, { x: 40, y: 30 }, { x: 70, y: 90 }, { x: 100, y: 20 }], { fill: '', stroke: '#8e44ad', strokeWidth: 6, strokeLineJoin: 'round', strokeLineCap: 'round' }),
+    new F.Polyline([{ x: 0, y: 0 }, { x: 30, y: 20 }, { x: 60, y: 0 }], { left: 95, top: 10, fill: '#d6eaf8', stroke: '#1b4f72', strokeWidth: 3, strokeDashArray: [6, 3] }),
+    new F.Line([150, 110, 100, 60], { stroke: '#c0392b', strokeWidth: 5, strokeLineCap: 'square' }), new F.Line([20, 110, 90, 110], { stroke: '#1b2631', strokeWidth: 2, strokeDashArray: [4, 4] }),
+    new F.Ellipse({ left: 120, top: 80, rx: 30, ry: 12, ...C, fill: '#f9e79f', stroke: '#b7950b', strokeWidth: 3, angle: -25 })],
+}));
+add('saved_image_filters_nulls', () => ({
+  objects: [img({ crossOrigin: 'anonymous', filters: [new F.filters.Grayscale()] })],
+  patch: (json) => { json.objects[0].filters = [null, ...json.objects[0].filters]; return json; },
+}));
+if (fabric.LayoutManager && fabric.FixedLayout) {
+  add('saved_group_layout_manager', () => ({
+    objects: [new F.Group([new F.Rect({ left: 10, top: 10, width: 60, height: 40, fill: '#2e86c1' }), new F.Circle({ left: 50, top: 30, radius: 20, fill: '#f5b041' })],
+      { left: 30, top: 20, width: 120, height: 90, layoutManager: new fabric.LayoutManager(new fabric.FixedLayout()), backgroundColor: '#fdebd0' })],
+  }));
+}
+add('saved_canvas_images_overlay', () => ({
+  objects: [label('Over', { fontSize: 32, fill: '#ffffff' })],
+  backgroundImage: img({ left: 0, top: 0, originX: 'left', originY: 'top', scaleX: 160 / 120, scaleY: 120 / 90 }, 1),
+  overlayImage: new F.Image(cutout(60), { left: 100, top: 50 }),
+  overlayColor: 'rgba(30,60,120,0.25)',
+}));
+add('saved_canvas_clip_absolute', () => ({
+  objects: [img({ scaleX: 1.4, scaleY: 1.4 }), new F.Rect({ left: 0, top: 0, width: 160, height: 30, fill: '#1b2631' })],
+  clipPath: new F.Circle({ left: 80, top: 60, radius: 50, ...C, absolutePositioned: true }),
+}));
+
 // a Pattern inside per-character styles is not serialised by Fabric's toObject (JSON.stringify walks the
 // Pattern and its canvas source): written as Pattern.toObject() writes an object's fill pattern
 const canvasAsDataURL = (key, value) => {
@@ -403,10 +478,12 @@ async function main() {
       console.log(`v${MAJOR} ${name}: not made by this Fabric (${e.message.split('\n')[0]})`);
       continue;
     }
-    const canvas = new fabric.StaticCanvas(null, { width: W, height: H, enableRetinaScaling: false });
+    let canvas = new fabric.StaticCanvas(null, { width: W, height: H, enableRetinaScaling: false });
     if (made.background) canvas.backgroundColor = made.background;
     made.objects.forEach((o) => canvas.add(o));
     if (made.clipPath) canvas.clipPath = made.clipPath;
+    for (const key of ['backgroundImage', 'overlayImage', 'overlayColor']) if (made[key]) canvas[key] = made[key];
+    if (made.withoutDefaults) canvas.includeDefaultValues = false;
     try {
       canvas.renderAll();
     } catch (e) {
@@ -419,6 +496,18 @@ async function main() {
     } catch (e) {
       console.log(`v${MAJOR} ${name}: toJSON failed (${e.message.split('\n')[0]})`);
       continue;
+    }
+    if (made.patch) {  // saved as an editor writes it: the reference is Fabric loading that JSON
+      json = made.patch(JSON.parse(JSON.stringify(json, canvasAsDataURL)));
+      canvas = new fabric.StaticCanvas(null, { width: W, height: H, enableRetinaScaling: false });
+      try {
+        if (MAJOR === 5) await new Promise((res) => canvas.loadFromJSON(json, res));
+        else await canvas.loadFromJSON(json);
+        canvas.renderAll();
+      } catch (e) {
+        console.log(`v${MAJOR} ${name}: Fabric does not load it (${e.message.split('\n')[0]})`);
+        continue;
+      }
     }
     fs.writeFileSync(path.join(OUT, `${name}.json`), JSON.stringify({ ...json, width: W, height: H }, canvasAsDataURL) + '\n');
     const url = canvas.toDataURL({ format: 'png', multiplier: 1 });

@@ -1,0 +1,109 @@
+"""Text pieces: Fabric's ``textAlign`` (:func:`alignment`); and what needs the engine's own layout of the
+text: where a textbox on a path wraps
+(:func:`wrapped`), per-character gradients of path text in each character's frame (:func:`path_span_paints`),
+and the winding of the rects a text clipPath adds to its glyphs (:func:`clip_oriented`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from ..model.design import validation_error_to_design_error
+from ..model.errors import DesignError
+from ..model.geometry import Matrix
+from ..model.geometry import Path as VPath
+from .text_paint import gradient_paint, per_character_spans
+
+if TYPE_CHECKING:
+    from ..layout.text import TextBlock
+    from .protocol import Converter
+
+
+_ALIGNS = {"left": "left", "center": "center", "right": "right", "start": "left", "end": "right"}
+# Fabric's justify values -> how the last line of a paragraph aligns ('justify' stretches it too)
+_JUSTIFY = {"justify": "justify", "justify-left": "left", "justify-center": "center", "justify-right": "right"}
+
+
+def alignment(align: Any, kind: str, wrap: bool, n_lines: int, where: str) -> tuple[str, str | None]:
+    """Fabric's ``textAlign`` as the native ``align`` and ``align_last`` (None: the native default)."""
+    align_last: str | None = None
+    if isinstance(align, str) and align in _ALIGNS:
+        native_align = _ALIGNS[align]
+    elif isinstance(align, str) and align in _JUSTIFY:
+        native_align, align_last = "justify", _JUSTIFY[align]
+        if not wrap and n_lines == 1:  # one line of plain text: nothing to stretch, it is its own width
+            native_align, align_last = ("left" if align == "justify" else align_last), None
+    else:
+        raise DesignError(f"textAlign must be one of {', '.join([*_ALIGNS, *_JUSTIFY])}", field=f"{where}.textAlign")
+    return native_align, align_last
+
+
+def wrapped(conv: Converter, layer: dict[str, Any], where: str) -> str:
+    """The layer's text with a line break for each space where the native layout wraps it."""
+    from ..layout.text import layout_text
+    from ..model.design import TextLayer
+
+    text_ = str(layer["text"])
+    try:
+        flat = layout_text(TextLayer.model_validate({**layer, "rotation": 0.0}), conv.fonts, where)
+    except ValidationError as exc:
+        raise DesignError(validation_error_to_design_error(exc).message, field=where) from None
+    chars = list(text_)
+    for line in flat.lines[1:]:
+        j = line.start - 1  # the character before a wrapped line: the space it broke at
+        if 0 <= j < len(chars) and chars[j] in " \t":
+            chars[j] = "\n"
+    return "".join(chars)
+
+
+def clip_oriented(rect: VPath, glyphs: VPath) -> VPath:
+    """``rect`` (a polygon) wound as the glyphs' outer contours are, so that in a nonzero clip the union of
+    both is covered (a rect wound the other way would cut the glyphs out of it)."""
+
+    def area(pts: list[tuple[float, float]]) -> float:
+        return sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(pts, pts[1:] + pts[:1], strict=True)) / 2
+
+    contours: list[list[tuple[float, float]]] = []
+    for op, ops_pts in glyphs.ops:
+        if op == "M":
+            contours.append([])
+        if contours:
+            contours[-1] += list(ops_pts)
+    outer = max((area(c) for c in contours), key=abs, default=0.0)
+    pts = [p for _op, ps in rect.ops for p in ps]
+    if outer == 0 or (area(pts) > 0) == (outer > 0):
+        return rect
+    pts.reverse()
+    return VPath((("M", (pts[0],)), *(("L", (p,)) for p in pts[1:]), ("Z", ())), rect.evenodd)
+
+
+def path_span_paints(
+    spans_: list[dict[str, Any]],
+    pending: dict[int, tuple[dict[str, Any], str]],
+    flat: TextBlock,
+    conv: Converter,
+    to_local: Matrix,
+    w: float,
+    h: float,
+    to_page: Matrix,
+) -> list[dict[str, Any]]:
+    """Spans of path text whose paint is a per-character gradient or pattern, split into one span per
+    character with the paint in that character's frame (:func:`.text_paint.per_character_spans`)."""
+    out: list[dict[str, Any]] = []
+    for span in spans_:
+        src = pending.get(id(span.get("color")))
+        if src is None:
+            out.append(span)
+            continue
+        g, at = src
+
+        def make(frame: Matrix, g: dict[str, Any] = g, at: str = at) -> dict[str, Any]:
+            return gradient_paint(g, at, w, h, frame.then(to_page))
+
+        each = per_character_spans([span], flat, conv.fonts, to_local, make)
+        out += [x for x in each if span["start"] <= x["start"] < span["end"] and x.get("color") is not span["color"]]
+        covered = {x["start"] for x in out}
+        # characters the layout did not place (none on a path of enough length) keep the placeholder paint
+        out += [{**span, "start": i, "end": i + 1} for i in range(span["start"], span["end"]) if i not in covered]
+    return sorted(out, key=lambda x: x["start"])
