@@ -99,3 +99,40 @@ def test_the_compressed_output_intent_profile_is_kept_and_checked(tmp_path: Path
     stored.write_bytes(zlib.compress(b"not the profile"))  # a wrong copy is not used
     assert catalog_profile().deflated == zlib.compress(prof.data, 6)
     assert zlib.decompress(stored.read_bytes()) == prof.data  # and was replaced
+
+
+def test_the_streamed_lookup_of_a_sequential_jpeg_gives_littlecms_bytes(
+    tmp_path: Path, lut_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 18: the table reads its source strip by strip as libvips writes it (a lazy, sequential JPEG decode
+    and resize, as a book page's photo), even when the writes split pixels (here into 7-byte pieces); the JPEG is
+    byte for byte littleCMS's."""
+    path = tmp_path / "photo.jpg"
+    _photo_like(1200, 900).jpegsave(str(path), Q=90)
+    conv = _converter(lut_dir)
+    conv.page_table([_photo_like(8, 8)])
+    table = conv.page_table([_photo_like(8, 8)])
+    assert table is not None
+
+    def placed() -> pyvips.Image:
+        img = pyvips.Image.new_from_file(str(path), access="sequential", fail_on="error")
+        return img.crop(100, 0, 900, 900).resize(0.77, kernel="lanczos3").cast("uchar")
+
+    save = {"Q": 92, "keep": "none", "subsample_mode": "off"}
+    by_lcms = bytes(conv.image(placed()).jpegsave_buffer(**save))
+    assert table.jpeg(placed(), **save) == by_lcms
+    writes: list[int] = []
+
+    class Splitting(pyvips.TargetCustom):  # type: ignore[misc]
+        def on_write(self, handler):  # type: ignore[no-untyped-def,override]
+            def split(chunk):  # type: ignore[no-untyped-def]
+                data = bytes(chunk)
+                for i in range(0, len(data), 7):
+                    writes.append(handler(data[i : i + 7]))
+                return len(data)
+
+            super().on_write(split)
+
+    monkeypatch.setattr(color_lut.pyvips, "TargetCustom", Splitting)
+    assert table.jpeg(placed(), **save) == by_lcms
+    assert len(writes) > 1000 and set(writes) <= {7, 6, 5, 4, 3, 2, 1}

@@ -20,6 +20,7 @@ order, so the bytes are the same whatever the number of workers.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import tempfile
 from collections.abc import Callable, Sequence
@@ -41,11 +42,12 @@ if TYPE_CHECKING:
 
 #: pages drawn at once by default: the 2-core machines this runs on (each page already uses libvips threads)
 DEFAULT_WORKERS = 2
-#: with pages side by side, larger photos convert through streaming littleCMS instead of the exact table (it
-#: materialises RGBX + CMYK, ~72 MB for a full-bleed 9-MP book page: W8 peaked at 525-624 MB, 240 MB without).
-#: 5 MP takes in K2's calendar photos (214 x 138 mm at 300 DPI: 4.12 MP): K2 CPU 3.9-4.8 -> 2.9-3.5 s, same
-#: bytes, peak RSS 314 -> 518 MB (benchmarks/README.md); a W8 page's 9-MP photo stays on littleCMS
-PAGES_LUT_MAX_PIXELS = 5_000_000
+#: the largest photo that converts through the exact table when pages are drawn side by side. The table now
+#: reads its source streamed (only the CMYK result is whole: 36 MB for a full-bleed 9-MP book page, where it
+#: used to hold RGBX + CMYK, 72 MB), and finished pages give their freed heap back (:func:`give_back_memory`),
+#: so W8's 9-MP pages use it too: CPU 14.4 -> 8.5 s for 40 pages, same bytes, peak RSS 387 -> 353-364 MB
+#: (benchmarks/README.md). Was 5 MP (K2's calendar photos only), when the table cost W8 525-1009 MB.
+PAGES_LUT_MAX_PIXELS = 12_000_000
 
 Ref = tuple[int, int]
 
@@ -97,9 +99,7 @@ class StreamingPdf:
             self.digest.update(bytes(obj.Contents.read_bytes()))
         self.added += 1
 
-    def _numbering(
-        self, mapping: dict[Ref, int]
-    ) -> tuple[Callable[[pikepdf.Object], int], list[pikepdf.Object]]:
+    def _numbering(self, mapping: dict[Ref, int]) -> tuple[Callable[[pikepdf.Object], int], list[pikepdf.Object]]:
         """An object-number function over ``mapping`` (source object -> output number, pre-seeded where a number
         is already reserved) and the list of objects it numbered first, in order, for :meth:`_flush` to write."""
         order: list[pikepdf.Object] = []
@@ -202,6 +202,29 @@ def _real(v: Decimal | float) -> bytes:
     return (s or "0").encode()
 
 
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``, or None elsewhere (musl, macOS)."""
+    try:
+        libc = ctypes.CDLL(None)
+        trim: Callable[[int], int] = libc.malloc_trim
+    except (OSError, AttributeError):
+        return None
+    return trim
+
+
+_TRIM = _malloc_trim()
+
+
+def give_back_memory() -> None:
+    """Return the heap memory freed by a finished page to the system. A page's photo passes through buffers of
+    tens of MB (its CMYK, its JPEG, qpdf's copy) on the drawing, libvips and pdf-image threads; glibc keeps what
+    they free in per-thread arenas (and raises its mmap threshold to the largest buffer freed, so later ones
+    come from the arenas too), so the resident size crept up page by page: W8 (40 pages) peaked at 434 MB
+    without this, 353-364 MB with it (benchmarks/README.md). ~1 ms a page."""
+    if _TRIM is not None:
+        _TRIM(0)
+
+
 def write_layout_pages(
     pages: Sequence[Callable[[], Layout]],
     engine: Engine,
@@ -249,6 +272,7 @@ def write_layout_pages(
                         ocp = src.Root.get("/OCProperties")
                         doc.add_page(src.pages[0], tuple(ocp.OCGs) if ocp is not None else ())
                     page_file.unlink()
+                    give_back_memory()
                     if on_page is not None:
                         on_page(i)
                 with pikepdf.new() as skeleton:

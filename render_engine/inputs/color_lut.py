@@ -15,8 +15,9 @@ file is rebuilt, never used).
 
 When: :class:`LutPolicy` — the first page a process converts goes through littleCMS as before (a one-off
 ``render-engine render`` would pay numpy's import and the table's page faults for nothing); from the second on
-a warm process uses the table, building it then if no valid file exists. Images above
-:data:`LUT_MAX_PIXELS` stay on the streaming littleCMS path (the table needs the whole image in memory).
+a warm process uses the table, building it then if no valid file exists. The lookup streams its source (libvips
+writes the sRGB pixels strip by strip into :class:`_Gather`), so only the CMYK result is whole in memory (4 bytes
+a pixel), which the JPEG encoder reads; images above :data:`LUT_MAX_PIXELS` stay on the streaming littleCMS path.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
-LUT_MAX_PIXELS = 12_000_000  # RGBX in + CMYK out: 8 bytes a pixel, ~96 MB at the limit
+LUT_MAX_PIXELS = 12_000_000  # the CMYK result: 4 bytes a pixel, ~48 MB at the limit
 SIDE = 4096  # the table as a 4096 x 4096 image: one pixel per colour
 CHECK_COLOURS = 4096  # colours spot-checked against littleCMS when a table is loaded
 GATHER_PIXELS = 1 << 18  # pixels looked up at once while an image's rows arrive (1 MB of RGBX)
@@ -118,38 +119,58 @@ class ExactLut:
 
     def _convert(self, img: pyvips.Image) -> tuple[pyvips.Image, pyvips.Image]:
         """The lookup runs as the rows arrive: libvips computes the image (decode, resize) on its threads and
-        hands the RGBX rows over in order (``rawsave_target``); every ~1 MB of them is looked up at once
-        (numpy releases the GIL), so the gather overlaps the decode instead of following it (issue 22)."""
+        hands the RGBX rows over in order (``rawsave_target``) to :class:`_Gather`, which looks up every ~1 MB
+        of them at once (numpy releases the GIL), so the gather overlaps the decode instead of following it
+        (issue 22), and only the CMYK result is ever whole (4 bytes a pixel), never an RGBX copy of the image
+        beside it (issue 18: a 9-MP book page 72 -> 36 MB)."""
         import numpy as np
 
-        n = img.width * img.height
-        rgbx = np.empty(n, dtype="<u4")
-        raw = rgbx.view(np.uint8)
-        out = np.empty(n, dtype=self.table.dtype)
-        at = [0, 0]  # bytes received, pixels looked up
-
-        def lookup(upto: int) -> None:
-            done = at[1]
-            # indices are R | G << 8 | B << 16 < 2**24 = len(table): "clip" never clips, and writes into out
-            np.take(self.table, rgbx[done:upto], out=out[done:upto], mode="clip")
-            at[1] = upto
-
-        def on_write(chunk: bytes) -> int:
-            end = at[0] + len(chunk)
-            raw[at[0] : end] = np.frombuffer(chunk, np.uint8)
-            at[0] = end
-            if end // 4 - at[1] >= GATHER_PIXELS:
-                lookup(end // 4)
-            return len(chunk)
-
+        w, h = img.width, img.height
+        out = np.empty(w * h, dtype=self.table.dtype)
+        gather = _Gather(self.table, out)
         target = pyvips.TargetCustom()
-        target.on_write(on_write)
+        target.on_write(gather.write)
         img.bandjoin(0).cast("uchar").rawsave_target(target)
-        if at[0] != 4 * n:
-            raise pyvips.Error("colour table: the image delivered the wrong number of pixels")
-        lookup(n)
-        mem = pyvips.Image.new_from_memory(out.data, img.width, img.height, 4, "uchar")
+        gather.flush()
+        if gather.pos != w * h or gather.staged:
+            raise pyvips.Error(f"colour table: {gather.pos} of {w * h} pixels converted")
+        mem = pyvips.Image.new_from_memory(out.data, w, h, 4, "uchar")
         return mem, mem.copy(interpretation="cmyk")
+
+
+class _Gather:
+    """The sink of :meth:`ExactLut._convert`: raw RGBX bytes in image order (libvips writes them from its sink
+    thread), staged up to :data:`GATHER_PIXELS` and then looked up into ``out`` at the running pixel position;
+    a pixel split across two writes waits in the stage for its last bytes."""
+
+    def __init__(self, table: np.ndarray, out: np.ndarray) -> None:
+        self.table = table
+        self.out = out
+        self.pos = 0
+        self.stage = bytearray()
+
+    @property
+    def staged(self) -> int:
+        return len(self.stage)
+
+    def write(self, chunk: Any) -> int:
+        self.stage += chunk
+        if len(self.stage) >= 4 * GATHER_PIXELS:
+            self.flush()
+        return len(chunk)
+
+    def flush(self) -> None:
+        import numpy as np
+
+        n = len(self.stage) // 4
+        if not n:
+            return
+        idx = np.frombuffer(self.stage, dtype="<u4", count=n)
+        # indices are R | G << 8 | B << 16 < 2**24 = len(table): "clip" never clips, and writes into out
+        np.take(self.table, idx, out=self.out[self.pos : self.pos + n], mode="clip")
+        del idx  # the stage is resized next: no view of it may be alive
+        self.pos += n
+        del self.stage[: 4 * n]
 
 
 def _lcms(convert: Any, colours: np.ndarray) -> np.ndarray:
