@@ -373,3 +373,54 @@ def test_dtf_roll_packs_transparent_pngs_on_22_inches_by_length(client: Any) -> 
     assert roll.getpoint(round(20 * 20 / 25.4), round(20 * 20 / 25.4))[3] == 0  # the shirt's own transparency
     again = client.post("/v1/sheets", json=body, headers=P).json()
     assert [i["job_id"] for i in again["items"]] == [ids[2]]  # never a job twice
+
+
+def test_dtf_roll_carries_every_part_of_a_front_and_back_tshirt(client: Any) -> None:
+    """Issue #18: a t-shirt printed front and back is two PNGs (front.png, back.png); both go on the roll, each
+    labelled with its part in the manifest, at its own box (read back from the roll's pixels: the front's red,
+    the back's blue); a job whose parts do not all fit waits whole for the next roll."""
+    import pyvips
+
+    def tee(front: str, back: str) -> dict[str, Any]:
+        rect = {"type": "shape", "shape": "rect", "box": {"x": 50, "y": 50, "width": 200, "height": 100}}
+        return {"version": 1, "template": "tshirt-dtg", "surfaces": {
+            "front": {"layers": [{**rect, "fill": front}]}, "back": {"layers": [{**rect, "fill": back}]}}}  # fmt: skip
+
+    ids = [client.post("/v1/jobs", json={"design": tee("#e63946", "#1d4ed8"),
+                                         "outputs": {"formats": ["png"], "dpi": 20, "proof": False},
+                                         "print_unit": "dtf-unit"}, headers=S).json()["job_id"]
+           for _ in range(2)]  # fmt: skip
+    for jid in ids:
+        job = wait_ready(client, jid)
+        assert job["state"] == "ready"
+        assert {"front.png", "back.png"} <= {a["name"] for a in job["artifacts"]}
+    # one 304.8 mm item per 558.8 mm row: the first job's front and back take 814.8 mm of the 1000; the second
+    # job's front alone would still fit (to 1223.2 mm: no), so the second job waits, whole
+    body = {"kind": "dtf_roll", "template": "tshirt-dtg", "print_unit": "dtf-unit", "dpi": 20, "max_length_mm": 1000}
+    r = client.post("/v1/sheets", json=body, headers=P)
+    assert r.status_code == 201, r.text
+    m = r.json()
+    assert [(i["job_id"], i["part"], i["label"]) for i in m["items"]] == [
+        (ids[0], "front", "1/2 front"), (ids[0], "back", "2/2 back")]  # fmt: skip
+    assert [i["box_mm"] for i in m["items"]] == [[0, 0, 304.8, 406.4], [0, 408.4, 304.8, 406.4]]
+    boxes = {i["part"]: i["box_mm"] for i in m["items"]}
+    roll = pyvips.Image.new_from_buffer(client.get(m["files"]["roll.png"], headers=P).content, "")
+    assert roll.height == round(m["roll_mm"][1] * 20 / 25.4)
+    for part, (red, blue) in {"front": (True, False), "back": (False, True)}.items():
+        x, y, _, _ = boxes[part]
+        px = roll.getpoint(round((x + 150) * 20 / 25.4), round((y + 100) * 20 / 25.4))  # the rectangle's middle
+        assert px[3] == 255 and (px[0] > 200) == red and (px[2] > 200) == blue, (part, px)
+    again = client.post("/v1/sheets", json=body, headers=P).json()
+    assert [(i["job_id"], i["part"]) for i in again["items"]] == [(ids[1], "front"), (ids[1], "back")]
+
+
+def test_plan_roll_keeps_a_jobs_parts_together() -> None:
+    from render_engine.farm.rolls import plan_roll
+
+    sizes = [("a", 300, 400, "front"), ("a", 300, 400, "back"), ("b", 300, 400, "front"), ("b", 300, 400, "back")]
+    plan = plan_roll(sizes, 558.8, 2, 1300)  # b's front fits (to 1220 mm), its back would not: b waits whole
+    assert [(i.job_id, i.part, i.label) for i in plan.items] == [("a", "front", "1/2 front"), ("a", "back", "2/2 back")]
+    assert plan.length == pytest.approx(802)
+    wide = plan_roll([("w", 300, 100, "front"), ("w", 600, 100, "back"), ("c", 100, 100)], 558.8, 2, 1000)
+    assert [(i.job_id, i.part) for i in wide.items] == [("c", None)]  # a part wider than the roll: its job skipped
+    assert wide.items[0].to_dict() == {"job_id": "c", "box_mm": [0, 0, 100, 100]}

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from ..model.errors import RenderError
 from .pieces import Piece, imposable_files, plan_pieces, read_pieces
-from .rolls import ROLL_WIDTH_MM, build_roll, plan_roll, png_size_mm
+from .rolls import ROLL_WIDTH_MM, build_roll, plan_roll, png_size_mm, roll_files
 from .services import Services
 from .sheet_label import label_text
 from .sheets import SheetPlan, item_counts, plan_mixed_sheet, plan_sheet, printed_alike, write_sheet
@@ -228,26 +228,34 @@ def _label_font(svc: Services) -> Path:
 
 
 def _roll(svc: Services, order: SheetOrder, unit: str | None, actor: str, template: Any) -> dict[str, Any]:
-    """A DTF roll (:mod:`.rolls`): waiting jobs with a transparent print.png, packed in rows."""
+    """A DTF roll (:mod:`.rolls`): waiting jobs with transparent PNGs (``print.png``, or one per part of a
+    multi-part job: a t-shirt's front and back), packed in rows; a job's parts all on the roll or none."""
     dpi = order.dpi or float(template.dpi.target)
     waiting = svc.store.print_queue(order.max_items * 2, None, template=order.template, print_unit=unit)
-    recs = [r for r in waiting if any(a["name"] == "print.png" for a in r.artifacts)][: order.max_items]
-    job_dpi = {r.id: float((r.request.get("outputs") or {}).get("dpi") or template.dpi.target) for r in recs}
+    found = [(r, f) for r in waiting if (f := roll_files(r.artifacts, r.request.get("parts")))][: order.max_items]
     sheet_id = uuid.uuid4().hex
     try:
         with svc.storage.tmp_dir() as tmp:
             pngs: dict[str, tuple[Path, float]] = {}
-            for job_id, item_dpi in job_dpi.items():
-                stored = svc.storage.open_artifact(job_id, "print.png")
-                if stored is not None:
-                    path = tmp / f"{job_id}.png"
-                    path.write_bytes(b"".join(stored.iter_range()))
-                    pngs[job_id] = (path, item_dpi)
-            sizes = [(j, *png_size_mm(p, d)) for j, (p, d) in pngs.items()]
+            sizes: list[tuple[str, float, float, str | None]] = []
+            for rec, names in found:
+                item_dpi = float((rec.request.get("outputs") or {}).get("dpi") or template.dpi.target)
+                stored = [(part, svc.storage.open_artifact(rec.id, name)) for part, name in names]
+                for n, (part, data) in enumerate(stored):
+                    if data is None:
+                        break  # lost a file: not on a roll (the print queue still shows it)
+                    key = rec.id if part is None else f"{rec.id}/{part}"
+                    path = tmp / f"{rec.id}-{n}.png"
+                    path.write_bytes(b"".join(data.iter_range()))
+                    pngs[key] = (path, item_dpi)
+                else:
+                    sizes += [(rec.id, *png_size_mm(pngs[rec.id if p is None else f"{rec.id}/{p}"][0], item_dpi), p)
+                              for p, _ in stored]  # fmt: skip
             planned = plan_roll(sizes, ROLL_WIDTH_MM, order.gap_mm, order.max_length_mm)
-            claimed = svc.store.claim_for_sheet(sheet_id, [i.job_id for i in planned.items], actor)
+            ids = list(dict.fromkeys(i.job_id for i in planned.items))
+            claimed = svc.store.claim_for_sheet(sheet_id, ids, actor) if ids else []
             if not claimed:
-                raise NothingToImpose("no ready, untaken job of this product with a print.png")
+                raise NothingToImpose("no ready, untaken job of this product with a PNG print file")
             try:
                 plan = plan_roll([s for s in sizes if s[0] in claimed], ROLL_WIDTH_MM, order.gap_mm,
                                  order.max_length_mm)  # fmt: skip
