@@ -58,6 +58,7 @@ def write_pdf_pages(
             options=options,
             workers=workers,
             labels=labels,
+            right_to_left=first.book is not None and first.book.direction == "rtl",
         )
     return out
 

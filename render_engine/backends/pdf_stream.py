@@ -237,10 +237,13 @@ def write_layout_pages(
     workers: int = DEFAULT_WORKERS,
     labels: Sequence[VPath | None] | None = None,
     on_page: Callable[[int], None] | None = None,
+    right_to_left: bool = False,
 ) -> Path:
     """One PDF/X-4 with a page per entry of ``pages`` (callables returning the page's layout when it is its
     turn, so layouts are not all held either), written atomically to ``out``. Every page keeps its own boxes.
-    ``labels`` are the slug labels when ``options.marks``; ``on_page(i)`` runs once page ``i`` is copied."""
+    ``labels`` are the slug labels when ``options.marks``; ``on_page(i)`` runs once page ``i`` is copied.
+    ``right_to_left``: a right-to-left book's pages (still in reading order), marked so for viewers
+    (``/ViewerPreferences << /Direction /R2L >>``: spreads shown right page first)."""
     if not pages:
         raise ValueError("a PDF needs at least one page")
     options = options or PdfOptions()
@@ -277,6 +280,8 @@ def write_layout_pages(
                         on_page(i)
                 with pikepdf.new() as skeleton:
                     finish_pdfx(skeleton, profile, title, created or DEFAULT_CREATED, PRODUCER, doc.content_hash())
+                    if right_to_left:
+                        skeleton.Root.ViewerPreferences = pikepdf.Dictionary(Direction=pikepdf.Name.R2L)
                     doc.finish(skeleton)
 
         write_atomic(out, produce)

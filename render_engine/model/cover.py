@@ -112,6 +112,13 @@ class BookSpec(_Model):
         (), description="The cover panel each mockup face's rect_mm is relative to (the book-closed scene)."
     )
     cover_only: bool = Field(False, description="The product is the cover wrap alone (a notebook's): no interior.")
+    direction: Literal["ltr", "rtl"] = Field(
+        "ltr",
+        description="Reading and binding direction. 'rtl' (Arabic, Hebrew, manga): bound on the right, so the "
+        "flat cover is mirrored (front panel on the left of the sheet, back on the right), odd pages are "
+        "left-hand pages bound on their right edge and a spread's even page is its right-hand page. A design "
+        "may choose with its top-level 'direction'.",
+    )
 
     @model_validator(mode="after")
     def _paper(self) -> BookSpec:
@@ -188,8 +195,20 @@ def cover_geometry(book: BookSpec, page_w: float, page_h: float, pages: int, pap
     name, _ = paper_caliper_um(book, paper)
     spine = spine_width_mm(book, pages, name)
     if book.binding == "hardcover":
-        return _case(book, page_w, page_h, pages, name, spine)
-    return _softcover(book, page_w, page_h, pages, name, spine)
+        g = _case(book, page_w, page_h, pages, name, spine)
+    else:
+        g = _softcover(book, page_w, page_h, pages, name, spine)
+    return _mirrored(g) if book.direction == "rtl" else g
+
+
+def _mirrored(g: CoverGeometry) -> CoverGeometry:
+    """A right-to-left book's cover sheet: the left-to-right sheet mirrored left for right (the front board on
+    the left, the back on the right); every panel and vertical line keeps its name."""
+    panels = {n: Rect(g.width - r.x - r.w, r.y, r.w, r.h) for n, r in g.panels.items()}
+    folds = tuple(
+        FoldLine(f.name, f.axis, g.width - f.pos, f.kind) if f.axis == "x" else f for f in g.folds
+    )
+    return CoverGeometry(g.binding, g.pages, g.paper, g.width, g.height, g.spine, panels, folds)
 
 
 def _case(book: BookSpec, page_w: float, page_h: float, pages: int, paper: str, spine: float) -> CoverGeometry:
@@ -248,9 +267,11 @@ def place_box(geometry: CoverGeometry, panel: str, origin: Origin, x: float, y: 
 
 def gutter_band(book: BookSpec, page_w: float, page_h: float, page_number: int) -> Rect:
     """The band at the binding edge of interior page ``page_number`` (1-based, reading order): odd pages are
-    right-hand (recto) pages bound on their left edge, even pages left-hand (verso) bound on their right."""
+    right-hand (recto) pages bound on their left edge, even pages left-hand (verso) bound on their right —
+    the other way round in a right-to-left book (``book.direction``)."""
     g = min(book.gutter_mm, page_w)
-    return Rect(0.0, 0.0, g, page_h) if page_number % 2 else Rect(page_w - g, 0.0, g, page_h)
+    bound_left = bool(page_number % 2) != (book.direction == "rtl")
+    return Rect(0.0, 0.0, g, page_h) if bound_left else Rect(page_w - g, 0.0, g, page_h)
 
 
 def anchor_layers(layers: list[Any], geometry: CoverGeometry | None, where: str = "layers") -> list[Any]:

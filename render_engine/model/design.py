@@ -738,6 +738,10 @@ class Design(Model):
         None, description="Book products: the interior paper, a name from the template's book.papers (its caliper "
         "sizes the spine); default book.default_paper."
     )
+    direction: Literal["ltr", "rtl"] | None = Field(
+        None, description="Book products: 'rtl' binds a right-to-left book (Arabic, Hebrew, manga) on the right: "
+        "mirrored cover, gutters and spreads (docs/books.md); default the template's book.direction."
+    )
     meta: DesignMeta = DesignMeta()
 
     _sources: tuple[str, ...] = PrivateAttr(default=())

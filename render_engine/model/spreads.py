@@ -9,6 +9,11 @@ the picture continues across the binding. Pages are bound as :func:`~render_engi
 says: odd pages are right-hand pages bound on their left edge, even pages left-hand pages bound on their right,
 so page 1 faces the inside of the front cover alone and a spread pairs pages 2-3, 4-5, ...
 
+A right-to-left book (``book.direction`` "rtl": Arabic, Hebrew, manga) binds the other way: the even page that
+starts a spread is its *right*-hand page and the next (odd) page its left-hand one. x still runs from the
+spread's left edge, which is now the odd page's, so the same full-bleed spread box fills both pages either way:
+the even page gets the layer moved one page width left, the odd page gets it as given.
+
 Pure: done once, when the design is planned (:func:`~render_engine.model.surface_plan.plan_parts`); the
 layout, backends, preflight and proofs only see ordinary layers on ordinary pages.
 """
@@ -38,7 +43,9 @@ def refuse_spreads(layers: list[Any], where: str) -> list[DesignError]:
     ]
 
 
-def expand_spreads(pages: list[list[Any]], page_w: float, is_book: bool) -> tuple[list[list[Any]], list[DesignError]]:
+def expand_spreads(
+    pages: list[list[Any]], page_w: float, is_book: bool, *, rtl: bool = False
+) -> tuple[list[list[Any]], list[DesignError]]:
     """Each page's layers with the spread layers of the page before it added at the bottom (moved one page
     width left), and every spread layer's flag cleared; plus the problems (a spread on a page that starts no
     spread), each naming ``pages[i].layers[j].box.spread``. :func:`carried_from` tells where the added
@@ -68,9 +75,11 @@ def expand_spreads(pages: list[list[Any]], page_w: float, is_book: bool) -> tupl
                 problems.append(DesignError(f"page {n} is the last page: no page faces it, so it starts no spread",
                                             field=field))  # fmt: skip
                 continue
-            out[i][j] = layer.model_copy(update={"box": box.model_copy(update={"spread": False})})
             moved = box.model_copy(update={"x": box.x - page_w, "spread": False})
-            carried[i + 1].append(layer.model_copy(update={"box": moved}))
+            same = box.model_copy(update={"spread": False})
+            own, other = (moved, same) if rtl else (same, moved)  # rtl: the even page is the right-hand one
+            out[i][j] = layer.model_copy(update={"box": own})
+            carried[i + 1].append(layer.model_copy(update={"box": other}))
     return [carried[i] + out[i] for i in range(len(pages))], problems
 
 

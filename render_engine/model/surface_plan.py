@@ -93,6 +93,12 @@ def plan_parts(design: Design, template: Template) -> list[PartPlan]:
     elif design.paper is not None and book is not None and design.paper not in book.papers:
         hint = did_you_mean(design.paper, book.papers)
         problems.append(DesignError(f"unknown paper{hint}; papers: {', '.join(book.papers)}", field="paper"))
+    if design.direction is not None and book is None:
+        problems.append(
+            DesignError(f"template {template.id} is not a book: it has no binding direction", field="direction")
+        )
+    elif design.direction is not None and book is not None and design.direction != book.direction:
+        template = template.model_copy(update={"book": book.model_copy(update={"direction": design.direction})})
     if template.pages is None and design.pages:
         problems.append(DesignError(f"template {template.id} has no pages; use surfaces", field="pages"))
     elif template.pages is not None and (design.pages or not design.surfaces):
@@ -113,7 +119,8 @@ def plan_parts(design: Design, template: Template) -> list[PartPlan]:
         # no panels on pages
         anchored = [anchor_layers(p.layers, None, f"pages[{i}].layers") for i, p in enumerate(design.pages)]
         page_w = template.surface_template(PAGES).trim_w
-        page_layers, problems = expand_spreads(anchored, page_w, template.book is not None)
+        rtl = template.book is not None and template.book.direction == "rtl"
+        page_layers, problems = expand_spreads(anchored, page_w, template.book is not None, rtl=rtl)
         carried = carried_from(anchored)
         if problems:
             raise several(problems)
