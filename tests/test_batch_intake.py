@@ -90,6 +90,24 @@ def test_a_large_batch_is_validating_then_invalid_with_every_problem_and_nothing
     assert zipped.status_code == 409, zipped.text
 
 
+def test_retention_deletes_invalid_batches_and_their_rows(client: Any, logo: str) -> None:
+    from render_engine.farm.maintenance import purge_expired
+
+    rows = [{"name": n} for n in NAMES[:3]] + [{"name": "x" * 40}]
+    r = client.post("/v1/batches", json=body(logo, rows), headers=S)
+    assert r.status_code == 202, r.text
+    url = r.json()["url"]
+    assert wait_state(client, r.json()["batch_id"], ("validating",))["state"] == "invalid"
+    svc = client.app.state.render.services
+    purge_expired(svc, now=time.time() + 29 * 86400)
+    assert client.get(url, headers=S).status_code == 200  # kept for the retention period
+    assert purge_expired(svc, now=time.time() + 31 * 86400) >= 1
+    assert client.get(url, headers=S).status_code == 404
+    assert (
+        svc.store.unchecked_rows(r.json()["batch_id"], 10) == [] and svc.store.row_problems(r.json()["batch_id"]) == []
+    )
+
+
 def test_skip_invalid_renders_the_rest_and_a_repost_is_the_same_batch(client: Any, logo: str) -> None:
     rows: list[dict[str, Any]] = [{"name": n} for n in NAMES[:5]] + [{"name": "x" * 40}]
     h = {**S, "Idempotency-Key": f"big-order-{id(client)}"}
