@@ -110,3 +110,20 @@ def test_validate_and_listing_commands(tmp_path: Path) -> None:
 def test_usage_errors_exit_2() -> None:
     assert _cli("render").returncode == 2
     assert _cli("frobnicate").returncode == 2
+
+
+def test_the_program_freezes_its_imports_and_a_library_import_changes_nothing() -> None:
+    # issue 22 (cold start): run as the program, the imports' objects go to the permanent generation (no
+    # collection walks them again, nor finalization at exit) and the collector stays on for the command;
+    # imported as a library, the collector is left alone
+    code = (
+        "import sys, gc\n"
+        "sys.argv[0] = {arg0!r}\n"
+        "import render_engine.cli\n"
+        "print(gc.get_freeze_count() > 10000, gc.isenabled())\n"
+    )
+    for arg0, expected in (("-m", "True True"), ("/usr/local/bin/render-engine", "True True"), ("x.py", "False True")):
+        r = subprocess.run([sys.executable, "-c", code.format(arg0=arg0)], capture_output=True, text=True, cwd=ROOT,
+                           timeout=120)  # fmt: skip
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.strip() == expected, (arg0, r.stdout)
