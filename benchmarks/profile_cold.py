@@ -58,7 +58,7 @@ def child(design: str, out: str, library: bool) -> None:
         finally:
             builds[cls.__qualname__] = builds.get(cls.__qualname__, 0.0) + pt() - t
 
-    construction.complete_model_class = timed  # type: ignore[assignment]
+    construction.complete_model_class = timed
     for name, code in STAGES:
         exec(code)
         marks[name], last = pt() - last, pt()
