@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 
 from render_engine.farm.settings import ServiceSettings, parse_api_keys
-from tests.toolkit import PRINT_UNIT, STOREFRONT
+from tests import toolkit
+from tests.toolkit import PRINT_UNIT, STOREFRONT, app_client
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
 
@@ -30,10 +31,6 @@ PHOTO = (ROOT / "examples/assets/landscape.jpg").read_bytes()
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory, engine: Any) -> Iterator[Any]:
-    from fastapi.testclient import TestClient
-
-    from api.app import create_app
-
     settings = ServiceSettings(
         storage_root=tmp_path_factory.mktemp("api"),
         redis_url=None,
@@ -42,7 +39,7 @@ def client(tmp_path_factory: pytest.TempPathFactory, engine: Any) -> Iterator[An
         max_asset_bytes=4_000_000,
         max_design_bytes=200_000,
     )
-    with TestClient(create_app(settings, engine=engine)) as c:
+    with app_client(settings, engine) as c:
         yield c
 
 
@@ -54,15 +51,9 @@ def asset_id(client: Any) -> str:
 
 
 def coaster(text: str = "Hi") -> dict[str, Any]:
-    return {
-        "version": 1,
-        "template": "coaster-95-round",
-        "layers": [
-            {"type": "background", "color": "#f4a261"},
-            {"type": "text", "text": text, "font": {"family": "noto-sans", "weight": 700}, "size": 20,
-             "color": "#264653", "box": {"x": 10, "y": 30, "width": 75, "height": 30}, "align": "center"},
-        ],
-    }
+    """The toolkit's coaster: an orange background and ``text`` centred, bold."""
+    return toolkit.coaster({"type": "background", "color": "#f4a261"},
+                           toolkit.text_layer(text, font={"family": "noto-sans", "weight": 700}, align="center"))
 
 
 def wait_ready(client: Any, job_id: str, timeout: float = 30) -> dict[str, Any]:
@@ -665,9 +656,6 @@ def test_rq_worker_renders_fabric_job_records_filters_and_logs_steps(tmp_path: P
     import subprocess
     import sys
 
-    from fastapi.testclient import TestClient
-
-    from api.app import create_app
     from tests.redis_support import delete_keys, new_prefix, redis_server
 
     with redis_server() as url:
@@ -676,7 +664,7 @@ def test_rq_worker_renders_fabric_job_records_filters_and_logs_steps(tmp_path: P
         settings = ServiceSettings(storage_root=root, redis_url=url, queue_prefix=prefix,
                                    api_keys=f"storefront:{SF},print-unit:{PU}")
         try:
-            with TestClient(create_app(settings)) as c:
+            with app_client(settings) as c:
                 doc = fabric_coaster(fabric_image(_png_data_url()), fabric_text("Farm"))
                 body = {"design": doc, "dialect": "fabric", "outputs": {"formats": ["png"], "dpi": 100},
                         "print_unit": "unit-rq", "accept": TINY_PHOTO}

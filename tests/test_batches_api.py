@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from render_engine.farm.settings import ServiceSettings
-from tests.toolkit import PRINT_UNIT, STOREFRONT, STOREFRONT_2
+from tests.toolkit import PRINT_UNIT, STOREFRONT, STOREFRONT_2, app_client
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
 
@@ -27,15 +27,11 @@ P = {"X-API-Key": PU}
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory, engine: Any) -> Iterator[Any]:
-    from fastapi.testclient import TestClient
-
-    from api.app import create_app
-
     settings = ServiceSettings(
         storage_root=tmp_path_factory.mktemp("batches"), redis_url=None,
         api_keys=f"storefront:{SF},storefront:{SF2},print-unit:{PU}", max_asset_bytes=4_000_000,
     )  # fmt: skip
-    with TestClient(create_app(settings, engine=engine)) as c:
+    with app_client(settings, engine) as c:
         yield c
 
 

@@ -28,7 +28,7 @@ from render_engine.model.units import MM_PER_INCH, PT_PER_INCH
 from render_engine.parts import prepare_parts, render_parts
 from render_engine.pipeline import prepare, render_design
 from tests.conftest import EXAMPLES, ROOT, design
-from tests.toolkit import STOREFRONT
+from tests.toolkit import STOREFRONT, app_client
 
 BOX = {"x": 10, "y": 155, "width": 190, "height": 132}
 CAL_EXAMPLE = EXAMPLES / "calendar-wall-a4-2027.json"
@@ -301,9 +301,7 @@ def test_every_page_hangs_on_the_wall_in_its_mockup(engine: Engine) -> None:
 def test_api_previews_a_month_and_names_a_bad_field(engine: Engine, tmp_path: Path) -> None:
     """Through the HTTP API: a page of the calendar previews as an image; a bad month is a 422 naming the page
     and field, never a 500."""
-    from fastapi.testclient import TestClient
 
-    from api.app import create_app
     from render_engine.farm.settings import ServiceSettings
 
     key = STOREFRONT
@@ -313,7 +311,7 @@ def test_api_previews_a_month_and_names_a_bad_field(engine: Engine, tmp_path: Pa
              for m in range(1, 13)]  # fmt: skip
     design_json = {"version": 1, "template": "calendar-wall-a4", "pages": pages}
     headers = {"X-API-Key": key, "Accept": "image/png"}
-    with TestClient(create_app(settings, engine=engine)) as client:
+    with app_client(settings, engine) as client:
         ok = client.post("/v1/previews", json={"design": design_json, "width": 300, "page": 2}, headers=headers)
         assert ok.status_code == 200, ok.text
         assert Image.open(io.BytesIO(ok.content)).size[0] == 300

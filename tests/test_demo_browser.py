@@ -27,6 +27,7 @@ import pytest
 
 from render_engine.testing import synth
 from tests.net_support import free_port
+from tests.toolkit import app_client
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -405,16 +406,13 @@ def test_demo_template_picker(server: str) -> None:
 
 
 def test_demo_key_rules(tmp_path: Path) -> None:
-    from fastapi.testclient import TestClient
-
-    from api.app import create_app
     from api.routes.demo import demo_api_key
     from render_engine.farm.settings import ServiceSettings
 
     sf, pu = "storefront-key-0123456789", "printunit-key-0123456789"
     configured = ServiceSettings(storage_root=tmp_path, api_keys=f"storefront:{sf},print-unit:{pu}")
     assert demo_api_key(configured) is None  # keys configured, no demo key: no /demo
-    with TestClient(create_app(configured)) as c:
+    with app_client(configured) as c:
         assert c.get("/demo").status_code == 404
     auto = demo_api_key(ServiceSettings(storage_root=tmp_path, api_keys=""))
     assert auto is not None and auto.scopes == {"storefront"} and len(auto.key) >= 16
@@ -424,7 +422,7 @@ def test_demo_key_rules(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="key name 'demo'"):
         ServiceSettings(storage_root=tmp_path, api_keys=named_demo, demo_key="d" * 20)
     explicit = ServiceSettings(storage_root=tmp_path, api_keys=f"storefront:{sf},print-unit:{pu}", demo_key="d" * 20)
-    with TestClient(create_app(explicit)) as c:
+    with app_client(explicit) as c:
         page = c.get("/demo")
         assert page.status_code == 200 and 'content="' + "d" * 20 + '"' in page.text
         assert "default-src 'none'" in page.headers["content-security-policy"]
@@ -432,9 +430,6 @@ def test_demo_key_rules(tmp_path: Path) -> None:
 
 
 def test_storefront_downloads_only_its_own_jobs(tmp_path: Path) -> None:
-    from fastapi.testclient import TestClient
-
-    from api.app import create_app
     from render_engine.farm.settings import ServiceSettings
 
     keys = json.dumps(
@@ -450,7 +445,7 @@ def test_storefront_downloads_only_its_own_jobs(tmp_path: Path) -> None:
         "template": "coaster-95-round",
         "layers": [{"type": "background", "color": "#336699"}],
     }
-    with TestClient(create_app(ServiceSettings(storage_root=tmp_path, api_keys=keys))) as c:
+    with app_client(ServiceSettings(storage_root=tmp_path, api_keys=keys)) as c:
         jid = c.post("/v1/jobs", json={"design": design}, headers=a).json()["job_id"]
         deadline = time.monotonic() + 30
         while (job := c.get(f"/v1/jobs/{jid}", headers=a).json())["state"] not in ("ready", "failed"):

@@ -23,7 +23,7 @@ from render_engine.engine import Engine
 from render_engine.fabric import is_fabric, load_fabric_json
 from render_engine.model.errors import DesignError
 from render_engine.model.templates import cover_template
-from tests.toolkit import STOREFRONT
+from tests.toolkit import STOREFRONT, app_client
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
 MM = 72 / 25.4
@@ -180,16 +180,13 @@ def test_book_pages_and_a_cover_sized_from_the_page_count(engine: Engine, tmp_pa
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory, engine: Engine) -> Any:
-    from fastapi.testclient import TestClient
-
-    from api.app import create_app
     from render_engine.farm.settings import ServiceSettings
 
     settings = ServiceSettings(
         storage_root=tmp_path_factory.mktemp("api"), redis_url=None, api_keys=f"storefront:{S['X-API-Key']}",
         max_body_bytes=5_000_000, max_asset_bytes=4_000_000,
     )  # fmt: skip
-    with TestClient(create_app(settings, engine=engine)) as c:
+    with app_client(settings, engine) as c:
         yield c
 
 

@@ -27,9 +27,10 @@ from typing import Any
 import pytest
 
 from render_engine.farm.settings import ServiceSettings
+from tests import toolkit
 from tests.net_support import free_port
 from tests.redis_support import TEST_DB
-from tests.toolkit import PRINT_UNIT, STOREFRONT
+from tests.toolkit import PRINT_UNIT, STOREFRONT, app_client
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
 
@@ -41,15 +42,9 @@ HOOKED = [sys.executable, "-c", "import tests.fault_hooks as h; h.main()"]
 
 
 def coaster(text: str) -> dict[str, Any]:
-    return {
-        "version": 1,
-        "template": "coaster-95-round",
-        "layers": [
-            {"type": "background", "color": "#2a9d8f"},
-            {"type": "text", "text": text, "font": {"family": "noto-sans", "weight": 700}, "size": 18,
-             "color": "#ffffff", "box": {"x": 10, "y": 30, "width": 75, "height": 30}, "align": "center"},
-        ],
-    }
+    """The toolkit's coaster: a teal background and ``text`` centred, bold, white."""
+    return toolkit.coaster({"type": "background", "color": "#2a9d8f"}, toolkit.text_layer(
+        text, font={"family": "noto-sans", "weight": 700}, size=18, color="#ffffff", align="center"))
 
 
 def job_body(n: int, formats: tuple[str, ...] = ("png",)) -> dict[str, Any]:
@@ -135,15 +130,12 @@ def fill(volume: Path) -> Path:
 @pytest.fixture
 def embedded(tmp_path: Path, engine: Any) -> Iterator[Callable[..., Any]]:
     """An in-process app (embedded render thread) on a given storage root; closed at the end."""
-    from fastapi.testclient import TestClient
-
-    from api.app import create_app
 
     stack = contextlib.ExitStack()
 
     def make(root: Path, **over: Any) -> Any:
         settings = ServiceSettings(storage_root=root, redis_url=None, api_keys=KEYS, retry_intervals=(1,), **over)
-        return stack.enter_context(TestClient(create_app(settings, engine=engine)))
+        return stack.enter_context(app_client(settings, engine))
 
     with stack:
         yield make
@@ -315,16 +307,12 @@ WORKER = ["worker", "--job-monitoring-interval", "1", "--maintenance-interval", 
 def test_redis_sigkill_and_restart_loses_no_job_and_runs_none_twice(
     tmp_path: Path, engine: Any, persistent: bool
 ) -> None:
-    from fastapi.testclient import TestClient
-
-    from api.app import create_app
-
     redis = RedisProc(tmp_path / "redis", persistent)
     redis.start()
     root, log = tmp_path / "root", tmp_path / "published.log"
     try:
         settings = ServiceSettings(storage_root=root, redis_url=redis.url, api_keys=KEYS)
-        with TestClient(create_app(settings, engine=engine)) as c:
+        with app_client(settings, engine) as c:
             ids = []
             for n in range(6):  # accepted while no worker runs: only Redis holds the "please render"
                 r = c.post("/v1/jobs", json=job_body(n), headers=S)
@@ -356,16 +344,13 @@ def test_rq_job_over_its_time_limit_fails_with_timeout_in_a_real_work_horse(
     """RQ's job timeout ends the render in the forked horse (SIGKILL of the horse) or, with --no-fork, in the
     worker process (SIGALRM raises in the render): either way the job fails once with code ``timeout`` and
     the next job renders."""
-    from fastapi.testclient import TestClient
-
-    from api.app import create_app
 
     redis = RedisProc(tmp_path / "redis", persistent=False)
     redis.start()
     root, log = tmp_path / "root", tmp_path / "published.log"
     try:
         settings = ServiceSettings(storage_root=root, redis_url=redis.url, api_keys=KEYS, job_timeout=1)
-        with TestClient(create_app(settings, engine=engine)) as c:
+        with app_client(settings, engine) as c:
             slow = c.post("/v1/jobs", json=job_body(1, ("pdf", "png")), headers=S).json()["job_id"]
             quick = c.post("/v1/jobs", json=job_body(2, ("pdf",)), headers=S).json()["job_id"]
             env = _env(root, REDIS_URL=redis.url, RENDER_ENGINE_JOB_TIMEOUT="1", FAULT_SLOW_PNG="3",
@@ -426,11 +411,8 @@ def test_api_server_sigkilled_mid_batch_restarts_and_finishes_every_job(tmp_path
 
 def test_repeated_worker_sigkills_across_a_batch_lose_nothing_and_publish_once(tmp_path: Path, engine: Any) -> None:
     """Three SIGKILLs (worker + work horse) mid-render over ten jobs, a fresh worker started after each."""
-    from fastapi.testclient import TestClient
     from redis import Redis
     from rq import Worker
-
-    from api.app import create_app
 
     redis = RedisProc(tmp_path / "redis", persistent=False)
     redis.start()
@@ -447,7 +429,7 @@ def test_repeated_worker_sigkills_across_a_batch_lose_nothing_and_publish_once(t
 
     try:
         settings = ServiceSettings(storage_root=root, redis_url=redis.url, api_keys=KEYS)
-        with TestClient(create_app(settings, engine=engine)) as c:
+        with app_client(settings, engine) as c:
             ids = [c.post("/v1/jobs", json=job_body(n), headers=S).json()["job_id"] for n in range(10)]
             spawn(0)
             spawn(1)
@@ -611,15 +593,12 @@ def test_svg_over_its_render_budget_is_a_typed_error_within_the_budget(tmp_path:
 
 
 def test_api_answers_a_slow_svg_with_413_fast_and_fails_its_job_once(tmp_path: Path) -> None:
-    from fastapi.testclient import TestClient
-
-    from api.app import create_app
     from render_engine.engine import Engine
     from render_engine.inputs.safety import WALL_FACTOR
     from render_engine.model.settings import Settings
 
     settings = ServiceSettings(storage_root=tmp_path / "root", redis_url=None, api_keys=KEYS, retry_intervals=(1,))
-    with TestClient(create_app(settings, engine=Engine(Settings(max_svg_render_seconds=1)))) as c:
+    with app_client(settings, engine=Engine(Settings(max_svg_render_seconds=1))) as c:
         t0, cpu0 = time.monotonic(), svg_cpu_seconds()
         r = c.post("/v1/previews", json={"design": svg_coaster(slow_svg("filter")), "width": 400}, headers=S)
         elapsed, cpu = time.monotonic() - t0, svg_cpu_seconds() - cpu0

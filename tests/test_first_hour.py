@@ -13,6 +13,7 @@ from render_engine.inputs.assets import resolve_path
 from render_engine.model.errors import AssetError
 from render_engine.model.settings import Settings, bundled_dir
 from tests.conftest import ROOT, design, write_design
+from tests.toolkit import app_client
 
 
 def test_bundled_data_folders_exist_and_environment_overrides_them(
@@ -117,14 +118,11 @@ def test_a_schema_error_lists_every_problem_with_its_field_cli_and_api(tmp_path:
     assert [ln.split(" INVALID ")[1].split(":")[0] for ln in lines] == BAD_FIELDS, r.stdout
     assert all(ln.startswith(f"{path}: INVALID ") for ln in lines) and "more problem" not in r.stdout
 
-    from fastapi.testclient import TestClient
-
-    from api.app import create_app
     from render_engine.farm.settings import ServiceSettings
 
     key = "storefront-key-0123456789"
     h = {"X-API-Key": key}
-    with TestClient(create_app(ServiceSettings(storage_root=tmp_path, api_keys=f"storefront:{key}"))) as c:
+    with app_client(ServiceSettings(storage_root=tmp_path, api_keys=f"storefront:{key}")) as c:
         body = c.post("/v1/preflight", json={"design": design("mug-11oz", *BAD_LAYERS)}, headers=h).json()
         assert body["code"] == "invalid_design" and body["field"] == "design.layers[0].font"
         assert [p["field"] for p in body["problems"]] == ["design." + f for f in BAD_FIELDS]

@@ -19,6 +19,7 @@ from fontTools.ttLib import TTFont
 from render_engine.farm.settings import ServiceSettings
 from render_engine.inputs.font_upload import MAX_FONT_BYTES, embedding_of, sanitize_font, table_checksum_errors
 from render_engine.model.errors import InvalidFont
+from tests.toolkit import app_client
 
 ROOT = Path(__file__).resolve().parent.parent
 FONT = (ROOT / "fonts" / "dancing-script" / "DancingScript-Bold.otf").read_bytes()  # CFF, 236 glyphs
@@ -74,10 +75,6 @@ def _hostile() -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory, engine: Any) -> Iterator[Any]:
-    from fastapi.testclient import TestClient
-
-    from api.app import create_app
-
     keys = [
         {"name": "shop-a", "key": "shop-a-key-0123456789", "scopes": ["storefront"]},
         {"name": "shop-b", "key": "shop-b-key-0123456789", "scopes": ["storefront"]},
@@ -86,7 +83,7 @@ def client(tmp_path_factory: pytest.TempPathFactory, engine: Any) -> Iterator[An
         storage_root=tmp_path_factory.mktemp("fonts-api"), redis_url=None, api_keys=json.dumps(keys),
         max_body_bytes=12_000_000,
     )
-    with TestClient(create_app(settings, engine=engine)) as c:
+    with app_client(settings, engine) as c:
         c.storage_root = settings.storage_root  # type: ignore[attr-defined]
         yield c
 

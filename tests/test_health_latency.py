@@ -17,7 +17,7 @@ import api.deps as deps
 from api.errors import ApiError
 from render_engine.engine import Engine
 from render_engine.farm.settings import ServiceSettings
-from tests.toolkit import PRINT_UNIT, STOREFRONT
+from tests.toolkit import PRINT_UNIT, STOREFRONT, app_client
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
 
@@ -27,12 +27,8 @@ PU = PRINT_UNIT
 
 @pytest.fixture
 def client(tmp_path: Path, engine: Engine) -> Iterator[Any]:
-    from fastapi.testclient import TestClient
-
-    from api.app import create_app
-
     settings = ServiceSettings(storage_root=tmp_path, api_keys=f"storefront:{SF},print-unit:{PU}")
-    with TestClient(create_app(settings, engine=engine)) as c:
+    with app_client(settings, engine) as c:
         yield c
 
 

@@ -20,6 +20,7 @@ import pyvips
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests import toolkit
 from tests.test_hostile_jobs import damaged_png
 from tests.toolkit import PRINT_UNIT, STOREFRONT, api_client
 
@@ -38,9 +39,8 @@ def client(tmp_path_factory: pytest.TempPathFactory, engine: Any) -> Iterator[An
 
 
 def coaster(**layer: Any) -> dict[str, Any]:
-    text = {"type": "text", "text": "Hi", "font": {"family": "noto-sans"}, "size": 20, "color": "#264653",
-            "box": {"x": 10, "y": 30, "width": 75, "height": 30}, **layer}  # fmt: skip
-    return {"version": 1, "template": "coaster-95-round", "layers": [text]}
+    """The toolkit's coaster with one "Hi" text layer, ``layer`` overriding its members."""
+    return toolkit.coaster(toolkit.text_layer(**{"text": "Hi", **layer}))
 
 
 def fabric(*objects: dict[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import pikepdf
 import pytest
 
 from render_engine import DesignError, RenderError, load_design, preflight, render_design, render_mockup
-from tests.toolkit import STOREFRONT, api_client
+from tests.toolkit import STOREFRONT, api_client, coaster, text_layer
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
 
@@ -32,13 +32,7 @@ def client(tmp_path_factory: pytest.TempPathFactory, engine: Any) -> Iterator[An
         yield c
 
 
-def coaster(*layers: dict[str, Any]) -> dict[str, Any]:
-    return {"version": 1, "template": "coaster-95-round", "layers": list(layers)}
-
-
-def text(t: str, **kw: Any) -> dict[str, Any]:
-    return {"type": "text", "text": t, "font": {"family": "noto-sans"}, "size": 20, "color": "#264653",
-            "box": {"x": 10, "y": 30, "width": 75, "height": 30}, **kw}  # fmt: skip
+text = text_layer  # a text layer in the coaster's middle
 
 
 # ------------------------------------------------------------------------------ text that lays out no ink

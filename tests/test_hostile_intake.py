@@ -28,21 +28,12 @@ from render_engine.layout.text import layout_text
 from render_engine.model.deadline import DeadlinePassed, check, deadline
 from render_engine.model.design import TextLayer
 from render_engine.model.geometry import Path
-from tests.toolkit import PRINT_UNIT, STOREFRONT
+from tests.toolkit import PRINT_UNIT, STOREFRONT, app_client, coaster, text_layer
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
 
 SF, PU = STOREFRONT, PRINT_UNIT
 S = {"X-API-Key": SF}
-
-
-def text_layer(text: str, **kw: Any) -> dict[str, Any]:
-    return {"type": "text", "text": text, "font": {"family": "noto-sans"}, "size": 20, "color": "#264653",
-            "box": {"x": 10, "y": 30, "width": 75, "height": 30}, **kw}  # fmt: skip
-
-
-def coaster(*layers: dict[str, Any]) -> dict[str, Any]:
-    return {"version": 1, "template": "coaster-95-round", "layers": list(layers)}
 
 
 def fabric(objects: list[dict[str, Any]], canvas: dict[str, Any], template: str | None) -> dict[str, Any]:
@@ -53,13 +44,9 @@ def fabric(objects: list[dict[str, Any]], canvas: dict[str, Any], template: str 
 
 
 def _client(tmp_path_factory: pytest.TempPathFactory, engine: Engine, **kw: Any) -> Iterator[Any]:
-    from fastapi.testclient import TestClient
-
-    from api.app import create_app
-
     settings = ServiceSettings(storage_root=tmp_path_factory.mktemp("hostile-intake"), redis_url=None,
                                api_keys=f"storefront:{SF},print-unit:{PU}", **kw)  # fmt: skip
-    with TestClient(create_app(settings, engine=engine)) as c:
+    with app_client(settings, engine) as c:
         yield c
 
 

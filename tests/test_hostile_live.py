@@ -30,6 +30,7 @@ import pytest
 
 from render_engine.farm.settings import ServiceSettings
 from tests.live_support import PU, SF, S, call, live, post_json, upload
+from tests.toolkit import app_client
 
 __all__ = ["live"]  # the fixture, used by name
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
@@ -70,10 +71,8 @@ def test_the_depth_scan_counts_depth_in_one_pass_and_refuses_unbalanced_deep_bod
 def test_body_checks_run_off_the_event_loop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The depth scan and strict parse of a 2 MB body cost up to ~0.5 s (more under load): on the event loop,
     every other request (health checks too) waited that long; a 10 000-layer body took 5-8 s to refuse."""
-    from fastapi.testclient import TestClient
 
     import api.limits
-    from api.app import create_app
 
     threads: list[str] = []
     real = api.limits.check_json
@@ -85,7 +84,7 @@ def test_body_checks_run_off_the_event_loop(tmp_path: Path, monkeypatch: pytest.
     monkeypatch.setattr(api.limits, "check_json", spy)
     settings = ServiceSettings(storage_root=tmp_path, redis_url=None, api_keys=f"storefront:{SF}",
                                embedded_workers=0)  # fmt: skip
-    with TestClient(create_app(settings)) as c:
+    with app_client(settings) as c:
         loop_thread: list[str] = []
         c.portal.call(lambda: loop_thread.append(threading.current_thread().name))  # type: ignore[union-attr]
         r = c.post("/v1/jobs", json={"design": {"version": 1, "template": "coaster-95-round", "layers": []}}, headers=S)
@@ -136,13 +135,9 @@ def test_a_batch_over_max_batch_rows_is_a_413_naming_its_field_before_any_row_is
 def test_a_batch_over_its_time_budget_is_refused_naming_the_row_reached_and_nothing_is_accepted(
     tmp_path: Path,
 ) -> None:
-    from fastapi.testclient import TestClient
-
-    from api.app import create_app
-
     settings = ServiceSettings(storage_root=tmp_path, redis_url=None, api_keys=f"storefront:{SF},print-unit:{PU}",
                                embedded_workers=0, batch_timeout=0.3, batch_sync_rows=1000)  # fmt: skip
-    with TestClient(create_app(settings)) as c:
+    with app_client(settings) as c:
         t0 = time.perf_counter()
         r = c.post("/v1/batches", json={**BATCH, "rows": [{"name": f"N{i}"} for i in range(1000)]}, headers=S)
         seconds = time.perf_counter() - t0

@@ -27,7 +27,7 @@ from render_engine.farm.store import (
     open_job_store,
 )
 from tests.pg_support import postgres_server, private_schema, private_server
-from tests.toolkit import STOREFRONT
+from tests.toolkit import STOREFRONT, app_client
 
 REQUEST = {"design": {"template": "coaster-95-round", "layers": [], "version": 1}, "outputs": {"formats": ["png"]}}
 
@@ -273,9 +273,7 @@ def test_database_outage_is_503_json_and_the_api_recovers_when_it_returns(tmp_pa
     and started again. While it is down: /readyz 503 with ``job_store: false``, job reads and posts 503
     JSON ``job_store_unavailable`` with Retry-After (never a 500, never a hang past the timeout); after it
     returns, the pool's dead connections are replaced and the job accepted before the outage is there."""
-    from fastapi.testclient import TestClient
 
-    from api.app import create_app
     from render_engine.farm.settings import ServiceSettings
 
     sf = STOREFRONT
@@ -285,7 +283,7 @@ def test_database_outage_is_503_json_and_the_api_recovers_when_it_returns(tmp_pa
         settings = ServiceSettings(
             storage_root=tmp_path, job_store_url=pg.url, job_store_timeout=2, api_keys=f"storefront:{sf}"
         )
-        with TestClient(create_app(settings)) as c:
+        with app_client(settings) as c:
             assert c.get("/readyz").json()["checks"]["job_store"] is True
             accepted = c.post("/v1/jobs", json=body, headers=h)
             assert accepted.status_code == 202, accepted.text

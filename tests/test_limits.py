@@ -20,7 +20,7 @@ from render_engine.inputs.assets import open_image, probe_image
 from render_engine.layout.resolve import longest_combining_run
 from render_engine.model.errors import LimitExceeded
 from render_engine.model.settings import Settings
-from tests.toolkit import STOREFRONT
+from tests.toolkit import STOREFRONT, app_client
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
 
@@ -43,10 +43,8 @@ def coaster(text: str = "Hi") -> dict[str, Any]:
 def slow_client(tmp_path: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """One preview slot, a 1.5 s preview timeout, and a preflight that takes as long as the text says.
     (Generous margins: CI runs this beside other tests on 2 cores.)"""
-    from fastapi.testclient import TestClient
 
     import render_engine.checks.preflight as pf
-    from api.app import create_app
 
     real = pf.preflight
 
@@ -60,7 +58,7 @@ def slow_client(tmp_path: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch)
     settings = ServiceSettings(
         storage_root=tmp_path, api_keys=f"storefront:{SF}", max_concurrent_previews=1, preview_timeout=1.5
     )
-    with TestClient(create_app(settings, engine=engine)) as c:
+    with app_client(settings, engine) as c:
         yield c
 
 
@@ -95,12 +93,8 @@ def test_preview_over_its_wall_time_is_503_and_keeps_its_slot_until_done(slow_cl
 
 
 def test_json_nesting_depth_is_refused_before_parsing(tmp_path: Path, engine: Engine) -> None:
-    from fastapi.testclient import TestClient
-
-    from api.app import create_app
-
     settings = ServiceSettings(storage_root=tmp_path, api_keys=f"storefront:{SF}", max_json_depth=32)
-    with TestClient(create_app(settings, engine=engine)) as c:
+    with app_client(settings, engine) as c:
         for depth, status in ((20, 422), (40, 413), (200_000, 413)):
             meta = "[" * depth + "]" * depth
             raw = '{"design": {"version": 1, "template": "coaster-95-round", "layers": [], "meta": ' + meta + "}}"

@@ -22,6 +22,8 @@ from tests.conftest import ROOT
 sys.path.insert(0, str(ROOT / "scripts"))
 import compile_messages
 
+from tests.toolkit import app_client
+
 DESIGN = {"version": 1, "template": "mug-11oz", "layers": [
     {"type": "background", "color": "#ffffff"},
     {"type": "text", "text": "Happy Brithday  Grandma ", "font": {"family": "noto-sans"}, "size": 5,
@@ -108,14 +110,11 @@ def test_language_tags() -> None:
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory, engine: Engine) -> Iterator[Any]:
-    from fastapi.testclient import TestClient
-
-    from api.app import create_app
     from render_engine.farm.settings import ServiceSettings
 
     settings = ServiceSettings(storage_root=tmp_path_factory.mktemp("i18n"), redis_url=None,
                                api_keys="storefront:sf-i18n-key-0123456789abcdef")
-    with TestClient(create_app(settings, engine=engine)) as c:
+    with app_client(settings, engine) as c:
         yield c
 
 

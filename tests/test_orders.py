@@ -19,7 +19,7 @@ import pytest
 from render_engine.farm.orders import text_echo_hash
 from render_engine.farm.settings import ServiceSettings
 from tests.test_api import PHOTO, PU, SF, P, S, coaster, wait_ready
-from tests.toolkit import WebhookReceiver
+from tests.toolkit import WebhookReceiver, app_client
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
 
@@ -48,7 +48,7 @@ def client(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         )  # fmt: skip
 
     if request.param == "sqlite":
-        with TestClient(create_app(settings(None), engine=engine)) as c:
+        with app_client(settings(None), engine) as c:
             yield c
         return
     with postgres_server() as server, private_schema(server) as url:
@@ -341,9 +341,6 @@ def test_qc_failed_with_a_rerender_renders_again_then_queues_the_reprint(client:
 def test_hold_codes_are_per_storefront(tmp_path: Any, engine: Any) -> None:
     """The deployment's hold_codes are every storefront's default; a storefront key's own "hold_codes" replace
     them for that shop only (one shop reviews fine print by hand, another prints it, a third holds spelling)."""
-    from fastapi.testclient import TestClient
-
-    from api.app import create_app
 
     keys = [
         {"name": "shop-default", "key": "shop-default-key-0123456789", "scopes": ["storefront"]},
@@ -354,7 +351,7 @@ def test_hold_codes_are_per_storefront(tmp_path: Any, engine: Any) -> None:
     settings = ServiceSettings(storage_root=tmp_path, redis_url=None, api_keys=json.dumps(keys), hold_codes=(HELD,))
     d = coaster("tiny print")
     d["layers"][1]["size"] = 4  # warning text.too_small
-    with TestClient(create_app(settings, engine=engine)) as c:
+    with app_client(settings, engine) as c:
         states = {}
         for k in keys:
             r = c.post("/v1/jobs", json={"design": d}, headers={"X-API-Key": str(k["key"])})

@@ -27,7 +27,7 @@ from render_engine.model.product_tables import load_table
 from render_engine.model.templates import TemplateCatalog
 from render_engine.pipeline import render_file
 from tests.conftest import EXAMPLES, ROOT
-from tests.toolkit import STOREFRONT
+from tests.toolkit import STOREFRONT, app_client
 
 pytestmark = [
     pytest.mark.skipif(shutil.which("gs") is None, reason="Ghostscript is installed by scripts/check.sh"),
@@ -79,14 +79,11 @@ def test_every_template_loads_and_the_catalogue_lists_the_new_products(engine: E
 
 
 def test_the_api_lists_and_serves_table_templates(engine: Engine, tmp_path: Path) -> None:
-    from fastapi.testclient import TestClient
-
-    from api.app import create_app
     from render_engine.farm.settings import ServiceSettings
 
     key = STOREFRONT
     settings = ServiceSettings(storage_root=tmp_path, redis_url=None, api_keys=f"storefront:{key}")
-    with TestClient(create_app(settings, engine=engine)) as c:
+    with app_client(settings, engine) as c:
         ids = {t["id"] for t in c.get("/v1/templates", headers={"X-API-Key": key}).json()["templates"]}
         assert ids >= NEW_TEMPLATES
         one = c.get("/v1/templates/phone-case-galaxy-s24", headers={"X-API-Key": key}).json()

@@ -17,6 +17,7 @@ import pytest
 from render_engine.farm.routing import Registry, SameDayUnavailable, choose_unit, due_by
 from render_engine.farm.settings import ServiceSettings
 from tests.test_api import PU, SF, coaster, wait_ready
+from tests.toolkit import app_client as started_app
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -116,10 +117,6 @@ def _noon_zone() -> tuple[str, ZoneInfo]:
 
 @pytest.fixture
 def app_client(tmp_path: Path, engine: Any) -> Iterator[tuple[Any, ZoneInfo]]:
-    from fastapi.testclient import TestClient
-
-    from api.app import create_app
-
     name, zone = _noon_zone()
     every_day = {"workdays": [0, 1, 2, 3, 4, 5, 6]}
     units = tmp_path / "units.json"
@@ -129,7 +126,7 @@ def app_client(tmp_path: Path, engine: Any) -> Iterator[tuple[Any, ZoneInfo]]:
     ]}))  # fmt: skip
     settings = ServiceSettings(storage_root=tmp_path / "s", redis_url=None, api_keys=f"storefront:{SF},print-unit:{PU}",
                                print_units=units)  # fmt: skip
-    with TestClient(create_app(settings, engine=engine)) as c:
+    with started_app(settings, engine) as c:
         yield c, zone
 
 

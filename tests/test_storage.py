@@ -23,7 +23,7 @@ from render_engine.farm.settings import ServiceSettings
 from render_engine.farm.storage import LocalStorage, S3Storage, Storage, StorageError, make_storage, sha256_file
 from render_engine.model.errors import AssetError
 from tests.s3_support import keys, moto_s3, new_bucket
-from tests.toolkit import PRINT_UNIT, STOREFRONT
+from tests.toolkit import PRINT_UNIT, STOREFRONT, app_client
 
 ROOT = Path(__file__).resolve().parent.parent
 JOB = "0123456789abcdef0123456789abcdef"
@@ -257,10 +257,6 @@ def test_s3_cache_is_pruned_least_recently_used_first(s3_endpoint: str, tmp_path
 
 @pytest.mark.filterwarnings("ignore:Using `httpx`")
 def test_api_over_s3_streams_artifacts_with_ranges(s3_endpoint: str, tmp_path: Path, engine: Any) -> None:
-    from fastapi.testclient import TestClient
-
-    from api.app import create_app
-
     sf, pu = STOREFRONT, PRINT_UNIT
     settings = s3_settings(s3_endpoint, tmp_path / "api", redis_url=None, api_keys=f"storefront:{sf},print-unit:{pu}")
     photo = (ROOT / "examples/assets/portrait.jpg").read_bytes()
@@ -273,7 +269,7 @@ def test_api_over_s3_streams_artifacts_with_ranges(s3_endpoint: str, tmp_path: P
              "color": "#ffffff", "box": {"x": 10, "y": 40, "width": 75, "height": 15}, "align": "center"},
         ],
     }  # fmt: skip
-    with TestClient(create_app(settings, engine=engine)) as c:
+    with app_client(settings, engine) as c:
         assert c.get("/readyz").json()["checks"]["storage"] is True
         up = c.post("/v1/assets", content=photo, headers={"X-API-Key": sf})
         assert up.status_code == 201, up.text

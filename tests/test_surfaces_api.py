@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from render_engine.farm.settings import ServiceSettings
-from tests.toolkit import PRINT_UNIT, STOREFRONT
+from tests.toolkit import PRINT_UNIT, STOREFRONT, app_client
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
 
@@ -24,14 +24,10 @@ S, P = {"X-API-Key": SF}, {"X-API-Key": PU}
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory, engine: Any) -> Iterator[Any]:
-    from fastapi.testclient import TestClient
-
-    from api.app import create_app
-
     settings = ServiceSettings(
         storage_root=tmp_path_factory.mktemp("api"), redis_url=None, api_keys=f"storefront:{SF},print-unit:{PU}"
     )
-    with TestClient(create_app(settings, engine=engine)) as c:
+    with app_client(settings, engine) as c:
         yield c
 
 

@@ -42,7 +42,7 @@ from render_engine.testing.farm import SMALL_PHOTO_ACCEPTED, coaster_design, mug
 from tests.pg_support import postgres_server, private_schema
 from tests.redis_support import delete_keys, new_prefix, redis_server
 from tests.s3_support import keys, moto_s3, new_bucket
-from tests.toolkit import PRINT_UNIT, STOREFRONT
+from tests.toolkit import PRINT_UNIT, STOREFRONT, app_client
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
 
@@ -213,10 +213,7 @@ def test_fifty_jobs_two_workers_one_sigkilled_mid_render(
 ) -> None:
     """The issue's end-to-end kill test: post 50 jobs, run two real worker processes, SIGKILL one mid-render;
     all 50 finish with correct checksums and exactly one set of artifacts each."""
-    from fastapi.testclient import TestClient
     from redis import Redis
-
-    from api.app import create_app
 
     prefix = new_prefix()
     root = tmp_path / "storage"
@@ -228,7 +225,7 @@ def test_fifty_jobs_two_workers_one_sigkilled_mid_render(
     workers: list[subprocess.Popen[bytes]] = []
     t_start = time.monotonic()
     try:
-        with TestClient(create_app(settings)) as c:
+        with app_client(settings) as c:
             h = {"X-API-Key": SF}
             small = c.post("/v1/assets", content=small_photo(), headers=h).json()["asset_id"]
             big = c.post("/v1/assets", content=(ROOT / "examples/assets/landscape.jpg").read_bytes(), headers=h)
@@ -295,10 +292,7 @@ def test_fifty_jobs_two_workers_one_sigkilled_mid_render(
 def test_farm_survives_redis_flush_and_sigkill(
     redis_url: str, tmp_path: Path, storage_settings: dict[str, str]
 ) -> None:
-    from fastapi.testclient import TestClient
     from redis import Redis
-
-    from api.app import create_app
 
     prefix = new_prefix()
     root = tmp_path / "storage"
@@ -308,7 +302,7 @@ def test_farm_survives_redis_flush_and_sigkill(
     )  # fmt: skip
     workers: list[subprocess.Popen[bytes]] = []
     try:
-        with TestClient(create_app(settings)) as c:
+        with app_client(settings) as c:
             photo = (ROOT / "examples/assets/landscape.jpg").read_bytes()
             asset_id = c.post("/v1/assets", content=photo, headers={"X-API-Key": SF}).json()["asset_id"]
             ids = []
@@ -362,10 +356,8 @@ def test_batch_of_rows_survives_a_worker_sigkill(
     reports 12 ready, and re-posting it with its Idempotency-Key creates nothing."""
     if storage_settings.get("storage") == "s3" and "job_store_url" not in storage_settings:
         pytest.skip("S3 storage alone adds nothing for batches over the local and the S3 + PostgreSQL layouts")
-    from fastapi.testclient import TestClient
     from redis import Redis
 
-    from api.app import create_app
     from tests.test_batches_api import logo_png
 
     prefix = new_prefix()
@@ -376,7 +368,7 @@ def test_batch_of_rows_survives_a_worker_sigkill(
     )  # fmt: skip
     workers: list[subprocess.Popen[bytes]] = []
     try:
-        with TestClient(create_app(settings)) as c:
+        with app_client(settings) as c:
             h = {"X-API-Key": SF, "Idempotency-Key": "corporate-order-1"}
             logo = c.post("/v1/assets", content=logo_png(), headers=h).json()["asset_id"]
             names = ["Asha Rao", "Ravi Iyer", "Mei Lin", "Omar Haddad", "Zoë Müller", "Kenji Sato", "Priya Nair",

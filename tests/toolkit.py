@@ -1,7 +1,7 @@
-"""What many test files need, written once: the API keys tests use, an API client over a fresh storage root,
-an uploaded asset's id, and a local webhook receiver.
+"""What many test files need, written once: the API keys tests use, an API client (over a fresh storage root,
+or of any settings), the small coaster design, an uploaded asset's id, and a local webhook receiver.
 
-    from tests.toolkit import STOREFRONT, S, api_client, upload_asset, WebhookReceiver
+    from tests.toolkit import STOREFRONT, S, api_client, app_client, coaster, text_layer, upload_asset
 
 Each helper runs the real thing (FastAPI's TestClient over ``create_app``, a real HTTP server on 127.0.0.1):
 nothing here fakes a reader, a queue or a network.
@@ -24,6 +24,32 @@ P = {"X-API-Key": PRINT_UNIT}  # a print unit's
 SMALL_LIMITS = {"max_body_bytes": 5_000_000, "max_asset_bytes": 4_000_000}  # test-sized request limits
 
 
+COASTER = "coaster-95-round"  # the small round product most API tests print on
+
+
+def text_layer(text: str = "Hi", **kw: Any) -> dict[str, Any]:
+    """A text layer in the coaster's middle (Noto Sans 20 pt, dark teal); ``kw`` overrides or adds members."""
+    return {"type": "text", "text": text, "font": {"family": "noto-sans"}, "size": 20, "color": "#264653",
+            "box": {"x": 10, "y": 30, "width": 75, "height": 30}, **kw}  # fmt: skip
+
+
+def coaster(*layers: dict[str, Any]) -> dict[str, Any]:
+    """A native v1 design on the 95 mm round coaster with ``layers``."""
+    return {"version": 1, "template": COASTER, "layers": list(layers)}
+
+
+@contextmanager
+def app_client(settings: Any, engine: Any = None) -> Iterator[Any]:
+    """A started TestClient of ``create_app(settings)`` (lifespan run: embedded workers, reconciler), with the
+    tests' shared warm ``engine`` when given."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    with TestClient(create_app(settings, engine=engine)) as c:
+        yield c
+
+
 @contextmanager
 def api_client(
     root: Path, engine: Any, *, api_keys: str = f"storefront:{STOREFRONT}", **settings: Any
@@ -31,13 +57,10 @@ def api_client(
     """A TestClient of the app over ``root`` (no Redis: the embedded render thread), with ``api_keys`` and
     any other :class:`~render_engine.farm.settings.ServiceSettings` field (``**SMALL_LIMITS``: test-sized
     request limits)."""
-    from fastapi.testclient import TestClient
-
-    from api.app import create_app
     from render_engine.farm.settings import ServiceSettings
 
     config = ServiceSettings(storage_root=root, redis_url=None, api_keys=api_keys, **settings)
-    with TestClient(create_app(config, engine=engine)) as c:
+    with app_client(config, engine) as c:
         yield c
 
 
