@@ -48,7 +48,8 @@ def test_no_partial_file_is_left_behind_on_failure(tmp_path: Path) -> None:
 
 def test_a_cold_pdf_render_loads_no_pixel_statistics_libraries(tmp_path: Path) -> None:
     # issue 22 (cold start): the preflight warnings `render` prints are geometric; numpy, OpenCV and Pillow
-    # belong to the colour check (`render-engine preflight`) and are not loaded for a photo-and-name PDF
+    # belong to the colour check (`render-engine preflight`) and are not loaded for a photo-and-name PDF (nor
+    # lxml, which only SVG clip-art needs)
     args = ["render", str(EXAMPLES / "mug-11oz-photo-name.json"), "--out", str(tmp_path), "--quiet"]
     # nor a product's sibling templates; and the page's image work starts before preflight and pikepdf load,
     # so the decodes overlap them
@@ -65,7 +66,7 @@ def test_a_cold_pdf_render_loads_no_pixel_statistics_libraries(tmp_path: Path) -
         "templates.load_template_file = lambda path: files.append(path.name) or read(path)\n"
         "from render_engine.cli.main import main\n"
         f"rc = main({args!r})\n"
-        "print(rc, sorted(m for m in ('numpy', 'cv2', 'PIL') if m in sys.modules), files, seen)\n"
+        "print(rc, sorted(m for m in ('numpy', 'cv2', 'PIL', 'lxml') if m in sys.modules), files, seen)\n"
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert r.returncode == 0, r.stderr

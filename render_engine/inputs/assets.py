@@ -12,14 +12,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pyvips
-from lxml import etree
 
 from ..model.errors import AssetError, LimitExceeded, RenderError, asset_errors
 from ..model.settings import Settings
 from .safety import SvgBudgetExceeded, SvgRendererFailed, render_svg_bounded, svg_time_left
+
+if TYPE_CHECKING:
+    from lxml import etree  # loaded with the first SVG: a design without one never needs it (issue 22)
 
 # formats we accept, sniffed from the bytes (never the file name), each decoded by its own libvips loader
 LOADERS = {"jpeg": "jpegload", "png": "pngload", "webp": "webpload", "heif": "heifload", "tiff": "tiffload"}
@@ -379,6 +381,8 @@ def _bounded(
 
 def svg_with_root_attributes(data: bytes, **attributes: str) -> bytes:
     """A sanitised SVG document with attributes of its root <svg> replaced (for placing it in a viewport)."""
+    from lxml import etree
+
     from .svg_sanitise import serialise
 
     root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
@@ -391,6 +395,8 @@ def _check_svg_complexity(root: etree._Element, field: str, settings: Settings) 
     """Refuse documents whose drawing cost can explode: too many elements, or <use> elements that
     reference groups containing further <use> elements (each level multiplies the work — the classic
     "billion laughs" of SVG renders for minutes in librsvg and CairoSVG alike)."""
+    from lxml import etree
+
     elements = [el for el in root.iter() if isinstance(el.tag, str)]
     if len(elements) > settings.max_svg_elements:
         raise LimitExceeded(f"SVG has more than {settings.max_svg_elements} elements", field=field)
