@@ -15,11 +15,14 @@
 The verdict and the verified approval are recorded with the job (``GET /v1/jobs/{id}``, the print queue).
 
 :func:`admit_job` is the whole admission of one job — design (or design template) checked, the door's
-verdict, webhook URL, routing — shared by ``POST /v1/jobs`` and every row of ``POST /v1/batches``.
+verdict, webhook URL, routing — shared by ``POST /v1/jobs`` and every row of ``POST /v1/batches``;
+:func:`accept_job` is ``POST /v1/jobs`` after its body validated: an ``Idempotency-Key`` replay, or the job
+admitted, recorded durably and enqueued.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +33,7 @@ from render_engine.farm.orders import Verdict, verdict
 from render_engine.farm.services import Services
 from render_engine.farm.settings import ApiKey
 from render_engine.farm.storage import UNKNOWN_ASSET
+from render_engine.farm.store import IdempotencyConflict, JobRecord
 from render_engine.farm.webhooks import WebhookRefused, check_url
 from render_engine.model.errors import AssetError
 from render_engine.production.review import review
@@ -41,6 +45,8 @@ from .intake import output_profile as profile_of
 from .previewing import preview_entry
 from .routing import route_new_job
 from .schemas import TEMPLATE_FIELDS, JobRequest, PreviewRequest
+
+log = logging.getLogger(__name__)
 
 
 def request_for_hash(body: JobRequest) -> dict[str, Any]:
@@ -206,3 +212,40 @@ def admit(
         "verified_by": key.name,
     }
     return v, record
+
+
+def accept_job(state: AppState, body: JobRequest, key: ApiKey, idempotency_key: str | None) -> tuple[JobRecord, bool]:
+    """``POST /v1/jobs`` once its body validated: (the job, True when created by this request). Same key and
+    same body: the job created earlier, no second check (a different body: :class:`IdempotencyConflict`, 409).
+    Otherwise the design is checked and judged (:func:`admit_job`; 422 blockers, 409 a stale approval), bounded
+    like a preview (``preview_timeout``: 503 + Retry-After; a busy server waits up to 10 s for a slot, then
+    429): no job exists until the checks passed, so a timed-out intake loses nothing. Then the record is
+    durable and a queued job (not a held one, which waits for its review) is enqueued."""
+    svc = state.services
+    digest = body_hash(request_for_hash(body))
+    idem = f"{key.name}:{idempotency_key}" if idempotency_key else None
+    if idem is not None and (found := svc.store.find_idem(idem)) is not None:
+        rec, old_digest = found  # a replay: no second validation, no second job
+        if old_digest != digest:
+            raise IdempotencyConflict()
+        return rec, False
+    job = state.intake_gate.run(lambda: admit_job(state, body, key))
+    # IdempotencyConflict (a RenderError): 409 idempotency_conflict on Idempotency-Key
+    rec, created = svc.store.create(
+        job.request,
+        body.priority,
+        key.name,
+        digest,
+        idem,
+        check_assets=assets_stored(svc, job.request["design"]),
+        state=job.verdict.state,
+        print_unit=job.print_unit,
+        due_by=job.due_by,
+        event=job.event(),
+    )
+    if created and rec.state == "queued":  # a held job waits for its review (POST /v1/jobs/{id}/approve)
+        try:
+            state.dispatcher.enqueue(rec)
+        except Exception:  # the record is durable: the reconciler enqueues it when Redis is back
+            log.warning("enqueue failed; left to the reconciler", extra={"job_id": rec.id}, exc_info=True)
+    return rec, created

@@ -418,7 +418,7 @@ def test_print_queue_filters_by_output_profile_and_print_unit(client: Any) -> No
 def test_idempotency_hash_ignores_new_optional_fields(client: Any) -> None:
     """A body without dialect/print_unit hashes as it did before those fields existed (a retry across the
     upgrade is still a replay); sending the default explicitly is the same body."""
-    from api.routes.jobs import request_for_hash
+    from api.door import request_for_hash
     from api.schemas import JobRequest
 
     plain = JobRequest(design=coaster())

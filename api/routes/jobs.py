@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import FileResponse
 
-from render_engine.farm.dispatch import body_hash
 from render_engine.farm.orders import timeline
 from render_engine.farm.settings import ApiKey
-from render_engine.farm.store import IdempotencyConflict, JobRecord
+from render_engine.farm.store import JobRecord
 
 from ..deps import PrintUnit, State, Storefront, api_key_header, get_state, require
-from ..door import admit_job, assets_stored, request_for_hash
+from ..door import accept_job
 from ..errors import ERROR_RESPONSES, ApiError, Forbidden, NoSuchJob, NotFound, NotReady
 from ..routing import refresh
 from ..schemas import EventOut, JobAccepted, JobOut, JobRequest, PrintQueueOut
 from ..streaming import stored_file_response
 
 router = APIRouter(tags=["jobs"])
-log = logging.getLogger(__name__)
 
 IDEM_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -71,43 +68,13 @@ def create_job(
     idempotency_key: Annotated[str | None, Header(description="Same key + same body -> the same job")] = None,
 ) -> JobAccepted:
     """Validate the design, record the job durably, then enqueue it: a 202 means it will finish."""
-    svc = state.services
     if idempotency_key is not None and not IDEM_KEY.match(idempotency_key):
         raise ApiError(
             422, "invalid_request", "Idempotency-Key must be 1-200 printable ASCII characters", field="Idempotency-Key"
         )
-    digest = body_hash(request_for_hash(body))
-    idem = f"{key.name}:{idempotency_key}" if idempotency_key else None
-    if idem is not None and (found := svc.store.find_idem(idem)) is not None:
-        rec, old_digest = found  # a replay: no second validation, no second job
-        if old_digest != digest:
-            raise IdempotencyConflict()
-        response.status_code = 200
-        return JobAccepted(job_id=rec.id, state=rec.state, url=f"/v1/jobs/{rec.id}")
-    # checked design, the door's verdict (422 on unaccepted blockers, 409 on a stale approval), routing;
-    # bounded like a preview (``preview_timeout``: 503 + Retry-After; a busy server waits up to 10 s for a slot,
-    # then 429): no job exists until the checks have passed, so a timed-out intake loses nothing
-    job = state.intake_gate.run(lambda: admit_job(state, body, key))
-    # IdempotencyConflict (a RenderError): 409 idempotency_conflict on Idempotency-Key
-    rec, created = svc.store.create(
-        job.request,
-        body.priority,
-        key.name,
-        digest,
-        idem,
-        check_assets=assets_stored(svc, job.request["design"]),
-        state=job.verdict.state,
-        print_unit=job.print_unit,
-        due_by=job.due_by,
-        event=job.event(),
-    )
+    rec, created = accept_job(state, body, key, idempotency_key)  # admitted, recorded, enqueued; or a replay
     if not created:
         response.status_code = 200
-    elif rec.state == "queued":  # a held job waits for its review (POST /v1/jobs/{id}/approve)
-        try:
-            state.dispatcher.enqueue(rec)
-        except Exception:  # the record is durable: the reconciler enqueues it when Redis is back
-            log.warning("enqueue failed; left to the reconciler", extra={"job_id": rec.id}, exc_info=True)
     return JobAccepted(job_id=rec.id, state=rec.state, url=f"/v1/jobs/{rec.id}")
 
 
