@@ -104,6 +104,22 @@ def test_same_bytes_on_the_pool_and_inline_and_every_run(monkeypatch: pytest.Mon
     assert first == second == inline
 
 
+def test_flat_strips_deflate_at_the_flat_level_photo_strips_at_level_3() -> None:
+    flat = png_strips._filtered(np.full((40, 300), 255, np.uint8), 3)
+    noisy = png_strips._filtered(
+        np.frombuffer(_noise(100, 40, 3, seed=1).write_to_memory(), np.uint8).reshape(40, 300), 3
+    )
+    assert png_strips._level(flat) == png_strips.FLAT_LEVEL != png_strips.LEVEL == png_strips._level(noisy)
+
+
+def test_a_flat_page_is_small_and_shows_the_same_pixels() -> None:
+    white = pyvips.Image.black(2000, 900, bands=4).new_from_image([255, 255, 255, 0]).cast("uchar")
+    white = white.copy(interpretation="srgb")
+    data = _encode(white.copy(xres=11.811, yres=11.811), b"p")
+    assert len(data) < 40_000  # 7.2 MB of transparent white
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(data))), _pixels(white))
+
+
 def test_adler32_combine_matches_zlib() -> None:
     rng = random.Random(5)
     for _ in range(50):
