@@ -40,7 +40,8 @@ def run(n: int) -> dict[str, Any]:
 
     key = "bench-storefront-key-0123456789abcdef"
     h = {"X-API-Key": key}
-    with tempfile.TemporaryDirectory(prefix="w9-intake-") as tmp:
+    # ignore_cleanup_errors: the app's threads may still touch the store's files as the folder goes
+    with tempfile.TemporaryDirectory(prefix="w9-intake-", ignore_cleanup_errors=True) as tmp:
         settings = ServiceSettings(storage_root=Path(tmp), redis_url=None, api_keys=f"storefront:{key}",
                                    embedded_workers=0, max_design_bytes=4_000_000)  # fmt: skip
         with TestClient(create_app(settings)) as c:
@@ -68,7 +69,7 @@ def run(n: int) -> dict[str, Any]:
             wall, cpu = time.perf_counter() - w0, time.process_time() - c0
             app: Any = c.app
             per_row = sorted(app.state.render.validator.row_seconds)
-            return {
+            result = {
                 "rows": n, "state": out["state"], "jobs": len(out["jobs"]), "post_s": round(post_s, 3),
                 "validation_wall_s": round(wall, 1), "validation_cpu_s": round(cpu, 1),
                 "cpu_ms_per_row_median": round(1000 * statistics.median(per_row), 2),
@@ -76,12 +77,14 @@ def run(n: int) -> dict[str, Any]:
                 "rss_mb_before": round(rss0, 1), **marks, "rss_mb_end": round(rss_mb(), 1),
                 "loadavg_before": load0, "loadavg_after": os.getloadavg(),
             }  # fmt: skip
+            print(json.dumps(result, indent=1), flush=True)
+            return result
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=1000)
-    print(json.dumps(run(ap.parse_args().rows), indent=1))
+    run(ap.parse_args().rows)
 
 
 if __name__ == "__main__":
