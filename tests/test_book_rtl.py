@@ -7,6 +7,7 @@ edge, against the case formula written out here."""
 from __future__ import annotations
 
 import itertools
+import json
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -131,3 +132,27 @@ def test_direction_on_a_product_that_is_not_a_book_names_the_field() -> None:
     with pytest.raises(DesignError) as err:
         render_design(design, Path("/nonexistent-out"))
     assert err.value.field == "direction"
+
+
+@pytest.mark.parametrize("direction", ["ltr", "rtl"])
+def test_the_open_book_mockup_shows_a_rtl_spread_right_page_first(direction: str) -> None:
+    import io
+
+    from render_engine import render_mockup
+    from render_engine.mockup.spread import spread_pages
+
+    assert spread_pages(20, 1, rtl=True) == (1, None) and spread_pages(20, 3, rtl=True) == (3, 2)
+    design = _design(direction)
+    design["pages"][1]["layers"] = [{"type": "background", "color": "#e00000"}]  # page 2 red
+    design["pages"][2]["layers"] = [{"type": "background", "color": "#0030e0"}]  # page 3 blue
+    scene = json.loads((ROOT / "mockups" / "photo-book-8x8-hardcover-open" / "spread.json").read_text())
+    png = render_mockup(design, view="open", page=2, width=scene["size"][0], format="png")
+    img = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.int32)
+
+    def colour(side: str) -> str:
+        x, y = np.mean(scene[side], axis=0)
+        r, _, b = img[round(y), round(x)]
+        return "red" if r > b + 80 else "blue" if b > r + 80 else "?"
+
+    expected = ("blue", "red") if direction == "rtl" else ("red", "blue")
+    assert (colour("left"), colour("right")) == expected

@@ -8,7 +8,8 @@ scene, so neither page's box overwrites the other's pixels at the gutter. A side
 the endpaper, an even last page too) shows the scene's blank paper.
 
 :func:`spread_pages` says which pages are shown together: 2–3, 4–5, … (odd pages are right-hand pages, as
-the book's gutters and spreads have them, :mod:`render_engine.model.spreads`).
+the book's gutters and spreads have them, :mod:`render_engine.model.spreads`; a right-to-left book shows the
+even page on the right and page 1 on the left, facing the endpaper).
 """
 
 from __future__ import annotations
@@ -77,12 +78,14 @@ def spread_scene(engine: Engine, template: Template) -> SpreadScene:
     return _SPECS.get(("spread", str(path)), load)
 
 
-def spread_pages(count: int, page: int) -> tuple[int | None, int | None]:
-    """The (left, right) pages (1-based; None: no page there) of the spread showing ``page`` of ``count``."""
+def spread_pages(count: int, page: int, *, rtl: bool = False) -> tuple[int | None, int | None]:
+    """The (left, right) pages (1-based; None: no page there) of the spread showing ``page`` of ``count``; a
+    right-to-left book (``rtl``) shows the same two pages the other way round (the even page on the right)."""
     if not 1 <= page <= count:
         raise DesignError(f"page is a number from 1 to {count}", field="page")
-    left = page if page % 2 == 0 else page - 1
-    return (left or None), (left + 1 if left + 1 <= count else None)
+    first = page if page % 2 == 0 else page - 1
+    pair = (first or None), (first + 1 if first + 1 <= count else None)
+    return (pair[1], pair[0]) if rtl else pair
 
 
 def _page_template(page_t: Template, scene: SpreadScene, folder: str, side: str) -> Template:
@@ -185,7 +188,9 @@ def spread_mockup(
     if not design.pages:
         raise DesignError("a book open at a spread shows interior pages: this design gives none", field="view")
     count = len(design.pages)
-    left, right = spread_pages(count, page if page is not None else min(2, count))
+    book = template.book
+    rtl = (design.direction or (book.direction if book is not None else "ltr")) == "rtl"
+    left, right = spread_pages(count, page if page is not None else min(2, count), rtl=rtl)
     preps = [
         prepare_surface(design, engine, base_dir, timer, asset_loader, page=p) if p is not None else None
         for p in (left, right)
