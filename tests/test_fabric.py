@@ -320,8 +320,10 @@ def test_canvas_level_errors(engine: Engine, tmp_path: Path) -> None:
         _import(engine, _canvas(backgroundImage={"type": "Image"}), tmp_path)
     assert exc.value.field == "fabric.backgroundImage.src"
     with pytest.raises(DesignError) as exc:
-        _import(engine, _canvas(overlay="#ff0000"), tmp_path)
-    assert exc.value.field == "fabric.overlay"
+        _import(engine, _canvas(overlay="#zz0000"), tmp_path)
+    assert exc.value.field == "fabric.overlay.fill"  # the overlay colour: a rect over the page, last
+    imp = _import(engine, _canvas(_obj("Rect"), overlay="rgba(0,0,255,0.3)"), tmp_path)
+    assert imp.sources[-1] == "fabric.overlay" and imp.design.layers[-1].opacity == pytest.approx(0.3)
     # a clipped image under a clipped group under the canvas clipPath: the three clips intersect
     clipped = _obj("Image", src="asset:a", clipPath={"type": "Rect", "width": 5, "height": 5})
     group = {"type": "Group", "objects": [clipped], "clipPath": {"type": "Circle", "radius": 20}}

@@ -77,6 +77,57 @@ def test_formerly_refused_matches_fabric(engine: Engine, version: str, name: str
     assert ssim >= 0.97 and off <= DRAWN[(version, name)], (ssim, off)
 
 
+# What storefronts save besides toJSON()'s defaults (sweep.js "saved_*": legacy type names, defaults left out,
+# nulls, invisible objects, negative / zero / huge scales, raw SVG path data, string shadows, hsl colours,
+# polylines / lines / ellipses, a v6+ layoutManager, canvas backgroundImage / overlay / overlayImage, an absolute
+# canvas clipPath), in every version that draws them; the most pixels off, where above 1 %, with the cause
+SAVED = sorted((p.parent.name, p.stem) for p in SWEEP.glob("v*/saved_*.json"))
+SAVED_OFF = {
+    "saved_type_names_lowercase": 0.015,  # small text: anti-aliasing of its edges
+    "saved_invisible_objects": 0.014,  # the same
+    "saved_strings_fabric_reads": 0.012,  # the same
+    "saved_negative_scale": 0.022,  # the mirrored text sits ~1 px right of Fabric's
+    "saved_canvas_clip_absolute": 0.018,  # the clip circle's edge (Fabric 5 clips a pixel softer)
+}
+
+
+@pytest.mark.parametrize(("version", "name"), SAVED, ids=[f"{v}-{n}" for v, n in SAVED])
+def test_storefront_saved_values_match_fabric(engine: Engine, version: str, name: str) -> None:
+    """Each imports with the print policy and renders as Fabric draws it (for a JSON an editor changed, as
+    Fabric draws it when it loads that JSON)."""
+    res = render_design(SWEEP / version / f"{name}.json", engine=engine)
+    ours = _on_white(Image.open(io.BytesIO(res.data)))
+    ref = _on_white(Image.open(SWEEP / version / f"{name}.png"))
+    ssim = float(structural_similarity(ours, ref, channel_axis=2))
+    off = float((np.abs(ours.astype(int) - ref.astype(int)).max(axis=2) > 32).mean())
+    print(f"{version}/{name}: SSIM {ssim:.4f}, {off:.2%} off")
+    assert ssim >= 0.97 and off <= SAVED_OFF.get(name, 0.01), (ssim, off)
+
+
+def test_objects_beyond_the_model_range(engine: Engine, tmp_path: Path) -> None:
+    """Objects parked far off the canvas (beyond the native model's ±5000 mm) are left out, as Fabric draws
+    nothing there, and noted; a rect scaled far beyond the page is cut to it; a visible object still draws."""
+    far = 40000  # px: ~10 m off a 160 px canvas at 96 dpi
+    objects = [
+        {"type": "Rect", "left": -far, "top": -far, "width": 1, "height": 1, "scaleX": 2 * far, "scaleY": 2 * far,
+         "fill": "#fdebd0", "strokeWidth": 0},
+        {"type": "Rect", "left": far, "top": 10, "width": 50, "height": 40, "fill": "#ff0000"},
+        {"type": "Text", "text": "parked", "left": -far, "top": 10, "fontSize": 20, "fill": "#ff0000"},
+        {"type": "Group", "left": 10, "top": far,
+         "objects": [{"type": "Rect", "width": 50, "height": 40, "fill": "#f00"}]},
+        {"type": "Circle", "left": 60, "top": 40, "radius": 20, "fill": "#1b4f72", "strokeWidth": 0},
+    ]  # fmt: skip
+    data = {"version": "6.9.1", "width": 160, "height": 120, "objects": objects}
+    imp = load_fabric_json(data, engine, tmp_path)
+    assert sum("entirely off the page" in n for n in imp.notes) == 3, imp.notes
+    (tmp_path / "far.json").write_text(json.dumps(data), encoding="utf-8")
+    png = _on_white(Image.open(io.BytesIO(render_design(tmp_path / "far.json", engine=engine).data))).astype(int)
+    cream = np.array([0xFD, 0xEB, 0xD0])
+    assert (np.abs(png - cream).max(axis=2) <= 2).mean() > 0.9  # the huge rect covers the page
+    assert (np.abs(png[60, 80] - [0x1B, 0x4F, 0x72]) <= 2).all()  # the circle on it
+    assert not ((png[..., 0] > 200) & (png[..., 1] < 60)).any()  # nothing red: the parked objects are not drawn
+
+
 def _cmyk(layout: Any) -> Any:
     t = layout.template
     out = t.output.model_copy(update={"color": "cmyk", "icc_profile": "fogra39l-coated"})

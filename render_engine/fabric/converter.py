@@ -23,7 +23,7 @@ from .compositing import blend_of
 from .flatten import PORTER_DUFF, flatten
 from .groups import group
 from .images import image, pattern_sources_inlined
-from .object_geometry import object_matrix
+from .object_geometry import inverse, object_matrix
 from .options import FabricOptions
 from .parse import (
     DEFAULTS_ALL,
@@ -87,13 +87,61 @@ class Converter:
         return field or self.root
 
     def add(self, layers: list[dict[str, Any]], layer: dict[str, Any], where: str) -> None:
-        """Append a native layer translated from the Fabric object at ``where``."""
+        """Append a native layer translated from the Fabric object at ``where``. A layer beyond the native
+        model's ±5000 mm (an object parked far off the canvas, or scaled up enormously) is left out when none of
+        it reaches the page — Fabric draws nothing there either (noted) — and an unturned rect is cut to the page."""
+        box = layer.get("box")
+        area = self._area_mm()
+        if isinstance(box, dict) and area is not None and not _within(box):
+            if self.off_page(box, where):
+                return
+            x, y, w, h = (float(box[k]) for k in ("x", "y", "width", "height"))
+            if layer.get("type") == "shape" and layer.get("shape") == "rect" and not layer.get("rotation"):
+                x0, y0 = max(x, area[0]), max(y, area[1])
+                x1, y1 = min(x + w, area[2]), min(y + h, area[3])
+                if x1 > x0 and y1 > y0 and not layer.get("corner_radius"):
+                    layer = {**layer, "box": {**box, "x": x0, "y": y0, "width": x1 - x0, "height": y1 - y0}}
         layers.append(layer)
         self.layer_origin.append(where)
 
+    def off_page(self, box: dict[str, Any], where: str) -> bool:
+        """A layer ``box`` beyond the native model's range that does not reach the page at all (whatever its
+        rotation about its centre): to be left out, as noted."""
+        area = self._area_mm()
+        if area is None or _within(box):
+            return False
+        x, y, w, h = (float(box[k]) for k in ("x", "y", "width", "height"))
+        r = (w * w + h * h) ** 0.5 / 2
+        cx, cy = x + w / 2, y + h / 2
+        if cx + r < area[0] or cx - r > area[2] or cy + r < area[1] or cy - r > area[3]:
+            self.notes.append(f"{where}: entirely off the page and beyond the native model's range: left out")
+            return True
+        return False
+
+    def _area_mm(self) -> tuple[float, float, float, float] | None:
+        """The bleed box (trim mm) and a margin beyond it that no stroke edge or blur of a cut layer reaches
+        into the page from; None without a template."""
+        t = self.template
+        if t is None:
+            return None
+        margin = max(50.0, 0.1 * max(t.bleed_w, t.bleed_h))
+        return (-t.bleed_mm - margin, -t.bleed_mm - margin, t.bleed_w - t.bleed_mm + margin,
+                t.bleed_h - t.bleed_mm + margin)  # fmt: skip
+
     def svg_layer(self, bounds: Bounds, defs: str, body: str, opacity: float) -> dict[str, Any]:
-        """A native ``svg`` layer drawing ``body`` (canvas px, with ``defs``) over ``bounds`` (x0, y0, x1, y1)."""
+        """A native ``svg`` layer drawing ``body`` (canvas px, with ``defs``) over ``bounds`` (x0, y0, x1, y1);
+        bounds beyond the native model's range are cut to the page area (the viewBox clips the drawing)."""
         x0, y0, x1, y1 = bounds
+        area = self._area_mm()
+        p0 = self.page.apply((x0, y0))
+        box_now = {"x": p0[0], "y": p0[1], "width": (x1 - x0) * self.k, "height": (y1 - y0) * self.k}
+        if area is not None and not _within(box_now):
+            to_px = inverse(self.page)
+            (ax0, ay0), (ax1, ay1) = to_px.apply(area[:2]), to_px.apply(area[2:])
+            cx0, cy0 = max(x0, min(ax0, ax1)), max(y0, min(ay0, ay1))
+            cx1, cy1 = min(x1, max(ax0, ax1)), min(y1, max(ay0, ay1))
+            if cx1 > cx0 and cy1 > cy0:
+                x0, y0, x1, y1 = cx0, cy0, cx1, cy1
         p0 = self.page.apply((x0, y0))
         return {
             "type": "svg",
@@ -225,3 +273,11 @@ class Converter:
         if blend != "normal":  # the whole object (shadow and background included) composites with it
             for layer in layers[start:]:
                 layer["blend"] = blend
+
+
+def _within(box: dict[str, Any]) -> bool:
+    """A box the native model accepts (every coordinate within ±MAX_MM)."""
+    from ..model.design_base import MAX_MM
+
+    x, y, w, h = (float(box[k]) for k in ("x", "y", "width", "height"))
+    return all(abs(v) <= MAX_MM for v in (x, y, w, h, x + w, y + h))

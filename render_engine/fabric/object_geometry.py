@@ -76,9 +76,8 @@ def object_matrix(obj: Mapping[str, Any], where: str, kind: str) -> Matrix:
     w, h = dims(obj, where, kind)
     sw = num(obj, "strokeWidth", 1.0 if kind != "group" else 0.0, where)
     sx, sy = num(obj, "scaleX", 1.0, where), num(obj, "scaleY", 1.0, where)
-    # Fabric composes a negative scale as a mirror (its dimensions, so its origin offsets, turn negative too)
-    # and turns a zero scale into 0.0001 (FabricObject._constrainScale)
-    sx, sy = (v if v != 0 else 0.0001 for v in (sx, sy))
+    if sx <= 0 or sy <= 0:  # .versions.normalise turned negative scales into flips, as Fabric's _set does
+        raise DesignError("scale must be positive (Fabric mirrors with flipX / flipY)", field=f"{where}.scaleX")
     skx, sky = num(obj, "skewX", 0.0, where), num(obj, "skewY", 0.0, where)
     angle = num(obj, "angle", 0.0, where)
     fx = -1.0 if obj.get("flipX") else 1.0

@@ -65,6 +65,8 @@ class Converter(Protocol):
 
     def svg_layer(self, bounds: Bounds, defs: str, body: str, opacity: float) -> dict[str, Any]: ...
 
+    def off_page(self, box: dict[str, Any], where: str) -> bool: ...
+
     def object(
         self,
         obj: Any,

@@ -294,6 +294,8 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]], outline: lis
     )
     if layer_spans:
         layer["spans"] = layer_spans
+    if outline is None and conv.off_page(layer["box"], where):
+        return  # parked far off the canvas
     try:
         native = TextLayer.model_validate({**layer, "rotation": 0.0})
     except ValidationError as exc:

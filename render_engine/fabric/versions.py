@@ -12,6 +12,9 @@
 * Path data: Fabric keeps a path as absolute ``M L C Q Z`` commands (``makePathSimpler``), but reads any SVG
   path data — a string, relative commands, ``H V S T A`` (older editors, hand-written JSON): :func:`_simpler`
   does the same before the import.
+* Negative and zero scales: Fabric's ``_set`` turns ``scaleX: -s`` into ``scaleX: s`` and toggles ``flipX`` (in the
+  order the keys come: a ``flipX`` after it sets it again), and a zero scale into 0.0001 (``_constrainScale``);
+  ``toJSON()`` never writes them, an editor may (:func:`_flips`).
 * A ``shadow`` may be a CSS-like string (``"rgba(0,0,0,.3) 2px 2px 10px"``), which Fabric's Shadow reads
   (:func:`parse_shadow`).
 * Missing properties: an editor serialising with ``includeDefaultValues: false`` leaves out every property
@@ -66,6 +69,9 @@ def _object(obj: Any, parent_version: int) -> Any:
         out["fill"] = "rgb(0,0,0)"  # Fabric's default fill (toObject leaves it out with includeDefaultValues false)
     if isinstance(obj.get("type"), str) and obj["type"].lower() == "path" and not _simple(obj.get("path")):
         out["path"] = _simpler(obj.get("path"))
+    flips = _flips(obj)
+    if flips:
+        out.update(flips)
     if isinstance(obj.get("shadow"), str):
         out["shadow"] = parse_shadow(obj["shadow"])
     if ver >= 7:
@@ -198,3 +204,23 @@ def parse_shadow(value: str) -> dict[str, Any]:
     ox, oy, blur = (px(m.group(i)) for i in (1, 2, 3)) if m else (0.0, 0.0, 0.0)
     col = (_SHADOW.sub("", text, count=1) or "rgb(0,0,0)").strip()
     return {"color": col, "offsetX": ox, "offsetY": oy, "blur": blur}
+
+
+def _flips(obj: dict[str, Any]) -> dict[str, Any]:
+    """What Fabric's ``_set`` makes of the object's scales and flips, read in the JSON's key order; {} when no
+    scale is negative or zero."""
+    scales = [obj.get(k) for k in ("scaleX", "scaleY")]
+    if not any(isinstance(v, int | float) and not isinstance(v, bool) and v <= 0 for v in scales):
+        return {}
+    out: dict[str, Any] = {}
+    for key, value in obj.items():
+        if key in ("flipX", "flipY"):
+            out[key] = bool(value)
+        elif key in ("scaleX", "scaleY") and isinstance(value, int | float) and not isinstance(value, bool):
+            flip = "flipX" if key == "scaleX" else "flipY"
+            v = float(value) if value != 0 else 0.0001
+            if v < 0:
+                out[flip] = not out.get(flip, False)
+                v = -v
+            out[key] = v
+    return out
