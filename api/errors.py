@@ -146,12 +146,16 @@ async def validation_error_handler(request: Request, exc: Exception) -> JSONResp
         # JSON, but an array, a string or null where the endpoint takes an object
         return JSONResponse(error_body("invalid_request", "the body must be a JSON object ({...})", "body"),
                             status_code=422)  # fmt: skip
-    problems: dict[str | None, str] = {}  # every problem with its field (a union's alternatives: the first)
+    problems: dict[str | None, str] = {}  # every problem with its field (a union's alternatives: joined by "or")
     for err in errors:
         loc = tuple(err.get("loc", ()))
         if loc and loc[0] in ("body", "query", "path", "header"):
             loc = loc[1:]
-        problems.setdefault(field_path(loc) if loc else None, error_message(err))
+        where, message = field_path(loc) if loc else None, error_message(err)
+        if where in problems and message not in problems[where]:  # {"asset_id": …} or a list of them
+            problems[where] += " or " + message.removeprefix("Input should be ")
+        else:
+            problems.setdefault(where, message)
     (field, message), *more = problems.items() if problems else [(None, "invalid request")]
     body = error_body("invalid_request", message, field)
     if more:

@@ -45,6 +45,8 @@ class AssetOut(BaseModel):
     width: int
     height: int
     bytes: int
+    frames: int = Field(1, description="Frames of an animated GIF (only the first prints); 1 otherwise.")
+    note: str | None = Field(None, description="What the upload will print as, when that is not the whole file.")
 
 
 class FontOut(BaseModel):

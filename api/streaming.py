@@ -12,9 +12,13 @@ worker thread (Starlette runs a plain iterator in its thread pool).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 from fastapi import Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
+from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
 
 from render_engine.farm.storage import StoredFile
 
@@ -62,13 +66,37 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     return start, end
 
 
+def local_file_response(
+    request: Request, path: str | Path, size: int, *, refused: Callable[[], Any] | None = None, **kwargs: Any
+) -> FileResponse:
+    """Starlette's ``FileResponse`` for a file on this disk, with the ``Range`` header checked first by the
+    same parser: Starlette answers a malformed one (``bytes=5-1``, ``bytes=abc``, ``items=0-1``) with a
+    plain-text 400 and an unsatisfiable one among several with a bare 416, and runs no background task then
+    (a batch zip's temp file stayed on disk). A malformed header is ignored (the whole file, as RFC 9110
+    allows); an unsatisfiable one is the JSON 416, after ``refused()`` (the caller's clean-up)."""
+    header = request.headers.get("range")
+    if header is not None:
+        try:
+            FileResponse._parse_range_header(header, size)
+        except MalformedRangeHeader:
+            request.scope["headers"] = [(k, v) for k, v in request.scope["headers"] if k.lower() != b"range"]
+        except RangeNotSatisfiable:
+            if request.headers.get("if-range") is None:
+                if refused is not None:
+                    refused()
+                raise Unsatisfiable(size) from None
+            request.scope["headers"] = [(k, v) for k, v in request.scope["headers"] if k.lower() != b"range"]
+    return FileResponse(path, **kwargs)
+
+
 def stored_file_response(
     request: Request, stored: StoredFile, *, media_type: str, filename: str, headers: dict[str, str]
 ) -> Response:
     if stored.path is not None:
         if request.headers.get("if-range") is None:  # Starlette serves the ranges; an unsatisfiable one is ours
             parse_range(request.headers.get("range"), stored.size)
-        return FileResponse(stored.path, media_type=media_type, filename=filename, headers=headers)
+        return local_file_response(request, stored.path, stored.size, media_type=media_type, filename=filename,
+                                   headers=headers)  # fmt: skip
     headers = {**headers, "Accept-Ranges": "bytes", "Content-Disposition": f'attachment; filename="{filename}"'}
     if_range = request.headers.get("if-range")
     wanted = request.headers.get("range") if if_range is None or if_range == headers.get("ETag") else None

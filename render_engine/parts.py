@@ -24,7 +24,7 @@ from .layout.prepared import Prepared, PreparedPart, PreparedParts, PreparedSurf
 from .model.design import Design
 from .model.errors import DesignError, RenderError
 from .model.outputs import StepTimer
-from .model.surface_plan import plan_parts, select_surface
+from .model.surface_plan import plan_parts, require_parts, select_surface
 from .pipeline import prepare, prepare_parts, render_design_parts, render_parts
 from .pipeline import render_design_file as render_file
 from .steps import is_multi, prefixed
@@ -59,7 +59,8 @@ def prepare_surface(
         if surface is not None or page is not None:
             raise DesignError("this product has one surface", field="surface" if surface is not None else "page")
         return prepare(design, engine, base_dir, timer, asset_loader)
-    ref = select_surface(plan_parts(design, engine.templates.get(design.template)), surface, page)
+    plans = require_parts(plan_parts(design, engine.templates.get(design.template)), design)
+    ref = select_surface(plans, surface, page)
     try:
         return prepare(ref.design, engine, base_dir, timer, asset_loader, ref.template)
     except RenderError as exc:

@@ -34,7 +34,7 @@ from .model.design import Design, load_design_file
 from .model.errors import DesignError, LimitExceeded, OutputError, RenderError, several
 from .model.outputs import Format, StepTimer
 from .model.spreads import refuse_spreads
-from .model.surface_plan import PartPlan, SurfaceRef, plan_parts
+from .model.surface_plan import PartPlan, SurfaceRef, plan_parts, require_parts
 from .model.templates import Template
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ def parse(run: Run) -> Run:
     design = run.design if run.design is not None else load_design_file(_source(run))
     if not (is_multi(design, run.engine) if run.multi is None else run.multi):
         return replace(run, design=design, surfaces=(Surface(design, run.template),))
-    plans = tuple(plan_parts(design, run.engine.templates.get(design.template)))
+    plans = tuple(require_parts(plan_parts(design, run.engine.templates.get(design.template)), design))
     surfaces = tuple(Surface(ref.design, ref.template, ref) for plan in plans for ref in plan.surfaces)
     return replace(run, design=design, plans=plans, surfaces=surfaces)
 

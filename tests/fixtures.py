@@ -94,7 +94,7 @@ def make_all(folder: Path) -> Path:
     truncated_jpeg(folder / "truncated.jpg")
     quadrants().pngsave(str(folder / "quadrants.png"))
     photo(folder / "photo-1200x800.jpg", 1200, 800)
-    (folder / "not-an-image.jpg").write_bytes(b"GIF89a this is not what the name says")
+    (folder / "not-an-image.jpg").write_bytes(b"BM6 this is not what the name says")
     (folder / "heart.svg").write_text(synth.heart_svg(), encoding="utf-8")
     return folder
 

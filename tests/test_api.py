@@ -558,8 +558,8 @@ def test_fabric_preflight_preview_and_job(client: Any, asset_id: str) -> None:
         ({"dialect": "fabric", "design": fabric_coaster(fabric_image("data:image/png;base64,aGVsbG8="))},
          422, "invalid_design", "design.fabric.objects[0].src"),
         ({"dialect": "fabric", "design": fabric_coaster(fabric_image(
-            "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7", width=1, height=1))},
-         422, "invalid_asset|invalid_design", "design.fabric.objects[0].src"),  # GIF: not an upload format
+            "data:image/bmp;base64,Qk0eAAAAAAAAABoAAAAMAAAAAQABAAEAGAAAAP8A", width=1, height=1))},
+         422, "invalid_asset|invalid_design", "design.fabric.objects[0].src"),  # BMP: not an upload format
         ({"dialect": "fabric", "design": fabric_coaster(fabric_image("http://169.254.169.254/x.png"))},
          422, "invalid_design", "design.fabric.objects[0].src"),
         # canvas, template, fonts

@@ -169,8 +169,8 @@ def test_data_url_formats_equal_the_upload_formats_and_the_docs_table_says_so(cl
     from render_engine.fabric.images import DATA_URL_FORMATS
     from render_engine.inputs.assets import LOADERS
 
-    gif = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAAAAAAALAAAAAABAAEAAAIBRAA7"
-    got = _typed(client.post("/v1/previews", json={"design": fabric(fabric_image(gif)), "dialect": "fabric"},
+    bmp = "data:image/bmp;base64,Qk0eAAAAAAAAABoAAAAMAAAAAQABAAEAGAAAAP8A"  # BMP: not an upload format
+    got = _typed(client.post("/v1/previews", json={"design": fabric(fabric_image(bmp)), "dialect": "fabric"},
                              headers=S), 422, "invalid_design")  # fmt: skip
     assert got["field"] == "design.fabric.objects[0].src" and "upload formats" in got["message"], got
     aliases = {"jpg": "jpeg", "heic": "heif", "avif": "heif"}

@@ -69,7 +69,9 @@ def test_an_image_that_cannot_decode_fails_the_job_at_once_with_its_field(tmp_pa
     got = svc.store.get(rec.id)
     assert got is not None and got.state == "failed"
     assert got.error == {
-        "code": "invalid_asset", "message": "image could not be decoded (Error)", "field": "layers[0].asset_id"
+        "code": "invalid_asset", "field": "layers[0].asset_id",
+        "message": "image could not be decoded: the file is damaged, cut short or not the format its first bytes "
+                   "claim (Error)",
     }  # fmt: skip
     assert time.monotonic() - t0 < 10
 

@@ -255,3 +255,219 @@ def test_page_and_surface_bombs_are_refused_naming_the_field(
     st, out, seconds = post_json(live, "/v1/preflight", body)
     assert st == status and out["field"] == field and says in out["message"], (name, st, out)
     assert seconds < 30
+
+
+# ------------------------------------------------------------------ a fifth pass: CSV cells, slots, Fabric names
+
+
+@pytest.mark.parametrize(
+    ("name", "csv_text", "field", "says"),
+    [
+        ("an unquoted comma", "name\nSmith, John\nAsha\n", "rows[1]", "has 2 cells but the header names 1 column"),
+        ("a value under no header", "name,\nAsha,Ravi\n", "rows[1]", "column 2, which the header leaves unnamed"),
+        ("a quote never closed", 'name\n"Asha\nRavi\n', "csv", "a quoted cell is never closed"),
+    ],
+    ids=["unquoted comma", "unnamed column", "unclosed quote"],
+)
+def test_csv_cells_the_header_does_not_name_are_refused_never_dropped(
+    live: int, name: str, csv_text: str, field: str, says: str
+) -> None:
+    """``Smith, John`` under a one-column header printed "Smith" (the extra cell was silently dropped), a value
+    under an empty header name vanished, and an unclosed quote swallowed the rest of the file into one cell
+    ("must be one line")."""
+    st, out, _ = post_json(live, "/v1/batches", {**BATCH, "csv": csv_text})
+    named = {p["field"]: p["message"] for p in out.get("problems", [])} or {out.get("field"): out.get("message")}
+    assert st == 422 and any(f == field and says in m for f, m in named.items()), (name, st, out)
+    assert "must be one line" not in json.dumps(out), out
+
+
+def test_csv_line_ends_and_header_spaces_a_spreadsheet_writes_are_read(live: int) -> None:
+    """Classic-Mac CR line ends were "not valid CSV (new-line character seen in unquoted field - do you need to
+    open the file in universal-newline mode?)"; a header cell ``" name "`` was an unknown slot."""
+    for csv_text in ("name\rAsha\rRavi\r", " name \r\nAsha\r\nRavi\r\n", "\ufeffname,\nAsha,\nRavi,\n"):
+        st, out, _ = post_json(live, "/v1/batches", {**BATCH, "csv": csv_text})
+        assert st == 202 and out["jobs"] == 2, (csv_text, out)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "says"),
+    [
+        ("utf-16", "name\nAsha\n".encode("utf-16"), "UTF-16"),
+        ("xlsx", b"PK\x03\x04" + bytes(200), "spreadsheet workbook"),
+        ("gzip", __import__("gzip").compress(b"name\nAsha\n"), "gzip"),
+        ("json", json.dumps([{"name": "Asha"}]).encode(), "this is JSON, not CSV"),
+        ("cp1252", "name\n\u201cAsha\u201d\n".encode("cp1252"), "byte 0x93 at offset 5"),
+    ],
+    ids=["utf-16", "xlsx", "gzip", "json", "cp1252"],
+)
+def test_an_upload_that_is_not_csv_text_says_what_it_is(live: int, name: str, data: bytes, says: str) -> None:
+    """A workbook or a JSON rows file was "no rows", every other encoding "the CSV file is UTF-8"."""
+    st, out, _ = upload(live, data, BATCH)
+    assert st == 422 and out["field"] == "file" and says in out["message"], (name, out)
+
+
+def test_a_lone_surrogate_in_a_slot_says_so_not_control_characters(live: int) -> None:
+    body = b'{"design_template": "christmas-tree", "product": "coaster-95-round", "values": {"name": "A\\ud83dB"}}'
+    st, out, _ = post_json(live, "/v1/preflight", body)
+    assert st == 422 and out["field"] == "slots.name", out
+    assert "lone surrogate (U+D83D)" in out["message"] and "control" not in out["message"], out
+    st, out, _ = post_json(live, "/v1/batches", {**BATCH, "rows": [{"name": "\ud83d"}]})  # a batch row too
+    assert st == 422 and "lone surrogate" in json.dumps(out), out
+
+
+def test_a_photo_that_is_not_an_asset_reference_names_the_slot_without_type_tags(live: int) -> None:
+    """``photos: {"photo": "<path>"}`` answered ``photos.photo.dict[str,str]`` and ``photos.photo.list[...]``."""
+    body = {"design_template": "christmas-tree", "product": "coaster-95-round", "values": {"name": "A"},
+            "photos": {"photo": "../../etc/passwd"}}  # fmt: skip
+    st, out, _ = post_json(live, "/v1/previews", body)
+    assert st == 422 and out["field"] == "photos.photo" and "problems" not in out, out
+    assert "dictionary or a valid list" in out["message"], out
+
+
+def _fabric_doc(obj: dict[str, Any]) -> dict[str, Any]:
+    return {"template": "card-folded-5x7", "canvas": {"width": 1000, "height": 700},
+            "surfaces": {"outside": {"version": "6.9.1", "objects": [obj]}}}  # fmt: skip
+
+
+FABRIC_RANGE_CASES = [
+    ("far left", {"type": "Rect", "left": 1e308, "top": 0, "width": 10, "height": 10, "fill": "#f00"},
+     "objects[0].left", "x position on the product, in mm"),
+    ("huge scale", {"type": "Rect", "left": 0, "top": 0, "width": 10, "height": 10, "scaleX": 1e12, "scaleY": 1e12,
+                    "fill": "#f00"},
+     "objects[0].width", "(width x scaleX), in mm"),
+    ("huge font", {"type": "Textbox", "left": 0, "top": 0, "width": 300, "text": "Hi", "fontFamily": "Noto Sans",
+                   "fontSize": 1e6}, "objects[0].fontSize", "font size on the product"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "obj", "prop", "says"), FABRIC_RANGE_CASES, ids=[c[0] for c in FABRIC_RANGE_CASES])
+def test_fabric_values_out_of_range_are_named_by_the_fabric_property(
+    live: int, name: str, obj: dict[str, Any], prop: str, says: str
+) -> None:
+    """A Fabric value out of the native range was named by the object only, its message in native words
+    (``layers[0].box.x: Input should be …``, ``size: …``): now ``objects[0].left`` / ``fontSize`` with the unit."""
+    st, out, _ = post_json(live, "/v1/preflight", {"dialect": "fabric", "design": _fabric_doc(obj)})
+    problems = out.get("problems") or [out]
+    assert st == 422 and any(p["field"] == f"design.surfaces.outside.{prop}" and says in p["message"]
+                             for p in problems), (name, out)  # fmt: skip
+    single = {"canvas": {"width": 400, "height": 400}, "canvas_covers": "trim", "template": "coaster-95-round",
+              "fabric": {"version": "6.9.1", "objects": [obj]}}  # fmt: skip
+    st, out, _ = post_json(live, "/v1/preflight", {"dialect": "fabric", "design": single})
+    problems = out.get("problems") or [out]
+    assert st == 422 and any(p["field"] == f"design.fabric.{prop}" for p in problems), (name, out)
+
+
+def test_a_second_batch_while_one_is_checked_gets_a_429_and_the_gate_comes_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One batch is checked at a time per process; the next waits (10 s in production, 0.3 s here), then 429
+    with Retry-After and nothing stored; once the first is through, a batch is accepted again."""
+    from fastapi.testclient import TestClient
+
+    import api.routes.batches
+    from api.app import create_app
+
+    started, release = threading.Event(), threading.Event()
+    real = api.routes.batches.admit_job
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        started.set()
+        assert release.wait(60)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(api.routes.batches, "admit_job", held)
+    settings = ServiceSettings(storage_root=tmp_path, redis_url=None, api_keys=f"storefront:{SF},print-unit:{PU}",
+                               embedded_workers=0)  # fmt: skip
+    with TestClient(create_app(settings)) as c:
+        c.app.state.render.batch_gate.wait = 0.3  # type: ignore[attr-defined]
+        first: list[Any] = []
+        t = threading.Thread(target=lambda: first.append(c.post("/v1/batches", json={**BATCH, "rows": [
+            {"name": "Asha"}]}, headers=S)))  # fmt: skip
+        t.start()
+        assert started.wait(60)
+        second = c.post("/v1/batches", json={**BATCH, "rows": [{"name": "Ravi"}]}, headers=S)
+        release.set()
+        t.join(60)
+        assert second.status_code == 429 and second.json()["code"] == "too_many_requests", second.text
+        assert second.headers["retry-after"] and "batch" in second.json()["message"], second.json()
+        assert first and first[0].status_code == 202, first
+        store = c.app.state.render.services.store
+        assert sum(store.counts().values()) == 1  # the first batch's one job; nothing of the second
+        again = c.post("/v1/batches", json={**BATCH, "rows": [{"name": "Ravi"}]}, headers=S)
+        assert again.status_code == 202, again.text
+
+
+EMPTY_SURFACES = [
+    ("a card's one surface", {"design": {"version": 1, "template": "card-folded-5x7",
+                                         "surfaces": {"outside": {"layers": []}}}}, "design.surfaces"),
+    ("a t-shirt front", {"design": {"version": 1, "template": "tshirt-dtg", "surfaces": {"front": {"layers": []}}}},
+     "design.surfaces"),
+    ("20 empty book pages", {"design": {"version": 1, "template": "photo-book-8x8-hardcover",
+                                        "pages": [{"layers": []}] * 20}}, "design.pages"),
+    ("an empty Fabric canvas", {"dialect": "fabric", "design": {
+        "template": "card-folded-5x7", "canvas": {"width": 1000, "height": 700},
+        "surfaces": {"outside": {"version": "6.9.1", "objects": []}}}}, "design.surfaces"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "body", "field"), EMPTY_SURFACES, ids=[c[0] for c in EMPTY_SURFACES])
+@pytest.mark.parametrize("path", ["/v1/previews", "/v1/preflight", "/v1/jobs"])
+def test_surfaces_given_with_no_layers_are_a_422_not_a_500(
+    live: int, path: str, name: str, body: dict[str, Any], field: str
+) -> None:
+    """``surfaces: {"outside": {"layers": []}}`` made no print file, and picking the first surface raised
+    IndexError: 500 internal_error on every route (an empty Fabric canvas per side too)."""
+    st, out, _ = post_json(live, path, body)
+    assert st == 422 and out["field"] == field and "nothing to print" in out["message"], (name, st, out)
+
+
+def test_a_fabric_object_without_fill_is_painted_black_as_fabric_does(live: int) -> None:
+    """Fabric's default ``fill`` is ``rgb(0,0,0)``, so ``toJSON()`` with ``includeDefaultValues: false`` leaves a
+    black fill out: such text and shapes were dropped (preflight ok, nothing printed)."""
+    text = {"type": "Textbox", "left": 20, "top": 150, "width": 360, "text": "Asha", "fontFamily": "Noto Sans",
+            "fontSize": 60}  # fmt: skip
+    rect = {"type": "Rect", "left": 0, "top": 0, "width": 400, "height": 100}
+    doc = {"canvas": {"width": 400, "height": 400}, "canvas_covers": "trim", "template": "coaster-95-round",
+           "fabric": {"version": "6.9.1", "objects": [rect, text]}}  # fmt: skip
+    st, out, _ = post_json(live, "/v1/preflight", {"dialect": "fabric", "design": doc})
+    assert st == 200 and [t["text"] for t in out["texts"]] == ["Asha"], out
+    assert out["source"]["layer_sources"] == ["fabric.objects[0]", "fabric.objects[1]"], out["source"]
+
+
+def test_cli_outputs_that_cannot_be_written_are_one_line_never_a_traceback(tmp_path: Path) -> None:
+    """``personalize``/``gallery``/``schema --out /dev/null/x`` printed a Python traceback, ``render`` and
+    ``preflight --proof`` "internal error (NotADirectoryError)"; ``--fonts-dir /`` walked the whole disk and died
+    on a vanished /proc entry ("internal error (FileNotFoundError)"), a missing one was ignored; a photo that
+    is a device was "asset file not found"."""
+    from tests.test_hostile_media import svg_design
+
+    design = svg_design('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="5" height="5"/>'
+                        "</svg>")["design"]  # fmt: skip
+    (tmp_path / "d.json").write_text(json.dumps(design), encoding="utf-8")
+    text = {"type": "text", "text": "Hi", "font": {"family": "noto-sans"}, "size": 20,
+            "box": {"x": 20, "y": 20, "width": 60, "height": 30}}  # fmt: skip
+    card = {"version": 1, "template": "card-folded-5x7", "surfaces": {"outside": {"layers": [text]}}}
+    (tmp_path / "card.json").write_text(json.dumps(card), encoding="utf-8")
+    (tmp_path / "fonts").mkdir()
+    for i in range(30):  # a folder far too big to be a fonts folder (the limit is lowered below)
+        (tmp_path / "fonts" / f"f{i}.txt").write_text("x")
+    runs = {
+        "render": (["render", "card.json", "--out", "/dev/null/x"], "cannot write /dev/null/x"),
+        "preflight": (["preflight", "card.json", "--proof", "/dev/null/x.png"], "proof: cannot write /dev/null/x"),
+        "personalize": (["personalize", "christmas-tree", "--product", "coaster-95-round", "--set", "name=Asha",
+                         "--out", "/dev/null/x"], "cannot write /dev/null/x (Not a directory)"),
+        "gallery": (["gallery", "--out", "/dev/null/x", "d.json"], "cannot write /dev/null/x (Not a directory)"),
+        "schema": (["schema", "--out", "/dev/null/x"], "cannot write /dev/null/x (Not a directory)"),
+        "fonts-dir missing": (["render", "d.json", "--fonts-dir", "no-such-folder"], "fonts_dir: --fonts-dir"),
+        "fonts-dir huge": (["render", "d.json", "--fonts-dir", "fonts"], "holds over 20 files and folders"),
+        "photo device": (["personalize", "pet-portrait", "--product", "mug-11oz", "--photo", "photo=/dev/zero",
+                          "--set", "pet=Rex", "--out", "o"], "photos.photo: asset is not a regular file"),
+    }  # fmt: skip
+    code = ("import sys, render_engine.inputs.font_folder as f; f.MAX_FOLDER_ENTRIES = 20; "
+            "from render_engine.cli.main import main; raise SystemExit(main(sys.argv[1:]))")  # fmt: skip
+    for name, (argv, says) in runs.items():
+        r = subprocess.run([sys.executable, "-c", code, *argv], cwd=tmp_path, capture_output=True, text=True,
+                           timeout=300)  # fmt: skip
+        lines = [ln for ln in r.stderr.splitlines() if ln.strip() and "WARNING" not in ln]
+        assert r.returncode != 0 and "Traceback" not in r.stderr, (name, r.stderr[-800:])
+        assert any(says in ln for ln in lines) and len(lines) <= 2, (name, lines)

@@ -171,3 +171,63 @@ def test_the_cli_names_the_same_reasons_in_one_line_each(tmp_path: Any) -> None:
         lines = [ln for ln in (r.stderr + r.stdout).splitlines() if ln.strip()]
         assert r.returncode == 1 and "Traceback" not in r.stderr, (name, r.stderr[-500:])
         assert len(lines) == 1 and says in lines[0], (name, lines)
+
+
+# --------------------------------------------------------------------------------------- GIF: the first frame
+
+
+def _gif(frames: int) -> bytes:
+    rgb = [pyvips.Image.black(48, 32).new_from_image([40 * i, 200 - 40 * i, 90]) for i in range(frames)]
+    strip = pyvips.Image.arrayjoin([f.cast("uchar").copy(interpretation="srgb") for f in rgb], across=1)
+    strip = strip.copy()
+    strip.set_type(pyvips.GValue.gint_type, "page-height", 32)
+    return bytes(strip.gifsave_buffer())
+
+
+def test_a_gif_upload_prints_its_first_frame_and_an_animation_says_so(live: int) -> None:
+    """GIFs were refused (422 "not a supported image format"): customers send GIFs saved from chats and old
+    phones, and a storefront expects the picture they see. Now the first frame, decoded and verified strictly;
+    ``frames`` and a note for an animation; a GIF cut inside its first frame is still a 422."""
+    st, out, _ = call(live, "POST", "/v1/assets", _gif(1), {"Content-Type": "image/gif"})
+    assert st == 201 and out["format"] == "gif" and (out["width"], out["height"]) == (48, 32), out
+    assert out["frames"] == 1 and out["note"] is None, out
+    anim = _gif(3)
+    st, out, _ = call(live, "POST", "/v1/assets", anim, {"Content-Type": "application/octet-stream"})
+    assert st == 201 and out["frames"] == 3 and "only its first frame prints" in out["note"], out
+    layer = {"type": "image", "asset_id": out["asset_id"], "box": {"x": 10, "y": 10, "width": 75, "height": 50}}
+    design = {"version": 1, "template": "coaster-95-round", "layers": [layer]}
+    st, got, _ = call(live, "POST", "/v1/previews?format=png", json.dumps({"design": design}).encode(),
+                      {"Content-Type": "application/json", "Accept": "image/png"})  # fmt: skip
+    assert st == 200, got
+    st, out, _ = call(live, "POST", "/v1/assets", anim[:60], {"Content-Type": "image/gif"})
+    assert st == 422 and out["code"] == "invalid_asset", out
+    assert "could not be decoded: the file is damaged" in out["message"], out
+    # a Fabric data URL takes what an upload takes
+    fabric = {"canvas": {"width": 400, "height": 400}, "canvas_covers": "trim", "template": "coaster-95-round",
+              "fabric": {"version": "6.9.1", "objects": [{"type": "Image", "left": 0, "top": 0, "width": 48,
+                                                          "height": 32, "src": "data:image/gif;base64,"
+                                                          + base64.b64encode(anim).decode()}]}}  # fmt: skip
+    st, out, _ = post_json(live, "/v1/preflight", {"dialect": "fabric", "design": fabric})
+    assert st == 200, out
+
+
+def test_the_first_frame_is_what_prints(tmp_path: Any) -> None:
+    from render_engine.inputs.assets import open_image, probe_image, verify_image
+    from render_engine.model.settings import Settings
+
+    path = tmp_path / "a.gif"
+    path.write_bytes(_gif(3))
+    info = probe_image(path, "layers[0].asset", Settings())
+    assert (info.format, info.frames, info.width, info.height) == ("gif", 3, 48, 32)
+    verify_image(info, "layers[0].asset")
+    img, _k = open_image(info, 1.0, "layers[0].asset")
+    r, g, b = (img[i].avg() for i in range(3))
+    assert abs(r - 0) < 2 and abs(g - 200) < 2 and abs(b - 90) < 2, (r, g, b)  # frame 0's colour, not frame 1's
+
+
+def test_undecodable_files_say_why_not_only_the_decoder_class(live: int) -> None:
+    """A junk HEIF/TIFF/WebP body was "image could not be decoded (Error)"."""
+    for head in (b"\x00\x00\x00\x18ftypheic", b"II*\x00", b"RIFF\x10\x00\x00\x00WEBPVP8 "):
+        st, out, _ = call(live, "POST", "/v1/assets", head + bytes(100), {"Content-Type": "image/png"})
+        assert st == 422 and out["field"] == "body", out
+        assert "damaged, cut short or not the format its first bytes claim" in out["message"], out

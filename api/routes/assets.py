@@ -15,7 +15,7 @@ from starlette.datastructures import UploadFile
 
 from render_engine.farm.services import Services
 from render_engine.files import fsync_file, temp_path
-from render_engine.inputs.assets import load_svg, looks_like_svg, probe_image, sniff_format, verify_image
+from render_engine.inputs.assets import SUPPORTED, load_svg, looks_like_svg, probe_image, sniff_format, verify_image
 from render_engine.model.errors import AssetError, LimitExceeded
 
 from ..deps import State, Storefront
@@ -71,8 +71,8 @@ def _store_svg(svc: Services, tmp: Path) -> AssetOut:
 
 @router.post("/assets", status_code=201, response_model=AssetOut, openapi_extra=UPLOAD_BODY, responses=ERROR_RESPONSES)
 async def upload_asset(request: Request, state: State, key: Storefront) -> AssetOut:
-    """Store an image (JPEG, PNG, WebP, HEIF/AVIF, TIFF — sniffed from the bytes) or SVG clip-art (sanitised;
-    an ``svg`` layer's ``asset_id``) and return its id."""
+    """Store an image (JPEG, PNG, WebP, HEIF/AVIF, TIFF, GIF: its first frame — sniffed from the bytes) or SVG
+    clip-art (sanitised; an ``svg`` layer's ``asset_id``) and return its id."""
     svc = state.services
     limit = svc.settings.max_asset_bytes
     h = hashlib.sha256()
@@ -99,7 +99,7 @@ async def upload_asset(request: Request, state: State, key: Storefront) -> Asset
         if fmt is None and looks_like_svg(head):
             return await run_in_threadpool(_store_svg, svc, tmp)
         if fmt is None:
-            raise AssetError("not a supported image format (JPEG, PNG, WebP, HEIF/AVIF, TIFF, SVG)", field="body")
+            raise AssetError(f"not a supported image format ({SUPPORTED}, SVG)", field="body")
         info = await run_in_threadpool(probe_image, tmp, "body", svc.engine.settings)
         # every pixel decoded strictly before anything is stored: a damaged file (a chunk CRC, cut or corrupt
         # entropy data) that the header probe passes is a 422 here, not a failed or retried job later
@@ -108,4 +108,6 @@ async def upload_asset(request: Request, state: State, key: Storefront) -> Asset
             asset_id = svc.storage.put_asset(tmp, h.hexdigest())
         except OSError as exc:
             raise storage_error(exc) from None
-    return AssetOut(asset_id=asset_id, format=info.format, width=info.width, height=info.height, bytes=size)
+    note = f"an animated GIF of {info.frames} frames: only its first frame prints" if info.frames > 1 else None
+    return AssetOut(asset_id=asset_id, format=info.format, width=info.width, height=info.height, bytes=size,
+                    frames=info.frames, note=note)  # fmt: skip

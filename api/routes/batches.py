@@ -32,7 +32,7 @@ from render_engine.model.deadline import check as check_deadline
 from render_engine.model.design import error_message, field_path
 from render_engine.model.errors import RenderError, TemplateError, did_you_mean
 from render_engine.personalization import DesignTemplate, catalog
-from render_engine.personalization.merge import csv_rows
+from render_engine.personalization.merge import csv_rows, decode_csv
 
 from ..batch_rows import admit_row
 from ..deps import State, Storefront
@@ -245,9 +245,9 @@ async def upload_batch(
         if not isinstance(upload, UploadFile):
             raise ApiError(422, "invalid_request", "the rows go in a 'file' part (CSV)", field="file")
         try:
-            text = (await upload.read()).decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ApiError(422, "invalid_request", "the CSV file is UTF-8", field="file") from None
+            text = decode_csv(await upload.read(), "file")
+        except RenderError as exc:
+            raise ApiError(422, "invalid_request", exc.message, field="file") from None
         try:
             fields = json.loads(options) if isinstance(options, str) else None
         except ValueError:

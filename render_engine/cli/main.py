@@ -19,7 +19,7 @@ from .. import __version__
 from ..engine import Engine
 from ..layout.prepared import Prepared
 from ..model.design import design_json_schema, load_design_file
-from ..model.errors import RenderError
+from ..model.errors import RenderError, TemplateError
 from ..model.outputs import RenderResult
 from ..model.settings import Settings
 from ..model.surface_plan import SurfaceRef
@@ -142,6 +142,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         fonts_dir = getattr(args, "fonts_dir", None)
         engine = Engine(Settings(extra_fonts_dir=fonts_dir) if fonts_dir else Settings())
+        if fonts_dir:  # read once, up front: a missing or unreadable folder is one line, not one per surface/file
+            if not Path(fonts_dir).is_dir():
+                raise TemplateError(f"--fonts-dir {fonts_dir} is not a folder", field="fonts_dir")
+            engine.fonts  # noqa: B018
         if args.command == "render":
             return _render(engine, args)
         if args.command == "validate":
@@ -182,6 +186,14 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `render-engine fonts | head`: the reader left; say nothing more
         sys.stderr.close()
         return EXIT_OK
+    except OSError as exc:  # --out a file or under /dev/null, a read-only or full disk: where and why, one line
+        print(f"error: cannot write {exc.filename or 'the output'} ({exc.strerror or type(exc).__name__})",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_FAILED
+    except Exception as exc:  # a bug, not bad input: still one line, never a traceback (logged at DEBUG)
+        log.debug("internal error in %s", args.command, exc_info=True)
+        print(f"error: internal error ({type(exc).__name__})", file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_USAGE
 
 
@@ -207,6 +219,11 @@ def _render(engine: Engine, args: argparse.Namespace) -> int:
             failures.append((path, str(exc)))
             for line in exc.lines():  # one line per problem (a Fabric canvas reports all at once)
                 print(f"[{n}/{total}] FAILED {path}: {line}", file=sys.stderr)
+            continue
+        except OSError as exc:  # --out not a folder, read-only, full disk: the place and the reason, one line
+            where = f" {exc.filename}" if exc.filename else ""
+            failures.append((path, f"out: cannot write{where} ({exc.strerror or type(exc).__name__})"))
+            print(f"[{n}/{total}] FAILED {path}: {failures[-1][1]}", file=sys.stderr)
             continue
         except Exception as exc:  # a bug, not bad input: still one line, and the batch goes on
             # never a traceback for an input file (one line per problem); the traceback is logged at DEBUG level

@@ -48,6 +48,10 @@ def run(engine: Engine, path: FsPath, proof: FsPath | None = None, as_json: bool
         for line in exc.lines():
             print(f"{path}: INVALID {line}", file=sys.stderr)
         return 1
+    except OSError as exc:  # --proof in a folder that cannot be made or written: the place and the reason
+        print(f"{path}: proof: cannot write {exc.filename or proof} ({exc.strerror or type(exc).__name__})",
+              file=sys.stderr)  # fmt: skip
+        return 1
     except Exception as exc:  # a bug, not bad input: still one line
         print(f"{path}: internal error ({type(exc).__name__})", file=sys.stderr)
         return 1

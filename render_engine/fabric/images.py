@@ -154,7 +154,7 @@ def _crop(x: float, y: float, w: float, h: float, W: int, H: int, where: str) ->
 
 
 # the formats an upload (POST /v1/assets) accepts, and no other: sniffed from the bytes afterwards all the same
-DATA_URL_FORMATS = ("png", "jpeg", "jpg", "webp", "heic", "heif", "avif", "tiff")
+DATA_URL_FORMATS = ("png", "jpeg", "jpg", "webp", "heic", "heif", "avif", "tiff", "gif")
 _DATA_URL = re.compile(rf"^data:image/({'|'.join(DATA_URL_FORMATS)});base64,", re.IGNORECASE)
 _SVG_DATA_URL = re.compile(r"^data:image/svg\+xml(;charset=[\w-]+)?(;base64)?,", re.IGNORECASE)
 
@@ -200,7 +200,7 @@ def _write_data_url(conv: Converter, src: str, where: str) -> Path:
     m = _DATA_URL.match(src[:64])
     if m is None:
         raise DesignError(
-            "a data URL image is base64 PNG, JPEG, WebP, HEIF/AVIF or TIFF (the upload formats), or SVG",
+            "a data URL image is base64 PNG, JPEG, WebP, HEIF/AVIF, TIFF or GIF (the upload formats), or SVG",
             field=where,
         )
     try:

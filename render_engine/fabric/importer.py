@@ -22,6 +22,7 @@ from ..model.geometry import Matrix
 from ..model.templates import Template
 from .converter import Converter
 from .effects import clip_chain
+from .native_fields import fabric_named
 from .options import FabricOptions
 from .parse import color, num
 from .protocol import Clip
@@ -235,9 +236,8 @@ def import_fabric(
     design_json = {"version": 1, "template": template.id, "layers": layers}
     try:
         design = parse_design(design_json)
-    except DesignError as exc:  # a bug in the mapping or a value out of the native range: name the object
-        where = conv.origin_of(exc.field)
-        raise DesignError(exc.message, field=where) from None
+    except DesignError as exc:  # a value out of the native range (or a bug in the mapping): the object's
+        raise fabric_named(exc, conv.origin_of) from None  # property in Fabric's words (objects[0].left)
     approximations = tuple(dict.fromkeys(conv.approximations))
     return FabricImport(
         design,

@@ -26,6 +26,7 @@ from ..model.geometry import Path as VPath
 from ..model.units import MM_PER_PT
 from .effects import local_svg, own_clips
 from .font_properties import font_family, font_style, font_weight
+from .native_fields import fabric_named
 from .object_geometry import decompose, inverse, local_bounds
 from .parse import color, line_style, num
 from .shapes import background_color, dash_array, gradient, object_scaling
@@ -299,7 +300,8 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]], outline: lis
     try:
         native = TextLayer.model_validate({**layer, "rotation": 0.0})
     except ValidationError as exc:
-        raise DesignError(validation_error_to_design_error(exc).message, field=where) from None
+        native_err = validation_error_to_design_error(exc)  # fields relative to the layer: "size", "box.y"
+        raise fabric_named(native_err, lambda _f: where) from None
     flat = layout_text(native, conv.fonts, where)  # unrotated: decorations and backgrounds are measured here
     if outline is not None:
         outline.append(flat.outline)

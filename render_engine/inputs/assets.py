@@ -24,7 +24,10 @@ if TYPE_CHECKING:
     from lxml import etree  # loaded with the first SVG: a design without one never needs it (issue 22)
 
 # formats we accept, sniffed from the bytes (never the file name), each decoded by its own libvips loader
-LOADERS = {"jpeg": "jpegload", "png": "pngload", "webp": "webpload", "heif": "heifload", "tiff": "tiffload"}
+LOADERS = {"jpeg": "jpegload", "png": "pngload", "webp": "webpload", "heif": "heifload", "tiff": "tiffload",
+           "gif": "gifload"}  # fmt: skip
+SUPPORTED = "JPEG, PNG, WebP, HEIF/AVIF, TIFF, GIF"
+"""The raster formats accepted, as messages name them (GIF: its first frame, what a still print shows)."""
 _HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis")
 
 
@@ -40,6 +43,8 @@ def sniff_format(head: bytes) -> str | None:
         return "heif"
     if head[:4] in (b"II*\x00", b"MM\x00*"):
         return "tiff"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "gif"
     return None
 
 
@@ -69,6 +74,7 @@ class ImageInfo:
     bands: int
     interpretation: str
     has_alpha: bool
+    frames: int = 1  # an animated GIF's frame count (only the first frame is read and printed)
 
 
 def resolve_path(base_dir: Path, relative: str, field: str) -> Path:
@@ -79,6 +85,8 @@ def resolve_path(base_dir: Path, relative: str, field: str) -> Path:
     path = (base / relative).resolve()
     if base != path and base not in path.parents:
         raise AssetError("asset path leaves the design's folder", field=field)
+    if path.exists() and not path.is_file():
+        raise AssetError("asset is not a regular file (a folder, device or pipe)", field=field)
     if not path.is_file():
         raise AssetError(
             "asset file not found; asset paths are relative to the design file (API designs use an asset_id)",
@@ -92,7 +100,7 @@ def probe_image(path: Path, field: str, settings: Settings) -> ImageInfo:
     with asset_errors(field, "image"), open(path, "rb") as fh:
         fmt = sniff_format(fh.read(32))
     if fmt is None:
-        raise AssetError("not a supported image format (JPEG, PNG, WebP, HEIF/AVIF, TIFF)", field=field)
+        raise AssetError(f"not a supported image format ({SUPPORTED})", field=field)
     if not _intact(path, fmt):
         raise AssetError(f"{fmt.upper()} file is truncated (no end marker)", field=field)
     with asset_errors(field, "image"):
@@ -100,6 +108,9 @@ def probe_image(path: Path, field: str, settings: Settings) -> ImageInfo:
         pages = int(img.get("n-pages")) if img.get_typeof("n-pages") else 1
         orientation = int(img.get("orientation")) if img.get_typeof("orientation") else 1
     w, h = img.width, img.height
+    frames = 1
+    if fmt == "gif":  # only the first frame is ever decoded (a still print of an animation shows its first)
+        frames, pages = max(1, pages), 1
     if w * h * max(1, pages) > settings.max_source_pixels:
         raise LimitExceeded(
             f"image has {w}x{h} pixels x {pages} pages, over the {settings.max_source_pixels} pixel limit",
@@ -118,6 +129,7 @@ def probe_image(path: Path, field: str, settings: Settings) -> ImageInfo:
         bands=img.bands,
         interpretation=str(img.interpretation),
         has_alpha=img.hasalpha(),
+        frames=frames,
     )
 
 

@@ -12,12 +12,35 @@ silently fails to load would print in another face.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 from ..model.errors import TemplateError
 
 FONT_SUFFIXES = (".ttf", ".otf")
+MAX_FOLDER_ENTRIES = 20_000
+"""Files and folders looked at under a storefront fonts folder before giving up: ``--fonts-dir /`` or a home
+folder walked the whole disk (minutes) and died on the first file that vanished meanwhile (/proc)."""
+
+
+def _font_files(directory: Path) -> list[Path]:
+    """The .ttf/.otf files under ``directory`` (symlinked folders not followed), at most
+    :data:`MAX_FOLDER_ENTRIES` entries looked at; :class:`TemplateError` naming the folder otherwise."""
+    found: list[Path] = []
+    seen = 0
+
+    def refuse(exc: OSError) -> None:
+        raise TemplateError(f"storefront fonts folder {directory} cannot be read ({exc.strerror or exc})",
+                            field="fonts_dir") from None  # fmt: skip
+
+    for root, dirs, files in os.walk(directory, onerror=refuse):
+        seen += len(dirs) + len(files)
+        if seen > MAX_FOLDER_ENTRIES:
+            raise TemplateError(f"storefront fonts folder {directory} holds over {MAX_FOLDER_ENTRIES} files and "
+                                "folders: point it at the folder of font files", field="fonts_dir")  # fmt: skip
+        found += [Path(root) / f for f in files if Path(f).suffix.lower() in FONT_SUFFIXES]
+    return sorted(p for p in found if p.is_file())
 
 
 def family_key(name: str) -> str:
@@ -61,7 +84,7 @@ def scan_font_folder(directory: Path) -> dict[str, dict[str, object]]:
     if not directory.is_dir():
         raise TemplateError(f"storefront fonts folder {directory} does not exist", field="fonts")
     families: dict[str, dict[str, object]] = {}
-    for path in sorted(p for p in directory.rglob("*") if p.suffix.lower() in FONT_SUFFIXES and p.is_file()):
+    for path in _font_files(directory):
         family, weight, style = read_font_file(path)
         fid = family_id_for(family)
         entry = families.setdefault(

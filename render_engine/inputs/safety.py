@@ -36,6 +36,8 @@ ALLOWED_LOADERS = (
     "VipsForeignLoadWebp",
     "VipsForeignLoadHeif",
     "VipsForeignLoadTiff",
+    "VipsForeignLoadNsgif",  # GIF (libvips >= 8.11's own libnsgif decoder): the first frame only
+    "VipsForeignLoadGif",  # the same loader's name before libvips 8.11
     "VipsForeignLoadSvg",
 )
 

@@ -797,6 +797,9 @@ def expand_layers(layers: list[Any]) -> tuple[list[Any], tuple[str, ...]]:
     return out, tuple(sources)
 
 
+_UNION_MEMBER = re.compile(r"^(dict|list|tuple|set|frozenset)\[.*\]$")
+
+
 def field_path(loc: tuple[Any, ...]) -> str:
     """Turn a pydantic error location into ``layers[2].box.width``, dropping union tags."""
     out = ""
@@ -808,6 +811,7 @@ def field_path(loc: tuple[Any, ...]) -> str:
             pass  # discriminator tag pydantic inserts into the location
         elif isinstance(part, str) and (
             part.startswith("function-") or part.startswith("paint:") or part in {"literal['auto']"}
+            or _UNION_MEMBER.match(part) is not None  # a union's member tag: "dict[str,str]", "list[dict[...]]"
         ):
             pass
         else:

@@ -152,4 +152,8 @@ def asset_errors(field: str, what: str) -> Iterator[None]:
     except RenderError:
         raise
     except Exception as exc:  # decoders raise anything: pyvips.Error, OSError, ValueError...
-        raise AssetError(f"{what} could not be decoded ({type(exc).__name__})", field=field) from exc
+        raise AssetError(
+            f"{what} could not be decoded: the file is damaged, cut short or not the format its first bytes claim "
+            f"({type(exc).__name__})",
+            field=field,
+        ) from exc

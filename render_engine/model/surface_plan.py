@@ -156,6 +156,17 @@ def plan_parts(design: Design, template: Template) -> list[PartPlan]:
     return parts
 
 
+def require_parts(parts: list[PartPlan], design: Design) -> list[PartPlan]:
+    """``parts`` when there is at least one print file; surfaces given, each with no layers (a Fabric canvas
+    of nothing, ``{"outside": {"layers": []}}``) make none: a :class:`DesignError` on ``surfaces`` (it was an
+    IndexError, a 500, wherever the first surface was picked)."""
+    if not parts:
+        given = ", ".join(f"surfaces.{n}" for n in design.surfaces) or "pages"
+        raise DesignError(f"nothing to print: {given} has no layers; give layers for at least one surface",
+                          field="surfaces" if design.surfaces else "pages")  # fmt: skip
+    return parts
+
+
 def _surface_template(template: Template, name: str, design: Design) -> tuple[Template, CoverGeometry | None]:
     """A surface's template; a book's cover is computed from the design's page count (model/cover.py)."""
     if template.book is None or name != COVER:

@@ -106,7 +106,12 @@ def _text_value(name: str, slot: TextSlot, entry: dict[str, Any], problems: list
             problems.append(DesignError(f"required ({slot.label}); it is blank", field=field))
         return None
     before = len(problems)
-    if any((ord(c) < 32 and c != "\n") or 0xD800 <= ord(c) <= 0xDFFF or ord(c) == 0x7F for c in value):
+    lone = sorted({f"U+{ord(c):04X}" for c in value if 0xD800 <= ord(c) <= 0xDFFF})
+    if lone:
+        problems.append(DesignError(
+            f"contains a lone surrogate ({', '.join(lone[:3])}): half of a character, usually text cut in the "
+            "middle of an emoji or a broken encoding; send the whole character", field=field))  # fmt: skip
+    if any((ord(c) < 32 and c != "\n") or ord(c) == 0x7F for c in value):
         problems.append(DesignError("must not contain control characters", field=field))
     if "\n" in value and not slot.multiline:
         problems.append(DesignError("must be one line", field=field))

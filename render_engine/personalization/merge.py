@@ -54,11 +54,7 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
             raise DesignError("a JSON rows file is a list of objects", field="rows")
         rows = data
     else:
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise DesignError("a CSV rows file is UTF-8", field="rows") from None
-        rows = csv_rows(text)
+        rows = csv_rows(decode_csv(raw, "rows"))
     if not rows:
         raise DesignError("no rows", field="rows")
     if len(rows) > MAX_ROWS:
@@ -66,27 +62,71 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
+def decode_csv(raw: bytes, field: str) -> str:
+    """The text of a CSV rows file (UTF-8, a BOM allowed); a file that is not UTF-8 text says what it looks like
+    (UTF-16 from Excel's "Unicode text", a spreadsheet or zip, JSON) instead of only "not UTF-8"."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DesignError('the CSV file is UTF-16 (Excel\'s "Unicode text"); save it as "CSV UTF-8"', field=field)
+    if raw.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise DesignError("this is a spreadsheet workbook (or a zip), not CSV text; save it as \"CSV UTF-8\"",
+                          field=field)  # fmt: skip
+    if raw.startswith(b"\x1f\x8b"):
+        raise DesignError("this is a gzip file, not CSV text; send the CSV itself", field=field)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DesignError(f"the CSV file is not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}: Latin-1 or "
+                          "Windows-1252?); save it as \"CSV UTF-8\"", field=field) from None  # fmt: skip
+    if text.lstrip().startswith(("[", "{")):
+        raise DesignError("this is JSON, not CSV; send JSON rows as the batch's rows (or a .json rows file)",
+                          field=field)  # fmt: skip
+    return text
+
+
 def csv_rows(text: str, field: str = "rows", limit: int = MAX_ROWS) -> list[dict[str, Any]]:
     """The rows of CSV text (a header of slot names, then one row per piece); empty cells are left out.
 
     Reading stops at ``limit`` + 1 rows (the caller refuses more: a 2 MB body of ``a\\n`` is a million rows,
-    not worth building); a header naming a column twice is refused (which of the two cells would a row mean?)."""
+    not worth building); a header naming a column twice is refused (which of the two cells would a row mean?).
+    A cell no header names (more cells than columns: usually an unquoted comma, ``Smith, John``) is an error
+    naming the row, never dropped; a quote never closed is an error naming where it opened. Line ends may be
+    CRLF, LF or CR (classic Mac); header names are trimmed of spaces."""
+    text = text.removeprefix("\ufeff")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    reader = csv.reader(io.StringIO(text), strict=True)
     try:
-        reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
-        header = reader.fieldnames or []
+        header = [h.strip() for h in next(reader, [])]
         seen: set[str] = set()
         for i, name in enumerate(header):
             if name and name in seen:
                 raise DesignError(f"the header names column {name[:64]!r} twice (column {i + 1})", field=field)
             seen.add(name)
         rows: list[dict[str, Any]] = []
-        for r in reader:
-            rows.append({k: v for k, v in r.items() if k and isinstance(v, str) and v != ""})
+        problems: list[DesignError] = []
+        for cells in reader:
+            if not cells:
+                continue  # a blank line
+            where = f"rows[{len(rows) + 1}]"
+            if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
+                columns = f"{len(header)} column{'s' * (len(header) != 1)}"
+                problems.append(DesignError(f"has {len(cells)} cells but the header names {columns} (a comma inside "
+                                            'a value? quote it: "Smith, John")', field=where))  # fmt: skip
+            unnamed = [i + 1 for i, c in enumerate(cells[: len(header)]) if not header[i] and c.strip()]
+            if unnamed:
+                problems.append(DesignError(f"a value in column {unnamed[0]}, which the header leaves unnamed",
+                                            field=where))  # fmt: skip
+            rows.append({k: v for k, v in zip(header, cells, strict=False) if k and v != ""})
             if len(rows) > limit:
                 break
-        return rows
     except csv.Error as exc:
-        raise DesignError(f"not valid CSV ({exc})", field=field) from None
+        reason = str(exc)
+        if "unexpected end of data" in reason or "EOF" in reason:
+            reason = 'a quoted cell is never closed (a " without its closing ")'
+        raise DesignError(f"not valid CSV at line {reader.line_num}: {reason}", field=field) from None
+    if problems and len(rows) <= limit:
+        raise several(problems)
+    return rows
 
 
 Progress = Callable[[str, int, int], None]
