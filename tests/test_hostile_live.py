@@ -364,18 +364,18 @@ def test_a_second_batch_while_one_is_checked_gets_a_429_and_the_gate_comes_back(
     with Retry-After and nothing stored; once the first is through, a batch is accepted again."""
     from fastapi.testclient import TestClient
 
-    import api.routes.batches
+    import api.batch_rows
     from api.app import create_app
 
     started, release = threading.Event(), threading.Event()
-    real = api.routes.batches.admit_job
+    real = api.batch_rows.admit_job
 
     def held(*args: Any, **kwargs: Any) -> Any:
         started.set()
         assert release.wait(60)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(api.routes.batches, "admit_job", held)
+    monkeypatch.setattr(api.batch_rows, "admit_job", held)
     settings = ServiceSettings(storage_root=tmp_path, redis_url=None, api_keys=f"storefront:{SF},print-unit:{PU}",
                                embedded_workers=0)  # fmt: skip
     with TestClient(create_app(settings)) as c:
