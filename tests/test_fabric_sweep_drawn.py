@@ -128,6 +128,31 @@ def test_objects_beyond_the_model_range(engine: Engine, tmp_path: Path) -> None:
     assert not ((png[..., 0] > 200) & (png[..., 1] < 60)).any()  # nothing red: the parked objects are not drawn
 
 
+def test_image_scaled_beyond_the_model_range_is_cropped_to_the_page(engine: Engine, tmp_path: Path) -> None:
+    """A 2 x 2 px image (four colours) scaled x20000 about the canvas centre: the page shows the four quadrants
+    meeting there, as Fabric draws them (the layer is cut to the page, its crop cut with it)."""
+    import base64
+
+    quad = Image.new("RGB", (2, 2))
+    quad.putdata([(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0)])
+    buf = io.BytesIO()
+    quad.save(buf, "PNG")
+    src = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+    big = {"type": "Image", "src": src, "left": 80, "top": 60, "width": 2, "height": 2, "originX": "center",
+           "originY": "center", "scaleX": 20000, "scaleY": 20000, "strokeWidth": 0}  # fmt: skip
+    data = {"version": "6.9.1", "width": 160, "height": 120, "objects": [big]}
+    (tmp_path / "big.json").write_text(json.dumps(data), encoding="utf-8")
+    png = _on_white(Image.open(io.BytesIO(render_design(tmp_path / "big.json", engine=engine).data))).astype(int)
+    for (y, x), want in {
+        (30, 40): (255, 0, 0),
+        (30, 120): (0, 255, 0),
+        (90, 40): (0, 0, 255),
+        (90, 120): (255, 255, 0),
+    }.items():
+        assert (np.abs(png[y, x] - want) <= 3).all(), ((y, x), png[y, x])
+    assert (np.abs(png[58, 78] - (255, 0, 0)) <= 3).all() and (np.abs(png[61, 81] - (255, 255, 0)) <= 3).all()
+
+
 def _cmyk(layout: Any) -> Any:
     t = layout.template
     out = t.output.model_copy(update={"color": "cmyk", "icc_profile": "fogra39l-coated"})

@@ -101,6 +101,23 @@ class Converter:
                 x1, y1 = min(x + w, area[2]), min(y + h, area[3])
                 if x1 > x0 and y1 > y0 and not layer.get("corner_radius"):
                     layer = {**layer, "box": {**box, "x": x0, "y": y0, "width": x1 - x0, "height": y1 - y0}}
+            elif layer.get("type") == "image" and _stretched_plain(layer):
+                # an unturned, unclipped image scaled far beyond the page: the part over the page, cropped to
+                x0, y0 = max(x, area[0]), max(y, area[1])
+                x1, y1 = min(x + w, area[2]), min(y + h, area[3])
+                crop = layer.get("crop") or {"x": 0.0, "y": 0.0, "width": 1.0, "height": 1.0}
+                if x1 > x0 and y1 > y0:
+                    cut = {
+                        "x": crop["x"] + (x0 - x) / w * crop["width"],
+                        "y": crop["y"] + (y0 - y) / h * crop["height"],
+                        "width": (x1 - x0) / w * crop["width"],
+                        "height": (y1 - y0) / h * crop["height"],
+                    }
+                    layer = {
+                        **layer,
+                        "crop": cut,
+                        "box": {**box, "x": x0, "y": y0, "width": x1 - x0, "height": y1 - y0},
+                    }
         layers.append(layer)
         self.layer_origin.append(where)
 
@@ -281,3 +298,15 @@ def _within(box: dict[str, Any]) -> bool:
 
     x, y, w, h = (float(box[k]) for k in ("x", "y", "width", "height"))
     return all(abs(v) <= MAX_MM for v in (x, y, w, h, x + w, y + h))
+
+
+def _stretched_plain(layer: dict[str, Any]) -> bool:
+    """An image layer whose box shows its (cropped) source stretched, unturned and unclipped: a cut box is a crop."""
+    crop = layer.get("crop")
+    return (
+        layer.get("fit") == "stretch"
+        and not layer.get("rotation")
+        and not layer.get("clip")
+        and not layer.get("clips")
+        and (crop is None or isinstance(crop, dict))
+    )
