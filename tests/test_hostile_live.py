@@ -330,8 +330,8 @@ def _fabric_doc(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 FABRIC_RANGE_CASES = [
-    ("far left", {"type": "Rect", "left": 1e308, "top": 0, "width": 10, "height": 10, "fill": "#f00"},
-     "objects[0].left", "x position on the product, in mm"),
+    ("huge charSpacing", {"type": "Textbox", "left": 0, "top": 0, "width": 300, "text": "Hi", "fontFamily": "Noto Sans",
+                          "fontSize": 20, "charSpacing": 1e7}, "objects[0].charSpacing", "letter spacing, in em"),
     ("huge scale", {"type": "Rect", "left": 0, "top": 0, "width": 10, "height": 10, "scaleX": 1e12, "scaleY": 1e12,
                     "fill": "#f00"},
      "objects[0].width", "(width x scaleX), in mm"),
