@@ -17,6 +17,8 @@
   ``toJSON()`` never writes them, an editor may (:func:`_flips`).
 * A ``shadow`` may be a CSS-like string (``"rgba(0,0,0,.3) 2px 2px 10px"``), which Fabric's Shadow reads
   (:func:`parse_shadow`).
+* ``null`` where Fabric reads a name (origins, ``textAlign``, ``pathSide``, ``pathAlign``, font properties) is
+  what Fabric makes of it (:data:`_NULL_MEANS`); other ``null`` values are the property's default.
 * Missing properties: an editor serialising with ``includeDefaultValues: false`` leaves out every property
   equal to its default; all are read with Fabric's defaults, ``fill`` (``rgb(0,0,0)``) filled in here.
 * Fabric 7.3 added ``textDecorationColor`` (object and per character; empty: the fill's colour).
@@ -37,6 +39,18 @@ _MAJOR = re.compile(r"^\s*(\d+)")
 #: properties of an object that hold other objects (groups' children, clips, a text's path)
 _CHILD_LISTS = ("objects",)
 _CHILD_OBJECTS = ("clipPath", "path")
+#: what Fabric makes of a ``null`` where it reads a name: an origin of ``null - 0.5`` (left / top), text laid out
+#: and aligned as with its defaults
+_NULL_MEANS = {
+    "originX": "left",
+    "originY": "top",
+    "textAlign": "left",
+    "pathSide": "left",
+    "pathAlign": "baseline",
+    "fontWeight": "normal",
+    "fontStyle": "normal",
+    "fontFamily": "Times New Roman",
+}
 #: types whose fill Fabric never draws (a line strokes only; groups and images draw their content)
 _NO_FILL = frozenset({"line", "group", "activeselection", "image", "fabricimage", "layoutmanager"})
 
@@ -69,6 +83,9 @@ def _object(obj: Any, parent_version: int) -> Any:
         out["fill"] = "rgb(0,0,0)"  # Fabric's default fill (toObject leaves it out with includeDefaultValues false)
     if isinstance(obj.get("type"), str) and obj["type"].lower() == "path" and not _simple(obj.get("path")):
         out["path"] = _simpler(obj.get("path"))
+    for key, default in _NULL_MEANS.items():
+        if key in obj and obj[key] is None:
+            out[key] = default
     flips = _flips(obj)
     if flips:
         out.update(flips)

@@ -397,8 +397,10 @@ add('saved_without_defaults', () => ({
   withoutDefaults: true,
 }));
 add('saved_nulls', () => ({
-  objects: [new F.Rect({ left: 20, top: 20, width: 60, height: 40, fill: '#48c9b0' }), new F.Rect({ left: 90, top: 50, width: 50, height: 50, fill: '#e74c3c', stroke: '#000', strokeWidth: 3 })],
-  patch: (json) => { Object.assign(json.objects[0], { stroke: null, strokeDashArray: null, shadow: null, clipPath: null, backgroundColor: null, skewX: null, angle: null });
+  objects: [new F.Rect({ left: 20, top: 20, width: 60, height: 40, fill: '#48c9b0' }), new F.Rect({ left: 90, top: 50, width: 50, height: 50, fill: '#e74c3c', stroke: '#000', strokeWidth: 3 }),
+    new F.Text('null\nfields', { left: 10, top: 70, fontFamily: 'Noto Sans', fontSize: 16, fill: '#1b2631', textAlign: 'right' })],
+  patch: (json) => { Object.assign(json.objects[0], { stroke: null, strokeDashArray: null, shadow: null, clipPath: null, backgroundColor: null, skewX: null, angle: null, originX: null, originY: null });
+    Object.assign(json.objects[2], { pathSide: null, pathAlign: null });
     Object.assign(json.objects[1], { fill: null, strokeLineCap: null, strokeLineJoin: null, strokeMiterLimit: null }); return json; },
 }));
 add('saved_invisible_objects', () => ({
