@@ -17,8 +17,9 @@ from render_engine import __version__
 from render_engine.checks.report import PreflightReport
 from render_engine.farm.dispatch import body_hash
 from render_engine.farm.orders import text_echo_hash
+from render_engine.model.errors import DesignError
 from render_engine.pipeline import StepTimer
-from render_engine.production.preview import PreviewSpec, preview
+from render_engine.production.preview import PreviewSpec, preview, preview_spread, shows_open_book
 from render_engine.production.review import review, write_review_proof
 
 from .deps import AppState
@@ -62,7 +63,20 @@ def preview_entry(
         timer = StepTimer()
         c = chk or checked(state, body, timer, owner)
         spec = PreviewSpec(view=body.view, variant=body.variant, width=body.width, fmt=fmt)
-        shown = preview(c.reviewed(), c.surface(body.surface, body.page), engine, spec, timer)
+        surface = c.surface(body.surface, body.page)  # a page out of range: 422 naming page
+        product = engine.templates.get(str(c.native.get("template")))
+        if c.parts is not None and shows_open_book(engine, product, body.view, surface):
+            if body.surface is not None:
+                raise DesignError("a book open at a spread shows interior pages: give a page, not a surface",
+                                  field="surface")  # fmt: skip
+            pages = len(c.native.get("pages") or [])
+            book_direction = product.book.direction if product.book is not None else "ltr"
+            rtl = (c.native.get("direction") or book_direction) == "rtl"
+            page = body.page if body.page is not None else (min(2, pages) if body.view else 1)
+            shown = preview_spread(c.reviewed(), lambda n: c.surface(None, n), product, pages, page, engine, spec,
+                                   timer, rtl=rtl)  # fmt: skip
+        else:
+            shown = preview(c.reviewed(), surface, engine, spec, timer)
         report = shown.report
         head = pyvips.Image.new_from_buffer(shown.image, "")  # header only: the size for the JSON variant
         meta = {

@@ -471,3 +471,42 @@ def test_cli_outputs_that_cannot_be_written_are_one_line_never_a_traceback(tmp_p
         lines = [ln for ln in r.stderr.splitlines() if ln.strip() and "WARNING" not in ln]
         assert r.returncode != 0 and "Traceback" not in r.stderr, (name, r.stderr[-800:])
         assert any(says in ln for ln in lines) and len(lines) <= 2, (name, lines)
+
+
+def _page_text(s: str) -> dict[str, Any]:
+    return {"type": "text", "text": s, "font": {"family": "noto-sans"}, "size": 20,
+            "box": {"x": 10, "y": 10, "width": 60, "height": 30}}  # fmt: skip
+
+
+def test_a_book_page_previews_open_at_its_spread_not_no_mockup_scene(live: int) -> None:
+    """``POST /v1/previews`` of a book's interior page (``page: 3``, or ``view: "open"``, or a book of pages
+    only) was 422 "template photo-book-8x8-hardcover has no mockup scene": only the CLI drew the open book.
+    Now the spread holding the page on the open-book scene (as ``render-engine mockup --view open``)."""
+    import http.client
+
+    import pyvips
+
+    pages = [{"layers": [_page_text(f"P{i}")]} for i in range(20)]
+    book = {"version": 1, "template": "photo-book-8x8-hardcover", "pages": pages,
+            "surfaces": {"cover": {"layers": [_page_text("Cover")]}}}  # fmt: skip
+    images = {}
+    for name, extra in {"page 3": {"page": 3}, "open 3": {"view": "open", "page": 3}, "open 9": {"view": "open",
+                        "page": 9}, "pages only": {}}.items():  # fmt: skip
+        design = {**book, "surfaces": {}} if name == "pages only" else book
+        body = json.dumps({"design": design, **extra}).encode()
+        st, out, _ = call(live, "POST", "/v1/previews?format=png", body, {"Content-Type": "application/json",
+                                                                           "Accept": "image/png"})  # fmt: skip
+        assert st == 200, (name, out)
+    c = http.client.HTTPConnection("127.0.0.1", live, timeout=120)
+    for name, extra in {"page 3": {"page": 3}, "open 9": {"view": "open", "page": 9}}.items():
+        c.request("POST", "/v1/previews?format=png", body=json.dumps({"design": book, **extra}).encode(),
+                  headers={**S, "Content-Type": "application/json", "Accept": "image/png"})  # fmt: skip
+        r = c.getresponse()
+        images[name] = pyvips.Image.new_from_buffer(r.read(), "")
+    c.close()
+    assert images["page 3"].width == 800 and (images["page 3"] - images["open 9"]).abs().max() > 0  # other pages
+    st, out, _ = post_json(live, "/v1/previews", {"design": book, "view": "open", "surface": "cover"})
+    assert st == 422 and out["field"] == "surface", out
+    card = {"version": 1, "template": "card-folded-5x7", "surfaces": {"outside": {"layers": [_page_text("x")]}}}
+    st, out, _ = post_json(live, "/v1/previews", {"design": card, "view": "open"})
+    assert st == 422 and out["field"] == "view" and "has no 'open' view" in out["message"], out

@@ -12,7 +12,7 @@ from typing import Any
 from ..engine import Engine
 from ..mockup.gallery import write_bytes
 from ..mockup.render import MAX_WIDTH, MIN_WIDTH, MockupFormat, render_mockup
-from ..mockup.spread import OPEN_VIEW, spread_mockup
+from ..mockup.spread import OPEN_VIEW, has_spread, spread_mockup
 from ..model.design import load_design_file
 from ..model.errors import DesignError
 from ..model.outputs import StepTimer
@@ -58,7 +58,9 @@ def _mockup(engine: Engine, args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     timer = StepTimer()
     design = load_design_file(args.design)
-    if args.view == OPEN_VIEW:  # a book open at a spread: two pages on one scene
+    product = engine.templates.get(design.template)
+    book_page = args.view is None and args.page is not None and has_spread(engine, product)
+    if args.view == OPEN_VIEW or book_page:  # a book open at a spread: two pages on one scene (a page has no other)
         proof = False if args.no_proof else None
         data = spread_mockup(design, engine, args.design.parent, page=args.page, surface=args.surface,
                              width=args.width, fmt=fmt, quality=args.quality, soft_proof=proof,

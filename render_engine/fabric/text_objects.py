@@ -300,8 +300,7 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]], outline: lis
     try:
         native = TextLayer.model_validate({**layer, "rotation": 0.0})
     except ValidationError as exc:
-        native_err = validation_error_to_design_error(exc)  # fields relative to the layer: "size", "box.y"
-        raise fabric_named(native_err, lambda _f: where) from None
+        raise fabric_named(validation_error_to_design_error(exc), lambda _f: where) from None  # "size": fontSize
     flat = layout_text(native, conv.fonts, where)  # unrotated: decorations and backgrounds are measured here
     if outline is not None:
         outline.append(flat.outline)

@@ -4,13 +4,16 @@ compares against."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
 from ..checks.report import PreflightReport
 from ..engine import Engine
 from ..layout.prepared import Prepared
+from ..model.errors import DesignError
 from ..model.outputs import StepTimer
+from ..model.templates import Template
 from .review import Reviewed, review
 
 PreviewFormat = Literal["jpeg", "webp", "png"]
@@ -44,5 +47,45 @@ def preview(subject: Reviewed, shown: Prepared, engine: Engine, spec: PreviewSpe
         shown, engine, view=spec.view, variant=spec.variant, width=spec.width, fmt=spec.fmt, timer=timer
     )
     with timer.step("preflight"):  # the whole design: every surface of a multi-surface one
+        report = review(subject, engine)
+    return Preview(img, report)
+
+
+def shows_open_book(engine: Engine, template: Template, view: str | None, shown: Prepared) -> bool:
+    """Whether a preview of ``shown`` (a surface of ``template``) is the book open at a spread: ``view="open"``
+    asked for (a product without that scene: a :class:`DesignError` naming ``view``), or no view asked for and
+    ``shown`` is an interior page, which has no scene of its own (a page of a book answered "has no mockup
+    scene" before)."""
+    from ..mockup.spread import OPEN_VIEW, has_spread
+
+    if view == OPEN_VIEW:
+        if not has_spread(engine, template):
+            raise DesignError(f"product {template.id} has no '{OPEN_VIEW}' view (a book open at a spread)",
+                              field="view")  # fmt: skip
+        return True
+    return view is None and not shown.layout.template.mockup and has_spread(engine, template)
+
+
+def preview_spread(
+    subject: Reviewed,
+    page_of: Callable[[int], Prepared],
+    template: Template,
+    pages: int,
+    page: int,
+    engine: Engine,
+    spec: PreviewSpec,
+    timer: StepTimer,
+    *,
+    rtl: bool = False,
+) -> Preview:
+    """:func:`preview` of a book open at the spread holding ``page`` (1-based, of ``pages``): the two facing
+    pages (``page_of(n)``: page n prepared) on the product's open-book scene, as ``render-engine mockup --view
+    open`` draws it, and the review of the whole design."""
+    from ..mockup.spread import render_spread, spread_pages
+
+    left, right = spread_pages(pages, page, rtl=rtl)
+    img = render_spread(template, page_of(left) if left else None, page_of(right) if right else None, engine,
+                        width=spec.width, fmt=spec.fmt, timer=timer)  # fmt: skip
+    with timer.step("preflight"):
         report = review(subject, engine)
     return Preview(img, report)
