@@ -21,6 +21,7 @@ from render_engine.engine import Engine
 from render_engine.farm.dispatch import LocalDispatcher, RqDispatcher
 from render_engine.farm.services import Dispatcher, Services
 from render_engine.farm.settings import ServiceSettings
+from render_engine.inputs.font_upload import MAX_FONT_BYTES
 
 from . import errors
 from .batch_validation import BatchValidator
@@ -136,7 +137,11 @@ def create_app(
 
     def limit_for(scope: Scope) -> int:
         path: str = scope.get("path", "")
-        return settings.max_body_bytes if path.startswith("/v1/assets") else settings.max_design_bytes
+        if path.startswith("/v1/assets"):
+            return settings.max_body_bytes
+        if path.startswith("/v1/fonts"):  # a CJK font is 3-6 MB: the route's own 10 MB limit, plus a form's parts
+            return max(settings.max_design_bytes, MAX_FONT_BYTES + 65_536)
+        return settings.max_design_bytes
 
     app.add_middleware(JsonDepthMiddleware, max_depth=settings.max_json_depth)
     app.add_middleware(BodyLimitMiddleware, limit_for=limit_for, idle_timeout=settings.body_idle_timeout)

@@ -231,3 +231,16 @@ def test_undecodable_files_say_why_not_only_the_decoder_class(live: int) -> None
         st, out, _ = call(live, "POST", "/v1/assets", head + bytes(100), {"Content-Type": "image/png"})
         assert st == 422 and out["field"] == "body", out
         assert "damaged, cut short or not the format its first bytes claim" in out["message"], out
+
+
+def test_a_cjk_sized_font_upload_reaches_the_font_checks_not_the_2_mb_body_limit(live: int) -> None:
+    """Every request body but /v1/assets was capped at max_design_bytes (2 MB), so a 3-6 MB Chinese font (the
+    documented limit is 10 MB) was "request body over the 2000000 byte limit". Now the fonts route's own 10 MB."""
+    from render_engine.inputs.font_upload import MAX_FONT_BYTES
+
+    ttf = _font()
+    padded = ttf + bytes(3_000_000)  # 3 MB: past the old cap, far under 10 MB; the font checks decide (422 or 201)
+    st, out, _ = call(live, "POST", "/v1/fonts", padded, {"Content-Type": "font/ttf"})
+    assert st in (201, 422) and "2000000 byte limit" not in out.get("message", ""), (st, out)
+    st, out, _ = call(live, "POST", "/v1/fonts", bytes(MAX_FONT_BYTES + 1), {"Content-Type": "font/ttf"})
+    assert st == 413 and out["field"] == "body", out
