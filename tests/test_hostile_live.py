@@ -510,3 +510,22 @@ def test_a_book_page_previews_open_at_its_spread_not_no_mockup_scene(live: int) 
     card = {"version": 1, "template": "card-folded-5x7", "surfaces": {"outside": {"layers": [_page_text("x")]}}}
     st, out, _ = post_json(live, "/v1/previews", {"design": card, "view": "open"})
     assert st == 422 and out["field"] == "view" and "has no 'open' view" in out["message"], out
+
+
+@pytest.mark.parametrize(
+    ("name", "surfaces", "field", "says"),
+    [
+        ("a list", {"outside": [1, 2]}, "design.surfaces.outside", "a Fabric canvas is toJSON()"),
+        ("null", {"outside": None}, "design.surfaces.outside", "a Fabric canvas is toJSON()"),
+        ("not an object", [{"objects": []}], "design.surfaces", 'surfaces is {"<surface>"'),
+    ],
+    ids=["list", "null", "not an object"],
+)
+def test_a_fabric_surface_that_is_not_a_canvas_is_named(
+    live: int, name: str, surfaces: Any, field: str, says: str
+) -> None:
+    """With no surface a canvas, the document was read as one canvas: "Fabric's toJSON() has no canvas size"
+    naming ``design.canvas``, which the request gave."""
+    doc = {"template": "card-folded-5x7", "canvas": {"width": 1000, "height": 700}, "surfaces": surfaces}
+    st, out, _ = post_json(live, "/v1/preflight", {"dialect": "fabric", "design": doc})
+    assert st == 422 and out["field"] == field and says in out["message"], (name, out)

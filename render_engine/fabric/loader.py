@@ -42,7 +42,10 @@ def load_fabric_json(
     tid = template_id or (data.get("template") if isinstance(data, dict) else None)
     if tid is not None and (not isinstance(tid, str) or not tid):
         raise DesignError("template is a template id", field="template")
-    if is_multi_canvas(data):
+    several = isinstance(data, dict) and bool({"surfaces", "pages"} & data.keys()) and not (
+        {"objects", "fabric", "layers"} & data.keys()
+    )  # read as Fabric already: a surface that is not a canvas is named (it was "toJSON() has no canvas size")
+    if is_multi_canvas(data) or several:
         if tid is None:
             raise DesignError(
                 'a canvas per surface or page needs the product: name it with "template"', field="template"
