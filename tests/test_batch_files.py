@@ -149,8 +149,16 @@ def test_the_batch_webhook_fires_when_the_reconciler_fails_the_last_row(
     reconcile(svc, Dead(svc, threads=0), grace=0.0)
     time.sleep(0.3)
     calls = [json.loads(b) for _, b in receiver.calls[before:]]
-    assert calls == [{"batch_id": batch.id, "state": "failed", "counts": {"failed": 2, "skipped": 0}, "rows": 2,
-                      "url": f"/v1/batches/{batch.id}", "files_url": f"/v1/batches/{batch.id}/files.zip"}]
+    assert calls == [
+        {
+            "batch_id": batch.id,
+            "state": "failed",
+            "counts": {"failed": 2, "skipped": 0},
+            "rows": 2,
+            "url": f"/v1/batches/{batch.id}",
+            "files_url": f"/v1/batches/{batch.id}/files.zip",
+        }
+    ]
 
 
 def test_a_bad_webhook_url_is_refused_before_any_row(client: Any) -> None:

@@ -350,7 +350,7 @@ def test_demo_template_picker(server: str) -> None:
         page.select_option("#design", "birthday-balloons")
         empty = settled_preview(n)
         assert page.is_hidden("#free") and page.is_visible("#slot-name")
-        assert "up to 18 characters" in (page.text_content('label:has(#slot-name) .hint') or "")
+        assert "up to 18 characters" in (page.text_content("label:has(#slot-name) .hint") or "")
         fonts = page.eval_on_selector_all("#slot-name-font option", "os => os.map(o => o.value)")
         assert fonts == ["", "lobster-two", "dancing-script", "bebas-neue"]
         assert slot_error("name").startswith("required") and slot_error("photo").startswith("required")
