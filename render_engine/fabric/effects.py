@@ -212,6 +212,55 @@ def clip_defs(clips: Sequence[Clip], m: Matrix, outer: Bounds, last_id: str | No
     return defs, ids
 
 
+def has_paint(obj: Mapping[str, Any], key: str) -> bool:
+    """Fabric's ``hasFill`` / ``hasStroke``: set, not ``transparent`` (and a stroke of non-zero width)."""
+    val = obj.get(key)
+    if val in (None, "", "transparent"):
+        return False
+    return key != "stroke" or obj.get("strokeWidth", 1) != 0
+
+
+def own_cache(obj: Mapping[str, Any]) -> bool:
+    """Whether Fabric draws the object through a cache of its own under Node too (``needsItsOwnCache``: a
+    clipPath, or a shadowed object that paints its stroke first over a fill), so that its shadow is cast by
+    everything it draws. Otherwise — Node's StaticCanvas, ``objectCaching`` off: the likely reference render,
+    docs/fabric.md "Browser or Node" — it draws straight onto the canvas with the shadow set, and the first
+    background, the underline or the fill casts it while ``_removeShadow`` takes it off for what follows."""
+    if obj.get("clipPath"):
+        return True
+    return bool(
+        obj.get("shadow") and obj.get("paintFirst") == "stroke" and has_paint(obj, "fill") and has_paint(obj, "stroke")
+    )
+
+
+def uncached_text_cast(obj: Mapping[str, Any], parts: Mapping[str, str], stroke_first: bool) -> str:
+    """What casts a text object's shadow when Fabric draws it straight onto the canvas (Node's StaticCanvas;
+    any text in a group): ``Text._render`` paints the path, the text backgrounds, the underlines, the glyphs
+    (fill then stroke, or the reverse) and the over/line-throughs with the shadow set, and ``_removeShadow``
+    takes it off after the object's ``backgroundColor``, after text backgrounds, after underlines, and before
+    a stroke (unless ``affectStroke``; ``_renderTextStroke`` does so too for text with per-character styles).
+    ``parts``: SVG of ``background``, ``path``, ``textBackgroundColor``, ``underline``, ``glyphs``,
+    ``stroke``, ``after`` (overlines and line-throughs)."""
+    if parts["background"]:
+        return parts["background"]
+    for first in ("textBackgroundColor", "underline"):
+        if parts[first]:
+            return parts["path"] + parts[first]
+    shadow = obj.get("shadow")
+    affect = isinstance(shadow, dict) and bool(shadow.get("affectStroke"))
+    styles = obj.get("styles")
+    if isinstance(styles, dict):
+        styled = any(
+            isinstance(ln, dict) and any(isinstance(c, dict) and c for c in ln.values()) for ln in styles.values()
+        )
+    else:
+        styled = isinstance(styles, list) and any(isinstance(r, dict) and r.get("style") for r in styles)
+    removes = not affect and (has_paint(obj, "stroke") or styled)
+    if stroke_first:
+        return parts["path"] if removes else parts["path"] + parts["stroke"] + parts["glyphs"] + parts["after"]
+    return parts["path"] + parts["glyphs"] + ("" if removes else parts["stroke"] + parts["after"])
+
+
 def shadow_filter(shadow: Any, where: str, m: Matrix, bounds: Bounds) -> tuple[str, Bounds]:
     """An SVG filter (id ``shadow``) casting Fabric's canvas shadow from what ``bounds`` (canvas px) covers,
     and those bounds grown by how far the shadow reaches beyond them (the filter's region).

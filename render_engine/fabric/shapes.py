@@ -20,7 +20,7 @@ from ..model.errors import DesignError
 from ..model.geometry import Matrix
 from ..model.units import MM_PER_PT
 from . import svg
-from .effects import clip_defs, own_clips, shadow_filter
+from .effects import clip_defs, own_cache, own_clips, shadow_filter
 from .object_geometry import centred, decompose, dims, is_arc, outline, path_bounds, transformed_bounds
 from .paints import native_gradient, native_pattern
 from .parse import TEXT_TYPES, color, line_style, num, path_d, points
@@ -399,7 +399,8 @@ def svg_shape(conv: Converter, node: Node, p: Paint) -> dict[str, Any]:
     shadow = obj.get("shadow")
     bg_el = ""
     if shadow and not node.in_group and obj.get("backgroundColor") not in (None, ""):
-        # under the object, casting the shadow with it (Fabric draws both into the object's own cache)
+        # under the object, casting the shadow (with the object when Fabric draws both into its own cache;
+        # else the background alone: _renderBackground removes the shadow)
         bcol, balpha = color(obj.get("backgroundColor"), f"{where}.backgroundColor")
         if bcol is not None:
             hx, hy = (w + sw) / 2 * ux, (h + sw) / 2 * uy  # in the (strokeUniform pre-scaled) space of ``m``
@@ -416,8 +417,13 @@ def svg_shape(conv: Converter, node: Node, p: Paint) -> dict[str, Any]:
             raise DesignError(
                 "shadow is a Fabric Shadow object {color, blur, offsetX, offsetY}", field=f"{where}.shadow"
             )
-        sh_stroke = stroke is not None and (not node.in_group or bool(shadow.get("affectStroke")))
-        if sh_stroke:
+        # drawn through its own cache the whole object casts; drawn straight onto the canvas (Node, and any
+        # object in a group) the fill does, the stroke only with affectStroke (_renderStroke removes it)
+        cached = own_cache(obj)
+        sh_stroke = stroke is not None and (cached or bool(shadow.get("affectStroke")))
+        if bg_el and not cached:
+            sh_el = ""
+        elif sh_stroke:
             sh_el = painted
         elif fill:
             sh_el = f"{el} {' '.join(a for a in attrs if a and not a.startswith('stroke'))}/>"

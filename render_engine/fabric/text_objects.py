@@ -24,7 +24,7 @@ from ..model.errors import DesignError
 from ..model.geometry import Matrix, Rect
 from ..model.geometry import Path as VPath
 from ..model.units import MM_PER_PT
-from .effects import local_svg, own_clips
+from .effects import local_svg, own_cache, own_clips, uncached_text_cast
 from .font_properties import font_family, font_style, font_weight
 from .native_fields import fabric_named
 from .object_geometry import decompose, inverse, local_bounds
@@ -51,6 +51,7 @@ _DECORATIONS = {"underline": (0.1, 0.0), "linethrough": (-0.28167, 0.5), "overli
 #: Something Fabric paints as a rect around text: (path in page mm before rotation, colour, alpha, what —
 #: the property it comes from).
 _Rects = list[tuple[VPath, str, float, str]]
+_BEFORE = ("textBackgroundColor", "underline")
 
 
 def _segments(
@@ -402,23 +403,27 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]], outline: lis
                   max(bounds[3], h / 2 + pad))  # fmt: skip
     shadow = obj.get("shadow")
     obj_bg, obj_bg_alpha = color(obj.get("backgroundColor"), f"{where}.backgroundColor")
-    if shadow and node.in_group:
-        # no cache of its own inside a group: Fabric casts the shadow from each glyph fill and stroke, not from
-        # the backgrounds (_renderBackground / _renderTextLinesBackground remove it)
-        body = (stroke_el + glyphs_el()) if stroke_first else (glyphs_el() + stroke_el)
-        sh = local_svg(conv, path_el + body + rects_el(after), bounds, m, where, opacity, all_clips, shadow)
-        conv.add(layers, sh, f"{where}.shadow")
-    elif shadow:
+    if shadow:
         bg_el = ""
-        if obj_bg is not None:  # Fabric's object background casts the shadow too (drawn in the cache)
+        if obj_bg is not None:  # Fabric's object background casts the shadow (drawn first)
             bx, by = (w + sw) / 2, (h + sw) / 2
             bounds = (min(bounds[0], -bx), min(bounds[1], -by), max(bounds[2], bx), max(bounds[3], by))
             bg_el = (
                 f'<rect x="{fmt(-bx)}" y="{fmt(-by)}" width="{fmt(2 * bx)}" height="{fmt(2 * by)}" '
                 f'fill="{obj_bg}" fill-opacity="{fmt(obj_bg_alpha)}"/>'
             )
-        sh = local_svg(conv, bg_el + everything(), bounds, m, where, opacity, all_clips, shadow)
-        conv.add(layers, sh, f"{where}.shadow")
+        parts = {
+            "background": bg_el,
+            "path": path_el,
+            "glyphs": glyphs_el(),
+            "stroke": stroke_el,
+            "after": rects_el(after),
+            **{k: rects_el([r for r in before if r[3] == k]) for k in _BEFORE},
+        }
+        cast = bg_el + everything() if own_cache(obj) else uncached_text_cast(obj, parts, stroke_first)  # fmt: skip
+        if cast:
+            sh = local_svg(conv, cast, bounds, m, where, opacity, all_clips, shadow)
+            conv.add(layers, sh, f"{where}.shadow")
     if obj_bg is not None:
         background_color(conv, node, layers)
     if outlines_only or all_clips or conv.force_svg or (stroke is not None and filled and opacity < 1):
