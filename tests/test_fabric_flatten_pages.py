@@ -28,5 +28,5 @@ def test_composite_pages_equals_the_formula_over_the_whole_page(op: str) -> None
     got = composite_pages(src, dst, op)
     assert got.dtype == np.uint8 and np.array_equal(got, expected), op
     empty = composite_pages(np.zeros_like(dst), dst, op)  # a source with nothing in it
-    full = (composite(np.zeros(dst.shape, np.float32), dst.astype(np.float32) / np.float32(255), op) * 255)
+    full = composite(np.zeros(dst.shape, np.float32), dst.astype(np.float32) / np.float32(255), op) * 255
     assert np.array_equal(empty, full.round().astype(np.uint8)), op

@@ -261,13 +261,21 @@ def uncached_text_cast(obj: Mapping[str, Any], parts: Mapping[str, str], stroke_
     return parts["path"] + parts["glyphs"] + ("" if removes else parts["stroke"] + parts["after"])
 
 
-def shadow_filter(shadow: Any, where: str, m: Matrix, bounds: Bounds) -> tuple[str, Bounds]:
+def shadow_filter(shadow: Any, where: str, m: Matrix, bounds: Bounds, image_space: str = "") -> tuple[str, Bounds]:
     """An SVG filter (id ``shadow``) casting Fabric's canvas shadow from what ``bounds`` (canvas px) covers,
     and those bounds grown by how far the shadow reaches beyond them (the filter's region).
 
     Fabric sets ``shadowBlur = blur · (scaleX + scaleY) / 2`` and ``shadowOffset = offset · scale`` with
     the object's total scaling (``getObjectScaling``, here ``m``'s); a canvas shadow is a Gaussian of
-    σ = shadowBlur / 2 in canvas space, so it does not turn with the object."""
+    σ = shadowBlur / 2 in canvas space, so it does not turn with the object.
+
+    ``image_space``: a ``drawImage`` shadow as node-canvas draws it (Fabric's Node render, at multiplier 1),
+    in the user space of the drawImage call (node-canvas also moves a blurred one 1.4 px, which its blur's
+    own shift seems to undo: measured on the sweep, no nudge scores best):
+    ``"object"`` an image drawn straight onto the canvas, whose user space is its own — the offset is mapped
+    by the object's matrix once more (scaled, turned, mirrored) and the blur scaled by it; ``"cache"`` an
+    object drawn through its cache (a clipped image), whose user space is the object's turned and mirrored
+    but not scaled — the offset turns with the object."""
     if not isinstance(shadow, dict):
         raise DesignError("shadow is a Fabric Shadow object {color, blur, offsetX, offsetY}", field=where)
     col, alpha = color(shadow.get("color", "rgb(0,0,0)"), f"{where}.color")
@@ -278,6 +286,14 @@ def shadow_filter(shadow: Any, where: str, m: Matrix, bounds: Bounds) -> tuple[s
         sx, sy = 1.0, 1.0
     sigma = max(0.0, blur * (sx + sy) / 4)
     dx, dy = num(shadow, "offsetX", 0.0, where) * sx, num(shadow, "offsetY", 0.0, where) * sy
+    if image_space:
+        a, b, c, d = m.a, m.b, m.c, m.d
+        if image_space == "cache":
+            ra, rc = math.hypot(a, b) or 1.0, math.hypot(c, d) or 1.0
+            a, b, c, d = a / ra, b / ra, c / rc, d / rc
+        else:
+            sigma *= math.sqrt(abs(a * d - b * c))
+        dx, dy = a * dx + c * dy, b * dx + d * dy
     if not all(math.isfinite(v) and abs(v) < 1e6 for v in (sigma, dx, dy)):
         raise DesignError("shadow blur and offsets must be reasonable numbers", field=where)
     transparent = col is None or alpha <= 0
@@ -308,6 +324,7 @@ def local_svg(
     clips: tuple[Clip, ...],
     shadow: Any = None,
     scale_of: Matrix | None = None,
+    image_space: str = "",
 ) -> dict[str, Any]:
     """An ``svg`` layer drawing ``body`` (SVG elements in the object's local px, ``bounds`` x0, y0, x1, y1
     covering them) through ``m``, inside ``clips``; with ``shadow``, only the shadow the body casts (scaled
@@ -316,7 +333,7 @@ def local_svg(
     body = svg.transformed(svg.clipped(body, ids), m)
     box = transformed_bounds(m, bounds, 1)
     if shadow is not None:
-        filt, box = shadow_filter(shadow, f"{where}.shadow", scale_of or m, box)
+        filt, box = shadow_filter(shadow, f"{where}.shadow", scale_of or m, box, image_space)
         defs += filt
         body = svg.filtered(body, "shadow")
     return conv.svg_layer(box, defs, body, opacity)

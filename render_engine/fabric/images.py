@@ -17,7 +17,7 @@ from urllib.parse import unquote, unquote_to_bytes
 
 from ..model.errors import DesignError, LimitExceeded, asset_errors
 from ..model.geometry import Matrix
-from .effects import clip_path, local_svg, own_clips, to_local
+from .effects import clip_path, local_svg, own_cache, own_clips, to_local
 from .filters import apply_filters
 from .object_geometry import Decomposed, decompose
 from .parse import num
@@ -143,7 +143,11 @@ def image(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
         if img_path is None:
             conv.notes.append(f"{where}.shadow: cast by the image's box (the asset is assumed opaque)")
         bounds = (-w / 2, -h / 2, w / 2, h / 2)
-        conv.add(layers, local_svg(conv, el, bounds, m, where, opacity, all_clips, shadow), f"{where}.shadow")
+        # as node-canvas draws drawImage shadows (docs/fabric.md "Browser or Node"): in the image's own space,
+        # or a clipped image's cache's (turned, not scaled)
+        space = "cache" if own_cache(obj) else "object"
+        sh = local_svg(conv, el, bounds, m, where, opacity, all_clips, shadow, image_space=space)
+        conv.add(layers, sh, f"{where}.shadow")
     conv.add(layers, layer, where)
 
 

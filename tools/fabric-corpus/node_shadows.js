@@ -15,17 +15,51 @@ const DIRS = { 5: path.join(__dirname, 'v5'), 6: __dirname, 7: path.join(__dirna
 const from = (mod) => require(require.resolve(mod, { paths: [DIRS[MAJOR]] }));
 const REPO = path.resolve(__dirname, '..', '..');
 const OUT = path.join(REPO, 'tests', 'fabric_corpus', 'node_shadows', `v${MAJOR}`);
-const { registerFont } = from('canvas');
+const { registerFont, createCanvas } = from('canvas');
 for (const line of fs.readFileSync(path.join(__dirname, 'faces.txt'), 'utf8').split('\n')) {
   const [file, family, weight, style] = line.split('|');
   if (file) registerFont(path.join(REPO, 'fonts', file), { family, weight, style });
 }
 const fabric = MAJOR === 5 ? from('fabric').fabric : from('fabric/node');
-const F = { Rect: fabric.Rect, Circle: fabric.Circle, Polygon: fabric.Polygon, Text: fabric.FabricText || fabric.Text, IText: fabric.IText, Shadow: fabric.Shadow };
+const F = { Image: fabric.FabricImage || fabric.Image, Rect: fabric.Rect, Circle: fabric.Circle, Polygon: fabric.Polygon, Text: fabric.FabricText || fabric.Text, IText: fabric.IText, Shadow: fabric.Shadow };
 const sh = (o = {}) => new F.Shadow({ color: 'rgba(0,0,0,0.55)', blur: 6, offsetX: 7, offsetY: 7, ...o });
 const C = { originX: 'center', originY: 'center' };
 
+function bitmap(w, h, hue, round) {
+  // an uploaded photo (opaque) or a round sticker (transparent corners)
+  const c = createCanvas(w, h);
+  const t = c.getContext('2d');
+  const g = t.createLinearGradient(0, 0, w, h);
+  g.addColorStop(0, `hsl(${hue}, 70%, 60%)`);
+  g.addColorStop(1, `hsl(${hue + 60}, 70%, 35%)`);
+  t.fillStyle = g;
+  if (round) {
+    t.beginPath();
+    t.arc(w / 2, h / 2, Math.min(w, h) / 2 - 2, 0, Math.PI * 2);
+    t.fill();
+  } else t.fillRect(0, 0, w, h);
+  t.fillStyle = '#ffffff';
+  t.fillRect(w * 0.4, h * 0.4, w * 0.2, h * 0.2);
+  return c;
+}
+
 const DESIGNS = {
+  image_shadows: () => ({
+    width: 800, height: 500, background: '#f8f9f9',
+    objects: [
+      // a 1600 px photo shown at 0.15, and at 0.2 turned: Node's shadow sits 0.15x / 0.2x as far as a browser's
+      new F.Image(bitmap(1600, 1200, 200), { ...C, left: 160, top: 140, scaleX: 0.15, scaleY: 0.15, shadow: sh({ blur: 20, offsetX: 30, offsetY: 30 }) }),
+      new F.Image(bitmap(1200, 1200, 20), { ...C, left: 420, top: 150, scaleX: 0.2, scaleY: 0.2, angle: 15, shadow: sh({ blur: 25, offsetX: 25, offsetY: 25 }) }),
+      // a small sticker PNG upscaled 1.6x, mirrored: its shadow goes further and to the other side
+      new F.Image(bitmap(100, 100, 300, true), { ...C, left: 660, top: 140, scaleX: 1.6, scaleY: 1.6, flipX: true, shadow: sh({ blur: 4, offsetX: 6, offsetY: 4 }) }),
+      // clipped (its own cache): the shadow turns with the photo, is not scaled again
+      new F.Image(bitmap(900, 600, 120), {
+        ...C, left: 250, top: 360, scaleX: 0.3, scaleY: 0.3, angle: -20, shadow: sh({ blur: 12, offsetX: 12, offsetY: 0 }),
+        clipPath: new F.Rect({ ...C, left: 0, top: 0, width: 860, height: 560, rx: 80, ry: 80 }),
+      }),
+      new F.Image(bitmap(300, 200, 60), { ...C, left: 600, top: 360, shadow: sh({ blur: 0, offsetX: 10, offsetY: 10 }) }),
+    ],
+  }),
   text_shadows: () => ({
     width: 700, height: 520, background: '#fdf2e9',
     objects: [
