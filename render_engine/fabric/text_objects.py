@@ -408,19 +408,12 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]], outline: lis
         if obj_bg is not None:  # Fabric's object background casts the shadow (drawn first)
             bx, by = (w + sw) / 2, (h + sw) / 2
             bounds = (min(bounds[0], -bx), min(bounds[1], -by), max(bounds[2], bx), max(bounds[3], by))
-            bg_el = (
-                f'<rect x="{fmt(-bx)}" y="{fmt(-by)}" width="{fmt(2 * bx)}" height="{fmt(2 * by)}" '
-                f'fill="{obj_bg}" fill-opacity="{fmt(obj_bg_alpha)}"/>'
-            )
-        parts = {
-            "background": bg_el,
-            "path": path_el,
-            "glyphs": glyphs_el(),
-            "stroke": stroke_el,
-            "after": rects_el(after),
-            **{k: rects_el([r for r in before if r[3] == k]) for k in _BEFORE},
-        }
-        cast = bg_el + everything() if own_cache(obj) else uncached_text_cast(obj, parts, stroke_first)  # fmt: skip
+            bg_el = (f'<rect x="{fmt(-bx)}" y="{fmt(-by)}" width="{fmt(2 * bx)}" height="{fmt(2 * by)}" '
+                     f'fill="{obj_bg}" fill-opacity="{fmt(obj_bg_alpha)}"/>')  # fmt: skip
+        firsts = {k: rects_el([r for r in before if r[3] == k]) for k in _BEFORE}
+        parts = {"background": bg_el, "path": path_el, "glyphs": glyphs_el(), "stroke": stroke_el,
+                 "after": rects_el(after), **firsts}  # fmt: skip
+        cast = bg_el + everything() if own_cache(obj) else uncached_text_cast(obj, parts, stroke_first)
         if cast:
             sh = local_svg(conv, cast, bounds, m, where, opacity, all_clips, shadow)
             conv.add(layers, sh, f"{where}.shadow")
