@@ -11,7 +11,7 @@ command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 # the PostgreSQL job store's tests use TEST_POSTGRES_URL (default 127.0.0.1:5432) or start a private server
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || need+=(postgresql)
-command -v chromium >/dev/null 2>&1 || need+=(chromium)   # tests/test_demo_browser.py (headless, via Playwright)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)   # tests/api/test_demo_browser.py (headless, via Playwright)
 if ((${#need[@]})); then
   echo "installing system packages: ${need[*]}"
   SUDO=""

@@ -1,5 +1,5 @@
 """Import rules the architecture depends on, checked over the source with ``ast`` (run by scripts/check.sh
-and tests/test_import_rules.py):
+and tests/project/test_import_rules.py):
 
 1. **No import cycles** between modules of ``render_engine/``, ``api/`` and ``benchmarks/``. Every import counts —
    module level, inside functions and under ``if TYPE_CHECKING:`` — because a cycle that only type checking
@@ -40,7 +40,7 @@ FORBIDDEN = {  # importer top package -> top packages it must not import
     "api": {"benchmarks", "tests"},
     "tests": {"benchmarks"},
 }
-TESTS_OF_BENCHMARKS = {"tests.test_benchmarks_smoke"}
+TESTS_OF_BENCHMARKS = {"tests.project.test_benchmarks_smoke"}
 MAX_LINES = 500
 SIZE_REASON = "Why one module over 500 lines"
 TOP_LAYER = "render_engine.cli"  # may import the API (``serve``)

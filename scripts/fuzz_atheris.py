@@ -1,6 +1,6 @@
 #!/usr/bin/env python
 """Coverage-guided fuzzing (atheris / libFuzzer) of the parsers that see hostile bytes first, for a bounded
-time each. Complements the hypothesis tests in tests/test_hostile_input.py, which run in CI.
+time each. Complements the hypothesis tests in tests/engine/test_hostile_input.py, which run in CI.
 
     pip install atheris          # a manylinux wheel from PyPI; nothing else is downloaded
     python scripts/fuzz_atheris.py design --seconds 60
@@ -35,7 +35,7 @@ Targets and their contract (anything else escaping is a finding):
 
 Seeds come from ``examples/`` (designs, SVG clip-art) and small images generated here; the corpus grows in
 ``--corpus`` (default: a temp folder). A finding makes libFuzzer write ``crash-<sha1>`` to the current
-folder and exit non-zero; pin it as an ``@example`` in tests/test_hostile_input.py.
+folder and exit non-zero; pin it as an ``@example`` in tests/engine/test_hostile_input.py.
 """
 
 from __future__ import annotations

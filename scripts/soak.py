@@ -11,7 +11,7 @@ work horses live for one job and are not counted) and the SVG helper processes (
 request kind; the error rate (any 5xx, or a 4xx other than 429, for these valid requests); how many 429s
 the preview gate answered; jobs accepted / ready / failed after a drain. ``--svg-share`` of the designs
 carry SVG clip-art (rendered in the helpers). Exit 1 when any error was seen or an accepted job did not
-finish. Not part of the test suite (a 4-second smoke run is: tests/test_soak_smoke.py).
+finish. Not part of the test suite (a 4-second smoke run is: tests/project/test_soak_smoke.py).
 """
 
 from __future__ import annotations

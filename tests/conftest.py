@@ -14,7 +14,7 @@ from render_engine.engine import Engine
 from render_engine.model.settings import Settings
 
 # CI gates on the same examples every run (a failure there is reproducible from the log); a developer's run
-# draws new ones, and whatever fails lands in tests/test_hostile_input.py as an @example.
+# draws new ones, and whatever fails lands in tests/engine/test_hostile_input.py as an @example.
 hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
@@ -24,7 +24,7 @@ EXAMPLES = ROOT / "examples"
 
 
 def is_multi_surface(path: Path) -> bool:
-    """A design file addressing surfaces or pages (a multi-surface product, tests/test_surfaces.py)."""
+    """A design file addressing surfaces or pages (a multi-surface product, tests/engine/test_surfaces.py)."""
     data = json.loads(path.read_text(encoding="utf-8"))
     return "surfaces" in data or "pages" in data
 

@@ -1,4 +1,4 @@
-"""Fault injection for real worker/API processes started by tests/test_faults.py (never imported by the
+"""Fault injection for real worker/API processes started by tests/farm/test_faults.py (never imported by the
 engine). Importing it patches, by environment variable:
 
 * ``FAULT_SLOW_PNG=<seconds>``: a job's PNG render sleeps first (so a job is mid-render for a while, and

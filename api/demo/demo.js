@@ -24,7 +24,7 @@ const el = {
   design: $("design"), designNote: $("design-note"), slots: $("slots"), free: $("free"),
 };
 
-// Shared with the browser tests (tests/test_demo_browser.py): what the last preview showed.
+// Shared with the browser tests (tests/api/test_demo_browser.py): what the last preview showed.
 const demo = (window.demo = {
   template: null,        // GET /v1/templates/{id}
   asset: null,           // POST /v1/assets response

@@ -7,7 +7,7 @@ takes one page at a time from a finished one-page PDF (qpdf's own output, opened
 objects that page reaches into the output file with new numbers, and forgets them; only the cross-reference
 offsets stay. The document-level objects (catalog, page tree, output intent, metadata) are serialised the
 same way from a small pikepdf document. The result is an ordinary PDF 1.6 file with a classic xref table;
-qpdf, Ghostscript and poppler read it (tests/test_pdf_stream.py).
+qpdf, Ghostscript and poppler read it (tests/engine/test_pdf_stream.py).
 
 :func:`write_layout_pages` draws a sequence of layouts that way: each page with the one-page writer
 (:func:`~render_engine.backends.pdf.build_pdf`: the same operators, colour rules and boxes as a single print

@@ -82,7 +82,7 @@ class RqDispatcher:
         # "queued" but no longer in its queue: a worker popped it, and its work horse has not marked it started
         # yet. Normally that takes the milliseconds of a fork; if it stays so for a whole lease, the worker died
         # in between (RQ never notices that one): lost. Calling it lost at first sight re-ran jobs that were
-        # just starting (duplicate renders, attempts burnt: 4 of 50 jobs on a busy 2-core farm, tests/test_worker.py)
+        # just starting (duplicate renders, attempts burnt: 4 of 50 jobs on a busy 2-core farm: tests/farm/test_worker)
         popped = status is not None and status.value == "queued" and job.origin
         if popped and self.redis.lpos(f"rq:queue:{job.origin}", rq_id) is None:
             if len(self._popped) > 10_000:

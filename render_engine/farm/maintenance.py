@@ -34,13 +34,13 @@ def reconcile(svc: Services, dispatcher: Dispatcher, *, grace: float = RECONCILE
         lost = status is None
         # an expired lease speaks for the attempt that took it: once the next attempt is enqueued and waits in
         # its queue (behind many jobs, it may wait for longer than a lease), it is no news. Without this, a
-        # 50-job farm re-enqueued a SIGKILLed job on every pass until it ran out of attempts (tests/test_worker.py)
+        # 50-job farm re-enqueued a SIGKILLed job on every pass until it ran out of attempts (tests/farm/test_worker.py)
         waiting = status in ("queued", "deferred", "scheduled", "starting")
         died = rec.state == "rendering" and rec.lease_until is not None and rec.lease_until < now and not waiting
         # RQ started it but it never reached store.start() (normally milliseconds) for a whole lease: its
         # worker died between dequeue and start, and RQ itself notices only after job_timeout + 60 s. (RQ's
         # start time, not the record's: the record was last touched at enqueue, maybe long before; judging by
-        # that re-ran jobs just starting on a busy 50-job farm, tests/test_worker.py)
+        # that re-ran jobs just starting on a busy 50-job farm, tests/farm/test_worker.py)
         stalled = rec.state == "queued" and status == "started" and now - rec.updated_at > svc.settings.lease_seconds
         died = died or stalled
         gave_up = status in ("failed", "stopped", "canceled")

@@ -83,7 +83,7 @@ class StoredFile:
 
 
 class Storage(Protocol):
-    """What the API and the workers need from storage (both implementations, tests/test_storage.py)."""
+    """What the API and the workers need from storage (both implementations, tests/farm/test_storage.py)."""
 
     root: Path  # local scratch: ``root/tmp`` takes uploads and renders on their way in
 

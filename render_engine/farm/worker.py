@@ -53,7 +53,7 @@ def _install_fork_guard() -> None:
     RQ forks a work horse per job from the process whose reconciler thread uses SQLite; a fork while that
     thread holds one of SQLite's internal mutexes leaves the mutex locked forever in the child, which then
     hangs in its first ``sqlite3.connect`` — measured: a horse stuck holding the job store, every other
-    writer failing with "database is locked" (tests/test_faults.py, Redis restart and repeated SIGKILLs).
+    writer failing with "database is locked" (tests/farm/test_faults.py, Redis restart and repeated SIGKILLs).
     """
     os.register_at_fork(
         before=_fork_guard.acquire, after_in_parent=_fork_guard.release, after_in_child=_fork_guard.release

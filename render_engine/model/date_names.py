@@ -3,7 +3,7 @@
 
 Keyed by language (``en``, ``hi``, ``zh``); weekdays Monday first, as :meth:`datetime.date.weekday`. The names
 are data, not ICU look-ups at render time, so the same order prints the same text whatever ICU version a
-machine has; ``tests/test_calendar.py`` compares the short weekday names with ICU's (CLDR) abbreviated
+machine has; ``tests/engine/test_calendar.py`` compares the short weekday names with ICU's (CLDR) abbreviated
 stand-alone forms.
 """
 

@@ -1,4 +1,4 @@
-"""Render-farm fixtures shared by the farm tests (tests/test_worker.py, tests/redis_support.py) and the farm
+"""Render-farm fixtures shared by the farm tests (tests/farm/test_worker.py, tests/redis_support.py) and the farm
 benchmark (benchmarks/farm_load.py, W7): the job designs, a small photo, and the Redis key cleanup of a run."""
 
 from __future__ import annotations

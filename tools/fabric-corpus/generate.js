@@ -1,5 +1,5 @@
 // Generates tests/fabric_corpus/: Fabric.js designs as canvas.toJSON() output plus Fabric's own render
-// of each (StaticCanvas in Node through node-canvas/cairo), used by tests/test_fabric.py as the
+// of each (StaticCanvas in Node through node-canvas/cairo), used by tests/fabric/test_fabric.py as the
 // fidelity reference for render_engine/fabric/ (the importer package).
 //
 //   cd tools/fabric-corpus && npm ci && node generate.js
@@ -831,7 +831,7 @@ function textureCanvas() {
 }
 
 // Each image filter applied by Fabric to the procedural photo, drawn at 1:1 (no resampling), so the
-// importer's filter formulas are checked pixel for pixel (tests/test_fabric_paint.py).
+// importer's filter formulas are checked pixel for pixel (tests/fabric/test_fabric_paint.py).
 async function filterRefs() {
   const dir = path.join(OUT, 'filter_refs');
   fs.mkdirSync(dir, { recursive: true });

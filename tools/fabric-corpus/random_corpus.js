@@ -10,7 +10,7 @@
 //
 // The same seed makes the same designs in every version (the RNG is mulberry32), so a design can be compared
 // across versions. score_corpus.py renders each through the engine and scores it against Fabric's render;
-// tests/fabric_corpus/random/ keeps a small subset (tests/test_fabric_random.py).
+// tests/fabric_corpus/random/ keeps a small subset (tests/fabric/test_fabric_random.py).
 'use strict';
 
 const fs = require('fs');

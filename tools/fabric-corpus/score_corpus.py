@@ -5,7 +5,7 @@
 Each ``<name>.json`` is rendered through the public API as a storefront would (``render_design(path,
 scale=…)``, no template) and compared over white with ``<name>@<scale>x.png``: SSIM (scikit-image, channel
 axis) and the share of pixels whose largest channel difference exceeds 32 levels — the metric of
-tests/test_fabric_storefront.py. A design the engine refuses or fails on scores 0 and its error is printed.
+tests/fabric/test_fabric_storefront.py. A design the engine refuses or fails on scores 0 and its error is printed.
 """
 
 from __future__ import annotations

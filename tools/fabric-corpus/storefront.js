@@ -6,7 +6,7 @@
 //   node storefront.js 7     # fabric 7.4.0 from ./v7/node_modules   (cd v7 && npm ci: node-canvas 3.x)
 //   node storefront.js 5     # fabric 5.3.0 from ./v5/node_modules   (cd v5 && npm ci: node-canvas 2.x + jsdom)
 //
-// tests/test_fabric_storefront.py renders every design through the public API with no template (the canvas
+// tests/fabric/test_fabric_storefront.py renders every design through the public API with no template (the canvas
 // as it is) and compares. Unlike generate.js, designs here use each version's defaults as an editor would
 // (no explicit originX where an editor would not set one), and "include_defaults: false" designs are
 // exported with includeDefaultValues = false, as some storefronts do to keep the JSON small.

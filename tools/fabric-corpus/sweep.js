@@ -10,7 +10,7 @@
 //   node sweep.js 7     # fabric 7.4.0 (cd v7 && npm ci)
 //   node sweep.js 5     # fabric 5.3.0 (cd v5 && npm ci): Fabric 5's field spellings
 //
-// Output: tests/fabric_corpus/sweep/v<N>/<name>.json, <name>.png, manifest.json. tests/test_fabric_sweep.py
+// Output: tests/fabric_corpus/sweep/v<N>/<name>.json, <name>.png, manifest.json. tests/fabric/test_fabric_sweep.py
 // renders every one with the default (print) policy: none may be refused.
 'use strict';
 
