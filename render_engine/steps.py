@@ -31,7 +31,7 @@ from .layout.prepared import Prepared, PreparedPart, PreparedParts, PreparedSurf
 from .layout.resolve import Resources
 from .layout.resolve import resolve as resolve_resources
 from .model.design import Design, load_design_file
-from .model.errors import DesignError, LimitExceeded, OutputError, RenderError, several
+from .model.errors import AssetError, DesignError, LimitExceeded, OutputError, RenderError, several
 from .model.outputs import Format, StepTimer
 from .model.spreads import refuse_spreads
 from .model.surface_plan import PartPlan, SurfaceRef, plan_parts, require_parts
@@ -306,12 +306,20 @@ def decode_failures(prep: Prepared) -> Iterator[None]:
     layer that cannot decode (:func:`~render_engine.inputs.assets.verify_image`) and raise its typed
     :class:`AssetError`, so the caller answers 422 and a job fails at once instead of being retried for
     minutes; when every image decodes, the original error stands."""
+    def verify(i: int) -> None:
+        layer = prep.design.layers[i]
+        verify_image(prep.resources.images[i], f"layers[{i}].{'asset_id' if getattr(layer, 'asset_id', None) else 'asset'}")
+
     try:
         yield
+    except AssetError as exc:  # an image layer's work on the pool names the layer; name its asset field
+        layer_no = exc.field[7:-1] if exc.field and exc.field.startswith("layers[") and exc.field.endswith("]") else ""
+        if layer_no.isdigit() and int(layer_no) in prep.resources.images:
+            verify(int(layer_no))
+        raise
     except (pyvips.Error, OutputError):
-        for i, info in sorted(prep.resources.images.items()):
-            layer = prep.design.layers[i]
-            verify_image(info, f"layers[{i}].{'asset_id' if getattr(layer, 'asset_id', None) else 'asset'}")
+        for i in sorted(prep.resources.images):
+            verify(i)
         raise
 
 
