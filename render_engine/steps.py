@@ -306,9 +306,10 @@ def decode_failures(prep: Prepared) -> Iterator[None]:
     layer that cannot decode (:func:`~render_engine.inputs.assets.verify_image`) and raise its typed
     :class:`AssetError`, so the caller answers 422 and a job fails at once instead of being retried for
     minutes; when every image decodes, the original error stands."""
+
     def verify(i: int) -> None:
-        layer = prep.design.layers[i]
-        verify_image(prep.resources.images[i], f"layers[{i}].{'asset_id' if getattr(layer, 'asset_id', None) else 'asset'}")
+        named = "asset_id" if getattr(prep.design.layers[i], "asset_id", None) else "asset"
+        verify_image(prep.resources.images[i], f"layers[{i}].{named}")
 
     try:
         yield
