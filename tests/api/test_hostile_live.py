@@ -362,10 +362,7 @@ def test_a_second_batch_while_one_is_checked_gets_a_429_and_the_gate_comes_back(
 ) -> None:
     """One batch is checked at a time per process; the next waits (10 s in production, 0.3 s here), then 429
     with Retry-After and nothing stored; once the first is through, a batch is accepted again."""
-    from fastapi.testclient import TestClient
-
     import api.batch_rows
-    from api.app import create_app
 
     started, release = threading.Event(), threading.Event()
     real = api.batch_rows.admit_job
@@ -378,7 +375,7 @@ def test_a_second_batch_while_one_is_checked_gets_a_429_and_the_gate_comes_back(
     monkeypatch.setattr(api.batch_rows, "admit_job", held)
     settings = ServiceSettings(storage_root=tmp_path, redis_url=None, api_keys=f"storefront:{SF},print-unit:{PU}",
                                embedded_workers=0)  # fmt: skip
-    with TestClient(create_app(settings)) as c:
+    with app_client(settings) as c:
         c.app.state.render.batch_gate.wait = 0.3  # type: ignore[attr-defined]
         first: list[Any] = []
         t = threading.Thread(target=lambda: first.append(c.post("/v1/batches", json={**BATCH, "rows": [
