@@ -44,6 +44,7 @@ from lxml import etree
 
 from ..model.errors import AssetError, LimitExceeded
 from ..model.settings import Settings
+from .svg_path_data import cut_path_data
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
@@ -379,6 +380,8 @@ def _pass(root: etree._Element, settings: Settings, images: dict[str, bool]) -> 
                     del el.attrib[attr]  # CairoSVG raises on a malformed viewBox; librsvg ignores it
                 else:
                     el.attrib[attr] = " ".join(f"{v:g}" for v in box)
+            elif local == "d" and cut_path_data(value) != value:  # CairoSVG loops on numbers after a Z
+                el.attrib[attr] = cut_path_data(value)
             elif local == "style":
                 cleaned = clean_declarations(value, ids)
                 if cleaned != value:

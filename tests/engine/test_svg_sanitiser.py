@@ -245,3 +245,25 @@ def test_sanitise_then_render_either_renders_or_refuses_with_a_typed_error(
         return
     # accepted: then both renderers draw it (a render-time refusal would reach the customer as a failed job)
     _render_both(engine, svg, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("d", "kept"),
+    [
+        ("M50 30C50 8 0 0 0 30C0 55 25 70 50 90Z0Z", "M50 30C50 8 0 0 0 30C0 55 25 70 50 90Z"),  # atheris svg_render
+        ("M0 0L9 9Z , 5 5", "M0 0L9 9Z"),
+        ("M0 0L9 9z m 2 2 l 1 1 z", "M0 0L9 9z m 2 2 l 1 1 z"),  # commands after a closepath: untouched
+    ],
+)
+def test_numbers_after_a_closepath_end_the_path_data_there_as_svg_error_handling_says(d: str, kept: str) -> None:
+    """SVG 1.1 path error handling: draw up to the last good segment (librsvg does). CairoSVG re-queued the
+    numbers after ``Z`` as another ``Z`` forever, so this 150-byte SVG held a PDF render until its 10 s budget
+    refused it; cut at the ``Z`` it draws at once, as librsvg draws it."""
+    from render_engine.inputs.assets import render_svg_pdf
+
+    raw = f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 90"><path d="{d}" fill="#d6336c"/></svg>'
+    doc = load_svg(raw.encode(), "svg", Settings())
+    path = etree.fromstring(doc.data).find("{http://www.w3.org/2000/svg}path")
+    assert path is not None and path.get("d") == kept
+    pdf = render_svg_pdf(svg_with_root_attributes(doc.data, preserveAspectRatio="xMidYMid meet"), doc, "svg")
+    assert pdf  # drawn, not refused as "took longer than 10 s"
