@@ -76,17 +76,11 @@ def group(conv: Converter, node: Node, parent_opacity: float, layers: list[dict[
     if own_opacity < 1 and not shadow and cached and not conv.force_svg and conv.engine and _composites(children):
         # children that blend or composite with each other inside a translucent cached group: Fabric
         # composites them in the group's cache, then the cache with the group's opacity — flattened
-        sub: list[dict[str, Any]] = []
-        n_origin = len(conv.layer_origin)
         conv.contexts.append(0)
         try:
-            if obj.get("backgroundColor") not in (None, ""):
-                background_color(conv, dataclasses.replace(node, opacity=1.0), sub)
-            for j, child in enumerate(children):
-                conv.object(child, f"{where}.objects[{j}]", m, 1.0, sub, in_group=True, clips=inner)
+            sub, _ = cache_contents(conv, node, children, inner)
         finally:
             conv.contexts.pop()
-        del conv.layer_origin[n_origin:]
         flatten_group(conv, sub, layers, parent_opacity * own_opacity, where)
         return
     if (own_opacity < 1 or shadow) and cached and not conv.force_svg and without_images(children):
@@ -147,6 +141,24 @@ def _composites(children: list[Any]) -> bool:
     return False
 
 
+def cache_contents(
+    conv: Converter, node: Node, children: list[Any], clips: tuple[Any, ...]
+) -> tuple[list[dict[str, Any]], list[Any]]:
+    """What Fabric draws into a group's cache: its backgroundColor (clipped by the group's own clipPath too)
+    and its children, translated at full opacity into a list of their own, with the layer origins they
+    recorded (taken off ``conv.layer_origin``). The caller sets how they are drawn (``force_svg``, a context)."""
+    obj, where, m = node.obj, node.where, node.m
+    sub: list[dict[str, Any]] = []
+    start = len(conv.layer_origin)
+    if obj.get("backgroundColor") not in (None, ""):
+        background_color(conv, dataclasses.replace(node, opacity=1.0), sub)
+    for j, child in enumerate(children):
+        conv.object(child, f"{where}.objects[{j}]", m, 1.0, sub, in_group=True, clips=clips)
+    origins = conv.layer_origin[start:]
+    del conv.layer_origin[start:]
+    return sub, origins
+
+
 def _no_shadows(children: list[Any]) -> bool:
     for c in children:
         if not isinstance(c, dict) or c.get("shadow"):
@@ -161,18 +173,11 @@ def group_shadow_with_images(conv: Converter, node: Node, children: list[Any], l
     children's silhouettes — vector and text children as drawn, each image as its (clipped) box, assumed
     opaque — in one ``svg`` layer with the shadow filter, before the group's layers."""
     obj, where, m = node.obj, node.where, node.m
-    inner = own_clips(obj, where, m, node.clips)
-    sub: list[dict[str, Any]] = []
-    start = len(conv.layer_origin)
     conv.force_svg += 1
     try:
-        if obj.get("backgroundColor") not in (None, ""):
-            background_color(conv, dataclasses.replace(node, opacity=1.0), sub)
-        for j, child in enumerate(children):
-            conv.object(child, f"{where}.objects[{j}]", m, 1.0, sub, in_group=True, clips=inner)
+        sub, _ = cache_contents(conv, node, children, own_clips(obj, where, m, node.clips))
     finally:
         conv.force_svg -= 1
-    del conv.layer_origin[start:]
     to_px = inverse(conv.page)
     parts, boxes = [], []
     for n, layer in enumerate(sub):
@@ -215,19 +220,11 @@ def group_as_one_svg(
     """A translucent group of vector objects and text as one ``svg`` layer with the group's opacity: its
     backgroundColor and children are translated as svg layers without the group's opacity and merged."""
     obj, where, m = node.obj, node.where, node.m
-    inner = own_clips(obj, where, m, node.clips)
-    sub: list[dict[str, Any]] = []
-    start = len(conv.layer_origin)
     conv.force_svg += 1
     try:
-        if obj.get("backgroundColor") not in (None, ""):  # clipped by the group's own clipPath too
-            background_color(conv, dataclasses.replace(node, opacity=1.0), sub)
-        for j, child in enumerate(children):
-            conv.object(child, f"{where}.objects[{j}]", m, 1.0, sub, in_group=True, clips=inner)
+        sub, origins = cache_contents(conv, node, children, own_clips(obj, where, m, node.clips))
     finally:
         conv.force_svg -= 1
-    origins = conv.layer_origin[start:]
-    del conv.layer_origin[start:]
     if not sub:
         return
     if any(layer.get("type") != "svg" for layer in sub):  # cannot happen without images; stay correct
