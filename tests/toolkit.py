@@ -103,3 +103,24 @@ class WebhookReceiver:
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def cmyk_layout(layout: Any) -> Any:
+    """``layout`` on a CMYK (FOGRA39L) twin of its template, so a Fabric canvas's preview can be soft-proofed and
+    its print file read back as CMYK."""
+    import dataclasses
+
+    t = layout.template
+    out = t.output.model_copy(update={"color": "cmyk", "icc_profile": "fogra39l-coated"})
+    return dataclasses.replace(layout, template=t.model_copy(update={"output": out}))
+
+
+def write_pdfx(layout: Any, engine: Any, path: Path, name: str) -> Path:
+    """``layout`` as a PDF/X print file at ``path`` (FOGRA39L output intent, fixed date), as a job writes it."""
+    from render_engine.backends.pdf import PdfOptions, build_pdf, finish_pdfx, save_pdf
+
+    profile = engine.icc.cmyk_profile("fogra39l-coated")
+    pdf = build_pdf(layout, engine.icc.converter(profile.id), PdfOptions())
+    finish_pdfx(pdf, profile, name, "2000-01-01T00:00:00Z", "test")
+    save_pdf(pdf, path)
+    return path

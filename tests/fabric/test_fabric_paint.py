@@ -8,7 +8,6 @@ tests/fabric/test_fabric.py (``test_fidelity_against_fabric``).
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -20,7 +19,6 @@ import pytest
 from PIL import Image
 from skimage.metrics import structural_similarity
 
-from render_engine.backends.pdf import PdfOptions, build_pdf, finish_pdfx, save_pdf
 from render_engine.backends.raster import draw_raster
 from render_engine.engine import Engine
 from render_engine.fabric import FabricOptions, import_fabric
@@ -31,6 +29,7 @@ from render_engine.model.units import MM_PER_PT
 from render_engine.pipeline import prepare
 from tests.conftest import ROOT
 from tests.pdf_support import box_reduced, ghostscript_png, rgb
+from tests.toolkit import cmyk_layout, write_pdfx
 
 CORPUS = ROOT / "tests" / "fabric_corpus"
 REFS = CORPUS / "filter_refs"
@@ -305,24 +304,13 @@ PDF_SSIM_FLOOR = {
 # images with Lanczos; pixelated like Fabric's own render it is 0.986 (Ghostscript point-samples the PDF's pixels)
 
 
-def _cmyk(layout: Any) -> Any:
-    """The layout on a CMYK twin of the (RGB) t-shirt template, so the preview can be soft-proofed."""
-    t = layout.template
-    out = t.output.model_copy(update={"color": "cmyk", "icc_profile": "fogra39l-coated"})
-    return dataclasses.replace(layout, template=t.model_copy(update={"output": out}))
-
-
 @pytest.mark.skipif(shutil.which("gs") is None, reason="Ghostscript is installed by scripts/check.sh")
 @pytest.mark.parametrize("name", PDF_DESIGNS)
 def test_corpus_design_prints_as_it_previews(engine: Engine, tmp_path: Path, name: str) -> None:
     data = json.loads((CORPUS / f"{name}.fabric.json").read_text())
     imp = import_fabric(data, engine.templates.get(TEMPLATE), engine.fonts, tmp_path, FabricOptions())
-    layout = _cmyk(prepare(imp.design, engine, tmp_path).layout)
-    profile = engine.icc.cmyk_profile("fogra39l-coated")
-    pdf = build_pdf(layout, engine.icc.converter(profile.id), PdfOptions())
-    finish_pdfx(pdf, profile, name, "2000-01-01T00:00:00Z", "test")
-    path = tmp_path / f"{name}.pdf"
-    save_pdf(pdf, path)
+    layout = cmyk_layout(prepare(imp.design, engine, tmp_path).layout)
+    path = write_pdfx(layout, engine, tmp_path / f"{name}.pdf", name)
     with pikepdf.open(path) as doc:
         page = doc.pages[0]
         assert "/OutputIntents" in doc.Root and "/TrimBox" in page.obj
@@ -361,12 +349,8 @@ def test_storefront_shapes_print_as_they_preview(engine: Engine, tmp_path: Path,
     data = json.loads((CORPUS / "storefront" / "v6" / f"{name}.json").read_text())
     imp = load_fabric_json(data, engine, tmp_path)
     paths = [x for x in imp.design.layers if isinstance(x, ShapeLayer) and x.shape == "path"]
-    layout = _cmyk(prepare(imp.design, engine, tmp_path).layout)
-    profile = engine.icc.cmyk_profile("fogra39l-coated")
-    pdf = build_pdf(layout, engine.icc.converter(profile.id), PdfOptions())
-    finish_pdfx(pdf, profile, name, "2000-01-01T00:00:00Z", "test")
-    path = tmp_path / f"{name}.pdf"
-    save_pdf(pdf, path)
+    layout = cmyk_layout(prepare(imp.design, engine, tmp_path).layout)
+    path = write_pdfx(layout, engine, tmp_path / f"{name}.pdf", name)
     with pikepdf.open(path) as doc:
         page = doc.pages[0]
         text = json.dumps(str(page.obj.Resources))

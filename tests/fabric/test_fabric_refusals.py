@@ -8,7 +8,6 @@ corpus in tests/fabric/test_fabric_storefront.py; the whole refusal sweep in tes
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -19,7 +18,6 @@ import pikepdf
 import pytest
 from skimage.metrics import structural_similarity
 
-from render_engine.backends.pdf import PdfOptions, build_pdf, finish_pdfx, save_pdf
 from render_engine.backends.raster import draw_raster
 from render_engine.engine import Engine
 from render_engine.fabric import import_fabric, load_fabric_json
@@ -29,6 +27,7 @@ from render_engine.model.errors import DesignError
 from render_engine.pipeline import prepare
 from tests.conftest import ROOT
 from tests.pdf_support import box_reduced, ghostscript_png, rgb
+from tests.toolkit import cmyk_layout, write_pdfx
 
 STOREFRONT = ROOT / "tests" / "fabric_corpus" / "storefront" / "v6"
 DPI = 150
@@ -128,24 +127,14 @@ def test_path_text_decorations_turn_with_each_character(engine: Engine, tmp_path
     assert max(tilts) > 0.5 > min(tilts)  # steep at the arch's ends, flat at its top: turned per character
 
 
-def _cmyk(layout: Any) -> Any:
-    t = layout.template
-    out = t.output.model_copy(update={"color": "cmyk", "icc_profile": "fogra39l-coated"})
-    return dataclasses.replace(layout, template=t.model_copy(update={"output": out}))
-
-
 @pytest.mark.skipif(shutil.which("gs") is None, reason="Ghostscript is installed by scripts/check.sh")
 @pytest.mark.parametrize(
     "name", ["nested_clip_photo", "multiline_path_text", "composite_masks", "gradient_chars", "path_text_decorations"]
 )
 def test_storefront_designs_print_as_they_preview(engine: Engine, tmp_path: Path, name: str) -> None:
     imp = _load(engine, name, tmp_path)
-    layout = _cmyk(prepare(imp.design, engine, tmp_path).layout)
-    profile = engine.icc.cmyk_profile("fogra39l-coated")
-    pdf = build_pdf(layout, engine.icc.converter(profile.id), PdfOptions())
-    finish_pdfx(pdf, profile, name, "2000-01-01T00:00:00Z", "test")
-    path = tmp_path / f"{name}.pdf"
-    save_pdf(pdf, path)
+    layout = cmyk_layout(prepare(imp.design, engine, tmp_path).layout)
+    path = write_pdfx(layout, engine, tmp_path / f"{name}.pdf", name)
     with pikepdf.open(path) as doc:
         page = doc.pages[0]
         assert "/OutputIntents" in doc.Root and "/TrimBox" in page.obj and "/BleedBox" in page.obj

@@ -7,12 +7,10 @@ The designs and references are tests/fabric_corpus/sweep/v<N>/ (tools/fabric-cor
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import json
 import shutil
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pikepdf
@@ -21,12 +19,12 @@ from PIL import Image
 from skimage.metrics import structural_similarity
 
 from render_engine import render_design
-from render_engine.backends.pdf import PdfOptions, build_pdf, finish_pdfx, save_pdf
 from render_engine.backends.raster import draw_raster
 from render_engine.engine import Engine
 from render_engine.fabric import load_fabric_json
 from render_engine.pipeline import prepare
 from tests.pdf_support import box_reduced, ghostscript_png, rgb
+from tests.toolkit import cmyk_layout, write_pdfx
 
 SWEEP = Path(__file__).resolve().parents[1] / "fabric_corpus" / "sweep"
 
@@ -153,12 +151,6 @@ def test_image_scaled_beyond_the_model_range_is_cropped_to_the_page(engine: Engi
     assert (np.abs(png[58, 78] - (255, 0, 0)) <= 3).all() and (np.abs(png[61, 81] - (255, 255, 0)) <= 3).all()
 
 
-def _cmyk(layout: Any) -> Any:
-    t = layout.template
-    out = t.output.model_copy(update={"color": "cmyk", "icc_profile": "fogra39l-coated"})
-    return dataclasses.replace(layout, template=t.model_copy(update={"output": out}))
-
-
 @pytest.mark.skipif(shutil.which("gs") is None, reason="Ghostscript is installed by scripts/check.sh")
 @pytest.mark.parametrize(
     "name",
@@ -174,12 +166,8 @@ def _cmyk(layout: Any) -> Any:
 def test_formerly_refused_prints_as_it_previews(engine: Engine, tmp_path: Path, name: str) -> None:
     data = json.loads((SWEEP / "v6" / f"{name}.json").read_text(encoding="utf-8"))
     imp = load_fabric_json(data, engine, tmp_path)
-    layout = _cmyk(prepare(imp.design, engine, tmp_path).layout)
-    profile = engine.icc.cmyk_profile("fogra39l-coated")
-    pdf = build_pdf(layout, engine.icc.converter(profile.id), PdfOptions())
-    finish_pdfx(pdf, profile, name, "2000-01-01T00:00:00Z", "test")
-    path = tmp_path / f"{name}.pdf"
-    save_pdf(pdf, path)
+    layout = cmyk_layout(prepare(imp.design, engine, tmp_path).layout)
+    path = write_pdfx(layout, engine, tmp_path / f"{name}.pdf", name)
     with pikepdf.open(path) as doc:
         page = doc.pages[0]
         assert "/OutputIntents" in doc.Root and "/TrimBox" in page.obj and "/BleedBox" in page.obj
