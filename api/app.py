@@ -32,6 +32,7 @@ from .metrics import Metrics
 from .routes import (
     assets,
     batch_files,
+    batch_problems,
     batches,
     catalog,
     demo,
@@ -131,6 +132,7 @@ def create_app(
     app.include_router(design_templates.router, prefix="/v1")
     app.include_router(batches.router, prefix="/v1")
     app.include_router(batch_files.router, prefix="/v1")
+    app.include_router(batch_problems.router, prefix="/v1")
     app.include_router(health.router)
     app.state.demo_key = demo_key  # `render-engine serve` prints a random one (no keys configured)
     app.include_router(demo.build_router(demo_key) if demo_key is not None else demo.build_disabled_router())

@@ -11,18 +11,28 @@ transaction and the queued jobs enqueued (a crash before that: the reconciler en
 A process killed mid-validation leaves its lease to expire (``lease_seconds``); the next claim, by any API
 process (each looks every ``reconcile_interval``, and at once when a batch is posted to it), goes on from the
 first unchecked row.
+
+Render workers validate too: ``render-engine worker`` starts ``render-engine batch-validator`` (:func:`run_standalone`,
+a child process with its own services; ``worker_batch_validator``), which claims intakes under the same lease, so
+a farm whose API processes are busy or restarting still turns stored batches into jobs. A child rather than a
+thread of the worker: admitting a row runs libvips and preflight, and RQ forks a work horse per job from the
+worker process (a fork after libvips started its threads hangs the horse, see ``farm/worker.warm_up``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import signal
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
 
+from render_engine.farm.settings import ApiKey, ServiceSettings
 from render_engine.farm.store_batches import BatchJob
 from render_engine.farm.store_intake import Intake, RowResult
 from render_engine.model.deadline import DeadlinePassed, deadline
@@ -55,7 +65,7 @@ class BatchValidator:
         self.row_seconds: list[float] = []  # CPU seconds per row checked by this process (the last 10 000)
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="batch-validator", daemon=True)
+        self._thread = threading.Thread(target=self.serve, name="batch-validator", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
@@ -65,9 +75,11 @@ class BatchValidator:
     def wake(self) -> None:
         self._wake.set()
 
-    def _loop(self) -> None:
+    def serve(self, alive: Callable[[], bool] | None = None) -> None:
+        """Validate batch after batch; between them wait ``reconcile_interval`` or a :meth:`wake` (until
+        :meth:`stop`, or ``alive()`` says false)."""
         interval = self.state.services.settings.reconcile_interval
-        while not self._stop.is_set():
+        while not self._stop.is_set() and (alive is None or alive()):
             try:
                 busy = self.run_once() is not None
             except Exception:
@@ -161,3 +173,40 @@ class BatchValidator:
                    "url": f"/v1/batches/{intake.id}"}  # fmt: skip
         with contextlib.suppress(Exception):
             deliver(svc.settings, str(url), payload)
+
+
+def worker_keys(settings: ServiceSettings) -> tuple[ApiKey, ...]:
+    """The keys a validator outside the API knows an intake's owner by: the configured ones, and the demo page's
+    storefront key when the API runs one (its name is what an intake records; its secret is never used here)."""
+    from .routes.demo import DEMO_KEY_NAME
+
+    keys = settings.keys()
+    if settings.demo_key or not keys:
+        keys += (ApiKey(DEMO_KEY_NAME, "-", frozenset({"storefront"})),)
+    return keys
+
+
+def run_standalone(settings: ServiceSettings, parent: int | None = None) -> int:
+    """``render-engine batch-validator``: this process's own services and an RQ dispatcher, then the validator
+    loop until SIGTERM / SIGINT or until ``parent`` (the worker that started it) is gone. A batch being checked
+    when it stops keeps its lease until it expires; then any validator goes on from its first unchecked row."""
+    from render_engine.farm.dispatch import RqDispatcher
+    from render_engine.farm.services import Services
+
+    if not settings.redis_url:
+        log.error("render-engine batch-validator needs REDIS_URL (the jobs it creates go to the farm's queues)")
+        return 2
+    svc = Services.build(settings)
+    state = AppState(svc, RqDispatcher(svc, settings.redis_url), worker_keys(settings))
+    validator = BatchValidator(state)
+    state.validator = validator
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: validator.stop())
+    log.info("batch validator started", extra={"parent": parent})
+    if parent:
+        with contextlib.suppress(OSError, AttributeError):  # Linux: SIGTERM here when the worker dies
+            import ctypes
+
+            ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    validator.serve(alive=(lambda: os.getppid() == parent) if parent else None)
+    return 0

@@ -451,6 +451,14 @@ class BatchSkippedOut(BaseModel):
     problems: list[ErrorOut]
 
 
+class BatchProblemsOut(BaseModel):
+    rows: int = Field(description="Rows with problems (skipped, or invalid).")
+    total: int = Field(description="Problems over every row.")
+    listed: int = Field(description="Problems listed in skipped here (the first, in row order).")
+    csv_url: str = Field(description="Every problem, one CSV line each (row,field,code,message).")
+    json_url: str = Field(description="Every problem as JSON ({rows_invalid, problems_total, skipped}).")
+
+
 class BatchOut(BaseModel):
     id: str
     design_template: str
@@ -458,7 +466,7 @@ class BatchOut(BaseModel):
     created_at: datetime
     state: Literal["validating", "invalid", "held", "rendering", "ready", "partial", "failed"] = Field(
         description="validating: the rows are being checked (a batch over batch_sync_rows rows; counts.checked "
-        "of rows so far); invalid: some rows have problems (every one listed in skipped) and nothing prints; "
+        "of rows so far); invalid: some rows have problems (see skipped and problems) and nothing prints; "
         "rendering: some job queued or rendering; held: the rest wait for review; ready: every job "
         "ready; failed: every job failed; partial: done, some failed."
     )
@@ -468,8 +476,9 @@ class BatchOut(BaseModel):
     )
     jobs: list[BatchRowOut] = Field(description="Per row: its job, state, files (the manifest) and error.")
     skipped: list[BatchSkippedOut] = Field(
-        default_factory=list, description="Rows left out with their problems (invalid: every problem of every row)."
+        default_factory=list, description="Rows left out with their problems, the first 'problems.listed' of them."
     )
+    problems: BatchProblemsOut | None = Field(None, description="Totals and the full report's links (if any).")
     files_url: str = Field(description="A zip of every ready row's files and a manifest.json (GET).")
 
 

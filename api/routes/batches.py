@@ -34,6 +34,7 @@ from render_engine.model.errors import RenderError, TemplateError, did_you_mean
 from render_engine.personalization import DesignTemplate, catalog
 from render_engine.personalization.merge import csv_rows, decode_csv
 
+from .. import batch_report
 from ..batch_rows import admit_row
 from ..deps import State, Storefront
 from ..door import assets_stored
@@ -44,7 +45,6 @@ from ..schemas import (
     BatchOut,
     BatchRequest,
     BatchRowOut,
-    BatchSkippedOut,
     ErrorOut,
 )
 from .jobs import IDEM_KEY, AnyKey
@@ -318,24 +318,27 @@ def get_batch(batch_id: str, state: State, key: AnyKey) -> BatchOut:
             out.error = ErrorOut(**rec.error) if rec.error and rec.state == "failed" else None
         rows.append(out)
     counts["skipped"] = len(batch.skipped)
+    skipped, problems = batch_report.listed(batch.id, batch.skipped)
     return BatchOut(
         id=batch.id, design_template=batch.request["design_template"], product=batch.request["product"],
         created_at=datetime.fromtimestamp(batch.created_at, UTC), state=batch_state(counts),
         files_url=f"/v1/batches/{batch.id}/files.zip",
         rows=int(batch.request.get("rows", len(rows))), counts=counts, jobs=rows,
-        skipped=[BatchSkippedOut(row=s["row"], problems=[ErrorOut(**p) for p in s["problems"]]) for s in batch.skipped],
+        skipped=skipped, problems=problems,
     )  # fmt: skip
 
 
 def _intake_out(intake: Intake) -> BatchOut:
     """A batch whose rows are being checked (``validating``: ``counts.checked`` of ``rows``) or were found
-    ``invalid``: ``skipped`` is then the report, every row's problems (``rows[n].slots.x``), and nothing prints."""
+    ``invalid``: ``skipped`` is then the report, its first problems (``rows[n].slots.x``; the rest in the
+    ``problems`` download), and nothing prints."""
     summary = intake.summary
+    skipped, problems = batch_report.listed(intake.id, intake.report)
     counts = {"checked": intake.checked} if intake.state == "validating" else {"invalid": len(intake.report)}
     return BatchOut(
         id=intake.id, design_template=summary["design_template"], product=summary["product"],
         created_at=datetime.fromtimestamp(intake.created_at, UTC),
         state="validating" if intake.state == "validating" else "invalid",
         files_url=f"/v1/batches/{intake.id}/files.zip", rows=intake.total, counts=counts, jobs=[],
-        skipped=[BatchSkippedOut(row=s["row"], problems=[ErrorOut(**p) for p in s["problems"]]) for s in intake.report],
+        skipped=skipped, problems=problems,
     )  # fmt: skip

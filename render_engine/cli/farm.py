@@ -7,11 +7,12 @@ import ctypes
 import logging
 import os
 import socket
+import subprocess
 import sys
 
 from ..farm.settings import ApiKey, ServiceSettings
 
-COMMANDS = ("serve", "worker")
+COMMANDS = ("serve", "worker", "batch-validator")
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -31,6 +32,13 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         help="render in this process instead of a forked work horse per job (warm caches; a crash takes the worker)",
     )
     w.add_argument("--log-level", default="INFO")
+
+    v = sub.add_parser(
+        "batch-validator",
+        help="check the rows of large batches stored 'validating' (a worker starts one; needs REDIS_URL)",
+    )
+    v.add_argument("--parent", type=int, help=argparse.SUPPRESS)  # the worker that started it: stop when it is gone
+    v.add_argument("--log-level", default="INFO")
 
 
 def limit_malloc_arenas(n: int) -> None:
@@ -124,9 +132,58 @@ def run(args: argparse.Namespace) -> int:
     from ..farm.worker import run_worker
 
     if not settings.redis_url:
-        print("error: render-engine worker needs REDIS_URL (render-engine serve renders in-process without it)")
+        print(f"error: render-engine {args.command} needs REDIS_URL (`serve` renders in-process without it)")
         return 2
     configure_logging(args.log_level)
+    if args.command == "batch-validator":
+        from api.batch_validation import run_standalone
+
+        return run_standalone(settings, parent=args.parent)
     name = args.name or f"{socket.gethostname()}.{os.getpid()}"
-    run_worker(settings, burst=args.burst, name=f"{settings.queue_prefix}{name}", logging_level=args.log_level)
+    validator = ValidatorChild(args.log_level) if settings.worker_batch_validator else None
+    try:
+        run_worker(settings, burst=args.burst, name=f"{settings.queue_prefix}{name}", logging_level=args.log_level)
+    finally:
+        if validator is not None:
+            validator.stop()
     return 0
+
+
+class ValidatorChild:
+    """``render-engine batch-validator`` beside a worker (``worker_batch_validator``), restarted if it exits.
+
+    A child process, not a thread: it runs libvips and preflight on each row, and RQ forks a work horse per job
+    from this process (a fork after libvips started its threads hangs the horse). It stops with the worker
+    (SIGTERM here; it also watches its parent id and asks the kernel for SIGTERM when the worker dies)."""
+
+    def __init__(self, log_level: str) -> None:
+        import threading
+
+        self.cmd = [sys.executable, "-m", "render_engine.cli", "batch-validator", "--parent", str(os.getpid()),
+                    "--log-level", log_level]  # fmt: skip
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._supervise, name="batch-validator", daemon=True)
+        self._thread.start()
+
+    def _supervise(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL)  # its log goes to ours
+            except OSError:
+                logging.getLogger(__name__).exception("could not start the batch validator")
+                self._stop.wait(30)
+                continue
+            self.proc.wait()
+            if not self._stop.wait(5):  # it died: after a pause, another
+                logging.getLogger(__name__).warning("batch validator exited (%s); restarting", self.proc.returncode)
+
+    def stop(self) -> None:
+        self._stop.set()
+        proc = self.proc
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()

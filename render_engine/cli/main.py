@@ -28,7 +28,7 @@ from ..pipeline import prepare
 
 # commands whose parsers (and modules) load only when asked for: a fresh `render-engine render` process
 # imports neither the API server, the render farm nor the mockup scenes
-JOBS_COMMANDS = ("serve", "worker")  # render_engine/cli/farm.py
+JOBS_COMMANDS = ("serve", "worker", "batch-validator")  # render_engine/cli/farm.py
 LIGHT_COMMANDS = (
     *("render", "validate", "preflight", "templates", "fonts", "schema"),
     *("personalize", "merge", "design-templates"),  # render_engine/cli/personalize.py
@@ -127,7 +127,7 @@ def _parser(full: bool = True) -> argparse.ArgumentParser:
         from .mockup import add_parsers as add_mockup_parsers
 
         add_mockup_parsers(sub)  # mockup, gallery
-        farm.add_parsers(sub)  # serve, worker (render_engine/cli/farm.py)
+        farm.add_parsers(sub)  # serve, worker, batch-validator (render_engine/cli/farm.py)
     return p
 
 

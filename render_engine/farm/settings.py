@@ -246,6 +246,14 @@ class ServiceSettings(BaseSettings):
             " takes the worker down and the reconciler re-runs its job). `render-engine worker --no-fork`."
         ),
     )
+    worker_batch_validator: bool = Field(
+        True,
+        description=(
+            "`render-engine worker` also runs a batch validator (a child process, `render-engine batch-validator`):"
+            " it claims large batches stored 'validating' under the same lease as the API's, so batches progress"
+            " while API processes are busy or restarting. False: only API processes validate."
+        ),
+    )
     embedded_workers: int = Field(1, ge=0, description="In-process render threads of `serve` without Redis.")
     print_queue_page: int = Field(50, gt=0, le=500, description="Default page size of /v1/print-queue.")
     hold_codes: tuple[str, ...] = Field(
