@@ -141,6 +141,8 @@ def create_app(
         path: str = scope.get("path", "")
         if path.startswith("/v1/assets"):
             return settings.max_body_bytes
+        if path == "/v1/batches/upload":  # the rows and their photo files (api/batch_photos.py)
+            return max(settings.max_body_bytes, settings.max_design_bytes)
         if path.startswith("/v1/fonts"):  # a CJK font is 3-6 MB: the route's own 10 MB limit, plus a form's parts
             return max(settings.max_design_bytes, MAX_FONT_BYTES + 65_536)
         return settings.max_design_bytes

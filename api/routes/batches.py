@@ -34,7 +34,7 @@ from render_engine.model.errors import RenderError, TemplateError, did_you_mean
 from render_engine.personalization import DesignTemplate, catalog
 from render_engine.personalization.merge import csv_rows, decode_csv
 
-from .. import batch_report
+from .. import batch_photos, batch_report
 from ..batch_rows import admit_row
 from ..deps import State, Storefront
 from ..door import assets_stored
@@ -220,6 +220,16 @@ def _admit_rows(
                         "properties": {
                             "file": {"type": "string", "format": "binary", "description": "The rows: CSV, UTF-8"},
                             "options": {"type": "string", "description": "JSON: POST /v1/batches' other fields"},
+                            "photos": {
+                                "type": "array",
+                                "items": {"type": "string", "format": "binary"},
+                                "description": "Photo files that rows name in photo slot cells",
+                            },
+                            "photos_zip": {
+                                "type": "string",
+                                "format": "binary",
+                                "description": "A zip of photo files that rows name",
+                            },
                         },
                     }
                 }
@@ -236,10 +246,11 @@ async def upload_batch(
     idempotency_key: Annotated[str | None, Header(description="Same key + same body -> the same batch")] = None,
 ) -> BatchAccepted:
     """A CSV file upload (multipart ``file``) with the other fields of ``POST /v1/batches`` as JSON in the
-    ``options`` part: the same batch as posting ``{**options, "csv": <the file's text>}``."""
+    ``options`` part: the same batch as posting ``{**options, "csv": <the file's text>}``. Photo files may
+    come along (``photos`` parts, a ``photos_zip``), named by the rows' photo cells: stored as assets first."""
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise ApiError(415, "unsupported_media_type", "send multipart/form-data with parts file and options")
-    form = await request.form(max_files=1, max_fields=2)
+    form = await request.form(max_files=2 + batch_photos.MAX_FILES, max_fields=2)
     try:
         upload, options = form.get("file"), form.get("options")
         if not isinstance(upload, UploadFile):
@@ -257,13 +268,18 @@ async def upload_batch(
                            field="options")  # fmt: skip
         if "rows" in fields or "csv" in fields:
             raise ApiError(422, "invalid_request", "the rows come from the file", field="options.rows")
+        parts = [p for p in form.getlist("photos") if isinstance(p, UploadFile)]
+        zipped = form.get("photos_zip")
+        data: dict[str, Any] = {**fields, "csv": text}
+        if parts or isinstance(zipped, UploadFile):  # per-row photos as files (api/batch_photos.py)
+            data = await run_in_threadpool(_with_photos, state, fields, text, parts, zipped)
         try:
-            body = BatchRequest.model_validate({**fields, "csv": text})
+            body = BatchRequest.model_validate(data)
         except ValidationError as exc:
             err = exc.errors()[0]
             where = field_path(tuple(err.get("loc", ())))
             raise ApiError(422, "invalid_request", error_message(err),
-                           field="file" if where == "csv" else f"options.{where}") from None  # fmt: skip
+                           field="file" if where in ("csv", "rows") else f"options.{where}") from None  # fmt: skip
     finally:
         await form.close()
     try:
@@ -272,6 +288,26 @@ async def upload_batch(
         if exc.field == "csv":  # the rows came as the file part
             exc.field = "file"
         raise
+
+
+def _with_photos(state: Any, fields: dict[str, Any], text: str, parts: list[Any], zipped: Any) -> dict[str, Any]:
+    """The batch's fields with the CSV's rows whose photo cells (and ``options.photos``) name uploaded files
+    turned into asset ids, each file stored and decoder-checked once (:mod:`api.batch_photos`)."""
+    svc = state.services
+    try:
+        template = catalog().get(str(fields.get("design_template")))
+    except TemplateError:  # create_batch names design_template
+        return {**fields, "csv": text}
+    limit = svc.settings.max_batch_rows
+    rows = csv_rows(text, field="file", limit=limit)
+    if len(rows) > limit:
+        raise ApiError(413, "limit_exceeded", f"over {limit} rows: a batch takes at most {limit}; split the rows "
+                       "into several batches", field="file")  # fmt: skip
+    files = batch_photos.collect(parts, zipped if isinstance(zipped, UploadFile) else None,
+                                 svc.settings.max_asset_bytes, 4 * svc.settings.max_body_bytes)  # fmt: skip
+    shared = fields.get("photos") if isinstance(fields.get("photos"), dict) else {}
+    rows, shared = batch_photos.resolve(svc, template, rows, shared or {}, files)
+    return {**fields, "rows": rows, **({"photos": shared} if "photos" in fields else {})}
 
 
 def _accepted_intake(svc: Any, intake: Intake) -> BatchAccepted:
