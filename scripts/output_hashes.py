@@ -98,16 +98,50 @@ def png_pixels(data: bytes) -> bytes:
         return head + hashlib.sha256(im.info.get("icc_profile", b"")).digest() + im.tobytes()
 
 
+def pdf_pixels(data: bytes) -> bytes:
+    """What a PDF shows, to hash: every object in order with its streams decoded, a JPEG image stream
+    (``DCTDecode``) by its pixels as libjpeg decodes them (libvips), and the trailer without the file ``/ID``
+    (qpdf's deterministic ID hashes the file's bytes). Two PDFs whose JPEGs were encoded differently (e.g. in
+    strips with restart markers) but decode to the same pixels give the same summary."""
+    import io
+
+    import pikepdf
+    import pyvips
+
+    h = hashlib.sha256()
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Stream):
+                d = {k: v for k, v in obj.items() if k != "/Length"}
+                h.update(repr(sorted((k, repr(v)) for k, v in d.items())).encode())
+                if obj.get("/Filter") == pikepdf.Name.DCTDecode:
+                    img = pyvips.Image.jpegload_buffer(bytes(obj.read_raw_bytes()))
+                    h.update(f"{img.width}x{img.height}x{img.bands}".encode() + img.write_to_memory())
+                else:
+                    h.update(bytes(obj.read_bytes()))
+            else:
+                h.update(repr(obj).encode())
+        trailer = {k: repr(v) for k, v in pdf.trailer.items() if k not in ("/ID", "/Size")}
+        h.update(repr(sorted(trailer.items())).encode())
+    return h.digest()
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--dpi", type=float, default=100.0, help="PNG resolution (default 100)")
     ap.add_argument("--only", help="only designs whose name contains this")
-    ap.add_argument("--pixels", action="store_true", help="hash PNGs' decoded pixels, not their bytes")
+    ap.add_argument(
+        "--pixels",
+        action="store_true",
+        help="hash what PNGs and PDFs show (decoded pixels and streams), not their bytes",
+    )
     args = ap.parse_args(argv)
 
     def line(name: str, kind: str, data: bytes) -> str:
         if args.pixels and data.startswith(b"\x89PNG\r\n\x1a\n"):
             return f"{name} {kind} {hashlib.sha256(png_pixels(data)).hexdigest()} pixels"
+        if args.pixels and data.startswith(b"%PDF"):
+            return f"{name} {kind} {pdf_pixels(data).hex()} pixels"
         return f"{name} {kind} {hashlib.sha256(data).hexdigest()} {len(data)}"
 
     with tempfile.TemporaryDirectory(prefix="output-hashes-") as tmp:

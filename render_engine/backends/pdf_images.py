@@ -55,8 +55,17 @@ def placed_size(item: ImageItem, target_dpi: int, downsample_above: float) -> tu
 
 
 def encode_jpeg(cmyk: pyvips.Image, quality: int) -> bytes:
+    """A lazy CMYK image (littleCMS streaming) as the PDF's JPEG, libvips encoding as the rows arrive."""
     # no optimize_coding: libjpeg then buffers every coefficient of the image (~400 MB for 24 MP CMYK)
     return bytes(cmyk.jpegsave_buffer(Q=quality, keep="none", subsample_mode="off"))
+
+
+def table_jpeg(table: ExactLut, rgb: pyvips.Image, quality: int) -> bytes:
+    """An sRGB image through the exact colour table, its CMYK pixels (in memory) encoded as the PDF's JPEG by
+    :mod:`.cmyk_jpeg` (the same bytes as :func:`encode_jpeg`, less CPU), then let go."""
+    from .cmyk_jpeg import encode
+
+    return encode(table.pixels(rgb), rgb.width, rgb.height, quality)
 
 
 @dataclass(frozen=True)
@@ -111,8 +120,8 @@ class PageImages:
     def _work(self, item: ImageItem, w: int, h: int) -> Placed:
         img = placed_pixels(item.info, item.crop, w, h, f"layers[{item.layer}]").cast("uchar")
         rgb, alpha = split_alpha(img)
-        if self.table is not None:  # converted, encoded and let go (ExactLut.jpeg)
-            jpeg = self.table.jpeg(rgb, Q=self.quality, keep="none", subsample_mode="off")
+        if self.table is not None:
+            jpeg = table_jpeg(self.table, rgb, self.quality)
         else:
             jpeg = encode_jpeg(self.conv.image(rgb), self.quality)
         return Placed(rgb, None if alpha is None else bytes(alpha.cast("uchar").write_to_memory()), jpeg)
@@ -204,7 +213,7 @@ def encode_images(
         table = conv.page_table_for(max(i.width * i.height for i in rgbs), lut_max_pixels)
     if table is not None:
         for xobj, img in todo:  # one image materialised at a time, let go once encoded
-            xobj.write(table.jpeg(img, Q=quality, keep="none", subsample_mode="off"), filter=Name.DCTDecode)
+            xobj.write(table_jpeg(table, img, quality), filter=Name.DCTDecode)
         return
     if len(rgbs) == 1:
         cmyks = [conv.image(rgbs[0])]

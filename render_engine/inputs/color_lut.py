@@ -17,7 +17,8 @@ When: :class:`LutPolicy` — the first page a process converts goes through litt
 ``render-engine render`` would pay numpy's import and the table's page faults for nothing); from the second on
 a warm process uses the table, building it then if no valid file exists. The lookup streams its source (libvips
 writes the sRGB pixels strip by strip into :class:`_Gather`), so only the CMYK result is whole in memory (4 bytes
-a pixel), which the JPEG encoder reads; images above :data:`LUT_MAX_PIXELS` stay on the streaming littleCMS path.
+a pixel), which the JPEG encoder reads (:mod:`render_engine.backends.cmyk_jpeg`); images above
+:data:`LUT_MAX_PIXELS` stay on the streaming littleCMS path.
 """
 
 from __future__ import annotations
@@ -105,22 +106,14 @@ class ExactLut:
 
     def convert(self, img: pyvips.Image) -> pyvips.Image:
         """An sRGB uchar image (3 bands) -> CMYK uchar, materialised (4 bytes a pixel)."""
-        return self._convert(img)[1]
+        out = self.pixels(img)
+        return pyvips.Image.new_from_memory(out.data, img.width, img.height, 4, "uchar").copy(interpretation="cmyk")
 
-    def jpeg(self, img: pyvips.Image, **save: Any) -> bytes:
-        """:meth:`convert` then ``jpegsave_buffer(**save)``, and the converted pixels let go: the memory image
-        is invalidated, which drops the operations made on it from libvips' operation cache (which otherwise
-        keeps up to 100 of them, each holding its photo's CMYK buffer alive)."""
-        mem, cmyk = self._convert(img)
-        try:
-            return bytes(cmyk.jpegsave_buffer(**save))
-        finally:
-            mem.invalidate()
-
-    def _convert(self, img: pyvips.Image) -> tuple[pyvips.Image, pyvips.Image]:
-        """The lookup runs as the rows arrive: libvips computes the image (decode, resize) on its threads and
-        hands the RGBX rows over in order (``rawsave_target``) to :class:`_Gather`, which looks up every ~1 MB
-        of them at once (numpy releases the GIL), so the gather overlaps the decode instead of following it
+    def pixels(self, img: pyvips.Image) -> np.ndarray:
+        """An sRGB uchar image (3 bands) -> its CMYK pixels in memory, one uint32 a pixel (bytes C, M, Y, K),
+        row after row. The lookup runs as the rows arrive: libvips computes the image (decode, resize) on its
+        threads and hands the RGBX rows over in order (``rawsave_target``) to :class:`_Gather`, which looks up
+        every ~1 MB of them at once (numpy releases the GIL), so the gather overlaps the decode instead of following it
         (issue 22), and only the CMYK result is ever whole (4 bytes a pixel), never an RGBX copy of the image
         beside it (issue 18: a 9-MP book page 72 -> 36 MB)."""
         import numpy as np
@@ -134,8 +127,7 @@ class ExactLut:
         gather.flush()
         if gather.pos != w * h or gather.staged:
             raise pyvips.Error(f"colour table: {gather.pos} of {w * h} pixels converted")
-        mem = pyvips.Image.new_from_memory(out.data, w, h, 4, "uchar")
-        return mem, mem.copy(interpretation="cmyk")
+        return out
 
 
 class _Gather:

@@ -12,6 +12,7 @@ import pytest
 import pyvips
 
 from render_engine import Engine, render_design
+from render_engine.backends.pdf_images import encode_jpeg, table_jpeg
 from render_engine.inputs import color_lut
 from render_engine.model.settings import Settings
 from tests.conftest import EXAMPLES
@@ -118,9 +119,8 @@ def test_the_streamed_lookup_of_a_sequential_jpeg_gives_littlecms_bytes(
         img = pyvips.Image.new_from_file(str(path), access="sequential", fail_on="error")
         return img.crop(100, 0, 900, 900).resize(0.77, kernel="lanczos3").cast("uchar")
 
-    save = {"Q": 92, "keep": "none", "subsample_mode": "off"}
-    by_lcms = bytes(conv.image(placed()).jpegsave_buffer(**save))
-    assert table.jpeg(placed(), **save) == by_lcms
+    by_lcms = encode_jpeg(conv.image(placed()), 92)
+    assert table_jpeg(table, placed(), 92) == by_lcms
     writes: list[int] = []
 
     class Splitting(pyvips.TargetCustom):  # type: ignore[misc]
@@ -134,5 +134,5 @@ def test_the_streamed_lookup_of_a_sequential_jpeg_gives_littlecms_bytes(
             super().on_write(split)
 
     monkeypatch.setattr(color_lut.pyvips, "TargetCustom", Splitting)
-    assert table.jpeg(placed(), **save) == by_lcms
+    assert table_jpeg(table, placed(), 92) == by_lcms
     assert len(writes) > 1000 and set(writes) <= {7, 6, 5, 4, 3, 2, 1}
