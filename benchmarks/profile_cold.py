@@ -34,10 +34,11 @@ STAGES = (
 )
 
 
-def child(design: str, out: str, library: bool) -> None:
+def child(design: str, out: str, library: bool, early: bool = True) -> None:
     """One cold render, stage by stage; prints a JSON line of CPU ms. Unless ``library``, the collector is
     handled as ``render_engine.cli`` does when it is the program (paused for the imports, frozen after them and
-    at exit)."""
+    at exit); unless ``early`` is false, the design's image work starts first, as the program does
+    (:mod:`render_engine.backends.early`)."""
     import atexit
     import gc
 
@@ -47,6 +48,12 @@ def child(design: str, out: str, library: bool) -> None:
     marks: dict[str, float] = {"interpreter + site": pt()}
     builds: dict[str, float] = {}
     last = pt()
+    argv = ["render", design, "--out", out, "--quiet"]
+    if early:
+        from render_engine.backends.early import start_from_argv
+
+        started = start_from_argv(argv)
+        marks[f"early start of {started} image(s) (pyvips, guess)"], last = pt() - last, pt()
     import pydantic._internal._model_construction as construction
 
     complete = construction.complete_model_class
@@ -76,20 +83,24 @@ def child(design: str, out: str, library: bool) -> None:
         init(self, *args, **kwargs)
 
     def collect(self: Any, item: Any) -> Any:
-        events.setdefault("main thread waits for images", time.thread_time())
+        if "main thread waits for images" not in events:
+            events["main thread waits for images"] = time.thread_time()
+            jobs = [*self._jobs.values(), *(job for job, *_ in self._early.values())]
+            events["image jobs running at the first wait"] = sum(not j.done() for j in jobs) / 1000
         return result(self, item)
 
     pdf_images.PageImages.__init__ = start  # type: ignore[method-assign]
     pdf_images.PageImages.result = collect  # type: ignore[method-assign]
     main = sys.modules["render_engine.cli.main"].main
     t0, main0 = pt(), time.thread_time()
-    code = main(["render", design, "--out", out, "--quiet"])
+    code = main(argv)
     marks["render (all threads)"] = pt() - t0
     marks["  of it: main thread"] = time.thread_time() - main0
     if "images start" in events:  # parse, resolve, layout, then the image work starts on the pool
         marks["  main thread before images start"] = events["images start"] - main0
     if "main thread waits for images" in events:  # preflight, the PDF writer's imports, text, while they run
         marks["  main thread, images start -> wait"] = events["main thread waits for images"] - events["images start"]
+        marks["  image jobs running at the first wait"] = events["image jobs running at the first wait"]
     marks["end of main (the rest is exit)"] = pt()
     ms = {k: round(v * 1000, 1) for k, v in marks.items()}
     print(json.dumps({"exit": code, "ms": ms, "builds": {k: round(v * 1000, 1) for k, v in builds.items()}}))
@@ -100,15 +111,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("design", type=Path)
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--library", action="store_true", help="leave the garbage collector alone (as before issue 22)")
+    p.add_argument("--no-early", action="store_true", help="no early image start (as before issue 22 round 5)")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="profile-cold-") as out:
         if args.child:
-            child(str(args.design), out, args.library)
+            child(str(args.design), out, args.library, not args.no_early)
             return 0
         rows: list[dict[str, Any]] = []
         for _ in range(args.runs):
-            argv = ["--child", str(args.design), *(["--library"] if args.library else [])]
+            argv = ["--child", str(args.design), *(["--library"] if args.library else []),
+                    *(["--no-early"] if args.no_early else [])]  # fmt: skip
             proc = subprocess.Popen([sys.executable, "-m", "benchmarks.profile_cold", *argv],
                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)  # fmt: skip
             _, _, usage = os.wait4(proc.pid, 0)

@@ -11,6 +11,8 @@ Where things happen:
   blending for the raster, DeviceCMYK shadings and soft masks for the PDF.
 - :mod:`.common` — what pixel-producing code shares: :class:`~.common.Canvas` (mm -> px) and tiles;
   :mod:`.imaging` — a placed image's pixels (reduced decode, crop, exact resize, alpha) for both backends.
+- :mod:`.early` — a command line's guess: a design's PDF image work started before the engine loads, taken by
+  :class:`~.pdf_images.PageImages` only when its key is exactly the page's own work.
 - :mod:`.writers` — atomic file output (temp file + fsync + rename) and the PNG writer.
 
 Backends read the layout and never change it; nothing below them (model, inputs, layout) imports them.

@@ -13,6 +13,9 @@ costs what its ~0.4 placed megapixels cost after the decode, not what its source
   composite, read memory instead of decoding and resampling the source twice; an alpha band that turns out
   fully opaque is dropped (no soft mask, no compositing);
 * opaque photos stay 8-bit RGB end to end (one Lanczos resize).
+
+Only pyvips, the standard library and the model's plain modules: the command line starts a design's image
+work with this module (:mod:`.early`) while the design model is still being imported (issue 22).
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ import math
 
 import pyvips
 
-from ..inputs.assets import LOADERS, ImageInfo, jpeg_shrink_factor, to_srgb
+from ..inputs.image_source import LOADERS, ImageInfo, jpeg_shrink_factor, to_srgb
 from ..model.errors import asset_errors
+from ..model.units import MM_PER_INCH
 
 # a transparent placement up to this size is materialised once (4 bytes a pixel: 64 MB at the limit); larger
 # ones (an RGBA poster) stay lazy and stream, at the price of resampling twice in the PDF (colour + mask)
@@ -86,6 +90,30 @@ def placed_pixels(
             if img.extract_band(img.bands - 1).min() >= 255:
                 img = img.extract_band(0, n=img.bands - 1)
     return img
+
+
+def stored_size(
+    crop_w: float, crop_h: float, dest_w_mm: float, target_dpi: int, downsample_above: float
+) -> tuple[int, int]:
+    """Pixels a PDF stores for a crop of ``crop_w`` x ``crop_h`` source pixels placed ``dest_w_mm`` wide: the
+    source's own resolution, unless far above the target DPI (``downsample_above`` x it)."""
+    target_w = dest_w_mm / MM_PER_INCH * target_dpi
+    out_w = crop_w if crop_w <= target_w * downsample_above else target_w
+    scale = out_w / crop_w
+    return max(1, round(crop_w * scale)), max(1, round(crop_h * scale))
+
+
+def split_alpha(img: pyvips.Image) -> tuple[pyvips.Image, pyvips.Image | None]:
+    """An image's colour bands as sRGB (or grey) and its alpha band, if any."""
+    alpha = img[3] if img.bands == 4 else None
+    rgb = img.extract_band(0, n=3) if img.bands >= 3 else img
+    return rgb.copy(interpretation="srgb"), alpha
+
+
+def encode_jpeg(cmyk: pyvips.Image, quality: int) -> bytes:
+    """A lazy CMYK image (littleCMS streaming) as the PDF's JPEG, libvips encoding as the rows arrive."""
+    # no optimize_coding: libjpeg then buffers every coefficient of the image (~400 MB for 24 MP CMYK)
+    return bytes(cmyk.jpegsave_buffer(Q=quality, keep="none", subsample_mode="off"))
 
 
 def resize_exact(img: pyvips.Image, w: int, h: int) -> pyvips.Image:

@@ -33,9 +33,8 @@ from typing import TYPE_CHECKING
 import pyvips
 
 from ..layout.plan import ImageItem, Item
-from ..model.units import MM_PER_INCH
-from . import ahead
-from .imaging import placed_pixels
+from . import ahead, early
+from .imaging import encode_jpeg, placed_pixels, split_alpha, stored_size
 
 if TYPE_CHECKING:
     import pikepdf
@@ -47,17 +46,7 @@ if TYPE_CHECKING:
 
 def placed_size(item: ImageItem, target_dpi: int, downsample_above: float) -> tuple[int, int]:
     """Pixels an image layer stores: the source's own resolution, unless far above the target DPI."""
-    cw, ch = item.crop[2], item.crop[3]
-    target_w = item.dest.w / MM_PER_INCH * target_dpi
-    out_w = cw if cw <= target_w * downsample_above else target_w
-    scale = out_w / cw
-    return max(1, round(cw * scale)), max(1, round(ch * scale))
-
-
-def encode_jpeg(cmyk: pyvips.Image, quality: int) -> bytes:
-    """A lazy CMYK image (littleCMS streaming) as the PDF's JPEG, libvips encoding as the rows arrive."""
-    # no optimize_coding: libjpeg then buffers every coefficient of the image (~400 MB for 24 MP CMYK)
-    return bytes(cmyk.jpegsave_buffer(Q=quality, keep="none", subsample_mode="off"))
+    return stored_size(item.crop[2], item.crop[3], item.dest.w, target_dpi, downsample_above)
 
 
 def table_jpeg(table: ExactLut, rgb: pyvips.Image, quality: int) -> bytes:
@@ -76,12 +65,6 @@ class Placed:
     rgb: pyvips.Image
     alpha: bytes | None
     jpeg: bytes | None
-
-
-def split_alpha(img: pyvips.Image) -> tuple[pyvips.Image, pyvips.Image | None]:
-    alpha = img[3] if img.bands == 4 else None
-    rgb = img.extract_band(0, n=3) if img.bands >= 3 else img
-    return rgb.copy(interpretation="srgb"), alpha
 
 
 def placed_now(img: pyvips.Image) -> Placed:
@@ -113,9 +96,23 @@ class PageImages:
         self.table: ExactLut | None = None
         if images:
             self.table = conv.page_table_for(max(w * h for w, h in sizes), lut_max_pixels)
-        self._jobs: dict[int, Future[Placed]] = {
-            id(item): ahead.submit(self._work, item, w, h) for item, (w, h) in zip(images, sizes, strict=True)
-        }
+        self._jobs: dict[int, Future[Placed]] = {}
+        # work a command line started before the engine loaded (:mod:`.early`), taken when its key is this work's
+        self._early: dict[int, tuple[Future[early.Result], ImageItem, int, int]] = {}
+        for item, (w, h) in zip(images, sizes, strict=True):
+            job = early.claim(self._early_work(item, w, h)) if self.table is None else None
+            if job is not None:
+                self._early[id(item)] = (job, item, w, h)
+            else:
+                self._jobs[id(item)] = ahead.submit(self._work, item, w, h)
+        if self.table is None:
+            early.discard()  # only a command line's first page is guessed: what it did not claim is not its
+
+    def _early_work(self, item: ImageItem, w: int, h: int) -> early.Work:
+        """The key of this layer's work through littleCMS (what :meth:`_work` does when there is no table)."""
+        conv, intent = self.conv, self.conv.rules.photo_intent
+        return early.Work(item.info, item.crop, w, h, str(conv.profile.path), conv.srgb, intent,
+                          intent == "relative", self.quality)  # fmt: skip
 
     def _work(self, item: ImageItem, w: int, h: int) -> Placed:
         img = placed_pixels(item.info, item.crop, w, h, f"layers[{item.layer}]").cast("uchar")
@@ -144,13 +141,23 @@ class PageImages:
     def result(self, item: ImageItem) -> Placed:
         """The layer's pixels (and JPEG when encoded ahead); raises the layer's error where the draw loop
         reaches it."""
+        claimed = self._early.pop(id(item), None)
+        if claimed is not None:
+            job, item, w, h = claimed
+            try:
+                rgb, alpha, jpeg = job.result()
+            except Exception:  # the guess failed: the layer's own work raises the layer's own error
+                return self._work(item, w, h)
+            return Placed(rgb, alpha, jpeg)
         return self._jobs.pop(id(item)).result()
 
     def close(self) -> None:
         """Wait for work nobody collected (the page failed before reaching the layer), so no thread keeps
         decoding for a page that is gone; its errors are not raised again."""
         ahead.settle(list(self._jobs.values()))
+        ahead.settle([job for job, *_ in self._early.values()])
         self._jobs.clear()
+        self._early.clear()
 
 
 def image_xobject(pdf: pikepdf.Pdf, placed: Placed) -> tuple[Stream, Stream | None]:

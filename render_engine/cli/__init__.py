@@ -21,6 +21,11 @@ command runs with the collector on again (a batch of renders still has its cycle
 is frozen once more at exit, so finalization skips it. A cold ``render-engine render`` of the R1 mug: CPU
 p50 819 -> 723 ms, peak RSS 122 -> 128 MB (11 fresh processes each, alternating, load 16-26). Imported as
 a library (tests, ``render_engine.cli.main`` called in a process that goes on), nothing changes.
+
+**A render's images start first** (issue 22, round 5): as the program, ``render DESIGN.json`` reads the design
+with the standard library and starts its image layers' work (decode, shrink, CMYK JPEG) on the shared pool
+before the engine and the design model import (:mod:`render_engine.backends.early`: a keyed guess the real
+render takes only when it is exactly its own work).
 """
 
 import gc
@@ -30,6 +35,9 @@ from pathlib import Path
 _PROGRAM = bool(sys.argv) and (sys.argv[0] == "-m" or Path(sys.argv[0]).name == "render-engine")
 if _PROGRAM:  # sys.argv[0] is "-m" while `python -m` imports the package it runs
     gc.disable()
+    from ..backends.early import start_from_argv
+
+    start_from_argv(sys.argv[1:])  # a render's image work starts now, while the engine imports (issue 22)
 
 from .main import main  # noqa: E402  (after the collector is paused)
 

@@ -4,7 +4,9 @@ sandboxed and cached before any layout is computed.
 Where things happen:
 
 - :mod:`.assets` — finding, sniffing, probing and decoding images (limits before decoding, EXIF orientation,
-  reduced-size decode, subject focus for auto-crops) and SVG sanitising.
+  reduced-size decode, subject focus for auto-crops) and SVG sanitising; :mod:`.image_source` — the format
+  sniffed, the header and the sRGB normalisation, with pyvips alone (no pydantic: the command line's early
+  image start uses it).
 - :mod:`.svg_sanitise` — SVG rebuilt from values (no DTD / entities / external references) before any renderer.
 - :mod:`.safety` — hardening of libvips and the SVG render sandbox (a helper process with time budgets).
 - :mod:`.font_catalog` — the bundled font catalog and loaded faces (never a path from a request); :mod:`.font_folder`

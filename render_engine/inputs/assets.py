@@ -18,34 +18,11 @@ import pyvips
 
 from ..model.errors import AssetError, LimitExceeded, RenderError, asset_errors
 from ..model.settings import Settings
+from .image_source import LOADERS, SUPPORTED, ImageInfo, jpeg_shrink_factor, read_header, sniff_format, to_srgb
 from .safety import SvgBudgetExceeded, SvgRendererFailed, render_svg_bounded, svg_time_left
 
 if TYPE_CHECKING:
     from lxml import etree  # loaded with the first SVG: a design without one never needs it (issue 22)
-
-# formats we accept, sniffed from the bytes (never the file name), each decoded by its own libvips loader
-LOADERS = {"jpeg": "jpegload", "png": "pngload", "webp": "webpload", "heif": "heifload", "tiff": "tiffload",
-           "gif": "gifload"}  # fmt: skip
-SUPPORTED = "JPEG, PNG, WebP, HEIF/AVIF, TIFF, GIF"
-"""The raster formats accepted, as messages name them (GIF: its first frame, what a still print shows)."""
-_HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis")
-
-
-def sniff_format(head: bytes) -> str | None:
-    """Identify an image format from its first bytes."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "webp"
-    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
-        return "heif"
-    if head[:4] in (b"II*\x00", b"MM\x00*"):
-        return "tiff"
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        return "gif"
-    return None
 
 
 def looks_like_svg(head: bytes) -> bool:
@@ -60,21 +37,6 @@ def _load(path: Path, fmt: str, **options: object) -> pyvips.Image:
 
 
 AssetLoader = Callable[[str], Path]  # asset id -> local file (the API's content-addressed store)
-
-
-@dataclass(frozen=True)
-class ImageInfo:
-    """What layout needs to know about a source image, read from its header."""
-
-    path: Path
-    format: str
-    width: int  # after EXIF orientation
-    height: int
-    orientation: int  # EXIF 1..8
-    bands: int
-    interpretation: str
-    has_alpha: bool
-    frames: int = 1  # an animated GIF's frame count (only the first frame is read and printed)
 
 
 def resolve_path(base_dir: Path, relative: str, field: str) -> Path:
@@ -104,33 +66,14 @@ def probe_image(path: Path, field: str, settings: Settings) -> ImageInfo:
     if not _intact(path, fmt):
         raise AssetError(f"{fmt.upper()} file is truncated (no end marker)", field=field)
     with asset_errors(field, "image"):
-        img = _load(path, fmt, access="sequential", fail_on="error")
-        pages = int(img.get("n-pages")) if img.get_typeof("n-pages") else 1
-        orientation = int(img.get("orientation")) if img.get_typeof("orientation") else 1
-    w, h = img.width, img.height
-    frames = 1
-    if fmt == "gif":  # only the first frame is ever decoded (a still print of an animation shows its first)
-        frames, pages = max(1, pages), 1
-    if w * h * max(1, pages) > settings.max_source_pixels:
+        info, pages = read_header(path, fmt)
+    if info.width * info.height * max(1, pages) > settings.max_source_pixels:
+        w, h = (info.height, info.width) if info.orientation >= 5 else (info.width, info.height)  # as stored
         raise LimitExceeded(
             f"image has {w}x{h} pixels x {pages} pages, over the {settings.max_source_pixels} pixel limit",
             field=field,
         )
-    if orientation not in range(1, 9):
-        orientation = 1
-    if orientation >= 5:
-        w, h = h, w
-    return ImageInfo(
-        path=path,
-        format=fmt,
-        width=w,
-        height=h,
-        orientation=orientation,
-        bands=img.bands,
-        interpretation=str(img.interpretation),
-        has_alpha=img.hasalpha(),
-        frames=frames,
-    )
+    return info
 
 
 def verify_image(info: ImageInfo, field: str) -> None:
@@ -190,15 +133,6 @@ def _intact(path: Path, fmt: str) -> bool:
     return True
 
 
-def jpeg_shrink_factor(info: ImageInfo, shrink: float) -> int:
-    """The JPEG shrink-on-load factor (8, 4, 2 or 1; always 1 for other formats) :func:`open_image` uses."""
-    if info.format == "jpeg":
-        for k in (8, 4, 2):
-            if shrink >= k:
-                return k
-    return 1
-
-
 def open_image(
     info: ImageInfo, shrink: float, field: str, *, sequential: bool = False
 ) -> tuple[pyvips.Image, float]:
@@ -219,28 +153,6 @@ def open_image(
         img = to_srgb(img)
     actual = info.width / img.width
     return img, actual
-
-
-def to_srgb(img: pyvips.Image) -> pyvips.Image:
-    """Normalise any decoded image to 8-bit sRGB, keeping alpha: CMYK (through its embedded profile or the
-    built-in fallback), greyscale, 16-bit, Lab all end up the same."""
-    interp = str(img.interpretation)
-    if interp == "cmyk" or ((img.bands - (1 if img.hasalpha() else 0)) == 4 and interp != "srgb"):
-        if img.get_typeof("icc-profile-data") != 0:
-            img = img.icc_transform("srgb", embedded=True, intent="relative")
-        else:  # no profile: libvips' built-in generic CMYK profile
-            img = img.icc_transform("srgb", input_profile="cmyk", intent="relative")
-    elif interp not in ("srgb", "rgb") or img.format != "uchar":
-        img = img.colourspace("srgb")
-    if img.format != "uchar":
-        img = img.cast("uchar")
-    if img.bands == 2:  # grey + alpha that colourspace left alone
-        img = img[0].bandjoin([img[0], img[0], img[1]])
-    elif img.bands == 1:
-        img = img.bandjoin([img, img])
-    if img.bands > 4:
-        img = img.extract_band(0, n=4)
-    return img
 
 
 # ---------------------------------------------------------------------------------------------- auto crop

@@ -29,6 +29,7 @@ from ..model.design import (
     SvgLayer,
     TextLayer,
 )
+from ..model.fit import contain_size, cover_crop
 from ..model.geometry import Matrix, Path, Rect
 from ..model.paint import ResolvedPaint, resolve_paint
 from ..model.templates import Template
@@ -222,27 +223,8 @@ def _rect(box: object) -> Rect:
     return Rect(box.x, box.y, box.width, box.height)  # type: ignore[attr-defined]
 
 
-def cover_crop(
-    region: tuple[float, float, float, float], box_aspect: float, focus: tuple[float, float] | None
-) -> tuple[float, float, float, float]:
-    """The largest sub-rectangle of ``region`` with ``box_aspect`` (w/h), centred on ``focus`` if given
-    (clamped so it stays inside the region), else on the region's centre."""
-    x, y, w, h = region
-    fx, fy = focus if focus is not None else (x + w / 2, y + h / 2)
-    if w / h > box_aspect:
-        cw, ch = h * box_aspect, h
-    else:
-        cw, ch = w, w / box_aspect
-    cx = min(max(fx - cw / 2, x), x + w - cw)
-    cy = min(max(fy - ch / 2, y), y + h - ch)
-    return cx, cy, cw, ch
-
-
 def contain_rect(box: Rect, aspect: float) -> Rect:
-    if box.w / box.h > aspect:
-        w, h = box.h * aspect, box.h
-    else:
-        w, h = box.w, box.w / aspect
+    w, h = contain_size(box.w, box.h, aspect)
     return Rect(box.x + (box.w - w) / 2, box.y + (box.h - h) / 2, w, h)
 
 

@@ -11,11 +11,13 @@ Where things happen:
   output format and colour, mockup scene.
 - :mod:`.cover` — book covers computed from the page count: spine from the paper table, panels (back, spine,
   front, hinges, wrap) and fold lines in mm; layer boxes relative to a panel.
-- :mod:`.geometry` — rectangles, affine matrices and outline paths in mm, shared by every backend.
+- :mod:`.geometry` — rectangles, affine matrices and outline paths in mm, shared by every backend;
+  :mod:`.fit` — an image's ``cover`` crop and ``contain`` size as plain numbers.
 - :mod:`.units` — mm / pt / px conversions, in one place.
 - :mod:`.errors` — the one error tree (:class:`~.errors.RenderError` and its subclasses, with code, HTTP
   status and field).
-- :mod:`.settings` — engine settings (defaults -> ``RENDER_ENGINE_*`` environment -> validated).
+- :mod:`.settings` — engine settings (defaults -> ``RENDER_ENGINE_*`` environment -> validated);
+  :mod:`.bundled` — where the shipped data folders are.
 - :mod:`.outputs` — what a render reports (:class:`~.outputs.RenderResult`, :class:`~.outputs.StepTimer`).
 
 Nothing here imports another package of the engine: every other layer builds on it.
