@@ -7,7 +7,9 @@ classes and schemas and loading the engine before the layout knows where an imag
 it here with the standard library's ``json`` (:func:`start_from_argv`), finds each image layer's file, reads
 its header, computes the crop and stored size as the layout will (:mod:`render_engine.model.fit`,
 :func:`.imaging.stored_size`) and starts the placed pixels, their littleCMS conversion and the CMYK JPEG on the
-shared pool (:mod:`.ahead`) while the main thread imports the rest.
+shared pool (:mod:`.ahead`) while the main thread imports the rest; before them, one littleCMS transform of
+every ``#rrggbb`` colour in the layers (:mod:`render_engine.inputs.flat_colours`: ~17 ms a transform in a
+fresh process, which the text's colour used to cost the main thread).
 
 It is a guess, and a guess never decides an output: each started job is keyed by *everything* its bytes
 depend on (the :class:`~render_engine.inputs.image_source.ImageInfo` of the file, its size and mtime, the
@@ -34,6 +36,7 @@ from typing import Any
 
 import pyvips
 
+from ..inputs import flat_colours
 from ..inputs.image_source import ImageInfo, read_header, sniff_format
 from ..model.bundled import bundled_dir
 from ..model.fit import contain_size, cover_crop
@@ -44,11 +47,14 @@ from .imaging import encode_jpeg, placed_pixels, split_alpha, stored_size
 GUESS_QUALITY = 90
 GUESS_DOWNSAMPLE_ABOVE = 1.25
 GUESS_PHOTO_INTENT = "perceptual"
+GUESS_FLAT_INTENT = "relative"  # with black-point compensation, as ColorConverter.rgb converts
+GUESS_MAX_COLOURS = 256
 # a source above this (width x height x pages) waits for the real render's limits before any decode
 GUESS_MAX_SOURCE_PIXELS = 60_000_000
 # `render` options that leave the images as the template has them; any other option: no guess
 _FLAGS = ("--quiet", "--strict", "--marks")
 _TEMPLATE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,127}$")
+_HEX = re.compile(r"^#([0-9a-fA-F]{6}|[0-9a-fA-F]{3})$")
 
 Result = tuple[pyvips.Image, bytes | None, bytes]
 """An image layer's work: its sRGB (or grey) pixels, its alpha's bytes, its CMYK JPEG."""
@@ -168,6 +174,10 @@ def _start(design_path: Path) -> int:
         return 0
     profile, srgb = _profiles(Path(env.get("RENDER_ENGINE_ICC_DIR") or bundled_dir("icc_profiles")), output)
     dpi = int(template["dpi"]["target"])
+    colours = sorted(_colours(design["layers"], set()))
+    if colours and len(colours) <= GUESS_MAX_COLOURS:  # first: ~17 ms, and the draw waits for it
+        conversion = (profile, srgb, GUESS_FLAT_INTENT, True)
+        flat_colours.put(conversion, ahead.submit(flat_colours.convert, conversion, colours))
     base = design_path.parent.resolve()
     n = 0
     for layer in design["layers"]:
@@ -181,6 +191,20 @@ def _start(design_path: Path) -> int:
             _started[work] = (file, ahead.submit(convert, work))
         n += 1
     return n
+
+
+def _colours(value: Any, found: set[tuple[int, int, int]]) -> set[tuple[int, int, int]]:
+    """Every ``#rgb`` / ``#rrggbb`` string in the layers (text, fills, strokes, gradient stops ...)."""
+    if isinstance(value, dict):
+        for v in value.values():
+            _colours(v, found)
+    elif isinstance(value, list):
+        for v in value:
+            _colours(v, found)
+    elif isinstance(value, str) and _HEX.match(value):
+        h = value[1:] if len(value) == 7 else "".join(ch * 2 for ch in value[1:])
+        found.add((int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)))
+    return found
 
 
 def _profiles(icc_dir: Path, output: dict[str, Any]) -> tuple[str, str]:

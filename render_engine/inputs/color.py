@@ -21,6 +21,7 @@ import pyvips
 from ..model.design import CMYK, RGB
 from ..model.errors import TemplateError
 from ..model.units import mm_to_pt
+from . import flat_colours
 from .color_lut import ExactLut, LutPolicy, stored_deflate, table_key
 
 Intent = Literal["perceptual", "relative", "saturation", "absolute"]
@@ -223,15 +224,10 @@ class ColorConverter:
     def rgb(self, rgb: tuple[int, int, int]) -> CMYKValue:
         hit = self._cache.get(rgb)
         if hit is None:
-            img = (pyvips.Image.black(1, 1) + list(rgb)).cast("uchar").copy(interpretation="srgb")
-            out = img.icc_transform(
-                str(self.profile.path),
-                input_profile=self.srgb,
-                intent=self.rules.flat_intent,
-                black_point_compensation=True,
-            )
-            c, m, y, k = (round(v / 255, 4) for v in out(0, 0)[:4])
-            hit = (c, m, y, k)
+            conversion = (str(self.profile.path), self.srgb, self.rules.flat_intent, True)
+            hit = flat_colours.take(conversion, rgb)  # a command line's early start may have converted it
+            if hit is None:
+                hit = flat_colours.convert(conversion, [rgb])[rgb]
             with self._lock:
                 self._cache[rgb] = hit
         return hit
@@ -242,18 +238,9 @@ class ColorConverter:
         todo = sorted({c for c in colours if c not in self._cache})
         if len(todo) < 2:
             return
-        img = pyvips.Image.new_from_memory(bytes(v for c in todo for v in c), len(todo), 1, 3, "uchar")
-        out = img.copy(interpretation="srgb").icc_transform(
-            str(self.profile.path),
-            input_profile=self.srgb,
-            intent=self.rules.flat_intent,
-            black_point_compensation=True,
-        )
-        px = bytes(out.cast("uchar").write_to_memory())
-        bands = out.bands
+        done = flat_colours.convert((str(self.profile.path), self.srgb, self.rules.flat_intent, True), todo)
         with self._lock:
-            for i, c in enumerate(todo):
-                self._cache[c] = tuple(round(px[i * bands + j] / 255, 4) for j in range(4))
+            self._cache.update(done)
 
     def image(self, img: pyvips.Image, *, flat: bool = False) -> pyvips.Image:
         """sRGB uchar image -> CMYK uchar through the output profile (photo intent, or the flat intent)."""

@@ -1,6 +1,6 @@
-"""A fresh ``render-engine render`` starts its design's image work before the engine loads (issue 22, round 5):
-the guess loads no pydantic, the render takes it only when it is exactly its own work, and the PDF's bytes
-and the command line's errors are those of a render without it."""
+"""A fresh ``render-engine render`` starts its design's image work (and converts its flat colours) before the
+engine loads (issue 22, round 5): the guess loads no pydantic, the render takes it only when it is exactly its
+own work, and the PDF's bytes and the command line's errors are those of a render without it."""
 
 from __future__ import annotations
 
@@ -24,9 +24,12 @@ PROGRAM = (  # `python -m render_engine.cli ARGS`, the guess's start and claims 
     "    return seen[0]\n"
     "early.start_from_argv = started\n"
     "early.claim = lambda work: (lambda job: hits.append(job is not None) or job)(claim(work))\n"
+    "from render_engine.inputs import flat_colours\n"
+    "take, flats = flat_colours.take, []\n"
+    "flat_colours.take = lambda c, rgb: (lambda v: flats.append((rgb, v is not None)) or v)(take(c, rgb))\n"
     "import render_engine.cli\n"
     "rc = render_engine.cli.main(sys.argv[1:])\n"
-    "print(rc, *seen, hits, file=sys.stderr)\n"
+    "print(rc, *seen, hits, flats, file=sys.stderr)\n"
 )
 LIBRARY = "import sys\nfrom render_engine.cli.main import main\nsys.exit(main({args!r}))\n"  # no guess
 
@@ -59,8 +62,8 @@ def test_the_guess_loads_no_pydantic_and_the_render_takes_it_with_the_same_bytes
     r = _run(PROGRAM.format(args=args, after="pass"))
     assert r.returncode == 0, r.stderr
     # three image layers started before pydantic (or anything of the colour check, SVG, PDF writer) loaded,
-    # and all three taken by the render
-    assert r.stderr.splitlines()[-1] == "0 3 [] [True, True, True]"
+    # and all three taken by the render; the name's white converted with them
+    assert r.stderr.splitlines()[-1] == "0 3 [] [True, True, True] [((255, 255, 255), True)]"
     lib = _run(LIBRARY.format(args=["render", str(design), "--out", str(tmp_path / "b"), "--quiet"]))
     assert lib.returncode == 0, lib.stderr
     guessed, plain = (tmp_path / "a" / "mug.pdf").read_bytes(), (tmp_path / "b" / "mug.pdf").read_bytes()
@@ -76,7 +79,8 @@ def test_a_file_changed_after_the_guess_is_rendered_as_it_is_now(tmp_path: Path)
     args = ["render", str(design), "--out", str(tmp_path / "a"), "--quiet"]
     r = _run(PROGRAM.format(args=args, after=after))
     assert r.returncode == 0, r.stderr
-    assert r.stderr.splitlines()[-1] == "0 3 [] [False, True, False]"  # only the clip-art was still right
+    # only the clip-art was still right (and the name's colour)
+    assert r.stderr.splitlines()[-1] == "0 3 [] [False, True, False] [((255, 255, 255), True)]"
     lib = _run(LIBRARY.format(args=["render", str(design), "--out", str(tmp_path / "b"), "--quiet"]))
     assert lib.returncode == 0, lib.stderr
     assert (tmp_path / "a" / "mug.pdf").read_bytes() == (tmp_path / "b" / "mug.pdf").read_bytes()
