@@ -20,7 +20,9 @@ before, and a job that failed is done again by the real path, which raises the l
 guessed for a Fabric canvas, a multi-surface product, ``--format``/``--dpi`` or a table-converted page (a warm
 process): the key would not match anyway, and the CPU is better left to the render.
 
-Standard library, pyvips and the engine's pydantic-free modules only (``tests/cli`` checks the import).
+Every guessed decode is a sniffed format's own loader, after :func:`~render_engine.inputs.safety.harden_libvips`
+(as the engine's), of a file in the design's folder, its header under a pixel bound. Standard library, pyvips
+and the engine's pydantic-free modules only (``tests/cli`` checks the import).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ import pyvips
 
 from ..inputs import flat_colours
 from ..inputs.image_source import ImageInfo, read_header, sniff_format
+from ..inputs.safety import harden_libvips
 from ..model.bundled import bundled_dir
 from ..model.fit import contain_size, cover_crop
 from . import ahead
@@ -174,6 +177,7 @@ def _start(design_path: Path) -> int:
         return 0
     profile, srgb = _profiles(Path(env.get("RENDER_ENGINE_ICC_DIR") or bundled_dir("icc_profiles")), output)
     dpi = int(template["dpi"]["target"])
+    harden_libvips()  # as the Engine does before any decode: the allow-listed loaders only
     colours = sorted(_colours(design["layers"], set()))
     if colours and len(colours) <= GUESS_MAX_COLOURS:  # first: ~17 ms, and the draw waits for it
         conversion = (profile, srgb, GUESS_FLAT_INTENT, True)
