@@ -11,6 +11,10 @@ row, and the peak RSS after the last piece (and after the 100th when there are m
 
     render-bench --workloads W9              # or: python -m benchmarks.merge_bench [--rows N]
     python -m benchmarks.merge_bench --farm --rows 100   # POST /v1/batches, 2 workers on Redis drain it
+    python -m benchmarks.merge_bench --farm --rows 1000 --no-fork   # over 100 rows: validated off the request
+
+The farm run waits for a large batch's validation (over ``batch_sync_rows``: 202 ``validating``) before the
+workers start, and samples each worker's own resident size when 100 jobs are ready and at the end.
 """
 
 from __future__ import annotations
@@ -183,8 +187,17 @@ def run_merge_farm(n: int, workers: int = 2, fork: bool = True) -> dict[str, Any
                     posted = time.perf_counter() - t0
                     if r.status_code != 202:
                         raise RuntimeError(f"POST /v1/batches: HTTP {r.status_code}: {r.text[:300]}")
-                    ids = [j["job_id"] for j in c.get(f"/v1/batches/{r.json()['batch_id']}", headers=h).json()["jobs"]]
-            env = farm_env(url, root, prefix)
+                    # over batch_sync_rows (100) rows the API answers `validating` at once and its validator
+                    # checks the rows off the request: wait for the jobs (the workers render, not validate)
+                    status = c.get(r.json()["url"], headers=h).json()
+                    while status["state"] == "validating" and time.perf_counter() - t0 < WORKER_TIMEOUT_S:
+                        time.sleep(0.2)
+                        status = c.get(r.json()["url"], headers=h).json()
+                    validated = time.perf_counter() - t0
+                    ids = [j["job_id"] for j in status["jobs"]]
+                    if len(ids) != n:
+                        raise RuntimeError(f"the batch has {len(ids)} jobs for {n} rows (state {status['state']})")
+            env = farm_env(url, root, prefix) | {"RENDER_ENGINE_WORKER_BATCH_VALIDATOR": "false"}
             t0 = time.perf_counter()
             for k in range(workers):
                 with open(Path(tmp) / f"worker-{k}.log", "wb") as err:
@@ -193,8 +206,19 @@ def run_merge_farm(n: int, workers: int = 2, fork: bool = True) -> dict[str, Any
                          *([] if fork else ["--no-fork"]), "--log-level", "WARNING"],
                         env=env, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=err,
                     ))  # fmt: skip
-            codes, cpu, peak, t_end = wait_all(procs, WORKER_TIMEOUT_S)
             store = open_job_store(None, root)
+            rss: dict[str, float] = {}  # a worker process's own resident MB (the mean over the workers)
+
+            def sample() -> None:
+                kb = [_rss_kb(p.pid) for p in procs]  # no poll(): wait_all reaps them (wait4)
+                if not all(kb):
+                    return  # one has exited (its queue drained): not comparable any more
+                ready = store.counts().get("ready", 0)
+                if ready >= min(100, n) and "after_100" not in rss:
+                    rss["after_100"] = sum(kb) / len(kb) / 1024
+                rss["last"], rss["last_ready"] = sum(kb) / len(kb) / 1024, ready  # after ~n pieces
+
+            codes, cpu, peak, t_end = wait_all(procs, max(WORKER_TIMEOUT_S, 3.0 * n), sample)
             recs = [store.get(j) for j in ids]
         finally:
             with contextlib.suppress(Exception):
@@ -206,9 +230,20 @@ def run_merge_farm(n: int, workers: int = 2, fork: bool = True) -> dict[str, Any
         if r is not None and r.state == "ready" and r.started_at is not None and r.finished_at is not None
     ]
     wall = t_end - t0
-    return {"rows": n, "workers": workers, "fork": fork, "post_s": posted, "wall_s": wall, "ready": len(took),
+    return {"rows": n, "workers": workers, "fork": fork, "post_s": posted, "validated_s": validated,
+            "rss_after_100_mb": rss.get("after_100", float("nan")), "rss_last_mb": rss.get("last", float("nan")),
+            "rss_last_ready": int(rss.get("last_ready", 0)),
+            "wall_s": wall, "ready": len(took),
             "pieces_per_s": len(took) / wall, "render_p50_s": statistics.median(took) if took else float("nan"),
             "cpu_s": cpu, "peak_rss_mb": peak / 1024, "exit_codes": sorted(set(codes.values()))}  # fmt: skip
+
+
+def _rss_kb(pid: int) -> int:
+    """Resident kB of one process (a worker; with forked horses, not theirs); 0 once it is gone or a zombie."""
+    with contextlib.suppress(OSError, ValueError, IndexError, StopIteration):
+        line = next(x for x in Path(f"/proc/{pid}/status").read_text().splitlines() if x.startswith("VmRSS:"))
+        return int(line.split()[1])
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -220,12 +255,14 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.farm:
         got = run_merge_farm(args.rows, fork=not args.no_fork)
-        print(f"{KEY} farm: {got['rows']} rows posted in {got['post_s']:.1f} s; {got['ready']} ready in "
+        print(f"{KEY} farm: {got['rows']} rows posted in {got['post_s']:.1f} s, jobs created (rows checked) after "
+              f"{got['validated_s']:.1f} s; {got['ready']} ready in "
               f"{got['wall_s']:.1f} s on {got['workers']} workers{'' if got['fork'] else ' (--no-fork)'} "
               f"({got['pieces_per_s']:.2f} pieces/s, "
               f"{got['pieces_per_s'] / got['workers']:.2f} per worker); render p50 "
               f"{got['render_p50_s'] * 1000:.0f} ms a piece; worker CPU {got['cpu_s']:.1f} s; peak RSS "
-              f"{got['peak_rss_mb']:.0f} MB; exits {got['exit_codes']}")  # fmt: skip
+              f"{got['peak_rss_mb']:.0f} MB; a worker's own RSS {got['rss_after_100_mb']:.0f} MB when 100 were ready, "
+              f"{got['rss_last_mb']:.0f} MB when {got['rss_last_ready']} were; exits {got['exit_codes']}")  # fmt: skip
         return 0 if got["ready"] == got["rows"] else 1
     from .inputs import PhotoCache
 
