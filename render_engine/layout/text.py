@@ -225,6 +225,7 @@ class _LineGlyph:
     dy_em: float  # shaper's y offset plus the baseline shift, layer em (up)
     cluster: int  # index into the layer text
     scale: float  # glyph size / layer size
+    kern_em: float = 0.0  # per-character shaping: the kerning against the character before (in x_em)
 
 
 def _graphemes_in(para: _Para, s: int, e: int) -> list[tuple[int, int]]:
@@ -274,11 +275,12 @@ def _line_glyphs(para: _Para, a: int, b: int) -> tuple[list[_LineGlyph], float]:
             for ga, gb in _graphemes_in(para, s, e):
                 alone = shape(face, para.text[ga:gb], rtl)
                 # the kerning against the one before moves the character itself (Fabric's _renderChars)
-                pen = x + para.pair_em[ga] - sum(g.x_advance for g in alone) / upem * k_
+                kern = para.pair_em[ga] - sum(g.x_advance for g in alone) / upem * k_
+                pen = x + kern
                 for g in alone:
                     li = ga + g.cluster
                     dy = g.y_offset / upem * k_ + para.shift_em[li]
-                    out.append(_LineGlyph(face, g.gid, pen, g.x_offset / upem * k_, dy, para.offset + li, k_))
+                    out.append(_LineGlyph(face, g.gid, pen, g.x_offset / upem * k_, dy, para.offset + li, k_, kern))
                     pen += g.x_advance / upem * k_
                 x += para.pair_em[ga] + para.spacing_em[ga]
             continue
@@ -422,7 +424,9 @@ def layout_text(layer: TextLayer, catalog: FontCatalog, field: str, emoji: str =
                 stretch += extra
                 space_clusters.discard(g.cluster)
             if curve is not None:
-                pen = (g.x_em + g.dx_em) * em_mm
+                # on a path Fabric centres each character on the middle of its kerned width but draws it from
+                # half its own width before that (_setGraphemeOnPath, _renderChars): half the kerning moves it
+                pen = (g.x_em + g.dx_em - g.kern_em / 2) * em_mm
                 m = path_matrix(layer, curve, start, pen, width, line_off, s, g.dy_em * em_mm, face, g.gid)
             elif layer.arc is None:
                 m = Matrix(a=s, d=-s, e=x, f=baseline - g.dy_em * em_mm)
