@@ -265,8 +265,10 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]], outline: lis
             "vertical_align": tpath.align,
             "lines": "same_path",  # Fabric draws every line on the curve itself
         }
-    if obj.get("direction") == "rtl":
+    if obj.get("direction") == "rtl":  # node-canvas anchors a whole rtl line (Text._renderChars' shortCut)
         layer["direction"] = "rtl"
+        if not (cs or tpath or obj.get("styles") or "justify" in str(obj.get("textAlign"))):
+            layer["rtl_pixel"] = s
     if wrap and obj.get("splitByGrapheme"):
         layer["wrap_by"] = "grapheme"
     if wrap:

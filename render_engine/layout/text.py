@@ -335,6 +335,15 @@ def _block(layer: TextLayer, paras: list[_Para], size_pt: float, path_len: float
     return lines, fits
 
 
+def _rtl_nudge(layer: TextLayer, width: float) -> float:
+    """How far node-canvas draws a right-to-left line left of its place (``rtl_pixel``): it anchors the line at
+    its right end by the width of ``pango_layout_get_pixel_extents``, rounded up to whole pixels (of 1/1024)."""
+    if layer.rtl_pixel is None:
+        return 0.0
+    w_px = round(width / layer.rtl_pixel * 1024) / 1024
+    return (math.ceil(w_px) - w_px) * layer.rtl_pixel
+
+
 def _measure(para: _Para, a: int, b: int) -> float:
     b = _trim_end(para.text, a, b)
     return sum(para.adv_em[a:b])
@@ -413,13 +422,14 @@ def layout_text(layer: TextLayer, catalog: FontCatalog, field: str, emoji: str =
             )
             x0 = start + mw - width if para.rtl else start
         text_lines.append(TextLine(para.text[a:b], width, x0, baseline, para.offset + a))
+        nudge = _rtl_nudge(layer, width) if para.rtl and not extra and curve is None and layer.arc is None else 0.0
         stretch = 0.0  # glyphs come in visual order: each space pushes everything to its right
         space_clusters = {para.offset + j for j in spaces} if extra else set()
         start = path_start(layer, curve, width, align) if curve is not None else 0.0
         for g in shaped:
             face = g.face
             s = em_mm * g.scale / face.upem
-            x = x0 + (g.x_em + g.dx_em) * em_mm + stretch
+            x = x0 + (g.x_em + g.dx_em) * em_mm + stretch - nudge
             if g.cluster in space_clusters:
                 stretch += extra
                 space_clusters.discard(g.cluster)

@@ -394,6 +394,12 @@ class TextLayer(Model):
         "contextual forms), or each character shaped on its own and advanced by its width kerned against the "
         "one before, as canvas editors (Fabric.js) paint letter-spaced text, one character at a time.",
     )
+    rtl_pixel: Annotated[float | None, Field(gt=0, le=1000)] = Field(
+        None,
+        description="Right-to-left lines placed as node-canvas places right-aligned text (Fabric.js under Node): "
+        "from the line's right end by its width rounded up to whole pixels of this size (mm), so each line sits "
+        "up to a pixel toward its start. Glyphs only; decorations and backgrounds keep the exact width.",
+    )
     line_ascent: Annotated[float | None, Field(gt=0, le=10)] = Field(
         None,
         description="Where each baseline sits below the top of its line, in em of the line's largest size "
