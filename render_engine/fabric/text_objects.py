@@ -65,7 +65,7 @@ def _segments(
     for g in block.glyphs:
         if start <= g.cluster < end:
             lefts[g.cluster] = min(g.matrix.e, lefts.get(g.cluster, g.matrix.e))
-    idx = sorted(lefts)
+    idx = sorted(lefts, key=lambda i: (lefts[i], i))  # visual order: right-to-left runs mirror (Fabric's rtl)
     if not idx:
         return []
     runs: list[tuple[float, float, Any]] = []
@@ -267,7 +267,7 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]], outline: lis
         }
     if obj.get("direction") == "rtl":  # node-canvas anchors a whole rtl line (Text._renderChars' shortCut)
         layer["direction"] = "rtl"
-        if not (cs or tpath or obj.get("styles") or "justify" in str(obj.get("textAlign"))):
+        if not (cs or tpath or "justify" in str(obj.get("textAlign"))):
             layer["rtl_pixel"] = s
     if wrap and obj.get("splitByGrapheme"):
         layer["wrap_by"] = "grapheme"

@@ -335,13 +335,23 @@ def _block(layer: TextLayer, paras: list[_Para], size_pt: float, path_len: float
     return lines, fits
 
 
-def _rtl_nudge(layer: TextLayer, width: float) -> float:
-    """How far node-canvas draws a right-to-left line left of its place (``rtl_pixel``): it anchors the line at
-    its right end by the width of ``pango_layout_get_pixel_extents``, rounded up to whole pixels (of 1/1024)."""
-    if layer.rtl_pixel is None:
-        return 0.0
-    w_px = round(width / layer.rtl_pixel * 1024) / 1024
-    return (math.ceil(w_px) - w_px) * layer.rtl_pixel
+def _rtl_nudges(
+    layer: TextLayer, shaped: list[_LineGlyph], width_em: float, em_mm: float, keys: list[int]
+) -> list[float]:
+    """How far node-canvas draws each glyph of a right-to-left line left of its place (``rtl_pixel``): Fabric
+    draws the line a style run at a time, each anchored at its right end by the width of
+    ``pango_layout_get_pixel_extents``, rounded up to whole pixels (the run's own width in 1/1024 px)."""
+    px = layer.rtl_pixel
+    if px is None:
+        return [0.0] * len(shaped)
+    starts = [k for k, g in enumerate(shaped) if k == 0 or keys[g.cluster] != keys[shaped[k - 1].cluster]]
+    out: list[float] = []
+    for n, a in enumerate(starts):
+        b = starts[n + 1] if n + 1 < len(starts) else len(shaped)
+        x1 = shaped[b].x_em if b < len(shaped) else width_em
+        w_px = round((x1 - shaped[a].x_em) * em_mm / px * 1024) / 1024
+        out += [(math.ceil(w_px) - w_px) * px] * (b - a)
+    return out
 
 
 def _measure(para: _Para, a: int, b: int) -> float:
@@ -422,11 +432,12 @@ def layout_text(layer: TextLayer, catalog: FontCatalog, field: str, emoji: str =
             )
             x0 = start + mw - width if para.rtl else start
         text_lines.append(TextLine(para.text[a:b], width, x0, baseline, para.offset + a))
-        nudge = _rtl_nudge(layer, width) if para.rtl and not extra and curve is None and layer.arc is None else 0.0
+        rtl_px = para.rtl and not extra and curve is None and layer.arc is None
+        nudges = _rtl_nudges(layer, shaped, width_em, em_mm, color_keys) if rtl_px else [0.0] * len(shaped)
         stretch = 0.0  # glyphs come in visual order: each space pushes everything to its right
         space_clusters = {para.offset + j for j in spaces} if extra else set()
         start = path_start(layer, curve, width, align) if curve is not None else 0.0
-        for g in shaped:
+        for g, nudge in zip(shaped, nudges, strict=True):
             face = g.face
             s = em_mm * g.scale / face.upem
             x = x0 + (g.x_em + g.dx_em) * em_mm + stretch - nudge
