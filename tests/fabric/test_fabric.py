@@ -33,11 +33,20 @@ TEMPLATE = MANIFEST["template"]
 DPI = 50.0  # 600 px / 12 in
 NAMES = sorted(MANIFEST["designs"])
 
-# SSIM floor per design. 0.95 everywhere; measured values are ~0.98-1.00 (see docs/fabric.md). Images and
-# text sit lowest: libvips and cairo resample photos with different kernels, and HarfBuzz outlines vs
-# cairo's hinted glyph rasterisation differ by a fraction of a pixel at each stem.
-SSIM_MIN = dict.fromkeys(NAMES, 0.95)
-OFF_MAX = dict.fromkeys(NAMES, 0.02)  # share of pixels whose largest channel difference exceeds 32 levels
+# SSIM floor per design: 0.98 everywhere; measured values are 0.982-1.000 (see docs/fabric.md). Images and
+# text sit lowest: libvips and cairo resample photos with different kernels, and FreeType hints the outlines
+# cairo fills (vertically: a 40 px Noto Sans capital is 29 px tall there, 28.56 in the font), we do not.
+SSIM_MIN = dict.fromkeys(NAMES, 0.98)
+# share of pixels whose largest channel difference exceeds 32 levels: at most 0.8 %, the measured value plus
+# about 0.2 % where it is higher (each the hinting above: whole lines of body text)
+OFF_MAX = dict.fromkeys(NAMES, 0.008) | {
+    "gradient_text": 0.012,
+    "text_transforms": 0.0125,
+    "textbox": 0.014,
+    "cjk_wrap": 0.014,
+    "justify": 0.017,
+    "text_effects": 0.019,
+}
 
 
 def _on_white(path: Path) -> np.ndarray:
