@@ -23,13 +23,14 @@ from ..layout.plan import PLAIN_STROKE, BackgroundItem, ImageItem, Layout, Shape
 from ..model.deadline import check as check_deadline
 from ..model.design import CMYK, RGB
 from ..model.errors import LimitExceeded, asset_errors
-from ..model.geometry import Matrix, Path, Rect
+from ..model.geometry import Matrix, Path
 from ..model.paint import Gradient, Pattern
 from ..model.units import mm_to_px, pixels_per_mm
 from . import ahead
 from .common import Canvas, Tile, needs_raster
 from .imaging import MATERIALISE_MAX_PIXELS, placed_pixels, with_alpha
 from .raster_paint import ScreenPaint, composite, pattern_image, screen_paint, svg_paint
+from .raster_place import affine_tile, rotate_tile, span_to_dest, unscale
 
 if TYPE_CHECKING:
     import numpy as np
@@ -285,64 +286,17 @@ def _image(item: ImageItem, c: Canvas, img: pyvips.Image | None = None) -> Tile 
             alpha = alpha * item.opacity
         # a turned tile is mapped exactly onto ``dest`` (its whole-pixel span rounds each edge), its clips
         # with it, so the picture lands where the PDF's matrix puts it
-        snap = Matrix() if upright else _span_to_dest(c, (x0, y0, w, h), item.dest)
+        snap = Matrix() if upright else span_to_dest(c, (x0, y0, w, h), item.dest)
         for clip in (item.clip, *item.extra_clips) if item.clip is not None else ():
-            alpha = alpha * (_mask(c, clip.transformed(_undo(snap)), (x0, y0, w, h)) / 255.0)
+            alpha = alpha * (_mask(c, clip.transformed(unscale(snap)), (x0, y0, w, h)) / 255.0)
         img = img.extract_band(0, n=3).bandjoin(alpha.cast("uchar"))
         x, y = x0, y0
         if not upright:
-            img, x, y = _affine(img, snap.then(item.placement), c, x0, y0)
+            img, x, y = affine_tile(img, snap.then(item.placement), c, x0, y0)
         if item.page_clip is not None:
             m = _mask(c, item.page_clip, (x, y, img.width, img.height))
             img = img.extract_band(0, n=3).bandjoin((img[3] * (m / 255.0)).cast("uchar"))
     return img.copy(interpretation="srgb"), x, y
-
-
-def _span_to_dest(c: Canvas, px: tuple[int, int, int, int], dest: Rect) -> Matrix:
-    """Page mm of the whole-pixel rectangle ``px`` -> page mm of ``dest`` (what a tile of ``px`` shows)."""
-    x, y, w, h = px
-    k = pixels_per_mm(c.dpi)
-    sx, sy = dest.w * k / w, dest.h * k / h
-    x_mm, y_mm = c.origin.x + x / k, c.origin.y + y / k
-    return Matrix(a=sx, d=sy, e=dest.x - x_mm * sx, f=dest.y - y_mm * sy)
-
-
-def _undo(m: Matrix) -> Matrix:
-    """The inverse of a scale-and-translate ``m`` (no rotation or skew)."""
-    return Matrix(a=1 / m.a, d=1 / m.d, e=-m.e / m.a, f=-m.f / m.d)
-
-
-def _rotate(img: pyvips.Image, degrees: float, c: Canvas, box: Rect, x0: int, y0: int) -> tuple[pyvips.Image, int, int]:
-    """The tile at canvas (x0, y0) turned clockwise about the box centre: the tile and its canvas position.
-    An exact affine map (libvips' ``rotate`` sizes its output to whole pixels about a centre of its own,
-    which put a turned image up to 2 px from where the PDF's matrix puts it)."""
-    return _affine(img, Matrix.rotate(degrees, box.cx, box.cy), c, x0, y0)
-
-
-def _affine(img: pyvips.Image, m: Matrix, c: Canvas, x0: int, y0: int) -> tuple[pyvips.Image, int, int]:
-    """The tile at canvas (x0, y0) mapped by ``m`` (page mm -> page mm): the tile and its canvas position."""
-    k = pixels_per_mm(c.dpi)
-    to_mm = Matrix(a=1 / k, d=1 / k, e=c.origin.x, f=c.origin.y)
-    to_px = Matrix(a=k, d=k, e=-c.origin.x * k, f=-c.origin.y * k)
-    p = to_mm.then(m).then(to_px)  # canvas px -> canvas px
-    ox, oy = p.apply((x0, y0))
-    corners = [p.apply((x0 + u, y0 + v)) for u in (0, img.width) for v in (0, img.height)]
-    left = math.floor(min(q[0] for q in corners)) - 1
-    top = math.floor(min(q[1] for q in corners)) - 1
-    right = math.ceil(max(q[0] for q in corners)) + 1
-    bottom = math.ceil(max(q[1] for q in corners)) + 1
-    out = img.premultiply().affine(
-        [p.a, p.c, p.b, p.d],
-        interpolate=pyvips.Interpolate.new("bicubic"),
-        idx=0.5,  # pixel centres map to pixel centres
-        idy=0.5,
-        odx=ox - 0.5,
-        ody=oy - 0.5,
-        oarea=[left, top, right - left, bottom - top],
-        extend="background",
-        background=[0, 0, 0, 0],
-    )
-    return out.unpremultiply().cast("uchar"), left, top
 
 
 # -------------------------------------------------------------------------------------------- vectors
@@ -506,5 +460,5 @@ def svg_tile(item: SvgItem, c: Canvas, *, visible_only: bool = True) -> Tile | N
             img = img.extract_band(0, n=3).bandjoin((img[3] * item.opacity).cast("uchar"))
         x, y = x0 + crop[0], y0 + crop[1]
         if item.rotation % 360:
-            img, x, y = _rotate(img, item.rotation, c, item.dest, x, y)
+            img, x, y = rotate_tile(img, item.rotation, c, item.dest, x, y)
     return img.copy(interpretation="srgb"), x, y
