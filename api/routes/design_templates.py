@@ -51,7 +51,9 @@ class FromFabricRequest(BaseModel):
     canvas: dict[str, Any] | None = Field(None, description='The canvas size: {"width": 500, "height": 700} (px).')
     fabric: dict[str, Any] = Field(
         description='canvas.toJSON(["slot", "placeholder", "slotLabel", "maxLength"]): texts with {{variables}} '
-        'become slots, images marked "slot" / "placeholder" photo slots, unselectable objects locked.'
+        'become slots, images marked "slot" / "placeholder" photo slots, unselectable objects locked. A '
+        'two-sided or multi-page product: {"surfaces": {"front": <toJSON()>, "back": <toJSON()>}, "pages": '
+        "[<toJSON()>, …]}, a canvas per surface / page (docs/fabric.md)."
     )
 
 
@@ -59,7 +61,8 @@ class FromFabricRequest(BaseModel):
 def design_template_from_fabric(body: FromFabricRequest, state: State, key: Storefront) -> dict[str, Any]:
     """The design template a Fabric canvas makes (the template file's JSON, validated as a library file is)
     and its slots; nothing is stored. Every problem in one 422, each naming its Fabric object
-    (``fabric.objects[3]``: an image that is no photo slot; ``fabric.objects[5].text``: a bad variable)."""
+    (``fabric.objects[3]``: an image that is no photo slot; ``fabric.objects[5].text``: a bad variable;
+    ``fabric.surfaces.back.objects[2]`` on a product with a canvas per surface)."""
     from render_engine.personalization.from_fabric import design_template_from_fabric as make
 
     svc = state.services.for_storefront(key.name)

@@ -125,3 +125,113 @@ def test_the_api_route_makes_a_template_and_names_each_bad_object(tmp_path: Path
         assert r.status_code in (404, 422) and r.json()["field"] in ("product", "template"), r.text
         r = c.post("/v1/design-templates/from-fabric", json={**good, "id": "Bad Id"}, headers=S)
         assert r.status_code == 422 and r.json()["field"] == "id", r.text
+
+
+# ------------------------------------------------------------------ one canvas per surface (two-sided products)
+
+
+def two_sided(front: list[dict[str, Any]], back: list[dict[str, Any]]) -> dict[str, Any]:
+    # invitation-5x7: front and back, each 127 x 177.8 mm trim -> a 500 x 700 px canvas per side
+    return {"canvas": {"width": 500, "height": 700},
+            "fabric": {"surfaces": {"front": {"version": "6.9.1", "objects": front},
+                                    "back": {"version": "6.9.1", "objects": back}}}}  # fmt: skip
+
+
+PLACEHOLDER = {k: v for k, v in PHOTO.items() if k not in ("slot", "slotLabel")} | {"placeholder": True}
+FRONT = [BG, PLACEHOLDER, text("{{name}} & {{partner}}", 400, maxLength=20)]
+BACK = [BG, {**PLACEHOLDER, "top": 300}, text("{{day|date:%-d %B %Y}}", 100, fontSize=28), text("{{name}}", 200)]
+
+
+def test_a_canvas_per_surface_makes_a_two_sided_template(engine: Any, tmp_path: Path) -> None:
+    """Each surface's canvas makes that surface's layers; a variable on both sides is one slot; unnamed
+    placeholders number on across the surfaces; the filled template prints both sides (pdftotext per page)."""
+    import subprocess
+
+    import pikepdf
+
+    tpl, raw = design_template_from_fabric(two_sided(FRONT, BACK), "invitation-5x7", engine, template_id="two-sided",
+                                           name="Two sided")  # fmt: skip
+    assert {k: s.type for k, s in tpl.slots.items()} == {
+        "photo": "photo", "name": "text", "partner": "text", "photo_2": "photo", "day": "date"}
+    assert tpl.slots["name"].max_length == 20
+    layout = raw["products"]["invitation-5x7"]
+    assert set(layout) == {"surfaces"} and list(layout["surfaces"]) == ["front", "back"]
+    front, back = (layout["surfaces"][s]["layers"] for s in ("front", "back"))
+    assert [layer.get("slot") for layer in front] == [None, "photo", None]
+    assert [layer.get("slot") for layer in back] == [None, "photo_2", None, None]
+    assert front[0]["locked"] and back[0]["locked"] and "locked" not in back[3]
+    assert back[1]["box"]["y"] == pytest.approx(300 * 127 / 500, abs=0.2)  # its own canvas's px -> mm
+    assert tpl.summary()["surfaces"] == {"invitation-5x7": ["front", "back"]}
+    design = fill(tpl, "invitation-5x7", {"name": "Asha", "partner": "Ravi", "day": "2027-02-14"},
+                  {"photo": "examples/assets/portrait.jpg", "photo_2": "examples/assets/landscape.jpg"},
+                  base_dir=REPO)  # fmt: skip
+    from render_engine.model.design import TextLayer
+
+    assert not design.layers and set(design.surfaces) == {"front", "back"}
+    front_texts, back_texts = ([la.text for la in design.surfaces[s].layers if isinstance(la, TextLayer)]
+                               for s in ("front", "back"))  # fmt: skip
+    assert (front_texts, back_texts) == (["Asha & Ravi"], ["14 February 2027", "Asha"])
+    photos = [[getattr(la, "asset", None) for la in design.surfaces[s].layers] for s in ("front", "back")]
+    assert photos == [[None, "examples/assets/portrait.jpg", None], [None, "examples/assets/landscape.jpg", None, None]]
+    out = render_design(design, tmp_path / "out", base_dir=REPO, dpi=60)
+    [pdf] = [p.path for p in out.parts]
+    with pikepdf.open(pdf) as doc:  # one two-page PDF: each side on its trim box
+        assert len(doc.pages) == 2
+        for page in doc.pages:
+            x0, y0, x1, y1 = (float(v) for v in page.TrimBox)
+            assert (x1 - x0, y1 - y0) == pytest.approx((127 / 25.4 * 72, 177.8 / 25.4 * 72), abs=0.05)
+    # the two sides print differently: poppler's rendering of page 1 and page 2 differ where the photos are
+    pngs = []
+    for n in (1, 2):
+        subprocess.run(["pdftoppm", "-r", "20", "-f", str(n), "-l", str(n), "-png", "-singlefile", str(pdf),
+                        str(tmp_path / f"p{n}")], check=True)  # fmt: skip
+        pngs.append((tmp_path / f"p{n}.png").read_bytes())
+    assert pngs[0] != pngs[1]
+
+
+def test_a_bad_object_on_the_back_is_named_in_its_canvas(engine: Any) -> None:
+    plain = {k: v for k, v in PHOTO.items() if k not in ("slot", "slotLabel")}
+    with pytest.raises(DesignError) as exc:
+        design_template_from_fabric(two_sided(FRONT, [BG, plain, text("{{name|nope}}", 200)]), "invitation-5x7",
+                                    engine, template_id="t", name="T")  # fmt: skip
+    fields = [p.field for p in exc.value.problems] or [exc.value.field]
+    assert fields[0] == "fabric.surfaces.back.objects[1]"
+    assert fields[1].startswith("fabric.surfaces.back.objects[2]"), fields
+    # the importer's own errors (a surface the product lacks) are named in the same document
+    with pytest.raises(DesignError) as exc:
+        design_template_from_fabric({**two_sided(FRONT, BACK), "fabric": {"surfaces": {"bakc": {"objects": BACK}}}},
+                                    "invitation-5x7", engine, template_id="t", name="T")  # fmt: skip
+    assert exc.value.field == "fabric.surfaces.bakc" and "did you mean back" in exc.value.message
+
+
+def test_cli_takes_the_document_of_canvases(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from render_engine.cli import main
+    from render_engine.personalization.catalog import load_design_template_file
+
+    doc = two_sided(FRONT, BACK)
+    src = tmp_path / "invitation.json"  # the bare document of canvases, as the render command reads it
+    src.write_text(json.dumps({"canvas": doc["canvas"], **doc["fabric"]}), encoding="utf-8")
+    out = tmp_path / "two-sided.json"
+    code = main(["design-templates", "--from-fabric", str(src), "--product", "invitation-5x7", "--id", "two-sided",
+                 "--write", str(out)])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    tpl = load_design_template_file(out)
+    assert set(tpl.slots) == {"photo", "name", "partner", "photo_2", "day"}
+    assert list(tpl.products["invitation-5x7"].surfaces) == ["front", "back"]
+
+
+@pytest.mark.filterwarnings("ignore:Using `httpx`")
+def test_the_api_route_takes_a_canvas_per_surface(tmp_path: Path, engine: Any) -> None:
+    from tests.toolkit import STOREFRONT, S, api_client
+
+    plain = {k: v for k, v in PHOTO.items() if k not in ("slot", "slotLabel")}
+    with api_client(tmp_path, engine, api_keys=f"storefront:{STOREFRONT}") as c:
+        good = {"id": "shop-invitation", "product": "invitation-5x7", **two_sided(FRONT, BACK)}
+        r = c.post("/v1/design-templates/from-fabric", json=good, headers=S)
+        assert r.status_code == 200, r.text
+        assert list(r.json()["design_template"]["products"]["invitation-5x7"]["surfaces"]) == ["front", "back"]
+        assert set(r.json()["slots"]) == {"photo", "name", "partner", "photo_2", "day"}
+        r = c.post("/v1/design-templates/from-fabric", json={**good, **two_sided(FRONT, [BG, BG, plain])}, headers=S)
+        assert r.status_code == 422, r.text
+        fields = [p["field"] for p in r.json().get("problems", [])] or [r.json()["field"]]
+        assert fields == ["fabric.surfaces.back.objects[2]"], r.json()
