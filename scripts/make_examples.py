@@ -47,10 +47,24 @@ def photo(sample: str, width: int, height: int) -> pyvips.Image:
     return big.crop((big.width - width) // 2, (big.height - height) // 2, width, height)
 
 
+def pet_photo() -> pyvips.Image:
+    """``pet-cat.jpg`` (2400 x 1600): scikit-image's ``chelsea()`` (a cat, CC0), enlarged 1.7x (Lanczos 3) and
+    set at the lower left of ``coffee()`` enlarged to the frame, so a centred or saliency crop into a tall
+    box misses the cat's face (the pet face-aware crop's test, tests/personalization/test_design_template_faces.py)."""
+    from skimage import data
+
+    def rgb(a: np.ndarray) -> pyvips.Image:
+        return pyvips.Image.new_from_array(np.ascontiguousarray(a[:, :, :3]), interpretation="srgb")
+
+    back = rgb(data.coffee()).resize(4, kernel="lanczos3").crop(0, 0, 2400, 1600)
+    return back.insert(rgb(data.chelsea()).resize(1.7, kernel="lanczos3"), 120, 700)
+
+
 def main() -> None:
     ASSETS.mkdir(parents=True, exist_ok=True)
     for name, sample, width, height in PHOTOS:
         synth.save_jpeg(photo(sample, width, height), ASSETS / name)
+    synth.save_jpeg(pet_photo(), ASSETS / "pet-cat.jpg")
     (ASSETS / "heart.svg").write_text(synth.heart_svg(), encoding="utf-8")
     (ASSETS / "star.svg").write_text(synth.star_svg(), encoding="utf-8")
     for p in sorted(ASSETS.iterdir()):

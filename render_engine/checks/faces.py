@@ -15,7 +15,8 @@ from .thresholds import (
 def face_rects(it: ImageItem) -> list[Rect]:
     """Page rects (mm) of the faces the auto-crop detector found, clipped to the visible photo.
 
-    Faces are only known for ``crop: "auto"`` layers (the detector runs in resolve); rotated photos are
+    Faces are only known for ``crop: "auto"`` / ``"auto-pets"`` layers (a pet's face too; the detector runs in
+    resolve); rotated photos are
     skipped (their faces would need the rotation applied)."""
     if it.focus is None or not it.focus.faces or it.rotation % 360:
         return []

@@ -76,8 +76,8 @@ def resolve(
         if isinstance(layer, ImageLayer):
             path = _image_path(layer, base_dir, asset_loader, where)
             images[i] = probe_image(path, f"{where}.{'asset' if layer.asset else 'asset_id'}", settings)
-            if layer.crop == "auto":
-                focus[i] = find_focus(images[i], f"{where}.crop")
+            if layer.crop in ("auto", "auto-pets"):
+                focus[i] = find_focus(images[i], f"{where}.crop", pets=layer.crop == "auto-pets")
             named = [("clip", layer.clip)] + [(f"clips[{j}]", c) for j, c in enumerate(layer.clips)]
             for key, c in named:
                 if c is not None and c.shape == "mask" and template.mask_path(c.name) is None:

@@ -187,9 +187,11 @@ class ImageLayer(Model):
     )
     box: Box
     fit: Literal["cover", "contain", "stretch"] = "cover"
-    crop: NormRect | Literal["auto"] | None = Field(
+    crop: NormRect | Literal["auto", "auto-pets"] | None = Field(
         None,
-        description="Explicit crop (normalised rect) or 'auto': keep faces, else the most salient region.",
+        description="Explicit crop (normalised rect) or 'auto': keep faces, else the most salient region; "
+        "'auto-pets': as 'auto', with cat faces (OpenCV's cat-face cascades) looked for where no human face is "
+        "found, before the salient region (what a design template's face-aware photo slot asks for).",
     )
     rotation: Degrees = 0.0
     transform: tuple[float, float, float, float, float, float] | None = Field(

@@ -418,13 +418,14 @@ def _anchored(layer: dict[str, Any], raw: dict[str, Any], templates_dir: Path, p
 
 def _face_crop(layer: dict[str, Any], slot: Any) -> None:
     """A photo slot's ``face_crop`` on a filled image layer: in a ``cover`` box without an explicit crop
-    rectangle, crop ``auto`` (faces kept in the box) when on, a centred crop when off."""
+    rectangle, crop ``auto-pets`` (faces kept in the box: a person's, else a cat's) when on, a centred crop
+    when off."""
     if not isinstance(slot, PhotoSlot | PhotosSlot) or layer.get("fit", "cover") != "cover":
         return
     if isinstance(layer.get("crop"), dict):
         return
     if slot.face_crop:
-        layer["crop"] = "auto"
+        layer["crop"] = "auto-pets"
     else:
         layer.pop("crop", None)
 

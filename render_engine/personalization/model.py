@@ -91,10 +91,10 @@ class PhotoSlot(Model):
     )
     face_crop: bool = Field(
         True,
-        description="Crop the photo around the faces found in it (OpenCV's Haar cascade; else the most salient "
-        "region) in every 'cover' box it fills, as crop 'auto'; false: a centred crop (the template's own "
-        "'crop' is replaced too). Preflight warns of a face the trim or safe line cuts only where faces were looked "
-        "for (face_crop on).",
+        description="Crop the photo around the faces found in it (OpenCV's Haar cascades: a person's, else a "
+        "cat's; else the most salient region) in every 'cover' box it fills, as crop 'auto-pets'; false: a "
+        "centred crop (the template's own 'crop' is replaced too). Preflight warns of a face the trim or safe "
+        "line cuts only where faces were looked for (face_crop on).",
     )
     placeholder: Annotated[str, Field(max_length=256)] | None = Field(
         None, description="An SVG file (relative to templates_design/) shown in previews while the slot is empty."

@@ -3,7 +3,12 @@ default), a slot may turn it off (a centred crop), and preflight warns when the 
 
 The photo is real: scikit-image's astronaut (public domain, NASA), placed at the left of a wide 3:1 panorama so
 a centred crop into a card's landscape box misses the face entirely. The face must be found again, by OpenCV in
-the rendered print PNG, inside the slot's box."""
+the rendered print PNG, inside the slot's box.
+
+Pets: where no human face is found, a face-aware slot (crop ``auto-pets``) looks for a cat's face with OpenCV's
+cat-face cascades (from the opencv wheel). The photo is real and committed: examples/assets/pet-cat.jpg,
+scikit-image's Chelsea (CC0) at the lower left of a wider frame (examples/assets/LICENSES.md,
+scripts/make_examples.py)."""
 
 from __future__ import annotations
 
@@ -68,7 +73,7 @@ def faces_in(png: bytes) -> list[tuple[float, float, float, float]]:
 
 def test_a_photo_slot_keeps_the_face_in_its_box(panorama: Path, tmp_path: Path) -> None:
     design = fill(template(), "card-5x7", {}, {"photo": panorama.name}, base_dir=panorama.parent)
-    assert design.layers[1].crop == "auto"  # face_crop is on by default
+    assert design.layers[1].crop == "auto-pets"  # face_crop is on by default (a person's face, else a pet's)
     out = render_design(design, tmp_path / "card.png", base_dir=panorama.parent, dpi=DPI)
     faces = faces_in(out.path.read_bytes())  # type: ignore[union-attr]
     assert len(faces) == 1, faces
@@ -96,7 +101,7 @@ def test_face_crop_off_replaces_the_templates_auto_crop(panorama: Path) -> None:
     assert design.layers[1].crop is None
     raw["crop"] = {"x": 0.0, "y": 0.0, "width": 0.5, "height": 1.0}  # an explicit rectangle is the template's
     design = fill(tpl, "card-5x7", {}, {"photo": panorama.name}, base_dir=panorama.parent)
-    assert design.layers[1].crop is not None and design.layers[1].crop != "auto"
+    assert design.layers[1].crop is not None and design.layers[1].crop not in ("auto", "auto-pets")
 
 
 def test_preflight_warns_when_the_trim_cuts_a_face(panorama: Path) -> None:
@@ -111,3 +116,74 @@ def test_preflight_warns_when_the_trim_cuts_a_face(panorama: Path) -> None:
     design = fill(template(face_crop=False, box=box), "card-5x7", {}, {"photo": panorama.name},
                   base_dir=panorama.parent)  # fmt: skip
     assert "safe.face_outside" not in preflight(design, base_dir=panorama.parent).codes()
+
+
+# ------------------------------------------------------------------------------------------------------- pets
+
+CAT = REPO / "examples" / "assets" / "pet-cat.jpg"  # 2400 x 1600 px
+# Chelsea's eyes and nose in pet-cat.jpg (px, marked by hand on chelsea() and mapped: x = 120 + 1.7 x', y = 700 +
+# 1.7 y'): a face box that holds them is her face, not a false hit elsewhere in the frame
+CAT_FEATURES = {"left eye": (350, 845, 468, 946), "right eye": (621, 887, 698, 972), "nose": (511, 1082, 613, 1142)}
+TALL = {"x": 30.0, "y": 20.0, "width": 45.0, "height": 90.0}  # 1:2 — a centred crop of the 3:2 photo: x 800..1600
+
+
+def image_item(design: Any, engine: Any) -> Any:
+    from render_engine.layout.plan import ImageItem
+    from render_engine.pipeline import prepare
+
+    prep = prepare(design, engine, CAT.parent)
+    [item] = [it for it in prep.layout.items if isinstance(it, ImageItem)]
+    return item
+
+
+def with_crop(design: Any, crop: str | None) -> Any:
+    """``design`` with its photo layer's crop replaced (designs are frozen)."""
+    raw = design.model_dump(mode="json", exclude_none=True)
+    raw["layers"][1].pop("crop", None)
+    if crop is not None:
+        raw["layers"][1]["crop"] = crop
+    return type(design).model_validate(raw)
+
+
+def inside(inner: tuple[float, float, float, float], outer: tuple[float, float, float, float]) -> bool:
+    """Whether the (x0, y0, x1, y1) rect ``inner`` lies within ``outer``."""
+    return outer[0] <= inner[0] and outer[1] <= inner[1] and inner[2] <= outer[2] and inner[3] <= outer[3]
+
+
+def test_a_pet_photo_slot_crops_around_the_cats_face(engine: Any) -> None:
+    """No human face in the photo: the slot's face-aware crop finds the cat's face (the box holds her eyes and
+    nose) and the crop into a tall box keeps that whole face box; the plain 'auto' crop (saliency: the coffee
+    cup) and the centred one both cut it."""
+    design = fill(template(box=TALL), "card-5x7", {}, {"photo": CAT.name}, base_dir=CAT.parent)
+    assert design.layers[1].crop == "auto-pets"
+    item = image_item(design, engine)
+    assert item.focus.method == "pet_faces" and len(item.focus.faces) == 1
+    fx, fy, fw, fh = item.focus.faces[0]
+    W, H = item.info.width, item.info.height
+    face = (fx * W, fy * H, (fx + fw) * W, (fy + fh) * H)
+    for name, feature in CAT_FEATURES.items():
+        assert inside(feature, face), (name, feature, face)
+    assert 400 < face[2] - face[0] < 900  # a face, not a speck or the whole frame
+    cx, cy, cw, ch = item.crop
+    assert cw / ch == pytest.approx(TALL["width"] / TALL["height"], rel=0.01)
+    assert inside(face, (cx, cy, cx + cw, cy + ch)), (face, item.crop)
+    assert "safe.face_outside" not in preflight(design, base_dir=CAT.parent).codes()
+    for other in ("auto", None):  # the same layer without the pet detector: the face is cut
+        px, py, pw, ph = image_item(with_crop(design, other), engine).crop
+        assert not inside(face, (px, py, px + pw, py + ph)), (other, face, (px, py, pw, ph))
+
+
+def test_a_human_face_wins_over_the_pet_detector(panorama: Path, engine: Any) -> None:
+    design = fill(template(box=TALL), "card-5x7", {}, {"photo": panorama.name}, base_dir=panorama.parent)
+    from render_engine.pipeline import prepare
+
+    prep = prepare(design, engine, panorama.parent)
+    [focus] = [it.focus for it in prep.layout.items if getattr(it, "focus", None) is not None]
+    assert focus.method == "faces"
+
+
+def test_pet_faces_are_looked_for_only_where_asked(engine: Any) -> None:
+    """A native design's crop 'auto' keeps its meaning (people, else saliency): the cat detector runs only for
+    'auto-pets', so no existing design's crop moves."""
+    design = fill(template(box=TALL), "card-5x7", {}, {"photo": CAT.name}, base_dir=CAT.parent)
+    assert image_item(with_crop(design, "auto"), engine).focus.method == "attention"
