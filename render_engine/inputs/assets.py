@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -225,20 +226,24 @@ def pet_faces(grey: Any) -> tuple[tuple[float, float, float, float], ...]:
 
 
 _CAT_CASCADES = ("haarcascade_frontalcatface_extended.xml", "haarcascade_frontalcatface.xml")
-_CASCADES: dict[str, Any] = {}
+# One set of cascades per thread: detectMultiScale keeps per-call scale data in the classifier, so two threads
+# sharing one (a preview and its preflight, run side by side by the API) failed with OpenCV's "0 <= scaleIdx"
+# assertion, a 500 (tests/personalization/test_design_template_faces.py runs them side by side).
+_CASCADES = threading.local()
 
 
 def _cascade(name: str = "haarcascade_frontalface_alt2.xml") -> Any:
     """A Haar cascade that ships inside the opencv wheel (``cv2/data``; the frontal-face one by default),
-    loaded once per process."""
-    if name not in _CASCADES:
+    loaded once per thread."""
+    loaded: dict[str, Any] = _CASCADES.__dict__
+    if name not in loaded:
         import cv2
 
         cascade = cv2.CascadeClassifier(str(Path(cv2.__file__).parent / "data" / name))
         if cascade.empty():
             raise AssetError("face detector model missing from the OpenCV wheel", field="crop")
-        _CASCADES[name] = cascade
-    return _CASCADES[name]
+        loaded[name] = cascade
+    return loaded[name]
 
 
 # -------------------------------------------------------------------------------------------------- SVG

@@ -187,3 +187,20 @@ def test_pet_faces_are_looked_for_only_where_asked(engine: Any) -> None:
     'auto-pets', so no existing design's crop moves."""
     design = fill(template(box=TALL), "card-5x7", {}, {"photo": CAT.name}, base_dir=CAT.parent)
     assert image_item(with_crop(design, "auto"), engine).focus.method == "attention"
+
+
+def test_face_detection_runs_side_by_side_in_threads(panorama: Path) -> None:
+    """The API runs a preview and its preflight side by side: detection in several threads at once finds the same
+    faces as alone (one OpenCV classifier shared by threads failed its 'scaleIdx' assertion: a 500)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from render_engine.inputs.assets import find_focus, probe_image
+    from render_engine.model.settings import Settings
+
+    photos = (CAT, panorama, REPO / "examples" / "assets" / "landscape.jpg")
+    infos = [probe_image(p, "photo", Settings()) for p in photos]
+    alone = [find_focus(info, "photo", pets=True) for info in infos]
+    with ThreadPoolExecutor(6) as pool:
+        together = list(pool.map(lambda i: find_focus(infos[i % 3], "photo", pets=True), range(36)))
+    assert [f.method for f in alone] == ["pet_faces", "faces", "attention"]
+    assert together == [alone[i % 3] for i in range(36)]
