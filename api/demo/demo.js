@@ -447,11 +447,24 @@ async function selectTemplate() {
   if (!demo.colorChosen) el.color.value = contrastingColor(t.product_color);
   el.job.textContent = "";
   el.files.replaceChildren();
-  el.side.replaceChildren();
-  for (const [name, s] of Object.entries(t.surfaces || {})) option(el.side, name, s.label || name);
-  el.sideLabel.hidden = !el.side.options.length;
   await loadDesignTemplates();
   selectSide();
+}
+
+// The Side picker: the product's surfaces, or with a design template picked, the surfaces that template prints
+// on this product (GET /v1/design-templates' "surfaces": a cushion template may print its front only), so every
+// side offered has a preview. The side shown stays when it is still offered.
+function fillSides() {
+  const t = demo.template;
+  const dt = demo.designTemplate;
+  const printed = dt && dt.surfaces && dt.surfaces[t.id];
+  const keep = el.side.value;
+  el.side.replaceChildren();
+  for (const [name, s] of Object.entries(t.surfaces || {})) {
+    if (!printed || printed.includes(name)) option(el.side, name, s.label || name);
+  }
+  if ([...el.side.options].some((o) => o.value === keep)) el.side.value = keep;
+  el.sideLabel.hidden = !el.side.options.length;
 }
 
 function selectSide() {
@@ -492,6 +505,7 @@ function selectDesign() {
   el.slots.hidden = !t;
   el.designNote.hidden = !t;
   el.designNote.textContent = t ? (t.description || `${Object.keys(t.slots).length} fields to fill`) : "";
+  fillSides();
   if (!changed) return;
   demo.slotPhotos = {};
   demo.slotErrors = {};
@@ -645,7 +659,12 @@ async function init() {
   for (const input of [el.text, el.size, el.color]) input.addEventListener("input", schedulePreview);
   el.color.addEventListener("input", () => { demo.colorChosen = true; });
   for (const input of [el.font, el.view, el.variant]) input.addEventListener("change", schedulePreview);
-  el.design.addEventListener("change", () => { selectDesign(); schedulePreview(); });
+  el.design.addEventListener("change", () => {
+    const side = el.side.value;
+    selectDesign();
+    if (el.side.value !== side) selectSide();  // the side shown is not printed by this design: its views
+    else schedulePreview();
+  });
   el.confirm.addEventListener("change", updateOrderButton);
   el.order.addEventListener("click", placeOrder);
   await selectTemplate();

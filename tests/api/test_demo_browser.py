@@ -61,7 +61,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a cold start (imports, catalogs) takes 30 s and more at load 30+
         while True:
             try:
                 if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
