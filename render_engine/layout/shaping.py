@@ -250,13 +250,14 @@ def char_advances_em(text: str, runs: list[Run]) -> list[float]:
     return adv
 
 
-def paired_advances_em(text: str, runs: list[Run]) -> list[float]:
+def paired_advances_em(text: str, runs: list[Run], by_code_point: bool = False) -> list[float]:
     """Advance of each character in em as canvas editors (Fabric.js) measure text for wrapping: each
     grapheme shaped on its own and kerned against the one before it in its word (the pair's width less the
     width of the one before); booked on the grapheme's first character. Equals the shaped width for
-    kerning and ligatures; joining scripts (Arabic) measure as their letters' isolated forms combine."""
+    kerning and ligatures; joining scripts (Arabic) measure as their letters' isolated forms combine.
+    ``by_code_point``: every code point is a "grapheme" (Fabric 5's graphemeSplit)."""
     adv = [0.0] * len(text)
-    ends = grapheme_breaks(text)
+    ends = list(range(1, len(text) + 1)) if by_code_point else grapheme_breaks(text)
     for run in runs:
         upem = run.face.upem
 

@@ -118,8 +118,9 @@ def _prepare(layer: TextLayer, catalog: FontCatalog, field: str, emoji: str) -> 
         adv = tuple(_sized(char_advances_em(ptext, runs), scale, spacing))
         wrap_adv = adv
         pair: tuple[float, ...] = ()
-        if layer.shaping == "per_character" or (layer.measure == "per_character" and max_em_wraps(layer)):
-            pair = tuple(_sized(paired_advances_em(ptext, runs), scale, [0.0] * len(ptext)))
+        by_cp = layer.measure == "per_code_point"
+        if layer.shaping == "per_character" or (layer.measure != "shaped" and _measured(layer)):
+            pair = tuple(_sized(paired_advances_em(ptext, runs, by_cp), scale, [0.0] * len(ptext)))
             wrap_adv = tuple(a + sp for a, sp in zip(pair, spacing, strict=True))
         if layer.shaping == "per_character":
             adv = wrap_adv
@@ -156,6 +157,11 @@ def _sized(adv: list[float], scale: list[float], spacing: list[float]) -> list[f
     if any(spacing):
         adv = [a + sp for a, sp in zip(adv, spacing, strict=True)]
     return adv
+
+
+def _measured(layer: TextLayer) -> bool:
+    """Are the layer's lines measured (wrapped or aligned) by ``measure``? Not along an arc or a path."""
+    return layer.arc is None and layer.path is None
 
 
 def max_em_wraps(layer: TextLayer) -> bool:

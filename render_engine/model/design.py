@@ -384,11 +384,13 @@ class TextLayer(Model):
         description="Where lines may break: at word boundaries (UAX #14), or between any two graphemes "
         "(CJK editors' character wrapping; Fabric's splitByGrapheme).",
     )
-    measure: Literal["shaped", "per_character"] = Field(
+    measure: Literal["shaped", "per_character", "per_code_point"] = Field(
         "shaped",
-        description="How lines are measured for wrapping: the shaped text (default), or each character on "
-        "its own kerned against the one before, as canvas editors (Fabric.js) measure; they differ for "
-        "joining scripts such as Arabic.",
+        description="How lines are measured for wrapping and alignment: the shaped text (default), or each "
+        "grapheme on its own kerned against the one before, as canvas editors (Fabric.js 6+) measure; they "
+        "differ for joining scripts such as Arabic and for Indic conjuncts. per_code_point: each code point on "
+        "its own (Fabric.js 5, whose graphemeSplit keeps only surrogate pairs together). A line that is not "
+        "wrapped is still aligned by that width.",
     )
     shaping: Literal["run", "per_character"] = Field(
         "run",

@@ -66,7 +66,10 @@ def main(argv: list[str] | None = None) -> int:
                 if (folder / f"{name}@{s}x.png").is_file():
                     jobs.append((str(folder / f"{name}.json"), s))
     with ProcessPoolExecutor(args.jobs) as pool:
-        rows = list(pool.map(score, jobs))
+        rows = []
+        for row in pool.map(score, jobs):  # in order, each printed as it is scored (long corpora under load)
+            rows.append(row)
+            print(f"  {row[0]}\t{row[1]}x\t{row[2]:.4f}\t{100 * row[3]:.2f}%\t{row[4]}", flush=True)
     rows.sort(key=lambda r: r[2])
     lines = [f"{r[0]}\t{r[1]}x\t{r[2]:.4f}\t{100 * r[3]:.2f}%\t{r[4]}" for r in rows]
     if args.tsv:
