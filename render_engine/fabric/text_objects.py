@@ -35,8 +35,7 @@ from .svg import fmt
 from .text_paint import gradient_paint, is_gradient, per_character_spans, representative
 from .text_path import text_path
 from .text_path_decor import path_decorations
-from .text_pieces import alignment, clip_oriented, path_span_paints, wrapped
-from .versions import major
+from .text_pieces import alignment, clip_oriented, fabric_measure, path_span_paints, wrapped
 
 if TYPE_CHECKING:
     from ..layout.text import TextBlock, TextLine
@@ -273,8 +272,7 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]], outline: lis
     if wrap and obj.get("splitByGrapheme"):
         layer["wrap_by"] = "grapheme"
     if tpath is None:
-        # wrapped and aligned by per-grapheme widths (_measureWord, _getLineLeftOffset); Fabric 5's are code points
-        layer["measure"] = "per_code_point" if major(obj.get("version")) <= 5 else "per_character"
+        layer["measure"] = fabric_measure(obj)  # lines wrapped and aligned by Fabric's widths
     # per-character gradients and patterns: Fabric fills each in the object's gradient space, as the object's
     # own fill (Text._renderChar → handleFiller); the native layer takes them as span paints
     svg_mode = (

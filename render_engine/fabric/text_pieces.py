@@ -5,6 +5,7 @@ and the winding of the rects a text clipPath adds to its glyphs (:func:`clip_ori
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -14,6 +15,7 @@ from ..model.errors import DesignError
 from ..model.geometry import Matrix
 from ..model.geometry import Path as VPath
 from .text_paint import gradient_paint, per_character_spans
+from .versions import major
 
 if TYPE_CHECKING:
     from ..layout.text import TextBlock
@@ -107,3 +109,12 @@ def path_span_paints(
         # characters the layout did not place (none on a path of enough length) keep the placeholder paint
         out += [{**span, "start": i, "end": i + 1} for i in range(span["start"], span["end"]) if i not in covered]
     return sorted(out, key=lambda x: x["start"])
+
+
+def fabric_measure(obj: Mapping[str, Any]) -> str:
+    """The native ``measure`` of a Fabric text not on a path. Fabric wraps a textbox on per-grapheme widths
+    (``Textbox._measureWord``) and aligns every line by its measured width (``_getLineLeftOffset``), though it
+    draws an unspaced line in one ``fillText`` from there. Fabric 6 and 7 split graphemes with
+    ``Intl.Segmenter``; Fabric 5's ``graphemeSplit`` keeps only surrogate pairs together, so a conjunct's code
+    points are measured one by one (wider than it draws)."""
+    return "per_code_point" if major(obj.get("version")) <= 5 else "per_character"
