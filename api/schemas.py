@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from render_engine.farm.store import JobRecord
+from render_engine.model.design_base import NUMBER, Flag
 
 Priority = Literal["same_day", "express", "standard"]
 DUE_HORIZON = timedelta(days=366)
@@ -69,9 +70,11 @@ class Outputs(BaseModel):
     formats: list[Literal["pdf", "png"]] | None = Field(
         None, min_length=1, max_length=2, description="Print files to render; default: the template's format."
     )
-    dpi: float | None = Field(None, gt=0, description="Output resolution; default: the template's target DPI.")
-    proof: bool = Field(True, description="Also store proof.png: the numbered preflight proof image.")
-    mockup: bool = Field(False, description="Also store mockup.jpg: an 800 px mockup preview (default view).")
+    dpi: Annotated[float | None, Field(gt=0), NUMBER] = Field(
+        None, description="Output resolution; default: the template's target DPI."
+    )
+    proof: Flag = Field(True, description="Also store proof.png: the numbered preflight proof image.")
+    mockup: Flag = Field(False, description="Also store mockup.jpg: an 800 px mockup preview (default view).")
 
 
 class FabricParams(BaseModel):
@@ -154,12 +157,14 @@ class PreviewSeen(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     etag: str = Field(pattern=r'^"?[0-9a-f]{64}"?$', description="ETag (SHA-256) of POST /v1/previews' image.")
-    width: int = Field(800, ge=50, le=2000)
+    width: Annotated[int, Field(ge=50, le=2000), NUMBER] = 800
     view: str | None = Field(None, max_length=64)
     variant: str | None = Field(None, max_length=64)
     format: Literal["jpeg", "webp", "png"] = "jpeg"
     surface: str | None = Field(None, max_length=64, description="Multi-surface products: the surface previewed.")
-    page: int | None = Field(None, ge=1, le=1000, description="Multi-page products: the page previewed.")
+    page: Annotated[int | None, Field(ge=1, le=1000), NUMBER] = Field(
+        None, description="Multi-page products: the page previewed."
+    )
 
 
 class Approval(BaseModel):
@@ -199,13 +204,15 @@ class JobRequest(DesignRequest):
 
 
 class PreviewRequest(DesignRequest):
-    width: int = Field(800, ge=50, le=2000, description="Mockup width in pixels.")
+    width: Annotated[int, Field(ge=50, le=2000), NUMBER] = Field(800, description="Mockup width in pixels.")
     view: str | None = Field(None, max_length=64)
     variant: str | None = Field(None, max_length=64)
     surface: str | None = Field(
         None, max_length=64, description="Multi-surface products: the surface to show ('back', 'inside')."
     )
-    page: int | None = Field(None, ge=1, le=1000, description="Multi-page products: the page to show (from 1).")
+    page: Annotated[int | None, Field(ge=1, le=1000), NUMBER] = Field(
+        None, description="Multi-page products: the page to show (from 1)."
+    )
 
     def dump(self) -> dict[str, Any]:
         """As :meth:`DesignRequest.dump`; ``surface`` and ``page`` only when given (cache keys of earlier
@@ -412,7 +419,7 @@ class BatchRequest(BaseModel):
         description="Called once when every row's job is final (ready or failed): a signed POST of the batch's "
         "state, counts and files_url (docs/api.md).",
     )
-    skip_invalid: bool = Field(
+    skip_invalid: Flag = Field(
         False,
         description="false (default): any invalid row refuses the whole batch (one 422 listing every problem); "
         "true: invalid rows are skipped and recorded with their problems, the others are printed.",

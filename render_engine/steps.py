@@ -28,7 +28,7 @@ from .inputs.assets import AssetLoader, verify_image
 from .inputs.safety import svg_total_budget
 from .layout.plan import Layout, plan_layout
 from .layout.prepared import Prepared, PreparedPart, PreparedParts, PreparedSurface
-from .layout.resolve import Resources
+from .layout.resolve import Resources, template_of
 from .layout.resolve import resolve as resolve_resources
 from .model.design import Design, load_design_file
 from .model.errors import AssetError, DesignError, LimitExceeded, OutputError, RenderError, several
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 def is_multi(design: Design, engine: Engine) -> bool:
     """Whether ``design`` renders through parts: a multi-surface template or a design addressing surfaces."""
-    return design.is_multi or engine.templates.get(design.template).is_multi
+    return design.is_multi or template_of(design, engine).is_multi
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def parse(run: Run) -> Run:
     design = run.design if run.design is not None else load_design_file(_source(run))
     if not (is_multi(design, run.engine) if run.multi is None else run.multi):
         return replace(run, design=design, surfaces=(Surface(design, run.template),))
-    plans = tuple(require_parts(plan_parts(design, run.engine.templates.get(design.template)), design))
+    plans = tuple(require_parts(plan_parts(design, template_of(design, run.engine)), design))
     surfaces = tuple(Surface(ref.design, ref.template, ref) for plan in plans for ref in plan.surfaces)
     return replace(run, design=design, plans=plans, surfaces=surfaces)
 

@@ -28,30 +28,76 @@ from ..schemas import DesignRequest, ImageRef, PreflightOut, PreviewOut, Preview
 router = APIRouter(tags=["previews"])
 
 JSON_MEDIA = "application/json"
+IMAGE_FORMATS: tuple[ImageFormat, ...] = ("jpeg", "webp", "png")
+
+
+#: What POST /v1/previews can answer, in the order it prefers them when the client's ranges tie (``*/*``,
+#: ``image/*`` or no Accept at all: a JPEG image).
+OFFERED: tuple[str, ...] = (*MEDIA.values(), JSON_MEDIA)
+
+
+def _accept_ranges(accept: str) -> list[tuple[str, str, float]]:
+    """``Accept`` as (type, subtype, q) per media range, in the order given; a malformed ``q`` is 0 (the
+    range accepts nothing) and a range that is not ``type/subtype`` is ignored."""
+    out: list[tuple[str, str, float]] = []
+    for part in accept.split(","):
+        media, *params = (p.strip() for p in part.split(";"))
+        kind, slash, sub = media.lower().partition("/")
+        if not slash or not kind or not sub:
+            continue
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value.strip())
+                except ValueError:
+                    q = 0.0
+                q = q if 0.0 <= q <= 1.0 else 0.0  # also NaN
+        out.append((kind, sub, q))
+    return out
 
 
 def negotiate(accept: str | None) -> tuple[bool, ImageFormat | None]:
-    """``Accept`` -> (JSON wanted?, image format named). Highest ``q`` first, then the order given; no
-    match (or ``*/*``) is a JPEG image."""
-    ranked: list[tuple[float, int, str]] = []
-    for i, part in enumerate((accept or "").split(",")):
-        media, *params = (p.strip() for p in part.split(";"))
-        q = 1.0
-        for p in params:
-            if p.startswith("q="):
-                try:
-                    q = float(p[2:])
-                except ValueError:
-                    q = 0.0
-        if q > 0:
-            ranked.append((-q, i, media.lower()))
-    for _, _, media in sorted(ranked):
-        if media == JSON_MEDIA:
-            return True, None
-        for fmt, m in MEDIA.items():
-            if media == m:
-                return False, fmt  # type: ignore[return-value]
-    return False, None
+    """``Accept`` -> (JSON wanted?, image format named) by RFC 9110 12.5.1: each media type we offer takes the
+    ``q`` of the most specific range matching it (``image/png`` over ``image/*`` over ``*/*``; ``q=0`` refuses
+    it); the highest ``q`` wins, then the range the client named first, then our order (:data:`OFFERED`).
+    No Accept (or an empty one) is a JPEG image. When nothing we offer is acceptable: :class:`ApiError` 406
+    listing what is available (``available``), before any work."""
+    if accept is None or not accept.strip():
+        return False, None
+    ranges = _accept_ranges(accept)
+    best: tuple[float, int, int, str] | None = None
+    for rank, offer in enumerate(OFFERED):
+        kind, _, sub = offer.partition("/")
+        match: tuple[int, int, float] | None = None  # (specificity, position, q)
+        for pos, (k, s, q) in enumerate(ranges):
+            if (k, s) == (kind, sub):
+                spec = 2
+            elif (k, s) == (kind, "*"):
+                spec = 1
+            elif (k, s) == ("*", "*"):
+                spec = 0
+            else:
+                continue
+            if match is None or spec > match[0]:
+                match = (spec, pos, q)
+        if match is None or match[2] <= 0:
+            continue
+        key = (-match[2], match[1], rank, offer)
+        if best is None or key < best:
+            best = key
+    if best is None:
+        raise ApiError(
+            406, "not_acceptable",
+            f"the Accept header allows none of what a preview can be: {', '.join(OFFERED)} (or */*)",
+            field="Accept", extra={"available": list(OFFERED)},
+        )  # fmt: skip
+    chosen = best[3]
+    if chosen == JSON_MEDIA:
+        return True, None
+    image: ImageFormat = next(fmt for fmt in IMAGE_FORMATS if MEDIA[fmt] == chosen)
+    return False, image
 
 
 def _image_ref(entry: Entry) -> ImageRef:
@@ -73,6 +119,8 @@ def _image_ref(entry: Entry) -> ImageRef:
             " or with Accept: application/json the summary and the image's URL.",
             "content": {m: {} for m in MEDIA.values()},
         },
+        406: {"description": "the Accept header allows no image type offered nor JSON: the body lists "
+               "'available'"},
         501: {"description": "no mockups"},
     },
 )

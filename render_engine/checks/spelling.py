@@ -34,6 +34,11 @@ from .report import CheckContext, Finding
 
 _WORD = re.compile(r"(?<![\w@.#/])[A-Za-z]+(?:'[A-Za-z]+)*(?![\w@/])")
 _MAX_WORDS = 8  # at most this many unknown words per design are looked into (~50-80 ms each)
+MAX_WORD_LETTERS = 45
+"""No dictionary word is longer (pneumonoultramicroscopicsilicovolcanoconiosis): a longer run of letters is
+flagged without a look-up. Suggestions are quadratic in the length (a 4999-letter word took minutes of CPU and
+its candidates ~650 MB), so only words of at most :data:`MAX_SUGGESTED_LETTERS` get them."""
+MAX_SUGGESTED_LETTERS = 30
 _lock = threading.Lock()
 _dictionary: Any = None
 
@@ -84,9 +89,13 @@ def spelling_suggestions(word: str) -> tuple[str, ...] | None:
     """None when ``word`` is fine (or left alone); else the dictionary's suggestions (maybe none)."""
     if len(word) < 3 or word.isupper():
         return None
+    if len(word) > MAX_WORD_LETTERS:
+        return ()
     d = load_dictionary()
     if d.lookup(word):
         return None
+    if len(word) > MAX_SUGGESTED_LETTERS:
+        return None if word[0].isupper() else ()  # a long capitalised word: a name (only swaps counted)
     if word[0].isupper():  # may be a name: only a swap of two neighbouring letters counts as a typo
         swapped = tuple(c for c in _one_edit_away(word) if _swapped_neighbours(word, c) and d.lookup(c))
         return swapped or None

@@ -11,6 +11,8 @@ import subprocess
 import sys
 
 from ..farm.settings import ApiKey, ServiceSettings
+from ..model.errors import RenderError
+from ..model.settings import Settings, validated
 
 COMMANDS = ("serve", "worker", "batch-validator")
 
@@ -116,7 +118,13 @@ def run(args: argparse.Namespace) -> int:
             overrides["maintenance_interval"] = args.maintenance_interval
         if args.no_fork:
             overrides["worker_fork"] = False
-    settings = ServiceSettings(**overrides)  # type: ignore[arg-type]
+    try:
+        settings = validated(ServiceSettings, **overrides)
+        validated(Settings)  # the engine's, read again by the app and the worker: bad ones named here, once
+    except RenderError as exc:  # one line per setting, named by its variable (no traceback, no value echoed)
+        for line in exc.lines():
+            print(f"error: {line}", file=sys.stderr)
+        return 2
     limit_malloc_arenas(settings.malloc_arena_max)
     limit_vips_cache(settings.vips_cache_mb)
     if args.command == "serve":

@@ -21,7 +21,7 @@ from ..layout.prepared import Prepared
 from ..model.design import design_json_schema, load_design_file
 from ..model.errors import RenderError, TemplateError
 from ..model.outputs import RenderResult
-from ..model.settings import Settings
+from ..model.settings import Settings, validated
 from ..model.surface_plan import SurfaceRef
 from ..parts import is_multi, prepare_parts, render_file
 from ..pipeline import prepare
@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         return farm.run(args)
     try:
         fonts_dir = getattr(args, "fonts_dir", None)
-        engine = Engine(Settings(extra_fonts_dir=fonts_dir) if fonts_dir else Settings())
+        engine = Engine(validated(Settings, **({"extra_fonts_dir": fonts_dir} if fonts_dir else {})))
         if fonts_dir:  # read once, up front: a missing or unreadable folder is one line, not one per surface/file
             if not Path(fonts_dir).is_dir():
                 raise TemplateError(f"--fonts-dir {fonts_dir} is not a folder", field="fonts_dir")

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..engine import Engine
+from ..layout.resolve import template_of
 from ..mockup.gallery import write_bytes
 from ..mockup.render import MAX_WIDTH, MIN_WIDTH, MockupFormat, render_mockup
 from ..mockup.spread import OPEN_VIEW, has_spread, spread_mockup
@@ -58,7 +59,7 @@ def _mockup(engine: Engine, args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     timer = StepTimer()
     design = load_design_file(args.design)
-    product = engine.templates.get(design.template)
+    product = template_of(design, engine)
     book_page = args.view is None and args.page is not None and has_spread(engine, product)
     if args.view == OPEN_VIEW or book_page:  # a book open at a spread: two pages on one scene (a page has no other)
         proof = False if args.no_proof else None

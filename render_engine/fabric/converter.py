@@ -71,6 +71,7 @@ class Converter:
         self.k = k  # mm per canvas px
         self.root = root
         self.notes: list[str] = []
+        self.left_out: list[str] = []  # objects parked beyond the model's range, off the page (.off_page)
         self.layer_origin: list[str] = []  # layer index -> Fabric object path
         self.n_assets = 0
         self.text_lines: dict[str, tuple[str, ...]] = {}
@@ -132,6 +133,7 @@ class Converter:
         cx, cy = x + w / 2, y + h / 2
         if cx + r < area[0] or cx - r > area[2] or cy + r < area[1] or cy - r > area[3]:
             self.notes.append(f"{where}: entirely off the page and beyond the native model's range: left out")
+            self.left_out.append(where)
             return True
         return False
 

@@ -448,6 +448,9 @@ def _blend_image(a: np.ndarray, f: dict[str, Any], at: str) -> np.ndarray:
         raise DesignError("BlendImage needs an image with a base64 data: URL src", field=f"{at}.image.src")
     try:
         raw = base64.b64decode(src[m.end() :], validate=True)
+        from ..inputs.png_chunks import refuse_png_bombs
+
+        refuse_png_bombs(raw, f"{at}.image.src")
         over = pyvips.Image.new_from_buffer(raw, "")
     except (binascii.Error, ValueError, pyvips.Error):
         raise DesignError("the BlendImage image is not a readable image", field=f"{at}.image.src") from None

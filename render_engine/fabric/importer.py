@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..inputs.font_catalog import FontCatalog
 from ..model.design import Design, parse_design
+from ..model.design_base import MAX_MM
 from ..model.errors import DesignError, several
 from ..model.geometry import Matrix
 from ..model.templates import Template
@@ -33,6 +34,10 @@ if TYPE_CHECKING:
     from ..engine import Engine
 
 _CANVAS_UNSUPPORTED: tuple[str, ...] = ()
+LEFT_OUT = (
+    f"entirely off the page and beyond the native model's range (±{MAX_MM:g} mm), so it was left out, and with "
+    "every object of this canvas left out there is nothing to print: move the object onto the canvas"
+)
 
 
 @dataclass(frozen=True)
@@ -230,6 +235,8 @@ def import_fabric(
         conv.object(canvas_rect(root["overlay"]), f"{prefix}overlay", Matrix(), 1.0, layers)
     if root.get("overlayImage"):
         conv.object(root["overlayImage"], f"{prefix}overlayImage", Matrix(), 1.0, layers)
+    if not layers and conv.left_out:  # nothing left to print: which objects were left out, and why
+        conv.problems += [DesignError(LEFT_OUT, field=where) for where in dict.fromkeys(conv.left_out)]
     if conv.problems:  # every problem of every object in one error
         unique = {(p.field, p.message): p for p in conv.problems}
         raise several(list(unique.values()))

@@ -92,6 +92,8 @@ def native_pattern(p: Mapping[str, Any], at: str, origin: tuple[float, float], t
 
     import pyvips
 
+    from ..inputs.png_chunks import refuse_png_bombs
+
     src = p.get("source")
     m = re.match(r"^data:image/(png|jpeg|jpg);base64,", src[:40]) if isinstance(src, str) else None
     if m is None or not isinstance(src, str):
@@ -102,6 +104,7 @@ def native_pattern(p: Mapping[str, Any], at: str, origin: tuple[float, float], t
         )
     try:
         raw = base64.b64decode(src[m.end() :], validate=True)
+        refuse_png_bombs(raw, f"{at}.source")  # the header read inflates a PNG's text chunks
         tile = pyvips.Image.new_from_buffer(raw, "")  # the header only: nothing is decoded here
         w, h = tile.width, tile.height
     except (binascii.Error, ValueError, pyvips.Error):

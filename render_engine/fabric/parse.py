@@ -221,11 +221,16 @@ def _mean_colour(source: str) -> tuple[int, int, int] | None:
 
     import pyvips
 
+    from ..inputs.png_chunks import check_png_chunks
+
     m = re.match(r"^data:image/[a-z+]+;base64,", source[:64])
     if m is None or len(source) > 20_000_000:
         return None
     try:
-        img = pyvips.Image.new_from_buffer(base64.b64decode(source[m.end() :], validate=True), "")
+        raw = base64.b64decode(source[m.end() :], validate=True)
+        if check_png_chunks(raw) is not None:
+            return None  # its text chunks would inflate into metadata: the pattern is refused where it is read
+        img = pyvips.Image.new_from_buffer(raw, "")
         if img.width * img.height > 4_000_000:
             return None
         img = img.colourspace("srgb") if img.interpretation not in ("srgb", "rgb") else img

@@ -53,6 +53,7 @@ class Converter(Protocol):
     approximations: list[tuple[str, str]]  # (field, what was drawn instead)
     layer_origin: list[str]  # layer index -> Fabric object path
     n_assets: int
+    left_out: list[str]  # objects parked beyond the model's range, off the page
     text_lines: dict[str, tuple[str, ...]]
     force_svg: int  # > 0 while translating a group composited as one svg: no native layers
     engine: Engine | None  # draws what is flattened (.flatten)

@@ -23,7 +23,7 @@ from typing import Any
 
 from ..engine import Engine
 from ..model.cover import COVER
-from ..model.design import Design, SurfaceDesign, parse_design
+from ..model.design import Design, SurfaceDesign, parse_design, safe_key
 from ..model.errors import DesignError, RenderError, several
 from ..model.size_limits import check_fabric
 from ..model.surface_plan import plan_parts
@@ -98,7 +98,8 @@ def import_surfaces(
     problems: list[RenderError] = []
     for key in data:
         if key not in _DOC_KEYS:
-            problems.append(DesignError("unknown field of a document of several Fabric canvases", field=str(key)))
+            what = "unknown field of a document of several Fabric canvases"
+            problems.append(DesignError(what, field=safe_key(str(key))))
     surfaces = data.get("surfaces", {})
     pages = data.get("pages", [])
     if not isinstance(surfaces, dict):
@@ -110,7 +111,7 @@ def import_surfaces(
     if top_covers is not None and top_covers not in ("trim", "bleed"):
         problems.append(DesignError("canvas_covers is 'trim' or 'bleed'", field="canvas_covers"))
     if problems:
-        raise several(problems)  # type: ignore[arg-type]
+        raise several(problems)
     _skeleton(data, template, surfaces, pages)
     paper = data.get("paper")
 
@@ -143,7 +144,7 @@ def import_surfaces(
         imported[f"{where}."] = one
     if problems:
         unique = {(p.field, p.message): p for p in problems}
-        raise several(list(unique.values()))  # type: ignore[arg-type]
+        raise several(list(unique.values()))
     design = Design(
         version=1,
         template=template.id,

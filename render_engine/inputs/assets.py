@@ -20,6 +20,7 @@ import pyvips
 from ..model.errors import AssetError, LimitExceeded, RenderError, asset_errors
 from ..model.settings import Settings
 from .image_source import LOADERS, SUPPORTED, ImageInfo, jpeg_shrink_factor, read_header, sniff_format, to_srgb
+from .png_chunks import refuse_png_bombs
 from .safety import SvgBudgetExceeded, SvgRendererFailed, render_svg_bounded, svg_time_left
 
 if TYPE_CHECKING:
@@ -66,6 +67,8 @@ def probe_image(path: Path, field: str, settings: Settings) -> ImageInfo:
         raise AssetError(f"not a supported image format ({SUPPORTED})", field=field)
     if not _intact(path, fmt):
         raise AssetError(f"{fmt.upper()} file is truncated (no end marker)", field=field)
+    if fmt == "png":
+        refuse_png_bombs(path, field)  # before libvips inflates its text chunks into metadata
     with asset_errors(field, "image"):
         info, pages = read_header(path, fmt)
     if info.width * info.height * max(1, pages) > settings.max_source_pixels:
@@ -104,6 +107,7 @@ def verify_pattern_tile(data_url: str, field: str) -> None:
     key = hashlib.sha256(raw).digest()
     if key in _TILES_VERIFIED:
         return
+    refuse_png_bombs(raw, field)
     with asset_errors(field, "pattern image"):
         tile = pyvips.Image.new_from_buffer(raw, "", fail_on="error")
         if tile.width * tile.height > MAX_TILE_PIXELS:
@@ -204,8 +208,11 @@ def find_focus(info: ImageInfo, field: str, *, pets: bool = False) -> Focus:
         x1 = max(f[0] + f[2] for f in faces)
         y1 = max(f[1] + f[3] for f in faces)
         return Focus((x0 + x1) / 2, (y0 + y1) / 2, faces, method)
-    side = max(8, min(W, H) // 2)
-    _, opts = rgb.smartcrop(side, side, interesting="attention", attention_x=True, attention_y=True)
+    side = min(W, H) // 2  # within both sides: a 1 x 60000 px strip analysed at 1 x 640 had side 8 (a 500)
+    if side < 8:
+        return Focus(0.5, 0.5, (), "centre")  # too thin for saliency to mean anything
+    with asset_errors(field, "image"):
+        _, opts = rgb.smartcrop(side, side, interesting="attention", attention_x=True, attention_y=True)
     return Focus(opts["attention_x"] / rgb.width, opts["attention_y"] / rgb.height, (), "attention")
 
 

@@ -49,6 +49,9 @@ def family_key(name: str) -> str:
     return re.sub(r"[\s_-]+", "", name).casefold()
 
 
+MAX_FAMILY_CHARS = 128  # FontRef.family's limit
+
+
 def family_id_for(name: str) -> str:
     """A catalogue id for a family name: ``Great Vibes`` -> ``great-vibes`` (ASCII letters, digits, hyphens)."""
     slug = re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-")
@@ -73,10 +76,13 @@ def read_font_file(path: Path) -> tuple[str, int, str]:
         raise TemplateError(
             f"storefront font {path.name} is not a readable font ({type(exc).__name__})", field="fonts"
         ) from None
+    # the name is the font's, i.e. the uploader's: control and format characters (a terminal escape, a bidi
+    # override) are dropped, and it is cut to what a design's font.family can name (128 characters)
+    family = "".join(c for c in family or "" if c.isprintable()).strip()[:MAX_FAMILY_CHARS].strip()
     if not family:
         raise TemplateError(f"storefront font {path.name} has no family name", field="fonts")
     weight = min(900, max(100, round(weight / 100) * 100)) if weight >= 1 else 400
-    return family.strip(), weight, "italic" if italic else "normal"
+    return family, weight, "italic" if italic else "normal"
 
 
 def scan_font_folder(directory: Path) -> dict[str, dict[str, object]]:

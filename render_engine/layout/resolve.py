@@ -27,8 +27,16 @@ from ..inputs.assets import (
 )
 from ..model.cover import anchor_layers
 from ..model.deadline import check as check_deadline
-from ..model.design import Design, ImageLayer, SvgLayer, TextLayer
-from ..model.errors import AssetError, DesignError, LimitExceeded
+from ..model.design import CalendarLayer, Design, FontRef, ImageLayer, SvgLayer, TextLayer
+from ..model.errors import (
+    AssetError,
+    DesignError,
+    FontError,
+    LimitExceeded,
+    RenderError,
+    TemplateError,
+    several,
+)
 from ..model.paint import PatternPaint
 from ..model.templates import Template
 
@@ -54,7 +62,7 @@ def resolve(
     """``template`` overrides the design's (a surface's derived template, :mod:`render_engine.parts`)."""
     settings = engine.settings
     if template is None:
-        template = engine.templates.get(design.template)
+        template = template_of(design, engine)
         if template.is_multi or design.is_multi:  # rendered surface by surface (render_engine.parts)
             raise DesignError(
                 f"template {template.id} prints several surfaces or pages: render it through its parts",
@@ -115,6 +123,40 @@ def resolve(
                 )
             engine.fonts.family_id(layer.font.family, field=f"{where}.font.family")
     return Resources(template, images, focus, svgs)
+
+
+def template_of(design: Design, engine: Engine) -> Template:
+    """The design's product template; an unknown one is reported with every unknown font family of the design
+    (neither depends on the other: both come in one list, not the fonts only once the template is fixed)."""
+    try:
+        return engine.templates.get(design.template)
+    except TemplateError as exc:
+        problems: dict[tuple[str | None, str], RenderError] = {(exc.field, exc.message): exc}
+        for field, ref in font_families(design):
+            try:
+                engine.fonts.family_id(ref.family, field=field)
+            except FontError as font:
+                problems.setdefault((font.field, font.message), font)
+        raise several(list(problems.values())) from None
+
+
+def font_families(design: Design) -> Iterator[tuple[str, FontRef]]:
+    """Every font a design names, with its family's field as written (a calendar's, a span's, a surface's or a
+    page's: ``surfaces.back.layers[0].spans[1].font.family``)."""
+    surfaces = [("", design.layers)] + [(f"surfaces.{n}.", s.layers) for n, s in design.surfaces.items()]
+    surfaces += [(f"pages[{i}].", s.layers) for i, s in enumerate(design.pages)]
+    for prefix, layers in surfaces:
+        for i, layer in enumerate(layers):
+            where = f"{prefix}layers[{i}]"
+            refs: list[tuple[str, FontRef | None]] = []
+            if isinstance(layer, TextLayer):
+                refs = [(".font", layer.font), *((f".spans[{k}].font", sp.font) for k, sp in enumerate(layer.spans))]
+            elif isinstance(layer, CalendarLayer):
+                refs = [(".font", layer.font), (".number_font", layer.number_font)]
+            for key, ref in refs:
+                if ref is not None:  # v1 layers are expanded (a calendar's texts): named where they were written
+                    field = f"{where}{key}.family"
+                    yield (design.source_field(field) or field) if not prefix else field, ref
 
 
 def pattern_paints(obj: object, where: str) -> Iterator[tuple[str, PatternPaint]]:

@@ -23,8 +23,8 @@ from pydantic import Field, PrivateAttr, ValidationError, field_validator, model
 
 from .design_base import CMYK as CMYK
 from .design_base import HEX_COLOR as HEX_COLOR
-from .design_base import MAX_MM, RGB, Color, Degrees, Mm, Model, Opacity, PositiveMm
-from .errors import DesignError, several
+from .design_base import MAX_MM, NUMBER, RGB, Color, Degrees, Flag, Mm, Model, Number, Opacity, PositiveMm
+from .errors import DesignError, RenderError, TemplateError, several
 from .json_input import load_json, read_input_file
 from .paint import BlendMode, Paint
 
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from .calendar_grid import Grid
 from .settings import Settings
 from .size_limits import check_native
+from .templates import TemplateCatalog
 
 Blend = Annotated[BlendMode, Field(description="How the layer mixes with what is under it (PDF /BM names).")]
 
@@ -61,7 +62,7 @@ class Box(Model):
         description="With a panel: top_left = x, y is the box's corner from the panel's corner; center = x, y is "
         "the box centre's offset from the panel centre (a spine title with x 0 stays centred on the spine).",
     )
-    spread: bool = Field(
+    spread: Flag = Field(
         False,
         description="Book pages: the layer spans the two-page spread that starts at this left-hand (even) page; "
         "x is measured from the left page's trim edge across both pages (the right page starts at the page "
@@ -73,10 +74,10 @@ class Box(Model):
 class NormRect(Model):
     """A crop rectangle in normalised source coordinates (0..1, after EXIF orientation)."""
 
-    x: Annotated[float, Field(ge=0, lt=1)] = 0.0
-    y: Annotated[float, Field(ge=0, lt=1)] = 0.0
-    width: Annotated[float, Field(gt=0, le=1)] = 1.0
-    height: Annotated[float, Field(gt=0, le=1)] = 1.0
+    x: Annotated[float, Field(ge=0, lt=1), NUMBER] = 0.0
+    y: Annotated[float, Field(ge=0, lt=1), NUMBER] = 0.0
+    width: Annotated[float, Field(gt=0, le=1), NUMBER] = 1.0
+    height: Annotated[float, Field(gt=0, le=1), NUMBER] = 1.0
 
     @model_validator(mode="after")
     def _inside(self) -> NormRect:
@@ -86,7 +87,7 @@ class NormRect(Model):
 
 
 class GradientStop(Model):
-    offset: Annotated[float, Field(ge=0, le=1)]
+    offset: Annotated[float, Field(ge=0, le=1), NUMBER]
     color: Color
 
 
@@ -194,7 +195,7 @@ class ImageLayer(Model):
         "found, before the salient region (what a design template's face-aware photo slot asks for).",
     )
     rotation: Degrees = 0.0
-    transform: tuple[float, float, float, float, float, float] | None = Field(
+    transform: tuple[Number, Number, Number, Number, Number, Number] | None = Field(
         None,
         description="An affine matrix [a, b, c, d, e, f] in trim mm applied to the placed (and rotated) image, "
         "its clip included: skew, mirroring, any placement. (x, y) -> (a*x + c*y + e, b*x + d*y + f).",
@@ -232,7 +233,7 @@ class FontRef(Model):
     family: Annotated[str, Field(min_length=1, max_length=128)] = Field(
         description="Catalog id ('noto-sans') or family name ('Noto Sans')."
     )
-    weight: Annotated[int, Field(ge=100, le=900)] = 400
+    weight: Annotated[int, Field(ge=100, le=900), NUMBER] = 400
     style: Literal["normal", "italic"] = "normal"
 
 
@@ -248,16 +249,16 @@ class Arc(Model):
 
 class Stroke(Model):
     color: Paint = Field(RGB(hex="#000000"), description="A colour or a gradient.")
-    width: Annotated[float, Field(gt=0, le=500)] = Field(1.0, description="Stroke width in pt.")
-    dash: Annotated[list[Annotated[float, Field(ge=0, le=5000)]], Field(max_length=64)] = Field(
+    width: Annotated[float, Field(gt=0, le=500), NUMBER] = Field(1.0, description="Stroke width in pt.")
+    dash: Annotated[list[Annotated[float, Field(ge=0, le=5000), NUMBER]], Field(max_length=64)] = Field(
         default_factory=list, description="Dash and gap lengths in pt, alternating (SVG stroke-dasharray)."
     )
-    dash_offset: Annotated[float, Field(ge=-100_000, le=100_000)] = Field(
+    dash_offset: Annotated[float, Field(ge=-100_000, le=100_000), NUMBER] = Field(
         0.0, description="Where the dash pattern starts, in pt along the path."
     )
     cap: Literal["butt", "round", "square"] = "butt"
     join: Literal["miter", "round", "bevel"] = "miter"
-    miter_limit: Annotated[float, Field(ge=1, le=100)] = Field(4.0, description="As SVG's stroke-miterlimit.")
+    miter_limit: Annotated[float, Field(ge=1, le=100), NUMBER] = Field(4.0, description="As SVG's stroke-miterlimit.")
 
     @model_validator(mode="after")
     def _dashes(self) -> Stroke:
@@ -279,7 +280,7 @@ class TextPath(Model):
     d: Annotated[str, Field(min_length=1, max_length=20_000)] = Field(
         description="SVG path data in mm, relative to the text box's top-left corner (it turns with the layer)."
     )
-    start_offset: Annotated[float, Field(ge=-MAX_MM * 10, le=MAX_MM * 10)] = Field(
+    start_offset: Annotated[float, Field(ge=-MAX_MM * 10, le=MAX_MM * 10), NUMBER] = Field(
         0.0, description="Distance (mm) along the path added to where the aligned line starts."
     )
     side: Literal["left", "right"] = Field(
@@ -308,20 +309,20 @@ class TextSpan(Model):
     """A range of the text drawn in another colour, face, size, baseline, stroke or spacing (a storefront's
     bold word, a red name, a superscript "th")."""
 
-    start: Annotated[int, Field(ge=0, le=20_000)] = Field(description="First character (code point index).")
-    end: Annotated[int, Field(gt=0, le=20_000)] = Field(description="One past the last character.")
+    start: Annotated[int, Field(ge=0, le=20_000), NUMBER] = Field(description="First character (code point index).")
+    end: Annotated[int, Field(gt=0, le=20_000), NUMBER] = Field(description="One past the last character.")
     color: Paint | None = Field(None, description="Defaults to the layer colour (a colour or a gradient).")
     font: FontRef | None = Field(None, description="Defaults to the layer font.")
-    size: Annotated[float | None, Field(gt=0, le=2000)] = Field(
+    size: Annotated[float | None, Field(gt=0, le=2000), NUMBER] = Field(
         None,
         description="Font size in pt (defaults to the layer's). A line is as tall as its largest size; "
         "shrink-to-fit scales span sizes with the layer size.",
     )
-    baseline_shift: Annotated[float, Field(ge=-2000, le=2000)] = Field(
+    baseline_shift: Annotated[float, Field(ge=-2000, le=2000), NUMBER] = Field(
         0.0, description="Raise (+) or lower (-) the characters' baseline, in pt (superscript, subscript)."
     )
     stroke: Stroke | None = Field(None, description="Outline the characters (drawn over the fill).")
-    letter_spacing: Annotated[float | None, Field(ge=-0.5, le=2)] = Field(
+    letter_spacing: Annotated[float | None, Field(ge=-0.5, le=2), NUMBER] = Field(
         None, description="Extra space after each of these characters, in em of the layer size."
     )
 
@@ -347,7 +348,7 @@ class TextLayer(Model):
     type: Literal["text"]
     text: Annotated[str, Field(min_length=1, max_length=20_000)]
     font: FontRef
-    size: Annotated[float, Field(gt=0, le=2000)] = Field(description="Font size in pt.")
+    size: Annotated[float, Field(gt=0, le=2000), NUMBER] = Field(description="Font size in pt.")
     color: Paint = Field(RGB(hex="#000000"), description="A colour or a gradient (box units span the text box).")
     box: Box
     align: Literal["left", "center", "right", "justify"] = Field(
@@ -356,19 +357,19 @@ class TextLayer(Model):
     align_last: Literal["left", "center", "right", "justify"] = Field(
         "left", description="With align 'justify': how a paragraph's last line (every line without wrap) aligns."
     )
-    justify_across_breaks: bool = Field(
+    justify_across_breaks: Flag = Field(
         False,
         description="With align 'justify': only the text's very last line takes align_last; every other line"
         " stretches, line breaks included (Fabric's Text and IText).",
     )
     valign: Literal["top", "middle", "bottom"] = "top"
-    line_height: Annotated[float, Field(gt=0, le=10)] = 1.2
-    letter_spacing: Annotated[float, Field(ge=-0.5, le=2)] = Field(
+    line_height: Annotated[float, Field(gt=0, le=10), NUMBER] = 1.2
+    letter_spacing: Annotated[float, Field(ge=-0.5, le=2), NUMBER] = Field(
         0.0, description="Extra space between characters, in em."
     )
-    wrap: bool = True
-    shrink_to_fit: bool = False
-    min_size: Annotated[float, Field(gt=0, le=2000)] = Field(
+    wrap: Flag = True
+    shrink_to_fit: Flag = False
+    min_size: Annotated[float, Field(gt=0, le=2000), NUMBER] = Field(
         6.0, description="Smallest size (pt) shrink-to-fit may use."
     )
     arc: Arc | None = None
@@ -398,13 +399,13 @@ class TextLayer(Model):
         "contextual forms), or each character shaped on its own and advanced by its width kerned against the "
         "one before, as canvas editors (Fabric.js) paint letter-spaced text, one character at a time.",
     )
-    rtl_pixel: Annotated[float | None, Field(gt=0, le=1000)] = Field(
+    rtl_pixel: Annotated[float | None, Field(gt=0, le=1000), NUMBER] = Field(
         None,
         description="Right-to-left lines placed as node-canvas places right-aligned text (Fabric.js under Node): "
         "from the line's right end by its width rounded up to whole pixels of this size (mm), so each line sits "
         "up to a pixel toward its start. Glyphs only; decorations and backgrounds keep the exact width.",
     )
-    line_ascent: Annotated[float | None, Field(gt=0, le=10)] = Field(
+    line_ascent: Annotated[float | None, Field(gt=0, le=10), NUMBER] = Field(
         None,
         description="Where each baseline sits below the top of its line, in em of the line's largest size "
         "(Fabric: 1.13 x 0.778). Default: the font's ascent and descent centred in the line.",
@@ -490,7 +491,7 @@ class ShapeLayer(Model):
 
     start: Point | None = Field(None, description="For line.")
     end: Point | None = Field(None, description="For line.")
-    corner_radius: Annotated[float, Field(ge=0, le=MAX_MM)] = 0.0
+    corner_radius: Annotated[float, Field(ge=0, le=MAX_MM), NUMBER] = 0.0
     fill: Paint | None = None
     stroke: Stroke | None = None
     paint_order: Literal["fill", "stroke"] = Field(
@@ -525,7 +526,9 @@ class QrLayer(Model):
     box: Box = Field(description="The code is the largest square centred in the box, quiet zone included.")
     color: Paint = Field(RGB(hex="#000000"), description="Dark modules (light ones show what is beneath).")
     error_correction: Literal["L", "M", "Q", "H"] = "M"
-    quiet_zone: Annotated[int, Field(ge=0, le=10, description="Light modules around the code (4 per ISO 18004).")] = 4
+    quiet_zone: Annotated[int, Field(ge=0, le=10), NUMBER] = Field(
+        4, description="Light modules around the code (4 per ISO 18004)."
+    )
     rotation: Degrees = 0.0
     opacity: Opacity = 1.0
 
@@ -561,6 +564,13 @@ class Holiday(Model):
     date: dt.date = Field(description="ISO date (YYYY-MM-DD); only the calendar month's own dates are drawn.")
     label: Annotated[str, Field(max_length=60)] = Field("", description="Printed small in the day's cell.")
 
+    @field_validator("date", mode="before")
+    @classmethod
+    def _iso(cls, v: Any) -> Any:
+        if not isinstance(v, str | dt.date):  # lax mode read a number as seconds since 1970
+            raise ValueError("a date is a string 'YYYY-MM-DD'")
+        return v
+
     @field_validator("label")
     @classmethod
     def _plain(cls, v: str) -> str:
@@ -575,8 +585,8 @@ class CalendarLayer(Model):
     everything downstream draws and checks it as ordinary text and lines."""
 
     type: Literal["calendar"]
-    year: Annotated[int, Field(ge=1583, le=9999, description="Gregorian year.")]
-    month: Annotated[int, Field(ge=1, le=12, description="1 = January.")]
+    year: Annotated[int, Field(ge=1583, le=9999, description="Gregorian year."), NUMBER]
+    month: Annotated[int, Field(ge=1, le=12, description="1 = January."), NUMBER]
     box: Box
     locale: Literal["en", "hi", "zh-Hans"] = Field("en", description="Language of month and weekday names.")
     week_start: Literal["monday", "sunday", "saturday"] = "monday"
@@ -588,11 +598,11 @@ class CalendarLayer(Model):
         None, description="Title, weekday and holiday label face; default: one that has the locale's script."
     )
     number_font: FontRef = FontRef(family="noto-sans")
-    title: bool = True
-    title_size: Annotated[float, Field(gt=0, le=400)] = 28.0
-    weekday_size: Annotated[float, Field(gt=0, le=200)] = 10.0
-    day_size: Annotated[float, Field(gt=0, le=400)] = 14.0
-    label_size: Annotated[float, Field(gt=0, le=100)] = 6.0
+    title: Flag = True
+    title_size: Annotated[float, Field(gt=0, le=400), NUMBER] = 28.0
+    weekday_size: Annotated[float, Field(gt=0, le=200), NUMBER] = 10.0
+    day_size: Annotated[float, Field(gt=0, le=400), NUMBER] = 14.0
+    label_size: Annotated[float, Field(gt=0, le=100), NUMBER] = 6.0
     day_position: Literal["top_left", "top_right", "center"] = "top_left"
     color: Paint = Field(RGB(hex="#000000"), description="Title, heads and day numbers.")
     weekend_color: Paint | None = Field(None, description="Saturday and Sunday heads and numbers.")
@@ -825,9 +835,22 @@ def field_path(loc: tuple[Any, ...]) -> str:
         ):
             pass
         else:
-            out += ("." if out else "") + str(part)
+            out += ("." if out else "") + safe_key(str(part))
         prev = part
     return out or "design"
+
+
+MAX_KEY_CHARS = 64
+
+
+def safe_key(key: str) -> str:
+    """An object key as a field path shows it: a key the client made up (an unknown field) is input, so it is
+    cut to :data:`MAX_KEY_CHARS` characters and its control characters escaped: a 1 MB key came back whole in
+    the error, and an escape sequence in one reached the terminal of whoever ran the command line."""
+    if len(key) <= MAX_KEY_CHARS and key.isprintable():
+        return key
+    shown = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in key[:MAX_KEY_CHARS])
+    return shown + ("…" if len(key) > MAX_KEY_CHARS else "")
 
 
 def error_message(err: Any) -> str:
@@ -861,19 +884,48 @@ def parse_design(data: Any, settings: Settings | None = None) -> Design:
     """Validate a decoded JSON value as a :class:`Design`, raising :class:`DesignError`. Size limits
     (layers, text, inline SVG: :func:`render_engine.model.size_limits.check_native`, ``settings`` or the
     environment's) are checked first, so an oversized document is a 413 naming its field, never a schema
-    message or work."""
+    message or work. A design refused for its fields is also checked for an unknown ``template``, so both come
+    in one list (the template was reported only once every field was fixed)."""
     if not isinstance(data, dict):
         raise DesignError("a design is a JSON object", field="design")
+    settings = settings or _default_settings()
+    problems: list[RenderError] = []
     version = data.get("version")
-    if version != DESIGN_VERSION:
-        raise DesignError(f"unsupported design version; this engine reads version {DESIGN_VERSION}", field="version")
+    if isinstance(version, bool) or version != DESIGN_VERSION:  # True == 1 in Python: refused by name
+        what = "a number is needed here, not true/false" if isinstance(version, bool) else "unsupported design version"
+        problems.append(DesignError(f"{what}; this engine reads version {DESIGN_VERSION}", field="version"))
     if "layers" not in data and "surfaces" not in data and "pages" not in data:
-        raise DesignError("Field required (or 'surfaces' / 'pages' for a multi-surface product)", field="layers")
-    check_native(data, settings or _default_settings())
+        problems.append(
+            DesignError("Field required (or 'surfaces' / 'pages' for a multi-surface product)", field="layers")
+        )
+    if not problems:
+        check_native(data, settings)
+        try:
+            return Design.model_validate(data)
+        except ValidationError as exc:
+            err = validation_error_to_design_error(exc)
+            problems.extend(err.problems or (err,))
+    if (unknown := _template_problem(data, settings)) is not None:
+        problems.append(unknown)
+    raise several(problems)
+
+
+@functools.cache
+def _catalog(directory: Path) -> TemplateCatalog:
+    return TemplateCatalog(directory)
+
+
+def _template_problem(data: dict[str, Any], settings: Settings) -> RenderError | None:
+    """The unknown-template error of a design refused for other fields (None when its template is known, or
+    missing or malformed: the schema names that)."""
+    template = data.get("template")
+    if not isinstance(template, str) or re.fullmatch(TEMPLATE_ID, template) is None:
+        return None
     try:
-        return Design.model_validate(data)
-    except ValidationError as exc:
-        raise validation_error_to_design_error(exc) from None
+        _catalog(settings.templates_dir).get(template)
+    except TemplateError as exc:
+        return exc
+    return None
 
 
 def load_design_json(text: str | bytes) -> Design:

@@ -6,15 +6,40 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 MAX_MM = 5000.0  # no product is 5 m wide; bigger numbers are typos or attacks
 HEX_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 
-Mm = Annotated[float, Field(ge=-MAX_MM, le=MAX_MM)]
-PositiveMm = Annotated[float, Field(gt=0, le=MAX_MM)]
-Degrees = Annotated[float, Field(ge=-3600, le=3600)]
-Opacity = Annotated[float, Field(ge=0, le=1)]
+
+def json_number(value: Any) -> Any:
+    """A number as JSON sends one. pydantic's lax mode reads ``true`` as 1 and ``"12"`` as 12 (``"version":
+    true`` was a version-1 design, ``"year": true`` the year 1): both are refused here, naming the field."""
+    if isinstance(value, bool):
+        raise ValueError("a number is needed here, not true/false")
+    if isinstance(value, str | bytes):
+        raise ValueError("a number is needed here, not a string")
+    return value
+
+
+def json_flag(value: Any) -> Any:
+    """``true`` or ``false`` only: lax mode reads 1, 0, ``"yes"``, ``"off"``... as booleans."""
+    if not isinstance(value, bool):
+        raise ValueError("true or false is needed here")
+    return value
+
+
+#: Put last in an ``Annotated[float | int, Field(...), NUMBER]``: after the constraints, so the JSON Schema keeps
+#: ``minimum`` / ``maximum`` (a validator before them turns those into pydantic-only keys).
+NUMBER = BeforeValidator(json_number)
+Flag = Annotated[bool, BeforeValidator(json_flag)]
+Number = Annotated[float, NUMBER]
+Integer = Annotated[int, NUMBER]
+
+Mm = Annotated[float, Field(ge=-MAX_MM, le=MAX_MM), NUMBER]
+PositiveMm = Annotated[float, Field(gt=0, le=MAX_MM), NUMBER]
+Degrees = Annotated[float, Field(ge=-3600, le=3600), NUMBER]
+Opacity = Annotated[float, Field(ge=0, le=1), NUMBER]
 
 
 class Model(BaseModel):
@@ -25,10 +50,10 @@ class CMYK(Model):
     """An explicit process colour, percentages 0-100. Passed to CMYK output untouched."""
 
     cmyk: tuple[
-        Annotated[float, Field(ge=0, le=100)],
-        Annotated[float, Field(ge=0, le=100)],
-        Annotated[float, Field(ge=0, le=100)],
-        Annotated[float, Field(ge=0, le=100)],
+        Annotated[float, Field(ge=0, le=100), NUMBER],
+        Annotated[float, Field(ge=0, le=100), NUMBER],
+        Annotated[float, Field(ge=0, le=100), NUMBER],
+        Annotated[float, Field(ge=0, le=100), NUMBER],
     ]
 
 

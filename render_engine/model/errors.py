@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import difflib
 import errno
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import TypeVar
 
 
 class RenderError(Exception):
@@ -92,6 +93,14 @@ class OutputError(RenderError):
     http_status = 500
 
 
+class SettingsError(RenderError):
+    """A setting (``RENDER_ENGINE_*`` in the environment, or an option standing for one) that does not validate:
+    the operator's to fix, named by its variable; its value is never repeated (API keys are settings)."""
+
+    code = "invalid_settings"
+    http_status = 500
+
+
 class Transient(Exception):
     """A fault of the machine, not of the job, which a retry can outlive: an object store unreachable or
     throttled past its own retries (``farm.storage.StorageError``, which is an ``OSError`` too). The farm's
@@ -117,9 +126,13 @@ def transient(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and (exc.errno is None or exc.errno in TRANSIENT_ERRNOS)
 
 
-def several(problems: list[DesignError]) -> DesignError:
+_E = TypeVar("_E", bound=RenderError)
+
+
+def several(problems: Sequence[_E]) -> _E | DesignError:
     """One :class:`DesignError` reporting every problem in ``problems`` (at least one): its field is the first
-    problem's, its message counts them, ``problems`` lists them all (the API answers them in one 422)."""
+    problem's, its message counts them, ``problems`` lists them all, each with its own code (the API answers
+    them in one 422); a single problem is itself."""
     if len(problems) == 1:
         return problems[0]
     err = DesignError(

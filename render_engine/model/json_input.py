@@ -112,12 +112,44 @@ def _refuse_constant(name: str) -> Any:
     raise JsonRefused("a non-finite number is not JSON")
 
 
+_BOMS = (  # UTF-32 first: its little-endian mark starts with UTF-16's
+    (b"\x00\x00\xfe\xff", "UTF-32 big-endian, with a byte-order mark"),
+    (b"\xff\xfe\x00\x00", "UTF-32 little-endian, with a byte-order mark"),
+    (b"\xfe\xff", "UTF-16 big-endian, with a byte-order mark"),
+    (b"\xff\xfe", "UTF-16 little-endian, with a byte-order mark"),
+)
+
+
+def wide_encoding(raw: bytes) -> str | None:
+    """The UTF-16 / UTF-32 encoding ``raw`` is in (RFC 4627 section 3: a byte-order mark, or where the zero
+    bytes of the first ASCII characters fall), else None. JSON text has no raw zero byte, so one near the start
+    means a wide encoding: without a mark, ASCII JSON in UTF-16 is even valid UTF-8 (``{\\0"\\0…``) and failed
+    as "expecting a property name at column 2"."""
+    for bom, name in _BOMS:
+        if raw.startswith(bom):
+            return name
+    head = raw[:4]
+    if len(head) < 4 or 0 not in head:
+        return None
+    if head[:3] == b"\x00\x00\x00":
+        return "UTF-32 big-endian, without a byte-order mark"
+    if head[1:] == b"\x00\x00\x00":
+        return "UTF-32 little-endian, without a byte-order mark"
+    if head[0] == 0 and head[2] == 0:
+        return "UTF-16 big-endian, without a byte-order mark"
+    if head[1] == 0 and head[3] == 0:
+        return "UTF-16 little-endian, without a byte-order mark"
+    return None
+
+
 def check_json(raw: bytes | str) -> Any:
     """The value of ``raw`` if it is strict JSON (UTF-8, finite numbers of at most :data:`MAX_NUMBER_CHARS`
     characters, no duplicate keys), else :class:`JsonRefused`. Cheap checks first: the long-number and NaN
     scans are C-level regexes over the body with its strings blanked."""
     if isinstance(raw, str):
         raw = raw.encode("utf-8", "surrogatepass")
+    if (wide := wide_encoding(raw)) is not None:
+        raise JsonRefused(f"not UTF-8 text: it is {wide}; send JSON as UTF-8")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

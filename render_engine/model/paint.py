@@ -26,12 +26,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Field, Tag, model_validator
 
-from .design_base import CMYK, RGB, Color, Model, Opacity
+from .design_base import CMYK, NUMBER, RGB, Color, Model, Opacity
 from .geometry import Matrix, Rect
 
 MAX_STOPS = 256
-Coord = Annotated[float, Field(ge=-100_000, le=100_000)]
-NonNegCoord = Annotated[float, Field(ge=0, le=100_000)]
+Coord = Annotated[float, Field(ge=-100_000, le=100_000), NUMBER]
+NonNegCoord = Annotated[float, Field(ge=0, le=100_000), NUMBER]
 
 BlendMode = Literal[
     "normal",
@@ -77,7 +77,7 @@ PDF_BLEND = {
 class PaintStop(Model):
     """A gradient stop: colour (sRGB hex or CMYK) and its own opacity."""
 
-    offset: Annotated[float, Field(ge=0, le=1)]
+    offset: Annotated[float, Field(ge=0, le=1), NUMBER]
     color: Color
     opacity: Opacity = 1.0
 
@@ -142,8 +142,8 @@ class PatternPaint(Model):
     image: Annotated[str, Field(min_length=30, max_length=MAX_TILE_BYTES)] = Field(
         description="The tile: a base64 PNG or JPEG data URL (the design carries it; nothing is fetched)."
     )
-    width: Annotated[float, Field(gt=0, le=100_000)]
-    height: Annotated[float, Field(gt=0, le=100_000)]
+    width: Annotated[float, Field(gt=0, le=100_000), NUMBER]
+    height: Annotated[float, Field(gt=0, le=100_000), NUMBER]
     repeat: Literal["repeat", "repeat-x", "repeat-y", "no-repeat"] = "repeat"
     units: Literal["box", "absolute"] = "box"
     transform: tuple[Coord, Coord, Coord, Coord, Coord, Coord] | None = None

@@ -7,14 +7,18 @@ import time.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import RenderError, SettingsError, several
 
 from .bundled import bundled_dir
 
 ENV_PREFIX = "RENDER_ENGINE_"
+S = TypeVar("S", bound=BaseModel)
 
 
 class Settings(BaseModel):
@@ -122,6 +126,23 @@ class Settings(BaseModel):
         if v is not None and not v.is_file():
             raise ValueError(f"spelling_words: {v} is not a file")
         return v
+
+
+def validated(factory: Callable[..., S], **overrides: Any) -> S:
+    """``factory(**overrides)`` (:class:`Settings`, or the farm's settings) with a :class:`SettingsError` for every
+    setting that does not validate, each named by its environment variable: the command line prints one line
+    each (``error: RENDER_ENGINE_MAX_LAYERS: Input should be a valid integer…``) instead of a traceback that
+    repeated the value, an API key included."""
+    try:
+        return factory(**overrides)
+    except ValidationError as exc:
+        problems: list[RenderError] = []
+        for err in exc.errors(include_input=False, include_url=False, include_context=False):
+            loc = [str(part) for part in err["loc"]]
+            name = loc[0] if loc and loc[0].upper().startswith(ENV_PREFIX) else ENV_PREFIX + (loc[0] if loc else "")
+            message = str(err["msg"]).removeprefix("Value error, ")
+            problems.append(SettingsError(message, field=".".join([name.upper(), *loc[1:]])))
+        raise several(problems) from None
 
 
 def default_settings() -> Settings:

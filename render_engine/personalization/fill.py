@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..model.design import Design, validation_error_to_design_error
+from ..model.design import Design, safe_key, validation_error_to_design_error
 from ..model.errors import DesignError, RenderError, did_you_mean, several
 from ..model.settings import Settings
 from .model import NEUTRAL_SCRIPTS, DateSlot, DesignTemplate, PhotoSlot, PhotosSlot, TextSlot, assemble, native_layer
@@ -59,7 +59,7 @@ def _normalise(
     out: dict[str, dict[str, Any]] = {}
     for key, value in values.items():
         slot, _, option = str(key).partition(".")
-        field = f"slots.{str(key)[:80]}"
+        field = f"slots.{safe_key(str(key))}"  # the key is input: cut, control characters escaped
         if slot not in template.slots:
             names = ", ".join(k for k, s in template.slots.items() if isinstance(s, TextSlot | DateSlot)) or "none"
             hint = did_you_mean(slot, template.slots)
@@ -81,9 +81,8 @@ def _normalise(
                 elif k in STYLE_OPTIONS:
                     entry[k] = v
                 else:
-                    problems.append(
-                        DesignError(f"unknown option; options: text, {', '.join(STYLE_OPTIONS)}", field=f"{field}.{k}")
-                    )
+                    problems.append(DesignError(f"unknown option; options: text, {', '.join(STYLE_OPTIONS)}",
+                                                field=f"{field}.{safe_key(str(k))}"))  # fmt: skip
         else:
             entry["value"] = value
     return out
@@ -232,7 +231,8 @@ def _photos(
                 problems.append(DesignError(exc.message, field=field, local_detail=exc.local_detail))
                 return
             out[key] = {"asset": Path(os.path.relpath(path, base_dir.resolve())).as_posix()}
-        for where, raw in template.products[product].all_layers():
+        layout = template.products.get(product)
+        for where, raw in layout.all_layers() if layout is not None else ():
             if raw.get("slot") != layers_of:
                 continue
             if "anchor" in raw:  # the box it has on this product
@@ -252,7 +252,7 @@ def _photos(
                 break
 
     for key, value in photos.items():
-        field = f"photos.{str(key)[:80]}"
+        field = f"photos.{safe_key(str(key))}"
         slot = template.slots.get(key)
         if isinstance(slot, PhotosSlot):
             if not isinstance(value, list | tuple):
@@ -307,12 +307,12 @@ def fill_with_sources(
     assets are: render it with the same ``base_dir``. ``asset_loader`` (asset id -> local file) lets asset-id
     photos be probed and resolution-checked too; ``allow_files=False`` (the HTTP API) accepts asset ids only.
     """
-    if product not in template.products:
-        raise DesignError(
+    problems: list[DesignError] = []
+    if product not in template.products:  # reported with every slot problem (photos are checked on no product)
+        problems.append(DesignError(
             f"design template '{template.id}' is not made for this product; it fits: {', '.join(template.products)}",
             field="product",
-        )
-    problems: list[DesignError] = []
+        ))  # fmt: skip
     base = Path(base_dir) if base_dir is not None else Path.cwd()
     entries = _normalise(values or {}, template, problems)
     texts: dict[str, str | dt.date] = {}
