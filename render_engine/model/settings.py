@@ -13,9 +13,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .errors import RenderError, SettingsError, several
-
 from .bundled import bundled_dir
+from .errors import RenderError, SettingsError, several
 
 ENV_PREFIX = "RENDER_ENGINE_"
 S = TypeVar("S", bound=BaseModel)
