@@ -162,14 +162,14 @@ def _decode(source: Any) -> tuple[Any, Path | None]:
 
 
 def _import_fabric(data: Any, engine: Engine, template: str | None, canvas_size: tuple[float, float] | None,
-                   folder: Path, image_dir: Path, unsupported: str) -> FabricImport:
+                   folder: Path, image_dir: Path, unsupported: str, multiplier: float = 1.0) -> FabricImport:
     from .fabric import FabricOptions, load_fabric_json
     from .fabric.options import DEFAULT_FONT_FALLBACK
 
     if unsupported not in ("refuse", "approximate"):
         raise DesignError("unsupported is 'refuse' or 'approximate'", field="unsupported")
     opts = FabricOptions(canvas_size=canvas_size, image_dir=image_dir, unsupported=unsupported,  # type: ignore[arg-type]
-                         font_fallback=DEFAULT_FONT_FALLBACK)  # an unknown fontFamily prints as Fabric draws it
+                         font_fallback=DEFAULT_FONT_FALLBACK, multiplier=multiplier)  # fmt: skip
     return load_fabric_json(data, engine, folder, template, opts)
 
 
@@ -182,6 +182,7 @@ def _load(
     engine: Engine,
     keep_fabric_assets: bool,
     unsupported: str = "refuse",
+    multiplier: float = 1.0,
 ) -> _Loaded:
     if base_dir is not None and not isinstance(base_dir, str | os.PathLike):
         raise DesignError(f"base_dir is a folder path, not {type(base_dir).__name__}", field="base_dir")
@@ -201,7 +202,7 @@ def _load(
         return _Loaded(design, base, None)
     scratch = Path(tempfile.mkdtemp(prefix="render-engine-fabric-"))
     try:
-        imported = _import_fabric(data, engine, template, canvas_size, scratch, base, unsupported)
+        imported = _import_fabric(data, engine, template, canvas_size, scratch, base, unsupported, multiplier)
         design = imported.design
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -306,6 +307,7 @@ def render_design(
     (previews) draws the closest supported thing instead and lists each in :attr:`Rendered.warnings`.
     """
     from .backends.pdf import PdfOptions
+    from .fabric.options import raster_multiplier
     from .model.outputs import StepTimer
     from .pipeline import check_dpi, render_prepared
 
@@ -322,6 +324,7 @@ def render_design(
             engine=eng,
             keep_fabric_assets=False,
             unsupported=unsupported,
+            multiplier=raster_multiplier(scale, format, out),
         )
     try:
         from .parts import is_multi

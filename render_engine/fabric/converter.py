@@ -10,7 +10,9 @@ it came from (:attr:`Converter.layer_origin`, reported as :attr:`.FabricImport.s
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +20,7 @@ from ..inputs.font_catalog import FontCatalog
 from ..model.errors import DesignError
 from ..model.geometry import Matrix
 from ..model.templates import Template
+from ..model.units import MM_PER_PT
 from . import svg
 from .compositing import blend_of
 from .flatten import PORTER_DUFF, flatten
@@ -137,6 +140,33 @@ class Converter:
             return True
         return False
 
+    def keeps(self, layer: dict[str, Any]) -> bool:
+        """A native shape layer within the native model's range, or one :meth:`add` cuts to the page (an
+        unturned, square-cornered rect); else the object is drawn as an svg layer, whose viewBox is cut."""
+        box = layer.get("box")
+        if box is None or _within(box):
+            return True
+        return layer.get("shape") == "rect" and not layer.get("rotation") and not layer.get("corner_radius")
+
+    def within_range(self, box: dict[str, Any]) -> bool:
+        """Every coordinate of a layer ``box`` within the native model's ±5000 mm."""
+        return _within(box)
+
+    def beyond_range(self, m: Matrix, obj: Mapping[str, Any], where: str) -> bool:
+        """An object's ``width`` x ``height`` box (centred, through ``m``) reaching beyond the native model's
+        range on the page, or its font size beyond the native 2000 pt: drawn as an svg layer cut to the page."""
+        w, h = num(obj, "width", 0.0, where), num(obj, "height", 0.0, where)
+        to_page = m.then(self.page)
+        pts = [to_page.apply((sx * w / 2, sy * h / 2)) for sx in (-1, 1) for sy in (-1, 1)]
+        scale = math.sqrt(abs(to_page.a * to_page.d - to_page.b * to_page.c))
+        x0, y0 = min(p[0] for p in pts), min(p[1] for p in pts)
+        box = {"x": x0, "y": y0, "width": max(p[0] for p in pts) - x0, "height": max(p[1] for p in pts) - y0}
+        return num(obj, "fontSize", 40.0, where) * scale / MM_PER_PT > 2000 or not _within(box)
+
+    def area_mm(self) -> tuple[float, float, float, float] | None:
+        """The page area a cut layer keeps (:meth:`_area_mm`)."""
+        return self._area_mm()
+
     def _area_mm(self) -> tuple[float, float, float, float] | None:
         """The bleed box (trim mm) and a margin beyond it that no stroke edge or blur of a cut layer reaches
         into the page from; None without a template."""
@@ -164,7 +194,7 @@ class Converter:
         p0 = self.page.apply((x0, y0))
         return {
             "type": "svg",
-            "svg": svg.document(bounds, defs, body),
+            "svg": svg.document((x0, y0, x1, y1), defs, body),  # cut: the viewBox is the part kept
             "box": {"x": p0[0], "y": p0[1], "width": (x1 - x0) * self.k, "height": (y1 - y0) * self.k},
             "fit": "stretch",
             "opacity": round(opacity, 6),

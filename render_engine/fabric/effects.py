@@ -225,12 +225,31 @@ def own_cache(obj: Mapping[str, Any]) -> bool:
     clipPath, or a shadowed object that paints its stroke first over a fill), so that its shadow is cast by
     everything it draws. Otherwise — Node's StaticCanvas, ``objectCaching`` off: the likely reference render,
     docs/fabric.md "Browser or Node" — it draws straight onto the canvas with the shadow set, and the first
-    background, the underline or the fill casts it while ``_removeShadow`` takes it off for what follows."""
-    if obj.get("clipPath"):
+    background, the underline or the fill casts it while ``_removeShadow`` takes it off for what follows.
+    An object saved with ``objectCaching: true`` (``toJSON(['objectCaching'])``) is cached as Fabric loading
+    that JSON caches it (under Node too)."""
+    if obj.get("clipPath") or obj.get("objectCaching") is True:
         return True
     return bool(
         obj.get("shadow") and obj.get("paintFirst") == "stroke" and has_paint(obj, "fill") and has_paint(obj, "stroke")
     )
+
+
+def split_paint(obj: Mapping[str, Any], opacity: float, fill: Any, stroke: Any) -> bool:
+    """Whether a translucent object's fill and stroke are composited one after the other (each at the
+    object's alpha: the inner half of the stroke shows the fill through), as Fabric's Node render draws an
+    object without a cache of its own (objectCaching off, docs/fabric.md "Browser or Node"), rather than as
+    one translucent picture (an object drawn through its cache: a clipPath, ``objectCaching: true``)."""
+    return opacity < 1 and fill is not None and stroke is not None and not own_cache(obj)
+
+
+def split_layer(native: dict[str, Any]) -> list[dict[str, Any]]:
+    """A native shape layer as its fill and its stroke, each a layer, in its paint order."""
+    if "fill" not in native or "stroke" not in native:
+        return [native]
+    fill_only = {k: v for k, v in native.items() if k not in ("stroke", "paint_order")}
+    stroke_only = {k: v for k, v in native.items() if k not in ("fill", "paint_order")}
+    return [stroke_only, fill_only] if native.get("paint_order") == "stroke" else [fill_only, stroke_only]
 
 
 def uncached_text_cast(obj: Mapping[str, Any], parts: Mapping[str, str], stroke_first: bool) -> str:
@@ -261,7 +280,9 @@ def uncached_text_cast(obj: Mapping[str, Any], parts: Mapping[str, str], stroke_
     return parts["path"] + parts["glyphs"] + ("" if removes else parts["stroke"] + parts["after"])
 
 
-def shadow_filter(shadow: Any, where: str, m: Matrix, bounds: Bounds, image_space: str = "") -> tuple[str, Bounds]:
+def shadow_filter(
+    shadow: Any, where: str, m: Matrix, bounds: Bounds, image_space: str = "", multiplier: float = 1.0
+) -> tuple[str, Bounds]:
     """An SVG filter (id ``shadow``) casting Fabric's canvas shadow from what ``bounds`` (canvas px) covers,
     and those bounds grown by how far the shadow reaches beyond them (the filter's region).
 
@@ -275,7 +296,9 @@ def shadow_filter(shadow: Any, where: str, m: Matrix, bounds: Bounds, image_spac
     ``"object"`` an image drawn straight onto the canvas, whose user space is its own — the offset is mapped
     by the object's matrix once more (scaled, turned, mirrored) and the blur scaled by it; ``"cache"`` an
     object drawn through its cache (a clipped image), whose user space is the object's turned and mirrored
-    but not scaled — the offset turns with the object."""
+    but not scaled — the offset turns with the object. ``multiplier``: the ``toDataURL`` multiplier of the
+    render to match: the viewport's scale is in the ``"object"`` user space too, so there the shadow's offset
+    and blur grow with it relative to the canvas (at 2x twice as far as at 1x)."""
     if not isinstance(shadow, dict):
         raise DesignError("shadow is a Fabric Shadow object {color, blur, offsetX, offsetY}", field=where)
     col, alpha = color(shadow.get("color", "rgb(0,0,0)"), f"{where}.color")
@@ -292,7 +315,8 @@ def shadow_filter(shadow: Any, where: str, m: Matrix, bounds: Bounds, image_spac
             ra, rc = math.hypot(a, b) or 1.0, math.hypot(c, d) or 1.0
             a, b, c, d = a / ra, b / ra, c / rc, d / rc
         else:
-            sigma *= math.sqrt(abs(a * d - b * c))
+            sigma *= math.sqrt(abs(a * d - b * c)) * multiplier
+            a, b, c, d = a * multiplier, b * multiplier, c * multiplier, d * multiplier
         dx, dy = a * dx + c * dy, b * dx + d * dy
     if not all(math.isfinite(v) and abs(v) < 1e6 for v in (sigma, dx, dy)):
         raise DesignError("shadow blur and offsets must be reasonable numbers", field=where)
@@ -333,7 +357,7 @@ def local_svg(
     body = svg.transformed(svg.clipped(body, ids), m)
     box = transformed_bounds(m, bounds, 1)
     if shadow is not None:
-        filt, box = shadow_filter(shadow, f"{where}.shadow", scale_of or m, box, image_space)
+        filt, box = shadow_filter(shadow, f"{where}.shadow", scale_of or m, box, image_space, conv.opts.multiplier)
         defs += filt
         body = svg.filtered(body, "shadow")
     return conv.svg_layer(box, defs, body, opacity)

@@ -57,6 +57,9 @@ def render_fabric(
     from .loader import load_fabric_json  # loaded for Fabric input only (the CLI imports this module)
 
     timer = timer or StepTimer()
+    if scale is not None and fmt != "pdf" and isinstance(scale, int | float) and scale > 0:
+        # a raster at scale s matches Fabric's toDataURL({multiplier: s}) (its image shadows grow with it)
+        options = replace(options or FabricOptions(), multiplier=float(scale))
     with tempfile.TemporaryDirectory(prefix="fabric-") as tmp:
         with timer.step("parse"):
             imported = load_fabric_json(data, engine, Path(tmp), template_id, options)
@@ -172,7 +175,9 @@ def add_render_arguments(parser: argparse.ArgumentParser) -> None:
         "--canvas-covers", choices=["trim", "bleed"], help="Fabric input: the canvas is the trim box (default) or bleed"
     )
     g.add_argument(
-        "--font-fallback", metavar="FAMILY", default=DEFAULT_FONT_FALLBACK,
+        "--font-fallback",
+        metavar="FAMILY",
+        default=DEFAULT_FONT_FALLBACK,
         help="Fabric input: bundled family an unknown fontFamily prints in (default: %(default)s, the sans-serif "
         "face Fabric's canvas falls back to; 'none': an unknown family is an error)",
     )

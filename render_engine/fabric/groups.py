@@ -1,16 +1,19 @@
-"""Groups: their children in the group's plane, and a translucent or shadowed group as one picture.
+"""Groups: their children in the group's plane, and a group drawn through its own cache as one picture.
 
-Fabric in a browser draws top-level objects (and clipped groups) through their own cache canvas, so a
-translucent group is composited as one picture and its shadow is cast by all of it; the importer follows
-the browser (``docs/fabric.md``, "Browser or Node"). Such a group of vector objects and text becomes one
-``svg`` layer (:func:`group_as_one_svg`); a group holding an image cannot, and passes its opacity on to
-each child instead (noted).
+Fabric's Node render (``StaticCanvas`` on node-canvas, ``objectCaching`` off: the reference, docs/fabric.md
+"Browser or Node") draws a group child by child straight onto the canvas: each child at the group's opacity
+times its own (overlapping children show through each other) and casting the group's shadow. Only a group
+that needs a cache of its own (``needsItsOwnCache``: a clipPath) or was saved with ``objectCaching: true``
+(as a browser caches top-level objects) is drawn into its cache and the cache drawn with the group's opacity
+and shadow: such a group of vector objects and text becomes one ``svg`` layer (:func:`group_as_one_svg`); a
+group holding an image cannot, and passes its opacity on to each child instead (noted).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..model.errors import DesignError
@@ -51,10 +54,9 @@ def group(conv: Converter, node: Node, parent_opacity: float, layers: list[dict[
     children = obj.get("objects")
     if not isinstance(children, list):
         raise DesignError("a group needs an 'objects' array", field=f"{where}.objects")
-    own = obj.get("clipPath")
     inner = own_clips(obj, where, m, node.clips)
     own_opacity = num(obj, "opacity", 1.0, where)
-    cached = not node.in_group or bool(own)  # Fabric (in a browser) caches top-level and clipped groups
+    cached = group_cached(obj, node.in_group)
     shadow = obj.get("shadow")
     bg_shadow = None
     if shadow and not (cached and not conv.force_svg and _no_shadows(children)):
@@ -109,6 +111,12 @@ def group(conv: Converter, node: Node, parent_opacity: float, layers: list[dict[
     finally:
         if cached:
             conv.contexts.pop()
+
+
+def group_cached(obj: Mapping[str, Any], in_group: bool) -> bool:
+    """Fabric's ``shouldCache`` for a group under Node: ``needsItsOwnCache`` (a clipPath), or ``objectCaching``
+    saved true on a group that is not inside another (a browser's default, which ``toJSON()`` leaves out)."""
+    return bool(obj.get("clipPath")) or (obj.get("objectCaching") is True and not in_group)
 
 
 def inherited_shadow(shadow: Any, m: Matrix, where: str) -> dict[str, Any]:

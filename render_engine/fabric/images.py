@@ -116,20 +116,24 @@ def image(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
         layer["box"] = {"x": -bw / 2, "y": -bh / 2, "width": bw, "height": bh}
         layer["transform"] = [round(v, 9) for v in (skew.a, skew.b, skew.c, skew.d, skew.e, skew.f)]
     all_clips = own_clips(obj, where, m, node.clips)
+    shift = cut_to_page(conv, layer) if skew is None and not conv.within_range(layer["box"]) else Matrix()
+    kept_w, kept_h = layer["box"]["width"], layer["box"]["height"]
     # every clip around the image (the canvas's, its groups', its own) intersects: the first is the native
     # ``clip``, the rest ``clips``
     paths = []
     for clip, cwhere, owner in all_clips:
         # object-local px -> the native box (mm from its top-left, before rotation; mirrored pixels flip y)
         to_box = Matrix(a=dec.sx, d=-dec.sy if dec.mirrored else dec.sy, e=bw / 2, f=bh / 2)
-        out = to_local(owner, m, cwhere).then(to_box)
-        d = clip_path(clip, cwhere, owner, out, (-1.0, -1.0, bw + 1, bh + 1))
+        out = to_local(owner, m, cwhere).then(to_box).then(shift)
+        d = clip_path(clip, cwhere, owner, out, (-1.0, -1.0, kept_w + 1, kept_h + 1))
         paths.append({"shape": "path", "d": d})
     if paths:
         layer["clip"] = paths[0]
     if len(paths) > 1:
         layer["clips"] = paths[1:]
     shadow = obj.get("shadow")
+    if obj.get("backgroundColor") not in (None, "") and not own_cache(obj) and not node.in_group:
+        shadow = None  # its backgroundColor cast it (Fabric's _renderBackground, then _removeShadow)
     if shadow:
         # the image's alpha casts the shadow: a transparent PNG casts the shape of its pixels (their alpha, in
         # the svg layer as an <image>), an opaque one its box
@@ -149,6 +153,36 @@ def image(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
         sh = local_svg(conv, el, bounds, m, where, opacity, all_clips, shadow, image_space=space)
         conv.add(layers, sh, f"{where}.shadow")
     conv.add(layers, layer, where)
+
+
+def cut_to_page(conv: Converter, layer: dict[str, Any]) -> Matrix:
+    """An image layer reaching far beyond the native model's range (a turned or clipped photo scaled up
+    enormously) cut to the part of its box over the page area, in the box's own turned frame: its box, crop
+    and centre change, the picture does not. Returns the shift of the box's own coordinates (mm from its
+    corner) that the clip paths follow; none when nothing of it is over the page (then left out as noted)."""
+    area = conv.area_mm()
+    box = layer["box"]
+    if area is None:
+        return Matrix()
+    x, y, bw, bh = (float(box[k]) for k in ("x", "y", "width", "height"))
+    angle = float(layer.get("rotation", 0.0))
+    cx, cy = x + bw / 2, y + bh / 2
+    back = Matrix.rotate(-angle, cx, cy)  # page mm -> the unturned box's plane
+    corners = [back.apply((px, py)) for px in (area[0], area[2]) for py in (area[1], area[3])]
+    u0, u1 = max(0.0, min(p[0] for p in corners) - x), min(bw, max(p[0] for p in corners) - x)
+    v0, v1 = max(0.0, min(p[1] for p in corners) - y), min(bh, max(p[1] for p in corners) - y)
+    if u1 <= u0 or v1 <= v0:
+        return Matrix()
+    crop = layer.get("crop") or {"x": 0.0, "y": 0.0, "width": 1.0, "height": 1.0}
+    layer["crop"] = {
+        "x": crop["x"] + u0 / bw * crop["width"],
+        "y": crop["y"] + v0 / bh * crop["height"],
+        "width": (u1 - u0) / bw * crop["width"],
+        "height": (v1 - v0) / bh * crop["height"],
+    }
+    ncx, ncy = Matrix.rotate(angle, cx, cy).apply((x + (u0 + u1) / 2, y + (v0 + v1) / 2))
+    layer["box"] = {"x": ncx - (u1 - u0) / 2, "y": ncy - (v1 - v0) / 2, "width": u1 - u0, "height": v1 - v0}
+    return Matrix.translate(-u0, -v0)
 
 
 def _crop(x: float, y: float, w: float, h: float, W: int, H: int, where: str) -> dict[str, float]:

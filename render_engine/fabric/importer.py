@@ -21,11 +21,13 @@ from ..model.design_base import MAX_MM
 from ..model.errors import DesignError, several
 from ..model.geometry import Matrix
 from ..model.templates import Template
+from .canvas_size import canvas_size_of as canvas_size_of
+from .canvas_size import fabric_root, given_size, product_canvas, template_canvas
 from .converter import Converter
 from .effects import clip_chain
 from .native_fields import fabric_named
 from .options import FabricOptions
-from .parse import color, num
+from .parse import color
 from .protocol import Clip
 from .text_clip import knockouts, with_outline
 from .versions import normalise
@@ -77,52 +79,6 @@ def is_canvas(data: Any) -> bool:
     return isinstance(data.get("objects"), list) and "layers" not in data and data.get("version") != 1
 
 
-def fabric_root(data: Any) -> tuple[dict[str, Any], str]:
-    """The ``toJSON()`` document inside ``data`` (the wrapper's ``fabric``, or ``data`` itself) and the field
-    prefix of its paths (``"fabric."`` or ``""``)."""
-    if not isinstance(data, dict):
-        raise DesignError("a Fabric design is a JSON object", field="design")
-    if isinstance(data.get("fabric"), dict):
-        return data["fabric"], "fabric."
-    return data, ""
-
-
-def canvas_size_of(data: Any, options: FabricOptions | None = None) -> tuple[float, float]:
-    """The editor canvas size in px: ``options.canvas_size``, else the wrapper's ``canvas``, else ``width`` /
-    ``height`` beside the objects (some editors add them to ``toJSON()``); an error naming ``canvas`` if none."""
-    opts = options or FabricOptions()
-    root, prefix = fabric_root(data)
-    size: tuple[float, float] | None = opts.canvas_size
-    if size is not None and not (
-        isinstance(size, tuple | list)
-        and len(size) == 2
-        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in size)
-    ):
-        raise DesignError("canvas size is (width, height) in px, two numbers", field="canvas")
-    if size is None and root is not data and data.get("canvas") is not None:
-        c = data["canvas"]
-        if not isinstance(c, dict):
-            raise DesignError('canvas is {"width": px, "height": px}', field="canvas")
-        size = (num(c, "width", None, "canvas"), num(c, "height", None, "canvas"))
-    if size is None:
-        for doc, pre in ((data, ""), (root, prefix)):
-            if "width" in doc or "height" in doc:
-                size = (
-                    num(doc, "width", None, pre.rstrip(".") or "canvas"),
-                    num(doc, "height", None, pre.rstrip(".") or "canvas"),
-                )
-                break
-    if size is None:
-        raise DesignError(
-            'Fabric\'s toJSON() has no canvas size: send {"canvas": {"width", "height"}, "fabric": …}, add '
-            '"width" and "height" beside "objects", or pass --canvas-size WxH',
-            field="canvas",
-        )
-    if not (size[0] > 0 and size[1] > 0):
-        raise DesignError("canvas width and height must be positive", field="canvas")
-    return size
-
-
 def import_fabric(
     data: Any,
     template: Template,
@@ -141,7 +97,6 @@ def import_fabric(
     ``asset:<id>`` sources become ``asset_id`` references for the caller's asset loader.
     """
     opts = options or FabricOptions()
-    canvas_size = canvas_size_of(data, opts)
     covers = opts.covers
     root, prefix = fabric_root(data)
     if root is not data:
@@ -151,7 +106,15 @@ def import_fabric(
                 raise DesignError("canvas_covers is 'trim' or 'bleed'", field="canvas_covers")
             covers = cov
     covers = covers or "trim"
-    cw, ch = canvas_size
+    given = given_size(data, opts)
+    if given is not None:
+        cw, ch = given
+    else:  # toJSON() without a canvas size: a canvas page's own size, or (previews) one inferred (.canvas_size)
+        own = template_canvas(template.id)
+        if own is None:
+            box = (template.bleed_w, template.bleed_h) if covers == "bleed" else (template.trim_w, template.trim_h)
+            own = product_canvas(data, opts, *box)
+        cw, ch = own
     root = normalise(root)  # Fabric 5 / 6 / 7 differences (.versions)
     objects = root.get("objects")
     if not isinstance(objects, list):
@@ -172,6 +135,11 @@ def import_fabric(
     page = Matrix.scale(k).then(Matrix.translate(ox, oy))
     conv = Converter(fonts, asset_dir, opts, k, page, f"{prefix}objects", engine, template)
     conv.n_assets = asset_start  # several canvases into one folder (.surfaces): file names stay distinct
+    if given is None:  # reported: a warning of the render (Rendered.warnings, preflight fabric.approximated)
+        what = "the page's own size" if template_canvas(template.id) else f"{template.id}'s aspect ratio"
+        conv.approximations.append(
+            ("canvas", f"toJSON() has no canvas size; drawn on {cw:g} x {ch:g} px, the objects' extent ({what})")
+        )
 
     layers: list[dict[str, Any]] = []
     # the canvas clipPath (canvas space) clips the background colour, backgroundImage and objects — not the
@@ -196,6 +164,7 @@ def import_fabric(
                 conv.approximations.append((problem.field or key, f"{problem.message}; left out"))
             else:
                 conv.problems.append(problem)
+
     def canvas_rect(paint: Any) -> dict[str, Any]:
         """A rect over the whole bleed box filled with the canvas's ``background`` / ``overlay`` paint."""
         bx, by = (-template.bleed_mm - ox) / k, (-template.bleed_mm - oy) / k

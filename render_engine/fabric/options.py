@@ -61,7 +61,10 @@ class FabricOptions:
     :class:`~render_engine.model.errors.DesignError` listing every property the importer cannot honour;
     ``"approximate"`` (previews) draws the closest supported thing and lists each approximation in
     :attr:`FabricImport.approximations` (preflight warnings ``fabric.approximated``). ``max_source_pixels``:
-    an image over it is a 413 at its ``.src`` before any of its pixels is decoded.
+    an image over it is a 413 at its ``.src`` before any of its pixels is decoded. ``multiplier``: the
+    ``toDataURL`` multiplier of Fabric's Node render the output is to match (node-canvas draws an image's
+    shadow in the user space of ``drawImage``, viewport included, so it grows with the multiplier); the
+    raster renders of a canvas as it is set it to their ``scale``; 1 for print files.
     """
 
     canvas_size: tuple[float, float] | None = None  # overrides the request's "canvas"
@@ -74,3 +77,13 @@ class FabricOptions:
     # width x height x pages of an image src, from its header, before the importer decodes anything (filters,
     # flips, a shadow's alpha): ``load_fabric_json`` fills in the engine's ``max_source_pixels``
     max_source_pixels: int | None = None
+    multiplier: float = 1.0
+
+
+def raster_multiplier(scale: object, fmt: str | None, out: object) -> float:
+    """Fabric's ``toDataURL`` multiplier a raster render at ``scale`` matches (its image shadows grow with
+    it, docs/fabric.md "Browser or Node"); 1 for a PDF (no multiplier) or without a valid scale."""
+    pdf = fmt == "pdf" or (fmt is None and out is not None and str(out).lower().endswith(".pdf"))
+    if pdf or isinstance(scale, bool) or not isinstance(scale, int | float) or not scale > 0:
+        return 1.0
+    return float(scale)

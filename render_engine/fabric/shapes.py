@@ -20,7 +20,7 @@ from ..model.errors import DesignError
 from ..model.geometry import Matrix
 from ..model.units import MM_PER_PT
 from . import svg
-from .effects import clip_defs, own_cache, own_clips, shadow_filter
+from .effects import clip_defs, own_cache, own_clips, shadow_filter, split_layer, split_paint
 from .object_geometry import centred, decompose, dims, is_arc, outline, path_bounds, transformed_bounds
 from .paints import native_gradient, native_pattern
 from .parse import TEXT_TYPES, color, line_style, num, path_d, points
@@ -135,8 +135,11 @@ def vector(conv: Converter, node: Node, layers: list[dict[str, Any]]) -> None:
     native = None
     if not node.clips and not conv.force_svg:
         native = native_outline(conv, node, p) if kind in _OUTLINES or arc else native_shape(conv, node, p)
+    if native is not None and not conv.keeps(native):
+        native = None  # beyond the native range and not cut by .add: an svg layer, cut to the page
     if native is not None:
-        conv.add(layers, native, where)
+        for part in split_layer(native) if split_paint(node.obj, node.opacity, p.fill, p.stroke) else [native]:
+            conv.add(layers, part, where)
         return
     conv.add(layers, svg_shape(conv, node, p), where)
 
@@ -395,7 +398,12 @@ def svg_shape(conv: Converter, node: Node, p: Paint) -> dict[str, Any]:
     clip_els, clip_ids = clip_defs(own_clips(obj, where, m_obj, node.clips), m, outer, last_id="clip")
     defs += clip_els
     painted = f"{el} {' '.join(a for a in attrs if a)}/>"
-    body = svg.transformed(svg.clipped(painted, clip_ids), m)
+    pieces = [painted]
+    if split_paint(obj, node.opacity, fill, stroke):  # Node: fill, then stroke (paintFirst: reversed), each alone
+        f_el = f"{el} {' '.join(a for a in attrs if a and not a.startswith(('stroke', 'paint-order')))}/>"
+        s_el = f'{el} fill="none" {" ".join(a for a in attrs if a.startswith("stroke"))}/>'
+        pieces = [s_el, f_el] if obj.get("paintFirst") == "stroke" else [f_el, s_el]
+    bodies = [svg.transformed(svg.clipped(x, clip_ids), m) for x in pieces]
     shadow = obj.get("shadow")
     bg_el = ""
     if shadow and not node.in_group and obj.get("backgroundColor") not in (None, ""):
@@ -409,7 +417,7 @@ def svg_shape(conv: Converter, node: Node, p: Paint) -> dict[str, Any]:
             bg_el = svg.transformed(svg.clipped(rect, clip_ids), m)
             bb = transformed_bounds(m, (-hx, -hy, hx, hy), 1.0)
             bounds = (min(bounds[0], bb[0]), min(bounds[1], bb[1]), max(bounds[2], bb[2]), max(bounds[3], bb[3]))
-            body = bg_el + body
+            bodies = [bg_el + bodies[0]] if len(bodies) == 1 else [bg_el, *bodies]  # one cache, or one by one
     if shadow:
         # Fabric (a canvas shadow) blurs and offsets in canvas space, scaled by the object's scaling;
         # an object drawn through its own cache (top level) casts the stroke's shadow too
@@ -432,14 +440,14 @@ def svg_shape(conv: Converter, node: Node, p: Paint) -> dict[str, Any]:
         filt, bounds = shadow_filter(shadow, f"{where}.shadow", m_obj, bounds)
         defs += filt
         if sh_el or bg_el:
+            # a canvas draws the shadow and then the object, each with the object's globalAlpha: the shadow
+            # shows through a translucent object (not under one translucent picture of both)
             cast = svg.filtered(bg_el + (svg.transformed(svg.clipped(sh_el, clip_ids), m) if sh_el else ""), "shadow")
-            if node.opacity < 1:
-                # a canvas draws the shadow and then the object, each with the object's globalAlpha: the
-                # shadow shows through a translucent object (not under one translucent picture of both)
-                op = fmt(node.opacity)
-                return conv.svg_layer(bounds, defs, f'<g opacity="{op}">{cast}</g><g opacity="{op}">{body}</g>', 1.0)
-            body = cast + body
-    return conv.svg_layer(bounds, defs, body, node.opacity)
+            bodies.insert(0, cast)
+    if node.opacity < 1 and len(bodies) > 1:
+        op = fmt(node.opacity)
+        return conv.svg_layer(bounds, defs, "".join(f'<g opacity="{op}">{b}</g>' for b in bodies), 1.0)
+    return conv.svg_layer(bounds, defs, "".join(bodies), node.opacity)
 
 
 def object_scaling(node: Node) -> tuple[float, float]:
@@ -454,14 +462,24 @@ def object_scaling(node: Node) -> tuple[float, float]:
 
 def background_color(conv: Converter, node: Node, layers: list[dict[str, Any]], shadow: Any = None) -> None:
     """Fabric's ``_renderBackground``: a rect of (width + strokeWidth) x (height + strokeWidth) centred on
-    the object, under it, clipped with it. It casts the object's shadow only when the object is drawn
-    through its own cache (top level), together with the object: supported for text, an error otherwise
-    (``shadow``: an uncached group's, which its background casts on its own)."""
+    the object, under it, clipped with it. With the object's shadow it casts it: alone (Fabric's Node render
+    draws it straight onto the canvas, then ``_removeShadow``: an image or an unpainted shape), or with a
+    painted vector object in its svg layer, or under text (text_objects); ``shadow``: an uncached group's,
+    which its background casts on its own."""
     obj, where, kind = node.obj, node.where, node.kind
     if obj.get("shadow") and kind not in TEXT_TYPES and not node.in_group:
-        if kind in _VECTOR and (obj.get("fill") or obj.get("stroke")):  # drawn in its svg layer (svg_shape)
+        p = paint(obj, where)
+        if kind in _VECTOR and (p.fill is not None or p.stroke is not None):  # in its svg layer (svg_shape)
             return
-        raise DesignError("backgroundColor together with a shadow is not supported", field=f"{where}.backgroundColor")
+        if kind == "image" and own_cache(obj):
+            raise DesignError(
+                "backgroundColor together with a shadow on a clipped image is not supported (Fabric casts the "
+                "shadow from its cache: background and picture together)",
+                field=f"{where}.backgroundColor",
+            )
+        # drawn straight onto the canvas (Node), the background alone casts it: _renderBackground fills it with
+        # the shadow set, then _removeShadow (an image draws without one; an unpainted shape draws nothing)
+        shadow = obj["shadow"]
     w, h = dims(obj, where, kind)
     sw = num(obj, "strokeWidth", 1.0 if kind != "group" else 0.0, where)
     if w + sw <= 0 or h + sw <= 0:

@@ -7,8 +7,8 @@ per-character fill, face, size, baseline shift and stroke (``spans``, from :mod:
 baseline and alignment edge land where Fabric's do. Text backgrounds and decorations (underline, overline,
 line-through) are measured on the engine's own layout and added as ``shape`` rects around it; a text
 stroke is an ``svg`` layer of the laid-out outlines. Text the native model cannot express — skewed,
-mirrored or non-uniformly scaled, clipped, shadowed, stroked and translucent (Fabric composites it as one
-picture), or inside a group composited as one — is drawn as those outlines in one ``svg`` layer instead.
+mirrored or non-uniformly scaled, clipped, beyond its range, or inside a group composited as one — is drawn
+as those outlines in one ``svg`` layer (translucent: each part on its own, as Fabric's Node render draws it).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from .object_geometry import decompose, inverse, local_bounds
 from .parse import color, line_style, num
 from .shapes import background_color, dash_array, gradient, object_scaling
 from .styles import CharStyle, char_styles, spans
-from .svg import fmt
+from .svg import fmt, translucent
 from .text_paint import gradient_paint, is_gradient, per_character_spans, representative
 from .text_path import text_path
 from .text_path_decor import path_decorations
@@ -108,8 +108,7 @@ def _decorations(
 
 def text(conv: Converter, node: Node, layers: list[dict[str, Any]], outline: list[VPath] | None = None) -> None:
     """Text as a native text layer (spans for per-character fill and face), with Fabric's text background,
-    decorations, stroke and shadow around it. Clipped text (or stroked translucent text, which Fabric
-    composites as one) is drawn as its laid-out outlines in one ``svg`` layer instead.
+    decorations, stroke and shadow around it; clipped text as its laid-out outlines in one ``svg`` layer.
 
     With ``outline`` (a text clipPath, :mod:`.text_clip`) nothing is drawn: the glyph outlines, laid out in
     the object's centred local px, are appended to it."""
@@ -126,6 +125,7 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]], outline: lis
     # skewed, mirrored or non-uniformly scaled text has no native equivalent: it is laid out in its own
     # local px (1 px = 1 "mm", centred on the object) and drawn as outlines through the full matrix
     outlines_only = outline is not None or dec is None or dec.mirrored or abs(dec.sx - dec.sy) > 1e-6 * dec.sx
+    outlines_only = outlines_only or conv.beyond_range(m, obj, where)  # cut to the page as an svg layer
     s = 1.0 if outlines_only or dec is None else dec.sx  # layout mm per text px
     angle = 0.0 if outlines_only or dec is None else dec.angle
     tpath = text_path(obj, where)
@@ -279,7 +279,7 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]], outline: lis
         outlines_only
         or bool(own_clips(obj, where, m, node.clips))
         or conv.force_svg
-        or (stroke is not None and bool(filled) and opacity < 1)
+        or (stroke is not None and bool(filled) and opacity < 1 and own_cache(obj))
     )
     to_page = m.then(conv.page)
 
@@ -391,9 +391,10 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]], outline: lis
 
     path_el = tpath.visible_el if tpath is not None else ""
 
-    def everything() -> str:
-        body = (stroke_el + glyphs_el()) if stroke_first else (glyphs_el() + stroke_el)
-        return path_el + rects_el(before) + body + rects_el(after)
+    def everything(split: bool = False) -> list[str]:  # in order: one piece, or (split) each part on its own
+        body = [stroke_el, glyphs_el()] if stroke_first else [glyphs_el(), stroke_el]
+        parts = [path_el, *(rects_el([r]) for r in before), *body, *(rects_el([r]) for r in after)]
+        return parts if split else ["".join(parts)]
 
     all_clips = own_clips(obj, where, m, node.clips)
     ink = [flat.outline, *(p for p, *_rest in before + after)]
@@ -415,15 +416,16 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]], outline: lis
         firsts = {k: rects_el([r for r in before if r[3] == k]) for k in _BEFORE}
         parts = {"background": bg_el, "path": path_el, "glyphs": glyphs_el(), "stroke": stroke_el,
                  "after": rects_el(after), **firsts}  # fmt: skip
-        cast = bg_el + everything() if own_cache(obj) else uncached_text_cast(obj, parts, stroke_first)
+        cast = bg_el + "".join(everything()) if own_cache(obj) else uncached_text_cast(obj, parts, stroke_first)
         if cast:
             sh = local_svg(conv, cast, bounds, m, where, opacity, all_clips, shadow)
             conv.add(layers, sh, f"{where}.shadow")
     if obj_bg is not None:
         background_color(conv, node, layers)
-    if outlines_only or all_clips or conv.force_svg or (stroke is not None and filled and opacity < 1):
-        # one svg layer: Fabric clips (and composites a translucent object) as one picture
-        conv.add(layers, local_svg(conv, everything(), bounds, m, where, opacity, all_clips), where)
+    if svg_mode:  # one svg layer: clipped or cached as one picture, else (Node) each part at the object's alpha
+        one = opacity >= 1 or own_cache(obj)
+        body = "".join(translucent(x, 1.0 if one else opacity) for x in everything(not one) if x)
+        conv.add(layers, local_svg(conv, body, bounds, m, where, opacity if one else 1.0, all_clips), where)
         return
 
     def native_rects(items: _Rects) -> None:

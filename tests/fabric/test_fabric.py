@@ -657,8 +657,11 @@ def test_text_stroke_shadow_and_background_layers(engine: Engine, tmp_path: Path
     assert 'fill="none" stroke="#ff0000" stroke-width="4"' in svg.svg
     imp = _import(engine, _canvas({**t, "paintFirst": "stroke"}), tmp_path)
     assert imp.sources == ("fabric.objects[0].stroke", "fabric.objects[0]")
-    # translucent + stroked: one svg (Fabric composites the object as one picture)
+    # translucent + stroked: Fabric's Node render fills, then strokes, each at the object's alpha: the native
+    # text and its stroke layer, both at 0.5; saved with objectCaching: true (its cache) one svg at 0.5
     imp = _import(engine, _canvas({**t, "opacity": 0.5}), tmp_path)
+    assert [(type(x).__name__, x.opacity) for x in imp.design.layers] == [("TextLayer", 0.5), ("SvgLayer", 0.5)]
+    imp = _import(engine, _canvas({**t, "opacity": 0.5, "objectCaching": True}), tmp_path)
     (only,) = imp.design.layers
     assert isinstance(only, SvgLayer) and only.opacity == 0.5 and only.svg is not None
     assert only.svg.index('fill="#ff0000"') < only.svg.index('stroke="#ff0000"')
@@ -714,9 +717,10 @@ def test_image_shadow_follows_transparent_pixels(engine: Engine, tmp_path: Path)
 
 
 def test_translucent_groups_composite_once_as_fabric_caches_them(engine: Engine, tmp_path: Path) -> None:
+    # the corpus groups are saved with objectCaching: true (their reference is a browser's cached render)
     imp = load_fabric_json(_load("group_opacity"), engine, tmp_path, TEMPLATE)
     _bg, first, second, *image_group, _shadow, _shadowed = imp.design.layers
-    # top-level translucent groups without images: one svg layer each, carrying the group's opacity
+    # top-level cached translucent groups without images: one svg layer each, carrying the group's opacity
     assert isinstance(first, SvgLayer) and first.opacity == 0.5 and first.svg is not None
     assert imp.sources[1:3] == ("fabric.objects[0].objects", "fabric.objects[1].objects")
     assert first.svg.count("<svg") == 1 and 'id="g3-clip' not in first.svg
@@ -724,8 +728,13 @@ def test_translucent_groups_composite_once_as_fabric_caches_them(engine: Engine,
     # the nested group is drawn child by child into the outer one: each part takes its opacity
     assert isinstance(second, SvgLayer) and second.opacity == 0.7 and second.svg is not None
     assert second.svg.count('<g opacity="0.6">') == 1 and second.svg.count('<g opacity="0.48">') == 1
-    # with an image inside, the opacity goes to each child, and the notes say so
+    # not cached (Node's objectCaching off; this one holds an image): the opacity goes to each child, as
+    # Fabric's Node render draws them; cached, the notes say the children show through each other
     assert [layer.opacity for layer in image_group] == [0.6, 0.6]
+    assert not any("objects[2].opacity" in n for n in imp.notes)
+    data = _load("group_opacity")
+    data["fabric"]["objects"][2]["objectCaching"] = True
+    imp = load_fabric_json(data, engine, tmp_path, TEMPLATE)
     assert any("objects[2].opacity" in n for n in imp.notes)
     # a group inside an opaque group is not cached by Fabric: per child, no merging
     inner = {"type": "Group", "opacity": 0.5, "objects": [_obj("Rect"), _obj("Rect", left=30)]}
@@ -760,11 +769,16 @@ def test_group_shadow_is_cast_by_the_whole_group(engine: Engine, tmp_path: Path)
     # a group holding an image: the shadow of every child's silhouette (the image's box), then the children
     sh = {"color": "#000", "blur": 4}
     photo = {"type": "Group", "shadow": sh, "objects": [_obj("Rect"), _obj("Image", src="asset:a")]}
+    photo["objectCaching"] = True  # as a browser caches it (Node's default is off: below)
     imp = _import(engine, _canvas(photo), tmp_path)
     assert imp.sources == ("fabric.objects[0].shadow", "fabric.objects[0].objects[0]", "fabric.objects[0].objects[1]")
     shadow_svg = imp.design.layers[0].svg
     assert isinstance(shadow_svg, str) and "url(#shadow)" in shadow_svg and "#ff0000" in shadow_svg  # the rect
     assert '<path d="M0 0H25.4V20.32H0Z" fill="#000"' in shadow_svg  # the image box (50 x 40 px)
+    # not cached (Node's default): each child casts the group's shadow itself
+    imp = _import(engine, _canvas({**photo, "objectCaching": False}), tmp_path)
+    assert imp.sources == ("fabric.objects[0].objects[0]", "fabric.objects[0].objects[1].shadow",
+                           "fabric.objects[0].objects[1]")  # fmt: skip
     # a child casting its own shadow (or a group inside a group): Fabric draws the group uncached and every
     # child without a shadow of its own casts the group's (left on the context), scaled by the group's scale
     red = {"color": "#f00", "blur": 2, "offsetX": 3, "offsetY": 4}

@@ -832,6 +832,20 @@ function textureCanvas() {
 
 // Each image filter applied by Fabric to the procedural photo, drawn at 1:1 (no resampling), so the
 // importer's filter formulas are checked pixel for pixel (tests/fabric/test_fabric_paint.py).
+
+// objectCaching: true (a browser's default; Node's is false) is saved on the objects that ask for it, as a
+// storefront saving toJSON(['objectCaching']) does, so the engine and Fabric loading the JSON cache the same
+// objects (docs/fabric.md "Browser or Node"); toJSON() alone leaves it out
+function keepCaching(json) {
+  const walk = (o) => {
+    if (!o || typeof o !== 'object') return;
+    if (o.objectCaching !== true) delete o.objectCaching;
+    (o.objects || []).forEach(walk);
+  };
+  (json.objects || []).forEach(walk);
+  return json;
+}
+
 async function filterRefs() {
   const dir = path.join(OUT, 'filter_refs');
   fs.mkdirSync(dir, { recursive: true });
@@ -884,7 +898,7 @@ async function main() {
     if (made.overlayImage) canvas.overlayImage = made.overlayImage;
     if (made.clipPath) canvas.clipPath = made.clipPath;
     canvas.renderAll();
-    const json = canvas.toJSON();
+    const json = keepCaching(canvas.toJSON(['objectCaching']));
     const lines = {};
     const types = {};
     objects.forEach((o, i) => {

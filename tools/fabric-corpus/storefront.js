@@ -380,6 +380,20 @@ const designs = {
   ...require('./storefront_refusals.js')({ F, fabric, createCanvas, photo, star, TL }),
 };
 
+
+// objectCaching: true (a browser's default; Node's is false) is saved on the objects that ask for it, as a
+// storefront saving toJSON(['objectCaching']) does, so the engine and Fabric loading the JSON cache the same
+// objects (docs/fabric.md "Browser or Node"); toJSON() alone leaves it out
+function keepCaching(json) {
+  const walk = (o) => {
+    if (!o || typeof o !== 'object') return;
+    if (o.objectCaching !== true) delete o.objectCaching;
+    (o.objects || []).forEach(walk);
+  };
+  (json.objects || []).forEach(walk);
+  return json;
+}
+
 async function main() {
   fs.mkdirSync(OUT, { recursive: true });
   const manifest = { fabric_version: fabric.version, major: MAJOR, designs: {} };
@@ -396,7 +410,7 @@ async function main() {
       canvas.includeDefaultValues = false;
       made.objects.forEach((o) => { o.includeDefaultValues = false; });
     }
-    const json = canvas.toJSON();
+    const json = keepCaching(canvas.toJSON(['objectCaching']));
     const lines = {};
     made.objects.forEach((o, i) => {
       if (o._textLines) lines[`objects[${i}]`] = o._textLines.map((l) => l.join(''));

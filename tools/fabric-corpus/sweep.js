@@ -469,6 +469,19 @@ const canvasAsDataURL = (key, value) => {
   return value && typeof value.toDataURL === 'function' && typeof value.getContext === 'function' ? value.toDataURL() : value;
 };
 
+// objectCaching: true (a browser's default; Node's is false) is saved on the objects that ask for it, as a
+// storefront saving toJSON(['objectCaching']) does, so the engine and Fabric loading the JSON cache the same
+// objects (docs/fabric.md "Browser or Node"); toJSON() alone leaves it out
+function keepCaching(json) {
+  const walk = (o) => {
+    if (!o || typeof o !== 'object') return;
+    if (o.objectCaching !== true) delete o.objectCaching;
+    (o.objects || []).forEach(walk);
+  };
+  (json.objects || []).forEach(walk);
+  return json;
+}
+
 async function main() {
   fs.mkdirSync(OUT, { recursive: true });
   const only = process.env.ONLY ? new Set(process.env.ONLY.split(',')) : null;
@@ -498,7 +511,7 @@ async function main() {
     }
     let json;
     try {
-      json = canvas.toJSON();
+      json = keepCaching(canvas.toJSON(['objectCaching']));
     } catch (e) {
       console.log(`v${MAJOR} ${name}: toJSON failed (${e.message.split('\n')[0]})`);
       continue;
