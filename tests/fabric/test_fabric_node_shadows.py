@@ -28,9 +28,10 @@ ROOT = Path(__file__).resolve().parents[1] / "fabric_corpus" / "node_shadows"
 CASES = [(v, n) for v in ("v6", "v7") for n in ("text_shadows", "shape_shadows", "image_shadows")]
 # (SSIM, share of pixels off by > 32 levels) floors per design and scale; measured at 1x: text 0.9909 / 1.35 %
 # (the glow of a stroke with affectStroke lands on the fill in Fabric), shapes 0.9950 / 0.46 %, images
-# 0.9893 / 0.58 %. Image shadows are Node's at multiplier 1: at 2x Node's lie twice as far.
+# 0.9893 / 0.58 %. Image shadows follow the multiplier (FabricOptions.multiplier from render_design's scale):
+# images at 2x 0.9742 / 3.10 % -> 0.9917 / 0.48 %.
 # The browser-cache shadows scored 0.9750 / 3.83 %, 0.9573 / 3.47 % and 0.9522 / 3.00 % (2x: 0.9579 / 4.76 %).
-FLOORS = {1: (0.98, 0.015), 2: (0.97, 0.035)}
+FLOORS = {1: (0.98, 0.015), 2: (0.98, 0.015)}
 
 
 def _on_white(im: Image.Image) -> np.ndarray:
