@@ -275,12 +275,8 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]], outline: lis
         layer["measure"] = fabric_measure(obj)  # lines wrapped and aligned by Fabric's widths
     # per-character gradients and patterns: Fabric fills each in the object's gradient space, as the object's
     # own fill (Text._renderChar → handleFiller); the native layer takes them as span paints
-    svg_mode = (
-        outlines_only
-        or bool(own_clips(obj, where, m, node.clips))
-        or conv.force_svg
-        or (stroke is not None and bool(filled) and opacity < 1 and own_cache(obj))
-    )
+    svg_mode = outlines_only or bool(own_clips(obj, where, m, node.clips)) or conv.force_svg
+    svg_mode = svg_mode or (stroke is not None and bool(filled) and opacity < 1 and own_cache(obj))  # its cache
     to_page = m.then(conv.page)
 
     # on a path Fabric sets each character's fill in the character's own frame (turned along the path): the
