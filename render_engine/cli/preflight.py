@@ -11,7 +11,7 @@ from ..checks.proof import write_proof
 from ..engine import Engine
 from ..fabric import is_fabric
 from ..model.design import load_design_json
-from ..model.errors import DesignError, RenderError
+from ..model.errors import DesignError, OutputError, RenderError
 from ..model.json_input import load_json, read_input_file
 from ..parts import is_multi, prepare_parts
 from ..pipeline import prepare
@@ -44,6 +44,9 @@ def run(engine: Engine, path: FsPath, proof: FsPath | None = None, as_json: bool
             report = preflight(prepared, engine)
             if proof is not None:
                 proof_size = write_proof(report, prepared, engine, proof)
+    except OutputError as exc:  # the writers name their file "out": here it is the --proof file
+        print(f"{path}: proof: {exc.message}", file=sys.stderr)
+        return 1
     except RenderError as exc:
         for line in exc.lines():
             print(f"{path}: INVALID {line}", file=sys.stderr)

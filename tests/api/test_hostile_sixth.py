@@ -427,3 +427,12 @@ def test_an_uploaded_fonts_family_name_loses_control_characters(client: Any) -> 
     assert r.status_code == 201, r.text
     family = r.json()["family"]
     assert family.startswith("[31mEvil x") and family.isprintable() and len(family) == 128, family
+
+
+def test_the_preflight_cli_names_the_proof_file_it_cannot_write(tmp_path: Path) -> None:
+    """``--proof /proc/x.png`` was "INVALID out: cannot write to /proc": the design is fine, the proof is not."""
+    r = _cli("preflight", str(ROOT / "examples" / "coaster-95-round-arc.json"), "--proof", "/proc/nope/x.png")
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].endswith(": proof: cannot write to /proc/nope (No such file or directory)")
+    assert "INVALID" not in r.stderr, r.stderr
