@@ -11,6 +11,7 @@
 
 const fs = require('fs');
 const path = require('path');
+const { keepCaching } = require('./keep_caching');
 const { registerFont, createCanvas } = require('canvas');
 
 const REPO = path.resolve(__dirname, '..', '..');
@@ -833,18 +834,6 @@ function textureCanvas() {
 // Each image filter applied by Fabric to the procedural photo, drawn at 1:1 (no resampling), so the
 // importer's filter formulas are checked pixel for pixel (tests/fabric/test_fabric_paint.py).
 
-// objectCaching: true (a browser's default; Node's is false) is saved on the objects that ask for it, as a
-// storefront saving toJSON(['objectCaching']) does, so the engine and Fabric loading the JSON cache the same
-// objects (docs/fabric.md "Browser or Node"); toJSON() alone leaves it out
-function keepCaching(json) {
-  const walk = (o) => {
-    if (!o || typeof o !== 'object') return;
-    if (o.objectCaching !== true) delete o.objectCaching;
-    (o.objects || []).forEach(walk);
-  };
-  (json.objects || []).forEach(walk);
-  return json;
-}
 
 async function filterRefs() {
   const dir = path.join(OUT, 'filter_refs');

@@ -16,6 +16,7 @@
 
 const fs = require('fs');
 const path = require('path');
+const { keepCaching } = require('./keep_caching');
 
 const MAJOR = Number(process.argv[2] || '6');
 const DIRS = { 5: path.join(__dirname, 'v5'), 6: __dirname, 7: path.join(__dirname, 'v7') };
@@ -469,18 +470,6 @@ const canvasAsDataURL = (key, value) => {
   return value && typeof value.toDataURL === 'function' && typeof value.getContext === 'function' ? value.toDataURL() : value;
 };
 
-// objectCaching: true (a browser's default; Node's is false) is saved on the objects that ask for it, as a
-// storefront saving toJSON(['objectCaching']) does, so the engine and Fabric loading the JSON cache the same
-// objects (docs/fabric.md "Browser or Node"); toJSON() alone leaves it out
-function keepCaching(json) {
-  const walk = (o) => {
-    if (!o || typeof o !== 'object') return;
-    if (o.objectCaching !== true) delete o.objectCaching;
-    (o.objects || []).forEach(walk);
-  };
-  (json.objects || []).forEach(walk);
-  return json;
-}
 
 async function main() {
   fs.mkdirSync(OUT, { recursive: true });
