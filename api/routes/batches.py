@@ -115,9 +115,10 @@ def create_batch(
     except TemplateError:
         hint = did_you_mean(body.design_template, catalog().templates)
         raise ApiError(422, "invalid_design", f"no such design template{hint}", field="design_template") from None
-    if body.product not in template.products:
-        raise ApiError(422, "invalid_design", f"design template '{template.id}' is not made for this product; it fits: "
-                       f"{', '.join(template.products)}", field="product")  # fmt: skip
+    wrong_product = None
+    if body.product not in template.products:  # reported with the rows' problems (found as a job would find them)
+        wrong_product = {"code": "invalid_design", "field": "product", "message": f"design template '{template.id}' "
+                         f"is not made for this product; it fits: {', '.join(template.products)}"}  # fmt: skip
     if svc.settings.require_approval and body.approval is None:
         raise ApiError(422, "approval_required", "this shop requires approval: send approval.approved_by (who "
                        "approved the rows)", field="approval.approved_by")  # fmt: skip
@@ -130,6 +131,8 @@ def create_batch(
         except WebhookRefused as exc:
             raise ApiError(422, "invalid_request", str(exc), field="webhook_url") from None
     rows = _rows(body, svc.settings.max_batch_rows)
+    if wrong_product is not None:
+        _refuse_product(state, body, template, key, rows, approved, wrong_product)
     summary = {"design_template": template.id, "product": body.product, "rows": len(rows),
                "outputs": body.outputs.model_dump(mode="json"), "priority": body.priority,
                **({"webhook_url": body.webhook_url} if body.webhook_url else {})}  # fmt: skip
@@ -175,6 +178,22 @@ def create_batch(
             log.warning("enqueue failed; left to the reconciler", extra={"job_id": rec.id}, exc_info=True)
     log.info("batch accepted", extra={"batch_id": batch.id, "jobs": len(jobs), "skipped": len(skipped)})
     return _accepted(batch)
+
+
+def _refuse_product(
+    state: Any, body: BatchRequest, template: DesignTemplate, key: Any, rows: list[dict[str, Any]],
+    approved: dict[str, Any] | None, wrong: dict[str, Any],
+) -> None:  # fmt: skip
+    """A 422 naming ``product`` and, for a batch checked inside the request, every row's other problems (each
+    row's own ``rows[n].product`` left out: it is the batch's)."""
+    problems = [wrong]
+    if len(rows) <= state.services.settings.batch_sync_rows:
+        _, _, found = state.batch_gate.run(
+            lambda: _admit_rows(state, body, template, key, rows, approved, state.services.settings.batch_timeout)
+        )
+        problems += [p for p in found if not re.fullmatch(r"rows\[\d+\]\.product", p["field"])]
+    raise ApiError(422, "invalid_design", wrong["message"], field="product",
+                   extra={"problems": problems[:MAX_REPORTED]})  # fmt: skip
 
 
 def _admit_rows(

@@ -18,7 +18,7 @@ from pathlib import Path
 from .. import __version__
 from ..engine import Engine
 from ..layout.prepared import Prepared
-from ..model.design import design_json_schema, load_design_file
+from ..model.design import design_json_schema
 from ..model.errors import RenderError, TemplateError
 from ..model.outputs import RenderResult
 from ..model.settings import Settings, validated
@@ -258,11 +258,13 @@ def _summary(results: list[RenderResult], failures: list[tuple[Path, str]]) -> N
 
 
 def _validate(engine: Engine, designs: list[Path], strict: bool = False) -> int:
+    from .preflight import load_native
+
     failed = 0
     warnings = PreflightWarnings(engine)
     for path in designs:
         try:
-            design = load_design_file(path)
+            design = load_native(path, "validate")
             if is_multi(design, engine):
                 prepared = prepare_parts(design, engine, path.parent)
             else:

@@ -10,22 +10,28 @@ from ..checks.preflight import preflight, summary_lines
 from ..checks.proof import write_proof
 from ..engine import Engine
 from ..fabric import is_fabric
-from ..model.design import load_design_json
+from ..model.design import Design, load_design_json
 from ..model.errors import DesignError, OutputError, RenderError
 from ..model.json_input import load_json, read_input_file
 from ..parts import is_multi, prepare_parts
 from ..pipeline import prepare
 
 
+def load_native(path: FsPath, command: str) -> Design:
+    """The native design in ``path``; a Fabric canvas is refused by name (it was "version: unsupported design
+    version"): ``render`` is the command that reads Fabric JSON (and prints its preflight findings)."""
+    raw = read_input_file(path)
+    if is_fabric(load_json(raw)):
+        raise DesignError(f"a Fabric canvas: {command} reads native designs; `render-engine render` takes "
+                          "Fabric JSON and prints its preflight findings", field="design")  # fmt: skip
+    return load_design_json(raw)
+
+
 def run(engine: Engine, path: FsPath, proof: FsPath | None = None, as_json: bool = False, lang: str = "en") -> int:
     """``render-engine preflight``: 0 when there are no blockers, 1 with blockers or an invalid design (one
     line on stderr, no traceback). Finding messages in ``lang``; codes, fields and details stay English."""
     try:
-        raw = read_input_file(path)
-        if is_fabric(load_json(raw)):  # was "version: unsupported design version" for a Fabric canvas
-            raise DesignError("a Fabric canvas: preflight reads native designs; `render-engine render` takes "
-                              "Fabric JSON and prints its preflight findings", field="design")  # fmt: skip
-        design = load_design_json(raw)
+        design = load_native(path, "preflight")
         proof_size = None
         if is_multi(design, engine):  # every surface; the proof is the contact sheet, with a proof per surface
             from ..checks.surfaces import merge_reports, surface_reports, write_proofs

@@ -1,0 +1,89 @@
+"""A seventh adversarial pass: leftovers of the sixth (:mod:`tests.api.test_hostile_sixth`).
+
+Known defects fixed here, each pinned by a test that fails without its fix:
+
+1. ``POST /v1/batches`` (and ``/v1/batches/upload``) with a product the design template is not made for named
+   the product alone; the rows' problems came only once it was fixed: now one list.
+3. ``render-engine validate`` on a Fabric canvas said "version: unsupported design version"; ``preflight``
+   explained it: now both say it is a Fabric canvas and that ``render`` takes Fabric JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from render_engine.engine import Engine
+from render_engine.farm.settings import ServiceSettings
+from tests.toolkit import PRINT_UNIT, STOREFRONT, app_client
+
+pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
+S = {"X-API-Key": STOREFRONT}
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory, engine: Engine) -> Iterator[Any]:
+    settings = ServiceSettings(storage_root=tmp_path_factory.mktemp("hostile7"), redis_url=None,
+                               api_keys=f"storefront:{STOREFRONT},print-unit:{PRINT_UNIT}")  # fmt: skip
+    with app_client(settings, engine) as c:
+        yield c
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "render_engine.cli", *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=300, env=dict(os.environ))  # fmt: skip
+
+
+def _fields(out: dict[str, Any]) -> list[str]:
+    return [p["field"] for p in out.get("problems", [out])]
+
+
+# ------------------------------------------------------------------ 1. a batch's wrong product and its rows
+
+BATCH = {"design_template": "birthday-balloons", "product": "coaster-95-round",
+         "rows": [{"name": "A" * 40}, {"name": "Bo"}]}  # fmt: skip
+EXPECTED = ["product", "rows[1].slots.name", "rows[1].photos.photo", "rows[2].photos.photo"]
+
+
+def test_a_batchs_wrong_product_comes_with_its_rows_problems(client: Any) -> None:
+    r = client.post("/v1/batches", json=BATCH, headers=S)
+    assert r.status_code == 422, r.text
+    assert _fields(r.json()) == EXPECTED, r.json()
+    assert "not made for this product" in r.json()["problems"][0]["message"]
+    assert r.json()["field"] == "product"
+
+
+def test_an_uploaded_batchs_wrong_product_comes_with_its_rows_problems(client: Any) -> None:
+    options = {k: v for k, v in BATCH.items() if k != "rows"}
+    files = {"file": ("rows.csv", b"name\n" + b"A" * 40 + b"\nBo\n", "text/csv"),
+             "options": (None, json.dumps(options))}  # fmt: skip
+    r = client.post("/v1/batches/upload", files=files, headers=S)
+    assert r.status_code == 422, r.text
+    assert _fields(r.json()) == EXPECTED, r.json()
+
+
+# ------------------------------------------------------------------ 3. validate on a Fabric canvas
+
+NEAR = {"type": "Rect", "left": 10, "top": 10, "width": 100, "height": 100, "fill": "#00ff00"}
+CARD = {"template": "card-folded-5x7", "canvas": {"width": 1000, "height": 700},
+        "surfaces": {"outside": {"version": "6.9.1", "objects": [NEAR]}}}  # fmt: skip
+
+
+@pytest.mark.parametrize("command", ["validate", "preflight"])
+def test_validate_and_preflight_say_a_fabric_canvas_is_one(tmp_path: Path, command: str) -> None:
+    path = tmp_path / "card.json"
+    path.write_text(json.dumps(CARD))
+    r = _cli(command, str(path))
+    out = (r.stdout + r.stderr).splitlines()
+    problems = [line for line in out if "INVALID" in line]
+    assert r.returncode == 1 and "Traceback" not in r.stderr and len(problems) == 1, r
+    assert problems[0] == (f"{path}: INVALID design: a Fabric canvas: {command} reads native designs; "
+                           "`render-engine render` takes Fabric JSON and prints its preflight findings")  # fmt: skip
