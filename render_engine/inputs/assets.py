@@ -22,6 +22,7 @@ from ..model.settings import Settings
 from .image_source import LOADERS, SUPPORTED, ImageInfo, jpeg_shrink_factor, read_header, sniff_format, to_srgb
 from .png_chunks import refuse_png_bombs
 from .safety import SvgBudgetExceeded, SvgRendererFailed, render_svg_bounded, svg_time_left
+from .svg_encoding import as_utf8, wide_encoding
 
 if TYPE_CHECKING:
     from lxml import etree  # loaded with the first SVG: a design without one never needs it (issue 22)
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
 
 def looks_like_svg(head: bytes) -> bool:
     """Whether the first bytes of a file read as an XML document (an SVG upload); :func:`load_svg` decides."""
+    if (wide := wide_encoding(head[:4])) is not None:  # UTF-16 / UTF-32 (render_engine/inputs/svg_encoding.py)
+        head = head.decode(wide[0], "ignore").encode("utf-8")
     text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
     return text.startswith((b"<?xml", b"<svg", b"<!DOCTYPE", b"<!--"))
 
@@ -281,7 +284,7 @@ def load_svg(raw: bytes, field: str, settings: Settings) -> SvgDoc:
 
     if len(raw) > settings.max_svg_bytes:
         raise LimitExceeded(f"SVG is larger than {settings.max_svg_bytes} bytes", field=field)
-    root = parse_untrusted(raw, field, settings)
+    root = parse_untrusted(as_utf8(raw, field), field, settings)
     _check_svg_complexity(root, field, settings)
     declared = _declared_size(root)  # before the sanitiser drops a viewBox out of range
     root = sanitise(root, field, settings)

@@ -4,6 +4,10 @@ Known defects fixed here, each pinned by a test that fails without its fix:
 
 1. ``POST /v1/batches`` (and ``/v1/batches/upload``) with a product the design template is not made for named
    the product alone; the rows' problems came only once it was fixed: now one list.
+2. An SVG saved as UTF-16 or UTF-32 was "not a supported image format" (the sniffer looked for ``<svg`` in
+   ASCII), or, UTF-16 without a byte-order mark and declaration, "not well-formed XML": it is read as the
+   UTF-8 document it is (libxml2 reads most of them; librsvg renders the sanitised UTF-8 copy), and stored as
+   the very asset the UTF-8 file is; bytes that are not the encoding they start as are refused naming it.
 3. ``render-engine validate`` on a Fabric canvas said "version: unsupported design version"; ``preflight``
    explained it: now both say it is a Fabric canvas and that ``render`` takes Fabric JSON.
 """
@@ -68,6 +72,35 @@ def test_an_uploaded_batchs_wrong_product_comes_with_its_rows_problems(client: A
     r = client.post("/v1/batches/upload", files=files, headers=S)
     assert r.status_code == 422, r.text
     assert _fields(r.json()) == EXPECTED, r.json()
+
+
+# ------------------------------------------------------------------ 2. UTF-16 / UTF-32 SVG
+
+SVG = ('<?xml version="1.0" encoding="{}"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20">'
+       '<rect width="20" height="20" fill="#e00000"/><text x="20" y="15">Zoë 日本</text></svg>')  # fmt: skip
+
+
+def _upload_svg(client: Any, data: bytes) -> Any:
+    return client.post("/v1/assets", content=data, headers={**S, "Content-Type": "image/svg+xml"})
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"])
+@pytest.mark.parametrize("declared", [True, False])
+def test_a_utf16_or_utf32_svg_is_the_same_asset_as_its_utf8_file(client: Any, codec: str, declared: bool) -> None:
+    utf8 = _upload_svg(client, SVG.format("UTF-8").encode())
+    assert utf8.status_code == 201, utf8.text
+    text = SVG.format(codec.upper()) if declared else SVG.split("\n", 1)[1]
+    r = _upload_svg(client, text.encode(codec))
+    assert r.status_code == 201, r.text
+    assert r.json()["asset_id"] == utf8.json()["asset_id"] and r.json()["format"] == "svg", r.json()
+    assert (r.json()["width"], r.json()["height"]) == (40, 20)
+
+
+def test_bytes_that_are_not_the_encoding_they_start_as_are_named(client: Any) -> None:
+    bad = SVG.format("UTF-16").encode("utf-16")[:40] + b"\x00\xdc" + SVG.encode("utf-16-le")[40:]
+    r = _upload_svg(client, bad)
+    assert r.status_code == 422 and r.json()["field"] == "body", r.text
+    assert "starts as UTF-16 text but byte 40 is not UTF-16" in r.json()["message"], r.json()
 
 
 # ------------------------------------------------------------------ 3. validate on a Fabric canvas
