@@ -23,6 +23,7 @@ from .options import DEFAULT_FONT_FALLBACK, FabricOptions
 
 if TYPE_CHECKING:
     from ..backends.pdf_options import PdfOptions
+    from ..model.surface_plan import SurfaceRef
     from ..parts import PreparedParts
 
 
@@ -44,7 +45,7 @@ def render_fabric(
     name: str = "design",
     pdf_options: PdfOptions | None = None,
     timer: StepTimer | None = None,
-    on_prepared: Callable[[Prepared], None] | None = None,
+    on_prepared: Callable[[Prepared, SurfaceRef | None], None] | None = None,
 ) -> RenderResult:
     """Render decoded Fabric JSON to ``out``.
 
@@ -76,8 +77,8 @@ def render_fabric(
 
             def each(prepared: PreparedParts) -> None:
                 if on_prepared is not None:
-                    for s in prepared.surfaces():
-                        on_prepared(s.prep)
+                    for s in prepared.surfaces():  # its findings named by side (surfaces.inside.layers[1])
+                        on_prepared(s.prep, s.ref)
 
             res = render_design_parts(
                 design, engine, out.with_suffix("") if out.suffix else out, base_dir=Path(tmp), fmt=fmt,
@@ -94,7 +95,7 @@ def render_fabric(
             name=name,
             timer=timer,
             pdf_options=pdf_options,
-            on_prepared=on_prepared,
+            on_prepared=None if on_prepared is None else lambda prep: on_prepared(prep, None),
         )
     return replace(res, warnings=tuple(f"{f}: {m}" for f, m in imported.approximations))
 
@@ -110,7 +111,7 @@ def render_fabric_file(
     dpi: float | None = None,
     scale: float | None = None,
     pdf_options: PdfOptions | None = None,
-    on_prepared: Callable[[Prepared], None] | None = None,
+    on_prepared: Callable[[Prepared, SurfaceRef | None], None] | None = None,
 ) -> RenderResult:
     """Render a Fabric JSON file like :func:`render_engine.pipeline.render_file` renders a native one; image
     ``src`` paths are read from the file's folder (and may not leave it)."""
@@ -206,7 +207,7 @@ def render_cli(
     engine: Engine,
     args: argparse.Namespace,
     pdf_options: PdfOptions | None,
-    on_prepared: Callable[[Prepared], None] | None = None,
+    on_prepared: Callable[[Prepared, SurfaceRef | None], None] | None = None,
 ) -> RenderResult | None:
     """Render ``path`` if it is Fabric input (by ``--dialect`` or detection); None for a native design."""
     dialect = getattr(args, "dialect", "auto")

@@ -154,7 +154,8 @@ def import_surfaces(
     )
     return FabricImport(
         design,
-        notes=tuple(dict.fromkeys(n for one in imported.values() for n in one.notes)),
+        # each note starts with the field it is about: named by its side (surfaces.back.objects[3]: …)
+        notes=tuple(dict.fromkeys(f"{p}{n}" for p, one in imported.items() for n in one.notes)),
         sources=(),
         text_lines={f"{p}{k}": v for p, one in imported.items() for k, v in one.text_lines.items()},
         approximations=tuple((f"{p}{f}", m) for p, one in imported.items() for f, m in one.approximations),

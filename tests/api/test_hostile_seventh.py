@@ -10,6 +10,9 @@ Known defects fixed here, each pinned by a test that fails without its fix:
    the very asset the UTF-8 file is; bytes that are not the encoding they start as are refused naming it.
 3. ``render-engine validate`` on a Fabric canvas said "version: unsupported design version"; ``preflight``
    explained it: now both say it is a Fabric canvas and that ``render`` takes Fabric JSON.
+4. A multi-side Fabric design's notes said ``objects[0]: … left out`` without the side (and the same object
+   index on two sides was one note); ``render``'s preflight warnings said ``layers[1]``: both name the side
+   (``surfaces.inside.objects[1]``, ``surfaces.inside.layers[1]``).
 """
 
 from __future__ import annotations
@@ -120,3 +123,30 @@ def test_validate_and_preflight_say_a_fabric_canvas_is_one(tmp_path: Path, comma
     assert r.returncode == 1 and "Traceback" not in r.stderr and len(problems) == 1, r
     assert problems[0] == (f"{path}: INVALID design: a Fabric canvas: {command} reads native designs; "
                            "`render-engine render` takes Fabric JSON and prints its preflight findings")  # fmt: skip
+
+
+# ------------------------------------------------------------------ 4. the side of a multi-side Fabric note
+
+FAR = {"type": "Rect", "left": 10_000_000, "top": 0, "width": 100, "height": 100, "fill": "#ff0000"}
+EDGE_TEXT = {"type": "Textbox", "left": 3, "top": 10, "width": 300, "text": "Asha", "fontFamily": "Noto Sans",
+             "fontSize": 40}  # fmt: skip
+SIDES = {"template": "card-folded-5x7", "canvas": {"width": 1000, "height": 700},
+         "surfaces": {"outside": {"version": "6.9.1", "objects": [FAR, NEAR]},
+                      "inside": {"version": "6.9.1", "objects": [FAR, NEAR, EDGE_TEXT]}}}  # fmt: skip
+
+
+def test_a_multi_side_fabric_designs_notes_name_their_side(client: Any) -> None:
+    r = client.post("/v1/preflight", json={"dialect": "fabric", "design": SIDES}, headers=S)
+    assert r.status_code == 200, r.text
+    left_out = "entirely off the page and beyond the native model's range: left out"
+    assert r.json()["source"]["notes"] == [f"surfaces.outside.objects[0]: {left_out}",
+                                           f"surfaces.inside.objects[0]: {left_out}"], r.json()["source"]  # fmt: skip
+
+
+def test_renders_preflight_warnings_on_a_multi_side_fabric_design_name_their_side(tmp_path: Path) -> None:
+    path = tmp_path / "card.json"
+    path.write_text(json.dumps(SIDES))
+    r = _cli("render", str(path), "--out", str(tmp_path / "out"))
+    assert r.returncode == 0, r.stderr
+    warned = [line for line in r.stderr.splitlines() if "[safe.text_outside]" in line]
+    assert warned and all(f"{path}: WARNING surfaces.inside.layers[" in line for line in warned), r.stderr
