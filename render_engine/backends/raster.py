@@ -174,7 +174,7 @@ def compose(canvas: Canvas, tiles: list[tuple[Tile, str]], transparent: bool) ->
     bands = 4 if transparent else 3
     out = _solid(canvas.width, canvas.height, (255, 255, 255, 0) if transparent else (255, 255, 255))
     for (img, x, y), mode in tiles:
-        visible = _clip_to_canvas((x, y, img.width, img.height), canvas)
+        visible = clip_to_canvas((x, y, img.width, img.height), canvas)
         if visible is None:
             continue
         vx, vy, vw, vh = visible
@@ -338,7 +338,7 @@ def path_tile(
     if style.cap == "square":
         reach = max(reach, 1.5)
     pad = mm_to_px(stroke_mm, c.dpi) / 2 * reach + 2
-    visible = _clip_to_canvas(c.outer(bounds, pad), c)
+    visible = clip_to_canvas(c.outer(bounds, pad), c)
     if visible is None:
         return None
     if isinstance(fill, Pattern) or isinstance(stroke, Pattern):
@@ -417,7 +417,7 @@ def _pattern_path_tile(
     return out.copy(interpretation="srgb"), x, y
 
 
-def _clip_to_canvas(px: tuple[int, int, int, int], c: Canvas) -> tuple[int, int, int, int] | None:
+def clip_to_canvas(px: tuple[int, int, int, int], c: Canvas) -> tuple[int, int, int, int] | None:
     x, y, w, h = px
     x0, y0 = max(0, x), max(0, y)
     x1, y1 = min(c.width, x + w), min(c.height, y + h)
@@ -432,7 +432,7 @@ def svg_tile(item: SvgItem, c: Canvas, *, visible_only: bool = True) -> Tile | N
     x0, y0, w, h = c.span(item.dest)
     crop = (0, 0, w, h)
     if visible_only and not item.rotation % 360:
-        visible = _clip_to_canvas((x0, y0, w, h), c)
+        visible = clip_to_canvas((x0, y0, w, h), c)
         if visible is None:
             return None
         crop = (visible[0] - x0, visible[1] - y0, visible[2], visible[3])
