@@ -19,10 +19,14 @@ if TYPE_CHECKING:
 _WEIGHTS = {"normal": 400, "bold": 700, "lighter": 300, "bolder": 700}
 
 
-def font_family(conv: Converter, name: Any, where: str) -> str:
-    """The bundled family id for a Fabric ``fontFamily`` (a CSS list); the fallback is noted in ``conv``."""
+def font_family(conv: Converter, name: Any, where: str) -> tuple[str, ...]:
+    """The bundled family ids for a Fabric ``fontFamily`` (a CSS list), in its order, each once: every listed
+    family the catalogue knows (directly or through the font table; the others are skipped, as a browser skips
+    a family it has not loaded). The canvas takes each character from the first of them that has it (native
+    ``font.fallback``). None known: the configured fallback, noted in ``conv``, or an error."""
     if not isinstance(name, str) or not name.strip():
         raise FontError("fontFamily must be a non-empty string", field=f"{where}.fontFamily")
+    found: list[str] = []
     for part in name.split(","):
         fam = part.strip().strip("'\"").strip()
         if not fam:
@@ -32,9 +36,14 @@ def font_family(conv: Converter, name: Any, where: str) -> str:
             if candidate is None:
                 continue
             try:
-                return conv.fonts.family_id(candidate, field=f"{where}.fontFamily")
+                fid = conv.fonts.family_id(candidate, field=f"{where}.fontFamily")
             except FontError:
                 continue
+            if fid not in found:
+                found.append(fid)
+            break
+    if found:
+        return tuple(found)
     first = name.split(",")[0].strip().strip("'\"").strip()
     hint = did_you_mean(first, [*conv.fonts.families, *(f.family for f in conv.fonts.families.values())])
     if conv.opts.font_fallback is not None:
@@ -43,12 +52,21 @@ def font_family(conv: Converter, name: Any, where: str) -> str:
         conv.notes.append(f"{where}.fontFamily: {said}")
         # reported like an approximation too: Rendered.warnings and a fabric.approximated preflight warning
         conv.approximations.append((f"{where}.fontFamily", said))
-        return fid
+        return (fid,)
     raise FontError(
         f"no bundled font for this family{hint}; map it in the Fabric font table or configure a fallback "
         "(render-engine fonts lists the bundled families)",
         field=f"{where}.fontFamily",
     )
+
+
+def native_font(family: tuple[str, ...], weight: int, style: str) -> dict[str, Any]:
+    """The native ``font`` of a Fabric font: its first family, the others as ``fallback`` (left out when there
+    are none, so a one-family text imports as it always did)."""
+    font: dict[str, Any] = {"family": family[0], "weight": weight, "style": style}
+    if len(family) > 1:
+        font["fallback"] = list(family[1:])
+    return font
 
 
 def font_weight(raw: Any, where: str) -> int:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..model.errors import DesignError
-from .font_properties import font_family, font_style, font_weight
+from .font_properties import font_family, font_style, font_weight, native_font
 from .parse import color, num
 from .text_paint import is_gradient, representative
 
@@ -39,7 +39,7 @@ class CharStyle:
 
     fill: str | None
     fill_alpha: float
-    family: str
+    family: tuple[str, ...]  # bundled family ids: the first, then the CSS list's further ones (font.fallback)
     weight: int
     style: str
     underline: bool
@@ -247,9 +247,9 @@ def spans(
         if key[1:4] != layer_key[1:4]:
             from ..model.design import FontRef
 
-            font = FontRef(family=c.family, weight=c.weight, style=c.style)
+            font = FontRef(family=c.family[0], weight=c.weight, style=c.style)
             conv.fonts.face(font, field=f"{where}.styles")  # the bundled family must have this face
-            span["font"] = {"family": c.family, "weight": c.weight, "style": c.style}
+            span["font"] = native_font(c.family, c.weight, c.style)
         if c.size != base.size:
             span["size"] = c.size * pt_per_px
         if c.dy:

@@ -25,7 +25,7 @@ from ..model.geometry import Matrix, Rect
 from ..model.geometry import Path as VPath
 from ..model.units import MM_PER_PT
 from .effects import local_svg, own_cache, own_clips, uncached_text_cast
-from .font_properties import font_family, font_style, font_weight
+from .font_properties import font_family, font_style, font_weight, native_font
 from .native_fields import fabric_named
 from .object_geometry import decompose, inverse, local_bounds
 from .parse import color, line_style, num
@@ -184,7 +184,7 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]], outline: lis
     cs = num(obj, "charSpacing", 0.0, where)
     w, h = num(obj, "width", 0.0, where), num(obj, "height", 0.0, where)
     face = conv.fonts.face(
-        FontRef(family=base.family, weight=base.weight, style=base.style), field=f"{where}.fontFamily"
+        FontRef(family=base.family[0], weight=base.weight, style=base.style), field=f"{where}.fontFamily"
     )
     asc, desc, _gap = face.extents
     asc_px, desc_px = asc / face.upem * fs, desc / face.upem * fs
@@ -228,7 +228,7 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]], outline: lis
     layer: dict[str, Any] = {
         "type": "text",
         "text": content,
-        "font": {"family": base.family, "weight": base.weight, "style": base.style},
+        "font": native_font(base.family, base.weight, base.style),
         "size": size_pt,
         "color": text_color or "#000000",
         "box": {"x": cx - bw / 2, "y": cy - bh / 2, "width": bw, "height": bh},

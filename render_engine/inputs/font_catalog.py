@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -186,18 +187,35 @@ class FontCatalog:
         family_id, weight, style = face_id.split(":")
         return self.face_for(family_id, int(weight), style)
 
-    def fallback_faces(self, primary: FontFace, emoji: str = "color") -> list[FontFace]:
-        """The primary face, then the catalogue's fallback chain. ``emoji`` is the template's emoji mode
-        (``text.emoji``): for "monochrome" and "forbidden" the monochrome emoji face comes before every
-        colour face, which stay last (an emoji it lacks prints as its colour glyph's silhouette)."""
-        faces = [primary]
+    def chain(self, ref: FontRef, emoji: str = "color", field: str = "font") -> tuple[list[FontFace], list[FontFace]]:
+        """The faces a character of ``ref`` is tried in, in order (:meth:`fallback_faces`), and the faces ``ref``
+        names: its family, then its ``fallback`` families (a CSS font-family list), each once."""
+        primary = self.face(ref, field=field)
+        listed = [
+            self.face_for(self.family_id(name, field=f"{field}.fallback[{j}]"), ref.weight, ref.style)
+            for j, name in enumerate(ref.fallback)
+        ]
+        listed = [f for k, f in enumerate(listed) if f is not primary and f not in listed[:k]]
+        return self.fallback_faces(primary, emoji, listed), [primary, *listed]
+
+    def fallback_faces(
+        self, primary: FontFace, emoji: str = "color", listed: Sequence[FontFace] = ()
+    ) -> list[FontFace]:
+        """The primary face, the ``listed`` faces (a font-family list's further families, each once, none the
+        primary), then the catalogue's fallback chain. ``emoji`` is the template's emoji mode (``text.emoji``):
+        for "monochrome" and "forbidden" the monochrome emoji face comes before every colour face the design did
+        not list, which stay last (an emoji it lacks prints as its colour glyph's silhouette)."""
+        faces = [primary, *listed]
+        named = {f.family_id for f in faces}
         for fid in self.fallback:
-            if fid != primary.family_id and fid in self.families:
+            if fid not in named and fid in self.families:
                 faces.append(self.face_for(fid, primary.weight, primary.style))
         if emoji != "color" and self.monochrome_emoji is not None:
             mono = self.face_for(self.monochrome_emoji, primary.weight, primary.style)
-            colour = [f for f in faces[1:] if f.has_color]
-            faces = [f for f in faces if f is not mono and (f is primary or not f.has_color)] + [mono] + colour
+            asked = set(map(id, listed))  # listed faces keep their place, colour or not
+            kept = [f for f in faces if id(f) in asked or (f is not mono and (f is primary or not f.has_color))]
+            colour = [f for f in faces[1:] if f.has_color and id(f) not in asked]
+            faces = kept + ([] if mono in kept else [mono]) + colour
         return faces
 
     def describe(self) -> list[dict[str, Any]]:

@@ -122,6 +122,8 @@ def resolve(
                     field=f"{where}.text",
                 )
             engine.fonts.family_id(layer.font.family, field=f"{where}.font.family")
+            for j, name in enumerate(layer.font.fallback):
+                engine.fonts.family_id(name, field=f"{where}.font.fallback[{j}]")
     return Resources(template, images, focus, svgs)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -67,11 +68,15 @@ def wants_emoji(text: str, i: int) -> bool:
     return bool(icu.Char.hasBinaryProperty(cp, icu.UProperty.EMOJI_PRESENTATION))
 
 
-def assign_faces(text: str, faces: list[FontFace]) -> tuple[list[FontFace], set[str]]:
+def assign_faces(
+    text: str, faces: list[FontFace], named: Collection[FontFace] = ()
+) -> tuple[list[FontFace], set[str]]:
     """Pick a face per character: the first in ``faces`` (primary, then fallbacks) that has it.
 
-    Marks, spaces and format controls inherit the previous character's face. Returns the faces and the set
-    of characters that no face covers.
+    Marks, spaces and format controls inherit the previous character's face, except a space after a character
+    in one of the ``named`` faces (a font-family list's: the primary and its ``fallback`` families), which is
+    the first named face's that has it, as the CSS list picks each character (a space after an emoji from the
+    list's emoji font is the text font's). Returns the faces and the set of characters that no face covers.
     """
     out: list[FontFace] = []
     missing: set[str] = set()
@@ -79,6 +84,11 @@ def assign_faces(text: str, faces: list[FontFace]) -> tuple[list[FontFace], set[
     for i, ch in enumerate(text):
         cat = unicodedata.category(ch)
         cp = ord(ch)
+        if i > 0 and cat == "Zs" and out[i - 1] in named:
+            listed = next((f for f in faces if f in named and f.has_char(cp)), None)
+            if listed is not None:
+                out.append(listed)
+                continue
         if i > 0 and cat in _INHERIT_CATEGORIES and (cat != "Zs" or out[i - 1].has_char(cp)):
             out.append(out[i - 1])  # marks/controls stay with their base; spaces with their word
             continue
@@ -279,8 +289,42 @@ def paired_advances_em(text: str, runs: list[Run], by_code_point: bool = False) 
     return adv
 
 
-def require_coverage(text: str, faces: list[FontFace], field: str) -> list[FontFace]:
-    assigned, missing = assign_faces(text, faces)
+def list_pair_fixes_em(text: str, faces: list[FontFace], named: Collection[FontFace]) -> list[float] | None:
+    """What a canvas measures more than :func:`paired_advances_em` where a space meets a character of another
+    face of a font-family list, per character in em (None: nowhere). The canvas (Pango in node-canvas) sets a
+    two-character string of a space and one other character in that character's face: Fabric.js measures each
+    character against the one before it (the pair's width less the one before's), so after a symbol from the
+    list's emoji face the space measures as that face's space, and the symbol after a space measures the emoji
+    face's space less the text face's more; not an emoji by presentation (UTS #51: 🎂, ⭐; a bare ❤ is not),
+    which the canvas sets as a run of its own, the space in the text face. Fabric aligns lines by this width
+    (it wraps them by words and spaces measured apart); the canvas draws a line whole, spaces in the text face.
+    """
+    fixes = [0.0] * len(text)
+    found = False
+    for i in range(1, len(text)):
+        p, g = faces[i - 1], faces[i]
+        if p is g or p not in named or g not in named or text[i - 1].isspace() == text[i].isspace():
+            continue
+        space, other = (g, p) if text[i].isspace() else (p, g)
+        k = i - 1 if text[i].isspace() else i  # the other character: an emoji-presentation one is a run of
+        if wants_emoji(text, k) or text[k] == "\ufe0f":  # its own, the space left in the text face
+            continue
+        if not other.has_char(0x20) or not space.has_char(0x20):
+            continue
+        diff = (_space_em(other) - _space_em(space)) if text[i].isspace() else (_space_em(g) - _space_em(p))
+        fixes[i] = diff
+        found = found or diff != 0.0
+    return fixes if found else None
+
+
+def _space_em(face: FontFace) -> float:
+    return sum(g.x_advance for g in shape(face, " ", False)) / face.upem
+
+
+def require_coverage(
+    text: str, faces: list[FontFace], field: str, named: Collection[FontFace] = ()
+) -> list[FontFace]:
+    assigned, missing = assign_faces(text, faces, named)
     if missing:
         raise FontError(
             f"no bundled font can print {describe_missing(missing)} (tried {', '.join(f.family for f in faces)})",
@@ -299,6 +343,7 @@ __all__ = [
     "is_cursive",
     "itemize",
     "line_breaks",
+    "list_pair_fixes_em",
     "paired_advances_em",
     "paragraph_level",
     "require_coverage",

@@ -25,6 +25,7 @@ from .shaping import (
     is_cursive,
     itemize,
     line_breaks,
+    list_pair_fixes_em,
     paired_advances_em,
     paragraph_level,
     shape,
@@ -67,6 +68,9 @@ class _Para:
     rtl: bool  # a right-to-left paragraph
     graphemes: tuple[int, ...] = ()  # grapheme cluster boundaries (ending with len(text)): over-long words
     pair_em: tuple[float, ...] = ()  # ``shaping: per_character``: each character's kerned width (span size in)
+    # per character: what the canvas measures more for alignment where a space meets another face of a
+    # font-family list (paired with the character before it in the line; empty: nothing)
+    align_fix_em: tuple[float, ...] = ()
 
 
 def _span_values(layer: TextLayer) -> tuple[list[float], list[float], list[float | None]]:
@@ -118,10 +122,14 @@ def _prepare(layer: TextLayer, catalog: FontCatalog, field: str, emoji: str) -> 
         adv = tuple(_sized(char_advances_em(ptext, runs), scale, spacing))
         wrap_adv = adv
         pair: tuple[float, ...] = ()
+        align_fix: tuple[float, ...] = ()
         by_cp = layer.measure == "per_code_point"
         if layer.shaping == "per_character" or (layer.measure != "shaped" and _measured(layer)):
             pair = tuple(_sized(paired_advances_em(ptext, runs, by_cp), scale, [0.0] * len(ptext)))
             wrap_adv = tuple(a + sp for a, sp in zip(pair, spacing, strict=True))
+            named = [f for c in chains.values() if len(c.own) > 1 for f in c.own]
+            fixes = list_pair_fixes_em(ptext, faces, named) if named else None
+            align_fix = tuple(_sized(fixes, scale, [0.0] * len(ptext))) if fixes else ()
         if layer.shaping == "per_character":
             adv = wrap_adv
         else:
@@ -145,6 +153,7 @@ def _prepare(layer: TextLayer, catalog: FontCatalog, field: str, emoji: str) -> 
                 paragraph_level(ptext, _BASE_LEVEL[layer.direction]) == 1,
                 graphemes,
                 pair,
+                align_fix,
             )
         )
         offset += len(raw) + 1
@@ -432,7 +441,8 @@ def layout_text(layer: TextLayer, catalog: FontCatalog, field: str, emoji: str =
             x0 = box.x + box.width - width
         if para.wrap_adv_em is not para.adv_em and not extra:
             # measured per character (canvas editors): aligned by that width, from the paragraph's start edge
-            mw = sum(para.wrap_adv_em[a : _trim_end(para.text, a, b)]) * em_mm
+            end = _trim_end(para.text, a, b)
+            mw = (sum(para.wrap_adv_em[a:end]) + sum(para.align_fix_em[a + 1 : end])) * em_mm
             start = box.x if align in ("left", "justify") else box.x + (box.width - mw) * (
                 0.5 if align == "center" else 1.0
             )

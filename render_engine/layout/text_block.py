@@ -93,33 +93,43 @@ def finish_block(glyphs: Sequence[PlacedGlyph], faces: Mapping[str, FontFace], l
     )
 
 
+@dataclass(frozen=True)
+class Chain:
+    """The faces one font's characters are tried in, in order, and those its FontRef names (its family and its
+    ``fallback`` list; a character in any other is printed by a fallback face)."""
+
+    faces: list[FontFace]
+    own: frozenset[FontFace]
+
+
 def face_chains(
     layer: TextLayer, catalog: FontCatalog, field: str, emoji: str
-) -> tuple[FontFace, dict[int, list[FontFace]], list[int]]:
-    """(the layer's face, a fallback chain per span that sets a font (-1: the layer's), per character the span
+) -> tuple[FontFace, dict[int, Chain], list[int]]:
+    """(the layer's face, a face chain per span that sets a font (-1: the layer's), per character the span
     whose chain covers it)."""
-    primary = catalog.face(layer.font, field=f"{field}.font")
-    chains = {-1: catalog.fallback_faces(primary, emoji)}
-    for k, span in enumerate(layer.spans):
-        if span.font is not None:
-            chains[k] = catalog.fallback_faces(catalog.face(span.font, field=f"{field}.spans[{k}].font"), emoji)
-    return primary, chains, span_keys(layer, "font")
+    chains: dict[int, Chain] = {}
+    for k, ref, at in [(-1, layer.font, ""), *((k, s.font, f".spans[{k}]") for k, s in enumerate(layer.spans))]:
+        if ref is not None:
+            faces, own = catalog.chain(ref, emoji, field=f"{field}{at}.font")
+            chains[k] = Chain(faces, frozenset(own))
+    return catalog.face(layer.font), chains, span_keys(layer, "font")
 
 
 def paragraph_faces(
-    text: str, keys: Sequence[int], chains: Mapping[int, list[FontFace]], field: str
+    text: str, keys: Sequence[int], chains: Mapping[int, Chain], field: str
 ) -> tuple[list[FontFace], list[bool]]:
     """A face per character of one paragraph (runs of one span font, each covered by its chain; a character no
-    face has is a FontError naming ``field``.text), and whether it is a fallback face, not its span's own."""
+    face has is a FontError naming ``field``.text), and whether it is a fallback face, not one its span's font
+    names."""
     faces: list[FontFace] = []
     fallback: list[bool] = []
     start = 0
     for i in range(1, len(text) + 1):
         if i == len(text) or keys[i] != keys[start]:
             chain = chains[keys[start]]
-            part = require_coverage(text[start:i], chain, f"{field}.text")
+            part = require_coverage(text[start:i], chain.faces, f"{field}.text", chain.own)
             faces += part
-            fallback += [f is not chain[0] for f in part]
+            fallback += [f not in chain.own for f in part]
             start = i
     return faces, fallback
 

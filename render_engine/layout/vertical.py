@@ -191,7 +191,7 @@ def _fit(layer: TextLayer, adv: list[float], size: float) -> tuple[list[_Column]
 
 def layout_vertical(layer: TextLayer, catalog: FontCatalog, field: str, emoji: str = "color") -> TextBlock:
     primary, chains, keys = face_chains(layer, catalog, field, emoji)
-    text = vertical_text(layer.text, chains[-1])  # the layer text with vertical forms (same indices)
+    text = vertical_text(layer.text, chains[-1].faces)  # the layer text with vertical forms (same indices)
     faces, is_fallback = [primary] * len(text), [False] * len(text)  # line breaks keep the layer's face
     for a, b in _paragraphs(text):
         faces[a:b], is_fallback[a:b] = paragraph_faces(text[a:b], keys[a:b], chains, field)

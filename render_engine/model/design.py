@@ -235,6 +235,11 @@ class FontRef(Model):
     )
     weight: Annotated[int, Field(ge=100, le=900), NUMBER] = 400
     style: Literal["normal", "italic"] = "normal"
+    fallback: Annotated[list[Annotated[str, Field(min_length=1, max_length=128)]], Field(max_length=8)] = Field(
+        default_factory=list,
+        description="More families (ids or names), as a CSS font-family list goes on: each character is printed "
+        "in the first of family, then these, that has it, then in the engine's fallback chain.",
+    )
 
 
 class Arc(Model):
