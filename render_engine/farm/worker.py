@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import logging
 import os
 import threading
@@ -26,7 +27,7 @@ from .storage import S3Storage
 
 log = logging.getLogger(__name__)
 
-__all__ = ["reconcile_rq", "rq_render_job", "run_worker", "taking", "warm_up"]
+__all__ = ["build_model_schemas", "freeze_for_fork", "reconcile_rq", "rq_render_job", "run_worker", "taking", "warm_up"]
 
 
 def reconcile_rq(
@@ -73,11 +74,41 @@ WARM_MODULES = (
 )
 
 
+def build_model_schemas() -> int:
+    """Build the validators of the engine's pydantic models whose build is deferred (``defer_build=True``:
+    a one-off command line never pays for the models it does not use); returns how many were built.
+
+    pydantic builds a deferred model's schema on its first validation and keeps it on the class, so a
+    no-fork worker pays once, but every forked work horse started without it and rebuilt ``Design`` (and the
+    models nested in it) for its one job: about 40 % of a horse's CPU on a mug piece under cProfile (W9 farm,
+    forked, 2026-12-07). Built here, before any fork, the horses inherit the validators."""
+    from pydantic import BaseModel
+
+    built, todo = 0, list(BaseModel.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if cls.__module__.startswith("render_engine.") and not cls.__pydantic_complete__:
+            built += bool(cls.model_rebuild())
+    return built
+
+
+def freeze_for_fork() -> None:
+    """Move every object the worker holds now (catalogs, fonts, the spelling dictionary, modules) out of the
+    garbage collector's reach (``gc.freeze``), after one full collection.
+
+    A forked work horse shares the worker's memory copy-on-write, but a full collection in the horse writes to
+    the header of every object it traverses, so each page holding one is copied in the horse: frozen objects
+    are never traversed. Done once, after warm-up: objects the worker creates per job stay collectable."""
+    gc.collect()
+    gc.freeze()
+
+
 def warm_up(svc: Services) -> None:
     """Load, once in the worker process, what every job would otherwise load again in each fresh work horse
     (RQ forks one per job; the horses inherit all of this): the template, font and ICC catalogs, the
-    modules a job imports, every font file (HarfBuzz faces) and the preflight colour check's littleCMS
-    transforms per output profile (~45 ms each).
+    modules a job imports, the pydantic models' validators (:func:`build_model_schemas`), every font file
+    (HarfBuzz faces) and the preflight colour check's littleCMS transforms per output profile (~45 ms each).
 
     Nothing here may run a libvips operation: a process forked after libvips started its worker threads
     waits forever for threads it does not have (seen: a horse stuck in ``g_cond_wait`` in its first resize
@@ -91,6 +122,7 @@ def warm_up(svc: Services) -> None:
     engine = svc.engine
     for mod in WARM_MODULES:
         importlib.import_module(mod)
+    build_model_schemas()
     load_dictionary()  # pure-Python data (~2-3 s to read): once here, not in every horse's preflight
     if isinstance(svc.storage, S3Storage):
         # boto3/botocore import lazily and much (service models, handlers): done here, before any fork. A
@@ -168,6 +200,8 @@ def run_worker(
                 log.exception("reconciler pass failed")
 
     reconcile_rq(svc, dispatcher)
+    if settings.worker_fork:
+        freeze_for_fork()
     threading.Thread(target=reconciler, name="reconciler", daemon=True).start()
     worker_cls = taking(Worker if settings.worker_fork else SimpleWorker)
     worker = worker_cls(
