@@ -48,6 +48,7 @@ from ..model.geometry import Path as VPath
 from ..model.paint import PDF_BLEND, Gradient, Pattern, ResolvedPaint
 from ..model.units import mm_to_pt
 from .common import needs_raster
+from .pdf_colours import page_flat_colours
 from .pdf_images import PageImages, Placed, encode_images, image_xobject, placed_now
 from .pdf_options import PdfOptions
 from .pdf_paint import has_sharp_join, opacity_mask, shading_pattern, srgb_interpolated
@@ -154,6 +155,7 @@ def build_pdf(
         ahead = PageImages(*work)  # every image layer's work starts now, on threads
     images = ahead
     try:
+        converter.warm(page_flat_colours(layout.items))  # one littleCMS transform, while the images convert
         for item in layout.items:
             page.op("q")
             if item.blend != "normal":  # blends in the page group's CMYK, as on press

@@ -235,10 +235,17 @@ class ColorConverter:
     def warm(self, colours: list[tuple[int, int, int]]) -> None:
         """Convert the uncached ``colours`` (as :meth:`rgb` would) in one transform: a gradient's many stops
         cost one littleCMS transform, not one each."""
-        todo = sorted({c for c in colours if c not in self._cache})
-        if len(todo) < 2:
+        conversion = (str(self.profile.path), self.srgb, self.rules.flat_intent, True)
+        done: dict[tuple[int, int, int], CMYKValue] = {}
+        for c in sorted({c for c in colours if c not in self._cache}):
+            hit = flat_colours.take(conversion, c)  # a command line's early start may have converted it
+            if hit is not None:
+                done[c] = hit
+        todo = sorted({c for c in colours if c not in self._cache and c not in done})
+        if len(todo) >= 2:
+            done.update(flat_colours.convert(conversion, todo))
+        if not done:
             return
-        done = flat_colours.convert((str(self.profile.path), self.srgb, self.rules.flat_intent, True), todo)
         with self._lock:
             self._cache.update(done)
 
