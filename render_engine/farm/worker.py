@@ -67,7 +67,9 @@ WARM_MODULES = (
     "render_engine.checks.proof",
     "render_engine.backends.pdf",
     "render_engine.mockup.render",
+    "render_engine.farm.batch_notice",
     "cv2",
+    "numpy.random",  # the colour table's spot check draws its sample with it (~10 ms to import, per horse)
     "pikepdf",
     "PIL.PngImagePlugin",
     "PIL.JpegImagePlugin",
