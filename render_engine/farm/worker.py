@@ -14,6 +14,7 @@ import functools
 import gc
 import logging
 import os
+import signal
 import threading
 import time
 from typing import Any
@@ -27,7 +28,16 @@ from .storage import S3Storage
 
 log = logging.getLogger(__name__)
 
-__all__ = ["build_model_schemas", "freeze_for_fork", "reconcile_rq", "rq_render_job", "run_worker", "taking", "warm_up"]
+__all__ = [
+    "build_model_schemas",
+    "check_colour_table",
+    "freeze_for_fork",
+    "reconcile_rq",
+    "rq_render_job",
+    "run_worker",
+    "taking",
+    "warm_up",
+]
 
 
 def reconcile_rq(
@@ -104,6 +114,36 @@ def freeze_for_fork() -> None:
     are never traversed. Done once, after warm-up: objects the worker creates per job stay collectable."""
     gc.collect()
     gc.freeze()
+
+
+def check_colour_table(svc: Services, timeout: float = 60.0) -> bool:
+    """Spot-check the preloaded exact colour table (``warm_up`` maps it) in a child forked for the purpose,
+    and when the child finds it right, let every work horse use it unchecked.
+
+    The check converts 4 104 colours through littleCMS, a libvips operation the worker itself must not run
+    (see :func:`warm_up`), so each horse ran it for its one job: ~15 ms of CPU and a transform build per job
+    (W9 farm, forked). The child is forked before any horse, from the same state a horse is; one that does
+    not answer within ``timeout`` seconds is killed and the horses check the table themselves, as before."""
+    conv = svc.engine.icc.converter(None)
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child's exit code is its answer
+        ok = False
+        try:
+            ok = conv.check_preloaded_table()
+        finally:
+            os._exit(0 if ok else 1)
+    deadline = time.monotonic() + timeout
+    while True:
+        got, status = os.waitpid(pid, os.WNOHANG)
+        if got:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            log.warning("the colour table check did not answer in %.0f s: work horses check it themselves", timeout)
+            return False
+        time.sleep(0.01)
+    return os.waitstatus_to_exitcode(status) == 0 and conv.trust_preloaded_table()
 
 
 def warm_up(svc: Services) -> None:
@@ -203,6 +243,7 @@ def run_worker(
 
     reconcile_rq(svc, dispatcher)
     if settings.worker_fork:
+        check_colour_table(svc)
         freeze_for_fork()
     threading.Thread(target=reconciler, name="reconciler", daemon=True).start()
     worker_cls = taking(Worker if settings.worker_fork else SimpleWorker)

@@ -264,6 +264,14 @@ class ColorConverter:
         uses it; runs no libvips operation."""
         return self._lut.preload()
 
+    def check_preloaded_table(self) -> bool:
+        """Spot-check the preloaded table against littleCMS (runs libvips: see ``LutPolicy.check_preloaded``)."""
+        return self._lut.check_preloaded(self.image)
+
+    def trust_preloaded_table(self) -> bool:
+        """Use the preloaded table unchecked: a child of this process checked it (``LutPolicy.trust_preloaded``)."""
+        return self._lut.trust_preloaded()
+
     def page_table(self, imgs: list[pyvips.Image], max_pixels: int | None = None) -> ExactLut | None:
         """The exact table (:mod:`.color_lut`) for a page's sRGB uchar images in the photo intent: its
         ``convert`` gives byte for byte what :meth:`image` gives, without building a littleCMS transform.

@@ -274,6 +274,21 @@ class LutPolicy:
             self._mapped = map_file(table_path(self.directory, self.key))
         return self._mapped is not None
 
+    def check_preloaded(self, convert: Any) -> bool:
+        """Spot-check the preloaded table against littleCMS, as its first page would. This runs libvips: a
+        render-farm worker calls it in a child it forks for the purpose and, when the child says yes, calls
+        :meth:`trust_preloaded` itself (the worker must run no libvips operation before forking its horses)."""
+        return self._mapped is not None and _valid(self._mapped, convert)
+
+    def trust_preloaded(self) -> bool:
+        """Use the preloaded table from the first page without checking it again: a child of this process
+        checked these very pages (:meth:`check_preloaded`). Tables are stored by renaming a new file into
+        place, never written in place, so the mapping cannot change under its readers."""
+        with self._lock:
+            if self._mapped is not None and self._lut is None:
+                self._lut, self._mapped = ExactLut(self._mapped), None
+            return self._lut is not None
+
     def for_page(self, convert: Any, largest: int) -> ExactLut | None:
         """The table for a page whose largest image has ``largest`` pixels, or None (use littleCMS)."""
         if not self.enabled or self._failed or largest > LUT_MAX_PIXELS:
