@@ -43,7 +43,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import re
+import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -263,12 +266,23 @@ TARGETS: dict[str, Callable[[bytes], None]] = {
 }
 
 
+def fresh_peak_rss() -> None:
+    """Re-run this script in a child when its peak RSS is inherited. libFuzzer's ``-rss_limit_mb`` reads the
+    process's peak (getrusage ``ru_maxrss``), which Linux carries over an exec from the process that started it:
+    started by a pytest worker grown to 2.3 GB, every target "ran out of memory" at its first input. A child
+    started from this small process counts its own peak."""
+    if os.environ.get("FUZZ_ATHERIS_CHILD") == "1" or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss < 512 * 1024:
+        return
+    sys.exit(subprocess.call([sys.executable, *sys.argv], env={**os.environ, "FUZZ_ATHERIS_CHILD": "1"}))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("target", choices=sorted(TARGETS))
     ap.add_argument("--seconds", type=int, default=60, help="fuzzing time (default 60)")
     ap.add_argument("--corpus", type=Path, help="corpus folder (kept; default: a temp folder)")
     args, rest = ap.parse_known_args()
+    fresh_peak_rss()
     harden_libvips()
     corpus = args.corpus or Path(tempfile.mkdtemp(prefix=f"fuzz-{args.target}-"))
     corpus.mkdir(parents=True, exist_ok=True)
