@@ -28,6 +28,7 @@ from ..model.paint import Gradient, Pattern
 from ..model.units import mm_to_px, pixels_per_mm
 from . import ahead
 from .common import Canvas, Tile, needs_raster
+from .hinting import hinted_runs
 from .imaging import MATERIALISE_MAX_PIXELS, placed_pixels, with_alpha
 from .raster_paint import ScreenPaint, composite, pattern_image, screen_paint, svg_paint
 from .raster_place import affine_tile, rotate_tile, span_to_dest, unscale
@@ -107,15 +108,18 @@ def _tiles(
             if tile is not None and proof is not None:
                 tile = (proof.proof_image(tile[0]), tile[1], tile[2])
         elif isinstance(item, TextItem):  # one tile per colour (text spans), then the strokes over them
+            # glyph outlines hinted for this pixel grid, as cairo fills them (hinting.py); colour glyph layers
+            # and anything else keep their exact outlines
+            hinted = hinted_runs(item.block, canvas)
             text_tiles = [
-                path_tile(canvas, outline, screen(run_colour, "text"), None, 0.0, item.opacity)
+                path_tile(canvas, hinted.get(id(outline), outline), screen(run_colour, "text"), None, 0.0, item.opacity)
                 for run_colour, outline in item.paint_runs
                 if not outline.empty
             ]
             text_tiles += [  # the strokes over every fill
                 path_tile(
                     canvas,
-                    st.path,
+                    hinted.get(id(st.path), st.path),
                     None,
                     screen(st.stroke, proof.stroke_role(st.stroke_width_mm) if proof else "thin"),
                     st.stroke_width_mm,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from ..inputs.font_catalog import FontCatalog, FontFace
@@ -49,6 +49,8 @@ class TextBlock:
     color_runs: tuple[tuple[int, Path], ...] = ()
     # colour glyphs (emoji) as layers over the text: (``#rrggbb``, or None for the text colour, outline)
     color_glyphs: tuple[tuple[str | None, Path], ...] = ()
+    # the faces the glyphs are set in (the raster backend hints their outlines: backends/hinting.py)
+    faces: tuple[FontFace, ...] = field(default=(), compare=False, repr=False)
 
 
 def span_keys(layer: TextLayer, *attrs: str) -> list[int]:
@@ -62,9 +64,15 @@ def span_keys(layer: TextLayer, *attrs: str) -> list[int]:
     return keys
 
 
-
-def finish_block(glyphs: Sequence[PlacedGlyph], faces: Mapping[str, FontFace], lines: Sequence[TextLine],
-                 size_pt: float, overflow: bool, fallback: Sequence[tuple[str, str]], emoji: str) -> TextBlock:
+def finish_block(
+    glyphs: Sequence[PlacedGlyph],
+    faces: Mapping[str, FontFace],
+    lines: Sequence[TextLine],
+    size_pt: float,
+    overflow: bool,
+    fallback: Sequence[tuple[str, str]],
+    emoji: str,
+) -> TextBlock:
     """The block of placed glyphs: their outline, split by paint, and colour glyph layers."""
     parts = []
     for k, placed in enumerate(glyphs):
@@ -90,6 +98,7 @@ def finish_block(glyphs: Sequence[PlacedGlyph], faces: Mapping[str, FontFace], l
         bounds=bounds_path.bounds(),
         color_runs=tuple(color_runs),
         color_glyphs=colour_layers,
+        faces=tuple(faces[i] for i in dict.fromkeys(g.face_id for g in glyphs)),
     )
 
 
