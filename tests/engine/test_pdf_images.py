@@ -113,3 +113,34 @@ def test_work_started_for_other_items_is_not_taken(tmp_path: Path) -> None:
     pdf = build_pdf(prep.layout, conv, options, None, other)
     assert not other._jobs, "the foreign work was closed"
     assert len(pdf.pages[0].Resources.XObject) == 2
+
+
+def test_the_layer_with_most_source_pixels_builds_its_pipeline_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # issue 22: set up side by side, the photo's serial decode started a few ms late; the clip-art (layer 0
+    # here) starts only once the photo's pipeline is built, and the bytes stay those of layer order
+    design = _design(tmp_path)
+    layers = design["layers"]
+    assert isinstance(layers, list)
+    design["layers"] = [layers[1], layers[0], layers[2]]
+    events: list[tuple[str, str]] = []
+    lock = threading.Lock()
+    placed = imaging.placed_pixels
+
+    def spy(info: imaging.ImageInfo, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        with lock:
+            events.append(("start", info.path.name))
+        try:
+            return placed(info, *args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            with lock:
+                events.append(("end", info.path.name))
+
+    monkeypatch.setattr(pdf_images, "placed_pixels", spy)
+    engine = Engine(Settings(color_lut=True, color_cache_dir=tmp_path / "luts"))
+    for n in range(2):  # a process's first page through littleCMS, the second through the exact table
+        events.clear()
+        render_design(design, tmp_path / f"{n}.pdf", format="pdf", engine=engine, base_dir=tmp_path)
+        assert events[:3] == [("start", "photo.jpg"), ("end", "photo.jpg"), ("start", "clipart.png")], events
+    assert (tmp_path / "0.pdf").read_bytes() == (tmp_path / "1.pdf").read_bytes()
