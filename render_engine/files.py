@@ -22,6 +22,7 @@ written. Nothing here imports another module of the engine (rank 0, beside ``mod
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import os
 import tempfile
@@ -71,7 +72,11 @@ def atomic_path(
     ``prefix…suffix`` — cleanup code finds stale ones by that name); when the block completes, fsync it
     (``fsync``), set its ``mode`` (``PUBLIC``: 0o666 under the umask; None: leave mkstemp's 0600), rename it
     to ``final`` and fsync the folder (``sync_dir``, default ``fsync``). The temp file is removed whatever
-    happens. A reader never sees a partial file under ``final``."""
+    happens. A reader never sees a partial file under ``final``. An existing ``final`` that is a device, a named
+    pipe or a socket is an :class:`OSError` (``EEXIST``) before anything is written: the rename would replace
+    it (as root, ``/dev/full`` became a regular file)."""
+    if final.exists() and not final.is_file() and not final.is_dir():  # the rename would replace a device
+        raise OSError(errno.EEXIST, "not a regular file (a device, pipe or socket): not replaced", str(final))
     with temp_path(final.parent if tmp_dir is None else tmp_dir, prefix=prefix, suffix=suffix) as tmp:
         yield tmp
         if fsync:

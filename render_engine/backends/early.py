@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ import pyvips
 
 from ..inputs import flat_colours
 from ..inputs.image_source import ImageInfo, read_header, sniff_format
+from ..inputs.png_chunks import check_png_chunks
 from ..inputs.safety import harden_libvips
 from ..model.bundled import bundled_dir
 from ..model.fit import contain_size, cover_crop
@@ -54,6 +56,7 @@ GUESS_FLAT_INTENT = "relative"  # with black-point compensation, as ColorConvert
 GUESS_MAX_COLOURS = 256
 # a source above this (width x height x pages) waits for the real render's limits before any decode
 GUESS_MAX_SOURCE_PIXELS = 60_000_000
+GUESS_MAX_DESIGN_BYTES = 16 << 20  # a larger design file (inline data URLs) is not guessed at
 # `render` options that leave the images as the template has them; any other option: no guess
 _FLAGS = ("--quiet", "--strict", "--marks")
 _TEMPLATE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,127}$")
@@ -163,7 +166,11 @@ def _design_of(argv: list[str]) -> Path | None:
 
 
 def _start(design_path: Path) -> int:
-    design = json.loads(design_path.read_bytes())
+    st = os.stat(design_path)  # a pipe never ends (/dev/zero neither): the real render refuses those by name
+    if not stat.S_ISREG(st.st_mode) or st.st_size > GUESS_MAX_DESIGN_BYTES:
+        return 0
+    with open(design_path, "rb") as fh:
+        design = json.loads(fh.read(GUESS_MAX_DESIGN_BYTES + 1))
     if not isinstance(design, dict) or design.get("version", 1) != 1 or not isinstance(design.get("layers"), list):
         return 0
     template_id = design.get("template")
@@ -241,6 +248,10 @@ def _guess(layer: Any, base: Path, dpi: int, profile: str, srgb: str) -> tuple[t
         return None
     with open(path, "rb") as fh:
         fmt = sniff_format(fh.read(32))
+        if fmt == "png":  # a metadata bomb: libvips inflates its text chunks at the header (290 KB: 1.2 GB)
+            fh.seek(0)
+            if check_png_chunks(fh) is not None:
+                return None  # the render refuses it by name, before any decoder
     if fmt is None:
         return None
     file = file_of(path)

@@ -28,6 +28,7 @@ def atomic_path(final: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``final`` (``.<name>.*.part``); on success fsync it, make it readable
     under the umask and rename it into place (:func:`render_engine.files.atomic_path`)."""
     started = False
+    refuse_special(final)
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
         with files.atomic_path(final, prefix=f".{final.name}.", suffix=".part", fsync=True, mode=files.PUBLIC) as tmp:
@@ -39,6 +40,14 @@ def atomic_path(final: Path) -> Iterator[Path]:
         raise OutputError(f"cannot write {final.name} ({exc.strerror})", field="out") from None
     except pyvips.Error:
         raise OutputError(f"cannot write {final.name} (encoder failed; disk full?)", field="out") from None
+
+
+def refuse_special(final: Path) -> None:
+    """An output path naming a device, a named pipe or a socket is refused before any work: the rename would
+    replace it with the output (``--proof /dev/full`` run as root turned ``/dev/full`` into a regular file;
+    ``/dev/stdout`` is a link to a pipe or a terminal)."""
+    if final.exists() and not final.is_file() and not final.is_dir():  # follows links
+        raise OutputError(f"cannot write {final}: it is not a regular file (a device, pipe or socket)", field="out")
 
 
 def write_atomic(final: Path, produce: Callable[[Path], None]) -> Path:

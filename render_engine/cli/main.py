@@ -206,8 +206,18 @@ def _render(engine: Engine, args: argparse.Namespace) -> int:
     results: list[RenderResult] = []
     failures: list[tuple[Path, str]] = []
     total = len(args.designs)
+    first_of: dict[str, int] = {}  # output stem -> the design number that writes it
     for n, path in enumerate(args.designs, 1):
         t0 = time.perf_counter()
+        stem = path.name.removesuffix(".json").removesuffix(".fabric")  # out/<stem>.<fmt> or out/<stem>/
+        if stem in first_of:  # a/card.json b/card.json: the second would silently replace the first's file
+            m = first_of[stem]
+            failures.append((path, f"out: [{m}/{total}] {args.designs[m - 1]} writes the same file ({args.out}/{stem}"
+                                   ".*); rename this design or render it into another --out folder"))  # fmt: skip
+            print(f"[{n}/{total}] FAILED {path}: {failures[-1][1]}", file=sys.stderr)
+            continue
+        first_of[stem] = n
+
         def on_prepared(prep: Prepared, ref: SurfaceRef | None = None, path: Path = path) -> None:
             warnings.check(path, prep, ref)
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..engine import Engine
 from ..model.errors import DesignError, RenderError
+from ..model.json_input import load_json, read_input_file
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -74,10 +75,10 @@ def _from_fabric(engine: Engine, args: argparse.Namespace) -> int:
     if missing:
         print(f"error: --from-fabric needs {', '.join(missing)}", file=sys.stderr)
         return EXIT_FAILED
-    try:
-        data = json.loads(args.from_fabric.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        print(f"error: {args.from_fabric}: cannot read ({type(exc).__name__})", file=sys.stderr)
+    try:  # strict JSON; a folder, fifo or device is refused before it is read (/dev/zero never ends)
+        data = load_json(read_input_file(args.from_fabric, "Fabric canvas file", "from_fabric"), "from_fabric")
+    except RenderError as exc:
+        print(f"error: {args.from_fabric}: {exc.message}", file=sys.stderr)
         return EXIT_FAILED
     tpl, raw = design_template_from_fabric(data, args.product, engine, template_id=args.template_id,
                                            name=args.template_id.replace("-", " ").capitalize())  # fmt: skip

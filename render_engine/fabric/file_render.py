@@ -214,9 +214,9 @@ def render_cli(
     if dialect == "native":
         return None
     if dialect == "auto":
-        try:
-            data = json.loads(path.read_bytes())
-        except (OSError, ValueError, RecursionError):
+        try:  # a fifo or /dev/zero is refused before it is read (it never ends), as the native loader does
+            data = json.loads(read_input_file(path))
+        except (DesignError, ValueError, RecursionError):
             return None  # the native loader reports it
         if not _maybe_fabric(data):
             return None

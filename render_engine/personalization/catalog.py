@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import json
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -20,6 +19,7 @@ from pydantic import ValidationError
 
 from ..model.design import field_path
 from ..model.errors import RenderError, TemplateError, did_you_mean
+from ..model.json_input import load_json, read_input_file
 from ..model.settings import bundled_dir
 from .model import DesignTemplate
 
@@ -99,10 +99,10 @@ def parse_design_template(data: Any, folder: Path, name: str = "design template"
 
 
 def load_design_template_file(path: Path) -> DesignTemplate:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise TemplateError(f"{path.name}: cannot read ({type(exc).__name__})", field="design_template") from None
+    try:  # a folder, fifo or device is refused before it is read (reading /dev/zero or a fifo never ends)
+        data = load_json(read_input_file(path, "design template file", "design_template"), "design_template")
+    except RenderError as exc:
+        raise TemplateError(f"{path.name}: {exc.message}", field="design_template") from None
     return parse_design_template(data, path.parent, path.name)
 
 
