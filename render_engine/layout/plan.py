@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from ..inputs.assets import Focus, ImageInfo, SvgDoc
 from ..inputs.font_catalog import FontCatalog
+from ..model import fast_validate
 from ..model.deadline import check as check_deadline
 from ..model.design import (
     CMYK,
@@ -231,7 +232,7 @@ def contain_rect(box: Rect, aspect: float) -> Rect:
 def _image_item(i: int, layer: ImageLayer, info: ImageInfo, focus: Focus | None, t: Template) -> ImageItem:
     box = _rect(layer.box)
     W, H = float(info.width), float(info.height)
-    nr = layer.crop if isinstance(layer.crop, NormRect) else NormRect()
+    nr = layer.crop if isinstance(layer.crop, NormRect) else fast_validate.construct(NormRect)
     region = (nr.x * W, nr.y * H, nr.width * W, nr.height * H)
     focus_px = (focus.x * W, focus.y * H) if focus is not None else None
     if layer.fit == "cover":

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 
+from . import fast_validate
 from .design_base import CMYK as CMYK
 from .design_base import HEX_COLOR as HEX_COLOR
 from .design_base import MAX_MM, NUMBER, RGB, Color, Degrees, Flag, Mm, Model, Number, Opacity, PositiveMm
@@ -37,6 +38,12 @@ from .templates import TemplateCatalog
 Blend = Annotated[BlendMode, Field(description="How the layer mixes with what is under it (PDF /BM names).")]
 
 DESIGN_VERSION = 1
+
+
+def _rgb(hex_colour: str) -> RGB:
+    """``RGB(hex=...)`` for a class-level default, without building RGB's validator (issue 22)."""
+    return fast_validate.construct(RGB, hex=hex_colour)
+
 TEMPLATE_ID = r"^[a-z0-9][a-z0-9-]{0,63}$"
 
 
@@ -253,7 +260,7 @@ class Arc(Model):
 
 
 class Stroke(Model):
-    color: Paint = Field(RGB(hex="#000000"), description="A colour or a gradient.")
+    color: Paint = Field(_rgb("#000000"), description="A colour or a gradient.")
     width: Annotated[float, Field(gt=0, le=500), NUMBER] = Field(1.0, description="Stroke width in pt.")
     dash: Annotated[list[Annotated[float, Field(ge=0, le=5000), NUMBER]], Field(max_length=64)] = Field(
         default_factory=list, description="Dash and gap lengths in pt, alternating (SVG stroke-dasharray)."
@@ -354,7 +361,7 @@ class TextLayer(Model):
     text: Annotated[str, Field(min_length=1, max_length=20_000)]
     font: FontRef
     size: Annotated[float, Field(gt=0, le=2000), NUMBER] = Field(description="Font size in pt.")
-    color: Paint = Field(RGB(hex="#000000"), description="A colour or a gradient (box units span the text box).")
+    color: Paint = Field(_rgb("#000000"), description="A colour or a gradient (box units span the text box).")
     box: Box
     align: Literal["left", "center", "right", "justify"] = Field(
         "left", description="'justify' stretches the spaces of every line but a paragraph's last to the box width."
@@ -529,7 +536,7 @@ class QrLayer(Model):
     type: Literal["qr"]
     data: Annotated[str, Field(min_length=1, max_length=500, description="What the code holds (a URL, text).")]
     box: Box = Field(description="The code is the largest square centred in the box, quiet zone included.")
-    color: Paint = Field(RGB(hex="#000000"), description="Dark modules (light ones show what is beneath).")
+    color: Paint = Field(_rgb("#000000"), description="Dark modules (light ones show what is beneath).")
     error_correction: Literal["L", "M", "Q", "H"] = "M"
     quiet_zone: Annotated[int, Field(ge=0, le=10), NUMBER] = Field(
         4, description="Light modules around the code (4 per ISO 18004)."
@@ -602,19 +609,20 @@ class CalendarLayer(Model):
     font: FontRef | None = Field(
         None, description="Title, weekday and holiday label face; default: one that has the locale's script."
     )
-    number_font: FontRef = FontRef(family="noto-sans")
+    number_font: FontRef = fast_validate.construct(FontRef, family="noto-sans")
     title: Flag = True
     title_size: Annotated[float, Field(gt=0, le=400), NUMBER] = 28.0
     weekday_size: Annotated[float, Field(gt=0, le=200), NUMBER] = 10.0
     day_size: Annotated[float, Field(gt=0, le=400), NUMBER] = 14.0
     label_size: Annotated[float, Field(gt=0, le=100), NUMBER] = 6.0
     day_position: Literal["top_left", "top_right", "center"] = "top_left"
-    color: Paint = Field(RGB(hex="#000000"), description="Title, heads and day numbers.")
+    color: Paint = Field(_rgb("#000000"), description="Title, heads and day numbers.")
     weekend_color: Paint | None = Field(None, description="Saturday and Sunday heads and numbers.")
-    holiday_color: Paint = Field(RGB(hex="#c62828"), description="Holiday numbers and labels.")
+    holiday_color: Paint = Field(_rgb("#c62828"), description="Holiday numbers and labels.")
     holiday_fill: Paint | None = Field(None, description="Fills the cell of a holiday.")
     grid: Stroke | None = Field(
-        Stroke(color=RGB(hex="#9e9e9e"), width=0.5), description="Lines around the day cells (null: none)."
+        fast_validate.construct(Stroke, color=_rgb("#9e9e9e"), width=0.5),
+        description="Lines around the day cells (null: none).",
     )
 
     @model_validator(mode="after")
@@ -767,7 +775,7 @@ class Design(Model):
         None, description="Book products: 'rtl' binds a right-to-left book (Arabic, Hebrew, manga) on the right: "
         "mirrored cover, gutters and spreads (docs/books.md); default the template's book.direction."
     )
-    meta: DesignMeta = DesignMeta()
+    meta: DesignMeta = fast_validate.construct(DesignMeta)
 
     _sources: tuple[str, ...] = PrivateAttr(default=())
 
@@ -882,7 +890,7 @@ def validation_error_to_design_error(exc: ValidationError) -> DesignError:
 
 @functools.cache
 def _default_settings() -> Settings:
-    return Settings()
+    return fast_validate.construct(Settings)  # Settings(), without its schema build (issue 22)
 
 
 def parse_design(data: Any, settings: Settings | None = None) -> Design:
@@ -906,7 +914,7 @@ def parse_design(data: Any, settings: Settings | None = None) -> Design:
     if not problems:
         check_native(data, settings)
         try:
-            return Design.model_validate(data)
+            return fast_validate.validate(Design, data)  # the same as Design.model_validate (issue 22)
         except ValidationError as exc:
             err = validation_error_to_design_error(exc)
             problems.extend(err.problems or (err,))

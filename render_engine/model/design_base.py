@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BeforeValidator, ConfigDict, Field
+
+from .fast_validate import DefaultsModel, construct
 
 MAX_MM = 5000.0  # no product is 5 m wide; bigger numbers are typos or attacks
 HEX_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
@@ -42,7 +44,7 @@ Degrees = Annotated[float, Field(ge=-3600, le=3600), NUMBER]
 Opacity = Annotated[float, Field(ge=0, le=1), NUMBER]
 
 
-class Model(BaseModel):
+class Model(DefaultsModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, defer_build=True)
 
 
@@ -76,21 +78,24 @@ def parse_color(value: Any) -> Any:
     if isinstance(value, str):
         if not HEX_COLOR.match(value):
             raise ValueError("a colour is '#rrggbb' or {\"cmyk\": [c, m, y, k]}")
-        return RGB(hex=value.lower())
+        return construct(RGB, hex=value.lower())  # RGB(hex=...) without building RGB's validator (issue 22)
     if isinstance(value, dict):
         return CMYK.model_validate(value)
     raise ValueError("a colour is '#rrggbb' or {\"cmyk\": [c, m, y, k]}")
 
 
 class ColorType:
-    """Pydantic glue: JSON string/object <-> RGB | CMYK, with one clean error location."""
+    """Pydantic glue: JSON string/object <-> RGB | CMYK, with one clean error location. Its core schema is the
+    plain validator :attr:`plain_validator`, which :mod:`.fast_validate` calls as pydantic does."""
+
+    plain_validator = staticmethod(parse_color)
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
         from pydantic_core import core_schema
 
         return core_schema.no_info_plain_validator_function(
-            parse_color,
+            cls.plain_validator,
             serialization=core_schema.plain_serializer_function_ser_schema(
                 lambda c: c.hex if isinstance(c, RGB) else {"cmyk": list(c.cmyk)}
             ),

@@ -26,7 +26,7 @@ class Settings(BaseModel):
     validator, as pydantic-settings' environment source reads it, without that package's import (~0.15 s of
     a fresh ``render-engine render`` process: it loads asyncio and a dozen cloud-secret providers)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)  # built on first use (issue 22)
 
     @model_validator(mode="before")
     @classmethod
@@ -133,6 +133,10 @@ def validated(factory: Callable[..., S], **overrides: Any) -> S:
     each (``error: RENDER_ENGINE_MAX_LAYERS: Input should be a valid integer…``) instead of a traceback that
     repeated the value, an API key included."""
     try:
+        if factory is Settings:  # the same as Settings(**overrides), without its schema build (issue 22)
+            from . import fast_validate
+
+            return fast_validate.construct(Settings, **overrides)  # type: ignore[return-value]
         return factory(**overrides)
     except ValidationError as exc:
         problems: list[RenderError] = []
@@ -145,4 +149,6 @@ def validated(factory: Callable[..., S], **overrides: Any) -> S:
 
 
 def default_settings() -> Settings:
-    return Settings()
+    from . import fast_validate
+
+    return fast_validate.construct(Settings)  # Settings(), without its schema build (issue 22)

@@ -18,14 +18,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
+
+from .fast_validate import DefaultsModel, construct
 
 SURFACE_NAME = r"^[a-z][a-z0-9-]{0,31}$"
 #: the token a part lists to take the template's pages (in reading order)
 PAGES = "pages"
 
 
-class _Model(BaseModel):
+class _Model(DefaultsModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, defer_build=True)
 
 
@@ -98,7 +100,7 @@ class PageCount(_Model):
 class PagesSpec(_Model):
     """A run of like pages (a book interior, a calendar's months): one page template, a range of counts."""
 
-    page: SurfaceSpec = SurfaceSpec()
+    page: SurfaceSpec = construct(SurfaceSpec)
     count: PageCount
 
 

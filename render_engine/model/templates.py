@@ -16,11 +16,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from .cover import COVER, BookSpec, CoverGeometry, PageCounts, cover_geometry, gutter_band
 from .dielines import Dieline, TuckBoxSpec, expand_generated, expand_one
 from .errors import TemplateError, did_you_mean
+from .fast_validate import DefaultsModel, construct, validate
 from .surfaces import PAGES, SURFACE_NAME, Fold, PagesSpec, PartSpec, SurfaceSpec
 
 TEMPLATE_ID = r"^[a-z0-9][a-z0-9-]{0,63}$"
@@ -32,7 +33,7 @@ RESERVED_PART_NAMES = frozenset({"print", "preflight", "proof", "mockup"})  # a 
 MAX_CANVAS_PX = 18000  # 4.76 m: within the 5000 mm of any template
 
 
-class _Model(BaseModel):
+class _Model(DefaultsModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, defer_build=True)
 
 
@@ -102,7 +103,7 @@ class Template(_Model):
     trim: Size
     bleed_mm: Annotated[float, Field(ge=0, le=50)]
     safe_margin_mm: Annotated[float, Field(ge=0, le=200)]
-    dpi: Dpi = Dpi()
+    dpi: Dpi = construct(Dpi)
     print_area: PathSpec | None = Field(None, description="Printable outline where it is not the whole bleed box.")
     cut_path: CutPath | None = Field(None, description="Die-cut line for die-cut goods.")
     masks: dict[str, PathSpec] = Field(default_factory=dict, description="Named regions, e.g. camera holes.")
@@ -114,7 +115,7 @@ class Template(_Model):
     regions: dict[str, Region] = Field(default_factory=dict, description="Named rectangles, e.g. a canvas face.")
     product_color: str = Field("#ffffff", pattern=r"^#[0-9a-fA-F]{6}$")
     output: OutputSpec
-    text: TextSpec = Field(TextSpec(), description="What the print process can do with text (emoji).")
+    text: TextSpec = Field(construct(TextSpec), description="What the print process can do with text (emoji).")
     mockup: dict[str, Any] = Field(default_factory=dict, description="Mockup scenes (see the mockup issue).")
     book: BookSpec | None = Field(
         None, description="A bound book: trim is one interior page; the cover is computed (model/cover.py)."
@@ -443,7 +444,7 @@ def load_template_file(path: Path) -> Template:
 
 def _validated(data: Any, where: str) -> Template:
     try:
-        template = Template.model_validate(data)
+        template = validate(Template, data)  # the same as Template.model_validate (issue 22)
     except ValidationError as exc:
         err = exc.errors(include_input=False, include_url=False)[0]
         loc = ".".join(str(p) for p in err["loc"])
