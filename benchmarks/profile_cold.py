@@ -27,7 +27,7 @@ from typing import Any
 STAGES = (
     ("pydantic", "import pydantic; from pydantic import BaseModel"),
     ("pyvips", "import pyvips"),
-    ("model.settings (first schema build)", "import render_engine.model.settings"),
+    ("model.settings", "import render_engine.model.settings"),
     ("model.design", "import render_engine.model.design"),
     ("model.templates", "import render_engine.model.templates"),
     ("cli, engine, layout modules", "import render_engine.cli.main"),
