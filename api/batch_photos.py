@@ -21,6 +21,7 @@ import contextlib
 import hashlib
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path, PurePosixPath
@@ -196,8 +197,14 @@ def _copy(opener: Opener, tmp_dir: Path, limit: int) -> Iterator[tuple[Path, str
                     h.update(block)
                     out.write(block)
             fsync_file(path)
-        except (zipfile.BadZipFile, EOFError) as exc:  # a damaged zip entry (CRC, cut)
+        except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError) as exc:  # damaged (CRC, cut,
+            # deflate data), or a compression method zipfile has not (Deflate64, PPMd, AES): 500 before
             raise ApiError(422, "invalid_asset", f"could not be read from the zip ({exc})") from None
+        except RuntimeError as exc:  # zipfile: "File 'a.jpg' is encrypted, password required for extraction"
+            if "encrypted" not in str(exc):
+                raise
+            raise ApiError(422, "invalid_asset", "could not be read from the zip: it is encrypted (a password-"
+                           "protected zip); zip the photos without a password") from None  # fmt: skip
         except OSError as exc:
             raise storage_error(exc) from None
         yield path, h.hexdigest(), size

@@ -197,7 +197,7 @@ def _simpler(path: Any) -> Any:
 
     try:
         parse_path(d, Pen())
-    except (ValueError, IndexError, TypeError):
+    except (ValueError, IndexError, TypeError, ArithmeticError):  # an arc of radius 1e-300: fontTools divides by 0
         return path
     return out or path
 

@@ -17,7 +17,7 @@ import functools
 import math
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
 from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 
@@ -151,7 +151,9 @@ def check_path_data(v: str) -> str:
 
     try:
         path = Path.from_svg(v)
-    except (ValueError, IndexError, ArithmeticError):
+    except ArithmeticError:  # fontTools divides by an arc radius of 1e-300 squared (0.0)
+        raise ValueError("not valid SVG path data: an arc's radii are too small or too large to draw") from None
+    except (ValueError, IndexError):
         raise ValueError("not valid SVG path data") from None
     if any(not math.isfinite(c) or abs(c) > MAX_MM * 10 for _op, pts in path.ops for p in pts for c in p):
         raise ValueError(f"path coordinates must be finite and within {MAX_MM * 10:g} mm")
@@ -711,6 +713,10 @@ Layer = Annotated[
     Field(discriminator="type"),
 ]
 LAYER_TYPES = frozenset({"background", "image", "text", "svg", "shape", "qr", "calendar"})
+_UNION_TAGS = {  # a discriminated union's kinds, named when an object leaves its tag out
+    "type": ", ".join(sorted(LAYER_TYPES)),
+    "shape": ", ".join(get_args(c.model_fields["shape"].annotation)[0] for c in get_args(get_args(Clip)[0])),
+}
 
 
 class DesignMeta(Model):
@@ -874,6 +880,12 @@ def error_message(err: Any) -> str:
     if err.get("type") == "union_tag_invalid":
         ctx = err.get("ctx") or {}
         msg = f"unknown {ctx.get('discriminator', 'type')}; expected one of {ctx.get('expected_tags', '')}"
+    if err.get("type") == "union_tag_not_found":  # was pydantic's "Unable to extract tag using discriminator"
+        key = str((err.get("ctx") or {}).get("discriminator", "'type'")).strip("'")
+        loc = tuple(err.get("loc") or ())
+        layer = len(loc) >= 2 and loc[-2] == "layers"  # a slot, a mockup mapping have a 'type' of their own
+        kinds = _UNION_TAGS.get(key) if key == "shape" or layer else None
+        msg = f"'{key}' is missing" + (f": one of {kinds}" if kinds else "")
     if err.get("type") == "extra_forbidden":
         msg = "unknown field"
     return msg
