@@ -926,13 +926,21 @@ def parse_design(data: Any, settings: Settings | None = None) -> Design:
     if not problems:
         check_native(data, settings)
         try:
-            return fast_validate.validate(Design, data)  # the same as Design.model_validate (issue 22)
+            # the same as Design.model_validate, without its ~35 ms schema build in a cold process (issue 22)
+            return fast_validate.validate(Design, data, fast=_small(data))
         except ValidationError as exc:
             err = validation_error_to_design_error(exc)
             problems.extend(err.problems or (err,))
     if (unknown := _template_problem(data, settings)) is not None:
         problems.append(unknown)
     raise several(problems)
+
+
+def _small(data: dict[str, Any]) -> bool:
+    """A single-surface design of a few layers: one the fast path validates faster than pydantic's schema build
+    (~35 ms) plus validation (a 10 kB, 240-layer book: 16 ms against pydantic's 1.6 ms once built)."""
+    layers = data.get("layers")
+    return isinstance(layers, list) and len(layers) <= 32 and not data.get("surfaces") and not data.get("pages")
 
 
 @functools.cache

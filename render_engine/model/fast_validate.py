@@ -47,9 +47,17 @@ _BOUNDS = {at.Ge: ("ge", operator.ge), at.Gt: ("gt", operator.gt), at.Le: ("le",
            at.Lt: ("lt", operator.lt)}  # fmt: skip
 
 
-def validate(cls: type[M], data: Any) -> M:
-    """``cls.model_validate(data)``, through :func:`fast_validate` while ``cls``'s validator is not built."""
-    if not cls.__pydantic_complete__:
+#: validations of one model class the fast path serves in a process before pydantic builds the class's own
+#: validator: a cold command needs one or two; a long-lived process soon runs pydantic's, ~10x faster per value
+FAST_CALLS = 8
+_calls: dict[type[BaseModel], int] = {}
+
+
+def validate(cls: type[M], data: Any, *, fast: bool = True) -> M:
+    """``cls.model_validate(data)``, through :func:`fast_validate` while ``cls``'s validator is not built (for
+    its first :data:`FAST_CALLS` validations; ``fast=False``: pydantic, e.g. for large data)."""
+    if fast and not cls.__pydantic_complete__ and _calls.get(cls, 0) < FAST_CALLS:
+        _calls[cls] = _calls.get(cls, 0) + 1
         made = fast_validate(cls, data)
         if made is not None:
             return made
@@ -126,6 +134,8 @@ def _plan(cls: type[BaseModel]) -> tuple[tuple[tuple[str, FieldInfo, Callable[[A
     for name, info in cls.__pydantic_fields__.items():
         if info.alias is not None or info.validation_alias is not None or info.validate_default:
             raise _Defer
+        if info.default_factory is not None and info.default_factory_takes_validated_data:
+            raise _Defer  # (inspects the factory's signature: once here, not per value)
         decs = by_field.pop(name, [])
         if len(decs) > 1:
             raise _Defer
@@ -180,8 +190,6 @@ def _model(cls: type[BaseModel], data: Any) -> Any:
                 raise _Defer from None
             values[name] = value
         elif info.default_factory is not None:
-            if info.default_factory_takes_validated_data:
-                raise _Defer
             values[name] = info.default_factory()  # type: ignore[call-arg]
         elif info.is_required():
             raise _Defer

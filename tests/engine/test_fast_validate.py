@@ -274,3 +274,20 @@ def test_a_fresh_process_generates_json_schemas_of_unbuilt_models() -> None:
         "print(a['width'], b['hex'], c['target'])\n"
     )
     assert out == "0.5 #000000 300"
+
+
+def test_a_long_lived_process_goes_over_to_pydantic() -> None:
+    """The fast path serves a class's first FAST_CALLS validations; then pydantic builds its own validator
+    (faster per value), and large designs go to pydantic at once."""
+    out = _fresh(
+        "from render_engine.model import fast_validate as fv\n"
+        "from render_engine.model.design import Design, NormRect, parse_design\n"
+        "seen = []\n"
+        "for _ in range(fv.FAST_CALLS + 1):\n"
+        "    fv.validate(NormRect, {'x': 0.25, 'width': 0.5})\n"
+        "    seen.append(NormRect.__pydantic_complete__)\n"
+        "big = {'version': 1, 'template': 'mug-11oz', 'layers': [{'type': 'background', 'color': '#fff'}] * 40}\n"
+        "parse_design(big)\n"
+        "print(seen.count(False), seen[-1], Design.__pydantic_complete__)\n"
+    )
+    assert out == "8 True True"
