@@ -49,7 +49,7 @@ from ..model.paint import PDF_BLEND, Gradient, Pattern, ResolvedPaint
 from ..model.units import mm_to_pt
 from .common import needs_raster
 from .pdf_colours import page_flat_colours
-from .pdf_images import PageImages, Placed, encode_images, image_xobject, placed_now
+from .pdf_images import PageImages, Pending, Placed, encode_images, image_xobject, placed_now
 from .pdf_options import PdfOptions
 from .pdf_paint import has_sharp_join, opacity_mask, shading_pattern, srgb_interpolated
 from .writers import write_atomic
@@ -75,7 +75,7 @@ class _Page:
     properties: dict[str, Dictionary] = field(default_factory=dict)
     patterns: dict[str, Dictionary | Stream] = field(default_factory=dict)
     base: Matrix = IDENTITY  # page mm -> default user space (pattern matrices are relative to it)
-    images: list[tuple[Stream, Placed]] = field(default_factory=list)  # XObjects still to encode
+    images: list[tuple[Stream, Placed | Pending]] = field(default_factory=list)  # XObjects still to encode
 
     def op(self, s: str) -> None:
         self.ops.append(s)
@@ -154,37 +154,43 @@ def build_pdf(
             ahead.close()
         ahead = PageImages(*work)  # every image layer's work starts now, on threads
     images = ahead
+    pending: list[ImageItem] = []  # opaque image layers drawn before their work was done
     try:
         converter.warm(page_flat_colours(layout.items))  # one littleCMS transform, while the images convert
-        for item in layout.items:
-            page.op("q")
-            if item.blend != "normal":  # blends in the page group's CMYK, as on press
-                page.op(f"/{page.gstate(BM=Name('/' + PDF_BLEND[item.blend]))} gs")
-            if isinstance(item, BackgroundItem):
-                _background(page, item, converter)
-            elif isinstance(item, ImageItem):
-                _image(page, item, images)
-            elif isinstance(item, TextItem):
-                _text(page, item, converter)
-            elif isinstance(item, ShapeItem):
-                _shape(page, item, converter, options)
-            elif isinstance(item, SvgItem):
-                _svg(page, item, converter, options, t.dpi.target)
-            page.op("Q")
+        try:
+            for item in layout.items:
+                page.op("q")
+                if item.blend != "normal":  # blends in the page group's CMYK, as on press
+                    page.op(f"/{page.gstate(BM=Name('/' + PDF_BLEND[item.blend]))} gs")
+                if isinstance(item, BackgroundItem):
+                    _background(page, item, converter)
+                elif isinstance(item, ImageItem):
+                    _image(page, item, images, pending)
+                elif isinstance(item, TextItem):
+                    _text(page, item, converter)
+                elif isinstance(item, ShapeItem):
+                    _shape(page, item, converter, options)
+                elif isinstance(item, SvgItem):
+                    _svg(page, item, converter, options, t.dpi.target)
+                page.op("Q")
+        except Exception:
+            for item in pending:  # an image layer drawn earlier that failed is the page's first error, as before
+                images.result(item)
+            raise
+
+        underbase = t.output.white_underbase if options.white_underbase is None else options.white_underbase
+        if underbase:
+            _white_underbase(page, layout)
+        if t.cut_path is not None:
+            _cut_contour(page, layout, options)
+        lines = t.finishing_lines()
+        if lines:
+            _dielines(page, lines)
+        if options.marks:
+            _crop_marks(page, layout, label_outline)
+        encode_images(page.images, converter, options.jpeg_quality, options.lut_max_pixels, images)
     finally:
         images.close()
-
-    underbase = t.output.white_underbase if options.white_underbase is None else options.white_underbase
-    if underbase:
-        _white_underbase(page, layout)
-    if t.cut_path is not None:
-        _cut_contour(page, layout, options)
-    lines = t.finishing_lines()
-    if lines:
-        _dielines(page, lines)
-    if options.marks:
-        _crop_marks(page, layout, label_outline)
-    encode_images(page.images, converter, options.jpeg_quality, options.lut_max_pixels, images)
     page.images.clear()
 
     content = "\n".join(page.ops).encode("ascii")
@@ -430,7 +436,7 @@ def _clip(page: _Page, path: VPath | None) -> None:
         page.op("W* n" if path.evenodd else "W n")
 
 
-def _image_xobject(page: _Page, placed: Placed) -> str:
+def _image_xobject(page: _Page, placed: Placed | Pending) -> str:
     """Add placed pixels as a CMYK JPEG XObject (alpha as a greyscale soft mask). The colour is converted and
     encoded by :func:`~.pdf_images.encode_images` (or was, ahead, on a thread: :class:`~.pdf_images.PageImages`)."""
     xobj, smask = image_xobject(page.pdf, placed)
@@ -442,8 +448,16 @@ def _image_xobject(page: _Page, placed: Placed) -> str:
     return key
 
 
-def _image(page: _Page, item: ImageItem, images: PageImages) -> None:
-    placed = images.result(item)
+def _image(page: _Page, item: ImageItem, images: PageImages, pending: list[ImageItem]) -> None:
+    """An image layer; an opaque one still converting is drawn as :class:`~.pdf_images.Pending` (listed in
+    ``pending``) and its JPEG collected by :func:`~.pdf_images.encode_images`, so the page's later layers are
+    drawn while the photo encodes (issue 22); a transparent one is waited for (whether it keeps a soft mask
+    decides the objects made)."""
+    placed: Placed | Pending | None = images.pending(item)
+    if placed is None:
+        placed = images.result(item)
+    else:
+        pending.append(item)
     if item.opacity < 1:
         page.op(f"/{page.gstate(ca=item.opacity, CA=item.opacity)} gs")
     _clip(page, item.page_clip)

@@ -76,6 +76,16 @@ class Placed:
     jpeg: bytes | None
 
 
+@dataclass(frozen=True)
+class Pending:
+    """An opaque image layer drawn before its work is done: its size is known (no soft mask can come), its
+    pixels and JPEG are collected by :func:`encode_images`, so the page's other layers are drawn meanwhile."""
+
+    item: ImageItem
+    width: int
+    height: int
+
+
 def placed_now(img: pyvips.Image) -> Placed:
     """An sRGB(A) uchar image (a rasterised SVG, a pattern tile) to be converted with the page's others."""
     rgb, alpha = split_alpha(img)
@@ -108,6 +118,7 @@ class PageImages:
         self._jobs: dict[int, Future[Placed]] = {}
         # work a command line started before the engine loaded (:mod:`.early`), taken when its key is this work's
         self._early: dict[int, tuple[Future[early.Result], ImageItem, int, int]] = {}
+        self._sizes = {id(item): size for item, size in zip(images, sizes, strict=True)}
         pending: list[tuple[ImageItem, int, int]] = []
         for item, (w, h) in zip(images, sizes, strict=True):
             job = early.claim(self._early_work(item, w, h)) if self.table is None else None
@@ -174,6 +185,14 @@ class PageImages:
         return (mine[0] is items and mine[1] is conv and mine[2:] == (target_dpi, downsample_above, quality,
                                                                        lut_max_pixels))  # fmt: skip
 
+    def pending(self, item: ImageItem) -> Pending | None:
+        """The layer as a :class:`Pending` when the draw loop need not wait for it: its work is under way and
+        its source is opaque (the XObject's size is known and it gets no soft mask); else None."""
+        if item.info.has_alpha or (id(item) not in self._jobs and id(item) not in self._early):
+            return None
+        w, h = self._sizes[id(item)]
+        return Pending(item, w, h)
+
     def result(self, item: ImageItem) -> Placed:
         """The layer's pixels (and JPEG when encoded ahead); raises the layer's error where the draw loop
         reaches it."""
@@ -196,32 +215,33 @@ class PageImages:
         self._early.clear()
 
 
-def image_xobject(pdf: pikepdf.Pdf, placed: Placed) -> tuple[Stream, Stream | None]:
+def image_xobject(pdf: pikepdf.Pdf, placed: Placed | Pending) -> tuple[Stream, Stream | None]:
     """A CMYK JPEG image XObject for ``placed`` (its stream filled by :func:`encode_images`) and its soft mask."""
     from pikepdf import Array, Name, Stream  # not at import: a page's image work starts before pikepdf loads
 
-    rgb = placed.rgb
+    size = placed if isinstance(placed, Pending) else placed.rgb
+    width, height = size.width, size.height
     xobj = Stream(
         pdf,
         b"",
         Type=Name.XObject,
         Subtype=Name.Image,
-        Width=rgb.width,
-        Height=rgb.height,
+        Width=width,
+        Height=height,
         ColorSpace=Name.DeviceCMYK,
         BitsPerComponent=8,
         Filter=Name.DCTDecode,
         Decode=Array([1, 0, 1, 0, 1, 0, 1, 0]),  # libvips writes Adobe-style inverted CMYK JPEG
     )
     smask = None
-    if placed.alpha is not None:
+    if isinstance(placed, Placed) and placed.alpha is not None:
         smask = Stream(  # stored raw here; qpdf Flate-compresses it on save
             pdf,
             placed.alpha,
             Type=Name.XObject,
             Subtype=Name.Image,
-            Width=rgb.width,
-            Height=rgb.height,
+            Width=width,
+            Height=height,
             ColorSpace=Name.DeviceGray,
             BitsPerComponent=8,
         )
@@ -229,7 +249,7 @@ def image_xobject(pdf: pikepdf.Pdf, placed: Placed) -> tuple[Stream, Stream | No
 
 
 def encode_images(
-    images: list[tuple[Stream, Placed]],
+    images: list[tuple[Stream, Placed | Pending]],
     conv: ColorConverter,
     quality: int,
     lut_max_pixels: int | None,
@@ -242,7 +262,13 @@ def encode_images(
     from pikepdf import Name
 
     todo: list[tuple[Stream, pyvips.Image]] = []
-    for xobj, placed in images:
+    for xobj, entry in images:
+        if isinstance(entry, Pending):
+            assert ahead is not None, "a pending image belongs to a page's PageImages"
+            placed = ahead.result(entry.item)  # raises the layer's own error
+            xobj.Width, xobj.Height = placed.rgb.width, placed.rgb.height  # as drawn (the same numbers)
+        else:
+            placed = entry
         if placed.jpeg is not None:
             xobj.write(placed.jpeg, filter=Name.DCTDecode)
         else:

@@ -144,3 +144,48 @@ def test_the_layer_with_most_source_pixels_builds_its_pipeline_first(
         render_design(design, tmp_path / f"{n}.pdf", format="pdf", engine=engine, base_dir=tmp_path)
         assert events[:3] == [("start", "photo.jpg"), ("end", "photo.jpg"), ("start", "clipart.png")], events
     assert (tmp_path / "0.pdf").read_bytes() == (tmp_path / "1.pdf").read_bytes()
+
+
+def test_an_opaque_photo_is_collected_after_the_later_layers_are_drawn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # issue 22: the draw loop no longer waits at the photo (layer 0): its size is known and it gets no soft
+    # mask, so the clip-art and the name are drawn while it encodes; the bytes are those of waiting
+    from render_engine.backends import pdf
+
+    design = _design(tmp_path)
+    order: list[str] = []
+    result, text = pdf_images.PageImages.result, pdf._text
+
+    def spy_result(self: pdf_images.PageImages, item: pdf_images.ImageItem) -> pdf_images.Placed:
+        order.append(item.info.path.name)
+        return result(self, item)
+
+    def spy_text(*args: object) -> None:
+        order.append("text")
+        text(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pdf_images.PageImages, "result", spy_result)
+    monkeypatch.setattr(pdf, "_text", spy_text)
+    outs, orders = [], []
+    for n in range(2):
+        if n:
+            monkeypatch.setattr(pdf_images.PageImages, "pending", lambda self, item: None)  # the old way: wait
+        order.clear()
+        engine = Engine(Settings(color_lut=False))
+        render_design(design, tmp_path / f"{n}.pdf", format="pdf", engine=engine, base_dir=tmp_path)
+        outs.append((tmp_path / f"{n}.pdf").read_bytes())
+        orders.append(list(order))
+    assert orders == [["clipart.png", "text", "photo.jpg"], ["photo.jpg", "clipart.png", "text"]]
+    assert outs[0] == outs[1]
+
+
+def test_a_broken_photo_drawn_before_it_was_done_names_its_layer(tmp_path: Path) -> None:
+    from render_engine.model.errors import RenderError
+
+    design = _design(tmp_path)
+    data = (tmp_path / "photo.jpg").read_bytes()
+    (tmp_path / "photo.jpg").write_bytes(data[: len(data) // 2])  # truncated: the header reads, the pixels fail
+    with pytest.raises(RenderError) as info:
+        render_design(design, tmp_path / "x.pdf", format="pdf", engine=Engine(Settings()), base_dir=tmp_path)
+    assert "layers[0]" in str(info.value.field)
