@@ -10,8 +10,9 @@ hand-written pyvips + img2pdf peer (``--compare-peer``), interleaved in one run.
   benchmarks.baselines.pyvips_img2pdf DESIGN OUT.pdf``, alternating; wall time, CPU (user + sys) and peak
   RSS of the child from ``wait4``.
 * **T (throughput)** — R1's PDF on 1 and on 2 worker processes (a shared queue, the clock runs from the start
-  signal after every worker warmed up), engine with libvips' default threads and with ``VIPS_CONCURRENCY=1``,
-  and the peer; renders/s and the 2-process / 1-process scaling.
+  signal after every worker warmed up), engine with libvips' default threads, with ``VIPS_CONCURRENCY=1`` and
+  with ``render_threads=1`` (a render-farm worker's default: libvips and the page-image pool on 1 thread), and
+  the peer; renders/s and the 2-process / 1-process scaling.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ _CTX = mp.get_context("spawn")
 PEER = "pyvips + img2pdf peer"
 
 
-def _job(ctx: Context, order: Order, design: Path, impl: str) -> Job:
+def order_job(ctx: Context, order: Order, design: Path, impl: str) -> Job:
     out = ctx.out_dir(order.key, impl)
     if order.key in FORMATS and FORMATS[order.key] is None:
         return Job(design, out, width=ctx.sizes.preview_width)
@@ -98,7 +99,7 @@ def run_warm(ctx: Context, order: Order, progress: Progress, workers: dict[str, 
         for i in range(n):
             for impl in impls if i % 2 == 0 else list(reversed(impls)):
                 d = designs[i] if impl == "ours" else peer_designs[i]
-                s, rss[impl] = workers[impl].render(_job(ctx, order, d, impl))
+                s, rss[impl] = workers[impl].render(order_job(ctx, order, d, impl))
                 if i > 0:
                     samples[impl].append(s)
                 progress.advance(1)
@@ -209,43 +210,51 @@ def run_cold(ctx: Context, progress: Progress, peer: bool) -> Row:
 # ------------------------------------------------------------------------------------------- throughput
 
 
+# The engine's thread variants on 1 and 2 processes: (row key, label, environment of the worker processes)
+THREAD_VARIANTS: tuple[tuple[str, str, dict[str, str]], ...] = (
+    ("T1", "default libvips threads", {}),
+    ("T1-vips1", "VIPS_CONCURRENCY=1", {"VIPS_CONCURRENCY": "1"}),
+    ("T1-worker", "render_threads=1, the render-farm worker's default", {"RENDER_ENGINE_RENDER_THREADS": "1"}),
+)
+_THREAD_ENV = ("VIPS_CONCURRENCY", "RENDER_ENGINE_RENDER_THREADS")
+
+
 def run_throughput(ctx: Context, progress: Progress, peer: bool) -> list[Row]:
-    """R1's PDF on 1 and 2 processes; engine with default libvips threads and with VIPS_CONCURRENCY=1."""
+    """R1's PDF on 1 and 2 processes; the engine in each of :data:`THREAD_VARIANTS`, and the peer."""
     order = ORDERS["R1"]
     count = max(4, ctx.batch_size // 10) if ctx.sizes.preview_width >= 800 else 4
-    variants: list[tuple[str, RendererKind, str | None]] = [("ours", "api", None), ("ours-vips1", "api", "1")]
+    variants: list[tuple[str, RendererKind, dict[str, str]]] = [(key, "api", env) for key, _, env in THREAD_VARIANTS]
     if peer:
-        variants.append(("peer", "peer", None))
+        variants.append(("peer", "peer", {}))
     results: dict[tuple[str, int], Summary] = {}
     for workers in (1, 2):
-        for impl, kind, conc in variants:
+        for impl, kind, env in variants:
             designs = order_designs(ctx, order, count + workers, f"-t{workers}-{impl}")
-            jobs = [_job(ctx, order, d, impl) for d in designs]
+            jobs = [order_job(ctx, order, d, impl) for d in designs]
             spec = BatchSpec(kind, tuple(jobs[:workers]), tuple(jobs[workers:]), workers)
-            saved = os.environ.get("VIPS_CONCURRENCY")
-            if conc is not None:
-                os.environ["VIPS_CONCURRENCY"] = conc
+            saved = {k: os.environ.get(k) for k in _THREAD_ENV}
+            if env:  # the workers inherit it (spawned); the operator's own setting is kept for T1
+                for k in _THREAD_ENV:
+                    os.environ.pop(k, None)
+                os.environ.update(env)
             try:
-                res = run_batch(spec, progress, f"T1 {impl} on {workers} process(es)", ctx.wait_idle_s)
+                res = run_batch(spec, progress, f"{impl} on {workers} process(es)", ctx.wait_idle_s)
             finally:
-                if conc is not None:
-                    if saved is None:
-                        os.environ.pop("VIPS_CONCURRENCY", None)
+                for k, v in saved.items():
+                    if v is None:
+                        os.environ.pop(k, None)
                     else:
-                        os.environ["VIPS_CONCURRENCY"] = saved
+                        os.environ[k] = v
             s = summarize(res.samples, res.peak_rss_kb, workers=workers, wall_s=res.wall_s)
             progress.finish(f"{s.throughput_per_s:6.2f} renders/s")
             results[(impl, workers)] = s
     rows = []
-    for impl, _, conc in variants:
-        if impl.startswith("peer"):
-            continue
-        one, two = results[(impl, 1)], results[(impl, 2)]
+    for key, label, _ in THREAD_VARIANTS:
+        one, two = results[(key, 1)], results[(key, 2)]
         two = replace(two, parallel_efficiency=two.throughput_per_s / one.throughput_per_s / 2,
                       serial_sum_s=None)  # fmt: skip
         base = results.get(("peer", 2))
-        label = "default libvips threads" if conc is None else f"VIPS_CONCURRENCY={conc}"
-        rows.append(Row(f"T1{'' if conc is None else '-vips1'}", "T", "throughput-2p",
+        rows.append(Row(key, "T", "throughput-2p",
                         f"R1's PDF on 2 processes ({label}); scaling over 1 process = 2 x efficiency; baseline: the "
                         "peer on 2 processes", "ok", ours=two, baseline=base,
                         baseline_label=PEER if base else "baseline"))  # fmt: skip

@@ -105,6 +105,10 @@ ROWS: tuple[RowDef, ...] = (
     RowDef("T1-vips1", "T", "throughput-2p", "R1's PDF on 2 processes, VIPS_CONCURRENCY=1",
            (Target("scaling", ">=", 1.8, "2p >= 1.8x 1p"),
             Target("ratio_throughput", ">=", 1.5, "2p >= 1.5x the peer's"))),
+    RowDef("T1-worker", "T", "throughput-2p",
+           "R1's PDF on 2 processes, render_threads=1 (a render-farm worker's default: 1 libvips and 1 pool thread)",
+           (Target("scaling", ">=", 1.8, "2p >= 1.8x 1p"),
+            Target("ratio_throughput", ">=", 1.5, "2p >= 1.5x the peer's"))),
     # issue 18: a photo book (cover.pdf + interior.pdf) through the public API; memory against the page count
     RowDef("W8", "W8", "photo-book-40p",
            "8x8 in hardcover photo book, 40 pages, 40 different 12-MP photos -> cover.pdf + interior.pdf",

@@ -1,9 +1,11 @@
 """The engine: what a warm process loads once and every render shares.
 
 :class:`Engine` holds the template catalog, the font catalog and the ICC profiles, each loaded on first use,
-and hardens libvips for untrusted input when it is made. Entry points build one (the CLI, the API app
-factory, the render-farm worker, :func:`render_engine.default_engine`) and pass it down; the steps of the
-pipeline (:mod:`render_engine.pipeline`) read from it and never change it.
+and hardens libvips for untrusted input when it is made; it also caps the process's malloc arenas and libvips'
+cache (:mod:`render_engine.inputs.tuning`) and applies ``render_threads`` when that is set.
+Entry points build one (the CLI, the API app factory, the render-farm worker,
+:func:`render_engine.default_engine`) and pass it down; the steps of the pipeline
+(:mod:`render_engine.pipeline`) read from it and never change it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 from .inputs.color import IccCatalog
 from .inputs.font_catalog import FontCatalog
 from .inputs.safety import harden_libvips
+from .inputs.tuning import limit_malloc_arenas, limit_vips_cache, use_render_threads
 from .model.settings import Settings
 from .model.templates import TemplateCatalog
 
@@ -27,6 +30,10 @@ class Engine:
 
     def __post_init__(self) -> None:
         harden_libvips()
+        limit_malloc_arenas(self.settings.malloc_arena_max)
+        limit_vips_cache(self.settings.vips_cache_mb)
+        if self.settings.render_threads is not None:  # unset: the entry point's default (render_engine.inputs.tuning)
+            use_render_threads(self.settings.render_threads)
 
     @cached_property
     def templates(self) -> TemplateCatalog:
@@ -39,9 +46,7 @@ class Engine:
     @cached_property
     def icc(self) -> IccCatalog:
         s = self.settings
-        return IccCatalog(
-            s.icc_dir, s.extra_icc_dir, lut=s.color_lut, cache_dir=s.color_cache_dir, disk_cache=True
-        )
+        return IccCatalog(s.icc_dir, s.extra_icc_dir, lut=s.color_lut, cache_dir=s.color_cache_dir, disk_cache=True)
 
     def with_extra_fonts(self, folder: Path) -> Engine:
         """This engine with a storefront's fonts folder added to the font catalogue (its uploaded families,

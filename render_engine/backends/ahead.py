@@ -2,33 +2,39 @@
 
 libvips, zlib, libjpeg and numpy release the GIL, so a photo's decode and a clip-art's decode run side by side
 on two cores instead of one after the other (issue 22). One pool per process, as many threads as cores (at
-least two): concurrent renders (API threads, pages drawn side by side) share it, and the cores bound the
-work anyway. A job runs in a copy of the submitter's context, so a deadline set by the caller
-(:mod:`render_engine.model.deadline`) holds in the thread too. Jobs never wait for other jobs (no deadlock).
+least two), or ``render_threads`` (:mod:`render_engine.inputs.tuning`; 1 in a render-farm process):
+concurrent renders (API threads, pages drawn side by side) share it, and the cores bound the work anyway. A
+job runs in a copy of the submitter's context, so a deadline set by the caller (:mod:`render_engine.model.deadline`)
+holds in the thread too. Jobs never wait for other jobs (no deadlock).
 """
 
 from __future__ import annotations
 
 import contextvars
-import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
 
+from ..inputs.tuning import pool_threads
+
 P = ParamSpec("P")
 T = TypeVar("T")
 
 _pool: ThreadPoolExecutor | None = None
+_size = 0
 _lock = threading.Lock()
 _local = threading.local()
 
 
 def _executor() -> ThreadPoolExecutor:
-    global _pool
+    global _pool, _size
     with _lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max(2, os.cpu_count() or 2), thread_name_prefix="render-ahead")
+        size = pool_threads()
+        if _pool is None or _size != size:  # first use, or render_threads changed since
+            if _pool is not None:
+                _pool.shutdown(wait=False)  # its queued and running jobs still finish
+            _pool, _size = ThreadPoolExecutor(size, thread_name_prefix="render-ahead"), size
         return _pool
 
 

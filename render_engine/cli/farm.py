@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import ctypes
 import logging
 import os
 import socket
@@ -11,6 +10,7 @@ import subprocess
 import sys
 
 from ..farm.settings import ApiKey, ServiceSettings
+from ..inputs.tuning import limit_malloc_arenas, limit_vips_cache, use_render_threads
 from ..model.errors import RenderError
 from ..model.settings import Settings, validated
 
@@ -41,29 +41,6 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     )
     v.add_argument("--parent", type=int, help=argparse.SUPPRESS)  # the worker that started it: stop when it is gone
     v.add_argument("--log-level", default="INFO")
-
-
-def limit_malloc_arenas(n: int) -> None:
-    """Cap glibc's malloc arenas before any render thread starts. glibc gives each thread that allocates
-    concurrently an arena of its own (up to 8 x cores) and rarely returns their memory: under a soak of mixed
-    previews the API's RSS climbed 190 -> 209 MB in 110 s with the default, and stayed within 141-150 MB
-    with 2 arenas (scripts/soak.py, 8 clients, 0 errors either way). 0 keeps glibc's default."""
-    if n <= 0:
-        return
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:  # not glibc (musl, macOS): nothing to tune
-        return
-    m_arena_max = -8  # <malloc.h>
-    libc.mallopt(m_arena_max, n)
-
-
-def limit_vips_cache(mb: int) -> None:
-    """libvips keeps recent operations (and their pixels) for reuse, by default up to 100 MB per process;
-    a long-running server meets a new photo with almost every request, so most of that is dead weight."""
-    import pyvips
-
-    pyvips.cache_set_max_mem(mb * 1024 * 1024)
 
 
 class ContextFormatter(logging.Formatter):
@@ -120,13 +97,15 @@ def run(args: argparse.Namespace) -> int:
             overrides["worker_fork"] = False
     try:
         settings = validated(ServiceSettings, **overrides)
-        validated(Settings)  # the engine's, read again by the app and the worker: bad ones named here, once
+        engine_settings = validated(Settings)  # read again by the app and the worker: bad ones named here, once
     except RenderError as exc:  # one line per setting, named by its variable (no traceback, no value echoed)
         for line in exc.lines():
             print(f"error: {line}", file=sys.stderr)
         return 2
-    limit_malloc_arenas(settings.malloc_arena_max)
-    limit_vips_cache(settings.vips_cache_mb)
+    limit_malloc_arenas(engine_settings.malloc_arena_max)  # the Engine applies both too: here before any thread
+    limit_vips_cache(engine_settings.vips_cache_mb)
+    if args.command != "serve":  # a farm process: one per core, each rendering on 1 thread unless configured
+        use_render_threads(engine_settings.render_threads, default=1)  # before anything starts libvips' threads
     if args.command == "serve":
         import uvicorn
 

@@ -146,10 +146,6 @@ class ServiceSettings(BaseSettings):
         validation_alias=AliasChoices("REDIS_URL", "RENDER_ENGINE_REDIS_URL", "redis_url"),
         description="Redis for the RQ farm; unset means the embedded in-process worker.",
     )
-    malloc_arena_max: int = Field(
-        2, ge=0, le=64, description="glibc malloc arenas for serve/worker processes (0: glibc's default)."
-    )
-    vips_cache_mb: int = Field(16, ge=0, description="libvips operation cache per serve/worker process (MB).")
     webhook_secret: str = Field("", description="HMAC-SHA256 key that signs completion webhooks (required for them).")
     webhook_attempts: int = Field(4, ge=1, le=20, description="Delivery attempts per webhook.")
     webhook_backoff: float = Field(1.0, ge=0, description="Seconds before the first retry; doubles each time.")
@@ -259,9 +255,9 @@ class ServiceSettings(BaseSettings):
     hold_codes: tuple[str, ...] = Field(
         (),
         description=(
-            "Preflight codes (usually warnings, e.g. [\"text.spelling\"]) that hold a job for manual review"
+            'Preflight codes (usually warnings, e.g. ["text.spelling"]) that hold a job for manual review'
             " (state 'held': POST /v1/jobs/{id}/approve or /reject) unless the request accepts them. The default of"
-            " every storefront; a storefront key's own \"hold_codes\" (JSON api_keys) replaces it for that shop."
+            ' every storefront; a storefront key\'s own "hold_codes" (JSON api_keys) replaces it for that shop.'
         ),
     )
     require_approval: bool = Field(

@@ -8,7 +8,9 @@ Where things happen:
   sniffed, the header and the sRGB normalisation, with pyvips alone (no pydantic: the command line's early
   image start uses it).
 - :mod:`.svg_sanitise` — SVG rebuilt from values (no DTD / entities / external references) before any renderer.
-- :mod:`.safety` — hardening of libvips and the SVG render sandbox (a helper process with time budgets).
+- :mod:`.safety` — hardening of libvips and the SVG render sandbox (a helper process with time budgets);
+  :mod:`.tuning` — process-wide threads (``render_threads``: 1 in a render-farm process), malloc arenas and
+  libvips' operation cache.
 - :mod:`.font_catalog` — the bundled font catalog and loaded faces (never a path from a request); :mod:`.font_folder`
   — a storefront's own fonts folder added to it.
 - :mod:`.color` — the ICC profile catalog and colour conversions (littleCMS).

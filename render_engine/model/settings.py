@@ -117,7 +117,25 @@ class Settings(BaseModel):
         description="A shop's own words for the spelling check (brand and product names, local spellings): a UTF-8"
         " text file, one word per line, '#' starts a comment. Added to each design's meta.words.",
     )
-
+    malloc_arena_max: int = Field(
+        2,
+        ge=0,
+        le=64,
+        description="glibc malloc arenas of a process that renders (0: glibc's default, up to 8 per core). Each"
+        " thread's arena keeps what it freed: 2 took a warm mug render's peak RSS from ~340 to ~250 MB, no slower.",
+    )
+    vips_cache_mb: int = Field(
+        16, ge=0, description="libvips' operation cache per process (MB; libvips' default 100): orders bring new files."
+    )
+    render_threads: int | None = Field(
+        None,
+        ge=0,
+        le=256,
+        description="Threads one render uses (libvips' thread pool and the page-image pool). Unset: 1 in render-farm"
+        " processes (`render-engine worker`, its work horses and batch validator: one process per core keeps every"
+        " core busy) unless VIPS_CONCURRENCY is set, libvips' default (one per core) elsewhere. 0: libvips' default"
+        " everywhere. Outputs are the same bytes whatever the count (docs/farm.md, 'Threads and processes').",
+    )
 
     @field_validator("spelling_words")
     @classmethod

@@ -66,3 +66,35 @@ def small_photo() -> bytes:
     buf = io.BytesIO()
     img.save(buf, "JPEG", quality=85)
     return buf.getvalue()
+
+
+# ----------------------------------------------------------------------------------------------- threads
+
+
+def thread_probe() -> dict[str, Any]:
+    """An RQ job for tests/farm/test_render_threads.py: the thread counts the process that runs it renders with,
+    read back from libvips (``vips_concurrency_get``) and from the page-image pool's threads after a libvips
+    pipeline and eight pool jobs ran (each waits 20 ms, so a pool of n threads runs them on n threads)."""
+    import os
+    import threading
+    import time
+
+    import pyvips
+
+    from ..backends import ahead
+
+    def name() -> str:
+        time.sleep(0.02)
+        return threading.current_thread().name
+
+    pyvips.Image.black(1200, 900).gaussblur(2).avg()  # a threaded libvips pipeline, as a render runs
+    pool = {job.result(timeout=60) for job in [ahead.submit(name) for _ in range(8)]}
+    libvips_threads = 0
+    for task in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{task}/comm") as f:
+                libvips_threads += f.read().strip() == "libvips worker"
+        except OSError:  # the thread ended meanwhile
+            pass
+    return {"vips_concurrency": int(pyvips.concurrency_get()), "pool_threads": len(pool),
+            "libvips_threads": libvips_threads, "pid": os.getpid()}  # fmt: skip

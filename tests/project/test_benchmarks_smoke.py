@@ -21,7 +21,7 @@ from tests.redis_support import redis_server
 
 ROOT = Path(__file__).resolve().parents[2]
 ROW_KEYS = ["W1", "W2", "W3", "W3-edit", "W4", "W5-mixed", "W5-mug", "W6", "W7-fork", "W7-nofork",
-            "R1", "R2", "R3", "R4", "R5", "R6", "R7", "C1", "T1", "T1-vips1",
+            "R1", "R2", "R3", "R4", "R5", "R6", "R7", "C1", "T1", "T1-vips1", "T1-worker",
             "W8", "W8-20p", "W8-100p", "P1", "W9", "K1", "K2"]  # fmt: skip
 SUMMARY_KEYS = {
     "runs", "errors", "p50_s", "p95_s", "throughput_per_s", "cpu_s", "cpu_total_s", "peak_rss_mb", "output_bytes",
@@ -85,7 +85,7 @@ def test_real_orders_run_beside_the_pyvips_peer(quick_run: tuple[Path, dict[str,
     peer renders the same designs in the same run (not Fabric), C1 times one process per render."""
     _, data, stdout = quick_run
     rows = {r["key"]: r for r in data["rows"]}
-    for key in ("R1", "R2", "R3", "R4", "R5", "R6", "R7", "C1", "T1", "T1-vips1"):
+    for key in ("R1", "R2", "R3", "R4", "R5", "R6", "R7", "C1", "T1", "T1-vips1", "T1-worker"):
         assert rows[key]["status"] == "ok", rows[key]["reason"]
         assert rows[key]["ours"]["runs"] >= 1 and rows[key]["ours"]["errors"] == 0, key
     for key in ("R1", "R2", "R3", "R4", "R5", "R6", "C1", "T1"):
