@@ -33,7 +33,16 @@ from render_engine.farm.storage import sha256_file
 from render_engine.files import fsync_file
 from render_engine.inputs.assets import looks_like_svg, probe_image, verify_image
 from render_engine.model.design import ImageLayer, SvgLayer, parse_design
-from render_engine.model.errors import AssetError, DesignError, RenderError, TemplateError, did_you_mean
+from render_engine.model.errors import (
+    AssetError,
+    DesignError,
+    FontError,
+    RenderError,
+    TemplateError,
+    did_you_mean,
+    several,
+)
+from render_engine.model.fabric_object import FabricObject, object_of
 from render_engine.parts import PreparedParts, is_multi, prepare_parts
 from render_engine.pipeline import Prepared, StepTimer, check_dpi, prepare
 from render_engine.production.review import Reviewed
@@ -59,22 +68,33 @@ class Source:
     approximations: tuple[tuple[str, str], ...] = ()  # unsupported="approximate": (request field, what was drawn)
     # a canvas per surface / page: per native prefix ("surfaces.back.", "pages[2]."), each layer's Fabric object
     surface_sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # per Fabric object path ("fabric.objects[2]"): its type, id and name (findings name them; not stored)
+    objects: Mapping[str, FabricObject] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "dialect": self.dialect,
             "notes": list(self.notes),
             "layer_sources": list(self.layer_sources),
-            "approximations": [{"field": f, "message": m} for f, m in self.approximations],
+            "approximations": [self._approximation(f, m) for f, m in self.approximations],
         }
         if self.surface_sources:
             out["surface_sources"] = {p.rstrip("."): list(s) for p, s in self.surface_sources.items()}
         return out
 
+    def _approximation(self, f: str, message: str) -> dict[str, str]:
+        found = object_of(self.objects, f.removeprefix("design."))
+        return {"field": f, "message": message, **({"object": found.label(prefix="design.")} if found else {})}
+
     def of_layer(self, prefix: str, i: int) -> str | None:
         """The Fabric object of layer ``i`` of the native surface ``prefix`` ("" for a v1 design)."""
         sources = self.surface_sources.get(prefix, ()) if prefix else self.layer_sources
         return sources[i] if i < len(sources) else None
+
+    def object_of_layer(self, prefix: str, i: int | None) -> FabricObject | None:
+        """The Fabric object (type, id, name) of layer ``i`` of the native surface ``prefix``."""
+        found = self.of_layer(prefix, i) if i is not None and i >= 0 else None
+        return object_of(self.objects, found) if found is not None else None
 
 
 @dataclass(frozen=True)
@@ -97,8 +117,10 @@ class CheckedDesign:
     def reviewed(self) -> Reviewed:
         """What :func:`render_engine.production.review` judges: every surface, plus the properties a Fabric
         import approximated (each a ``fabric.approximated`` warning naming the request field)."""
-        approximations = self.source.approximations if self.source is not None else ()
-        return Reviewed(self.prepared, self.parts, approximations)
+        if self.source is None:
+            return Reviewed(self.prepared, self.parts)
+        src = self.source
+        return Reviewed(self.prepared, self.parts, src.approximations, src.object_of_layer, src.objects, "design.")
 
     def parts_summary(self) -> list[dict[str, Any]] | None:
         """``[{name, format, pages, surfaces}]`` per print file of a multi-surface design (None for v1): what
@@ -128,14 +150,25 @@ def source_field(field: str | None, source: Source | None) -> str:
 def _fabric_to_native(
     svc: Services, raw: dict[str, Any], font_fallback: str | None, unsupported: Unsupported = "refuse"
 ) -> tuple[dict[str, Any], Source]:
-    if font_fallback is not None:
-        svc.engine.fonts.family_id(font_fallback, field="fabric_options.font_fallback")
     from render_engine.fabric import FabricOptions
 
+    unknown: RenderError | None = None
+    if font_fallback is not None:
+        try:
+            svc.engine.fonts.family_id(font_fallback, field="fabric_options.font_fallback")
+        except FontError as exc:  # listed with the canvas's own problems (then no family falls back)
+            unknown, font_fallback = exc, None
     try:
-        return _import_into_assets(svc, raw, FabricOptions(font_fallback=font_fallback, unsupported=unsupported))
+        found = _import_into_assets(svc, raw, FabricOptions(font_fallback=font_fallback, unsupported=unsupported))
     except OSError as exc:  # temp folder or asset store full/unwritable: the server's fault (507/503)
         raise storage_error(exc, "storage") from None
+    except (DesignError, AssetError, TemplateError) as exc:
+        if unknown is None:
+            raise
+        raise several([unknown, *(exc.problems or (exc,))]) from None
+    if unknown is not None:
+        raise unknown
+    return found
 
 
 def _import_into_assets(svc: Services, raw: dict[str, Any], options: FabricOptions) -> tuple[dict[str, Any], Source]:
@@ -159,7 +192,8 @@ def _import_into_assets(svc: Services, raw: dict[str, Any], options: FabricOptio
                 f"the Fabric document could not be translated ({type(exc).__name__})", field="design"
             ) from None
         approximations = tuple((_prefixed(f), m) for f, m in imported.approximations)
-        source = Source("fabric", imported.notes, imported.sources, approximations, imported.surface_sources)
+        source = Source("fabric", imported.labelled_notes(), imported.sources, approximations, imported.surface_sources,
+                        imported.objects)  # fmt: skip
         native = imported.design.model_dump(mode="json", exclude_none=True)
         for prefix, i, layers in _layer_lists(native):
             layer = layers[i]

@@ -68,7 +68,7 @@ class Rendered:
     dpi: float
     timings: dict[str, float] = field(default_factory=dict)  # seconds per pipeline step
     template: str = ""
-    # Fabric input with unsupported="approximate": "field: reason; drawn …" per approximation
+    # Fabric input: 'objects[2].fill (Rect, id "x"): reason; drawn …' per approximation (a font substituted too)
     warnings: tuple[str, ...] = ()
     # multi-surface products (docs/products.md): the part this file is ("card", "front"), its pages, and for
     # the whole design every part's file; the top-level fields then repeat the first part's
@@ -138,7 +138,7 @@ class _Loaded:
     design: Design
     base_dir: Path
     scratch: Path | None  # a temporary folder to remove after the call (Fabric images), or None
-    approximations: tuple[tuple[str, str], ...] = ()  # Fabric, unsupported="approximate": (field, what)
+    fabric: FabricImport | None = None  # Fabric input: the import (approximations, notes, each layer's object)
 
 
 def _decode(source: Any) -> tuple[Any, Path | None]:
@@ -162,7 +162,8 @@ def _decode(source: Any) -> tuple[Any, Path | None]:
 
 
 def _import_fabric(data: Any, engine: Engine, template: str | None, canvas_size: tuple[float, float] | None,
-                   folder: Path, image_dir: Path, unsupported: str, multiplier: float = 1.0) -> FabricImport:
+                   folder: Path, image_dir: Path, unsupported: str, multiplier: float = 1.0,
+                   ) -> FabricImport:  # fmt: skip
     from .fabric import FabricOptions, load_fabric_json
     from .fabric.options import DEFAULT_FONT_FALLBACK
 
@@ -207,17 +208,16 @@ def _load(
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise
-    approx = imported.approximations
     if not any(scratch.iterdir()):  # no embedded images: nothing to keep
         shutil.rmtree(scratch, ignore_errors=True)
-        return _Loaded(design, base, None, approx)
+        return _Loaded(design, base, None, imported)
     if not keep_fabric_assets:
-        return _Loaded(design, scratch, scratch, approx)
+        return _Loaded(design, scratch, scratch, imported)
     key = id(design)
     with _fabric_lock:
         _fabric_dirs[key] = (weakref.ref(design), scratch)
     weakref.finalize(design, _forget_fabric_dir, key, scratch)
-    return _Loaded(design, scratch, None, approx)
+    return _Loaded(design, scratch, None, imported)
 
 
 def _check_template(design: Design, template: str | None) -> None:
@@ -357,7 +357,7 @@ def render_design(
     finally:
         if loaded.scratch is not None:
             shutil.rmtree(loaded.scratch, ignore_errors=True)
-    warnings = tuple(f"{f}: {m}" for f, m in loaded.approximations)
+    warnings = loaded.fabric.warning_lines() if loaded.fabric is not None else ()  # 'objects[2].fill (Rect): …'
     return Rendered(res.format, data, path, res.pixels, res.dpi, dict(res.timings), res.template, warnings)
 
 
@@ -392,14 +392,14 @@ def _render_parts(
             Rendered(r.format, None if keep else r.path.read_bytes(), r.path if keep else None, r.pixels, r.dpi,
                      dict(r.timings), r.template, part=r.part, pages=r.pages, surfaces=r.surfaces)
             for r in results
-        )
+        )  # fmt: skip
 
     if out is not None:
         parts = run(Path(out), True)
     else:
         with tempfile.TemporaryDirectory(prefix="render-engine-") as tmp:
             parts = run(Path(tmp), False)
-    warnings = tuple(f"{f}: {m}" for f, m in loaded.approximations)
+    warnings = loaded.fabric.warning_lines() if loaded.fabric is not None else ()
     first = parts[0]
     return replace(first, parts=parts, pages=sum(p.pages for p in parts), warnings=warnings,
                    timings=dict(timer.seconds))  # fmt: skip
@@ -478,7 +478,7 @@ def preflight(
     Fabric input: ``unsupported="approximate"`` checks what :func:`render_design` with it draws, plus a
     ``fabric.approximated`` warning per property drawn approximately; by default such a property is an error."""
     from .checks.preflight import preflight as run_checks
-    from .checks.report import with_approximations
+    from .checks.report import with_approximations, with_fabric_objects
 
     eng = _engine(engine)
     opts = {"template": None, "canvas_size": None, "keep_fabric_assets": False, "unsupported": unsupported}
@@ -492,7 +492,9 @@ def preflight(
             report = preflight_parts(prepare_parts(loaded.design, eng, loaded.base_dir), eng)
         else:
             report = run_checks(_prepare(loaded, eng), eng)
-        return with_approximations(report, loaded.approximations)
+        if (f := loaded.fabric) is None:
+            return report  # a Fabric canvas: each finding names its object, each approximation too
+        return with_approximations(with_fabric_objects(report, f.object_of_layer), f.approximations, f.objects)
     finally:
         if loaded.scratch is not None:
             shutil.rmtree(loaded.scratch, ignore_errors=True)

@@ -11,6 +11,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,15 +23,15 @@ SF, PU = STOREFRONT, PRINT_UNIT
 S = {"X-API-Key": SF}
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    """``render-engine serve`` in a process of its own, no embedded render thread (nothing here needs a render)."""
+@contextmanager
+def serving(root: Path, **env: str) -> Iterator[int]:
+    """``render-engine serve`` in a process of its own over the storage folder ``root`` (its port), with the
+    storefront and print-unit keys, no Redis, and ``env`` (``RENDER_ENGINE_…`` settings) on top."""
     from tests.net_support import free_port, wait_until_answers
 
     port = free_port()
-    env = {**os.environ, "RENDER_ENGINE_STORAGE_ROOT": str(tmp_path_factory.mktemp("live4")),
-           "RENDER_ENGINE_API_KEYS": f"storefront:{SF},print-unit:{PU}", "RENDER_ENGINE_REDIS_URL": "",
-           "RENDER_ENGINE_EMBEDDED_WORKERS": "0"}  # fmt: skip
+    env = {**os.environ, "RENDER_ENGINE_STORAGE_ROOT": str(root), "RENDER_ENGINE_API_KEYS":
+           f"storefront:{SF},print-unit:{PU}", "RENDER_ENGINE_REDIS_URL": "", **env}  # fmt: skip
     env.pop("PYTEST_CURRENT_TEST", None)  # a long parametrized test id there made exec fail (E2BIG)
     code = f"from render_engine.cli.main import main; raise SystemExit(main(['serve', '--port', '{port}']))"
     proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL,
@@ -47,6 +49,13 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     finally:
         proc.terminate()
         proc.wait(30)
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """``render-engine serve`` in a process of its own, no embedded render thread (nothing here needs a render)."""
+    with serving(tmp_path_factory.mktemp("live4"), RENDER_ENGINE_EMBEDDED_WORKERS="0") as port:
+        yield port
 
 
 def call(
@@ -81,5 +90,3 @@ def upload(port: int, data: bytes, options: dict[str, Any]) -> tuple[int, dict[s
     )  # fmt: skip
     ctype = f"multipart/form-data; boundary={boundary}"
     return call(port, "POST", "/v1/batches/upload", parts, {"Content-Type": ctype})
-
-

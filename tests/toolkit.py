@@ -1,7 +1,7 @@
 """What many test files need, written once: the API keys tests use, an API client (over a fresh storage root,
 or of any settings), the small coaster design, an uploaded asset's id, and a local webhook receiver.
 
-    from tests.toolkit import STOREFRONT, S, api_client, app_client, coaster, text_layer, upload_asset
+    from tests.toolkit import STOREFRONT, S, api_client, app_client, coaster, run_cli, text_layer, upload_asset
 
 Each helper runs the real thing (FastAPI's TestClient over ``create_app``, a real HTTP server on 127.0.0.1):
 nothing here fakes a reader, a queue or a network.
@@ -9,6 +9,9 @@ nothing here fakes a reader, a queue or a network.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
 
+ROOT = Path(__file__).resolve().parents[1]  # the repository
 STOREFRONT = "storefront-key-for-tests-0001"
 STOREFRONT_2 = "storefront-key-for-tests-0002"
 PRINT_UNIT = "print-unit-key-for-tests-0001"
@@ -62,6 +66,13 @@ def api_client(
     config = ServiceSettings(storage_root=root, redis_url=None, api_keys=api_keys, **settings)
     with app_client(config, engine) as c:
         yield c
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m render_engine.cli ARGS`` in a process of its own, as a user runs it (from the repository
+    root unless ``cwd``; ``env`` on top of this one's), its output captured as text; 300 s at most."""
+    return subprocess.run([sys.executable, "-m", "render_engine.cli", *args], capture_output=True, text=True,
+                          cwd=cwd or ROOT, timeout=300, env={**os.environ, **(env or {})})  # fmt: skip
 
 
 def upload_asset(client: Any, data: bytes | Path, headers: dict[str, str] | None = None) -> str:

@@ -110,29 +110,40 @@ def create_batch(
             raise IdempotencyConflict()
         response.status_code = 200
         return _accepted_intake(svc, intake)
+    # every problem of the request itself in one answer: design template, product, approval, webhook, rows
+    problems: list[dict[str, Any]] = []
+    template: DesignTemplate | None = None
     try:
         template = catalog().get(body.design_template)
     except TemplateError:
         hint = did_you_mean(body.design_template, catalog().templates)
-        raise ApiError(422, "invalid_design", f"no such design template{hint}", field="design_template") from None
-    wrong_product = None
-    if body.product not in template.products:  # reported with the rows' problems (found as a job would find them)
-        wrong_product = {"code": "invalid_design", "field": "product", "message": f"design template '{template.id}' "
-                         f"is not made for this product; it fits: {', '.join(template.products)}"}  # fmt: skip
+        problems.append(_problem(422, "invalid_design", f"no such design template{hint}", "design_template"))
+    wrong_product = template is not None and body.product not in template.products
+    if template is not None and wrong_product:  # reported with the rows' problems (found as a job would find them)
+        problems.append(_problem(422, "invalid_design", f"design template '{template.id}' is not made for this "
+                                 f"product; it fits: {', '.join(template.products)}", "product"))  # fmt: skip
     if svc.settings.require_approval and body.approval is None:
-        raise ApiError(422, "approval_required", "this shop requires approval: send approval.approved_by (who "
-                       "approved the rows)", field="approval.approved_by")  # fmt: skip
+        problems.append(_problem(422, "approval_required", "this shop requires approval: send approval.approved_by "
+                                 "(who approved the rows)", "approval.approved_by"))  # fmt: skip
     approved = body.approval.model_dump(mode="json") | {"batch": True} if body.approval else None
     if body.webhook_url is not None:  # checked as a job's is (api/door.py)
         if not svc.settings.webhook_secret:
-            raise ApiError(422, "invalid_request", "webhooks need a configured webhook secret", field="webhook_url")
-        try:
-            check_url(body.webhook_url, svc.settings.webhook_allow_private)
-        except WebhookRefused as exc:
-            raise ApiError(422, "invalid_request", str(exc), field="webhook_url") from None
-    rows = _rows(body, svc.settings.max_batch_rows)
-    if wrong_product is not None:
-        _refuse_product(state, body, template, key, rows, approved, wrong_product)
+            problems.append(_problem(422, "invalid_request", "webhooks need a configured webhook secret",
+                                     "webhook_url"))  # fmt: skip
+        else:
+            try:
+                check_url(body.webhook_url, svc.settings.webhook_allow_private)
+            except WebhookRefused as exc:
+                problems.append(_problem(422, "invalid_request", str(exc), "webhook_url"))
+    rows: list[dict[str, Any]] = []
+    try:
+        rows = _rows(body, svc.settings.max_batch_rows)
+    except ApiError as exc:
+        problems.append(_problem(exc.http_status, exc.code, exc.message, exc.field))
+    if problems:
+        of_rows = _rows_problems(state, body, template, key, rows, approved) if wrong_product and rows else []
+        _refuse(problems, of_rows)
+    assert template is not None
     summary = {"design_template": template.id, "product": body.product, "rows": len(rows),
                "outputs": body.outputs.model_dump(mode="json"), "priority": body.priority,
                **({"webhook_url": body.webhook_url} if body.webhook_url else {})}  # fmt: skip
@@ -180,29 +191,49 @@ def create_batch(
     return _accepted(batch)
 
 
-def _refuse_product(
-    state: Any, body: BatchRequest, template: DesignTemplate, key: Any, rows: list[dict[str, Any]],
-    approved: dict[str, Any] | None, wrong: dict[str, Any],
-) -> None:  # fmt: skip
-    """A 422 naming ``product`` and, for a batch checked inside the request, every row's other problems (each
-    row's own ``rows[n].product`` left out: it is the batch's)."""
-    problems = [wrong]
-    if len(rows) <= state.services.settings.batch_sync_rows:
-        _, _, found = state.batch_gate.run(
-            lambda: _admit_rows(state, body, template, key, rows, approved, state.services.settings.batch_timeout)
-        )
-        problems += [p for p in found if not re.fullmatch(r"rows\[\d+\]\.product", p["field"])]
-    raise ApiError(422, "invalid_design", wrong["message"], field="product",
-                   extra={"problems": problems[:MAX_REPORTED]})  # fmt: skip
+def _problem(status: int, code: str, message: str, field: str | None) -> dict[str, Any]:
+    return {"status": status, "code": code, "field": field, "message": message}
+
+
+def _rows_problems(
+    state: Any, body: BatchRequest, template: DesignTemplate | None, key: Any, rows: list[dict[str, Any]],
+    approved: dict[str, Any] | None,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """The rows' own problems for an answer refusing the batch for its product (each row's ``rows[n].product``
+    left out: it is the batch's): every row, also of a batch too large to be checked in the request otherwise,
+    within ``batch_timeout`` (past it, the rows checked so far and one problem naming where it stopped)."""
+    assert template is not None
+    seconds = state.services.settings.batch_timeout
+    _, _, found = state.batch_gate.run(
+        lambda: _admit_rows(state, body, template, key, rows, approved, seconds, partial=True)
+    )
+    return [p for p in found if not re.fullmatch(r"rows\[\d+\]\.product", str(p.get("field")))]
+
+
+def _refuse(problems: list[dict[str, Any]], rows: list[dict[str, Any]]) -> None:
+    """One answer for every problem of the request (and its rows'): a lone one as it always was (its own status
+    and code); several: the first's code and field, ``problems`` listing each (413 when all are limits, else 422)."""
+    listed = [{k: v for k, v in p.items() if k != "status"} for p in [*problems, *rows]]
+    first = problems[0]
+    if len(listed) == 1 and first["field"] != "product":
+        raise ApiError(first["status"], first["code"], first["message"], field=first["field"])
+    status = 413 if all(p["status"] == 413 for p in problems) and not rows else 422
+    message = (
+        first["message"] if len(listed) == 1 else f"{len(listed)} problems: {first['field']}: {first['message']}; …"
+    )
+    if first["field"] == "product":
+        message = first["message"]  # as it was: the product's message, the rows' problems listed beside it
+    raise ApiError(status, first["code"], message, field=first["field"], extra={"problems": listed[:MAX_REPORTED]})
 
 
 def _admit_rows(
     state: Any, body: BatchRequest, template: DesignTemplate, key: Any, rows: list[dict[str, Any]],
-    approved: dict[str, Any] | None, seconds: float,
+    approved: dict[str, Any] | None, seconds: float, *, partial: bool = False,
 ) -> tuple[list[BatchJob], list[dict[str, Any]], list[dict[str, Any]]]:  # fmt: skip
     """Admit every row as ``POST /v1/jobs`` would: (jobs, skipped rows, problems). All of it within ``seconds``
     (:func:`~render_engine.model.deadline.deadline`, checked between rows and inside each row's checks): past it
-    the request is a 413 on ``rows`` naming the row reached, and nothing is accepted."""
+    the request is a 413 on ``rows`` naming the row reached, and nothing is accepted; ``partial`` (a batch
+    refused anyway): the problems found up to there, and one naming the rows not checked."""
     jobs: list[BatchJob] = []
     skipped: list[dict[str, Any]] = []
     problems: list[dict[str, Any]] = []
@@ -218,6 +249,11 @@ def _admit_rows(
                     problems += found_here
                     skipped.append({"row": n, "problems": found_here})
     except DeadlinePassed:
+        if partial:
+            problems.append(_problem(413, "limit_exceeded", f"rows {n} to {len(rows)} were not checked within "
+                                     f"{seconds:g} s; they are checked once the batch's own problems are fixed",
+                                     "rows" if body.csv is None else "csv"))  # fmt: skip
+            return jobs, skipped, problems
         raise ApiError(413, "limit_exceeded", f"checking the rows took longer than {seconds:g} s (it reached row "
                        f"{n} of {len(rows)}); nothing was accepted: send fewer rows per batch",
                        field="rows" if body.csv is None else "csv") from None  # fmt: skip
@@ -306,6 +342,9 @@ async def upload_batch(
     except RenderError as exc:
         if exc.field == "csv":  # the rows came as the file part
             exc.field = "file"
+        for p in (exc.extra or {}).get("problems", []) if isinstance(exc, ApiError) else []:
+            if p.get("field") == "csv":
+                p["field"] = "file"
         raise
 
 

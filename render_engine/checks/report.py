@@ -4,10 +4,12 @@ the :class:`CheckContext` every check reads, and the human summary."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from ..model.fabric_object import FabricObject, labelled, object_of
 from ..model.geometry import Rect
 from .messages import Msg, translate
 
@@ -75,7 +77,11 @@ class Finding:
 
     @property
     def where(self) -> str:
-        """``layer 2``, ``back layer 2``, ``page-3``: what the finding concerns, for one-line summaries."""
+        """``layer 2``, ``back layer 2``, ``page-3``: what the finding concerns, for one-line summaries; the
+        Fabric object it came from when it did (``objects[3] (Textbox, id "greeting")``)."""
+        obj = self.extra.get("fabric_object")
+        if isinstance(obj, dict) and isinstance(obj.get("field"), str):
+            return FabricObject(obj["field"], str(obj.get("type")), obj.get("id"), obj.get("name")).label()
         layer = f"layer {self.layer}" if self.layer is not None else "design"
         return f"{self.surface} {layer}" if self.surface is not None else layer
 
@@ -183,17 +189,64 @@ def summary_lines(report: PreflightReport, lang: str = "en") -> Iterable[str]:
         yield f"  {on}text layer {t.layer}: {t.text!r}" + (f"  ({', '.join(t.spaces)})" if t.spaces else "")
 
 
-def with_approximations(report: PreflightReport, approximations: Sequence[tuple[str, str]]) -> PreflightReport:
+def with_approximations(
+    report: PreflightReport,
+    approximations: Sequence[tuple[str, str]],
+    objects: Mapping[str, FabricObject] | None = None,
+    prefix: str = "",
+) -> PreflightReport:
     """``report`` plus a ``fabric.approximated`` warning per (field, what was drawn) of a Fabric import with
-    ``unsupported="approximate"``."""
+    ``unsupported="approximate"``; with the import's ``objects`` each names its Fabric object (its detail
+    ``field (Type, id "x"): …`` and ``extra.fabric_object``). ``prefix``: what the fields start with beyond the
+    objects' paths (the API's ``design.``)."""
     extra = tuple(
         Finding(
             "fabric.approximated",
             "warning",
             Msg("drawn approximately: the engine cannot draw this Fabric property yet"),
-            f"{f}: {message}",
-            extra={"field": f},
+            labelled(objects or {}, f.removeprefix(prefix), message, prefix),
+            extra={"field": f, **_object_extra(objects, f.removeprefix(prefix), prefix)},
         )
         for f, message in approximations
     )
     return dataclasses.replace(report, findings=report.findings + extra) if extra else report
+
+
+def _object_extra(objects: Mapping[str, FabricObject] | None, field: str, prefix: str) -> dict[str, Any]:
+    found = object_of(objects, field) if objects else None
+    return {"fabric_object": found.to_dict(prefix)} if found is not None else {}
+
+
+def surface_prefix(key: str | None) -> str:
+    """The field prefix of a finding's surface (``back`` -> ``surfaces.back.``, ``page-3`` -> ``pages[2].``)."""
+    if key is None:
+        return ""
+    m = re.fullmatch(r"page-(\d+)", key)
+    return f"pages[{int(m.group(1)) - 1}]." if m else f"surfaces.{key}."
+
+
+def with_fabric_objects(
+    report: PreflightReport, object_of_layer: Callable[[str, int | None], FabricObject | None], prefix: str = ""
+) -> PreflightReport:
+    """``report`` with each finding about a layer translated from a Fabric object naming that object in
+    ``extra.fabric_object`` (``{"field": "objects[3]", "type": "Textbox", "id": …, "name": …}``, the field after
+    ``prefix``). ``object_of_layer(surface prefix, layer)`` is the import's
+    (:meth:`render_engine.fabric.FabricImport.object_of_layer`)."""
+    findings = []
+    for f in report.findings:
+        found = object_of_layer(surface_prefix(f.surface), f.layer) if "fabric_object" not in f.extra else None
+        extra = {**f.extra, "fabric_object": found.to_dict(prefix)} if found is not None else f.extra
+        findings.append(f if found is None else dataclasses.replace(f, extra=extra))
+    return dataclasses.replace(report, findings=tuple(findings))
+
+
+def finding_place(f: Finding) -> str:
+    """Where a finding is, for one line: its Fabric object (``objects[3] (Textbox, id "greeting")``) when it
+    came from one, else the native layer (``layers[2]``) or ``design``; a surface's field before it."""
+    if isinstance(f.extra.get("fabric_object"), dict):
+        return f.where
+    where = f"layers[{f.layer}]" if f.layer is not None else "design"
+    if f.surface is not None:
+        field = surface_prefix(f.surface)
+        return f"{field}{where}" if f.layer is not None else field.rstrip(".")
+    return where

@@ -9,11 +9,13 @@ warnings and blockers on stderr, one line each.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..engine import Engine
@@ -25,6 +27,9 @@ from ..model.settings import Settings, validated
 from ..model.surface_plan import SurfaceRef
 from ..parts import is_multi, prepare_parts, render_file
 from ..pipeline import prepare
+
+if TYPE_CHECKING:
+    from ..fabric import FabricImport
 
 # commands whose parsers (and modules) load only when asked for: a fresh `render-engine render` process
 # imports neither the API server, the render farm nor the mockup scenes
@@ -47,19 +52,26 @@ class PreflightWarnings:
         self.engine = engine
         self.designs = 0
 
-    def check(self, path: Path, prep: Prepared, ref: SurfaceRef | None = None) -> None:
+    def check(
+        self, path: Path, prep: Prepared, ref: SurfaceRef | None = None, fabric: FabricImport | None = None
+    ) -> None:
+        """``fabric``: the import a Fabric canvas came from; a finding about a layer translated from a Fabric
+        object names that object (``objects[3] (Textbox, id "greeting")``), not the native layer."""
         from ..checks.preflight import preflight
+        from ..checks.report import finding_place, with_fabric_objects
 
         # color=False: the gamut check decodes every image a second time (and loads OpenCV, Pillow and their
         # ICC transforms: ~0.25 s in a fresh process); spelling=False: the dictionary takes ~2-3 s to load in
         # a fresh process, and spelling is the storefront's question; `render-engine preflight` runs both
         report = preflight(prep, self.engine, color=False, spelling=False)
+        if ref is not None:  # the surface's findings named by side (surfaces.inside.layers[1])
+            report = dataclasses.replace(report, findings=tuple(
+                dataclasses.replace(f, surface=ref.key) for f in report.findings))  # fmt: skip
+        if fabric is not None:
+            report = with_fabric_objects(report, fabric.object_of_layer)
         shown = [f for f in report.findings if f.severity != "info"]
         for f in shown:
-            where = f"layers[{f.layer}]" if f.layer is not None else "design"
-            if ref is not None:
-                where = f"{ref.field}.{where}" if f.layer is not None else ref.field
-            print(f"{path}: {f.severity.upper()} {where}: {f.message} [{f.code}]", file=sys.stderr)
+            print(f"{path}: {f.severity.upper()} {finding_place(f)}: {f.message} [{f.code}]", file=sys.stderr)
         self.designs += bool(shown)
 
     def exit_code(self, strict: bool) -> int:
@@ -81,6 +93,16 @@ def lang_arg(value: str) -> str:
     return lang
 
 
+def add_fonts_dir(parser: argparse.ArgumentParser) -> None:
+    """``--fonts-dir``: a storefront's fonts added to the bundled ones (docs/fabric.md)."""
+    parser.add_argument(
+        "--fonts-dir",
+        type=Path,
+        help="a storefront fonts folder (.ttf/.otf) added to the bundled fonts "
+        "(also RENDER_ENGINE_EXTRA_FONTS_DIR; docs/fabric.md)",
+    )
+
+
 def _parser(full: bool = True) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="render-engine", description="Render personalised-gift designs to print files.")
     p.add_argument("--version", action="version", version=f"render-engine {__version__}")
@@ -94,12 +116,7 @@ def _parser(full: bool = True) -> argparse.ArgumentParser:
     r.add_argument("--marks", action="store_true", help="PDF: crop marks and a job label in a slug")
     r.add_argument("--quiet", action="store_true", help="no progress lines")
     r.add_argument("--strict", action="store_true", help=STRICT_HELP)
-    r.add_argument(
-        "--fonts-dir",
-        type=Path,
-        help="a storefront fonts folder (.ttf/.otf) added to the bundled fonts "
-        "(also RENDER_ENGINE_EXTRA_FONTS_DIR; docs/fabric.md)",
-    )
+    add_fonts_dir(r)
     from ..fabric import add_render_arguments as add_fabric_arguments
 
     add_fabric_arguments(r)  # --dialect, --template, --canvas-size, --canvas-covers, --font-fallback
@@ -107,16 +124,30 @@ def _parser(full: bool = True) -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check designs (schema, template, fonts, assets, layout) without rendering")
     v.add_argument("designs", nargs="+", type=Path)
     v.add_argument("--strict", action="store_true", help=STRICT_HELP)
+    add_fonts_dir(v)
 
     pf = sub.add_parser("preflight", help="check a design for print problems (exit 1 on blockers)")
     pf.add_argument("design", type=Path)
     pf.add_argument("--proof", type=Path, help="write a proof PNG with the findings outlined")
     pf.add_argument("--json", action="store_true", help="print the JSON report instead of a summary")
-    pf.add_argument("--lang", type=lang_arg, default="en", metavar="LANG",
-                    help="language of the finding messages: en (default), hi, zh-Hans")
+    pf.add_argument(
+        "--lang",
+        type=lang_arg,
+        default="en",
+        metavar="LANG",
+        help="language of the finding messages: en (default), hi, zh-Hans",
+    )
+    pf.add_argument(
+        "--unsupported",
+        choices=["refuse", "approximate"],
+        default="refuse",
+        help="Fabric input: refuse (default) or approximate properties the engine cannot draw yet "
+        "(each approximation a fabric.approximated warning)",
+    )
+    add_fonts_dir(pf)
 
     sub.add_parser("templates", help="list product templates")
-    sub.add_parser("fonts", help="list bundled font families")
+    add_fonts_dir(sub.add_parser("fonts", help="list font families: the bundled ones (and --fonts-dir's)"))
     from .personalize import add_parsers as add_personalize_parsers
 
     add_personalize_parsers(sub)  # personalize, merge, design-templates (render_engine/cli/personalize.py)
@@ -153,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "preflight":
             from .preflight import run as run_preflight
 
-            return run_preflight(engine, args.design, args.proof, args.json, args.lang)
+            return run_preflight(engine, args.design, args.proof, args.json, args.lang, args.unsupported)
         if args.command in ("mockup", "gallery"):
             from .mockup import run as run_mockup
 
@@ -218,11 +249,15 @@ def _render(engine: Engine, args: argparse.Namespace) -> int:
             continue
         first_of[stem] = n
 
-        def on_prepared(prep: Prepared, ref: SurfaceRef | None = None, path: Path = path) -> None:
-            warnings.check(path, prep, ref)
+        imported: list[FabricImport] = []  # a Fabric canvas: its import (notes, the object of each layer)
+
+        def on_prepared(
+            prep: Prepared, ref: SurfaceRef | None = None, path: Path = path, imported: list[FabricImport] = imported
+        ) -> None:
+            warnings.check(path, prep, ref, imported[0] if imported else None)
 
         try:
-            res = render_fabric_cli(path, engine, args, options, on_prepared) or render_file(
+            res = render_fabric_cli(path, engine, args, options, on_prepared, imported.append) or render_file(
                 path, engine, args.out, fmt=args.format, dpi=args.dpi, pdf_options=options, on_prepared=on_prepared
             )
         except RenderError as exc:
@@ -242,8 +277,10 @@ def _render(engine: Engine, args: argparse.Namespace) -> int:
             print(f"[{n}/{total}] FAILED {path}: internal error ({type(exc).__name__})", file=sys.stderr)
             continue
         results.append(res)
-        for warning in res.warnings:
+        for warning in res.warnings:  # a Fabric property approximated (or a font substituted), its object named
             print(f"[{n}/{total}] WARNING {path}: {warning}", file=sys.stderr)
+        for note in imported[0].note_lines() if imported else ():  # how the import read a Fabric object
+            print(f"[{n}/{total}] NOTE {path}: {note}", file=sys.stderr)
         if not args.quiet:
             dt = time.perf_counter() - t0
             files = ", ".join(f"{p.path.name}" + (f" ({p.pages} pages)" if p.pages > 1 else "") for p in res.parts)

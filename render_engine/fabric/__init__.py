@@ -50,8 +50,8 @@ if TYPE_CHECKING:
 # (.file_render) and never loads the importer (~0.2 s of imports in a fresh process)
 _EXPORTS = {
     "DEFAULT_FONT_MAP": "options",
-    "FONT_SIZE_FRACTION": "text",
-    "FONT_SIZE_MULT": "text",
+    "FONT_SIZE_FRACTION": "text_objects",
+    "FONT_SIZE_MULT": "text_objects",
     "Covers": "options",
     "FabricImport": "importer",
     "FabricOptions": "options",

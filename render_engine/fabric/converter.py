@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..inputs.font_catalog import FontCatalog
 from ..model.errors import DesignError
+from ..model.fabric_object import FabricObject
 from ..model.geometry import Matrix
 from ..model.templates import Template
 from ..model.units import MM_PER_PT
@@ -76,6 +77,7 @@ class Converter:
         self.notes: list[str] = []
         self.left_out: list[str] = []  # objects parked beyond the model's range, off the page (.off_page)
         self.layer_origin: list[str] = []  # layer index -> Fabric object path
+        self.objects: dict[str, FabricObject] = {}  # Fabric object path -> its type, id and name (for messages)
         self.n_assets = 0
         self.text_lines: dict[str, tuple[str, ...]] = {}
         self.force_svg = 0  # > 0 while translating a group composited as one svg: no native layers
@@ -217,6 +219,8 @@ class Converter:
         fault (a gradient or pattern becomes a flat colour), or left out, and each step is recorded in
         :attr:`approximations`.
         """
+        if isinstance(obj, dict) and not where.endswith(("background", "overlay")):  # not the canvas' paint rects
+            self.objects.setdefault(where, FabricObject.of(where, obj))
         n_layers, n_origin = len(layers), len(self.layer_origin)
         current = obj
         seen: set[str] = set()
@@ -235,11 +239,11 @@ class Converter:
                 seen.add(field)
                 if simpler is None:
                     if not refuse:
-                        self.approximations.append((field, f"{exc.message}; the object is left out"))
+                        self.approximations.append((field, f"{_said(exc)}; the object is left out"))
                     return
                 current, instead = simpler
                 if not refuse:
-                    self.approximations.append((field, f"{exc.message}; drawn {instead}"))
+                    self.approximations.append((field, f"{_said(exc)}; drawn {instead}"))
 
     def _image_stroke(self, node: Node, layers: list[dict[str, Any]]) -> None:
         """Fabric strokes an image's own rect (width x height, centred), over it or under it by paintFirst."""
@@ -322,6 +326,12 @@ class Converter:
         if blend != "normal":  # the whole object (shadow and background included) composites with it
             for layer in layers[start:]:
                 layer["blend"] = blend
+
+
+def _said(exc: DesignError) -> str:
+    """An approximation's reason: the message, and what only a local caller sees (the file path tried: only a
+    file rendered from disk names files, never an API request)."""
+    return f"{exc.message} ({exc.local_detail})" if exc.local_detail else exc.message
 
 
 def _within(box: dict[str, Any]) -> bool:

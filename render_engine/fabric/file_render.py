@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from ..backends.pdf_options import PdfOptions
     from ..model.surface_plan import SurfaceRef
     from ..parts import PreparedParts
+    from .importer import FabricImport
 
 
 def read_json_file(path: Path) -> Any:
@@ -46,8 +47,10 @@ def render_fabric(
     pdf_options: PdfOptions | None = None,
     timer: StepTimer | None = None,
     on_prepared: Callable[[Prepared, SurfaceRef | None], None] | None = None,
+    on_imported: Callable[[FabricImport], None] | None = None,
 ) -> RenderResult:
-    """Render decoded Fabric JSON to ``out``.
+    """Render decoded Fabric JSON to ``out``; ``on_imported`` sees the import before anything is drawn (its
+    notes, and the Fabric object of each native layer for the preflight lines).
 
     Without a template (``template_id`` or the wrapper's ``template``) the canvas is rendered as it is: a
     page of the canvas's own size (PNG ``width x height`` px at ``scale`` 1, transparent where the canvas has
@@ -64,6 +67,8 @@ def render_fabric(
     with tempfile.TemporaryDirectory(prefix="fabric-") as tmp:
         with timer.step("parse"):
             imported = load_fabric_json(data, engine, Path(tmp), template_id, options)
+        if on_imported is not None:
+            on_imported(imported)
         design = imported.design
         template = engine.templates.get(design.template)
         if scale is not None:
@@ -84,7 +89,7 @@ def render_fabric(
                 design, engine, out.with_suffix("") if out.suffix else out, base_dir=Path(tmp), fmt=fmt,
                 dpi=dpi, name=name, timer=timer, pdf_options=pdf_options, on_prepared=each,
             )  # fmt: skip
-            return replace(res, warnings=tuple(f"{f}: {m}" for f, m in imported.approximations))
+            return replace(res, warnings=imported.warning_lines())
         res = render_design(
             design,
             engine,
@@ -97,7 +102,7 @@ def render_fabric(
             pdf_options=pdf_options,
             on_prepared=None if on_prepared is None else lambda prep: on_prepared(prep, None),
         )
-    return replace(res, warnings=tuple(f"{f}: {m}" for f, m in imported.approximations))
+    return replace(res, warnings=imported.warning_lines())
 
 
 def render_fabric_file(
@@ -112,6 +117,7 @@ def render_fabric_file(
     scale: float | None = None,
     pdf_options: PdfOptions | None = None,
     on_prepared: Callable[[Prepared, SurfaceRef | None], None] | None = None,
+    on_imported: Callable[[FabricImport], None] | None = None,
 ) -> RenderResult:
     """Render a Fabric JSON file like :func:`render_engine.pipeline.render_file` renders a native one; image
     ``src`` paths are read from the file's folder (and may not leave it)."""
@@ -141,6 +147,7 @@ def render_fabric_file(
         pdf_options=pdf_options,
         timer=timer,
         on_prepared=on_prepared,
+        on_imported=on_imported,
     )
 
 
@@ -208,6 +215,7 @@ def render_cli(
     args: argparse.Namespace,
     pdf_options: PdfOptions | None,
     on_prepared: Callable[[Prepared, SurfaceRef | None], None] | None = None,
+    on_imported: Callable[[FabricImport], None] | None = None,
 ) -> RenderResult | None:
     """Render ``path`` if it is Fabric input (by ``--dialect`` or detection); None for a native design."""
     dialect = getattr(args, "dialect", "auto")
@@ -241,4 +249,5 @@ def render_cli(
         scale=args.scale,
         pdf_options=pdf_options,
         on_prepared=on_prepared,
+        on_imported=on_imported,
     )

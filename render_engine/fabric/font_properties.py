@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 from ..model.errors import DesignError, FontError, did_you_mean
 
 if TYPE_CHECKING:
+    from ..inputs.font_catalog import FontCatalog
+    from .options import FabricOptions
     from .protocol import Converter
 
 
@@ -85,3 +87,36 @@ def font_style(raw: Any, where: str) -> str:
     if not (raw is None or isinstance(raw, str)) or raw not in ("normal", "italic", "oblique", "", None):
         raise DesignError("fontStyle is normal or italic", field=where)
     return "italic" if raw in ("italic", "oblique") else "normal"
+
+
+def font_problems(root: Any, fonts: FontCatalog, opts: FabricOptions, prefix: str) -> list[DesignError]:
+    """Every unknown ``fontFamily`` of a canvas's text objects (groups too) and an unknown ``font_fallback``,
+    each a :class:`FontError` naming its field, found without translating anything: what an import that
+    cannot start (an unknown template) lists beside its own problem."""
+    from types import SimpleNamespace
+
+    from .parse import TEXT_TYPES, kind_of
+
+    problems: dict[tuple[str | None, str], DesignError] = {}
+    if opts.font_fallback is not None:
+        try:
+            fonts.family_id(opts.font_fallback, field="font_fallback")
+        except FontError as exc:
+            problems[(exc.field, exc.message)] = exc
+    scan = SimpleNamespace(fonts=fonts, opts=opts, notes=[], approximations=[])
+
+    def walk(objects: Any, where: str) -> None:
+        for i, obj in enumerate(objects if isinstance(objects, list) else ()):
+            if not isinstance(obj, dict):
+                continue
+            at = f"{where}[{i}]"
+            if kind_of(obj.get("type")) in TEXT_TYPES and "fontFamily" in obj:
+                try:
+                    font_family(scan, obj["fontFamily"], at)
+                except DesignError as exc:
+                    problems.setdefault((exc.field, exc.message), exc)
+            walk(obj.get("objects"), f"{at}.objects")
+
+    if isinstance(root, dict):
+        walk(root.get("objects"), f"{prefix}objects")
+    return list(problems.values())

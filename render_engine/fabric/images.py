@@ -276,7 +276,8 @@ def _copy_local_file(conv: Converter, src: str, where: str) -> Path:
         raise DesignError("image src leaves the design's folder", field=where, local_detail=f"folder {root}")
     if not path.is_file():
         raise DesignError(
-            "image file not found in the design's folder (paths are relative to the design file)",
+            "image file not found (an image src path is relative to the JSON file's folder; for a dict, to "
+            "base_dir, by default the current folder)",
             field=where,
             local_detail=f"tried {path}",
         )

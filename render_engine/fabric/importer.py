@@ -19,6 +19,7 @@ from ..inputs.font_catalog import FontCatalog
 from ..model.design import Design, parse_design
 from ..model.design_base import MAX_MM
 from ..model.errors import DesignError, several
+from ..model.fabric_object import FabricObject, labelled, labelled_note, object_of
 from ..model.geometry import Matrix
 from ..model.templates import Template
 from .canvas_size import canvas_size_of as canvas_size_of
@@ -57,6 +58,29 @@ class FabricImport:
     # Fabric object of each of that surface's layers ("surfaces.back.objects[3]"); ``sources`` is then empty
     surface_sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     n_assets: int = 0  # image files written into asset_dir (fabric-image-<n>.<ext>)
+    # per Fabric object path ("objects[3]", "surfaces.back.objects[1]"): its type, id and name, for messages
+    objects: Mapping[str, FabricObject] = field(default_factory=dict)
+
+    def object_of_layer(self, prefix: str, i: int | None) -> FabricObject | None:
+        """The Fabric object layer ``i`` of the native surface ``prefix`` ("" for a one-canvas design,
+        "surfaces.back.", "pages[2].") was translated from, or None."""
+        if i is None:
+            return None
+        sources = self.surface_sources.get(prefix, ()) if prefix else self.sources
+        return object_of(self.objects, sources[i]) if 0 <= i < len(sources) else None
+
+    def warning_lines(self) -> tuple[str, ...]:
+        """Each approximation as ``field (Type, id "x"): what was drawn`` (``Rendered.warnings``, the CLI)."""
+        return tuple(labelled(self.objects, f, m) for f, m in self.approximations)
+
+    def labelled_notes(self) -> tuple[str, ...]:
+        """Every note with its object named (``objects[1].shadow (Image, name "photo"): …``): the API's notes."""
+        return tuple(labelled_note(self.objects, n) for n in self.notes)
+
+    def note_lines(self) -> tuple[str, ...]:
+        """Each note that is not an approximation too, its object named (``objects[1].shadow (Image): …``)."""
+        said = {f"{f}: {m}" for f, m in self.approximations}
+        return tuple(labelled_note(self.objects, n) for n in self.notes if n not in said)
 
     def source_of(self, field: str | None) -> str | None:
         """The Fabric object a native field's layer came from (``layers[2].box`` -> ``objects[1]``,
@@ -129,7 +153,8 @@ def import_fabric(
     if abs(ch * k - th) > opts.aspect_tolerance * th:
         raise DesignError(
             f"canvas {cw:g}x{ch:g} px does not have the aspect ratio of the {covers} box of {template.id} "
-            f"({tw:.1f} x {th:.1f} mm)",
+            f"({tw:.1f} x {th:.1f} mm): a canvas {cw:g} px wide for it is {cw:g}x{cw * th / tw:.6g} px; the editor's "
+            "canvas must have that shape (or render the canvas without a template, at its own size)",
             field="canvas",
         )
     page = Matrix.scale(k).then(Matrix.translate(ox, oy))
@@ -196,6 +221,8 @@ def import_fabric(
     plain = bg in (None, "") and not root.get("backgroundImage")
     extra, cut = knockouts(conv, objects, f"{prefix}objects", Matrix()) if plain else ([()] * len(objects), set())
     for i, obj in enumerate(objects):  # matrices stay in canvas px
+        if isinstance(obj, dict):  # named in messages (a knockout text is drawn by .text_clip, not .object)
+            conv.objects.setdefault(f"{prefix}objects[{i}]", FabricObject.of(f"{prefix}objects[{i}]", obj))
         if i not in cut:
             conv.object(obj, f"{prefix}objects[{i}]", Matrix(), 1.0, layers, clips=(*clips, *extra[i]))
     # then the overlay colour (or gradient / pattern) over everything and the overlayImage, neither clipped by
@@ -222,6 +249,7 @@ def import_fabric(
         dict(conv.text_lines),
         approximations,
         n_assets=conv.n_assets,
+        objects=dict(conv.objects),
     )
 
 

@@ -161,4 +161,9 @@ def import_surfaces(
         approximations=tuple((f"{p}{f}", m) for p, one in imported.items() for f, m in one.approximations),
         surface_sources={p: tuple(f"{p}{s}" for s in one.sources) for p, one in imported.items()},
         n_assets=n_assets,
+        objects={
+            f"{p}{k}": dataclasses.replace(o, field=f"{p}{o.field}")
+            for p, one in imported.items()
+            for k, o in one.objects.items()
+        },
     )

@@ -27,7 +27,7 @@ from ..inputs.assets import (
 )
 from ..model.cover import anchor_layers
 from ..model.deadline import check as check_deadline
-from ..model.design import CalendarLayer, Design, FontRef, ImageLayer, SvgLayer, TextLayer
+from ..model.design import CalendarLayer, Design, FontRef, ImageLayer, Layer, SvgLayer, TextLayer
 from ..model.errors import (
     AssetError,
     DesignError,
@@ -76,55 +76,78 @@ def resolve(
     images: dict[int, ImageInfo] = {}
     focus: dict[int, Focus] = {}
     svgs: dict[int, SvgDoc] = {}
+    # every font, image, SVG and mask problem of every layer in one error (a hard limit still stops at once)
+    problems: list[RenderError] = font_problems(design, engine, as_written=False)
     for i, layer in enumerate(design.layers):
-        for at, pattern in pattern_paints(layer, f"layers[{i}]"):
-            verify_pattern_tile(pattern.image, f"{at}.image")
-        check_deadline()
-        where = f"layers[{i}]"
-        if isinstance(layer, ImageLayer):
-            path = _image_path(layer, base_dir, asset_loader, where)
-            images[i] = probe_image(path, f"{where}.{'asset' if layer.asset else 'asset_id'}", settings)
-            if layer.crop in ("auto", "auto-pets"):
-                focus[i] = find_focus(images[i], f"{where}.crop", pets=layer.crop == "auto-pets")
-            named = [("clip", layer.clip)] + [(f"clips[{j}]", c) for j, c in enumerate(layer.clips)]
-            for key, c in named:
-                if c is not None and c.shape == "mask" and template.mask_path(c.name) is None:
-                    raise AssetError(
-                        f"template {template.id} has no mask of that name; it has: {', '.join(template.mask_names())}",
-                        field=f"{where}.{key}.name",
-                    )
-        elif isinstance(layer, SvgLayer):
-            source = "svg" if layer.svg is not None else "file" if layer.file is not None else "asset_id"
-            if layer.svg is not None:
-                raw = layer.svg.encode("utf-8")
-            elif layer.file is not None:
-                raw = resolve_path(base_dir, layer.file, f"{where}.file").read_bytes()
-            else:  # an uploaded SVG (stored sanitised, sanitised again here like every other source)
-                assert layer.asset_id is not None
-                if asset_loader is None:
-                    raise AssetError("asset ids need an asset store", field=f"{where}.asset_id")
-                try:
-                    raw = asset_loader(layer.asset_id).read_bytes()
-                except AssetError as exc:
-                    raise AssetError(exc.message, field=f"{where}.asset_id") from None
-                except OSError as exc:
-                    raise AssetError(f"SVG asset cannot be read ({exc.strerror})", field=f"{where}.asset_id") from None
-            svgs[i] = load_svg(raw, f"{where}.{source}", settings)
-        elif isinstance(layer, TextLayer):
-            if len(layer.text) > settings.max_text_chars:
-                raise LimitExceeded(
-                    f"text has {len(layer.text)} characters, over the limit of {settings.max_text_chars}",
-                    field=f"{where}.text",
-                )
-            if longest_combining_run(layer.text) > settings.max_combining_run:
-                raise LimitExceeded(
-                    f"text has more than {settings.max_combining_run} combining marks in a row",
-                    field=f"{where}.text",
-                )
-            engine.fonts.family_id(layer.font.family, field=f"{where}.font.family")
-            for j, name in enumerate(layer.font.fallback):
-                engine.fonts.family_id(name, field=f"{where}.font.fallback[{j}]")
+        try:
+            _resolve_layer(i, layer, template, engine, base_dir, asset_loader, images, focus, svgs)
+        except (DesignError, AssetError, TemplateError) as exc:
+            problems.extend(exc.problems or (exc,))
+    if problems:  # each once where it was written (a calendar's day numbers share its number_font)
+        unique: dict[tuple[str | None, str], RenderError] = {}
+        for p in problems:
+            unique.setdefault((design.source_field(p.field), p.message), p)
+        raise several(list(unique.values()))
     return Resources(template, images, focus, svgs)
+
+
+def _resolve_layer(
+    i: int,
+    layer: Layer,
+    template: Template,
+    engine: Engine,
+    base_dir: Path,
+    asset_loader: AssetLoader | None,
+    images: dict[int, ImageInfo],
+    focus: dict[int, Focus],
+    svgs: dict[int, SvgDoc],
+) -> None:
+    """One layer's resources probed into ``images`` / ``focus`` / ``svgs`` (its fonts: :func:`font_problems`)."""
+    settings = engine.settings
+    for at, pattern in pattern_paints(layer, f"layers[{i}]"):
+        verify_pattern_tile(pattern.image, f"{at}.image")
+    check_deadline()
+    where = f"layers[{i}]"
+    if isinstance(layer, ImageLayer):
+        path = _image_path(layer, base_dir, asset_loader, where)
+        images[i] = probe_image(path, f"{where}.{'asset' if layer.asset else 'asset_id'}", settings)
+        if layer.crop in ("auto", "auto-pets"):
+            focus[i] = find_focus(images[i], f"{where}.crop", pets=layer.crop == "auto-pets")
+        named = [("clip", layer.clip)] + [(f"clips[{j}]", c) for j, c in enumerate(layer.clips)]
+        for key, c in named:
+            if c is not None and c.shape == "mask" and template.mask_path(c.name) is None:
+                raise AssetError(
+                    f"template {template.id} has no mask of that name; it has: {', '.join(template.mask_names())}",
+                    field=f"{where}.{key}.name",
+                )
+    elif isinstance(layer, SvgLayer):
+        source = "svg" if layer.svg is not None else "file" if layer.file is not None else "asset_id"
+        if layer.svg is not None:
+            raw = layer.svg.encode("utf-8")
+        elif layer.file is not None:
+            raw = resolve_path(base_dir, layer.file, f"{where}.file").read_bytes()
+        else:  # an uploaded SVG (stored sanitised, sanitised again here like every other source)
+            assert layer.asset_id is not None
+            if asset_loader is None:
+                raise AssetError("asset ids need an asset store", field=f"{where}.asset_id")
+            try:
+                raw = asset_loader(layer.asset_id).read_bytes()
+            except AssetError as exc:
+                raise AssetError(exc.message, field=f"{where}.asset_id") from None
+            except OSError as exc:
+                raise AssetError(f"SVG asset cannot be read ({exc.strerror})", field=f"{where}.asset_id") from None
+        svgs[i] = load_svg(raw, f"{where}.{source}", settings)
+    elif isinstance(layer, TextLayer):
+        if len(layer.text) > settings.max_text_chars:
+            raise LimitExceeded(
+                f"text has {len(layer.text)} characters, over the limit of {settings.max_text_chars}",
+                field=f"{where}.text",
+            )
+        if longest_combining_run(layer.text) > settings.max_combining_run:
+            raise LimitExceeded(
+                f"text has more than {settings.max_combining_run} combining marks in a row",
+                field=f"{where}.text",
+            )
 
 
 def template_of(design: Design, engine: Engine) -> Template:
@@ -133,18 +156,31 @@ def template_of(design: Design, engine: Engine) -> Template:
     try:
         return engine.templates.get(design.template)
     except TemplateError as exc:
-        problems: dict[tuple[str | None, str], RenderError] = {(exc.field, exc.message): exc}
-        for field, ref in font_families(design):
+        raise several([exc, *font_problems(design, engine)]) from None
+
+
+def font_problems(design: Design, engine: Engine, *, as_written: bool = True) -> list[RenderError]:
+    """A :class:`FontError` per unknown family or ``fallback`` family a design names, each once, each naming its
+    field (``layers[0].font.fallback[1]``); ``as_written=False``: the fields of the expanded layers (the
+    pipeline renames them)."""
+    problems: dict[tuple[str | None, str], RenderError] = {}
+    for field, ref in font_families(design, as_written=as_written):
+        base = field.removesuffix("family") if field.endswith(".family") else None
+        names = [
+            (field, ref.family),
+            *((f"{base}fallback[{j}]" if base else field, n) for j, n in enumerate(ref.fallback)),
+        ]
+        for at, name in names:
             try:
-                engine.fonts.family_id(ref.family, field=field)
+                engine.fonts.family_id(name, field=at)
             except FontError as font:
                 problems.setdefault((font.field, font.message), font)
-        raise several(list(problems.values())) from None
+    return list(problems.values())
 
 
-def font_families(design: Design) -> Iterator[tuple[str, FontRef]]:
+def font_families(design: Design, *, as_written: bool = True) -> Iterator[tuple[str, FontRef]]:
     """Every font a design names, with its family's field as written (a calendar's, a span's, a surface's or a
-    page's: ``surfaces.back.layers[0].spans[1].font.family``)."""
+    page's: ``surfaces.back.layers[0].spans[1].font.family``; ``as_written=False``: as expanded)."""
     surfaces = [("", design.layers)] + [(f"surfaces.{n}.", s.layers) for n, s in design.surfaces.items()]
     surfaces += [(f"pages[{i}].", s.layers) for i, s in enumerate(design.pages)]
     for prefix, layers in surfaces:
@@ -158,7 +194,7 @@ def font_families(design: Design) -> Iterator[tuple[str, FontRef]]:
             for key, ref in refs:
                 if ref is not None:  # v1 layers are expanded (a calendar's texts): named where they were written
                     field = f"{where}{key}.family"
-                    yield (design.source_field(field) or field) if not prefix else field, ref
+                    yield (design.source_field(field) or field) if not prefix and as_written else field, ref
 
 
 def pattern_paints(obj: object, where: str) -> Iterator[tuple[str, PatternPaint]]:

@@ -424,7 +424,7 @@ def canvas_template(template_id: str) -> Template | None:
     return Template(
         id=template_id,
         name=f"Canvas {w:g} x {h:g} px",
-        kind="poster",
+        kind="canvas",  # "white text on a white canvas": what a storefront developer calls it
         spec_source="The editor canvas itself: 1 px = 1/96 in (CSS px), no bleed.",
         trim=Size(width_mm=w * mm, height_mm=h * mm),
         bleed_mm=0,

@@ -8,24 +8,30 @@ request field).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..checks.report import PreflightReport, with_approximations
+from ..checks.report import PreflightReport, with_approximations, with_fabric_objects
 from ..engine import Engine
 from ..layout.prepared import Prepared, PreparedParts
+from ..model.fabric_object import FabricObject
 
 
 @dataclass(frozen=True)
 class Reviewed:
     """A design ready for review: ``prepared`` (a multi-surface design: its first given surface), ``parts``
     (every surface by part; None for a one-surface design), ``approximations`` ((request field, what was drawn)
-    per property a Fabric import approximated)."""
+    per property a Fabric import approximated); for a Fabric import, ``object_of_layer`` and ``objects`` name
+    the Fabric object of each finding and approximation (:class:`render_engine.fabric.FabricImport`), their
+    fields after ``prefix`` (the API's ``design.``)."""
 
     prepared: Prepared
     parts: PreparedParts | None = None
     approximations: Sequence[tuple[str, str]] = ()
+    object_of_layer: Callable[[str, int | None], FabricObject | None] | None = None
+    objects: Mapping[str, FabricObject] = field(default_factory=dict)
+    prefix: str = ""
 
 
 def review(subject: Reviewed, engine: Engine) -> PreflightReport:
@@ -40,9 +46,11 @@ def review(subject: Reviewed, engine: Engine) -> PreflightReport:
         report = preflight_parts(subject.parts, engine)
     else:
         report = preflight(subject.prepared, engine)
+    if subject.object_of_layer is not None:
+        report = with_fabric_objects(report, subject.object_of_layer, subject.prefix)
     if not subject.approximations:
         return report
-    return with_approximations(report, subject.approximations)
+    return with_approximations(report, subject.approximations, subject.objects, subject.prefix)
 
 
 def write_review_proof(subject: Reviewed, report: PreflightReport, engine: Engine, out: Path) -> tuple[int, int]:

@@ -640,7 +640,7 @@ def test_fabric_font_fallback_is_reported(client: Any) -> None:
     r = client.post("/v1/preflight", json=body, headers=S)
     assert r.status_code == 200, r.text
     (note,) = r.json()["source"]["notes"]
-    assert note.startswith("fabric.objects[0].fontFamily:") and "noto-sans" in note
+    assert note.startswith("fabric.objects[0].fontFamily (Textbox): ") and "noto-sans" in note  # its object named
 
 
 # --- the RQ farm: real Redis, a real worker process ------------------------------------------------------

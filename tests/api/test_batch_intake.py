@@ -14,7 +14,7 @@ import pytest
 
 from tests.api.test_batches_api import logo_png
 from tests.pg_support import postgres_server, private_schema
-from tests.toolkit import PRINT_UNIT, STOREFRONT, S, api_client
+from tests.toolkit import PRINT_UNIT, STOREFRONT, S, api_client, upload_asset
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
 
@@ -38,9 +38,7 @@ def client(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 @pytest.fixture(scope="module")
 def logo(client: Any) -> str:
-    r = client.post("/v1/assets", content=logo_png(), headers=S)
-    assert r.status_code == 201, r.text
-    return str(r.json()["asset_id"])
+    return upload_asset(client, logo_png())
 
 
 def body(logo: str, rows: list[dict[str, Any]] | None = None, **extra: Any) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import pytest
 
 from api.batch_report import LISTED
 from tests.api.test_batches_api import logo_png
-from tests.toolkit import PRINT_UNIT, STOREFRONT, S, api_client
+from tests.toolkit import PRINT_UNIT, STOREFRONT, S, api_client, upload_asset
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
 OTHER = "other-shop-key-000000000001"
@@ -31,9 +31,7 @@ def client(tmp_path_factory: pytest.TempPathFactory, engine: Any) -> Iterator[An
 
 @pytest.fixture(scope="module")
 def logo(client: Any) -> str:
-    r = client.post("/v1/assets", content=logo_png(), headers=S)
-    assert r.status_code == 201, r.text
-    return str(r.json()["asset_id"])
+    return upload_asset(client, logo_png())
 
 
 def wait_checked(client: Any, url: str, timeout: float = 600) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from render_engine.farm.settings import ServiceSettings
-from tests.toolkit import PRINT_UNIT, STOREFRONT, STOREFRONT_2, app_client
+from tests.toolkit import PRINT_UNIT, STOREFRONT, STOREFRONT_2, app_client, upload_asset
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
 
@@ -50,9 +50,7 @@ def logo_png() -> bytes:
 
 @pytest.fixture(scope="module")
 def logo(client: Any) -> str:
-    r = client.post("/v1/assets", content=logo_png(), headers=S)
-    assert r.status_code == 201, r.text
-    return str(r.json()["asset_id"])
+    return upload_asset(client, logo_png())
 
 
 def batch(logo: str, rows: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +97,26 @@ PREVIEW_B64 = """async () => {
   for (let i = 0; i < buf.length; i += 0x8000) s += String.fromCharCode(...buf.subarray(i, i + 0x8000));
   return btoa(s);
 }"""
+
+
+@contextmanager
+def chromium_page(height: int) -> Iterator[tuple[Any, list[str]]]:
+    """A page of headless Chromium, 1400 px wide and ``height`` high, and the errors it records: page errors and
+    HTTP answers of 400 or more but 422 (a slot error the page shows at its field). Closed after the block."""
+    from playwright.sync_api import sync_playwright
+
+    errors: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": height})
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 and r.status != 422
+                else None)  # fmt: skip
+        page.set_default_timeout(20_000)
+        try:
+            yield page, errors
+        finally:
+            browser.close()
 
 
 @needs_chromium
@@ -302,17 +323,9 @@ def test_demo_template_picker(server: str) -> None:
     the preview is the template filled with what the shopper types (the API's preview of the same request,
     byte for byte), changes with the typed name, and a slot error (required, too long) is shown at its
     field, holding the order back; a photo uploaded into the photo slot clears its error."""
-    from playwright.sync_api import sync_playwright
 
     SHOTS.mkdir(parents=True, exist_ok=True)
-    errors: list[str] = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 and r.status != 422
-                else None)  # fmt: skip
-        page.set_default_timeout(20_000)
+    with chromium_page(1000) as (page, errors):
 
         def wait_js(predicate: str, arg: Any = None, timeout: float = 30.0) -> None:
             deadline = time.monotonic() + timeout
@@ -398,7 +411,6 @@ def test_demo_template_picker(server: str) -> None:
             page.check("#confirm")
             assert page.is_enabled("#order"), page.text_content("#order-hint")
         page.screenshot(path=str(SHOTS / "12-template-filled.png"))
-        browser.close()
     assert not errors, errors
 
 

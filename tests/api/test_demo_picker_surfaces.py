@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from render_engine.testing import synth
-from tests.api.test_demo_browser import CHROMIUM, CHROMIUM_ARGS, PREVIEW_B64, ROOT, SHOTS, needs_chromium, server
+from tests.api.test_demo_browser import PREVIEW_B64, ROOT, SHOTS, chromium_page, needs_chromium, server
 
 __all__ = ["server"]  # the module-scoped live server fixture, shared with test_demo_browser.py
 
@@ -26,18 +26,9 @@ ASSETS = ROOT / "examples" / "assets"
 
 @needs_chromium
 def test_picker_fills_every_photo_slot_on_every_side(server: str, tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
     SHOTS.mkdir(parents=True, exist_ok=True)
     tiny = synth.save_jpeg(synth.landscape(200, 150), tmp_path / "tiny.jpg")
-    errors: list[str] = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1100})
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 and r.status != 422
-                else None)  # fmt: skip
-        page.set_default_timeout(20_000)
+    with chromium_page(1100) as (page, errors):
 
         def wait_js(predicate: str, arg: Any = None, timeout: float = 150.0) -> None:
             deadline = time.monotonic() + timeout  # a two-sided preview + preflight of two big photos, at load 30+
@@ -153,5 +144,4 @@ def test_picker_fills_every_photo_slot_on_every_side(server: str, tmp_path: Path
         page.select_option("#design", "")
         settled(n)
         assert options("#side") == ["front", "back"]
-        browser.close()
     assert not errors, errors

@@ -435,34 +435,10 @@ def test_many_texts_each_within_the_layer_limit_are_refused_by_the_design_budget
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """``render-engine serve`` in a process of its own (uvicorn parses the HTTP), body idle bound 1 s."""
-    import os
-    import subprocess
-    import sys
-    import urllib.request
+    from tests.live_support import serving
 
-    from tests.net_support import free_port, wait_until_answers
-
-    port = free_port()
-    env = {**os.environ, "RENDER_ENGINE_STORAGE_ROOT": str(tmp_path_factory.mktemp("live")),
-           "RENDER_ENGINE_API_KEYS": f"storefront:{SF},print-unit:{PU}", "RENDER_ENGINE_REDIS_URL": "",
-           "RENDER_ENGINE_BODY_IDLE_TIMEOUT": "1"}  # fmt: skip
-    code = f"from render_engine.cli.main import main; raise SystemExit(main(['serve', '--port', '{port}']))"
-    proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)  # fmt: skip
-
-    def answers() -> bool:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
-                return bool(r.status == 200)
-        except OSError:
-            return False
-
-    try:
-        wait_until_answers(answers, proc, "render-engine serve", timeout=120)
+    with serving(tmp_path_factory.mktemp("live"), RENDER_ENGINE_BODY_IDLE_TIMEOUT="1") as port:
         yield port
-    finally:
-        proc.terminate()
-        proc.wait(30)
 
 
 def _raw(port: int, data: bytes, wait: float = 10.0) -> tuple[int, dict[str, str], bytes, float]:

@@ -21,35 +21,19 @@ Known defects fixed here, each pinned by a test that fails without its fix:
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from render_engine.engine import Engine
-from render_engine.farm.settings import ServiceSettings
-from tests.toolkit import PRINT_UNIT, STOREFRONT, app_client
+from tests.api.test_hostile_sixth import client
+from tests.toolkit import STOREFRONT
+from tests.toolkit import run_cli as _cli
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
 S = {"X-API-Key": STOREFRONT}
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory, engine: Engine) -> Iterator[Any]:
-    settings = ServiceSettings(storage_root=tmp_path_factory.mktemp("hostile7"), redis_url=None,
-                               api_keys=f"storefront:{STOREFRONT},print-unit:{PRINT_UNIT}")  # fmt: skip
-    with app_client(settings, engine) as c:
-        yield c
-
-
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "render_engine.cli", *args], capture_output=True, text=True,
-                          cwd=ROOT, timeout=300, env=dict(os.environ))  # fmt: skip
+__all__ = ["client"]  # the sixth pass's API client fixture (its keys), used by name
 
 
 def _fields(out: dict[str, Any]) -> list[str]:
@@ -116,16 +100,26 @@ CARD = {"template": "card-folded-5x7", "canvas": {"width": 1000, "height": 700},
         "surfaces": {"outside": {"version": "6.9.1", "objects": [NEAR]}}}  # fmt: skip
 
 
-@pytest.mark.parametrize("command", ["validate", "preflight"])
-def test_validate_and_preflight_say_a_fabric_canvas_is_one(tmp_path: Path, command: str) -> None:
+def test_validate_says_a_fabric_canvas_is_one(tmp_path: Path) -> None:
     path = tmp_path / "card.json"
     path.write_text(json.dumps(CARD))
-    r = _cli(command, str(path))
+    r = _cli("validate", str(path))
     out = (r.stdout + r.stderr).splitlines()
     problems = [line for line in out if "INVALID" in line]
     assert r.returncode == 1 and "Traceback" not in r.stderr and len(problems) == 1, r
-    assert problems[0] == (f"{path}: INVALID design: a Fabric canvas: {command} reads native designs; "
-                           "`render-engine render` takes Fabric JSON and prints its preflight findings")  # fmt: skip
+    assert problems[0] == (f"{path}: INVALID design: a Fabric canvas: validate reads native designs; "
+                           "`render-engine render` takes Fabric JSON and prints its preflight findings "
+                           "(`render-engine preflight` lists them all)")  # fmt: skip
+
+
+def test_preflight_checks_a_fabric_canvas_naming_its_objects(tmp_path: Path) -> None:
+    """(It refused a Fabric canvas as validate does; tests/fabric/test_fabric_messages.py: the storefront
+    developer's route checks a canvas as ``render`` draws it.)"""
+    path = tmp_path / "card.json"
+    path.write_text(json.dumps(SIDES))
+    r = _cli("preflight", str(path))
+    assert "Traceback" not in r.stderr and "INVALID" not in r.stdout + r.stderr, r
+    assert "safe.text_outside" in r.stdout and "surfaces.inside.objects[2] (Textbox)" in r.stdout, r.stdout
 
 
 # ------------------------------------------------------------------ 4. the side of a multi-side Fabric note
@@ -142,8 +136,9 @@ def test_a_multi_side_fabric_designs_notes_name_their_side(client: Any) -> None:
     r = client.post("/v1/preflight", json={"dialect": "fabric", "design": SIDES}, headers=S)
     assert r.status_code == 200, r.text
     left_out = "entirely off the page and beyond the native model's range: left out"
-    assert r.json()["source"]["notes"] == [f"surfaces.outside.objects[0]: {left_out}",
-                                           f"surfaces.inside.objects[0]: {left_out}"], r.json()["source"]  # fmt: skip
+    notes = r.json()["source"]["notes"]
+    assert notes == [f"surfaces.outside.objects[0] (Rect): {left_out}",
+                     f"surfaces.inside.objects[0] (Rect): {left_out}"], r.json()["source"]  # fmt: skip
 
 
 def test_renders_preflight_warnings_on_a_multi_side_fabric_design_name_their_side(tmp_path: Path) -> None:
@@ -152,7 +147,8 @@ def test_renders_preflight_warnings_on_a_multi_side_fabric_design_name_their_sid
     r = _cli("render", str(path), "--out", str(tmp_path / "out"))
     assert r.returncode == 0, r.stderr
     warned = [line for line in r.stderr.splitlines() if "[safe.text_outside]" in line]
-    assert warned and all(f"{path}: WARNING surfaces.inside.layers[" in line for line in warned), r.stderr
+    # named by side and by the Fabric object (test_fabric_messages.py), not the native layer
+    assert warned and all(f"{path}: WARNING surfaces.inside.objects[2] (Textbox)" in line for line in warned), r.stderr
 
 
 # ------------------------------------------------------------------ 5. emoji text in a preview: one document

@@ -20,8 +20,6 @@ The API is the real app (FastAPI TestClient over ``create_app``); bodies whose b
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,29 +27,21 @@ from typing import Any
 import pytest
 
 from render_engine.engine import Engine
-from render_engine.farm.settings import ServiceSettings
 from tests.live_support import live, post_json
-from tests.toolkit import PRINT_UNIT, STOREFRONT, app_client, coaster, text_layer
+from tests.toolkit import PRINT_UNIT, STOREFRONT, api_client, coaster, text_layer
+from tests.toolkit import run_cli as _cli
 
 __all__ = ["live"]  # the fixture, used by name
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
 S = {"X-API-Key": STOREFRONT}
 ROOT = Path(__file__).resolve().parents[2]
+KEYS = f"storefront:{STOREFRONT},print-unit:{PRINT_UNIT}"
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory, engine: Engine) -> Iterator[Any]:
-    settings = ServiceSettings(storage_root=tmp_path_factory.mktemp("hostile6"), redis_url=None,
-                               api_keys=f"storefront:{STOREFRONT},print-unit:{PRINT_UNIT}")  # fmt: skip
-    with app_client(settings, engine) as c:
+    with api_client(tmp_path_factory.mktemp("hostile6"), engine, api_keys=KEYS) as c:
         yield c
-
-
-def _cli(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    import os
-
-    return subprocess.run([sys.executable, "-m", "render_engine.cli", *args], capture_output=True, text=True,
-                          cwd=cwd, timeout=300, env={**os.environ, **(env or {})})  # fmt: skip
 
 
 def _fields(out: dict[str, Any]) -> list[str]:

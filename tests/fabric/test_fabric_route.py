@@ -279,7 +279,7 @@ def test_public_api_renders_a_canvas_as_it_is(engine: Engine, tmp_path: Path) ->
         render_design(_bad_canvas(), engine=engine)
     assert len(exc.value.problems) >= 4
     approx = render_design(_bad_canvas(), engine=engine, unsupported="approximate")
-    assert any(w.startswith("fabric.objects[2].type: ") for w in approx.warnings)
+    assert any(w.startswith("fabric.objects[2].type (Sprite): ") for w in approx.warnings)  # its object named
 
 
 # ------------------------------------------------------------------------------------ Fabric 5 / 6 / 7

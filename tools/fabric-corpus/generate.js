@@ -37,26 +37,8 @@ for (const [file, family, weight, style] of FACES) {
 
 const fabric = require('fabric/node');
 
-// node-canvas has no CanvasRenderingContext2D.direction: Fabric's RTL text sets it as a plain JS property,
-// which save()/restore() then never restore, so every RTL object after the first skips Fabric's
-// `textAlign = 'right'` and is drawn a line-width to the right. Give it a browser's state semantics.
-{
-  const proto = Object.getPrototypeOf(createCanvas(1, 1).getContext('2d'));
-  const { save, restore } = proto;
-  proto.save = function () {
-    (this.__dirStack = this.__dirStack || []).push(this.__dir);
-    return save.call(this);
-  };
-  proto.restore = function () {
-    this.__dir = (this.__dirStack || []).pop();
-    return restore.call(this);
-  };
-  Object.defineProperty(proto, 'direction', {
-    get() { return this.__dir || 'ltr'; },
-    set(v) { this.__dir = v; },
-    configurable: true,
-  });
-}
+// node-canvas has no CanvasRenderingContext2D.direction: a browser's save()/restore() of it (canvas_direction.js)
+require('./canvas_direction').browserDirection(createCanvas);
 
 const W = 600; // 12 x 16 in at 50 dpi: tshirt-front-dtg's trim box (no bleed), aspect 3:4
 const H = 800;

@@ -38,24 +38,8 @@ for (const [file, family, weight, style] of [
   if (fs.existsSync(path.join(FONTS, file))) registerFont(path.join(FONTS, file), { family, weight, style });
 }
 
-// a browser's save()/restore() of ctx.direction (generate.js explains why node-canvas needs it)
-{
-  const proto = Object.getPrototypeOf(createCanvas(1, 1).getContext('2d'));
-  const { save, restore } = proto;
-  proto.save = function () {
-    (this.__dirStack = this.__dirStack || []).push(this.__dir);
-    return save.call(this);
-  };
-  proto.restore = function () {
-    this.__dir = (this.__dirStack || []).pop();
-    return restore.call(this);
-  };
-  Object.defineProperty(proto, 'direction', {
-    get() { return this.__dir || 'ltr'; },
-    set(v) { this.__dir = v; },
-    configurable: true,
-  });
-}
+// a browser's save()/restore() of ctx.direction (canvas_direction.js explains why node-canvas needs it)
+require('./canvas_direction').browserDirection(createCanvas);
 
 const fabric = MAJOR === 5 ? from('fabric').fabric : from('fabric/node');
 const F = {
