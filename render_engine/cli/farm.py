@@ -114,7 +114,10 @@ def run(args: argparse.Namespace) -> int:
         configure_logging(args.log_level)
         app = create_app(settings)
         announce(settings, app.state.demo_key, args.host, args.port)
-        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+        from api.slow_heads import protocol  # a request head trickled in forever held its connection
+
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
+                    http=protocol(settings.body_idle_timeout))  # fmt: skip
         return 0
     from ..farm.worker import run_worker
 

@@ -209,7 +209,9 @@ class ServiceSettings(BaseSettings):
         15.0,
         gt=0,
         description="Seconds a request body may stall between two pieces (a truncated chunked body, a "
-        "Content-Length larger than what is sent) before the request gets 408; downloads are not affected.",
+        "Content-Length larger than what is sent) before the request gets 408; downloads are not affected. "
+        "Also the most a request's line and headers may take in all under `render-engine serve` (a head "
+        "trickled in byte by byte: 408 and the connection closed).",
     )
     retry_intervals: tuple[int, ...] = Field((5, 30, 120), description="Backoff between RQ retries (transient errors).")
     result_ttl: int = Field(3600, ge=0, description="Seconds RQ keeps a finished job hash (the job store keeps state).")

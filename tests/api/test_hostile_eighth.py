@@ -144,3 +144,109 @@ def test_a_layer_or_clip_without_its_kind_is_told_the_kinds(client: Any) -> None
         "design.layers[1].clip": f"'shape' is missing: {kinds}",
         "design.layers[2].clips[0]": f"'shape' is missing: {kinds}",
     }, got
+
+
+# ------------------------------------------------------------------ 4. request heads that never end
+
+
+@pytest.fixture(scope="module")
+def slow_head_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """``render-engine serve`` with a 2-second ``body_idle_timeout`` (the bound of a request head too)."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.net_support import free_port, wait_until_answers
+
+    port = free_port()
+    env = {**os.environ, "RENDER_ENGINE_STORAGE_ROOT": str(tmp_path_factory.mktemp("heads")),
+           "RENDER_ENGINE_API_KEYS": f"storefront:{STOREFRONT},print-unit:{PRINT_UNIT}", "RENDER_ENGINE_REDIS_URL": "",
+           "RENDER_ENGINE_EMBEDDED_WORKERS": "0", "RENDER_ENGINE_BODY_IDLE_TIMEOUT": "2",
+           "PYTHONPATH": str(ROOT)}  # fmt: skip
+    env.pop("PYTEST_CURRENT_TEST", None)
+    code = f"from render_engine.cli.main import main; raise SystemExit(main(['serve', '--port', '{port}']))"
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)  # fmt: skip
+
+    def answers() -> bool:
+        return _get_healthz(port) == 200
+
+    try:
+        wait_until_answers(answers, proc, "render-engine serve", timeout=120)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+def _get_healthz(port: int) -> int:
+    import http.client
+
+    try:
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        c.request("GET", "/healthz")
+        status = c.getresponse().status
+        c.close()
+        return status
+    except OSError:
+        return 0
+
+
+def _read_all(sock: Any) -> bytes:
+    out = b""
+    while chunk := sock.recv(4096):
+        out += chunk
+    return out
+
+
+@pytest.mark.parametrize("how", ["trickled", "silent"])
+def test_a_request_head_that_never_ends_gets_408_and_its_connection_closed(slow_head_server: int, how: str) -> None:
+    """A head sent a byte every 0.2 s (each byte restarted uvicorn's only timer), or nothing at all after
+    connecting: the connection stayed open for ever (still open after 40 s), and ~20 000 of them (the file
+    limit) would have shut everyone out."""
+    import socket
+    import time
+
+    sock = socket.create_connection(("127.0.0.1", slow_head_server), timeout=30)
+    t0 = time.monotonic()
+    if how == "trickled":
+        head = (
+            b"GET /v1/templates HTTP/1.1\r\nHost: x\r\nX-API-Key: " + STOREFRONT.encode() + b"\r\nX-Slow: " + b"a" * 80
+        )
+        for byte in head:
+            try:
+                sock.sendall(bytes([byte]))
+            except OSError:  # closed by the server: what this test wants
+                break
+            time.sleep(0.2)
+    answer = _read_all(sock)
+    took = time.monotonic() - t0
+    sock.close()
+    assert answer.startswith(b"HTTP/1.1 408 "), answer[:200]
+    body = json.loads(answer.split(b"\r\n\r\n", 1)[1])
+    assert body == {"code": "request_timeout", "field": "headers",
+                    "message": "the request line and headers did not arrive within 2 s"}, body  # fmt: skip
+    assert 1.5 < took < 20, took
+
+
+def test_requests_whose_heads_arrive_keep_their_connection(slow_head_server: int) -> None:
+    """The bound is on the head alone: a keep-alive connection's requests, each after a pause, and a head sent
+    in three pieces inside the bound are answered."""
+    import http.client
+    import socket
+    import time
+
+    c = http.client.HTTPConnection("127.0.0.1", slow_head_server, timeout=30)
+    for _ in range(3):
+        c.request("GET", "/healthz")
+        r = c.getresponse()
+        assert r.status == 200 and json.loads(r.read()) == {"status": "ok"}
+        time.sleep(1.2)  # under uvicorn's 5 s keep-alive; over half the head bound each time
+    c.close()
+    sock = socket.create_connection(("127.0.0.1", slow_head_server), timeout=30)
+    for piece in (b"GET /healthz HTTP/1.1\r\n", b"Host: x\r\nConnection: close\r\n", b"\r\n"):
+        sock.sendall(piece)
+        time.sleep(0.5)
+    answer = _read_all(sock)
+    sock.close()
+    assert answer.startswith(b"HTTP/1.1 200 "), answer[:200]
