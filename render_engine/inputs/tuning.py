@@ -26,7 +26,7 @@ concurrently an arena of its own (up to 8 per core) and keeps what was freed in 
 recent operations with their pixels (100 MB by default) although every order brings new files. A warm
 process rendering R1 (the mug: 12-MP photo, 2-MP clip-art) peaked at 342 MB after 14 renders with both
 defaults, 254 MB with 2 arenas and 233-251 MB with 2 arenas and a 16 MB cache, in the same time (wall 94-111
-/ 93-99 / 86-95 ms a render under ``SCHED_FIFO``; benchmarks/README.md, round 6). A fixed malloc mmap
+/ 93-99 / 86-95 ms a render under ``SCHED_FIFO``; benchmarks/README.md, round 7). A fixed malloc mmap
 threshold (1 MB: large buffers returned at once) took 20 MB more off and cost ~15-30 ms of CPU a render in
 page faults: not applied.
 """
