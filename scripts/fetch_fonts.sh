@@ -36,6 +36,7 @@ declare -A PKG_VERSION=(
   [fonts-lobster]="2.0-2.1"
   [fonts-bebas-neue]="3.0-2"
   [fonts-ebgaramond]="0.016+git20210310.42d4f9f2-1"
+  [fonts-liberation2]="2.1.5-1"
 )
 
 # family-id | package | path inside the package | file name in DEST/<family-id>/
@@ -92,6 +93,17 @@ FILES=(
   # EB Garamond 12 only: its Bold is an incomplete 128-glyph draft in this release, so it is left out.
   "eb-garamond|fonts-ebgaramond|usr/share/fonts/opentype/ebgaramond/EBGaramond12-Regular.otf|EBGaramond12-Regular.otf"
   "eb-garamond|fonts-ebgaramond|usr/share/fonts/opentype/ebgaramond/EBGaramond12-Italic.otf|EBGaramond12-Italic.otf"
+  # metric-compatible with Arial / Helvetica, Times New Roman (Fabric's default fontFamily) and Courier New
+  "liberation-sans|fonts-liberation2|usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf|LiberationSans-Regular.ttf"
+  "liberation-sans|fonts-liberation2|usr/share/fonts/truetype/liberation2/LiberationSans-Bold.ttf|LiberationSans-Bold.ttf"
+  "liberation-sans|fonts-liberation2|usr/share/fonts/truetype/liberation2/LiberationSans-Italic.ttf|LiberationSans-Italic.ttf"
+  "liberation-sans|fonts-liberation2|usr/share/fonts/truetype/liberation2/LiberationSans-BoldItalic.ttf|LiberationSans-BoldItalic.ttf"
+  "liberation-serif|fonts-liberation2|usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf|LiberationSerif-Regular.ttf"
+  "liberation-serif|fonts-liberation2|usr/share/fonts/truetype/liberation2/LiberationSerif-Bold.ttf|LiberationSerif-Bold.ttf"
+  "liberation-serif|fonts-liberation2|usr/share/fonts/truetype/liberation2/LiberationSerif-Italic.ttf|LiberationSerif-Italic.ttf"
+  "liberation-serif|fonts-liberation2|usr/share/fonts/truetype/liberation2/LiberationSerif-BoldItalic.ttf|LiberationSerif-BoldItalic.ttf"
+  "liberation-mono|fonts-liberation2|usr/share/fonts/truetype/liberation2/LiberationMono-Regular.ttf|LiberationMono-Regular.ttf"
+  "liberation-mono|fonts-liberation2|usr/share/fonts/truetype/liberation2/LiberationMono-Bold.ttf|LiberationMono-Bold.ttf"
 )
 
 # license file in DEST/licenses/ <- package whose /usr/share/doc/<pkg>/copyright it is
@@ -103,6 +115,7 @@ LICENSES=(
   "OFL-lobster-two.txt|fonts-lobstertwo"
   "OFL-bebas-neue.txt|fonts-bebas-neue"
   "OFL-eb-garamond.txt|fonts-ebgaramond"
+  "OFL-liberation.txt|fonts-liberation2"
 )
 
 for tool in apt-get dpkg-deb; do

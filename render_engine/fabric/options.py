@@ -11,10 +11,15 @@ Covers = Literal["trim", "bleed"]
 Unsupported = Literal["refuse", "approximate"]
 
 #: Web font names storefront editors commonly use, mapped to bundled families. Keys are lower case.
-#: Catalog ids and family names ("noto-sans", "Noto Sans") always work without an entry here.
+#: Catalog ids and family names ("noto-sans", "Noto Sans") always work without an entry here. Arial /
+#: Helvetica, Times New Roman (Fabric's default ``fontFamily``) and Courier New print in the Liberation
+#: faces, which have their advance widths: lines break and align where a browser's (and node-canvas', through
+#: fontconfig's metric aliases) do. Noto Serif for an unset family broke a 30 px textbox a word early
+#: (docs/fabric.md, corpus ``editor_saves``).
 DEFAULT_FONT_MAP: Mapping[str, str] = {
-    "arial": "noto-sans",
-    "helvetica": "noto-sans",
+    "arial": "liberation-sans",
+    "helvetica": "liberation-sans",
+    "arimo": "liberation-sans",
     "helvetica neue": "noto-sans",
     "verdana": "noto-sans",
     "tahoma": "noto-sans",
@@ -23,8 +28,13 @@ DEFAULT_FONT_MAP: Mapping[str, str] = {
     "roboto": "noto-sans",
     "sans-serif": "noto-sans",
     "system-ui": "noto-sans",
-    "times new roman": "noto-serif",
-    "times": "noto-serif",
+    "times new roman": "liberation-serif",
+    "times": "liberation-serif",
+    "tinos": "liberation-serif",
+    "courier new": "liberation-mono",
+    "courier": "liberation-mono",
+    "cousine": "liberation-mono",
+    "monospace": "liberation-mono",
     "georgia": "noto-serif",
     "garamond": "eb-garamond",
     "serif": "noto-serif",

@@ -6,15 +6,15 @@ per-character fill, face, size, baseline shift and stroke (``spans``, from :mod:
 (:mod:`.text_paint`) and text on a path (:mod:`.text_path`); its box is placed so that the engine's first
 baseline and alignment edge land where Fabric's do. Text backgrounds and decorations (underline, overline,
 line-through) are measured on the engine's own layout and added as ``shape`` rects around it; a text
-stroke is an ``svg`` layer of the laid-out outlines. Text the native model cannot express — skewed,
-mirrored or non-uniformly scaled, clipped, beyond its range, or inside a group composited as one — is drawn
-as those outlines in one ``svg`` layer (translucent: each part on its own, as Fabric's Node render draws it).
+stroke is an ``svg`` layer of the laid-out outlines. Text the native model cannot express — skewed, mirrored or
+non-uniformly scaled, clipped, beyond its range, or inside a group composited as one — is drawn as those outlines
+in one ``svg`` layer (translucent: each part on its own, as Fabric's Node render draws it). A stale saved size is
+replaced by the one Fabric measures on load (:mod:`.text_refit`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -32,17 +32,18 @@ from .parse import color, line_style, num
 from .shapes import background_color, dash_array, gradient, object_scaling
 from .styles import CharStyle, char_styles, spans
 from .svg import fmt, translucent
-from .text_paint import gradient_paint, is_gradient, per_character_spans, representative
+from .text_paint import gradient_paint, is_gradient, representative
 from .text_path import text_path
 from .text_path_decor import path_decorations
-from .text_pieces import alignment, clip_oriented, fabric_measure, path_span_paints, wrapped
+from .text_pieces import alignment, clip_oriented, fabric_measure, gradient_fill, path_span_paints, wrapped
+from .text_refit import FONT_SIZE_MULT, refit
 
 if TYPE_CHECKING:
     from ..layout.text import TextBlock, TextLine
     from .protocol import Converter, Node
 
-# Fabric's text metrics constants (fabric/src/shapes/Text/constants.ts, identical in 5.x and 6.x).
-FONT_SIZE_MULT = 1.13  # a line's height is fontSize * 1.13 * lineHeight
+# Fabric's text metrics constants (fabric/src/shapes/Text/constants.ts, identical in 5.x and 6.x); a line's height
+# is fontSize * FONT_SIZE_MULT (1.13) * lineHeight
 FONT_SIZE_FRACTION = 0.222  # the baseline sits this fraction of a line's height above its bottom
 
 # Fabric's Text.offsets (fractions of fontSize from the baseline) and where the thickness is anchored
@@ -301,6 +302,9 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]], outline: lis
     except ValidationError as exc:
         raise fabric_named(validation_error_to_design_error(exc), lambda _f: where) from None  # "size": fontSize
     flat = layout_text(native, conv.fonts, where)  # unrotated: decorations and backgrounds are measured here
+    again = None if tpath else refit(node, flat, [c.size for c in chars], fs, lh, cs, s, str(raw_align))
+    if again is not None:  # a stale saved size (text filled in, font loaded late): Fabric's size on load
+        return text(conv, again, layers, outline)
     if outline is not None:
         outline.append(flat.outline)
         # drawn for clipping (fill black) Fabric still paints text backgrounds and decorations: part of the clip
@@ -458,41 +462,8 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]], outline: lis
         conv.add(layers, stroke_layer, f"{where}.stroke")
     if filled:  # the glyphs, and the characters' own strokes
         if grad is not None:
-            _gradient_fill(conv, layer, grad, flat, m, rot, where, w, h, tpath is not None, text_color)
+            gradient_fill(conv, layer, grad, flat, m, rot, where, w, h, tpath is not None, text_color)
         conv.add(layers, layer, where)
     if stroke_layer is not None and not stroke_first:
         conv.add(layers, stroke_layer, f"{where}.stroke")
     native_rects(after)
-
-
-def _gradient_fill(
-    conv: Converter,
-    layer: dict[str, Any],
-    grad: Mapping[str, Any],
-    flat: TextBlock,
-    m: Matrix,
-    rot: Matrix,
-    where: str,
-    w: float,
-    h: float,
-    on_path: bool,
-    text_color: str | None,
-) -> None:
-    """The native layer's paint for a gradient fill: the object's gradient on the page, or on a path one
-    per character in the character's own frame (as Fabric draws it)."""
-    to_page = m.then(conv.page)  # the object's local px -> page mm
-    at = f"{where}.fill"
-    if not on_path:
-        layer["color"] = gradient_paint(grad, at, w, h, to_page)
-        return
-    to_local = rot.then(inverse(to_page))  # the unrotated layout -> local px
-    own = [s for s in layer.get("spans", []) if "color" not in s or s["color"] == text_color]
-    kept = [s for s in layer.get("spans", []) if s not in own]
-
-    def make(frame: Matrix) -> dict[str, Any]:
-        return gradient_paint(grad, at, w, h, frame.then(to_page))
-
-    spans_ = per_character_spans(own, flat, conv.fonts, to_local, make)
-    covered = {i for s in kept for i in range(s["start"], s["end"])}
-    spans_ = [s for s in spans_ if not any(i in covered for i in range(s["start"], s["end"]))]
-    layer["spans"] = sorted([*kept, *spans_], key=lambda s: s["start"])

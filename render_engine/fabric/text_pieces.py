@@ -1,7 +1,8 @@
 """Text pieces: Fabric's ``textAlign`` (:func:`alignment`); and what needs the engine's own layout of the
 text: where a textbox on a path wraps
 (:func:`wrapped`), per-character gradients of path text in each character's frame (:func:`path_span_paints`),
-and the winding of the rects a text clipPath adds to its glyphs (:func:`clip_oriented`)."""
+a gradient fill as the native layer's paint (:func:`gradient_fill`), and the winding of the rects a text clipPath
+adds to its glyphs (:func:`clip_oriented`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from ..model.design import validation_error_to_design_error
 from ..model.errors import DesignError
 from ..model.geometry import Matrix
 from ..model.geometry import Path as VPath
+from .object_geometry import inverse
 from .text_paint import gradient_paint, per_character_spans
 from .versions import major
 
@@ -118,3 +120,36 @@ def fabric_measure(obj: Mapping[str, Any]) -> str:
     ``Intl.Segmenter``; Fabric 5's ``graphemeSplit`` keeps only surrogate pairs together, so a conjunct's code
     points are measured one by one (wider than it draws)."""
     return "per_code_point" if major(obj.get("version")) <= 5 else "per_character"
+
+
+def gradient_fill(
+    conv: Converter,
+    layer: dict[str, Any],
+    grad: Mapping[str, Any],
+    flat: TextBlock,
+    m: Matrix,
+    rot: Matrix,
+    where: str,
+    w: float,
+    h: float,
+    on_path: bool,
+    text_color: str | None,
+) -> None:
+    """The native layer's paint for a gradient fill: the object's gradient on the page, or on a path one
+    per character in the character's own frame (as Fabric draws it)."""
+    to_page = m.then(conv.page)  # the object's local px -> page mm
+    at = f"{where}.fill"
+    if not on_path:
+        layer["color"] = gradient_paint(grad, at, w, h, to_page)
+        return
+    to_local = rot.then(inverse(to_page))  # the unrotated layout -> local px
+    own = [s for s in layer.get("spans", []) if "color" not in s or s["color"] == text_color]
+    kept = [s for s in layer.get("spans", []) if s not in own]
+
+    def make(frame: Matrix) -> dict[str, Any]:
+        return gradient_paint(grad, at, w, h, frame.then(to_page))
+
+    spans_ = per_character_spans(own, flat, conv.fonts, to_local, make)
+    covered = {i for s in kept for i in range(s["start"], s["end"])}
+    spans_ = [s for s in spans_ if not any(i in covered for i in range(s["start"], s["end"]))]
+    layer["spans"] = sorted([*kept, *spans_], key=lambda s: s["start"])

@@ -439,6 +439,7 @@ def layout_text(layer: TextLayer, catalog: FontCatalog, field: str, emoji: str =
             x0 = box.x + (box.width - width) / 2
         else:
             x0 = box.x + box.width - width
+        mw = None
         if para.wrap_adv_em is not para.adv_em and not extra:
             # measured per character (canvas editors): aligned by that width, from the paragraph's start edge
             end = _trim_end(para.text, a, b)
@@ -447,7 +448,7 @@ def layout_text(layer: TextLayer, catalog: FontCatalog, field: str, emoji: str =
                 0.5 if align == "center" else 1.0
             )
             x0 = start + mw - width if para.rtl else start
-        text_lines.append(TextLine(para.text[a:b], width, x0, baseline, para.offset + a))
+        text_lines.append(TextLine(para.text[a:b], width, x0, baseline, para.offset + a, mw))
         rtl_px = para.rtl and not extra and curve is None and layer.arc is None
         nudges = _rtl_nudges(layer, shaped, width_em, em_mm, color_keys) if rtl_px else [0.0] * len(shaped)
         stretch = 0.0  # glyphs come in visual order: each space pushes everything to its right

@@ -34,6 +34,7 @@ class TextLine:
     x_mm: float
     baseline_mm: float
     start: int = 0  # index of the line's first character in the layer text
+    measured_mm: float | None = None  # its width as ``measure`` measures it (per character), where it differs
 
 
 @dataclass(frozen=True)

@@ -181,7 +181,7 @@ def test_every_supported_type_maps(engine: Engine, tmp_path: Path) -> None:
     assert [type(layer) for layer in imp.design.layers] == EXPECTED
     prepare(imp.design, engine, tmp_path)  # and the native pipeline accepts every layer
     fonts = [layer.font.family for layer in imp.design.layers if isinstance(layer, TextLayer)]
-    assert fonts == ["noto-sans", "noto-serif", "noto-sans"]
+    assert fonts == ["liberation-sans", "noto-serif", "noto-sans"]  # Arial: its metric-compatible face
     assert imp.sources[-2:] == ("fabric.objects[11].objects[0]", "fabric.objects[11].objects[1]")
 
 
