@@ -4,10 +4,12 @@ uvicorn times a connection out only between two requests (``timeout_keep_alive``
 and the app's ``body_idle_timeout`` starts with the body: a client that opened a connection and sent its
 request line and headers a byte at a time held it for ever (measured: still open after 40 s and counting;
 ~20 000 such connections, the process's file limit, and the server accepts no one). :class:`HeadTimeoutH11`
-gives each request head — from the connection's first moment, or from the previous response — at most
-``head_timeout`` seconds in total, however the bytes trickle in; then the client gets a JSON ``408
-request_timeout`` (field ``headers``) and the connection is closed. Bodies stay the app's business
-(:mod:`api.limits`). ``render-engine serve`` runs uvicorn with it (:func:`protocol`).
+gives each request head at most ``head_timeout`` seconds in total, however the bytes trickle in — counted
+from the connection's start for its first request, from the first byte of each later one (an idle keep-alive
+connection is uvicorn's, closed silently after ``timeout_keep_alive``, so a request sent just then never
+reads a 408 meant for idleness); then the client gets a JSON ``408 request_timeout`` (field ``headers``)
+and the connection is closed. Bodies stay the app's business (:mod:`api.limits`). ``render-engine serve``
+runs uvicorn with it (:func:`protocol`).
 """
 
 from __future__ import annotations
@@ -39,14 +41,11 @@ class HeadTimeoutH11(H11Protocol):
             self._head_task = None
 
     def data_received(self, data: bytes) -> None:
+        if self._head_task is None and self.conn.their_state is h11.IDLE:  # the next request's first bytes
+            self._arm()
         super().data_received(data)
         if self.conn.their_state is not h11.IDLE:  # the head is complete (its body, if any, is the app's)
             self._disarm()
-
-    def on_response_complete(self) -> None:
-        super().on_response_complete()
-        if not self.transport.is_closing():  # keep-alive: the next request's head gets the same bound
-            self._arm()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()

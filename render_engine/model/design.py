@@ -888,6 +888,8 @@ def error_message(err: Any) -> str:
         msg = f"'{key}' is missing" + (f": one of {kinds}" if kinds else "")
     if err.get("type") == "extra_forbidden":
         msg = "unknown field"
+    if err.get("type") == "string_unicode":  # was "unable to parse raw data as a unicode string"
+        msg = "not Unicode text: it holds a lone surrogate (a \\ud800-\\udfff escape without its pair)"
     return msg
 
 

@@ -230,8 +230,9 @@ def test_a_request_head_that_never_ends_gets_408_and_its_connection_closed(slow_
 
 
 def test_requests_whose_heads_arrive_keep_their_connection(slow_head_server: int) -> None:
-    """The bound is on the head alone: a keep-alive connection's requests, each after a pause, and a head sent
-    in three pieces inside the bound are answered."""
+    """The bound is on the head alone: a keep-alive connection's requests, each after a pause (idleness is
+    uvicorn's keep-alive, closed silently: a 408 written then would be read as the next request's answer), and a
+    head sent in three pieces inside the bound are answered."""
     import http.client
     import socket
     import time
@@ -241,7 +242,7 @@ def test_requests_whose_heads_arrive_keep_their_connection(slow_head_server: int
         c.request("GET", "/healthz")
         r = c.getresponse()
         assert r.status == 200 and json.loads(r.read()) == {"status": "ok"}
-        time.sleep(1.2)  # under uvicorn's 5 s keep-alive; over half the head bound each time
+        time.sleep(2.6)  # over the 2 s head bound, under uvicorn's 5 s keep-alive
     c.close()
     sock = socket.create_connection(("127.0.0.1", slow_head_server), timeout=30)
     for piece in (b"GET /healthz HTTP/1.1\r\n", b"Host: x\r\nConnection: close\r\n", b"\r\n"):
@@ -250,3 +251,25 @@ def test_requests_whose_heads_arrive_keep_their_connection(slow_head_server: int
     answer = _read_all(sock)
     sock.close()
     assert answer.startswith(b"HTTP/1.1 200 "), answer[:200]
+
+
+# ------------------------------------------------------------------ 5. lone surrogates in design strings
+
+
+def test_a_lone_surrogate_in_a_design_string_says_so(client: Any) -> None:
+    """A text layer's, a Fabric text's or an asset path's lone ``\\ud800`` was "Input should be a valid string,
+    unable to parse raw data as a unicode string" (slots already said "lone surrogate")."""
+    box = '{"x": 10, "y": 10, "width": 40, "height": 20}'
+    native = (
+        '{"design": {"version": 1, "template": "mug-11oz", "layers": [{"type": "text", "text": "A\\ud800B", '
+        '"font": {"family": "noto-sans"}, "size": 12, "box": ' + box + "}]}}"
+    )
+    fabric = ('{"dialect": "fabric", "design": {"canvas": {"width": 1200, "height": 466}, "template": "mug-11oz", '
+              '"fabric": {"version": "5.3.0", "objects": [{"type": "textbox", "text": "A\\udfffB", "left": 10, '
+              '"top": 10, "width": 200, "fontSize": 40, "fontFamily": "Noto Sans"}]}}}')  # fmt: skip
+    for body, field in ((native, "design.layers[0].text"), (fabric, "design.fabric.objects[0].text")):
+        r = client.post("/v1/preflight", content=body.encode(), headers={**S, "Content-Type": "application/json"})
+        assert r.status_code == 422, r.text
+        out = r.json()
+        assert out["field"] == field, out
+        assert "lone surrogate" in out["message"] and "unable to parse raw data" not in out["message"], out
