@@ -85,6 +85,10 @@ def parse_untrusted(raw: bytes, field: str, settings: Settings) -> etree._Elemen
         if _tag_depth(raw, settings.max_svg_depth) > settings.max_svg_depth:
             deep = f"SVG nests elements deeper than {settings.max_svg_depth} levels"
             raise LimitExceeded(deep, field=field) from None
+        said = str(exc.msg or "")
+        if "amplification" in said or "entity reference loop" in said:  # libxml2's entity-bomb guards
+            raise LimitExceeded("SVG's entity declarations expand too much or refer to themselves (an entity "
+                                "bomb: 'billion laughs'); write the text out", field=field) from None  # fmt: skip
         line, col = exc.position if exc.position else (0, 0)
         where = f" (line {line}, column {col})" if line else ""
         raise AssetError(f"SVG is not well-formed XML{where}", field=field) from None
