@@ -17,8 +17,9 @@ layout's), and the PDF keeps the exact unhinted outlines.
 
 FreeType comes from ``freetype-py`` (PyPI), which bundles its own FreeType build, so every install hints
 identically whatever the system has (the byte-code interpreter is FreeType's; nothing here is hand-written
-hinting). Hinted outlines are cached per (font file, glyph, character size, shape): a name at one size on
-many previews loads each glyph once.
+hinting). Hinted outlines are cached per (font file, glyph, character size, shape), and each as SVG path
+data in mm per scale (relative commands after one absolute move, :class:`DrawnPath`): a name at one size
+on many previews loads and formats each glyph once, and placing a glyph is one string join.
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..model.geometry import Matrix, Path
+from ..model.geometry import Path, Rect
 from ..model.units import pixels_per_mm
 
 if TYPE_CHECKING:
@@ -42,6 +44,7 @@ CACHE_MAX = 50_000  # hinted outlines kept a process (a glyph at one size: ~1-3 
 
 _lock = threading.Lock()
 _faces: dict[str, Any] = {}  # font file -> freetype.Face
+_sizes: dict[str, tuple[int, int]] = {}  # font file -> its face's character size (26.6)
 _cache: dict[tuple[str, int, int, int, tuple[int, int, int, int]], Path | None] = {}
 
 
@@ -104,7 +107,9 @@ def hinted_outline(path: str, gid: int, x26: int, y26: int, shape: tuple[int, in
         xx, yx, xy, yy = shape
         face.set_transform(freetype.FT_Matrix(xx, xy, yx, yy), freetype.FT_Vector(0, 0))
         try:
-            face.set_char_size(x26, y26, 0, 0)
+            if _sizes.get(path) != (x26, y26):  # a new size re-runs the font's CVT program: only when it changes
+                face.set_char_size(x26, y26, 0, 0)
+                _sizes[path] = (x26, y26)
             face.load_glyph(gid, LOAD_FLAGS)
             glyph = face.glyph
             out = _outline_path(glyph.outline) if glyph.format == freetype.FT_GLYPH_FORMAT_OUTLINE else None
@@ -116,6 +121,76 @@ def hinted_outline(path: str, gid: int, x26: int, y26: int, shape: tuple[int, in
     return out
 
 
+@dataclass(frozen=True)
+class DrawnPath(Path):
+    """A path the raster draws from ready SVG path data (page mm) and bounds: hinted glyph runs, whose glyphs'
+    data is formatted once per (glyph, size, scale) and placed by a leading absolute ``M``."""
+
+    d: str = ""
+    box: Rect | None = None
+
+    def svg_d(self, precision: int = 4) -> str:
+        return self.d
+
+    def bounds(self) -> Rect | None:
+        return self.box
+
+    @property
+    def empty(self) -> bool:
+        return not self.d
+
+
+def _num(v: float) -> str:
+    s = f"{v:.5f}".rstrip("0").rstrip(".")
+    return "0" if s in ("-0", "") else s
+
+
+def _relative(outline: Path, scale: float) -> tuple[float, float, str, tuple[float, float, float, float]]:
+    """``outline`` (26.6 units) scaled to mm as (first point, the rest as relative SVG path data, bounds
+    relative to the origin): a glyph at any origin is ``M x+x0 y+y0`` and this string."""
+    out: list[str] = []
+    x0 = y0 = cx = cy = sx = sy = 0.0
+    xs: list[float] = []
+    ys: list[float] = []
+    first = True
+    for op, pts in outline.ops:
+        if op == "Z":
+            out.append("z")
+            cx, cy = sx, sy
+            continue
+        mm = [(x * scale, y * scale) for x, y in pts]
+        xs += [p[0] for p in mm]
+        ys += [p[1] for p in mm]
+        if op == "M" and first:
+            x0, y0 = mm[0]
+            first = False
+        else:
+            out.append(op.lower() + " ".join(f"{_num(x - cx)} {_num(y - cy)}" for x, y in mm))
+        cx, cy = mm[-1]
+        if op == "M":
+            sx, sy = cx, cy
+    box = (min(xs), min(ys), max(xs), max(ys)) if xs else (0.0, 0.0, 0.0, 0.0)
+    return x0, y0, "".join(out), box
+
+
+_placed: dict[tuple[str, int, int, int, tuple[int, int, int, int], float], Any] = {}
+
+
+def _glyph_data(
+    path: str, gid: int, x26: int, y26: int, shape: tuple[int, int, int, int], scale: float
+) -> tuple[float, float, str, tuple[float, float, float, float]] | None:
+    key = (path, gid, x26, y26, shape, scale)
+    hit = _placed.get(key, False)
+    if hit is False:
+        outline = hinted_outline(path, gid, x26, y26, shape)
+        hit = None if outline is None or outline.empty else _relative(outline, scale)
+        with _lock:
+            if len(_placed) >= CACHE_MAX:
+                _placed.clear()
+            _placed[key] = hit
+    return hit
+
+
 def hinted_runs(block: TextBlock, canvas: Canvas) -> dict[int, Path]:
     """The block's outlines hinted for ``canvas``' pixel grid: ``id(original path) -> hinted path`` for its
     whole outline and each of its paint runs (``block.color_runs``), each glyph where the layout placed it.
@@ -124,12 +199,12 @@ def hinted_runs(block: TextBlock, canvas: Canvas) -> dict[int, Path]:
     if not block.glyphs or not faces:
         return {}
     k = pixels_per_mm(canvas.dpi)
-    to_26 = 1.0 / (64.0 * k)  # mm of one 26.6 unit
-    parts: list[Path] = []
+    to_mm = 1.0 / (64.0 * k)  # mm of one 26.6 unit
+    parts: list[tuple[str, tuple[float, float, float, float] | None]] = []
     for g in block.glyphs:
         face = faces.get(g.face_id)
         m = g.matrix  # font units (y up) -> page mm (y down)
-        part: Path | None = None
+        data = None
         if face is not None:
             u = face.upem * k  # cairo's scale matrix: em (y down) -> device px
             c1x, c1y = u * m.a, u * m.b
@@ -141,15 +216,25 @@ def hinted_runs(block: TextBlock, canvas: Canvas) -> dict[int, Path]:
                 xs, ys = max(xs, 1.0), max(ys, 1.0)
                 # cairo's normalised shape (xx, yx, xy, yy) -> FT_Set_Transform's matrix (y flipped)
                 shape = (_fixed(c1x / xs), -_fixed(c1y / xs), -_fixed(c2x / ys), _fixed(c2y / ys))
-                hinted = hinted_outline(str(face.path), g.gid, int(xs * 64.0 + 0.5), int(ys * 64.0 + 0.5), shape)
-                if hinted is not None:
-                    part = hinted.transformed(Matrix(a=to_26, d=to_26, e=m.e, f=m.f))
-        if part is None:
-            part = face.outline(g.gid).transformed(m) if face is not None else Path(())
-        parts.append(part)
-    whole = Path(tuple(op for p in parts for op in p.ops))
-    out = {id(block.outline): whole}
-    for key, run in block.color_runs:
-        ops = tuple(op for g, p in zip(block.glyphs, parts, strict=True) if g.color_span == key for op in p.ops)
-        out[id(run)] = Path(ops)
+                x26, y26 = int(xs * 64.0 + 0.5), int(ys * 64.0 + 0.5)
+                data = _glyph_data(str(face.path), g.gid, x26, y26, shape, to_mm)
+        if data is not None:
+            x0, y0, rel, (bx0, by0, bx1, by1) = data
+            parts.append((f"M{_num(m.e + x0)} {_num(m.f + y0)}{rel}", (m.e + bx0, m.f + by0, m.e + bx1, m.f + by1)))
+        else:  # drawn from its exact outline
+            exact = face.outline(g.gid).transformed(m) if face is not None else Path(())
+            b = exact.bounds()
+            parts.append((exact.svg_d(), None if b is None else (b.x, b.y, b.x1, b.y1)))
+
+    def run(keep: list[tuple[str, tuple[float, float, float, float] | None]]) -> DrawnPath:
+        boxes = [b for _, b in keep if b is not None]
+        box = None
+        if boxes:
+            x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+            box = Rect(x0, y0, max(b[2] for b in boxes) - x0, max(b[3] for b in boxes) - y0)
+        return DrawnPath((), d="".join(d for d, _ in keep), box=box)
+
+    out: dict[int, Path] = {id(block.outline): run(parts)}
+    for key, path in block.color_runs:
+        out[id(path)] = run([p for g, p in zip(block.glyphs, parts, strict=True) if g.color_span == key])
     return out

@@ -5,11 +5,12 @@ The native text layer carries the string, face, size, line height, letter spacin
 per-character fill, face, size, baseline shift and stroke (``spans``, from :mod:`.styles`); a gradient fill
 (:mod:`.text_paint`) and text on a path (:mod:`.text_path`); its box is placed so that the engine's first
 baseline and alignment edge land where Fabric's do. Text backgrounds and decorations (underline, overline,
-line-through) are measured on the engine's own layout and added as ``shape`` rects around it; a text
-stroke is an ``svg`` layer of the laid-out outlines. Text the native model cannot express — skewed, mirrored or
-non-uniformly scaled, clipped, beyond its range, or inside a group composited as one — is drawn as those outlines
-in one ``svg`` layer (translucent: each part on its own, as Fabric's Node render draws it). A stale saved size is
-replaced by the one Fabric measures on load (:mod:`.text_refit`).
+line-through) are measured on the engine's own layout and added as ``shape`` rects around it; a plain text
+stroke is the native layer's ``stroke``, any other an ``svg`` layer of the laid-out outlines. Text the native
+model cannot express — skewed, mirrored or non-uniformly scaled, clipped, beyond its range, or inside a group
+composited as one — is drawn as those outlines in one ``svg`` layer (translucent: each part on its own, as
+Fabric's Node render draws it). A stale saved size is replaced by the one Fabric measures on load
+(:mod:`.text_refit`).
 """
 
 from __future__ import annotations
@@ -35,7 +36,15 @@ from .svg import fmt, translucent
 from .text_paint import gradient_paint, is_gradient, representative
 from .text_path import text_path
 from .text_path_decor import path_decorations
-from .text_pieces import alignment, clip_oriented, fabric_measure, gradient_fill, path_span_paints, wrapped
+from .text_pieces import (
+    alignment,
+    clip_oriented,
+    fabric_measure,
+    gradient_fill,
+    path_span_paints,
+    plain_stroke,
+    wrapped,
+)
 from .text_refit import FONT_SIZE_MULT, refit
 
 if TYPE_CHECKING:
@@ -456,7 +465,14 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]], outline: lis
         pb = (-w / 2 - 50, -h / 2 - 50, w / 2 + 50, h / 2 + 50)
         conv.add(layers, local_svg(conv, path_el, pb, m, where, opacity, ()), f"{where}.path")
     native_rects(before)
-    object_stroke_el = strokes_el(not filled)  # unfilled text has no native layer to stroke its characters
+    # a plain object stroke over filled text: the native layer's own (its hinted outlines stroked in the raster)
+    plain = not (sgrad or stroke_first or svg_mode) and bool(filled) and uscale == 1.0 and alpha >= 1.0
+    line = (sw, cap, join, float(limit), dash, num(obj, "strokeDashOffset", 0.0, where))
+    native_stroke = plain_stroke(stroke, sa, line, s, layer_spans, inked) if plain else None
+    if native_stroke is not None:
+        layer["stroke"] = native_stroke
+    # unfilled text has no native layer to stroke its characters
+    object_stroke_el = "" if native_stroke is not None else strokes_el(not filled)
     stroke_layer = local_svg(conv, object_stroke_el, bounds, m, where, opacity, ()) if object_stroke_el else None
     if stroke_layer is not None and stroke_first:
         conv.add(layers, stroke_layer, f"{where}.stroke")

@@ -1,8 +1,9 @@
 """Text pieces: Fabric's ``textAlign`` (:func:`alignment`); and what needs the engine's own layout of the
 text: where a textbox on a path wraps
 (:func:`wrapped`), per-character gradients of path text in each character's frame (:func:`path_span_paints`),
-a gradient fill as the native layer's paint (:func:`gradient_fill`), and the winding of the rects a text clipPath
-adds to its glyphs (:func:`clip_oriented`)."""
+a gradient fill as the native layer's paint (:func:`gradient_fill`), the winding of the rects a text clipPath
+adds to its glyphs (:func:`clip_oriented`) and whether a text stroke is the native layer's own
+(:func:`plain_stroke`)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from ..model.design import validation_error_to_design_error
 from ..model.errors import DesignError
 from ..model.geometry import Matrix
 from ..model.geometry import Path as VPath
+from ..model.units import MM_PER_PT
 from .object_geometry import inverse
 from .text_paint import gradient_paint, per_character_spans
 from .versions import major
@@ -120,6 +122,30 @@ def fabric_measure(obj: Mapping[str, Any]) -> str:
     ``Intl.Segmenter``; Fabric 5's ``graphemeSplit`` keeps only surrogate pairs together, so a conjunct's code
     points are measured one by one (wider than it draws)."""
     return "per_code_point" if major(obj.get("version")) <= 5 else "per_character"
+
+
+def plain_stroke(
+    stroke: str | None,
+    alpha: float,
+    line: tuple[float, str, str, float, list[float], float],
+    s: float,
+    layer_spans: list[dict[str, Any]],
+    inked: list[Any],
+) -> dict[str, Any] | None:
+    """The native ``stroke`` of a text layer for an object stroke of one opaque colour that every inked
+    character (a :class:`.styles.CharStyle`) takes as it is and no span overrides, else None (the stroke stays
+    an ``svg`` layer). ``line``: width, cap, join, miter limit, dashes and dash offset in text px; ``s``: layout
+    mm per text px. Dashes restart on every contour in both (cairo's and librsvg's dashing alike)."""
+    width, cap, join, limit, dash, dash_offset = line
+    if stroke is None or alpha < 1.0 or not 1.0 <= limit <= 100.0 or any("stroke" in sp for sp in layer_spans):
+        return None
+    if any((c.stroke, c.stroke_width, c.stroke_paint) != (stroke, width, None) for c in inked):
+        return None
+    pt = s / MM_PER_PT
+    out = {"color": stroke, "width": width * pt, "cap": cap, "join": join, "miter_limit": limit}
+    if dash:
+        out |= {"dash": [v * pt for v in dash], "dash_offset": dash_offset * pt}
+    return out
 
 
 def gradient_fill(

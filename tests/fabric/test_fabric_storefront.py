@@ -35,25 +35,29 @@ CASES = [
 ]
 SSIM_MIN = 0.97
 OFF_MAX = 0.01  # share of pixels whose largest channel difference exceeds 32 levels
-# measured causes, per design and scale: a 3 px glyph outline at 1x (cairo hints stems, we do not); a photo
-# upscaled 2-3x by different kernels (libvips vs cairo); a serif textbox whose stems cairo hints (1.1 %); dashed
-# text strokes whose dash phase Fabric restarts per character (2.2 %)
+# held at their measured share plus about 0.2 % (docs/fabric.md; text is drawn from hinted outlines, as cairo
+# draws it, so body text and plain text strokes match to a few levels): a photo upscaled 2-3x by different
+# kernels (libvips vs cairo); dashed text strokes (1.5 %, the dash phase); text measured at 0.00 % held there
 OFF_MAX_AT = {
-    ("tshirt_slogan", 1): 0.045,
-    ("mug_photo_name", 1): 0.016,
-    ("textbox_styles_lines", 1): 0.015,
-    ("borders_arcs_pattern_text", 1): 0.025,
-    ("borders_arcs_pattern_text", 2): 0.025,
+    ("tshirt_slogan", 1): 0.002,
+    ("tshirt_slogan", 2): 0.002,
+    ("textbox_styles_lines", 1): 0.002,
+    ("textbox_styles_lines", 2): 0.002,
+    ("styled_message", 1): 0.002,
+    ("wedding_invite", 1): 0.002,
+    ("mug_photo_name", 1): 0.006,
+    ("borders_arcs_pattern_text", 1): 0.0175,
+    ("borders_arcs_pattern_text", 2): 0.016,
 }
 # Fabric 5's references (node-canvas 2.11 under Fabric 5.3) differ from 6's by up to 21 levels along every
-# upscaled photo edge and stroked glyph: two designs measure 1.2 % (sticker_printable_area) and 1.1 %
-# (multiply_texture) at 1x against Fabric 5, 0.77 % and 0.74 % against Fabric 6 and 7.
-OFF_MAX_V5 = {("sticker_printable_area", 1): 0.0125, ("multiply_texture", 1): 0.0115}
+# upscaled photo edge and stroked glyph: three designs measure 1.2 % (sticker_printable_area), 1.19 %
+# (mug_photo_name) and 0.74 % (multiply_texture) at 1x against Fabric 5, 0.77 %, 0.40 % and 0.40 % against 6 and 7.
+OFF_MAX_V5 = {("sticker_printable_area", 1): 0.0125, ("mug_photo_name", 1): 0.014, ("multiply_texture", 1): 0.0095}
 # Fabric's reference cannot show colour emoji: node-canvas's cairo 1.16 draws a COLR font's (empty) base glyphs
 # and finds no other emoji font, so its render has tofu boxes or nothing where the engine draws Twemoji.
-# Scored with its own floor (measured 0.942 / 3.8 % at 1x, 0.961 / 3.2 % at 2x), elsewhere it matches like the rest.
+# Scored with its own floor (measured 0.946 / 3.3 % at 1x, 0.964 / 2.8 % at 2x), elsewhere it matches like the rest.
 SSIM_MIN_AT = {"emoji_text": 0.93}
-OFF_MAX_AT.update({("emoji_text", 1): 0.045, ("emoji_text", 2): 0.04})
+OFF_MAX_AT.update({("emoji_text", 1): 0.035, ("emoji_text", 2): 0.03})
 # refused today, each naming its field, with the owner of the drawing feature: (field, reason)
 KNOWN_GAPS: dict[str, tuple[str, str]] = {}
 

@@ -17,11 +17,14 @@ import pytest
 import pyvips
 from PIL import Image
 
+from render_engine.backends.common import Canvas
+from render_engine.backends.raster import path_tile
 from render_engine.engine import Engine
 from render_engine.fabric import FabricOptions, import_fabric
+from render_engine.layout.plan import TextItem
 from render_engine.model.design import ImageLayer, SvgLayer
 from render_engine.model.errors import DesignError
-from render_engine.pipeline import render_design
+from render_engine.pipeline import prepare, render_design
 
 TEMPLATE = "tshirt-front-dtg"  # 600 x 800 canvas px; 50 DPI renders it 1:1
 RED = (200, 30, 30)
@@ -66,9 +69,20 @@ def _alpha(path: Path) -> np.ndarray:
 
 
 def _word_mask(engine: Engine, tmp_path: Path, **where: Any) -> np.ndarray:
-    """The same word drawn by the engine as ordinary black text at the clip's canvas position."""
-    _imp, png = _render(engine, _canvas({**WORD, "fill": "#000000", **where}), tmp_path, "png", "word")
-    return _alpha(png)
+    """The same word laid out by the engine as ordinary text at the clip's canvas position, its exact outline
+    filled as the raster fills paths (the raster hints plain text's glyphs as cairo does; a clip path is the
+    exact outline, in the PDF too)."""
+    data = _canvas({**WORD, "fill": "#000000", **where})
+    imp = import_fabric(data, engine.templates.get(TEMPLATE), engine.fonts, tmp_path, FabricOptions())
+    layout = prepare(imp.design, engine, tmp_path).layout
+    (item,) = [it for it in layout.items if isinstance(it, TextItem)]
+    canvas = Canvas.for_layout(layout, 50)
+    tile = path_tile(canvas, item.block.outline, (0, 0, 0), None, 0.0, 1.0)
+    assert tile is not None
+    img, x, y = tile
+    mask = np.zeros((canvas.height, canvas.width))
+    mask[y : y + img.height, x : x + img.width] = img[3].numpy().astype(float) / 255
+    return mask
 
 
 def test_image_clipped_by_bold_text_shows_the_photo_only_inside_the_glyphs(engine: Engine, tmp_path: Path) -> None:
