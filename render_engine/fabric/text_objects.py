@@ -279,8 +279,8 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]], outline: lis
         layer["direction"] = "rtl"
         if not (cs or tpath or "justify" in str(obj.get("textAlign"))):
             layer["rtl_pixel"] = s
-    if wrap and obj.get("splitByGrapheme"):
-        layer["wrap_by"] = "grapheme"
+    if wrap:  # Fabric's Textbox breaks between graphemes (splitByGrapheme) or only at spaces, words whole
+        layer["wrap_by"] = "grapheme" if obj.get("splitByGrapheme") else "space"
     if tpath is None:
         layer["measure"] = fabric_measure(obj)  # lines wrapped and aligned by Fabric's widths
     # per-character gradients and patterns: Fabric fills each in the object's gradient space, as the object's

@@ -71,6 +71,7 @@ class _Para:
     # per character: what the canvas measures more for alignment where a space meets another face of a
     # font-family list (paired with the character before it in the line; empty: nothing)
     align_fix_em: tuple[float, ...] = ()
+    whole_words: bool = False  # ``wrap_by: space``: a word wider than the box is not broken
 
 
 def _span_values(layer: TextLayer) -> tuple[list[float], list[float], list[float | None]]:
@@ -136,6 +137,8 @@ def _prepare(layer: TextLayer, catalog: FontCatalog, field: str, emoji: str) -> 
             pair = ()
         graphemes = tuple(grapheme_breaks(ptext))
         breaks = graphemes if layer.wrap_by == "grapheme" else tuple(line_breaks(ptext))
+        if layer.wrap_by == "space":  # Fabric's Textbox: words split at spaces and tabs only (wordSplit)
+            breaks = tuple(b for b in breaks if b == len(ptext) or ptext[b - 1] in " \t")
         paras.append(
             _Para(
                 ptext,
@@ -154,6 +157,7 @@ def _prepare(layer: TextLayer, catalog: FontCatalog, field: str, emoji: str) -> 
                 graphemes,
                 pair,
                 align_fix,
+                layer.wrap_by == "space",
             )
         )
         offset += len(raw) + 1
@@ -212,8 +216,9 @@ def _wrap(para: _Para, max_em: float | None) -> list[tuple[int, int]]:
         if last_fit is not None:
             lines.append((start, last_fit))
             start = last_fit
-        # the segment start..brk alone may still be too wide: break it between graphemes
-        while width(start, brk) > max_em + _EPS:
+        # the segment start..brk alone may still be too wide: break it between graphemes (not "space": Fabric
+        # widens the textbox to its widest word instead, dynamicMinWidth)
+        while not para.whole_words and width(start, brk) > max_em + _EPS:
             k = bisect_right(graphemes, start)
             first = graphemes[k] if k < len(graphemes) and graphemes[k] <= brk else brk
             cut = start

@@ -153,10 +153,11 @@ class TextLayer(Model):
         description="Paragraph direction: 'auto' takes it from each paragraph's first strong character "
         "(Unicode bidi); 'rtl' makes neutral-led and mixed paragraphs right-to-left.",
     )
-    wrap_by: Literal["word", "grapheme"] = Field(
+    wrap_by: Literal["word", "grapheme", "space"] = Field(
         "word",
-        description="Where lines may break: at word boundaries (UAX #14), or between any two graphemes "
-        "(CJK editors' character wrapping; Fabric's splitByGrapheme).",
+        description="Where lines may break: at word boundaries (UAX #14), between any two graphemes "
+        "(CJK editors' character wrapping; Fabric's splitByGrapheme), or only after spaces and tabs, a word "
+        "wider than the box overflowing it whole (Fabric's Textbox).",
     )
     measure: Literal["shaped", "per_character", "per_code_point"] = Field(
         "shaped",

@@ -324,6 +324,7 @@ D.personalised_text = async () => ({
     new F.Text('Date', { left: 570, top: 150, originX: 'right', originY: 'top', fontFamily: 'Noto Serif', fontSize: 30, fill: '#1b4f72' }),
     new F.Textbox('Your message here', { left: 300, top: 270, ...C, width: 420, fontFamily: 'Noto Sans', fontSize: 28, fill: '#17202a', textAlign: 'center' }),
     new F.Text('LOADING', { left: 300, top: 395, originX: 'center', originY: 'bottom', fontFamily: 'Noto Sans', fontSize: 40, fill: '#6c3483', charSpacing: 100 }),
+    new F.Textbox('Name', { left: 110, top: 170, ...C, width: 150, fontFamily: 'Noto Serif', fontSize: 24, fill: '#0e6251', textAlign: 'center' }),
   ],
   patch: (j) => {
     j.objects[0].text = 'Alexandra';
@@ -331,6 +332,7 @@ D.personalised_text = async () => ({
     j.objects[2].text = 'Thank you for being the best teacher this year, we will miss you!';
     j.objects[3].fontFamily = 'Lobster Two';  // measured in the fallback face before Lobster Two loaded
     j.objects[3].text = 'Lobster';
+    j.objects[4].text = 'Maximilian-Alexander and Ann';  // a word wider than the textbox: Fabric widens it
     return j;
   },
 });
