@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import pyvips
 
+import render_engine
 from api.limits import json_depth_exceeds
 from render_engine.engine import Engine
 from render_engine.farm.settings import ServiceSettings
@@ -39,6 +40,11 @@ def coaster(text: str = "Hi") -> dict[str, Any]:
     }
 
 
+# set when a "sleep…" preflight holds its slot: the tests wait for it instead of guessing how long the request's way
+# in takes on a loaded machine
+entered = threading.Event()
+
+
 @pytest.fixture
 def slow_client(tmp_path: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """One preview slot, a 1.5 s preview timeout, and a preflight that takes as long as the text says.
@@ -47,10 +53,15 @@ def slow_client(tmp_path: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch)
     import render_engine.checks.preflight as pf
 
     real = pf.preflight
+    entered.clear()
+    # warm the engine's fonts, dictionaries and colour transforms first: on a loaded machine a cold first preflight
+    # alone can pass the 1.5 s timeout before the slowed step is reached
+    render_engine.preflight(coaster("warm"), engine=engine)
 
     def slow(prep: Any, eng: Any) -> Any:
         text = next(la.text for la in prep.design.layers if hasattr(la, "text"))
         if text.startswith("sleep"):
+            entered.set()
             time.sleep(float(text[5:]))
         return real(prep, eng)
 
@@ -66,11 +77,11 @@ def test_excess_previews_get_429_with_retry_after_not_a_queue(slow_client: Any) 
     first: dict[str, Any] = {}
 
     def hold() -> None:
-        first["r"] = slow_client.post("/v1/preflight", json={"design": coaster("sleep1.0")}, headers=S)
+        first["r"] = slow_client.post("/v1/preflight", json={"design": coaster("sleep0.8")}, headers=S)
 
     t = threading.Thread(target=hold)
     t.start()
-    time.sleep(0.3)
+    assert entered.wait(30), "the first preflight never started"
     t0 = time.perf_counter()
     r = slow_client.post("/v1/preflight", json={"design": coaster("other")}, headers=S)
     assert time.perf_counter() - t0 < 0.6, "the excess request waited instead of being refused"
