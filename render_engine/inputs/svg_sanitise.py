@@ -6,9 +6,8 @@ Why a rebuild rather than deleting bad parts in place: lxml keeps entity referen
 them back as ``&name;``) after the DTD that declared them is dropped, so "sanitised" output stopped being
 well-formed XML (``/v1/previews`` answered 500 ``XMLSyntaxError``). Here a new tree is built from the
 parsed one, element by element, from *values* (attribute values come resolved from lxml; text entities are
-replaced by their literal internal content or dropped), so no markup of the input survives as markup.
-
-Then, to a fixed point:
+replaced by their literal internal content or dropped), so no markup of the input survives as markup. Then,
+to a fixed point:
 
 * ``script``/``foreignObject`` and event handlers go; ``href`` (any namespace) keeps only ``#id`` of an
   element that exists, or, on ``<image>``, a ``data:`` PNG/JPEG that decodes (strictly, within the pixel
@@ -25,8 +24,7 @@ Then, to a fixed point:
   what it and its descendants reference); a cycle (``use`` → ``use``, a pattern filled with itself, a group
   clipped by itself) is refused: renderers recurse on it.
 
-Nesting deeper than ``max_svg_depth`` is refused before the rebuild (CairoSVG draws recursively: a few
-Python frames per level).
+Nesting deeper than ``max_svg_depth`` is refused before the rebuild (CairoSVG recurses, a few frames a level).
 """
 
 from __future__ import annotations
@@ -85,8 +83,7 @@ def parse_untrusted(raw: bytes, field: str, settings: Settings) -> etree._Elemen
         if _tag_depth(raw, settings.max_svg_depth) > settings.max_svg_depth:
             deep = f"SVG nests elements deeper than {settings.max_svg_depth} levels"
             raise LimitExceeded(deep, field=field) from None
-        said = str(exc.msg or "")
-        if "amplification" in said or "entity reference loop" in said:  # libxml2's entity-bomb guards
+        if any(w in str(exc.msg or "") for w in ("amplification", "entity reference loop")):  # libxml2's bomb guards
             raise LimitExceeded("SVG's entity declarations expand too much or refer to themselves (an entity "
                                 "bomb: 'billion laughs'); write the text out", field=field) from None  # fmt: skip
         line, col = exc.position if exc.position else (0, 0)
