@@ -68,6 +68,10 @@ def native_font(family: tuple[str, ...], weight: int, style: str) -> dict[str, A
     font: dict[str, Any] = {"family": family[0], "weight": weight, "style": style}
     if len(family) > 1:
         font["fallback"] = list(family[1:])
+    if weight >= 600:
+        # node-canvas asks for the weight of the face it picked for the first family; fontconfig emboldens a
+        # lighter face that prints a character of a bold one (a list family, an emoji face)
+        font["synthetic_bold"] = True
     return font
 
 

@@ -62,9 +62,13 @@ def group(conv: Converter, node: Node, parent_opacity: float, layers: list[dict[
     if shadow and not (cached and not conv.force_svg and _no_shadows(children)):
         # Fabric draws this group uncached (a child casts a shadow, or it sits in a group): the group's
         # _setShadow leaves the shadow on the context and each child without a shadow of its own draws with
-        # it (a child's _setShadow returns early), the group's background too — every child casts it
+        # it (a child's _setShadow returns early), the group's background too — every child casts it, unless
+        # the group has a backgroundColor: _renderBackground takes the shadow off after painting it
         bg_shadow = inherited_shadow(shadow, m, f"{where}.shadow")
-        children = [c if not isinstance(c, dict) or c.get("shadow") else {**c, "shadow": bg_shadow} for c in children]
+        if obj.get("backgroundColor") in (None, ""):
+            children = [
+                c if not isinstance(c, dict) or c.get("shadow") else {**c, "shadow": bg_shadow} for c in children
+            ]
         obj = {k: v for k, v in obj.items() if k != "shadow"}
         node = dataclasses.replace(node, obj=obj)
         shadow = None

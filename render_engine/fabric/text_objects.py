@@ -30,7 +30,7 @@ from .font_properties import font_family, font_style, font_weight, native_font
 from .native_fields import fabric_named
 from .object_geometry import decompose, inverse, local_bounds
 from .parse import color, line_style, num
-from .shapes import background_color, dash_array, gradient, object_scaling
+from .shapes import background_color, dash_array, gradient
 from .styles import CharStyle, char_styles, spans
 from .svg import fmt, translucent
 from .text_paint import gradient_paint, is_gradient, representative
@@ -69,7 +69,8 @@ def _segments(
 ) -> list[tuple[float, float, Any]]:
     """Split a laid-out (unrotated) line into runs of characters with equal ``key(style)``: (x0, x1, key) in
     page mm. A run spans from its first character's glyph to the next run's; the last ends at the line's
-    end less ``trailing_mm`` (Fabric leaves the last character's charSpacing out of a decoration)."""
+    end less ``trailing_mm`` (Fabric leaves the last character's charSpacing out of a decoration). A line
+    aligned by its per-character measure starts and ends where that measure does."""
     start, end = line.start, line.start + len(line.text)
     lefts: dict[int, float] = {}
     for g in block.glyphs:
@@ -78,14 +79,16 @@ def _segments(
     idx = sorted(lefts, key=lambda i: (lefts[i], i))  # visual order: right-to-left runs mirror (Fabric's rtl)
     if not idx:
         return []
+    # a line aligned by its per-character measure: Fabric's runs span that measure (its __charBounds)
+    left, right = line.measured_span_mm or (lefts[idx[0]], line.x_mm + line.width_mm)
     runs: list[tuple[float, float, Any]] = []
-    cur, x0 = key(chars[idx[0]]), lefts[idx[0]]
+    cur, x0 = key(chars[idx[0]]), left
     for i in idx[1:]:
         k = key(chars[i])
         if k != cur:
             runs.append((x0, lefts[i], cur))
             cur, x0 = k, lefts[i]
-    runs.append((x0, line.x_mm + line.width_mm - trailing_mm, cur))
+    runs.append((x0, right - trailing_mm, cur))
     return runs
 
 
@@ -148,13 +151,12 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]], outline: lis
     sw = num(obj, "strokeWidth", 1.0, where)
     if sw <= 0:
         stroke = None
-    # strokeUniform: Fabric strokes in canvas px whatever the object's scaling (the dashes too)
-    ux, uy = object_scaling(node) if stroke and obj.get("strokeUniform") else (1.0, 1.0)
-    uscale = math.sqrt(ux * uy) if ux > 0 and uy > 0 else 1.0
-    dash = [v / uscale for v in dash_array(obj, where)] if stroke else []
+    # strokeUniform is not read for text: Text._renderTextStroke strokes the glyphs in the object's own
+    # (scaled) space, with no _renderStroke's 1 / scaling (measured on Node: a 1.6x text's stroke is 1.6x)
+    dash = dash_array(obj, where) if stroke else []
     dash_attr = (
         f' stroke-dasharray="{" ".join(fmt(v) for v in dash)}"'
-        f' stroke-dashoffset="{fmt(num(obj, "strokeDashOffset", 0.0, where) / uscale)}"'
+        f' stroke-dashoffset="{fmt(num(obj, "strokeDashOffset", 0.0, where))}"'
         if dash
         else ""
     )
@@ -359,7 +361,7 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]], outline: lis
             if own is not None and not with_spans:
                 continue
             own_stroke = (own["color"], own["width"] * MM_PER_PT / s, 1.0) if own else None
-            colour, width, alpha_ = own_stroke or (stroke, sw / uscale, sa)
+            colour, width, alpha_ = own_stroke or (stroke, sw, sa)
             if isinstance(colour, dict):  # a per-character gradient stroke on unfilled text: its first stop
                 colour = (colour.get("stops") or [{"color": "#000000"}])[0]["color"]
             if colour is None or run.empty:

@@ -20,6 +20,7 @@ import uharfbuzz as hb
 from ..model.design import FontRef
 from ..model.errors import FontError, TemplateError, did_you_mean
 from ..model.geometry import Path as OutlinePath
+from .font_embolden import EMBOLDEN_EM, embolden
 from .font_folder import family_key, scan_font_folder
 
 
@@ -55,6 +56,7 @@ class FontFace:
     emoji: bool = False  # an emoji face by catalogue category (colour or monochrome)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _outlines: dict[int, OutlinePath] = field(default_factory=dict, repr=False)
+    _bold_outlines: dict[int, OutlinePath] = field(default_factory=dict, repr=False)
 
     @cached_property
     def blob(self) -> bytes:
@@ -113,6 +115,15 @@ class FontFace:
             with self._lock:
                 path = OutlinePath.from_pen_drawing(lambda pen: self.hb_font.draw_glyph_with_pen(gid, pen))
                 self._outlines[gid] = path
+        return path
+
+    def bold_outline(self, gid: int) -> OutlinePath:
+        """The outline emboldened as a canvas synthesises bold for this face (``font_embolden``; cached)."""
+        path = self._bold_outlines.get(gid)
+        if path is None:
+            path = embolden(self.outline(gid), self.upem * EMBOLDEN_EM)
+            with self._lock:
+                self._bold_outlines[gid] = path
         return path
 
 

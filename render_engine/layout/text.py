@@ -72,6 +72,7 @@ class _Para:
     # font-family list (paired with the character before it in the line; empty: nothing)
     align_fix_em: tuple[float, ...] = ()
     whole_words: bool = False  # ``wrap_by: space``: a word wider than the box is not broken
+    bold: tuple[bool, ...] = ()  # per character: emboldened (FontRef.synthetic_bold)
 
 
 def _span_values(layer: TextLayer) -> tuple[list[float], list[float], list[float | None]]:
@@ -112,7 +113,7 @@ def _prepare(layer: TextLayer, catalog: FontCatalog, field: str, emoji: str) -> 
     offset = 0
     for raw in layer.text.split("\n"):
         ptext = raw[:-1] if raw.endswith("\r") else raw  # "\r\n" ends a line too; indices stay the layer's
-        faces, fallback = paragraph_faces(ptext, font_keys[offset : offset + len(ptext)], chains, field)
+        faces, fallback, bold = paragraph_faces(ptext, font_keys[offset : offset + len(ptext)], chains, field)
         levels = bidi_levels(ptext, _BASE_LEVEL[layer.direction])
         scale = all_scale[offset : offset + len(ptext)]
         runs = _split_runs(itemize(ptext, faces, levels), scale)
@@ -135,7 +136,8 @@ def _prepare(layer: TextLayer, catalog: FontCatalog, field: str, emoji: str) -> 
             adv = wrap_adv
         else:
             pair = ()
-        graphemes = tuple(grapheme_breaks(ptext))
+        # Fabric 5's graphemes are code points: it draws a letter-spaced line one code point at a time too
+        graphemes = tuple(range(1, len(ptext) + 1)) if by_cp else tuple(grapheme_breaks(ptext))
         breaks = graphemes if layer.wrap_by == "grapheme" else tuple(line_breaks(ptext))
         if layer.wrap_by == "space":  # Fabric's Textbox: words split at spaces and tabs only (wordSplit)
             breaks = tuple(b for b in breaks if b == len(ptext) or ptext[b - 1] in " \t")
@@ -158,6 +160,7 @@ def _prepare(layer: TextLayer, catalog: FontCatalog, field: str, emoji: str) -> 
                 pair,
                 align_fix,
                 layer.wrap_by == "space",
+                tuple(bold) if any(bold) else (),
             )
         )
         offset += len(raw) + 1
@@ -445,6 +448,7 @@ def layout_text(layer: TextLayer, catalog: FontCatalog, field: str, emoji: str =
         else:
             x0 = box.x + box.width - width
         mw = None
+        measured = None
         if para.wrap_adv_em is not para.adv_em and not extra:
             # measured per character (canvas editors): aligned by that width, from the paragraph's start edge
             end = _trim_end(para.text, a, b)
@@ -452,8 +456,9 @@ def layout_text(layer: TextLayer, catalog: FontCatalog, field: str, emoji: str =
             start = box.x if align in ("left", "justify") else box.x + (box.width - mw) * (
                 0.5 if align == "center" else 1.0
             )
-            x0 = start + mw - width if para.rtl else start
-        text_lines.append(TextLine(para.text[a:b], width, x0, baseline, para.offset + a, mw))
+            x0 = start + mw - width if para.rtl and layer.direction == "rtl" else start
+            measured = (start, start + mw)
+        text_lines.append(TextLine(para.text[a:b], width, x0, baseline, para.offset + a, mw, measured))
         rtl_px = para.rtl and not extra and curve is None and layer.arc is None
         nudges = _rtl_nudges(layer, shaped, width_em, em_mm, color_keys) if rtl_px else [0.0] * len(shaped)
         stretch = 0.0  # glyphs come in visual order: each space pushes everything to its right
@@ -476,7 +481,8 @@ def layout_text(layer: TextLayer, catalog: FontCatalog, field: str, emoji: str =
             else:
                 pen = (g.x_em + g.dx_em) * em_mm
                 m = arc_matrix(layer, line_off, s, pen, width, g.dy_em * em_mm, face, g.gid)
-            glyphs.append(PlacedGlyph(face.face_id, g.gid, g.cluster, m.then(rot), color_keys[g.cluster]))
+            bold = bool(para.bold) and para.bold[g.cluster - para.offset]
+            glyphs.append(PlacedGlyph(face.face_id, g.gid, g.cluster, m.then(rot), color_keys[g.cluster], bold))
 
     faces = {f.face_id: f for p in paras for f in p.faces}
     fallback = sorted(

@@ -25,6 +25,7 @@ class PlacedGlyph:
     cluster: int  # index into the layer's text
     matrix: Matrix  # font units (y up) -> page mm (y down)
     color_span: int = -1  # index of the layer span whose colour this glyph takes; -1: the layer colour
+    bold: bool = False  # drawn emboldened (FontRef.synthetic_bold)
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ class TextLine:
     baseline_mm: float
     start: int = 0  # index of the line's first character in the layer text
     measured_mm: float | None = None  # its width as ``measure`` measures it (per character), where it differs
+    # a line aligned by its per-character measure (``measure``): (left, right) of that measure in page mm
+    measured_span_mm: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,9 @@ def finish_block(
     for k, placed in enumerate(glyphs):
         if k % 64 == 0:
             check_deadline()
-        parts.append(faces[placed.face_id].outline(placed.gid).transformed(placed.matrix))
+        face = faces[placed.face_id]
+        glyph = face.bold_outline(placed.gid) if placed.bold else face.outline(placed.gid)
+        parts.append(glyph.transformed(placed.matrix))
     outline = Path(tuple(op for part in parts for op in part.ops))
     colour_layers = color_layer_paths(
         ((faces[g.face_id], g.gid, g.matrix) for g in glyphs), monochrome=emoji != "color"
@@ -110,6 +115,7 @@ class Chain:
 
     faces: list[FontFace]
     own: frozenset[FontFace]
+    bold: bool = False  # a lighter face's characters are emboldened (FontRef.synthetic_bold, the face bold)
 
 
 def face_chains(
@@ -121,18 +127,19 @@ def face_chains(
     for k, ref, at in [(-1, layer.font, ""), *((k, s.font, f".spans[{k}]") for k, s in enumerate(layer.spans))]:
         if ref is not None:
             faces, own = catalog.chain(ref, emoji, field=f"{field}{at}.font")
-            chains[k] = Chain(faces, frozenset(own))
+            chains[k] = Chain(faces, frozenset(own), ref.synthetic_bold and faces[0].weight >= 700)
     return catalog.face(layer.font), chains, span_keys(layer, "font")
 
 
 def paragraph_faces(
     text: str, keys: Sequence[int], chains: Mapping[int, Chain], field: str
-) -> tuple[list[FontFace], list[bool]]:
+) -> tuple[list[FontFace], list[bool], list[bool]]:
     """A face per character of one paragraph (runs of one span font, each covered by its chain; a character no
-    face has is a FontError naming ``field``.text), and whether it is a fallback face, not one its span's font
-    names."""
+    face has is a FontError naming ``field``.text), whether it is a fallback face, not one its span's font
+    names, and whether it is drawn emboldened (``Chain.bold`` and a face of weight 500 or less)."""
     faces: list[FontFace] = []
     fallback: list[bool] = []
+    bold: list[bool] = []
     start = 0
     for i in range(1, len(text) + 1):
         if i == len(text) or keys[i] != keys[start]:
@@ -140,8 +147,9 @@ def paragraph_faces(
             part = require_coverage(text[start:i], chain.faces, f"{field}.text", chain.own)
             faces += part
             fallback += [f not in chain.own for f in part]
+            bold += [chain.bold and f.weight <= 500 for f in part]
             start = i
-    return faces, fallback
+    return faces, fallback, bold
 
 
 def choose_size(layer: TextLayer, attempt: Callable[[float], tuple[T, bool]]) -> tuple[float, T, bool]:

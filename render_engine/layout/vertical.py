@@ -194,7 +194,7 @@ def layout_vertical(layer: TextLayer, catalog: FontCatalog, field: str, emoji: s
     text = vertical_text(layer.text, chains[-1].faces)  # the layer text with vertical forms (same indices)
     faces, is_fallback = [primary] * len(text), [False] * len(text)  # line breaks keep the layer's face
     for a, b in _paragraphs(text):
-        faces[a:b], is_fallback[a:b] = paragraph_faces(text[a:b], keys[a:b], chains, field)
+        faces[a:b], is_fallback[a:b], _bold = paragraph_faces(text[a:b], keys[a:b], chains, field)
     adv = _advances(layer, text, faces)
     size, cols, fits = choose_size(layer, lambda size: _fit(layer, adv, size))
     em = pt_to_mm(size)

@@ -28,6 +28,12 @@ class FontRef(Model):
         description="More families (ids or names), as a CSS font-family list goes on: each character is printed "
         "in the first of family, then these, that has it, then in the engine's fallback chain.",
     )
+    synthetic_bold: bool = Field(
+        False,
+        description="When the family's own face is bold (weight 700 or more), characters printed by a lighter "
+        "face (weight 500 or less: a fallback family or the engine's chain) are emboldened by 1/24 em, as a "
+        "canvas synthesises bold for them (fontconfig and FreeType); the advances stay the face's.",
+    )
 
 
 class Arc(Model):
@@ -165,7 +171,8 @@ class TextLayer(Model):
         "grapheme on its own kerned against the one before, as canvas editors (Fabric.js 6+) measure; they "
         "differ for joining scripts such as Arabic and for Indic conjuncts. per_code_point: each code point on "
         "its own (Fabric.js 5, whose graphemeSplit keeps only surrogate pairs together). A line that is not "
-        "wrapped is still aligned by that width.",
+        "wrapped is still aligned by that width, and drawn from its left end (its right end when direction is "
+        "'rtl'), as a canvas draws a line with textAlign left (right).",
     )
     shaping: Literal["run", "per_character"] = Field(
         "run",
