@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..inputs.font_embolden import embolden
 from ..model.geometry import Path, Rect
 from ..model.units import pixels_per_mm
 
@@ -45,7 +46,7 @@ CACHE_MAX = 50_000  # hinted outlines kept a process (a glyph at one size: ~1-3 
 _lock = threading.Lock()
 _faces: dict[str, Any] = {}  # font file -> freetype.Face
 _sizes: dict[str, tuple[int, int]] = {}  # font file -> its face's character size (26.6)
-_cache: dict[tuple[str, int, int, int, tuple[int, int, int, int]], Path | None] = {}
+_cache: dict[tuple[str, int, int, int, tuple[int, int, int, int], bool], Path | None] = {}
 
 
 def _fixed(v: float) -> int:
@@ -62,9 +63,10 @@ def _ft_face(path: str) -> Any:
     return face
 
 
-def _outline_path(outline: Any) -> Path:
+def _outline_path(outline: Any, bold: int = 0) -> Path:
     """A FreeType outline (26.6 units, y up) as a Path in the same units with y inverted (cairo's
-    ``invert_y``): conic (TrueType) and cubic (CFF) control points as FreeType tags them."""
+    ``invert_y``): conic (TrueType) and cubic (CFF) control points as FreeType tags them. ``bold``: emboldened
+    by that strength (26.6) first, as cairo's ``FT_GlyphSlot_Embolden`` does after loading the glyph."""
     from fontTools.pens.pointPen import PointToSegmentPen
 
     points: Sequence[tuple[int, int]] = outline.points
@@ -83,20 +85,28 @@ def _outline_path(outline: Any) -> Path:
                 if kind == 1:  # on the curve: the segment's kind is what precedes it (cyclically)
                     prev = tags[i - 1 if i > start else end] & 3
                     seg = "line" if prev == 1 else ("curve" if prev == 2 else "qcurve")
-                    ppen.addPoint((x, -y), seg)
+                    ppen.addPoint((x, flip * y), seg)
                 else:
-                    ppen.addPoint((x, -y), None)
+                    ppen.addPoint((x, flip * y), None)
             ppen.endPath()
             start = end + 1
 
-    return Path.from_pen_drawing(draw)
+    flip = 1 if bold else -1  # emboldened in FreeType's y-up space, then inverted
+    path = Path.from_pen_drawing(draw)
+    if not bold:
+        return path
+    ops = embolden(path, bold).ops
+    return Path(tuple((kind, tuple((x, -y) for x, y in pts)) for kind, pts in ops))
 
 
-def hinted_outline(path: str, gid: int, x26: int, y26: int, shape: tuple[int, int, int, int]) -> Path | None:
+def hinted_outline(
+    path: str, gid: int, x26: int, y26: int, shape: tuple[int, int, int, int], bold: bool = False
+) -> Path | None:
     """Glyph ``gid`` of the font file ``path`` hinted at the character size ``x26`` x ``y26`` (26.6) and turned
     by ``shape`` (FT_Set_Transform's 16.16 xx, yx, xy, yy) after hinting, in 26.6 units with y down; None if
-    FreeType has no outline for it. Cached."""
-    key = (path, gid, x26, y26, shape)
+    FreeType has no outline for it. ``bold``: synthetic bold (``FT_GlyphSlot_Embolden``: the scaled em / 24).
+    Cached."""
+    key = (path, gid, x26, y26, shape, bold)
     hit = _cache.get(key, False)
     if hit is not False:
         return hit  # type: ignore[return-value]
@@ -112,7 +122,9 @@ def hinted_outline(path: str, gid: int, x26: int, y26: int, shape: tuple[int, in
                 _sizes[path] = (x26, y26)
             face.load_glyph(gid, LOAD_FLAGS)
             glyph = face.glyph
-            out = _outline_path(glyph.outline) if glyph.format == freetype.FT_GLYPH_FORMAT_OUTLINE else None
+            # FT_GlyphSlot_Embolden: FT_MulFix(units_per_EM, y_scale) / 24, in 26.6
+            strength = (face.units_per_EM * face.size.y_scale + 0x8000) // 65536 // 24 if bold else 0
+            out = _outline_path(glyph.outline, strength) if glyph.format == freetype.FT_GLYPH_FORMAT_OUTLINE else None
         except freetype.FT_Exception:
             out = None  # drawn unhinted
         if len(_cache) >= CACHE_MAX:
@@ -173,16 +185,16 @@ def _relative(outline: Path, scale: float) -> tuple[float, float, str, tuple[flo
     return x0, y0, "".join(out), box
 
 
-_placed: dict[tuple[str, int, int, int, tuple[int, int, int, int], float], Any] = {}
+_placed: dict[tuple[str, int, int, int, tuple[int, int, int, int], float, bool], Any] = {}
 
 
 def _glyph_data(
-    path: str, gid: int, x26: int, y26: int, shape: tuple[int, int, int, int], scale: float
+    path: str, gid: int, x26: int, y26: int, shape: tuple[int, int, int, int], scale: float, bold: bool = False
 ) -> tuple[float, float, str, tuple[float, float, float, float]] | None:
-    key = (path, gid, x26, y26, shape, scale)
+    key = (path, gid, x26, y26, shape, scale, bold)
     hit = _placed.get(key, False)
     if hit is False:
-        outline = hinted_outline(path, gid, x26, y26, shape)
+        outline = hinted_outline(path, gid, x26, y26, shape, bold)
         hit = None if outline is None or outline.empty else _relative(outline, scale)
         with _lock:
             if len(_placed) >= CACHE_MAX:
@@ -217,12 +229,13 @@ def hinted_runs(block: TextBlock, canvas: Canvas) -> dict[int, Path]:
                 # cairo's normalised shape (xx, yx, xy, yy) -> FT_Set_Transform's matrix (y flipped)
                 shape = (_fixed(c1x / xs), -_fixed(c1y / xs), -_fixed(c2x / ys), _fixed(c2y / ys))
                 x26, y26 = int(xs * 64.0 + 0.5), int(ys * 64.0 + 0.5)
-                data = _glyph_data(str(face.path), g.gid, x26, y26, shape, to_mm)
+                data = _glyph_data(str(face.path), g.gid, x26, y26, shape, to_mm, g.bold)
         if data is not None:
             x0, y0, rel, (bx0, by0, bx1, by1) = data
             parts.append((f"M{_num(m.e + x0)} {_num(m.f + y0)}{rel}", (m.e + bx0, m.f + by0, m.e + bx1, m.f + by1)))
         else:  # drawn from its exact outline
-            exact = face.outline(g.gid).transformed(m) if face is not None else Path(())
+            glyph = (face.bold_outline(g.gid) if g.bold else face.outline(g.gid)) if face is not None else Path(())
+            exact = glyph.transformed(m)
             b = exact.bounds()
             parts.append((exact.svg_d(), None if b is None else (b.x, b.y, b.x1, b.y1)))
 

@@ -468,7 +468,7 @@ def text(conv: Converter, node: Node, layers: list[dict[str, Any]], outline: lis
         conv.add(layers, local_svg(conv, path_el, pb, m, where, opacity, ()), f"{where}.path")
     native_rects(before)
     # a plain object stroke over filled text: the native layer's own (its hinted outlines stroked in the raster)
-    plain = not (sgrad or stroke_first or svg_mode) and bool(filled) and uscale == 1.0 and alpha >= 1.0
+    plain = not (sgrad or stroke_first or svg_mode) and bool(filled) and alpha >= 1.0
     line = (sw, cap, join, float(limit), dash, num(obj, "strokeDashOffset", 0.0, where))
     native_stroke = plain_stroke(stroke, sa, line, s, layer_spans, inked) if plain else None
     if native_stroke is not None:
