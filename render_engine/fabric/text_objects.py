@@ -15,7 +15,6 @@ Fabric's Node render draws it). A stale saved size is replaced by the one Fabric
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
