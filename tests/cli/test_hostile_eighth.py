@@ -170,16 +170,21 @@ def test_the_command_lines_early_image_start_does_not_open_a_png_text_bomb(tmp_p
         {"type": "image", "asset": "bomb.png", "box": {"x": -3, "y": -3, "width": 240, "height": 100}}]}  # fmt: skip
     (tmp_path / "d.json").write_text(json.dumps(design), encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "render_engine.cli", "render", "d.json", "--out", "o"],
-                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            preexec_fn=_limit_memory)  # fmt: skip
-    try:
-        _, status, usage = os.wait4(proc.pid, 0)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    stderr = proc.stderr.read().decode() if proc.stderr else ""
-    assert os.waitstatus_to_exitcode(status) == 1 and "Traceback" not in stderr, stderr[-800:]
+    # the child's own peak (VmHWM of its address space, written at exit): ru_maxrss would carry over the RSS of
+    # this pytest worker at fork (Linux copies it into the exec'd child's maxrss), 500+ MB late in a suite
+    wrapper = (
+        "import atexit, runpy, sys\n"
+        "def peak():\n"
+        "    hwm = [line for line in open('/proc/self/status') if line.startswith('VmHWM')]\n"
+        "    sys.stderr.write('\\nPEAK ' + hwm[0].split()[1] + '\\n')\n"
+        "atexit.register(peak)\n"
+        "sys.argv = ['render-engine', 'render', 'd.json', '--out', 'o']\n"
+        "runpy.run_module('render_engine.cli', run_name='__main__')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", wrapper], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=180, preexec_fn=_limit_memory)  # fmt: skip
+    stderr = proc.stderr
+    assert proc.returncode == 1 and "Traceback" not in stderr, stderr[-800:]
     assert "layers[0].asset: PNG refused: its text chunks (tEXt/zTXt/iTXt) inflate to over 1 MB" in stderr
-    peak_mb = usage.ru_maxrss / 1024
+    peak_mb = int(stderr.rsplit("PEAK ", 1)[1].split()[0]) / 1024
     assert peak_mb < 400, f"peak resident {peak_mb:.0f} MB"
