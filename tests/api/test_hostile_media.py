@@ -158,8 +158,6 @@ def test_the_cli_names_the_same_reasons_in_one_line_each(tmp_path: Any) -> None:
         "surfaces.json": ({"version": 1, "template": "card-folded-5x7",
                            "surfaces": {f"s{i}": {"layers": []} for i in range(10_000)}},
                           "surfaces: 10000 surfaces, over the limit"),
-        "fabric.json": ({"canvas": {"width": 400, "height": 400}, "template": "coaster-95-round",
-                         "fabric": {"version": "6.9.1", "objects": []}}, "design: a Fabric canvas"),
     }  # fmt: skip
     for name, (doc, _says) in files.items():
         (tmp_path / name).write_text(json.dumps(doc), encoding="utf-8")
