@@ -83,7 +83,9 @@ def _on_white(im: Image.Image) -> np.ndarray:
 @pytest.mark.parametrize(("version", "name"), CASES, ids=[f"{v}-{n}" for v, n in CASES])
 def test_storefront_canvas_matches_fabric(shop_engine: Engine, version: str, name: str) -> None:
     folder = ROOT / version
-    scales = (1,) if version == "v5" else (1, 2)  # Fabric 5: 1x only (keeps the suite fast)
+    # Fabric 5: 1x, and 2x where its reference is kept (the two designs out of issue 17's bar at 2x; every v5
+    # design's 2x score is in docs/fabric.md, tools/fabric-corpus/audit_corpus.py)
+    scales = [s for s in (1, 2) if (folder / f"{name}@{s}x.png").is_file()]
     for scale in scales:
         try:
             res = render_design(folder / f"{name}.json", engine=shop_engine, scale=scale)

@@ -10,7 +10,9 @@ const path = require('path');
 const [major, ...rest] = process.argv.slice(2);
 const DIRS = { 5: path.join(__dirname, 'v5'), 6: __dirname, 7: path.join(__dirname, 'v7') };
 const from = (mod) => require(require.resolve(mod, { paths: [DIRS[major]] }));
-const { registerFont } = from('canvas');
+const { registerFont, createCanvas } = from('canvas');
+// a browser's save()/restore() of ctx.direction, as the generators have it (canvas_direction.js explains why)
+require('./canvas_direction').browserDirection(createCanvas);
 const FONTS = path.resolve(__dirname, '..', '..', 'fonts');
 for (const line of fs.readFileSync(path.join(__dirname, 'faces.txt'), 'utf8').split('\n')) {
   const [file, family, weight, style] = line.split('|');
