@@ -51,9 +51,10 @@ def font_family(conv: Converter, name: Any, where: str) -> tuple[str, ...]:
     if conv.opts.font_fallback is not None:
         fid = conv.fonts.family_id(conv.opts.font_fallback, field="font_fallback")
         said = f"no bundled font for this family{hint}; printed with {fid}"
-        conv.notes.append(f"{where}.fontFamily: {said}")
-        # reported like an approximation too: Rendered.warnings and a fabric.approximated preflight warning
-        conv.approximations.append((f"{where}.fontFamily", said))
+        if (f"{where}.fontFamily", said) not in conv.approximations:  # an object's fonts may be looked up twice
+            conv.notes.append(f"{where}.fontFamily: {said}")
+            # reported like an approximation too: Rendered.warnings and a fabric.approximated preflight warning
+            conv.approximations.append((f"{where}.fontFamily", said))
         return (fid,)
     raise FontError(
         f"no bundled font for this family{hint}; map it in the Fabric font table or configure a fallback "

@@ -261,7 +261,7 @@ def error_message(err: Any) -> str:
     if err.get("type") == "extra_forbidden":
         msg = "unknown field"
     if err.get("type") == "string_unicode":  # was "unable to parse raw data as a unicode string"
-        msg = "not Unicode text: it holds a lone surrogate (a \\ud800-\\udfff escape without its pair)"
+        msg = "not Unicode text: it holds a lone surrogate (half of a UTF-16 pair, escaped alone)"
     return msg
 
 
