@@ -3,10 +3,12 @@ test reads the CMYK print file the same way (FOGRA39 as the default CMYK profile
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
 import numpy as np
+import pikepdf
 from PIL import Image
 
 from tests.conftest import ROOT
@@ -35,3 +37,15 @@ def box_reduced(img: np.ndarray, factor: int) -> np.ndarray:
 def rgb(path: Path) -> np.ndarray:
     with Image.open(path) as im:
         return np.asarray(im.convert("RGB"))
+
+
+def cmyk_print_page(doc: pikepdf.Pdf) -> pikepdf.Page:
+    """The first page of a print PDF, after checking what every print file must have: an output intent, trim and
+    bleed boxes, no RGB colour space among its resources, and images only in DeviceCMYK or DeviceGray."""
+    page = doc.pages[0]
+    assert "/OutputIntents" in doc.Root and "/TrimBox" in page.obj and "/BleedBox" in page.obj
+    text = json.dumps(str(page.obj.Resources))
+    assert "DeviceRGB" not in text and "CalRGB" not in text
+    for xobj in page.Resources.get("/XObject", {}).values():
+        assert xobj.get("/ColorSpace") in (None, pikepdf.Name.DeviceCMYK, pikepdf.Name.DeviceGray)
+    return page

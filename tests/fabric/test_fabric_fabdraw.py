@@ -41,7 +41,7 @@ from render_engine.engine import Engine
 from render_engine.fabric import FabricOptions, load_fabric_json
 from render_engine.layout.text import layout_text
 from render_engine.pipeline import prepare
-from tests.pdf_support import box_reduced, ghostscript_png, rgb
+from tests.pdf_support import box_reduced, cmyk_print_page, ghostscript_png, rgb
 from tests.toolkit import cmyk_layout, write_pdfx
 
 ROOT = Path(__file__).resolve().parents[1] / "fabric_corpus" / "fabdraw" / "v6"
@@ -131,12 +131,7 @@ def test_fabdraw_designs_print_as_they_preview(engine: Engine, tmp_path: Path, n
     layout = cmyk_layout(prepare(imp.design, engine, tmp_path).layout)
     path = write_pdfx(layout, engine, tmp_path / f"{name}.pdf", name)
     with pikepdf.open(path) as doc:
-        page = doc.pages[0]
-        assert "/OutputIntents" in doc.Root and "/TrimBox" in page.obj and "/BleedBox" in page.obj
-        text = json.dumps(str(page.obj.Resources))
-        assert "DeviceRGB" not in text and "CalRGB" not in text
-        for xobj in page.Resources.get("/XObject", {}).values():
-            assert xobj.get("/ColorSpace") in (None, pikepdf.Name.DeviceCMYK, pikepdf.Name.DeviceGray)
+        cmyk_print_page(doc)
     preview = draw_raster(layout, 150, engine.icc, transparent=False, soft_proof=True)
     want = np.ndarray(buffer=preview.write_to_memory(), dtype=np.uint8, shape=(preview.height, preview.width, 3))
     got = rgb(ghostscript_png(path, tmp_path / "gs.png", 150))

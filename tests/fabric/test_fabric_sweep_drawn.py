@@ -23,7 +23,7 @@ from render_engine.backends.raster import draw_raster
 from render_engine.engine import Engine
 from render_engine.fabric import load_fabric_json
 from render_engine.pipeline import prepare
-from tests.pdf_support import box_reduced, ghostscript_png, rgb
+from tests.pdf_support import box_reduced, cmyk_print_page, ghostscript_png, rgb
 from tests.toolkit import cmyk_layout, write_pdfx
 
 SWEEP = Path(__file__).resolve().parents[1] / "fabric_corpus" / "sweep"
@@ -173,12 +173,7 @@ def test_formerly_refused_prints_as_it_previews(engine: Engine, tmp_path: Path, 
     layout = cmyk_layout(prepare(imp.design, engine, tmp_path).layout)
     path = write_pdfx(layout, engine, tmp_path / f"{name}.pdf", name)
     with pikepdf.open(path) as doc:
-        page = doc.pages[0]
-        assert "/OutputIntents" in doc.Root and "/TrimBox" in page.obj and "/BleedBox" in page.obj
-        text = json.dumps(str(page.obj.Resources))
-        assert "DeviceRGB" not in text and "CalRGB" not in text
-        for xobj in page.Resources.get("/XObject", {}).values():
-            assert xobj.get("/ColorSpace") in (None, pikepdf.Name.DeviceCMYK, pikepdf.Name.DeviceGray)
+        page = cmyk_print_page(doc)
         if name == "path_text_style_gradient":  # a DeviceCMYK shading per character (4 styled characters)
             shadings = [p.Shading for p in page.Resources.get("/Pattern", {}).values() if "/Shading" in p]
             assert len(shadings) >= 4 and all(x.ColorSpace == pikepdf.Name.DeviceCMYK for x in shadings)
